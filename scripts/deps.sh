@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what building and testing bgpmux needs, from Debian's packages.
+# Idempotent: installs only what is missing. Needs root (CI is root).
+set -euo pipefail
+
+BUILD_PKGS=(build-essential pkg-config clang libclang-rt-14-dev
+            libevent-dev libjansson-dev libsqlite3-dev check)
+TEST_PKGS=(bird2 gobgpd frr exabgp tshark iproute2 python3 procps bgpdump)
+
+want=()
+for p in "${BUILD_PKGS[@]}" "${@:-${TEST_PKGS[@]}}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || want+=("$p")
+done
+[ ${#want[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${want[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages and not root: run 'sudo scripts/deps.sh'" >&2
+	exit 1
+fi
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+# The daemons' own services must not hold port 179 or run behind our backs.
+for s in bird frr exabgp gobgpd; do
+	systemctl disable --now "$s" >/dev/null 2>&1 || true
+	service "$s" stop >/dev/null 2>&1 || true
+done
