@@ -29,8 +29,10 @@ struct bgp_header {
  *        length as data, 1/3 with the bad type as data)
  * max_len is 4096, or 65535 once extended messages are negotiated. The
  * per-type minimum and maximum lengths of RFC 4271 §6.1 are checked here
- * (OPEN ≥ 29, UPDATE ≥ 23, KEEPALIVE = 19, NOTIFICATION ≥ 21,
- * ROUTE-REFRESH = 23; OPEN and KEEPALIVE never exceed 4096).
+ * (OPEN ≥ 29, UPDATE ≥ 23, KEEPALIVE = 19, NOTIFICATION ≥ 21; OPEN and
+ * KEEPALIVE never exceed 4096). A ROUTE-REFRESH whose length is not 23
+ * passes framing: RFC 7313 §5 makes it 7/1, which
+ * bgp_route_refresh_decode reports.
  */
 int bgp_header_decode(const uint8_t *buf, size_t len, size_t max_len,
     struct bgp_header *hdr, struct bgp_err *err);

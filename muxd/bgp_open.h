@@ -43,8 +43,9 @@ struct bgp_unknown_cap {
 	const uint8_t *data;        /* points into the decoded message */
 };
 
-/* Flags of the IETF multisession capability: see multisession.c/README
- * for the draft versions and bit positions. */
+/* Flags of the IETF multisession capability: see docs/multisession.md
+ * for the draft versions and bit positions, muxd/bgp_multisession.h for
+ * the values. */
 struct bgp_cap_multisession {
 	bool present;
 	uint8_t flags;              /* the raw flags octet */

@@ -1,0 +1,431 @@
+/*
+ * daemon.c — the event loop and what hangs off it.
+ *
+ * For plain peers (the "peers" of the configuration) the daemon keeps an
+ * Adj-RIB-In per neighbor, dumped as JSON on SIGUSR1. Views and instances
+ * hang off the same loop in later layers.
+ */
+#include "muxd/daemon.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "muxd/adjrib.h"
+#include "muxd/attrset.h"
+#include "muxd/listener.h"
+#include "muxd/log.h"
+#include "muxd/peer.h"
+#include "muxd/route_json.h"
+#include "muxd/sockopt.h"
+#include "muxd/update_walk.h"
+
+#define MAX_LISTENERS 64
+#define SHUTDOWN_GRACE_SECS 5
+
+struct plain_peer {
+	struct daemon *d;
+	struct peer *peer;
+	struct adjrib *rib;
+	struct plain_peer *next;
+	bool retiring;          /* shut down by a reload; a replacement may run */
+};
+
+struct daemon {
+	struct event_base *base;
+	struct config *cfg;
+	const char *config_path;
+	struct attrstore *attrs;
+	struct plain_peer *peers;
+	struct listener *listeners[MAX_LISTENERS];
+	size_t nlisteners;
+	struct event *signals[4];
+	struct event *grace_ev;
+	bool stopping;
+	char hostname[64];
+};
+
+/* ---- routes from plain peers ------------------------------------------- */
+
+/* One UPDATE's announcements share one attribute set per next hop. */
+struct apply_ctx {
+	struct plain_peer *pp;
+	const struct bgp_attrs *attrs;
+	struct attrset *set;
+	const uint8_t *set_nh;
+	size_t set_nh_len;
+};
+
+static void apply_withdraw(const struct bgp_prefix *p, void *arg)
+{
+	struct apply_ctx *c = arg;
+	adjrib_withdraw(c->pp->rib, p);
+}
+
+static void apply_announce(const struct bgp_prefix *p, const uint8_t *nh,
+    size_t nh_len, void *arg)
+{
+	struct apply_ctx *c = arg;
+
+	if (c->set == NULL || nh_len != c->set_nh_len || memcmp(nh, c->set_nh, nh_len)) {
+		if (c->set)
+			attrset_put(c->set);
+		c->set = attrset_intern(c->pp->d->attrs, c->attrs, nh, nh_len);
+		c->set_nh = nh;
+		c->set_nh_len = nh_len;
+	}
+	adjrib_announce(c->pp->rib, p, c->set);
+}
+
+static void plain_update(struct peer *p, struct session *s,
+    const struct bgp_update *u, void *owner)
+{
+	static const struct update_walk_ops ops = { apply_withdraw, apply_announce };
+	struct plain_peer *pp = owner;
+	const struct session_negotiated *n = session_negotiated(s);
+	struct apply_ctx c = { .pp = pp, .attrs = &u->attrs };
+	struct update_walk_stats st = { 0 };
+
+	update_walk(u, &n->rx, n->families, n->family_count, &ops, &c, &st);
+	if (c.set)
+		attrset_put(c.set);
+	if (st.ignored)
+		log_peer_debug(peer_label(p), "ignored %zu prefixes of families not negotiated",
+		    st.ignored);
+	if (u->end_of_rib)
+		log_peer_info(peer_label(p), "End-of-RIB for %u/%u: %zu IPv4 and %zu IPv6 routes",
+		    u->eor_afi, u->eor_safi, adjrib_count(pp->rib, BGP_AFI_IPV4),
+		    adjrib_count(pp->rib, BGP_AFI_IPV6));
+}
+
+static void plain_down(struct peer *p, struct session *s, const char *reason, void *owner)
+{
+	struct plain_peer *pp = owner;
+	(void)s;
+	log_peer_info(peer_label(p), "session down (%s): dropping %zu routes", reason,
+	    adjrib_count(pp->rib, 0));
+	adjrib_clear(pp->rib);
+}
+
+static void daemon_maybe_exit(struct daemon *d)
+{
+	if (d->stopping && d->peers == NULL)
+		event_base_loopexit(d->base, NULL);
+}
+
+static void plain_freed(struct peer *p, void *owner)
+{
+	struct plain_peer *pp = owner, **pos;
+	struct daemon *d = pp->d;
+	(void)p;
+
+	for (pos = &d->peers; *pos; pos = &(*pos)->next) {
+		if (*pos == pp) {
+			*pos = pp->next;
+			break;
+		}
+	}
+	adjrib_free(pp->rib);
+	free(pp);
+	daemon_maybe_exit(d);
+}
+
+static const struct peer_ops plain_peer_ops = {
+	.update = plain_update,
+	.down = plain_down,
+	.freed = plain_freed,
+};
+
+static struct plain_peer *plain_peer_add(struct daemon *d, const struct neighbor_config *nc)
+{
+	struct plain_peer *pp = xcalloc(1, sizeof *pp);
+	struct peer_local local = { d->cfg->asn, d->cfg->router_id, d->hostname };
+
+	pp->d = d;
+	pp->rib = adjrib_new(d->attrs);
+	pp->peer = peer_new(d->base, nc, &local, &plain_peer_ops, pp);
+	pp->next = d->peers;
+	d->peers = pp;
+	return pp;
+}
+
+static struct plain_peer *plain_peer_find(struct daemon *d, const char *name)
+{
+	for (struct plain_peer *pp = d->peers; pp; pp = pp->next)
+		if (!pp->retiring && strcmp(peer_config(pp->peer)->name, name) == 0)
+			return pp;
+	return NULL;
+}
+
+/* ---- listening ------------------------------------------------------------ */
+
+static bool daemon_accept(int fd, const struct sockaddr_mux *remote,
+    const struct sockaddr_mux *local, void *arg)
+{
+	struct daemon *d = arg;
+	char ra[64], la[64];
+
+	for (struct plain_peer *pp = d->peers; pp; pp = pp->next)
+		if (!pp->retiring && peer_matches(pp->peer, remote, local))
+			return peer_accept(pp->peer, fd);
+	log_warnx("connection from %s port %u to %s refused: no peer is configured "
+	    "with that address (add it to \"peers\" to accept it)",
+	    sockaddr_ntop(remote, ra, sizeof ra), sockaddr_port(remote),
+	    sockaddr_ntop(local, la, sizeof la));
+	return false;
+}
+
+static struct listener *listener_find(struct daemon *d, const struct sockaddr_mux *a)
+{
+	for (size_t i = 0; i < d->nlisteners; i++)
+		if (sockaddr_equal(listener_addr(d->listeners[i]), a))
+			return d->listeners[i];
+	return NULL;
+}
+
+/* TCP-MD5 keys live on the listening socket too, or the SYN of a
+ * neighbor that signs would be dropped. */
+static void listener_keys(struct daemon *d, struct listener *l)
+{
+	for (size_t i = 0; i < d->cfg->peer_count; i++) {
+		const struct neighbor_config *nc = &d->cfg->peers[i];
+		if (nc->password && sockaddr_family(&nc->remote) == sockaddr_family(listener_addr(l)) &&
+		    sockopt_md5(listener_fd(l), &nc->remote, nc->password) < 0)
+			log_warnx("%s: cannot set its TCP-MD5 key on the listener: %s",
+			    nc->name, strerror(errno));
+	}
+}
+
+/* One listener per distinct local address of the configured peers. */
+static void daemon_listen(struct daemon *d)
+{
+	char why[160];
+
+	if (d->cfg->listen_port == 0)
+		return;
+	for (size_t i = 0; i < d->cfg->peer_count; i++) {
+		struct sockaddr_mux a;
+		const struct neighbor_config *nc = &d->cfg->peers[i];
+		if (nc->has_local)
+			a = nc->local;
+		else
+			sockaddr_parse(sockaddr_family(&nc->remote) == AF_INET ? "0.0.0.0" : "::", 0, &a);
+		sockaddr_set_port(&a, d->cfg->listen_port);
+		struct listener *l = listener_find(d, &a);
+		if (l == NULL && d->nlisteners < MAX_LISTENERS) {
+			l = listener_new(d->base, &a, daemon_accept, d, why, sizeof why);
+			if (l == NULL) {
+				log_warnx("%s: %s", nc->name, why);
+				continue;
+			}
+			d->listeners[d->nlisteners++] = l;
+			log_info("listening on %s port %u", sockaddr_ntop(&a, why, sizeof why),
+			    d->cfg->listen_port);
+		}
+		if (l)
+			listener_keys(d, l);
+	}
+}
+
+static void daemon_unlisten(struct daemon *d)
+{
+	for (size_t i = 0; i < d->nlisteners; i++)
+		listener_free(d->listeners[i]);
+	d->nlisteners = 0;
+}
+
+/* ---- route dump (SIGUSR1) ----------------------------------------------------- */
+
+static json_t *plain_peer_json(const struct plain_peer *pp)
+{
+	const struct neighbor_config *nc = peer_config(pp->peer);
+	struct session *s = peer_session(pp->peer);
+	char addr[64];
+
+	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:o}",
+	    "name", nc->name,
+	    "address", sockaddr_ntop(&nc->remote, addr, sizeof addr),
+	    "asn", (json_int_t)nc->remote_as,
+	    "state", s ? fsm_state_name(session_state(s)) : "Idle",
+	    "flaps", (json_int_t)peer_flaps(pp->peer),
+	    "routes", adjrib_to_json(pp->rib, 0));
+}
+
+/* Written to a temporary name and renamed: readers never see half a file. */
+static void daemon_dump_routes(struct daemon *d)
+{
+	char path[4096], tmp[4200];
+	json_t *peers = json_array();
+
+	for (const struct plain_peer *pp = d->peers; pp; pp = pp->next)
+		json_array_append_new(peers, plain_peer_json(pp));
+	json_t *root = json_pack("{s:o}", "peers", peers);
+	snprintf(path, sizeof path, "%s/routes.json", d->cfg->state_dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	if (json_dump_file(root, tmp, JSON_COMPACT) != 0 || rename(tmp, path) != 0)
+		log_warnx("cannot write %s: %s (is state_dir writable?)", path, strerror(errno));
+	else
+		log_info("wrote the routes of every peer to %s", path);
+	json_decref(root);
+}
+
+/* ---- reload (SIGHUP) ------------------------------------------------------------ */
+
+static const struct neighbor_config *config_peer(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->peer_count; i++)
+		if (strcmp(c->peers[i].name, name) == 0)
+			return &c->peers[i];
+	return NULL;
+}
+
+static void daemon_start_peers(struct daemon *d)
+{
+	for (size_t i = 0; i < d->cfg->peer_count; i++) {
+		if (plain_peer_find(d, d->cfg->peers[i].name) == NULL)
+			peer_start(plain_peer_add(d, &d->cfg->peers[i])->peer);
+	}
+}
+
+static void plain_peer_retire(struct plain_peer *pp, uint8_t subcode)
+{
+	pp->retiring = true;
+	peer_shutdown(pp->peer, BGP_ERR_CEASE, subcode, NULL);
+}
+
+/*
+ * Peers whose settings did not change stay up; changed ones restart with
+ * Cease / Other Configuration Change; removed ones leave with Cease / Peer
+ * De-configured. A change of the gateway's own AS or identifier restarts all.
+ */
+static void daemon_reload(struct daemon *d)
+{
+	struct jsonv errs = { 0 };
+	struct config *next = config_load_file(d->config_path, &errs);
+
+	if (next == NULL) {
+		for (size_t i = 0; i < errs.count; i++)
+			log_warnx("reload: %s: %s", d->config_path, errs.lines[i]);
+		log_warnx("reload: keeping the running configuration");
+		jsonv_free(&errs);
+		return;
+	}
+	bool global_change = next->asn != d->cfg->asn || next->router_id != d->cfg->router_id;
+	for (struct plain_peer *pp = d->peers; pp; pp = pp->next) {
+		const struct neighbor_config *old = peer_config(pp->peer);
+		const struct neighbor_config *nc = config_peer(next, old->name);
+		if (pp->retiring)
+			continue;
+		if (nc == NULL)
+			plain_peer_retire(pp, BGP_CEASE_PEER_DECONFIGURED);
+		else if (global_change || !neighbor_config_equal(old, nc))
+			plain_peer_retire(pp, BGP_CEASE_CONFIG_CHANGE);
+	}
+	daemon_unlisten(d);
+	config_free(d->cfg);
+	d->cfg = next;
+	log_set_level(next->log_level);
+	daemon_listen(d);
+	daemon_start_peers(d);  /* new peers, and replacements of retiring ones */
+	log_info("reloaded %s", d->config_path);
+}
+
+/* ---- signals and the loop -------------------------------------------------------- */
+
+static void grace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)fd;
+	(void)what;
+	log_warnx("sessions did not close within %d s; exiting anyway", SHUTDOWN_GRACE_SECS);
+	event_base_loopexit(d->base, NULL);
+}
+
+static void daemon_shutdown(struct daemon *d)
+{
+	struct timeval tv = { SHUTDOWN_GRACE_SECS, 0 };
+
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	log_info("shutting down: closing every session (Cease, Administrative Shutdown)");
+	daemon_unlisten(d);
+	for (struct plain_peer *pp = d->peers, *next; pp; pp = next) {
+		next = pp->next;
+		peer_shutdown(pp->peer, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, NULL);
+	}
+	evtimer_add(d->grace_ev, &tv);
+	daemon_maybe_exit(d);
+}
+
+static void signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)what;
+
+	if (sig == SIGTERM || sig == SIGINT)
+		daemon_shutdown(d);
+	else if (sig == SIGHUP && !d->stopping)
+		daemon_reload(d);
+	else if (sig == SIGUSR1)
+		daemon_dump_routes(d);
+}
+
+static void daemon_signals(struct daemon *d)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < 4; i++) {
+		d->signals[i] = evsignal_new(d->base, sigs[i], signal_cb, d);
+		evsignal_add(d->signals[i], NULL);
+	}
+}
+
+static void daemon_free(struct daemon *d)
+{
+	daemon_unlisten(d);
+	for (size_t i = 0; i < 4; i++)
+		event_free(d->signals[i]);
+	event_free(d->grace_ev);
+	/* Peers still listed here did not finish closing in the grace time;
+	 * the process is exiting, so their memory goes with it. */
+	if (d->peers == NULL)
+		attrstore_free(d->attrs);
+	event_base_free(d->base);
+	config_free(d->cfg);
+	free(d);
+}
+
+int daemon_run(struct config *cfg, const char *config_path)
+{
+	struct daemon *d = xcalloc(1, sizeof *d);
+
+	d->cfg = cfg;
+	d->config_path = config_path;
+	d->base = event_base_new();
+	if (d->base == NULL)
+		fatal("cannot create the event loop");
+	d->attrs = attrstore_new();
+	d->grace_ev = evtimer_new(d->base, grace_cb, d);
+	gethostname(d->hostname, sizeof d->hostname - 1);
+	if (mkdir(cfg->state_dir, 0755) < 0 && errno != EEXIST)
+		log_warnx("cannot create state_dir %s: %s", cfg->state_dir, strerror(errno));
+	log_set_level(cfg->log_level);
+	daemon_signals(d);
+	daemon_listen(d);
+	daemon_start_peers(d);
+	log_info("bgpmux running: AS %u, router id %u.%u.%u.%u, %zu peers", cfg->asn,
+	    cfg->router_id >> 24, (cfg->router_id >> 16) & 255,
+	    (cfg->router_id >> 8) & 255, cfg->router_id & 255, cfg->peer_count);
+	event_base_dispatch(d->base);
+	daemon_free(d);
+	log_info("bye");
+	return 0;
+}

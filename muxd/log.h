@@ -1,0 +1,39 @@
+/*
+ * log.h — logging to stderr (and syslog with --syslog).
+ *
+ * Every line a peer caused names the peer: log_peer_warnx(peer-label, …).
+ * fatal() is for out-of-memory and broken invariants only; it exits.
+ */
+#ifndef BGPMUX_LOG_H
+#define BGPMUX_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+void log_init(const char *progname, bool use_syslog);
+void log_set_level(enum log_level lvl);
+bool log_level_parse(const char *s, enum log_level *lvl);
+
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_errorx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "who" is the peer label, e.g. "peer isp-a 127.0.10.1". */
+void log_peer_warnx(const char *who, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void log_peer_info(const char *who, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void log_peer_debug(const char *who, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* malloc/calloc/strdup that call fatal() on out-of-memory. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+char *xstrdup(const char *s);
+
+#endif

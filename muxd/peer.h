@@ -1,0 +1,68 @@
+/*
+ * peer.h — everything shared with one neighbor (layer 4).
+ *
+ * A peer owns the sessions to one neighbor: normally one, two while a
+ * connection collision is being resolved, and (multisession) one per
+ * family group. It restarts sessions that went down, adopts incoming
+ * connections, resolves collisions (RFC 4271 §6.8), and tells its owner —
+ * a view, an instance, or muxd's plain-peer table — when a session comes
+ * up, goes down, or brings an UPDATE. Owners talk to peers, never to raw
+ * sessions' sockets.
+ */
+#ifndef BGPMUX_PEER_H
+#define BGPMUX_PEER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "muxd/config.h"
+#include "muxd/session.h"
+
+struct event_base;
+struct peer;
+
+#define PEER_MAX_SESSIONS 8
+
+struct peer_ops {
+	void (*established)(struct peer *p, struct session *s, void *owner);
+	/* A session that was Established went down. */
+	void (*down)(struct peer *p, struct session *s, const char *reason, void *owner);
+	void (*update)(struct peer *p, struct session *s, const struct bgp_update *u,
+	    void *owner);
+	void (*route_refresh)(struct peer *p, struct session *s, uint16_t afi,
+	    uint8_t safi, uint8_t subtype, void *owner);
+	/* After peer_shutdown, once every session is gone: the peer is freed
+	 * right after this returns. */
+	void (*freed)(struct peer *p, void *owner);
+};
+
+/* Settings that come from the gateway, not the neighbor's own entry. */
+struct peer_local {
+	uint32_t asn;
+	uint32_t router_id;
+	const char *hostname;           /* FQDN capability */
+};
+
+/* cfg is copied. The peer starts when peer_start is called. */
+struct peer *peer_new(struct event_base *base, const struct neighbor_config *cfg,
+    const struct peer_local *local, const struct peer_ops *ops, void *owner);
+/* Stop every session with the NOTIFICATION given (e.g. Cease/Administrative
+ * Shutdown), then free once they are gone. */
+void peer_shutdown(struct peer *p, uint8_t code, uint8_t subcode, const char *text);
+void peer_start(struct peer *p);
+
+/* An incoming connection from this neighbor. Returns false when the peer
+ * refuses it (the caller then rejects the connection). */
+bool peer_accept(struct peer *p, int fd);
+
+const struct neighbor_config *peer_config(const struct peer *p);
+const char *peer_label(const struct peer *p);
+/* The Established session, or the most advanced one; NULL if none. */
+struct session *peer_session(const struct peer *p);
+size_t peer_sessions(const struct peer *p, struct session **out, size_t max);
+/* Does this neighbor's configuration say connections come from addr to local? */
+bool peer_matches(const struct peer *p, const struct sockaddr_mux *remote,
+    const struct sockaddr_mux *local);
+uint32_t peer_flaps(const struct peer *p);
+
+#endif

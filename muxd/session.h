@@ -1,0 +1,119 @@
+/*
+ * session.h — one TCP connection to a neighbor and its FSM (layer 3).
+ *
+ * A session frames bytes from its bufferevent, hands each message to the
+ * codec, feeds the resulting event to the pure FSM and carries out the
+ * actions it returns (send, arm timers, close). It knows nothing of views
+ * or routes: decoded UPDATEs go up to its peer through callbacks.
+ *
+ * A session is freed only from a deferred event, never inside its own
+ * callback chain: session_close marks it closing and the free comes later.
+ */
+#ifndef BGPMUX_SESSION_H
+#define BGPMUX_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "muxd/bgp_open.h"
+#include "muxd/bgp_update.h"
+#include "muxd/fsm.h"
+#include "muxd/sockaddr.h"
+
+struct event_base;
+struct session;
+
+/* Message counters, per direction. */
+struct session_counters {
+	uint64_t msgs[6];       /* by type: [1] OPEN … [5] ROUTE-REFRESH */
+	uint64_t bytes;
+	uint64_t prefixes;      /* received: announced + withdrawn; sent: likewise */
+};
+
+/* What the session was told about its neighbor and itself. */
+struct session_params {
+	const char *label;              /* "peer isp-a 127.0.10.1", for logs */
+	uint32_t local_as;
+	uint32_t local_id;              /* our BGP Identifier, host order */
+	uint32_t remote_as;             /* 0 = accept any */
+	uint16_t hold_time;             /* what we offer */
+	uint16_t connect_retry;         /* seconds */
+	bool passive;
+	struct bgp_family families[BGP_MAX_FAMILIES];
+	uint8_t family_count;
+	uint8_t add_path;               /* BGP_ADDPATH_* we offer, 0 = none */
+	struct sockaddr_mux remote;
+	struct sockaddr_mux local;      /* bind address (port 0 = any) */
+	bool has_local;
+	const char *password;           /* TCP-MD5 */
+	bool ttl_security;
+	const char *hostname;           /* FQDN capability, NULL = none */
+};
+
+/* What both sides agreed on, once the OPENs are exchanged. */
+struct session_negotiated {
+	uint32_t remote_as;
+	uint32_t remote_id;
+	uint16_t hold_time;
+	uint16_t keepalive;
+	bool as4;
+	bool ext_message;
+	bool route_refresh;
+	bool enhanced_rr;
+	struct bgp_family families[BGP_MAX_FAMILIES];
+	uint8_t family_count;
+	struct bgp_codec_ctx rx;        /* decoding what the neighbor sends */
+	struct bgp_codec_ctx tx;        /* encoding what we send */
+};
+
+/* Upcalls to the owner (the peer). Called from the event loop. */
+struct session_ops {
+	/* The state changed; reason is a short text ("Hold timer expired",
+	 * "received NOTIFICATION 6/2 …"). */
+	void (*state_changed)(struct session *s, enum fsm_state from,
+	    enum fsm_state to, const char *reason, void *arg);
+	/* A valid OPEN arrived (before OpenConfirm): the peer checks for a
+	 * collision and may close this or another session. Return false to
+	 * refuse this session (it has been closed by the callee). */
+	bool (*open_received)(struct session *s, const struct bgp_open *o, void *arg);
+	/* An UPDATE that passed the codec (possibly treat-as-withdraw). */
+	void (*update)(struct session *s, const struct bgp_update *u, void *arg);
+	void (*route_refresh)(struct session *s, uint16_t afi, uint8_t safi,
+	    uint8_t subtype, void *arg);
+	/* The session is gone and about to be freed. */
+	void (*closed)(struct session *s, void *arg);
+};
+
+struct session *session_new(struct event_base *base, const struct session_params *p,
+    const struct session_ops *ops, void *arg);
+
+/* Active side: start the FSM, which connects out. */
+void session_start(struct session *s);
+/* Passive side: adopt an accepted connection. */
+void session_accept(struct session *s, int fd);
+/* Leave with a NOTIFICATION (code 0 = just drop the TCP connection),
+ * stop and free later. A shutdown text goes with Cease 2 and 4. */
+void session_close(struct session *s, uint8_t code, uint8_t subcode,
+    const char *shutdown_text);
+/* Send a message the caller encoded (e.g. an UPDATE). False when the
+ * session is not Established or its output queue is over the limit. */
+bool session_send(struct session *s, const uint8_t *msg, size_t len);
+size_t session_queue_len(const struct session *s);
+
+enum fsm_state session_state(const struct session *s);
+bool session_is_closing(const struct session *s);
+bool session_initiated_locally(const struct session *s);
+const struct session_negotiated *session_negotiated(const struct session *s);
+const struct session_counters *session_counters_rx(const struct session *s);
+const struct session_counters *session_counters_tx(const struct session *s);
+const struct session_params *session_params(const struct session *s);
+/* Seconds since Established (0 if not). */
+time_t session_uptime(const struct session *s);
+/* Local and remote address of the TCP connection (len 0 without one). */
+const struct sockaddr_mux *session_local_addr(const struct session *s);
+const struct sockaddr_mux *session_remote_addr(const struct session *s);
+/* Last error as text ("sent NOTIFICATION 6/2 Cease, Administrative Shutdown"). */
+const char *session_last_error(const struct session *s);
+
+#endif

@@ -1,0 +1,498 @@
+#!/usr/bin/env python3
+"""routegen.py — the route generator behind the integration tests.
+
+One deterministic generator (seeded by a "slot") makes a table of IPv4 and
+IPv6 routes with varied origins, AS paths, MEDs, LOCAL_PREFs, standard,
+extended and large communities and next hops.  From that one table it
+
+  render   writes the routes in each daemon's own input format (BIRD static
+           protocols, FRR route-maps + network statements, ExaBGP static
+           routes, an MRT TABLE_DUMP_V2 file for `gobgp mrt inject`), by
+           filling a template's @PLACEHOLDERS@;
+  withdraw prints what makes the daemon withdraw the test's subset
+           (a list of prefixes, ExaBGP API lines, vtysh lines);
+  check    compares muxd's routes.json for one peer with what the daemon
+           must have sent: the generated routes passed through the daemon's
+           own export behaviour (PROFILES below), route by route and
+           attribute by attribute.
+
+The expectation never comes from muxd's output.  Python 3 stdlib only.
+"""
+import argparse
+import ipaddress
+import json
+import random
+import struct
+import sys
+import time
+
+MUX_ASN = 65000
+WITHDRAW_MOD = 25       # every 25th route (index % 25 == 3) is withdrawn
+WITHDRAW_REM = 3
+
+# What each daemon does to a locally originated route it sends on eBGP, as
+# observed on the wire (BIRD 2.0.12, FRR 8.4, GoBGP 3.10, ExaBGP 4.2):
+#   prepend    the daemon puts its own AS first (ExaBGP does not: its
+#              renderer writes the daemon AS into the configured path, so the
+#              wire carries the same path as the others);
+#   as_set     the daemon can originate an AS_SET from its input format;
+#   generic_ext  it can originate an extended community other than rt/ro;
+#   sort_*     it sorts that community list (numerically) before sending;
+#   med_default  MED sent when the input sets none (FRR: 0 for `network`);
+#   LOCAL_PREF is never sent on eBGP (RFC 4271 5.1.5) by any of them.
+PROFILES = {
+    "bird": dict(as_set=False, generic_ext=True, sort_comm=True, sort_ext=True,
+                 sort_large=True, med_default=None),
+    "frr": dict(as_set=False, generic_ext=False, sort_comm=True, sort_ext=True,
+                sort_large=True, med_default=0),
+    "gobgp": dict(as_set=True, generic_ext=True, sort_comm=False, sort_ext=False,
+                  sort_large=False, med_default=None),
+    "exabgp": dict(as_set=True, generic_ext=True, sort_comm=False, sort_ext=False,
+                   sort_large=False, med_default=None),
+}
+
+ORIGINS = ["igp", "egp", "incomplete"]
+
+
+# ---------------------------------------------------------------- generator
+
+def pick_asn(rng, avoid):
+    while True:
+        kind = rng.random()
+        if kind < 0.5:
+            asn = rng.randint(1, 64495)
+        elif kind < 0.65:
+            asn = rng.randint(64512, 65534)
+        elif kind < 0.9:
+            asn = rng.randint(131072, 399999)
+        else:
+            asn = rng.randint(4200000000, 4294967294)
+        if asn not in avoid and asn != 23456:
+            return asn
+
+
+def pick_u32(rng):
+    return rng.choice([rng.randint(0, 1000), rng.randint(0, 0xFFFF),
+                       rng.randint(0, 0xFFFFFFFF)])
+
+
+def unique(items):
+    seen = []
+    for i in items:
+        if i not in seen:
+            seen.append(i)
+    return seen
+
+
+def gen_attrs(rng, afi, prof, daemon_asn):
+    avoid = {MUX_ASN, daemon_asn}
+    a = {"origin": rng.choice(ORIGINS)}
+    path = [pick_asn(rng, avoid) for _ in range(rng.choice([0, 1, 1, 2, 2, 3, 4, 6]))]
+    if prof["as_set"] and path and rng.random() < 0.15:
+        path.append(sorted(unique(pick_asn(rng, avoid) for _ in range(rng.randint(2, 3)))))
+    a["as_path"] = path
+    if afi == 4:
+        a["next_hop"] = "192.0.2.%d" % rng.randint(1, 254)
+    else:
+        a["next_hop"] = "2001:db8:ffff::%x" % rng.randint(1, 0xFFFF)
+    if rng.random() < 0.7:
+        a["med"] = pick_u32(rng)
+    if rng.random() < 0.3:
+        a["local_pref"] = pick_u32(rng)
+    a["communities"] = unique("%d:%d" % (rng.randint(1, 65534), rng.randint(0, 65535))
+                              for _ in range(rng.choice([0, 0, 1, 2, 3, 5])))
+    ext = []
+    for _ in range(rng.choice([0, 0, 1, 2, 3])):
+        kind = rng.choice(["rt", "ro", "generic"] if prof["generic_ext"] else ["rt", "ro"])
+        if kind == "generic":
+            # Color (RFC 9012, transitive opaque 0x03/0x0b): flags 0, 32-bit color.
+            ext.append("0x030b0000%08x" % pick_u32(rng))
+        else:
+            ext.append("%s:%d:%d" % (kind, rng.randint(1, 65534), pick_u32(rng)))
+    a["ext_communities"] = unique(ext)
+    a["large_communities"] = unique("%d:%d:%d" % (pick_asn(rng, ()), pick_u32(rng), pick_u32(rng))
+                                    for _ in range(rng.choice([0, 0, 1, 2, 3])))
+    return a
+
+
+def gen_prefixes(rng, afi, slot, n):
+    out = []
+    used = set()
+    i = 0
+    while len(out) < n:
+        if afi == 4:
+            base = int(ipaddress.IPv4Address("10.0.0.0")) + (slot << 20) + (i << 8)
+            plen = rng.choice([24, 24, 24, 24, 25, 26, 28, 30, 32, 22, 20])
+            net = ipaddress.IPv4Network((base, 32)).supernet(new_prefix=plen)
+        else:
+            base = int(ipaddress.IPv6Address("2001:db8::")) + (slot << 80) + (i << 64) + 1
+            plen = rng.choice([64, 64, 64, 56, 60, 62, 63, 48, 128])
+            net = ipaddress.IPv6Network((base, 128)).supernet(new_prefix=plen)
+        i += 1
+        if net not in used:
+            used.add(net)
+            out.append(str(net))
+    return out
+
+
+def generate(daemon, slot, n4, n6, daemon_asn):
+    """Returns [(index, afi, prefix, attrs)] — the routes the daemon originates."""
+    prof = PROFILES[daemon]
+    rng = random.Random("bgpmux-%s-%d" % (daemon, slot))
+    routes = []
+    for afi, n in ((4, n4), (6, n6)):
+        pool = [gen_attrs(rng, afi, prof, daemon_asn) for _ in range(max(1, n // 3))]
+        for p in gen_prefixes(rng, afi, slot, n):
+            routes.append((len(routes), afi, p, rng.randrange(len(pool)), pool))
+    return [(i, afi, p, pool[k], k) for i, afi, p, k, pool in routes]
+
+
+def withdrawn(i):
+    return i % WITHDRAW_MOD == WITHDRAW_REM
+
+
+# -------------------------------------------------------------- expectation
+
+def ext_key(e):
+    if e.startswith("0x"):
+        return int(e, 16)
+    kind, a, b = e.split(":")
+    return ((0x0002 if kind == "rt" else 0x0003) << 48) | (int(a) << 32) | int(b)
+
+
+def expect_route(daemon, daemon_asn, prefix, a):
+    prof = PROFILES[daemon]
+    r = {"prefix": prefix, "path_id": 0, "origin": a["origin"],
+         "as_path": [daemon_asn] + a["as_path"], "next_hop": a["next_hop"]}
+    med = a.get("med", prof["med_default"])
+    if med is not None:
+        r["med"] = med
+    comm, ext, large = a["communities"], a["ext_communities"], a["large_communities"]
+    if prof["sort_comm"]:
+        comm = sorted(comm, key=lambda c: tuple(int(x) for x in c.split(":")))
+    if prof["sort_ext"]:
+        ext = sorted(ext, key=ext_key)
+    if prof["sort_large"]:
+        large = sorted(large, key=lambda c: tuple(int(x) for x in c.split(":")))
+    for key, val in (("communities", comm), ("ext_communities", ext),
+                     ("large_communities", large)):
+        if val:
+            r[key] = val
+    return r
+
+
+def expected(args, after_withdraw):
+    out = {}
+    for i, afi, p, a, _ in generate(args.daemon, args.slot, args.v4, args.v6, args.asn):
+        if after_withdraw and withdrawn(i):
+            continue
+        out[p] = expect_route(args.daemon, args.asn, p, a)
+    return out
+
+
+# ---------------------------------------------------------------- renderers
+
+def bird_block(a):
+    s = ["bgp_origin = ORIGIN_%s;" % a["origin"].upper()]
+    for asn in reversed(a["as_path"]):
+        s.append("bgp_path.prepend(%d);" % asn)
+    if "med" in a:
+        s.append("bgp_med = %d;" % a["med"])
+    if "local_pref" in a:
+        s.append("bgp_local_pref = %d;" % a["local_pref"])
+    for c in a["communities"]:
+        s.append("bgp_community.add((%s,%s));" % tuple(c.split(":")))
+    for e in a["ext_communities"]:
+        if e.startswith("0x"):
+            s.append("bgp_ext_community.add((generic, 0x%s, 0x%s));" % (e[2:10], e[10:]))
+        else:
+            s.append("bgp_ext_community.add((%s, %s, %s));" % tuple(e.split(":")))
+    for c in a["large_communities"]:
+        s.append("bgp_large_community.add((%s, %s, %s));" % tuple(c.split(":")))
+    s.append("bgp_next_hop = %s;" % a["next_hop"])
+    return " ".join(s)
+
+
+def render_bird(routes, name):
+    """Tables t4_NAME/t6_NAME fed by static protocols; the withdrawal subset
+    lives in its own static protocols (sw4_NAME, sw6_NAME) so that
+    `birdc disable` withdraws exactly it."""
+    out = ["ipv4 table t4_%s;" % name, "ipv6 table t6_%s;" % name]
+    for afi in (4, 6):
+        for proto, sel in (("s", False), ("sw", True)):
+            out.append("protocol static %s%d_%s {" % (proto, afi, name))
+            out.append("  ipv%d { table t%d_%s; };" % (afi, afi, name))
+            for i, rafi, p, a, _ in routes:
+                if rafi == afi and withdrawn(i) == sel:
+                    out.append("  route %s blackhole { %s };" % (p, bird_block(a)))
+            out.append("}")
+    return {"ROUTES": "\n".join(out)}
+
+
+def frr_routemap(name, a):
+    s = ["route-map %s permit 10" % name, " set origin %s" % a["origin"]]
+    if a["as_path"]:
+        s.append(" set as-path prepend %s" % " ".join(map(str, a["as_path"])))
+    if "med" in a:
+        s.append(" set metric %d" % a["med"])
+    if "local_pref" in a:
+        s.append(" set local-preference %d" % a["local_pref"])
+    if a["communities"]:
+        s.append(" set community %s" % " ".join(a["communities"]))
+    rt = [e[3:] for e in a["ext_communities"] if e.startswith("rt:")]
+    ro = [e[3:] for e in a["ext_communities"] if e.startswith("ro:")]
+    if rt:
+        s.append(" set extcommunity rt %s" % " ".join(rt))
+    if ro:
+        s.append(" set extcommunity soo %s" % " ".join(ro))
+    if a["large_communities"]:
+        s.append(" set large-community %s" % " ".join(a["large_communities"]))
+    if ":" in a["next_hop"]:
+        s.append(" set ipv6 next-hop global %s" % a["next_hop"])
+    else:
+        s.append(" set ip next-hop %s" % a["next_hop"])
+    return "\n".join(s)
+
+
+def render_frr(routes, name):
+    maps = {}
+    nets = {4: [], 6: []}
+    for i, afi, p, a, k in routes:
+        rm = "RM%d_%d" % (afi, k)
+        if rm not in maps:
+            maps[rm] = frr_routemap(rm, a)
+        nets[afi].append("  network %s route-map %s" % (p, rm))
+    return {"ROUTEMAPS": "\n!\n".join(maps.values()),
+            "NETWORKS4": "\n".join(nets[4]), "NETWORKS6": "\n".join(nets[6])}
+
+
+def exa_route(p, a, asn):
+    s = ["route %s next-hop %s origin %s" % (p, a["next_hop"], a["origin"])]
+    path = " ".join("( %s )" % " ".join(map(str, x)) if isinstance(x, list) else str(x)
+                    for x in [asn] + a["as_path"])
+    s.append("as-path [ %s ]" % path)
+    if "med" in a:
+        s.append("med %d" % a["med"])
+    if "local_pref" in a:
+        s.append("local-preference %d" % a["local_pref"])
+    if a["communities"]:
+        s.append("community [ %s ]" % " ".join(a["communities"]))
+    if a["ext_communities"]:
+        ext = []
+        for e in a["ext_communities"]:
+            if e.startswith("rt:"):
+                ext.append("target:" + e[3:])
+            elif e.startswith("ro:"):
+                ext.append("origin:" + e[3:])
+            else:
+                ext.append(e)
+        s.append("extended-community [ %s ]" % " ".join(ext))
+    if a["large_communities"]:
+        s.append("large-community [ %s ]" % " ".join(a["large_communities"]))
+    return " ".join(s)
+
+
+def render_exabgp(routes, name, asn):
+    return {"ROUTES": "\n".join("    %s;" % exa_route(p, a, asn) for _, _, p, a, _ in routes)}
+
+
+# MRT TABLE_DUMP_V2 (RFC 6396) for `gobgp mrt inject global`.
+
+def mrt_record(subtype, body):
+    return struct.pack("!IHHI", int(time.time()), 13, subtype, len(body)) + body
+
+
+def attr(flags, atype, value):
+    if len(value) > 255:
+        return struct.pack("!BBH", flags | 0x10, atype, len(value)) + value
+    return struct.pack("!BBB", flags, atype, len(value)) + value
+
+
+def encode_attrs(a, afi):
+    out = attr(0x40, 1, bytes([ORIGINS.index(a["origin"])]))
+    segs = b""
+    run = []
+    for x in a["as_path"] + [None]:
+        if isinstance(x, int):
+            run.append(x)
+            continue
+        if run:
+            segs += struct.pack("!BB%dI" % len(run), 2, len(run), *run)
+            run = []
+        if x is not None:
+            segs += struct.pack("!BB%dI" % len(x), 1, len(x), *x)
+    out += attr(0x40, 2, segs)
+    if afi == 4:
+        out += attr(0x40, 3, ipaddress.IPv4Address(a["next_hop"]).packed)
+    else:  # RFC 6396 4.3.4: only the next hop length and next hop
+        nh = ipaddress.IPv6Address(a["next_hop"]).packed
+        out += attr(0x80, 14, bytes([len(nh)]) + nh)
+    if "med" in a:
+        out += attr(0x80, 4, struct.pack("!I", a["med"]))
+    if "local_pref" in a:
+        out += attr(0x40, 5, struct.pack("!I", a["local_pref"]))
+    if a["communities"]:
+        out += attr(0xC0, 8, b"".join(struct.pack("!HH", *map(int, c.split(":")))
+                                      for c in a["communities"]))
+    if a["ext_communities"]:
+        out += attr(0xC0, 16, b"".join(struct.pack("!Q", ext_key(e))
+                                       for e in a["ext_communities"]))
+    if a["large_communities"]:
+        out += attr(0xC0, 32, b"".join(struct.pack("!III", *map(int, c.split(":")))
+                                       for c in a["large_communities"]))
+    return out
+
+
+def render_mrt(routes, path):
+    peer = struct.pack("!B4s4sI", 0x02, bytes([192, 0, 2, 250]), bytes([192, 0, 2, 250]), 64999)
+    data = mrt_record(1, bytes([192, 0, 2, 250]) + struct.pack("!H", 0) +
+                      struct.pack("!H", 1) + peer)
+    for seq, (i, afi, p, a, _) in enumerate(routes):
+        net = ipaddress.ip_network(p)
+        pfx = bytes([net.prefixlen]) + net.network_address.packed[:(net.prefixlen + 7) // 8]
+        attrs = encode_attrs(a, afi)
+        entry = struct.pack("!HIH", 0, int(time.time()), len(attrs)) + attrs
+        data += mrt_record(2 if afi == 4 else 4, struct.pack("!I", seq) + pfx +
+                           struct.pack("!H", 1) + entry)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+# ------------------------------------------------------------------ compare
+
+def load_peer(path, name):
+    with open(path) as f:
+        doc = json.load(f)
+    for p in doc.get("peers", []):
+        if p.get("name") == name:
+            return p
+    return None
+
+
+def route_key(r):
+    return r.get("prefix"), r.get("path_id", 0)
+
+
+def check(args):
+    exp = expected(args, args.after_withdraw)
+    peer = load_peer(args.routes, args.peer)
+    if peer is None:
+        print("check %s: no peer named %r in %s" % (args.peer, args.peer, args.routes))
+        return 1
+    got = {}
+    dups = []
+    for r in peer.get("routes", []):
+        if route_key(r) in got:
+            dups.append(route_key(r))
+        got[route_key(r)] = r
+    if args.count_only:
+        ok = peer.get("state") == "Established" and len(got) == len(exp) and not dups
+        if args.verbose:
+            print("%s: state %s, %d routes, want %d" % (args.peer, peer.get("state"),
+                                                       len(got), len(exp)))
+        return 0 if ok else 1
+    problems = []
+    if peer.get("state") != "Established":
+        problems.append("state is %r, want 'Established'" % peer.get("state"))
+    if peer.get("asn") != args.asn:
+        problems.append("asn is %r, want %d" % (peer.get("asn"), args.asn))
+    for k in dups:
+        problems.append("%s path_id %s listed twice" % k)
+    extra_keys = set()
+    for p, want in sorted(exp.items()):
+        have = got.pop((p, 0), None)
+        if have is None:
+            problems.append("%s: missing (want %s)" % (p, json.dumps(want)))
+            continue
+        for k in sorted(set(want) | set(have)):
+            if k not in want and k not in ROUTE_KEYS:
+                extra_keys.add(k)
+                continue
+            if want.get(k) != have.get(k):
+                problems.append("%s: %s is %s, want %s" % (p, k, json.dumps(have.get(k)),
+                                                           json.dumps(want.get(k))))
+    for key, r in sorted(got.items(), key=str):
+        problems.append("%s path_id %s: unexpected route %s" % (key[0], key[1], json.dumps(r)))
+    if extra_keys:
+        print("check %s: note: routes carry keys outside the contract: %s"
+              % (args.peer, ", ".join(sorted(extra_keys))))
+    if problems:
+        print("check %s: %d problems (%d routes expected), first %d:"
+              % (args.peer, len(problems), len(exp), min(len(problems), 15)))
+        for line in problems[:15]:
+            print("  " + line)
+        return 1
+    print("check %s: %d routes match attribute by attribute" % (args.peer, len(exp)))
+    return 0
+
+
+ROUTE_KEYS = {"prefix", "path_id", "origin", "as_path", "next_hop", "next_hop_ll", "med",
+              "local_pref", "communities", "ext_communities", "large_communities"}
+
+
+# --------------------------------------------------------------------- main
+
+def fill(template, out, values):
+    with open(template) as f:
+        text = f.read()
+    for k, v in values.items():
+        text = text.replace("@%s@" % k, v)
+    if "@" in text.replace("@@", ""):
+        left = [w for w in text.split() if w.startswith("@") and w.endswith("@")]
+        if left:
+            sys.exit("routegen: %s: unfilled placeholders %s" % (template, left))
+    with open(out, "w") as f:
+        f.write(text)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("cmd", choices=["render", "withdraw", "check", "count"])
+    ap.add_argument("--daemon", required=True, choices=sorted(PROFILES))
+    ap.add_argument("--asn", type=int, required=True, help="the daemon's AS")
+    ap.add_argument("--slot", type=int, required=True, help="0..15, picks prefixes and seed")
+    ap.add_argument("--v4", type=int, default=3000)
+    ap.add_argument("--v6", type=int, default=2000)
+    ap.add_argument("--name", default="x", help="render: name suffix (BIRD)")
+    ap.add_argument("--template", help="render: template with @PLACEHOLDERS@")
+    ap.add_argument("--out", help="render: output file")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="render: more placeholder values")
+    ap.add_argument("--routes", help="check: routes.json")
+    ap.add_argument("--peer", help="check: peer name in routes.json")
+    ap.add_argument("--after-withdraw", action="store_true")
+    ap.add_argument("--count-only", action="store_true",
+                    help="check: exit 0 when Established with the expected route count")
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+    routes = generate(args.daemon, args.slot, args.v4, args.v6, args.asn)
+    if args.cmd == "count":
+        print(len(expected(args, args.after_withdraw)))
+    elif args.cmd == "check":
+        sys.exit(check(args))
+    elif args.cmd == "withdraw":
+        for i, afi, p, a, _ in routes:
+            if not withdrawn(i):
+                continue
+            if args.daemon == "exabgp":
+                print("withdraw route %s next-hop %s" % (p, a["next_hop"]))
+            else:
+                print("%d %s" % (afi, p))
+    elif args.cmd == "render":
+        if args.daemon == "gobgp":
+            render_mrt(routes, args.out)
+            return
+        if args.daemon == "bird":
+            values = render_bird(routes, args.name)
+        elif args.daemon == "frr":
+            values = render_frr(routes, args.name)
+        else:
+            values = render_exabgp(routes, args.name, args.asn)
+        for kv in args.set:
+            k, v = kv.split("=", 1)
+            values[k] = v
+        fill(args.template, args.out, values)
+
+
+if __name__ == "__main__":
+    main()
