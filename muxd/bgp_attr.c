@@ -15,9 +15,11 @@
  */
 #include "muxd/bgp_update.h"
 
+#include <stddef.h>
 #include <string.h>
 
 struct attr_state;
+struct attr_out;
 
 /* One attribute on its way through the decoder. */
 struct attr_in {
@@ -37,16 +39,17 @@ struct attr_row {
 	uint8_t type;
 	uint8_t flags;                  /* the Optional and Transitive bits */
 	uint16_t min_len, max_len;
-	enum bgp_tier flags_tier;       /* cost of wrong O/T bits */
-	enum bgp_tier bad_tier;         /* cost of a malformed length or value */
+	uint8_t flags_tier;             /* enum bgp_tier: cost of wrong O/T bits */
+	uint8_t bad_tier;               /* enum bgp_tier: cost of a malformed value */
 	uint8_t len_subcode;            /* subcode of a length out of bounds */
 	uint8_t skip;                   /* enum attr_skip */
 	uint8_t needs;                  /* the encoder writes only with this type present */
+	uint8_t item;                   /* list rows: size of one item */
+	size_t field;                   /* u32 and list rows: where in bgp_attrs */
 	const char *name;
 	bool (*decode)(struct attr_in *in);
 	/* Writes the value; false when there is nothing to write. */
-	bool (*encode)(struct wbuf *w, const struct bgp_attrs *a,
-	    const struct bgp_codec_ctx *ctx);
+	bool (*encode)(const struct attr_out *o);
 };
 
 struct attr_state {
@@ -94,7 +97,7 @@ static struct bgp_bytes attr_bytes(const struct rbuf *r)
 
 static bool attr_decode_origin(struct attr_in *in)
 {
-	uint8_t v;
+	uint8_t v = 0;
 
 	rbuf_u8(&in->val, &v);
 	if (v > BGP_ORIGIN_INCOMPLETE)
@@ -149,16 +152,12 @@ static bool attr_decode_next_hop(struct attr_in *in)
 	return true;
 }
 
-static bool attr_decode_med(struct attr_in *in)
+/* A 4-octet number: MED, LOCAL_PREF, ORIGINATOR_ID. */
+static bool attr_decode_u32(struct attr_in *in)
 {
-	rbuf_u32(&in->val, &in->st->a->med);
-	attr_set(in);
-	return true;
-}
+	uint32_t *dst = (uint32_t *)((char *)in->st->a + in->row->field);
 
-static bool attr_decode_local_pref(struct attr_in *in)
-{
-	rbuf_u32(&in->val, &in->st->a->local_pref);
+	rbuf_u32(&in->val, dst);
 	attr_set(in);
 	return true;
 }
@@ -191,47 +190,19 @@ static bool attr_decode_aggregator(struct attr_in *in)
 	return true;
 }
 
-/* A list of fixed-size items: communities, clusters. The table's
- * min_len already refused an empty one. */
-static bool attr_decode_list(struct attr_in *in, size_t item,
-    struct bgp_bytes *dst, const char *why)
+/* A list of fixed-size items: communities of the three kinds, clusters.
+ * The table's min_len already refused an empty one. */
+static bool attr_decode_list(struct attr_in *in)
 {
-	if (in->val.len % item)
-		return attr_fail(in, BGP_ERR_UPD_LENGTH, why);
+	struct bgp_bytes *dst =
+	    (struct bgp_bytes *)((char *)in->st->a + in->row->field);
+
+	if (in->val.len % in->row->item)
+		return attr_fail(in, BGP_ERR_UPD_LENGTH,
+		    "attribute length not a multiple of its item size");
 	*dst = attr_bytes(&in->val);
 	attr_set(in);
 	return true;
-}
-
-static bool attr_decode_communities(struct attr_in *in)
-{
-	return attr_decode_list(in, 4, &in->st->a->communities,
-	    "COMMUNITIES length not a multiple of 4");
-}
-
-static bool attr_decode_originator_id(struct attr_in *in)
-{
-	rbuf_u32(&in->val, &in->st->a->originator_id);
-	attr_set(in);
-	return true;
-}
-
-static bool attr_decode_cluster_list(struct attr_in *in)
-{
-	return attr_decode_list(in, 4, &in->st->a->cluster_list,
-	    "CLUSTER_LIST length not a multiple of 4");
-}
-
-static bool attr_decode_ext_communities(struct attr_in *in)
-{
-	return attr_decode_list(in, 8, &in->st->a->ext_communities,
-	    "EXTENDED COMMUNITIES length not a multiple of 8");
-}
-
-static bool attr_decode_large_communities(struct attr_in *in)
-{
-	return attr_decode_list(in, 12, &in->st->a->large_communities,
-	    "LARGE_COMMUNITY length not a multiple of 12");
 }
 
 /* IPv4 and IPv6 unicast are decoded and checked; every other family is
@@ -261,7 +232,7 @@ static bool attr_decode_mp_reach(struct attr_in *in)
 {
 	struct bgp_mp_reach *m = &in->st->a->mp_reach;
 	struct rbuf nh;
-	uint8_t nh_len, reserved;
+	uint8_t nh_len = 0, reserved;
 
 	rbuf_u16(&in->val, &m->afi);
 	rbuf_u8(&in->val, &m->safi);
@@ -327,128 +298,85 @@ static bool attr_decode_as4_aggregator(struct attr_in *in)
 
 /* ---- encoders: the value only; the walk writes the header ------------- */
 
-static bool attr_encode_origin(struct wbuf *w, const struct bgp_attrs *a,
-    const struct bgp_codec_ctx *ctx)
+/* One attribute on its way out. */
+struct attr_out {
+	struct wbuf *w;
+	const struct bgp_attrs *a;
+	const struct attr_row *row;
+	const struct bgp_codec_ctx *ctx;
+};
+
+static bool attr_encode_origin(const struct attr_out *o)
 {
-	(void)ctx;
-	wbuf_u8(w, a->origin);
+	wbuf_u8(o->w, o->a->origin);
 	return true;
 }
 
-static bool attr_encode_as_path(struct wbuf *w, const struct bgp_attrs *a,
-    const struct bgp_codec_ctx *ctx)
+static bool attr_encode_as_path(const struct attr_out *o)
 {
-	if (ctx->as4)
-		wbuf_bytes(w, a->as_path.p, a->as_path.len);
+	if (o->ctx->as4)
+		wbuf_bytes(o->w, o->a->as_path.p, o->a->as_path.len);
 	else
-		bgp_aspath_put_as2(w, a->as_path);
+		bgp_aspath_put_as2(o->w, o->a->as_path);
 	return true;
 }
 
-static bool attr_encode_next_hop(struct wbuf *w, const struct bgp_attrs *a,
-    const struct bgp_codec_ctx *ctx)
+static bool attr_encode_next_hop(const struct attr_out *o)
 {
-	(void)ctx;
-	wbuf_bytes(w, a->next_hop, 4);
+	wbuf_bytes(o->w, o->a->next_hop, 4);
 	return true;
 }
 
-static bool attr_encode_med(struct wbuf *w, const struct bgp_attrs *a,
-    const struct bgp_codec_ctx *ctx)
+static bool attr_encode_u32(const struct attr_out *o)
 {
-	(void)ctx;
-	wbuf_u32(w, a->med);
+	wbuf_u32(o->w, *(const uint32_t *)((const char *)o->a + o->row->field));
 	return true;
 }
 
-static bool attr_encode_local_pref(struct wbuf *w, const struct bgp_attrs *a,
-    const struct bgp_codec_ctx *ctx)
+static bool attr_encode_list(const struct attr_out *o)
 {
-	if (ctx->ebgp)
-		return false;   /* RFC 4271 §5.1.5: never to an external peer */
-	wbuf_u32(w, a->local_pref);
+	const struct bgp_bytes *b =
+	    (const struct bgp_bytes *)((const char *)o->a + o->row->field);
+
+	wbuf_bytes(o->w, b->p, b->len);
 	return true;
 }
 
-static bool attr_encode_atomic_aggregate(struct wbuf *w,
-    const struct bgp_attrs *a, const struct bgp_codec_ctx *ctx)
+static bool attr_encode_atomic_aggregate(const struct attr_out *o)
 {
-	(void)w, (void)a, (void)ctx;
-	return true;
+	(void)o;
+	return true;    /* present, and empty */
 }
 
-static bool attr_encode_aggregator(struct wbuf *w, const struct bgp_attrs *a,
-    const struct bgp_codec_ctx *ctx)
+static bool attr_encode_aggregator(const struct attr_out *o)
 {
-	if (ctx->as4)
-		wbuf_u32(w, a->aggregator_as);
+	uint32_t as = o->a->aggregator_as;
+
+	if (o->ctx->as4)
+		wbuf_u32(o->w, as);
 	else
-		wbuf_u16(w, a->aggregator_as > UINT16_MAX ? BGP_AS_TRANS :
-		    (uint16_t)a->aggregator_as);
-	wbuf_bytes(w, a->aggregator_addr, 4);
-	return true;
-}
-
-static bool attr_encode_communities(struct wbuf *w, const struct bgp_attrs *a,
-    const struct bgp_codec_ctx *ctx)
-{
-	(void)ctx;
-	wbuf_bytes(w, a->communities.p, a->communities.len);
-	return true;
-}
-
-static bool attr_encode_originator_id(struct wbuf *w, const struct bgp_attrs *a,
-    const struct bgp_codec_ctx *ctx)
-{
-	if (ctx->ebgp)
-		return false;   /* RFC 4456 §7: route reflection stays inside */
-	wbuf_u32(w, a->originator_id);
-	return true;
-}
-
-static bool attr_encode_cluster_list(struct wbuf *w, const struct bgp_attrs *a,
-    const struct bgp_codec_ctx *ctx)
-{
-	if (ctx->ebgp)
-		return false;
-	wbuf_bytes(w, a->cluster_list.p, a->cluster_list.len);
-	return true;
-}
-
-static bool attr_encode_ext_communities(struct wbuf *w,
-    const struct bgp_attrs *a, const struct bgp_codec_ctx *ctx)
-{
-	(void)ctx;
-	wbuf_bytes(w, a->ext_communities.p, a->ext_communities.len);
+		wbuf_u16(o->w, as > UINT16_MAX ? BGP_AS_TRANS : (uint16_t)as);
+	wbuf_bytes(o->w, o->a->aggregator_addr, 4);
 	return true;
 }
 
 /* RFC 6793 §4.2.2: AS4_PATH to a 2-octet neighbor when some ASN does not
  * fit in two octets, and never otherwise. */
-static bool attr_encode_as4_path(struct wbuf *w, const struct bgp_attrs *a,
-    const struct bgp_codec_ctx *ctx)
+static bool attr_encode_as4_path(const struct attr_out *o)
 {
-	if (ctx->as4 || !bgp_aspath_needs_as4(a->as_path))
+	if (o->ctx->as4 || !bgp_aspath_needs_as4(o->a->as_path))
 		return false;
-	bgp_aspath_put_as4(w, a->as_path);
+	bgp_aspath_put_as4(o->w, o->a->as_path);
 	return true;
 }
 
-static bool attr_encode_as4_aggregator(struct wbuf *w,
-    const struct bgp_attrs *a, const struct bgp_codec_ctx *ctx)
+/* RFC 6793 §4.2.2: AS4_AGGREGATOR only when the AS does not fit. */
+static bool attr_encode_as4_aggregator(const struct attr_out *o)
 {
-	if (ctx->as4 || a->aggregator_as <= UINT16_MAX)
+	if (o->ctx->as4 || o->a->aggregator_as <= UINT16_MAX)
 		return false;
-	wbuf_u32(w, a->aggregator_as);
-	wbuf_bytes(w, a->aggregator_addr, 4);
-	return true;
-}
-
-static bool attr_encode_large_communities(struct wbuf *w,
-    const struct bgp_attrs *a, const struct bgp_codec_ctx *ctx)
-{
-	(void)ctx;
-	wbuf_bytes(w, a->large_communities.p, a->large_communities.len);
+	wbuf_u32(o->w, o->a->aggregator_as);
+	wbuf_bytes(o->w, o->a->aggregator_addr, 4);
 	return true;
 }
 
@@ -489,13 +417,15 @@ static const struct attr_row attr_rows[] = {
 	  .flags_tier = TAW, .bad_tier = TAW, .len_subcode = LEN },
 	/* §7.4: length not 4 → treat-as-withdraw. */
 	{ .type = BGP_ATTR_MED, .name = "MULTI_EXIT_DISC",
-	  .decode = attr_decode_med, .encode = attr_encode_med,
+	  .decode = attr_decode_u32, .encode = attr_encode_u32,
+	  .field = offsetof(struct bgp_attrs, med),
 	  .flags = OPT, .min_len = 4, .max_len = 4,
 	  .flags_tier = TAW, .bad_tier = TAW, .len_subcode = LEN },
 	/* §7.5: from an external peer → attribute discard, whatever it
 	 * holds; from an internal one, length not 4 → treat-as-withdraw. */
 	{ .type = BGP_ATTR_LOCAL_PREF, .name = "LOCAL_PREF",
-	  .decode = attr_decode_local_pref, .encode = attr_encode_local_pref,
+	  .decode = attr_decode_u32, .encode = attr_encode_u32,
+	  .field = offsetof(struct bgp_attrs, local_pref),
 	  .flags = WK, .min_len = 4, .max_len = 4,
 	  .flags_tier = TAW, .bad_tier = TAW, .len_subcode = LEN,
 	  .skip = ATTR_SKIP_EBGP },
@@ -515,20 +445,23 @@ static const struct attr_row attr_rows[] = {
 	  .len_subcode = LEN },
 	/* §7.8: length not a non-zero multiple of 4 → treat-as-withdraw. */
 	{ .type = BGP_ATTR_COMMUNITIES, .name = "COMMUNITIES",
-	  .decode = attr_decode_communities, .encode = attr_encode_communities,
+	  .decode = attr_decode_list, .encode = attr_encode_list,
+	  .field = offsetof(struct bgp_attrs, communities), .item = 4,
 	  .flags = OPT_T, .min_len = 4,
 	  .max_len = ANY, .flags_tier = TAW, .bad_tier = TAW, .len_subcode = LEN },
 	/* §7.9: from an external peer → attribute discard; from an internal
 	 * one, length not 4 → treat-as-withdraw. */
 	{ .type = BGP_ATTR_ORIGINATOR_ID, .name = "ORIGINATOR_ID",
-	  .decode = attr_decode_originator_id, .encode = attr_encode_originator_id,
+	  .decode = attr_decode_u32, .encode = attr_encode_u32,
+	  .field = offsetof(struct bgp_attrs, originator_id),
 	  .flags = OPT, .min_len = 4,
 	  .max_len = 4, .flags_tier = TAW, .bad_tier = TAW, .len_subcode = LEN,
 	  .skip = ATTR_SKIP_EBGP },
 	/* §7.10: from an external peer → attribute discard; from an
 	 * internal one, length not a non-zero multiple of 4 → treat-as-withdraw. */
 	{ .type = BGP_ATTR_CLUSTER_LIST, .name = "CLUSTER_LIST",
-	  .decode = attr_decode_cluster_list, .encode = attr_encode_cluster_list,
+	  .decode = attr_decode_list, .encode = attr_encode_list,
+	  .field = offsetof(struct bgp_attrs, cluster_list), .item = 4,
 	  .flags = OPT, .min_len = 4,
 	  .max_len = ANY, .flags_tier = TAW, .bad_tier = TAW, .len_subcode = LEN,
 	  .skip = ATTR_SKIP_EBGP },
@@ -550,7 +483,8 @@ static const struct attr_row attr_rows[] = {
 	/* §7.14: length not a non-zero multiple of 8 → treat-as-withdraw;
 	 * unknown types and subtypes are no error. */
 	{ .type = BGP_ATTR_EXT_COMMUNITIES, .name = "EXTENDED_COMMUNITIES",
-	  .decode = attr_decode_ext_communities, .encode = attr_encode_ext_communities,
+	  .decode = attr_decode_list, .encode = attr_encode_list,
+	  .field = offsetof(struct bgp_attrs, ext_communities), .item = 8,
 	  .flags = OPT_T,
 	  .min_len = 8, .max_len = ANY, .flags_tier = TAW, .bad_tier = TAW,
 	  .len_subcode = LEN },
@@ -575,7 +509,8 @@ static const struct attr_row attr_rows[] = {
 	/* RFC 8092 §6: length not a non-zero multiple of 12 →
 	 * treat-as-withdraw; duplicates inside are no error. */
 	{ .type = BGP_ATTR_LARGE_COMMUNITIES, .name = "LARGE_COMMUNITY",
-	  .decode = attr_decode_large_communities, .encode = attr_encode_large_communities,
+	  .decode = attr_decode_list, .encode = attr_encode_list,
+	  .field = offsetof(struct bgp_attrs, large_communities), .item = 12,
 	  .flags = OPT_T,
 	  .min_len = 12, .max_len = ANY, .flags_tier = TAW, .bad_tier = TAW,
 	  .len_subcode = LEN },
@@ -595,4 +530,275 @@ const char *bgp_attr_name(unsigned type)
 {
 	const struct attr_row *row = attr_row(type);
 	return row ? row->name : "unknown";
+}
+
+/* ---- decoding a section ------------------------------------------------ */
+
+static void attr_err(struct attr_state *st, enum bgp_tier tier,
+    uint8_t subcode, struct bgp_bytes data, const char *why)
+{
+	bgp_err_set(st->err, tier, BGP_ERR_UPDATE, subcode, data.p, data.len, why);
+}
+
+/* Marks type as seen; whether it was already. */
+static bool attr_seen(struct attr_state *st, uint8_t type)
+{
+	uint64_t bit = (uint64_t)1 << (type % 64);
+	bool seen = (st->seen[type / 64] & bit) != 0;
+
+	st->seen[type / 64] |= bit;
+	return seen;
+}
+
+/* An optional attribute we do not know: kept, in type order, to pass on.
+ * A transitive one is marked Partial now (see struct bgp_raw_attr). */
+static void attr_keep_unknown(struct attr_state *st, uint8_t flags,
+    uint8_t type, struct bgp_bytes val, struct bgp_bytes whole)
+{
+	struct bgp_attrs *a = st->a;
+	size_t i;
+
+	if (a->unknown_count == BGP_MAX_UNKNOWN_ATTRS) {
+		attr_err(st, BGP_TIER_ATTR_DISCARD, BGP_ERR_UPD_OPTIONAL, whole,
+		    "too many unknown optional attributes: one dropped");
+		return;
+	}
+	flags &= BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_TRANSITIVE | BGP_ATTR_F_PARTIAL;
+	if (flags & BGP_ATTR_F_TRANSITIVE)
+		flags |= BGP_ATTR_F_PARTIAL;
+	for (i = a->unknown_count++; i > 0 && a->unknown[i - 1].type > type; i--)
+		a->unknown[i] = a->unknown[i - 1];
+	a->unknown[i].flags = flags;
+	a->unknown[i].type = type;
+	a->unknown[i].val = val;
+}
+
+static void attr_unknown(struct attr_state *st, uint8_t flags, uint8_t type,
+    struct bgp_bytes val, struct bgp_bytes whole)
+{
+	/* RFC 4271 §6.3, untouched by RFC 7606: a well-known attribute we
+	 * do not know means we do not speak the peer's BGP. */
+	if (!(flags & BGP_ATTR_F_OPTIONAL)) {
+		attr_err(st, BGP_TIER_RESET, BGP_ERR_UPD_UNRECOGNIZED, whole,
+		    "unrecognized well-known attribute");
+		return;
+	}
+	attr_keep_unknown(st, flags, type, val, whole);
+}
+
+/* The checks every known attribute shares, before its row's decoder. */
+static void attr_dispatch(struct attr_state *st, uint8_t flags, uint8_t type,
+    struct rbuf val, struct bgp_bytes whole)
+{
+	const struct attr_row *row;
+	struct attr_in in = { st, NULL, whole, val };
+
+	if (attr_seen(st, type)) {
+		/* RFC 7606 §3 g. */
+		if (type == BGP_ATTR_MP_REACH_NLRI || type == BGP_ATTR_MP_UNREACH_NLRI)
+			attr_err(st, BGP_TIER_RESET, BGP_ERR_UPD_ATTR_LIST,
+			    (struct bgp_bytes){ NULL, 0 },
+			    "MP_REACH_NLRI or MP_UNREACH_NLRI more than once");
+		else
+			attr_err(st, BGP_TIER_ATTR_DISCARD, BGP_ERR_UPD_ATTR_LIST,
+			    whole, "attribute repeated: all but the first discarded");
+		return;
+	}
+	row = attr_row(type);
+	if (row == NULL) {
+		attr_unknown(st, flags, type, attr_bytes(&val), whole);
+		return;
+	}
+	if (row->skip == ATTR_SKIP_EBGP && st->ctx->ebgp) {
+		attr_err(st, BGP_TIER_ATTR_DISCARD, 0, whole,
+		    "attribute of internal peers from an external peer: discarded");
+		return;
+	}
+	if (row->skip == ATTR_SKIP_AS4 && st->ctx->as4) {
+		attr_err(st, BGP_TIER_ATTR_DISCARD, 0, whole,
+		    "AS4_PATH or AS4_AGGREGATOR on a 4-octet session: discarded");
+		return;
+	}
+	in.row = row;
+	if ((flags & (BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_TRANSITIVE)) != row->flags) {
+		attr_err(st, row->flags_tier, BGP_ERR_UPD_FLAGS, whole,
+		    "attribute flags wrong for its type");
+		return;
+	}
+	if (val.len < row->min_len || val.len > row->max_len) {
+		attr_fail(&in, row->len_subcode, "attribute length wrong for its type");
+		return;
+	}
+	row->decode(&in);
+}
+
+/* RFC 7606 §4: an attribute header cut short, or a length past the end of
+ * the section, is treat-as-withdraw; the Total Path Attribute Length
+ * still finds the NLRI. Nothing can hide behind the broken attribute (it
+ * is the last), unless it is an MP_REACH/MP_UNREACH: then that NLRI is
+ * lost and only a reset is safe (§3 j). */
+static void attrs_walk(struct attr_state *st, struct rbuf r)
+{
+	while (!rbuf_empty(&r) && st->err->tier != BGP_TIER_RESET) {
+		struct bgp_bytes rest = attr_bytes(&r);
+		uint8_t flags, type, len8 = 0;
+		uint16_t len = 0;
+		struct rbuf val;
+
+		bool ok = rbuf_u8(&r, &flags) && rbuf_u8(&r, &type);
+		if (ok && (flags & BGP_ATTR_F_EXTLEN))
+			ok = rbuf_u16(&r, &len);
+		else if (ok && (ok = rbuf_u8(&r, &len8)))
+			len = len8;
+		if (!ok) {
+			attr_err(st, BGP_TIER_WITHDRAW, BGP_ERR_UPD_ATTR_LIST, rest,
+			    "path attribute header cut short by the section end");
+			return;
+		}
+		if (!rbuf_sub(&r, len, &val)) {
+			bool mp = type == BGP_ATTR_MP_REACH_NLRI ||
+			    type == BGP_ATTR_MP_UNREACH_NLRI;
+			attr_err(st, mp ? BGP_TIER_RESET : BGP_TIER_WITHDRAW,
+			    BGP_ERR_UPD_ATTR_LIST, rest,
+			    "path attribute overruns the attribute section");
+			return;
+		}
+		rest.len = (uint16_t)(rest.len - r.len);
+		attr_dispatch(st, flags, type, val, rest);
+	}
+}
+
+/* RFC 6793 §4.2.3 on a 2-octet session: AGGREGATOR and AS4_AGGREGATOR
+ * first (an AGGREGATOR that is not AS_TRANS says the AS4 attributes are
+ * stale), then the AS_PATH widened with AS4_PATH merged. */
+static void attrs_merge_as4(struct attr_state *st)
+{
+	struct bgp_attrs *a = st->a;
+	struct bgp_bytes as4 = { NULL, 0 };
+	bool use_as4_path = st->has_as4_path;
+
+	if (st->has_as4_aggregator && attr_has(a, BGP_ATTR_AGGREGATOR)) {
+		if (a->aggregator_as != BGP_AS_TRANS) {
+			use_as4_path = false;
+		} else {
+			a->aggregator_as = st->as4_aggregator_as;
+			memcpy(a->aggregator_addr, st->as4_aggregator_addr, 4);
+		}
+	}
+	if (!attr_has(a, BGP_ATTR_AS_PATH))
+		return;
+	if (use_as4_path)
+		as4 = st->as4_path;
+	if (!bgp_aspath_from_as2(st->as2_path, as4, st->scratch,
+	    st->scratch_cap, &a->as_path))
+		bgp_err_set(st->err, BGP_TIER_RESET, BGP_ERR_CEASE,
+		    BGP_CEASE_OUT_OF_RESOURCES, NULL, 0,
+		    "no scratch memory to widen a 2-octet AS_PATH");
+}
+
+bool bgp_attrs_decode(const uint8_t *p, size_t len,
+    const struct bgp_codec_ctx *ctx, uint8_t *scratch, size_t scratch_cap,
+    struct bgp_attrs *a, struct bgp_err *err)
+{
+	struct attr_state st = {
+		.ctx = ctx, .a = a, .err = err,
+		.scratch = scratch, .scratch_cap = scratch_cap,
+	};
+
+	memset(a, 0, sizeof *a);
+	memset(err, 0, sizeof *err);
+	attrs_walk(&st, rbuf_make(p, len));
+	if (err->tier != BGP_TIER_RESET && !ctx->as4)
+		attrs_merge_as4(&st);
+	return err->tier != BGP_TIER_RESET;
+}
+
+/* ---- encoding a section ------------------------------------------------ */
+
+void bgp_attr_put_header(struct wbuf *w, uint8_t flags, uint8_t type,
+    size_t len)
+{
+	flags &= (uint8_t)~BGP_ATTR_F_EXTLEN;
+	if (len > UINT16_MAX) {
+		w->overflow = true;
+		return;
+	}
+	if (len > UINT8_MAX) {
+		wbuf_u8(w, flags | BGP_ATTR_F_EXTLEN);
+		wbuf_u8(w, type);
+		wbuf_u16(w, (uint16_t)len);
+	} else {
+		wbuf_u8(w, flags);
+		wbuf_u8(w, type);
+		wbuf_u8(w, (uint8_t)len);
+	}
+}
+
+/* The header of a value just written after a 4-octet gap at `at`: the
+ * short form (moving the value down one octet) unless it needs two. */
+static void attr_close(struct wbuf *w, size_t at, uint8_t flags, uint8_t type)
+{
+	size_t len = w->len - at - 4;
+
+	if (w->overflow)
+		return;
+	if (len > UINT16_MAX) {
+		w->overflow = true;
+		return;
+	}
+	if (len > UINT8_MAX) {
+		w->p[at] = flags | BGP_ATTR_F_EXTLEN;
+		w->p[at + 1] = type;
+		wbuf_patch16(w, at + 2, (uint16_t)len);
+		return;
+	}
+	memmove(w->p + at + 3, w->p + at + 4, len);
+	w->len--;
+	w->p[at] = flags;
+	w->p[at + 1] = type;
+	w->p[at + 2] = (uint8_t)len;
+}
+
+static void attr_put_row(struct wbuf *w, const struct bgp_attrs *a,
+    const struct attr_row *row, const struct bgp_codec_ctx *ctx)
+{
+	struct attr_out o = { w, a, row, ctx };
+
+	if (row->encode == NULL || !attr_has(a, row->needs ? row->needs : row->type))
+		return;
+	/* RFC 4271 §5.1.5, RFC 4456: never to an external peer. */
+	if (row->skip == ATTR_SKIP_EBGP && ctx->ebgp)
+		return;
+	size_t at = wbuf_mark(w, 4);
+	if (!row->encode(&o)) {
+		if (!w->overflow)
+			w->len = at;
+		return;
+	}
+	attr_close(w, at, row->flags, row->type);
+}
+
+/* RFC 4271 §5: an unrecognised optional transitive attribute is passed
+ * on with Partial set; a non-transitive one is not passed on. */
+static void attr_put_unknown(struct wbuf *w, const struct bgp_raw_attr *u)
+{
+	if (!(u->flags & BGP_ATTR_F_TRANSITIVE))
+		return;
+	bgp_attr_put_header(w, u->flags | BGP_ATTR_F_PARTIAL, u->type, u->val.len);
+	wbuf_bytes(w, u->val.p, u->val.len);
+}
+
+void bgp_attrs_encode(struct wbuf *w, const struct bgp_attrs *a,
+    const struct bgp_codec_ctx *ctx)
+{
+	size_t i = 0, j = 0;
+
+	/* Two lists in type order, merged. */
+	while (i < ATTR_ROWS || j < a->unknown_count) {
+		if (j < a->unknown_count &&
+		    (i == ATTR_ROWS || a->unknown[j].type < attr_rows[i].type))
+			attr_put_unknown(w, &a->unknown[j++]);
+		else
+			attr_put_row(w, a, &attr_rows[i++], ctx);
+	}
 }

@@ -196,6 +196,11 @@ bool bgp_update_decode(const uint8_t *body, size_t len,
 void bgp_attrs_encode(struct wbuf *w, const struct bgp_attrs *a,
     const struct bgp_codec_ctx *ctx);
 
+/* An attribute header: flags (Extended Length is set here when len needs
+ * two octets, cleared otherwise), type, length. The value follows. */
+void bgp_attr_put_header(struct wbuf *w, uint8_t flags, uint8_t type,
+    size_t len);
+
 /* MP_REACH_NLRI / MP_UNREACH_NLRI attribute around NLRI bytes already
  * encoded for the neighbor. */
 void bgp_attr_put_mp_reach(struct wbuf *w, uint16_t afi, uint8_t safi,

@@ -303,7 +303,12 @@ static void session_event_data(struct session *s, enum fsm_event ev, uint8_t cod
 {
 	enum fsm_state from = s->state;
 	struct fsm_result r = fsm_step(s->state, ev, s->p.passive, code, subcode);
+	uint8_t msg_type = r.unexpected_msg_type;
 
+	if (data_len == 0 && r.notify_code == BGP_ERR_FSM && msg_type) {
+		data = &msg_type;       /* RFC 6608 §4: the unexpected type */
+		data_len = 1;
+	}
 	if (data_len && (r.actions & FSM_A_SEND_NOTIFICATION) && s->tcp_up) {
 		/* Send the NOTIFICATION with its data here; the action is done. */
 		send_notification(s, r.notify_code, r.notify_subcode, data, data_len);

@@ -324,9 +324,12 @@ def encode_attrs(a, afi):
     out += attr(0x40, 2, segs)
     if afi == 4:
         out += attr(0x40, 3, ipaddress.IPv4Address(a["next_hop"]).packed)
-    else:  # RFC 6396 4.3.4: only the next hop length and next hop
+    else:
+        # RFC 6396 4.3.4 abbreviates MP_REACH_NLRI to the next hop length and
+        # next hop, but `gobgp mrt inject` (3.10) reads the full RFC 4760 form:
+        # AFI, SAFI, next hop, reserved byte, (here empty) NLRI.
         nh = ipaddress.IPv6Address(a["next_hop"]).packed
-        out += attr(0x80, 14, bytes([len(nh)]) + nh)
+        out += attr(0x80, 14, struct.pack("!HBB", 2, 1, len(nh)) + nh + b"\0")
     if "med" in a:
         out += attr(0x80, 4, struct.pack("!I", a["med"]))
     if "local_pref" in a:

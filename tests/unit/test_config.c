@@ -1,0 +1,182 @@
+/*
+ * test_config.c — the configuration: defaults, every field, and errors
+ * that name the JSON path at fault.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "muxd/config.h"
+
+static const char *const valid_full =
+    "{\"asn\": 4200000001, \"router_id\": \"192.0.2.1\", \"state_dir\": \"/tmp/s\","
+    " \"listen_port\": 1179, \"log_level\": \"debug\","
+    " \"peers\": [{\"name\": \"isp-a\","
+    "   \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 65010, \"port\": 1790},"
+    "   \"local_address\": \"127.0.0.2\", \"passive\": true, \"hold_time\": 0,"
+    "   \"connect_retry\": 5, \"families\": [\"ipv4-unicast\", \"ipv6-unicast\"],"
+    "   \"password\": \"s3cret\", \"ttl_security\": true, \"add_path\": \"both\"}]}";
+
+START_TEST(test_full)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(valid_full, &errs);
+
+	ck_assert_uint_eq(errs.count, 0);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->asn, 4200000001u);
+	ck_assert_uint_eq(c->router_id, 0xC0000201u);
+	ck_assert_str_eq(c->state_dir, "/tmp/s");
+	ck_assert_uint_eq(c->listen_port, 1179);
+	ck_assert_int_eq(c->log_level, LOG_LVL_DEBUG);
+	ck_assert_uint_eq(c->peer_count, 1);
+	const struct neighbor_config *n = &c->peers[0];
+	ck_assert_str_eq(n->name, "isp-a");
+	ck_assert_uint_eq(n->remote_as, 65010);
+	ck_assert_uint_eq(sockaddr_port(&n->remote), 1790);
+	ck_assert(n->has_local);
+	ck_assert(n->passive);
+	ck_assert_uint_eq(n->hold_time, 0);
+	ck_assert_uint_eq(n->connect_retry, 5);
+	ck_assert_uint_eq(n->family_count, 2);
+	ck_assert_uint_eq(n->families[1].afi, 2);
+	ck_assert_str_eq(n->password, "s3cret");
+	ck_assert(n->ttl_security);
+	ck_assert_int_eq(n->add_path, ADDPATH_BOTH);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(
+	    "{\"asn\": 65000, \"router_id\": \"10.0.0.1\", \"peers\": [{\"name\": \"a\","
+	    " \"peer\": {\"address\": \"::1\", \"asn\": 1}}]}", &errs);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->state_dir, "var");
+	ck_assert_uint_eq(c->listen_port, 179);
+	ck_assert_int_eq(c->log_level, LOG_LVL_INFO);
+	ck_assert_uint_eq(c->peers[0].hold_time, 90);
+	ck_assert_uint_eq(sockaddr_port(&c->peers[0].remote), 179);
+	ck_assert_uint_eq(c->peers[0].family_count, 1);
+	ck_assert_uint_eq(c->peers[0].families[0].afi, 1);
+	ck_assert(!c->peers[0].passive);
+	ck_assert_ptr_null(c->peers[0].password);
+	config_free(c);
+}
+END_TEST
+
+/* Each bad document and the exact first error line it must produce. */
+static const struct {
+	const char *json;
+	const char *error;
+} bad_cases[] = {
+	{ "{\"asn\": 65000, \"router_id\": \"10.0.0.1\", \"bogus\": 1}",
+	  "$.bogus: unknown key (check its spelling)" },
+	{ "{\"asn\": \"65000\", \"router_id\": \"10.0.0.1\"}",
+	  "$.asn: expected an integer 1..4294967295" },
+	{ "{\"router_id\": \"10.0.0.1\"}", "$.asn: missing (required)" },
+	{ "{\"asn\": 1, \"router_id\": \"0.0.0.0\"}",
+	  "$.router_id: \"0.0.0.0\" is not a non-zero IPv4 address" },
+	{ "{\"asn\": 1, \"router_id\": \"1.2.3.4\", \"peers\": [{\"name\": \"a\","
+	  " \"peer\": {\"address\": \"127.0.0.300\", \"asn\": 2}}]}",
+	  "$.peers[0].peer.address: \"127.0.0.300\" is not a numeric IPv4 or IPv6 address" },
+	{ "{\"asn\": 1, \"router_id\": \"1.2.3.4\", \"peers\": [{\"name\": \"a\","
+	  " \"peer\": {\"address\": \"127.0.0.3\", \"asn\": 0}}]}",
+	  "$.peers[0].peer.asn: expected an integer 1..4294967295" },
+	{ "{\"asn\": 1, \"router_id\": \"1.2.3.4\", \"peers\": [{\"name\": \"a\","
+	  " \"peer\": {\"address\": \"127.0.0.3\", \"asn\": 2}, \"hold_time\": 2}]}",
+	  "$.peers[0].hold_time: must be 0 or at least 3 seconds (RFC 4271)" },
+	{ "{\"asn\": 1, \"router_id\": \"1.2.3.4\", \"peers\": [{\"name\": \"a\","
+	  " \"peer\": {\"address\": \"127.0.0.3\", \"asn\": 2}, \"families\": [\"ipv5\"]}]}",
+	  "$.peers[0].families[0]: expected a family such as \"ipv4-unicast\" or \"ipv6-unicast\"" },
+	{ "{\"asn\": 1, \"router_id\": \"1.2.3.4\", \"peers\": [{\"name\": \"a\","
+	  " \"peer\": {\"address\": \"127.0.0.3\", \"asn\": 2}, \"add_path\": \"all\"}]}",
+	  "$.peers[0].add_path: \"all\" is not one of \"off\", \"receive\", \"send\", \"both\"" },
+	{ "{\"asn\": 1, \"router_id\": \"1.2.3.4\", \"peers\": [{\"name\": \"a\","
+	  " \"peer\": {\"address\": \"127.0.0.3\", \"asn\": 2}, \"local_address\": \"::1\"}]}",
+	  "$.peers[0].local_address: address family differs from peer.address" },
+	{ "{\"asn\": 1, \"router_id\": \"1.2.3.4\", \"peers\": ["
+	  "{\"name\": \"a\", \"peer\": {\"address\": \"127.0.0.3\", \"asn\": 2}},"
+	  "{\"name\": \"a\", \"peer\": {\"address\": \"127.0.0.4\", \"asn\": 2}}]}",
+	  "$.peers[1].name: \"a\" is already the name of $.peers[0]" },
+	{ "{\"asn\": 1, \"router_id\": \"1.2.3.4\", \"peers\": [{\"name\": \"a\"}]}",
+	  "$.peers[0].peer: missing (required)" },
+	{ "{\"asn\": 1,", NULL /* invalid JSON: checked by prefix below */ },
+};
+
+START_TEST(test_bad)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(bad_cases[_i].json, &errs);
+
+	ck_assert_ptr_null(c);
+	ck_assert_uint_ge(errs.count, 1);
+	if (bad_cases[_i].error)
+		ck_assert_str_eq(errs.lines[0], bad_cases[_i].error);
+	else
+		ck_assert_msg(strstr(errs.lines[0], "invalid JSON") != NULL, "%s", errs.lines[0]);
+	jsonv_free(&errs);
+}
+END_TEST
+
+/* All errors come out in one pass, not just the first. */
+START_TEST(test_all_errors_reported)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(
+	    "{\"asn\": -1, \"router_id\": 5, \"x\": 1, \"peers\": [{\"name\": 1,"
+	    " \"peer\": {\"address\": \"1.2.3.4\", \"asn\": 2}, \"passive\": \"yes\"}]}", &errs);
+
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(errs.count, 5);
+	jsonv_free(&errs);
+}
+END_TEST
+
+START_TEST(test_equal)
+{
+	struct jsonv errs = { 0 };
+	struct config *a = config_load_string(valid_full, &errs);
+	struct config *b = config_load_string(valid_full, &errs);
+
+	ck_assert(neighbor_config_equal(&a->peers[0], &b->peers[0]));
+	b->peers[0].hold_time = 30;
+	ck_assert(!neighbor_config_equal(&a->peers[0], &b->peers[0]));
+	b->peers[0].hold_time = a->peers[0].hold_time;
+	b->peers[0].families[1].afi = 1;
+	ck_assert(!neighbor_config_equal(&a->peers[0], &b->peers[0]));
+	config_free(a);
+	config_free(b);
+}
+END_TEST
+
+START_TEST(test_family_names)
+{
+	struct bgp_family f;
+	ck_assert(family_parse("ipv6-unicast", &f));
+	ck_assert_str_eq(family_name(f), "ipv6-unicast");
+	ck_assert(!family_parse("IPv6", &f));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+
+	tcase_add_test(tc, test_full);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_loop_test(tc, test_bad, 0, sizeof bad_cases / sizeof bad_cases[0]);
+	tcase_add_test(tc, test_all_errors_reported);
+	tcase_add_test(tc, test_equal);
+	tcase_add_test(tc, test_family_names);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
