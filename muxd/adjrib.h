@@ -50,6 +50,8 @@ void adjrib_free(struct adjrib *rib);
  * true if anything changed, false if the route was already there with
  * this very set, or p is not a valid IPv4/IPv6 prefix (an AFI other than
  * 1 or 2, or a length beyond 32/128). Host bits of p are ignored.
+ * A NULL set withdraws the route (adjrib_withdraw's result), so that an
+ * attrset_intern that failed turns into treat-as-withdraw (RFC 7606).
  */
 bool adjrib_announce(struct adjrib *rib, const struct bgp_prefix *p,
     struct attrset *set);
@@ -58,11 +60,13 @@ bool adjrib_withdraw(struct adjrib *rib, const struct bgp_prefix *p);
 /* The set of route (p, p->path_id), borrowed; NULL if none. */
 struct attrset *adjrib_get(const struct adjrib *rib, const struct bgp_prefix *p);
 
-/* Withdraw everything (session down). cb, if not NULL, is called for each
- * route, in prefix order, just before it goes (its return value is
- * ignored; it must not touch the rib). Returns the number of routes
- * removed. The rib's memory is given back. */
-size_t adjrib_clear(struct adjrib *rib, adjrib_cb cb, void *arg);
+/* Withdraw everything (session down) and give the memory back. Returns
+ * the number of routes removed. */
+size_t adjrib_clear(struct adjrib *rib);
+/* The same, calling cb (if not NULL) for each route, in prefix order,
+ * just before it goes — e.g. to publish the withdrawals. cb's return
+ * value is ignored; it must not touch the rib. */
+size_t adjrib_clear_each(struct adjrib *rib, adjrib_cb cb, void *arg);
 
 /* Routes (prefix + path id pairs) and distinct prefixes of a family
  * (BGP_AFI_IPV4, BGP_AFI_IPV6, or 0 for both). */

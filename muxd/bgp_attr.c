@@ -5,92 +5,26 @@
  * The tiers: a row names what a flags error and what a malformed value
  * costs (RFC 7606 §2: attribute discard < treat-as-withdraw < session
  * reset), and each row's comment says which rule it follows. The walk
- * over the section (bgp_attrs_decode) handles what is common to all:
+ * over the section (bgp_attr_walk.c) handles what is common to all:
  * framing (§4), duplicates (§3 g), unknown attributes (RFC 4271 §6.3),
  * the Optional/Transitive bits (§3 c) and the length bounds (§4: zero
  * length is an error but for AS_PATH and ATOMIC_AGGREGATE).
- *
- * On a 2-octet session AS_PATH, AS4_PATH, AGGREGATOR and AS4_AGGREGATOR
- * are put together once the whole section is read (RFC 6793 §4.2.3).
  */
-#include "muxd/bgp_update.h"
+#include "muxd/bgp_attr_table.h"
 
 #include <stddef.h>
 #include <string.h>
-
-struct attr_state;
-struct attr_out;
-
-/* One attribute on its way through the decoder. */
-struct attr_in {
-	struct attr_state *st;
-	const struct attr_row *row;
-	struct bgp_bytes whole;         /* flags to value: NOTIFICATION data */
-	struct rbuf val;
-};
-
-enum attr_skip {
-	ATTR_KEEP = 0,
-	ATTR_SKIP_EBGP,         /* discarded unread from an external peer */
-	ATTR_SKIP_AS4,          /* discarded unread on a 4-octet session */
-};
-
-struct attr_row {
-	uint8_t type;
-	uint8_t flags;                  /* the Optional and Transitive bits */
-	uint16_t min_len, max_len;
-	uint8_t flags_tier;             /* enum bgp_tier: cost of wrong O/T bits */
-	uint8_t bad_tier;               /* enum bgp_tier: cost of a malformed value */
-	uint8_t len_subcode;            /* subcode of a length out of bounds */
-	uint8_t skip;                   /* enum attr_skip */
-	uint8_t needs;                  /* the encoder writes only with this type present */
-	uint8_t item;                   /* list rows: size of one item */
-	size_t field;                   /* u32 and list rows: where in bgp_attrs */
-	const char *name;
-	bool (*decode)(struct attr_in *in);
-	/* Writes the value; false when there is nothing to write. */
-	bool (*encode)(const struct attr_out *o);
-};
-
-struct attr_state {
-	const struct bgp_codec_ctx *ctx;
-	struct bgp_attrs *a;
-	struct bgp_err *err;
-	uint8_t *scratch;
-	size_t scratch_cap;
-	uint64_t seen[4];               /* one bit per type code */
-	/* Kept for RFC 6793 §4.2.3 on a 2-octet session. */
-	struct bgp_bytes as2_path;
-	struct bgp_bytes as4_path;
-	bool has_as4_path;
-	bool has_as4_aggregator;
-	uint32_t as4_aggregator_as;
-	uint8_t as4_aggregator_addr[4];
-};
-
-static bool attr_has(const struct bgp_attrs *a, unsigned type)
-{
-	return (a->present & BGP_ATTR_BIT(type)) != 0;
-}
 
 static void attr_set(struct attr_in *in)
 {
 	in->st->a->present |= BGP_ATTR_BIT(in->row->type);
 }
 
-/* Record a malformed attribute at its row's tier; returns false so a
- * decoder can `return attr_fail(...)`. */
-static bool attr_fail(struct attr_in *in, uint8_t subcode, const char *why)
+bool bgp_attr_fail(struct attr_in *in, uint8_t subcode, const char *why)
 {
 	bgp_err_set(in->st->err, in->row->bad_tier, BGP_ERR_UPDATE, subcode,
 	    in->whole.p, in->whole.len, why);
 	return false;
-}
-
-static struct bgp_bytes attr_bytes(const struct rbuf *r)
-{
-	struct bgp_bytes b = { r->p, (uint16_t)r->len };
-	return b;
 }
 
 /* ---- decoders, one per row --------------------------------------------- */
@@ -101,7 +35,7 @@ static bool attr_decode_origin(struct attr_in *in)
 
 	rbuf_u8(&in->val, &v);
 	if (v > BGP_ORIGIN_INCOMPLETE)
-		return attr_fail(in, BGP_ERR_UPD_ORIGIN, "ORIGIN value undefined");
+		return bgp_attr_fail(in, BGP_ERR_UPD_ORIGIN, "ORIGIN value undefined");
 	in->st->a->origin = v;
 	attr_set(in);
 	return true;
@@ -114,18 +48,18 @@ static bool attr_decode_as_path(struct attr_in *in)
 	const char *why;
 	const unsigned confed = 1u << BGP_AS_CONFED_SEQUENCE | 1u << BGP_AS_CONFED_SET;
 
-	if (!bgp_aspath_check(attr_bytes(&in->val), st->ctx->as4 ? 4 : 2,
+	if (!bgp_aspath_check(bgp_attr_bytes(&in->val), st->ctx->as4 ? 4 : 2,
 	    &types, &why))
-		return attr_fail(in, BGP_ERR_UPD_AS_PATH, why);
+		return bgp_attr_fail(in, BGP_ERR_UPD_AS_PATH, why);
 	/* RFC 5065 §5.3: confederation segments from outside the
 	 * confederation make a malformed AS_PATH — handled per RFC 7606. */
 	if (st->ctx->ebgp && (types & confed))
-		return attr_fail(in, BGP_ERR_UPD_AS_PATH,
+		return bgp_attr_fail(in, BGP_ERR_UPD_AS_PATH,
 		    "AS_PATH has confederation segments from an external peer");
 	if (st->ctx->as4)
-		st->a->as_path = attr_bytes(&in->val);
+		st->a->as_path = bgp_attr_bytes(&in->val);
 	else
-		st->as2_path = attr_bytes(&in->val);
+		st->as2_path = bgp_attr_bytes(&in->val);
 	attr_set(in);
 	return true;
 }
@@ -145,7 +79,7 @@ static bool attr_decode_next_hop(struct attr_in *in)
 
 	rbuf_copy(&in->val, nh, 4);
 	if (attr_nh_martian(nh))
-		return attr_fail(in, BGP_ERR_UPD_NEXT_HOP,
+		return bgp_attr_fail(in, BGP_ERR_UPD_NEXT_HOP,
 		    "NEXT_HOP is not a host address");
 	memcpy(in->st->a->next_hop, nh, 4);
 	attr_set(in);
@@ -175,14 +109,14 @@ static bool attr_decode_aggregator(struct attr_in *in)
 	uint32_t as;
 
 	if (in->val.len != (in->st->ctx->as4 ? 8u : 6u))
-		return attr_fail(in, BGP_ERR_UPD_LENGTH,
+		return bgp_attr_fail(in, BGP_ERR_UPD_LENGTH,
 		    "AGGREGATOR length does not match the AS number size");
 	if (in->st->ctx->as4)
 		rbuf_u32(&in->val, &as);
 	else
 		as = rbuf_u16(&in->val, &as2) ? as2 : 0;
 	if (as == 0)
-		return attr_fail(in, BGP_ERR_UPD_OPTIONAL,
+		return bgp_attr_fail(in, BGP_ERR_UPD_OPTIONAL,
 		    "AGGREGATOR holds AS 0 (RFC 7607)");
 	a->aggregator_as = as;
 	rbuf_copy(&in->val, a->aggregator_addr, 4);
@@ -198,9 +132,9 @@ static bool attr_decode_list(struct attr_in *in)
 	    (struct bgp_bytes *)((char *)in->st->a + in->row->field);
 
 	if (in->val.len % in->row->item)
-		return attr_fail(in, BGP_ERR_UPD_LENGTH,
+		return bgp_attr_fail(in, BGP_ERR_UPD_LENGTH,
 		    "attribute length not a multiple of its item size");
-	*dst = attr_bytes(&in->val);
+	*dst = bgp_attr_bytes(&in->val);
 	attr_set(in);
 	return true;
 }
@@ -238,17 +172,17 @@ static bool attr_decode_mp_reach(struct attr_in *in)
 	rbuf_u8(&in->val, &m->safi);
 	rbuf_u8(&in->val, &nh_len);
 	if (!rbuf_sub(&in->val, nh_len, &nh) || !rbuf_u8(&in->val, &reserved))
-		return attr_fail(in, BGP_ERR_UPD_OPTIONAL,
+		return bgp_attr_fail(in, BGP_ERR_UPD_OPTIONAL,
 		    "MP_REACH_NLRI next hop overruns the attribute");
-	m->next_hop = attr_bytes(&nh);
-	m->nlri = attr_bytes(&in->val);
+	m->next_hop = bgp_attr_bytes(&nh);
+	m->nlri = bgp_attr_bytes(&in->val);
 	if (attr_mp_unicast(m->afi, m->safi)) {
 		/* RFC 7606 §7.11: a wrong next hop length hides the NLRI. */
 		if (!attr_mp_nh_len_ok(m->afi, nh_len))
-			return attr_fail(in, BGP_ERR_UPD_OPTIONAL,
+			return bgp_attr_fail(in, BGP_ERR_UPD_OPTIONAL,
 			    "MP_REACH_NLRI next hop length wrong for the family");
 		if (!attr_mp_nlri_ok(in->st, m->afi, m->nlri))
-			return attr_fail(in, BGP_ERR_UPD_OPTIONAL,
+			return bgp_attr_fail(in, BGP_ERR_UPD_OPTIONAL,
 			    "MP_REACH_NLRI holds a malformed prefix");
 	}
 	attr_set(in);
@@ -261,10 +195,10 @@ static bool attr_decode_mp_unreach(struct attr_in *in)
 
 	rbuf_u16(&in->val, &m->afi);
 	rbuf_u8(&in->val, &m->safi);
-	m->nlri = attr_bytes(&in->val);
+	m->nlri = bgp_attr_bytes(&in->val);
 	if (attr_mp_unicast(m->afi, m->safi) &&
 	    !attr_mp_nlri_ok(in->st, m->afi, m->nlri))
-		return attr_fail(in, BGP_ERR_UPD_OPTIONAL,
+		return bgp_attr_fail(in, BGP_ERR_UPD_OPTIONAL,
 		    "MP_UNREACH_NLRI holds a malformed prefix");
 	attr_set(in);
 	return true;
@@ -276,9 +210,9 @@ static bool attr_decode_as4_path(struct attr_in *in)
 	unsigned types;
 	const char *why;
 
-	if (!bgp_aspath_check(attr_bytes(&in->val), 4, &types, &why))
-		return attr_fail(in, BGP_ERR_UPD_OPTIONAL, why);
-	in->st->as4_path = attr_bytes(&in->val);
+	if (!bgp_aspath_check(bgp_attr_bytes(&in->val), 4, &types, &why))
+		return bgp_attr_fail(in, BGP_ERR_UPD_OPTIONAL, why);
+	in->st->as4_path = bgp_attr_bytes(&in->val);
 	in->st->has_as4_path = true;
 	return true;
 }
@@ -290,21 +224,13 @@ static bool attr_decode_as4_aggregator(struct attr_in *in)
 	rbuf_u32(&in->val, &st->as4_aggregator_as);
 	rbuf_copy(&in->val, st->as4_aggregator_addr, 4);
 	if (st->as4_aggregator_as == 0)
-		return attr_fail(in, BGP_ERR_UPD_OPTIONAL,
+		return bgp_attr_fail(in, BGP_ERR_UPD_OPTIONAL,
 		    "AS4_AGGREGATOR holds AS 0 (RFC 7607)");
 	st->has_as4_aggregator = true;
 	return true;
 }
 
 /* ---- encoders: the value only; the walk writes the header ------------- */
-
-/* One attribute on its way out. */
-struct attr_out {
-	struct wbuf *w;
-	const struct bgp_attrs *a;
-	const struct attr_row *row;
-	const struct bgp_codec_ctx *ctx;
-};
 
 static bool attr_encode_origin(const struct attr_out *o)
 {
@@ -394,7 +320,7 @@ enum {
 };
 
 /* In ascending type order: the encoder writes them in this order. */
-static const struct attr_row attr_rows[] = {
+const struct attr_row bgp_attr_rows[] = {
 	/* RFC 7606 §7.1: length not 1 or value undefined → treat-as-withdraw;
 	 * flags §3 c → treat-as-withdraw. */
 	{ .type = BGP_ATTR_ORIGIN, .name = "ORIGIN",
@@ -516,289 +442,18 @@ static const struct attr_row attr_rows[] = {
 	  .len_subcode = LEN },
 };
 
-#define ATTR_ROWS (sizeof attr_rows / sizeof attr_rows[0])
+const size_t bgp_attr_row_count = sizeof bgp_attr_rows / sizeof bgp_attr_rows[0];
 
-static const struct attr_row *attr_row(unsigned type)
+const struct attr_row *bgp_attr_row(unsigned type)
 {
-	for (size_t i = 0; i < ATTR_ROWS; i++)
-		if (attr_rows[i].type == type)
-			return &attr_rows[i];
+	for (size_t i = 0; i < bgp_attr_row_count; i++)
+		if (bgp_attr_rows[i].type == type)
+			return &bgp_attr_rows[i];
 	return NULL;
 }
 
 const char *bgp_attr_name(unsigned type)
 {
-	const struct attr_row *row = attr_row(type);
+	const struct attr_row *row = bgp_attr_row(type);
 	return row ? row->name : "unknown";
-}
-
-/* ---- decoding a section ------------------------------------------------ */
-
-static void attr_err(struct attr_state *st, enum bgp_tier tier,
-    uint8_t subcode, struct bgp_bytes data, const char *why)
-{
-	bgp_err_set(st->err, tier, BGP_ERR_UPDATE, subcode, data.p, data.len, why);
-}
-
-/* Marks type as seen; whether it was already. */
-static bool attr_seen(struct attr_state *st, uint8_t type)
-{
-	uint64_t bit = (uint64_t)1 << (type % 64);
-	bool seen = (st->seen[type / 64] & bit) != 0;
-
-	st->seen[type / 64] |= bit;
-	return seen;
-}
-
-/* An optional attribute we do not know: kept, in type order, to pass on.
- * A transitive one is marked Partial now (see struct bgp_raw_attr). */
-static void attr_keep_unknown(struct attr_state *st, uint8_t flags,
-    uint8_t type, struct bgp_bytes val, struct bgp_bytes whole)
-{
-	struct bgp_attrs *a = st->a;
-	size_t i;
-
-	if (a->unknown_count == BGP_MAX_UNKNOWN_ATTRS) {
-		attr_err(st, BGP_TIER_ATTR_DISCARD, BGP_ERR_UPD_OPTIONAL, whole,
-		    "too many unknown optional attributes: one dropped");
-		return;
-	}
-	flags &= BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_TRANSITIVE | BGP_ATTR_F_PARTIAL;
-	if (flags & BGP_ATTR_F_TRANSITIVE)
-		flags |= BGP_ATTR_F_PARTIAL;
-	for (i = a->unknown_count++; i > 0 && a->unknown[i - 1].type > type; i--)
-		a->unknown[i] = a->unknown[i - 1];
-	a->unknown[i].flags = flags;
-	a->unknown[i].type = type;
-	a->unknown[i].val = val;
-}
-
-static void attr_unknown(struct attr_state *st, uint8_t flags, uint8_t type,
-    struct bgp_bytes val, struct bgp_bytes whole)
-{
-	/* RFC 4271 §6.3, untouched by RFC 7606: a well-known attribute we
-	 * do not know means we do not speak the peer's BGP. */
-	if (!(flags & BGP_ATTR_F_OPTIONAL)) {
-		attr_err(st, BGP_TIER_RESET, BGP_ERR_UPD_UNRECOGNIZED, whole,
-		    "unrecognized well-known attribute");
-		return;
-	}
-	attr_keep_unknown(st, flags, type, val, whole);
-}
-
-/* The checks every known attribute shares, before its row's decoder. */
-static void attr_dispatch(struct attr_state *st, uint8_t flags, uint8_t type,
-    struct rbuf val, struct bgp_bytes whole)
-{
-	const struct attr_row *row;
-	struct attr_in in = { st, NULL, whole, val };
-
-	if (attr_seen(st, type)) {
-		/* RFC 7606 §3 g. */
-		if (type == BGP_ATTR_MP_REACH_NLRI || type == BGP_ATTR_MP_UNREACH_NLRI)
-			attr_err(st, BGP_TIER_RESET, BGP_ERR_UPD_ATTR_LIST,
-			    (struct bgp_bytes){ NULL, 0 },
-			    "MP_REACH_NLRI or MP_UNREACH_NLRI more than once");
-		else
-			attr_err(st, BGP_TIER_ATTR_DISCARD, BGP_ERR_UPD_ATTR_LIST,
-			    whole, "attribute repeated: all but the first discarded");
-		return;
-	}
-	row = attr_row(type);
-	if (row == NULL) {
-		attr_unknown(st, flags, type, attr_bytes(&val), whole);
-		return;
-	}
-	if (row->skip == ATTR_SKIP_EBGP && st->ctx->ebgp) {
-		attr_err(st, BGP_TIER_ATTR_DISCARD, 0, whole,
-		    "attribute of internal peers from an external peer: discarded");
-		return;
-	}
-	if (row->skip == ATTR_SKIP_AS4 && st->ctx->as4) {
-		attr_err(st, BGP_TIER_ATTR_DISCARD, 0, whole,
-		    "AS4_PATH or AS4_AGGREGATOR on a 4-octet session: discarded");
-		return;
-	}
-	in.row = row;
-	if ((flags & (BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_TRANSITIVE)) != row->flags) {
-		attr_err(st, row->flags_tier, BGP_ERR_UPD_FLAGS, whole,
-		    "attribute flags wrong for its type");
-		return;
-	}
-	if (val.len < row->min_len || val.len > row->max_len) {
-		attr_fail(&in, row->len_subcode, "attribute length wrong for its type");
-		return;
-	}
-	row->decode(&in);
-}
-
-/* RFC 7606 §4: an attribute header cut short, or a length past the end of
- * the section, is treat-as-withdraw; the Total Path Attribute Length
- * still finds the NLRI. Nothing can hide behind the broken attribute (it
- * is the last), unless it is an MP_REACH/MP_UNREACH: then that NLRI is
- * lost and only a reset is safe (§3 j). */
-static void attrs_walk(struct attr_state *st, struct rbuf r)
-{
-	while (!rbuf_empty(&r) && st->err->tier != BGP_TIER_RESET) {
-		struct bgp_bytes rest = attr_bytes(&r);
-		uint8_t flags, type, len8 = 0;
-		uint16_t len = 0;
-		struct rbuf val;
-
-		bool ok = rbuf_u8(&r, &flags) && rbuf_u8(&r, &type);
-		if (ok && (flags & BGP_ATTR_F_EXTLEN))
-			ok = rbuf_u16(&r, &len);
-		else if (ok && (ok = rbuf_u8(&r, &len8)))
-			len = len8;
-		if (!ok) {
-			attr_err(st, BGP_TIER_WITHDRAW, BGP_ERR_UPD_ATTR_LIST, rest,
-			    "path attribute header cut short by the section end");
-			return;
-		}
-		if (!rbuf_sub(&r, len, &val)) {
-			bool mp = type == BGP_ATTR_MP_REACH_NLRI ||
-			    type == BGP_ATTR_MP_UNREACH_NLRI;
-			attr_err(st, mp ? BGP_TIER_RESET : BGP_TIER_WITHDRAW,
-			    BGP_ERR_UPD_ATTR_LIST, rest,
-			    "path attribute overruns the attribute section");
-			return;
-		}
-		rest.len = (uint16_t)(rest.len - r.len);
-		attr_dispatch(st, flags, type, val, rest);
-	}
-}
-
-/* RFC 6793 §4.2.3 on a 2-octet session: AGGREGATOR and AS4_AGGREGATOR
- * first (an AGGREGATOR that is not AS_TRANS says the AS4 attributes are
- * stale), then the AS_PATH widened with AS4_PATH merged. */
-static void attrs_merge_as4(struct attr_state *st)
-{
-	struct bgp_attrs *a = st->a;
-	struct bgp_bytes as4 = { NULL, 0 };
-	bool use_as4_path = st->has_as4_path;
-
-	if (st->has_as4_aggregator && attr_has(a, BGP_ATTR_AGGREGATOR)) {
-		if (a->aggregator_as != BGP_AS_TRANS) {
-			use_as4_path = false;
-		} else {
-			a->aggregator_as = st->as4_aggregator_as;
-			memcpy(a->aggregator_addr, st->as4_aggregator_addr, 4);
-		}
-	}
-	if (!attr_has(a, BGP_ATTR_AS_PATH))
-		return;
-	if (use_as4_path)
-		as4 = st->as4_path;
-	if (!bgp_aspath_from_as2(st->as2_path, as4, st->scratch,
-	    st->scratch_cap, &a->as_path))
-		bgp_err_set(st->err, BGP_TIER_RESET, BGP_ERR_CEASE,
-		    BGP_CEASE_OUT_OF_RESOURCES, NULL, 0,
-		    "no scratch memory to widen a 2-octet AS_PATH");
-}
-
-bool bgp_attrs_decode(const uint8_t *p, size_t len,
-    const struct bgp_codec_ctx *ctx, uint8_t *scratch, size_t scratch_cap,
-    struct bgp_attrs *a, struct bgp_err *err)
-{
-	struct attr_state st = {
-		.ctx = ctx, .a = a, .err = err,
-		.scratch = scratch, .scratch_cap = scratch_cap,
-	};
-
-	memset(a, 0, sizeof *a);
-	memset(err, 0, sizeof *err);
-	attrs_walk(&st, rbuf_make(p, len));
-	if (err->tier != BGP_TIER_RESET && !ctx->as4)
-		attrs_merge_as4(&st);
-	return err->tier != BGP_TIER_RESET;
-}
-
-/* ---- encoding a section ------------------------------------------------ */
-
-void bgp_attr_put_header(struct wbuf *w, uint8_t flags, uint8_t type,
-    size_t len)
-{
-	flags &= (uint8_t)~BGP_ATTR_F_EXTLEN;
-	if (len > UINT16_MAX) {
-		w->overflow = true;
-		return;
-	}
-	if (len > UINT8_MAX) {
-		wbuf_u8(w, flags | BGP_ATTR_F_EXTLEN);
-		wbuf_u8(w, type);
-		wbuf_u16(w, (uint16_t)len);
-	} else {
-		wbuf_u8(w, flags);
-		wbuf_u8(w, type);
-		wbuf_u8(w, (uint8_t)len);
-	}
-}
-
-/* The header of a value just written after a 4-octet gap at `at`: the
- * short form (moving the value down one octet) unless it needs two. */
-static void attr_close(struct wbuf *w, size_t at, uint8_t flags, uint8_t type)
-{
-	size_t len = w->len - at - 4;
-
-	if (w->overflow)
-		return;
-	if (len > UINT16_MAX) {
-		w->overflow = true;
-		return;
-	}
-	if (len > UINT8_MAX) {
-		w->p[at] = flags | BGP_ATTR_F_EXTLEN;
-		w->p[at + 1] = type;
-		wbuf_patch16(w, at + 2, (uint16_t)len);
-		return;
-	}
-	memmove(w->p + at + 3, w->p + at + 4, len);
-	w->len--;
-	w->p[at] = flags;
-	w->p[at + 1] = type;
-	w->p[at + 2] = (uint8_t)len;
-}
-
-static void attr_put_row(struct wbuf *w, const struct bgp_attrs *a,
-    const struct attr_row *row, const struct bgp_codec_ctx *ctx)
-{
-	struct attr_out o = { w, a, row, ctx };
-
-	if (row->encode == NULL || !attr_has(a, row->needs ? row->needs : row->type))
-		return;
-	/* RFC 4271 §5.1.5, RFC 4456: never to an external peer. */
-	if (row->skip == ATTR_SKIP_EBGP && ctx->ebgp)
-		return;
-	size_t at = wbuf_mark(w, 4);
-	if (!row->encode(&o)) {
-		if (!w->overflow)
-			w->len = at;
-		return;
-	}
-	attr_close(w, at, row->flags, row->type);
-}
-
-/* RFC 4271 §5: an unrecognised optional transitive attribute is passed
- * on with Partial set; a non-transitive one is not passed on. */
-static void attr_put_unknown(struct wbuf *w, const struct bgp_raw_attr *u)
-{
-	if (!(u->flags & BGP_ATTR_F_TRANSITIVE))
-		return;
-	bgp_attr_put_header(w, u->flags | BGP_ATTR_F_PARTIAL, u->type, u->val.len);
-	wbuf_bytes(w, u->val.p, u->val.len);
-}
-
-void bgp_attrs_encode(struct wbuf *w, const struct bgp_attrs *a,
-    const struct bgp_codec_ctx *ctx)
-{
-	size_t i = 0, j = 0;
-
-	/* Two lists in type order, merged. */
-	while (i < ATTR_ROWS || j < a->unknown_count) {
-		if (j < a->unknown_count &&
-		    (i == ATTR_ROWS || a->unknown[j].type < attr_rows[i].type))
-			attr_put_unknown(w, &a->unknown[j++]);
-		else
-			attr_put_row(w, a, &attr_rows[i++], ctx);
-	}
 }

@@ -22,6 +22,7 @@ import argparse
 import ipaddress
 import json
 import random
+import re
 import struct
 import sys
 import time
@@ -440,20 +441,19 @@ def fill(template, out, values):
         text = f.read()
     for k, v in values.items():
         text = text.replace("@%s@" % k, v)
-    if "@" in text.replace("@@", ""):
-        left = [w for w in text.split() if w.startswith("@") and w.endswith("@")]
-        if left:
-            sys.exit("routegen: %s: unfilled placeholders %s" % (template, left))
+    left = sorted(set(re.findall(r"@[A-Z0-9_]+@", text)))
+    if left:
+        sys.exit("routegen: %s: no value for %s" % (template, " ".join(left)))
     with open(out, "w") as f:
         f.write(text)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("cmd", choices=["render", "withdraw", "check", "count"])
-    ap.add_argument("--daemon", required=True, choices=sorted(PROFILES))
-    ap.add_argument("--asn", type=int, required=True, help="the daemon's AS")
-    ap.add_argument("--slot", type=int, required=True, help="0..15, picks prefixes and seed")
+    ap.add_argument("cmd", choices=["render", "fill", "withdraw", "check", "count"])
+    ap.add_argument("--daemon", choices=sorted(PROFILES))
+    ap.add_argument("--asn", type=int, help="the daemon's AS")
+    ap.add_argument("--slot", type=int, help="0..15, picks prefixes and seed")
     ap.add_argument("--v4", type=int, default=3000)
     ap.add_argument("--v6", type=int, default=2000)
     ap.add_argument("--name", default="x", help="render: name suffix (BIRD)")
@@ -468,6 +468,12 @@ def main():
                     help="check: exit 0 when Established with the expected route count")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
+    values = dict(kv.split("=", 1) for kv in args.set)
+    if args.cmd == "fill":
+        fill(args.template, args.out, values)
+        return
+    if args.daemon is None or args.asn is None or args.slot is None:
+        ap.error("%s needs --daemon, --asn and --slot" % args.cmd)
     routes = generate(args.daemon, args.slot, args.v4, args.v6, args.asn)
     if args.cmd == "count":
         print(len(expected(args, args.after_withdraw)))
@@ -486,14 +492,11 @@ def main():
             render_mrt(routes, args.out)
             return
         if args.daemon == "bird":
-            values = render_bird(routes, args.name)
+            values.update(render_bird(routes, args.name))
         elif args.daemon == "frr":
-            values = render_frr(routes, args.name)
+            values.update(render_frr(routes, args.name))
         else:
-            values = render_exabgp(routes, args.name, args.asn)
-        for kv in args.set:
-            k, v = kv.split("=", 1)
-            values[k] = v
+            values.update(render_exabgp(routes, args.name, args.asn))
         fill(args.template, args.out, values)
 
 

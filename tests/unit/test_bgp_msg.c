@@ -435,6 +435,7 @@ static const struct rr_ok rr_ok_rows[] = {
 	{ "VPNv4 EoRR", "0001 02 80", 1, BGP_RR_EORR, 128 },
 	/* RFC 7313 §4: unknown subtypes are ignored, not errors. */
 	{ "unknown subtype 3", "0001 03 01", 1, 3, 1 },
+	{ "unknown subtype 3, padded", "0001 03 01 00", 1, 3, 1 },
 	{ "unknown subtype 255, padded", "0001 ff 01 00 00", 1, 255, 1 },
 	{ "unknown subtype, short", "0001 ff", 1, 255, 0 },
 };

@@ -1,0 +1,520 @@
+# tests/integration/lib.sh — shared helpers for the integration tests.
+#
+# A test sources this file, then calls the helpers. Everything a test starts
+# is recorded by PID and stopped by PID when the test exits (trap EXIT), even
+# on failure; its files live in one temporary folder, kept when it fails.
+# Every wait polls a condition against a deadline.
+#
+# Environment:
+#   MUXD      the daemon under test (default build/muxd; may be a command
+#             line, e.g. "python3 tests/tools/fakemux.py" to prove the harness)
+#   KEEP=1    keep the test's folder even when it passes
+#   V4, V6    routes each daemon session announces (default 3000 and 2000)
+#
+# Addresses: test X uses 127.0.X.0/24 only: muxd 127.0.X.1, the daemon that
+# muxd connects to (the daemon is passive) 127.0.X.11, the daemon that
+# connects to muxd 127.0.X.12, anything else 127.0.X.100 and up.
+
+set -u -o pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TOOLS=$ROOT/tests/tools
+CONF=$ROOT/tests/integration/conf
+ROUTEGEN=(python3 "$TOOLS/routegen.py")
+PYTHON=$(command -v python3)
+read -r -a MUXD_CMD <<<"${MUXD:-$ROOT/build/muxd}"
+V4=${V4:-3000}
+V6=${V6:-2000}
+MUX_ASN=65000
+MUX_PORT=179
+
+TEST=$(basename "$0" .sh)
+T=$(mktemp -d "/tmp/bgpmux-$TEST.XXXXXX")
+STARTED=$SECONDS
+
+PIDS=()                    # everything we started, in order
+declare -A PID_NAME=()     # pid -> what it is
+declare -A PEER_DAEMON=() PEER_ADDR=() PEER_ASN=() PEER_SLOT=() PEER_MODE=()
+
+say() { printf '%s %s: %s\n' "$(date +%T)" "$TEST" "$*" >&2; }
+fail() { say "FAIL: $*"; exit 1; }
+
+# ------------------------------------------------------------ processes
+
+# spawn NAME LOG CMD... — start CMD in the background; its pid is LAST_PID.
+spawn() {
+	local name=$1 log=$2
+	shift 2
+	"$@" >"$log" 2>&1 &
+	LAST_PID=$!
+	PIDS+=("$LAST_PID")
+	PID_NAME[$LAST_PID]=$name
+}
+
+# running PID — true while PID exists and is not a zombie.
+running() {
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $st != Z* ]]
+}
+
+# stop_pid PID SIGNAL SECONDS — signal PID, wait for it to end, then reap it.
+# Sets STOP_RC to its exit status; returns 1 if it had to be killed.
+stop_pid() {
+	local pid=$1 sig=$2 limit=$3 deadline
+	deadline=$((SECONDS + limit))
+	running "$pid" && kill "-$sig" "$pid" 2>/dev/null
+	while running "$pid"; do
+		if ((SECONDS >= deadline)); then
+			say "${PID_NAME[$pid]:-$pid} (pid $pid) still running ${limit}s after SIG$sig: SIGKILL"
+			kill -KILL "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			STOP_RC=137
+			return 1
+		fi
+		sleep 0.1
+	done
+	wait "$pid" 2>/dev/null
+	STOP_RC=$?
+	return 0
+}
+
+cleanup() {
+	local rc=$? i pid
+	trap - EXIT
+	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+		pid=${PIDS[i]}
+		running "$pid" && stop_pid "$pid" TERM 5
+	done
+	if ((rc != 0)) || [[ ${KEEP:-0} == 1 ]]; then
+		say "files kept in $T"
+		if ((rc != 0)) && [[ -s $T/muxd.log ]]; then
+			say "last lines of $T/muxd.log:"
+			tail -n 15 "$T/muxd.log" >&2
+		fi
+	else
+		rm -rf "$T"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_until SECONDS WHAT CMD... — poll CMD until it succeeds, or fail.
+wait_until() {
+	local limit=$1 what=$2 deadline
+	shift 2
+	deadline=$((SECONDS + limit))
+	until "$@"; do
+		((SECONDS >= deadline)) && fail "timed out after ${limit}s waiting for $what"
+		sleep 0.2
+	done
+}
+
+# listening ADDR PORT — something accepts TCP on exactly ADDR:PORT.
+listening() {
+	ss -Hltn "sport = :$2" | awk '{print $4}' | grep -qxF "$1:$2"
+}
+
+# ---------------------------------------------------------------- tshark
+
+# capture_start ADDR... — capture BGP to and from these addresses on lo.
+capture_start() {
+	local hosts="" a
+	for a in "$@"; do hosts+="${hosts:+ or }host $a"; done
+	CAP=$T/bgp.pcapng
+	spawn tshark "$T/tshark.log" tshark -i lo -f "tcp port 179 and ($hosts)" -w "$CAP" -q
+	CAP_PID=$LAST_PID
+	wait_until 20 "tshark to start capturing" grep -q "Capturing on" "$T/tshark.log"
+}
+
+capture_stop() {
+	stop_pid "$CAP_PID" INT 15 || fail "tshark did not stop"
+}
+
+# The filter for what must never be in a capture: a malformed packet, or an
+# expert info of severity warning or error. TCP analysis is switched off
+# (-o tcp.analyze_sequence_numbers:FALSE): on loopback its "window full" /
+# "zero window" notes describe flow control, not a fault, and a TCP RST after
+# a NOTIFICATION is an allowed way to end (RFC 4271 6.1 "closes the
+# connection"); the "Connection reset (RST)" expert that TCP still adds is
+# excluded by name. Everything from BGP itself counts.
+CAP_BAD='(_ws.malformed || _ws.expert.severity >= warning) && !tcp.connection.rst'
+
+# capture_check [DISPLAY-FILTER] — fail if the capture (restricted to the
+# filter, if given) holds a malformed packet or a warning/error expert info.
+capture_check() {
+	local scope=${1:-} filter out
+	filter=$CAP_BAD
+	[[ -n $scope ]] && filter="($scope) && ($CAP_BAD)"
+	out=$(tshark -r "$CAP" -o tcp.analyze_sequence_numbers:FALSE -Y "$filter" \
+		-T fields -e frame.number -e ip.src -e ip.dst -e _ws.expert.message 2>&1 |
+		grep -v '^Running as user')
+	if [[ -n $out ]]; then
+		say "capture $CAP: malformed packets or expert warnings:"
+		head -n 20 <<<"$out" >&2
+		fail "tshark found $(wc -l <<<"$out") bad frame(s) in the capture"
+	fi
+	say "capture: $(tshark -r "$CAP" -Y bgp 2>/dev/null | wc -l) BGP frames, none malformed, no expert warning"
+}
+
+# capture_count DISPLAY-FILTER — number of frames matching.
+capture_count() {
+	tshark -r "$CAP" -o tcp.analyze_sequence_numbers:FALSE -Y "$1" 2>/dev/null | wc -l
+}
+
+# ------------------------------------------------------------------- muxd
+
+# peer_add NAME DAEMON ADDR ASN SLOT MODE — declare a daemon session;
+# MODE is the daemon's side: "passive" (muxd connects) or "active".
+peer_add() {
+	PEER_DAEMON[$1]=$2
+	PEER_ADDR[$1]=$3
+	PEER_ASN[$1]=$4
+	PEER_SLOT[$1]=$5
+	PEER_MODE[$1]=$6
+}
+
+# mux_config FILE LOCAL-ADDR NAME... — muxd's JSON for the declared peers.
+mux_config() {
+	local file=$1 local_addr=$2 name specs=()
+	shift 2
+	for name in "$@"; do
+		specs+=("$name,${PEER_ADDR[$name]},${PEER_ASN[$name]},${PEER_MODE[$name]}")
+	done
+	python3 - "$file" "$local_addr" "$T/var" "$MUX_ASN" "$MUX_PORT" "${specs[@]}" <<'PY' ||
+import json, sys
+out, local, state, asn, port = sys.argv[1:6]
+peers = []
+for spec in sys.argv[6:]:
+    name, addr, pasn, mode = spec.split(",")
+    peers.append({"name": name,
+                  "peer": {"address": addr, "asn": int(pasn), "port": 179},
+                  "local_address": local,
+                  # the daemon's side is "active": it connects and muxd waits
+                  "passive": mode == "active",
+                  "hold_time": 90,
+                  "families": ["ipv4-unicast", "ipv6-unicast"]})
+with open(out, "w") as f:
+    json.dump({"asn": int(asn), "router_id": "192.0.2.1", "state_dir": state,
+               "listen_port": int(port), "peers": peers}, f, indent=2)
+PY
+		fail "cannot write $file"
+}
+
+# mux_start CONFIG — run muxd in the foreground (MUX_PID), log in $T/muxd.log.
+mux_start() {
+	MUX_LOG=$T/muxd.log
+	ROUTES_JSON=$T/var/routes.json
+	mkdir -p "$T/var"
+	spawn muxd "$MUX_LOG" "${MUXD_CMD[@]}" --config "$1"
+	MUX_PID=$LAST_PID
+	say "muxd started (pid $MUX_PID): ${MUXD_CMD[*]} --config $1"
+}
+
+mux_alive() {
+	running "$MUX_PID" || fail "muxd (pid $MUX_PID) is gone; see $MUX_LOG"
+}
+
+_file_id() { stat -c '%i %y' "$1" 2>/dev/null; }
+
+# mux_dump — SIGUSR1, then wait until routes.json is a new file.
+mux_dump() {
+	local before
+	mux_alive
+	before=$(_file_id "$ROUTES_JSON")
+	kill -USR1 "$MUX_PID"
+	wait_until 15 "muxd to rewrite routes.json after SIGUSR1" _file_changed "$before"
+}
+_file_changed() { local now; now=$(_file_id "$ROUTES_JSON") && [[ $now != "$1" ]]; }
+
+# _routegen_peer CMD NAME ARGS... — routegen.py with a peer's parameters.
+_routegen_peer() {
+	local cmd=$1 name=$2
+	shift 2
+	"${ROUTEGEN[@]}" "$cmd" --daemon "${PEER_DAEMON[$name]}" --asn "${PEER_ASN[$name]}" \
+		--slot "${PEER_SLOT[$name]}" --v4 "$V4" --v6 "$V6" "$@"
+}
+
+# _routes_complete [--after-withdraw] NAME... — one dump; true when every
+# peer is Established with exactly the expected number of routes.
+_routes_complete() {
+	local opt=() name
+	[[ $1 == --after-withdraw ]] && { opt=(--after-withdraw); shift; }
+	mux_dump
+	for name in "$@"; do
+		_routegen_peer check "$name" --routes "$ROUTES_JSON" --peer "$name" \
+			--count-only "${opt[@]}" || return 1
+	done
+}
+
+# wait_routes SECONDS [--after-withdraw] NAME... — until muxd holds the
+# expected number of routes from each peer (each poll is one SIGUSR1 dump).
+wait_routes() {
+	local limit=$1 t0=$SECONDS deadline opt=() name
+	shift
+	[[ $1 == --after-withdraw ]] && { opt=(--after-withdraw); shift; }
+	deadline=$((SECONDS + limit))
+	until _routes_complete "${opt[@]}" "$@"; do
+		if ((SECONDS >= deadline)); then
+			for name in "$@"; do
+				_routegen_peer check "$name" --routes "$ROUTES_JSON" --peer "$name" \
+					--count-only --verbose "${opt[@]}" >&2
+			done
+			fail "muxd did not get the expected routes within ${limit}s"
+		fi
+		sleep 0.5
+	done
+	say "muxd holds the expected routes from $* after $((SECONDS - t0))s"
+}
+
+# check_routes [--after-withdraw] NAME... — routes.json against the generator,
+# route by route and attribute by attribute (on the last dump).
+check_routes() {
+	local opt=() name ok=1
+	[[ $1 == --after-withdraw ]] && { opt=(--after-withdraw); shift; }
+	for name in "$@"; do
+		_routegen_peer check "$name" --routes "$ROUTES_JSON" --peer "$name" "${opt[@]}" >&2 || ok=0
+	done
+	((ok)) || fail "routes at muxd differ from what the daemons announced"
+}
+
+# mux_log_has REGEX — muxd's log has a line matching (extended regex).
+mux_log_has() { grep -Eq -- "$1" "$MUX_LOG"; }
+
+# mux_stop_clean NAME... — SIGTERM; muxd must exit 0 within 15 s after
+# logging a Cease/Administrative Shutdown NOTIFICATION to every peer.
+mux_stop_clean() {
+	local name
+	mux_alive
+	stop_pid "$MUX_PID" TERM 15 || fail "muxd did not exit within 15s of SIGTERM"
+	((STOP_RC == 0)) || fail "muxd exited with status $STOP_RC after SIGTERM, want 0"
+	for name in "$@"; do
+		mux_log_has "peer[^:]*(${name}|${PEER_ADDR[$name]//./\\.})[^:]*: sent NOTIFICATION 6/2" ||
+			fail "muxd's log has no 'peer $name ...: sent NOTIFICATION 6/2' line"
+	done
+	say "muxd exited 0 on SIGTERM and logged NOTIFICATION 6/2 to: $*"
+}
+
+# wire_cease_to NAME — the capture shows muxd sending Cease/Administrative
+# Shutdown to the peer.
+wire_cease_to() {
+	local n
+	n=$(capture_count "ip.src == $MUX_ADDR && ip.dst == ${PEER_ADDR[$1]} && bgp.notify.major_error == 6 && bgp.notify.minor_error_cease == 2")
+	((n >= 1)) || fail "no NOTIFICATION 6/2 from muxd to $1 (${PEER_ADDR[$1]}) on the wire"
+}
+
+# ------------------------------------------------------------------ BIRD
+
+# bird_start NAME — BIRD for a declared peer; MODE passive adds "passive on".
+bird_start() {
+	local name=$1 d=$T/$1 passive=""
+	mkdir -p "$d"
+	[[ ${PEER_MODE[$name]} == passive ]] && passive="passive on;"
+	_routegen_peer render "$name" --name "${name//[^a-zA-Z0-9]/_}" \
+		--template "$CONF/bird.conf.in" --out "$d/bird.conf" \
+		--set "ADDR=${PEER_ADDR[$name]}" --set "ASN=${PEER_ASN[$name]}" --set "DIR=$d" \
+		--set "NAME=${name//[^a-zA-Z0-9]/_}" --set "PASSIVE=$passive" \
+		--set "MUX_ADDR=$MUX_ADDR" --set "MUX_PORT=$MUX_PORT" --set "MUX_ASN=$MUX_ASN" ||
+		fail "cannot render $d/bird.conf"
+	spawn "bird $name" "$d/stderr" bird -f -c "$d/bird.conf" -s "$d/ctl" -P "$d/pid"
+	wait_until 20 "BIRD $name to answer on its control socket" \
+		bash -c "birdc -s '$d/ctl' show status 2>/dev/null | grep -q 'Daemon is up'"
+}
+_birdc() { birdc -s "$T/$1/ctl" "${@:2}"; }
+bird_established() { _birdc "$1" show protocols mux | grep -q Established; }
+# bird_session_id NAME — changes whenever the session goes down and up.
+bird_session_id() { _birdc "$1" show protocols mux | awk '$1 == "mux" {print $4, $5, $6}'; }
+bird_withdraw() {
+	local n=${1//[^a-zA-Z0-9]/_}
+	_birdc "$1" disable "sw4_$n" >/dev/null && _birdc "$1" disable "sw6_$n" >/dev/null ||
+		fail "birdc disable failed for $1"
+}
+bird_saw_cease() {
+	_birdc "$1" show protocols all mux | grep -q "Received: Administrative shutdown"
+}
+
+# ----------------------------------------------------------------- GoBGP
+
+# gobgp_start NAME — gobgpd (API on ADDR:50051) loaded with the routes.
+gobgp_start() {
+	local name=$1 d=$T/$1 passive=false
+	mkdir -p "$d"
+	[[ ${PEER_MODE[$name]} == passive ]] && passive=true
+	"${ROUTEGEN[@]}" fill --template "$CONF/gobgpd.toml.in" --out "$d/gobgpd.toml" \
+		--set "ADDR=${PEER_ADDR[$name]}" --set "ASN=${PEER_ASN[$name]}" \
+		--set "PASSIVE=$passive" --set "MUX_ADDR=$MUX_ADDR" --set "MUX_PORT=$MUX_PORT" \
+		--set "MUX_ASN=$MUX_ASN" || fail "cannot render $d/gobgpd.toml"
+	_routegen_peer render "$name" --out "$d/routes.mrt" || fail "cannot write $d/routes.mrt"
+	spawn "gobgpd $name" "$d/gobgpd.log" gobgpd -f "$d/gobgpd.toml" \
+		--api-hosts "${PEER_ADDR[$name]}:50051" --pprof-disable
+	wait_until 20 "gobgpd $name to answer its API" _gobgp "$name" global
+	_gobgp_inject "$name"
+}
+_gobgp() { gobgp -u "${PEER_ADDR[$1]}" -p 50051 "${@:2}" >/dev/null 2>&1; }
+_gobgp_out() { gobgp -u "${PEER_ADDR[$1]}" -p 50051 "${@:2}"; }
+
+# `gobgp mrt inject` (3.10) exits as soon as it has read its file and loses
+# the paths still in flight (the tail of the file, a different number each
+# run). So it reads from a FIFO that stays open until gobgpd's RIB holds every
+# route; only then does it see end-of-file.
+_gobgp_inject() {
+	local name=$1 d=$T/$1 fd inject
+	mkfifo "$d/inject.fifo"
+	exec {fd}<>"$d/inject.fifo"
+	spawn "gobgp mrt inject $name" "$d/inject.log" \
+		gobgp -u "${PEER_ADDR[$name]}" -p 50051 mrt inject global "$d/inject.fifo"
+	inject=$LAST_PID
+	timeout 60 cat "$d/routes.mrt" >&"$fd" || fail "cannot feed the MRT file to gobgp"
+	wait_until 60 "gobgpd $name to hold $V4 + $V6 routes" _gobgp_has_routes "$name" "$V4" "$V6"
+	exec {fd}>&-
+	stop_pid "$inject" TERM 0 >/dev/null 2>&1 || true
+	wait_until 10 "gobgp mrt inject to exit" eval "! running $inject"
+}
+_gobgp_has_routes() {
+	[[ $(_gobgp_out "$1" global rib summary -a ipv4 2>/dev/null) == *"Destination: $2,"* ]] &&
+		[[ $(_gobgp_out "$1" global rib summary -a ipv6 2>/dev/null) == *"Destination: $3,"* ]]
+}
+_gobgp_neighbor() {
+	_gobgp_out "$1" neighbor "$MUX_ADDR" -j 2>/dev/null | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+print(d['state'].get('session_state', 0), d['timers']['state'].get('uptime', {}).get('seconds', 0), d['state'].get('flops', 0))"
+}
+gobgp_established() { [[ $(_gobgp_neighbor "$1") == "6 "* ]]; }
+gobgp_session_id() { _gobgp_neighbor "$1" | cut -d' ' -f2-; }
+gobgp_withdraw() {
+	local name=$1 afi p
+	_routegen_peer withdraw "$name" | while read -r afi p; do
+		echo "-a ipv$afi $p"
+	done | xargs -P 4 -L 1 gobgp -u "${PEER_ADDR[$name]}" -p 50051 global rib del ||
+		fail "gobgp global rib del failed for $name"
+}
+gobgp_saw_cease() {
+	grep -q '"Reason":"notification-received code 6(cease) subcode 2(administrative shutdown)"' \
+		"$T/$1/gobgpd.log"
+}
+
+# ------------------------------------------------------------------- FRR
+
+FRR_BGPD=/usr/lib/frr/bgpd
+
+# frr_start NAME — bgpd without zebra (-Z), listening on its own address.
+frr_start() {
+	local name=$1 d=$T/$1 passive=""
+	mkdir -p "$d"
+	[[ ${PEER_MODE[$name]} == passive ]] && passive="neighbor $MUX_ADDR passive"
+	_routegen_peer render "$name" --template "$CONF/frr.conf.in" --out "$d/bgpd.conf" \
+		--set "ADDR=${PEER_ADDR[$name]}" --set "ASN=${PEER_ASN[$name]}" --set "DIR=$d" \
+		--set "NAME=$name" --set "PASSIVE=$passive" \
+		--set "MUX_ADDR=$MUX_ADDR" --set "MUX_PORT=$MUX_PORT" --set "MUX_ASN=$MUX_ASN" ||
+		fail "cannot render $d/bgpd.conf"
+	# -S: stay root (no frr user/group needed); -P 0: no TCP vty.
+	spawn "bgpd $name" "$d/stderr" "$FRR_BGPD" -f "$d/bgpd.conf" -i "$d/bgpd.pid" \
+		--vty_socket "$d" -Z -S -l "${PEER_ADDR[$name]}" -p 179 -P 0
+	wait_until 30 "FRR $name to answer vtysh" _vtysh "$name" -c "show bgp summary"
+}
+_vtysh() { vtysh --vty_socket "$T/$1" "${@:2}" >/dev/null 2>&1; }
+_frr_neighbor() {
+	vtysh --vty_socket "$T/$1" -c "show bgp neighbors $MUX_ADDR json" 2>/dev/null |
+		python3 -c "
+import json, sys
+n = json.load(sys.stdin).get('$MUX_ADDR', {})
+print(n.get('bgpState'), n.get('bgpTimerUpEstablishedEpoch', 0), n.get('connectionsEstablished', 0), n.get('lastNotificationReason', ''), '|', n.get('lastResetDueTo', ''))"
+}
+frr_established() { [[ $(_frr_neighbor "$1") == "Established "* ]]; }
+frr_session_id() { _frr_neighbor "$1" | cut -d' ' -f2,3; }
+frr_withdraw() {
+	local name=$1 afi p args=(-c "configure terminal" -c "router bgp ${PEER_ASN[$1]}")
+	while read -r afi p; do
+		if [[ $afi == 4 ]]; then
+			args+=(-c "address-family ipv4 unicast" -c "no network $p" -c "exit-address-family")
+		else
+			args+=(-c "address-family ipv6 unicast" -c "no network $p" -c "exit-address-family")
+		fi
+	done < <(_routegen_peer withdraw "$name")
+	vtysh --vty_socket "$T/$name" "${args[@]}" >"$T/$name/withdraw.log" 2>&1 ||
+		fail "vtysh 'no network' failed for $name: $(head -3 "$T/$name/withdraw.log")"
+}
+frr_saw_cease() {
+	_frr_neighbor "$1" | grep -q "Cease/Administrative Shutdown"
+}
+
+# ---------------------------------------------------------------- ExaBGP
+
+# exabgp_start NAME — ExaBGP with static routes and an API process (exa_ctl).
+exabgp_start() {
+	local name=$1 d=$T/$1 passive="" bind=""
+	mkdir -p "$d"
+	if [[ ${PEER_MODE[$name]} == passive ]]; then
+		passive="passive true;"
+		bind=${PEER_ADDR[$name]}
+	fi
+	mkfifo "$d/ctl.fifo"
+	: >"$d/ctl.replies"
+	_routegen_peer render "$name" --template "$CONF/exabgp.conf.in" --out "$d/exabgp.conf" \
+		--set "ADDR=${PEER_ADDR[$name]}" --set "ASN=${PEER_ASN[$name]}" --set "DIR=$d" \
+		--set "PASSIVE=$passive" --set "PYTHON=$PYTHON" --set "TOOLS=$TOOLS" \
+		--set "MUX_ADDR=$MUX_ADDR" --set "MUX_PORT=$MUX_PORT" --set "MUX_ASN=$MUX_ASN" ||
+		fail "cannot render $d/exabgp.conf"
+	spawn "exabgp $name" "$d/exabgp.log" env \
+		exabgp.daemon.user=root exabgp.daemon.drop=false exabgp.daemon.daemonize=false \
+		exabgp.api.cli=false exabgp.tcp.bind="$bind" exabgp.tcp.port=179 \
+		exabgp.log.destination=stdout exabgp.log.level=INFO \
+		exabgp "$d/exabgp.conf"
+}
+exabgp_withdraw() {
+	local name=$1 d=$T/$1 n
+	n=$(_routegen_peer withdraw "$name" | tee "$d/withdraw.cmds" | wc -l)
+	cat "$d/withdraw.cmds" >"$d/ctl.fifo"
+	wait_until 60 "ExaBGP $name to acknowledge $n withdrawals" _exa_acks "$d" "$n"
+}
+_exa_acks() { (($(grep -c '^done' "$1/ctl.replies") >= $2)); }
+exabgp_saw_cease() {
+	grep -qi "cease.*administrative shutdown\|administrative shutdown.*cease" "$T/$1/exabgp.log"
+}
+
+# ----------------------------------------------------------- the scenario
+
+# daemon_scenario DAEMON ASN X — the core-engine test against one daemon:
+# one session where muxd is the active side and one where it is passive, each
+# with V4 + V6 generated routes; routes.json compared with the generator;
+# a withdrawal; SIGTERM with Cease/Administrative Shutdown seen by the
+# daemon; and a capture tshark decodes without a malformed packet.
+daemon_scenario() {
+	local d=$1 asn=$2 x=$3 act pas name
+	MUX_ADDR=127.0.$x.1
+	act=$d-act
+	pas=$d-pas
+	# "-act": muxd is the active side (the daemon listens); "-pas": muxd waits.
+	peer_add "$act" "$d" "127.0.$x.11" "$asn" $((x / 5)) passive
+	peer_add "$pas" "$d" "127.0.$x.12" "$asn" $((x / 5 + 1)) active
+	capture_start "$MUX_ADDR"
+
+	"${d}_start" "$act"
+	wait_until 30 "$act to listen on ${PEER_ADDR[$act]}:179" listening "${PEER_ADDR[$act]}" 179
+	mux_config "$T/muxd.json" "$MUX_ADDR" "$act" "$pas"
+	mux_start "$T/muxd.json"
+	"${d}_start" "$pas"
+
+	wait_routes 90 "$act" "$pas"
+	for name in "$act" "$pas"; do
+		wait_until 10 "$name to report its session Established" "${d}_established" "$name"
+	done
+	check_routes "$act" "$pas"
+
+	"${d}_withdraw" "$act"
+	"${d}_withdraw" "$pas"
+	wait_routes 60 --after-withdraw "$act" "$pas"
+	check_routes --after-withdraw "$act" "$pas"
+
+	mux_stop_clean "$act" "$pas"
+	for name in "$act" "$pas"; do
+		wait_until 15 "$name to report Cease/Administrative Shutdown from muxd" "${d}_saw_cease" "$name"
+	done
+	say "both $d sessions saw NOTIFICATION Cease/Administrative Shutdown"
+
+	capture_stop
+	wire_cease_to "$act"
+	wire_cease_to "$pas"
+	capture_check
+}
