@@ -7,6 +7,8 @@
  */
 #include "muxd/config.h"
 
+#include "muxd/bgp_update.h"
+
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,44 +120,68 @@ static void parse_local(struct jsonv *v, const char *path, json_t *obj,
 		jsonv_error(v, at, "address family differs from peer.address");
 }
 
-static void parse_neighbor(struct jsonv *v, const char *path, json_t *obj,
-    struct neighbor_config *n)
+static const char *const neighbor_keys[] = { "name", "peer", "local_address",
+	"passive", "hold_time", "connect_retry", "families", "password",
+	"ttl_security", "add_path", NULL };
+static const char *const addpath_modes[] = { "off", "receive", "send", "both", NULL };
+
+static void parse_hold_time(struct jsonv *v, const char *path, json_t *obj,
+    uint16_t *out)
 {
-	static const char *const keys[] = { "name", "peer", "local_address",
-		"passive", "hold_time", "connect_retry", "families", "password",
-		"ttl_security", "add_path", NULL };
-	static const char *const addpath_modes[] = { "off", "receive", "send", "both", NULL };
-	const char *name = NULL, *password = NULL;
-	uint64_t hold = DEFAULT_HOLD_TIME, retry = DEFAULT_CONNECT_RETRY;
-	int addpath = ADDPATH_OFF;
+	uint64_t hold = DEFAULT_HOLD_TIME;
 	char at[256];
 
-	if (!jsonv_object(v, path, obj, keys) && !json_is_object(obj))
-		return;
-	jsonv_string(v, path, obj, "name", true, &name);
-	n->name = xstrdup(name ? name : "");
-	parse_remote(v, path, obj, n);
-	parse_local(v, path, obj, n);
-	jsonv_bool(v, path, obj, "passive", false, &n->passive);
 	if (jsonv_uint(v, path, obj, "hold_time", false, 0, 65535, &hold) &&
 	    (hold == 1 || hold == 2)) {
 		jsonv_path_key(at, sizeof at, path, "hold_time");
 		jsonv_error(v, at, "must be 0 or at least 3 seconds (RFC 4271)");
 	}
-	n->hold_time = (uint16_t)hold;
+	*out = (uint16_t)hold;
+}
+
+static char *parse_password(struct jsonv *v, const char *path, json_t *obj)
+{
+	const char *password = NULL;
+	char at[256];
+
+	if (!jsonv_string(v, path, obj, "password", false, &password) || password == NULL)
+		return NULL;
+	if (strlen(password) > 80) {
+		jsonv_path_key(at, sizeof at, path, "password");
+		jsonv_error(v, at, "TCP-MD5 keys are at most 80 bytes");
+	}
+	return xstrdup(password);
+}
+
+/* The fields of a neighbor; the caller has checked the keys. */
+static void parse_neighbor_fields(struct jsonv *v, const char *path, json_t *obj,
+    struct neighbor_config *n)
+{
+	const char *name = NULL;
+	uint64_t retry = DEFAULT_CONNECT_RETRY;
+	int addpath = ADDPATH_OFF;
+
+	jsonv_string(v, path, obj, "name", true, &name);
+	n->name = xstrdup(name ? name : "");
+	parse_remote(v, path, obj, n);
+	parse_local(v, path, obj, n);
+	jsonv_bool(v, path, obj, "passive", false, &n->passive);
+	parse_hold_time(v, path, obj, &n->hold_time);
 	jsonv_uint(v, path, obj, "connect_retry", false, 1, 3600, &retry);
 	n->connect_retry = (uint16_t)retry;
 	parse_families(v, path, obj, n);
-	if (jsonv_string(v, path, obj, "password", false, &password) && password) {
-		if (strlen(password) > 80) {
-			jsonv_path_key(at, sizeof at, path, "password");
-			jsonv_error(v, at, "TCP-MD5 keys are at most 80 bytes");
-		}
-		n->password = xstrdup(password);
-	}
+	n->password = parse_password(v, path, obj);
 	jsonv_bool(v, path, obj, "ttl_security", false, &n->ttl_security);
 	jsonv_enum(v, path, obj, "add_path", false, addpath_modes, &addpath);
 	n->add_path = (enum addpath_mode)addpath;
+}
+
+static void parse_neighbor(struct jsonv *v, const char *path, json_t *obj,
+    struct neighbor_config *n)
+{
+	jsonv_object(v, path, obj, neighbor_keys);
+	if (json_is_object(obj))
+		parse_neighbor_fields(v, path, obj, n);
 }
 
 static void check_unique_names(struct jsonv *v, const struct config *c)
@@ -190,6 +216,200 @@ static void parse_peers(struct jsonv *v, json_t *root, struct config *c)
 	check_unique_names(v, c);
 }
 
+/* ---- the mux: upstreams and their instances, clients ---------------------- */
+
+static void parse_instance(struct jsonv *v, const char *path, json_t *obj,
+    uint32_t gateway_as, struct instance_config *ic)
+{
+	static const char *const keys[] = { "address", "port", "local_as", "next_hop", NULL };
+	static const char *const nh_modes[] = { "unchanged", "self", NULL };
+	char at[256], ap[256];
+	json_t *inst = jsonv_child_object(v, path, obj, "instance", true);
+	const char *addr = NULL;
+	uint64_t port = BGP_PORT, local_as = gateway_as;
+	int nh = 0;
+
+	if (inst == NULL)
+		return;
+	jsonv_path_key(at, sizeof at, path, "instance");
+	jsonv_object(v, at, inst, keys);
+	jsonv_string(v, at, inst, "address", true, &addr);
+	jsonv_uint(v, at, inst, "port", false, 1, 65535, &port);
+	jsonv_uint(v, at, inst, "local_as", false, 1, UINT32_MAX, &local_as);
+	jsonv_enum(v, at, inst, "next_hop", false, nh_modes, &nh);
+	ic->local_as = (uint32_t)local_as;
+	ic->next_hop_self = nh == 1;
+	if (addr && !sockaddr_parse(addr, (uint16_t)port, &ic->addr)) {
+		jsonv_path_key(ap, sizeof ap, at, "address");
+		jsonv_error(v, ap, "\"%s\" is not a numeric IPv4 or IPv6 address", addr);
+	}
+}
+
+static void parse_upstream(struct jsonv *v, const char *path, json_t *obj,
+    uint32_t gateway_as, struct upstream_config *u)
+{
+	static const char *keys[16];
+
+	if (keys[0] == NULL) {
+		size_t i = 0;
+		for (; neighbor_keys[i]; i++)
+			keys[i] = neighbor_keys[i];
+		keys[i] = "instance";
+	}
+	jsonv_object(v, path, obj, keys);
+	if (!json_is_object(obj))
+		return;
+	parse_neighbor_fields(v, path, obj, &u->n);
+	parse_instance(v, path, obj, gateway_as, &u->instance);
+}
+
+/* An array of strings, each checked by ok(); copies into *out. */
+static size_t parse_strings(struct jsonv *v, const char *path, json_t *obj,
+    const char *key, bool (*ok)(const char *), const char *what, char ***out)
+{
+	char at[256], item[256];
+	json_t *arr = jsonv_array(v, path, obj, key, false), *val;
+	size_t i, n = 0;
+
+	*out = NULL;
+	if (arr == NULL)
+		return 0;
+	jsonv_path_key(at, sizeof at, path, key);
+	*out = xcalloc(json_array_size(arr), sizeof **out);
+	json_array_foreach(arr, i, val) {
+		jsonv_path_index(item, sizeof item, at, i);
+		if (!json_is_string(val) || (ok && !ok(json_string_value(val)))) {
+			jsonv_error(v, item, "expected %s", what);
+			continue;
+		}
+		(*out)[n++] = xstrdup(json_string_value(val));
+	}
+	return n;
+}
+
+static bool prefix_ok(const char *s)
+{
+	struct bgp_prefix p;
+	return bgp_prefix_parse(s, &p);
+}
+
+static void parse_client(struct jsonv *v, const char *path, json_t *obj,
+    struct client_config *cc)
+{
+	static const char *const keys[] = { "name", "address", "asn", "upstreams",
+		"prefixes", "password", "hold_time", "add_path", NULL };
+	const char *name = NULL, *addr = NULL;
+	uint64_t asn = 0;
+	int addpath = ADDPATH_SEND;
+	char at[256];
+
+	jsonv_object(v, path, obj, keys);
+	if (!json_is_object(obj))
+		return;
+	jsonv_string(v, path, obj, "name", true, &name);
+	cc->name = xstrdup(name ? name : "");
+	jsonv_string(v, path, obj, "address", true, &addr);
+	if (addr && !sockaddr_parse(addr, 0, &cc->addr)) {
+		jsonv_path_key(at, sizeof at, path, "address");
+		jsonv_error(v, at, "\"%s\" is not a numeric IPv4 or IPv6 address", addr);
+	}
+	jsonv_uint(v, path, obj, "asn", true, 1, UINT32_MAX, &asn);
+	cc->asn = (uint32_t)asn;
+	if (jsonv_array(v, path, obj, "upstreams", true))
+		cc->upstream_count = parse_strings(v, path, obj, "upstreams", NULL,
+		    "an upstream's name", &cc->upstreams);
+	cc->prefix_count = parse_strings(v, path, obj, "prefixes", prefix_ok,
+	    "a prefix such as \"184.164.224.0/24\"", &cc->prefixes);
+	cc->password = parse_password(v, path, obj);
+	parse_hold_time(v, path, obj, &cc->hold_time);
+	jsonv_enum(v, path, obj, "add_path", false, addpath_modes, &addpath);
+	cc->add_path = (enum addpath_mode)addpath;
+}
+
+static void parse_upstreams(struct jsonv *v, json_t *root, struct config *c)
+{
+	json_t *arr = jsonv_array(v, "$", root, "upstreams", false), *val;
+	char at[256];
+	size_t i;
+
+	if (arr == NULL)
+		return;
+	c->upstreams = xcalloc(json_array_size(arr), sizeof *c->upstreams);
+	json_array_foreach(arr, i, val) {
+		jsonv_path_index(at, sizeof at, "$.upstreams", i);
+		parse_upstream(v, at, val, c->asn, &c->upstreams[c->upstream_count++]);
+	}
+}
+
+static void parse_clients(struct jsonv *v, json_t *root, struct config *c)
+{
+	json_t *arr = jsonv_array(v, "$", root, "clients", false), *val;
+	char at[256];
+	size_t i;
+
+	if (arr == NULL)
+		return;
+	c->clients = xcalloc(json_array_size(arr), sizeof *c->clients);
+	json_array_foreach(arr, i, val) {
+		jsonv_path_index(at, sizeof at, "$.clients", i);
+		parse_client(v, at, val, &c->clients[c->client_count++]);
+	}
+}
+
+const struct upstream_config *config_upstream(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->upstream_count; i++)
+		if (strcmp(c->upstreams[i].n.name, name) == 0)
+			return &c->upstreams[i];
+	return NULL;
+}
+
+bool client_has_upstream(const struct client_config *cc, const char *upstream)
+{
+	for (size_t i = 0; i < cc->upstream_count; i++)
+		if (strcmp(cc->upstreams[i], upstream) == 0)
+			return true;
+	return false;
+}
+
+/* Cross-references: names unique, clients name real upstreams, instances
+ * on distinct address:port pairs, one client per address. */
+static void check_mux(struct jsonv *v, const struct config *c)
+{
+	char at[256];
+
+	for (size_t i = 0; i < c->upstream_count; i++) {
+		const struct upstream_config *u = &c->upstreams[i];
+		for (size_t j = 0; j < i; j++) {
+			snprintf(at, sizeof at, "$.upstreams[%zu]", i);
+			if (strcmp(u->n.name, c->upstreams[j].n.name) == 0)
+				jsonv_error(v, at, "name \"%s\" is already used by $.upstreams[%zu]",
+				    u->n.name, j);
+			if (u->instance.addr.len &&
+			    sockaddr_equal(&u->instance.addr, &c->upstreams[j].instance.addr))
+				jsonv_error(v, at, "instance address and port are already "
+				    "used by $.upstreams[%zu]", j);
+		}
+	}
+	for (size_t i = 0; i < c->client_count; i++) {
+		const struct client_config *cc = &c->clients[i];
+		for (size_t k = 0; k < cc->upstream_count; k++) {
+			if (config_upstream(c, cc->upstreams[k]) == NULL) {
+				snprintf(at, sizeof at, "$.clients[%zu].upstreams[%zu]", i, k);
+				jsonv_error(v, at, "no upstream is named \"%s\"", cc->upstreams[k]);
+			}
+		}
+		for (size_t j = 0; j < i; j++) {
+			snprintf(at, sizeof at, "$.clients[%zu]", i);
+			if (strcmp(cc->name, c->clients[j].name) == 0)
+				jsonv_error(v, at, "name \"%s\" is already used by $.clients[%zu]",
+				    cc->name, j);
+			else if (cc->addr.len && sockaddr_same_addr(&cc->addr, &c->clients[j].addr))
+				jsonv_error(v, at, "address is already used by $.clients[%zu]", j);
+		}
+	}
+}
+
 static void parse_router_id(struct jsonv *v, json_t *root, struct config *c)
 {
 	const char *rid = NULL;
@@ -207,7 +427,7 @@ static void parse_router_id(struct jsonv *v, json_t *root, struct config *c)
 static struct config *config_from_json(json_t *root, struct jsonv *v)
 {
 	static const char *const keys[] = { "asn", "router_id", "state_dir",
-		"listen_port", "log_level", "peers", NULL };
+		"listen_port", "log_level", "peers", "upstreams", "clients", NULL };
 	static const char *const levels[] = { "error", "warn", "info", "debug", NULL };
 	struct config *c = xcalloc(1, sizeof *c);
 	const char *state_dir = "var";
@@ -227,6 +447,9 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	jsonv_enum(v, "$", root, "log_level", false, levels, &level);
 	c->log_level = (enum log_level)level;
 	parse_peers(v, root, c);
+	parse_upstreams(v, root, c);
+	parse_clients(v, root, c);
+	check_mux(v, c);
 	return c;
 }
 
@@ -268,6 +491,21 @@ static void neighbor_config_release(struct neighbor_config *n)
 	free(n->password);
 }
 
+static void strings_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void client_config_release(struct client_config *cc)
+{
+	free(cc->name);
+	free(cc->password);
+	strings_free(cc->upstreams, cc->upstream_count);
+	strings_free(cc->prefixes, cc->prefix_count);
+}
+
 void config_free(struct config *c)
 {
 	if (c == NULL)
@@ -275,6 +513,12 @@ void config_free(struct config *c)
 	for (size_t i = 0; i < c->peer_count; i++)
 		neighbor_config_release(&c->peers[i]);
 	free(c->peers);
+	for (size_t i = 0; i < c->upstream_count; i++)
+		neighbor_config_release(&c->upstreams[i].n);
+	free(c->upstreams);
+	for (size_t i = 0; i < c->client_count; i++)
+		client_config_release(&c->clients[i]);
+	free(c->clients);
 	free(c->state_dir);
 	free(c);
 }
@@ -309,4 +553,31 @@ bool neighbor_config_equal(const struct neighbor_config *a,
 	    families_equal(a, b) &&
 	    str_equal(a->password, b->password) &&
 	    a->ttl_security == b->ttl_security && a->add_path == b->add_path;
+}
+
+static bool strings_equal(char **a, size_t na, char **b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return true;
+}
+
+bool client_config_equal(const struct client_config *a, const struct client_config *b)
+{
+	return strcmp(a->name, b->name) == 0 && sockaddr_same_addr(&a->addr, &b->addr) &&
+	    a->asn == b->asn && str_equal(a->password, b->password) &&
+	    a->hold_time == b->hold_time && a->add_path == b->add_path &&
+	    strings_equal(a->upstreams, a->upstream_count, b->upstreams, b->upstream_count) &&
+	    strings_equal(a->prefixes, a->prefix_count, b->prefixes, b->prefix_count);
+}
+
+bool upstream_config_equal(const struct upstream_config *a, const struct upstream_config *b)
+{
+	return neighbor_config_equal(&a->n, &b->n) &&
+	    sockaddr_equal(&a->instance.addr, &b->instance.addr) &&
+	    a->instance.local_as == b->instance.local_as &&
+	    a->instance.next_hop_self == b->instance.next_hop_self;
 }

@@ -37,6 +37,33 @@ struct neighbor_config {
 	enum addpath_mode add_path;
 };
 
+/* An upstream's instance: where its clients peer (issue "the mux"). */
+struct instance_config {
+	struct sockaddr_mux addr;       /* instance.address + instance.port */
+	uint32_t local_as;              /* default: the gateway's asn */
+	bool next_hop_self;             /* "next_hop": "self" (default "unchanged") */
+};
+
+/* An upstream ISP: its session (a view) and its instance. */
+struct upstream_config {
+	struct neighbor_config n;
+	struct instance_config instance;
+};
+
+/* A client of one or more instances. */
+struct client_config {
+	char *name;
+	struct sockaddr_mux addr;       /* port 0 */
+	uint32_t asn;
+	char **upstreams;               /* names, each an upstream */
+	size_t upstream_count;
+	char **prefixes;                /* allocation, as written ("184.164.224.0/24") */
+	size_t prefix_count;
+	char *password;
+	uint16_t hold_time;
+	enum addpath_mode add_path;     /* what the instance offers (default send) */
+};
+
 struct config {
 	uint32_t asn;
 	uint32_t router_id;             /* host byte order */
@@ -45,6 +72,10 @@ struct config {
 	enum log_level log_level;
 	struct neighbor_config *peers;
 	size_t peer_count;
+	struct upstream_config *upstreams;
+	size_t upstream_count;
+	struct client_config *clients;
+	size_t client_count;
 };
 
 /* Parse and validate. On failure returns NULL and fills errs (one line
@@ -57,6 +88,11 @@ void config_free(struct config *c);
  * reload can leave it up. */
 bool neighbor_config_equal(const struct neighbor_config *a,
     const struct neighbor_config *b);
+
+const struct upstream_config *config_upstream(const struct config *c, const char *name);
+bool client_config_equal(const struct client_config *a, const struct client_config *b);
+bool upstream_config_equal(const struct upstream_config *a, const struct upstream_config *b);
+bool client_has_upstream(const struct client_config *c, const char *upstream);
 
 /* "ipv4-unicast" ⇄ family. */
 bool family_parse(const char *s, struct bgp_family *f);

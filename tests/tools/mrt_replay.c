@@ -105,6 +105,7 @@ struct replay {
 	struct msg_ref *msgs;
 	size_t n, msgs_cap;
 	bool as4;                       /* AS_PATH encoding of the messages */
+	bool have_encoding;
 	bool have_peer;
 	uint16_t peer_afi;              /* the recorded peer */
 	uint8_t peer_ip[16];
@@ -378,10 +379,8 @@ static bool peer_matches(const struct opts *o, struct replay *rp,
 	}
 	if (m->afi != rp->peer_afi || memcmp(m->peer_ip, rp->peer_ip, alen))
 		return false;
-	if (rp->n == 0 && !rp->peer_as) {
-		rp->as4 = m->as4;
+	if (!rp->peer_as)
 		rp->peer_as = m->peer_as;
-	}
 	return true;
 }
 
@@ -399,6 +398,12 @@ static bool load_message(struct replay *rp, const struct mrt_bgp4mp_msg *m)
 	}
 	if (h.type != BGP_UPDATE)
 		return true;
+	if (!rp->have_encoding) {
+		/* The first UPDATE's, not the OPEN's: a recorder may file the
+		 * OPEN as MESSAGE before it knows the session is 4-octet. */
+		rp->have_encoding = true;
+		rp->as4 = m->as4;
+	}
 	if (m->as4 != rp->as4) {
 		/* One session speaks one encoding; a later one may differ. */
 		rp->skipped_encoding++;

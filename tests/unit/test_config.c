@@ -162,6 +162,76 @@ START_TEST(test_family_names)
 }
 END_TEST
 
+/* The example of the mux issue, verbatim: the contract users rely on. */
+static const char *const mux_example =
+    "{ \"asn\": 65000, \"router_id\": \"192.0.2.1\", \"state_dir\": \"var\","
+    "  \"upstreams\": [ { \"name\": \"isp-a\","
+    "      \"peer\": { \"address\": \"127.0.10.1\", \"asn\": 65010, \"port\": 179 },"
+    "      \"local_address\": \"127.0.0.2\","
+    "      \"families\": [\"ipv4-unicast\", \"ipv6-unicast\"], \"hold_time\": 90,"
+    "      \"instance\": { \"address\": \"127.0.20.1\", \"port\": 179,"
+    "                    \"local_as\": 65000, \"next_hop\": \"unchanged\" } } ],"
+    "  \"clients\": [ { \"name\": \"vnet-1\", \"address\": \"127.0.30.1\", \"asn\": 65101,"
+    "      \"upstreams\": [\"isp-a\"], \"prefixes\": [\"184.164.224.0/24\"] } ] }";
+
+START_TEST(test_mux_example)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(mux_example, &errs);
+
+	ck_assert_msg(c != NULL, "%s", errs.count ? errs.lines[0] : "");
+	ck_assert_uint_eq(c->upstream_count, 1);
+	ck_assert_str_eq(c->upstreams[0].n.name, "isp-a");
+	ck_assert_uint_eq(c->upstreams[0].n.remote_as, 65010);
+	ck_assert_uint_eq(c->upstreams[0].instance.local_as, 65000);
+	ck_assert(!c->upstreams[0].instance.next_hop_self);
+	ck_assert_uint_eq(sockaddr_port(&c->upstreams[0].instance.addr), 179);
+	ck_assert_uint_eq(c->client_count, 1);
+	ck_assert_str_eq(c->clients[0].name, "vnet-1");
+	ck_assert_uint_eq(c->clients[0].asn, 65101);
+	ck_assert(client_has_upstream(&c->clients[0], "isp-a"));
+	ck_assert_str_eq(c->clients[0].prefixes[0], "184.164.224.0/24");
+	ck_assert_int_eq(c->clients[0].add_path, ADDPATH_SEND);
+	ck_assert(upstream_config_equal(&c->upstreams[0], &c->upstreams[0]));
+	config_free(c);
+}
+END_TEST
+
+static const struct {
+	const char *json;
+	const char *error;
+} mux_bad[] = {
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"upstreams\": [{\"name\": \"a\","
+	  " \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2}}]}",
+	  "$.upstreams[0].instance: missing (required)" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"upstreams\": [{\"name\": \"a\","
+	  " \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"instance\": {\"address\": \"127.0.20.1\", \"next_hop\": \"peer\"}}]}",
+	  "$.upstreams[0].instance.next_hop: \"peer\" is not one of \"unchanged\", \"self\"" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"clients\": [{\"name\": \"c\","
+	  " \"address\": \"127.0.30.1\", \"asn\": 65101, \"upstreams\": [\"nope\"]}]}",
+	  "$.clients[0].upstreams[0]: no upstream is named \"nope\"" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"clients\": [{\"name\": \"c\","
+	  " \"address\": \"127.0.30.1\", \"asn\": 65101, \"upstreams\": [],"
+	  " \"prefixes\": [\"184.164.224.0/33\"]}]}",
+	  "$.clients[0].prefixes[0]: expected a prefix such as \"184.164.224.0/24\"" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"clients\": [{\"name\": \"c\","
+	  " \"address\": \"127.0.30.1\", \"asn\": 65101, \"upstreams\": [], \"colour\": 1}]}",
+	  "$.clients[0].colour: unknown key (check its spelling)" },
+};
+
+START_TEST(test_mux_bad)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(mux_bad[_i].json, &errs);
+
+	ck_assert_ptr_null(c);
+	ck_assert_uint_ge(errs.count, 1);
+	ck_assert_str_eq(errs.lines[0], mux_bad[_i].error);
+	jsonv_free(&errs);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
@@ -173,6 +243,8 @@ int main(void)
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_family_names);
+	tcase_add_test(tc, test_mux_example);
+	tcase_add_loop_test(tc, test_mux_bad, 0, sizeof mux_bad / sizeof mux_bad[0]);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
