@@ -35,8 +35,6 @@ struct rpath {
 	uint32_t path_id;
 };
 
-#define NODE_MAX_PATHS ((1u << 24) - 1)
-
 struct rnode {
 	union {
 		struct attrset *set;    /* npaths == 1 */
@@ -45,7 +43,7 @@ struct rnode {
 	uint32_t child[2];      /* node indices, 0 = none */
 	uint32_t parent;
 	uint32_t len : 8;
-	uint32_t npaths : 24;   /* 0: a branch node, no prefix of its own */
+	uint32_t npaths : 24;   /* 0: a branch node; at most ADJRIB_MAX_PATHS */
 	uint32_t aux;           /* npaths == 1: the path id; > 1: capacity */
 	uint8_t addr[];         /* 4 or 16 bytes, bits past len zero */
 };
@@ -362,7 +360,7 @@ static int paths_set(struct rfam *f, struct rnode *n, uint32_t path_id,
 		n->u.paths[k].set = attrset_get(set);
 		return 2;
 	}
-	if (n->npaths == NODE_MAX_PATHS)
+	if (n->npaths == ADJRIB_MAX_PATHS)
 		return 0;
 	if (n->npaths == n->aux)
 		paths_grow(f, n);
@@ -633,8 +631,7 @@ struct clear_ctx {
 static int clear_route(const struct bgp_prefix *p, struct attrset *set, void *arg)
 {
 	struct clear_ctx *cc = arg;
-	if (cc->cb != NULL)
-		cc->cb(p, set, cc->arg);
+	cc->cb(p, set, cc->arg);
 	cc->removed++;
 	return 0;
 }
@@ -644,7 +641,10 @@ static size_t fam_clear(struct rfam *f, adjrib_cb cb, void *arg)
 	struct clear_ctx cc = { cb, arg, 0 };
 	/* Visit in order, then drop every node's paths: the trie is thrown
 	 * away whole, so it need not stay consistent while going. */
-	walk_from(f, f->root, 0, clear_route, &cc);
+	if (cb != NULL)
+		walk_from(f, f->root, 0, clear_route, &cc);
+	else
+		cc.removed = f->routes;
 	for (size_t i = 0; i < f->cap; i++)
 		if (f->slots[i].node != 0)
 			paths_drop_all(node_at(f, f->slots[i].node));

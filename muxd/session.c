@@ -426,6 +426,13 @@ static void log_open(struct session *s, const struct bgp_open *o)
  * time and nothing keeps pointers into it past the update callback. */
 static uint8_t update_scratch[16 * (BGP_EXT_MAX_LEN + 1)];
 
+/* RFC 6286 §2.2: a neighbor using our own BGP Identifier is an error on
+ * iBGP only; on eBGP the AS numbers tell the two apart. 0 disables it. */
+static uint32_t open_check_id(const struct session *s)
+{
+	return s->p.remote_as == s->p.local_as ? s->p.local_id : 0;
+}
+
 static void handle_open(struct session *s, const uint8_t *body, size_t len)
 {
 	struct bgp_open o;
@@ -436,7 +443,7 @@ static void handle_open(struct session *s, const uint8_t *body, size_t len)
 		return;
 	}
 	if (!bgp_open_decode(body, len, &o, &e) ||
-	    !bgp_open_check(&o, s->p.remote_as, s->p.local_id, &e) ||
+	    !bgp_open_check(&o, s->p.remote_as, open_check_id(s), &e) ||
 	    !negotiate(s, &o, &e)) {
 		session_error(s, FSM_EV_OPEN_ERR, &e);
 		return;

@@ -66,7 +66,8 @@
 /* Address family bits of a message or of a session (1 << AFI). */
 #define FAM_IPV4 (1u << BGP_AFI_IPV4)
 #define FAM_IPV6 (1u << BGP_AFI_IPV6)
-#define FAM_OTHER 0x80u         /* a family we never negotiate */
+#define FAM_OTHER 0x80u         /* a family we never negotiate, or IPv4
+				 * with an IPv6 next hop (RFC 8950) */
 
 /* Synthetic prefixes: 11.0.0.0 up to 100.0.0.0, clear of 10/8 and 100.64/10. */
 #define SYNTH_FIRST 0x0b000000u
@@ -327,6 +328,8 @@ static void account_mp(const struct bgp_attrs *a, struct msg_ref *ref)
 {
 	if (a->present & BGP_ATTR_BIT(BGP_ATTR_MP_REACH_NLRI)) {
 		ref->families |= mp_family(a->mp_reach.afi, a->mp_reach.safi);
+		if (a->mp_reach.afi == BGP_AFI_IPV4 && a->mp_reach.next_hop.len != 4)
+			ref->families |= FAM_OTHER;
 		if (!(ref->families & FAM_OTHER))
 			ref->announced += nlri_count(a->mp_reach.nlri, a->mp_reach.afi);
 	}
@@ -348,7 +351,7 @@ static bool update_account(const uint8_t *msg, size_t len, bool as4,
 	static uint8_t scratch[BGP_ATTR_SCRATCH(BGP_MAX_LEN)];
 	struct bgp_codec_ctx ctx = { .as4 = as4, .ebgp = true, .max_len = BGP_MAX_LEN };
 	struct bgp_update u;
-	struct bgp_err err;
+	struct bgp_err err = { 0 };
 
 	if (!bgp_update_decode(msg + BGP_HEADER_LEN, len - BGP_HEADER_LEN, &ctx,
 	    scratch, sizeof scratch, &u, &err))
@@ -388,7 +391,7 @@ static bool peer_matches(const struct opts *o, struct replay *rp,
 static bool load_message(struct replay *rp, const struct mrt_bgp4mp_msg *m)
 {
 	struct bgp_header h;
-	struct bgp_err err;
+	struct bgp_err err = { 0 };
 	struct msg_ref ref = { 0 };
 	int n = bgp_header_decode(m->msg, m->msg_len, BGP_EXT_MAX_LEN, &h, &err);
 
@@ -919,9 +922,8 @@ static void conn_notify(struct conn *c, const struct bgp_err *e)
 static bool conn_fail(struct conn *c, uint8_t code, uint8_t subcode,
     const void *data, size_t len, const char *why)
 {
-	struct bgp_err e;
+	struct bgp_err e = { 0 };
 
-	memset(&e, 0, sizeof e);
 	bgp_err_set(&e, BGP_TIER_RESET, code, subcode, data, len, why);
 	conn_notify(c, &e);
 	return false;
@@ -962,7 +964,9 @@ static bool handle_open(struct conn *c, const uint8_t *body, size_t len)
 {
 	static const uint8_t as4_cap[] = { BGP_CAP_AS4, 4 };
 	struct bgp_open op;
-	struct bgp_err e;
+	/* Zeroed: bgp_err_set keeps the worst error it was given, so it
+	 * must not start from garbage. */
+	struct bgp_err e = { 0 };
 
 	if (!bgp_open_decode(body, len, &op, &e) || !bgp_open_check(&op, 0, c->local_id, &e)) {
 		conn_notify(c, &e);
@@ -983,7 +987,7 @@ static bool handle_open(struct conn *c, const uint8_t *body, size_t len)
 static bool handle_notification(struct conn *c, const uint8_t *body, size_t len)
 {
 	struct bgp_notification n;
-	struct bgp_err e;
+	struct bgp_err e = { 0 };
 
 	if (!bgp_notification_decode(body, len, &n, &e)) {
 		warnx_("%s sent a malformed NOTIFICATION and closes", c->name);
@@ -998,7 +1002,7 @@ static bool handle_notification(struct conn *c, const uint8_t *body, size_t len)
 static bool handle_refresh(struct conn *c, const uint8_t *body, size_t len)
 {
 	struct bgp_route_refresh rr;
-	struct bgp_err e;
+	struct bgp_err e = { 0 };
 
 	if (!bgp_route_refresh_decode(body, len, &rr, &e)) {
 		conn_notify(c, &e);
@@ -1058,7 +1062,7 @@ static bool conn_dispatch(struct conn *c)
 
 	while (ok) {
 		struct bgp_header h;
-		struct bgp_err e;
+		struct bgp_err e = { 0 };
 		int n = bgp_header_decode(c->in + off, c->in_len - off, BGP_MAX_LEN, &h, &e);
 		if (n == 0)
 			break;
@@ -1299,7 +1303,8 @@ static void print_summary(const struct conn *c, const struct stats *st)
 	    c->t_refresh ? "until the neighbor answered ROUTE-REFRESH" :
 	    "until the neighbor's TCP acknowledged");
 	if (st->skipped_family)
-		warnx_("%lu UPDATEs not sent: %s did not negotiate their family",
+		warnx_("%lu UPDATEs not sent: %s did not negotiate their family "
+		    "(IPv4 with an IPv6 next hop, RFC 8950, is never negotiated)",
 		    st->skipped_family, c->name);
 	if (c->updates_in)
 		say(c->o, "%s sent %lu UPDATEs (read and dropped)", c->name, c->updates_in);

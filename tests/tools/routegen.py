@@ -28,8 +28,7 @@ import sys
 import time
 
 MUX_ASN = 65000
-WITHDRAW_MOD = 25       # every 25th route (index % 25 == 3) is withdrawn
-WITHDRAW_REM = 3
+WITHDRAW_REM = 3        # route i is withdrawn when i % withdraw_mod == 3
 
 # What each daemon does to a locally originated route it sends on eBGP, as
 # observed on the wire (BIRD 2.0.12, FRR 8.4, GoBGP 3.10, ExaBGP 4.2):
@@ -40,16 +39,18 @@ WITHDRAW_REM = 3
 #   generic_ext  it can originate an extended community other than rt/ro;
 #   sort_*     it sorts that community list (numerically) before sending;
 #   med_default  MED sent when the input sets none (FRR: 0 for `network`);
+#   withdraw_mod  every so many routes is withdrawn in the test (GoBGP's
+#              withdrawal is one CLI call per prefix, so fewer of them);
 #   LOCAL_PREF is never sent on eBGP (RFC 4271 5.1.5) by any of them.
 PROFILES = {
     "bird": dict(as_set=False, generic_ext=True, sort_comm=True, sort_ext=True,
-                 sort_large=True, med_default=None),
+                 sort_large=True, med_default=None, withdraw_mod=25),
     "frr": dict(as_set=False, generic_ext=False, sort_comm=True, sort_ext=True,
-                sort_large=True, med_default=0),
+                sort_large=True, med_default=0, withdraw_mod=25),
     "gobgp": dict(as_set=True, generic_ext=True, sort_comm=False, sort_ext=False,
-                  sort_large=False, med_default=None),
+                  sort_large=False, med_default=None, withdraw_mod=50),
     "exabgp": dict(as_set=True, generic_ext=True, sort_comm=False, sort_ext=False,
-                   sort_large=False, med_default=None),
+                   sort_large=False, med_default=None, withdraw_mod=25),
 }
 
 ORIGINS = ["igp", "egp", "incomplete"]
@@ -137,7 +138,8 @@ def gen_prefixes(rng, afi, slot, n):
 
 
 def generate(daemon, slot, n4, n6, daemon_asn):
-    """Returns [(index, afi, prefix, attrs)] — the routes the daemon originates."""
+    """Returns [(index, afi, prefix, attrs, pool index, withdrawn)] — the
+    routes the daemon originates."""
     prof = PROFILES[daemon]
     rng = random.Random("bgpmux-%s-%d" % (daemon, slot))
     routes = []
@@ -145,11 +147,8 @@ def generate(daemon, slot, n4, n6, daemon_asn):
         pool = [gen_attrs(rng, afi, prof, daemon_asn) for _ in range(max(1, n // 3))]
         for p in gen_prefixes(rng, afi, slot, n):
             routes.append((len(routes), afi, p, rng.randrange(len(pool)), pool))
-    return [(i, afi, p, pool[k], k) for i, afi, p, k, pool in routes]
-
-
-def withdrawn(i):
-    return i % WITHDRAW_MOD == WITHDRAW_REM
+    mod = prof["withdraw_mod"]
+    return [(i, afi, p, pool[k], k, i % mod == WITHDRAW_REM) for i, afi, p, k, pool in routes]
 
 
 # -------------------------------------------------------------- expectation
@@ -184,8 +183,8 @@ def expect_route(daemon, daemon_asn, prefix, a):
 
 def expected(args, after_withdraw):
     out = {}
-    for i, afi, p, a, _ in generate(args.daemon, args.slot, args.v4, args.v6, args.asn):
-        if after_withdraw and withdrawn(i):
+    for i, afi, p, a, _, w in generate(args.daemon, args.slot, args.v4, args.v6, args.asn):
+        if after_withdraw and w:
             continue
         out[p] = expect_route(args.daemon, args.asn, p, a)
     return out
@@ -223,8 +222,8 @@ def render_bird(routes, name):
         for proto, sel in (("s", False), ("sw", True)):
             out.append("protocol static %s%d_%s {" % (proto, afi, name))
             out.append("  ipv%d { table t%d_%s; };" % (afi, afi, name))
-            for i, rafi, p, a, _ in routes:
-                if rafi == afi and withdrawn(i) == sel:
+            for i, rafi, p, a, _, w in routes:
+                if rafi == afi and w == sel:
                     out.append("  route %s blackhole { %s };" % (p, bird_block(a)))
             out.append("}")
     return {"ROUTES": "\n".join(out)}
@@ -258,7 +257,7 @@ def frr_routemap(name, a):
 def render_frr(routes, name):
     maps = {}
     nets = {4: [], 6: []}
-    for i, afi, p, a, k in routes:
+    for i, afi, p, a, k, _ in routes:
         rm = "RM%d_%d" % (afi, k)
         if rm not in maps:
             maps[rm] = frr_routemap(rm, a)
@@ -294,7 +293,7 @@ def exa_route(p, a, asn):
 
 
 def render_exabgp(routes, name, asn):
-    return {"ROUTES": "\n".join("    %s;" % exa_route(p, a, asn) for _, _, p, a, _ in routes)}
+    return {"ROUTES": "\n".join("    %s;" % exa_route(p, a, asn) for _, _, p, a, _, _ in routes)}
 
 
 # MRT TABLE_DUMP_V2 (RFC 6396) for `gobgp mrt inject global`.
@@ -348,10 +347,13 @@ def encode_attrs(a, afi):
 
 
 def render_mrt(routes, path):
-    peer = struct.pack("!B4s4sI", 0x02, bytes([192, 0, 2, 250]), bytes([192, 0, 2, 250]), 64999)
-    data = mrt_record(1, bytes([192, 0, 2, 250]) + struct.pack("!H", 0) +
-                      struct.pack("!H", 1) + peer)
-    for seq, (i, afi, p, a, _) in enumerate(routes):
+    # The one peer of the PEER_INDEX_TABLE is all zeros (BGP ID, address, AS):
+    # GoBGP then files the injected paths as its own, like `global rib add`,
+    # so `gobgp global rib del` can withdraw them; with any other peer the
+    # delete finds "no matching path".
+    peer = struct.pack("!B4s4sI", 0x02, bytes(4), bytes(4), 0)
+    data = mrt_record(1, bytes(4) + struct.pack("!H", 0) + struct.pack("!H", 1) + peer)
+    for seq, (i, afi, p, a, _, _) in enumerate(routes):
         net = ipaddress.ip_network(p)
         pfx = bytes([net.prefixlen]) + net.network_address.packed[:(net.prefixlen + 7) // 8]
         attrs = encode_attrs(a, afi)
@@ -480,8 +482,8 @@ def main():
     elif args.cmd == "check":
         sys.exit(check(args))
     elif args.cmd == "withdraw":
-        for i, afi, p, a, _ in routes:
-            if not withdrawn(i):
+        for i, afi, p, a, _, w in routes:
+            if not w:
                 continue
             if args.daemon == "exabgp":
                 print("withdraw route %s next-hop %s" % (p, a["next_hop"]))

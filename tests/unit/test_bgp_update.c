@@ -243,10 +243,10 @@ static const struct vec vecs[] = {
 	ERR("MP_REACH_NLRI length 4", 0, "", ORIGIN ASPATH "80 0e 04 00 02 01 10", "",
 	    RESET, BGP_ERR_UPD_OPTIONAL, "80 0e 04 00 02 01 10", 0),
 	ERR("MP_REACH_NLRI IPv6 next hop length 5", 0, "", ORIGIN ASPATH
-	    "80 0e 0b 00 02 01 05 20 01 0d b8 00 00 20 20 01", "", RESET,
+	    "80 0e 0d 00 02 01 05 20 01 0d b8 00 00 10 20 01", "", RESET,
 	    BGP_ERR_UPD_OPTIONAL, NULL, 0),
 	ERR("MP_REACH_NLRI IPv4 next hop length 8", 0, "", ORIGIN ASPATH
-	    "80 0e 10 00 01 01 08 c0 00 02 01 c0 00 02 02 00 18 c0 00 02", "", RESET,
+	    "80 0e 11 00 01 01 08 c0 00 02 01 c0 00 02 02 00 18 c0 00 02", "", RESET,
 	    BGP_ERR_UPD_OPTIONAL, NULL, 0),
 	ERR("MP_REACH_NLRI next hop overruns", 0, "", ORIGIN ASPATH
 	    "80 0e 14 00 02 01 20 " V6NH, "", RESET, BGP_ERR_UPD_OPTIONAL, NULL, 0),

@@ -652,6 +652,46 @@ START_TEST(rib_cursor_basic)
 }
 END_TEST
 
+/* After every possible chunk length, withdraw the route the cursor
+ * stands on (and sometimes its neighbours); the walk goes on with the
+ * next route all the same. */
+START_TEST(rib_cursor_resume_after_withdraw)
+{
+	static const char *const all[] = { "0.0.0.0/0#0", "10.0.0.0/8#0",
+		"10.0.0.0/9#0", "10.0.0.0/24#0", "10.0.0.0/24#2", "10.0.1.0/24#0",
+		"10.128.0.0/9#0", "11.0.0.0/8#0", "192.0.2.0/24#0",
+		"192.0.2.128/25#0", "::/0#0", "2001:db8::/32#0",
+		"2001:db8::1/128#0", "2001:db8:1::/48#0" };
+	struct attrstore *s = attrstore_new();
+	struct attrset *set = intern_med(s, 1);
+
+	for (size_t k = 1; k <= 14; k++) {
+		for (int also = 0; also < 3; also++) {
+			struct adjrib *rib = order_rib(s, set);
+			struct seen seen = { .n = 0 }, ref = { .n = 0 };
+			struct adjrib_cursor c;
+			adjrib_walk(rib, 0, collect, &ref);
+			adjrib_cursor_init(&c, 0);
+			ck_assert_uint_eq(adjrib_cursor_next(rib, &c, k, collect, &seen), k);
+			ck_assert(adjrib_withdraw(rib, &c.last));
+			/* also == 1: the one before goes too; 2: the whole
+			 * prefix the cursor stands on and everything before. */
+			if (also == 1 && k >= 2)
+				adjrib_withdraw(rib, &ref.p[k - 2]);
+			if (also == 2)
+				for (size_t i = 0; i < k; i++)
+					adjrib_withdraw(rib, &ref.p[i]);
+			while (!adjrib_cursor_done(&c))
+				adjrib_cursor_next(rib, &c, 1 + k % 3, collect, &seen);
+			seen_expect(&seen, all, 14);
+			adjrib_free(rib);
+		}
+	}
+	attrset_put(set);
+	attrstore_free(s);
+}
+END_TEST
+
 /* ---- adjrib against a brute-force model -------------------------------- */
 
 static uint64_t rng_state;
@@ -770,10 +810,10 @@ static void expect_routes(struct walk_log *got, const struct model *m,
 			want[n++] = m->r[i];
 	}
 	qsort(want, n, sizeof *want, route_cmp);
-	REQUIRE((got->n) == (n));
+	REQUIRE(got->n == n);
 	for (size_t i = 0; i < n; i++) {
-		REQUIRE((bgp_prefix_cmp(&got->r[i].p, &want[i].p)) == (0));
-		REQUIRE((got->r[i].set) == (want[i].set));
+		REQUIRE(bgp_prefix_cmp(&got->r[i].p, &want[i].p) == 0);
+		REQUIRE(got->r[i].set == want[i].set);
 	}
 	free(want);
 	got->n = 0;
@@ -786,7 +826,7 @@ static void check_rib(struct adjrib *rib, const struct model *m, uint16_t afi)
 	size_t count = 0;
 	for (size_t i = 0; i < m->n; i++)
 		count += m->r[i].p.afi == afi;
-	REQUIRE((adjrib_count(rib, afi)) == (count));
+	REQUIRE(adjrib_count(rib, afi) == count);
 
 	adjrib_walk(rib, afi, log_route, &log);
 	expect_routes(&log, m, &fam, -1);
@@ -864,11 +904,11 @@ static void model_run(uint16_t afi, uint64_t seed, int ops)
 	}
 	struct adjrib_stats st;
 	adjrib_stats(rib, &st);
-	REQUIRE((st.nodes) == (0));
-	REQUIRE((st.routes) == (0));
+	REQUIRE(st.nodes == 0);
+	REQUIRE(st.routes == 0);
 	adjrib_free(rib);
 	for (int i = 0; i < 5; i++) {
-		REQUIRE((attrset_refcount(sets[i])) == (1));
+		REQUIRE(attrset_refcount(sets[i]) == 1);
 		attrset_put(sets[i]);
 	}
 	free(m.r);
@@ -922,11 +962,19 @@ START_TEST(rib_cursor_model)
 	while (!adjrib_cursor_done(&c)) {
 		size_t before = log.n;
 		size_t got = adjrib_cursor_next(rib, &c, 1 + rng() % 40, log_route, &log);
-		REQUIRE((got) == (log.n - before));
+		REQUIRE(got == log.n - before);
 		for (size_t i = before; i < log.n; i++) {
 			if (i > 0)
-				REQUIRE((bgp_prefix_cmp(&log.r[i - 1].p, &log.r[i].p)) < (0));
+				REQUIRE(bgp_prefix_cmp(&log.r[i - 1].p, &log.r[i].p) < 0);
 			REQUIRE(adjrib_cursor_passed(&c, &log.r[i].p));
+		}
+		/* Often take away the route the cursor stands on: the next
+		 * chunk must find its way on from a key no longer there. */
+		if (!adjrib_cursor_done(&c) && rng() % 2) {
+			adjrib_withdraw(rib, &c.last);
+			long at = model_find(&m, &c.last);
+			if (at >= 0 && (size_t)at < stable)
+				touched[at] = true;
 		}
 		/* Change a few of the original routes. */
 		for (int k = 0; k < 5; k++) {
@@ -951,12 +999,12 @@ START_TEST(rib_cursor_model)
 		for (size_t j = 0; j < log.n; j++) {
 			if (bgp_prefix_cmp(&log.r[j].p, &m.r[i].p) == 0) {
 				hits++;
-				REQUIRE((log.r[j].set) == (sets[0]));
+				REQUIRE(log.r[j].set == sets[0]);
 			}
 		}
-		REQUIRE((hits) == (1));
+		REQUIRE(hits == 1);
 	}
-	REQUIRE((adjrib_cursor_next(rib, &c, 10, log_route, &log)) == (0));
+	REQUIRE(adjrib_cursor_next(rib, &c, 10, log_route, &log) == 0);
 	free(touched);
 	free(log.r);
 	free(m.r);
@@ -988,6 +1036,7 @@ static Suite *pathstore_suite(void)
 	tcase_add_test(t, rib_lookup);
 	tcase_add_test(t, rib_clear);
 	tcase_add_test(t, rib_cursor_basic);
+	tcase_add_test(t, rib_cursor_resume_after_withdraw);
 	tcase_add_loop_test(t, rib_model_ipv4, 0, 3);
 	tcase_add_loop_test(t, rib_model_ipv6, 0, 3);
 	tcase_add_loop_test(t, rib_cursor_model, 0, 3);

@@ -1,0 +1,317 @@
+/*
+ * bench_pathstore.c — speed and memory of the path store.
+ *
+ *   bench_pathstore [prefixes [attrsets]]     (default 1000000 1000)
+ *
+ * Scenarios: a full IPv4 table (one path per prefix, a mix of lengths like
+ * the real table's) announced in random order, the same in prefix order
+ * (as a full-table dump usually comes), an ADD-PATH view (a tenth of the prefixes with 10
+ * paths each), an IPv6 table (a fifth of the prefixes), and interning.
+ * Every figure is printed as "name: value unit"; memory is the growth of
+ * the resident set (/proc/self/statm) next to what the rib counts itself.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "muxd/bgp_update.h"
+#include "muxd/pathstore.h"
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static long rss_bytes(void)
+{
+	long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%ld %ld", &size, &resident) != 2)
+		resident = 0;
+	fclose(f);
+	return resident * sysconf(_SC_PAGESIZE);
+}
+
+static uint64_t rng_state = 0x853c49e6748fea9bULL;
+
+static uint32_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 11);
+}
+
+/* Prefix lengths roughly as in today's IPv4 table: 60 % /24, the rest
+ * spread over /16–/23. Addresses: a permutation of the /24s of 1/8–223/8,
+ * so the /24s are all different. */
+static void make_ipv4(struct bgp_prefix *p, size_t n)
+{
+	const uint32_t space = 223u << 16;      /* /24s from 1.0.0.0 */
+	for (size_t i = 0; i < n; i++) {
+		uint32_t k = (uint32_t)((i * 2654435761u) % space);
+		uint32_t a = (1u << 24) + (k << 8);
+		unsigned r = rng() % 100, len = r < 60 ? 24 : 16 + r % 8;
+		a &= len ? ~0u << (32 - len) : 0;
+		memset(&p[i], 0, sizeof p[i]);
+		p[i].afi = BGP_AFI_IPV4;
+		p[i].len = (uint8_t)len;
+		p[i].addr[0] = (uint8_t)(a >> 24);
+		p[i].addr[1] = (uint8_t)(a >> 16);
+		p[i].addr[2] = (uint8_t)(a >> 8);
+		p[i].addr[3] = (uint8_t)a;
+	}
+}
+
+/* /32–/48 inside 2000::/3, mostly /48. */
+static void make_ipv6(struct bgp_prefix *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		memset(&p[i], 0, sizeof p[i]);
+		p[i].afi = BGP_AFI_IPV6;
+		unsigned r = rng() % 100, len = r < 50 ? 48 : r < 70 ? 32 : 33 + r % 15;
+		uint64_t hi = ((uint64_t)0x2 << 60) | ((uint64_t)rng() << 28) | (i & 0xfffffff);
+		hi &= ~0ULL << (64 - len);
+		for (int b = 0; b < 8; b++)
+			p[i].addr[b] = (uint8_t)(hi >> (56 - 8 * b));
+		p[i].len = (uint8_t)len;
+	}
+}
+
+static uint8_t path_bytes[1000][2 + 4 * 5];
+
+static struct attrset **make_sets(struct attrstore *s, size_t n)
+{
+	struct attrset **sets = calloc(n, sizeof *sets);
+	static const uint8_t nh[4] = { 192, 0, 2, 1 };
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *pb = path_bytes[i % 1000];
+		pb[0] = BGP_AS_SEQUENCE;
+		pb[1] = 5;
+		for (int k = 0; k < 5; k++) {
+			uint32_t asn = 64496 + (uint32_t)((i * 7 + (size_t)k * 13) % 1000);
+			pb[2 + 4 * k] = (uint8_t)(asn >> 24);
+			pb[3 + 4 * k] = (uint8_t)(asn >> 16);
+			pb[4 + 4 * k] = (uint8_t)(asn >> 8);
+			pb[5 + 4 * k] = (uint8_t)asn;
+		}
+		struct bgp_attrs a;
+		memset(&a, 0, sizeof a);
+		a.present = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH) |
+		    BGP_ATTR_BIT(BGP_ATTR_NEXT_HOP) | BGP_ATTR_BIT(BGP_ATTR_MED);
+		a.as_path.p = pb;
+		a.as_path.len = sizeof path_bytes[0];
+		memcpy(a.next_hop, nh, 4);
+		a.med = (uint32_t)i;
+		sets[i] = attrset_intern(s, &a, nh, 4);
+		if (sets[i] == NULL) {
+			fprintf(stderr, "bench_pathstore: attrset_intern failed\n");
+			exit(1);
+		}
+	}
+	return sets;
+}
+
+static int count_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	(void)p;
+	(void)set;
+	++*(size_t *)arg;
+	return 0;
+}
+
+static void report(const char *scenario, const char *what, double value, const char *unit)
+{
+	printf("%-10s %-28s %10.1f %s\n", scenario, what, value, unit);
+}
+
+/* Announce p[0..n) with paths path ids each, then measure replace, get,
+ * walk, cursor walk and withdraw. */
+static void run(const char *name, struct attrstore *s, struct attrset **sets,
+    size_t nsets, struct bgp_prefix *p, size_t n, uint32_t paths)
+{
+	struct adjrib *rib = adjrib_new(s);
+	size_t routes = n * paths;
+	long rss0 = rss_bytes();
+
+	double t = now_ns();
+	for (uint32_t id = 0; id < paths; id++) {
+		for (size_t i = 0; i < n; i++) {
+			p[i].path_id = id + (paths > 1);
+			adjrib_announce(rib, &p[i], sets[(i * 31 + id) % nsets]);
+		}
+	}
+	double t_ins = now_ns() - t;
+	long rss1 = rss_bytes();
+	struct adjrib_stats st;
+	adjrib_stats(rib, &st);
+	routes = st.routes;
+
+	report(name, "routes", (double)st.routes, "");
+	report(name, "prefixes", (double)st.prefixes, "");
+	report(name, "announce (new)", t_ins / (double)routes, "ns/route");
+	report(name, "memory (RSS growth)", (double)(rss1 - rss0) / (double)routes, "bytes/route");
+	report(name, "memory (rib's own count)", (double)st.bytes / (double)routes, "bytes/route");
+	report(name, "trie nodes", (double)st.nodes / (double)st.prefixes, "per prefix");
+
+	t = now_ns();
+	for (size_t i = 0; i < n; i++) {
+		p[i].path_id = paths > 1;
+		adjrib_announce(rib, &p[i], sets[(i * 31 + 7) % nsets]);
+	}
+	report(name, "announce (replace)", (now_ns() - t) / (double)n, "ns/route");
+
+	t = now_ns();
+	size_t found = 0;
+	for (size_t i = 0; i < n; i++)
+		found += adjrib_get(rib, &p[i]) != NULL;
+	report(name, "get (exact)", (now_ns() - t) / (double)n, "ns/lookup");
+
+	size_t visited = 0;
+	t = now_ns();
+	adjrib_walk(rib, 0, count_cb, &visited);
+	report(name, "walk", (now_ns() - t) / (double)visited, "ns/route");
+
+	struct adjrib_cursor c;
+	adjrib_cursor_init(&c, 0);
+	visited = 0;
+	t = now_ns();
+	while (!adjrib_cursor_done(&c))
+		adjrib_cursor_next(rib, &c, 1000, count_cb, &visited);
+	report(name, "cursor walk (chunks 1000)", (now_ns() - t) / (double)visited, "ns/route");
+
+	t = now_ns();
+	for (size_t i = 0; i < 100000; i++) {
+		struct bgp_prefix q = p[(i * 7919) % n];
+		q.len = 32;
+		if (q.afi == BGP_AFI_IPV6)
+			q.len = 128;
+		visited = 0;
+		adjrib_lookup(rib, &q, ADJRIB_COVERING, count_cb, &visited);
+	}
+	report(name, "longest match (covering)", (now_ns() - t) / 100000.0, "ns/lookup");
+
+	t = now_ns();
+	for (uint32_t id = 0; id < paths; id++) {
+		for (size_t i = 0; i < n; i++) {
+			p[i].path_id = id + (paths > 1);
+			adjrib_withdraw(rib, &p[i]);
+		}
+	}
+	report(name, "withdraw", (now_ns() - t) / (double)routes, "ns/route");
+	if (found != n || adjrib_count(rib, 0) != 0) {
+		fprintf(stderr, "bench_pathstore: %s: rib inconsistent\n", name);
+		exit(1);
+	}
+	adjrib_free(rib);
+}
+
+static void bench_intern(struct attrstore *s, size_t nsets)
+{
+	struct bgp_attrs a;
+	static const uint8_t nh[4] = { 192, 0, 2, 1 };
+	struct attrset **sets = make_sets(s, nsets);
+	memset(&a, 0, sizeof a);
+	a.present = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH) |
+	    BGP_ATTR_BIT(BGP_ATTR_NEXT_HOP) | BGP_ATTR_BIT(BGP_ATTR_MED);
+	a.as_path.p = path_bytes[0];
+	a.as_path.len = sizeof path_bytes[0];
+	memcpy(a.next_hop, nh, 4);
+
+	enum { N = 1000000 };
+	double t = now_ns();
+	for (size_t i = 0; i < N; i++) {
+		a.as_path.p = path_bytes[i % nsets % 1000];
+		a.med = (uint32_t)(i % nsets);
+		attrset_put(attrset_intern(s, &a, nh, 4));
+	}
+	report("intern", "hit (existing set)", (now_ns() - t) / N, "ns/intern");
+
+	t = now_ns();
+	for (size_t i = 0; i < N / 10; i++) {
+		a.med = (uint32_t)(nsets + i);
+		attrset_put(attrset_intern(s, &a, nh, 4));
+	}
+	report("intern", "miss (new set, then freed)", (now_ns() - t) / (N / 10), "ns/intern");
+
+	struct attrstore_stats st;
+	attrstore_stats(s, &st);
+	report("intern", "set size", (double)st.set_bytes / (double)st.sets, "bytes/set");
+	for (size_t i = 0; i < nsets; i++)
+		attrset_put(sets[i]);
+	free(sets);
+}
+
+static int prefix_qsort_cmp(const void *a, const void *b)
+{
+	return bgp_prefix_cmp(a, b);
+}
+
+/* Each scenario in a child of its own, so that memory one scenario freed
+ * does not hide the next one's growth. */
+static void scenario(const char *name, struct bgp_prefix *p, size_t n,
+    uint32_t paths, size_t nsets)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct attrstore *s = attrstore_new();
+		struct attrset **sets = make_sets(s, nsets);
+		run(name, s, sets, nsets, p, n, paths);
+		for (size_t i = 0; i < nsets; i++)
+			attrset_put(sets[i]);
+		free(sets);
+		if (attrstore_count(s) != 0) {
+			fprintf(stderr, "bench_pathstore: %s: sets leaked\n", name);
+			_exit(1);
+		}
+		attrstore_free(s);
+		fflush(stdout);
+		_exit(0);
+	}
+	int status = 0;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bench_pathstore: scenario %s failed\n", name);
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
+	size_t nsets = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
+	if (n < 10 || nsets == 0) {
+		fprintf(stderr, "usage: bench_pathstore [prefixes >= 10 [attrsets]]\n");
+		return 2;
+	}
+	struct bgp_prefix *p4 = calloc(n, sizeof *p4);
+	struct bgp_prefix *p6 = calloc(n / 5, sizeof *p6);
+	make_ipv4(p4, n);
+	make_ipv6(p6, n / 5);
+
+	printf("bench_pathstore: %zu IPv4 prefixes, %zu attribute sets\n", n, nsets);
+	scenario("ipv4", p4, n, 1, nsets);
+	/* A full-table dump arrives in (roughly) prefix order from most
+	 * implementations: nodes then sit in memory in walk order. */
+	struct bgp_prefix *sorted = malloc(n * sizeof *sorted);
+	memcpy(sorted, p4, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, prefix_qsort_cmp);
+	scenario("ipv4-dump", sorted, n, 1, nsets);
+	free(sorted);
+	scenario("addpath", p4, n / 10, 10, nsets);
+	scenario("ipv6", p6, n / 5, 1, nsets);
+	struct attrstore *s = attrstore_new();
+	bench_intern(s, nsets);
+	attrstore_free(s);
+	free(p4);
+	free(p6);
+	return 0;
+}
