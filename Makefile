@@ -14,7 +14,7 @@ CC       ?= cc
 SANITIZE ?=
 BUILD    ?= build
 
-PKGS     := libevent jansson sqlite3
+PKGS     := libevent jansson sqlite3 zlib
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
