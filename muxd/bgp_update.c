@@ -97,7 +97,9 @@ static bool update_only_mp_unreach(const struct bgp_update *u)
 	if (flags & BGP_ATTR_F_EXTLEN) {
 		if (!rbuf_u16(&r, &len))
 			return false;
-	} else if (rbuf_u8(&r, &len8)) {
+	} else {
+		if (!rbuf_u8(&r, &len8))
+			return false;
 		len = len8;
 	}
 	return type == BGP_ATTR_MP_UNREACH_NLRI && r.len == len;
@@ -287,6 +289,7 @@ bool bgp_packer_begin(struct bgp_packer *pk, struct wbuf *w,
 	pk->w = w;
 	pk->spec = spec;
 	pk->mp = packer_is_mp(spec);
+	pk->max_len = spec->max_len < BGP_EXT_MAX_LEN ? spec->max_len : BGP_EXT_MAX_LEN;
 	if (spec->next_hop_len > UINT8_MAX || (spec->withdraw && spec->attrs_len))
 		return false;
 	pk->start = bgp_msg_begin(w, BGP_UPDATE);
@@ -295,7 +298,7 @@ bool bgp_packer_begin(struct bgp_packer *pk, struct wbuf *w,
 	else
 		packer_begin_ipv4(pk);
 	size_t need = w->len - pk->start + pk->fixed + packer_max_prefix(spec);
-	if (w->overflow || need > spec->max_len || need > w->cap - pk->start) {
+	if (w->overflow || need > pk->max_len || need > w->cap - pk->start) {
 		w->len = at;
 		w->overflow = false;
 		return false;
@@ -309,7 +312,7 @@ bool bgp_packer_add(struct bgp_packer *pk, const struct bgp_prefix *p)
 	size_t n = bgp_nlri_size(p, pk->spec->addpath);
 	size_t after = w->len + n + pk->fixed;
 
-	if (after - pk->start > pk->spec->max_len || after > w->cap)
+	if (after - pk->start > pk->max_len || after > w->cap)
 		return false;
 	bgp_nlri_put(w, p, pk->spec->addpath);
 	pk->count++;

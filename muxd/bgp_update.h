@@ -235,7 +235,9 @@ size_t bgp_eor_encode(struct wbuf *w, uint16_t afi, uint8_t safi);
  * IPv4 unicast goes in the NLRI field (withdrawals in Withdrawn Routes);
  * every other family in MP_REACH_NLRI (MP_UNREACH_NLRI), written as the
  * first attribute (RFC 7606 §5.1), with the attribute block after it.
- * Nothing is allocated; the UPDATE is written in place in w.
+ * Families whose NLRI is a plain prefix only (unicast, multicast); every
+ * prefix added must be of spec->afi. Nothing is allocated; the UPDATE is
+ * written in place in w.
  */
 struct bgp_pack_spec {
 	uint16_t afi;
@@ -257,6 +259,7 @@ struct bgp_packer {
 	size_t start;                   /* this UPDATE's offset in w */
 	size_t len_at;                  /* the length field that grows */
 	size_t fixed;                   /* bytes the UPDATE needs beyond w->len */
+	size_t max_len;                 /* spec->max_len, at most 65535 */
 	unsigned count;                 /* prefixes in this UPDATE */
 	bool mp;                        /* NLRI inside MP_REACH/MP_UNREACH */
 };

@@ -2,8 +2,10 @@
  * daemon.c — the event loop and what hangs off it.
  *
  * For plain peers (the "peers" of the configuration) the daemon keeps an
- * Adj-RIB-In per neighbor, dumped as JSON on SIGUSR1. Views and instances
- * hang off the same loop in later layers.
+ * Adj-RIB-In per neighbor. For each upstream it runs a view (views/) and
+ * the instance that re-exports it to clients (instances/). SIGUSR1 dumps
+ * every table and the instances' clients as JSON; SIGHUP reloads, keeping
+ * what did not change up.
  */
 #include "muxd/daemon.h"
 
@@ -25,6 +27,8 @@
 #include "muxd/route_json.h"
 #include "muxd/sockopt.h"
 #include "muxd/update_walk.h"
+#include "instances/instance.h"
+#include "views/view.h"
 
 #define MAX_LISTENERS 64
 #define SHUTDOWN_GRACE_SECS 5
@@ -37,12 +41,23 @@ struct plain_peer {
 	bool retiring;          /* shut down by a reload; a replacement may run */
 };
 
+/* An upstream: its view and the instance in front of it. */
+struct upstream {
+	struct daemon *d;
+	struct view *view;
+	struct instance *inst;          /* NULL when it could not listen */
+	struct instance_config icfg;    /* what inst was made from */
+	struct upstream *next;
+};
+
 struct daemon {
 	struct event_base *base;
 	struct config *cfg;
 	const char *config_path;
 	struct attrstore *attrs;
 	struct plain_peer *peers;
+	struct upstream *upstreams;
+	unsigned mux_alive;             /* views and instances not yet freed */
 	struct listener *listeners[MAX_LISTENERS];
 	size_t nlisteners;
 	struct event *signals[4];
@@ -115,7 +130,7 @@ static void plain_down(struct peer *p, struct session *s, const char *reason, vo
 
 static void daemon_maybe_exit(struct daemon *d)
 {
-	if (d->stopping && d->peers == NULL)
+	if (d->stopping && d->peers == NULL && d->mux_alive == 0)
 		event_base_loopexit(d->base, NULL);
 }
 
@@ -145,7 +160,7 @@ static const struct peer_ops plain_peer_ops = {
 static struct plain_peer *plain_peer_add(struct daemon *d, const struct neighbor_config *nc)
 {
 	struct plain_peer *pp = xcalloc(1, sizeof *pp);
-	struct peer_local local = { d->cfg->asn, d->cfg->router_id, d->hostname };
+	struct peer_local local = { d->cfg->asn, d->cfg->router_id, d->hostname, NULL };
 
 	pp->d = d;
 	pp->rib = adjrib_new(d->attrs);
@@ -163,6 +178,157 @@ static struct plain_peer *plain_peer_find(struct daemon *d, const char *name)
 	return NULL;
 }
 
+/* ---- upstreams: views and instances ---------------------------------------- */
+
+static void mux_freed_view(struct view *v, void *arg)
+{
+	struct daemon *d = arg;
+	(void)v;
+	d->mux_alive--;
+	daemon_maybe_exit(d);
+}
+
+static void mux_freed_instance(struct instance *inst, void *arg)
+{
+	struct daemon *d = arg;
+	(void)inst;
+	d->mux_alive--;
+	daemon_maybe_exit(d);
+}
+
+static struct peer_local daemon_local(struct daemon *d)
+{
+	struct peer_local l = { d->cfg->asn, d->cfg->router_id, d->hostname, NULL };
+	return l;
+}
+
+/* The instance of an upstream, with its clients; NULL (logged) if it
+ * cannot listen. */
+static struct instance *upstream_instance(struct daemon *d, struct view *v,
+    const struct upstream_config *uc)
+{
+	struct instance_params ip = {
+		.name = uc->n.name, .cfg = uc->instance,
+		.families = uc->n.families, .family_count = uc->n.family_count,
+		.router_id = d->cfg->router_id, .hostname = d->hostname,
+	};
+	char why[200], addr[64];
+	struct instance *inst = instance_new(d->base, &ip, view_feed(v), why, sizeof why);
+
+	if (inst == NULL) {
+		log_warnx("instance %s: %s: its clients cannot connect until "
+		    "instance.address is fixed and muxd reloaded (SIGHUP)", uc->n.name, why);
+		return NULL;
+	}
+	d->mux_alive++;
+	log_info("instance %s: listening on %s port %u for its clients (local AS %u, "
+	    "next hop %s)", uc->n.name, sockaddr_ntop(&uc->instance.addr, addr, sizeof addr),
+	    sockaddr_port(&uc->instance.addr), uc->instance.local_as,
+	    uc->instance.next_hop_self ? "self" : "unchanged");
+	instance_sync_clients(inst, d->cfg);
+	return inst;
+}
+
+static void upstream_add(struct daemon *d, const struct upstream_config *uc)
+{
+	struct upstream *u = xcalloc(1, sizeof *u);
+	struct peer_local local = daemon_local(d);
+
+	u->d = d;
+	u->view = view_new(d->base, &uc->n, &local);
+	d->mux_alive++;
+	u->icfg = uc->instance;
+	u->inst = upstream_instance(d, u->view, uc);
+	view_start(u->view);
+	u->next = d->upstreams;
+	d->upstreams = u;
+}
+
+/* Instance first: it unsubscribes from the view's feed at once. */
+static void upstream_stop(struct upstream *u, uint8_t subcode)
+{
+	struct daemon *d = u->d;
+
+	if (u->inst)
+		instance_shutdown(u->inst, BGP_ERR_CEASE, subcode, mux_freed_instance, d);
+	view_shutdown(u->view, BGP_ERR_CEASE, subcode, mux_freed_view, d);
+	u->inst = NULL;
+	u->view = NULL;
+}
+
+static void daemon_start_upstreams(struct daemon *d)
+{
+	for (size_t i = 0; i < d->cfg->upstream_count; i++)
+		upstream_add(d, &d->cfg->upstreams[i]);
+}
+
+static bool families_equal(const struct neighbor_config *a, const struct neighbor_config *b)
+{
+	return a->family_count == b->family_count &&
+	    memcmp(a->families, b->families, a->family_count * sizeof a->families[0]) == 0;
+}
+
+static bool instance_config_same(const struct instance_config *a,
+    const struct instance_config *b)
+{
+	return sockaddr_equal(&a->addr, &b->addr) && a->local_as == b->local_as &&
+	    a->next_hop_self == b->next_hop_self;
+}
+
+/*
+ * Reload: an upstream whose session settings changed restarts its session
+ * (its clients see the withdrawals and the new routes, nothing else); one
+ * whose instance settings or families changed restarts its instance (its
+ * clients reconnect); removed ones leave with Cease / Peer De-configured.
+ * Clients are synced by each instance that stays.
+ */
+static void daemon_reload_upstreams(struct daemon *d, const struct config *next,
+    bool global_change)
+{
+	struct peer_local local = { next->asn, next->router_id, d->hostname, NULL };
+
+	for (struct upstream **pos = &d->upstreams; *pos;) {
+		struct upstream *u = *pos;
+		const struct upstream_config *nu = config_upstream(next, view_name(u->view));
+		if (nu == NULL) {
+			log_info("upstream %s removed from the configuration: closing its "
+			    "session and its instance's clients with Cease/Peer De-configured",
+			    view_name(u->view));
+			upstream_stop(u, BGP_CEASE_PEER_DECONFIGURED);
+			*pos = u->next;
+			free(u);
+			continue;
+		}
+		const struct neighbor_config *old = view_config(u->view);
+		bool fams = !families_equal(old, &nu->n);
+		if (global_change || !neighbor_config_equal(old, &nu->n))
+			view_reconfigure(u->view, &nu->n, &local, BGP_CEASE_CONFIG_CHANGE);
+		if (u->inst == NULL || global_change || fams ||
+		    !instance_config_same(&u->icfg, &nu->instance)) {
+			if (u->inst) {
+				log_info("instance %s: settings changed: restarting it (its "
+				    "clients get Cease/Other Configuration Change and may "
+				    "reconnect)", view_name(u->view));
+				instance_shutdown(u->inst, BGP_ERR_CEASE, BGP_CEASE_CONFIG_CHANGE,
+				    mux_freed_instance, d);
+			}
+			u->icfg = nu->instance;
+			u->inst = NULL;
+			u->inst = upstream_instance(d, u->view, nu);
+		} else {
+			instance_sync_clients(u->inst, next);
+		}
+		pos = &u->next;
+	}
+	for (size_t i = 0; i < next->upstream_count; i++) {
+		bool running = false;
+		for (struct upstream *u = d->upstreams; u; u = u->next)
+			running |= strcmp(view_name(u->view), next->upstreams[i].n.name) == 0;
+		if (!running)
+			upstream_add(d, &next->upstreams[i]);
+	}
+}
+
 /* ---- listening ------------------------------------------------------------ */
 
 static bool daemon_accept(int fd, const struct sockaddr_mux *remote,
@@ -174,8 +340,11 @@ static bool daemon_accept(int fd, const struct sockaddr_mux *remote,
 	for (struct plain_peer *pp = d->peers; pp; pp = pp->next)
 		if (!pp->retiring && peer_matches(pp->peer, remote, local))
 			return peer_accept(pp->peer, fd);
-	log_warnx("connection from %s port %u to %s refused: no peer is configured "
-	    "with that address (add it to \"peers\" to accept it)",
+	for (struct upstream *u = d->upstreams; u; u = u->next)
+		if (peer_matches(view_peer(u->view), remote, local))
+			return peer_accept(view_peer(u->view), fd);
+	log_warnx("connection from %s port %u to %s refused: no peer or upstream is "
+	    "configured with that address (add it to \"peers\" or \"upstreams\")",
 	    sockaddr_ntop(remote, ra, sizeof ra), sockaddr_port(remote),
 	    sockaddr_ntop(local, la, sizeof la));
 	return false;
@@ -191,32 +360,61 @@ static struct listener *listener_find(struct daemon *d, const struct sockaddr_mu
 
 /* TCP-MD5 keys live on the listening socket too, or the SYN of a
  * neighbor that signs would be dropped. */
-static void listener_keys(struct daemon *d, struct listener *l)
+static void listener_key(struct listener *l, const struct neighbor_config *nc)
 {
-	for (size_t i = 0; i < d->cfg->peer_count; i++) {
-		const struct neighbor_config *nc = &d->cfg->peers[i];
-		if (nc->password && sockaddr_family(&nc->remote) == sockaddr_family(listener_addr(l)) &&
-		    sockopt_md5(listener_fd(l), &nc->remote, nc->password) < 0)
-			log_warnx("%s: cannot set its TCP-MD5 key on the listener: %s",
-			    nc->name, strerror(errno));
-	}
+	if (nc->password && sockaddr_family(&nc->remote) == sockaddr_family(listener_addr(l)) &&
+	    sockopt_md5(listener_fd(l), &nc->remote, nc->password) < 0)
+		log_warnx("%s: cannot set its TCP-MD5 key on the listener: %s",
+		    nc->name, strerror(errno));
 }
 
-/* One listener per distinct local address of the configured peers. */
+static void listener_keys(struct daemon *d, struct listener *l)
+{
+	for (size_t i = 0; i < d->cfg->peer_count; i++)
+		listener_key(l, &d->cfg->peers[i]);
+	for (size_t i = 0; i < d->cfg->upstream_count; i++)
+		listener_key(l, &d->cfg->upstreams[i].n);
+}
+
+/* An instance listens there: its listener takes the connections. */
+static bool instance_address(const struct daemon *d, const struct sockaddr_mux *a)
+{
+	for (size_t i = 0; i < d->cfg->upstream_count; i++)
+		if (sockaddr_equal(&d->cfg->upstreams[i].instance.addr, a))
+			return true;
+	return false;
+}
+
+/* The neighbor of peers[i], or of upstreams[i - peer_count]. */
+static const struct neighbor_config *daemon_neighbor(const struct daemon *d, size_t i)
+{
+	return i < d->cfg->peer_count ? &d->cfg->peers[i] :
+	    &d->cfg->upstreams[i - d->cfg->peer_count].n;
+}
+
+/* One listener per distinct local address of the configured peers and
+ * upstreams, but where an instance listens. */
 static void daemon_listen(struct daemon *d)
 {
 	char why[160];
 
 	if (d->cfg->listen_port == 0)
 		return;
-	for (size_t i = 0; i < d->cfg->peer_count; i++) {
+	for (size_t i = 0; i < d->cfg->peer_count + d->cfg->upstream_count; i++) {
 		struct sockaddr_mux a;
-		const struct neighbor_config *nc = &d->cfg->peers[i];
+		const struct neighbor_config *nc = daemon_neighbor(d, i);
 		if (nc->has_local)
 			a = nc->local;
 		else
 			sockaddr_parse(sockaddr_family(&nc->remote) == AF_INET ? "0.0.0.0" : "::", 0, &a);
 		sockaddr_set_port(&a, d->cfg->listen_port);
+		if (instance_address(d, &a)) {
+			log_warnx("%s: its local address %s port %u is an instance's: "
+			    "connections from it there go to the instance, not to it "
+			    "(give it another local_address)", nc->name,
+			    sockaddr_ntop(&a, why, sizeof why), d->cfg->listen_port);
+			continue;
+		}
 		struct listener *l = listener_find(d, &a);
 		if (l == NULL && d->nlisteners < MAX_LISTENERS) {
 			l = listener_new(d->base, &a, daemon_accept, d, why, sizeof why);
@@ -263,15 +461,23 @@ static void daemon_dump_routes(struct daemon *d)
 	char path[4096], tmp[4200];
 	json_t *peers = json_array();
 
+	json_t *views = json_array(), *instances = json_array();
+
 	for (const struct plain_peer *pp = d->peers; pp; pp = pp->next)
 		json_array_append_new(peers, plain_peer_json(pp));
-	json_t *root = json_pack("{s:o}", "peers", peers);
+	for (const struct upstream *u = d->upstreams; u; u = u->next) {
+		json_array_append_new(views, view_to_json(u->view, true));
+		if (u->inst)
+			json_array_append_new(instances, instance_to_json(u->inst));
+	}
+	json_t *root = json_pack("{s:o, s:o, s:o}", "peers", peers, "views", views,
+	    "instances", instances);
 	snprintf(path, sizeof path, "%s/routes.json", d->cfg->state_dir);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	if (json_dump_file(root, tmp, JSON_COMPACT) != 0 || rename(tmp, path) != 0)
 		log_warnx("cannot write %s: %s (is state_dir writable?)", path, strerror(errno));
 	else
-		log_info("wrote the routes of every peer to %s", path);
+		log_info("wrote the routes of every peer and view to %s", path);
 	json_decref(root);
 }
 
@@ -328,6 +534,7 @@ static void daemon_reload(struct daemon *d)
 			plain_peer_retire(pp, BGP_CEASE_CONFIG_CHANGE);
 	}
 	daemon_unlisten(d);
+	daemon_reload_upstreams(d, next, global_change);
 	config_free(d->cfg);
 	d->cfg = next;
 	log_set_level(next->log_level);
@@ -359,6 +566,12 @@ static void daemon_shutdown(struct daemon *d)
 	for (struct plain_peer *pp = d->peers, *next; pp; pp = next) {
 		next = pp->next;
 		peer_shutdown(pp->peer, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, NULL);
+	}
+	while (d->upstreams) {
+		struct upstream *u = d->upstreams;
+		d->upstreams = u->next;
+		upstream_stop(u, BGP_CEASE_ADMIN_SHUTDOWN);
+		free(u);
 	}
 	evtimer_add(d->grace_ev, &tv);
 	daemon_maybe_exit(d);
@@ -398,6 +611,10 @@ static void daemon_free(struct daemon *d)
 	 * the process is exiting, so their memory goes with it. */
 	if (d->peers == NULL)
 		attrstore_free(d->attrs);
+	for (struct upstream *u = d->upstreams, *next; u; u = next) {
+		next = u->next;
+		free(u);
+	}
 	event_base_free(d->base);
 	config_free(d->cfg);
 	free(d);
@@ -419,11 +636,13 @@ int daemon_run(struct config *cfg, const char *config_path)
 		log_warnx("cannot create state_dir %s: %s", cfg->state_dir, strerror(errno));
 	log_set_level(cfg->log_level);
 	daemon_signals(d);
+	daemon_start_upstreams(d);      /* instances bind before the daemon's listeners */
 	daemon_listen(d);
 	daemon_start_peers(d);
-	log_info("bgpmux running: AS %u, router id %u.%u.%u.%u, %zu peers", cfg->asn,
-	    cfg->router_id >> 24, (cfg->router_id >> 16) & 255,
-	    (cfg->router_id >> 8) & 255, cfg->router_id & 255, cfg->peer_count);
+	log_info("bgpmux running: AS %u, router id %u.%u.%u.%u, %zu peers, %zu upstreams, "
+	    "%zu clients", cfg->asn, cfg->router_id >> 24, (cfg->router_id >> 16) & 255,
+	    (cfg->router_id >> 8) & 255, cfg->router_id & 255, cfg->peer_count,
+	    cfg->upstream_count, cfg->client_count);
 	event_base_dispatch(d->base);
 	daemon_free(d);
 	log_info("bye");

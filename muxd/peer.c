@@ -227,8 +227,13 @@ struct peer *peer_new(struct event_base *base, const struct neighbor_config *cfg
 	if (local->hostname)
 		snprintf(p->hostname, sizeof p->hostname, "%s", local->hostname);
 	p->local.hostname = NULL;
-	snprintf(p->label, sizeof p->label, "peer %s %s", p->cfg.name,
-	    sockaddr_ntop(&p->cfg.remote, addr, sizeof addr));
+	if (local->label)
+		snprintf(p->label, sizeof p->label, "%s %s", local->label,
+		    sockaddr_ntop(&p->cfg.remote, addr, sizeof addr));
+	else
+		snprintf(p->label, sizeof p->label, "peer %s %s", p->cfg.name,
+		    sockaddr_ntop(&p->cfg.remote, addr, sizeof addr));
+	p->local.label = NULL;
 	p->ops = ops;
 	p->owner = owner;
 	p->backoff = RESTART_FIRST_SECS;

@@ -41,6 +41,9 @@ struct peer_local {
 	uint32_t asn;
 	uint32_t router_id;
 	const char *hostname;           /* FQDN capability */
+	/* What the log label says before the neighbor's address: "view isp-a
+	 * peer", "instance isp-a client vnet-1". NULL: "peer NAME". Copied. */
+	const char *label;
 };
 
 /* cfg is copied. The peer starts when peer_start is called. */

@@ -765,6 +765,21 @@ bool session_send(struct session *s, const uint8_t *msg, size_t len)
 	return true;
 }
 
+bool session_send_ref(struct session *s, const uint8_t *msgs, size_t len,
+    unsigned count, void (*release)(const void *msgs, size_t len, void *arg),
+    void *arg)
+{
+	if (s->closing || s->state != FSM_ESTABLISHED || s->bev == NULL)
+		return false;
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	if (evbuffer_get_length(out) > OUTPUT_LIMIT ||
+	    evbuffer_add_reference(out, msgs, len, release, arg) != 0)
+		return false;
+	s->tx.msgs[BGP_UPDATE] += count;
+	s->tx.bytes += len;
+	return true;
+}
+
 size_t session_queue_len(const struct session *s)
 {
 	return s->bev ? evbuffer_get_length(bufferevent_get_output(s->bev)) : 0;

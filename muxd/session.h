@@ -99,6 +99,13 @@ void session_close(struct session *s, uint8_t code, uint8_t subcode,
 /* Send a message the caller encoded (e.g. an UPDATE). False when the
  * session is not Established or its output queue is over the limit. */
 bool session_send(struct session *s, const uint8_t *msg, size_t len);
+/* The same without copying, for fan-out: msgs holds `count` complete
+ * UPDATE messages (len bytes) that stay the caller's until release(msgs,
+ * len, arg) is called — once they are written, or the session is freed.
+ * False where session_send would refuse, and then release is not called. */
+bool session_send_ref(struct session *s, const uint8_t *msgs, size_t len,
+    unsigned count, void (*release)(const void *msgs, size_t len, void *arg),
+    void *arg);
 size_t session_queue_len(const struct session *s);
 
 enum fsm_state session_state(const struct session *s);

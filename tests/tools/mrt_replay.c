@@ -13,8 +13,14 @@
  * The clock starts at the first UPDATE and stops when the neighbor has
  * provably read the last one: it answers a ROUTE-REFRESH we send after
  * them with BoRR/EoRR (RFC 7313; a speaker handles messages in order).
- * Without enhanced route refresh, when its TCP acknowledged the last
- * byte — an earlier stop, by up to one receive buffer.
+ * Without enhanced route refresh (or no answer within --sync-wait), when
+ * its TCP acknowledged the last byte: an earlier stop, by up to what its
+ * receive buffer holds.
+ *
+ * Options: --limit N (UPDATEs), --eor (End-of-RIB for IPv4 and IPv6 at the
+ * end), --hold (keep the session up until SIGTERM; else Cease at once),
+ * --peer ADDR (which recorded peer; default the first), --quiet. One
+ * summary line goes to stderr at the end.
  *
  * The session code is the project's codec (muxd/bgp_*.h) around one
  * non-blocking socket and poll(): enough to keep a session up (OPEN,
@@ -59,7 +65,7 @@
  * NOTIFICATION, ROUTE-REFRESH, End-of-RIB) behind the replayed bytes. */
 #define OUT_SLACK (2 * BGP_MAX_LEN)
 #define OPEN_WAIT 60.0          /* seconds for the OPEN/KEEPALIVE exchange */
-#define SYNC_WAIT 30.0          /* seconds for BoRR/EoRR after the TCP ack */
+#define DEFAULT_SYNC_WAIT 30    /* seconds for BoRR/EoRR after the TCP ack */
 #define CLOSE_WAIT 2.0          /* seconds for the neighbor to close */
 #define DEFAULT_HOLD 90
 
@@ -85,6 +91,7 @@ struct opts {
 	uint32_t router_id;             /* 0: our IPv4 address */
 	uint32_t next_hop;              /* synthetic; 0: our IPv4 address */
 	unsigned hold_time;
+	unsigned sync_wait;             /* 0: no ROUTE-REFRESH probe */
 	unsigned long limit;            /* 0: every UPDATE */
 	unsigned long synthetic;        /* 0: replay the file */
 	bool eor, hold, quiet;
@@ -145,7 +152,7 @@ struct conn {
 struct stats {
 	unsigned long messages, announced, withdrawn, skipped_family;
 	uint64_t bytes;
-	double t_start, t_written, t_acked;
+	double t_start, t_acked;
 };
 
 /* ---- small helpers -------------------------------------------------- */
@@ -1268,21 +1275,23 @@ static int unacked(int fd)
  * with enhanced route refresh its BoRR/EoRR (see the top of the file). */
 static bool replay_sync(struct conn *c, struct stats *st)
 {
+	unsigned wait = c->o->sync_wait;
+	bool probe = c->enhanced_rr && wait > 0;
 	double give_up = 0;
 
-	st->t_written = now();
-	if (c->enhanced_rr)
+	if (probe)
 		send_refresh_probe(c);
-	while (!st->t_acked || (c->enhanced_rr && !c->t_refresh)) {
+	while (!st->t_acked || (probe && !c->t_refresh)) {
 		if (stop_signal || !conn_pump(c, 1))
 			return false;
 		if (!st->t_acked && conn_pending(c) == 0 && unacked(c->fd) == 0) {
 			st->t_acked = now();
-			give_up = st->t_acked + SYNC_WAIT;
+			give_up = st->t_acked + wait;
 		}
-		if (give_up && now() > give_up && !c->t_refresh) {
-			warnx_("%s did not answer our ROUTE-REFRESH within %.0f s: "
-			    "timing up to its TCP acknowledgement", c->name, SYNC_WAIT);
+		if (probe && st->t_acked && now() > give_up && !c->t_refresh) {
+			warnx_("%s did not answer our ROUTE-REFRESH with BoRR/EoRR "
+			    "(RFC 7313) within %u s: timing up to its TCP "
+			    "acknowledgement", c->name, wait);
 			break;
 		}
 	}
@@ -1404,15 +1413,18 @@ static void usage(FILE *f)
 	fprintf(f,
 	    "usage: " PROG " (--connect ADDR[:PORT] [--bind ADDR] | --listen ADDR[:PORT])\n"
 	    "           [--asn N] [--router-id A.B.C.D] [--hold-time S] [--limit N]\n"
-	    "           [--eor] [--hold] [--quiet] (FILE.mrt[.gz] [--peer ADDR] |\n"
-	    "           --synthetic N [--next-hop A.B.C.D])\n"
+	    "           [--eor] [--hold] [--sync-wait S] [--quiet]\n"
+	    "           (FILE.mrt[.gz] [--peer ADDR] | --synthetic N [--next-hop A.B.C.D])\n"
 	    "Replays the UPDATEs one peer sent in an MRT file (BGP4MP/BGP4MP_ET) to\n"
 	    "a BGP neighbor, verbatim and as fast as it reads them, or a synthetic\n"
 	    "IPv4 table of N prefixes. --asn defaults to the recorded peer's AS\n"
-	    "(65001 for --synthetic), --router-id to our IPv4 address, port to 179.\n");
+	    "(65001 for --synthetic), --router-id to our IPv4 address, port to 179.\n"
+	    "The time ends when the neighbor answers a ROUTE-REFRESH sent after the\n"
+	    "last UPDATE (BoRR/EoRR, RFC 7313), waited for --sync-wait seconds\n"
+	    "(default 30, 0: do not ask) after its TCP acknowledged the last byte.\n");
 }
 
-enum { OPT_BIND = 256, OPT_ROUTER_ID, OPT_HOLD_TIME, OPT_NEXT_HOP };
+enum { OPT_BIND = 256, OPT_ROUTER_ID, OPT_HOLD_TIME, OPT_NEXT_HOP, OPT_SYNC_WAIT };
 
 static const struct option long_opts[] = {
 	{ "connect", required_argument, NULL, 'c' },
@@ -1423,6 +1435,7 @@ static const struct option long_opts[] = {
 	{ "router-id", required_argument, NULL, OPT_ROUTER_ID },
 	{ "hold-time", required_argument, NULL, OPT_HOLD_TIME },
 	{ "next-hop", required_argument, NULL, OPT_NEXT_HOP },
+	{ "sync-wait", required_argument, NULL, OPT_SYNC_WAIT },
 	{ "limit", required_argument, NULL, 'n' },
 	{ "synthetic", required_argument, NULL, 's' },
 	{ "eor", no_argument, NULL, 'e' },
@@ -1462,6 +1475,10 @@ static bool opt_one(struct opts *o, int ch, const char *arg)
 	case 'a': ok = opt_number("asn", arg, UINT32_MAX, &v); o->asn = (uint32_t)v; break;
 	case OPT_ROUTER_ID: ok = opt_ipv4("router-id", arg, &o->router_id); break;
 	case OPT_NEXT_HOP: ok = opt_ipv4("next-hop", arg, &o->next_hop); break;
+	case OPT_SYNC_WAIT:
+		ok = opt_number("sync-wait", arg, 3600, &v);
+		o->sync_wait = (unsigned)v;
+		break;
 	case OPT_HOLD_TIME:
 		ok = opt_number("hold-time", arg, 65535, &v) && (v == 0 || v >= 3);
 		o->hold_time = (unsigned)v;
@@ -1501,6 +1518,7 @@ static int opts_parse(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof *o);
 	o->hold_time = DEFAULT_HOLD;
+	o->sync_wait = DEFAULT_SYNC_WAIT;
 	while ((ch = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		if (ch == 'h') {
 			usage(stdout);

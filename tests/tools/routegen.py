@@ -1,20 +1,21 @@
 #!/usr/bin/env python3
 """routegen.py — the route generator behind the integration tests.
 
-One deterministic generator (seeded by a "slot") makes a table of IPv4 and
-IPv6 routes with varied origins, AS paths, MEDs, LOCAL_PREFs, standard,
-extended and large communities and next hops.  From that one table it
+One deterministic generator (seeded by the daemon and a "slot") makes a
+table of IPv4 and IPv6 routes with varied origins, AS paths (AS_SETs where
+the daemon can send them), MEDs, LOCAL_PREFs, standard, extended and large
+communities and next hops.  From that one table:
 
-  render   writes the routes in each daemon's own input format (BIRD static
+  render   writes the routes in the daemon's own input format (BIRD static
            protocols, FRR route-maps + network statements, ExaBGP static
            routes, an MRT TABLE_DUMP_V2 file for `gobgp mrt inject`), by
-           filling a template's @PLACEHOLDERS@;
-  withdraw prints what makes the daemon withdraw the test's subset
-           (a list of prefixes, ExaBGP API lines, vtysh lines);
-  check    compares muxd's routes.json for one peer with what the daemon
-           must have sent: the generated routes passed through the daemon's
-           own export behaviour (PROFILES below), route by route and
-           attribute by attribute.
+           filling a template's @PLACEHOLDERS@ (fill: placeholders only);
+  withdraw prints the subset the test withdraws ("AFI PREFIX" lines, or
+           ExaBGP API commands);
+  check    compares muxd's routes.json with what each daemon must have sent:
+           the generated routes passed through the daemon's own export
+           behaviour (PROFILES below), route by route and attribute by
+           attribute.
 
 The expectation never comes from muxd's output.  Python 3 stdlib only.
 """
@@ -48,7 +49,7 @@ PROFILES = {
     "frr": dict(as_set=False, generic_ext=False, sort_comm=True, sort_ext=True,
                 sort_large=True, med_default=0, withdraw_mod=25),
     "gobgp": dict(as_set=True, generic_ext=True, sort_comm=False, sort_ext=False,
-                  sort_large=False, med_default=None, withdraw_mod=50),
+                  sort_large=False, med_default=None, withdraw_mod=100),
     "exabgp": dict(as_set=True, generic_ext=True, sort_comm=False, sort_ext=False,
                    sort_large=False, med_default=None, withdraw_mod=25),
 }
@@ -181,13 +182,21 @@ def expect_route(daemon, daemon_asn, prefix, a):
     return r
 
 
-def expected(args, after_withdraw):
+def expected(daemon, asn, slot, n4, n6, after_withdraw):
     out = {}
-    for i, afi, p, a, _, w in generate(args.daemon, args.slot, args.v4, args.v6, args.asn):
-        if after_withdraw and w:
-            continue
-        out[p] = expect_route(args.daemon, args.asn, p, a)
+    for i, afi, p, a, _, w in generate(daemon, slot, n4, n6, asn):
+        if not (after_withdraw and w):
+            out[p] = expect_route(daemon, asn, p, a)
     return out
+
+
+def expected_count(daemon, n4, n6, after_withdraw):
+    """len(expected(...)) without generating anything."""
+    n = n4 + n6
+    if after_withdraw:
+        mod = PROFILES[daemon]["withdraw_mod"]
+        n -= len(range(WITHDRAW_REM, n, mod))
+    return n
 
 
 # ---------------------------------------------------------------- renderers
@@ -366,44 +375,36 @@ def render_mrt(routes, path):
 
 # ------------------------------------------------------------------ compare
 
-def load_peer(path, name):
-    with open(path) as f:
-        doc = json.load(f)
-    for p in doc.get("peers", []):
-        if p.get("name") == name:
-            return p
-    return None
-
-
 def route_key(r):
     return r.get("prefix"), r.get("path_id", 0)
 
 
-def check(args):
-    exp = expected(args, args.after_withdraw)
-    peer = load_peer(args.routes, args.peer)
+def check_peer(doc, spec, args):
+    """Compares one peer of routes.json (doc) with its expectation; returns
+    a list of problems (empty: all good)."""
+    name, daemon, asn, slot = spec.split(":")
+    asn, slot = int(asn), int(slot)
+    peer = next((p for p in doc.get("peers", []) if p.get("name") == name), None)
     if peer is None:
-        print("check %s: no peer named %r in %s" % (args.peer, args.peer, args.routes))
-        return 1
+        return ["no peer named %r in %s" % (name, args.routes)]
     got = {}
-    dups = []
+    problems = []
     for r in peer.get("routes", []):
         if route_key(r) in got:
-            dups.append(route_key(r))
+            problems.append("%s path_id %s listed twice" % route_key(r))
         got[route_key(r)] = r
-    if args.count_only:
-        ok = peer.get("state") == "Established" and len(got) == len(exp) and not dups
-        if args.verbose:
-            print("%s: state %s, %d routes, want %d" % (args.peer, peer.get("state"),
-                                                       len(got), len(exp)))
-        return 0 if ok else 1
-    problems = []
     if peer.get("state") != "Established":
         problems.append("state is %r, want 'Established'" % peer.get("state"))
-    if peer.get("asn") != args.asn:
-        problems.append("asn is %r, want %d" % (peer.get("asn"), args.asn))
-    for k in dups:
-        problems.append("%s path_id %s listed twice" % k)
+    if args.count_only:
+        want = expected_count(daemon, args.v4, args.v6, args.after_withdraw)
+        if args.verbose:
+            print("%s: state %s, %d routes, want %d" % (name, peer.get("state"), len(got), want))
+        if len(got) != want:
+            problems.append("%d routes, want %d" % (len(got), want))
+        return problems
+    if peer.get("asn") != asn:
+        problems.append("asn is %r, want %d" % (peer.get("asn"), asn))
+    exp = expected(daemon, asn, slot, args.v4, args.v6, args.after_withdraw)
     extra_keys = set()
     for p, want in sorted(exp.items()):
         have = got.pop((p, 0), None)
@@ -413,23 +414,33 @@ def check(args):
         for k in sorted(set(want) | set(have)):
             if k not in want and k not in ROUTE_KEYS:
                 extra_keys.add(k)
-                continue
-            if want.get(k) != have.get(k):
+            elif want.get(k) != have.get(k):
                 problems.append("%s: %s is %s, want %s" % (p, k, json.dumps(have.get(k)),
                                                            json.dumps(want.get(k))))
     for key, r in sorted(got.items(), key=str):
         problems.append("%s path_id %s: unexpected route %s" % (key[0], key[1], json.dumps(r)))
     if extra_keys:
         print("check %s: note: routes carry keys outside the contract: %s"
-              % (args.peer, ", ".join(sorted(extra_keys))))
-    if problems:
-        print("check %s: %d problems (%d routes expected), first %d:"
-              % (args.peer, len(problems), len(exp), min(len(problems), 15)))
-        for line in problems[:15]:
-            print("  " + line)
-        return 1
-    print("check %s: %d routes match attribute by attribute" % (args.peer, len(exp)))
-    return 0
+              % (name, ", ".join(sorted(extra_keys))))
+    if not problems:
+        print("check %s: %d routes match attribute by attribute" % (name, len(exp)))
+    return problems
+
+
+def check(args):
+    with open(args.routes) as f:
+        doc = json.load(f)
+    failed = 0
+    for spec in args.peers:
+        problems = check_peer(doc, spec, args)
+        if problems:
+            failed += 1
+            if not args.count_only or args.verbose:
+                print("check %s: %d problems, first %d:" % (spec.split(":")[0], len(problems),
+                                                           min(len(problems), 15)))
+                for line in problems[:15]:
+                    print("  " + line)
+    return 1 if failed else 0
 
 
 ROUTE_KEYS = {"prefix", "path_id", "origin", "as_path", "next_hop", "next_hop_ll", "med",
@@ -452,44 +463,46 @@ def fill(template, out, values):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("cmd", choices=["render", "fill", "withdraw", "check", "count"])
-    ap.add_argument("--daemon", choices=sorted(PROFILES))
-    ap.add_argument("--asn", type=int, help="the daemon's AS")
-    ap.add_argument("--slot", type=int, help="0..15, picks prefixes and seed")
-    ap.add_argument("--v4", type=int, default=3000)
-    ap.add_argument("--v6", type=int, default=2000)
-    ap.add_argument("--name", default="x", help="render: name suffix (BIRD)")
-    ap.add_argument("--template", help="render: template with @PLACEHOLDERS@")
-    ap.add_argument("--out", help="render: output file")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="render: more placeholder values")
-    ap.add_argument("--routes", help="check: routes.json")
-    ap.add_argument("--peer", help="check: peer name in routes.json")
-    ap.add_argument("--after-withdraw", action="store_true")
-    ap.add_argument("--count-only", action="store_true",
-                    help="check: exit 0 when Established with the expected route count")
-    ap.add_argument("--verbose", action="store_true")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    gen = argparse.ArgumentParser(add_help=False)
+    gen.add_argument("--daemon", required=True, choices=sorted(PROFILES))
+    gen.add_argument("--asn", type=int, required=True, help="the daemon's AS")
+    gen.add_argument("--slot", type=int, required=True, help="0..15: prefixes and seed")
+    size = argparse.ArgumentParser(add_help=False)
+    size.add_argument("--v4", type=int, default=3000)
+    size.add_argument("--v6", type=int, default=2000)
+    tmpl = argparse.ArgumentParser(add_help=False)
+    tmpl.add_argument("--template", help="template with @PLACEHOLDERS@")
+    tmpl.add_argument("--out", required=True, help="output file")
+    tmpl.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    r = sub.add_parser("render", parents=[gen, size, tmpl],
+                       help="the daemon's routes into a template (GoBGP: an MRT file)")
+    r.add_argument("--name", default="x", help="suffix of BIRD table/protocol names")
+    sub.add_parser("fill", parents=[tmpl], help="fill a template's placeholders")
+    sub.add_parser("withdraw", parents=[gen, size],
+                   help="the withdrawal subset: 'AFI PREFIX' lines (ExaBGP: API commands)")
+    c = sub.add_parser("check", parents=[size], help="routes.json against the expectation")
+    c.add_argument("--routes", required=True, help="muxd's routes.json")
+    c.add_argument("--after-withdraw", action="store_true")
+    c.add_argument("--count-only", action="store_true",
+                   help="only: Established with the expected number of routes")
+    c.add_argument("--verbose", action="store_true")
+    c.add_argument("peers", nargs="+", metavar="NAME:DAEMON:ASN:SLOT")
     args = ap.parse_args()
-    values = dict(kv.split("=", 1) for kv in args.set)
+
+    values = dict(kv.split("=", 1) for kv in getattr(args, "set", []))
     if args.cmd == "fill":
         fill(args.template, args.out, values)
-        return
-    if args.daemon is None or args.asn is None or args.slot is None:
-        ap.error("%s needs --daemon, --asn and --slot" % args.cmd)
-    routes = generate(args.daemon, args.slot, args.v4, args.v6, args.asn)
-    if args.cmd == "count":
-        print(len(expected(args, args.after_withdraw)))
     elif args.cmd == "check":
         sys.exit(check(args))
     elif args.cmd == "withdraw":
-        for i, afi, p, a, _, w in routes:
-            if not w:
-                continue
-            if args.daemon == "exabgp":
+        for i, afi, p, a, _, w in generate(args.daemon, args.slot, args.v4, args.v6, args.asn):
+            if w and args.daemon == "exabgp":
                 print("withdraw route %s next-hop %s" % (p, a["next_hop"]))
-            else:
+            elif w:
                 print("%d %s" % (afi, p))
     elif args.cmd == "render":
+        routes = generate(args.daemon, args.slot, args.v4, args.v6, args.asn)
         if args.daemon == "gobgp":
             render_mrt(routes, args.out)
             return

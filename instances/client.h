@@ -1,0 +1,156 @@
+/*
+ * client.h — one configured client of one instance: a passive peer whose
+ * local AS and address are the instance's, and what it has been sent.
+ *
+ * A client in Established is either JOINING — the view's table is being
+ * walked to it in chunks (client_walk_step) while live changes for routes
+ * the walk has passed go to it alone (client_live) — or STEADY — it gets
+ * the live changes its encoding class shares with the other clients of
+ * the class (instance.c does that part). A STEADY client that asks for a
+ * ROUTE-REFRESH gets the table walked again on top of the shared changes.
+ *
+ * Nothing a client does reaches the view: its UPDATEs are decoded by the
+ * session (a malformed one resets this client alone), counted and ignored.
+ */
+#ifndef BGPMUX_CLIENT_H
+#define BGPMUX_CLIENT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "instances/fanout.h"
+#include "muxd/config.h"
+#include "muxd/peer.h"
+#include "views/feed.h"
+
+/*
+ * A client is dropped (Cease / Out of Resources) when more than this many
+ * bytes wait in its output queue. Live changes are queued without limit
+ * otherwise (the walk is paced, see CLIENT_WALK_QUEUE_HIGH), so this is the
+ * bound on how far behind a client may fall. 32 MB holds a whole IPv4
+ * table as ISPs pack it (~20 MB for 580k prefixes), so a client connected
+ * before its upstream's initial burst survives it if it reads at all; the
+ * chunks are shared, so clients lagging together do not multiply it.
+ */
+#define CLIENT_QUEUE_LIMIT (32u << 20)
+/* … and when its queue has not shrunk by a byte for this long while
+ * something waits in it (the kernel's buffers are full: it stopped
+ * reading). */
+#define CLIENT_STALL_SECS 10
+/* The walk sends its next chunk only while the client's queue holds less
+ * than this: a joining client's table is never queued whole. */
+#define CLIENT_WALK_QUEUE_HIGH (1u << 20)
+/* Routes per walk chunk. */
+#define CLIENT_WALK_CHUNK 4096
+
+enum client_state {
+	CLIENT_IDLE,            /* no Established session */
+	CLIENT_JOINING,         /* Established; the table walk is running */
+	CLIENT_STEADY,          /* table sent (End-of-RIB); live changes */
+};
+
+struct client;
+
+/* Upcalls to the instance. */
+struct client_ops {
+	void (*established)(struct client *c, void *arg);
+	void (*down)(struct client *c, void *arg);
+	void (*route_refresh)(struct client *c, uint16_t afi, void *arg);
+	void (*freed)(struct client *c, void *arg);
+};
+
+/* Everything a client takes from its instance. */
+struct client_params {
+	const char *instance;           /* the instance's (upstream's) name */
+	struct sockaddr_mux local;      /* the instance's address */
+	uint32_t local_as;
+	uint32_t router_id;
+	const char *hostname;
+	const struct bgp_family *families;      /* offered: the upstream's */
+	uint8_t family_count;
+	/* 0: CLIENT_QUEUE_LIMIT and CLIENT_STALL_SECS (tests set less) */
+	size_t queue_limit;
+	unsigned stall_secs;
+};
+
+struct client {
+	struct client_config cfg;       /* own copy */
+	struct peer *peer;
+	struct session *session;        /* while Established */
+	enum client_state state;
+	/* Encoding class per AFI (index 1, 2) while Established; NULL for a
+	 * family not negotiated. Owned by the instance. */
+	struct fanout_class *cls[3];
+	struct bgp_family fams[BGP_MAX_FAMILIES];       /* negotiated */
+	uint8_t fam_count;
+
+	/* the walk */
+	bool walking;
+	bool refreshing;                /* a ROUTE-REFRESH walk (STEADY) */
+	bool walk_empty;                /* no family to walk: done at once */
+	struct feed_cursor cursor;
+	struct bgp_prefix walk_last;    /* last prefix the walk sent */
+	bool walk_has_last;
+	struct fanout_route *walk_buf[3];       /* per AFI, CLIENT_WALK_CHUNK */
+	size_t walk_n[3];
+
+	/* output progress, for the stall rule */
+	uint64_t progress;              /* bytes the kernel took */
+	time_t progress_at;
+	size_t queue_limit;
+	unsigned stall_secs;
+
+	bool retiring;                  /* shut down for good */
+	bool drop;                      /* to be reset after the current pass */
+
+	const struct client_ops *ops;
+	void *arg;
+
+	/* counters */
+	uint64_t updates_rx;            /* UPDATEs received and ignored */
+	uint64_t joins;                 /* times it became Established */
+	uint64_t walked;                /* routes sent by walks */
+	uint64_t live;                  /* routes sent alone while joining */
+	uint64_t drops;                 /* dropped for being too slow */
+};
+
+struct client *client_new(struct event_base *base, const struct client_config *cc,
+    const struct client_params *p, const struct client_ops *ops, void *arg);
+void client_start(struct client *c);
+/* Leave for good with this NOTIFICATION; freed upcall once gone. */
+void client_shutdown(struct client *c, uint8_t code, uint8_t subcode);
+/* Close the current session (the client may come back). */
+void client_reset(struct client *c, uint8_t code, uint8_t subcode);
+/* Frees what client_new allocated; only from the freed upcall. */
+void client_free(struct client *c);
+
+const char *client_label(const struct client *c);
+bool client_has_family(const struct client *c, uint16_t afi);
+/* For ADD-PATH in afi: what the client's class sends. */
+bool client_addpath(const struct client *c, uint16_t afi);
+
+/* Start a walk of the feed's table (afi 0: every family the client has).
+ * refresh: the client is STEADY and has the table already. */
+void client_walk_begin(struct client *c, uint16_t afi, bool refresh);
+/* Send up to max routes of the walk; at its end, End-of-RIB for each
+ * negotiated family (not after a refresh) and the client turns STEADY.
+ * Returns the routes visited. */
+size_t client_walk_step(struct client *c, const struct feed *f, size_t max);
+/* A JOINING client's share of live changes of one family, in order:
+ * those the walk has passed, sent to this client alone. routes are for
+ * its class (with path ids for ADD-PATH, path id 0 otherwise). */
+void client_live(struct client *c, uint16_t afi, const struct fanout_route *r, size_t n);
+
+/* Whether the client's output queue breaks the limit or the stall rule
+ * (now: CLOCK_MONOTONIC seconds); why gets the reason. */
+bool client_too_slow(struct client *c, time_t now, char *why, size_t why_len);
+
+json_t *client_to_json(const struct client *c);
+
+/* Deep copy and release of a client's configuration. */
+void client_cfg_copy(struct client_config *dst, const struct client_config *src);
+void client_cfg_release(struct client_config *c);
+
+#endif

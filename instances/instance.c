@@ -1,0 +1,748 @@
+/*
+ * instance.c — listening, clients, and the flow from feed to clients.
+ *
+ * The flow. Each feed route event is appended to a log — one per family
+ * and kind: "paths" (every path with its id, for ADD-PATH clients) and
+ * "prefixes" (the lowest-id path of a prefix after the change, for the
+ * others; decided when the event comes, so the log can be replayed in
+ * order). A log is kept only while some Established client needs it.
+ * The logs are flushed from a deferred event at the end of the loop pass
+ * (a pass reads at most a few hundred upstream UPDATEs), or at once when
+ * they grow past FLUSH_MAX. A flush encodes each log once per encoding
+ * class for the STEADY clients of the class, and then, for each JOINING
+ * client, the part its walk has passed.
+ *
+ * Why no gap and no duplicate. A walk's cursor only moves in walk_cb, and
+ * walk_cb flushes the logs first, so every logged change is judged against
+ * the cursor as it stood when the change happened: passed → the client
+ * had the route's old state, send the change; not passed → the walk will
+ * send the route's state when it gets there (or nothing, if it is gone).
+ */
+#include "instances/instance.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "instances/client.h"
+#include "instances/fanout.h"
+#include "muxd/listener.h"
+#include "muxd/log.h"
+#include "muxd/sockopt.h"
+
+/* Logged routes that trigger a flush right away (bounds the logs when a
+ * whole table is withdrawn at once). */
+#define FLUSH_MAX 65536
+/* While every walking client waits for its queue to drain. */
+#define WALK_RETRY_USEC 1000
+
+enum { LOG_PREFIXES = 0, LOG_PATHS = 1 };
+
+struct inst_class {
+	struct fanout_class *fc;
+	unsigned refs;                  /* Established clients in it */
+	struct inst_class *next;
+};
+
+struct rlog {
+	struct fanout_route *v;
+	size_t n, cap;
+};
+
+struct instance {
+	struct event_base *base;
+	char *name;
+	struct instance_config cfg;
+	struct bgp_family fams[BGP_MAX_FAMILIES];
+	uint8_t nfams;
+	uint32_t router_id;
+	char hostname[64];
+	size_t queue_limit;
+	unsigned stall_secs;
+	struct fanout_nh nh;
+
+	struct feed *feed;
+	struct feed_sub *sub;
+	struct listener *listener;
+
+	struct client **clients;        /* retiring ones too, until freed */
+	size_t nclients, cap;
+	struct inst_class *classes;
+
+	struct rlog log[3][2];          /* [afi][LOG_*] */
+	unsigned want[3][2];            /* Established clients per log */
+	size_t logged;
+
+	struct event *flush_ev, *walk_ev, *tick_ev, *free_ev;
+	struct session **dst;           /* scratch: a class's STEADY sessions */
+	size_t dst_cap;
+
+	bool stopping;
+	void (*done)(struct instance *, void *);
+	void *done_arg;
+	struct instance_stats st;
+};
+
+static const struct client_ops inst_client_ops;
+static void instance_flush(struct instance *inst);
+static void walk_schedule(struct instance *inst, bool now);
+
+/* ---- classes --------------------------------------------------------------- */
+
+static struct fanout_class *class_get(struct instance *inst, const struct fanout_key *k)
+{
+	struct inst_class *ic;
+
+	for (ic = inst->classes; ic; ic = ic->next)
+		if (fanout_key_equal(fanout_class_key(ic->fc), k))
+			break;
+	if (ic == NULL) {
+		ic = xcalloc(1, sizeof *ic);
+		ic->fc = fanout_class_new(k, &inst->nh);
+		ic->next = inst->classes;
+		inst->classes = ic;
+	}
+	ic->refs++;
+	return ic->fc;
+}
+
+static void class_put(struct instance *inst, struct fanout_class *fc)
+{
+	for (struct inst_class **pos = &inst->classes; *pos; pos = &(*pos)->next) {
+		struct inst_class *ic = *pos;
+		if (ic->fc != fc)
+			continue;
+		if (--ic->refs == 0) {
+			*pos = ic->next;
+			fanout_class_free(ic->fc);
+			free(ic);
+		}
+		return;
+	}
+}
+
+/* ---- logs -------------------------------------------------------------------- */
+
+static void log_append(struct rlog *l, const struct bgp_prefix *p, struct attrset *set)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 1024;
+		struct fanout_route *v = realloc(l->v, l->cap * sizeof *v);
+		if (v == NULL)
+			fatal("out of memory for the fan-out log");
+		l->v = v;
+	}
+	l->v[l->n].p = *p;
+	l->v[l->n].set = set ? attrset_get(set) : NULL;
+	l->n++;
+}
+
+static void log_release(struct rlog *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		attrset_put(l->v[i].set);
+	l->n = 0;
+}
+
+/*
+ * For clients without ADD-PATH: whether this change alters the prefix's
+ * lowest-id path, and what that path's set is now (NULL: none left).
+ * The table already has the change (for a clearing withdrawal it still
+ * has every route, and every path goes).
+ */
+static bool lowest_path_change(const struct instance *inst, const struct feed_event *ev,
+    struct attrset **now)
+{
+	const struct bgp_prefix *p = ev->prefix;
+	struct bgp_prefix first;
+	struct attrset *set;
+	bool any = feed_first_path(inst->feed, p, &first, &set);
+
+	*now = NULL;
+	if (ev->set != NULL) {          /* announce or replace */
+		if (p->path_id != 0 && any && first.path_id != p->path_id)
+			return false;   /* a lower path stays in front */
+		*now = ev->set;
+		return true;
+	}
+	if (ev->clearing)               /* once per prefix: at its first path */
+		return !any || first.path_id == p->path_id;
+	if (!any)
+		return true;
+	if (first.path_id < p->path_id)
+		return false;
+	*now = set;                     /* the next path moves up */
+	return true;
+}
+
+static void on_route(struct instance *inst, const struct feed_event *ev)
+{
+	uint16_t afi = ev->prefix->afi;
+	struct attrset *now;
+
+	if (afi != BGP_AFI_IPV4 && afi != BGP_AFI_IPV6)
+		return;
+	if (inst->want[afi][LOG_PATHS]) {
+		log_append(&inst->log[afi][LOG_PATHS], ev->prefix, ev->set);
+		inst->logged++;
+	}
+	if (inst->want[afi][LOG_PREFIXES] && lowest_path_change(inst, ev, &now)) {
+		struct bgp_prefix p = *ev->prefix;
+		p.path_id = 0;
+		log_append(&inst->log[afi][LOG_PREFIXES], &p, now);
+		inst->logged++;
+	}
+	inst->st.routes_logged++;
+	if (inst->logged >= FLUSH_MAX)
+		instance_flush(inst);
+	else if (inst->logged)
+		event_active(inst->flush_ev, 0, 0);
+}
+
+static void on_feed(const struct feed_event *ev, void *arg)
+{
+	struct instance *inst = arg;
+
+	switch (ev->type) {
+	case FEED_ROUTE:
+		on_route(inst, ev);
+		break;
+	case FEED_SESSION_UP:
+		log_info("instance %s: upstream session up; %zu clients Established",
+		    inst->name, instance_clients_established(inst));
+		break;
+	case FEED_SESSION_DOWN:
+		log_info("instance %s: upstream session down (%s): withdrawing its "
+		    "routes from %zu clients", inst->name, ev->reason,
+		    instance_clients_established(inst));
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- flushing ------------------------------------------------------------------ */
+
+static bool client_steady_in(const struct client *c, const struct fanout_class *fc)
+{
+	uint16_t afi = fanout_class_key(fc)->afi;
+	return c->session && c->state == CLIENT_STEADY && !c->drop && c->cls[afi] == fc;
+}
+
+/* The sessions of the STEADY clients of a class, in inst->dst. */
+static size_t class_sessions(struct instance *inst, const struct fanout_class *fc)
+{
+	size_t n = 0;
+
+	if (inst->dst_cap < inst->nclients) {
+		inst->dst_cap = inst->nclients * 2;
+		free(inst->dst);
+		inst->dst = xcalloc(inst->dst_cap, sizeof *inst->dst);
+	}
+	for (size_t i = 0; i < inst->nclients; i++)
+		if (client_steady_in(inst->clients[i], fc))
+			inst->dst[n++] = inst->clients[i]->session;
+	return n;
+}
+
+/* Reset, after a pass, every client marked too slow. Resetting calls the
+ * down upcall, which changes classes and wants: never inside a pass. */
+static void drop_marked(struct instance *inst)
+{
+	for (size_t i = 0; i < inst->nclients; i++) {
+		struct client *c = inst->clients[i];
+		if (!c->drop)
+			continue;
+		c->drop = false;
+		c->drops++;
+		inst->st.dropped++;
+		client_reset(c, BGP_ERR_CEASE, BGP_CEASE_OUT_OF_RESOURCES);
+	}
+}
+
+/* Mark the clients that cannot keep up. */
+static void check_slow(struct instance *inst)
+{
+	struct timespec ts;
+	char why[160];
+	bool any = false;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	for (size_t i = 0; i < inst->nclients; i++) {
+		struct client *c = inst->clients[i];
+		if (c->session == NULL || c->drop || !client_too_slow(c, ts.tv_sec, why, sizeof why))
+			continue;
+		log_peer_warnx(client_label(c), "cannot keep up: %s; dropping it with "
+		    "Cease/Out of Resources (the upstream and the other clients are not "
+		    "affected; it may reconnect and will get the whole view again)", why);
+		c->drop = true;
+		any = true;
+	}
+	if (any)
+		drop_marked(inst);
+}
+
+static void flush_class(struct instance *inst, struct fanout_class *fc)
+{
+	const struct fanout_key *k = fanout_class_key(fc);
+	struct rlog *l = &inst->log[k->afi][k->addpath ? LOG_PATHS : LOG_PREFIXES];
+	struct fanout_out out;
+
+	if (l->n == 0)
+		return;
+	size_t n = class_sessions(inst, fc);
+	if (n == 0)
+		return;
+	fanout_out_init(&out, inst->dst, n);
+	fanout_encode(fc, &out, l->v, l->n);
+	fanout_out_finish(&out);
+	inst->st.updates_shared += out.sent_updates;
+	inst->st.updates_written += out.sent_updates * n;
+}
+
+static void flush_joining(struct instance *inst, struct client *c)
+{
+	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+		if (!client_has_family(c, afi))
+			continue;
+		struct rlog *l = &inst->log[afi][client_addpath(c, afi) ? LOG_PATHS : LOG_PREFIXES];
+		if (l->n)
+			client_live(c, afi, l->v, l->n);
+	}
+}
+
+static void instance_flush(struct instance *inst)
+{
+	if (inst->logged == 0)
+		return;
+	inst->st.flushes++;
+	for (struct inst_class *ic = inst->classes; ic; ic = ic->next)
+		flush_class(inst, ic->fc);
+	for (size_t i = 0; i < inst->nclients; i++) {
+		struct client *c = inst->clients[i];
+		if (c->session && c->state == CLIENT_JOINING && !c->drop)
+			flush_joining(inst, c);
+	}
+	for (int afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+		log_release(&inst->log[afi][LOG_PREFIXES]);
+		log_release(&inst->log[afi][LOG_PATHS]);
+	}
+	inst->logged = 0;
+	check_slow(inst);
+}
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	instance_flush(arg);
+}
+
+/* ---- walks ------------------------------------------------------------------------ */
+
+static void walk_schedule(struct instance *inst, bool now)
+{
+	struct timeval tv = { 0, now ? 0 : WALK_RETRY_USEC };
+
+	if (!evtimer_pending(inst->walk_ev, NULL))
+		evtimer_add(inst->walk_ev, &tv);
+}
+
+/* One chunk for each walking client whose queue has room. A timer, not
+ * event_active: the loop polls its sockets between two chunks. */
+static void walk_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct instance *inst = arg;
+	bool walking = false, progressed = false;
+	(void)fd;
+	(void)what;
+
+	instance_flush(inst);   /* before any cursor moves: see the top */
+	for (size_t i = 0; i < inst->nclients; i++) {
+		struct client *c = inst->clients[i];
+		if (!c->walking || c->session == NULL || c->drop)
+			continue;
+		walking = true;
+		if (session_queue_len(c->session) >= CLIENT_WALK_QUEUE_HIGH)
+			continue;
+		client_walk_step(c, inst->feed, CLIENT_WALK_CHUNK);
+		progressed = true;
+	}
+	check_slow(inst);
+	if (walking)
+		walk_schedule(inst, progressed);
+}
+
+/* ---- clients' upcalls --------------------------------------------------------------- */
+
+static bool offered(const struct instance *inst, uint16_t afi)
+{
+	for (uint8_t i = 0; i < inst->nfams; i++)
+		if (inst->fams[i].afi == afi && inst->fams[i].safi == BGP_SAFI_UNICAST)
+			return true;
+	return false;
+}
+
+static bool negotiated(const struct session_negotiated *n, uint16_t afi)
+{
+	for (uint8_t i = 0; i < n->family_count; i++)
+		if (n->families[i].afi == afi && n->families[i].safi == BGP_SAFI_UNICAST)
+			return true;
+	return false;
+}
+
+static void on_client_established(struct client *c, void *arg)
+{
+	struct instance *inst = arg;
+	const struct session_negotiated *n = session_negotiated(c->session);
+	char fams[96] = "";
+
+	if (inst->stopping)
+		return;
+	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+		struct fanout_key k;
+		if (!offered(inst, afi) || !negotiated(n, afi))
+			continue;
+		fanout_key_from(&k, afi, n);
+		c->cls[afi] = class_get(inst, &k);
+		inst->want[afi][k.addpath ? LOG_PATHS : LOG_PREFIXES]++;
+		snprintf(fams + strlen(fams), sizeof fams - strlen(fams), "%s%s%s",
+		    fams[0] ? ", " : "", afi == BGP_AFI_IPV4 ? "IPv4" : "IPv6",
+		    k.addpath ? " with ADD-PATH" : "");
+	}
+	client_walk_begin(c, 0, false);
+	log_peer_info(client_label(c), "joined: sending the view's %zu routes (%s; "
+	    "%s AS numbers%s), then live changes", feed_route_count(inst->feed, 0),
+	    fams[0] ? fams : "no family in common", n->tx.as4 ? "4-octet" : "2-octet",
+	    n->ext_message ? ", extended messages" : "");
+	walk_schedule(inst, true);
+}
+
+static void on_client_down(struct client *c, void *arg)
+{
+	struct instance *inst = arg;
+
+	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+		if (c->cls[afi] == NULL)
+			continue;
+		inst->want[afi][fanout_class_key(c->cls[afi])->addpath ? LOG_PATHS : LOG_PREFIXES]--;
+		class_put(inst, c->cls[afi]);
+		c->cls[afi] = NULL;
+	}
+}
+
+static void on_client_refresh(struct client *c, uint16_t afi, void *arg)
+{
+	struct instance *inst = arg;
+
+	if (c->state != CLIENT_STEADY || inst->stopping)
+		return;         /* a joining client gets the whole table anyway */
+	log_peer_info(client_label(c), "ROUTE-REFRESH: sending the view again "
+	    "(from the view's table; the upstream is not asked)");
+	client_walk_begin(c, afi, true);
+	walk_schedule(inst, true);
+}
+
+static void instance_free(struct instance *inst)
+{
+	if (inst->done)
+		inst->done(inst, inst->done_arg);
+	for (int afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+		for (int k = 0; k < 2; k++) {
+			log_release(&inst->log[afi][k]);
+			free(inst->log[afi][k].v);
+		}
+	}
+	while (inst->classes) {
+		struct inst_class *ic = inst->classes;
+		inst->classes = ic->next;
+		fanout_class_free(ic->fc);
+		free(ic);
+	}
+	event_free(inst->flush_ev);
+	event_free(inst->walk_ev);
+	event_free(inst->tick_ev);
+	event_free(inst->free_ev);
+	free(inst->clients);
+	free(inst->dst);
+	free(inst->name);
+	free(inst);
+}
+
+static void on_client_freed(struct client *c, void *arg)
+{
+	struct instance *inst = arg;
+
+	for (size_t i = 0; i < inst->nclients; i++) {
+		if (inst->clients[i] == c) {
+			memmove(&inst->clients[i], &inst->clients[i + 1],
+			    (inst->nclients - i - 1) * sizeof inst->clients[0]);
+			inst->nclients--;
+			break;
+		}
+	}
+	client_free(c);
+	if (inst->stopping && inst->nclients == 0)
+		event_active(inst->free_ev, 0, 0);
+}
+
+static const struct client_ops inst_client_ops = {
+	.established = on_client_established,
+	.down = on_client_down,
+	.route_refresh = on_client_refresh,
+	.freed = on_client_freed,
+};
+
+/* ---- listening ------------------------------------------------------------------ */
+
+static struct client *client_by_addr(const struct instance *inst,
+    const struct sockaddr_mux *a)
+{
+	for (size_t i = 0; i < inst->nclients; i++)
+		if (!inst->clients[i]->retiring &&
+		    sockaddr_same_addr(&inst->clients[i]->cfg.addr, a))
+			return inst->clients[i];
+	return NULL;
+}
+
+static bool inst_accept(int fd, const struct sockaddr_mux *remote,
+    const struct sockaddr_mux *local, void *arg)
+{
+	struct instance *inst = arg;
+	struct client *c = client_by_addr(inst, remote);
+	char ra[64], la[64];
+
+	if (c != NULL && !inst->stopping)
+		return peer_accept(c->peer, fd);
+	inst->st.rejected++;
+	log_warnx("instance %s: connection from %s port %u to %s refused with "
+	    "Cease/Connection Rejected: no client with that address is configured "
+	    "for upstream %s (add it to \"clients\" with \"upstreams\": [\"%s\"])",
+	    inst->name, sockaddr_ntop(remote, ra, sizeof ra), sockaddr_port(remote),
+	    sockaddr_ntop(local, la, sizeof la), inst->name, inst->name);
+	return false;
+}
+
+static void listener_key(struct instance *inst, const struct client_config *cc,
+    const char *key)
+{
+	struct sockaddr_mux a = cc->addr;
+
+	if (inst->listener == NULL || sockaddr_family(&a) != sockaddr_family(&inst->cfg.addr))
+		return;
+	if (sockopt_md5(listener_fd(inst->listener), &a, key) < 0 && key)
+		log_warnx("instance %s: client %s: cannot set its TCP-MD5 key on the "
+		    "listener: %s", inst->name, cc->name, strerror(errno));
+}
+
+/* ---- timers ----------------------------------------------------------------------- */
+
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	check_slow(arg);
+}
+
+static void free_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	instance_free(arg);
+}
+
+/* ---- public ------------------------------------------------------------------------ */
+
+struct instance *instance_new(struct event_base *base, const struct instance_params *p,
+    struct feed *feed, char *why, size_t why_len)
+{
+	struct instance *inst = xcalloc(1, sizeof *inst);
+	struct timeval sec = { 1, 0 };
+
+	inst->base = base;
+	inst->name = xstrdup(p->name);
+	inst->cfg = p->cfg;
+	inst->nfams = p->family_count;
+	memcpy(inst->fams, p->families, p->family_count * sizeof inst->fams[0]);
+	inst->router_id = p->router_id;
+	if (p->hostname)
+		snprintf(inst->hostname, sizeof inst->hostname, "%s", p->hostname);
+	inst->queue_limit = p->queue_limit;
+	inst->stall_secs = p->stall_secs;
+	fanout_nh_init(&inst->nh, &p->cfg.addr, p->cfg.next_hop_self);
+	inst->feed = feed;
+	inst->flush_ev = event_new(base, -1, 0, flush_cb, inst);
+	inst->walk_ev = evtimer_new(base, walk_cb, inst);
+	inst->tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, inst);
+	inst->free_ev = event_new(base, -1, 0, free_cb, inst);
+	evtimer_add(inst->tick_ev, &sec);
+	inst->listener = listener_new(base, &p->cfg.addr, inst_accept, inst, why, why_len);
+	if (inst->listener == NULL) {
+		instance_free(inst);
+		return NULL;
+	}
+	inst->sub = feed_subscribe(feed, FEED_MASK(FEED_ROUTE) |
+	    FEED_MASK(FEED_SESSION_UP) | FEED_MASK(FEED_SESSION_DOWN), on_feed, inst);
+	return inst;
+}
+
+static void client_add(struct instance *inst, const struct client_config *cc)
+{
+	struct client_params cp = {
+		.instance = inst->name, .local = inst->cfg.addr,
+		.local_as = inst->cfg.local_as, .router_id = inst->router_id,
+		.hostname = inst->hostname[0] ? inst->hostname : NULL,
+		.families = inst->fams, .family_count = inst->nfams,
+		.queue_limit = inst->queue_limit, .stall_secs = inst->stall_secs,
+	};
+
+	if (inst->nclients == inst->cap) {
+		inst->cap = inst->cap ? inst->cap * 2 : 8;
+		struct client **v = realloc(inst->clients, inst->cap * sizeof *v);
+		if (v == NULL)
+			fatal("out of memory for clients");
+		inst->clients = v;
+	}
+	struct client *c = client_new(inst->base, cc, &cp, &inst_client_ops, inst);
+	inst->clients[inst->nclients++] = c;
+	listener_key(inst, cc, cc->password);
+	client_start(c);
+}
+
+static const struct client_config *config_client(const struct config *cfg,
+    const char *name, const char *upstream)
+{
+	for (size_t i = 0; i < cfg->client_count; i++)
+		if (strcmp(cfg->clients[i].name, name) == 0 &&
+		    client_has_upstream(&cfg->clients[i], upstream))
+			return &cfg->clients[i];
+	return NULL;
+}
+
+void instance_sync_clients(struct instance *inst, const struct config *cfg)
+{
+	if (inst->stopping)
+		return;
+	/* Existing ones first (the array grows below; new ones are last). */
+	for (size_t i = 0, n = inst->nclients; i < n; i++) {
+		struct client *c = inst->clients[i];
+		if (c->retiring)
+			continue;
+		const struct client_config *cc = config_client(cfg, c->cfg.name, inst->name);
+		if (cc == NULL) {
+			log_info("instance %s: client %s removed from the configuration: "
+			    "closing it with Cease/Peer De-configured", inst->name, c->cfg.name);
+			listener_key(inst, &c->cfg, NULL);
+			client_shutdown(c, BGP_ERR_CEASE, BGP_CEASE_PEER_DECONFIGURED);
+		} else if (!client_config_equal(&c->cfg, cc)) {
+			log_info("instance %s: client %s changed: restarting it with "
+			    "Cease/Other Configuration Change", inst->name, c->cfg.name);
+			client_shutdown(c, BGP_ERR_CEASE, BGP_CEASE_CONFIG_CHANGE);
+		}
+	}
+	for (size_t i = 0; i < cfg->client_count; i++) {
+		const struct client_config *cc = &cfg->clients[i];
+		bool running = false;
+		if (!client_has_upstream(cc, inst->name))
+			continue;
+		for (size_t j = 0; j < inst->nclients; j++)
+			if (!inst->clients[j]->retiring &&
+			    strcmp(inst->clients[j]->cfg.name, cc->name) == 0)
+				running = true;
+		if (!running)
+			client_add(inst, cc);
+	}
+}
+
+void instance_shutdown(struct instance *inst, uint8_t code, uint8_t subcode,
+    void (*done)(struct instance *, void *), void *arg)
+{
+	inst->stopping = true;
+	inst->done = done;
+	inst->done_arg = arg;
+	feed_unsubscribe(inst->sub);
+	inst->sub = NULL;
+	listener_free(inst->listener);
+	inst->listener = NULL;
+	event_del(inst->tick_ev);
+	event_del(inst->walk_ev);
+	for (size_t i = 0; i < inst->nclients; i++)
+		if (!inst->clients[i]->retiring)
+			client_shutdown(inst->clients[i], code, subcode);
+	if (inst->nclients == 0)
+		event_active(inst->free_ev, 0, 0);
+}
+
+const char *instance_name(const struct instance *inst) { return inst->name; }
+const struct instance_config *instance_config(const struct instance *inst) { return &inst->cfg; }
+const struct instance_stats *instance_stats(const struct instance *inst) { return &inst->st; }
+
+size_t instance_clients_established(const struct instance *inst)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < inst->nclients; i++)
+		n += inst->clients[i]->session != NULL;
+	return n;
+}
+
+size_t instance_clients_joining(const struct instance *inst)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < inst->nclients; i++)
+		n += inst->clients[i]->state == CLIENT_JOINING;
+	return n;
+}
+
+/* ---- JSON ------------------------------------------------------------------------ */
+
+static json_t *class_json(const struct inst_class *ic)
+{
+	const struct fanout_key *k = fanout_class_key(ic->fc);
+	const struct fanout_class_stats *s = fanout_class_stats(ic->fc);
+
+	return json_pack("{s:s, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "family", k->afi == BGP_AFI_IPV4 ? "ipv4-unicast" : "ipv6-unicast",
+	    "as4", k->as4, "add_path", k->addpath, "ebgp", k->ebgp,
+	    "max_len", (json_int_t)k->max_len,
+	    "clients", (json_int_t)ic->refs,
+	    "updates", (json_int_t)s->updates,
+	    "bytes", (json_int_t)s->bytes,
+	    "routes", (json_int_t)s->routes,
+	    "attrs_stored", (json_int_t)s->attrs_stored,
+	    "attrs_rewritten", (json_int_t)s->attrs_rewritten,
+	    "attrs_encoded", (json_int_t)s->attrs_encoded,
+	    "attrs_cached", (json_int_t)s->attrs_cached,
+	    "skipped", (json_int_t)s->skipped);
+}
+
+json_t *instance_to_json(const struct instance *inst)
+{
+	char addr[64];
+	json_t *clients = json_array(), *classes = json_array();
+
+	for (size_t i = 0; i < inst->nclients; i++)
+		if (!inst->clients[i]->retiring)
+			json_array_append_new(clients, client_to_json(inst->clients[i]));
+	for (const struct inst_class *ic = inst->classes; ic; ic = ic->next)
+		json_array_append_new(classes, class_json(ic));
+	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "name", inst->name,
+	    "address", sockaddr_ntop(&inst->cfg.addr, addr, sizeof addr),
+	    "port", (json_int_t)sockaddr_port(&inst->cfg.addr),
+	    "local_as", (json_int_t)inst->cfg.local_as,
+	    "next_hop", inst->cfg.next_hop_self ? "self" : "unchanged",
+	    "clients", clients,
+	    "classes", classes,
+	    "routes_logged", (json_int_t)inst->st.routes_logged,
+	    "flushes", (json_int_t)inst->st.flushes,
+	    "updates_shared", (json_int_t)inst->st.updates_shared,
+	    "updates_written", (json_int_t)inst->st.updates_written,
+	    "rejected", (json_int_t)inst->st.rejected,
+	    "dropped", (json_int_t)inst->st.dropped);
+	if (j == NULL)
+		fatal("out of memory rendering instance %s", inst->name);
+	return j;
+}

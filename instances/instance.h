@@ -1,0 +1,84 @@
+/*
+ * instance.h — the downstream side of one upstream: a listening address of
+ * its own where the clients configured for that upstream peer, each
+ * receiving every path of the upstream's view, unfiltered, as if it peered
+ * with the ISP itself.
+ *
+ * The instance subscribes to the view's feed (it never sees the view).
+ * Live changes of one event-loop pass are collected and flushed together:
+ * once per encoding class (fanout.h), the same bytes to every client of
+ * the class. A client that joins gets the table walked to it in chunks
+ * from a timer, paced by its output queue, while the changes the walk has
+ * passed reach it alone — no gap, no duplicate — then End-of-RIB.
+ *
+ * A client that negotiates ADD-PATH (we offer to send) gets every path
+ * with the view's path ids. One that does not gets one path per prefix:
+ * the one with the lowest path id; when that path goes, the next lowest is
+ * announced in its place, and the prefix is withdrawn when none is left.
+ *
+ * A client that cannot keep up (client.h: CLIENT_QUEUE_LIMIT, the stall
+ * rule) is dropped with Cease / Out of Resources; the others and the view
+ * never wait for it.
+ */
+#ifndef BGPMUX_INSTANCE_H
+#define BGPMUX_INSTANCE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "muxd/config.h"
+#include "views/feed.h"
+
+struct event_base;
+struct instance;
+
+struct instance_params {
+	const char *name;                       /* the upstream's */
+	struct instance_config cfg;
+	const struct bgp_family *families;      /* offered to clients */
+	uint8_t family_count;
+	uint32_t router_id;
+	const char *hostname;
+	/* 0: the defaults of client.h (tests set less) */
+	size_t queue_limit;
+	unsigned stall_secs;
+};
+
+/* Listens on p->cfg.addr and subscribes to feed. NULL, with why, when it
+ * cannot listen. No client is configured yet: instance_sync_clients. */
+struct instance *instance_new(struct event_base *base, const struct instance_params *p,
+    struct feed *feed, char *why, size_t why_len);
+
+/* Bring the clients in line with cfg (those naming this instance's
+ * upstream): new ones start; removed ones leave with Cease / Peer
+ * De-configured; changed ones restart (Cease / Other Configuration
+ * Change); the others stay up. */
+void instance_sync_clients(struct instance *inst, const struct config *cfg);
+
+/* Unsubscribe, stop listening, close every client with the NOTIFICATION
+ * given; free and call done (if not NULL) once they are gone. */
+void instance_shutdown(struct instance *inst, uint8_t code, uint8_t subcode,
+    void (*done)(struct instance *inst, void *arg), void *arg);
+
+const char *instance_name(const struct instance *inst);
+const struct instance_config *instance_config(const struct instance *inst);
+
+struct instance_stats {
+	uint64_t routes_logged;         /* feed routes taken (per log kind) */
+	uint64_t flushes;
+	uint64_t updates_shared;        /* UPDATEs encoded for a class … */
+	uint64_t updates_written;       /* … times the clients they went to */
+	uint64_t rejected;              /* connections from unknown addresses */
+	uint64_t dropped;               /* clients too slow */
+};
+const struct instance_stats *instance_stats(const struct instance *inst);
+/* Established clients, and those still walking the table. */
+size_t instance_clients_established(const struct instance *inst);
+size_t instance_clients_joining(const struct instance *inst);
+
+/* {"name", "address", "port", "local_as", "next_hop", "clients": [...],
+ *  "classes": [...], counters}. */
+json_t *instance_to_json(const struct instance *inst);
+
+#endif

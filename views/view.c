@@ -1,0 +1,331 @@
+/*
+ * view.c — the upstream session's routes into an Adj-RIB-In, every change
+ * out as a feed event.
+ *
+ * One UPDATE is applied route by route in update_walk's order. Its
+ * announcements share one interned set per next hop, so interning costs
+ * one hash of the attribute bytes per UPDATE, not per prefix. A route
+ * whose set is the one it already had publishes nothing.
+ */
+#include "views/view.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "muxd/log.h"
+#include "muxd/route_json.h"
+#include "muxd/update_walk.h"
+
+struct view {
+	struct event_base *base;
+	char *name;
+	struct neighbor_config cfg;     /* own copy, strings included */
+	char label[96];                 /* "view isp-a peer" */
+	struct attrstore *store;
+	struct adjrib *rib;
+	struct feed *feed;
+	struct peer *peer;              /* the current one */
+	unsigned npeers;                /* current + retired, not yet freed */
+	bool stopping;
+	void (*done)(struct view *, void *);
+	void *done_arg;
+	struct view_stats st;
+};
+
+static const struct peer_ops view_peer_ops;
+
+static void config_copy(struct neighbor_config *dst, const struct neighbor_config *src)
+{
+	*dst = *src;
+	dst->name = xstrdup(src->name);
+	dst->password = src->password ? xstrdup(src->password) : NULL;
+}
+
+static void config_release(struct neighbor_config *c)
+{
+	free(c->name);
+	free(c->password);
+}
+
+/* A peer for the current settings: ADD-PATH receive offered always. */
+static void view_new_peer(struct view *v, const struct peer_local *local)
+{
+	struct neighbor_config nc = v->cfg;
+	struct peer_local pl = *local;
+
+	nc.add_path |= ADDPATH_RECEIVE;
+	pl.label = v->label;
+	v->peer = peer_new(v->base, &nc, &pl, &view_peer_ops, v);
+	v->npeers++;
+}
+
+struct view *view_new(struct event_base *base, const struct neighbor_config *nc,
+    const struct peer_local *local)
+{
+	struct view *v = xcalloc(1, sizeof *v);
+
+	v->base = base;
+	config_copy(&v->cfg, nc);
+	v->name = xstrdup(nc->name);
+	snprintf(v->label, sizeof v->label, "view %s peer", v->name);
+	v->store = attrstore_new();
+	v->rib = adjrib_new(v->store);
+	v->feed = feed_new(v->rib);
+	view_new_peer(v, local);
+	return v;
+}
+
+void view_start(struct view *v)
+{
+	peer_start(v->peer);
+}
+
+void view_reconfigure(struct view *v, const struct neighbor_config *nc,
+    const struct peer_local *local, uint8_t subcode)
+{
+	struct peer *old = v->peer;
+
+	log_info("view %s: upstream settings changed: restarting its session", v->name);
+	peer_shutdown(old, BGP_ERR_CEASE, subcode, NULL);
+	/* The old peer's down upcall has run (peer_shutdown closes
+	 * synchronously); if it had not, its routes go now. */
+	if (adjrib_count(v->rib, 0) || feed_session_up(v->feed))
+		view_session_down(v, "upstream reconfigured");
+	config_release(&v->cfg);
+	config_copy(&v->cfg, nc);
+	view_new_peer(v, local);
+	peer_start(v->peer);
+}
+
+void view_shutdown(struct view *v, uint8_t code, uint8_t subcode,
+    void (*done)(struct view *, void *), void *arg)
+{
+	v->stopping = true;
+	v->done = done;
+	v->done_arg = arg;
+	peer_shutdown(v->peer, code, subcode, NULL);
+}
+
+static void view_free(struct view *v)
+{
+	if (v->done)
+		v->done(v, v->done_arg);
+	feed_free(v->feed);
+	adjrib_free(v->rib);
+	attrstore_free(v->store);
+	config_release(&v->cfg);
+	free(v->name);
+	free(v);
+}
+
+const char *view_name(const struct view *v) { return v->name; }
+struct feed *view_feed(struct view *v) { return v->feed; }
+struct peer *view_peer(const struct view *v) { return v->peer; }
+const struct neighbor_config *view_config(const struct view *v) { return &v->cfg; }
+const struct view_stats *view_stats(const struct view *v) { return &v->st; }
+
+/* ---- applying an UPDATE ------------------------------------------------ */
+
+struct apply {
+	struct view *v;
+	const struct bgp_attrs *attrs;
+	bool want_old;
+	struct attrset *set;            /* interned for set_nh */
+	const uint8_t *set_nh;
+	size_t set_nh_len;
+	bool tried;                     /* set_nh was interned (set may be NULL) */
+};
+
+static void publish_route(struct view *v, enum feed_change change,
+    const struct bgp_prefix *p, struct attrset *set, struct attrset *old)
+{
+	struct feed_event ev = {
+		.type = FEED_ROUTE, .change = change, .prefix = p, .set = set,
+		.old = old,
+	};
+	feed_publish(v->feed, &ev);
+}
+
+static void apply_withdraw(const struct bgp_prefix *p, void *arg)
+{
+	struct apply *a = arg;
+	struct view *v = a->v;
+	struct attrset *old = NULL;
+
+	if (a->want_old && (old = adjrib_get(v->rib, p)) != NULL)
+		attrset_get(old);
+	if (adjrib_withdraw(v->rib, p)) {
+		v->st.withdrawn++;
+		publish_route(v, FEED_WITHDRAW, p, NULL, old);
+	}
+	attrset_put(old);
+}
+
+static void apply_announce(const struct bgp_prefix *p, const uint8_t *nh,
+    size_t nh_len, void *arg)
+{
+	struct apply *a = arg;
+	struct view *v = a->v;
+
+	if (!a->tried || nh_len != a->set_nh_len || memcmp(nh, a->set_nh, nh_len)) {
+		attrset_put(a->set);
+		a->set = attrset_intern(v->store, a->attrs, nh, nh_len);
+		a->set_nh = nh;
+		a->set_nh_len = nh_len;
+		a->tried = true;
+	}
+	if (a->set == NULL) {           /* could not intern: treat as withdraw */
+		apply_withdraw(p, arg);
+		return;
+	}
+	struct attrset *old = NULL;
+	if (a->want_old && (old = adjrib_get(v->rib, p)) != NULL)
+		attrset_get(old);
+	size_t before = adjrib_count(v->rib, p->afi);
+	if (adjrib_announce(v->rib, p, a->set)) {
+		v->st.announced++;
+		publish_route(v, adjrib_count(v->rib, p->afi) > before ?
+		    FEED_ANNOUNCE : FEED_REPLACE, p, a->set, old);
+	} else {
+		v->st.unchanged++;
+	}
+	attrset_put(old);
+}
+
+void view_apply_update(struct view *v, const struct bgp_update *u,
+    const struct session_negotiated *n)
+{
+	static const struct update_walk_ops ops = { apply_withdraw, apply_announce };
+	struct apply a = {
+		.v = v, .attrs = &u->attrs,
+		.want_old = feed_wants(v->feed, FEED_WANT_OLD),
+	};
+	struct update_walk_stats ws = { 0 };
+
+	v->st.updates++;
+	if (feed_wants(v->feed, FEED_MASK(FEED_UPDATE))) {
+		struct feed_event ev = { .type = FEED_UPDATE, .update = u, .neg = n };
+		feed_publish(v->feed, &ev);
+	}
+	update_walk(u, &n->rx, n->families, n->family_count, &ops, &a, &ws);
+	attrset_put(a.set);
+	if (u->end_of_rib) {
+		struct feed_event ev = { .type = FEED_END_OF_RIB, .afi = u->eor_afi,
+			.safi = u->eor_safi };
+		if (u->eor_afi <= BGP_AFI_IPV6 && u->eor_safi == BGP_SAFI_UNICAST)
+			v->st.eor[u->eor_afi] = true;
+		log_info("view %s: End-of-RIB for %s from the upstream: %zu IPv4 and "
+		    "%zu IPv6 routes", v->name,
+		    family_name((struct bgp_family){ u->eor_afi, u->eor_safi }),
+		    adjrib_count(v->rib, BGP_AFI_IPV4), adjrib_count(v->rib, BGP_AFI_IPV6));
+		feed_publish(v->feed, &ev);
+	}
+	if (ws.ignored)
+		log_debug("view %s: ignored %zu prefixes of families not negotiated",
+		    v->name, ws.ignored);
+}
+
+void view_session_up(struct view *v, const struct session_negotiated *n)
+{
+	struct feed_event ev = { .type = FEED_SESSION_UP, .neg = n };
+
+	v->st.sessions++;
+	memset(v->st.eor, 0, sizeof v->st.eor);
+	feed_set_session(v->feed, true);
+	feed_publish(v->feed, &ev);
+}
+
+static int clear_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct view *v = arg;
+	struct feed_event ev = {
+		.type = FEED_ROUTE, .change = FEED_WITHDRAW, .prefix = p,
+		.old = set, .clearing = true,
+	};
+
+	v->st.withdrawn++;
+	feed_publish(v->feed, &ev);
+	return 0;
+}
+
+void view_session_down(struct view *v, const char *reason)
+{
+	struct feed_event ev = { .type = FEED_SESSION_DOWN, .reason = reason };
+	size_t n = adjrib_count(v->rib, 0);
+
+	feed_set_session(v->feed, false);
+	feed_publish(v->feed, &ev);
+	if (feed_wants(v->feed, FEED_MASK(FEED_ROUTE)))
+		adjrib_clear_each(v->rib, clear_cb, v);
+	else
+		adjrib_clear(v->rib);
+	memset(v->st.eor, 0, sizeof v->st.eor);
+	if (n)
+		log_info("view %s: upstream session down (%s): withdrew its %zu routes "
+		    "from %zu subscribers", v->name, reason, n, feed_subscribers(v->feed));
+}
+
+/* ---- the peer's upcalls ------------------------------------------------ */
+
+static void on_established(struct peer *p, struct session *s, void *owner)
+{
+	struct view *v = owner;
+	if (p == v->peer)
+		view_session_up(v, session_negotiated(s));
+}
+
+static void on_down(struct peer *p, struct session *s, const char *reason, void *owner)
+{
+	struct view *v = owner;
+	(void)s;
+	if (p == v->peer)
+		view_session_down(v, reason);
+}
+
+static void on_update(struct peer *p, struct session *s, const struct bgp_update *u,
+    void *owner)
+{
+	struct view *v = owner;
+	if (p == v->peer)
+		view_apply_update(v, u, session_negotiated(s));
+}
+
+static void on_freed(struct peer *p, void *owner)
+{
+	struct view *v = owner;
+
+	if (p == v->peer)
+		v->peer = NULL;
+	if (--v->npeers == 0 && v->stopping)
+		view_free(v);
+}
+
+static const struct peer_ops view_peer_ops = {
+	.established = on_established,
+	.down = on_down,
+	.update = on_update,
+	.freed = on_freed,
+};
+
+/* ---- JSON ------------------------------------------------------------- */
+
+json_t *view_to_json(const struct view *v, bool with_routes)
+{
+	struct session *s = v->peer ? peer_session(v->peer) : NULL;
+	char addr[64];
+	json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I}",
+	    "name", v->name,
+	    "address", sockaddr_ntop(&v->cfg.remote, addr, sizeof addr),
+	    "asn", (json_int_t)v->cfg.remote_as,
+	    "state", s ? fsm_state_name(session_state(s)) : "Idle",
+	    "flaps", (json_int_t)(v->peer ? peer_flaps(v->peer) : 0),
+	    "route_count", (json_int_t)adjrib_count(v->rib, 0),
+	    "subscribers", (json_int_t)feed_subscribers(v->feed));
+
+	if (j == NULL)
+		fatal("out of memory rendering view %s", v->name);
+	if (with_routes)
+		json_object_set_new(j, "routes", adjrib_to_json(v->rib, 0));
+	return j;
+}

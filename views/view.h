@@ -1,0 +1,81 @@
+/*
+ * view.h — one upstream ISP as bgpmux sees it: the eBGP session to it
+ * (a peer), and an Adj-RIB-In that keeps every path it sends — every
+ * ADD-PATH path id — with attributes interned in the view's own store.
+ *
+ * A view publishes every change as a feed (views/feed.h) and knows nothing
+ * of who listens: instances, monitors. Views are never compared with each
+ * other; there is no best-path selection.
+ *
+ * The upstream session offers ADD-PATH receive by default (when the
+ * neighbor offers to send, the view gets every path); "add_path" in the
+ * upstream's configuration can ask for more ("both"), not for less — until
+ * the configuration can tell an explicit "off" from the default.
+ *
+ * When the session leaves Established the view drops every route and
+ * publishes the withdrawals (no graceful restart: stale paths are not
+ * kept).
+ */
+#ifndef BGPMUX_VIEW_H
+#define BGPMUX_VIEW_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "muxd/config.h"
+#include "muxd/peer.h"
+#include "views/feed.h"
+
+struct event_base;
+struct view;
+
+/* Counters since the view was created. */
+struct view_stats {
+	uint64_t updates;               /* UPDATE messages applied */
+	uint64_t announced;             /* routes added or replaced */
+	uint64_t withdrawn;             /* routes withdrawn (session downs too) */
+	uint64_t unchanged;             /* announcements of the same set again */
+	uint64_t sessions;              /* times the session came up */
+	bool eor[3];                    /* End-of-RIB seen, by AFI, this session */
+};
+
+/* nc and local are copied; the view names itself after nc->name. The
+ * session starts with view_start. */
+struct view *view_new(struct event_base *base, const struct neighbor_config *nc,
+    const struct peer_local *local);
+void view_start(struct view *v);
+/* New settings for the upstream session (a reload): the running session
+ * leaves with Cease / subcode (e.g. Other Configuration Change), its
+ * routes are withdrawn, and a session with the new settings starts. The
+ * feed and its subscribers stay. */
+void view_reconfigure(struct view *v, const struct neighbor_config *nc,
+    const struct peer_local *local, uint8_t subcode);
+/* Close the session with the NOTIFICATION given, then free the view and
+ * call done (if not NULL). Every feed subscriber must have unsubscribed by
+ * the time done is due. */
+void view_shutdown(struct view *v, uint8_t code, uint8_t subcode,
+    void (*done)(struct view *v, void *arg), void *arg);
+
+const char *view_name(const struct view *v);
+struct feed *view_feed(struct view *v);
+/* The upstream's peer: for accepting its connections (peer_matches,
+ * peer_accept) and its state. */
+struct peer *view_peer(const struct view *v);
+const struct neighbor_config *view_config(const struct view *v);
+const struct view_stats *view_stats(const struct view *v);
+
+/* {"name", "address", "asn", "state", "flaps", "routes": [route_json…]}
+ * ("routes" only when with_routes). */
+json_t *view_to_json(const struct view *v, bool with_routes);
+
+/* ---- what the peer's upcalls do (also for tests and tools) ----------- */
+
+/* Apply one decoded UPDATE received with what n negotiated. */
+void view_apply_update(struct view *v, const struct bgp_update *u,
+    const struct session_negotiated *n);
+void view_session_up(struct view *v, const struct session_negotiated *n);
+/* Drops every route, publishing the withdrawals. */
+void view_session_down(struct view *v, const char *reason);
+
+#endif
