@@ -454,6 +454,25 @@ static void handle_open(struct session *s, const uint8_t *body, size_t len)
 	session_event(s, FSM_EV_OPEN, 0, 0, "OPEN received");
 }
 
+/* RFC 7606 findings are logged the first few times per session, then once
+ * every LOG_7606_EVERY: a neighbor that sends the same fault in every
+ * UPDATE of a full table must not flood the log. The counters say all. */
+#define LOG_7606_FIRST 3
+#define LOG_7606_EVERY 10000
+
+static void log_rfc7606(struct session *s, const struct bgp_err *e)
+{
+	bool withdraw = e->tier == BGP_TIER_WITHDRAW;
+	uint64_t n = withdraw ? ++s->rx.treat_as_withdraw : ++s->rx.attr_discarded;
+
+	if (n > LOG_7606_FIRST && n % LOG_7606_EVERY != 0)
+		return;
+	log_peer_warnx(s->p.label, "UPDATE %s (RFC 7606): %s [%llu so far on this session%s]",
+	    withdraw ? "treated as withdraw" : "attribute discarded",
+	    e->why ? e->why : "malformed attribute", (unsigned long long)n,
+	    n == LOG_7606_FIRST ? "; further ones logged every 10000" : "");
+}
+
 static void handle_update(struct session *s, const uint8_t *body, size_t len)
 {
 	struct bgp_update u;
@@ -468,12 +487,8 @@ static void handle_update(struct session *s, const uint8_t *body, size_t len)
 		session_error(s, FSM_EV_UPDATE_ERR, &e);
 		return;
 	}
-	if (e.tier == BGP_TIER_WITHDRAW)
-		log_peer_warnx(s->p.label, "UPDATE treated as withdraw (RFC 7606): %s",
-		    e.why ? e.why : "malformed attribute");
-	else if (e.tier == BGP_TIER_ATTR_DISCARD)
-		log_peer_info(s->p.label, "UPDATE attribute discarded (RFC 7606): %s",
-		    e.why ? e.why : "malformed attribute");
+	if (e.tier == BGP_TIER_WITHDRAW || e.tier == BGP_TIER_ATTR_DISCARD)
+		log_rfc7606(s, &e);
 	session_event(s, FSM_EV_UPDATE, 0, 0, "UPDATE");
 	if (s->ops->update && !s->closing)
 		s->ops->update(s, &u, s->arg);

@@ -29,6 +29,8 @@ struct session_counters {
 	uint64_t msgs[6];       /* by type: [1] OPEN … [5] ROUTE-REFRESH */
 	uint64_t bytes;
 	uint64_t prefixes;      /* received: announced + withdrawn; sent: likewise */
+	uint64_t treat_as_withdraw;     /* UPDATEs handled so (RFC 7606) */
+	uint64_t attr_discarded;        /* UPDATEs with an attribute discarded */
 };
 
 /* What the session was told about its neighbor and itself. */
