@@ -212,6 +212,7 @@ void client_walk_begin(struct client *c, uint16_t afi, bool refresh)
 	c->walking = true;
 	c->refreshing = refresh;
 	c->walk_has_last = false;
+	c->walk_routes = 0;
 	c->walk_empty = !v4 && !v6;
 	if (!refresh)
 		c->state = CLIENT_JOINING;
@@ -273,6 +274,7 @@ size_t client_walk_step(struct client *c, const struct feed *f, size_t max)
 		qsort(c->walk_buf[afi], n, sizeof *c->walk_buf[afi], route_by_set);
 		fanout_encode(c->cls[afi], &out, c->walk_buf[afi], n);
 		c->walked += n;
+		c->walk_routes += n;
 	}
 	if (c->walk_empty || feed_cursor_done(&c->cursor)) {
 		if (!c->refreshing) {
@@ -280,7 +282,7 @@ size_t client_walk_step(struct client *c, const struct feed *f, size_t max)
 				fanout_eor(&out, c->fams[i].afi, c->fams[i].safi);
 			c->state = CLIENT_STEADY;
 			log_peer_info(client_label(c), "sent the whole view (%llu routes) "
-			    "and End-of-RIB", (unsigned long long)c->walked);
+			    "and End-of-RIB", (unsigned long long)c->walk_routes);
 		}
 		c->walking = c->refreshing = false;
 	}

@@ -112,6 +112,7 @@ struct client {
 	uint64_t updates_rx;            /* UPDATEs received and ignored */
 	uint64_t joins;                 /* times it became Established */
 	uint64_t walked;                /* routes sent by walks */
+	uint64_t walk_routes;           /* … by the current (or last) walk */
 	uint64_t live;                  /* routes sent alone while joining */
 	uint64_t drops;                 /* dropped for being too slow */
 };

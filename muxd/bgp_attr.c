@@ -51,7 +51,7 @@ static bool attr_decode_as_path(struct attr_in *in)
 	if (!bgp_aspath_check(bgp_attr_bytes(&in->val), st->ctx->as4 ? 4 : 2,
 	    &types, &why))
 		return bgp_attr_fail(in, BGP_ERR_UPD_AS_PATH, why);
-	/* RFC 5065 §5.3: confederation segments from outside the
+	/* RFC 5065 §5: confederation segments from outside the
 	 * confederation make a malformed AS_PATH — handled per RFC 7606. */
 	if (st->ctx->ebgp && (types & confed))
 		return bgp_attr_fail(in, BGP_ERR_UPD_AS_PATH,
@@ -330,7 +330,7 @@ const struct attr_row bgp_attr_rows[] = {
 	/* §7.2: bad segment type, empty segment, overrun, lone trailing
 	 * octet → treat-as-withdraw (3/11 for the log); so are AS 0
 	 * (RFC 7607 §2) and confederation segments from an external peer
-	 * (RFC 5065 §5.3). The first-AS check is the session's. */
+	 * (RFC 5065 §5). The first-AS check is the session's. */
 	{ .type = BGP_ATTR_AS_PATH, .name = "AS_PATH",
 	  .decode = attr_decode_as_path, .encode = attr_encode_as_path,
 	  .flags = WK, .min_len = 0, .max_len = ANY,

@@ -93,6 +93,10 @@ size_t bgp_nlri_size(const struct bgp_prefix *p, bool addpath)
 
 void bgp_nlri_put(struct wbuf *w, const struct bgp_prefix *p, bool addpath)
 {
+	if (p->len > 8 * sizeof p->addr) {
+		w->overflow = true;     /* not a prefix: the writer's only error */
+		return;
+	}
 	if (addpath)
 		wbuf_u32(w, p->path_id);
 	wbuf_u8(w, p->len);

@@ -324,6 +324,8 @@ size_t bgp_packer_finish(struct bgp_packer *pk)
 	const struct bgp_pack_spec *s = pk->spec;
 	struct wbuf *w = pk->w;
 
+	if (w->overflow)
+		return 0;
 	if (pk->count == 0) {
 		w->len = pk->start;
 		return 0;

@@ -38,6 +38,7 @@ bool bgp_nlri_next(struct rbuf *r, uint16_t afi, bool addpath,
 /* Check a whole NLRI block; the number of prefixes, or -1 if malformed. */
 long bgp_nlri_count(const uint8_t *p, size_t len, uint16_t afi, bool addpath);
 
+/* A prefix longer than 128 bits is refused by setting w->overflow. */
 void bgp_nlri_put(struct wbuf *w, const struct bgp_prefix *p, bool addpath);
 /* Bytes bgp_nlri_put writes for p. */
 size_t bgp_nlri_size(const struct bgp_prefix *p, bool addpath);
@@ -272,8 +273,9 @@ bool bgp_packer_begin(struct bgp_packer *pk, struct wbuf *w,
 /* Append p. False if it does not fit (nothing written): finish this
  * UPDATE and begin the next. */
 bool bgp_packer_add(struct bgp_packer *pk, const struct bgp_prefix *p);
-/* Complete the UPDATE. Returns its length; 0 if it holds no prefix, and
- * then it is taken out of w again. */
+/* Complete the UPDATE. Returns its length; 0 if it holds no prefix (it
+ * is taken out of w again), or if w overflowed (a prefix longer than its
+ * address was added). */
 size_t bgp_packer_finish(struct bgp_packer *pk);
 
 /* AS_PATH helpers over the 4-octet segment form. */

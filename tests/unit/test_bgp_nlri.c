@@ -202,6 +202,12 @@ START_TEST(test_nlri_put_exact)
 	struct wbuf small = wbuf_make(buf, 2);
 	bgp_nlri_put(&small, &p, false);
 	ck_assert(small.overflow);
+	/* Not a prefix: refused, nothing read past addr. */
+	struct wbuf big = wbuf_make(buf, sizeof buf);
+	p.len = 200;
+	bgp_nlri_put(&big, &p, false);
+	ck_assert(big.overflow);
+	ck_assert_uint_eq(big.len, 0);
 }
 END_TEST
 
