@@ -1,0 +1,80 @@
+/*
+ * walk.h — sending a view's whole table to clients that join: a cursor
+ * over the feed, moved in chunks, and the live changes the cursor has
+ * passed, for one or more clients at once.
+ *
+ * Clients that join close together with the same encoding classes share
+ * one walk: each chunk and each live change is encoded once and the same
+ * bytes go to all of them (fanout.h), exactly as for clients in steady
+ * state. A member that falls behind the others is split off into a walk
+ * of its own, which goes on from the same place at its own pace, so a
+ * slow joiner never holds the others up.
+ *
+ * A walk for ROUTE-REFRESH (refresh) has one member, already holding the
+ * table and getting the live changes with its class: it only sends the
+ * table again, without End-of-RIB.
+ *
+ * Why no gap and no duplicate: see walk_live. The instance calls it for
+ * every batch of live changes before the cursor moves again.
+ */
+#ifndef BGPMUX_WALK_H
+#define BGPMUX_WALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "instances/fanout.h"
+#include "views/feed.h"
+
+/* Routes per chunk: a chunk is grouped by attribute set before packing,
+ * so larger chunks pack better (a full table: ~1.7 routes per UPDATE at
+ * 4096, ~2.2 at 16384, against ~6.4 live); 16384 costs ~10 ms a step. */
+#define WALK_CHUNK 16384
+/* A member gets the next chunk only while its output queue holds less
+ * than this: a joining client's table is never queued whole. */
+#define WALK_QUEUE_HIGH (1u << 20)
+
+struct client;
+struct walk;
+
+/* cls: the members' encoding class per AFI (index 1, 2; NULL = family not
+ * negotiated), the same for every member. fams: the negotiated families,
+ * for End-of-RIB. afi: 0 for every family the classes cover. */
+struct walk *walk_new(struct fanout_class *const cls[3], const struct bgp_family *fams,
+    uint8_t fam_count, uint16_t afi, bool refresh);
+/* Members must have been removed. */
+void walk_free(struct walk *w);
+
+/* Whether c may join: same classes and families, not a refresh, and the
+ * cursor has not moved yet. */
+bool walk_joinable(const struct walk *w, struct fanout_class *const cls[3],
+    const struct bgp_family *fams, uint8_t fam_count);
+void walk_add(struct walk *w, struct client *c);
+/* False if c was not a member. */
+bool walk_remove(struct walk *w, struct client *c);
+size_t walk_member_count(const struct walk *w);
+struct client *walk_member(const struct walk *w, size_t i);
+bool walk_started(const struct walk *w);
+bool walk_refresh(const struct walk *w);
+bool walk_done(const struct walk *w);
+uint16_t walk_afi(const struct walk *w);
+
+/* A new walk for member c, going on from where w is (c leaves w). */
+struct walk *walk_split(struct walk *w, struct client *c);
+
+/* Send the next chunk (up to max routes) to every member; at the end,
+ * End-of-RIB for each family (not for a refresh). Members' sessions must
+ * be up. Returns the routes sent. */
+size_t walk_step(struct walk *w, const struct feed *f, size_t max);
+
+/* The live changes of one family (in order, for the members' class: path
+ * ids for ADD-PATH, 0 otherwise) that the cursor has passed — the members
+ * had the old state from the walk, the others the walk sends later as they
+ * are then — encoded once for every member. Not for a refresh. */
+void walk_live(struct walk *w, uint16_t afi, const struct fanout_route *r, size_t n);
+
+/* Routes sent by this walk so far. */
+uint64_t walk_routes(const struct walk *w);
+
+#endif
