@@ -1,6 +1,6 @@
 /*
- * client.c — a client's peer, its table walk and its live share while
- * joining, and the rules that say it cannot keep up.
+ * client.c — a client's peer, its configuration, and the rules that say
+ * it cannot keep up.
  */
 #include "instances/client.h"
 
@@ -12,10 +12,6 @@
 #include "muxd/log.h"
 
 static const struct peer_ops client_peer_ops;
-
-/* Live changes filtered for one joining client; grows as needed. */
-static struct fanout_route *live_buf;
-static size_t live_cap;
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -83,8 +79,6 @@ struct client *client_new(struct event_base *base, const struct client_config *c
 	snprintf(label, sizeof label, "instance %s client %s", p->instance, cc->name);
 	struct peer_local local = { p->local_as, p->router_id, p->hostname, label };
 	c->peer = peer_new(base, &nc, &local, &client_peer_ops, c);
-	for (int afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++)
-		c->walk_buf[afi] = xcalloc(CLIENT_WALK_CHUNK, sizeof *c->walk_buf[afi]);
 	return c;
 }
 
@@ -108,8 +102,6 @@ void client_reset(struct client *c, uint8_t code, uint8_t subcode)
 
 void client_free(struct client *c)
 {
-	for (int afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++)
-		free(c->walk_buf[afi]);
 	client_cfg_release(&c->cfg);
 	free(c);
 }
@@ -154,7 +146,7 @@ static void on_down(struct peer *p, struct session *s, const char *reason, void 
 	c->ops->down(c, c->arg);
 	c->session = NULL;
 	c->state = CLIENT_IDLE;
-	c->walking = c->refreshing = false;
+	c->walk = NULL;
 	c->fam_count = 0;
 	memset(c->cls, 0, sizeof c->cls);
 }
@@ -195,123 +187,6 @@ static const struct peer_ops client_peer_ops = {
 	.route_refresh = on_route_refresh,
 	.freed = on_freed,
 };
-
-/* ---- the walk -------------------------------------------------------------- */
-
-void client_walk_begin(struct client *c, uint16_t afi, bool refresh)
-{
-	bool v4 = client_has_family(c, BGP_AFI_IPV4), v6 = client_has_family(c, BGP_AFI_IPV6);
-
-	if (afi == 0)
-		afi = v4 && v6 ? 0 : v4 ? BGP_AFI_IPV4 : v6 ? BGP_AFI_IPV6 : 0;
-	else if (!client_has_family(c, afi))
-		return;
-	if (refresh && c->walking && c->cursor.c.afi != afi)
-		afi = 0;                /* a second refresh while one runs */
-	feed_cursor_init(&c->cursor, afi);
-	c->walking = true;
-	c->refreshing = refresh;
-	c->walk_has_last = false;
-	c->walk_routes = 0;
-	c->walk_empty = !v4 && !v6;
-	if (!refresh)
-		c->state = CLIENT_JOINING;
-}
-
-static bool same_prefix(const struct bgp_prefix *a, const struct bgp_prefix *b)
-{
-	return a->afi == b->afi && a->len == b->len && memcmp(a->addr, b->addr, 16) == 0;
-}
-
-static int walk_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
-{
-	struct client *c = arg;
-	uint16_t afi = p->afi;
-	struct fanout_route *r;
-
-	if (!client_has_family(c, afi))
-		return 0;
-	if (!client_addpath(c, afi)) {
-		/* One path per prefix: the first the walk meets (lowest id). */
-		if (c->walk_has_last && same_prefix(&c->walk_last, p))
-			return 0;
-		c->walk_last = *p;
-		c->walk_has_last = true;
-	}
-	r = &c->walk_buf[afi][c->walk_n[afi]++];
-	r->p = *p;
-	if (!client_addpath(c, afi))
-		r->p.path_id = 0;
-	r->set = set;
-	return 0;
-}
-
-static int route_by_set(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)((const struct fanout_route *)a)->set;
-	uintptr_t y = (uintptr_t)((const struct fanout_route *)b)->set;
-	return x < y ? -1 : x > y;
-}
-
-size_t client_walk_step(struct client *c, const struct feed *f, size_t max)
-{
-	struct fanout_out out;
-	size_t visited = 0;
-
-	if (!c->walking || c->session == NULL)
-		return 0;
-	if (max > CLIENT_WALK_CHUNK)
-		max = CLIENT_WALK_CHUNK;
-	c->walk_n[1] = c->walk_n[2] = 0;
-	if (!c->walk_empty)
-		visited = feed_cursor_next(f, &c->cursor, max, walk_cb, c);
-	fanout_out_init(&out, &c->session, 1);
-	for (int afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
-		size_t n = c->walk_n[afi];
-		if (n == 0)
-			continue;
-		/* Within a chunk order is free: group by set to pack better. */
-		qsort(c->walk_buf[afi], n, sizeof *c->walk_buf[afi], route_by_set);
-		fanout_encode(c->cls[afi], &out, c->walk_buf[afi], n);
-		c->walked += n;
-		c->walk_routes += n;
-	}
-	if (c->walk_empty || feed_cursor_done(&c->cursor)) {
-		if (!c->refreshing) {
-			for (uint8_t i = 0; i < c->fam_count; i++)
-				fanout_eor(&out, c->fams[i].afi, c->fams[i].safi);
-			c->state = CLIENT_STEADY;
-			log_peer_info(client_label(c), "sent the whole view (%llu routes) "
-			    "and End-of-RIB", (unsigned long long)c->walk_routes);
-		}
-		c->walking = c->refreshing = false;
-	}
-	fanout_out_finish(&out);
-	return visited;
-}
-
-void client_live(struct client *c, uint16_t afi, const struct fanout_route *r, size_t n)
-{
-	struct fanout_out out;
-	size_t m = 0;
-
-	if (!client_has_family(c, afi) || c->session == NULL)
-		return;
-	if (n > live_cap) {
-		live_cap = n < 1024 ? 1024 : n;
-		free(live_buf);
-		live_buf = xmalloc(live_cap * sizeof *live_buf);
-	}
-	for (size_t i = 0; i < n; i++)
-		if (feed_cursor_passed(&c->cursor, &r[i].p))
-			live_buf[m++] = r[i];
-	if (m == 0)
-		return;
-	fanout_out_init(&out, &c->session, 1);
-	fanout_encode(c->cls[afi], &out, live_buf, m);
-	fanout_out_finish(&out);
-	c->live += m;
-}
 
 /* ---- keeping up ---------------------------------------------------------------- */
 

@@ -1,13 +1,13 @@
 /*
  * client.h — one configured client of one instance: a passive peer whose
- * local AS and address are the instance's, and what it has been sent.
+ * local AS and address are the instance's, and how far it has got.
  *
- * A client in Established is either JOINING — the view's table is being
- * walked to it in chunks (client_walk_step) while live changes for routes
- * the walk has passed go to it alone (client_live) — or STEADY — it gets
- * the live changes its encoding class shares with the other clients of
- * the class (instance.c does that part). A STEADY client that asks for a
- * ROUTE-REFRESH gets the table walked again on top of the shared changes.
+ * A client in Established is either JOINING — a walk (walk.h) is sending
+ * it the view's table and the live changes the walk has passed — or
+ * STEADY — it gets the live changes its encoding class shares with the
+ * other clients of the class (instance.c does that part). A STEADY client
+ * that asks for a ROUTE-REFRESH gets the table walked again on top of the
+ * shared changes.
  *
  * Nothing a client does reaches the view: its UPDATEs are decoded by the
  * session (a malformed one resets this client alone), counted and ignored.
@@ -28,7 +28,7 @@
 /*
  * A client is dropped (Cease / Out of Resources) when more than this many
  * bytes wait in its output queue. Live changes are queued without limit
- * otherwise (the walk is paced, see CLIENT_WALK_QUEUE_HIGH), so this is the
+ * otherwise (walks are paced, see WALK_QUEUE_HIGH), so this is the
  * bound on how far behind a client may fall. 32 MB holds a whole IPv4
  * table as ISPs pack it (~20 MB for 580k prefixes), so a client connected
  * before its upstream's initial burst survives it if it reads at all; the
@@ -39,11 +39,6 @@
  * something waits in it (the kernel's buffers are full: it stopped
  * reading). */
 #define CLIENT_STALL_SECS 10
-/* The walk sends its next chunk only while the client's queue holds less
- * than this: a joining client's table is never queued whole. */
-#define CLIENT_WALK_QUEUE_HIGH (1u << 20)
-/* Routes per walk chunk. */
-#define CLIENT_WALK_CHUNK 4096
 
 enum client_state {
 	CLIENT_IDLE,            /* no Established session */
@@ -52,6 +47,7 @@ enum client_state {
 };
 
 struct client;
+struct walk;
 
 /* Upcalls to the instance. */
 struct client_ops {
@@ -86,15 +82,7 @@ struct client {
 	struct bgp_family fams[BGP_MAX_FAMILIES];       /* negotiated */
 	uint8_t fam_count;
 
-	/* the walk */
-	bool walking;
-	bool refreshing;                /* a ROUTE-REFRESH walk (STEADY) */
-	bool walk_empty;                /* no family to walk: done at once */
-	struct feed_cursor cursor;
-	struct bgp_prefix walk_last;    /* last prefix the walk sent */
-	bool walk_has_last;
-	struct fanout_route *walk_buf[3];       /* per AFI, CLIENT_WALK_CHUNK */
-	size_t walk_n[3];
+	struct walk *walk;              /* JOINING, or a refresh; owned by the instance */
 
 	/* output progress, for the stall rule */
 	uint64_t progress;              /* bytes the kernel took */
@@ -112,8 +100,7 @@ struct client {
 	uint64_t updates_rx;            /* UPDATEs received and ignored */
 	uint64_t joins;                 /* times it became Established */
 	uint64_t walked;                /* routes sent by walks */
-	uint64_t walk_routes;           /* … by the current (or last) walk */
-	uint64_t live;                  /* routes sent alone while joining */
+	uint64_t live;                  /* live routes sent by its walks */
 	uint64_t drops;                 /* dropped for being too slow */
 };
 
@@ -131,18 +118,6 @@ const char *client_label(const struct client *c);
 bool client_has_family(const struct client *c, uint16_t afi);
 /* For ADD-PATH in afi: what the client's class sends. */
 bool client_addpath(const struct client *c, uint16_t afi);
-
-/* Start a walk of the feed's table (afi 0: every family the client has).
- * refresh: the client is STEADY and has the table already. */
-void client_walk_begin(struct client *c, uint16_t afi, bool refresh);
-/* Send up to max routes of the walk; at its end, End-of-RIB for each
- * negotiated family (not after a refresh) and the client turns STEADY.
- * Returns the routes visited. */
-size_t client_walk_step(struct client *c, const struct feed *f, size_t max);
-/* A JOINING client's share of live changes of one family, in order:
- * those the walk has passed, sent to this client alone. routes are for
- * its class (with path ids for ADD-PATH, path id 0 otherwise). */
-void client_live(struct client *c, uint16_t afi, const struct fanout_route *r, size_t n);
 
 /* Whether the client's output queue breaks the limit or the stall rule
  * (now: CLOCK_MONOTONIC seconds); why gets the reason. */

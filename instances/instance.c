@@ -9,12 +9,18 @@
  * The logs are flushed from a deferred event at the end of the loop pass
  * (a pass reads at most a few hundred upstream UPDATEs), or at once when
  * they grow past FLUSH_MAX. A flush encodes each log once per encoding
- * class for the STEADY clients of the class, and then, for each JOINING
- * client, the part its walk has passed.
+ * class for the STEADY clients of the class, and once per walk for its
+ * JOINING members, the part the walk has passed.
+ *
+ * Joining. A client that reaches Established joins a walk that has not
+ * started yet and has its encoding classes, or starts one; a new walk
+ * waits WALK_GATHER_USEC for others, so clients connecting together (after
+ * a restart of muxd, say) share one walk. Walks move from a timer, one
+ * chunk per walk per loop pass, paced by their members' output queues.
  *
  * Why no gap and no duplicate. A walk's cursor only moves in walk_cb, and
  * walk_cb flushes the logs first, so every logged change is judged against
- * the cursor as it stood when the change happened: passed → the client
+ * the cursor as it stood when the change happened: passed → the members
  * had the route's old state, send the change; not passed → the walk will
  * send the route's state when it gets there (or nothing, if it is gone).
  */
@@ -29,6 +35,7 @@
 
 #include "instances/client.h"
 #include "instances/fanout.h"
+#include "instances/walk.h"
 #include "muxd/listener.h"
 #include "muxd/log.h"
 #include "muxd/sockopt.h"
@@ -36,8 +43,10 @@
 /* Logged routes that trigger a flush right away (bounds the logs when a
  * whole table is withdrawn at once). */
 #define FLUSH_MAX 65536
-/* While every walking client waits for its queue to drain. */
+/* While every walk waits for its members' queues to drain. */
 #define WALK_RETRY_USEC 1000
+/* A new walk waits this long for more clients to join it. */
+#define WALK_GATHER_USEC 50000
 
 enum { LOG_PREFIXES = 0, LOG_PATHS = 1 };
 
@@ -71,6 +80,8 @@ struct instance {
 	struct client **clients;        /* retiring ones too, until freed */
 	size_t nclients, cap;
 	struct inst_class *classes;
+	struct walk **walks;
+	size_t nwalks, walks_cap;
 
 	struct rlog log[3][2];          /* [afi][LOG_*] */
 	unsigned want[3][2];            /* Established clients per log */
@@ -88,7 +99,7 @@ struct instance {
 
 static const struct client_ops inst_client_ops;
 static void instance_flush(struct instance *inst);
-static void walk_schedule(struct instance *inst, bool now);
+static void walk_schedule(struct instance *inst, long usec);
 
 /* ---- classes --------------------------------------------------------------- */
 
@@ -303,14 +314,18 @@ static void flush_class(struct instance *inst, struct fanout_class *fc)
 	inst->st.updates_written += out.sent_updates * n;
 }
 
-static void flush_joining(struct instance *inst, struct client *c)
+/* A walk's members share their classes: the first one says which log. */
+static void flush_walk(struct instance *inst, struct walk *w)
 {
+	if (walk_refresh(w) || walk_member_count(w) == 0)
+		return;
+	struct client *c = walk_member(w, 0);
 	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
 		if (!client_has_family(c, afi))
 			continue;
 		struct rlog *l = &inst->log[afi][client_addpath(c, afi) ? LOG_PATHS : LOG_PREFIXES];
 		if (l->n)
-			client_live(c, afi, l->v, l->n);
+			walk_live(w, afi, l->v, l->n);
 	}
 }
 
@@ -321,11 +336,8 @@ static void instance_flush(struct instance *inst)
 	inst->st.flushes++;
 	for (struct inst_class *ic = inst->classes; ic; ic = ic->next)
 		flush_class(inst, ic->fc);
-	for (size_t i = 0; i < inst->nclients; i++) {
-		struct client *c = inst->clients[i];
-		if (c->session && c->state == CLIENT_JOINING && !c->drop)
-			flush_joining(inst, c);
-	}
+	for (size_t i = 0; i < inst->nwalks; i++)
+		flush_walk(inst, inst->walks[i]);
 	for (int afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
 		log_release(&inst->log[afi][LOG_PREFIXES]);
 		log_release(&inst->log[afi][LOG_PATHS]);
@@ -343,37 +355,91 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- walks ------------------------------------------------------------------------ */
 
-static void walk_schedule(struct instance *inst, bool now)
+static void walk_schedule(struct instance *inst, long usec)
 {
-	struct timeval tv = { 0, now ? 0 : WALK_RETRY_USEC };
+	struct timeval tv = { 0, usec };
 
 	if (!evtimer_pending(inst->walk_ev, NULL))
 		evtimer_add(inst->walk_ev, &tv);
 }
 
-/* One chunk for each walking client whose queue has room. A timer, not
+static void walks_append(struct instance *inst, struct walk *w)
+{
+	if (inst->nwalks == inst->walks_cap) {
+		inst->walks_cap = inst->walks_cap ? inst->walks_cap * 2 : 4;
+		struct walk **v = realloc(inst->walks, inst->walks_cap * sizeof *v);
+		if (v == NULL)
+			fatal("out of memory for walks");
+		inst->walks = v;
+	}
+	inst->walks[inst->nwalks++] = w;
+}
+
+static void walks_drop(struct instance *inst, size_t i)
+{
+	struct walk *w = inst->walks[i];
+
+	for (size_t k = 0; k < walk_member_count(w); k++)
+		walk_member(w, k)->walk = NULL;
+	inst->walks[i] = inst->walks[--inst->nwalks];
+	walk_free(w);
+}
+
+static bool behind(const struct client *c)
+{
+	return c->session == NULL || session_queue_len(c->session) >= WALK_QUEUE_HIGH;
+}
+
+/* Members whose queue is full while others' is not leave for walks of
+ * their own. Returns false when every member is behind (wait). */
+static bool walk_split_behind(struct instance *inst, struct walk *w)
+{
+	size_t n = walk_member_count(w), slow = 0;
+
+	for (size_t k = 0; k < n; k++)
+		slow += behind(walk_member(w, k));
+	if (slow == n)
+		return false;
+	for (size_t k = 0; k < walk_member_count(w);) {
+		struct client *c = walk_member(w, k);
+		if (!behind(c)) {
+			k++;
+			continue;
+		}
+		c->walk = walk_split(w, c);     /* removes c from w */
+		walks_append(inst, c->walk);
+		log_peer_info(client_label(c), "falls behind the clients it joined "
+		    "with: it goes on with the view at its own pace");
+	}
+	return true;
+}
+
+/* One chunk for each walk whose members have room. A timer, not
  * event_active: the loop polls its sockets between two chunks. */
 static void walk_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct instance *inst = arg;
-	bool walking = false, progressed = false;
+	bool progressed = false;
 	(void)fd;
 	(void)what;
 
 	instance_flush(inst);   /* before any cursor moves: see the top */
-	for (size_t i = 0; i < inst->nclients; i++) {
-		struct client *c = inst->clients[i];
-		if (!c->walking || c->session == NULL || c->drop)
+	for (size_t i = 0, n = inst->nwalks; i < n && i < inst->nwalks; i++) {
+		struct walk *w = inst->walks[i];
+		if (walk_member_count(w) == 0 || !walk_split_behind(inst, w))
 			continue;
-		walking = true;
-		if (session_queue_len(c->session) >= CLIENT_WALK_QUEUE_HIGH)
-			continue;
-		client_walk_step(c, inst->feed, CLIENT_WALK_CHUNK);
+		walk_step(w, inst->feed, WALK_CHUNK);
 		progressed = true;
 	}
+	for (size_t i = 0; i < inst->nwalks;) {
+		if (walk_done(inst->walks[i]) || walk_member_count(inst->walks[i]) == 0)
+			walks_drop(inst, i);
+		else
+			i++;
+	}
 	check_slow(inst);
-	if (walking)
-		walk_schedule(inst, progressed);
+	if (inst->nwalks)
+		walk_schedule(inst, progressed ? 0 : WALK_RETRY_USEC);
 }
 
 /* ---- clients' upcalls --------------------------------------------------------------- */
@@ -413,17 +479,45 @@ static void on_client_established(struct client *c, void *arg)
 		    fams[0] ? ", " : "", afi == BGP_AFI_IPV4 ? "IPv4" : "IPv6",
 		    k.addpath ? " with ADD-PATH" : "");
 	}
-	client_walk_begin(c, 0, false);
+	c->state = CLIENT_JOINING;
+	for (size_t i = 0; i < inst->nwalks && c->walk == NULL; i++) {
+		if (walk_joinable(inst->walks[i], c->cls, c->fams, c->fam_count)) {
+			c->walk = inst->walks[i];
+			walk_add(c->walk, c);
+		}
+	}
+	if (c->walk == NULL) {
+		c->walk = walk_new(c->cls, c->fams, c->fam_count, 0, false);
+		walk_add(c->walk, c);
+		walks_append(inst, c->walk);
+	}
 	log_peer_info(client_label(c), "joined: sending the view's %zu routes (%s; "
 	    "%s AS numbers%s), then live changes", feed_route_count(inst->feed, 0),
 	    fams[0] ? fams : "no family in common", n->tx.as4 ? "4-octet" : "2-octet",
 	    n->ext_message ? ", extended messages" : "");
-	walk_schedule(inst, true);
+	walk_schedule(inst, WALK_GATHER_USEC);
+}
+
+static void client_leave_walk(struct instance *inst, struct client *c)
+{
+	for (size_t i = 0; i < inst->nwalks; i++) {
+		if (inst->walks[i] != c->walk)
+			continue;
+		walk_remove(c->walk, c);
+		c->walk = NULL;
+		if (walk_member_count(inst->walks[i]) == 0)
+			walks_drop(inst, i);
+		return;
+	}
+	c->walk = NULL;
 }
 
 static void on_client_down(struct client *c, void *arg)
 {
 	struct instance *inst = arg;
+
+	if (c->walk)
+		client_leave_walk(inst, c);
 
 	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
 		if (c->cls[afi] == NULL)
@@ -438,12 +532,19 @@ static void on_client_refresh(struct client *c, uint16_t afi, void *arg)
 {
 	struct instance *inst = arg;
 
-	if (c->state != CLIENT_STEADY || inst->stopping)
+	if (c->state != CLIENT_STEADY || inst->stopping || !client_has_family(c, afi))
 		return;         /* a joining client gets the whole table anyway */
+	if (c->walk) {          /* a refresh already runs: restart it, wider */
+		if (walk_afi(c->walk) != afi)
+			afi = 0;
+		client_leave_walk(inst, c);
+	}
 	log_peer_info(client_label(c), "ROUTE-REFRESH: sending the view again "
 	    "(from the view's table; the upstream is not asked)");
-	client_walk_begin(c, afi, true);
-	walk_schedule(inst, true);
+	c->walk = walk_new(c->cls, c->fams, c->fam_count, afi, true);
+	walk_add(c->walk, c);
+	walks_append(inst, c->walk);
+	walk_schedule(inst, 0);
 }
 
 static void instance_free(struct instance *inst)
@@ -456,6 +557,9 @@ static void instance_free(struct instance *inst)
 			free(inst->log[afi][k].v);
 		}
 	}
+	while (inst->nwalks)
+		walks_drop(inst, 0);
+	free(inst->walks);
 	while (inst->classes) {
 		struct inst_class *ic = inst->classes;
 		inst->classes = ic->next;
@@ -728,7 +832,7 @@ json_t *instance_to_json(const struct instance *inst)
 			json_array_append_new(clients, client_to_json(inst->clients[i]));
 	for (const struct inst_class *ic = inst->classes; ic; ic = ic->next)
 		json_array_append_new(classes, class_json(ic));
-	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "name", inst->name,
 	    "address", sockaddr_ntop(&inst->cfg.addr, addr, sizeof addr),
 	    "port", (json_int_t)sockaddr_port(&inst->cfg.addr),
@@ -736,6 +840,7 @@ json_t *instance_to_json(const struct instance *inst)
 	    "next_hop", inst->cfg.next_hop_self ? "self" : "unchanged",
 	    "clients", clients,
 	    "classes", classes,
+	    "walks", (json_int_t)inst->nwalks,
 	    "routes_logged", (json_int_t)inst->st.routes_logged,
 	    "flushes", (json_int_t)inst->st.flushes,
 	    "updates_shared", (json_int_t)inst->st.updates_shared,

@@ -8,11 +8,14 @@
  * table is the one it was told to expect, at End-of-RIB, or when the
  * neighbor closes, and prints one JSON line on stdout:
  *
- *   {"name":"c1","prefixes":577706,"updates":89681,"bytes":…,
+ *   {"name":"c1","prefixes":577699,"updates":89679,"bytes":…,
  *    "first_update_at":1700000000.123456,"done_at":1700000002.654321,…}
  *
  * Times are CLOCK_REALTIME seconds, so the lines of several sinks and of
- * the feeder can be compared. Progress goes to stderr ("… established").
+ * the feeder can be compared. first_update_at is the first UPDATE that
+ * announces or withdraws a prefix (not an End-of-RIB); done_at when what
+ * it waits for was complete. Progress goes to stderr ("… established",
+ * "first UPDATE with routes …", "done …").
  *
  * Recording: --save FILE keeps every UPDATE byte for byte (bgp_blast sends
  * the same bytes again); --dump-table FILE keeps the final table, which
@@ -572,11 +575,37 @@ static void fnv_blob(uint64_t *h, struct bgp_bytes b)
 	fnv(h, b.p, b.len);
 }
 
+static int cmp4(const void *a, const void *b) { return memcmp(a, b, 4); }
+static int cmp8(const void *a, const void *b) { return memcmp(a, b, 8); }
+static int cmp12(const void *a, const void *b) { return memcmp(a, b, 12); }
+
+/*
+ * Communities are a set (RFC 1997, 4360, 8092): speakers sort them and
+ * drop duplicates on the way (BIRD does), so they hash in sorted order,
+ * once each. size is 4, 8 or 12 bytes; the list fits one message.
+ */
+static void fnv_set(uint64_t *h, struct bgp_bytes b, size_t size)
+{
+	static uint8_t sorted[BGP_EXT_MAX_LEN];
+	size_t n = b.len / size, kept = 0;
+
+	memcpy(sorted, b.p, n * size);
+	qsort(sorted, n, size, size == 4 ? cmp4 : size == 8 ? cmp8 : cmp12);
+	for (size_t i = 0; i < n; i++) {
+		if (i && memcmp(sorted + i * size, sorted + (i - 1) * size, size) == 0)
+			continue;
+		fnv(h, sorted + i * size, size);
+		kept++;
+	}
+	fnv_u32(h, (uint32_t)kept);
+}
+
 /*
  * What a transparent re-advertiser passes on unchanged, in decoded form
  * (so a 2-octet session's AS_PATH + AS4_PATH hashes like the 4-octet
  * AS_PATH): ORIGIN, AS_PATH, MED, ATOMIC_AGGREGATE, AGGREGATOR, the three
- * kinds of communities, and unknown optional transitive attributes. Left
+ * kinds of communities (as sets), and unknown optional transitive
+ * attributes. Left
  * out: LOCAL_PREF, ORIGINATOR_ID, CLUSTER_LIST (they never cross eBGP)
  * and the next hop (attrs_hash_nh adds it).
  */
@@ -599,9 +628,9 @@ static uint64_t attrs_hash_base(const struct bgp_attrs *a)
 		fnv_u32(&h, a->aggregator_as);
 		fnv(&h, a->aggregator_addr, sizeof a->aggregator_addr);
 	}
-	fnv_blob(&h, a->communities);
-	fnv_blob(&h, a->ext_communities);
-	fnv_blob(&h, a->large_communities);
+	fnv_set(&h, a->communities, 4);
+	fnv_set(&h, a->ext_communities, 8);
+	fnv_set(&h, a->large_communities, 12);
 	for (unsigned i = 0; i < a->unknown_count; i++) {
 		const struct bgp_raw_attr *u = &a->unknown[i];
 		if ((u->flags & BGP_ATTR_F_OPTIONAL) && (u->flags & BGP_ATTR_F_TRANSITIVE)) {
@@ -951,6 +980,17 @@ static void update_withdraw_all(struct sink *s, const struct bgp_update *u)
 		walk_withdraw(s, a->mp_reach.nlri, a->mp_reach.afi);
 }
 
+/* Whether it announces or withdraws anything: an End-of-RIB (a new
+ * client's empty initial dump ends with one) does not start the clock. */
+static bool update_has_routes(const struct bgp_update *u)
+{
+	const struct bgp_attrs *a = &u->attrs;
+
+	return u->withdrawn.len || u->nlri.len ||
+	    ((a->present & BGP_ATTR_BIT(BGP_ATTR_MP_REACH_NLRI)) && a->mp_reach.nlri.len) ||
+	    ((a->present & BGP_ATTR_BIT(BGP_ATTR_MP_UNREACH_NLRI)) && a->mp_unreach.nlri.len);
+}
+
 /* A real feed can carry thousands of the same fault (LOCAL_PREF from
  * an eBGP peer): the first of each tier is shown, the rest counted. */
 static void note_rfc7606(struct sink *s, const struct bgp_update *u,
@@ -974,8 +1014,6 @@ static void handle_update(struct sink *s, const uint8_t *msg, size_t len)
 		sink_fail(s, BGP_ERR_FSM, BGP_ERR_FSM_OPENCONFIRM, "UPDATE before Established");
 		return;
 	}
-	if (!s->updates)
-		s->first_update_at = wall();
 	s->updates++;
 	s->bytes += len;
 	save_message(s, msg, len);
@@ -986,6 +1024,10 @@ static void handle_update(struct sink *s, const uint8_t *msg, size_t len)
 	}
 	if (e.tier != BGP_TIER_OK)
 		note_rfc7606(s, &u, &e);
+	if (!s->first_update_at && update_has_routes(&u)) {
+		s->first_update_at = wall();
+		say(s->o, "first UPDATE with routes from %s", s->peer_name);
+	}
 	if (u.end_of_rib) {
 		s->eor_ipv4 |= u.eor_afi == BGP_AFI_IPV4 && u.eor_safi == BGP_SAFI_UNICAST;
 		s->eor_ipv6 |= u.eor_afi == BGP_AFI_IPV6 && u.eor_safi == BGP_SAFI_UNICAST;

@@ -15,6 +15,8 @@
  *   stalled_client_dropped  a client that stops reading: Cease/Out of
  *                           Resources by the stall rule, the other goes on
  *   queue_limit_drop        … by the queue limit
+ *   slow_joiner_split       two clients join in one shared walk; one stops
+ *                           reading: the other still gets the whole view
  *   client_updates_isolated a client's UPDATE is ignored (counted); a
  *                           malformed one resets that client alone
  *   route_refresh_rewalks   ROUTE-REFRESH: the table again, from the view
@@ -277,6 +279,29 @@ static void preload(void)
 			if (n)
 				update(afi, batch, n, 7);
 			n = 0;
+		}
+	}
+}
+
+/* n more IPv4 host routes in 11.0.0.0/8, for a table larger than what
+ * the kernel's socket buffers hold. */
+static void preload_hosts(uint32_t n)
+{
+	struct bgp_prefix batch[1000];
+	size_t k = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct bgp_prefix *p = &batch[k++];
+		memset(p, 0, sizeof *p);
+		p->afi = BGP_AFI_IPV4;
+		p->len = 32;
+		p->addr[0] = 11;
+		p->addr[1] = (uint8_t)(i >> 16);
+		p->addr[2] = (uint8_t)(i >> 8);
+		p->addr[3] = (uint8_t)i;
+		if (k == 1000 || i + 1 == n) {
+			update(BGP_AFI_IPV4, batch, k, (long)(i % 61));
+			k = 0;
 		}
 	}
 }
@@ -740,6 +765,38 @@ START_TEST(stalled_client_dropped)
 }
 END_TEST
 
+static bool fake_joined(void *arg) { return atomic_load(&((struct fake *)arg)->eors) == 2; }
+
+START_TEST(slow_joiner_split)
+{
+	struct fake a, s;
+	struct fake *live[] = { &a };
+
+	rnd_state = 5;
+	preload();
+	preload_hosts(300000);
+	make_instance(0, 600, four_clients);    /* s is never dropped here */
+	fake_start(&a, "127.0.85.11", 65101, true, true);
+	fake_start(&s, "127.0.85.14", 65104, true, true);       /* same classes */
+	s.stop_reading = true;
+	s.rcvbuf = 4096;
+	fake_go(&a);
+	fake_go(&s);
+	ck_assert(pump_until(fake_joined, &a, 30));
+	ck_assert_int_eq(atomic_load(&s.eors), 0);
+	json_t *j = instance_to_json(inst);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "walks")), 1);   /* s's own */
+	json_decref(j);
+	sync_fakes(live, 1);
+	check_table(&a);
+	ck_assert_uint_eq(a.redundant, 0);
+	fake_stop(&a);
+	fake_stop(&s);
+	fake_free(&a);
+	fake_free(&s);
+}
+END_TEST
+
 START_TEST(queue_limit_drop)
 {
 	/* joins an empty view, then live changes pile up past 1 MB */
@@ -860,6 +917,12 @@ static Suite *instance_suite(void)
 	tcase_add_test(t, client_updates_isolated);
 	tcase_add_test(t, route_refresh_rewalks);
 	suite_add_tcase(s, t);
+	/* a table of 350,000 routes: its own case, its own time limit */
+	TCase *big = tcase_create("split");
+	tcase_add_checked_fixture(big, setup, teardown);
+	tcase_set_timeout(big, 240);
+	tcase_add_test(big, slow_joiner_split);
+	suite_add_tcase(s, big);
 	return s;
 }
 

@@ -1,0 +1,246 @@
+/*
+ * walk.c — one cursor, many members: chunks and passed live changes are
+ * encoded once and handed to every member's session.
+ */
+#include "instances/walk.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "instances/client.h"
+#include "muxd/log.h"
+
+struct walk {
+	struct fanout_class *cls[3];
+	struct bgp_family fams[BGP_MAX_FAMILIES];
+	uint8_t fam_count;
+	uint16_t afi;
+	bool refresh;
+	bool started;                   /* the cursor has moved */
+	bool empty;                     /* no family to walk */
+	struct feed_cursor cursor;
+	struct bgp_prefix last;         /* last prefix sent (one path per prefix) */
+	bool has_last;
+	uint64_t routes;
+
+	struct client **members;
+	size_t n, cap;
+	struct session **dst;           /* scratch: the members' sessions */
+
+	struct fanout_route *buf[3];    /* a chunk, per AFI */
+	size_t bufn[3];
+};
+
+/* Passed live changes, filtered for one walk; grows as needed. */
+static struct fanout_route *live_buf;
+static size_t live_cap;
+
+struct walk *walk_new(struct fanout_class *const cls[3], const struct bgp_family *fams,
+    uint8_t fam_count, uint16_t afi, bool refresh)
+{
+	struct walk *w = xcalloc(1, sizeof *w);
+	bool v4 = cls[BGP_AFI_IPV4] != NULL, v6 = cls[BGP_AFI_IPV6] != NULL;
+
+	memcpy(w->cls, cls, sizeof w->cls);
+	memcpy(w->fams, fams, fam_count * sizeof fams[0]);
+	w->fam_count = fam_count;
+	if (afi == 0)
+		afi = v4 && v6 ? 0 : v4 ? BGP_AFI_IPV4 : BGP_AFI_IPV6;
+	w->afi = afi;
+	w->empty = !v4 && !v6;
+	w->refresh = refresh;
+	feed_cursor_init(&w->cursor, afi);
+	return w;
+}
+
+void walk_free(struct walk *w)
+{
+	if (w == NULL)
+		return;
+	for (int afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++)
+		free(w->buf[afi]);
+	free(w->members);
+	free(w->dst);
+	free(w);
+}
+
+bool walk_joinable(const struct walk *w, struct fanout_class *const cls[3],
+    const struct bgp_family *fams, uint8_t fam_count)
+{
+	return !w->started && !w->refresh &&
+	    memcmp(w->cls, cls, sizeof w->cls) == 0 && w->fam_count == fam_count &&
+	    memcmp(w->fams, fams, fam_count * sizeof fams[0]) == 0;
+}
+
+void walk_add(struct walk *w, struct client *c)
+{
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 4;
+		struct client **v = realloc(w->members, w->cap * sizeof *v);
+		struct session **d = realloc(w->dst, w->cap * sizeof *d);
+		if (v == NULL || d == NULL)
+			fatal("out of memory for a walk's members");
+		w->members = v;
+		w->dst = d;
+	}
+	w->members[w->n++] = c;
+}
+
+bool walk_remove(struct walk *w, struct client *c)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		if (w->members[i] == c) {
+			w->members[i] = w->members[--w->n];
+			return true;
+		}
+	}
+	return false;
+}
+
+size_t walk_member_count(const struct walk *w) { return w->n; }
+struct client *walk_member(const struct walk *w, size_t i) { return w->members[i]; }
+bool walk_started(const struct walk *w) { return w->started; }
+bool walk_refresh(const struct walk *w) { return w->refresh; }
+uint16_t walk_afi(const struct walk *w) { return w->afi; }
+uint64_t walk_routes(const struct walk *w) { return w->routes; }
+
+bool walk_done(const struct walk *w)
+{
+	return w->empty || feed_cursor_done(&w->cursor);
+}
+
+struct walk *walk_split(struct walk *w, struct client *c)
+{
+	struct walk *s = walk_new(w->cls, w->fams, w->fam_count, w->afi, w->refresh);
+
+	s->cursor = w->cursor;
+	s->last = w->last;
+	s->has_last = w->has_last;
+	s->started = w->started;
+	s->routes = w->routes;
+	walk_remove(w, c);
+	walk_add(s, c);
+	return s;
+}
+
+static size_t member_sessions(struct walk *w)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->n; i++)
+		if (w->members[i]->session != NULL)
+			w->dst[n++] = w->members[i]->session;
+	return n;
+}
+
+/* ---- the chunks -------------------------------------------------------- */
+
+static bool addpath(const struct walk *w, uint16_t afi)
+{
+	return fanout_class_key(w->cls[afi])->addpath;
+}
+
+static int step_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct walk *w = arg;
+	uint16_t afi = p->afi;
+
+	if (afi > BGP_AFI_IPV6 || w->cls[afi] == NULL)
+		return 0;
+	struct fanout_route *r = &w->buf[afi][w->bufn[afi]];
+	r->p = *p;
+	if (!addpath(w, afi)) {
+		/* One path per prefix: the first the walk meets, the lowest id. */
+		if (w->has_last && w->last.afi == afi && w->last.len == p->len &&
+		    memcmp(w->last.addr, p->addr, sizeof p->addr) == 0)
+			return 0;
+		w->last = *p;
+		w->has_last = true;
+		r->p.path_id = 0;
+	}
+	r->set = set;
+	w->bufn[afi]++;
+	return 0;
+}
+
+static int route_by_set(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)((const struct fanout_route *)a)->set;
+	uintptr_t y = (uintptr_t)((const struct fanout_route *)b)->set;
+	return x < y ? -1 : x > y;
+}
+
+static void members_steady(struct walk *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		struct client *c = w->members[i];
+		if (c->session == NULL)
+			continue;
+		c->state = CLIENT_STEADY;
+		log_peer_info(client_label(c), "sent the whole view (%llu routes%s) and "
+		    "End-of-RIB", (unsigned long long)w->routes,
+		    w->n > 1 ? ", one walk shared by clients joining together" : "");
+	}
+}
+
+size_t walk_step(struct walk *w, const struct feed *f, size_t max)
+{
+	struct fanout_out out;
+	size_t sent = 0;
+
+	if (max > WALK_CHUNK)
+		max = WALK_CHUNK;
+	size_t ndst = member_sessions(w);
+	w->started = true;
+	w->bufn[1] = w->bufn[2] = 0;
+	if (!w->empty) {
+		for (int afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++)
+			if (w->cls[afi] && w->buf[afi] == NULL)
+				w->buf[afi] = xmalloc(WALK_CHUNK * sizeof *w->buf[afi]);
+		feed_cursor_next(f, &w->cursor, max, step_cb, w);
+	}
+	fanout_out_init(&out, w->dst, ndst);
+	for (int afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+		size_t n = w->bufn[afi];
+		if (n == 0)
+			continue;
+		/* Within a chunk order is free: grouped by set, it packs better. */
+		qsort(w->buf[afi], n, sizeof *w->buf[afi], route_by_set);
+		fanout_encode(w->cls[afi], &out, w->buf[afi], n);
+		sent += n;
+	}
+	w->routes += sent;
+	if (walk_done(w) && !w->refresh) {
+		for (uint8_t i = 0; i < w->fam_count; i++)
+			fanout_eor(&out, w->fams[i].afi, w->fams[i].safi);
+		members_steady(w);
+	}
+	fanout_out_finish(&out);
+	for (size_t i = 0; i < w->n; i++)
+		w->members[i]->walked += sent;
+	return sent;
+}
+
+void walk_live(struct walk *w, uint16_t afi, const struct fanout_route *r, size_t n)
+{
+	struct fanout_out out;
+	size_t m = 0;
+
+	if (w->refresh || afi > BGP_AFI_IPV6 || w->cls[afi] == NULL || !w->started)
+		return;         /* before the first chunk nothing is passed */
+	if (n > live_cap) {
+		live_cap = n < 1024 ? 1024 : n;
+		free(live_buf);
+		live_buf = xmalloc(live_cap * sizeof *live_buf);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (feed_cursor_passed(&w->cursor, &r[i].p))
+			live_buf[m++] = r[i];
+	size_t ndst = member_sessions(w);
+	if (m == 0 || ndst == 0)
+		return;
+	fanout_out_init(&out, w->dst, ndst);
+	fanout_encode(w->cls[afi], &out, live_buf, m);
+	fanout_out_finish(&out);
+	for (size_t i = 0; i < w->n; i++)
+		w->members[i]->live += m;
+}

@@ -1,0 +1,362 @@
+#!/usr/bin/env bash
+# Full-table fan-out benchmark (issue 3, "Performance"); run by `make bench`.
+#
+# For each feed — the real PCH full-table session (tests/data/pch-*.gz) and
+# a synthetic table of 1,000,000 prefixes — and K = 1, 4, 16 clients, three
+# fan-outs side by side on this machine:
+#   floor   bgp_blast: the feeder's UPDATE bytes written straight to the K
+#           clients (the loopback floor: kernel and clients, nothing else)
+#   bird    BIRD 2 as a transparent route server (tests/bench/bird-fanout.conf.in)
+#   bgpmux  build/muxd: one upstream, K clients on its instance
+#           (tests/bench/muxd-fanout.json.in)
+# The K clients (bgp_sink) connect first and reach Established; then the
+# feeder (mrt_replay, as fast as the fan-out takes it) connects and sends.
+# Measured per run:
+#   seconds   first upstream UPDATE → every client holds every prefix
+#   peak RSS  VmHWM of the fan-out process
+#   CPU       its utime + stime, read from /proc before it is stopped
+# Correctness is checked on the way: each client compares its table with
+# the feed's own (recorded once per feed by a client talking straight to
+# the feeder) — every prefix, nothing extra, same attributes.
+#
+# Prints the tables and writes them as Markdown to build/bench-fanout.md.
+# Knobs (environment): BENCH_FEEDS="pch synthetic" BENCH_KS="1 4 16"
+# BENCH_SYSTEMS="floor bird bgpmux" BENCH_SYNTH_N=1000000
+# BENCH_RUN_TIMEOUT=120 (seconds a run may take). Work files (configs, logs,
+# each client's JSON line) stay in build/bench-fanout/.
+# Functions below are called through variables and wait_until.
+# shellcheck disable=SC2317
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+FEEDS=${BENCH_FEEDS:-pch synthetic}
+KS=${BENCH_KS:-1 4 16}
+SYSTEMS=${BENCH_SYSTEMS:-floor bird bgpmux}
+SYNTH_N=${BENCH_SYNTH_N:-1000000}
+RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-120}
+ESTABLISH_WAIT=30               # seconds for K clients to reach Established
+FIRST_UPDATE_WAIT=30            # seconds for a first UPDATE to reach a client
+LINGER=1                        # seconds a client stays once it has it all
+
+SINK=build/tools/bgp_sink
+BLAST=build/tools/bgp_blast
+FEEDER=build/tools/mrt_replay
+MUXD=build/muxd
+PCH=tests/data/pch-fulltable-session-bgp4mp_et.2015-10-23.gz
+PCH_TABLE=577699                # its final table (tests/bench/README.md)
+REPORT=tests/bench/fanout-report.py
+WORK=build/bench-fanout
+MD=build/bench-fanout.md
+
+# Loopback addresses and AS numbers: tests/bench/README.md.
+FEED_ADDR=127.0.90.1
+UP_ADDR=127.0.90.2
+INSTANCE=127.0.91.1
+CLIENT_NET=127.0.92
+FLOOR_ADDR=127.0.93.1
+REC_ADDR=127.0.94.1
+REC_FEED_ADDR=127.0.94.2
+FEED_ASN=3856
+FAN_ASN=4200001000
+SYNTH_NH=198.51.100.1
+
+say() { printf 'bench-fanout: %s\n' "$*" >&2; }
+
+# ---- processes we start, and only those -----------------------------------
+
+PIDS=()
+LAST_PID=
+
+# spawn OUT ERR CMD...: start CMD in the background, remember its PID.
+spawn() {
+	local out=$1 err=$2
+	shift 2
+	"$@" >"$out" 2>"$err" &
+	LAST_PID=$!
+	PIDS+=("$LAST_PID")
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# stop PID: SIGTERM, up to 5 s to go, then SIGKILL. By PID only.
+stop() {
+	local pid=$1 i
+	[ -n "$pid" ] || return 0
+	if alive "$pid"; then
+		kill -TERM "$pid" 2>/dev/null
+		for ((i = 0; i < 50; i++)); do alive "$pid" || break; sleep 0.1; done
+		alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do stop "$pid"; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_until SECONDS CMD...: true as soon as CMD is, false at the deadline.
+wait_until() {
+	local n=$(($1 * 10)) i
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+listening() { ss -Hltn src "$1:$2" 2>/dev/null | grep -q .; }
+count_files_with() { grep -l -- "$1" "${@:2}" 2>/dev/null | wc -l; }
+all_established() { [ "$(count_files_with established "$1"/client*.err)" -ge "$2" ]; }
+any_update() { [ "$(count_files_with 'first UPDATE with routes' "$1"/client*.err)" -ge 1 ]; }
+all_gone() {
+	local pid
+	for pid in "$@"; do alive "$pid" && return 1; done
+	return 0
+}
+
+# The fan-out's peak memory and CPU time so far, as the report reads them.
+proc_stats() {
+	local pid=$1 tck
+	tck=$(getconf CLK_TCK)
+	alive "$pid" || return 1
+	awk '/^VmHWM:/ { print "rss_kb", $2 }' "/proc/$pid/status"
+	# Fields after "pid (comm) ": utime and stime are the 12th and 13th.
+	sed 's/.*) //' "/proc/$pid/stat" | awk -v t="$tck" '{ printf "cpu_s %.2f\n", ($12 + $13) / t }'
+}
+
+# ---- feeds ----------------------------------------------------------------
+
+feeder_args() {  # FEED: what mrt_replay sends
+	case $1 in
+	pch) echo "$PCH" ;;
+	synthetic) echo "--synthetic $SYNTH_N --asn $FEED_ASN --next-hop $SYNTH_NH" ;;
+	esac
+}
+
+# record FEED: a client straight on the feeder keeps the stream (for the
+# floor) and the table (what every client must end up holding).
+record() {
+	local feed=$1 dir="$WORK/$1" spid
+	mkdir -p "$dir"
+	spawn "$dir/record.json" "$dir/record.err" "$SINK" --listen "$REC_ADDR" \
+	    --asn "$FAN_ASN" --peer-as "$FEED_ASN" --timeout 120 --name record \
+	    --save "$dir/feed.stream" --dump-table "$dir/feed.table"
+	spid=$LAST_PID
+	if ! wait_until 10 grep -q listening "$dir/record.err"; then
+		say "$feed: the recording client does not listen: $(tail -1 "$dir/record.err")"
+		return 1
+	fi
+	# shellcheck disable=SC2046
+	"$FEEDER" --quiet --connect "$REC_ADDR" --bind "$REC_FEED_ADDR" \
+	    $(feeder_args "$feed") 2>"$dir/record-feeder.err"
+	wait_until 20 all_gone "$spid"
+	stop "$spid"
+	python3 "$REPORT" feed "$dir/record.json" "$feed" "$(feed_expect "$feed")" \
+	    >"$dir/feed.json" || return 1
+}
+
+feed_expect() {  # FEED: the table size the data promises
+	case $1 in
+	pch) echo "$PCH_TABLE" ;;
+	synthetic) echo "$SYNTH_N" ;;
+	esac
+}
+
+# ---- the fan-outs ---------------------------------------------------------
+
+DPID=                           # the fan-out process of the current run
+UNAVAILABLE=                    # why it could not run, if it could not
+
+clients_bird() {
+	local i
+	for ((i = 1; i <= $1; i++)); do
+		printf '\tprotocol bgp c%d from sink { neighbor %s.%d as %d; }\n' \
+		    "$i" "$CLIENT_NET" "$i" $((FAN_ASN + i))
+	done
+}
+
+clients_muxd() {
+	local i sep=,
+	for ((i = 1; i <= $1; i++)); do
+		[ "$i" -eq "$1" ] && sep=
+		printf '    { "name": "c%d", "address": "%s.%d", "asn": %d, "upstreams": ["isp-a"] }%s\n' \
+		    "$i" "$CLIENT_NET" "$i" $((FAN_ASN + i)) "$sep"
+	done
+}
+
+# fill TEMPLATE DIR K CLIENTS_FN > FILE
+fill() {
+	local clients
+	clients=$("$4" "$3")
+	awk -v dir="$2" -v up_local="$UP_ADDR" -v up_peer="$FEED_ADDR" \
+	    -v up_asn="$FEED_ASN" -v inst="$INSTANCE" -v asn="$FAN_ASN" -v clients="$clients" '
+	    /@CLIENTS@/ { print clients; next }
+	    { gsub(/@DIR@/, dir); gsub(/@UP_LOCAL@/, up_local); gsub(/@UP_PEER@/, up_peer);
+	      gsub(/@UP_ASN@/, up_asn); gsub(/@INSTANCE@/, inst); gsub(/@ASN@/, asn); print }' "$1"
+}
+
+start_floor() {  # DIR FEED K
+	spawn "$1/blast.json" "$1/blast.err" "$BLAST" --listen "$FLOOR_ADDR" \
+	    --sessions "$3" --stream "$WORK/$2/feed.stream" --timeout "$RUN_TIMEOUT"
+	DPID=$LAST_PID
+	wait_until 10 grep -q listening "$1/blast.err" ||
+	    UNAVAILABLE="bgp_blast did not start: $(tail -1 "$1/blast.err")"
+}
+
+start_bird() {  # DIR FEED K
+	local dir=$1
+	if ! command -v bird >/dev/null; then
+		UNAVAILABLE="bird not installed (scripts/deps.sh installs bird2)"
+		return
+	fi
+	fill tests/bench/bird-fanout.conf.in "$(pwd)/$dir" "$3" clients_bird >"$dir/bird.conf"
+	if ! bird -p -c "$dir/bird.conf" 2>"$dir/bird.err"; then
+		UNAVAILABLE="BIRD rejects $dir/bird.conf: $(tail -1 "$dir/bird.err")"
+		return
+	fi
+	spawn "$dir/bird.out" "$dir/bird.err" bird -f -c "$dir/bird.conf" \
+	    -s "$dir/bird.ctl" -P "$dir/bird.pid"
+	DPID=$LAST_PID
+	wait_until 10 listening "$INSTANCE" 179 ||
+	    UNAVAILABLE="BIRD does not listen on $INSTANCE:179: $(tail -1 "$dir/bird.err")"
+}
+
+start_muxd() {  # DIR FEED K
+	local dir=$1
+	if [ ! -x "$MUXD" ]; then
+		UNAVAILABLE="$MUXD is not built"
+		return
+	fi
+	mkdir -p "$dir/state"
+	fill tests/bench/muxd-fanout.json.in "$(pwd)/$dir" "$3" clients_muxd >"$dir/muxd.json"
+	if ! "$MUXD" --check-config "$dir/muxd.json" 2>"$dir/muxd.err"; then
+		UNAVAILABLE="--check-config: $(head -1 "$dir/muxd.err")"
+		return
+	fi
+	spawn "$dir/muxd.out" "$dir/muxd.err" "$MUXD" --config "$dir/muxd.json"
+	DPID=$LAST_PID
+	if ! wait_until 10 listening "$INSTANCE" 179 || ! listening "$UP_ADDR" 179; then
+		UNAVAILABLE="muxd does not listen on $INSTANCE:179 and $UP_ADDR:179"
+		UNAVAILABLE+="${DPID:+ (log: $(tail -1 "$dir/muxd.err"))}"
+	fi
+}
+
+# ---- one run ---------------------------------------------------------------
+
+SINK_PIDS=()
+
+start_clients() {  # DIR FEED K SYSTEM
+	local dir=$1 k=$3 target=$INSTANCE peer_as=$FAN_ASN i
+	if [ "$4" = floor ]; then
+		target=$FLOOR_ADDR
+		peer_as=$FEED_ASN
+	fi
+	SINK_PIDS=()
+	for ((i = 1; i <= k; i++)); do
+		spawn "$dir/client$i.json" "$dir/client$i.err" "$SINK" --connect "$target" \
+		    --bind "$CLIENT_NET.$i" --asn $((FAN_ASN + i)) --peer-as "$peer_as" \
+		    --expect-table "$WORK/$2/feed.table" --linger "$LINGER" \
+		    --timeout "$RUN_TIMEOUT" --connect-wait 20 --name "c$i"
+		SINK_PIDS+=("$LAST_PID")
+	done
+}
+
+# The fan-out runs; the clients wait for it all. Sets UNAVAILABLE when the
+# run could not be measured.
+measure() {  # DIR FEED K SYSTEM
+	local dir=$1 fpid=
+	if ! wait_until "$ESTABLISH_WAIT" all_established "$dir" "$3"; then
+		UNAVAILABLE="$(count_files_with established "$dir"/client*.err) of $3 clients Established within ${ESTABLISH_WAIT} s"
+		return
+	fi
+	if [ "$4" != floor ]; then
+		# shellcheck disable=SC2046
+		spawn "$dir/feeder.out" "$dir/feeder.err" "$FEEDER" --connect "$UP_ADDR" \
+		    --bind "$FEED_ADDR" --hold $(feeder_args "$2")
+		fpid=$LAST_PID
+	fi
+	if ! wait_until "$FIRST_UPDATE_WAIT" any_update "$dir"; then
+		UNAVAILABLE="no UPDATE reached a client within ${FIRST_UPDATE_WAIT} s"
+		[ -n "$fpid" ] && UNAVAILABLE+=" (feeder: $(tail -1 "$dir/feeder.err"))"
+	else
+		wait_until $((RUN_TIMEOUT + 10)) all_gone "${SINK_PIDS[@]}"
+	fi
+	# Figures before anything stops; the floor's come from bgp_blast itself.
+	[ "$4" != floor ] && proc_stats "$DPID" >"$dir/daemon.stats"
+	stop "$fpid"
+}
+
+run() {  # FEED K SYSTEM
+	local feed=$1 k=$2 sys=$3 dir="$WORK/$1-k$2-$3" pid
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	DPID=
+	UNAVAILABLE=
+	SINK_PIDS=()
+	"start_${sys/bgpmux/muxd}" "$dir" "$feed" "$k"
+	if [ -z "$UNAVAILABLE" ]; then
+		start_clients "$dir" "$feed" "$k" "$sys"
+		measure "$dir" "$feed" "$k" "$sys"
+	fi
+	for pid in "${SINK_PIDS[@]}"; do stop "$pid"; done
+	if [ "$sys" = floor ]; then
+		wait_until 10 all_gone "$DPID"
+	fi
+	stop "$DPID"
+	printf '%s\n' "$UNAVAILABLE" >"$dir/unavailable"
+	python3 "$REPORT" row "$dir" "$feed" "$k" "$sys" >>"$WORK/results.jsonl"
+	python3 "$REPORT" line "$WORK/results.jsonl" >&2
+}
+
+# ---- main ------------------------------------------------------------------
+
+check_tools() {
+	local t missing=()
+	make -s build/tools/bgp_sink build/tools/bgp_blast build/tools/mrt_replay \
+	    >/dev/null 2>&1 || true
+	for t in "$SINK" "$BLAST" "$FEEDER"; do
+		[ -x "$t" ] || missing+=("$t")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		say "cannot run: ${missing[*]} not built (make all)"
+		return 1
+	fi
+	command -v python3 >/dev/null || { say "cannot run: python3 missing"; return 1; }
+}
+
+main() {
+	local feed k sys start
+	check_tools || return 0
+	mkdir -p "$WORK"
+	exec 9>"$WORK.lock"
+	if ! flock -w 900 9; then
+		say "another bench-fanout holds $WORK.lock; giving up"
+		return 0
+	fi
+	rm -f "$WORK/results.jsonl"
+	python3 "$REPORT" machine >"$WORK/machine.json"
+	start=$SECONDS
+	for feed in $FEEDS; do
+		say "$feed: recording the feed once, straight from the feeder"
+		if ! record "$feed"; then
+			say "$feed: recording failed (see $WORK/$feed/); skipping this feed"
+			continue
+		fi
+		python3 "$REPORT" feedline "$WORK/$feed/feed.json" >&2
+		for k in $KS; do
+			for sys in $SYSTEMS; do
+				run "$feed" "$k" "$sys"
+			done
+		done
+	done
+	say "done in $((SECONDS - start)) s"
+	python3 "$REPORT" render "$WORK" "$MD"
+}
+
+main "$@"
+exit 0

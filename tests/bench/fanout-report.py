@@ -1,0 +1,405 @@
+#!/usr/bin/env python3
+"""Results of scripts/bench-fanout.sh: one JSON line per run, and the tables.
+
+  fanout-report.py machine                      this machine, as JSON
+  fanout-report.py feed RECORD.json FEED N      the recorded feed, checked
+  fanout-report.py feedline FEED.json           one line about it, for people
+  fanout-report.py row DIR FEED K SYSTEM        one run's figures, as JSON
+  fanout-report.py line RESULTS.jsonl           the last run, one line
+  fanout-report.py render WORKDIR OUT.md        the tables: stdout and Markdown
+
+Times are CLOCK_REALTIME seconds from bgp_sink, bgp_blast and (when it
+prints one) mrt_replay, so they compare across processes.
+"""
+import glob
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+
+SYSTEMS = ("floor", "bird", "bgpmux")
+NAMES = {"floor": "loopback floor", "bird": "BIRD", "bgpmux": "bgpmux"}
+FEED_NAMES = {"pch": "PCH full table (real)", "synthetic": "synthetic"}
+# A feeder line such as "mrt_replay: first UPDATE sent at 1700000000.123456".
+FEEDER_T0 = re.compile(r"first UPDATE (?:sent )?at ([0-9]+\.[0-9]+)")
+TARGETS = {"speedup": 10.0, "floor": 3.0, "memory": 0.5}
+
+
+def load_json(path, default=None):
+    try:
+        with open(path) as f:
+            return json.loads(f.read().strip().splitlines()[-1])
+    except (OSError, ValueError, IndexError):
+        return default
+
+
+def read_text(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+# ---- machine and feeds ------------------------------------------------------
+
+def cmd_output(args):
+    try:
+        return subprocess.run(args, capture_output=True, text=True,
+                              timeout=10).stderr.strip() or ""
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def machine():
+    mem = re.search(r"MemTotal:\s+(\d+)", read_text("/proc/meminfo"))
+    model = re.search(r"model name\s*:\s*(.+)", read_text("/proc/cpuinfo"))
+    bird = cmd_output(["bird", "--version"])
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "cpus": os.cpu_count(),
+        "cpu": model.group(1).strip() if model else platform.machine(),
+        "mem_gib": round(int(mem.group(1)) / 2**20, 1) if mem else None,
+        "load": os.getloadavg()[0],
+        "kernel": platform.release(),
+        "bird": bird.splitlines()[0] if bird else "not installed",
+    }
+
+
+def feed(record_path, name, expect):
+    r = load_json(record_path)
+    if not r or not r.get("updates"):
+        print(f"{name}: the recording client got no UPDATE ({record_path})",
+              file=sys.stderr)
+        return 1
+    out = {
+        "feed": name, "updates": r["updates"], "bytes": r["bytes"],
+        "prefixes": r["prefixes"], "distinct": r["distinct"],
+        "announced": r["announced"], "withdrawn": r["withdrawn"],
+        "treat_as_withdraw": r["treat_as_withdraw"],
+        "expect": int(expect), "ok": r["prefixes"] == int(expect),
+    }
+    print(json.dumps(out))
+    return 0
+
+
+def feedline(path):
+    f = load_json(path)
+    note = "as the data promises" if f["ok"] else \
+        f"EXPECTED {f['expect']:,}: check the feeder and tests/bench/README.md"
+    print(f"bench-fanout: {f['feed']}: {f['updates']:,} UPDATEs, {f['bytes']:,} bytes; "
+          f"final table {f['prefixes']:,} prefixes ({note}); {f['distinct']:,} distinct "
+          f"announced, {f['withdrawn']:,} withdrawn or treated as withdrawn",
+          file=sys.stderr)
+    return 0
+
+
+# ---- one run ----------------------------------------------------------------
+
+def stats_file(path):
+    out = {}
+    for line in read_text(path).splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            out[parts[0]] = float(parts[1])
+    return out
+
+
+def clients_of(d):
+    files = sorted(glob.glob(os.path.join(d, "client*.json")),
+                   key=lambda p: int(re.sub(r"\D", "", os.path.basename(p)) or 0))
+    return [load_json(p, {}) for p in files]
+
+
+def row(d, feed_name, k, system):
+    k = int(k)
+    clients = clients_of(d)
+    done = [c for c in clients if c.get("complete")]
+    out = {"feed": feed_name, "k": k, "system": system,
+           "unavailable": read_text(os.path.join(d, "unavailable")).strip(),
+           "clients": k, "complete": len(done),
+           "missing": sum(c.get("missing", 0) for c in clients),
+           "extra": sum(c.get("extra", 0) for c in clients),
+           "attr_mismatch": sum(c.get("attr_mismatch", 0) for c in clients),
+           "expected": clients[0].get("expected") if clients else None}
+    firsts = [c["first_update_at"] for c in clients if c.get("first_update_at")]
+    out["t0_sink"] = min(firsts) if firsts else None
+    out["done_last"] = max(c["done_at"] for c in done) if done else None
+    if system == "floor":
+        b = load_json(os.path.join(d, "blast.json"), {})
+        out["t0_feeder"] = b.get("first_update_at")
+        out["rss_kb"] = b.get("maxrss_kb")
+        out["cpu_s"] = b.get("cpu_s")
+    else:
+        m = FEEDER_T0.search(read_text(os.path.join(d, "feeder.err")))
+        out["t0_feeder"] = float(m.group(1)) if m else None
+        s = stats_file(os.path.join(d, "daemon.stats"))
+        out["rss_kb"] = s.get("rss_kb")
+        out["cpu_s"] = s.get("cpu_s")
+    if not out["unavailable"] and len(done) < k:
+        ends = sorted({c.get("end", "no report") for c in clients if not c.get("complete")})
+        out["unavailable"] = (f"{len(done)} of {k} clients held every prefix"
+                              + (f" ({ends[0]})" if ends else ""))
+    print(json.dumps(out))
+    return 0
+
+
+def load_rows(path):
+    rows = []
+    for line in read_text(path).splitlines():
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            pass
+    return rows
+
+
+def t0_method(rows):
+    ok = [r for r in rows if not r["unavailable"]]
+    daemons = [r for r in ok if r["system"] != "floor"]
+    if daemons and all(r["t0_feeder"] for r in daemons):
+        return "feeder"
+    return "sink"
+
+
+def seconds(r, method):
+    if r["unavailable"] or not r["done_last"]:
+        return None
+    t0 = r["t0_feeder"] if method == "feeder" else r["t0_sink"]
+    return r["done_last"] - t0 if t0 else None
+
+
+def line(path):
+    rows = load_rows(path)
+    if not rows:
+        return 0
+    r = rows[-1]
+    head = f"bench-fanout: {r['feed']} K={r['k']} {NAMES[r['system']]}:"
+    if r["unavailable"]:
+        print(f"{head} {'not available' if r['system'] == 'bgpmux' else 'failed'} "
+              f"({r['unavailable']})", file=sys.stderr)
+        return 0
+    s = seconds(r, "sink")
+    print(f"{head} {s:.2f} s from the first UPDATE a client saw, "
+          f"{fmt_mib(r['rss_kb'])} MiB peak, {fmt(r['cpu_s'])} CPU s; "
+          f"{check_text(r)}", file=sys.stderr)
+    return 0
+
+
+# ---- tables -----------------------------------------------------------------
+
+def fmt(v, digits=2):
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def fmt_mib(kb):
+    return "–" if kb is None else f"{kb / 1024:.0f}"
+
+
+def ratio(a, b, digits=1):
+    if a is None or b is None or b == 0:
+        return "–"
+    return f"{a / b:.{digits}f}×"
+
+
+def check_text(r):
+    if r["unavailable"]:
+        return r["unavailable"]
+    bad = []
+    if r["missing"]:
+        bad.append(f"{r['missing']} missing")
+    if r["extra"]:
+        bad.append(f"{r['extra']} extra")
+    if r["attr_mismatch"]:
+        bad.append(f"{r['attr_mismatch']} with other attributes")
+    return "every client: every prefix, same attributes" if not bad else \
+        "DIFFERS: " + ", ".join(bad)
+
+
+def index(rows):
+    return {(r["feed"], r["k"], r["system"]): r for r in rows}
+
+
+def summary_rows(rows, method):
+    by = index(rows)
+    out = []
+    feeds = list(dict.fromkeys(r["feed"] for r in rows))
+    ks = sorted({r["k"] for r in rows})
+    for f in feeds:
+        for k in ks:
+            got = {s: by.get((f, k, s)) for s in SYSTEMS}
+            if not any(got.values()):
+                continue
+            sec = {s: seconds(got[s], method) if got[s] else None for s in SYSTEMS}
+            mem = {s: got[s]["rss_kb"] if got[s] and not got[s]["unavailable"] else None
+                   for s in SYSTEMS}
+            cpu = {s: got[s]["cpu_s"] if got[s] and not got[s]["unavailable"] else None
+                   for s in SYSTEMS}
+            out.append((f, k, got, sec, mem, cpu))
+    return out
+
+
+def summary_table(rows, method):
+    head = ["feed", "K", "floor s", "BIRD s", "bgpmux s", "BIRD/bgpmux time",
+            "bgpmux/floor time", "BIRD MiB", "bgpmux MiB", "bgpmux/BIRD memory",
+            "BIRD CPU s", "bgpmux CPU s"]
+    body = []
+    for f, k, got, sec, mem, cpu in summary_rows(rows, method):
+        mux = "n/a" if got["bgpmux"] and got["bgpmux"]["unavailable"] else None
+        body.append([FEED_NAMES.get(f, f), str(k), fmt(sec["floor"]), fmt(sec["bird"]),
+                     mux or fmt(sec["bgpmux"]), ratio(sec["bird"], sec["bgpmux"]),
+                     ratio(sec["bgpmux"], sec["floor"]), fmt_mib(mem["bird"]),
+                     mux or fmt_mib(mem["bgpmux"]), ratio(mem["bgpmux"], mem["bird"], 2),
+                     fmt(cpu["bird"]), mux or fmt(cpu["bgpmux"])])
+    return head, body
+
+
+def detail_table(rows, method):
+    head = ["feed", "K", "fan-out", "seconds", "prefixes/s per client",
+            "peak RSS MiB", "CPU s", "check"]
+    body = []
+    for r in rows:
+        s = seconds(r, method)
+        rate = f"{r['expected'] / s:,.0f}" if s and r.get("expected") else "–"
+        status = check_text(r)
+        if r["unavailable"]:
+            status = ("not available: " if r["system"] == "bgpmux" else "failed: ") + status
+        body.append([FEED_NAMES.get(r["feed"], r["feed"]), str(r["k"]), NAMES[r["system"]],
+                     fmt(s), rate, fmt_mib(r["rss_kb"]) if not r["unavailable"] else "–",
+                     fmt(r["cpu_s"]) if not r["unavailable"] else "–", status])
+    return head, body
+
+
+def targets(rows, method):
+    out = []
+    for f, k, got, sec, mem, cpu in summary_rows(rows, method):
+        if k != 16:
+            continue
+        if got["bgpmux"] is None or got["bgpmux"]["unavailable"]:
+            out.append(f"{FEED_NAMES.get(f, f)}, K = 16: bgpmux not available "
+                       f"({got['bgpmux']['unavailable'] if got['bgpmux'] else 'not run'})")
+            continue
+        checks = []
+        if sec["bird"] and sec["bgpmux"]:
+            v = sec["bird"] / sec["bgpmux"]
+            checks.append(f"{v:.1f}× faster than BIRD (target ≥ {TARGETS['speedup']:.0f}×: "
+                          f"{'met' if v >= TARGETS['speedup'] else 'NOT met'})")
+        if sec["floor"] and sec["bgpmux"]:
+            v = sec["bgpmux"] / sec["floor"]
+            checks.append(f"{v:.1f}× the loopback floor (target ≤ {TARGETS['floor']:.0f}×: "
+                          f"{'met' if v <= TARGETS['floor'] else 'NOT met'})")
+        if mem["bird"] and mem["bgpmux"]:
+            v = mem["bgpmux"] / mem["bird"]
+            checks.append(f"{v:.2f}× BIRD's peak memory (target ≤ {TARGETS['memory']}: "
+                          f"{'met' if v <= TARGETS['memory'] else 'NOT met'})")
+        out.append(f"{FEED_NAMES.get(f, f)}, K = 16: " + "; ".join(checks))
+    return out
+
+
+def text_table(head, body):
+    """Words to the left, figures to the right."""
+    w = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(head)]
+    left = {0, len(head) - 1} | {i for i, h in enumerate(head) if h == "fan-out"}
+    lines = ["  ".join(h.ljust(w[i]) for i, h in enumerate(head)).rstrip(),
+             "  ".join("-" * x for x in w)]
+    for r in body:
+        lines.append("  ".join(c.ljust(w[i]) if i in left else c.rjust(w[i])
+                               for i, c in enumerate(r)).rstrip())
+    return "\n".join(lines)
+
+
+def md_table(head, body):
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join("---" if i in (0, len(head) - 1) else "---:"
+                            for i in range(len(head))) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in body]
+    return "\n".join(lines)
+
+
+def method_text(method):
+    if method == "feeder":
+        return ("from the moment the feeder sent its first UPDATE (mrt_replay's "
+                "timestamp; bgp_blast's for the floor)")
+    return ("from the first UPDATE any client received (an approximation: "
+            "mrt_replay does not print when it sent its first UPDATE, so the "
+            "fan-out's own delay before its first UPDATE out is not counted)")
+
+
+def feeds_text(work):
+    out = []
+    for p in sorted(glob.glob(os.path.join(work, "*", "feed.json"))):
+        f = load_json(p)
+        if f:
+            out.append(f"{FEED_NAMES.get(f['feed'], f['feed'])}: {f['updates']:,} UPDATEs, "
+                       f"{f['bytes']:,} bytes, final table {f['prefixes']:,} prefixes"
+                       f"{'' if f['ok'] else ' (EXPECTED ' + format(f['expect'], ',') + ')'}")
+    return out
+
+
+def render(work, md_path):
+    rows = load_rows(os.path.join(work, "results.jsonl"))
+    m = load_json(os.path.join(work, "machine.json"), {})
+    method = t0_method(rows)
+    sh, sb = summary_table(rows, method)
+    dh, db = detail_table(rows, method)
+    tg = targets(rows, method)
+    feeds = feeds_text(work)
+    busy = m.get("load", 0) > 0.5 * (m.get("cpus") or 1)
+    machine_line = (f"{m.get('date')}; {m.get('cpus')} CPUs ({m.get('cpu')}), "
+                    f"{m.get('mem_gib')} GiB, Linux {m.get('kernel')}; {m.get('bird')}; "
+                    f"load average {m.get('load', 0):.2f} at the start"
+                    + (" — the machine was busy: figures are noisy" if busy else ""))
+    print()
+    print("Full-table fan-out: seconds " + method_text(method) +
+          " until every client holds every prefix; peak RSS and CPU of the fan-out process.")
+    print(machine_line)
+    for f in feeds:
+        print("  " + f)
+    print()
+    print(text_table(sh, sb))
+    print()
+    print(text_table(dh, db))
+    if tg:
+        print()
+        for t in tg:
+            print(t)
+    with open(md_path, "w") as out:
+        out.write("### Full-table fan-out (`make bench`)\n\n")
+        out.write(f"Seconds {method_text(method)} until every client holds every "
+                  "prefix (each client checks its whole table, attributes too, "
+                  "against the feed); peak RSS (VmHWM) and CPU seconds of the "
+                  "fan-out process. The loopback floor is the feeder's UPDATE "
+                  "bytes written straight to the clients by `bgp_blast`. "
+                  "BIRD runs as a transparent route server "
+                  "(`tests/bench/bird-fanout.conf.in`).\n\n")
+        out.write(f"Machine: {machine_line}.\n\n")
+        for f in feeds:
+            out.write(f"- {f}\n")
+        out.write("\n" + md_table(sh, sb) + "\n\n")
+        out.write(md_table(dh, db) + "\n")
+        if tg:
+            out.write("\n" + "\n".join(f"- {t}" for t in tg) + "\n")
+    print(f"\n(Markdown in {md_path})")
+    return 0
+
+
+def main(argv):
+    cmds = {
+        "machine": (0, lambda: print(json.dumps(machine())) or 0),
+        "feed": (3, lambda a, b, c: feed(a, b, c)),
+        "feedline": (1, feedline),
+        "row": (4, row),
+        "line": (1, line),
+        "render": (2, render),
+    }
+    if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 != cmds[argv[1]][0]:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    return cmds[argv[1]][1](*argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
