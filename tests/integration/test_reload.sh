@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# --check-config, SIGHUP and TCP-MD5 against BIRD 2:
+#  - --check-config: 0 for a good file; 1 and one line per error, each
+#    naming its JSON path, for a bad one;
+#  - three BIRD peers, one of them signing with TCP-MD5 (and a fourth whose
+#    key does not match, which must never come up);
+#  - SIGHUP with one peer's hold time changed: only that session restarts
+#    (BIRD sees Cease 6/6), the others keep their session;
+#  - SIGHUP with a peer removed: it gets Cease / Peer De-configured (6/3);
+#  - SIGHUP with a broken file: muxd says why, keeps running, nothing moves.
+# Addresses: 127.0.40.0/24.
+. "$(dirname "$0")/lib.sh"
+
+MUX_ADDR=127.0.40.1
+CFG=$T/muxd.json
+
+# bird_peer NAME ADDR ASN [PASSWORD] — a BIRD with two static routes that
+# connects to muxd.
+bird_peer() {
+	local name=$1 addr=$2 asn=$3 d=$T/$1 pw=""
+	[[ -n ${4:-} ]] && pw="password \"$4\";"
+	mkdir -p "$d"
+	cat >"$d/bird.conf" <<EOF
+router id $addr;
+log "$d/bird.log" all;
+ipv4 table t4;
+protocol static s4 { ipv4 { table t4; }; route 10.40.${asn: -1}.0/24 via 192.0.2.1; }
+protocol bgp mux {
+	local $addr as $asn;
+	neighbor $MUX_ADDR as $MUX_ASN;
+	multihop; strict bind yes;
+	$pw
+	hold time 90; connect delay time 1; connect retry time 2;
+	ipv4 { table t4; import none; export all; next hop keep; };
+}
+EOF
+	spawn "bird $name" "$d/stderr" bird -f -c "$d/bird.conf" -s "$d/ctl" -P "$d/pid"
+	wait_until 20 "BIRD $name to start" bash -c "birdc -s '$d/ctl' show status 2>/dev/null | grep -q 'Daemon is up'"
+}
+
+# write_config SPEC... — SPEC is NAME:ADDR:ASN:HOLD[:PASSWORD]
+write_config() {
+	python3 - "$CFG" "$MUX_ADDR" "$T/var" "$@" <<'PY'
+import json, sys
+out, local, state = sys.argv[1:4]
+peers = []
+for spec in sys.argv[4:]:
+    f = spec.split(":")
+    p = {"name": f[0], "peer": {"address": f[1], "asn": int(f[2])},
+         "local_address": local, "passive": True, "hold_time": int(f[3])}
+    if len(f) > 4:
+        p["password"] = f[4]
+    peers.append(p)
+json.dump({"asn": 65000, "router_id": "192.0.2.1", "state_dir": state,
+           "peers": peers}, open(out, "w"), indent=1)
+PY
+}
+
+since() { birdc -s "$T/$1/ctl" show protocols mux | awk '$1 == "mux" {print $4, $5}'; }
+established() { birdc -s "$T/$1/ctl" show protocols mux | grep -q Established; }
+# bird_received NAME TEXT — BIRD logged a NOTIFICATION from muxd with TEXT.
+bird_received() { grep -q "mux: Received: $2" "$T/$1/bird.log"; }
+
+# --- --check-config -----------------------------------------------------
+write_config a:127.0.40.11:65011:90
+"${MUXD_CMD[@]}" --check-config "$CFG" || fail "--check-config rejected a good file"
+cat >"$T/bad.json" <<'EOF'
+{"asn": 65000, "router_id": "192.0.2.1",
+ "peers": [{"name": "x", "peer": {"address": "127.0.40.300", "asn": 1}, "hold_tme": 5}]}
+EOF
+out=$("${MUXD_CMD[@]}" --check-config "$T/bad.json" 2>&1)
+rc=$?
+((rc == 1)) || fail "--check-config exit status $rc for a bad file, want 1"
+grep -qxF "$T/bad.json: \$.peers[0].hold_tme: unknown key (check its spelling)" <<<"$out" ||
+	fail "no line naming \$.peers[0].hold_tme in: $out"
+grep -qxF "$T/bad.json: \$.peers[0].peer.address: \"127.0.40.300\" is not a numeric IPv4 or IPv6 address" <<<"$out" ||
+	fail "no line naming \$.peers[0].peer.address in: $out"
+[[ $(wc -l <<<"$out") == 2 ]] || fail "want exactly 2 error lines, got: $out"
+say "--check-config: 0 for a good file, 1 with one line per error for a bad one"
+
+# --- three peers, one with TCP-MD5, one with the wrong key ----------------------
+bird_peer a 127.0.40.11 65011
+bird_peer b 127.0.40.12 65012
+bird_peer c 127.0.40.13 65013 "s3cret-md5"
+bird_peer d 127.0.40.14 65014 "not-the-key"
+write_config a:127.0.40.11:65011:90 b:127.0.40.12:65012:90 \
+	c:127.0.40.13:65013:90:s3cret-md5 d:127.0.40.14:65014:90:wrong-key
+mux_start "$CFG"
+for p in a b c; do wait_until 30 "BIRD $p Established" established "$p"; done
+established d && fail "peer d came up although its TCP-MD5 key differs"
+say "a, b and c (TCP-MD5) Established; d (wrong key) is not"
+
+# --- SIGHUP: b's hold time changes ------------------------------------------------
+a0=$(since a) c0=$(since c) b0=$(since b)
+sleep 1     # BIRD's "since" has one-second resolution
+write_config a:127.0.40.11:65011:90 b:127.0.40.12:65012:60 \
+	c:127.0.40.13:65013:90:s3cret-md5 d:127.0.40.14:65014:90:wrong-key
+kill -HUP "$MUX_PID"
+wait_until 20 "b to restart after SIGHUP" bash -c "[[ \"\$(birdc -s '$T/b/ctl' show protocols mux | awk '\$1 == \"mux\" {print \$4, \$5}')\" != '$b0' ]]"
+wait_until 30 "b Established again" established b
+bird_received b "Other configuration change" || fail "BIRD b did not receive Cease 6/6"
+[[ $(since a) == "$a0" && $(since c) == "$c0" ]] || fail "a or c restarted on a reload that did not change them"
+mux_log_has "peer b 127\.0\.40\.12: sent NOTIFICATION 6/6" || fail "no log line for b's 6/6"
+say "SIGHUP: only b restarted (Cease 6/6), a and c kept their sessions"
+
+# --- SIGHUP: c removed ----------------------------------------------------------------
+write_config a:127.0.40.11:65011:90 b:127.0.40.12:65012:60
+kill -HUP "$MUX_PID"
+wait_until 20 "c to go down" bash -c "! birdc -s '$T/c/ctl' show protocols mux | grep -q Established"
+wait_until 10 "BIRD c to log Cease 6/3" bird_received c "Peer de-configured"
+[[ $(since a) == "$a0" ]] || fail "a restarted when c was removed"
+say "SIGHUP: removed c got Cease 6/3, a untouched"
+
+# --- SIGHUP: a broken file changes nothing ----------------------------------------------
+echo '{"asn": "x"' >"$CFG"
+kill -HUP "$MUX_PID"
+wait_until 10 "muxd to report the broken file" mux_log_has "reload: keeping the running configuration"
+mux_alive
+sleep 1
+established a && established b || fail "a or b went down after a broken reload"
+[[ $(since a) == "$a0" ]] || fail "a restarted after a broken reload"
+say "SIGHUP with a broken file: muxd kept running and its sessions"
+
+peer_add a bird 127.0.40.11 65011 0 active
+peer_add b bird 127.0.40.12 65012 0 active
+mux_stop_clean a b
