@@ -14,11 +14,12 @@
 MUX_ADDR=127.0.40.1
 CFG=$T/muxd.json
 
-# bird_peer NAME ADDR ASN [PASSWORD] — a BIRD with two static routes that
-# connects to muxd.
+# bird_peer NAME ADDR ASN [PASSWORD] [gtsm] — a BIRD with a static route
+# that connects to muxd.
 bird_peer() {
-	local name=$1 addr=$2 asn=$3 d=$T/$1 pw=""
+	local name=$1 addr=$2 asn=$3 d=$T/$1 pw="" ttl=""
 	[[ -n ${4:-} ]] && pw="password \"$4\";"
+	[[ ${5:-} == gtsm ]] && ttl="ttl security yes;"
 	mkdir -p "$d"
 	cat >"$d/bird.conf" <<EOF
 router id $addr;
@@ -28,8 +29,8 @@ protocol static s4 { ipv4 { table t4; }; route 10.40.${asn: -1}.0/24 via 192.0.2
 protocol bgp mux {
 	local $addr as $asn;
 	neighbor $MUX_ADDR as $MUX_ASN;
-	multihop; strict bind yes;
-	$pw
+	multihop 2; strict bind yes;
+	$pw $ttl
 	hold time 90; connect delay time 1; connect retry time 2;
 	ipv4 { table t4; import none; export all; next hop keep; };
 }
@@ -38,7 +39,7 @@ EOF
 	wait_until 20 "BIRD $name to start" bash -c "birdc -s '$d/ctl' show status 2>/dev/null | grep -q 'Daemon is up'"
 }
 
-# write_config SPEC... — SPEC is NAME:ADDR:ASN:HOLD[:PASSWORD]
+# write_config SPEC... — SPEC is NAME:ADDR:ASN:HOLD[:PASSWORD[:gtsm]]
 write_config() {
 	python3 - "$CFG" "$MUX_ADDR" "$T/var" "$@" <<'PY'
 import json, sys
@@ -48,8 +49,10 @@ for spec in sys.argv[4:]:
     f = spec.split(":")
     p = {"name": f[0], "peer": {"address": f[1], "asn": int(f[2])},
          "local_address": local, "passive": True, "hold_time": int(f[3])}
-    if len(f) > 4:
+    if len(f) > 4 and f[4]:
         p["password"] = f[4]
+    if len(f) > 5:
+        p["ttl_security"] = f[5] == "gtsm"
     peers.append(p)
 json.dump({"asn": 65000, "router_id": "192.0.2.1", "state_dir": state,
            "peers": peers}, open(out, "w"), indent=1)
@@ -83,14 +86,19 @@ bird_peer a 127.0.40.11 65011
 bird_peer b 127.0.40.12 65012
 bird_peer c 127.0.40.13 65013 "s3cret-md5"
 bird_peer d 127.0.40.14 65014 "not-the-key"
+bird_peer e 127.0.40.15 65015 "" gtsm
+bird_peer f 127.0.40.16 65016
 write_config a:127.0.40.11:65011:90 b:127.0.40.12:65012:90 \
-	c:127.0.40.13:65013:90:s3cret-md5 d:127.0.40.14:65014:90:wrong-key
+	c:127.0.40.13:65013:90:s3cret-md5 d:127.0.40.14:65014:90:wrong-key \
+	e:127.0.40.15:65015:90::gtsm f:127.0.40.16:65016:90::gtsm
 mux_start "$CFG"
-for p in a b c; do wait_until 30 "BIRD $p Established" established "$p"; done
+for p in a b c e; do wait_until 30 "BIRD $p Established" established "$p"; done
 established d && fail "peer d came up although its TCP-MD5 key differs"
-say "a, b and c (TCP-MD5) Established; d (wrong key) is not"
+established f && fail "peer f came up although it sends TTL < 254 to a GTSM session"
+say "a, b, c (TCP-MD5) and e (GTSM, TTL 255) Established; d (wrong key) and f (TTL 64) are not"
 
 # --- SIGHUP: b's hold time changes ------------------------------------------------
+established f && fail "peer f came up later although it sends TTL < 254"
 a0=$(since a) c0=$(since c) b0=$(since b)
 sleep 1     # BIRD's "since" has one-second resolution
 write_config a:127.0.40.11:65011:90 b:127.0.40.12:65012:60 \
