@@ -21,9 +21,10 @@
 #
 # Prints the tables and writes them as Markdown to build/bench-fanout.md.
 # Knobs (environment): BENCH_FEEDS="pch synthetic" BENCH_KS="1 4 16"
-# BENCH_SYSTEMS="floor bird bgpmux" BENCH_SYNTH_N=1000000
-# BENCH_RUN_TIMEOUT=120 (seconds a run may take). Work files (configs, logs,
-# each client's JSON line) stay in build/bench-fanout/.
+# BENCH_SYSTEMS="floor bird bgpmux" BENCH_SYNTH_N=1000000 BENCH_REPEAT=2
+# (runs of each case, interleaved; the tables show the fastest and list
+# all) BENCH_RUN_TIMEOUT=120 (seconds a run may take). Work files (configs,
+# logs, each client's JSON line) stay in build/bench-fanout/.
 # Functions below are called through variables and wait_until.
 # shellcheck disable=SC2317
 set -uo pipefail
@@ -33,6 +34,7 @@ FEEDS=${BENCH_FEEDS:-pch synthetic}
 KS=${BENCH_KS:-1 4 16}
 SYSTEMS=${BENCH_SYSTEMS:-floor bird bgpmux}
 SYNTH_N=${BENCH_SYNTH_N:-1000000}
+REPEAT=${BENCH_REPEAT:-2}
 RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-120}
 ESTABLISH_WAIT=30               # seconds for K clients to reach Established
 FIRST_UPDATE_WAIT=30            # seconds for a first UPDATE to reach a client
@@ -291,8 +293,8 @@ measure() {  # DIR FEED K SYSTEM
 	stop "$fpid"
 }
 
-run() {  # FEED K SYSTEM
-	local feed=$1 k=$2 sys=$3 dir="$WORK/$1-k$2-$3" pid
+run() {  # FEED K SYSTEM REP
+	local feed=$1 k=$2 sys=$3 dir="$WORK/$1-k$2-$3-r$4" pid
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	DPID=
@@ -309,7 +311,7 @@ run() {  # FEED K SYSTEM
 	fi
 	stop "$DPID"
 	printf '%s\n' "$UNAVAILABLE" >"$dir/unavailable"
-	python3 "$REPORT" row "$dir" "$feed" "$k" "$sys" >>"$WORK/results.jsonl"
+	python3 "$REPORT" row "$dir" "$feed" "$k" "$sys" "$4" >>"$WORK/results.jsonl"
 	python3 "$REPORT" line "$WORK/results.jsonl" >&2
 }
 
@@ -330,7 +332,7 @@ check_tools() {
 }
 
 main() {
-	local feed k sys start
+	local feed k sys rep start feeds=()
 	check_tools || return 0
 	mkdir -p "$WORK"
 	exec 9>"$WORK.lock"
@@ -338,6 +340,7 @@ main() {
 		say "another bench-fanout holds $WORK.lock; giving up"
 		return 0
 	fi
+	rm -rf "${WORK:?}"/*
 	rm -f "$WORK/results.jsonl"
 	python3 "$REPORT" machine >"$WORK/machine.json"
 	start=$SECONDS
@@ -348,9 +351,14 @@ main() {
 			continue
 		fi
 		python3 "$REPORT" feedline "$WORK/$feed/feed.json" >&2
-		for k in $KS; do
-			for sys in $SYSTEMS; do
-				run "$feed" "$k" "$sys"
+		feeds+=("$feed")
+	done
+	for ((rep = 1; rep <= REPEAT; rep++)); do
+		for feed in "${feeds[@]}"; do
+			for k in $KS; do
+				for sys in $SYSTEMS; do
+					run "$feed" "$k" "$sys" "$rep"
+				done
 			done
 		done
 	done

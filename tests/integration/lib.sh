@@ -118,21 +118,24 @@ listening() {
 # ---------------------------------------------------------------- tshark
 
 # capture_start ADDR... — capture BGP to and from these addresses on lo.
+# dumpcap is the capture engine `tshark -i` runs; started directly it is
+# capturing within a fraction of a second, where tshark first loads every
+# dissector (seconds on a busy machine). tshark reads the file afterwards.
 capture_start() {
 	local hosts="" a
 	for a in "$@"; do hosts+="${hosts:+ or }host $a"; done
 	CAP=$T/bgp.pcapng
-	spawn tshark "$T/tshark.log" tshark -i lo -B 64 -f "tcp port 179 and ($hosts)" -w "$CAP" -q
+	spawn dumpcap "$T/dumpcap.log" dumpcap -i lo -B 64 -f "tcp port 179 and ($hosts)" -w "$CAP" -q
 	CAP_PID=$LAST_PID
-	wait_until 20 "tshark to start capturing" grep -q "Capturing on" "$T/tshark.log"
+	wait_until 30 "dumpcap to start capturing" grep -q "^File: " "$T/dumpcap.log"
 }
 
 capture_stop() {
-	stop_pid "$CAP_PID" INT 15 || fail "tshark did not stop"
+	local dropped
+	stop_pid "$CAP_PID" INT 15 || fail "dumpcap did not stop"
 	# A capture that lost packets cannot vouch for the bytes on the wire.
-	if grep -Eq '[1-9][0-9]* packets? dropped' "$T/tshark.log"; then
-		fail "tshark dropped packets: $(grep dropped "$T/tshark.log")"
-	fi
+	dropped=$(sed -n 's|^Packets received/dropped on interface.*: [0-9]*/\([0-9]*\) .*|\1|p' "$T/dumpcap.log")
+	[[ $dropped == 0 ]] || fail "dumpcap dropped packets: $(tail -n 1 "$T/dumpcap.log")"
 }
 
 # capture_check [DISPLAY-FILTER] — fail if the capture (restricted to the
@@ -379,24 +382,37 @@ gobgp_saw_cease() {
 
 FRR_BGPD=/usr/lib/frr/bgpd
 
-# frr_start NAME — bgpd without zebra (-Z), listening on its own address.
+# frr_start NAME — bgpd without zebra (-Z), listening on its own address;
+# the routes are loaded into the running bgpd with `vtysh -f`.
 frr_start() {
-	local name=$1 d=$T/$1 passive=""
+	local name=$1 d=$T/$1 passive="" fill
 	mkdir -p "$d"
 	[[ ${PEER_MODE[$name]} == passive ]] && passive="neighbor $MUX_ADDR passive"
-	_routegen_peer render "$name" --template "$CONF/frr.conf.in" --out "$d/bgpd.conf" \
-		--set "ADDR=${PEER_ADDR[$name]}" --set "ASN=${PEER_ASN[$name]}" --set "DIR=$d" \
-		--set "NAME=$name" --set "PASSIVE=$passive" \
-		--set "MUX_ADDR=$MUX_ADDR" --set "MUX_PORT=$MUX_PORT" --set "MUX_ASN=$MUX_ASN" ||
-		fail "cannot render $d/bgpd.conf"
+	fill=(--set "ADDR=${PEER_ADDR[$name]}" --set "ASN=${PEER_ASN[$name]}" --set "DIR=$d"
+		--set "NAME=$name" --set "PASSIVE=$passive" --set "MUX_ADDR=$MUX_ADDR"
+		--set "MUX_PORT=$MUX_PORT" --set "MUX_ASN=$MUX_ASN")
+	"${ROUTEGEN[@]}" fill --template "$CONF/frr.conf.in" --out "$d/bgpd.conf" "${fill[@]}" &&
+		_routegen_peer render "$name" --template "$CONF/frr-routes.conf.in" \
+			--out "$d/routes.conf" "${fill[@]}" || fail "cannot render $d/*.conf"
 	# -S: stay root (no frr user/group needed); -P 0: no TCP vty.
 	spawn "bgpd $name" "$d/stderr" "$FRR_BGPD" -f "$d/bgpd.conf" -i "$d/bgpd.pid" \
 		--vty_socket "$d" -Z -S -l "${PEER_ADDR[$name]}" -p 179 -P 0
 	wait_until 30 "FRR $name to answer vtysh" _vtysh "$name" -c "show bgp summary"
+	_vtysh_out "$name" 120 -f "$d/routes.conf" >"$d/routes.log" 2>&1 &&
+		! grep -q . "$d/routes.log" ||
+		fail "vtysh -f routes.conf for $name: $(head -3 "$d/routes.log")"
+	wait_until 30 "FRR $name to hold its routes" _frr_has_routes "$name"
 }
-_vtysh() { vtysh --vty_socket "$T/$1" "${@:2}" >/dev/null 2>&1; }
+# vtysh waits forever for a bgpd that is busy: always with a time limit.
+_vtysh_out() { timeout -k 2 "$2" vtysh --vty_socket "$T/$1" "${@:3}"; }
+_vtysh() { _vtysh_out "$1" 10 "${@:2}" >/dev/null 2>&1; }
+_frr_has_routes() {
+	_vtysh_out "$1" 10 -c "show bgp ipv4 unicast statistics json" \
+		-c "show bgp ipv6 unicast statistics json" 2>/dev/null |
+		tr -d ' \n' | grep -q "\"totalPrefixes\":$V4,.*\"totalPrefixes\":$V6,"
+}
 _frr_neighbor() {
-	vtysh --vty_socket "$T/$1" -c "show bgp neighbors $MUX_ADDR json" 2>/dev/null |
+	_vtysh_out "$1" 10 -c "show bgp neighbors $MUX_ADDR json" 2>/dev/null |
 		python3 -c "
 import json, sys
 n = json.load(sys.stdin).get('$MUX_ADDR', {})
@@ -407,13 +423,10 @@ frr_session_id() { _frr_neighbor "$1" | cut -d' ' -f2,3; }
 frr_withdraw() {
 	local name=$1 afi p args=(-c "configure terminal" -c "router bgp ${PEER_ASN[$1]}")
 	while read -r afi p; do
-		if [[ $afi == 4 ]]; then
-			args+=(-c "address-family ipv4 unicast" -c "no network $p" -c "exit-address-family")
-		else
-			args+=(-c "address-family ipv6 unicast" -c "no network $p" -c "exit-address-family")
-		fi
+		args+=(-c "address-family ipv$afi unicast" -c "no network $p" -c "exit-address-family")
 	done < <(_routegen_peer withdraw "$name")
-	vtysh --vty_socket "$T/$name" "${args[@]}" >"$T/$name/withdraw.log" 2>&1 ||
+	_vtysh_out "$name" 60 "${args[@]}" >"$T/$name/withdraw.log" 2>&1 &&
+		! grep -q . "$T/$name/withdraw.log" ||
 		fail "vtysh 'no network' failed for $name: $(head -3 "$T/$name/withdraw.log")"
 }
 frr_saw_cease() {

@@ -40,18 +40,22 @@ WITHDRAW_REM = 3        # route i is withdrawn when i % withdraw_mod == 3
 #   generic_ext  it can originate an extended community other than rt/ro;
 #   sort_*     it sorts that community list (numerically) before sending;
 #   med_default  MED sent when the input sets none (FRR: 0 for `network`);
+#   pool_max   at most so many distinct attribute sets per family (FRR
+#              sets each with a route-map, and bgpd's load time grows much
+#              faster than linearly with them: 80 take 1 s through vtysh,
+#              1600 more than 100 s);
 #   withdraw_mod  every so many routes is withdrawn in the test (GoBGP's
 #              withdrawal is one CLI call per prefix, so fewer of them);
 #   LOCAL_PREF is never sent on eBGP (RFC 4271 5.1.5) by any of them.
 PROFILES = {
     "bird": dict(as_set=False, generic_ext=True, sort_comm=True, sort_ext=True,
-                 sort_large=True, med_default=None, withdraw_mod=25),
+                 sort_large=True, med_default=None, pool_max=None, withdraw_mod=25),
     "frr": dict(as_set=False, generic_ext=False, sort_comm=True, sort_ext=True,
-                sort_large=True, med_default=0, withdraw_mod=25),
+                sort_large=True, med_default=0, pool_max=40, withdraw_mod=25),
     "gobgp": dict(as_set=True, generic_ext=True, sort_comm=False, sort_ext=False,
-                  sort_large=False, med_default=None, withdraw_mod=100),
+                  sort_large=False, med_default=None, pool_max=None, withdraw_mod=100),
     "exabgp": dict(as_set=True, generic_ext=True, sort_comm=False, sort_ext=False,
-                   sort_large=False, med_default=None, withdraw_mod=25),
+                   sort_large=False, med_default=None, pool_max=None, withdraw_mod=25),
 }
 
 ORIGINS = ["igp", "egp", "incomplete"]
@@ -145,7 +149,8 @@ def generate(daemon, slot, n4, n6, daemon_asn):
     rng = random.Random("bgpmux-%s-%d" % (daemon, slot))
     routes = []
     for afi, n in ((4, n4), (6, n6)):
-        pool = [gen_attrs(rng, afi, prof, daemon_asn) for _ in range(max(1, n // 3))]
+        size = max(1, min(n // 3, prof["pool_max"] or n))
+        pool = [gen_attrs(rng, afi, prof, daemon_asn) for _ in range(size)]
         for p in gen_prefixes(rng, afi, slot, n):
             routes.append((len(routes), afi, p, rng.randrange(len(pool)), pool))
     mod = prof["withdraw_mod"]
