@@ -62,9 +62,8 @@ void fanout_nh_init(struct fanout_nh *nh, const struct sockaddr_mux *addr, bool 
 	if (sockaddr_family(addr) == AF_INET) {
 		nh->has_v4 = true;
 		memcpy(nh->v4, &addr->u.sin.sin_addr, 4);
-		nh->v6[10] = nh->v6[11] = 0xff;         /* ::ffff:a.b.c.d */
-		memcpy(nh->v6 + 12, nh->v4, 4);
 	} else if (sockaddr_family(addr) == AF_INET6) {
+		nh->has_v6 = true;
 		memcpy(nh->v6, &addr->u.sin6.sin6_addr, 16);
 	}
 }
@@ -255,7 +254,7 @@ static bool as2_block(struct fanout_class *c, struct attrset *set, const uint8_t
 }
 
 /* The next hop the class sends: nh4 (IPv4: the NEXT_HOP value) or the
- * MP_REACH next hop (IPv6). */
+ * MP_REACH next hop (IPv6). "self" of the other family keeps the original. */
 static bool class_next_hop(const struct fanout_class *c, struct attrset *set,
     const uint8_t **nh4, const uint8_t **mp_nh, size_t *mp_nh_len)
 {
@@ -272,7 +271,7 @@ static bool class_next_hop(const struct fanout_class *c, struct attrset *set,
 			*nh4 = orig;
 		return *nh4 != NULL;
 	}
-	if (c->nh.self) {
+	if (c->nh.self && c->nh.has_v6) {
 		*mp_nh = c->nh.v6;
 		*mp_nh_len = 16;
 	} else if (len == 16 || len == 32) {

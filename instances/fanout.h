@@ -15,9 +15,11 @@
  *     instance with an IPv6 address only keeps the original). For IPv6 the
  *     next hop goes in MP_REACH_NLRI: the original (global, and link-local
  *     when the upstream sent one), or with "self" the instance's IPv6
- *     address — or, for an instance with an IPv4 address only, that
- *     address IPv4-mapped (::ffff:a.b.c.d, RFC 4291 §2.5.5.2). A NEXT_HOP
- *     attribute is not sent with IPv6 routes (RFC 4760 §3: SHOULD NOT).
+ *     address. An instance with an IPv4 address only keeps the original
+ *     IPv6 next hop: an IPv4-mapped one (::ffff:a.b.c.d) is what RFC 4798
+ *     uses over MPLS, and BIRD 2, for one, refuses it on a plain IPv6
+ *     session ("mismatched address family"). A NEXT_HOP attribute is not
+ *     sent with IPv6 routes (RFC 4760 §3: SHOULD NOT).
  *   - to an external client, LOCAL_PREF, ORIGINATOR_ID and CLUSTER_LIST are
  *     left out (RFC 4271 §5.1.5, RFC 4456), as the codec does;
  *   - to a 2-octet-AS client the AS_PATH is re-encoded with AS_TRANS and
@@ -42,9 +44,9 @@
 /* The instance's next hop setting. */
 struct fanout_nh {
 	bool self;
-	bool has_v4;            /* v4 is the instance's IPv4 address */
+	bool has_v4, has_v6;    /* the instance's address is IPv4 / IPv6 */
 	uint8_t v4[4];
-	uint8_t v6[16];         /* own IPv6 address, or IPv4-mapped */
+	uint8_t v6[16];
 };
 
 /* Fills nh from the instance address and setting. */

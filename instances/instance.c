@@ -71,6 +71,7 @@ struct instance {
 	char hostname[64];
 	size_t queue_limit;
 	unsigned stall_secs;
+	size_t split_queue;
 	struct fanout_nh nh;
 
 	struct feed *feed;
@@ -88,6 +89,7 @@ struct instance {
 	size_t logged;
 
 	struct event *flush_ev, *walk_ev, *tick_ev, *free_ev;
+	bool flush_queued;              /* flush_ev is active */
 	struct session **dst;           /* scratch: a class's STEADY sessions */
 	size_t dst_cap;
 
@@ -170,15 +172,14 @@ static bool lowest_path_change(const struct instance *inst, const struct feed_ev
 	const struct bgp_prefix *p = ev->prefix;
 	struct bgp_prefix first;
 	struct attrset *set;
-	bool any = feed_first_path(inst->feed, p, &first, &set);
 
+	*now = ev->set;
+	if (ev->set != NULL && p->path_id == 0)
+		return true;            /* no path id is lower (and no lookup) */
+	bool any = feed_first_path(inst->feed, p, &first, &set);
+	if (ev->set != NULL)            /* announce or replace */
+		return !any || first.path_id == p->path_id;
 	*now = NULL;
-	if (ev->set != NULL) {          /* announce or replace */
-		if (p->path_id != 0 && any && first.path_id != p->path_id)
-			return false;   /* a lower path stays in front */
-		*now = ev->set;
-		return true;
-	}
 	if (ev->clearing)               /* once per prefix: at its first path */
 		return !any || first.path_id == p->path_id;
 	if (!any)
@@ -207,10 +208,12 @@ static void on_route(struct instance *inst, const struct feed_event *ev)
 		inst->logged++;
 	}
 	inst->st.routes_logged++;
-	if (inst->logged >= FLUSH_MAX)
+	if (inst->logged >= FLUSH_MAX) {
 		instance_flush(inst);
-	else if (inst->logged)
+	} else if (inst->logged && !inst->flush_queued) {
+		inst->flush_queued = true;
 		event_active(inst->flush_ev, 0, 0);
+	}
 }
 
 static void on_feed(const struct feed_event *ev, void *arg)
@@ -348,9 +351,11 @@ static void instance_flush(struct instance *inst)
 
 static void flush_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct instance *inst = arg;
 	(void)fd;
 	(void)what;
-	instance_flush(arg);
+	inst->flush_queued = false;
+	instance_flush(inst);
 }
 
 /* ---- walks ------------------------------------------------------------------------ */
@@ -385,24 +390,24 @@ static void walks_drop(struct instance *inst, size_t i)
 	walk_free(w);
 }
 
-static bool behind(const struct client *c)
+static size_t queued(const struct client *c)
 {
-	return c->session == NULL || session_queue_len(c->session) >= WALK_QUEUE_HIGH;
+	return c->session ? session_queue_len(c->session) : SIZE_MAX;
 }
 
-/* Members whose queue is full while others' is not leave for walks of
- * their own. Returns false when every member is behind (wait). */
-static bool walk_split_behind(struct instance *inst, struct walk *w)
+/* Whether w may send its next chunk: some member has room. Members far
+ * behind the others leave for walks of their own first. */
+static bool walk_ready(struct instance *inst, struct walk *w)
 {
-	size_t n = walk_member_count(w), slow = 0;
+	size_t n = walk_member_count(w), room = 0;
 
 	for (size_t k = 0; k < n; k++)
-		slow += behind(walk_member(w, k));
-	if (slow == n)
+		room += queued(walk_member(w, k)) < WALK_QUEUE_HIGH;
+	if (room == 0)
 		return false;
 	for (size_t k = 0; k < walk_member_count(w);) {
 		struct client *c = walk_member(w, k);
-		if (!behind(c)) {
+		if (queued(c) < inst->split_queue || walk_member_count(w) == 1) {
 			k++;
 			continue;
 		}
@@ -426,7 +431,7 @@ static void walk_cb(evutil_socket_t fd, short what, void *arg)
 	instance_flush(inst);   /* before any cursor moves: see the top */
 	for (size_t i = 0, n = inst->nwalks; i < n && i < inst->nwalks; i++) {
 		struct walk *w = inst->walks[i];
-		if (walk_member_count(w) == 0 || !walk_split_behind(inst, w))
+		if (walk_member_count(w) == 0 || !walk_ready(inst, w))
 			continue;
 		walk_step(w, inst->feed, WALK_CHUNK);
 		progressed = true;
@@ -676,6 +681,7 @@ struct instance *instance_new(struct event_base *base, const struct instance_par
 		snprintf(inst->hostname, sizeof inst->hostname, "%s", p->hostname);
 	inst->queue_limit = p->queue_limit;
 	inst->stall_secs = p->stall_secs;
+	inst->split_queue = p->walk_split_queue ? p->walk_split_queue : WALK_SPLIT_QUEUE;
 	fanout_nh_init(&inst->nh, &p->cfg.addr, p->cfg.next_hop_self);
 	inst->feed = feed;
 	inst->flush_ev = event_new(base, -1, 0, flush_cb, inst);

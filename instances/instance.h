@@ -40,9 +40,10 @@ struct instance_params {
 	uint8_t family_count;
 	uint32_t router_id;
 	const char *hostname;
-	/* 0: the defaults of client.h (tests set less) */
+	/* 0: the defaults of client.h and walk.h (tests set less) */
 	size_t queue_limit;
 	unsigned stall_secs;
+	size_t walk_split_queue;
 };
 
 /* Listens on p->cfg.addr and subscribes to feed. NULL, with why, when it

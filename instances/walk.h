@@ -6,9 +6,9 @@
  * Clients that join close together with the same encoding classes share
  * one walk: each chunk and each live change is encoded once and the same
  * bytes go to all of them (fanout.h), exactly as for clients in steady
- * state. A member that falls behind the others is split off into a walk
- * of its own, which goes on from the same place at its own pace, so a
- * slow joiner never holds the others up.
+ * state. A member that falls far behind the others is split off into a
+ * walk of its own, which goes on from the same place at its own pace, so
+ * a slow joiner never holds the others up.
  *
  * A walk for ROUTE-REFRESH (refresh) has one member, already holding the
  * table and getting the live changes with its class: it only sends the
@@ -31,9 +31,13 @@
  * so larger chunks pack better (a full table: ~1.7 routes per UPDATE at
  * 4096, ~2.2 at 16384, against ~6.4 live); 16384 costs ~10 ms a step. */
 #define WALK_CHUNK 16384
-/* A member gets the next chunk only while its output queue holds less
- * than this: a joining client's table is never queued whole. */
+/* A walk sends its next chunk only while some member's output queue holds
+ * less than this: a joining client's table is never queued whole. */
 #define WALK_QUEUE_HIGH (1u << 20)
+/* A member whose queue holds this much while the others read on leaves
+ * the shared walk for one of its own (momentary differences between the
+ * members do not split a walk; a member that stopped reading does). */
+#define WALK_SPLIT_QUEUE (4u << 20)
 
 struct client;
 struct walk;

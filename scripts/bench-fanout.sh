@@ -21,10 +21,12 @@
 #
 # Prints the tables and writes them as Markdown to build/bench-fanout.md.
 # Knobs (environment): BENCH_FEEDS="pch synthetic" BENCH_KS="1 4 16"
-# BENCH_SYSTEMS="floor bird bgpmux" BENCH_SYNTH_N=1000000 BENCH_REPEAT=2
+# BENCH_SYSTEMS="floor bird bgpmux" BENCH_MUXD=build/muxd
+# BENCH_SYNTH_N=1000000 BENCH_REPEAT=2
 # (runs of each case, interleaved; the tables show the fastest and list
-# all) BENCH_RUN_TIMEOUT=120 (seconds a run may take). Work files (configs,
-# logs, each client's JSON line) stay in build/bench-fanout/.
+# all; a repeat starts only while the whole bench is under BENCH_BUDGET=480
+# seconds) BENCH_RUN_TIMEOUT=90 (seconds a run may take). Work files
+# (configs, logs, each client's JSON line) stay in build/bench-fanout/.
 # Functions below are called through variables and wait_until.
 # shellcheck disable=SC2317
 set -uo pipefail
@@ -35,7 +37,8 @@ KS=${BENCH_KS:-1 4 16}
 SYSTEMS=${BENCH_SYSTEMS:-floor bird bgpmux}
 SYNTH_N=${BENCH_SYNTH_N:-1000000}
 REPEAT=${BENCH_REPEAT:-2}
-RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-120}
+BUDGET=${BENCH_BUDGET:-480}
+RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-90}
 ESTABLISH_WAIT=30               # seconds for K clients to reach Established
 FIRST_UPDATE_WAIT=30            # seconds for a first UPDATE to reach a client
 LINGER=1                        # seconds a client stays once it has it all
@@ -43,7 +46,7 @@ LINGER=1                        # seconds a client stays once it has it all
 SINK=build/tools/bgp_sink
 BLAST=build/tools/bgp_blast
 FEEDER=build/tools/mrt_replay
-MUXD=build/muxd
+MUXD=${BENCH_MUXD:-build/muxd}     # another build of muxd to measure
 PCH=tests/data/pch-fulltable-session-bgp4mp_et.2015-10-23.gz
 PCH_TABLE=577699                # its final table (tests/bench/README.md)
 REPORT=tests/bench/fanout-report.py
@@ -149,7 +152,7 @@ record() {
 	    --asn "$FAN_ASN" --peer-as "$FEED_ASN" --timeout 120 --name record \
 	    --save "$dir/feed.stream" --dump-table "$dir/feed.table"
 	spid=$LAST_PID
-	if ! wait_until 10 grep -q listening "$dir/record.err"; then
+	if ! wait_until 10 grep -qs listening "$dir/record.err"; then
 		say "$feed: the recording client does not listen: $(tail -1 "$dir/record.err")"
 		return 1
 	fi
@@ -206,7 +209,7 @@ start_floor() {  # DIR FEED K
 	spawn "$1/blast.json" "$1/blast.err" "$BLAST" --listen "$FLOOR_ADDR" \
 	    --sessions "$3" --stream "$WORK/$2/feed.stream" --timeout "$RUN_TIMEOUT"
 	DPID=$LAST_PID
-	wait_until 10 grep -q listening "$1/blast.err" ||
+	wait_until 10 grep -qs listening "$1/blast.err" ||
 	    UNAVAILABLE="bgp_blast did not start: $(tail -1 "$1/blast.err")"
 }
 
@@ -354,6 +357,10 @@ main() {
 		feeds+=("$feed")
 	done
 	for ((rep = 1; rep <= REPEAT; rep++)); do
+		if [ "$rep" -gt 1 ] && [ $((SECONDS - start)) -gt "$BUDGET" ]; then
+			say "$((SECONDS - start)) s spent (budget ${BUDGET} s): no run $rep"
+			break
+		fi
 		for feed in "${feeds[@]}"; do
 			for k in $KS; do
 				for sys in $SYSTEMS; do

@@ -124,7 +124,9 @@ def row(d, feed_name, k, system, rep):
            "missing": sum(c.get("missing", 0) for c in clients),
            "extra": sum(c.get("extra", 0) for c in clients),
            "attr_mismatch": sum(c.get("attr_mismatch", 0) for c in clients),
-           "expected": clients[0].get("expected") if clients else None}
+           "expected": clients[0].get("expected") if clients else None,
+           "stalls": sum("starved of CPU" in read_text(p) for p in
+                         glob.glob(os.path.join(d, "client*.err")))}
     firsts = [c["first_update_at"] for c in clients if c.get("first_update_at")]
     out["t0_sink"] = min(firsts) if firsts else None
     out["done_last"] = max(c["done_at"] for c in done) if done else None
@@ -215,8 +217,11 @@ def check_text(r):
         bad.append(f"{r['extra']} extra")
     if r["attr_mismatch"]:
         bad.append(f"{r['attr_mismatch']} with other attributes")
-    return "every client: every prefix, same attributes" if not bad else \
+    text = "every client: every prefix, same attributes" if not bad else \
         "DIFFERS: " + ", ".join(bad)
+    if r.get("stalls"):
+        text += f"; {r['stalls']} client(s) starved of CPU: suspect"
+    return text
 
 
 def best_of(rows, method):

@@ -34,7 +34,7 @@ STARTED=$SECONDS
 
 PIDS=()                    # everything we started, in order
 declare -A PID_NAME=()     # pid -> what it is
-declare -A PEER_DAEMON=() PEER_ADDR=() PEER_ASN=() PEER_SLOT=() PEER_MODE=()
+declare -A PEER_DAEMON=() PEER_ADDR=() PEER_ASN=() PEER_SLOT=() PEER_MODE=() PEER_HOLD=()
 
 say() { printf '%s %s +%ds: %s\n' "$(date +%T)" "$TEST" $((SECONDS - STARTED)) "$*" >&2; }
 fail() { say "FAIL: $*"; exit 1; }
@@ -127,7 +127,7 @@ capture_start() {
 	CAP=$T/bgp.pcapng
 	spawn dumpcap "$T/dumpcap.log" dumpcap -i lo -B 64 -f "tcp port 179 and ($hosts)" -w "$CAP" -q
 	CAP_PID=$LAST_PID
-	wait_until 30 "dumpcap to start capturing" grep -q "^File: " "$T/dumpcap.log"
+	wait_until 30 "dumpcap to start capturing" grep -qs "^File: " "$T/dumpcap.log"
 }
 
 capture_stop() {
@@ -154,14 +154,16 @@ capture_count() {
 
 # ------------------------------------------------------------------- muxd
 
-# peer_add NAME DAEMON ADDR ASN SLOT MODE — declare a daemon session;
-# MODE is the daemon's side: "passive" (muxd connects) or "active".
+# peer_add NAME DAEMON ADDR ASN SLOT MODE [HOLD] — declare a session; MODE
+# is the daemon's side: "passive" (muxd connects to it) or "active" (it
+# connects to muxd); HOLD the hold time both sides configure (default 90).
 peer_add() {
 	PEER_DAEMON[$1]=$2
 	PEER_ADDR[$1]=$3
 	PEER_ASN[$1]=$4
 	PEER_SLOT[$1]=$5
 	PEER_MODE[$1]=$6
+	PEER_HOLD[$1]=${7:-90}
 }
 
 # mux_config FILE LOCAL-ADDR NAME... — muxd's JSON for the declared peers.
@@ -169,20 +171,20 @@ mux_config() {
 	local file=$1 local_addr=$2 name specs=()
 	shift 2
 	for name in "$@"; do
-		specs+=("$name,${PEER_ADDR[$name]},${PEER_ASN[$name]},${PEER_MODE[$name]}")
+		specs+=("$name,${PEER_ADDR[$name]},${PEER_ASN[$name]},${PEER_MODE[$name]},${PEER_HOLD[$name]}")
 	done
 	python3 - "$file" "$local_addr" "$T/var" "$MUX_ASN" "$MUX_PORT" "${specs[@]}" <<'PY' ||
 import json, sys
 out, local, state, asn, port = sys.argv[1:6]
 peers = []
 for spec in sys.argv[6:]:
-    name, addr, pasn, mode = spec.split(",")
+    name, addr, pasn, mode, hold = spec.split(",")
     peers.append({"name": name,
                   "peer": {"address": addr, "asn": int(pasn), "port": 179},
                   "local_address": local,
                   # the daemon's side is "active": it connects and muxd waits
                   "passive": mode == "active",
-                  "hold_time": 90,
+                  "hold_time": int(hold),
                   "families": ["ipv4-unicast", "ipv6-unicast"]})
 with open(out, "w") as f:
     json.dump({"asn": int(asn), "router_id": "192.0.2.1", "state_dir": state,
@@ -297,7 +299,7 @@ bird_start() {
 	_routegen_peer render "$name" --name "${name//[^a-zA-Z0-9]/_}" \
 		--template "$CONF/bird.conf.in" --out "$d/bird.conf" \
 		--set "ADDR=${PEER_ADDR[$name]}" --set "ASN=${PEER_ASN[$name]}" --set "DIR=$d" \
-		--set "NAME=${name//[^a-zA-Z0-9]/_}" --set "PASSIVE=$passive" \
+		--set "NAME=${name//[^a-zA-Z0-9]/_}" --set "PASSIVE=$passive" --set "HOLD=${PEER_HOLD[$name]}" \
 		--set "MUX_ADDR=$MUX_ADDR" --set "MUX_PORT=$MUX_PORT" --set "MUX_ASN=$MUX_ASN" ||
 		fail "cannot render $d/bird.conf"
 	spawn "bird $name" "$d/stderr" bird -f -c "$d/bird.conf" -s "$d/ctl" -P "$d/pid"
@@ -307,7 +309,7 @@ bird_start() {
 _birdc() { birdc -s "$T/$1/ctl" "${@:2}"; }
 bird_established() { _birdc "$1" show protocols mux | grep -q Established; }
 # bird_session_id NAME — changes whenever the session goes down and up.
-bird_session_id() { _birdc "$1" show protocols mux | awk '$1 == "mux" {print $4, $5, $6}'; }
+bird_session_id() { _birdc "$1" show protocols mux | awk '$1 == "mux" {print $4, $5}'; }
 bird_withdraw() {
 	local n=${1//[^a-zA-Z0-9]/_}
 	_birdc "$1" disable "sw4_$n" >/dev/null && _birdc "$1" disable "sw6_$n" >/dev/null ||
@@ -351,8 +353,8 @@ _gobgp_inject() {
 	timeout 60 cat "$d/routes.mrt" >&"$fd" || fail "cannot feed the MRT file to gobgp"
 	wait_until 60 "gobgpd $name to hold $V4 + $V6 routes" _gobgp_has_routes "$name" "$V4" "$V6"
 	exec {fd}>&-
-	stop_pid "$inject" TERM 0 >/dev/null 2>&1 || true
-	wait_until 10 "gobgp mrt inject to exit" eval "! running $inject"
+	wait_until 10 "gobgp mrt inject to see end-of-file and exit" eval "! running $inject"
+	wait "$inject" 2>/dev/null
 }
 _gobgp_has_routes() {
 	[[ $(_gobgp_out "$1" global rib summary -a ipv4 2>/dev/null) == *"Destination: $2,"* ]] &&
@@ -455,6 +457,13 @@ exabgp_start() {
 		exabgp.api.cli=false exabgp.tcp.bind="$bind" exabgp.tcp.port=179 \
 		exabgp.log.destination=stdout exabgp.log.level=INFO \
 		exabgp "$d/exabgp.conf"
+	EXA_PID[$name]=$LAST_PID
+	wait_until 30 "ExaBGP $name to load its configuration" _exa_loaded "$name"
+}
+declare -A EXA_PID=()
+_exa_loaded() {
+	running "${EXA_PID[$1]}" || fail "ExaBGP $1 exited: $(grep -A3 'error' "$T/$1/exabgp.log" | head -5)"
+	grep -q "loaded new configuration successfully" "$T/$1/exabgp.log"
 }
 exabgp_withdraw() {
 	local name=$1 d=$T/$1 n
@@ -463,8 +472,12 @@ exabgp_withdraw() {
 	wait_until 60 "ExaBGP $name to acknowledge $n withdrawals" _exa_acks "$d" "$n"
 }
 _exa_acks() { (($(grep -c '^done' "$1/ctl.replies") >= $2)); }
+# ExaBGP's neighbor-changes lines: "neighbor A connected|up|down - reason".
+_exa_last_change() { grep -E "^neighbor $MUX_ADDR (connected|up|down)" "$T/$1/ctl.replies" | tail -n 1; }
+exabgp_established() { [[ $(_exa_last_change "$1") == "neighbor $MUX_ADDR up" ]]; }
+exabgp_session_id() { grep -c "^neighbor $MUX_ADDR up" "$T/$1/ctl.replies"; }
 exabgp_saw_cease() {
-	grep -qi "cease.*administrative shutdown\|administrative shutdown.*cease" "$T/$1/exabgp.log"
+	[[ $(_exa_last_change "$1") == *"notification received (6,2)] error[Cease / Administrative Shutdown]"* ]]
 }
 
 # ----------------------------------------------------------- the scenario

@@ -67,6 +67,7 @@
 #define OUT_CAP (64u << 10)     /* only small messages go out */
 #define CLOSE_WAIT 1.0          /* seconds for the neighbor to close */
 #define RETRY_PAUSE_MS 100      /* between connection attempts */
+#define STALL_WARN 1.0          /* seconds to handle one read: suspect */
 
 /* Files shared with bgp_blast: a recorded UPDATE stream and a table. */
 #define STREAM_MAGIC "BGPSTRM1"
@@ -1163,6 +1164,17 @@ static void sink_dispatch(struct sink *s)
 	s->in_len -= off;
 }
 
+/* Decoding one read takes milliseconds; far longer means this process
+ * was starved of CPU (or a bug): say so, the figures are suspect. */
+static void sink_check_stall(struct sink *s, size_t bytes)
+{
+	double took = mono() - s->last_rx;
+
+	if (took > STALL_WARN)
+		warnx_("handling %zu bytes from %s took %.1f s: starved of CPU? "
+		    "(timings of this run are suspect)", bytes, s->peer_name, took);
+}
+
 static void sink_read(struct sink *s)
 {
 	ssize_t n = read(s->fd, s->in + s->in_len, IN_CAP - s->in_len);
@@ -1179,6 +1191,7 @@ static void sink_read(struct sink *s)
 	s->in_len += (size_t)n;
 	s->last_rx = mono();
 	sink_dispatch(s);
+	sink_check_stall(s, (size_t)n);
 }
 
 /* ---- sockets ---------------------------------------------------------- */

@@ -20,6 +20,8 @@
  *   client_updates_isolated a client's UPDATE is ignored (counted); a
  *                           malformed one resets that client alone
  *   route_refresh_rewalks   ROUTE-REFRESH: the table again, from the view
+ *   lowest_path_rule        without ADD-PATH: the lowest path id, the
+ *                           next one when it goes, a withdrawal at the end
  */
 #include <check.h>
 #include <arpa/inet.h>
@@ -124,11 +126,14 @@ static void setup(void)
 	inst = NULL;
 }
 
+static size_t split_queue;      /* 0: the default */
+
 static void make_instance(size_t queue_limit, unsigned stall_secs, const char *clients_json)
 {
 	struct instance_params p = {
 		.name = "isp-t", .families = neg.families, .family_count = 2,
 		.router_id = 0xc0000201, .queue_limit = queue_limit, .stall_secs = stall_secs,
+		.walk_split_queue = split_queue,
 	};
 	char why[200], cfg_text[4096];
 	struct jsonv errs = { 0 };
@@ -775,14 +780,16 @@ START_TEST(slow_joiner_split)
 	rnd_state = 5;
 	preload();
 	preload_hosts(300000);
+	split_queue = 1u << 20;                 /* (default 4 MB: more table) */
 	make_instance(0, 600, four_clients);    /* s is never dropped here */
+	split_queue = 0;
 	fake_start(&a, "127.0.85.11", 65101, true, true);
 	fake_start(&s, "127.0.85.14", 65104, true, true);       /* same classes */
 	s.stop_reading = true;
 	s.rcvbuf = 4096;
 	fake_go(&a);
 	fake_go(&s);
-	ck_assert(pump_until(fake_joined, &a, 30));
+	ck_assert(pump_until(fake_joined, &a, 60));
 	ck_assert_int_eq(atomic_load(&s.eors), 0);
 	json_t *j = instance_to_json(inst);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "walks")), 1);   /* s's own */
@@ -904,6 +911,62 @@ START_TEST(route_refresh_rewalks)
 }
 END_TEST
 
+/* The MED of the route a client holds for p (path id 0), -1 for none. */
+static long held_med(struct fake *f, const char *prefix)
+{
+	struct bgp_prefix p;
+	struct bgp_attrs a;
+
+	ck_assert(bgp_prefix_parse(prefix, &p));
+	struct attrset *set = adjrib_get(f->rib, &p);
+	if (set == NULL)
+		return -1;
+	ck_assert(attrset_attrs(set, &a));
+	return (long)a.med;
+}
+
+START_TEST(lowest_path_rule)
+{
+	struct fake a, n;
+	struct fake *all[] = { &a, &n };
+	struct fakes fs = { all, 2, 2, 0 };
+	static const struct { uint32_t id; long med; long want; } steps[] = {
+		{ 5, 50, 50 },          /* the only path */
+		{ 2, 20, 20 },          /* a lower id: it takes over */
+		{ 9, 90, 20 },          /* a higher id: nothing changes */
+		{ 2, 21, 21 },          /* the lowest changes */
+		{ 5, 51, 21 },          /* another one changes: nothing */
+		{ 1, 10, 10 },
+		{ 1, -1, 21 },          /* the lowest goes: the next one */
+		{ 2, -1, 51 },
+		{ 9, -1, 51 },
+		{ 5, -1, -1 },          /* the last goes: withdrawn */
+	};
+
+	make_instance(0, 0, four_clients);
+	fake_start(&a, "127.0.85.11", 65101, true, true);
+	fake_start(&n, "127.0.85.13", 65103, true, false);
+	fake_go(&a);
+	fake_go(&n);
+	ck_assert(pump_until(all_joined, &fs, 10));
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		struct bgp_prefix p = space(7, steps[i].id);
+		update(BGP_AFI_IPV4, &p, 1, steps[i].med);
+		sync_fakes(all, 2);
+		ck_assert_msg(held_med(&n, "10.0.7.0/24") == steps[i].want,
+		    "step %zu: the client holds MED %ld, want %ld", i,
+		    held_med(&n, "10.0.7.0/24"), steps[i].want);
+		check_table(&a);
+		check_table(&n);
+	}
+	ck_assert_uint_eq(n.redundant, 0);
+	fake_stop(&a);
+	fake_stop(&n);
+	fake_free(&a);
+	fake_free(&n);
+}
+END_TEST
+
 static Suite *instance_suite(void)
 {
 	Suite *s = suite_create("instance");
@@ -916,6 +979,7 @@ static Suite *instance_suite(void)
 	tcase_add_test(t, queue_limit_drop);
 	tcase_add_test(t, client_updates_isolated);
 	tcase_add_test(t, route_refresh_rewalks);
+	tcase_add_test(t, lowest_path_rule);
 	suite_add_tcase(s, t);
 	/* a table of 350,000 routes: its own case, its own time limit */
 	TCase *big = tcase_create("split");
