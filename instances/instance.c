@@ -838,7 +838,7 @@ json_t *instance_to_json(const struct instance *inst)
 			json_array_append_new(clients, client_to_json(inst->clients[i]));
 	for (const struct inst_class *ic = inst->classes; ic; ic = ic->next)
 		json_array_append_new(classes, class_json(ic));
-	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "name", inst->name,
 	    "address", sockaddr_ntop(&inst->cfg.addr, addr, sizeof addr),
 	    "port", (json_int_t)sockaddr_port(&inst->cfg.addr),
@@ -852,7 +852,9 @@ json_t *instance_to_json(const struct instance *inst)
 	    "updates_shared", (json_int_t)inst->st.updates_shared,
 	    "updates_written", (json_int_t)inst->st.updates_written,
 	    "rejected", (json_int_t)inst->st.rejected,
-	    "dropped", (json_int_t)inst->st.dropped);
+	    "dropped", (json_int_t)inst->st.dropped,
+	    /* every instance's: the chunks slow clients still hold */
+	    "queued_chunk_bytes", (json_int_t)fanout_chunk_bytes_alive());
 	if (j == NULL)
 		fatal("out of memory rendering instance %s", inst->name);
 	return j;

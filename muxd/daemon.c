@@ -196,21 +196,21 @@ static void mux_freed_instance(struct instance *inst, void *arg)
 	daemon_maybe_exit(d);
 }
 
-static struct peer_local daemon_local(struct daemon *d)
+static struct peer_local daemon_local(struct daemon *d, const struct config *cfg)
 {
-	struct peer_local l = { d->cfg->asn, d->cfg->router_id, d->hostname, NULL };
+	struct peer_local l = { cfg->asn, cfg->router_id, d->hostname, NULL };
 	return l;
 }
 
-/* The instance of an upstream, with its clients; NULL (logged) if it
- * cannot listen. */
+/* The instance of an upstream of cfg, with its clients; NULL (logged) if
+ * it cannot listen. */
 static struct instance *upstream_instance(struct daemon *d, struct view *v,
-    const struct upstream_config *uc)
+    const struct upstream_config *uc, const struct config *cfg)
 {
 	struct instance_params ip = {
 		.name = uc->n.name, .cfg = uc->instance,
 		.families = uc->n.families, .family_count = uc->n.family_count,
-		.router_id = d->cfg->router_id, .hostname = d->hostname,
+		.router_id = cfg->router_id, .hostname = d->hostname,
 	};
 	char why[200], addr[64];
 	struct instance *inst = instance_new(d->base, &ip, view_feed(v), why, sizeof why);
@@ -225,20 +225,21 @@ static struct instance *upstream_instance(struct daemon *d, struct view *v,
 	    "next hop %s)", uc->n.name, sockaddr_ntop(&uc->instance.addr, addr, sizeof addr),
 	    sockaddr_port(&uc->instance.addr), uc->instance.local_as,
 	    uc->instance.next_hop_self ? "self" : "unchanged");
-	instance_sync_clients(inst, d->cfg);
+	instance_sync_clients(inst, cfg);
 	return inst;
 }
 
-static void upstream_add(struct daemon *d, const struct upstream_config *uc)
+static void upstream_add(struct daemon *d, const struct upstream_config *uc,
+    const struct config *cfg)
 {
 	struct upstream *u = xcalloc(1, sizeof *u);
-	struct peer_local local = daemon_local(d);
+	struct peer_local local = daemon_local(d, cfg);
 
 	u->d = d;
 	u->view = view_new(d->base, &uc->n, &local);
 	d->mux_alive++;
 	u->icfg = uc->instance;
-	u->inst = upstream_instance(d, u->view, uc);
+	u->inst = upstream_instance(d, u->view, uc, cfg);
 	view_start(u->view);
 	u->next = d->upstreams;
 	d->upstreams = u;
@@ -259,7 +260,7 @@ static void upstream_stop(struct upstream *u, uint8_t subcode)
 static void daemon_start_upstreams(struct daemon *d)
 {
 	for (size_t i = 0; i < d->cfg->upstream_count; i++)
-		upstream_add(d, &d->cfg->upstreams[i]);
+		upstream_add(d, &d->cfg->upstreams[i], d->cfg);
 }
 
 static bool families_equal(const struct neighbor_config *a, const struct neighbor_config *b)
@@ -285,7 +286,7 @@ static bool instance_config_same(const struct instance_config *a,
 static void daemon_reload_upstreams(struct daemon *d, const struct config *next,
     bool global_change)
 {
-	struct peer_local local = { next->asn, next->router_id, d->hostname, NULL };
+	struct peer_local local = daemon_local(d, next);
 
 	for (struct upstream **pos = &d->upstreams; *pos;) {
 		struct upstream *u = *pos;
@@ -314,7 +315,7 @@ static void daemon_reload_upstreams(struct daemon *d, const struct config *next,
 			}
 			u->icfg = nu->instance;
 			u->inst = NULL;
-			u->inst = upstream_instance(d, u->view, nu);
+			u->inst = upstream_instance(d, u->view, nu, next);
 		} else {
 			instance_sync_clients(u->inst, next);
 		}
@@ -325,7 +326,7 @@ static void daemon_reload_upstreams(struct daemon *d, const struct config *next,
 		for (struct upstream *u = d->upstreams; u; u = u->next)
 			running |= strcmp(view_name(u->view), next->upstreams[i].n.name) == 0;
 		if (!running)
-			upstream_add(d, &next->upstreams[i]);
+			upstream_add(d, &next->upstreams[i], next);
 	}
 }
 

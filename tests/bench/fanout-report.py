@@ -114,6 +114,17 @@ def clients_of(d):
     return [load_json(p, {}) for p in files]
 
 
+def stalled_clients(d, clients):
+    """Clients that said a read cost them seconds of CPU, or that used far
+    more CPU than their peers (they all do the same work)."""
+    said = sum("stalled" in read_text(p) for p in glob.glob(os.path.join(d, "client*.err")))
+    cpu = sorted(c["cpu_s"] for c in clients if c.get("cpu_s") is not None)
+    if not cpu:
+        return said
+    median = cpu[len(cpu) // 2]
+    return max(said, sum(1 for x in cpu if x > max(5.0, 5 * median)))
+
+
 def row(d, feed_name, k, system, rep):
     k = int(k)
     clients = clients_of(d)
@@ -125,8 +136,7 @@ def row(d, feed_name, k, system, rep):
            "extra": sum(c.get("extra", 0) for c in clients),
            "attr_mismatch": sum(c.get("attr_mismatch", 0) for c in clients),
            "expected": clients[0].get("expected") if clients else None,
-           "stalls": sum("starved of CPU" in read_text(p) for p in
-                         glob.glob(os.path.join(d, "client*.err")))}
+           "stalls": stalled_clients(d, clients)}
     firsts = [c["first_update_at"] for c in clients if c.get("first_update_at")]
     out["t0_sink"] = min(firsts) if firsts else None
     out["done_last"] = max(c["done_at"] for c in done) if done else None
@@ -220,7 +230,7 @@ def check_text(r):
     text = "every client: every prefix, same attributes" if not bad else \
         "DIFFERS: " + ", ".join(bad)
     if r.get("stalls"):
-        text += f"; {r['stalls']} client(s) starved of CPU: suspect"
+        text += f"; {r['stalls']} client(s) stalled: suspect"
     return text
 
 

@@ -110,6 +110,16 @@ wait_until() {
 	done
 }
 
+# _poll SECONDS CMD... — like wait_until, but returns 1 at the deadline.
+_poll() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		((SECONDS >= deadline)) && return 1
+		sleep 0.2
+	done
+}
+
 # listening ADDR PORT — something accepts TCP on exactly ADDR:PORT.
 listening() {
 	ss -Hltn "sport = :$2" | awk '{print $4}' | grep -qxF "$1:$2"
@@ -278,14 +288,23 @@ mux_stop_clean() {
 }
 
 # wire_cease_to NAME... — the capture shows muxd sending Cease/Administrative
-# Shutdown (6/2) to each peer.
+# Shutdown (6/2) to each peer. Call it before capture_stop: dumpcap hands the
+# kernel's packets over in blocks, and stopping it at once can lose the last
+# fraction of a second, so this polls the file until the NOTIFICATIONs are in.
 wire_cease_to() {
+	if ! _poll 20 _wire_ceased "$@"; then
+		fail "no NOTIFICATION 6/2 from muxd to each of $* on the wire; muxd sent: $(_wire_notifications | tr '\n' ' ')"
+	fi
+}
+_wire_notifications() {
+	tshark -r "$CAP" -Y "ip.src == $MUX_ADDR && bgp.type == 3" \
+		-T fields -e ip.dst -e bgp.notify.major_error -e bgp.notify.minor_error_cease 2>/dev/null
+}
+_wire_ceased() {
 	local name seen
-	seen=$(tshark -r "$CAP" -Y "ip.src == $MUX_ADDR && bgp.type == 3" \
-		-T fields -e ip.dst -e bgp.notify.major_error -e bgp.notify.minor_error_cease 2>/dev/null)
+	seen=$(_wire_notifications)
 	for name in "$@"; do
-		grep -qP "^\Q${PEER_ADDR[$name]}\E\t6\t2\$" <<<"$seen" ||
-			fail "no NOTIFICATION 6/2 from muxd to $name (${PEER_ADDR[$name]}) on the wire; muxd sent: ${seen:-no NOTIFICATION}"
+		grep -qP "^\Q${PEER_ADDR[$name]}\E\t6\t2\$" <<<"$seen" || return 1
 	done
 }
 
@@ -346,10 +365,11 @@ _gobgp_out() { gobgp -u "${PEER_ADDR[$1]}" -p 50051 "${@:2}"; }
 _gobgp_inject() {
 	local name=$1 d=$T/$1 fd inject
 	mkfifo "$d/inject.fifo"
-	exec {fd}<>"$d/inject.fifo"
 	spawn "gobgp mrt inject $name" "$d/inject.log" \
 		gobgp -u "${PEER_ADDR[$name]}" -p 50051 mrt inject global "$d/inject.fifo"
 	inject=$LAST_PID
+	# Opened after the spawn, so that gobgp holds no writing end itself.
+	exec {fd}<>"$d/inject.fifo"
 	timeout 60 cat "$d/routes.mrt" >&"$fd" || fail "cannot feed the MRT file to gobgp"
 	wait_until 60 "gobgpd $name to hold $V4 + $V6 routes" _gobgp_has_routes "$name" "$V4" "$V6"
 	exec {fd}>&-
@@ -528,7 +548,7 @@ daemon_scenario() {
 	done
 	say "both $d sessions saw NOTIFICATION Cease/Administrative Shutdown"
 
-	capture_stop
 	wire_cease_to "$act" "$pas"
+	capture_stop
 	capture_check
 }

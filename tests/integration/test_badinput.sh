@@ -76,6 +76,6 @@ fi
 say "BIRD's session stayed Established (up since ${session#* }) with all its routes"
 
 mux_stop_clean bird-real
-capture_stop
 wire_cease_to bird-real
+capture_stop
 capture_check "ip.src == $MUX_ADDR || ip.addr == ${PEER_ADDR[bird-real]}"
