@@ -159,7 +159,7 @@ static void parse_neighbor_fields(struct jsonv *v, const char *path, json_t *obj
 {
 	const char *name = NULL;
 	uint64_t retry = DEFAULT_CONNECT_RETRY;
-	int addpath = ADDPATH_OFF;
+	int addpath = (int)n->add_path;   /* the caller's default */
 
 	jsonv_string(v, path, obj, "name", true, &name);
 	n->name = xstrdup(name ? name : "");
@@ -259,6 +259,9 @@ static void parse_upstream(struct jsonv *v, const char *path, json_t *obj,
 	jsonv_object(v, path, obj, keys);
 	if (!json_is_object(obj))
 		return;
+	/* A view keeps every path: upstreams offer ADD-PATH receive by
+	 * default; "add_path": "off" turns it off. */
+	u->n.add_path = ADDPATH_RECEIVE;
 	parse_neighbor_fields(v, path, obj, &u->n);
 	parse_instance(v, path, obj, gateway_as, &u->instance);
 }

@@ -48,13 +48,13 @@ static void config_release(struct neighbor_config *c)
 	free(c->password);
 }
 
-/* A peer for the current settings: ADD-PATH receive offered always. */
+/* A peer for the current settings (upstreams offer ADD-PATH receive
+ * unless the configuration says otherwise: see config.c). */
 static void view_new_peer(struct view *v, const struct peer_local *local)
 {
 	struct neighbor_config nc = v->cfg;
 	struct peer_local pl = *local;
 
-	nc.add_path |= ADDPATH_RECEIVE;
 	pl.label = v->label;
 	v->peer = peer_new(v->base, &nc, &pl, &view_peer_ops, v);
 	v->npeers++;

@@ -192,6 +192,7 @@ START_TEST(test_mux_example)
 	ck_assert(client_has_upstream(&c->clients[0], "isp-a"));
 	ck_assert_str_eq(c->clients[0].prefixes[0], "184.164.224.0/24");
 	ck_assert_int_eq(c->clients[0].add_path, ADDPATH_SEND);
+	ck_assert_int_eq(c->upstreams[0].n.add_path, ADDPATH_RECEIVE);
 	ck_assert(upstream_config_equal(&c->upstreams[0], &c->upstreams[0]));
 	config_free(c);
 }
