@@ -17,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "muxd/adjrib.h"
+#include "muxd/bgp_msg.h"
 #include "muxd/attrset.h"
 #include "muxd/listener.h"
 #include "muxd/log.h"
@@ -32,6 +34,7 @@
 
 #define MAX_LISTENERS 64
 #define SHUTDOWN_GRACE_SECS 5
+#define NSIGNALS 5
 
 struct plain_peer {
 	struct daemon *d;
@@ -60,7 +63,7 @@ struct daemon {
 	unsigned mux_alive;             /* views and instances not yet freed */
 	struct listener *listeners[MAX_LISTENERS];
 	size_t nlisteners;
-	struct event *signals[4];
+	struct event *signals[NSIGNALS];
 	struct event *grace_ev;
 	bool stopping;
 	char hostname[64];
@@ -151,7 +154,27 @@ static void plain_freed(struct peer *p, void *owner)
 	daemon_maybe_exit(d);
 }
 
+/* A plain peer is sent no routes, so a refresh is answered with an empty
+ * one: with enhanced route refresh, BoRR then EoRR (RFC 7313 §4). */
+static void plain_route_refresh(struct peer *p, struct session *s, uint16_t afi,
+    uint8_t safi, uint8_t subtype, void *owner)
+{
+	uint8_t buf[2 * 23];
+	struct wbuf w = wbuf_make(buf, sizeof buf);
+	struct bgp_route_refresh rr = { afi, BGP_RR_BORR, safi };
+	(void)p;
+	(void)owner;
+
+	if (subtype != BGP_RR_NORMAL || !session_negotiated(s)->enhanced_rr)
+		return;
+	bgp_route_refresh_encode(&w, &rr);
+	rr.subtype = BGP_RR_EORR;
+	bgp_route_refresh_encode(&w, &rr);
+	session_send(s, buf, w.len);
+}
+
 static const struct peer_ops plain_peer_ops = {
+	.route_refresh = plain_route_refresh,
 	.update = plain_update,
 	.down = plain_down,
 	.freed = plain_freed,
@@ -457,12 +480,10 @@ static json_t *plain_peer_json(const struct plain_peer *pp)
 }
 
 /* Written to a temporary name and renamed: readers never see half a file. */
-static void daemon_dump_routes(struct daemon *d)
+static bool daemon_write_routes(struct daemon *d, const char *path)
 {
-	char path[4096], tmp[4200];
-	json_t *peers = json_array();
-
-	json_t *views = json_array(), *instances = json_array();
+	char tmp[4200];
+	json_t *peers = json_array(), *views = json_array(), *instances = json_array();
 
 	for (const struct plain_peer *pp = d->peers; pp; pp = pp->next)
 		json_array_append_new(peers, plain_peer_json(pp));
@@ -473,13 +494,39 @@ static void daemon_dump_routes(struct daemon *d)
 	}
 	json_t *root = json_pack("{s:o, s:o, s:o}", "peers", peers, "views", views,
 	    "instances", instances);
-	snprintf(path, sizeof path, "%s/routes.json", d->cfg->state_dir);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	if (json_dump_file(root, tmp, JSON_COMPACT) != 0 || rename(tmp, path) != 0)
-		log_warnx("cannot write %s: %s (is state_dir writable?)", path, strerror(errno));
-	else
-		log_info("wrote the routes of every peer and view to %s", path);
+	bool ok = json_dump_file(root, tmp, JSON_COMPACT) == 0 && rename(tmp, path) == 0;
 	json_decref(root);
+	return ok;
+}
+
+/*
+ * A full table renders to ~100 MB of JSON in seconds: too long to keep
+ * the event loop (and its keepalives) waiting. A forked child writes the
+ * copy-on-write snapshot, as Redis does for BGSAVE; SIGCHLD reaps it.
+ */
+static void daemon_dump_routes(struct daemon *d)
+{
+	char path[4096];
+
+	snprintf(path, sizeof path, "%s/routes.json", d->cfg->state_dir);
+	pid_t pid = fork();
+	if (pid > 0)
+		return;
+	bool ok = daemon_write_routes(d, path);
+	if (ok)
+		log_info("wrote the routes of every peer and view to %s", path);
+	else
+		log_warnx("cannot write %s: %s (is state_dir writable?)", path, strerror(errno));
+	if (pid == 0)
+		_exit(ok ? 0 : 1);
+	log_warnx("route dump written in the foreground: fork failed");
+}
+
+static void daemon_reap_children(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 }
 
 /* ---- reload (SIGHUP) ------------------------------------------------------------ */
@@ -589,14 +636,16 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 		daemon_reload(d);
 	else if (sig == SIGUSR1)
 		daemon_dump_routes(d);
+	else if (sig == SIGCHLD)
+		daemon_reap_children();
 }
 
 static void daemon_signals(struct daemon *d)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD };
 
 	signal(SIGPIPE, SIG_IGN);
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < NSIGNALS; i++) {
 		d->signals[i] = evsignal_new(d->base, sigs[i], signal_cb, d);
 		evsignal_add(d->signals[i], NULL);
 	}
@@ -605,7 +654,7 @@ static void daemon_signals(struct daemon *d)
 static void daemon_free(struct daemon *d)
 {
 	daemon_unlisten(d);
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < NSIGNALS; i++)
 		event_free(d->signals[i]);
 	event_free(d->grace_ev);
 	/* Peers still listed here did not finish closing in the grace time;

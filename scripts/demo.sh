@@ -103,8 +103,8 @@ MUXD_PID=$!
 wait_for "$TMP/muxd.log" "listening on $MUX_ADDR" $WAIT_LISTEN "$MUXD_PID" muxd
 
 echo "== replaying the PCH session (tests/data/$(basename "$DATA")) from $PEER_ADDR"
-# --hold keeps the session up while muxd dumps; --sync-wait 5 bounds the
-# wait for BoRR/EoRR should muxd not answer ROUTE-REFRESH with them.
+# --hold keeps the session up while muxd dumps; muxd answers the final
+# ROUTE-REFRESH with BoRR/EoRR, and --sync-wait 5 bounds that wait.
 "$REPLAY" --connect "$MUX_ADDR:$PORT" --bind "$PEER_ADDR" --eor --hold \
 	--sync-wait 5 "$DATA" 2>"$TMP/replay.log" &
 REPLAY_PID=$!

@@ -101,13 +101,9 @@ trap 'exit 130' INT TERM
 
 # wait_until SECONDS WHAT CMD... — poll CMD until it succeeds, or fail.
 wait_until() {
-	local limit=$1 what=$2 deadline
+	local limit=$1 what=$2
 	shift 2
-	deadline=$((SECONDS + limit))
-	until "$@"; do
-		((SECONDS >= deadline)) && fail "timed out after ${limit}s waiting for $what"
-		sleep 0.2
-	done
+	_poll "$limit" "$@" || fail "timed out after ${limit}s waiting for $what"
 }
 
 # _poll SECONDS CMD... — like wait_until, but returns 1 at the deadline.
@@ -263,6 +259,17 @@ wait_routes() {
 	done
 	say "muxd holds the expected number of routes from ${*/--after-withdraw/(after withdrawal)} after $((SECONDS - t0))s"
 }
+
+# wait_routes_match SECONDS [OPTIONS] NAME... — until the full check passes
+# (for changes that keep the number of routes, like a re-announcement).
+wait_routes_match() {
+	local limit=$1 t0=$SECONDS
+	shift
+	_poll "$limit" _dump_and_check "$@" || check_routes "$@"
+	check_routes "$@"
+	say "muxd's routes match () after $((SECONDS - t0))s"
+}
+_dump_and_check() { mux_dump && _check "$@" >/dev/null; }
 
 # check_routes [--after-withdraw] NAME... — the last routes.json against the
 # generator, route by route and attribute by attribute.
@@ -485,11 +492,17 @@ _exa_loaded() {
 	running "${EXA_PID[$1]}" || fail "ExaBGP $1 exited: $(grep -A3 'error' "$T/$1/exabgp.log" | head -5)"
 	grep -q "loaded new configuration successfully" "$T/$1/exabgp.log"
 }
-exabgp_withdraw() {
-	local name=$1 d=$T/$1 n
-	n=$(_routegen_peer withdraw "$name" | tee "$d/withdraw.cmds" | wc -l)
-	cat "$d/withdraw.cmds" >"$d/ctl.fifo"
-	wait_until 60 "ExaBGP $name to acknowledge $n withdrawals" _exa_acks "$d" "$n"
+exabgp_withdraw() { _exa_api "$1" withdraw; }
+exabgp_replace() { _exa_api "$1" replace; }
+# _exa_api NAME withdraw|replace — routegen's API commands through ctl.fifo;
+# waits for ExaBGP's "done" to each.
+_exa_api() {
+	local name=$1 d=$T/$1 n base
+	base=$(grep -c '^done' "$d/ctl.replies")
+	n=$(_routegen_peer "$2" "$name" | tee "$d/$2.cmds" | wc -l)
+	cat "$d/$2.cmds" >"$d/ctl.fifo"
+	wait_until 60 "ExaBGP $name to acknowledge $n API commands ($2)" _exa_acks "$d" $((base + n))
+	! grep -q '^error' "$d/ctl.replies" || fail "ExaBGP $name answered 'error' to an API command ($2)"
 }
 _exa_acks() { (($(grep -c '^done' "$1/ctl.replies") >= $2)); }
 # ExaBGP's neighbor-changes lines: "neighbor A connected|up|down - reason".
@@ -501,6 +514,16 @@ exabgp_saw_cease() {
 }
 
 # ----------------------------------------------------------- the scenario
+
+# both CMD NAME1 NAME2 — CMD NAME1 and CMD NAME2 at the same time.
+both() {
+	local p1 p2
+	"$1" "$2" &
+	p1=$!
+	"$1" "$3" &
+	p2=$!
+	wait "$p1" && wait "$p2" || fail "$1 failed for $2 or $3"
+}
 
 # daemon_scenario DAEMON ASN X — the core-engine test against one daemon:
 # one session where muxd is the active side and one where it is passive, each
@@ -532,15 +555,18 @@ daemon_scenario() {
 	done
 	check_routes "$act" "$pas"
 
-	local t0=$SECONDS w1 w2
-	"${d}_withdraw" "$act" &
-	w1=$!
-	"${d}_withdraw" "$pas" &
-	w2=$!
-	wait "$w1" && wait "$w2" || fail "withdrawing routes at $d failed"
-	say "$d withdrew its test subset on both sessions in $((SECONDS - t0))s"
+	local replaced=()
+	if declare -F "${d}_replace" >/dev/null; then
+		both "${d}_replace" "$act" "$pas"
+		say "$d re-announced its replacement subset with new attributes"
+		wait_routes_match 60 --replaced "$act" "$pas"
+		replaced=(--replaced)
+	fi
+
+	both "${d}_withdraw" "$act" "$pas"
+	say "$d withdrew its test subset on both sessions"
 	wait_routes 60 --after-withdraw "$act" "$pas"
-	check_routes --after-withdraw "$act" "$pas"
+	check_routes --after-withdraw "${replaced[@]}" "$act" "$pas"
 
 	mux_stop_clean "$act" "$pas"
 	for name in "$act" "$pas"; do

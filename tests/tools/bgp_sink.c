@@ -590,6 +590,10 @@ static void fnv_set(uint64_t *h, struct bgp_bytes b, size_t size)
 	static uint8_t sorted[BGP_EXT_MAX_LEN];
 	size_t n = b.len / size, kept = 0;
 
+	if (n == 0) {
+		fnv_u32(h, 0);
+		return;
+	}
 	memcpy(sorted, b.p, n * size);
 	qsort(sorted, n, size, size == 4 ? cmp4 : size == 8 ? cmp8 : cmp12);
 	for (size_t i = 0; i < n; i++) {

@@ -12,6 +12,8 @@ communities and next hops.  From that one table:
            filling a template's @PLACEHOLDERS@ (fill: placeholders only);
   withdraw prints the subset the test withdraws ("AFI PREFIX" lines, or
            ExaBGP API commands);
+  replace  prints ExaBGP API commands that re-announce a subset with new
+           attributes;
   check    compares muxd's routes.json with what each daemon must have sent:
            the generated routes passed through the daemon's own export
            behaviour (PROFILES below), route by route and attribute by
@@ -20,6 +22,7 @@ communities and next hops.  From that one table:
 The expectation never comes from muxd's output.  Python 3 stdlib only.
 """
 import argparse
+import collections
 import ipaddress
 import json
 import random
@@ -30,6 +33,8 @@ import time
 
 MUX_ASN = 65000
 WITHDRAW_REM = 3        # route i is withdrawn when i % withdraw_mod == 3
+REPLACE_MOD = 25        # route i is re-announced with other attributes when
+REPLACE_REM = 7         # i % 25 == 7 (daemons with replace=True)
 
 # What each daemon does to a locally originated route it sends on eBGP, as
 # observed on the wire (BIRD 2.0.12, FRR 8.4, GoBGP 3.10, ExaBGP 4.2):
@@ -46,16 +51,22 @@ WITHDRAW_REM = 3        # route i is withdrawn when i % withdraw_mod == 3
 #              1600 more than 100 s);
 #   withdraw_mod  every so many routes is withdrawn in the test (GoBGP's
 #              withdrawal is one CLI call per prefix, so fewer of them);
+#   replace    the test re-announces some routes with new attributes (an
+#              implicit withdrawal); ExaBGP, through its API;
 #   LOCAL_PREF is never sent on eBGP (RFC 4271 5.1.5) by any of them.
 PROFILES = {
     "bird": dict(as_set=False, generic_ext=True, sort_comm=True, sort_ext=True,
-                 sort_large=True, med_default=None, pool_max=None, withdraw_mod=25),
+                 sort_large=True, med_default=None, pool_max=None, withdraw_mod=25,
+                 replace=False),
     "frr": dict(as_set=False, generic_ext=False, sort_comm=True, sort_ext=True,
-                sort_large=True, med_default=0, pool_max=40, withdraw_mod=25),
+                sort_large=True, med_default=0, pool_max=40, withdraw_mod=25,
+                replace=False),
     "gobgp": dict(as_set=True, generic_ext=True, sort_comm=False, sort_ext=False,
-                  sort_large=False, med_default=None, pool_max=None, withdraw_mod=100),
+                  sort_large=False, med_default=None, pool_max=None, withdraw_mod=100,
+                  replace=False),
     "exabgp": dict(as_set=True, generic_ext=True, sort_comm=False, sort_ext=False,
-                   sort_large=False, med_default=None, pool_max=None, withdraw_mod=25),
+                   sort_large=False, med_default=None, pool_max=None, withdraw_mod=25,
+                   replace=True),
 }
 
 ORIGINS = ["igp", "egp", "incomplete"]
@@ -91,10 +102,13 @@ def unique(items):
     return seen
 
 
-def gen_attrs(rng, afi, prof, daemon_asn):
+def gen_attrs(rng, afi, prof, daemon_asn, big=False):
+    """One attribute set; big: every attribute longer than 255 bytes, so
+    each is sent with the extended length flag."""
     avoid = {MUX_ASN, daemon_asn}
     a = {"origin": rng.choice(ORIGINS)}
-    path = [pick_asn(rng, avoid) for _ in range(rng.choice([0, 1, 1, 2, 2, 3, 4, 6]))]
+    n_path = 70 if big else rng.choice([0, 1, 1, 2, 2, 3, 4, 6])
+    path = [pick_asn(rng, avoid) for _ in range(n_path)]
     if prof["as_set"] and path and rng.random() < 0.15:
         path.append(sorted(unique(pick_asn(rng, avoid) for _ in range(rng.randint(2, 3)))))
     a["as_path"] = path
@@ -107,9 +121,9 @@ def gen_attrs(rng, afi, prof, daemon_asn):
     if rng.random() < 0.3:
         a["local_pref"] = pick_u32(rng)
     a["communities"] = unique("%d:%d" % (rng.randint(1, 65534), rng.randint(0, 65535))
-                              for _ in range(rng.choice([0, 0, 1, 2, 3, 5])))
+                              for _ in range(70 if big else rng.choice([0, 0, 1, 2, 3, 5])))
     ext = []
-    for _ in range(rng.choice([0, 0, 1, 2, 3])):
+    for _ in range(35 if big else rng.choice([0, 0, 1, 2, 3])):
         kind = rng.choice(["rt", "ro", "generic"] if prof["generic_ext"] else ["rt", "ro"])
         if kind == "generic":
             # Color (RFC 9012, transitive opaque 0x03/0x0b): flags 0, 32-bit color.
@@ -118,7 +132,7 @@ def gen_attrs(rng, afi, prof, daemon_asn):
             ext.append("%s:%d:%d" % (kind, rng.randint(1, 65534), pick_u32(rng)))
     a["ext_communities"] = unique(ext)
     a["large_communities"] = unique("%d:%d:%d" % (pick_asn(rng, ()), pick_u32(rng), pick_u32(rng))
-                                    for _ in range(rng.choice([0, 0, 1, 2, 3])))
+                                    for _ in range(25 if big else rng.choice([0, 0, 1, 2, 3])))
     return a
 
 
@@ -142,19 +156,30 @@ def gen_prefixes(rng, afi, slot, n):
     return out
 
 
+Route = collections.namedtuple("Route", "i afi prefix attrs pool withdrawn replacement")
+
+
 def generate(daemon, slot, n4, n6, daemon_asn):
-    """Returns [(index, afi, prefix, attrs, pool index, withdrawn)] — the
-    routes the daemon originates."""
+    """The routes the daemon originates, as Route tuples: index, family (4 or
+    6), prefix, attribute set, its index in the family's pool of attribute
+    sets (the first set of each pool is a big one), whether the test withdraws
+    the route, and the attributes it is re-announced with (or None)."""
     prof = PROFILES[daemon]
     rng = random.Random("bgpmux-%s-%d" % (daemon, slot))
+    later = random.Random("bgpmux-%s-%d-replace" % (daemon, slot))
     routes = []
     for afi, n in ((4, n4), (6, n6)):
         size = max(1, min(n // 3, prof["pool_max"] or n))
-        pool = [gen_attrs(rng, afi, prof, daemon_asn) for _ in range(size)]
+        pool = [gen_attrs(rng, afi, prof, daemon_asn, big=(j == 0)) for j in range(size)]
         for p in gen_prefixes(rng, afi, slot, n):
-            routes.append((len(routes), afi, p, rng.randrange(len(pool)), pool))
-    mod = prof["withdraw_mod"]
-    return [(i, afi, p, pool[k], k, i % mod == WITHDRAW_REM) for i, afi, p, k, pool in routes]
+            i = len(routes)
+            k = rng.randrange(len(pool))
+            new = None
+            if prof["replace"] and i % REPLACE_MOD == REPLACE_REM:
+                new = gen_attrs(later, afi, prof, daemon_asn)
+            routes.append(Route(i, afi, p, pool[k], k, i % prof["withdraw_mod"] == WITHDRAW_REM,
+                                new))
+    return routes
 
 
 # -------------------------------------------------------------- expectation
@@ -187,11 +212,12 @@ def expect_route(daemon, daemon_asn, prefix, a):
     return r
 
 
-def expected(daemon, asn, slot, n4, n6, after_withdraw):
+def expected(daemon, asn, slot, n4, n6, after_withdraw, replaced=False):
     out = {}
-    for i, afi, p, a, _, w in generate(daemon, slot, n4, n6, asn):
-        if not (after_withdraw and w):
-            out[p] = expect_route(daemon, asn, p, a)
+    for r in generate(daemon, slot, n4, n6, asn):
+        if not (after_withdraw and r.withdrawn):
+            a = r.replacement if replaced and r.replacement else r.attrs
+            out[r.prefix] = expect_route(daemon, asn, r.prefix, a)
     return out
 
 
@@ -236,9 +262,9 @@ def render_bird(routes, name):
         for proto, sel in (("s", False), ("sw", True)):
             out.append("protocol static %s%d_%s {" % (proto, afi, name))
             out.append("  ipv%d { table t%d_%s; };" % (afi, afi, name))
-            for i, rafi, p, a, _, w in routes:
-                if rafi == afi and w == sel:
-                    out.append("  route %s blackhole { %s };" % (p, bird_block(a)))
+            for r in routes:
+                if r.afi == afi and r.withdrawn == sel:
+                    out.append("  route %s blackhole { %s };" % (r.prefix, bird_block(r.attrs)))
             out.append("}")
     return {"ROUTES": "\n".join(out)}
 
@@ -271,11 +297,11 @@ def frr_routemap(name, a):
 def render_frr(routes, name):
     maps = {}
     nets = {4: [], 6: []}
-    for i, afi, p, a, k, _ in routes:
-        rm = "RM%d_%d" % (afi, k)
+    for r in routes:
+        rm = "RM%d_%d" % (r.afi, r.pool)
         if rm not in maps:
-            maps[rm] = frr_routemap(rm, a)
-        nets[afi].append("  network %s route-map %s" % (p, rm))
+            maps[rm] = frr_routemap(rm, r.attrs)
+        nets[r.afi].append("  network %s route-map %s" % (r.prefix, rm))
     return {"ROUTEMAPS": "\n!\n".join(maps.values()),
             "NETWORKS4": "\n".join(nets[4]), "NETWORKS6": "\n".join(nets[6])}
 
@@ -307,7 +333,7 @@ def exa_route(p, a, asn):
 
 
 def render_exabgp(routes, name, asn):
-    return {"ROUTES": "\n".join("    %s;" % exa_route(p, a, asn) for _, _, p, a, _, _ in routes)}
+    return {"ROUTES": "\n".join("    %s;" % exa_route(r.prefix, r.attrs, asn) for r in routes)}
 
 
 # MRT TABLE_DUMP_V2 (RFC 6396) for `gobgp mrt inject global`.
@@ -367,12 +393,12 @@ def render_mrt(routes, path):
     # delete finds "no matching path".
     peer = struct.pack("!B4s4sI", 0x02, bytes(4), bytes(4), 0)
     data = mrt_record(1, bytes(4) + struct.pack("!H", 0) + struct.pack("!H", 1) + peer)
-    for seq, (i, afi, p, a, _, _) in enumerate(routes):
-        net = ipaddress.ip_network(p)
+    for seq, r in enumerate(routes):
+        net = ipaddress.ip_network(r.prefix)
         pfx = bytes([net.prefixlen]) + net.network_address.packed[:(net.prefixlen + 7) // 8]
-        attrs = encode_attrs(a, afi)
+        attrs = encode_attrs(r.attrs, r.afi)
         entry = struct.pack("!HIH", 0, int(time.time()), len(attrs)) + attrs
-        data += mrt_record(2 if afi == 4 else 4, struct.pack("!I", seq) + pfx +
+        data += mrt_record(2 if r.afi == 4 else 4, struct.pack("!I", seq) + pfx +
                            struct.pack("!H", 1) + entry)
     with open(path, "wb") as f:
         f.write(data)
@@ -409,7 +435,7 @@ def check_peer(doc, spec, args):
         return problems
     if peer.get("asn") != asn:
         problems.append("asn is %r, want %d" % (peer.get("asn"), asn))
-    exp = expected(daemon, asn, slot, args.v4, args.v6, args.after_withdraw)
+    exp = expected(daemon, asn, slot, args.v4, args.v6, args.after_withdraw, args.replaced)
     extra_keys = set()
     for p, want in sorted(exp.items()):
         have = got.pop((p, 0), None)
@@ -486,9 +512,13 @@ def main():
     sub.add_parser("fill", parents=[tmpl], help="fill a template's placeholders")
     sub.add_parser("withdraw", parents=[gen, size],
                    help="the withdrawal subset: 'AFI PREFIX' lines (ExaBGP: API commands)")
+    sub.add_parser("replace", parents=[gen, size],
+                   help="ExaBGP API commands re-announcing the replacement subset")
     c = sub.add_parser("check", parents=[size], help="routes.json against the expectation")
     c.add_argument("--routes", required=True, help="muxd's routes.json")
     c.add_argument("--after-withdraw", action="store_true")
+    c.add_argument("--replaced", action="store_true",
+                   help="the replacement subset has its new attributes")
     c.add_argument("--count-only", action="store_true",
                    help="only: Established with the expected number of routes")
     c.add_argument("--verbose", action="store_true")
@@ -501,11 +531,17 @@ def main():
     elif args.cmd == "check":
         sys.exit(check(args))
     elif args.cmd == "withdraw":
-        for i, afi, p, a, _, w in generate(args.daemon, args.slot, args.v4, args.v6, args.asn):
-            if w and args.daemon == "exabgp":
-                print("withdraw route %s next-hop %s" % (p, a["next_hop"]))
-            elif w:
-                print("%d %s" % (afi, p))
+        for r in generate(args.daemon, args.slot, args.v4, args.v6, args.asn):
+            if r.withdrawn and args.daemon == "exabgp":
+                print("withdraw route %s next-hop %s" % (r.prefix, r.attrs["next_hop"]))
+            elif r.withdrawn:
+                print("%d %s" % (r.afi, r.prefix))
+    elif args.cmd == "replace":
+        if args.daemon != "exabgp":
+            sys.exit("routegen: replace is only for exabgp")
+        for r in generate(args.daemon, args.slot, args.v4, args.v6, args.asn):
+            if r.replacement:
+                print("announce " + exa_route(r.prefix, r.replacement, args.asn))
     elif args.cmd == "render":
         routes = generate(args.daemon, args.slot, args.v4, args.v6, args.asn)
         if args.daemon == "gobgp":
