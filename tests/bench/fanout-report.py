@@ -334,7 +334,7 @@ def targets(rows, method):
 def text_table(head, body):
     """Words to the left, figures to the right."""
     w = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(head)]
-    left = {0, len(head) - 1} | {i for i, h in enumerate(head) if h == "fan-out"}
+    left = {i for i, h in enumerate(head) if h in WORD_COLUMNS}
     lines = ["  ".join(h.ljust(w[i]) for i, h in enumerate(head)).rstrip(),
              "  ".join("-" * x for x in w)]
     for r in body:
@@ -343,10 +343,12 @@ def text_table(head, body):
     return "\n".join(lines)
 
 
+WORD_COLUMNS = ("feed", "fan-out", "check")
+
+
 def md_table(head, body):
     lines = ["| " + " | ".join(head) + " |",
-             "|" + "|".join("---" if i in (0, len(head) - 1) else "---:"
-                            for i in range(len(head))) + "|"]
+             "|" + "|".join("---" if h in WORD_COLUMNS else "---:" for h in head) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in body]
     return "\n".join(lines)
 

@@ -33,8 +33,10 @@ T=$(mktemp -d "/tmp/bgpmux-$TEST.XXXXXX")
 STARTED=$SECONDS
 
 PIDS=()                    # everything we started, in order
+NETNS=()                   # network namespaces we created
 declare -A PID_NAME=()     # pid -> what it is
 declare -A PEER_DAEMON=() PEER_ADDR=() PEER_ASN=() PEER_SLOT=() PEER_MODE=() PEER_HOLD=()
+declare -A PEER_NS=()      # network namespace a peer's daemon runs in (default: none)
 
 say() { printf '%s %s +%ds: %s\n' "$(date +%T)" "$TEST" $((SECONDS - STARTED)) "$*" >&2; }
 fail() { say "FAIL: $*"; exit 1; }
@@ -79,11 +81,14 @@ stop_pid() {
 }
 
 cleanup() {
-	local rc=$? i pid
+	local rc=$? i pid ns
 	trap - EXIT
 	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
 		pid=${PIDS[i]}
 		running "$pid" && stop_pid "$pid" TERM 5
+	done
+	for ns in "${NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null || say "cannot delete network namespace $ns"
 	done
 	if ((rc != 0)) || [[ ${KEEP:-0} == 1 ]]; then
 		say "files kept in $T"
@@ -116,14 +121,32 @@ _poll() {
 	done
 }
 
-# listening ADDR PORT — something accepts TCP on exactly ADDR:PORT.
+# listening ADDR PORT [NETNS] — something accepts TCP on exactly ADDR:PORT
+# (an IPv6 ADDR as ss prints it: [2001:db8::1]).
 listening() {
-	ss -Hltn "sport = :$2" | awk '{print $4}' | grep -qxF "$1:$2"
+	${3:+ip netns exec "$3"} ss -Hltn "sport = :$2" | awk '{print $4}' | grep -qxF "$1:$2"
+}
+
+# netns_add NAME — a network namespace (with lo up), deleted at exit.
+netns_add() {
+	ip netns add "$1" || fail "cannot create network namespace $1"
+	NETNS+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# ns_exec NETNS — sets NSX to what runs a command inside NETNS (nothing when
+# NETNS is empty). `ip netns exec` execs the command: same PID, so spawn
+# records the daemon's own PID.
+ns_exec() {
+	NSX=()
+	[[ -n $1 ]] && NSX=(ip netns exec "$1")
+	return 0
 }
 
 # ---------------------------------------------------------------- tshark
 
-# capture_start ADDR... — capture BGP to and from these addresses on lo.
+# capture_start ADDR... — capture BGP to and from these addresses on lo
+# (on CAP_IF in network namespace CAP_NS, if set).
 # dumpcap is the capture engine `tshark -i` runs; started directly it is
 # capturing within a fraction of a second, where tshark first loads every
 # dissector (seconds on a busy machine). tshark reads the file afterwards.
@@ -131,7 +154,9 @@ capture_start() {
 	local hosts="" a
 	for a in "$@"; do hosts+="${hosts:+ or }host $a"; done
 	CAP=$T/bgp.pcapng
-	spawn dumpcap "$T/dumpcap.log" dumpcap -i lo -B 64 -f "tcp port 179 and ($hosts)" -w "$CAP" -q
+	ns_exec "${CAP_NS:-}"
+	spawn dumpcap "$T/dumpcap.log" "${NSX[@]}" \
+		dumpcap -i "${CAP_IF:-lo}" -B 64 -f "tcp port 179 and ($hosts)" -w "$CAP" -q
 	CAP_PID=$LAST_PID
 	wait_until 30 "dumpcap to start capturing" grep -qs "^File: " "$T/dumpcap.log"
 }
@@ -204,7 +229,8 @@ mux_start() {
 	MUX_LOG=$T/muxd.log
 	ROUTES_JSON=$T/var/routes.json
 	mkdir -p "$T/var"
-	spawn muxd "$MUX_LOG" "${MUXD_CMD[@]}" --config "$1"
+	ns_exec "${MUX_NS:-}"
+	spawn muxd "$MUX_LOG" "${NSX[@]}" "${MUXD_CMD[@]}" --config "$1"
 	MUX_PID=$LAST_PID
 	say "muxd started (pid $MUX_PID): ${MUXD_CMD[*]} --config $1"
 }
@@ -233,9 +259,11 @@ _routegen_peer() {
 		--slot "${PEER_SLOT[$name]}" --v4 "$V4" --v6 "$V6" "$@"
 }
 
-# _check [OPTIONS] NAME... — routegen.py check of the last routes.json.
+# _check [OPTIONS] NAME... — routegen.py check of the last routes.json;
+# CHECK_OPTS holds options for every check of a test.
+CHECK_OPTS=()
 _check() {
-	local opts=() name
+	local opts=("${CHECK_OPTS[@]}") name
 	while [[ $1 == --* ]]; do opts+=("$1"); shift; done
 	for name in "$@"; do
 		opts+=("$name:${PEER_DAEMON[$name]}:${PEER_ASN[$name]}:${PEER_SLOT[$name]}")
@@ -267,7 +295,7 @@ wait_routes_match() {
 	shift
 	_poll "$limit" _dump_and_check "$@" || check_routes "$@"
 	check_routes "$@"
-	say "muxd's routes match () after $((SECONDS - t0))s"
+	say "muxd's routes match ($*) after $((SECONDS - t0))s"
 }
 _dump_and_check() { mux_dump && _check "$@" >/dev/null; }
 
@@ -304,8 +332,10 @@ wire_cease_to() {
 	fi
 }
 _wire_notifications() {
-	tshark -r "$CAP" -Y "ip.src == $MUX_ADDR && bgp.type == 3" \
-		-T fields -e ip.dst -e bgp.notify.major_error -e bgp.notify.minor_error_cease 2>/dev/null
+	local ip=ip
+	[[ $MUX_ADDR == *:* ]] && ip=ipv6
+	tshark -r "$CAP" -Y "$ip.src == $MUX_ADDR && bgp.type == 3" \
+		-T fields -e "$ip.dst" -e bgp.notify.major_error -e bgp.notify.minor_error_cease 2>/dev/null
 }
 _wire_ceased() {
 	local name seen
@@ -318,17 +348,32 @@ _wire_ceased() {
 # ------------------------------------------------------------------ BIRD
 
 # bird_start NAME — BIRD for a declared peer; MODE passive adds "passive on".
+# A session on loopback is multihop for BIRD and keeps the generated next
+# hops; with PEER_DIRECT[NAME]=1 (a shared link, e.g. a veth between network
+# namespaces) it is direct and BIRD sends its own next hop (for IPv6 its
+# global and its link-local address).
+declare -A PEER_DIRECT=()
 bird_start() {
-	local name=$1 d=$T/$1 passive=""
+	local name=$1 d=$T/$1 passive="" multihop="multihop;" next_hop="next hop keep;"
+	local router_id=${PEER_ADDR[$name]}
 	mkdir -p "$d"
+	# An IPv6 session still needs a 32-bit router ID.
+	[[ $router_id == *:* ]] && router_id=192.0.2.$((100 + PEER_SLOT[$name]))
 	[[ ${PEER_MODE[$name]} == passive ]] && passive="passive on;"
+	if [[ ${PEER_DIRECT[$name]:-0} == 1 ]]; then
+		multihop="direct;"
+		next_hop="next hop self;"
+	fi
 	_routegen_peer render "$name" --name "${name//[^a-zA-Z0-9]/_}" \
 		--template "$CONF/bird.conf.in" --out "$d/bird.conf" \
 		--set "ADDR=${PEER_ADDR[$name]}" --set "ASN=${PEER_ASN[$name]}" --set "DIR=$d" \
 		--set "NAME=${name//[^a-zA-Z0-9]/_}" --set "PASSIVE=$passive" --set "HOLD=${PEER_HOLD[$name]}" \
+		--set "MULTIHOP=$multihop" --set "NEXT_HOP=$next_hop" --set "ROUTER_ID=$router_id" \
 		--set "MUX_ADDR=$MUX_ADDR" --set "MUX_PORT=$MUX_PORT" --set "MUX_ASN=$MUX_ASN" ||
 		fail "cannot render $d/bird.conf"
-	spawn "bird $name" "$d/stderr" bird -f -c "$d/bird.conf" -s "$d/ctl" -P "$d/pid"
+	ns_exec "${PEER_NS[$name]:-}"
+	spawn "bird $name" "$d/stderr" "${NSX[@]}" \
+		bird -f -c "$d/bird.conf" -s "$d/ctl" -P "$d/pid"
 	wait_until 20 "BIRD $name to answer on its control socket" \
 		bash -c "birdc -s '$d/ctl' show status 2>/dev/null | grep -q 'Daemon is up'"
 }

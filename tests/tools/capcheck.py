@@ -48,8 +48,10 @@ def main():
     for f in frames:
         layers = f["_source"]["layers"]
         num = layers.get("frame", {}).get("frame.number", "?")
-        ip = layers.get("ip", {})
-        where = "frame %s %s -> %s" % (num, ip.get("ip.src", "?"), ip.get("ip.dst", "?"))
+        ip = layers.get("ip", {}) or {}
+        ip6 = layers.get("ipv6", {}) or {}
+        where = "frame %s %s -> %s" % (num, ip.get("ip.src", ip6.get("ipv6.src", "?")),
+                                       ip.get("ip.dst", ip6.get("ipv6.dst", "?")))
         for name, tree in layers.items():
             if name.startswith("_ws.malformed"):
                 bad.append("%s: malformed packet (%s)" % (where, json.dumps(tree)[:200]))

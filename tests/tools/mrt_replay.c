@@ -1221,6 +1221,16 @@ static bool conn_drain(struct conn *c)
 	return true;
 }
 
+/* For benchmarks: the wall-clock time the first UPDATE goes out, so that
+ * several processes' timestamps can be compared. Printed even with --quiet. */
+static void print_first_update_time(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fprintf(stderr, "mrt_replay: first UPDATE sent at %lld.%06ld\n",
+	    (long long)ts.tv_sec, ts.tv_nsec / 1000);
+}
+
 static bool replay_send(struct conn *c, const struct replay *rp, struct stats *st)
 {
 	size_t i = 0, total = rp->n;
@@ -1231,8 +1241,11 @@ static bool replay_send(struct conn *c, const struct replay *rp, struct stats *s
 	while (i < total) {
 		if (stop_signal)
 			return false;
-		if (conn_pending(c) < OUT_CAP / 2)
+		if (conn_pending(c) < OUT_CAP / 2) {
+			if (i == 0)
+				print_first_update_time();
 			i = replay_fill(c, rp, i, total, st);
+		}
 		if (!conn_pump(c, 1000))
 			return false;
 	}

@@ -436,6 +436,11 @@ def check_peer(doc, spec, args):
     if peer.get("asn") != asn:
         problems.append("asn is %r, want %d" % (peer.get("asn"), asn))
     exp = expected(daemon, asn, slot, args.v4, args.v6, args.after_withdraw, args.replaced)
+    for p, r in exp.items():
+        if ":" in p and args.next_hop6:
+            r["next_hop"] = args.next_hop6
+            if args.next_hop_ll6:
+                r["next_hop_ll"] = args.next_hop_ll6
     extra_keys = set()
     for p, want in sorted(exp.items()):
         have = got.pop((p, 0), None)
@@ -522,6 +527,8 @@ def main():
     c.add_argument("--count-only", action="store_true",
                    help="only: Established with the expected number of routes")
     c.add_argument("--verbose", action="store_true")
+    c.add_argument("--next-hop6", help="the IPv6 next hop the daemon sets (next hop self)")
+    c.add_argument("--next-hop-ll6", help="... and the link-local one it adds")
     c.add_argument("peers", nargs="+", metavar="NAME:DAEMON:ASN:SLOT")
     args = ap.parse_args()
 
