@@ -13,7 +13,13 @@
 #
 # Addresses: test X uses 127.0.X.0/24 only: muxd 127.0.X.1, the daemon that
 # muxd connects to (the daemon is passive) 127.0.X.11, the daemon that
-# connects to muxd 127.0.X.12, anything else 127.0.X.100 and up.
+# connects to muxd 127.0.X.12, anything else 127.0.X.100 and up. Every test
+# has its own /24, so that tests (and people) running at the same time do
+# not meet; claim_addrs waits until nobody else uses them. In use:
+#   127.0.10  test_bird        127.0.40  test_reload     127.0.80-81  test_mux_smoke
+#   127.0.20  test_gobgp       127.0.44  test_exabgp     127.0.92-93  bench-fanout
+#   127.0.30  test_frr         127.0.50-52 test_mux_isps
+#   127.0.55  test_badinput    namespaces bgpmux-*: test_ipv6_direct
 
 set -u -o pipefail
 
@@ -37,6 +43,11 @@ NETNS=()                   # network namespaces we created
 declare -A PID_NAME=()     # pid -> what it is
 declare -A PEER_DAEMON=() PEER_ADDR=() PEER_ASN=() PEER_SLOT=() PEER_MODE=() PEER_HOLD=()
 declare -A PEER_NS=()      # network namespace a peer's daemon runs in (default: none)
+
+# matches GREP-ARGS... — grep's verdict on its whole input. Not grep -q at
+# the end of a pipe: it exits at the first match, and under pipefail the
+# writer's SIGPIPE then fails the pipe.
+matches() { grep -c "$@" >/dev/null; }
 
 say() { printf '%s %s +%ds: %s\n' "$(date +%T)" "$TEST" $((SECONDS - STARTED)) "$*" >&2; }
 fail() { say "FAIL: $*"; exit 1; }
@@ -124,7 +135,7 @@ _poll() {
 # listening ADDR PORT [NETNS] — something accepts TCP on exactly ADDR:PORT
 # (an IPv6 ADDR as ss prints it: [2001:db8::1]).
 listening() {
-	${3:+ip netns exec "$3"} ss -Hltn "sport = :$2" | awk '{print $4}' | grep -qxF "$1:$2"
+	${3:+ip netns exec "$3"} ss -Hltn "sport = :$2" | awk '{print $4}' | matches -xF "$1:$2"
 }
 
 # netns_add NAME — a network namespace (with lo up), deleted at exit.
@@ -132,6 +143,22 @@ netns_add() {
 	ip netns add "$1" || fail "cannot create network namespace $1"
 	NETNS+=("$1")
 	ip -n "$1" link set lo up
+}
+
+# claim_addrs ADDR... — wait (up to 60 s) until no TCP socket on this
+# machine listens on, or talks from or to, any of these addresses: another
+# test (or another person's run of this one) may still be using them.
+claim_addrs() {
+	local re
+	re=$(printf '%s|' "$@" | sed 's/\./\\./g; s/|$//')
+	if ! _poll 60 _addrs_free "$re"; then
+		ss -Htanp state listening state established state syn-sent | grep -E "($re):" >&2
+		fail "addresses $* are in use by another process (above) for more than 60s"
+	fi
+}
+_addrs_free() {
+	! ss -Htan state listening state established state syn-sent state syn-recv |
+		awk '{print $4; print $5}' | matches -E "^($1):"
 }
 
 # ns_exec NETNS — sets NSX to what runs a command inside NETNS (nothing when
@@ -175,12 +202,7 @@ capture_stop() {
 capture_check() {
 	python3 "$TOOLS/capcheck.py" "$CAP" "${1:-}" >&2 ||
 		fail "tshark does not decode the capture cleanly${1:+ (frames: $1)}"
-	say "capture: $(capture_count bgp) frames with BGP${1:+ (checked: $1)}, none malformed, no BGP expert warning"
-}
-
-# capture_count DISPLAY-FILTER — number of frames matching.
-capture_count() {
-	tshark -r "$CAP" -Y "$1" 2>/dev/null | wc -l
+	say "capture: nothing malformed, no expert warning from BGP${1:+ (frames: $1)}"
 }
 
 # ------------------------------------------------------------------- muxd
@@ -375,11 +397,13 @@ bird_start() {
 	spawn "bird $name" "$d/stderr" "${NSX[@]}" \
 		bird -f -c "$d/bird.conf" -s "$d/ctl" -P "$d/pid"
 	wait_until 20 "BIRD $name to answer on its control socket" \
-		bash -c "birdc -s '$d/ctl' show status 2>/dev/null | grep -q 'Daemon is up'"
+		_bird_up "$name"
 }
 _birdc() { birdc -s "$T/$1/ctl" "${@:2}"; }
-bird_established() { _birdc "$1" show protocols mux | grep -q Established; }
-# bird_session_id NAME — changes whenever the session goes down and up.
+_bird_up() { _birdc "$1" show status 2>/dev/null | matches 'Daemon is up'; }
+bird_established() { _birdc "$1" show protocols mux | matches Established; }
+# *_session_id NAME — a daemon's view of its session to muxd that changes
+# whenever the session goes down and up (start time, count of sessions).
 bird_session_id() { _birdc "$1" show protocols mux | awk '$1 == "mux" {print $4, $5}'; }
 bird_withdraw() {
 	local n=${1//[^a-zA-Z0-9]/_}
@@ -387,7 +411,7 @@ bird_withdraw() {
 		fail "birdc disable failed for $1"
 }
 bird_saw_cease() {
-	_birdc "$1" show protocols all mux | grep -q "Received: Administrative shutdown"
+	_birdc "$1" show protocols all mux | matches "Received: Administrative shutdown"
 }
 
 # ----------------------------------------------------------------- GoBGP
@@ -483,7 +507,7 @@ _vtysh() { _vtysh_out "$1" 10 "${@:2}" >/dev/null 2>&1; }
 _frr_has_routes() {
 	_vtysh_out "$1" 10 -c "show bgp ipv4 unicast statistics json" \
 		-c "show bgp ipv6 unicast statistics json" 2>/dev/null |
-		tr -d ' \n' | grep -q "\"totalPrefixes\":$V4,.*\"totalPrefixes\":$V6,"
+		tr -d ' \n' | matches "\"totalPrefixes\":$V4,.*\"totalPrefixes\":$V6,"
 }
 _frr_neighbor() {
 	_vtysh_out "$1" 10 -c "show bgp neighbors $MUX_ADDR json" 2>/dev/null |
@@ -504,7 +528,7 @@ frr_withdraw() {
 		fail "vtysh 'no network' failed for $name: $(head -3 "$T/$name/withdraw.log")"
 }
 frr_saw_cease() {
-	_frr_neighbor "$1" | grep -q "Cease/Administrative Shutdown"
+	[[ $(_frr_neighbor "$1") == *" Cease/Administrative Shutdown | BGP Notification received" ]]
 }
 
 # ---------------------------------------------------------------- ExaBGP
@@ -560,6 +584,9 @@ exabgp_saw_cease() {
 
 # ----------------------------------------------------------- the scenario
 
+# _same_session DAEMON NAME ID — the session is Established and still ID.
+_same_session() { "$1_established" "$2" && [[ $("$1_session_id" "$2") == "$3" ]]; }
+
 # both CMD NAME1 NAME2 — CMD NAME1 and CMD NAME2 at the same time.
 both() {
 	local p1 p2
@@ -583,20 +610,23 @@ daemon_scenario() {
 	# "-act": muxd is the active side (the daemon listens); "-pas": muxd waits.
 	peer_add "$act" "$d" "127.0.$x.11" "$asn" $((x / 5)) passive
 	peer_add "$pas" "$d" "127.0.$x.12" "$asn" $((x / 5 + 1)) active
+	claim_addrs "$MUX_ADDR" "${PEER_ADDR[$act]}" "${PEER_ADDR[$pas]}"
 	capture_start "$MUX_ADDR"
 
-	# Both daemons first (GoBGP waits 5-10 s before its first connection
-	# attempt, so its clock should start early); the active one retries
-	# until muxd listens.
-	"${d}_start" "$act"
+	# Both daemons first, the one that connects to muxd first of all (GoBGP
+	# waits 5-10 s before its first attempt: let that run while the other
+	# starts); it retries until muxd listens.
 	"${d}_start" "$pas"
+	"${d}_start" "$act"
 	wait_until 30 "$act to listen on ${PEER_ADDR[$act]}:179" listening "${PEER_ADDR[$act]}" 179
 	mux_config "$T/muxd.json" "$MUX_ADDR" "$act" "$pas"
 	mux_start "$T/muxd.json"
 
 	wait_routes 90 "$act" "$pas"
+	local -A session=()
 	for name in "$act" "$pas"; do
 		wait_until 10 "$name to report its session Established" "${d}_established" "$name"
+		session[$name]=$("${d}_session_id" "$name")
 	done
 	check_routes "$act" "$pas"
 
@@ -612,6 +642,13 @@ daemon_scenario() {
 	say "$d withdrew its test subset on both sessions"
 	wait_routes 60 --after-withdraw "$act" "$pas"
 	check_routes --after-withdraw "${replaced[@]}" "$act" "$pas"
+
+	# No session went down and up again while the routes came and went. (A
+	# poll: a daemon's CLI can miss one question when the machine is busy.)
+	for name in "$act" "$pas"; do
+		_poll 10 _same_session "$d" "$name" "${session[$name]}" ||
+			fail "$name's session restarted during the test (was ${session[$name]}, now $("${d}_session_id" "$name"))"
+	done
 
 	mux_stop_clean "$act" "$pas"
 	for name in "$act" "$pas"; do

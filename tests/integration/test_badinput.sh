@@ -8,10 +8,10 @@
 # must stay Established all along (same session: no flap, same start time)
 # with its routes intact. Everything muxd puts on the wire, and the whole
 # BIRD session, must decode cleanly in tshark (what badpeer sends is broken
-# on purpose and is not checked). Addresses: 127.0.50.0/24.
+# on purpose and is not checked). Addresses: 127.0.55.0/24.
 . "$(dirname "$0")/lib.sh"
 
-MUX_ADDR=127.0.50.1
+MUX_ADDR=127.0.55.1
 V4=600
 V6=400
 BAD_ASN=65099
@@ -22,18 +22,19 @@ declare -A WANT=([garbage]=1/1 [marker]=1/1 [truncated]="" [overlong]=1/2 [short
 
 # Hold time 9 on the BIRD session: keepalives every 3 s, so a muxd that
 # stalls on bad input loses the session within the test.
-peer_add bird-real bird 127.0.50.11 65050 10 passive 9
+peer_add bird-real bird 127.0.55.11 65050 10 passive 9
 names=(bird-real)
 i=100
 for c in "${CASES[@]}"; do
 	i=$((i + 1))
-	peer_add "bad-$c" badpeer "127.0.50.$i" "$BAD_ASN" 0 active
+	peer_add "bad-$c" badpeer "127.0.55.$i" "$BAD_ASN" 0 active
 	names+=("bad-$c")
 done
 
+claim_addrs "$MUX_ADDR" "${PEER_ADDR[@]}"
 capture_start "$MUX_ADDR"
 bird_start bird-real
-wait_until 30 "BIRD to listen on 127.0.50.11:179" listening 127.0.50.11 179
+wait_until 30 "BIRD to listen on 127.0.55.11:179" listening 127.0.55.11 179
 mux_config "$T/muxd.json" "$MUX_ADDR" "${names[@]}"
 mux_start "$T/muxd.json"
 wait_routes 60 bird-real
@@ -43,7 +44,7 @@ session=$(bird_session_id bird-real)
 say "BIRD's session is up since ${session#* }"
 
 # new_log_line START REGEX — a muxd log line after line START matches.
-new_log_line() { tail -n +"$(($1 + 1))" "$MUX_LOG" | grep -Eq -- "$2"; }
+new_log_line() { tail -n +"$(($1 + 1))" "$MUX_LOG" | matches -E -- "$2"; }
 
 for c in "${CASES[@]}"; do
 	name=bad-$c
@@ -60,7 +61,7 @@ for c in "${CASES[@]}"; do
 		wait_until 10 "muxd to log 'peer $name ...: sent NOTIFICATION ${WANT[$c]}'" \
 			new_log_line "$start" "peer[^:]*$peer_re[^:]*: sent NOTIFICATION ${WANT[$c]}"
 	fi
-	bird_established bird-real && [[ $(bird_session_id bird-real) == "$session" ]] ||
+	_poll 10 _same_session bird bird-real "$session" ||
 		fail "case $c: BIRD's session went down or restarted (was up since ${session#* }, now: $(bird_session_id bird-real))"
 done
 say "muxd answered all ${#CASES[@]} bad inputs as RFC 4271 asks, logging each peer"

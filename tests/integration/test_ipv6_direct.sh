@@ -34,7 +34,7 @@ ip -n "$NS_B" link set veth-b up
 link_local() { ip -n "$NS_B" -6 -o addr show dev veth-b scope link | awk '{print $4}' | cut -d/ -f1; }
 wait_until 10 "BIRD's side of the veth to have a link-local address" test -n "$(link_local)"
 LL=$(link_local)
-link_up() { ip -n "$1" -o link show "$2" | grep -q 'state UP'; }
+link_up() { ip -n "$1" -o link show "$2" | matches 'state UP'; }
 wait_until 10 "the veth link to be up" eval 'link_up "$NS_M" veth-m && link_up "$NS_B" veth-b'
 
 peer_add bird6-act bird 2001:db8:60::11 65060 12 passive

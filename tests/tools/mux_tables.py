@@ -63,7 +63,7 @@ def extra_routes(tag):
                            "communities": ["65432:%d" % i], "ext_communities": ["rt:65001:%d" % i],
                            "large_communities": ["4200000000:1:%d" % i]}))
     for i in range(10):
-        p = "2001:db8:f%03x:%x::/64" % (h, i)
+        p = str(ipaddress.IPv6Network("2001:db8:f%03x:%x::/64" % (h, i)))
         routes.append((p, {"origin": "incomplete", "as_path": [174, 64700 + i],
                            "next_hop": "2001:db8:ffff::%x" % (0x100 + i), "med": 2000 + i,
                            "communities": ["65433:%d" % i], "ext_communities": ["rt:65002:%d" % i],
@@ -189,7 +189,8 @@ def cmd_frr(args):
                 if args.peer and path.get("peer", {}).get("peerId") != args.peer:
                     continue
                 r = {"origin": path.get("origin", "").lower(),
-                     "as_path": " ".join(str(path.get("aspath", {}).get("string", "")).split())}
+                     "as_path": " ".join(str(path.get("aspath", {}).get("string", ""))
+                                         .replace(",", " ").split())}
                 if r["as_path"] == "Local":
                     r["as_path"] = ""
                 nh = path.get("nexthops", [{}])[0]
