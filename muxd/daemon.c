@@ -416,6 +416,47 @@ static const struct neighbor_config *daemon_neighbor(const struct daemon *d, siz
 	    &d->cfg->upstreams[i - d->cfg->peer_count].n;
 }
 
+/* The address a neighbor's connections arrive at. */
+static void neighbor_listen_addr(const struct daemon *d, const struct neighbor_config *nc,
+    struct sockaddr_mux *a)
+{
+	if (nc->has_local)
+		*a = nc->local;
+	else
+		sockaddr_parse(sockaddr_family(&nc->remote) == AF_INET ? "0.0.0.0" : "::", 0, a);
+	sockaddr_set_port(a, d->cfg->listen_port);
+}
+
+/*
+ * GTSM (RFC 5082) must drop a far neighbor's packets before any reach the
+ * socket: set on an accepted socket, it would come after the OPEN already
+ * queued. So the minimum TTL goes on the listener (accepted sockets
+ * inherit it), which is possible only when every neighbor arriving at
+ * that address asks for it.
+ */
+static void listener_gtsm(struct daemon *d, struct listener *l)
+{
+	size_t with = 0, without = 0;
+	char a[64];
+
+	for (size_t i = 0; i < d->cfg->peer_count + d->cfg->upstream_count; i++) {
+		struct sockaddr_mux la;
+		const struct neighbor_config *nc = daemon_neighbor(d, i);
+		neighbor_listen_addr(d, nc, &la);
+		if (sockaddr_equal(&la, listener_addr(l)))
+			nc->ttl_security ? with++ : without++;
+	}
+	if (with == 0)
+		return;
+	sockaddr_ntop(listener_addr(l), a, sizeof a);
+	if (without)
+		log_warnx("listener %s: %zu neighbors ask for TTL security and %zu do not: "
+		    "incoming connections are checked only once accepted; give the "
+		    "TTL-security neighbors a local_address of their own", a, with, without);
+	else if (sockopt_min_ttl(listener_fd(l), sockaddr_family(listener_addr(l))) < 0)
+		log_warnx("listener %s: cannot set TTL security: %s", a, strerror(errno));
+}
+
 /* One listener per distinct local address of the configured peers and
  * upstreams, but where an instance listens. */
 static void daemon_listen(struct daemon *d)
@@ -427,11 +468,7 @@ static void daemon_listen(struct daemon *d)
 	for (size_t i = 0; i < d->cfg->peer_count + d->cfg->upstream_count; i++) {
 		struct sockaddr_mux a;
 		const struct neighbor_config *nc = daemon_neighbor(d, i);
-		if (nc->has_local)
-			a = nc->local;
-		else
-			sockaddr_parse(sockaddr_family(&nc->remote) == AF_INET ? "0.0.0.0" : "::", 0, &a);
-		sockaddr_set_port(&a, d->cfg->listen_port);
+		neighbor_listen_addr(d, nc, &a);
 		if (instance_address(d, &a)) {
 			log_warnx("%s: its local address %s port %u is an instance's: "
 			    "connections from it there go to the instance, not to it "
@@ -449,6 +486,7 @@ static void daemon_listen(struct daemon *d)
 			d->listeners[d->nlisteners++] = l;
 			log_info("listening on %s port %u", sockaddr_ntop(&a, why, sizeof why),
 			    d->cfg->listen_port);
+			listener_gtsm(d, l);
 		}
 		if (l)
 			listener_keys(d, l);

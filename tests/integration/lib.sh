@@ -10,6 +10,8 @@
 #             line, e.g. "python3 tests/tools/fakemux.py" to prove the harness)
 #   KEEP=1    keep the test's folder even when it passes
 #   V4, V6    routes each daemon session announces (default 3000 and 2000)
+#   BIG_ATTRS=1  one attribute set per family has every attribute longer than
+#             255 bytes (extended length); daemon_scenario sets it
 #
 # Addresses: test X uses 127.0.X.0/24 only: muxd 127.0.X.1, the daemon that
 # muxd connects to (the daemon is passive) 127.0.X.11, the daemon that
@@ -254,8 +256,13 @@ mux_start() {
 	ns_exec "${MUX_NS:-}"
 	spawn muxd "$MUX_LOG" "${NSX[@]}" "${MUXD_CMD[@]}" --config "$1"
 	MUX_PID=$LAST_PID
+	# Listening means started: from then on it has its signal handlers too.
+	local addr=$MUX_ADDR
+	[[ $addr == *:* ]] && addr="[$addr]"
+	wait_until 20 "muxd to listen on $addr:$MUX_PORT" _mux_listening "$addr"
 	say "muxd started (pid $MUX_PID): ${MUXD_CMD[*]} --config $1"
 }
+_mux_listening() { mux_alive && listening "$1" "$MUX_PORT" "${MUX_NS:-}"; }
 
 mux_alive() {
 	running "$MUX_PID" || fail "muxd (pid $MUX_PID) is gone; see $MUX_LOG"
@@ -278,7 +285,7 @@ _routegen_peer() {
 	local cmd=$1 name=$2
 	shift 2
 	"${ROUTEGEN[@]}" "$cmd" --daemon "${PEER_DAEMON[$name]}" --asn "${PEER_ASN[$name]}" \
-		--slot "${PEER_SLOT[$name]}" --v4 "$V4" --v6 "$V6" "$@"
+		--slot "${PEER_SLOT[$name]}" --v4 "$V4" --v6 "$V6" ${BIG_ATTRS:+--big-attrs} "$@"
 }
 
 # _check [OPTIONS] NAME... — routegen.py check of the last routes.json;
@@ -290,7 +297,7 @@ _check() {
 	for name in "$@"; do
 		opts+=("$name:${PEER_DAEMON[$name]}:${PEER_ASN[$name]}:${PEER_SLOT[$name]}")
 	done
-	"${ROUTEGEN[@]}" check --v4 "$V4" --v6 "$V6" --routes "$ROUTES_JSON" "${opts[@]}"
+	"${ROUTEGEN[@]}" check --v4 "$V4" --v6 "$V6" ${BIG_ATTRS:+--big-attrs} --routes "$ROUTES_JSON" "${opts[@]}"
 }
 
 # wait_routes SECONDS [--after-withdraw] NAME... — until muxd holds, from
@@ -329,6 +336,10 @@ check_routes() {
 
 # mux_log_has REGEX — muxd's log has a line matching (extended regex).
 mux_log_has() { grep -Eq -- "$1" "$MUX_LOG"; }
+# mux_log_lines — how many lines muxd has logged (a mark for mux_log_since).
+mux_log_lines() { wc -l <"$MUX_LOG"; }
+# mux_log_since MARK REGEX — a line logged after MARK matches.
+mux_log_since() { tail -n +"$(($1 + 1))" "$MUX_LOG" | matches -E -- "$2"; }
 
 # mux_stop_clean NAME... — SIGTERM; muxd must exit 0 within 15 s after
 # logging a Cease/Administrative Shutdown NOTIFICATION to every peer.
@@ -410,6 +421,7 @@ bird_withdraw() {
 	_birdc "$1" disable "sw4_$n" >/dev/null && _birdc "$1" disable "sw6_$n" >/dev/null ||
 		fail "birdc disable failed for $1"
 }
+bird_restart() { _birdc "$1" restart mux >/dev/null || fail "birdc restart mux failed for $1"; }
 bird_saw_cease() {
 	_birdc "$1" show protocols all mux | matches "Received: Administrative shutdown"
 }
@@ -527,6 +539,9 @@ frr_withdraw() {
 		! grep -q . "$T/$name/withdraw.log" ||
 		fail "vtysh 'no network' failed for $name: $(head -3 "$T/$name/withdraw.log")"
 }
+frr_restart() {
+	_vtysh_out "$1" 10 -c "clear bgp $MUX_ADDR" >/dev/null 2>&1 || fail "vtysh 'clear bgp' failed for $1"
+}
 frr_saw_cease() {
 	[[ $(_frr_neighbor "$1") == *" Cease/Administrative Shutdown | BGP Notification received" ]]
 }
@@ -600,11 +615,14 @@ both() {
 # daemon_scenario DAEMON ASN X — the core-engine test against one daemon:
 # one session where muxd is the active side and one where it is passive, each
 # with V4 + V6 generated routes; routes.json compared with the generator;
-# a withdrawal; SIGTERM with Cease/Administrative Shutdown seen by the
-# daemon; and a capture tshark decodes without a malformed packet.
+# a re-announcement with new attributes (if DAEMON_replace exists); a
+# withdrawal; a session reset by the daemon (if DAEMON_restart exists); no
+# other session restart; SIGTERM with Cease/Administrative Shutdown seen by
+# the daemon; and a capture tshark decodes without a malformed packet.
 daemon_scenario() {
 	local d=$1 asn=$2 x=$3 act pas name
 	MUX_ADDR=127.0.$x.1
+	BIG_ATTRS=1
 	act=$d-act
 	pas=$d-pas
 	# "-act": muxd is the active side (the daemon listens); "-pas": muxd waits.
@@ -642,6 +660,26 @@ daemon_scenario() {
 	say "$d withdrew its test subset on both sessions"
 	wait_routes 60 --after-withdraw "$act" "$pas"
 	check_routes --after-withdraw "${replaced[@]}" "$act" "$pas"
+
+	if declare -F "${d}_restart" >/dev/null; then
+		# The daemon resets both sessions: muxd must drop their routes, take
+		# the new sessions (connecting again itself on the active side) and
+		# learn the routes again.
+		local mark
+		mark=$(mux_log_lines)
+		both "${d}_restart" "$act" "$pas"
+		for name in "$act" "$pas"; do
+			wait_until 30 "muxd to log $name's session going down" \
+				mux_log_since "$mark" "peer[^:]*$name[^:]*: Established -> "
+		done
+		say "$d reset both sessions"
+		wait_routes 60 --after-withdraw "$act" "$pas"
+		check_routes --after-withdraw "${replaced[@]}" "$act" "$pas"
+		for name in "$act" "$pas"; do
+			wait_until 10 "$name to report its new session Established" "${d}_established" "$name"
+			session[$name]=$("${d}_session_id" "$name")
+		done
+	fi
 
 	# No session went down and up again while the routes came and went. (A
 	# poll: a daemon's CLI can miss one question when the machine is busy.)

@@ -43,23 +43,20 @@ wait_until 10 "BIRD to report its session Established" bird_established bird-rea
 session=$(bird_session_id bird-real)
 say "BIRD's session is up since ${session#* }"
 
-# new_log_line START REGEX — a muxd log line after line START matches.
-new_log_line() { tail -n +"$(($1 + 1))" "$MUX_LOG" | matches -E -- "$2"; }
-
 for c in "${CASES[@]}"; do
 	name=bad-$c
 	addr=${PEER_ADDR[$name]}
 	peer_re="($name|${addr//./\\.})"
-	start=$(wc -l <"$MUX_LOG")
+	start=$(mux_log_lines)
 	python3 "$TOOLS/badpeer.py" --mux "$MUX_ADDR" --src "$addr" --asn "$BAD_ASN" "$c" >"$T/$c.out" 2>&1
 	rc=$?
 	sed "s/^/    /" "$T/$c.out" >&2
 	((rc == 0)) || fail "case $c: muxd's answer is not what RFC 4271 asks for"
 	mux_alive
-	wait_until 10 "a muxd log line naming $name ($addr)" new_log_line "$start" "peer[^:]*$peer_re"
+	wait_until 10 "a muxd log line naming $name ($addr)" mux_log_since "$start" "peer[^:]*$peer_re"
 	if [[ -n ${WANT[$c]} ]]; then
 		wait_until 10 "muxd to log 'peer $name ...: sent NOTIFICATION ${WANT[$c]}'" \
-			new_log_line "$start" "peer[^:]*$peer_re[^:]*: sent NOTIFICATION ${WANT[$c]}"
+			mux_log_since "$start" "peer[^:]*$peer_re[^:]*: sent NOTIFICATION ${WANT[$c]}"
 	fi
 	_poll 10 _same_session bird bird-real "$session" ||
 		fail "case $c: BIRD's session went down or restarted (was up since ${session#* }, now: $(bird_session_id bird-real))"

@@ -12,10 +12,11 @@
 . "$(dirname "$0")/lib.sh"
 
 MUX_ADDR=127.0.40.1
+MUX_GTSM_ADDR=127.0.40.2    # GTSM neighbors get a listener of their own
 CFG=$T/muxd.json
 
-# bird_peer NAME ADDR ASN [PASSWORD] [gtsm] — a BIRD with a static route
-# that connects to muxd.
+# bird_peer NAME ADDR ASN [PASSWORD] [gtsm] [MUXD_ADDR] — a BIRD with a
+# static route that connects to muxd.
 bird_peer() {
 	local name=$1 addr=$2 asn=$3 d=$T/$1 pw="" ttl=""
 	[[ -n ${4:-} ]] && pw="password \"$4\";"
@@ -28,7 +29,7 @@ ipv4 table t4;
 protocol static s4 { ipv4 { table t4; }; route 10.40.${asn: -1}.0/24 via 192.0.2.1; }
 protocol bgp mux {
 	local $addr as $asn;
-	neighbor $MUX_ADDR as $MUX_ASN;
+	neighbor ${6:-$MUX_ADDR} as $MUX_ASN;
 	multihop 2; strict bind yes;
 	$pw $ttl
 	hold time 90; connect delay time 1; connect retry time 2;
@@ -53,6 +54,7 @@ for spec in sys.argv[4:]:
         p["password"] = f[4]
     if len(f) > 5:
         p["ttl_security"] = f[5] == "gtsm"
+        p["local_address"] = "127.0.40.2"
     peers.append(p)
 json.dump({"asn": 65000, "router_id": "192.0.2.1", "state_dir": state,
            "peers": peers}, open(out, "w"), indent=1)
@@ -86,8 +88,8 @@ bird_peer a 127.0.40.11 65011
 bird_peer b 127.0.40.12 65012
 bird_peer c 127.0.40.13 65013 "s3cret-md5"
 bird_peer d 127.0.40.14 65014 "not-the-key"
-bird_peer e 127.0.40.15 65015 "" gtsm
-bird_peer f 127.0.40.16 65016
+bird_peer e 127.0.40.15 65015 "" gtsm "$MUX_GTSM_ADDR"
+bird_peer f 127.0.40.16 65016 "" "" "$MUX_GTSM_ADDR"
 write_config a:127.0.40.11:65011:90 b:127.0.40.12:65012:90 \
 	c:127.0.40.13:65013:90:s3cret-md5 d:127.0.40.14:65014:90:wrong-key \
 	e:127.0.40.15:65015:90::gtsm f:127.0.40.16:65016:90::gtsm

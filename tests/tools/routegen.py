@@ -159,18 +159,19 @@ def gen_prefixes(rng, afi, slot, n):
 Route = collections.namedtuple("Route", "i afi prefix attrs pool withdrawn replacement")
 
 
-def generate(daemon, slot, n4, n6, daemon_asn):
+def generate(daemon, slot, n4, n6, daemon_asn, big=False):
     """The routes the daemon originates, as Route tuples: index, family (4 or
     6), prefix, attribute set, its index in the family's pool of attribute
-    sets (the first set of each pool is a big one), whether the test withdraws
-    the route, and the attributes it is re-announced with (or None)."""
+    sets (with big: the first set of each pool is a big one), whether the test
+    withdraws the route, and the attributes it is re-announced with (or
+    None)."""
     prof = PROFILES[daemon]
     rng = random.Random("bgpmux-%s-%d" % (daemon, slot))
     later = random.Random("bgpmux-%s-%d-replace" % (daemon, slot))
     routes = []
     for afi, n in ((4, n4), (6, n6)):
         size = max(1, min(n // 3, prof["pool_max"] or n))
-        pool = [gen_attrs(rng, afi, prof, daemon_asn, big=(j == 0)) for j in range(size)]
+        pool = [gen_attrs(rng, afi, prof, daemon_asn, big=(big and j == 0)) for j in range(size)]
         for p in gen_prefixes(rng, afi, slot, n):
             i = len(routes)
             k = rng.randrange(len(pool))
@@ -212,9 +213,9 @@ def expect_route(daemon, daemon_asn, prefix, a):
     return r
 
 
-def expected(daemon, asn, slot, n4, n6, after_withdraw, replaced=False):
+def expected(daemon, asn, slot, n4, n6, after_withdraw, replaced=False, big=False):
     out = {}
-    for r in generate(daemon, slot, n4, n6, asn):
+    for r in generate(daemon, slot, n4, n6, asn, big):
         if not (after_withdraw and r.withdrawn):
             a = r.replacement if replaced and r.replacement else r.attrs
             out[r.prefix] = expect_route(daemon, asn, r.prefix, a)
@@ -435,7 +436,8 @@ def check_peer(doc, spec, args):
         return problems
     if peer.get("asn") != asn:
         problems.append("asn is %r, want %d" % (peer.get("asn"), asn))
-    exp = expected(daemon, asn, slot, args.v4, args.v6, args.after_withdraw, args.replaced)
+    exp = expected(daemon, asn, slot, args.v4, args.v6, args.after_withdraw, args.replaced,
+                   args.big_attrs)
     for p, r in exp.items():
         if ":" in p and args.next_hop6:
             r["next_hop"] = args.next_hop6
@@ -507,6 +509,8 @@ def main():
     size = argparse.ArgumentParser(add_help=False)
     size.add_argument("--v4", type=int, default=3000)
     size.add_argument("--v6", type=int, default=2000)
+    size.add_argument("--big-attrs", action="store_true",
+                      help="one attribute set per family with every attribute over 255 bytes")
     tmpl = argparse.ArgumentParser(add_help=False)
     tmpl.add_argument("--template", help="template with @PLACEHOLDERS@")
     tmpl.add_argument("--out", required=True, help="output file")
@@ -538,7 +542,7 @@ def main():
     elif args.cmd == "check":
         sys.exit(check(args))
     elif args.cmd == "withdraw":
-        for r in generate(args.daemon, args.slot, args.v4, args.v6, args.asn):
+        for r in generate(args.daemon, args.slot, args.v4, args.v6, args.asn, args.big_attrs):
             if r.withdrawn and args.daemon == "exabgp":
                 print("withdraw route %s next-hop %s" % (r.prefix, r.attrs["next_hop"]))
             elif r.withdrawn:
@@ -546,11 +550,11 @@ def main():
     elif args.cmd == "replace":
         if args.daemon != "exabgp":
             sys.exit("routegen: replace is only for exabgp")
-        for r in generate(args.daemon, args.slot, args.v4, args.v6, args.asn):
+        for r in generate(args.daemon, args.slot, args.v4, args.v6, args.asn, args.big_attrs):
             if r.replacement:
                 print("announce " + exa_route(r.prefix, r.replacement, args.asn))
     elif args.cmd == "render":
-        routes = generate(args.daemon, args.slot, args.v4, args.v6, args.asn)
+        routes = generate(args.daemon, args.slot, args.v4, args.v6, args.asn, args.big_attrs)
         if args.daemon == "gobgp":
             render_mrt(routes, args.out)
             return
