@@ -379,7 +379,6 @@ def main():
             if p.sock is not None:
                 send_notification(p, p.sock, 6, 2)
                 p.sock.shutdown(socket.SHUT_WR)
-    time.sleep(0.2)
     log("stopped")
 
 
