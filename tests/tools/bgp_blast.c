@@ -77,36 +77,7 @@ struct opts {
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const struct opts *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void log_line(const char *fmt, va_list ap)
-{
-	fprintf(stderr, PROG ": ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-static void warnx_(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_line(fmt, ap);
-	va_end(ap);
-}
-
-static void say(const struct opts *o, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (o->quiet)
-		return;
-	va_start(ap, fmt);
-	log_line(fmt, ap);
-	va_end(ap);
-}
+#include "tests/tools/tool_log.h"
 
 static double clock_secs(clockid_t id)
 {
