@@ -62,7 +62,6 @@
 #define STREAM_HDR_LEN 24       /* magic, flags, AS, BGP Identifier, 0 */
 enum { STREAM_AS4 = 1, STREAM_ADDPATH4 = 2, STREAM_ADDPATH6 = 4, STREAM_EXTMSG = 8 };
 
-static volatile sig_atomic_t stop_signal;
 
 struct opts {
 	const char *listen_on;
@@ -77,7 +76,7 @@ struct opts {
 
 /* ---- small helpers ---------------------------------------------------- */
 
-#include "tests/tools/tool_log.h"
+#include "tests/tools/tool_common.h"
 
 static double clock_secs(clockid_t id)
 {
@@ -89,32 +88,6 @@ static double clock_secs(clockid_t id)
 
 static double mono(void) { return clock_secs(CLOCK_MONOTONIC); }
 static double wall(void) { return clock_secs(CLOCK_REALTIME); }
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-static void signals_init(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-static bool parse_ulong(const char *s, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return errno == 0 && end != s && *end == '\0' && s[0] != '-' && *v <= max;
-}
 
 /* "127.0.0.1", "127.0.0.1:1179", "::1", "[::1]:1179"; port 179 if none. */
 static bool parse_hostport(const char *s, struct sockaddr_mux *sa)

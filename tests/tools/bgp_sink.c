@@ -77,7 +77,6 @@
 #define TABLE_REC_LEN 28        /* afi, len, 0, path id, attr hash, addr */
 enum { STREAM_AS4 = 1, STREAM_ADDPATH4 = 2, STREAM_ADDPATH6 = 4, STREAM_EXTMSG = 8 };
 
-static volatile sig_atomic_t stop_signal;
 
 struct opts {
 	const char *connect_to;         /* ADDR[:PORT] */
@@ -100,7 +99,7 @@ struct opts {
 
 /* ---- small helpers ---------------------------------------------------- */
 
-#include "tests/tools/tool_log.h"
+#include "tests/tools/tool_common.h"
 
 static double clock_secs(clockid_t id)
 {
@@ -112,33 +111,6 @@ static double clock_secs(clockid_t id)
 
 static double mono(void) { return clock_secs(CLOCK_MONOTONIC); }
 static double wall(void) { return clock_secs(CLOCK_REALTIME); }
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-/* No SA_RESTART: a signal must wake poll(). */
-static void signals_init(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-static bool parse_ulong(const char *s, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return errno == 0 && end != s && *end == '\0' && s[0] != '-' && *v <= max;
-}
 
 static bool parse_secs(const char *s, double *v)
 {

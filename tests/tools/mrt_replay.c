@@ -79,7 +79,6 @@
 #define SYNTH_FIRST 0x0b000000u
 #define SYNTH_END 0x64000000u
 
-static volatile sig_atomic_t stop_signal;
 
 struct opts {
 	const char *file;
@@ -157,7 +156,7 @@ struct stats {
 
 /* ---- small helpers -------------------------------------------------- */
 
-#include "tests/tools/tool_log.h"
+#include "tests/tools/tool_common.h"
 
 static double now(void)
 {
@@ -165,33 +164,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-/* No SA_RESTART: a signal must wake poll() and accept(). */
-static void signals_init(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-static bool parse_ulong(const char *s, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return errno == 0 && end != s && *end == '\0' && s[0] != '-' && *v <= max;
 }
 
 static bool parse_ipv4(const char *s, uint32_t *v)
