@@ -190,7 +190,7 @@ static const struct peer_ops client_peer_ops = {
 
 /* ---- keeping up ---------------------------------------------------------------- */
 
-bool client_too_slow(struct client *c, time_t now, char *why, size_t why_len)
+bool client_too_slow(struct client *c, uint64_t now_ms, char *why, size_t why_len)
 {
 	struct session *s = c->session;
 
@@ -205,12 +205,14 @@ bool client_too_slow(struct client *c, time_t now, char *why, size_t why_len)
 	}
 	if (q == 0 || progress != c->progress || c->progress_at == 0) {
 		c->progress = progress;
-		c->progress_at = now;
+		c->progress_at = now_ms;
 		return false;
 	}
-	if (now - c->progress_at >= (time_t)c->stall_secs) {
-		snprintf(why, why_len, "it has not read a byte for %lld s with %zu "
-		    "bytes waiting", (long long)(now - c->progress_at), q);
+	/* milliseconds: whole seconds would let a 1 s rule fire after 1 ms */
+	uint64_t idle_ms = now_ms - c->progress_at;
+	if (idle_ms >= (uint64_t)c->stall_secs * 1000) {
+		snprintf(why, why_len, "it has not read a byte for %.1f s with %zu "
+		    "bytes waiting", idle_ms / 1000.0, q);
 		return true;
 	}
 	return false;

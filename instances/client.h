@@ -86,7 +86,7 @@ struct client {
 
 	/* output progress, for the stall rule */
 	uint64_t progress;              /* bytes the kernel took */
-	time_t progress_at;
+	uint64_t progress_at;           /* CLOCK_MONOTONIC ms; 0: not yet */
 	size_t queue_limit;
 	unsigned stall_secs;
 
@@ -121,7 +121,7 @@ bool client_addpath(const struct client *c, uint16_t afi);
 
 /* Whether the client's output queue breaks the limit or the stall rule
  * (now: CLOCK_MONOTONIC seconds); why gets the reason. */
-bool client_too_slow(struct client *c, time_t now, char *why, size_t why_len);
+bool client_too_slow(struct client *c, uint64_t now_ms, char *why, size_t why_len);
 
 json_t *client_to_json(const struct client *c);
 

@@ -285,9 +285,10 @@ static void check_slow(struct instance *inst)
 	bool any = false;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	for (size_t i = 0; i < inst->nclients; i++) {
 		struct client *c = inst->clients[i];
-		if (c->session == NULL || c->drop || !client_too_slow(c, ts.tv_sec, why, sizeof why))
+		if (c->session == NULL || c->drop || !client_too_slow(c, now_ms, why, sizeof why))
 			continue;
 		log_peer_warnx(client_label(c), "cannot keep up: %s; dropping it with "
 		    "Cease/Out of Resources (the upstream and the other clients are not "

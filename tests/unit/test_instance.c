@@ -765,8 +765,9 @@ static void slow_case(size_t limit, unsigned stall, bool full_view)
 START_TEST(stalled_client_dropped)
 {
 	/* joins a full view and stops reading: once the kernel's buffers are
-	 * full, the stall rule drops it (the queue limit is far) */
-	slow_case(0, 1, true);
+	 * full, the stall rule drops it (the queue limit is far); 2 s, so a
+	 * busy CI machine does not make the reading client look stuck */
+	slow_case(0, 2, true);
 }
 END_TEST
 
