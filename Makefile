@@ -30,6 +30,8 @@ endif
 CORE_SRC := $(filter-out muxd/main.c,$(wildcard muxd/*.c)) \
             $(wildcard views/*.c) $(wildcard instances/*.c) $(wildcard web/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+# The API serves web/openapi.json from memory: a C string made at build time.
+GEN_OBJ  := $(BUILD)/obj/gen/openapi_json.o
 MAIN_OBJ := $(BUILD)/obj/muxd/main.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -44,18 +46,32 @@ FUZZ_SECONDS ?= 8
 
 .PHONY: all check unit sanitize fuzz fuzz-build integration demo bench deps clean
 
-all: $(BUILD)/muxd $(TOOL_BIN)
+all: $(BUILD)/muxd $(BUILD)/muxctl $(TOOL_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/libmuxcore.a: $(CORE_OBJ)
+$(BUILD)/gen/openapi_json.c: web/openapi.json
+	@mkdir -p $(dir $@)
+	{ echo 'const char api_openapi_json[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; echo ';'; } >$@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libmuxcore.a: $(CORE_OBJ) $(GEN_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/muxd: $(MAIN_OBJ) $(BUILD)/libmuxcore.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# muxctl talks HTTP to muxd's API; it links nothing of the daemon.
+$(BUILD)/muxctl: $(CTL_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(CTL_SRC) $(shell pkg-config --libs jansson 2>/dev/null) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmuxcore.a
 	@mkdir -p $(dir $@)

@@ -105,11 +105,33 @@ static void peer_schedule_restart(struct peer *p)
 
 /* ---- session upcalls ---------------------------------------------------- */
 
+static peer_state_observer state_observer;
+static void *state_observer_arg;
+
+void peer_observe_states(peer_state_observer cb, void *arg)
+{
+	state_observer = cb;
+	state_observer_arg = arg;
+}
+
+static void notify_observer(struct peer *p, struct session *s, enum fsm_state from,
+    enum fsm_state to, const char *reason)
+{
+	size_t i = 0;
+
+	if (state_observer == NULL)
+		return;
+	while (i < p->nsessions && p->sessions[i] != s)
+		i++;
+	state_observer(p, s, i, from, to, reason, state_observer_arg);
+}
+
 static void on_state_changed(struct session *s, enum fsm_state from,
     enum fsm_state to, const char *reason, void *arg)
 {
 	struct peer *p = arg;
 
+	notify_observer(p, s, from, to, reason);
 	if (to == FSM_ESTABLISHED) {
 		p->backoff = RESTART_FIRST_SECS;
 		if (p->ops->established)

@@ -68,4 +68,12 @@ bool peer_matches(const struct peer *p, const struct sockaddr_mux *remote,
     const struct sockaddr_mux *local);
 uint32_t peer_flaps(const struct peer *p);
 
+/* One observer of every state change of every peer's sessions, process
+ * wide (the store's session history); index is the session's place in
+ * peer_sessions (0-based). NULL removes it. */
+typedef void (*peer_state_observer)(const struct peer *p, const struct session *s,
+    size_t index, enum fsm_state from, enum fsm_state to, const char *reason,
+    void *arg);
+void peer_observe_states(peer_state_observer cb, void *arg);
+
 #endif
