@@ -657,7 +657,10 @@ static void record_state(const struct peer *p, const struct session *s, size_t i
 	ev.time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	snprintf(ev.peer, sizeof ev.peer, "%s", peer_label(p));
 	snprintf(ev.reason, sizeof ev.reason, "%s", reason ? reason : "");
-	opstore_reason_code(reason, &ev.code, &ev.subcode);
+	/* A NOTIFICATION we sent is named in the session's last error, not
+	 * always in the reason ("Cease, Peer De-configured"). */
+	if (!opstore_reason_code(reason, &ev.code, &ev.subcode) && to == FSM_IDLE)
+		opstore_reason_code(session_last_error(s), &ev.code, &ev.subcode);
 	for (size_t i = 0; i < (up ? n->family_count : sp->family_count); i++) {
 		const char *f = family_name(up ? n->families[i] : sp->families[i]);
 		len += (size_t)snprintf(ev.family + len, len < sizeof ev.family ?

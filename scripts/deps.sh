@@ -5,7 +5,8 @@ set -euo pipefail
 
 BUILD_PKGS=(build-essential pkg-config clang libclang-rt-14-dev
             libevent-dev libjansson-dev libsqlite3-dev zlib1g-dev check)
-TEST_PKGS=(bird2 gobgpd frr exabgp tshark iproute2 python3 procps bgpdump)
+# curl: the API tests talk HTTP to muxd
+TEST_PKGS=(bird2 gobgpd frr exabgp tshark iproute2 python3 procps bgpdump curl)
 
 want=()
 for p in "${BUILD_PKGS[@]}" "${@:-${TEST_PKGS[@]}}"; do
