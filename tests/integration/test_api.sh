@@ -58,33 +58,12 @@ say "the upstream announces $up4 IPv4 and $up6 IPv6 routes"
 
 # ------------------------------------------------------- the client BIRD
 
-mkdir -p "$T/client"
-cat >"$T/client/bird.conf" <<EOC
-router id $CLIENT_ADDR;
-log "$T/client/bird.log" all;
-ipv4 table c4;
-ipv6 table c6;
-protocol bgp mux {
-	local $CLIENT_ADDR as $CLIENT_ASN;
-	neighbor $INST_ADDR port 179 as 65000;
-	multihop;
-	strict bind yes;
-	hold time 90;
-	connect delay time 1;
-	connect retry time 1;
-	error wait time 1, 2;
-	ipv4 { table c4; import all; export none; };
-	ipv6 { table c6; import all; export none; };
-}
-EOC
-spawn "bird client" "$T/client/stderr" bird -f -c "$T/client/bird.conf" -s "$T/client/ctl" \
-	-P "$T/client/pid"
+client_bird_start "$T/client" "$CLIENT_ADDR" "$CLIENT_ASN" "$INST_ADDR"
 _cbirdc() { birdc -s "$T/client/ctl" "$@"; }
 client_established() { _cbirdc show protocols mux | matches Established; }
 client_has() {
 	[[ $(route_count "$T/client/ctl" c4) == "$1" && $(route_count "$T/client/ctl" c6) == "$2" ]]
 }
-wait_until 30 "the client BIRD to answer" bash -c "birdc -s '$T/client/ctl' show status 2>/dev/null | grep -q 'Daemon is up'"
 
 # Not provisioned yet: the instance refuses it (its rejected counter grows).
 instance_rejected() { api_ok GET /api/v1/instances; "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["rejected"])' "$API_BODY"; }
