@@ -94,7 +94,7 @@ sanitize:
 build-fuzz/%: tests/fuzz/%.c $(CORE_SRC)
 	@mkdir -p build-fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
-	    $< $(filter muxd/bgp%.c,$(CORE_SRC)) -o $@
+	    $< $(filter muxd/bgp%.c,$(CORE_SRC)) -o $@ $(shell pkg-config --libs jansson 2>/dev/null)
 
 fuzz-build: $(FUZZ_BIN)
 
