@@ -30,8 +30,13 @@ endif
 CORE_SRC := $(filter-out muxd/main.c,$(wildcard muxd/*.c)) \
             $(wildcard views/*.c) $(wildcard instances/*.c) $(wildcard web/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
-# The API serves web/openapi.json from memory: a C string made at build time.
-GEN_OBJ  := $(BUILD)/obj/gen/openapi_json.o
+# muxd serves the web UI and web/openapi.json from memory: C strings made
+# at build time (scripts/embed-assets.sh).
+ASSETS   := /:text/html\;charset=utf-8:web/ui/index.html \
+            /ui/app.js:application/javascript:web/ui/app.js \
+            /ui/style.css:text/css:web/ui/style.css \
+            /api/v1/openapi.json:application/json:web/openapi.json
+GEN_OBJ  := $(BUILD)/obj/gen/web_assets.o
 MAIN_OBJ := $(BUILD)/obj/muxd/main.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -52,10 +57,9 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/gen/openapi_json.c: web/openapi.json
+$(BUILD)/gen/web_assets.c: scripts/embed-assets.sh $(foreach a,$(ASSETS),$(lastword $(subst :, ,$(a))))
 	@mkdir -p $(dir $@)
-	{ echo 'const char api_openapi_json[] ='; \
-	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; echo ';'; } >$@
+	scripts/embed-assets.sh $@ $(ASSETS)
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)

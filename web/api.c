@@ -17,6 +17,7 @@
 #include "muxd/peer.h"
 #include "muxd/route_json.h"
 #include "views/view.h"
+#include "web/assets.h"
 
 #define MAX_BODY (64 * 1024)
 #define MAX_ROUTES 10000                /* per routes answer */
@@ -307,10 +308,16 @@ static void get_audit(struct http_req *r, void *arg)
 	http_reply_json(r, 200, opstore_audit_json(a->st, (unsigned)limit));
 }
 
-static void get_openapi(struct http_req *r, void *arg)
+/* The OpenAPI document and the web UI's files, embedded (web/assets.h). */
+static void get_asset(struct http_req *r, void *arg)
 {
+	const struct web_asset *a = web_asset_find(r->path);
 	(void)arg;
-	http_reply_text(r, 200, "application/json", api_openapi_json, strlen(api_openapi_json));
+
+	if (a == NULL)
+		http_reply_error(r, 404, NULL, "no such file: %s", r->path);
+	else
+		http_reply_text(r, 200, a->content_type, a->data, a->len);
 }
 
 /* ---- the route table --------------------------------------------------------- */
@@ -333,8 +340,10 @@ static const struct http_route api_routes[] = {
 	{ EVHTTP_REQ_DELETE, "/api/v1/clients/{}", api_delete_client, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/events", get_events, q_events },
 	{ EVHTTP_REQ_GET, "/api/v1/audit", get_audit, q_limit },
-	{ EVHTTP_REQ_GET, "/api/v1/openapi.json", get_openapi, NULL },
+	{ EVHTTP_REQ_GET, "/api/v1/openapi.json", get_asset, NULL },
 	{ EVHTTP_REQ_GET, "/metrics", api_get_metrics, NULL },
+	{ EVHTTP_REQ_GET, "/", get_asset, NULL },
+	{ EVHTTP_REQ_GET, "/ui/{}", get_asset, NULL },
 };
 
 static void request_cb(struct evhttp_request *req, void *arg)

@@ -83,7 +83,4 @@ const struct prov_client *api_prov_find(const struct api *a, const char *name);
 double api_view_rate(const struct api *a, const char *view);
 json_t *api_view_rate_history(const struct api *a, const char *view);
 
-/* The OpenAPI document (generated from web/openapi.json at build time). */
-extern const char api_openapi_json[];
-
 #endif

@@ -274,6 +274,18 @@ wait_until 60 "the provisioned client to be Established after the restart" clien
 wait_until 60 "the client to hold the whole view again" client_has "$up4" "$up6"
 say "the provisioned client survived a muxd restart (lifetime kept) and got the view again"
 
+# A reload keeps provisioned clients up: the client's session stays.
+since=$(birdc -s "$T/client/ctl" show protocols mux | awk '$1 == "mux" {print $4, $5}')
+mark=$(mux_log_lines)
+kill -HUP "$MUX_PID"
+wait_until 10 "muxd to reload" mux_log_since "$mark" "reloaded "
+sleep 1
+[[ $(birdc -s "$T/client/ctl" show protocols mux | awk '$1 == "mux" {print $4, $5}') == "$since" ]] ||
+	fail "SIGHUP restarted the provisioned client's session"
+client_established || fail "the provisioned client is down after SIGHUP"
+api_json /api/v1/clients/vnet-1 "assert d['source'] == 'api' and d['instances'][0]['state'] == 'Established', d"
+say "SIGHUP: the provisioned client stays up"
+
 # ------------------------------------------------------------------ lifetime
 
 api_ok POST /api/v1/clients '{"name": "brief", "address": "127.0.61.99", "asn": 65199, "upstreams": ["isp-a"], "lifetime": 2}'
