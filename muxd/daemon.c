@@ -302,7 +302,8 @@ static bool instance_config_same(const struct instance_config *a,
     const struct instance_config *b)
 {
 	return sockaddr_equal(&a->addr, &b->addr) && a->local_as == b->local_as &&
-	    a->next_hop_self == b->next_hop_self;
+	    a->next_hop_self == b->next_hop_self &&
+	    memcmp(a->family_ports, b->family_ports, sizeof a->family_ports) == 0;
 }
 
 /*
@@ -331,10 +332,18 @@ static void daemon_reload_upstreams(struct daemon *d, const struct config *next,
 		}
 		const struct neighbor_config *old = view_config(u->view);
 		bool fams = !families_equal(old, &nu->n);
-		if (global_change || !neighbor_config_equal(old, &nu->n))
+		/* families alone: only their sessions change, upstream and clients */
+		bool fams_only = !global_change && !neighbor_config_equal(old, &nu->n) &&
+		    neighbor_config_equal_but_families(old, &nu->n);
+		if (fams_only)
+			view_set_families(u->view, &nu->n);
+		else if (global_change || !neighbor_config_equal(old, &nu->n))
 			view_reconfigure(u->view, &nu->n, &local, BGP_CEASE_CONFIG_CHANGE);
-		if (u->inst == NULL || global_change || fams ||
-		    !instance_config_same(&u->icfg, &nu->instance)) {
+		bool inst_same = instance_config_same(&u->icfg, &nu->instance);
+		if (u->inst && fams_only && fams && inst_same) {
+			instance_set_families(u->inst, nu->n.families, nu->n.family_count);
+			instance_sync_clients(u->inst, next);
+		} else if (u->inst == NULL || global_change || fams || !inst_same) {
 			if (u->inst) {
 				log_info("instance %s: settings changed: restarting it (its "
 				    "clients get Cease/Other Configuration Change and may "
