@@ -698,12 +698,43 @@ static void remap_families(struct peer *p, const struct neighbor_config *nc)
 	p->cfg.family_count = nc->family_count;
 }
 
+static bool has_family(const struct bgp_family *f, uint8_t n, struct bgp_family x)
+{
+	for (uint8_t i = 0; i < n; i++)
+		if (fam_eq(f[i], x))
+			return true;
+	return false;
+}
+
+/*
+ * One ordinary session carries every family its OPENs agreed on: a change
+ * needs new OPENs, so a reset — but only when it would change what is
+ * negotiated (a family removed that it carries, or one added that the
+ * neighbor offered). Otherwise the neighbor has to enable the family too,
+ * and its reset will bring it: each family costs one reset, not two.
+ */
+static bool single_needs_reset(const struct peer *p, const struct session *s,
+    struct bgp_family *why)
+{
+	const struct session_negotiated *n = session_negotiated(s);
+
+	for (uint8_t i = 0; i < n->family_count; i++)
+		if (neighbor_family_index(&p->cfg, n->families[i]) < 0)
+			return *why = n->families[i], true;
+	for (uint8_t i = 0; i < p->cfg.family_count; i++) {
+		struct bgp_family f = p->cfg.families[i];
+		if (!has_family(n->families, n->family_count, f) &&
+		    has_family(n->offered, n->offered_count, f))
+			return *why = f, true;
+	}
+	return false;
+}
+
 void peer_set_families(struct peer *p, const struct neighbor_config *nc)
 {
 	struct session *copy[PEER_MAX_SESSIONS];
 	size_t n = peer_sessions(p, copy, PEER_MAX_SESSIONS);
-	struct bgp_family gone;
-	char fams[160];
+	struct bgp_family f;
 
 	remap_families(p, nc);
 	for (size_t i = 0; i < n; i++) {
@@ -711,24 +742,25 @@ void peer_set_families(struct peer *p, const struct neighbor_config *nc)
 		const struct session_params *sp = session_params(s);
 		if (session_is_closing(s))
 			continue;
-		if (session_state(s) != FSM_ESTABLISHED || session_negotiated(s)->ms == MS_DIALECT_NONE) {
-			/* one ordinary session carries them all: its OPEN said
-			 * which, so a change means a new OPEN */
-			if (sp->family_count == p->cfg.family_count &&
-			    group_configured(p, sp->families, sp->family_count, &gone))
-				continue;
-			families_text(p->cfg.families, p->cfg.family_count, fams, sizeof fams);
-			log_peer_info(p->label, "capability changed (families now %s): "
-			    "resetting the session with Cease/Other Configuration Change", fams);
+		if (session_state(s) != FSM_ESTABLISHED) {
+			/* its OPEN offered the old families: start over */
 			session_close(s, BGP_ERR_CEASE, BGP_CEASE_CONFIG_CHANGE, NULL);
-			continue;
+		} else if (session_negotiated(s)->ms == MS_DIALECT_NONE) {
+			if (!single_needs_reset(p, s, &f)) {
+				log_peer_info(p->label, "families changed: the session carries "
+				    "on (what it negotiated is unchanged until the neighbor "
+				    "enables the same families)");
+				continue;
+			}
+			log_peer_info(p->label, "capability changed (%s): resetting the "
+			    "session with Cease/Other Configuration Change", family_name(f));
+			session_close(s, BGP_ERR_CEASE, BGP_CEASE_CONFIG_CHANGE, NULL);
+		} else if (!group_configured(p, sp->families, sp->family_count, &f)) {
+			log_peer_info(p->label, "multisession: %s removed: closing its "
+			    "session %u with Cease/Other Configuration Change (the others "
+			    "stay up)", family_name(f), session_id(s));
+			session_close(s, BGP_ERR_CEASE, BGP_CEASE_CONFIG_CHANGE, NULL);
 		}
-		if (group_configured(p, sp->families, sp->family_count, &gone))
-			continue;
-		log_peer_info(p->label, "multisession: %s removed: closing its session %u "
-		    "with Cease/Other Configuration Change (the others stay up)",
-		    family_name(gone), session_id(s));
-		session_close(s, BGP_ERR_CEASE, BGP_CEASE_CONFIG_CHANGE, NULL);
 	}
 	event_active(p->connect_ev, 0, 0);
 }

@@ -373,6 +373,11 @@ static void negotiate_families(struct session *s, const struct bgp_caps *c)
 	struct session_negotiated *n = &s->neg;
 
 	n->family_count = 0;
+	n->offered_count = (c->present & BGP_CAPF_MP) ? c->mp_count : 1;
+	if (c->present & BGP_CAPF_MP)
+		memcpy(n->offered, c->mp, c->mp_count * sizeof c->mp[0]);
+	else
+		n->offered[0] = (struct bgp_family){ BGP_AFI_IPV4, BGP_SAFI_UNICAST };
 	for (uint8_t i = 0; i < s->p.family_count; i++) {
 		struct bgp_family f = s->p.families[i];
 		/* RFC 4760 §8: without MP capabilities, IPv4 unicast is implied. */
@@ -814,6 +819,9 @@ void session_close(struct session *s, uint8_t code, uint8_t subcode,
 		ev = FSM_EV_COLLISION_DUMP;
 	else if (code == BGP_ERR_CEASE && subcode == BGP_CEASE_ADMIN_SHUTDOWN)
 		ev = FSM_EV_MANUAL_STOP;
+	else if (code == BGP_ERR_OPEN &&
+	    (s->state == FSM_OPENSENT || s->state == FSM_OPENCONFIRM))
+		ev = FSM_EV_OPEN_ERR;   /* the owner refuses the OPEN: that code */
 	snprintf(reason, sizeof reason, "%s, %s", bgp_err_code_name(code),
 	    bgp_err_subcode_name(code, subcode));
 	session_event(s, ev, code, subcode, reason);

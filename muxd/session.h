@@ -75,6 +75,9 @@ struct session_negotiated {
 	bool enhanced_rr;
 	struct bgp_family families[BGP_MAX_FAMILIES];
 	uint8_t family_count;
+	/* What the neighbor's OPEN offered (RFC 4760: none = IPv4 unicast). */
+	struct bgp_family offered[BGP_MAX_FAMILIES];
+	uint8_t offered_count;
 	/* Multisession: the dialect both OPENs carry (NONE: one ordinary
 	 * session), and the neighbor's IETF redirect, if it asked for one. */
 	enum ms_dialect ms;
