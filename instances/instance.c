@@ -231,8 +231,9 @@ static void on_feed(const struct feed_event *ev, void *arg)
 		break;
 	case FEED_SESSION_DOWN:
 		log_info("instance %s: upstream session down (%s): withdrawing its "
-		    "routes from %zu clients", inst->name, ev->reason,
-		    instance_clients_established(inst));
+		    "%s routes from %zu client sessions", inst->name, ev->reason,
+		    ev->neg && ev->neg->family_count == 1 ? family_name(ev->neg->families[0]) :
+		    "every family's", instance_clients_established(inst));
 		break;
 	default:
 		break;

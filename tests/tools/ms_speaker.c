@@ -6,16 +6,17 @@
  * gets a TCP session of its own (--dialect cisco|ietf; "none" makes one
  * ordinary session for all), whose OPEN carries that family and the
  * dialect's capability. Once Established it announces --family's routes
- * (generated: 10.F.N.0/24 or 2001:db8:F:N::/64, AS_PATH = its AS, next
- * hop = its address, or ::ffff:its-address for IPv6), then End-of-RIB, and
- * counts what it receives. It follows an IETF redirect unless told
+ * (generated; AS_PATH = its AS; next hop = its address, for IPv6
+ * 2001:db8:ffff::its-address, as BIRD refuses IPv4-mapped ones), then
+ * End-of-RIB, and counts what it receives. It follows an IETF redirect unless told
  * --ignore-redirect (then it carries on, as a speaker that does not know
  * redirects would).
  *
  * --status FILE gets a JSON summary whenever something changes. --control
  * FIFO takes lines: "reset FAMILY" (Cease/Administrative Reset on that
- * session; it reconnects), "malformed FAMILY" (an UPDATE whose attribute
- * length runs past the message).
+ * session; it reconnects), "stop FAMILY" (Cease/Administrative Shutdown;
+ * it stays down until "start FAMILY"), "malformed FAMILY" (an UPDATE
+ * whose attribute length runs past the message).
  */
 #define PROG "ms_speaker"
 
@@ -54,6 +55,7 @@ struct conn {
 	enum fsm_state state;
 	unsigned established;           /* times */
 	char notification[16];          /* last one received, "6/4" */
+	bool stopped;                   /* "stop": stay down until "start" */
 	struct event *retry_ev;
 };
 
@@ -121,7 +123,7 @@ static size_t route_attrs(const struct speaker *sp, const struct session_negotia
 static void send_routes(struct conn *c, struct bgp_family f)
 {
 	const struct session_negotiated *n = session_negotiated(c->s);
-	uint8_t attrs[128], buf[BGP_MAX_LEN], nh[16] = { [10] = 0xff, [11] = 0xff };
+	uint8_t attrs[128], buf[BGP_MAX_LEN], nh[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff };
 	struct bgp_pack_spec spec = { .afi = f.afi, .safi = f.safi, .max_len = BGP_MAX_LEN,
 	    .attrs = attrs, .next_hop = nh, .next_hop_len = 16,
 	    .addpath = n->tx.addpath[f.afi] };
@@ -303,7 +305,7 @@ static void on_closed(struct session *s, void *arg)
 	c->s = NULL;
 	c->state = FSM_IDLE;
 	status_soon(c->sp);
-	if (!stop_signal)
+	if (!stop_signal && !c->stopped)
 		evtimer_add(c->retry_ev, &tv);
 }
 
@@ -353,12 +355,24 @@ static void control_line(struct speaker *sp, char *line)
 	char verb[32], fam[32];
 	struct conn *c;
 
-	if (sscanf(line, "%31s %31s", verb, fam) != 2 || (c = conn_for(sp, fam)) == NULL ||
-	    c->s == NULL) {
-		warnx_("control: cannot do \"%s\" (verb FAMILY, with a session)", line);
+	if (sscanf(line, "%31s %31s", verb, fam) != 2 || (c = conn_for(sp, fam)) == NULL) {
+		warnx_("control: cannot do \"%s\" (verb FAMILY)", line);
 		return;
 	}
-	if (strcmp(verb, "reset") == 0)
+	if (strcmp(verb, "start") == 0) {
+		c->stopped = false;
+		if (c->s == NULL)
+			conn_start(c);
+		return;
+	}
+	if (c->s == NULL) {
+		warnx_("control: \"%s\": that family has no session now", line);
+		return;
+	}
+	if (strcmp(verb, "stop") == 0) {
+		c->stopped = true;
+		session_close(c->s, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, NULL);
+	} else if (strcmp(verb, "reset") == 0)
 		session_close(c->s, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET, NULL);
 	else if (strcmp(verb, "malformed") == 0)
 		send_malformed(c);
