@@ -228,6 +228,23 @@ static void families_text(const struct bgp_family *f, uint8_t n, char *buf, size
 		    family_name(f[i]));
 }
 
+static size_t peer_live_count(const struct peer *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nsessions; i++)
+		n += !session_is_closing(p->sessions[i]);
+	return n;
+}
+
+static size_t peer_established_count(const struct peer *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nsessions; i++)
+		n += !session_is_closing(p->sessions[i]) &&
+		    session_state(p->sessions[i]) == FSM_ESTABLISHED;
+	return n;
+}
+
 /* Session ids are the neighbor's, from 1, one per family group, kept for
  * the peer's life: a family's session comes back with the same id. */
 static void peer_name_session(struct peer *p, struct session *s)
@@ -253,8 +270,9 @@ static void peer_name_session(struct peer *p, struct session *s)
 	if (n->ms == MS_DIALECT_NONE)
 		return;
 	families_text(n->families, n->family_count, fams, sizeof fams);
-	log_peer_info(p->label, "multisession (%s): session %u Up for %s",
-	    n->ms == MS_DIALECT_CISCO ? "Cisco" : "IETF", id, fams);
+	log_peer_info(p->label, "multisession (%s): session %u Up for %s; %zu of "
+	    "%zu sessions established", n->ms == MS_DIALECT_CISCO ? "Cisco" : "IETF",
+	    id, fams, peer_established_count(p), peer_live_count(p));
 }
 
 static void on_state_changed(struct session *s, enum fsm_state from,
@@ -271,6 +289,10 @@ static void on_state_changed(struct session *s, enum fsm_state from,
 		event_active(p->connect_ev, 0, 0);
 	} else if (from == FSM_ESTABLISHED) {
 		p->flaps++;
+		if (session_negotiated(s)->ms != MS_DIALECT_NONE)
+			log_peer_info(p->label, "multisession: session %u down (%s); %zu "
+			    "other sessions established", session_id(s), reason,
+			    peer_established_count(p));
 		if (p->ops->down)
 			p->ops->down(p, s, reason, p->owner);
 	}

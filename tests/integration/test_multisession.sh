@@ -76,7 +76,7 @@ pair() {
 	ms_start "a$n"
 }
 
-capture_start 127.0.100.31 127.0.100.32 127.0.100.71 127.0.100.72
+capture_start 127.0.100.21 127.0.100.22 127.0.100.31 127.0.100.32 127.0.100.71 127.0.100.72
 # ms ports too (dumpcap's filter in lib.sh is port 179 only): a second capture
 spawn dumpcap "$T/dumpcap2.log" dumpcap -i lo -B 64 -f "tcp port 1790 and host 127.0.100.72" \
 	-w "$T/redirect.pcapng" -q
@@ -246,4 +246,8 @@ grep -q "Type: Multisession BGP Capability (68)" "$T/opens.txt" ||
 tshark -r "$CAP" -V -Y "bgp.type == 1 && ip.src == 127.0.100.72" 2>/dev/null |
 	grep -A2 "Type: Multisession BGP Capability (68)" | matches "4006fe" ||
 	fail "no capability 68 with the redirect flag and port 1790 from B"
-say "tshark: 'Multisession BGP Capability (Cisco)' (131) and 'Multisession BGP Capability' (68, with R and port 1790 in B's redirect), nothing malformed"
+# the refusal, byte for byte what a Cisco router sends (vectors.md V3)
+v3=ffffffffffffffffffffffffffffffff0015030207
+tshark -r "$CAP" -Y "bgp.type == 3 && ip.src == 127.0.100.21" -T fields -e tcp.payload 2>/dev/null |
+	tr -d ':' | matches -x "$v3" || fail "A's 2/7 NOTIFICATION is not V3's 21 bytes"
+say "tshark: 'Multisession BGP Capability (Cisco)' (131) and 'Multisession BGP Capability' (68, with R and port 1790 in B's redirect), the 2/7 refusal as V3's bytes, nothing malformed"
