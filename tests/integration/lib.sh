@@ -26,6 +26,7 @@
 #   127.0.64.1-2 test_store_crash   127.0.64.21-32 test_webui
 #   (test_store_crash's 1,000 provisioned clients are configured at
 #   127.0.60-63.x but never contacted: no socket uses those addresses)
+#   127.0.100 test_multisession  127.0.101-102 test_mux_multisession
 
 set -u -o pipefail
 
