@@ -179,15 +179,14 @@ static void show_sessions(const json_t *arr)
 	char up[32];
 
 	json_array_foreach(arr, i, s) {
-		json_t *m = json_object_get(s, "messages");
 		table_cell(t, "%s", str(s, "id"));
 		table_cell(t, "%s", str(s, "kind"));
 		table_cell(t, "%s", str(s, "state"));
 		table_cell(t, "%s", duration(num(s, "uptime"), up, sizeof up));
 		table_cell(t, "%s", str(s, "neighbor"));
 		table_cell(t, "%lld", num(s, "neighbor_as"));
-		table_cell(t, "%lld", num(json_object_get(m, "received"), "update"));
-		table_cell(t, "%lld", num(json_object_get(m, "sent"), "update"));
+		table_cell(t, "%lld", num(json_object_get(s, "messages_received"), "update"));
+		table_cell(t, "%lld", num(json_object_get(s, "messages_sent"), "update"));
 		table_cell(t, "%s", str(s, "last_error"));
 		table_row(t);
 	}

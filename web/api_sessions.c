@@ -87,13 +87,16 @@ json_t *api_session_json(const struct api_session *s)
 {
 	const struct neighbor_config *nc = peer_config(s->peer);
 	char addr[64];
-	json_t *j = session_to_json(s->session, nc->families, nc->family_count);
+	json_t *j = s->session ? session_to_json(s->session) :
+	    session_none_json(nc->families, nc->family_count);
 
+	/* the engine's multisession id (0 until the session is named) */
+	json_object_set(j, "multisession_id", json_object_get(j, "id"));
+	json_object_set_new(j, "index", json_integer(s->index));
 	json_object_set_new(j, "id", json_string(s->id));
 	json_object_set_new(j, "kind", json_string(s->kind));
 	json_object_set_new(j, "name", json_string(s->name));
 	json_object_set_new(j, "instance", s->instance ? json_string(s->instance) : json_null());
-	json_object_set_new(j, "multisession_id", json_integer(s->index));
 	json_object_set_new(j, "peer", json_string(peer_label(s->peer)));
 	json_object_set_new(j, "neighbor", json_string(sockaddr_ntop(&nc->remote, addr,
 	    sizeof addr)));

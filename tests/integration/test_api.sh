@@ -133,14 +133,17 @@ api_json /api/v1/sessions '
 by = {s["id"]: s for s in d}
 assert set(by) == {"isp-a/1", "isp-a/vnet-1/1", "isp-a/static-1/1"}, by.keys()
 for s in d:
-    for k in ("kind", "name", "state", "uptime", "families", "multisession_id", "messages", "last_error", "neighbor"):
+    for k in ("kind", "name", "state", "uptime", "families", "multisession_id", "index", "multisession",
+              "messages_received", "messages_sent", "last_error", "neighbor", "queue_bytes"):
         assert k in s, (k, s)
 u, c = by["isp-a/1"], by["isp-a/vnet-1/1"]
 assert u["kind"] == "upstream" and u["state"] == "Established" and u["remote_as"] == 65010, u
-assert u["families"] == ["ipv4-unicast", "ipv6-unicast"] and u["multisession_id"] == 1, u
-assert u["messages"]["received"]["update"] > 0 and u["messages"]["received"]["open"] == 1, u
+assert u["families"] == ["ipv4-unicast", "ipv6-unicast"] and u["multisession_id"] == 1 and u["index"] == 1, u
+assert u["messages_received"]["update"] > 0 and u["messages_received"]["open"] == 1, u
+assert u["multisession"] in ("off", "cisco", "ietf") and u["initiated"] == "local", u
 assert c["kind"] == "client" and c["instance"] == "isp-a" and c["state"] == "Established", c
-assert c["messages"]["sent"]["update"] > 0 and c["neighbor"] == "127.0.61.12", c
+assert c["messages_sent"]["update"] > 0 and c["neighbor"] == "127.0.61.12", c
+assert c["initiated"] == "remote" and c["remote_address"] == "127.0.61.12", c
 assert by["isp-a/static-1/1"]["state"] in ("Idle", "Active"), by["isp-a/static-1/1"]'
 api_json /api/v1/views "
 assert len(d) == 1 and d[0]['name'] == 'isp-a' and d[0]['state'] == 'Established', d

@@ -37,7 +37,7 @@ function renderUpstreams(sessions) {
     el("tr", { "data-session": s.id, "data-name": s.name },
       el("td", {}, s.id), el("td", { class: "state " + s.state }, s.state),
       el("td", {}, uptime(s.uptime)), el("td", {}, s.neighbor), el("td", {}, s.neighbor_as),
-      el("td", {}, s.messages.received.update), el("td", {}, s.last_error || "-"))));
+      el("td", {}, s.messages_received.update), el("td", {}, s.last_error || "-"))));
 }
 
 // An update-rate chart of the last hour: one point per rate interval.
