@@ -83,7 +83,8 @@ size_t instance_clients_established(const struct instance *inst);
 size_t instance_clients_joining(const struct instance *inst);
 
 /* The clients that are configured (not leaving), up to max; returns how
- * many there are. For the API's sessions and resets. */
+ * many there are (out may be NULL with max 0, to count). For the API's
+ * sessions and resets. */
 size_t instance_clients(const struct instance *inst, struct client **out, size_t max);
 
 /* {"name", "address", "port", "local_as", "next_hop", "clients": [...],

@@ -172,11 +172,9 @@ void api_merge_clients(struct api *a, struct config *cfg)
 
 /* The client's configuration (no password), where it comes from, and its
  * session at each of its instances (client_to_json). */
-static json_t *client_json(struct api *a, const struct client_config *cc)
+static json_t *client_json(struct api *a, const struct client_config *cc,
+    const struct inst_clients *ic, size_t ni)
 {
-	struct instance *insts[API_MAX_OBJECTS];
-	struct client *cl[API_MAX_OBJECTS];
-	size_t ni = a->host.instances(a->host.arg, insts, API_MAX_OBJECTS);
 	const struct prov_client *pc = api_prov_find(a, cc->name);
 	json_t *j = client_config_to_json(cc, false), *at = json_array();
 
@@ -186,17 +184,29 @@ static json_t *client_json(struct api *a, const struct client_config *cc)
 	    json_null());
 	json_object_set_new(j, "expires_at", pc && pc->expires_at ?
 	    json_integer(pc->expires_at) : json_null());
-	for (size_t i = 0; i < ni && i < API_MAX_OBJECTS; i++) {
-		size_t nc = instance_clients(insts[i], cl, API_MAX_OBJECTS);
-		for (size_t k = 0; k < nc && k < API_MAX_OBJECTS; k++) {
-			if (strcmp(cl[k]->cfg.name, cc->name) != 0)
+	for (size_t i = 0; i < ni; i++) {
+		if (!client_has_upstream(cc, instance_name(ic[i].inst)))
+			continue;
+		for (size_t k = 0; k < ic[i].n; k++) {
+			if (strcmp(ic[i].cl[k]->cfg.name, cc->name) != 0)
 				continue;
-			json_t *cj = client_to_json(cl[k]);
-			json_object_set_new(cj, "instance", json_string(instance_name(insts[i])));
+			json_t *cj = client_to_json(ic[i].cl[k]);
+			json_object_set_new(cj, "instance", json_string(instance_name(ic[i].inst)));
 			json_array_append_new(at, cj);
 		}
 	}
 	json_object_set_new(j, "instances", at);
+	return j;
+}
+
+/* One client, with its sessions. */
+static json_t *client_json_one(struct api *a, const struct client_config *cc)
+{
+	size_t ni;
+	struct inst_clients *ic = api_inst_clients(a, &ni);
+	json_t *j = client_json(a, cc, ic, ni);
+
+	api_inst_clients_free(ic, ni);
 	return j;
 }
 
@@ -205,9 +215,12 @@ void api_get_clients(struct http_req *r, void *arg)
 	struct api *a = arg;
 	const struct config *cfg = a->host.config(a->host.arg);
 	json_t *arr = json_array();
+	size_t ni;
+	struct inst_clients *ic = api_inst_clients(a, &ni);
 
 	for (size_t i = 0; i < cfg->client_count; i++)
-		json_array_append_new(arr, client_json(a, &cfg->clients[i]));
+		json_array_append_new(arr, client_json(a, &cfg->clients[i], ic, ni));
+	api_inst_clients_free(ic, ni);
 	http_reply_json(r, 200, arr);
 }
 
@@ -220,7 +233,7 @@ void api_get_client(struct http_req *r, void *arg)
 	if (cc == NULL)
 		http_reply_error(r, 404, NULL, "no client is named \"%s\"", r->captures[0]);
 	else
-		http_reply_json(r, 200, client_json(a, cc));
+		http_reply_json(r, 200, client_json_one(a, cc));
 }
 
 /* ---- POST -------------------------------------------------------------------- */
@@ -372,7 +385,7 @@ void api_post_client(struct http_req *r, void *arg)
 			prov_append(a, &pc);
 			a->host.clients_changed(a->host.arg);
 			expire_arm(a);
-			http_reply_json(r, 201, client_json(a, &pc.cfg));
+			http_reply_json(r, 201, client_json_one(a, &pc.cfg));
 		}
 	}
 	free(summary);

@@ -51,6 +51,17 @@ struct api_session {
 	struct client *client;  /* clients only */
 };
 
+/* An instance's clients, however many (instance_clients, malloc'ed). */
+struct inst_clients {
+	struct instance *inst;
+	struct client **cl;
+	size_t n;
+};
+/* Every instance with its clients; *n gets the count. Free with
+ * api_inst_clients_free. */
+struct inst_clients *api_inst_clients(struct api *a, size_t *n);
+void api_inst_clients_free(struct inst_clients *ic, size_t n);
+
 /* Calls cb for every session of every peer (one with session NULL for a
  * peer without any); a non-zero return stops and is returned. */
 int api_each_session(struct api *a, int (*cb)(const struct api_session *s, void *arg),

@@ -8,6 +8,7 @@
 #include "web/api_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "instances/client.h"
@@ -36,27 +37,53 @@ static int each_of_peer(struct api_session *as, const char *prefix,
 	return 0;
 }
 
+struct inst_clients *api_inst_clients(struct api *a, size_t *n)
+{
+	struct instance *insts[API_MAX_OBJECTS];
+	size_t ni = a->host.instances(a->host.arg, insts, API_MAX_OBJECTS);
+	struct inst_clients *ic;
+
+	if (ni > API_MAX_OBJECTS)
+		ni = API_MAX_OBJECTS;
+	ic = xcalloc(ni ? ni : 1, sizeof *ic);
+	for (size_t i = 0; i < ni; i++) {
+		size_t want = instance_clients(insts[i], NULL, 0);
+		ic[i].inst = insts[i];
+		ic[i].cl = xcalloc(want ? want : 1, sizeof *ic[i].cl);
+		ic[i].n = instance_clients(insts[i], ic[i].cl, want);
+		if (ic[i].n > want)
+			ic[i].n = want;
+	}
+	*n = ni;
+	return ic;
+}
+
+void api_inst_clients_free(struct inst_clients *ic, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(ic[i].cl);
+	free(ic);
+}
+
 static int each_client(struct api *a, int (*cb)(const struct api_session *, void *),
     void *arg)
 {
-	struct instance *insts[API_MAX_OBJECTS];
-	struct client *cl[API_MAX_OBJECTS];
-	size_t ni = a->host.instances(a->host.arg, insts, API_MAX_OBJECTS);
+	size_t ni;
+	struct inst_clients *ic = api_inst_clients(a, &ni);
 	char prefix[160];
-	int rc;
+	int rc = 0;
 
-	for (size_t i = 0; i < ni && i < API_MAX_OBJECTS; i++) {
-		size_t nc = instance_clients(insts[i], cl, API_MAX_OBJECTS);
-		for (size_t k = 0; k < nc && k < API_MAX_OBJECTS; k++) {
-			struct api_session as = { .kind = "client", .name = cl[k]->cfg.name,
-				.instance = instance_name(insts[i]), .peer = cl[k]->peer,
-				.client = cl[k] };
+	for (size_t i = 0; i < ni && rc == 0; i++) {
+		for (size_t k = 0; k < ic[i].n && rc == 0; k++) {
+			struct client *c = ic[i].cl[k];
+			struct api_session as = { .kind = "client", .name = c->cfg.name,
+				.instance = instance_name(ic[i].inst), .peer = c->peer, .client = c };
 			snprintf(prefix, sizeof prefix, "%s/%s", as.instance, as.name);
-			if ((rc = each_of_peer(&as, prefix, cb, arg)) != 0)
-				return rc;
+			rc = each_of_peer(&as, prefix, cb, arg);
 		}
 	}
-	return 0;
+	api_inst_clients_free(ic, ni);
+	return rc;
 }
 
 int api_each_session(struct api *a, int (*cb)(const struct api_session *, void *),
