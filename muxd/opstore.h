@@ -31,6 +31,7 @@ struct prov_client {
 	int64_t created_at;             /* unix seconds */
 	int64_t lifetime;               /* seconds, 0 = until deleted */
 	int64_t expires_at;             /* created_at + lifetime, 0 = never */
+	bool running;                   /* not stored: in the running configuration */
 };
 
 /* Who made a change through the API, and how it went. */

@@ -20,6 +20,8 @@
 #include "web/assets.h"
 
 #define MAX_BODY (64 * 1024)
+#define MAX_HEADERS (16 * 1024)
+#define HTTP_TIMEOUT_SECS 30
 #define MAX_ROUTES 10000                /* per routes answer */
 #define EVENTS_DEFAULT 100
 #define EVENTS_MAX 1000
@@ -441,6 +443,8 @@ bool api_listen(struct api *a, const struct config *cfg, char *why, size_t why_l
 	sockaddr_ntop(l, addr, sizeof addr);
 	a->http = evhttp_new(a->base);
 	evhttp_set_max_body_size(a->http, MAX_BODY);
+	evhttp_set_max_headers_size(a->http, MAX_HEADERS);
+	evhttp_set_timeout(a->http, HTTP_TIMEOUT_SECS);
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD);
 	evhttp_set_gencb(a->http, request_cb, a);

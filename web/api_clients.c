@@ -74,8 +74,12 @@ static bool prov_delete(struct api *a, const char *name, const struct audit_entr
 		free(n);
 		return false;
 	}
+	const struct prov_client *pc = api_prov_find(a, n);
+	/* one that never started shares its name with a file's client: that
+	 * one stays */
+	if (pc && pc->running)
+		config_remove_client(a->host.config(a->host.arg), n);
 	prov_remove(a, n);
-	config_remove_client(a->host.config(a->host.arg), n);
 	free(n);
 	return true;
 }
@@ -154,10 +158,15 @@ static const struct client_config *config_client_at(const struct config *c,
 
 void api_merge_clients(struct api *a, struct config *cfg)
 {
+	int64_t now = time(NULL);
+
 	free(a->token_file);
 	a->token_file = cfg->api.token_file ? xstrdup(cfg->api.token_file) : NULL;
 	for (size_t i = 0; i < a->nprov; i++) {
 		const struct client_config *pc = &a->prov[i].cfg;
+		a->prov[i].running = false;
+		if (a->prov[i].expires_at && a->prov[i].expires_at <= now)
+			continue;       /* expired while muxd was down: the timer removes it */
 		if (config_client_named(cfg, pc->name) || config_client_at(cfg, &pc->addr)) {
 			log_warnx("api: provisioned client %s is not started: the configuration "
 			    "file has a client with its name or address (DELETE "
@@ -165,6 +174,7 @@ void api_merge_clients(struct api *a, struct config *cfg)
 			continue;
 		}
 		config_add_client(cfg, pc);
+		a->prov[i].running = true;
 	}
 }
 
@@ -178,6 +188,8 @@ static json_t *client_json(struct api *a, const struct client_config *cc,
 	const struct prov_client *pc = api_prov_find(a, cc->name);
 	json_t *j = client_config_to_json(cc, false), *at = json_array();
 
+	if (pc && !pc->running)
+		pc = NULL;      /* the file's client of the same name */
 	json_object_set_new(j, "source", json_string(pc ? "api" : "config"));
 	json_object_set_new(j, "created_at", pc ? json_integer(pc->created_at) : json_null());
 	json_object_set_new(j, "lifetime", pc && pc->lifetime ? json_integer(pc->lifetime) :
@@ -275,12 +287,12 @@ static char *audit_body(json_t *body)
 }
 
 /* Conflicts with a running client: 409. */
-static bool conflicts(struct http_req *r, const struct config *cfg,
+static bool conflicts(struct api *a, struct http_req *r, const struct config *cfg,
     const struct client_config *cc)
 {
 	const struct client_config *other;
 
-	if (config_client_named(cfg, cc->name)) {
+	if (config_client_named(cfg, cc->name) || api_prov_find(a, cc->name)) {
 		http_reply_error(r, 409, "$.name", "$.name: a client named \"%s\" exists "
 		    "already (DELETE it first, or pick another name)", cc->name);
 		return true;
@@ -312,7 +324,7 @@ static int parse_client_body(struct api *a, struct http_req *r, json_t *body,
 	if (config_client_from_json(&errs, "$", body, &pc->cfg) && errs.count == 0) {
 		if (pc->cfg.upstream_count == 0)
 			jsonv_error(&errs, "$.upstreams", "name at least one upstream");
-		if (conflicts(r, cfg, &pc->cfg)) {
+		if (conflicts(a, r, cfg, &pc->cfg)) {
 			status = 409;
 			goto out;
 		}
@@ -382,6 +394,7 @@ void api_post_client(struct http_req *r, void *arg)
 		} else {
 			log_info("api: %s provisioned client %s", who, pc.cfg.name);
 			config_add_client(a->host.config(a->host.arg), &pc.cfg);
+			pc.running = true;
 			prov_append(a, &pc);
 			a->host.clients_changed(a->host.arg);
 			expire_arm(a);

@@ -289,6 +289,30 @@ client_established || fail "the provisioned client is down after SIGHUP"
 api_json /api/v1/clients/vnet-1 "assert d['source'] == 'api' and d['instances'][0]['state'] == 'Established', d"
 say "SIGHUP: the provisioned client stays up"
 
+# The file takes the provisioned client's name: after SIGHUP the file's
+# client runs and the provisioned one does not; DELETE removes the stored
+# one and leaves the file's alone.
+cp "$T/muxd.json" "$T/muxd.json.orig"
+"$PY" - "$T/muxd.json" <<'PY' || fail "cannot edit muxd.json"
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["clients"].append({"name": "vnet-1", "address": "127.0.61.77", "asn": 65177, "upstreams": ["isp-a"]})
+json.dump(c, open(sys.argv[1], "w"))
+PY
+mark=$(mux_log_lines)
+kill -HUP "$MUX_PID"
+wait_until 10 "muxd to reload with the file's vnet-1" mux_log_since "$mark" "reloaded "
+mux_log_since "$mark" "provisioned client vnet-1 is not started" || fail "no log line for the shadowed provisioned client"
+api_json /api/v1/clients/vnet-1 "assert d['source'] == 'config' and d['address'] == '127.0.61.77', d"
+api_ok DELETE /api/v1/clients/vnet-1
+api_json /api/v1/clients/vnet-1 "assert d['source'] == 'config' and d['address'] == '127.0.61.77', d"
+cp "$T/muxd.json.orig" "$T/muxd.json"
+mark=$(mux_log_lines)
+kill -HUP "$MUX_PID"
+wait_until 10 "muxd to reload" mux_log_since "$mark" "reloaded "
+api_expect 404 GET /api/v1/clients/vnet-1
+say "a file client of the same name wins on reload; DELETE drops only the stored one"
+
 # ------------------------------------------------------------------ lifetime
 
 api_ok POST /api/v1/clients '{"name": "brief", "address": "127.0.61.99", "asn": 65199, "upstreams": ["isp-a"], "lifetime": 2}'
