@@ -195,6 +195,21 @@ grep -q '404: no client is named "vnet-1"' "$CTL_ERR" || fail "second del: $(cat
 ctl_table "assert t == [], t" show clients
 say "muxctl session reset (6/4 at the client) and client del (6/3 at the client)"
 
+# Without api.token_file (after a reload) the API is read-only.
+"$PY" - "$T/muxd.json" <<'PY' || fail "cannot edit muxd.json"
+import json, sys
+c = json.load(open(sys.argv[1]))
+del c["api"]["token_file"]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+mark=$(mux_log_lines)
+kill -HUP "$MUX_PID"
+wait_until 10 "muxd to reload" mux_log_since "$mark" "reloaded "
+ctl_expect 1 -t "$TOKEN_FILE" client add vnet-3 address 127.0.63.14 asn 1 upstreams isp-a
+grep -q "403: the API is read-only" "$CTL_ERR" || fail "read-only API: $(cat "$CTL_ERR")"
+ctl_expect 0 show views
+say "without api.token_file: writes get 403 (read-only), reads work"
+
 mux_stop_clean
 ctl_expect 3 show status
 say "PASS"
