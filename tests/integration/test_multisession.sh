@@ -35,8 +35,11 @@ peer = {"name": "n", "peer": {"address": paddr, "asn": int(pasn)}, "local_addres
         "multisession": mode, "families": fams.split(",")}
 if len(sys.argv) > 10:
     peer["family_ports"] = json.loads(sys.argv[10])
-json.dump({"asn": int(asn), "router_id": addr, "state_dir": state, "peers": [peer]},
-          open(out, "w"), indent=1)
+# every muxd its own API address (the default, 127.0.0.1:8179, is one)
+cfg = {"asn": int(asn), "router_id": addr, "state_dir": state, "peers": [peer],
+       "api": {"listen": addr + ":8179", "token_file": state + "/token"}}
+open(state + "/token", "w").write("ms-test-token\n")
+json.dump(cfg, open(out, "w"), indent=1)
 PY
 }
 
@@ -190,12 +193,20 @@ wait_until 20 "the IPv6 session back" ms_established b6 2
 echo "reset ipv6-unicast" >"$T/ctl6"
 wait_until 10 "B to see the reset" grep -q "received NOTIFICATION 6/4" "$T/b6/muxd.log"
 wait_until 20 "the IPv6 session back again" ms_established b6 2
+# and from muxd's side, by family, as an operator would
+"$ROOT/build/muxctl" -s "$B:8179" -t "$T/b6/var/token" session reset n ipv6-unicast >"$T/muxctl6.out" ||
+	fail "muxctl session reset n ipv6-unicast failed: $(cat "$T/muxctl6.out")"
+grep -q "session n/2 reset" "$T/muxctl6.out" || fail "muxctl: $(cat "$T/muxctl6.out")"
+wait_until 10 "B to send the reset" grep -q "sent NOTIFICATION 6/4" "$T/b6/muxd.log"
+wait_until 20 "the IPv6 session back after muxctl's reset" ms_established b6 2
+[[ $(python3 -c 'import json,sys; print(" ".join(s["notification"] for s in json.load(open(sys.argv[1]))["sessions"]))' "$T/speaker6.json") == " 6/4" ]] ||
+	fail "6: the speaker saw: $(cat "$T/speaker6.json")"
 _poll 10 eval '[[ $(routes6) == "20 10" ]]' || fail "6: B has $(routes6) routes at the end"
 v4_after=$(ms_q b6 '[s for s in p["peer"]["sessions"] if s["families"] == ["ipv4-unicast"]][0]["remote_port"]')
 [[ $v4_before == "$v4_after" ]] || fail "6: the IPv4 session was reset too"
 [[ $(ms_q b6 '[s for s in p["peer"]["sessions"] if s["families"] == ["ipv4-unicast"]][0]["messages_received"]["open"]') == 1 ]] ||
 	fail "6: the IPv4 session saw another OPEN"
-say "6: a malformed UPDATE and a reset on IPv6 reset only IPv6; IPv4 kept its session and its 20 routes"
+say "6: a malformed UPDATE, a reset by the neighbor and 'muxctl session reset n ipv6-unicast' reset only IPv6; IPv4 kept its session and its 20 routes"
 
 # ------------------------------------------------ 7. redirect
 pair 7 ietf ipv4-unicast,ipv6-unicast auto ipv4-unicast,ipv6-unicast '{"ipv6-unicast": 1790}'
