@@ -170,10 +170,25 @@ static char *joined(const json_t *arr, const char *sep)
 
 /* ---- show ------------------------------------------------------------------ */
 
+/* "ipv4-unicast,ipv6-unicast", "-" for none yet. */
+static const char *families(const json_t *s, char *buf, size_t len)
+{
+	size_t i, n = 0;
+	json_t *f;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(s, "families"), i, f)
+		if (json_is_string(f) && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "",
+			    json_string_value(f));
+	return buf[0] ? buf : "-";
+}
+
 static void show_sessions(const json_t *arr)
 {
+	char fams[128];
 	static const char *const h[] = { "Id", "Kind", "State", "Uptime", "Neighbor", "AS",
-		"Rx upd", "Tx upd", "Info", NULL };
+		"Families", "Ports", "Rx upd", "Tx upd", "Info", NULL };
 	struct table *t = table_new(h);
 	size_t i;
 	json_t *s;
@@ -186,6 +201,8 @@ static void show_sessions(const json_t *arr)
 		table_cell(t, "%s", duration(num(s, "uptime"), up, sizeof up));
 		table_cell(t, "%s", str(s, "neighbor"));
 		table_cell(t, "%lld", num(s, "neighbor_as"));
+		table_cell(t, "%s", families(s, fams, sizeof fams));
+		table_cell(t, "%lld>%lld", num(s, "local_port"), num(s, "remote_port"));
 		table_cell(t, "%lld", num(json_object_get(s, "messages_received"), "update"));
 		table_cell(t, "%lld", num(json_object_get(s, "messages_sent"), "update"));
 		table_cell(t, "%s", str(s, "last_error"));

@@ -824,12 +824,10 @@ bool peer_reset_family(struct peer *p, struct bgp_family f)
 
 /* ---- status ------------------------------------------------------------------ */
 
-json_t *peer_to_json(const struct peer *p)
+const char *peer_summary(const struct peer *p, char *buf, size_t len)
 {
-	json_t *arr = json_array();
 	size_t up = 0, live = 0;
 	bool multi = false;
-	char summary[96];
 
 	for (size_t i = 0; i < p->nsessions; i++) {
 		const struct session *s = p->sessions[i];
@@ -839,16 +837,24 @@ json_t *peer_to_json(const struct peer *p)
 		up += session_state(s) == FSM_ESTABLISHED;
 		multi |= session_state(s) >= FSM_OPENCONFIRM &&
 		    session_negotiated(s)->ms != MS_DIALECT_NONE;
-		json_array_append_new(arr, session_to_json(s));
 	}
 	if (multi)
-		snprintf(summary, sizeof summary, "multisession with %zu sessions (%zu "
-		    "established)", live, up);
+		snprintf(buf, len, "multisession with %zu sessions (%zu established)", live, up);
 	else
-		snprintf(summary, sizeof summary, "single session%s",
-		    up ? " (established)" : "");
+		snprintf(buf, len, "single session%s", up ? " (established)" : "");
+	return buf;
+}
+
+json_t *peer_to_json(const struct peer *p)
+{
+	json_t *arr = json_array();
+	char summary[96];
+
+	for (size_t i = 0; i < p->nsessions; i++)
+		if (!session_is_closing(p->sessions[i]))
+			json_array_append_new(arr, session_to_json(p->sessions[i]));
 	json_t *j = json_pack("{s:s, s:s, s:o}", "multisession", ms_mode_name(p->cfg.multisession),
-	    "summary", summary, "sessions", arr);
+	    "summary", peer_summary(p, summary, sizeof summary), "sessions", arr);
 	if (j == NULL)
 		fatal("out of memory rendering a peer");
 	return j;

@@ -139,6 +139,10 @@ json_t *api_session_json(const struct api_session *s)
 	    sizeof addr)));
 	json_object_set_new(j, "neighbor_as", json_integer(nc->remote_as));
 	json_object_set_new(j, "flaps", json_integer(peer_flaps(s->peer)));
+	char summary[96];
+	json_object_set_new(j, "neighbor_summary",
+	    json_string(peer_summary(s->peer, summary, sizeof summary)));
+	json_object_set_new(j, "neighbor_multisession", json_string(ms_mode_name(nc->multisession)));
 	return j;
 }
 

@@ -156,6 +156,24 @@ for sid in ("1", "2"):
 print("sessions 1 and 2: same connections, uptime continued, only keepalives")
 PY
 say "4: a third family: session 3 Up, sessions 1 and 2 untouched"
+# what an operator sees: the API and muxctl, per neighbor and per session
+curl -sf "http://$A:8179/api/v1/sessions" | python3 -c '
+import json, sys
+s = sorted(json.load(sys.stdin), key=lambda e: e["id"])
+assert [(e["id"], e["families"], e["state"]) for e in s] == [
+    ("n/1", ["ipv4-unicast"], "Established"), ("n/2", ["ipv6-unicast"], "Established"),
+    ("n/3", ["ipv4-vpn"], "Established")], s
+assert {e["neighbor_summary"] for e in s} == {"multisession with 3 sessions (3 established)"}, s
+assert all(e["remote_port"] == 179 and e["local_port"] > 1024 for e in s), s' ||
+	fail "4: the API does not show the three sessions as expected"
+"$ROOT/build/muxctl" -s "$A:8179" show sessions >"$T/muxctl4.out" || fail "muxctl show sessions failed"
+python3 "$TOOLS/ctl_table.py" <"$T/muxctl4.out" | python3 -c '
+import json, sys
+t = {r["Id"]: r for r in json.load(sys.stdin)}
+assert {k: (r["Families"], r["State"], r["Ports"].endswith(">179")) for k, r in t.items()} == {
+    "n/1": ("ipv4-unicast", "Established", True), "n/2": ("ipv6-unicast", "Established", True),
+    "n/3": ("ipv4-vpn", "Established", True)}, t' || fail "4: muxctl show sessions: $(cat "$T/muxctl4.out")"
+say "4: the API and 'muxctl show sessions' show 'multisession with 3 sessions (3 established)', one row per family with its ports"
 ms_stop a3; ms_stop b3
 
 # ------------------------------------------------ 5. single, IPv6 enabled
