@@ -42,12 +42,14 @@ struct instance_config {
 	struct sockaddr_mux addr;       /* instance.address + instance.port */
 	uint32_t local_as;              /* default: the gateway's asn */
 	bool next_hop_self;             /* "next_hop": "self" (default "unchanged") */
+	bool client_to_client;          /* clients see each other's routes (issue 5) */
 };
 
 /* An upstream ISP: its session (a view) and its instance. */
 struct upstream_config {
 	struct neighbor_config n;
 	struct instance_config instance;
+	uint16_t id;                    /* for control communities: 1..999 (issue 5) */
 };
 
 /* A client of one or more instances. */
@@ -62,6 +64,12 @@ struct client_config {
 	char *password;
 	uint16_t hold_time;
 	enum addpath_mode add_path;     /* what the instance offers (default send) */
+	/* Client routes (issue 5): allocation limits, rewriting, stability. */
+	uint8_t max_len4, max_len6;     /* "max_length": {"ipv4", "ipv6"}; 24, 48 */
+	uint32_t max_prefixes;          /* default 100 */
+	bool keep_asn;                  /* the client's public ASN stays in the path */
+	uint32_t hold_down;             /* seconds; default 300 */
+	uint32_t min_interval;          /* seconds per prefix; default 30 */
 };
 
 struct config {
