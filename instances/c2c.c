@@ -12,7 +12,7 @@ void c2c_send(struct client *c, const struct bgp_prefix *p, const uint8_t *attrs
 {
 	if (c->session == NULL || c->retiring || strcmp(c->cfg.name, owner) == 0)
 		return;
-	originated_send(c->session, p, attrs, len);
+	originated_send(NULL, c->session, p, attrs, len);
 }
 
 static void joined_cb(const struct bgp_prefix *p, const uint8_t *attrs, size_t len,

@@ -27,6 +27,7 @@ struct gw_upstream {
 	char *name;
 	uint16_t id;
 	struct view *view;
+	struct sockaddr_mux nh4, nh6;   /* next hops for the other family */
 };
 
 /* A client on one instance: what the log-once rule and the hold-off need. */
@@ -254,6 +255,11 @@ void gateway_configure(struct gateway *gw, const struct config *cfg)
 		ups[i].name = xstrdup(cfg->upstreams[i].n.name);
 		ups[i].id = cfg->upstreams[i].id;
 		ups[i].view = old ? old->view : NULL;
+		ups[i].nh4 = cfg->upstreams[i].next_hop4;
+		ups[i].nh6 = cfg->upstreams[i].next_hop6;
+		if (ups[i].view)
+			view_set_originated_next_hops(ups[i].view,
+			    ups[i].nh4.len ? &ups[i].nh4 : NULL, ups[i].nh6.len ? &ups[i].nh6 : NULL);
 	}
 	ups_free(gw->ups, gw->nups);
 	gw->ups = ups;
@@ -308,6 +314,7 @@ void gateway_attach_view(struct gateway *gw, const char *upstream, struct view *
 	if (u == NULL)
 		return;
 	u->view = v;
+	view_set_originated_next_hops(v, u->nh4.len ? &u->nh4 : NULL, u->nh6.len ? &u->nh6 : NULL);
 	origin_each_sent(gw->origin, u->id, send_to_view, v);
 }
 

@@ -247,6 +247,24 @@ static void parse_instance(struct jsonv *v, const char *path, json_t *obj,
 	}
 }
 
+/* An address of the given family, for the gateway's own routes. */
+static void parse_own_next_hop(struct jsonv *v, const char *path, json_t *obj,
+    const char *key, int family, struct sockaddr_mux *out)
+{
+	const char *s = NULL;
+	char at[256];
+
+	memset(out, 0, sizeof *out);
+	if (!jsonv_string(v, path, obj, key, false, &s) || s == NULL)
+		return;
+	if (!sockaddr_parse(s, 0, out) || sockaddr_family(out) != family) {
+		jsonv_path_key(at, sizeof at, path, key);
+		jsonv_error(v, at, "\"%s\" is not a numeric %s address", s,
+		    family == AF_INET ? "IPv4" : "IPv6");
+		memset(out, 0, sizeof *out);
+	}
+}
+
 static void parse_upstream(struct jsonv *v, const char *path, json_t *obj,
     uint32_t gateway_as, struct upstream_config *u)
 {
@@ -257,7 +275,9 @@ static void parse_upstream(struct jsonv *v, const char *path, json_t *obj,
 		for (; neighbor_keys[i]; i++)
 			keys[i] = neighbor_keys[i];
 		keys[i++] = "instance";
-		keys[i] = "id";
+		keys[i++] = "id";
+		keys[i++] = "next_hop_ipv4";
+		keys[i] = "next_hop_ipv6";
 	}
 	jsonv_object(v, path, obj, keys);
 	if (!json_is_object(obj))
@@ -270,6 +290,8 @@ static void parse_upstream(struct jsonv *v, const char *path, json_t *obj,
 	uint64_t id = 0;
 	jsonv_uint(v, path, obj, "id", false, 1, 999, &id);
 	u->id = (uint16_t)id;           /* 0: its position, set in check_mux */
+	parse_own_next_hop(v, path, obj, "next_hop_ipv4", AF_INET, &u->next_hop4);
+	parse_own_next_hop(v, path, obj, "next_hop_ipv6", AF_INET6, &u->next_hop6);
 }
 
 /* An array of strings, each checked by ok(); copies into *out. */
@@ -646,5 +668,7 @@ bool upstream_config_equal(const struct upstream_config *a, const struct upstrea
 	    sockaddr_equal(&a->instance.addr, &b->instance.addr) &&
 	    a->instance.local_as == b->instance.local_as &&
 	    a->instance.next_hop_self == b->instance.next_hop_self &&
-	    a->instance.client_to_client == b->instance.client_to_client && a->id == b->id;
+	    a->instance.client_to_client == b->instance.client_to_client && a->id == b->id &&
+	    sockaddr_equal(&a->next_hop4, &b->next_hop4) &&
+	    sockaddr_equal(&a->next_hop6, &b->next_hop6);
 }

@@ -50,6 +50,9 @@ struct upstream_config {
 	struct neighbor_config n;
 	struct instance_config instance;
 	uint16_t id;                    /* for control communities: 1..999 (issue 5) */
+	/* The gateway's next hop for its own IPv4 routes on an IPv6 session
+	 * and IPv6 routes on an IPv4 session (len 0: none). */
+	struct sockaddr_mux next_hop4, next_hop6;
 };
 
 /* A client of one or more instances. */

@@ -20,6 +20,8 @@ struct own_route {
 struct originated {
 	struct own_route *v;
 	size_t n, cap;
+	struct sockaddr_mux nh4, nh6;   /* len 0: none configured */
+	struct originated_nh other;
 };
 
 struct originated *originated_new(void)
@@ -81,6 +83,19 @@ bool originated_set(struct originated *o, const struct bgp_prefix *p,
 
 size_t originated_count(const struct originated *o) { return o->n; }
 
+void originated_set_next_hops(struct originated *o, const struct sockaddr_mux *v4,
+    const struct sockaddr_mux *v6)
+{
+	memset(&o->nh4, 0, sizeof o->nh4);
+	memset(&o->nh6, 0, sizeof o->nh6);
+	if (v4)
+		o->nh4 = *v4;
+	if (v6)
+		o->nh6 = *v6;
+	o->other.v4 = o->nh4.len ? &o->nh4 : NULL;
+	o->other.v6 = o->nh6.len ? &o->nh6 : NULL;
+}
+
 const uint8_t *originated_get(const struct originated *o, const struct bgp_prefix *p,
     size_t *len)
 {
@@ -92,9 +107,15 @@ const uint8_t *originated_get(const struct originated *o, const struct bgp_prefi
 }
 
 /* The session's next hop for afi: 4 or 16 bytes, 0 if there is none. */
-static size_t next_hop_for(uint16_t afi, const struct sockaddr_mux *local, uint8_t nh[16])
+static size_t next_hop_for(uint16_t afi, const struct sockaddr_mux *local,
+    const struct originated_nh *other, uint8_t nh[16])
 {
 	int fam = local->len ? sockaddr_family(local) : AF_UNSPEC;
+
+	if (other && afi == BGP_AFI_IPV4 && fam != AF_INET && other->v4)
+		local = other->v4, fam = AF_INET;
+	if (other && afi == BGP_AFI_IPV6 && fam != AF_INET6 && other->v6)
+		local = other->v6, fam = AF_INET6;
 
 	if (afi == BGP_AFI_IPV4 && fam == AF_INET) {
 		memcpy(nh, &local->u.sin.sin_addr, 4);
@@ -137,11 +158,11 @@ static size_t session_attrs(struct wbuf *w, const uint8_t *attrs, size_t len,
 
 size_t originated_encode(struct wbuf *w, const struct bgp_prefix *p,
     const uint8_t *attrs, size_t len, const struct bgp_codec_ctx *tx,
-    const struct sockaddr_mux *local)
+    const struct sockaddr_mux *local, const struct originated_nh *other)
 {
 	uint8_t nh[16], ab[4200];
 	struct wbuf aw = wbuf_make(ab, sizeof ab);
-	size_t nh_len = next_hop_for(p->afi, local, nh);
+	size_t nh_len = next_hop_for(p->afi, local, other, nh);
 	struct bgp_pack_spec spec = {
 		.afi = p->afi, .safi = BGP_SAFI_UNICAST,
 		.addpath = p->afi <= BGP_AFI_IPV6 && tx->addpath[p->afi],
@@ -172,8 +193,8 @@ static bool family_negotiated(const struct session_negotiated *n, uint16_t afi)
 	return false;
 }
 
-bool originated_send(struct session *s, const struct bgp_prefix *p,
-    const uint8_t *attrs, size_t len)
+bool originated_send(const struct originated *o, struct session *s,
+    const struct bgp_prefix *p, const uint8_t *attrs, size_t len)
 {
 	uint8_t buf[BGP_EXT_MAX_LEN];
 	struct wbuf w = wbuf_make(buf, sizeof buf);
@@ -182,7 +203,7 @@ bool originated_send(struct session *s, const struct bgp_prefix *p,
 	    !family_negotiated(session_negotiated(s), p->afi))
 		return false;
 	size_t n = originated_encode(&w, p, attrs, len, &session_negotiated(s)->tx,
-	    session_local_addr(s));
+	    session_local_addr(s), o ? &o->other : NULL);
 	return n && session_send(s, buf, n);
 }
 
@@ -190,6 +211,6 @@ size_t originated_send_all(const struct originated *o, struct session *s)
 {
 	size_t sent = 0;
 	for (size_t i = 0; i < o->n; i++)
-		sent += originated_send(s, &o->v[i].p, o->v[i].attrs, o->v[i].len);
+		sent += originated_send(o, s, &o->v[i].p, o->v[i].attrs, o->v[i].len);
 	return sent;
 }

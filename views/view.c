@@ -322,7 +322,7 @@ void view_originate(struct view *v, const struct bgp_prefix *p, const uint8_t *a
     size_t len)
 {
 	if (originated_set(v->own, p, attrs, len) && v->peer)
-		originated_send(peer_session(v->peer), p, attrs, len);
+		originated_send(v->own, peer_session(v->peer), p, attrs, len);
 }
 
 void view_withdraw_originated(struct view *v, const struct bgp_prefix *p)
@@ -331,6 +331,12 @@ void view_withdraw_originated(struct view *v, const struct bgp_prefix *p)
 }
 
 size_t view_originated_count(const struct view *v) { return originated_count(v->own); }
+
+void view_set_originated_next_hops(struct view *v, const struct sockaddr_mux *v4,
+    const struct sockaddr_mux *v6)
+{
+	originated_set_next_hops(v->own, v4, v6);
+}
 
 /* ---- JSON ------------------------------------------------------------- */
 

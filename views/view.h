@@ -80,6 +80,10 @@ void view_originate(struct view *v, const struct bgp_prefix *p, const uint8_t *a
     size_t len);
 void view_withdraw_originated(struct view *v, const struct bgp_prefix *p);
 size_t view_originated_count(const struct view *v);
+/* The gateway's next hop for IPv4 routes on an IPv6 session (v4) and for
+ * IPv6 routes on an IPv4 session (v6); NULL: none (views/originated.h). */
+void view_set_originated_next_hops(struct view *v, const struct sockaddr_mux *v4,
+    const struct sockaddr_mux *v6);
 
 /* ---- what the peer's upcalls do (also for tests and tools) ----------- */
 

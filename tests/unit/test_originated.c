@@ -61,7 +61,7 @@ START_TEST(ipv4_next_hop_is_local)
 	char path[64];
 
 	ck_assert(sockaddr_parse("127.0.110.1", 0, &local));
-	struct bgp_update u = decode(originated_encode(&w, &p, attrs, alen, &tx4, &local), &tx4);
+	struct bgp_update u = decode(originated_encode(&w, &p, attrs, alen, &tx4, &local, NULL), &tx4);
 	static const uint8_t nh[] = { 127, 0, 110, 1 };
 	ck_assert_mem_eq(u.attrs.next_hop, nh, 4);
 	ck_assert_uint_eq(u.attrs.present, BGP_ATTR_BIT(BGP_ATTR_ORIGIN) |
@@ -71,7 +71,7 @@ START_TEST(ipv4_next_hop_is_local)
 	ck_assert_uint_eq(u.nlri.len, 4);       /* 24, 184, 164, 224 */
 	/* the withdrawal */
 	w = wbuf_make(msg, sizeof msg);
-	u = decode(originated_encode(&w, &p, NULL, 0, &tx4, &local), &tx4);
+	u = decode(originated_encode(&w, &p, NULL, 0, &tx4, &local, NULL), &tx4);
 	ck_assert_uint_eq(u.withdrawn.len, 4);
 	ck_assert_uint_eq(u.nlri.len, 0);
 }
@@ -89,21 +89,30 @@ START_TEST(ipv6_next_hops)
 
 	ck_assert(sockaddr_parse("127.0.110.1", 0, &l4));
 	ck_assert(sockaddr_parse("2001:db8::9", 0, &l6));
-	struct bgp_update u = decode(originated_encode(&w, &p, attrs, alen, &tx4, &l4), &tx4);
+	struct bgp_update u = decode(originated_encode(&w, &p, attrs, alen, &tx4, &l4, NULL), &tx4);
 	ck_assert(u.attrs.present & BGP_ATTR_BIT(BGP_ATTR_MP_REACH_NLRI));
 	ck_assert_uint_eq(u.attrs.mp_reach.afi, BGP_AFI_IPV6);
 	ck_assert_uint_eq(u.attrs.mp_reach.next_hop.len, 16);
 	ck_assert_mem_eq(u.attrs.mp_reach.next_hop.p, mapped, 16);
 	w = wbuf_make(msg, sizeof msg);
-	u = decode(originated_encode(&w, &p, attrs, alen, &tx4, &l6), &tx4);
+	u = decode(originated_encode(&w, &p, attrs, alen, &tx4, &l6, NULL), &tx4);
 	ck_assert_mem_eq(u.attrs.mp_reach.next_hop.p, v6, 16);
 	/* an IPv4 route has no next hop on an IPv6 session */
 	struct bgp_prefix p4 = P("184.164.224.0/24");
 	w = wbuf_make(msg, sizeof msg);
-	ck_assert_uint_eq(originated_encode(&w, &p4, attrs, alen, &tx4, &l6), 0);
+	ck_assert_uint_eq(originated_encode(&w, &p4, attrs, alen, &tx4, &l6, NULL), 0);
+	/* configured next hops for the other family win over the mapped one */
+	struct originated_nh other = { &l4, &l6 };
+	w = wbuf_make(msg, sizeof msg);
+	u = decode(originated_encode(&w, &p, attrs, alen, &tx4, &l4, &other), &tx4);
+	ck_assert_mem_eq(u.attrs.mp_reach.next_hop.p, v6, 16);
+	w = wbuf_make(msg, sizeof msg);
+	u = decode(originated_encode(&w, &p4, attrs, alen, &tx4, &l6, &other), &tx4);
+	static const uint8_t nh4[] = { 127, 0, 110, 1 };
+	ck_assert_mem_eq(u.attrs.next_hop, nh4, 4);
 	/* the IPv6 withdrawal */
 	w = wbuf_make(msg, sizeof msg);
-	u = decode(originated_encode(&w, &p, NULL, 0, &tx4, &l4), &tx4);
+	u = decode(originated_encode(&w, &p, NULL, 0, &tx4, &l4, NULL), &tx4);
 	ck_assert(u.attrs.present & BGP_ATTR_BIT(BGP_ATTR_MP_UNREACH_NLRI));
 }
 END_TEST
@@ -120,7 +129,7 @@ START_TEST(two_octet_upstream)
 
 	ck_assert(sockaddr_parse("127.0.110.1", 0, &local));
 	/* decoded as the 2-octet neighbor would: AS4_PATH merged back */
-	struct bgp_update u = decode(originated_encode(&w, &p, attrs, alen, &tx2, &local), &tx2);
+	struct bgp_update u = decode(originated_encode(&w, &p, attrs, alen, &tx2, &local, NULL), &tx2);
 	bgp_aspath_format(u.attrs.as_path, path, sizeof path);
 	ck_assert_str_eq(path, "4200000001 3130");
 }
@@ -143,7 +152,7 @@ START_TEST(table)
 	ck_assert(!originated_set(o, &p, NULL, 0));
 	ck_assert_ptr_null(originated_get(o, &p, &len));
 	/* no session: nothing sent, nothing crashes */
-	ck_assert(!originated_send(NULL, &p, a, 3));
+	ck_assert(!originated_send(o, NULL, &p, a, 3));
 	originated_free(o);
 }
 END_TEST
