@@ -35,7 +35,8 @@ static void on_send(uint16_t id, const struct bgp_prefix *p, const uint8_t *attr
 	s->id = id;
 	bgp_prefix_format(p, s->prefix, sizeof s->prefix);
 	s->len = len;
-	memcpy(s->attrs, attrs, len < 8 ? len : 8);
+	if (len)
+		memcpy(s->attrs, attrs, len < 8 ? len : 8);
 	snprintf(s->owner, sizeof s->owner, "%s", owner);
 }
 
