@@ -59,6 +59,9 @@ struct instance *instance_new(struct event_base *base, const struct instance_par
  * De-configured; changed ones restart (Cease / Other Configuration
  * Change); the others stay up. */
 void instance_sync_clients(struct instance *inst, const struct config *cfg);
+/* The upstream's families changed (a reload): clients keep their
+ * sessions but for the families concerned (client_set_families). */
+void instance_set_families(struct instance *inst, const struct bgp_family *fams, uint8_t n);
 
 /* Unsubscribe, stop listening, close every client with the NOTIFICATION
  * given; free and call done (if not NULL) once they are gone. */

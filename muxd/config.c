@@ -122,8 +122,66 @@ static void parse_local(struct jsonv *v, const char *path, json_t *obj,
 
 static const char *const neighbor_keys[] = { "name", "peer", "local_address",
 	"passive", "hold_time", "connect_retry", "families", "password",
-	"ttl_security", "add_path", NULL };
+	"ttl_security", "add_path", "multisession", "family_ports", NULL };
 static const char *const addpath_modes[] = { "off", "receive", "send", "both", NULL };
+/* In enum ms_mode's order. */
+static const char *const ms_modes[] = { "auto", "off", "cisco", "ietf", NULL };
+
+const char *ms_mode_name(enum ms_mode m)
+{
+	return m <= MS_IETF ? ms_modes[m] : "unknown";
+}
+
+int neighbor_family_index(const struct neighbor_config *n, struct bgp_family f)
+{
+	for (uint8_t i = 0; i < n->family_count; i++)
+		if (n->families[i].afi == f.afi && n->families[i].safi == f.safi)
+			return i;
+	return -1;
+}
+
+/*
+ * "family_ports": {"ipv6-unicast": 1790}: each key one of fams (the
+ * neighbor's, or an instance's upstream's), each value a port. A redirect
+ * is the IETF dialect's: the mode must allow it.
+ */
+static void parse_family_ports(struct jsonv *v, const char *path, json_t *obj,
+    const struct neighbor_config *fams, enum ms_mode mode, uint16_t *ports)
+{
+	json_t *fp = jsonv_child_object(v, path, obj, "family_ports", false);
+	const char *key;
+	json_t *val;
+	char at[256], item[256];
+
+	if (fp == NULL)
+		return;
+	jsonv_path_key(at, sizeof at, path, "family_ports");
+	if (mode == MS_OFF || mode == MS_CISCO)
+		jsonv_error(v, at, "redirecting a family's session to its own port "
+		    "is the IETF dialect's: set \"multisession\" to \"ietf\" or \"auto\"");
+	json_object_foreach(fp, key, val) {
+		struct bgp_family f;
+		int i;
+		jsonv_path_key(item, sizeof item, at, key);
+		if (!family_parse(key, &f) || (i = neighbor_family_index(fams, f)) < 0) {
+			jsonv_error(v, item, "\"%s\" is not one of the families", key);
+			continue;
+		}
+		if (!json_is_integer(val) || json_integer_value(val) < 1 ||
+		    json_integer_value(val) > 65535) {
+			jsonv_error(v, item, "expected a TCP port, 1..65535");
+			continue;
+		}
+		ports[i] = (uint16_t)json_integer_value(val);
+	}
+}
+
+static enum ms_mode parse_ms_mode(struct jsonv *v, const char *path, json_t *obj)
+{
+	int mode = MS_AUTO;
+	jsonv_enum(v, path, obj, "multisession", false, ms_modes, &mode);
+	return (enum ms_mode)mode;
+}
 
 static void parse_hold_time(struct jsonv *v, const char *path, json_t *obj,
     uint16_t *out)
@@ -174,6 +232,8 @@ static void parse_neighbor_fields(struct jsonv *v, const char *path, json_t *obj
 	jsonv_bool(v, path, obj, "ttl_security", false, &n->ttl_security);
 	jsonv_enum(v, path, obj, "add_path", false, addpath_modes, &addpath);
 	n->add_path = (enum addpath_mode)addpath;
+	n->multisession = parse_ms_mode(v, path, obj);
+	parse_family_ports(v, path, obj, n, n->multisession, n->family_ports);
 }
 
 static void parse_neighbor(struct jsonv *v, const char *path, json_t *obj,
@@ -219,10 +279,10 @@ static void parse_peers(struct jsonv *v, json_t *root, struct config *c)
 /* ---- the mux: upstreams and their instances, clients ---------------------- */
 
 static void parse_instance(struct jsonv *v, const char *path, json_t *obj,
-    uint32_t gateway_as, struct instance_config *ic)
+    uint32_t gateway_as, const struct neighbor_config *n, struct instance_config *ic)
 {
 	static const char *const keys[] = { "address", "port", "local_as", "next_hop",
-		"client_to_client", NULL };
+		"client_to_client", "family_ports", NULL };
 	static const char *const nh_modes[] = { "unchanged", "self", NULL };
 	char at[256], ap[256];
 	json_t *inst = jsonv_child_object(v, path, obj, "instance", true);
@@ -241,6 +301,8 @@ static void parse_instance(struct jsonv *v, const char *path, json_t *obj,
 	jsonv_bool(v, at, inst, "client_to_client", false, &ic->client_to_client);
 	ic->local_as = (uint32_t)local_as;
 	ic->next_hop_self = nh == 1;
+	/* Clients pick their own dialect; a redirect needs theirs to be IETF. */
+	parse_family_ports(v, at, inst, n, MS_AUTO, ic->family_ports);
 	if (addr && !sockaddr_parse(addr, (uint16_t)port, &ic->addr)) {
 		jsonv_path_key(ap, sizeof ap, at, "address");
 		jsonv_error(v, ap, "\"%s\" is not a numeric IPv4 or IPv6 address", addr);
@@ -268,7 +330,7 @@ static void parse_own_next_hop(struct jsonv *v, const char *path, json_t *obj,
 static void parse_upstream(struct jsonv *v, const char *path, json_t *obj,
     uint32_t gateway_as, struct upstream_config *u)
 {
-	static const char *keys[16];
+	static const char *keys[24];
 
 	if (keys[0] == NULL) {
 		size_t i = 0;
@@ -286,7 +348,7 @@ static void parse_upstream(struct jsonv *v, const char *path, json_t *obj,
 	 * default; "add_path": "off" turns it off. */
 	u->n.add_path = ADDPATH_RECEIVE;
 	parse_neighbor_fields(v, path, obj, &u->n);
-	parse_instance(v, path, obj, gateway_as, &u->instance);
+	parse_instance(v, path, obj, gateway_as, &u->n, &u->instance);
 	uint64_t id = 0;
 	jsonv_uint(v, path, obj, "id", false, 1, 999, &id);
 	u->id = (uint16_t)id;           /* 0: its position, set in check_mux */
@@ -359,7 +421,7 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
     struct client_config *cc)
 {
 	static const char *const keys[] = { "name", "address", "asn", "upstreams",
-		"prefixes", "password", "hold_time", "add_path", "max_length",
+		"prefixes", "password", "hold_time", "add_path", "multisession", "max_length",
 		"max_prefixes", "keep_asn", "hold_down", "min_interval", NULL };
 	const char *name = NULL, *addr = NULL;
 	uint64_t asn = 0;
@@ -387,6 +449,7 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
 	parse_hold_time(v, path, obj, &cc->hold_time);
 	jsonv_enum(v, path, obj, "add_path", false, addpath_modes, &addpath);
 	cc->add_path = (enum addpath_mode)addpath;
+	cc->multisession = parse_ms_mode(v, path, obj);
 	parse_client_routes(v, path, obj, cc);
 }
 
@@ -625,7 +688,19 @@ static bool families_equal(const struct neighbor_config *a,
 	return true;
 }
 
+static bool family_ports_equal(const uint16_t *a, const uint16_t *b)
+{
+	return memcmp(a, b, BGP_MAX_FAMILIES * sizeof *a) == 0;
+}
+
 bool neighbor_config_equal(const struct neighbor_config *a,
+    const struct neighbor_config *b)
+{
+	return neighbor_config_equal_but_families(a, b) && families_equal(a, b) &&
+	    family_ports_equal(a->family_ports, b->family_ports);
+}
+
+bool neighbor_config_equal_but_families(const struct neighbor_config *a,
     const struct neighbor_config *b)
 {
 	return str_equal(a->name, b->name) &&
@@ -635,9 +710,9 @@ bool neighbor_config_equal(const struct neighbor_config *a,
 	    (!a->has_local || sockaddr_same_addr(&a->local, &b->local)) &&
 	    a->passive == b->passive && a->hold_time == b->hold_time &&
 	    a->connect_retry == b->connect_retry &&
-	    families_equal(a, b) &&
 	    str_equal(a->password, b->password) &&
-	    a->ttl_security == b->ttl_security && a->add_path == b->add_path;
+	    a->ttl_security == b->ttl_security && a->add_path == b->add_path &&
+	    a->multisession == b->multisession;
 }
 
 static bool strings_equal(char **a, size_t na, char **b, size_t nb)
@@ -655,6 +730,7 @@ bool client_config_equal(const struct client_config *a, const struct client_conf
 	return strcmp(a->name, b->name) == 0 && sockaddr_same_addr(&a->addr, &b->addr) &&
 	    a->asn == b->asn && str_equal(a->password, b->password) &&
 	    a->hold_time == b->hold_time && a->add_path == b->add_path &&
+	    a->multisession == b->multisession &&
 	    a->max_len4 == b->max_len4 && a->max_len6 == b->max_len6 &&
 	    a->max_prefixes == b->max_prefixes && a->keep_asn == b->keep_asn &&
 	    a->hold_down == b->hold_down && a->min_interval == b->min_interval &&
@@ -668,6 +744,7 @@ bool upstream_config_equal(const struct upstream_config *a, const struct upstrea
 	    sockaddr_equal(&a->instance.addr, &b->instance.addr) &&
 	    a->instance.local_as == b->instance.local_as &&
 	    a->instance.next_hop_self == b->instance.next_hop_self &&
+	    family_ports_equal(a->instance.family_ports, b->instance.family_ports) &&
 	    a->instance.client_to_client == b->instance.client_to_client && a->id == b->id &&
 	    sockaddr_equal(&a->next_hop4, &b->next_hop4) &&
 	    sockaddr_equal(&a->next_hop6, &b->next_hop6);

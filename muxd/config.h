@@ -20,6 +20,10 @@
 enum addpath_mode { ADDPATH_OFF = 0, ADDPATH_RECEIVE = 1, ADDPATH_SEND = 2,
                     ADDPATH_BOTH = 3 };
 
+/* "multisession": one TCP session per family (docs/multisession.md).
+ * auto answers in the neighbor's dialect; without one, one session. */
+enum ms_mode { MS_AUTO = 0, MS_OFF, MS_CISCO, MS_IETF };
+
 /* One BGP neighbor: everything the session layer needs to reach it. */
 struct neighbor_config {
 	char *name;
@@ -35,6 +39,10 @@ struct neighbor_config {
 	char *password;                 /* TCP-MD5, NULL without */
 	bool ttl_security;              /* GTSM, RFC 5082 */
 	enum addpath_mode add_path;
+	enum ms_mode multisession;
+	/* "family_ports": as the passive side, redirect that family's session
+	 * to this port (IETF dialect); parallel to families, 0 = none. */
+	uint16_t family_ports[BGP_MAX_FAMILIES];
 };
 
 /* An upstream's instance: where its clients peer (issue "the mux"). */
@@ -42,6 +50,9 @@ struct instance_config {
 	struct sockaddr_mux addr;       /* instance.address + instance.port */
 	uint32_t local_as;              /* default: the gateway's asn */
 	bool next_hop_self;             /* "next_hop": "self" (default "unchanged") */
+	/* "family_ports": its clients' redirect ports, parallel to the
+	 * upstream's families; 0 = none */
+	uint16_t family_ports[BGP_MAX_FAMILIES];
 	bool client_to_client;          /* clients see each other's routes (issue 5) */
 };
 
@@ -67,6 +78,7 @@ struct client_config {
 	char *password;
 	uint16_t hold_time;
 	enum addpath_mode add_path;     /* what the instance offers (default send) */
+	enum ms_mode multisession;
 	/* Client routes (issue 5): allocation limits, rewriting, stability. */
 	uint8_t max_len4, max_len6;     /* "max_length": {"ipv4", "ipv6"}; 24, 48 */
 	uint32_t max_prefixes;          /* default 100 */
@@ -104,6 +116,15 @@ const struct upstream_config *config_upstream(const struct config *c, const char
 bool client_config_equal(const struct client_config *a, const struct client_config *b);
 bool upstream_config_equal(const struct upstream_config *a, const struct upstream_config *b);
 bool client_has_upstream(const struct client_config *c, const char *upstream);
+
+/* The family's index in n->families, or -1. */
+int neighbor_family_index(const struct neighbor_config *n, struct bgp_family f);
+/* True when a and b differ at most in their families and family ports:
+ * a multisession peer can then add or remove sessions instead of
+ * restarting. */
+bool neighbor_config_equal_but_families(const struct neighbor_config *a,
+    const struct neighbor_config *b);
+const char *ms_mode_name(enum ms_mode m);
 
 /* "ipv4-unicast" ⇄ family. */
 bool family_parse(const char *s, struct bgp_family *f);

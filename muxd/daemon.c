@@ -124,13 +124,19 @@ static void plain_update(struct peer *p, struct session *s,
 		    adjrib_count(pp->rib, BGP_AFI_IPV6));
 }
 
+/* Only the families that session carried go: with multisession, the
+ * neighbor's other sessions keep theirs. */
 static void plain_down(struct peer *p, struct session *s, const char *reason, void *owner)
 {
 	struct plain_peer *pp = owner;
-	(void)s;
-	log_peer_info(peer_label(p), "session down (%s): dropping %zu routes", reason,
-	    adjrib_count(pp->rib, 0));
-	adjrib_clear(pp->rib);
+	const struct session_negotiated *n = session_negotiated(s);
+	size_t gone = 0;
+
+	for (uint8_t i = 0; i < n->family_count; i++)
+		if (n->families[i].safi == BGP_SAFI_UNICAST)
+			gone += adjrib_clear_afi(pp->rib, n->families[i].afi, NULL, NULL);
+	log_peer_info(peer_label(p), "session %u down (%s): dropped its %zu routes",
+	    session_id(s), reason, gone);
 }
 
 static void daemon_maybe_exit(struct daemon *d)
@@ -300,7 +306,9 @@ static bool instance_config_same(const struct instance_config *a,
     const struct instance_config *b)
 {
 	return sockaddr_equal(&a->addr, &b->addr) && a->local_as == b->local_as &&
-	    a->next_hop_self == b->next_hop_self && a->client_to_client == b->client_to_client;
+	    a->next_hop_self == b->next_hop_self &&
+	    memcmp(a->family_ports, b->family_ports, sizeof a->family_ports) == 0 &&
+	    a->client_to_client == b->client_to_client;
 }
 
 /*
@@ -329,10 +337,18 @@ static void daemon_reload_upstreams(struct daemon *d, const struct config *next,
 		}
 		const struct neighbor_config *old = view_config(u->view);
 		bool fams = !families_equal(old, &nu->n);
-		if (global_change || !neighbor_config_equal(old, &nu->n))
+		/* families alone: only their sessions change, upstream and clients */
+		bool fams_only = !global_change && !neighbor_config_equal(old, &nu->n) &&
+		    neighbor_config_equal_but_families(old, &nu->n);
+		if (fams_only)
+			view_set_families(u->view, &nu->n);
+		else if (global_change || !neighbor_config_equal(old, &nu->n))
 			view_reconfigure(u->view, &nu->n, &local, BGP_CEASE_CONFIG_CHANGE);
-		if (u->inst == NULL || global_change || fams ||
-		    !instance_config_same(&u->icfg, &nu->instance)) {
+		bool inst_same = instance_config_same(&u->icfg, &nu->instance);
+		if (u->inst && fams_only && fams && inst_same) {
+			instance_set_families(u->inst, nu->n.families, nu->n.family_count);
+			instance_sync_clients(u->inst, next);
+		} else if (u->inst == NULL || global_change || fams || !inst_same) {
 			if (u->inst) {
 				log_info("instance %s: settings changed: restarting it (its "
 				    "clients get Cease/Other Configuration Change and may "
@@ -461,39 +477,53 @@ static void listener_gtsm(struct daemon *d, struct listener *l)
 		log_warnx("listener %s: cannot set TTL security: %s", a, strerror(errno));
 }
 
-/* One listener per distinct local address of the configured peers and
- * upstreams, but where an instance listens. */
-static void daemon_listen(struct daemon *d)
+/* Listen at a (address, port) once, whoever asks first. */
+static void daemon_listen_at(struct daemon *d, const struct neighbor_config *nc,
+    const struct sockaddr_mux *a)
 {
 	char why[160];
 
+	if (instance_address(d, a)) {
+		log_warnx("%s: its local address %s port %u is an instance's: "
+		    "connections from it there go to the instance, not to it "
+		    "(give it another local_address)", nc->name,
+		    sockaddr_ntop(a, why, sizeof why), sockaddr_port(a));
+		return;
+	}
+	struct listener *l = listener_find(d, a);
+	if (l == NULL && d->nlisteners < MAX_LISTENERS) {
+		l = listener_new(d->base, a, daemon_accept, d, why, sizeof why);
+		if (l == NULL) {
+			log_warnx("%s: %s", nc->name, why);
+			return;
+		}
+		d->listeners[d->nlisteners++] = l;
+		log_info("listening on %s port %u", sockaddr_ntop(a, why, sizeof why),
+		    sockaddr_port(a));
+		listener_gtsm(d, l);
+	}
+	if (l)
+		listener_keys(d, l);
+}
+
+/* One listener per distinct local address of the configured peers and
+ * upstreams, but where an instance listens; and one per family port
+ * (multisession redirects). */
+static void daemon_listen(struct daemon *d)
+{
 	if (d->cfg->listen_port == 0)
 		return;
 	for (size_t i = 0; i < d->cfg->peer_count + d->cfg->upstream_count; i++) {
 		struct sockaddr_mux a;
 		const struct neighbor_config *nc = daemon_neighbor(d, i);
 		neighbor_listen_addr(d, nc, &a);
-		if (instance_address(d, &a)) {
-			log_warnx("%s: its local address %s port %u is an instance's: "
-			    "connections from it there go to the instance, not to it "
-			    "(give it another local_address)", nc->name,
-			    sockaddr_ntop(&a, why, sizeof why), d->cfg->listen_port);
-			continue;
-		}
-		struct listener *l = listener_find(d, &a);
-		if (l == NULL && d->nlisteners < MAX_LISTENERS) {
-			l = listener_new(d->base, &a, daemon_accept, d, why, sizeof why);
-			if (l == NULL) {
-				log_warnx("%s: %s", nc->name, why);
+		daemon_listen_at(d, nc, &a);
+		for (uint8_t k = 0; k < nc->family_count; k++) {
+			if (nc->family_ports[k] == 0)
 				continue;
-			}
-			d->listeners[d->nlisteners++] = l;
-			log_info("listening on %s port %u", sockaddr_ntop(&a, why, sizeof why),
-			    d->cfg->listen_port);
-			listener_gtsm(d, l);
+			sockaddr_set_port(&a, nc->family_ports[k]);
+			daemon_listen_at(d, nc, &a);
 		}
-		if (l)
-			listener_keys(d, l);
 	}
 }
 
@@ -512,12 +542,13 @@ static json_t *plain_peer_json(const struct plain_peer *pp)
 	struct session *s = peer_session(pp->peer);
 	char addr[64];
 
-	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:o}",
+	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:o, s:o}",
 	    "name", nc->name,
 	    "address", sockaddr_ntop(&nc->remote, addr, sizeof addr),
 	    "asn", (json_int_t)nc->remote_as,
 	    "state", s ? fsm_state_name(session_state(s)) : "Idle",
 	    "flaps", (json_int_t)peer_flaps(pp->peer),
+	    "peer", peer_to_json(pp->peer),
 	    "routes", adjrib_to_json(pp->rib, 0));
 }
 
@@ -620,6 +651,9 @@ static void daemon_reload(struct daemon *d)
 			continue;
 		if (nc == NULL)
 			plain_peer_retire(pp, BGP_CEASE_PEER_DECONFIGURED);
+		else if (!global_change && !neighbor_config_equal(old, nc) &&
+		    neighbor_config_equal_but_families(old, nc))
+			peer_set_families(pp->peer, nc);
 		else if (global_change || !neighbor_config_equal(old, nc))
 			plain_peer_retire(pp, BGP_CEASE_CONFIG_CHANGE);
 	}

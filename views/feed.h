@@ -72,7 +72,9 @@ struct feed_event {
 	 * with FEED_WANT_OLD, and always when clearing; else NULL. */
 	struct attrset *old;
 	bool clearing;                          /* withdrawn: session down */
-	/* FEED_SESSION_UP, FEED_UPDATE: what the session negotiated */
+	/* FEED_SESSION_UP, FEED_UPDATE: what the session negotiated;
+	 * FEED_SESSION_DOWN: the session that went down (its families are
+	 * withdrawn), NULL when every family goes */
 	const struct session_negotiated *neg;
 	/* FEED_SESSION_DOWN: why */
 	const char *reason;

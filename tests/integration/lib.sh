@@ -22,6 +22,7 @@
 #   127.0.20  test_gobgp       127.0.44  test_exabgp     127.0.92-93  bench-fanout
 #   127.0.30  test_frr         127.0.50-52 test_mux_isps
 #   127.0.55  test_badinput    namespaces bgpmux-*: test_ipv6_direct
+#   127.0.100 test_multisession  127.0.101-102 test_mux_multisession
 #   127.0.110-114 test_client_routes*  namespaces bgpmux5-*: test_client_routes_gobgp
 
 set -u -o pipefail

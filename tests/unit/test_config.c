@@ -104,6 +104,22 @@ static const struct {
 	  "$.peers[1].name: \"a\" is already the name of $.peers[0]" },
 	{ "{\"asn\": 1, \"router_id\": \"1.2.3.4\", \"peers\": [{\"name\": \"a\"}]}",
 	  "$.peers[0].peer: missing (required)" },
+	{ "{\"asn\": 1, \"router_id\": \"1.2.3.4\", \"peers\": [{\"name\": \"a\","
+	  " \"peer\": {\"address\": \"127.0.0.3\", \"asn\": 2}, \"multisession\": \"yes\"}]}",
+	  "$.peers[0].multisession: \"yes\" is not one of \"auto\", \"off\", \"cisco\", \"ietf\"" },
+	{ "{\"asn\": 1, \"router_id\": \"1.2.3.4\", \"peers\": [{\"name\": \"a\","
+	  " \"peer\": {\"address\": \"127.0.0.3\", \"asn\": 2},"
+	  " \"family_ports\": {\"ipv6-unicast\": 1790}}]}",
+	  "$.peers[0].family_ports.ipv6-unicast: \"ipv6-unicast\" is not one of the families" },
+	{ "{\"asn\": 1, \"router_id\": \"1.2.3.4\", \"peers\": [{\"name\": \"a\","
+	  " \"peer\": {\"address\": \"127.0.0.3\", \"asn\": 2}, \"multisession\": \"cisco\","
+	  " \"family_ports\": {\"ipv4-unicast\": 1790}}]}",
+	  "$.peers[0].family_ports: redirecting a family's session to its own port is "
+	  "the IETF dialect's: set \"multisession\" to \"ietf\" or \"auto\"" },
+	{ "{\"asn\": 1, \"router_id\": \"1.2.3.4\", \"peers\": [{\"name\": \"a\","
+	  " \"peer\": {\"address\": \"127.0.0.3\", \"asn\": 2},"
+	  " \"family_ports\": {\"ipv4-unicast\": 70000}}]}",
+	  "$.peers[0].family_ports.ipv4-unicast: expected a TCP port, 1..65535" },
 	{ "{\"asn\": 1,", NULL /* invalid JSON: checked by prefix below */ },
 };
 
@@ -148,6 +164,37 @@ START_TEST(test_equal)
 	b->peers[0].hold_time = a->peers[0].hold_time;
 	b->peers[0].families[1].afi = 1;
 	ck_assert(!neighbor_config_equal(&a->peers[0], &b->peers[0]));
+	config_free(a);
+	config_free(b);
+}
+END_TEST
+
+/* multisession and family_ports: parsed, defaulted, compared. */
+START_TEST(test_multisession)
+{
+	struct jsonv errs = { 0 };
+	const char *json =
+	    "{\"asn\": 65000, \"router_id\": \"10.0.0.1\", \"peers\": ["
+	    "{\"name\": \"a\", \"peer\": {\"address\": \"127.0.0.2\", \"asn\": 1},"
+	    " \"families\": [\"ipv4-unicast\", \"ipv6-unicast\"], \"multisession\": \"ietf\","
+	    " \"family_ports\": {\"ipv6-unicast\": 1790}},"
+	    "{\"name\": \"b\", \"peer\": {\"address\": \"127.0.0.3\", \"asn\": 1}}]}";
+	struct config *a = config_load_string(json, &errs), *b = config_load_string(json, &errs);
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->peers[0].multisession, MS_IETF);
+	ck_assert_uint_eq(a->peers[0].family_ports[0], 0);
+	ck_assert_uint_eq(a->peers[0].family_ports[1], 1790);
+	ck_assert_int_eq(a->peers[1].multisession, MS_AUTO);       /* the default */
+	ck_assert_str_eq(ms_mode_name(MS_CISCO), "cisco");
+	/* a family added: the same neighbor but for its families */
+	b->peers[0].families[2] = (struct bgp_family){ BGP_AFI_IPV4, BGP_SAFI_VPN };
+	b->peers[0].family_count = 3;
+	ck_assert(!neighbor_config_equal(&a->peers[0], &b->peers[0]));
+	ck_assert(neighbor_config_equal_but_families(&a->peers[0], &b->peers[0]));
+	ck_assert_int_eq(neighbor_family_index(&b->peers[0], b->peers[0].families[2]), 2);
+	b->peers[0].multisession = MS_CISCO;    /* the mode is not a family */
+	ck_assert(!neighbor_config_equal_but_families(&a->peers[0], &b->peers[0]));
 	config_free(a);
 	config_free(b);
 }
@@ -328,6 +375,7 @@ int main(void)
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_family_names);
+	tcase_add_test(tc, test_multisession);
 	tcase_add_test(tc, test_mux_example);
 	tcase_add_loop_test(tc, test_mux_bad, 0, sizeof mux_bad / sizeof mux_bad[0]);
 	tcase_add_test(tc, test_client_routes);
