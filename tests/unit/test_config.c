@@ -310,6 +310,10 @@ static const struct {
 	  " \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
 	  " \"instance\": {\"address\": \"127.0.20.1\", \"client_to_client\": 1}}]}",
 	  "$.upstreams[0].instance.client_to_client: expected true or false" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"upstreams\": [{\"name\": \"a\","
+	  " \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2}, \"next_hop_ipv6\": \"127.0.0.1\","
+	  " \"instance\": {\"address\": \"127.0.20.1\"}}]}",
+	  "$.upstreams[0].next_hop_ipv6: \"127.0.0.1\" is not a numeric IPv6 address" },
 };
 
 /* Client route settings (issue 5): every key, and the defaults. */
@@ -333,6 +337,7 @@ START_TEST(test_client_routes)
 	ck_assert_uint_eq(c->upstreams[0].id, 7);
 	ck_assert_uint_eq(c->upstreams[1].id, 2);       /* its position */
 	ck_assert(c->upstreams[0].instance.client_to_client);
+	ck_assert_uint_eq(c->upstreams[0].next_hop6.len, 0);
 	ck_assert(!c->upstreams[1].instance.client_to_client);
 	const struct client_config *x = &c->clients[0], *y = &c->clients[1];
 	ck_assert_uint_eq(x->max_len4, 22);
