@@ -535,7 +535,9 @@ n = json.load(sys.stdin).get('$MUX_ADDR', {})
 print(n.get('bgpState'), n.get('bgpTimerUpEstablishedEpoch', 0), n.get('connectionsEstablished', 0), n.get('lastNotificationReason', ''), '|', n.get('lastResetDueTo', ''))"
 }
 frr_established() { [[ $(_frr_neighbor "$1") == "Established "* ]]; }
-frr_session_id() { _frr_neighbor "$1" | cut -d' ' -f2,3; }
+# connectionsEstablished: FRR derives its "established epoch" from the
+# uptime at each query, so it can move by a second without a restart.
+frr_session_id() { _frr_neighbor "$1" | cut -d' ' -f3; }
 frr_withdraw() {
 	local name=$1 afi p args=(-c "configure terminal" -c "router bgp ${PEER_ASN[$1]}")
 	while read -r afi p; do
