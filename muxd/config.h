@@ -64,6 +64,15 @@ struct client_config {
 	enum addpath_mode add_path;     /* what the instance offers (default send) */
 };
 
+/* "mrt": archives under state_dir/mrt/ (monitors/mrt_writer.h); on when
+ * the key is there. */
+struct mrt_config {
+	bool enabled;
+	uint32_t rib_interval;          /* seconds between RIB dumps */
+	uint32_t updates_interval;      /* seconds per updates file */
+	bool gzip;                      /* "compress": "gzip" (default) or "none" */
+};
+
 struct config {
 	uint32_t asn;
 	uint32_t router_id;             /* host byte order */
@@ -76,6 +85,9 @@ struct config {
 	size_t upstream_count;
 	struct client_config *clients;
 	size_t client_count;
+	struct mrt_config mrt;
+	struct sockaddr_mux *bmp;       /* "bmp": collectors (address + port) */
+	size_t bmp_count;
 };
 
 /* Parse and validate. On failure returns NULL and fills errs (one line
@@ -93,6 +105,10 @@ const struct upstream_config *config_upstream(const struct config *c, const char
 bool client_config_equal(const struct client_config *a, const struct client_config *b);
 bool upstream_config_equal(const struct upstream_config *a, const struct upstream_config *b);
 bool client_has_upstream(const struct client_config *c, const char *upstream);
+
+bool mrt_config_equal(const struct mrt_config *a, const struct mrt_config *b);
+/* Same BMP collectors, in the same order. */
+bool bmp_config_equal(const struct config *a, const struct config *b);
 
 /* "ipv4-unicast" ⇄ family. */
 bool family_parse(const char *s, struct bgp_family *f);

@@ -76,6 +76,10 @@ struct feed_event {
 	const struct session_negotiated *neg;
 	/* FEED_SESSION_DOWN: why */
 	const char *reason;
+	/* FEED_SESSION_UP, FEED_SESSION_DOWN: the upstream's session, to read
+	 * (addresses, the OPENs and NOTIFICATION: session_kept_msg) during the
+	 * callback only; NULL when the view has none (tests, a reload). */
+	const struct session *session;
 	/* FEED_END_OF_RIB */
 	uint16_t afi;
 	uint8_t safi;

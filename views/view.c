@@ -226,14 +226,20 @@ void view_apply_update(struct view *v, const struct bgp_update *u,
 		    v->name, ws.ignored);
 }
 
-void view_session_up(struct view *v, const struct session_negotiated *n)
+static void view_publish_up(struct view *v, const struct session_negotiated *n,
+    const struct session *s)
 {
-	struct feed_event ev = { .type = FEED_SESSION_UP, .neg = n };
+	struct feed_event ev = { .type = FEED_SESSION_UP, .neg = n, .session = s };
 
 	v->st.sessions++;
 	memset(v->st.eor, 0, sizeof v->st.eor);
 	feed_set_session(v->feed, true);
 	feed_publish(v->feed, &ev);
+}
+
+void view_session_up(struct view *v, const struct session_negotiated *n)
+{
+	view_publish_up(v, n, NULL);
 }
 
 static int clear_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
@@ -249,9 +255,11 @@ static int clear_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
 	return 0;
 }
 
-void view_session_down(struct view *v, const char *reason)
+static void view_publish_down(struct view *v, const char *reason,
+    const struct session *s)
 {
-	struct feed_event ev = { .type = FEED_SESSION_DOWN, .reason = reason };
+	struct feed_event ev = { .type = FEED_SESSION_DOWN, .reason = reason,
+		.session = s };
 	size_t n = adjrib_count(v->rib, 0);
 
 	feed_set_session(v->feed, false);
@@ -266,21 +274,25 @@ void view_session_down(struct view *v, const char *reason)
 		    "from %zu subscribers", v->name, reason, n, feed_subscribers(v->feed));
 }
 
+void view_session_down(struct view *v, const char *reason)
+{
+	view_publish_down(v, reason, NULL);
+}
+
 /* ---- the peer's upcalls ------------------------------------------------ */
 
 static void on_established(struct peer *p, struct session *s, void *owner)
 {
 	struct view *v = owner;
 	if (p == v->peer)
-		view_session_up(v, session_negotiated(s));
+		view_publish_up(v, session_negotiated(s), s);
 }
 
 static void on_down(struct peer *p, struct session *s, const char *reason, void *owner)
 {
 	struct view *v = owner;
-	(void)s;
 	if (p == v->peer)
-		view_session_down(v, reason);
+		view_publish_down(v, reason, s);
 }
 
 static void on_update(struct peer *p, struct session *s, const struct bgp_update *u,
