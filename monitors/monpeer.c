@@ -11,9 +11,17 @@
 
 void mon_peer_init(struct mon_peer *p, const char *view, struct feed *feed)
 {
+	const struct session *s = feed_upstream(feed);
+
 	memset(p, 0, sizeof *p);
 	p->view = xstrdup(view);
 	p->feed = feed;
+	if (s && feed_session_up(feed)) {       /* joined while it is up */
+		struct feed_event ev = { .type = FEED_SESSION_UP, .session = s,
+			.neg = session_negotiated(s) };
+		mon_peer_up(p, &ev);
+		p->up_at.tv_sec -= session_uptime(s);
+	}
 }
 
 static void forget_opens(struct mon_peer *p)

@@ -44,8 +44,10 @@ struct mrt_writer {
 	struct mrt_sink *sink;
 	struct event *rotate_ev, *dump_ev;
 	pid_t dump_pid;
+	time_t rotate_at, dump_at;      /* when the timers are due */
 	struct mrt_view *views;
 	uint64_t logged_drops;
+	uint64_t records;               /* in the current updates file */
 	uint8_t record[RECORD_MAX];
 	uint8_t msg[BGP_EXT_MAX_LEN];
 };
@@ -72,25 +74,37 @@ static void file_names(const struct mrt_writer *m, const char *kind, time_t t,
 	snprintf(tmp, len, "%s/.%s.%s%s.tmp", m->dir, kind, stamp, m->cfg.gzip ? ".gz" : "");
 }
 
-/* Arm ev for the next multiple of interval seconds since the epoch. */
-static void arm_at_boundary(struct event *ev, uint32_t interval)
+/*
+ * Arm ev for the next multiple of interval seconds since the epoch after
+ * *at (or after now, when that is already past); *at becomes that time.
+ * The callback names its file after *at, not after the clock: a timer may
+ * fire a few milliseconds early, and the clock would then name the
+ * previous interval again.
+ */
+static void arm_at_boundary(struct event *ev, uint32_t interval, time_t *at)
 {
 	double now = now_secs();
-	double next = ((time_t)(now / interval) + 1) * (double)interval;
+	time_t next = *at + interval;
+
+	if (*at == 0 || next <= (time_t)now)
+		next = ((time_t)now / interval + 1) * interval;
+	*at = next;
 	double wait = next - now;
 	struct timeval tv = { (time_t)wait, (suseconds_t)((wait - (time_t)wait) * 1e6) };
-
 	evtimer_add(ev, &tv);
 }
 
 /* ---- update files ------------------------------------------------------------ */
 
-static void open_updates(struct mrt_writer *m)
+/* The updates file of the interval that starts at start. */
+static void open_updates(struct mrt_writer *m, time_t start)
 {
 	char final[4200], tmp[4200];
-	time_t start = (time_t)now_secs() / m->cfg.updates_interval * m->cfg.updates_interval;
 
 	file_names(m, "updates", start, m->cfg.updates_interval, final, tmp, sizeof final);
+	log_debug("mrt: next updates file %s (%llu records in the previous one)", final,
+	    (unsigned long long)m->records);
+	m->records = 0;
 	mrt_sink_open(m->sink, tmp, final, m->cfg.gzip);
 }
 
@@ -115,14 +129,14 @@ static void rotate_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 
 	log_drops(m);
-	open_updates(m);                /* finishes the previous file */
-	arm_at_boundary(m->rotate_ev, m->cfg.updates_interval);
+	open_updates(m, m->rotate_at);  /* finishes the previous file */
+	arm_at_boundary(m->rotate_ev, m->cfg.updates_interval, &m->rotate_at);
 }
 
 static void put_record(struct mrt_writer *m, size_t n)
 {
-	if (n)
-		mrt_sink_write(m->sink, m->record, n);
+	if (n && mrt_sink_write(m->sink, m->record, n))
+		m->records++;
 }
 
 static void session_of(const struct mon_peer *p, struct mrt_session *s)
@@ -207,6 +221,7 @@ static void view_cb(const struct feed_event *ev, void *arg)
 
 struct dump {
 	gzFile gz;
+	size_t routes;
 	struct wbuf w;
 	uint32_t ts, seq;
 	const struct mon_peer *peer;
@@ -266,6 +281,7 @@ static int dump_route(const struct bgp_prefix *p, struct attrset *set, void *arg
 		dump_begin_record(d, p);
 	mrt_rib_entry(&d->rib, 0, (uint32_t)d->peer->up_at.tv_sec, p->path_id, attrs,
 	    alen, nh, nhlen);
+	d->routes++;
 	return 0;
 }
 
@@ -284,7 +300,8 @@ static void dump_view(struct dump *d, const struct mrt_writer *m, const struct m
 	dump_flush(d);
 }
 
-static bool dump_write(const struct mrt_writer *m, const char *tmp, time_t ts)
+static bool dump_write(const struct mrt_writer *m, const char *tmp, time_t ts,
+    size_t *routes)
 {
 	struct dump d = { .ts = (uint32_t)ts, .ok = true };
 
@@ -296,6 +313,7 @@ static bool dump_write(const struct mrt_writer *m, const char *tmp, time_t ts)
 	for (const struct mrt_view *mv = m->views; mv; mv = mv->next)
 		dump_view(&d, m, &mv->peer);
 	free(d.w.p);
+	*routes = d.routes;
 	return gzclose(d.gz) == Z_OK && d.ok;
 }
 
@@ -309,10 +327,10 @@ static bool dump_running(struct mrt_writer *m)
 	return false;
 }
 
-bool mrt_writer_dump_now(struct mrt_writer *m)
+/* A RIB dump named after ts. */
+static bool dump_start(struct mrt_writer *m, time_t ts)
 {
 	char final[4200], tmp[4200];
-	time_t ts = (time_t)now_secs() / m->cfg.rib_interval * m->cfg.rib_interval;
 
 	if (dump_running(m)) {
 		log_warnx("mrt: the previous RIB dump is still being written: skipping "
@@ -329,13 +347,22 @@ bool mrt_writer_dump_now(struct mrt_writer *m)
 		m->dump_pid = pid;
 		return true;
 	}
-	bool ok = dump_write(m, tmp, ts) && rename(tmp, final) == 0;
-	if (!ok) {
+	double t0 = now_secs();
+	size_t routes = 0;
+	bool ok = dump_write(m, tmp, ts, &routes) && rename(tmp, final) == 0;
+	if (ok) {
+		log_info("mrt: wrote %s: %zu routes in %.3f s", final, routes, now_secs() - t0);
+	} else {
 		log_warnx("mrt: cannot write %s: %s (is state_dir writable?)", final,
 		    strerror(errno));
 		unlink(tmp);
 	}
 	_exit(ok ? 0 : 1);
+}
+
+bool mrt_writer_dump_now(struct mrt_writer *m)
+{
+	return dump_start(m, (time_t)now_secs() / m->cfg.rib_interval * m->cfg.rib_interval);
 }
 
 static void dump_cb(evutil_socket_t fd, short what, void *arg)
@@ -344,8 +371,8 @@ static void dump_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 
-	mrt_writer_dump_now(m);
-	arm_at_boundary(m->dump_ev, m->cfg.rib_interval);
+	dump_start(m, m->dump_at);
+	arm_at_boundary(m->dump_ev, m->cfg.rib_interval, &m->dump_at);
 }
 
 /* ---- set-up -------------------------------------------------------------------- */
@@ -389,9 +416,9 @@ struct mrt_writer *mrt_writer_new(struct event_base *base, const struct mrt_conf
 	m->sink = mrt_sink_new(MAX_QUEUED);
 	m->rotate_ev = evtimer_new(base, rotate_cb, m);
 	m->dump_ev = evtimer_new(base, dump_cb, m);
-	open_updates(m);
-	arm_at_boundary(m->rotate_ev, cfg->updates_interval);
-	arm_at_boundary(m->dump_ev, cfg->rib_interval);
+	open_updates(m, (time_t)now_secs() / cfg->updates_interval * cfg->updates_interval);
+	arm_at_boundary(m->rotate_ev, cfg->updates_interval, &m->rotate_at);
+	arm_at_boundary(m->dump_ev, cfg->rib_interval, &m->dump_at);
 	log_info("mrt: writing %s/updates.* every %u s and bview.* every %u s (%s)", m->dir,
 	    cfg->updates_interval, cfg->rib_interval, cfg->gzip ? "gzip" : "uncompressed");
 	return m;

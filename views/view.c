@@ -234,6 +234,7 @@ static void view_publish_up(struct view *v, const struct session_negotiated *n,
 	v->st.sessions++;
 	memset(v->st.eor, 0, sizeof v->st.eor);
 	feed_set_session(v->feed, true);
+	feed_set_upstream(v->feed, s);
 	feed_publish(v->feed, &ev);
 }
 
@@ -263,6 +264,7 @@ static void view_publish_down(struct view *v, const char *reason,
 	size_t n = adjrib_count(v->rib, 0);
 
 	feed_set_session(v->feed, false);
+	feed_set_upstream(v->feed, NULL);
 	feed_publish(v->feed, &ev);
 	if (feed_wants(v->feed, FEED_MASK(FEED_ROUTE)))
 		adjrib_clear_each(v->rib, clear_cb, v);
