@@ -408,6 +408,7 @@ static size_t dump_view_step(struct bmp_view *v, unsigned i, size_t budget)
 	batch_flush(v, &v->x->dump);
 	if (feed_cursor_done(&v->vc[i].c)) {
 		send_eor(v, d.mask);
+		send_stats(v, d.mask);  /* the counts at once, then every 30 s */
 		v->vc[i].st = VC_SYNCED;
 	}
 	return n;
@@ -611,13 +612,15 @@ void bmp_exporter_remove_view(struct bmp_exporter *x, struct feed *feed)
 	}
 }
 
-/* At exit: what is queued, then Termination, written with a deadline. */
+/* At exit: what is queued, then Termination, written with a deadline.
+ * The loop has stopped, so the bufferevent no longer writes: take its
+ * output buffer over (a bufferevent freezes the buffer's front). */
 static void conn_terminate(struct bmp_conn *c)
 {
 	struct bmp_exporter *x = c->x;
 	struct wbuf w = wbuf_make(x->msg, sizeof x->msg);
 	struct evbuffer *out;
-	int fd, waited = 0;
+	int fd;
 
 	if (!c->up)
 		return;
@@ -625,17 +628,24 @@ static void conn_terminate(struct bmp_conn *c)
 	    "bgpmux shutting down"));
 	if (!c->up)
 		return;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	out = bufferevent_get_output(c->bev);
+	evbuffer_unfreeze(out, 1);
 	fd = bufferevent_getfd(c->bev);
-	while (evbuffer_get_length(out) > 0 && waited < CLOSE_FLUSH_MS) {
+	for (int waited = 0; evbuffer_get_length(out) > 0 && waited < CLOSE_FLUSH_MS;) {
 		struct pollfd p = { fd, POLLOUT, 0 };
-		if (poll(&p, 1, 100) < 0 || (p.revents & (POLLERR | POLLHUP)))
+		int n = poll(&p, 1, 100);
+		if (n < 0 || (p.revents & (POLLERR | POLLHUP)))
 			break;
-		if (p.revents & POLLOUT && evbuffer_write(out, fd) < 0 && errno != EAGAIN)
+		if (n == 0) {
+			waited += 100;
+			continue;
+		}
+		if (evbuffer_write(out, fd) < 0 && errno != EAGAIN && errno != EINTR)
 			break;
-		waited += 100 * !(p.revents & POLLOUT);
 	}
-	log_info("bmp %s: sent Termination", c->name);
+	log_info("bmp %s: %s", c->name, evbuffer_get_length(out) ? "could not send "
+	    "Termination within 2 s" : "sent Termination");
 }
 
 void bmp_exporter_free(struct bmp_exporter *x)

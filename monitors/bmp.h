@@ -8,7 +8,8 @@
  * a cursor walk in chunks, paused while the collector has a few MB unread,
  * so it never holds up the loop — then End-of-RIB per family; then every
  * change live, Peer Down (with the NOTIFICATION) / Peer Up as sessions go
- * and come, a Statistics Report per view every 30 s, and Termination when
+ * and come, a Statistics Report per view after its table and every 30 s
+ * (routes in the Adj-RIB-In, in all and per family), and Termination when
  * muxd shuts down. A collector that goes away is reconnected with back-off
  * (1 s doubling to 60 s) and gets the full state again.
  *

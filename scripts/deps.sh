@@ -5,7 +5,8 @@ set -euo pipefail
 
 BUILD_PKGS=(build-essential pkg-config clang libclang-rt-14-dev
             libevent-dev libjansson-dev libsqlite3-dev zlib1g-dev check)
-TEST_PKGS=(bird2 gobgpd frr exabgp tshark iproute2 python3 procps bgpdump)
+# pmacct: its pmbmpd is the real BMP collector of test_bmp.
+TEST_PKGS=(bird2 gobgpd frr exabgp tshark iproute2 python3 procps bgpdump pmacct)
 
 want=()
 for p in "${BUILD_PKGS[@]}" "${@:-${TEST_PKGS[@]}}"; do
