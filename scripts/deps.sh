@@ -25,7 +25,7 @@ fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
 # The daemons' own services must not hold port 179 or run behind our backs.
-for s in bird frr exabgp gobgpd; do
+for s in bird frr exabgp gobgpd pmacctd nfacctd sfacctd pmbmpd pmbgpd; do
 	systemctl disable --now "$s" >/dev/null 2>&1 || true
 	service "$s" stop >/dev/null 2>&1 || true
 done
