@@ -347,6 +347,9 @@ static bool dump_start(struct mrt_writer *m, time_t ts)
 		m->dump_pid = pid;
 		return true;
 	}
+	/* The child must not hold the daemon's sockets open: a session or a
+	 * collector connection the daemon closes meanwhile would linger. */
+	close_range(3, ~0u, 0);
 	double t0 = now_secs();
 	size_t routes = 0;
 	bool ok = dump_write(m, tmp, ts, &routes) && rename(tmp, final) == 0;
