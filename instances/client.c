@@ -76,10 +76,40 @@ struct client *client_new(struct event_base *base, const struct client_config *c
 	nc.family_count = p->family_count;
 	nc.password = c->cfg.password;
 	nc.add_path = cc->add_path;
+	nc.multisession = cc->multisession;
+	if (p->family_ports)
+		memcpy(nc.family_ports, p->family_ports, sizeof nc.family_ports);
 	snprintf(label, sizeof label, "instance %s client %s", p->instance, cc->name);
 	struct peer_local local = { p->local_as, p->router_id, p->hostname, label };
 	c->peer = peer_new(base, &nc, &local, &client_peer_ops, c);
 	return c;
+}
+
+struct client *client_new_leg(struct client *primary)
+{
+	struct client *c = xcalloc(1, sizeof *c);
+
+	client_cfg_copy(&c->cfg, &primary->cfg);
+	c->peer = primary->peer;
+	c->primary = primary;
+	c->ops = primary->ops;
+	c->arg = primary->arg;
+	c->queue_limit = primary->queue_limit;
+	c->stall_secs = primary->stall_secs;
+	return c;
+}
+
+void client_set_families(struct client *c, const struct bgp_family *fams, uint8_t n,
+    const uint16_t *family_ports)
+{
+	struct neighbor_config nc;
+
+	memset(&nc, 0, sizeof nc);
+	memcpy(nc.families, fams, n * sizeof fams[0]);
+	nc.family_count = n;
+	if (family_ports)
+		memcpy(nc.family_ports, family_ports, sizeof nc.family_ports);
+	peer_set_families(c->peer, &nc);
 }
 
 void client_start(struct client *c)
@@ -90,6 +120,8 @@ void client_start(struct client *c)
 void client_shutdown(struct client *c, uint8_t code, uint8_t subcode)
 {
 	c->retiring = true;
+	if (c->primary)
+		return;         /* its session closes with its primary's peer */
 	peer_shutdown(c->peer, code, subcode, NULL);
 }
 
@@ -120,12 +152,43 @@ bool client_addpath(const struct client *c, uint16_t afi)
 
 /* ---- the peer's upcalls ------------------------------------------------- */
 
+/* The client (primary or leg) whose session s is; NULL if none. */
+static struct client *client_of(struct client *c, const struct session *s)
+{
+	if (c->session == s)
+		return c;
+	for (size_t i = 0; i < c->nlegs; i++)
+		if (c->legs[i]->session == s)
+			return c->legs[i];
+	return NULL;
+}
+
+/* Where a newly Established session goes: the primary when it has none,
+ * else an idle leg, else a new leg. */
+static struct client *client_free_slot(struct client *c)
+{
+	if (c->session == NULL)
+		return c;
+	for (size_t i = 0; i < c->nlegs; i++)
+		if (c->legs[i]->session == NULL)
+			return c->legs[i];
+	if (c->nlegs == PEER_MAX_SESSIONS)
+		return NULL;
+	struct client *leg = c->ops->leg_new(c, c->arg);
+	c->legs[c->nlegs++] = leg;
+	return leg;
+}
+
 static void on_established(struct peer *p, struct session *s, void *owner)
 {
-	struct client *c = owner;
+	struct client *c = client_free_slot(owner);
 	const struct session_negotiated *n = session_negotiated(s);
 	(void)p;
 
+	if (c == NULL) {
+		session_close(s, BGP_ERR_CEASE, BGP_CEASE_OUT_OF_RESOURCES, NULL);
+		return;
+	}
 	c->session = s;
 	c->joins++;
 	memcpy(c->fams, n->families, n->family_count * sizeof c->fams[0]);
@@ -137,11 +200,11 @@ static void on_established(struct peer *p, struct session *s, void *owner)
 
 static void on_down(struct peer *p, struct session *s, const char *reason, void *owner)
 {
-	struct client *c = owner;
+	struct client *c = client_of(owner, s);
 	(void)p;
 	(void)reason;
 
-	if (s != c->session)
+	if (c == NULL)
 		return;
 	c->ops->down(c, c->arg);
 	c->session = NULL;
@@ -166,10 +229,9 @@ static void on_update(struct peer *p, struct session *s, const struct bgp_update
 static void on_route_refresh(struct peer *p, struct session *s, uint16_t afi,
     uint8_t safi, uint8_t subtype, void *owner)
 {
-	struct client *c = owner;
+	struct client *c = client_of(owner, s);
 	(void)p;
-	(void)s;
-	if (subtype == BGP_RR_NORMAL && safi == BGP_SAFI_UNICAST && c->ops->route_refresh)
+	if (c != NULL && subtype == BGP_RR_NORMAL && safi == BGP_SAFI_UNICAST && c->ops->route_refresh)
 		c->ops->route_refresh(c, afi, c->arg);
 }
 
@@ -233,8 +295,9 @@ json_t *client_to_json(const struct client *c)
 		if (c->fams[i].safi == BGP_SAFI_UNICAST && client_addpath(c, c->fams[i].afi))
 			json_array_append_new(ap, json_string(family_name(c->fams[i])));
 	}
-	json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_t *j = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "name", c->cfg.name,
+	    "session_id", (json_int_t)(c->session ? session_id(c->session) : 0),
 	    "address", sockaddr_ntop(&c->cfg.addr, addr, sizeof addr),
 	    "asn", (json_int_t)c->cfg.asn,
 	    "state", s ? fsm_state_name(session_state(s)) : "Idle",
@@ -251,5 +314,7 @@ json_t *client_to_json(const struct client *c)
 	    "flaps", (json_int_t)peer_flaps(c->peer));
 	if (j == NULL)
 		fatal("out of memory rendering client %s", c->cfg.name);
+	if (c->primary == NULL)
+		json_object_set_new(j, "peer", peer_to_json(c->peer));
 	return j;
 }

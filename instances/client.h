@@ -55,6 +55,9 @@ struct client_ops {
 	void (*down)(struct client *c, void *arg);
 	void (*route_refresh)(struct client *c, uint16_t afi, void *arg);
 	void (*freed)(struct client *c, void *arg);
+	/* Multisession: the client's peer has a further session Established;
+	 * make a leg for it (client_new_leg) and keep it with the others. */
+	struct client *(*leg_new)(struct client *primary, void *arg);
 };
 
 /* Everything a client takes from its instance. */
@@ -66,14 +69,26 @@ struct client_params {
 	const char *hostname;
 	const struct bgp_family *families;      /* offered: the upstream's */
 	uint8_t family_count;
+	const uint16_t *family_ports;           /* redirects, parallel; NULL: none */
 	/* 0: CLIENT_QUEUE_LIMIT and CLIENT_STALL_SECS (tests set less) */
 	size_t queue_limit;
 	unsigned stall_secs;
 };
 
+/*
+ * A client with multisession has one Established session per family
+ * group. The configured client (the primary) owns the peer and takes the
+ * first; each further one gets a leg: a client object of its own in the
+ * instance (its own classes, walk, queue rules) sharing the primary's
+ * peer and configuration. Legs live as long as their primary and are
+ * reused when a session comes back.
+ */
 struct client {
 	struct client_config cfg;       /* own copy */
-	struct peer *peer;
+	struct peer *peer;              /* a leg: its primary's */
+	struct client *primary;         /* a leg's; NULL for the primary */
+	struct client *legs[PEER_MAX_SESSIONS];
+	size_t nlegs;
 	struct session *session;        /* while Established */
 	enum client_state state;
 	/* Encoding class per AFI (index 1, 2) while Established; NULL for a
@@ -106,7 +121,13 @@ struct client {
 
 struct client *client_new(struct event_base *base, const struct client_config *cc,
     const struct client_params *p, const struct client_ops *ops, void *arg);
+/* A leg of primary (see above); the caller keeps it with its clients. */
+struct client *client_new_leg(struct client *primary);
 void client_start(struct client *c);
+/* The families offered changed (a reload): only the sessions concerned
+ * change (peer_set_families). Primary only. */
+void client_set_families(struct client *c, const struct bgp_family *fams, uint8_t n,
+    const uint16_t *family_ports);
 /* Leave for good with this NOTIFICATION; freed upcall once gone. */
 void client_shutdown(struct client *c, uint8_t code, uint8_t subcode);
 /* Close the current session (the client may come back). */

@@ -76,7 +76,8 @@ struct instance {
 
 	struct feed *feed;
 	struct feed_sub *sub;
-	struct listener *listener;
+	struct listener *listeners[1 + BGP_MAX_FAMILIES];   /* its address, then family ports */
+	size_t nlisteners;
 
 	struct client **clients;        /* retiring ones too, until freed */
 	size_t nclients, cap;
@@ -230,8 +231,9 @@ static void on_feed(const struct feed_event *ev, void *arg)
 		break;
 	case FEED_SESSION_DOWN:
 		log_info("instance %s: upstream session down (%s): withdrawing its "
-		    "routes from %zu clients", inst->name, ev->reason,
-		    instance_clients_established(inst));
+		    "%s routes from %zu client sessions", inst->name, ev->reason,
+		    ev->neg && ev->neg->family_count == 1 ? family_name(ev->neg->families[0]) :
+		    "every family's", instance_clients_established(inst));
 		break;
 	default:
 		break;
@@ -553,8 +555,11 @@ static void on_client_refresh(struct client *c, uint16_t afi, void *arg)
 	walk_schedule(inst, 0);
 }
 
+static void instance_unlisten(struct instance *inst);
+
 static void instance_free(struct instance *inst)
 {
+	instance_unlisten(inst);
 	if (inst->done)
 		inst->done(inst, inst->done_arg);
 	for (int afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
@@ -582,21 +587,50 @@ static void instance_free(struct instance *inst)
 	free(inst);
 }
 
-static void on_client_freed(struct client *c, void *arg)
+static void clients_remove(struct instance *inst, struct client *c)
 {
-	struct instance *inst = arg;
-
 	for (size_t i = 0; i < inst->nclients; i++) {
 		if (inst->clients[i] == c) {
 			memmove(&inst->clients[i], &inst->clients[i + 1],
 			    (inst->nclients - i - 1) * sizeof inst->clients[0]);
 			inst->nclients--;
-			break;
+			return;
 		}
 	}
+}
+
+/* The primary's peer is gone, and with it every session of its legs. */
+static void on_client_freed(struct client *c, void *arg)
+{
+	struct instance *inst = arg;
+
+	for (size_t i = 0; i < c->nlegs; i++) {
+		clients_remove(inst, c->legs[i]);
+		client_free(c->legs[i]);
+	}
+	clients_remove(inst, c);
 	client_free(c);
 	if (inst->stopping && inst->nclients == 0)
 		event_active(inst->free_ev, 0, 0);
+}
+
+static void clients_append(struct instance *inst, struct client *c)
+{
+	if (inst->nclients == inst->cap) {
+		inst->cap = inst->cap ? inst->cap * 2 : 8;
+		struct client **v = realloc(inst->clients, inst->cap * sizeof *v);
+		if (v == NULL)
+			fatal("out of memory for clients");
+		inst->clients = v;
+	}
+	inst->clients[inst->nclients++] = c;
+}
+
+static struct client *on_client_leg(struct client *primary, void *arg)
+{
+	struct client *leg = client_new_leg(primary);
+	clients_append(arg, leg);
+	return leg;
 }
 
 static const struct client_ops inst_client_ops = {
@@ -604,6 +638,7 @@ static const struct client_ops inst_client_ops = {
 	.down = on_client_down,
 	.route_refresh = on_client_refresh,
 	.freed = on_client_freed,
+	.leg_new = on_client_leg,
 };
 
 /* ---- listening ------------------------------------------------------------------ */
@@ -612,7 +647,7 @@ static struct client *client_by_addr(const struct instance *inst,
     const struct sockaddr_mux *a)
 {
 	for (size_t i = 0; i < inst->nclients; i++)
-		if (!inst->clients[i]->retiring &&
+		if (!inst->clients[i]->retiring && inst->clients[i]->primary == NULL &&
 		    sockaddr_same_addr(&inst->clients[i]->cfg.addr, a))
 			return inst->clients[i];
 	return NULL;
@@ -641,11 +676,37 @@ static void listener_key(struct instance *inst, const struct client_config *cc,
 {
 	struct sockaddr_mux a = cc->addr;
 
-	if (inst->listener == NULL || sockaddr_family(&a) != sockaddr_family(&inst->cfg.addr))
+	if (sockaddr_family(&a) != sockaddr_family(&inst->cfg.addr))
 		return;
-	if (sockopt_md5(listener_fd(inst->listener), &a, key) < 0 && key)
-		log_warnx("instance %s: client %s: cannot set its TCP-MD5 key on the "
-		    "listener: %s", inst->name, cc->name, strerror(errno));
+	for (size_t i = 0; i < inst->nlisteners; i++)
+		if (sockopt_md5(listener_fd(inst->listeners[i]), &a, key) < 0 && key)
+			log_warnx("instance %s: client %s: cannot set its TCP-MD5 key on "
+			    "the listener: %s", inst->name, cc->name, strerror(errno));
+}
+
+/* The instance's address, and its family ports (multisession redirects). */
+static bool instance_listen(struct instance *inst, char *why, size_t why_len)
+{
+	struct sockaddr_mux a = inst->cfg.addr;
+
+	for (int k = -1; k < BGP_MAX_FAMILIES; k++) {
+		if (k >= 0 && inst->cfg.family_ports[k] == 0)
+			continue;
+		if (k >= 0)
+			sockaddr_set_port(&a, inst->cfg.family_ports[k]);
+		struct listener *l = listener_new(inst->base, &a, inst_accept, inst, why, why_len);
+		if (l == NULL)
+			return false;
+		inst->listeners[inst->nlisteners++] = l;
+	}
+	return true;
+}
+
+static void instance_unlisten(struct instance *inst)
+{
+	for (size_t i = 0; i < inst->nlisteners; i++)
+		listener_free(inst->listeners[i]);
+	inst->nlisteners = 0;
 }
 
 /* ---- timers ----------------------------------------------------------------------- */
@@ -690,8 +751,7 @@ struct instance *instance_new(struct event_base *base, const struct instance_par
 	inst->tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, inst);
 	inst->free_ev = event_new(base, -1, 0, free_cb, inst);
 	evtimer_add(inst->tick_ev, &sec);
-	inst->listener = listener_new(base, &p->cfg.addr, inst_accept, inst, why, why_len);
-	if (inst->listener == NULL) {
+	if (!instance_listen(inst, why, why_len)) {
 		instance_free(inst);
 		return NULL;
 	}
@@ -707,18 +767,11 @@ static void client_add(struct instance *inst, const struct client_config *cc)
 		.local_as = inst->cfg.local_as, .router_id = inst->router_id,
 		.hostname = inst->hostname[0] ? inst->hostname : NULL,
 		.families = inst->fams, .family_count = inst->nfams,
+		.family_ports = inst->cfg.family_ports,
 		.queue_limit = inst->queue_limit, .stall_secs = inst->stall_secs,
 	};
-
-	if (inst->nclients == inst->cap) {
-		inst->cap = inst->cap ? inst->cap * 2 : 8;
-		struct client **v = realloc(inst->clients, inst->cap * sizeof *v);
-		if (v == NULL)
-			fatal("out of memory for clients");
-		inst->clients = v;
-	}
 	struct client *c = client_new(inst->base, cc, &cp, &inst_client_ops, inst);
-	inst->clients[inst->nclients++] = c;
+	clients_append(inst, c);
 	listener_key(inst, cc, cc->password);
 	client_start(c);
 }
@@ -740,7 +793,7 @@ void instance_sync_clients(struct instance *inst, const struct config *cfg)
 	/* Existing ones first (the array grows below; new ones are last). */
 	for (size_t i = 0, n = inst->nclients; i < n; i++) {
 		struct client *c = inst->clients[i];
-		if (c->retiring)
+		if (c->retiring || c->primary)
 			continue;
 		const struct client_config *cc = config_client(cfg, c->cfg.name, inst->name);
 		if (cc == NULL) {
@@ -760,7 +813,7 @@ void instance_sync_clients(struct instance *inst, const struct config *cfg)
 		if (!client_has_upstream(cc, inst->name))
 			continue;
 		for (size_t j = 0; j < inst->nclients; j++)
-			if (!inst->clients[j]->retiring &&
+			if (!inst->clients[j]->retiring && !inst->clients[j]->primary &&
 			    strcmp(inst->clients[j]->cfg.name, cc->name) == 0)
 				running = true;
 		if (!running)
@@ -776,20 +829,41 @@ void instance_shutdown(struct instance *inst, uint8_t code, uint8_t subcode,
 	inst->done_arg = arg;
 	feed_unsubscribe(inst->sub);
 	inst->sub = NULL;
-	listener_free(inst->listener);
-	inst->listener = NULL;
+	instance_unlisten(inst);
 	event_del(inst->tick_ev);
 	event_del(inst->walk_ev);
 	for (size_t i = 0; i < inst->nclients; i++)
-		if (!inst->clients[i]->retiring)
+		if (!inst->clients[i]->retiring && !inst->clients[i]->primary)
 			client_shutdown(inst->clients[i], code, subcode);
 	if (inst->nclients == 0)
 		event_active(inst->free_ev, 0, 0);
 }
 
+void instance_set_families(struct instance *inst, const struct bgp_family *fams, uint8_t n)
+{
+	inst->nfams = n;
+	memcpy(inst->fams, fams, n * sizeof fams[0]);
+	for (size_t i = 0; i < inst->nclients; i++)
+		if (!inst->clients[i]->retiring && !inst->clients[i]->primary)
+			client_set_families(inst->clients[i], fams, n, inst->cfg.family_ports);
+}
+
 const char *instance_name(const struct instance *inst) { return inst->name; }
 const struct instance_config *instance_config(const struct instance *inst) { return &inst->cfg; }
 const struct instance_stats *instance_stats(const struct instance *inst) { return &inst->st; }
+
+size_t instance_clients(const struct instance *inst, struct client **out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < inst->nclients; i++) {
+		if (inst->clients[i]->retiring)
+			continue;
+		if (n < max)
+			out[n] = inst->clients[i];
+		n++;
+	}
+	return n;
+}
 
 size_t instance_clients_established(const struct instance *inst)
 {

@@ -663,6 +663,13 @@ size_t adjrib_clear_each(struct adjrib *rib, adjrib_cb cb, void *arg)
 	return fam_clear(&rib->fam[0], cb, arg) + fam_clear(&rib->fam[1], cb, arg);
 }
 
+size_t adjrib_clear_afi(struct adjrib *rib, uint16_t afi, adjrib_cb cb, void *arg)
+{
+	if (afi != BGP_AFI_IPV4 && afi != BGP_AFI_IPV6)
+		return 0;
+	return fam_clear(&rib->fam[afi - 1], cb, arg);
+}
+
 size_t adjrib_clear(struct adjrib *rib)
 {
 	return adjrib_clear_each(rib, NULL, NULL);

@@ -71,6 +71,9 @@ size_t adjrib_clear(struct adjrib *rib);
  * just before it goes — e.g. to publish the withdrawals. cb's return
  * value is ignored; it must not touch the rib. */
 size_t adjrib_clear_each(struct adjrib *rib, adjrib_cb cb, void *arg);
+/* The same for one AFI only (a multisession session that carried it went
+ * down); 0 for an AFI the rib does not keep. */
+size_t adjrib_clear_afi(struct adjrib *rib, uint16_t afi, adjrib_cb cb, void *arg);
 
 /* Routes (prefix + path id pairs) and distinct prefixes of a family
  * (BGP_AFI_IPV4, BGP_AFI_IPV6, or 0 for both). */

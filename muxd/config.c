@@ -122,8 +122,66 @@ static void parse_local(struct jsonv *v, const char *path, json_t *obj,
 
 static const char *const neighbor_keys[] = { "name", "peer", "local_address",
 	"passive", "hold_time", "connect_retry", "families", "password",
-	"ttl_security", "add_path", NULL };
+	"ttl_security", "add_path", "multisession", "family_ports", NULL };
 static const char *const addpath_modes[] = { "off", "receive", "send", "both", NULL };
+/* In enum ms_mode's order. */
+static const char *const ms_modes[] = { "auto", "off", "cisco", "ietf", NULL };
+
+const char *ms_mode_name(enum ms_mode m)
+{
+	return m <= MS_IETF ? ms_modes[m] : "unknown";
+}
+
+int neighbor_family_index(const struct neighbor_config *n, struct bgp_family f)
+{
+	for (uint8_t i = 0; i < n->family_count; i++)
+		if (n->families[i].afi == f.afi && n->families[i].safi == f.safi)
+			return i;
+	return -1;
+}
+
+/*
+ * "family_ports": {"ipv6-unicast": 1790}: each key one of fams (the
+ * neighbor's, or an instance's upstream's), each value a port. A redirect
+ * is the IETF dialect's: the mode must allow it.
+ */
+static void parse_family_ports(struct jsonv *v, const char *path, json_t *obj,
+    const struct neighbor_config *fams, enum ms_mode mode, uint16_t *ports)
+{
+	json_t *fp = jsonv_child_object(v, path, obj, "family_ports", false);
+	const char *key;
+	json_t *val;
+	char at[256], item[256];
+
+	if (fp == NULL)
+		return;
+	jsonv_path_key(at, sizeof at, path, "family_ports");
+	if (mode == MS_OFF || mode == MS_CISCO)
+		jsonv_error(v, at, "redirecting a family's session to its own port "
+		    "is the IETF dialect's: set \"multisession\" to \"ietf\" or \"auto\"");
+	json_object_foreach(fp, key, val) {
+		struct bgp_family f;
+		int i;
+		jsonv_path_key(item, sizeof item, at, key);
+		if (!family_parse(key, &f) || (i = neighbor_family_index(fams, f)) < 0) {
+			jsonv_error(v, item, "\"%s\" is not one of the families", key);
+			continue;
+		}
+		if (!json_is_integer(val) || json_integer_value(val) < 1 ||
+		    json_integer_value(val) > 65535) {
+			jsonv_error(v, item, "expected a TCP port, 1..65535");
+			continue;
+		}
+		ports[i] = (uint16_t)json_integer_value(val);
+	}
+}
+
+static enum ms_mode parse_ms_mode(struct jsonv *v, const char *path, json_t *obj)
+{
+	int mode = MS_AUTO;
+	jsonv_enum(v, path, obj, "multisession", false, ms_modes, &mode);
+	return (enum ms_mode)mode;
+}
 
 static void parse_hold_time(struct jsonv *v, const char *path, json_t *obj,
     uint16_t *out)
@@ -174,6 +232,8 @@ static void parse_neighbor_fields(struct jsonv *v, const char *path, json_t *obj
 	jsonv_bool(v, path, obj, "ttl_security", false, &n->ttl_security);
 	jsonv_enum(v, path, obj, "add_path", false, addpath_modes, &addpath);
 	n->add_path = (enum addpath_mode)addpath;
+	n->multisession = parse_ms_mode(v, path, obj);
+	parse_family_ports(v, path, obj, n, n->multisession, n->family_ports);
 }
 
 static void parse_neighbor(struct jsonv *v, const char *path, json_t *obj,
@@ -219,9 +279,10 @@ static void parse_peers(struct jsonv *v, json_t *root, struct config *c)
 /* ---- the mux: upstreams and their instances, clients ---------------------- */
 
 static void parse_instance(struct jsonv *v, const char *path, json_t *obj,
-    uint32_t gateway_as, struct instance_config *ic)
+    uint32_t gateway_as, const struct neighbor_config *n, struct instance_config *ic)
 {
-	static const char *const keys[] = { "address", "port", "local_as", "next_hop", NULL };
+	static const char *const keys[] = { "address", "port", "local_as", "next_hop",
+		"family_ports", NULL };
 	static const char *const nh_modes[] = { "unchanged", "self", NULL };
 	char at[256], ap[256];
 	json_t *inst = jsonv_child_object(v, path, obj, "instance", true);
@@ -239,6 +300,8 @@ static void parse_instance(struct jsonv *v, const char *path, json_t *obj,
 	jsonv_enum(v, at, inst, "next_hop", false, nh_modes, &nh);
 	ic->local_as = (uint32_t)local_as;
 	ic->next_hop_self = nh == 1;
+	/* Clients pick their own dialect; a redirect needs theirs to be IETF. */
+	parse_family_ports(v, at, inst, n, MS_AUTO, ic->family_ports);
 	if (addr && !sockaddr_parse(addr, (uint16_t)port, &ic->addr)) {
 		jsonv_path_key(ap, sizeof ap, at, "address");
 		jsonv_error(v, ap, "\"%s\" is not a numeric IPv4 or IPv6 address", addr);
@@ -263,7 +326,7 @@ static void parse_upstream(struct jsonv *v, const char *path, json_t *obj,
 	 * default; "add_path": "off" turns it off. */
 	u->n.add_path = ADDPATH_RECEIVE;
 	parse_neighbor_fields(v, path, obj, &u->n);
-	parse_instance(v, path, obj, gateway_as, &u->instance);
+	parse_instance(v, path, obj, gateway_as, &u->n, &u->instance);
 }
 
 /* An array of strings, each checked by ok(); copies into *out. */
@@ -300,7 +363,7 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
     struct client_config *cc)
 {
 	static const char *const keys[] = { "name", "address", "asn", "upstreams",
-		"prefixes", "password", "hold_time", "add_path", NULL };
+		"prefixes", "password", "hold_time", "add_path", "multisession", NULL };
 	const char *name = NULL, *addr = NULL;
 	uint64_t asn = 0;
 	int addpath = ADDPATH_SEND;
@@ -327,6 +390,7 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
 	parse_hold_time(v, path, obj, &cc->hold_time);
 	jsonv_enum(v, path, obj, "add_path", false, addpath_modes, &addpath);
 	cc->add_path = (enum addpath_mode)addpath;
+	cc->multisession = parse_ms_mode(v, path, obj);
 }
 
 static void parse_upstreams(struct jsonv *v, json_t *root, struct config *c)
@@ -493,6 +557,58 @@ bool bmp_config_equal(const struct config *a, const struct config *b)
 	return true;
 }
 
+#define API_DEFAULT_LISTEN "127.0.0.1"
+#define API_DEFAULT_PORT 8179
+
+/* "api": {"listen": "ADDR:PORT" or "[V6]:PORT", "token_file": PATH}. */
+static bool parse_listen(const char *s, struct sockaddr_mux *out)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	char *end;
+
+	if (colon == NULL || (size_t)(colon - s) >= sizeof host)
+		return false;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = 0;
+	unsigned long port = strtoul(colon + 1, &end, 10);
+	if (*end || colon[1] == 0 || port == 0 || port > 65535)
+		return false;
+	if (host[0] == '[') {
+		size_t n = strlen(host);
+		if (n < 3 || host[n - 1] != ']')
+			return false;
+		host[n - 1] = 0;
+		memmove(host, host + 1, n - 1);
+	} else if (strchr(host, ':')) {
+		return false;   /* IPv6 needs brackets: [::1]:8179 */
+	}
+	return sockaddr_parse(host, (uint16_t)port, out);
+}
+
+static void parse_api(struct jsonv *v, json_t *root, struct config *c)
+{
+	static const char *const keys[] = { "listen", "token_file", NULL };
+	json_t *api = jsonv_child_object(v, "$", root, "api", false);
+	const char *listen = NULL, *token = NULL;
+
+	sockaddr_parse(API_DEFAULT_LISTEN, API_DEFAULT_PORT, &c->api.listen);
+	if (api == NULL)
+		return;
+	jsonv_object(v, "$.api", api, keys);
+	if (jsonv_string(v, "$.api", api, "listen", false, &listen) && listen &&
+	    !parse_listen(listen, &c->api.listen))
+		jsonv_error(v, "$.api.listen", "\"%s\" is not ADDRESS:PORT (e.g. "
+		    "\"127.0.0.1:8179\" or \"[::1]:8179\")", listen);
+	if (jsonv_string(v, "$.api", api, "token_file", false, &token) && token) {
+		if (token[0] == 0)
+			jsonv_error(v, "$.api.token_file", "empty path (leave the key out "
+			    "for a read-only API)");
+		else
+			c->api.token_file = xstrdup(token);
+	}
+}
+
 static void parse_router_id(struct jsonv *v, json_t *root, struct config *c)
 {
 	const char *rid = NULL;
@@ -510,8 +626,8 @@ static void parse_router_id(struct jsonv *v, json_t *root, struct config *c)
 static struct config *config_from_json(json_t *root, struct jsonv *v)
 {
 	static const char *const keys[] = { "asn", "router_id", "state_dir",
-		"listen_port", "log_level", "peers", "upstreams", "clients", "mrt", "bmp",
-		NULL };
+		"listen_port", "log_level", "peers", "upstreams", "clients", "api", "mrt",
+		"bmp", NULL };
 	static const char *const levels[] = { "error", "warn", "info", "debug", NULL };
 	struct config *c = xcalloc(1, sizeof *c);
 	const char *state_dir = "var";
@@ -535,6 +651,7 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	parse_clients(v, root, c);
 	parse_mrt(v, root, c);
 	parse_bmp(v, root, c);
+	parse_api(v, root, c);
 	check_mux(v, c);
 	return c;
 }
@@ -584,7 +701,7 @@ static void strings_free(char **v, size_t n)
 	free(v);
 }
 
-static void client_config_release(struct client_config *cc)
+void client_config_release(struct client_config *cc)
 {
 	free(cc->name);
 	free(cc->password);
@@ -606,6 +723,7 @@ void config_free(struct config *c)
 		client_config_release(&c->clients[i]);
 	free(c->clients);
 	free(c->bmp);
+	free(c->api.token_file);
 	free(c->state_dir);
 	free(c);
 }
@@ -627,7 +745,19 @@ static bool families_equal(const struct neighbor_config *a,
 	return true;
 }
 
+static bool family_ports_equal(const uint16_t *a, const uint16_t *b)
+{
+	return memcmp(a, b, BGP_MAX_FAMILIES * sizeof *a) == 0;
+}
+
 bool neighbor_config_equal(const struct neighbor_config *a,
+    const struct neighbor_config *b)
+{
+	return neighbor_config_equal_but_families(a, b) && families_equal(a, b) &&
+	    family_ports_equal(a->family_ports, b->family_ports);
+}
+
+bool neighbor_config_equal_but_families(const struct neighbor_config *a,
     const struct neighbor_config *b)
 {
 	return str_equal(a->name, b->name) &&
@@ -637,9 +767,9 @@ bool neighbor_config_equal(const struct neighbor_config *a,
 	    (!a->has_local || sockaddr_same_addr(&a->local, &b->local)) &&
 	    a->passive == b->passive && a->hold_time == b->hold_time &&
 	    a->connect_retry == b->connect_retry &&
-	    families_equal(a, b) &&
 	    str_equal(a->password, b->password) &&
-	    a->ttl_security == b->ttl_security && a->add_path == b->add_path;
+	    a->ttl_security == b->ttl_security && a->add_path == b->add_path &&
+	    a->multisession == b->multisession;
 }
 
 static bool strings_equal(char **a, size_t na, char **b, size_t nb)
@@ -657,6 +787,7 @@ bool client_config_equal(const struct client_config *a, const struct client_conf
 	return strcmp(a->name, b->name) == 0 && sockaddr_same_addr(&a->addr, &b->addr) &&
 	    a->asn == b->asn && str_equal(a->password, b->password) &&
 	    a->hold_time == b->hold_time && a->add_path == b->add_path &&
+	    a->multisession == b->multisession &&
 	    strings_equal(a->upstreams, a->upstream_count, b->upstreams, b->upstream_count) &&
 	    strings_equal(a->prefixes, a->prefix_count, b->prefixes, b->prefix_count);
 }
@@ -666,5 +797,116 @@ bool upstream_config_equal(const struct upstream_config *a, const struct upstrea
 	return neighbor_config_equal(&a->n, &b->n) &&
 	    sockaddr_equal(&a->instance.addr, &b->instance.addr) &&
 	    a->instance.local_as == b->instance.local_as &&
-	    a->instance.next_hop_self == b->instance.next_hop_self;
+	    a->instance.next_hop_self == b->instance.next_hop_self &&
+	    family_ports_equal(a->instance.family_ports, b->instance.family_ports);
+}
+
+/* ---- clients provisioned at run time ------------------------------------- */
+
+bool config_client_from_json(struct jsonv *errs, const char *path, json_t *obj,
+    struct client_config *out)
+{
+	size_t before = errs->count;
+
+	memset(out, 0, sizeof *out);
+	out->hold_time = DEFAULT_HOLD_TIME;
+	parse_client(errs, path, obj, out);
+	if (out->name == NULL)
+		out->name = xstrdup("");
+	return errs->count == before;
+}
+
+static json_t *strings_json(char **v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+json_t *client_config_to_json(const struct client_config *cc, bool with_password)
+{
+	static const char *const modes[] = { "off", "receive", "send", "both" };
+	char addr[64];
+	json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:o, s:i, s:s}",
+	    "name", cc->name,
+	    "address", sockaddr_ntop(&cc->addr, addr, sizeof addr),
+	    "asn", (json_int_t)cc->asn,
+	    "upstreams", strings_json(cc->upstreams, cc->upstream_count),
+	    "prefixes", strings_json(cc->prefixes, cc->prefix_count),
+	    "hold_time", (int)cc->hold_time,
+	    "add_path", modes[cc->add_path & 3]);
+
+	if (o == NULL)
+		fatal("out of memory rendering client %s", cc->name);
+	json_object_set_new(o, "multisession", json_string(ms_mode_name(cc->multisession)));
+	if (with_password && cc->password)
+		json_object_set_new(o, "password", json_string(cc->password));
+	return o;
+}
+
+void config_check_new_client(struct jsonv *errs, const char *path,
+    const struct config *c, const struct client_config *cc)
+{
+	char at[256];
+
+	for (size_t k = 0; k < cc->upstream_count; k++) {
+		const struct upstream_config *u = config_upstream(c, cc->upstreams[k]);
+		snprintf(at, sizeof at, "%s.upstreams[%zu]", path, k);
+		if (u == NULL)
+			jsonv_error(errs, at, "no upstream is named \"%s\"", cc->upstreams[k]);
+		else if (cc->addr.len &&
+		    sockaddr_family(&u->instance.addr) != sockaddr_family(&cc->addr))
+			jsonv_error(errs, strcmp(path, "$") ? path : "$.address",
+			    "the address is outside instance %s: it listens on %s and "
+			    "cannot be reached from this address family", u->n.name,
+			    sockaddr_family(&u->instance.addr) == AF_INET ? "IPv4" : "IPv6");
+	}
+	for (size_t j = 0; j < c->client_count; j++) {
+		if (strcmp(cc->name, c->clients[j].name) == 0) {
+			snprintf(at, sizeof at, "%s.name", path);
+			jsonv_error(errs, at, "a client named \"%s\" exists already", cc->name);
+		} else if (cc->addr.len && sockaddr_same_addr(&cc->addr, &c->clients[j].addr)) {
+			snprintf(at, sizeof at, "%s.address", path);
+			jsonv_error(errs, at, "client %s has this address already",
+			    c->clients[j].name);
+		}
+	}
+}
+
+static char **strings_dup(char **v, size_t n)
+{
+	char **out = xcalloc(n ? n : 1, sizeof *out);
+	for (size_t i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
+}
+
+void config_add_client(struct config *c, const struct client_config *cc)
+{
+	struct client_config *nc;
+
+	c->clients = realloc(c->clients, (c->client_count + 1) * sizeof *c->clients);
+	if (c->clients == NULL)
+		fatal("out of memory adding client %s", cc->name);
+	nc = &c->clients[c->client_count++];
+	*nc = *cc;
+	nc->name = xstrdup(cc->name);
+	nc->password = cc->password ? xstrdup(cc->password) : NULL;
+	nc->upstreams = strings_dup(cc->upstreams, cc->upstream_count);
+	nc->prefixes = strings_dup(cc->prefixes, cc->prefix_count);
+}
+
+bool config_remove_client(struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->client_count; i++) {
+		if (strcmp(c->clients[i].name, name) == 0) {
+			client_config_release(&c->clients[i]);
+			memmove(&c->clients[i], &c->clients[i + 1],
+			    (c->client_count - i - 1) * sizeof *c->clients);
+			c->client_count--;
+			return true;
+		}
+	}
+	return false;
 }

@@ -20,6 +20,10 @@
 enum addpath_mode { ADDPATH_OFF = 0, ADDPATH_RECEIVE = 1, ADDPATH_SEND = 2,
                     ADDPATH_BOTH = 3 };
 
+/* "multisession": one TCP session per family (docs/multisession.md).
+ * auto answers in the neighbor's dialect; without one, one session. */
+enum ms_mode { MS_AUTO = 0, MS_OFF, MS_CISCO, MS_IETF };
+
 /* One BGP neighbor: everything the session layer needs to reach it. */
 struct neighbor_config {
 	char *name;
@@ -35,6 +39,10 @@ struct neighbor_config {
 	char *password;                 /* TCP-MD5, NULL without */
 	bool ttl_security;              /* GTSM, RFC 5082 */
 	enum addpath_mode add_path;
+	enum ms_mode multisession;
+	/* "family_ports": as the passive side, redirect that family's session
+	 * to this port (IETF dialect); parallel to families, 0 = none. */
+	uint16_t family_ports[BGP_MAX_FAMILIES];
 };
 
 /* An upstream's instance: where its clients peer (issue "the mux"). */
@@ -42,6 +50,9 @@ struct instance_config {
 	struct sockaddr_mux addr;       /* instance.address + instance.port */
 	uint32_t local_as;              /* default: the gateway's asn */
 	bool next_hop_self;             /* "next_hop": "self" (default "unchanged") */
+	/* "family_ports": its clients' redirect ports, parallel to the
+	 * upstream's families; 0 = none */
+	uint16_t family_ports[BGP_MAX_FAMILIES];
 };
 
 /* An upstream ISP: its session (a view) and its instance. */
@@ -62,6 +73,13 @@ struct client_config {
 	char *password;
 	uint16_t hold_time;
 	enum addpath_mode add_path;     /* what the instance offers (default send) */
+	enum ms_mode multisession;
+};
+
+/* The HTTP API (web/api.h): "api": {"listen", "token_file"}. */
+struct api_config {
+	struct sockaddr_mux listen;     /* default 127.0.0.1:8179 */
+	char *token_file;               /* NULL: the API is read-only */
 };
 
 /* "mrt": archives under state_dir/mrt/ (monitors/mrt_writer.h); on when
@@ -88,6 +106,7 @@ struct config {
 	struct mrt_config mrt;
 	struct sockaddr_mux *bmp;       /* "bmp": collectors (address + port) */
 	size_t bmp_count;
+	struct api_config api;
 };
 
 /* Parse and validate. On failure returns NULL and fills errs (one line
@@ -109,6 +128,32 @@ bool client_has_upstream(const struct client_config *c, const char *upstream);
 bool mrt_config_equal(const struct mrt_config *a, const struct mrt_config *b);
 /* Same BMP collectors, in the same order. */
 bool bmp_config_equal(const struct config *a, const struct config *b);
+/* ---- clients provisioned at run time (web/api.c, the store) ---------- */
+
+/* One client object as in "clients": the same keys, types and defaults,
+ * errors named from path ("$" for an API body). False if errs got any. */
+bool config_client_from_json(struct jsonv *errs, const char *path, json_t *obj,
+    struct client_config *out);
+/* The client's keys as config_client_from_json reads them ("password"
+ * only when with_password). */
+json_t *client_config_to_json(const struct client_config *cc, bool with_password);
+/* The cross-checks of the "clients" list for cc joining c: unique name,
+ * unique address, upstreams that exist, an address its instances can
+ * reach (same family). Errors named from path. */
+void config_check_new_client(struct jsonv *errs, const char *path,
+    const struct config *c, const struct client_config *cc);
+/* Append a deep copy of cc / remove (and free) the client named name. */
+void config_add_client(struct config *c, const struct client_config *cc);
+bool config_remove_client(struct config *c, const char *name);
+void client_config_release(struct client_config *cc);
+/* The family's index in n->families, or -1. */
+int neighbor_family_index(const struct neighbor_config *n, struct bgp_family f);
+/* True when a and b differ at most in their families and family ports:
+ * a multisession peer can then add or remove sessions instead of
+ * restarting. */
+bool neighbor_config_equal_but_families(const struct neighbor_config *a,
+    const struct neighbor_config *b);
+const char *ms_mode_name(enum ms_mode m);
 
 /* "ipv4-unicast" ⇄ family. */
 bool family_parse(const char *s, struct bgp_family *f);

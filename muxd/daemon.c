@@ -25,6 +25,7 @@
 #include "muxd/attrset.h"
 #include "muxd/listener.h"
 #include "muxd/log.h"
+#include "muxd/opstore.h"
 #include "muxd/peer.h"
 #include "muxd/route_json.h"
 #include "muxd/sockopt.h"
@@ -32,6 +33,7 @@
 #include "instances/instance.h"
 #include "monitors/monitors.h"
 #include "views/view.h"
+#include "web/api.h"
 
 #define MAX_LISTENERS 64
 #define SHUTDOWN_GRACE_SECS 5
@@ -69,6 +71,9 @@ struct daemon {
 	struct monitors *mon;           /* MRT, BMP: feed subscribers of every view */
 	bool stopping;
 	char hostname[64];
+	struct store *store;            /* STATE_DIR/bgpmux.db; NULL if it cannot open */
+	struct opstore_events *events;  /* session history, batched */
+	struct api *api;
 };
 
 /* ---- routes from plain peers ------------------------------------------- */
@@ -124,13 +129,19 @@ static void plain_update(struct peer *p, struct session *s,
 		    adjrib_count(pp->rib, BGP_AFI_IPV6));
 }
 
+/* Only the families that session carried go: with multisession, the
+ * neighbor's other sessions keep theirs. */
 static void plain_down(struct peer *p, struct session *s, const char *reason, void *owner)
 {
 	struct plain_peer *pp = owner;
-	(void)s;
-	log_peer_info(peer_label(p), "session down (%s): dropping %zu routes", reason,
-	    adjrib_count(pp->rib, 0));
-	adjrib_clear(pp->rib);
+	const struct session_negotiated *n = session_negotiated(s);
+	size_t gone = 0;
+
+	for (uint8_t i = 0; i < n->family_count; i++)
+		if (n->families[i].safi == BGP_SAFI_UNICAST)
+			gone += adjrib_clear_afi(pp->rib, n->families[i].afi, NULL, NULL);
+	log_peer_info(peer_label(p), "session %u down (%s): dropped its %zu routes",
+	    session_id(s), reason, gone);
 }
 
 static void daemon_maybe_exit(struct daemon *d)
@@ -299,7 +310,8 @@ static bool instance_config_same(const struct instance_config *a,
     const struct instance_config *b)
 {
 	return sockaddr_equal(&a->addr, &b->addr) && a->local_as == b->local_as &&
-	    a->next_hop_self == b->next_hop_self;
+	    a->next_hop_self == b->next_hop_self &&
+	    memcmp(a->family_ports, b->family_ports, sizeof a->family_ports) == 0;
 }
 
 /*
@@ -328,10 +340,18 @@ static void daemon_reload_upstreams(struct daemon *d, const struct config *next,
 		}
 		const struct neighbor_config *old = view_config(u->view);
 		bool fams = !families_equal(old, &nu->n);
-		if (global_change || !neighbor_config_equal(old, &nu->n))
+		/* families alone: only their sessions change, upstream and clients */
+		bool fams_only = !global_change && !neighbor_config_equal(old, &nu->n) &&
+		    neighbor_config_equal_but_families(old, &nu->n);
+		if (fams_only)
+			view_set_families(u->view, &nu->n);
+		else if (global_change || !neighbor_config_equal(old, &nu->n))
 			view_reconfigure(u->view, &nu->n, &local, BGP_CEASE_CONFIG_CHANGE);
-		if (u->inst == NULL || global_change || fams ||
-		    !instance_config_same(&u->icfg, &nu->instance)) {
+		bool inst_same = instance_config_same(&u->icfg, &nu->instance);
+		if (u->inst && fams_only && fams && inst_same) {
+			instance_set_families(u->inst, nu->n.families, nu->n.family_count);
+			instance_sync_clients(u->inst, next);
+		} else if (u->inst == NULL || global_change || fams || !inst_same) {
 			if (u->inst) {
 				log_info("instance %s: settings changed: restarting it (its "
 				    "clients get Cease/Other Configuration Change and may "
@@ -460,39 +480,53 @@ static void listener_gtsm(struct daemon *d, struct listener *l)
 		log_warnx("listener %s: cannot set TTL security: %s", a, strerror(errno));
 }
 
-/* One listener per distinct local address of the configured peers and
- * upstreams, but where an instance listens. */
-static void daemon_listen(struct daemon *d)
+/* Listen at a (address, port) once, whoever asks first. */
+static void daemon_listen_at(struct daemon *d, const struct neighbor_config *nc,
+    const struct sockaddr_mux *a)
 {
 	char why[160];
 
+	if (instance_address(d, a)) {
+		log_warnx("%s: its local address %s port %u is an instance's: "
+		    "connections from it there go to the instance, not to it "
+		    "(give it another local_address)", nc->name,
+		    sockaddr_ntop(a, why, sizeof why), sockaddr_port(a));
+		return;
+	}
+	struct listener *l = listener_find(d, a);
+	if (l == NULL && d->nlisteners < MAX_LISTENERS) {
+		l = listener_new(d->base, a, daemon_accept, d, why, sizeof why);
+		if (l == NULL) {
+			log_warnx("%s: %s", nc->name, why);
+			return;
+		}
+		d->listeners[d->nlisteners++] = l;
+		log_info("listening on %s port %u", sockaddr_ntop(a, why, sizeof why),
+		    sockaddr_port(a));
+		listener_gtsm(d, l);
+	}
+	if (l)
+		listener_keys(d, l);
+}
+
+/* One listener per distinct local address of the configured peers and
+ * upstreams, but where an instance listens; and one per family port
+ * (multisession redirects). */
+static void daemon_listen(struct daemon *d)
+{
 	if (d->cfg->listen_port == 0)
 		return;
 	for (size_t i = 0; i < d->cfg->peer_count + d->cfg->upstream_count; i++) {
 		struct sockaddr_mux a;
 		const struct neighbor_config *nc = daemon_neighbor(d, i);
 		neighbor_listen_addr(d, nc, &a);
-		if (instance_address(d, &a)) {
-			log_warnx("%s: its local address %s port %u is an instance's: "
-			    "connections from it there go to the instance, not to it "
-			    "(give it another local_address)", nc->name,
-			    sockaddr_ntop(&a, why, sizeof why), d->cfg->listen_port);
-			continue;
-		}
-		struct listener *l = listener_find(d, &a);
-		if (l == NULL && d->nlisteners < MAX_LISTENERS) {
-			l = listener_new(d->base, &a, daemon_accept, d, why, sizeof why);
-			if (l == NULL) {
-				log_warnx("%s: %s", nc->name, why);
+		daemon_listen_at(d, nc, &a);
+		for (uint8_t k = 0; k < nc->family_count; k++) {
+			if (nc->family_ports[k] == 0)
 				continue;
-			}
-			d->listeners[d->nlisteners++] = l;
-			log_info("listening on %s port %u", sockaddr_ntop(&a, why, sizeof why),
-			    d->cfg->listen_port);
-			listener_gtsm(d, l);
+			sockaddr_set_port(&a, nc->family_ports[k]);
+			daemon_listen_at(d, nc, &a);
 		}
-		if (l)
-			listener_keys(d, l);
 	}
 }
 
@@ -511,12 +545,13 @@ static json_t *plain_peer_json(const struct plain_peer *pp)
 	struct session *s = peer_session(pp->peer);
 	char addr[64];
 
-	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:o}",
+	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:o, s:o}",
 	    "name", nc->name,
 	    "address", sockaddr_ntop(&nc->remote, addr, sizeof addr),
 	    "asn", (json_int_t)nc->remote_as,
 	    "state", s ? fsm_state_name(session_state(s)) : "Idle",
 	    "flaps", (json_int_t)peer_flaps(pp->peer),
+	    "peer", peer_to_json(pp->peer),
 	    "routes", adjrib_to_json(pp->rib, 0));
 }
 
@@ -611,6 +646,7 @@ static void daemon_reload(struct daemon *d)
 		jsonv_free(&errs);
 		return;
 	}
+	api_merge_clients(d->api, next);        /* provisioned clients stay */
 	bool global_change = next->asn != d->cfg->asn || next->router_id != d->cfg->router_id;
 	for (struct plain_peer *pp = d->peers; pp; pp = pp->next) {
 		const struct neighbor_config *old = peer_config(pp->peer);
@@ -619,6 +655,9 @@ static void daemon_reload(struct daemon *d)
 			continue;
 		if (nc == NULL)
 			plain_peer_retire(pp, BGP_CEASE_PEER_DECONFIGURED);
+		else if (!global_change && !neighbor_config_equal(old, nc) &&
+		    neighbor_config_equal_but_families(old, nc))
+			peer_set_families(pp->peer, nc);
 		else if (global_change || !neighbor_config_equal(old, nc))
 			plain_peer_retire(pp, BGP_CEASE_CONFIG_CHANGE);
 	}
@@ -631,6 +670,118 @@ static void daemon_reload(struct daemon *d)
 	daemon_listen(d);
 	daemon_start_peers(d);  /* new peers, and replacements of retiring ones */
 	log_info("reloaded %s", d->config_path);
+}
+
+/* ---- store and API (web/api.h) --------------------------------------------------- */
+
+#define EVENTS_FLUSH_MS 100
+#define EVENTS_BATCH 256
+
+/* Every session state change goes to the store's history, batched. */
+static void record_state(const struct peer *p, const struct session *s, size_t index,
+    enum fsm_state from, enum fsm_state to, const char *reason, void *arg)
+{
+	struct daemon *d = arg;
+	const struct session_params *sp = session_params(s);
+	const struct session_negotiated *n = session_negotiated(s);
+	bool up = to == FSM_ESTABLISHED || from == FSM_ESTABLISHED;
+	struct ops_event ev = { .session = (unsigned)index + 1, .from = fsm_state_name(from),
+		.to = fsm_state_name(to) };
+	struct timespec ts;
+	size_t len = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ev.time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	snprintf(ev.peer, sizeof ev.peer, "%s", peer_label(p));
+	snprintf(ev.reason, sizeof ev.reason, "%s", reason ? reason : "");
+	/* A NOTIFICATION we sent is named in the session's last error, not
+	 * always in the reason ("Cease, Peer De-configured"). */
+	if (!opstore_reason_code(reason, &ev.code, &ev.subcode) && to == FSM_IDLE)
+		opstore_reason_code(session_last_error(s), &ev.code, &ev.subcode);
+	for (size_t i = 0; i < (up ? n->family_count : sp->family_count); i++) {
+		const char *f = family_name(up ? n->families[i] : sp->families[i]);
+		len += (size_t)snprintf(ev.family + len, len < sizeof ev.family ?
+		    sizeof ev.family - len : 0, "%s%s", i ? "," : "", f);
+		if (len >= sizeof ev.family)
+			break;
+	}
+	opstore_event_add(d->events, &ev);
+}
+
+static struct config *host_config(void *arg) { return ((struct daemon *)arg)->cfg; }
+
+static size_t host_views(void *arg, struct view **out, size_t max)
+{
+	size_t n = 0;
+	for (struct upstream *u = ((struct daemon *)arg)->upstreams; u; u = u->next, n++)
+		if (n < max)
+			out[n] = u->view;
+	return n;
+}
+
+static size_t host_instances(void *arg, struct instance **out, size_t max)
+{
+	size_t n = 0;
+	for (struct upstream *u = ((struct daemon *)arg)->upstreams; u; u = u->next) {
+		if (u->inst && n < max)
+			out[n] = u->inst;
+		n += u->inst != NULL;
+	}
+	return n;
+}
+
+static size_t host_peers(void *arg, struct peer **out, size_t max)
+{
+	size_t n = 0;
+	for (struct plain_peer *pp = ((struct daemon *)arg)->peers; pp; pp = pp->next) {
+		if (!pp->retiring && n < max)
+			out[n] = pp->peer;
+		n += !pp->retiring;
+	}
+	return n;
+}
+
+static void host_clients_changed(void *arg)
+{
+	struct daemon *d = arg;
+	for (struct upstream *u = d->upstreams; u; u = u->next)
+		if (u->inst)
+			instance_sync_clients(u->inst, d->cfg);
+}
+
+/* The store, the session history and the API. Without the store muxd
+ * runs on: no history, no provisioning. */
+static void daemon_open_store(struct daemon *d)
+{
+	static const struct api_host host_ops = { host_config, host_views, host_instances,
+		host_peers, host_clients_changed, NULL };
+	struct api_host host = host_ops;
+	char path[4200], why[300];
+
+	snprintf(path, sizeof path, "%s/bgpmux.db", d->cfg->state_dir);
+	d->store = store_open(path, why, sizeof why);
+	if (d->store && !opstore_migrate(d->store, why, sizeof why)) {
+		store_close(d->store);
+		d->store = NULL;
+	}
+	if (d->store == NULL) {
+		log_warnx("store: %s: running without it (no session history, no "
+		    "provisioning through the API)", why);
+	} else {
+		d->events = opstore_events_new(d->base, d->store, EVENTS_FLUSH_MS, EVENTS_BATCH);
+		peer_observe_states(record_state, d);
+	}
+	host.arg = d;
+	d->api = api_new(d->base, d->store, d->events, &host);
+	api_merge_clients(d->api, d->cfg);
+}
+
+static void daemon_close_store(struct daemon *d)
+{
+	peer_observe_states(NULL, NULL);
+	api_free(d->api);
+	opstore_events_free(d->events);
+	store_close(d->store);
 }
 
 /* ---- signals and the loop -------------------------------------------------------- */
@@ -696,6 +847,7 @@ static void daemon_signals(struct daemon *d)
 static void daemon_free(struct daemon *d)
 {
 	daemon_unlisten(d);
+	daemon_close_store(d);
 	for (size_t i = 0; i < NSIGNALS; i++)
 		event_free(d->signals[i]);
 	event_free(d->grace_ev);
@@ -730,8 +882,12 @@ int daemon_run(struct config *cfg, const char *config_path)
 	log_set_level(cfg->log_level);
 	daemon_signals(d);
 	d->mon = monitors_new(d->base, cfg, d->hostname);
+	daemon_open_store(d);           /* provisioned clients join cfg's */
 	daemon_start_upstreams(d);      /* instances bind before the daemon's listeners */
 	daemon_listen(d);
+	char why[300];
+	if (!api_listen(d->api, d->cfg, why, sizeof why))
+		log_warnx("api: %s; muxd runs on without its API", why);
 	daemon_start_peers(d);
 	log_info("bgpmux running: AS %u, router id %u.%u.%u.%u, %zu peers, %zu upstreams, "
 	    "%zu clients", cfg->asn, cfg->router_id >> 24, (cfg->router_id >> 16) & 255,

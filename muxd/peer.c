@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "muxd/bgp_multisession.h"
 #include "muxd/log.h"
 
 #define RESTART_FIRST_SECS 1
@@ -29,6 +30,15 @@ struct peer {
 	unsigned backoff;               /* seconds until the next restart */
 	bool started, stopping;
 	uint32_t flaps;
+
+	/* Multisession (docs/multisession.md). Indexes follow cfg.families. */
+	unsigned fam_id[BGP_MAX_FAMILIES];      /* session id, 0 = none yet */
+	unsigned next_id;
+	uint16_t redirect[BGP_MAX_FAMILIES];    /* port the neighbor sent us to */
+	bool neighbor_single;           /* answered without multisession */
+	enum ms_dialect auto_offer;     /* auto, active: what to offer next */
+	bool follow_redirect;           /* reconnect at once, to the new port */
+	struct event *connect_ev;       /* open the next family's session */
 };
 
 static const struct session_ops peer_session_ops;
@@ -54,16 +64,15 @@ static void peer_params(const struct peer *p, struct session_params *sp)
 	sp->password = c->password;
 	sp->ttl_security = c->ttl_security;
 	sp->hostname = p->hostname[0] ? p->hostname : NULL;
+	/* An accepted connection answers in the neighbor's dialect. */
+	sp->delay_open = c->multisession != MS_OFF;
 }
 
-static struct session *peer_add_session(struct peer *p)
+static struct session *peer_add_session(struct peer *p, const struct session_params *sp)
 {
-	struct session_params sp;
-
 	if (p->nsessions == PEER_MAX_SESSIONS)
 		return NULL;
-	peer_params(p, &sp);
-	struct session *s = session_new(p->base, &sp, &peer_session_ops, p);
+	struct session *s = session_new(p->base, sp, &peer_session_ops, p);
 	p->sessions[p->nsessions++] = s;
 	return s;
 }
@@ -76,13 +85,119 @@ static bool peer_has_live_session(const struct peer *p)
 	return false;
 }
 
+/* ---- multisession: which session carries which family ------------------ */
+
+static bool fam_eq(struct bgp_family a, struct bgp_family b)
+{
+	return a.afi == b.afi && a.safi == b.safi;
+}
+
+/* The families a session carries: once Established (or its OPEN agreed),
+ * what was negotiated; before, what it offers. An accepted connection
+ * still waiting for the neighbor's OPEN carries nothing yet. */
+static bool session_carries(const struct session *s, struct bgp_family f)
+{
+	const struct session_negotiated *n = session_negotiated(s);
+	const struct session_params *sp = session_params(s);
+
+	if (session_is_closing(s) || session_awaiting_open(s))
+		return false;
+	if (session_state(s) >= FSM_OPENCONFIRM) {
+		for (uint8_t i = 0; i < n->family_count; i++)
+			if (fam_eq(n->families[i], f))
+				return true;
+		return false;
+	}
+	for (uint8_t i = 0; i < sp->family_count; i++)
+		if (fam_eq(sp->families[i], f))
+			return true;
+	return false;
+}
+
+static struct session *peer_session_for(const struct peer *p, struct bgp_family f,
+    const struct session *except)
+{
+	for (size_t i = 0; i < p->nsessions; i++)
+		if (p->sessions[i] != except && session_carries(p->sessions[i], f))
+			return p->sessions[i];
+	return NULL;
+}
+
+/* A connection of ours not yet Established: one at a time. */
+static bool peer_connecting(const struct peer *p)
+{
+	for (size_t i = 0; i < p->nsessions; i++) {
+		struct session *s = p->sessions[i];
+		if (!session_is_closing(s) && session_state(s) != FSM_ESTABLISHED)
+			return true;
+	}
+	return false;
+}
+
+/* The dialect an outgoing connection offers. */
+static enum ms_dialect peer_offer_dialect(const struct peer *p)
+{
+	switch (p->cfg.multisession) {
+	case MS_OFF: return MS_DIALECT_NONE;
+	case MS_CISCO: return MS_DIALECT_CISCO;
+	case MS_IETF: return MS_DIALECT_IETF;
+	default: return p->auto_offer;
+	}
+}
+
+/*
+ * What the next outgoing connection offers: every family without a
+ * session (one only in Cisco's dialect, where each OPEN names exactly
+ * one); those the neighbor redirected go together to their port.
+ * Returns the count, 0 when every family has its session.
+ */
+static uint8_t peer_next_offer(const struct peer *p, struct session_params *sp)
+{
+	enum ms_dialect d = peer_offer_dialect(p);
+	uint16_t port = 0;
+	uint8_t n = 0;
+
+	if (d == MS_DIALECT_NONE || p->neighbor_single) {
+		if (peer_has_live_session(p))
+			return 0;
+		d = p->neighbor_single ? MS_DIALECT_NONE : d;
+	}
+	for (uint8_t i = 0; i < p->cfg.family_count; i++) {
+		struct bgp_family f = p->cfg.families[i];
+		if (peer_session_for(p, f, NULL))
+			continue;
+		if (n == 0)
+			port = p->redirect[i];
+		else if (p->redirect[i] != port || d == MS_DIALECT_CISCO)
+			continue;
+		sp->families[n++] = f;
+	}
+	sp->family_count = n;
+	sp->ms_offer = d;
+	if (port)
+		sockaddr_set_port(&sp->remote, port);
+	return n;
+}
+
 static void peer_connect_now(struct peer *p)
 {
-	if (p->stopping || p->cfg.passive || peer_has_live_session(p))
+	struct session_params sp;
+
+	if (p->stopping || !p->started || p->cfg.passive || peer_connecting(p))
 		return;
-	struct session *s = peer_add_session(p);
+	peer_params(p, &sp);
+	if (peer_next_offer(p, &sp) == 0)
+		return;
+	struct session *s = peer_add_session(p, &sp);
 	if (s)
 		session_start(s);
+}
+
+static void connect_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	peer_connect_now(arg);
 }
 
 static void restart_cb(evutil_socket_t fd, short what, void *arg)
@@ -105,17 +220,101 @@ static void peer_schedule_restart(struct peer *p)
 
 /* ---- session upcalls ---------------------------------------------------- */
 
+static peer_state_observer state_observer;
+static void *state_observer_arg;
+
+void peer_observe_states(peer_state_observer cb, void *arg)
+{
+	state_observer = cb;
+	state_observer_arg = arg;
+}
+
+static void notify_observer(struct peer *p, struct session *s, enum fsm_state from,
+    enum fsm_state to, const char *reason)
+{
+	size_t i = 0;
+
+	if (state_observer == NULL)
+		return;
+	while (i < p->nsessions && p->sessions[i] != s)
+		i++;
+	state_observer(p, s, i, from, to, reason, state_observer_arg);
+}
+
+static void families_text(const struct bgp_family *f, uint8_t n, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (uint8_t i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? "+" : "",
+		    family_name(f[i]));
+}
+
+static size_t peer_live_count(const struct peer *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nsessions; i++)
+		n += !session_is_closing(p->sessions[i]);
+	return n;
+}
+
+static size_t peer_established_count(const struct peer *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nsessions; i++)
+		n += !session_is_closing(p->sessions[i]) &&
+		    session_state(p->sessions[i]) == FSM_ESTABLISHED;
+	return n;
+}
+
+/* Session ids are the neighbor's, from 1, one per family group, kept for
+ * the peer's life: a family's session comes back with the same id. */
+static void peer_name_session(struct peer *p, struct session *s)
+{
+	const struct session_negotiated *n = session_negotiated(s);
+	unsigned id = 0;
+	char fams[160];
+
+	for (uint8_t i = 0; i < n->family_count && id == 0; i++) {
+		int k = neighbor_family_index(&p->cfg, n->families[i]);
+		if (k >= 0)
+			id = p->fam_id[k];
+	}
+	if (id == 0)
+		id = ++p->next_id;
+	for (uint8_t i = 0; i < n->family_count; i++) {
+		int k = neighbor_family_index(&p->cfg, n->families[i]);
+		if (k >= 0)
+			p->fam_id[k] = id;
+	}
+	session_set_id(s, id);
+	p->neighbor_single = n->ms == MS_DIALECT_NONE;
+	if (n->ms == MS_DIALECT_NONE)
+		return;
+	families_text(n->families, n->family_count, fams, sizeof fams);
+	log_peer_info(p->label, "multisession (%s): session %u Up for %s; %zu of "
+	    "%zu sessions established", n->ms == MS_DIALECT_CISCO ? "Cisco" : "IETF",
+	    id, fams, peer_established_count(p), peer_live_count(p));
+}
+
 static void on_state_changed(struct session *s, enum fsm_state from,
     enum fsm_state to, const char *reason, void *arg)
 {
 	struct peer *p = arg;
 
+	notify_observer(p, s, from, to, reason);
 	if (to == FSM_ESTABLISHED) {
 		p->backoff = RESTART_FIRST_SECS;
+		peer_name_session(p, s);
 		if (p->ops->established)
 			p->ops->established(p, s, p->owner);
+		/* the next family's session, from the loop */
+		event_active(p->connect_ev, 0, 0);
 	} else if (from == FSM_ESTABLISHED) {
 		p->flaps++;
+		if (session_negotiated(s)->ms != MS_DIALECT_NONE)
+			log_peer_info(p->label, "multisession: session %u down (%s); %zu "
+			    "other sessions established", session_id(s), reason,
+			    peer_established_count(p));
 		if (p->ops->down)
 			p->ops->down(p, s, reason, p->owner);
 	}
@@ -126,14 +325,136 @@ static void on_state_changed(struct session *s, enum fsm_state from,
  * neighbor is past Connect, keep the one initiated by the side with the
  * higher BGP Identifier. We know the neighbor's identifier from this OPEN.
  */
+static enum ms_dialect open_dialect(const struct bgp_open *o)
+{
+	if (o->caps.present & BGP_CAPF_MULTISESSION_IETF)
+		return MS_DIALECT_IETF;
+	if (o->caps.present & BGP_CAPF_MULTISESSION_CISCO)
+		return MS_DIALECT_CISCO;
+	return MS_DIALECT_NONE;
+}
+
+static bool refuse(struct session *s, uint8_t code, uint8_t subcode)
+{
+	session_close(s, code, subcode, NULL);
+	return false;
+}
+
+static bool refuse_no_cisco(struct peer *p, struct session *s)
+{
+	log_peer_warnx(p->label, "the neighbor's OPEN has no Cisco multisession "
+	    "capability (131) and this neighbor is configured \"multisession\": "
+	    "\"cisco\": refusing with Unsupported Capability (2/7), as a Cisco "
+	    "router does; set \"auto\" or \"off\" to accept one ordinary session");
+	return refuse(s, BGP_ERR_OPEN, BGP_ERR_OPEN_CAPABILITY);
+}
+
+/* Is family k served on this local port? Families with a port of their
+ * own there, the others on any port that is no family's. */
+static bool served_on(const struct peer *p, uint8_t k, uint16_t lport)
+{
+	if (p->cfg.family_ports[k])
+		return p->cfg.family_ports[k] == lport;
+	for (uint8_t i = 0; i < p->cfg.family_count; i++)
+		if (p->cfg.family_ports[i] == lport)
+			return false;
+	return true;
+}
+
+/*
+ * Passive side: the neighbor's OPEN arrived first; pick our answer. In its
+ * dialect (as configured allows), the first of its families that has no
+ * session yet — or, when that family's port is another, the redirect
+ * there (IETF). Without either capability: one ordinary session.
+ */
+static bool ms_answer(struct peer *p, struct session *s, const struct bgp_open *o)
+{
+	enum ms_dialect theirs = open_dialect(o), d = theirs;
+	uint16_t lport = sockaddr_port(session_local_addr(s));
+	struct bgp_family pick[1];
+
+	if (p->cfg.multisession == MS_CISCO && !(o->caps.present & BGP_CAPF_MULTISESSION_CISCO))
+		return refuse_no_cisco(p, s);
+	if (p->cfg.multisession == MS_CISCO)
+		d = MS_DIALECT_CISCO;
+	else if (p->cfg.multisession == MS_IETF && theirs != MS_DIALECT_IETF)
+		d = MS_DIALECT_NONE;
+	if (d == MS_DIALECT_NONE) {
+		session_set_offer(s, p->cfg.families, p->cfg.family_count, d, 0);
+		return true;
+	}
+	for (uint8_t k = 0; k < p->cfg.family_count; k++) {
+		struct bgp_family f = p->cfg.families[k];
+		if (!bgp_caps_has_family(&o->caps, f.afi, f.safi) ||
+		    peer_session_for(p, f, s))
+			continue;
+		bool here = served_on(p, k, lport);
+		if (!here && d == MS_DIALECT_CISCO)
+			continue;
+		pick[0] = f;
+		session_set_offer(s, pick, 1, d, here ? 0 : p->cfg.family_ports[k]);
+		if (!here)
+			log_peer_info(p->label, "multisession (IETF): redirecting the "
+			    "%s session to port %u", family_name(f), p->cfg.family_ports[k]);
+		return true;
+	}
+	log_peer_warnx(p->label, "multisession: the neighbor offers no family that "
+	    "is configured and without a session: refusing with No Supported "
+	    "AFI/SAFI (2/%u)", BGP_ERR_OPEN_MS_NO_AFI_SAFI);
+	return refuse(s, BGP_ERR_OPEN, BGP_ERR_OPEN_MS_NO_AFI_SAFI);
+}
+
+/*
+ * Active side: the neighbor answered our offer. Cisco's dialect needs its
+ * capability back; an IETF redirect is followed: close with Redirecting
+ * Now and connect to the port it gave, for the families it answered.
+ */
+static bool ms_check_answer(struct peer *p, struct session *s, const struct bgp_open *o)
+{
+	const struct session_params *sp = session_params(s);
+	const struct session_negotiated *n = session_negotiated(s);
+
+	if (sp->ms_offer == MS_DIALECT_CISCO && !(o->caps.present & BGP_CAPF_MULTISESSION_CISCO))
+		return refuse_no_cisco(p, s);
+	if (sp->ms_offer != MS_DIALECT_IETF || !n->redirect)
+		return true;
+	if (n->redirect_port == 0 || n->redirect_port == sockaddr_port(&sp->remote)) {
+		log_peer_warnx(p->label, "multisession: the neighbor redirects us to "
+		    "port %u, where we are: refusing", n->redirect_port);
+		return refuse(s, BGP_ERR_OPEN, 0);
+	}
+	for (uint8_t i = 0; i < n->family_count; i++) {
+		int k = neighbor_family_index(&p->cfg, n->families[i]);
+		if (k >= 0)
+			p->redirect[k] = n->redirect_port;
+	}
+	log_peer_info(p->label, "multisession (IETF): the neighbor redirects this "
+	    "session to port %u: closing with Redirecting Now and reconnecting there",
+	    n->redirect_port);
+	session_close(s, BGP_ERR_OPEN, BGP_ERR_OPEN_MS_REDIRECTING_NOW, NULL);
+	p->follow_redirect = true;
+	return false;
+}
+
+static bool groups_overlap(const struct session *s, const struct session *t)
+{
+	const struct session_params *sp = session_params(s);
+	for (uint8_t i = 0; i < sp->family_count; i++)
+		if (session_carries(t, sp->families[i]))
+			return true;
+	return false;
+}
+
 static bool on_open_received(struct session *s, const struct bgp_open *o, void *arg)
 {
 	struct peer *p = arg;
 	bool keep_local = fsm_collision_keep_local(p->local.router_id, o->bgp_id);
 
+	if (!(session_awaiting_open(s) ? ms_answer(p, s, o) : ms_check_answer(p, s, o)))
+		return false;
 	for (size_t i = 0; i < p->nsessions; i++) {
 		struct session *t = p->sessions[i];
-		if (t == s || session_is_closing(t))
+		if (t == s || session_is_closing(t) || !groups_overlap(s, t))
 			continue;
 		switch (session_state(t)) {
 		case FSM_ESTABLISHED:
@@ -182,9 +503,54 @@ static void free_cb(evutil_socket_t fd, short what, void *arg)
 		p->ops->freed(p, p->owner);
 	event_free(p->restart_ev);
 	event_free(p->free_ev);
+	event_free(p->connect_ev);
 	free(p->cfg.name);
 	free(p->cfg.password);
 	free(p);
+}
+
+/*
+ * What a closed connection teaches: "auto" offers IETF, then Cisco's
+ * dialect, then none, moving on each time the neighbor refuses the offer
+ * with Unsupported Capability; a redirect port that refused the
+ * connection is forgotten.
+ */
+static void learn_from_close(struct peer *p, struct session *s)
+{
+	const struct session_params *sp = session_params(s);
+	static const enum ms_dialect next[] = {
+		[MS_DIALECT_IETF] = MS_DIALECT_CISCO,
+		[MS_DIALECT_CISCO] = MS_DIALECT_NONE,
+		[MS_DIALECT_NONE] = MS_DIALECT_IETF,
+	};
+	uint8_t code, sub;
+
+	if (!session_initiated_locally(s))
+		return;
+	if (p->cfg.multisession == MS_AUTO && session_notification_rx(s, &code, &sub) &&
+	    code == BGP_ERR_OPEN && sub == BGP_ERR_OPEN_CAPABILITY &&
+	    sp->ms_offer == p->auto_offer) {
+		p->auto_offer = next[p->auto_offer];
+		log_peer_info(p->label, "the neighbor refused our OPEN with Unsupported "
+		    "Capability: offering %s next", p->auto_offer == MS_DIALECT_IETF ?
+		    "IETF multisession (capability 68)" : p->auto_offer == MS_DIALECT_CISCO ?
+		    "Cisco multisession (capability 131)" : "one ordinary session");
+	}
+	uint16_t port = sockaddr_port(&sp->remote);
+	if (session_negotiated(s)->remote_id == 0 && port != sockaddr_port(&p->cfg.remote))
+		for (uint8_t i = 0; i < p->cfg.family_count; i++)
+			if (p->redirect[i] == port)
+				p->redirect[i] = 0;
+}
+
+static bool peer_has_uncovered(const struct peer *p)
+{
+	if (p->neighbor_single || peer_offer_dialect(p) == MS_DIALECT_NONE)
+		return !peer_has_live_session(p);
+	for (uint8_t i = 0; i < p->cfg.family_count; i++)
+		if (!peer_session_for(p, p->cfg.families[i], NULL))
+			return true;
+	return false;
 }
 
 static void on_closed(struct session *s, void *arg)
@@ -197,9 +563,15 @@ static void on_closed(struct session *s, void *arg)
 			break;
 		}
 	}
+	learn_from_close(p, s);
+	if (!peer_has_live_session(p))
+		p->neighbor_single = false;
 	if (p->stopping && p->nsessions == 0)
 		event_active(p->free_ev, 0, 0);
-	else if (!peer_has_live_session(p))
+	else if (p->follow_redirect) {
+		p->follow_redirect = false;
+		event_active(p->connect_ev, 0, 0);
+	} else if (peer_has_uncovered(p))
 		peer_schedule_restart(p);
 }
 
@@ -239,6 +611,8 @@ struct peer *peer_new(struct event_base *base, const struct neighbor_config *cfg
 	p->backoff = RESTART_FIRST_SECS;
 	p->restart_ev = evtimer_new(base, restart_cb, p);
 	p->free_ev = event_new(base, -1, 0, free_cb, p);
+	p->connect_ev = event_new(base, -1, 0, connect_cb, p);
+	p->auto_offer = MS_DIALECT_IETF;
 	return p;
 }
 
@@ -252,6 +626,7 @@ void peer_shutdown(struct peer *p, uint8_t code, uint8_t subcode, const char *te
 {
 	p->stopping = true;
 	evtimer_del(p->restart_ev);
+	event_del(p->connect_ev);
 	/* session_close may free nothing synchronously; iterate over a copy
 	 * anyway, since on_closed reorders the array. */
 	struct session *copy[PEER_MAX_SESSIONS];
@@ -267,8 +642,24 @@ bool peer_accept(struct peer *p, int fd)
 {
 	struct session *target = NULL;
 
+	struct session_params sp;
+
 	if (p->stopping || !p->started)
 		return false;
+	peer_params(p, &sp);
+	if (p->cfg.multisession != MS_OFF) {
+		/* which family it is for shows in its OPEN: collisions and
+		 * duplicates are settled then (on_open_received) */
+		target = peer_add_session(p, &sp);
+		if (target == NULL) {
+			log_peer_warnx(p->label, "incoming connection refused: %d "
+			    "sessions already", PEER_MAX_SESSIONS);
+			return false;
+		}
+		evtimer_del(p->restart_ev);
+		session_accept(target, fd);
+		return true;
+	}
 	for (size_t i = 0; i < p->nsessions; i++) {
 		struct session *s = p->sessions[i];
 		if (session_is_closing(s))
@@ -281,7 +672,7 @@ bool peer_accept(struct peer *p, int fd)
 			target = s;
 	}
 	if (target == NULL)
-		target = peer_add_session(p);
+		target = peer_add_session(p, &sp);
 	if (target == NULL)
 		return false;
 	evtimer_del(p->restart_ev);
@@ -315,4 +706,191 @@ bool peer_matches(const struct peer *p, const struct sockaddr_mux *remote,
 	if (!sockaddr_same_addr(&p->cfg.remote, remote))
 		return false;
 	return !p->cfg.has_local || sockaddr_same_addr(&p->cfg.local, local);
+}
+
+/* ---- families at run time ---------------------------------------------------- */
+
+static bool group_configured(const struct peer *p, const struct bgp_family *f, uint8_t n,
+    struct bgp_family *gone)
+{
+	for (uint8_t i = 0; i < n; i++) {
+		if (neighbor_family_index(&p->cfg, f[i]) < 0) {
+			*gone = f[i];
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Ids and redirects follow their family into the new order. */
+static void remap_families(struct peer *p, const struct neighbor_config *nc)
+{
+	unsigned ids[BGP_MAX_FAMILIES] = { 0 };
+	uint16_t redirect[BGP_MAX_FAMILIES] = { 0 };
+
+	for (uint8_t i = 0; i < nc->family_count; i++) {
+		int k = neighbor_family_index(&p->cfg, nc->families[i]);
+		if (k >= 0) {
+			ids[i] = p->fam_id[k];
+			redirect[i] = p->redirect[k];
+		}
+	}
+	memcpy(p->fam_id, ids, sizeof ids);
+	memcpy(p->redirect, redirect, sizeof redirect);
+	memcpy(p->cfg.families, nc->families, sizeof nc->families);
+	memcpy(p->cfg.family_ports, nc->family_ports, sizeof nc->family_ports);
+	p->cfg.family_count = nc->family_count;
+}
+
+static bool has_family(const struct bgp_family *f, uint8_t n, struct bgp_family x)
+{
+	for (uint8_t i = 0; i < n; i++)
+		if (fam_eq(f[i], x))
+			return true;
+	return false;
+}
+
+/*
+ * One ordinary session carries every family its OPENs agreed on: a change
+ * needs new OPENs, so a reset — but only when it would change what is
+ * negotiated (a family removed that it carries, or one added that the
+ * neighbor offered). Otherwise the neighbor has to enable the family too,
+ * and its reset will bring it: each family costs one reset, not two.
+ */
+static bool single_needs_reset(const struct peer *p, const struct session *s,
+    struct bgp_family *why)
+{
+	const struct session_negotiated *n = session_negotiated(s);
+
+	for (uint8_t i = 0; i < n->family_count; i++)
+		if (neighbor_family_index(&p->cfg, n->families[i]) < 0)
+			return *why = n->families[i], true;
+	for (uint8_t i = 0; i < p->cfg.family_count; i++) {
+		struct bgp_family f = p->cfg.families[i];
+		if (!has_family(n->families, n->family_count, f) &&
+		    has_family(n->offered, n->offered_count, f))
+			return *why = f, true;
+	}
+	return false;
+}
+
+void peer_set_families(struct peer *p, const struct neighbor_config *nc)
+{
+	struct session *copy[PEER_MAX_SESSIONS];
+	size_t n = peer_sessions(p, copy, PEER_MAX_SESSIONS);
+	struct bgp_family f;
+
+	remap_families(p, nc);
+	for (size_t i = 0; i < n; i++) {
+		struct session *s = copy[i];
+		const struct session_params *sp = session_params(s);
+		if (session_is_closing(s))
+			continue;
+		if (session_state(s) != FSM_ESTABLISHED) {
+			/* its OPEN offered the old families: start over */
+			session_close(s, BGP_ERR_CEASE, BGP_CEASE_CONFIG_CHANGE, NULL);
+		} else if (session_negotiated(s)->ms == MS_DIALECT_NONE) {
+			if (!single_needs_reset(p, s, &f)) {
+				log_peer_info(p->label, "families changed: the session carries "
+				    "on (what it negotiated is unchanged until the neighbor "
+				    "enables the same families)");
+				continue;
+			}
+			log_peer_info(p->label, "capability changed (%s): resetting the "
+			    "session with Cease/Other Configuration Change", family_name(f));
+			session_close(s, BGP_ERR_CEASE, BGP_CEASE_CONFIG_CHANGE, NULL);
+		} else if (!group_configured(p, sp->families, sp->family_count, &f)) {
+			log_peer_info(p->label, "multisession: %s removed: closing its "
+			    "session %u with Cease/Other Configuration Change (the others "
+			    "stay up)", family_name(f), session_id(s));
+			session_close(s, BGP_ERR_CEASE, BGP_CEASE_CONFIG_CHANGE, NULL);
+		}
+	}
+	event_active(p->connect_ev, 0, 0);
+}
+
+bool peer_reset_family(struct peer *p, struct bgp_family f)
+{
+	struct session *s = peer_session_for(p, f, NULL);
+
+	if (s == NULL)
+		return false;
+	log_peer_info(p->label, "resetting session %u (%s) on request, with "
+	    "Cease/Administrative Reset", session_id(s), family_name(f));
+	session_close(s, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET, NULL);
+	return true;
+}
+
+/* ---- status ------------------------------------------------------------------ */
+
+static json_t *counters_json(const struct session_counters *c)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "open", (json_int_t)c->msgs[BGP_OPEN], "update", (json_int_t)c->msgs[BGP_UPDATE],
+	    "notification", (json_int_t)c->msgs[BGP_NOTIFICATION],
+	    "keepalive", (json_int_t)c->msgs[BGP_KEEPALIVE],
+	    "route_refresh", (json_int_t)c->msgs[BGP_ROUTE_REFRESH],
+	    "bytes", (json_int_t)c->bytes);
+}
+
+static json_t *session_json(const struct session *s)
+{
+	const struct session_negotiated *n = session_negotiated(s);
+	const struct session_params *sp = session_params(s);
+	bool agreed = session_state(s) >= FSM_OPENCONFIRM;
+	const struct bgp_family *f = agreed ? n->families : sp->families;
+	uint8_t nf = agreed ? n->family_count : sp->family_count;
+	json_t *fams = json_array();
+	char la[64], ra[64];
+
+	for (uint8_t i = 0; i < nf && !session_awaiting_open(s); i++)
+		json_array_append_new(fams, json_string(family_name(f[i])));
+	json_t *j = json_pack("{s:I, s:s, s:o, s:s, s:I, s:s, s:i, s:s, s:i, s:s, s:o, s:o, s:s}",
+	    "id", (json_int_t)session_id(s),
+	    "multisession", !agreed ? "pending" : n->ms == MS_DIALECT_CISCO ? "cisco" :
+		n->ms == MS_DIALECT_IETF ? "ietf" : "off",
+	    "families", fams,
+	    "state", fsm_state_name(session_state(s)),
+	    "uptime", (json_int_t)session_uptime(s),
+	    "local_address", sockaddr_ntop(session_local_addr(s), la, sizeof la),
+	    "local_port", (int)sockaddr_port(session_local_addr(s)),
+	    "remote_address", sockaddr_ntop(session_remote_addr(s), ra, sizeof ra),
+	    "remote_port", (int)sockaddr_port(session_remote_addr(s)),
+	    "initiated", session_initiated_locally(s) ? "local" : "remote",
+	    "messages_received", counters_json(session_counters_rx(s)),
+	    "messages_sent", counters_json(session_counters_tx(s)),
+	    "last_error", session_last_error(s));
+	if (j == NULL)
+		fatal("out of memory rendering a session");
+	return j;
+}
+
+json_t *peer_to_json(const struct peer *p)
+{
+	json_t *arr = json_array();
+	size_t up = 0, live = 0;
+	bool multi = false;
+	char summary[96];
+
+	for (size_t i = 0; i < p->nsessions; i++) {
+		const struct session *s = p->sessions[i];
+		if (session_is_closing(s))
+			continue;
+		live++;
+		up += session_state(s) == FSM_ESTABLISHED;
+		multi |= session_state(s) >= FSM_OPENCONFIRM &&
+		    session_negotiated(s)->ms != MS_DIALECT_NONE;
+		json_array_append_new(arr, session_json(s));
+	}
+	if (multi)
+		snprintf(summary, sizeof summary, "multisession with %zu sessions (%zu "
+		    "established)", live, up);
+	else
+		snprintf(summary, sizeof summary, "single session%s",
+		    up ? " (established)" : "");
+	json_t *j = json_pack("{s:s, s:s, s:o}", "multisession", ms_mode_name(p->cfg.multisession),
+	    "summary", summary, "sessions", arr);
+	if (j == NULL)
+		fatal("out of memory rendering a peer");
+	return j;
 }

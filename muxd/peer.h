@@ -12,6 +12,7 @@
 #ifndef BGPMUX_PEER_H
 #define BGPMUX_PEER_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -67,5 +68,26 @@ size_t peer_sessions(const struct peer *p, struct session **out, size_t max);
 bool peer_matches(const struct peer *p, const struct sockaddr_mux *remote,
     const struct sockaddr_mux *local);
 uint32_t peer_flaps(const struct peer *p);
+
+/* One observer of every state change of every peer's sessions, process
+ * wide (the store's session history); index is the session's place in
+ * peer_sessions (0-based). NULL removes it. */
+typedef void (*peer_state_observer)(const struct peer *p, const struct session *s,
+    size_t index, enum fsm_state from, enum fsm_state to, const char *reason,
+    void *arg);
+void peer_observe_states(peer_state_observer cb, void *arg);
+/* The neighbor's families (and family ports) changed: in multisession,
+ * only the sessions of removed families close (Cease / Other
+ * Configuration Change) and added ones get new sessions; one ordinary
+ * session is reset once ("capability changed"). Nothing else of nc is
+ * looked at. */
+void peer_set_families(struct peer *p, const struct neighbor_config *nc);
+/* Reset the session carrying f alone (Cease / Administrative Reset).
+ * False when no session carries it. */
+bool peer_reset_family(struct peer *p, struct bgp_family f);
+/* What `show bgp neighbors` shows: the mode, "multisession with N
+ * sessions (M established)", and each session: id, families, state,
+ * uptime, addresses and ports, message counters, last error. */
+json_t *peer_to_json(const struct peer *p);
 
 #endif

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "muxd/bgp_msg.h"
+#include "muxd/bgp_multisession.h"
 #include "muxd/log.h"
 #include "muxd/sockopt.h"
 
@@ -50,6 +51,11 @@ struct session {
 	struct sockaddr_mux local_addr, remote_addr;
 
 	struct session_counters rx, tx;
+	unsigned id;                    /* within the peer (multisession) */
+	bool open_deferred;             /* delay_open: ours not sent yet */
+	uint16_t redirect_port;         /* we set R: they must reconnect there */
+	bool notif_rx;
+	uint8_t notif_code, notif_subcode;
 	char last_error[192];
 	char shutdown_text[256];        /* goes with Cease 2/4 */
 	uint8_t *scratch;               /* AS_PATH rewriting for the codec */
@@ -144,10 +150,24 @@ static void build_open(const struct session *s, struct bgp_open *o)
 		c->present |= BGP_CAPF_FQDN;
 		snprintf(c->fqdn_host, sizeof c->fqdn_host, "%s", p->hostname);
 	}
+	if (p->ms_offer == MS_DIALECT_CISCO) {
+		c->present |= BGP_CAPF_MULTISESSION_CISCO;
+		c->ms_cisco_flags = BGP_MS_CISCO_FLAGS_IOS;
+	} else if (p->ms_offer == MS_DIALECT_IETF) {
+		/* G clear: one family group per connection, never several. */
+		c->present |= BGP_CAPF_MULTISESSION_IETF;
+		c->ms_ietf.present = true;
+		c->ms_ietf.redirect = s->redirect_port != 0;
+		c->ms_ietf.redirect_port = s->redirect_port;
+	}
 }
 
 static void send_open(struct session *s)
 {
+	if (s->p.delay_open && !s->initiated_locally && s->open_deferred) {
+		/* first call (TCP up): wait for theirs; handle_open sends it */
+		return;
+	}
 	uint8_t buf[BGP_MAX_LEN];
 	struct wbuf w = wbuf_make(buf, sizeof buf);
 	struct bgp_open o;
@@ -374,6 +394,11 @@ static void negotiate_families(struct session *s, const struct bgp_caps *c)
 	struct session_negotiated *n = &s->neg;
 
 	n->family_count = 0;
+	n->offered_count = (c->present & BGP_CAPF_MP) ? c->mp_count : 1;
+	if (c->present & BGP_CAPF_MP)
+		memcpy(n->offered, c->mp, c->mp_count * sizeof c->mp[0]);
+	else
+		n->offered[0] = (struct bgp_family){ BGP_AFI_IPV4, BGP_SAFI_UNICAST };
 	for (uint8_t i = 0; i < s->p.family_count; i++) {
 		struct bgp_family f = s->p.families[i];
 		/* RFC 4760 §8: without MP capabilities, IPv4 unicast is implied. */
@@ -420,6 +445,13 @@ static bool negotiate(struct session *s, const struct bgp_open *o, struct bgp_er
 	n->enhanced_rr = (c->present & BGP_CAPF_ENHANCED_RR) != 0;
 	negotiate_families(s, c);
 	negotiate_addpath(s, c);
+	n->ms = MS_DIALECT_NONE;
+	if (s->p.ms_offer == MS_DIALECT_IETF && (c->present & BGP_CAPF_MULTISESSION_IETF))
+		n->ms = MS_DIALECT_IETF;
+	else if (s->p.ms_offer == MS_DIALECT_CISCO && (c->present & BGP_CAPF_MULTISESSION_CISCO))
+		n->ms = MS_DIALECT_CISCO;
+	n->redirect = (c->present & BGP_CAPF_MULTISESSION_IETF) && c->ms_ietf.redirect;
+	n->redirect_port = n->redirect ? c->ms_ietf.redirect_port : 0;
 	n->rx.as4 = n->tx.as4 = n->as4;
 	n->rx.ebgp = n->tx.ebgp = n->remote_as != s->p.local_as;
 	n->rx.max_len = n->tx.max_len = n->ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN;
@@ -469,9 +501,18 @@ static void handle_open(struct session *s, const uint8_t *body, size_t len)
 		session_error(s, FSM_EV_OPEN_ERR, &e);
 		return;
 	}
-	log_open(s, &o);
 	if (s->ops->open_received && !s->ops->open_received(s, &o, s->arg))
-		return;         /* lost a collision: already closing */
+		return;         /* refused, or lost a collision: already closing */
+	if (s->open_deferred) {
+		/* the owner picked our answer: send it, then agree on it */
+		s->open_deferred = false;
+		send_open(s);
+		if (!negotiate(s, &o, &e)) {
+			session_error(s, FSM_EV_OPEN_ERR, &e);
+			return;
+		}
+	}
+	log_open(s, &o);
 	session_event(s, FSM_EV_OPEN, 0, 0, "OPEN received");
 }
 
@@ -532,6 +573,9 @@ static void handle_notification(struct session *s, const uint8_t *body, size_t l
 	    n.shutdown_msg[0] ? ": \"" : "", n.shutdown_msg, n.shutdown_msg[0] ? "\"" : "");
 	log_peer_warnx(s->p.label, "%s", reason);
 	set_last_error(s, "%.180s", reason);
+	s->notif_rx = true;
+	s->notif_code = n.code;
+	s->notif_subcode = n.subcode;
 	s->tcp_up = false;      /* RFC 4271: the sender closes; send nothing more */
 	session_event(s, n.code == BGP_ERR_OPEN && n.subcode == BGP_ERR_OPEN_VERSION ?
 	    FSM_EV_NOTIF_VERSION_ERR : FSM_EV_NOTIF, 0, 0, reason);
@@ -571,6 +615,15 @@ static void handle_message(struct session *s, uint8_t type, const uint8_t *body,
 		handle_notification(s, body, len);
 		break;
 	case BGP_KEEPALIVE:
+		if (s->redirect_port && s->state == FSM_OPENCONFIRM) {
+			log_peer_warnx(s->p.label, "the neighbor did not follow our "
+			    "redirect to port %u: closing with Redirect Required",
+			    s->redirect_port);
+			set_last_error(s, "did not follow the redirect to port %u",
+			    s->redirect_port);
+			session_close(s, BGP_ERR_OPEN, BGP_ERR_OPEN_MS_REDIRECT_REQUIRED, NULL);
+			break;
+		}
 		session_event(s, FSM_EV_KEEPALIVE, 0, 0, "KEEPALIVE received");
 		break;
 	case BGP_ROUTE_REFRESH:
@@ -767,6 +820,7 @@ void session_accept(struct session *s, int fd)
 	attach_bev(s, fd);
 	s->tcp_up = true;
 	s->initiated_locally = false;
+	s->open_deferred = s->p.delay_open;
 	record_addrs(s);
 	if (s->state == FSM_IDLE)
 		session_event(s, FSM_EV_AUTO_START_PASSIVE, 0, 0, "incoming connection");
@@ -787,6 +841,9 @@ void session_close(struct session *s, uint8_t code, uint8_t subcode,
 		ev = FSM_EV_COLLISION_DUMP;
 	else if (code == BGP_ERR_CEASE && subcode == BGP_CEASE_ADMIN_SHUTDOWN)
 		ev = FSM_EV_MANUAL_STOP;
+	else if (code == BGP_ERR_OPEN &&
+	    (s->state == FSM_OPENSENT || s->state == FSM_OPENCONFIRM))
+		ev = FSM_EV_OPEN_ERR;   /* the owner refuses the OPEN: that code */
 	snprintf(reason, sizeof reason, "%s, %s", bgp_err_code_name(code),
 	    bgp_err_subcode_name(code, subcode));
 	session_event(s, ev, code, subcode, reason);
@@ -832,6 +889,25 @@ const struct session_params *session_params(const struct session *s) { return &s
 const struct sockaddr_mux *session_local_addr(const struct session *s) { return &s->local_addr; }
 const struct sockaddr_mux *session_remote_addr(const struct session *s) { return &s->remote_addr; }
 const char *session_last_error(const struct session *s) { return s->last_error; }
+bool session_awaiting_open(const struct session *s) { return s->open_deferred; }
+void session_set_id(struct session *s, unsigned id) { s->id = id; }
+unsigned session_id(const struct session *s) { return s->id; }
+
+void session_set_offer(struct session *s, const struct bgp_family *fams, uint8_t n,
+    enum ms_dialect ms, uint16_t redirect_port)
+{
+	memcpy(s->p.families, fams, n * sizeof fams[0]);
+	s->p.family_count = n;
+	s->p.ms_offer = ms;
+	s->redirect_port = redirect_port;
+}
+
+bool session_notification_rx(const struct session *s, uint8_t *code, uint8_t *subcode)
+{
+	*code = s->notif_code;
+	*subcode = s->notif_subcode;
+	return s->notif_rx;
+}
 
 const uint8_t *session_kept_msg(const struct session *s, uint8_t type, bool sent,
     size_t *len)

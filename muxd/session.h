@@ -24,6 +24,9 @@
 struct event_base;
 struct session;
 
+/* Which multisession capability an OPEN carries (docs/multisession.md). */
+enum ms_dialect { MS_DIALECT_NONE = 0, MS_DIALECT_CISCO, MS_DIALECT_IETF };
+
 /* Message counters, per direction. */
 struct session_counters {
 	uint64_t msgs[6];       /* by type: [1] OPEN … [5] ROUTE-REFRESH */
@@ -51,6 +54,13 @@ struct session_params {
 	const char *password;           /* TCP-MD5 */
 	bool ttl_security;
 	const char *hostname;           /* FQDN capability, NULL = none */
+	/* Multisession: the capability our OPEN carries; families above are
+	 * then the group this connection offers (Cisco: exactly one). */
+	enum ms_dialect ms_offer;
+	/* Passive side: our OPEN answers theirs (RFC 4271's DelayOpen, as
+	 * the IETF draft's passive speaker does): open_received picks the
+	 * group with session_set_offer before our OPEN is built. */
+	bool delay_open;
 };
 
 /* What both sides agreed on, once the OPENs are exchanged. */
@@ -65,6 +75,14 @@ struct session_negotiated {
 	bool enhanced_rr;
 	struct bgp_family families[BGP_MAX_FAMILIES];
 	uint8_t family_count;
+	/* What the neighbor's OPEN offered (RFC 4760: none = IPv4 unicast). */
+	struct bgp_family offered[BGP_MAX_FAMILIES];
+	uint8_t offered_count;
+	/* Multisession: the dialect both OPENs carry (NONE: one ordinary
+	 * session), and the neighbor's IETF redirect, if it asked for one. */
+	enum ms_dialect ms;
+	bool redirect;
+	uint16_t redirect_port;
 	struct bgp_codec_ctx rx;        /* decoding what the neighbor sends */
 	struct bgp_codec_ctx tx;        /* encoding what we send */
 };
@@ -126,6 +144,18 @@ const struct sockaddr_mux *session_remote_addr(const struct session *s);
  * whole (header included), for monitors; NULL (*len 0) if none. */
 const uint8_t *session_kept_msg(const struct session *s, uint8_t type, bool sent,
     size_t *len);
+/* Passive side, before our OPEN is sent (open_received): what it offers.
+ * redirect_port ≠ 0 sets the IETF R bit: the neighbor must reconnect
+ * there, and a KEEPALIVE instead gets Redirect Required. */
+void session_set_offer(struct session *s, const struct bgp_family *fams, uint8_t n,
+    enum ms_dialect ms, uint16_t redirect_port);
+/* Still waiting for the neighbor's OPEN before sending ours. */
+bool session_awaiting_open(const struct session *s);
+/* Session id within its peer (multisession), 0 before it is given one. */
+void session_set_id(struct session *s, unsigned id);
+unsigned session_id(const struct session *s);
+/* The last NOTIFICATION received (false if none). */
+bool session_notification_rx(const struct session *s, uint8_t *code, uint8_t *subcode);
 /* Last error as text ("sent NOTIFICATION 6/2 Cease, Administrative Shutdown"). */
 const char *session_last_error(const struct session *s);
 

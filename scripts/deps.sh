@@ -6,7 +6,10 @@ set -euo pipefail
 BUILD_PKGS=(build-essential pkg-config clang libclang-rt-14-dev
             libevent-dev libjansson-dev libsqlite3-dev zlib1g-dev check)
 # pmacct: its pmbmpd is the real BMP collector of test_bmp.
-TEST_PKGS=(bird2 gobgpd frr exabgp tshark iproute2 python3 procps bgpdump pmacct)
+# curl: the API tests talk HTTP to muxd; chromium, nodejs, npm: the web UI
+# test drives Debian's headless chromium with playwright-core from npm
+TEST_PKGS=(bird2 gobgpd frr exabgp tshark iproute2 python3 procps bgpdump curl
+           chromium nodejs npm pmacct)
 
 want=()
 for p in "${BUILD_PKGS[@]}" "${@:-${TEST_PKGS[@]}}"; do

@@ -72,7 +72,9 @@ struct feed_event {
 	 * with FEED_WANT_OLD, and always when clearing; else NULL. */
 	struct attrset *old;
 	bool clearing;                          /* withdrawn: session down */
-	/* FEED_SESSION_UP, FEED_UPDATE: what the session negotiated */
+	/* FEED_SESSION_UP, FEED_UPDATE: what the session negotiated;
+	 * FEED_SESSION_DOWN: the session that went down (its families are
+	 * withdrawn), NULL when every family goes */
 	const struct session_negotiated *neg;
 	/* FEED_SESSION_DOWN: why */
 	const char *reason;
@@ -129,6 +131,12 @@ struct attrset *feed_route(const struct feed *f, const struct bgp_prefix *p);
  * has no path. */
 bool feed_first_path(const struct feed *f, const struct bgp_prefix *p,
     struct bgp_prefix *first, struct attrset **set);
+
+/* Looking glass: adjrib_lookup on the view's table (every path of the
+ * prefixes that match p; cb must not change anything). Returns as
+ * adjrib_lookup: a callback's non-zero return (it stops there), or 0. */
+int feed_lookup(const struct feed *f, const struct bgp_prefix *p,
+    enum adjrib_match match, adjrib_cb cb, void *arg);
 
 /* A resumable walk over the table in prefix order (adjrib.h's cursor, with
  * the same guarantees): a route announced behind the cursor is not

@@ -27,6 +27,7 @@ struct view {
 	struct feed *feed;
 	struct peer *peer;              /* the current one */
 	unsigned npeers;                /* current + retired, not yet freed */
+	unsigned up;                    /* its sessions Established (multisession: several) */
 	bool stopping;
 	void (*done)(struct view *, void *);
 	void *done_arg;
@@ -232,7 +233,10 @@ static void view_publish_up(struct view *v, const struct session_negotiated *n,
 	struct feed_event ev = { .type = FEED_SESSION_UP, .neg = n, .session = s };
 
 	v->st.sessions++;
-	memset(v->st.eor, 0, sizeof v->st.eor);
+	v->up++;
+	for (uint8_t i = 0; i < n->family_count; i++)
+		if (n->families[i].afi <= BGP_AFI_IPV6 && n->families[i].safi == BGP_SAFI_UNICAST)
+			v->st.eor[n->families[i].afi] = false;
 	feed_set_session(v->feed, true);
 	feed_set_upstream(v->feed, s);
 	feed_publish(v->feed, &ev);
@@ -256,29 +260,60 @@ static int clear_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
 	return 0;
 }
 
-static void view_publish_down(struct view *v, const char *reason,
-    const struct session *s)
+static size_t clear_afi(struct view *v, uint16_t afi)
 {
-	struct feed_event ev = { .type = FEED_SESSION_DOWN, .reason = reason,
-		.session = s };
-	size_t n = adjrib_count(v->rib, 0);
+	bool publish = feed_wants(v->feed, FEED_MASK(FEED_ROUTE));
 
-	feed_set_session(v->feed, false);
-	feed_set_upstream(v->feed, NULL);
+	if (afi <= BGP_AFI_IPV6)
+		v->st.eor[afi] = false;
+	return adjrib_clear_afi(v->rib, afi, publish ? clear_cb : NULL, v);
+}
+
+/* n: the families that went down with their session; NULL: all of them. */
+static void session_down(struct view *v, const struct session_negotiated *n,
+    const char *reason, const struct session *s)
+{
+	struct feed_event ev = { .type = FEED_SESSION_DOWN, .reason = reason, .neg = n,
+		.session = s };
+	size_t gone = 0;
+
+	v->up = n && v->up ? v->up - 1 : 0;
+	feed_set_session(v->feed, v->up > 0);
+	if (v->up == 0 || feed_upstream(v->feed) == s)
+		feed_set_upstream(v->feed, NULL);
 	feed_publish(v->feed, &ev);
-	if (feed_wants(v->feed, FEED_MASK(FEED_ROUTE)))
-		adjrib_clear_each(v->rib, clear_cb, v);
-	else
-		adjrib_clear(v->rib);
-	memset(v->st.eor, 0, sizeof v->st.eor);
-	if (n)
+	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+		bool carried = n == NULL;
+		for (uint8_t i = 0; n && i < n->family_count; i++)
+			carried |= n->families[i].afi == afi && n->families[i].safi == BGP_SAFI_UNICAST;
+		if (carried)
+			gone += clear_afi(v, afi);
+	}
+	if (gone)
 		log_info("view %s: upstream session down (%s): withdrew its %zu routes "
-		    "from %zu subscribers", v->name, reason, n, feed_subscribers(v->feed));
+		    "from %zu subscribers%s", v->name, reason, gone, feed_subscribers(v->feed),
+		    v->up ? " (its other sessions stay up)" : "");
 }
 
 void view_session_down(struct view *v, const char *reason)
 {
-	view_publish_down(v, reason, NULL);
+	session_down(v, NULL, reason, NULL);
+}
+
+void view_session_family_down(struct view *v, const struct session_negotiated *n,
+    const char *reason)
+{
+	session_down(v, n, reason, NULL);
+}
+
+void view_set_families(struct view *v, const struct neighbor_config *nc)
+{
+	memcpy(v->cfg.families, nc->families, sizeof nc->families);
+	memcpy(v->cfg.family_ports, nc->family_ports, sizeof nc->family_ports);
+	v->cfg.family_count = nc->family_count;
+	log_info("view %s: upstream families changed: only the sessions concerned "
+	    "change", v->name);
+	peer_set_families(v->peer, nc);
 }
 
 /* ---- the peer's upcalls ------------------------------------------------ */
@@ -294,7 +329,7 @@ static void on_down(struct peer *p, struct session *s, const char *reason, void 
 {
 	struct view *v = owner;
 	if (p == v->peer)
-		view_publish_down(v, reason, s);
+		session_down(v, session_negotiated(s), reason, s);
 }
 
 static void on_update(struct peer *p, struct session *s, const struct bgp_update *u,
@@ -328,14 +363,15 @@ json_t *view_to_json(const struct view *v, bool with_routes)
 {
 	struct session *s = v->peer ? peer_session(v->peer) : NULL;
 	char addr[64];
-	json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I}",
+	json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:o}",
 	    "name", v->name,
 	    "address", sockaddr_ntop(&v->cfg.remote, addr, sizeof addr),
 	    "asn", (json_int_t)v->cfg.remote_as,
 	    "state", s ? fsm_state_name(session_state(s)) : "Idle",
 	    "flaps", (json_int_t)(v->peer ? peer_flaps(v->peer) : 0),
 	    "route_count", (json_int_t)adjrib_count(v->rib, 0),
-	    "subscribers", (json_int_t)feed_subscribers(v->feed));
+	    "subscribers", (json_int_t)feed_subscribers(v->feed),
+	    "peer", v->peer ? peer_to_json(v->peer) : json_null());
 
 	if (j == NULL)
 		fatal("out of memory rendering view %s", v->name);

@@ -77,5 +77,12 @@ void view_apply_update(struct view *v, const struct bgp_update *u,
 void view_session_up(struct view *v, const struct session_negotiated *n);
 /* Drops every route, publishing the withdrawals. */
 void view_session_down(struct view *v, const char *reason);
+/* One of several sessions went down (multisession): drops the routes of
+ * the families it carried (n->families) only. */
+void view_session_family_down(struct view *v, const struct session_negotiated *n,
+    const char *reason);
+/* The upstream's families changed, nothing else (a reload): only the
+ * sessions concerned change (peer_set_families). */
+void view_set_families(struct view *v, const struct neighbor_config *nc);
 
 #endif
