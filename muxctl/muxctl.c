@@ -42,6 +42,7 @@ static void usage(FILE *out)
 	    "             [hold_time SECONDS] [add_path off|receive|send|both]\n"
 	    "  client del NAME\n"
 	    "  session reset ID            (IDs as in 'show sessions')\n"
+	    "  session reset NEIGHBOR FAMILY  (that family's session only)\n"
 	    "\n"
 	    "  -s ADDR:PORT   muxd's api.listen (default %s, or $MUXCTL_SERVER)\n"
 	    "  -t TOKENFILE   file whose first line is the API token, for writes\n"
@@ -169,10 +170,25 @@ static char *joined(const json_t *arr, const char *sep)
 
 /* ---- show ------------------------------------------------------------------ */
 
+/* "ipv4-unicast,ipv6-unicast", "-" for none yet. */
+static const char *families(const json_t *s, char *buf, size_t len)
+{
+	size_t i, n = 0;
+	json_t *f;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(s, "families"), i, f)
+		if (json_is_string(f) && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "",
+			    json_string_value(f));
+	return buf[0] ? buf : "-";
+}
+
 static void show_sessions(const json_t *arr)
 {
+	char fams[128];
 	static const char *const h[] = { "Id", "Kind", "State", "Uptime", "Neighbor", "AS",
-		"Rx upd", "Tx upd", "Info", NULL };
+		"Families", "Ports", "Rx upd", "Tx upd", "Info", NULL };
 	struct table *t = table_new(h);
 	size_t i;
 	json_t *s;
@@ -185,6 +201,8 @@ static void show_sessions(const json_t *arr)
 		table_cell(t, "%s", duration(num(s, "uptime"), up, sizeof up));
 		table_cell(t, "%s", str(s, "neighbor"));
 		table_cell(t, "%lld", num(s, "neighbor_as"));
+		table_cell(t, "%s", families(s, fams, sizeof fams));
+		table_cell(t, "%lld>%lld", num(s, "local_port"), num(s, "remote_port"));
 		table_cell(t, "%lld", num(json_object_get(s, "messages_received"), "update"));
 		table_cell(t, "%lld", num(json_object_get(s, "messages_sent"), "update"));
 		table_cell(t, "%s", str(s, "last_error"));
@@ -512,17 +530,67 @@ static void id_path(const char *id, char *out, size_t len)
 	free(copy);
 }
 
+/* Does session entry e belong to NEIGHBOR: its name, its neighbor's
+ * address, or its id without the final "/N" (INSTANCE/CLIENT, UPSTREAM)? */
+static bool neighbor_is(const json_t *e, const char *neighbor)
+{
+	const char *id = str(e, "id"), *slash = strrchr(id, '/');
+
+	return strcmp(str(e, "name"), neighbor) == 0 ||
+	    strcmp(str(e, "neighbor"), neighbor) == 0 ||
+	    (slash && strlen(neighbor) == (size_t)(slash - id) &&
+	    strncmp(id, neighbor, (size_t)(slash - id)) == 0);
+}
+
+static bool carries(const json_t *e, const char *family)
+{
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(json_object_get(e, "families"), i, f)
+		if (json_is_string(f) && strcmp(json_string_value(f), family) == 0)
+			return true;
+	return false;
+}
+
+/* The id of NEIGHBOR's session carrying FAMILY; exits when there is not
+ * exactly one. */
+static char *session_for_family(const struct ctl *c, const char *neighbor,
+    const char *family)
+{
+	json_t *all = call(c, "GET", "/api/v1/sessions", NULL), *e;
+	char *id = NULL;
+	size_t i, found = 0;
+
+	json_array_foreach(all, i, e) {
+		if (!neighbor_is(e, neighbor) || !carries(e, family))
+			continue;
+		if (found++ == 0)
+			id = strdup(str(e, "id"));
+	}
+	json_decref(all);
+	if (found == 1)
+		return id;
+	fprintf(stderr, "muxctl: %s\n", found ? "several neighbors have that name: use "
+	    "INSTANCE/CLIENT or the session ID" : "no session of that neighbor carries "
+	    "that family (see 'muxctl show sessions')");
+	exit(EXIT_ERROR);
+}
+
 static int session_cmd(const struct ctl *c, int argc, char **argv)
 {
-	char path[512];
+	char path[512], *id = NULL;
 
-	if (argc != 2 || strcmp(argv[0], "reset") != 0)
+	if ((argc != 2 && argc != 3) || strcmp(argv[0], "reset") != 0)
 		return EXIT_USAGE;
+	if (argc == 3)
+		argv[1] = id = session_for_family(c, argv[1], argv[2]);
 	id_path(argv[1], path, sizeof path);
 	json_t *j = call(c, "POST", path, NULL);
 	c->json ? print_json(j) : (void)printf("session %s reset (%s)\n", argv[1],
 	    str(j, "notification"));
 	json_decref(j);
+	free(id);
 	return EXIT_OK;
 }
 

@@ -30,6 +30,7 @@
 #include "muxd/route_json.h"
 #include "muxd/sockopt.h"
 #include "muxd/update_walk.h"
+#include "instances/gateway.h"
 #include "instances/instance.h"
 #include "monitors/monitors.h"
 #include "views/view.h"
@@ -74,6 +75,7 @@ struct daemon {
 	struct store *store;            /* STATE_DIR/bgpmux.db; NULL if it cannot open */
 	struct opstore_events *events;  /* session history, batched */
 	struct api *api;
+	struct gateway *gw;             /* client routes, to the upstreams (issue 5) */
 };
 
 /* ---- routes from plain peers ------------------------------------------- */
@@ -246,7 +248,7 @@ static struct instance *upstream_instance(struct daemon *d, struct view *v,
 	struct instance_params ip = {
 		.name = uc->n.name, .cfg = uc->instance,
 		.families = uc->n.families, .family_count = uc->n.family_count,
-		.router_id = cfg->router_id, .hostname = d->hostname,
+		.router_id = cfg->router_id, .hostname = d->hostname, .gw = d->gw,
 	};
 	char why[200], addr[64];
 	struct instance *inst = instance_new(d->base, &ip, view_feed(v), why, sizeof why);
@@ -274,6 +276,7 @@ static void upstream_add(struct daemon *d, const struct upstream_config *uc,
 	u->d = d;
 	u->view = view_new(d->base, &uc->n, &local);
 	monitors_add_view(d->mon, uc->n.name, view_feed(u->view));
+	gateway_attach_view(d->gw, uc->n.name, u->view);
 	d->mux_alive++;
 	u->icfg = uc->instance;
 	u->inst = upstream_instance(d, u->view, uc, cfg);
@@ -289,6 +292,7 @@ static void upstream_stop(struct upstream *u, uint8_t subcode)
 
 	if (u->inst)
 		instance_shutdown(u->inst, BGP_ERR_CEASE, subcode, mux_freed_instance, d);
+	gateway_detach_view(d->gw, view_name(u->view));
 	view_shutdown(u->view, BGP_ERR_CEASE, subcode, mux_freed_view, d);
 	u->inst = NULL;
 	u->view = NULL;
@@ -311,7 +315,8 @@ static bool instance_config_same(const struct instance_config *a,
 {
 	return sockaddr_equal(&a->addr, &b->addr) && a->local_as == b->local_as &&
 	    a->next_hop_self == b->next_hop_self &&
-	    memcmp(a->family_ports, b->family_ports, sizeof a->family_ports) == 0;
+	    memcmp(a->family_ports, b->family_ports, sizeof a->family_ports) == 0 &&
+	    a->client_to_client == b->client_to_client;
 }
 
 /*
@@ -568,8 +573,8 @@ static bool daemon_write_routes(struct daemon *d, const char *path)
 		if (u->inst)
 			json_array_append_new(instances, instance_to_json(u->inst));
 	}
-	json_t *root = json_pack("{s:o, s:o, s:o}", "peers", peers, "views", views,
-	    "instances", instances);
+	json_t *root = json_pack("{s:o, s:o, s:o, s:o}", "peers", peers, "views", views,
+	    "instances", instances, "gateway", gateway_to_json(d->gw));
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	bool ok = json_dump_file(root, tmp, JSON_COMPACT) == 0 && rename(tmp, path) == 0;
 	json_decref(root);
@@ -662,6 +667,7 @@ static void daemon_reload(struct daemon *d)
 			plain_peer_retire(pp, BGP_CEASE_CONFIG_CHANGE);
 	}
 	daemon_unlisten(d);
+	gateway_configure(d->gw, next);
 	daemon_reload_upstreams(d, next, global_change);
 	monitors_reconfigure(d->mon, next);
 	config_free(d->cfg);
@@ -852,6 +858,7 @@ static void daemon_free(struct daemon *d)
 		event_free(d->signals[i]);
 	event_free(d->grace_ev);
 	monitors_free(d->mon);
+	gateway_free(d->gw);
 	/* Peers still listed here did not finish closing in the grace time;
 	 * the process is exiting, so their memory goes with it. */
 	if (d->peers == NULL)
@@ -880,6 +887,7 @@ int daemon_run(struct config *cfg, const char *config_path)
 	if (mkdir(cfg->state_dir, 0755) < 0 && errno != EEXIST)
 		log_warnx("cannot create state_dir %s: %s", cfg->state_dir, strerror(errno));
 	log_set_level(cfg->log_level);
+	d->gw = gateway_new(d->base, cfg);
 	daemon_signals(d);
 	d->mon = monitors_new(d->base, cfg, d->hostname);
 	daemon_open_store(d);           /* provisioned clients join cfg's */

@@ -89,5 +89,8 @@ bool peer_reset_family(struct peer *p, struct bgp_family f);
  * sessions (M established)", and each session: id, families, state,
  * uptime, addresses and ports, message counters, last error. */
 json_t *peer_to_json(const struct peer *p);
+/* The first line of that: "multisession with N sessions (M established)"
+ * or "single session (established)"; returns buf. */
+const char *peer_summary(const struct peer *p, char *buf, size_t len);
 
 #endif

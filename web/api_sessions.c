@@ -2,8 +2,8 @@
  * api_sessions.c — every session of every peer, named by a stable id:
  * "UPSTREAM/N" for an upstream's session, "INSTANCE/CLIENT/N" for a
  * client's session at one instance, "PEER/N" for a plain peer; N is the
- * session's place among its peer's sessions (1 normally; multisession
- * peers have 1..N).
+ * engine's session id (1 normally; multisession peers have 1..N, one per
+ * family, kept across resets), "newK" for a connection not yet up.
  */
 #include "web/api_int.h"
 
@@ -30,7 +30,15 @@ static int each_of_peer(struct api_session *as, const char *prefix,
 	for (size_t i = 0; i < (n ? n : 1); i++) {
 		as->session = n ? ss[i] : NULL;
 		as->index = (unsigned)i + 1;
-		snprintf(as->id, sizeof as->id, "%s/%u", prefix, as->index);
+		/* N: the engine's session id, stable per family across resets;
+		 * a session not yet up has none, and is named by its place */
+		unsigned sid = as->session ? session_id(as->session) : 0;
+		if (sid)
+			snprintf(as->id, sizeof as->id, "%s/%u", prefix, sid);
+		else if (n)
+			snprintf(as->id, sizeof as->id, "%s/new%u", prefix, as->index);
+		else
+			snprintf(as->id, sizeof as->id, "%s/1", prefix);
 		if ((rc = cb(as, arg)) != 0)
 			return rc;
 	}
@@ -76,6 +84,8 @@ static int each_client(struct api *a, int (*cb)(const struct api_session *, void
 	for (size_t i = 0; i < ni && rc == 0; i++) {
 		for (size_t k = 0; k < ic[i].n && rc == 0; k++) {
 			struct client *c = ic[i].cl[k];
+			if (c->primary)
+				continue;       /* a leg: its sessions are its primary's peer's */
 			struct api_session as = { .kind = "client", .name = c->cfg.name,
 				.instance = instance_name(ic[i].inst), .peer = c->peer, .client = c };
 			snprintf(prefix, sizeof prefix, "%s/%s", as.instance, as.name);
@@ -129,6 +139,10 @@ json_t *api_session_json(const struct api_session *s)
 	    sizeof addr)));
 	json_object_set_new(j, "neighbor_as", json_integer(nc->remote_as));
 	json_object_set_new(j, "flaps", json_integer(peer_flaps(s->peer)));
+	char summary[96];
+	json_object_set_new(j, "neighbor_summary",
+	    json_string(peer_summary(s->peer, summary, sizeof summary)));
+	json_object_set_new(j, "neighbor_multisession", json_string(ms_mode_name(nc->multisession)));
 	return j;
 }
 

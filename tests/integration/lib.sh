@@ -28,6 +28,7 @@
 #   (test_store_crash's 1,000 provisioned clients are configured at
 #   127.0.60-63.x but never contacted: no socket uses those addresses)
 #   127.0.100 test_multisession  127.0.101-102 test_mux_multisession
+#   127.0.110-114 test_client_routes*  namespaces bgpmux5-*: test_client_routes_gobgp
 
 set -u -o pipefail
 
