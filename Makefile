@@ -17,7 +17,7 @@ BUILD    ?= build
 PKGS     := libevent jansson sqlite3 zlib
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
 ifeq ($(SANITIZE),1)
@@ -26,9 +26,11 @@ CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-# Layers in dependency order (DESIGN.md): web → instances → views → muxd.
+# Layers in dependency order (DESIGN.md): web → instances → views → muxd;
+# monitors (MRT, BMP) are feed subscribers beside the instances.
 CORE_SRC := $(filter-out muxd/main.c,$(wildcard muxd/*.c)) \
-            $(wildcard views/*.c) $(wildcard instances/*.c) $(wildcard web/*.c)
+            $(wildcard views/*.c) $(wildcard instances/*.c) \
+            $(wildcard monitors/*.c) $(wildcard web/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 # muxd serves the web UI and web/openapi.json from memory: C strings made
 # at build time (scripts/embed-assets.sh).

@@ -149,6 +149,9 @@ bool bgp_attrs_equal(const struct bgp_attrs *a, const struct bgp_attrs *b);
 /* ---- UPDATE ----------------------------------------------------------- */
 
 struct bgp_update {
+	/* The whole body as received (after the 19-byte header): monitors
+	 * record or forward the message itself (MRT, BMP, live stream). */
+	struct bgp_bytes body;
 	struct bgp_bytes withdrawn;     /* IPv4 unicast withdrawn routes */
 	struct bgp_bytes attr_raw;      /* the path attributes as received */
 	struct bgp_bytes nlri;          /* IPv4 unicast NLRI */

@@ -558,6 +558,86 @@ static void check_mux(struct jsonv *v, struct config *c)
 	}
 }
 
+/* ---- monitors: MRT archives, BMP collectors ------------------------------ */
+
+#define DEFAULT_MRT_RIB_INTERVAL 7200
+#define DEFAULT_MRT_UPDATES_INTERVAL 300
+#define DEFAULT_BMP_PORT 1790
+
+static void parse_mrt(struct jsonv *v, json_t *root, struct config *c)
+{
+	static const char *const keys[] = { "rib_interval", "updates_interval",
+		"compress", NULL };
+	static const char *const compress[] = { "gzip", "none", NULL };
+	json_t *obj = jsonv_child_object(v, "$", root, "mrt", false);
+	uint64_t rib = DEFAULT_MRT_RIB_INTERVAL, upd = DEFAULT_MRT_UPDATES_INTERVAL;
+	int gz = 0;
+
+	if (obj == NULL)
+		return;
+	jsonv_object(v, "$.mrt", obj, keys);
+	jsonv_uint(v, "$.mrt", obj, "rib_interval", false, 1, 7 * 86400, &rib);
+	jsonv_uint(v, "$.mrt", obj, "updates_interval", false, 1, 86400, &upd);
+	jsonv_enum(v, "$.mrt", obj, "compress", false, compress, &gz);
+	c->mrt.enabled = true;
+	c->mrt.rib_interval = (uint32_t)rib;
+	c->mrt.updates_interval = (uint32_t)upd;
+	c->mrt.gzip = gz == 0;
+}
+
+static void parse_bmp_collector(struct jsonv *v, const char *path, json_t *obj,
+    struct sockaddr_mux *out)
+{
+	static const char *const keys[] = { "address", "port", NULL };
+	const char *addr = NULL;
+	uint64_t port = DEFAULT_BMP_PORT;
+	char at[256];
+
+	jsonv_object(v, path, obj, keys);
+	if (!json_is_object(obj))
+		return;
+	jsonv_string(v, path, obj, "address", true, &addr);
+	jsonv_uint(v, path, obj, "port", false, 1, 65535, &port);
+	if (addr && !sockaddr_parse(addr, (uint16_t)port, out)) {
+		jsonv_path_key(at, sizeof at, path, "address");
+		jsonv_error(v, at, "\"%s\" is not a numeric IPv4 or IPv6 address", addr);
+	}
+}
+
+static void parse_bmp(struct jsonv *v, json_t *root, struct config *c)
+{
+	json_t *arr = jsonv_array(v, "$", root, "bmp", false), *val;
+	char at[256];
+	size_t i;
+
+	if (arr == NULL)
+		return;
+	c->bmp = xcalloc(json_array_size(arr) + 1, sizeof *c->bmp);
+	json_array_foreach(arr, i, val) {
+		jsonv_path_index(at, sizeof at, "$.bmp", i);
+		parse_bmp_collector(v, at, val, &c->bmp[c->bmp_count++]);
+		for (size_t j = 0; j < i; j++)
+			if (c->bmp[i].len && sockaddr_equal(&c->bmp[i], &c->bmp[j]))
+				jsonv_error(v, at, "the same collector as $.bmp[%zu]", j);
+	}
+}
+
+bool mrt_config_equal(const struct mrt_config *a, const struct mrt_config *b)
+{
+	return a->enabled == b->enabled && a->rib_interval == b->rib_interval &&
+	    a->updates_interval == b->updates_interval && a->gzip == b->gzip;
+}
+
+bool bmp_config_equal(const struct config *a, const struct config *b)
+{
+	if (a->bmp_count != b->bmp_count)
+		return false;
+	for (size_t i = 0; i < a->bmp_count; i++)
+		if (!sockaddr_equal(&a->bmp[i], &b->bmp[i]))
+			return false;
+	return true;
+}
+
 #define API_DEFAULT_LISTEN "127.0.0.1"
 #define API_DEFAULT_PORT 8179
 
@@ -627,7 +707,8 @@ static void parse_router_id(struct jsonv *v, json_t *root, struct config *c)
 static struct config *config_from_json(json_t *root, struct jsonv *v)
 {
 	static const char *const keys[] = { "asn", "router_id", "state_dir",
-		"listen_port", "log_level", "peers", "upstreams", "clients", "api", NULL };
+		"listen_port", "log_level", "peers", "upstreams", "clients", "api", "mrt",
+		"bmp", NULL };
 	static const char *const levels[] = { "error", "warn", "info", "debug", NULL };
 	struct config *c = xcalloc(1, sizeof *c);
 	const char *state_dir = "var";
@@ -649,6 +730,8 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	parse_peers(v, root, c);
 	parse_upstreams(v, root, c);
 	parse_clients(v, root, c);
+	parse_mrt(v, root, c);
+	parse_bmp(v, root, c);
 	parse_api(v, root, c);
 	check_mux(v, c);
 	return c;
@@ -720,6 +803,7 @@ void config_free(struct config *c)
 	for (size_t i = 0; i < c->client_count; i++)
 		client_config_release(&c->clients[i]);
 	free(c->clients);
+	free(c->bmp);
 	free(c->api.token_file);
 	free(c->state_dir);
 	free(c);

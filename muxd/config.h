@@ -93,6 +93,15 @@ struct api_config {
 	char *token_file;               /* NULL: the API is read-only */
 };
 
+/* "mrt": archives under state_dir/mrt/ (monitors/mrt_writer.h); on when
+ * the key is there. */
+struct mrt_config {
+	bool enabled;
+	uint32_t rib_interval;          /* seconds between RIB dumps */
+	uint32_t updates_interval;      /* seconds per updates file */
+	bool gzip;                      /* "compress": "gzip" (default) or "none" */
+};
+
 struct config {
 	uint32_t asn;
 	uint32_t router_id;             /* host byte order */
@@ -105,6 +114,9 @@ struct config {
 	size_t upstream_count;
 	struct client_config *clients;
 	size_t client_count;
+	struct mrt_config mrt;
+	struct sockaddr_mux *bmp;       /* "bmp": collectors (address + port) */
+	size_t bmp_count;
 	struct api_config api;
 };
 
@@ -124,6 +136,9 @@ bool client_config_equal(const struct client_config *a, const struct client_conf
 bool upstream_config_equal(const struct upstream_config *a, const struct upstream_config *b);
 bool client_has_upstream(const struct client_config *c, const char *upstream);
 
+bool mrt_config_equal(const struct mrt_config *a, const struct mrt_config *b);
+/* Same BMP collectors, in the same order. */
+bool bmp_config_equal(const struct config *a, const struct config *b);
 /* ---- clients provisioned at run time (web/api.c, the store) ---------- */
 
 /* One client object as in "clients": the same keys, types and defaults,

@@ -32,6 +32,7 @@
 #include "muxd/update_walk.h"
 #include "instances/gateway.h"
 #include "instances/instance.h"
+#include "monitors/monitors.h"
 #include "views/view.h"
 #include "web/api.h"
 
@@ -68,6 +69,7 @@ struct daemon {
 	size_t nlisteners;
 	struct event *signals[NSIGNALS];
 	struct event *grace_ev;
+	struct monitors *mon;           /* MRT, BMP: feed subscribers of every view */
 	bool stopping;
 	char hostname[64];
 	struct store *store;            /* STATE_DIR/bgpmux.db; NULL if it cannot open */
@@ -219,7 +221,7 @@ static struct plain_peer *plain_peer_find(struct daemon *d, const char *name)
 static void mux_freed_view(struct view *v, void *arg)
 {
 	struct daemon *d = arg;
-	(void)v;
+	monitors_remove_view(d->mon, view_feed(v));
 	d->mux_alive--;
 	daemon_maybe_exit(d);
 }
@@ -273,6 +275,7 @@ static void upstream_add(struct daemon *d, const struct upstream_config *uc,
 
 	u->d = d;
 	u->view = view_new(d->base, &uc->n, &local);
+	monitors_add_view(d->mon, uc->n.name, view_feed(u->view));
 	gateway_attach_view(d->gw, uc->n.name, u->view);
 	d->mux_alive++;
 	u->icfg = uc->instance;
@@ -666,6 +669,7 @@ static void daemon_reload(struct daemon *d)
 	daemon_unlisten(d);
 	gateway_configure(d->gw, next);
 	daemon_reload_upstreams(d, next, global_change);
+	monitors_reconfigure(d->mon, next);
 	config_free(d->cfg);
 	d->cfg = next;
 	log_set_level(next->log_level);
@@ -853,6 +857,7 @@ static void daemon_free(struct daemon *d)
 	for (size_t i = 0; i < NSIGNALS; i++)
 		event_free(d->signals[i]);
 	event_free(d->grace_ev);
+	monitors_free(d->mon);
 	gateway_free(d->gw);
 	/* Peers still listed here did not finish closing in the grace time;
 	 * the process is exiting, so their memory goes with it. */
@@ -884,6 +889,7 @@ int daemon_run(struct config *cfg, const char *config_path)
 	log_set_level(cfg->log_level);
 	d->gw = gateway_new(d->base, cfg);
 	daemon_signals(d);
+	d->mon = monitors_new(d->base, cfg, d->hostname);
 	daemon_open_store(d);           /* provisioned clients join cfg's */
 	daemon_start_upstreams(d);      /* instances bind before the daemon's listeners */
 	daemon_listen(d);

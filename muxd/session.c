@@ -60,6 +60,9 @@ struct session {
 	char shutdown_text[256];        /* goes with Cease 2/4 */
 	uint8_t *scratch;               /* AS_PATH rewriting for the codec */
 	size_t scratch_cap;
+	/* The last OPEN [0] and NOTIFICATION [1], received [0] and sent [1],
+	 * whole: monitors report them (BMP Peer Up and Peer Down). */
+	struct { uint8_t *p; size_t len; } kept[2][2];
 };
 
 static void session_event(struct session *s, enum fsm_event ev, uint8_t code,
@@ -90,11 +93,27 @@ static void set_last_error(struct session *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Keep a copy of an OPEN or a NOTIFICATION (see kept). */
+static void session_keep(struct session *s, bool sent, const uint8_t *msg, size_t len)
+{
+	int t = msg[18] == BGP_OPEN ? 0 : msg[18] == BGP_NOTIFICATION ? 1 : -1;
+
+	if (t < 0)
+		return;
+	uint8_t *p = realloc(s->kept[t][sent].p, len);
+	if (p == NULL)
+		fatal("%s: out of memory keeping a message", s->p.label);
+	memcpy(p, msg, len);
+	s->kept[t][sent].p = p;
+	s->kept[t][sent].len = len;
+}
+
 /* Write a whole encoded message and count it. */
 static void session_write(struct session *s, const uint8_t *msg, size_t len)
 {
 	if (s->bev == NULL || len < BGP_HEADER_LEN)
 		return;
+	session_keep(s, true, msg, len);
 	bufferevent_write(s->bev, msg, len);
 	if (msg[18] < 6)
 		s->tx.msgs[msg[18]]++;
@@ -201,6 +220,8 @@ static void session_free(struct session *s)
 		if (evs[i])
 			event_free(evs[i]);
 	free(s->scratch);
+	for (int t = 0; t < 2; t++)
+		free(s->kept[t][0].p), free(s->kept[t][1].p);
 	free(s);
 }
 
@@ -632,6 +653,7 @@ static void session_read_cb(struct bufferevent *bev, void *arg)
 		if (avail < h.len)
 			return;
 		const uint8_t *msg = evbuffer_pullup(in, h.len);
+		session_keep(s, false, msg, h.len);
 		handle_message(s, h.type, msg + BGP_HEADER_LEN, h.len - BGP_HEADER_LEN);
 		if (!s->closing)
 			evbuffer_drain(in, h.len);
@@ -897,6 +919,15 @@ bool session_notification_rx(const struct session *s, uint8_t *code, uint8_t *su
 	*code = s->notif_code;
 	*subcode = s->notif_subcode;
 	return s->notif_rx;
+}
+
+const uint8_t *session_kept_msg(const struct session *s, uint8_t type, bool sent,
+    size_t *len)
+{
+	int t = type == BGP_OPEN ? 0 : type == BGP_NOTIFICATION ? 1 : -1;
+
+	*len = t < 0 ? 0 : s->kept[t][sent].len;
+	return t < 0 ? NULL : s->kept[t][sent].p;
 }
 
 time_t session_uptime(const struct session *s)

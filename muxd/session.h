@@ -144,6 +144,10 @@ time_t session_uptime(const struct session *s);
 /* Local and remote address of the TCP connection (len 0 without one). */
 const struct sockaddr_mux *session_local_addr(const struct session *s);
 const struct sockaddr_mux *session_remote_addr(const struct session *s);
+/* The last OPEN or NOTIFICATION (type) this session sent or received,
+ * whole (header included), for monitors; NULL (*len 0) if none. */
+const uint8_t *session_kept_msg(const struct session *s, uint8_t type, bool sent,
+    size_t *len);
 /* Passive side, before our OPEN is sent (open_received): what it offers.
  * redirect_port ≠ 0 sets the IETF R bit: the neighbor must reconnect
  * there, and a KEEPALIVE instead gets Redirect Required. */

@@ -9,6 +9,12 @@
 #   bird    BIRD 2 as a transparent route server (tests/bench/bird-fanout.conf.in)
 #   bgpmux  build/muxd: one upstream, K clients on its instance
 #           (tests/bench/muxd-fanout.json.in)
+#   bgpmux-mon  the same with the monitors on (issue 7): MRT archives
+#           (gzip updates files; RIB dumps from a forked child every
+#           BENCH_MON_RIB_INTERVAL s, default 7200)
+#           and BMP export to a collector that reads and counts
+#           (tests/tools/bmp_sink.py); the report gives its time over
+#           bgpmux's (the issue wants at most 1.5×)
 # The K clients (bgp_sink) connect first and reach Established; then the
 # feeder (mrt_replay, as fast as the fan-out takes it) connects and sends.
 # Measured per run:
@@ -21,7 +27,7 @@
 #
 # Prints the tables and writes them as Markdown to build/bench-fanout.md.
 # Knobs (environment): BENCH_FEEDS="pch synthetic" BENCH_KS="1 4 16"
-# BENCH_SYSTEMS="floor bird bgpmux" BENCH_MUXD=build/muxd
+# BENCH_SYSTEMS="floor bird bgpmux bgpmux-mon" BENCH_MUXD=build/muxd
 # BENCH_SYNTH_N=1000000 BENCH_REPEAT=2
 # (runs of each case, interleaved; the tables show the fastest and list
 # all; a repeat starts only while the whole bench is under BENCH_BUDGET=480
@@ -34,7 +40,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 FEEDS=${BENCH_FEEDS:-pch synthetic}
 KS=${BENCH_KS:-1 4 16}
-SYSTEMS=${BENCH_SYSTEMS:-floor bird bgpmux}
+SYSTEMS=${BENCH_SYSTEMS:-floor bird bgpmux bgpmux-mon}
 SYNTH_N=${BENCH_SYNTH_N:-1000000}
 REPEAT=${BENCH_REPEAT:-2}
 BUDGET=${BENCH_BUDGET:-480}
@@ -59,6 +65,11 @@ UP_ADDR=127.0.90.2
 INSTANCE=127.0.91.1
 CLIENT_NET=127.0.92
 FLOOR_ADDR=127.0.93.1
+BMP_ADDR=127.0.74.1             # the BMP collector of bgpmux-mon
+# bgpmux-mon's RIB dump interval: the default (2 h, as RouteViews) puts no
+# dump inside a run; BENCH_MON_RIB_INTERVAL=2 forks one every 2 s (a stress
+# test of the dumps competing for the 2 cores).
+MON_RIB_INTERVAL=${BENCH_MON_RIB_INTERVAL:-7200}
 REC_ADDR=127.0.94.1
 REC_FEED_ADDR=127.0.94.2
 FEED_ASN=3856
@@ -239,6 +250,11 @@ start_muxd() {  # DIR FEED K
 	fi
 	mkdir -p "$dir/state"
 	fill tests/bench/muxd-fanout.json.in "$(pwd)/$dir" "$3" clients_muxd >"$dir/muxd.json"
+	if [ -n "${MUXD_EXTRA:-}" ]; then       # keys added (bgpmux-mon)
+		python3 -c 'import json, sys; c = json.load(open(sys.argv[1]))
+c.update(json.loads(sys.argv[2])); json.dump(c, open(sys.argv[1], "w"), indent=2)' \
+		    "$dir/muxd.json" "$MUXD_EXTRA"
+	fi
 	if ! "$MUXD" --check-config "$dir/muxd.json" 2>"$dir/muxd.err"; then
 		UNAVAILABLE="--check-config: $(head -1 "$dir/muxd.err")"
 		return
@@ -249,6 +265,21 @@ start_muxd() {  # DIR FEED K
 		UNAVAILABLE="muxd does not listen on $INSTANCE:179 and $UP_ADDR:179"
 		UNAVAILABLE+="${DPID:+ (log: $(tail -1 "$dir/muxd.err"))}"
 	fi
+}
+
+# bgpmux with MRT and BMP on: a counting BMP collector first, then muxd
+# with "mrt" and "bmp" added to its configuration.
+BMP_PID=
+start_muxd-mon() {  # DIR FEED K
+	local dir=$1
+	spawn "$dir/bmp_sink.json" "$dir/bmp_sink.err" python3 tests/tools/bmp_sink.py "$BMP_ADDR" 1790
+	BMP_PID=$LAST_PID
+	if ! wait_until 10 grep -qs listening "$dir/bmp_sink.err"; then
+		UNAVAILABLE="bmp_sink did not start: $(tail -1 "$dir/bmp_sink.err")"
+		return
+	fi
+	MUXD_EXTRA='{"mrt": {"rib_interval": '$MON_RIB_INTERVAL', "updates_interval": 60,
+	    "compress": "gzip"}, "bmp": [{"address": "'$BMP_ADDR'", "port": 1790}]}' start_muxd "$@"
 }
 
 # ---- one run ---------------------------------------------------------------
@@ -303,6 +334,7 @@ run() {  # FEED K SYSTEM REP
 	DPID=
 	UNAVAILABLE=
 	SINK_PIDS=()
+	BMP_PID=
 	"start_${sys/bgpmux/muxd}" "$dir" "$feed" "$k"
 	if [ -z "$UNAVAILABLE" ]; then
 		start_clients "$dir" "$feed" "$k" "$sys"
@@ -313,6 +345,10 @@ run() {  # FEED K SYSTEM REP
 		wait_until 10 all_gone "$DPID"
 	fi
 	stop "$DPID"
+	if [ -n "$BMP_PID" ]; then       # the collector prints its counts on SIGTERM
+		stop "$BMP_PID"
+		say "$feed K=$k $sys: BMP collector got $(tail -1 "$dir/bmp_sink.json"); MRT: $(ls "$dir/state/mrt" 2>/dev/null | tr '\n' ' ')"
+	fi
 	printf '%s\n' "$UNAVAILABLE" >"$dir/unavailable"
 	python3 "$REPORT" row "$dir" "$feed" "$k" "$sys" "$4" >>"$WORK/results.jsonl"
 	python3 "$REPORT" line "$WORK/results.jsonl" >&2

@@ -5,10 +5,11 @@ set -euo pipefail
 
 BUILD_PKGS=(build-essential pkg-config clang libclang-rt-14-dev
             libevent-dev libjansson-dev libsqlite3-dev zlib1g-dev check)
+# pmacct: its pmbmpd is the real BMP collector of test_bmp.
 # curl: the API tests talk HTTP to muxd; chromium, nodejs, npm: the web UI
 # test drives Debian's headless chromium with playwright-core from npm
 TEST_PKGS=(bird2 gobgpd frr exabgp tshark iproute2 python3 procps bgpdump curl
-           chromium nodejs npm)
+           chromium nodejs npm pmacct)
 
 want=()
 for p in "${BUILD_PKGS[@]}" "${@:-${TEST_PKGS[@]}}"; do
@@ -27,7 +28,7 @@ fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
 # The daemons' own services must not hold port 179 or run behind our backs.
-for s in bird frr exabgp gobgpd; do
+for s in bird frr exabgp gobgpd pmacctd nfacctd sfacctd pmbmpd pmbgpd; do
 	systemctl disable --now "$s" >/dev/null 2>&1 || true
 	service "$s" stop >/dev/null 2>&1 || true
 done

@@ -28,6 +28,7 @@ struct feed {
 	unsigned mask;          /* union of the live subscribers' masks */
 	bool dead_subs;
 	bool up;
+	const struct session *upstream;
 };
 
 struct feed *feed_new(const struct adjrib *rib)
@@ -137,6 +138,8 @@ void feed_publish(struct feed *f, const struct feed_event *ev)
 
 void feed_set_session(struct feed *f, bool up) { f->up = up; }
 bool feed_session_up(const struct feed *f) { return f->up; }
+void feed_set_upstream(struct feed *f, const struct session *s) { f->upstream = s; }
+const struct session *feed_upstream(const struct feed *f) { return f->upstream; }
 
 size_t feed_route_count(const struct feed *f, uint16_t afi)
 {

@@ -78,6 +78,10 @@ struct feed_event {
 	const struct session_negotiated *neg;
 	/* FEED_SESSION_DOWN: why */
 	const char *reason;
+	/* FEED_SESSION_UP, FEED_SESSION_DOWN: the upstream's session, to read
+	 * (addresses, the OPENs and NOTIFICATION: session_kept_msg) during the
+	 * callback only; NULL when the view has none (tests, a reload). */
+	const struct session *session;
 	/* FEED_END_OF_RIB */
 	uint16_t afi;
 	uint8_t safi;
@@ -108,10 +112,16 @@ bool feed_wants(const struct feed *f, unsigned mask);
 void feed_publish(struct feed *f, const struct feed_event *ev);
 /* The session state subscribers read with feed_session_up. */
 void feed_set_session(struct feed *f, bool up);
+/* The Established upstream session (NULL when down), for feed_upstream. */
+void feed_set_upstream(struct feed *f, const struct session *s);
 
 /* ---- reading the table (subscribers) -------------------------------- */
 
 bool feed_session_up(const struct feed *f);
+/* The Established upstream session, read only, NULL when there is none:
+ * for a subscriber that joins while it is up (a monitor started by a
+ * reload) to learn what FEED_SESSION_UP would have told it. */
+const struct session *feed_upstream(const struct feed *f);
 /* Routes of afi (0 = both). */
 size_t feed_route_count(const struct feed *f, uint16_t afi);
 /* The set of route (p, p->path_id), borrowed; NULL if none. */

@@ -231,9 +231,10 @@ void view_apply_update(struct view *v, const struct bgp_update *u,
 		    v->name, ws.ignored);
 }
 
-void view_session_up(struct view *v, const struct session_negotiated *n)
+static void view_publish_up(struct view *v, const struct session_negotiated *n,
+    const struct session *s)
 {
-	struct feed_event ev = { .type = FEED_SESSION_UP, .neg = n };
+	struct feed_event ev = { .type = FEED_SESSION_UP, .neg = n, .session = s };
 
 	v->st.sessions++;
 	v->up++;
@@ -241,7 +242,13 @@ void view_session_up(struct view *v, const struct session_negotiated *n)
 		if (n->families[i].afi <= BGP_AFI_IPV6 && n->families[i].safi == BGP_SAFI_UNICAST)
 			v->st.eor[n->families[i].afi] = false;
 	feed_set_session(v->feed, true);
+	feed_set_upstream(v->feed, s);
 	feed_publish(v->feed, &ev);
+}
+
+void view_session_up(struct view *v, const struct session_negotiated *n)
+{
+	view_publish_up(v, n, NULL);
 }
 
 static int clear_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
@@ -268,13 +275,16 @@ static size_t clear_afi(struct view *v, uint16_t afi)
 
 /* n: the families that went down with their session; NULL: all of them. */
 static void session_down(struct view *v, const struct session_negotiated *n,
-    const char *reason)
+    const char *reason, const struct session *s)
 {
-	struct feed_event ev = { .type = FEED_SESSION_DOWN, .reason = reason, .neg = n };
+	struct feed_event ev = { .type = FEED_SESSION_DOWN, .reason = reason, .neg = n,
+		.session = s };
 	size_t gone = 0;
 
 	v->up = n && v->up ? v->up - 1 : 0;
 	feed_set_session(v->feed, v->up > 0);
+	if (v->up == 0 || feed_upstream(v->feed) == s)
+		feed_set_upstream(v->feed, NULL);
 	feed_publish(v->feed, &ev);
 	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
 		bool carried = n == NULL;
@@ -291,13 +301,13 @@ static void session_down(struct view *v, const struct session_negotiated *n,
 
 void view_session_down(struct view *v, const char *reason)
 {
-	session_down(v, NULL, reason);
+	session_down(v, NULL, reason, NULL);
 }
 
 void view_session_family_down(struct view *v, const struct session_negotiated *n,
     const char *reason)
 {
-	session_down(v, n, reason);
+	session_down(v, n, reason, NULL);
 }
 
 void view_set_families(struct view *v, const struct neighbor_config *nc)
@@ -317,7 +327,7 @@ static void on_established(struct peer *p, struct session *s, void *owner)
 	struct view *v = owner;
 	if (p != v->peer)
 		return;
-	view_session_up(v, session_negotiated(s));
+	view_publish_up(v, session_negotiated(s), s);
 	if (originated_count(v->own))
 		log_info("view %s: announcing the gateway's own %zu routes upstream: %zu "
 		    "sent", v->name, originated_count(v->own), originated_send_all(v->own, s));
@@ -327,7 +337,7 @@ static void on_down(struct peer *p, struct session *s, const char *reason, void 
 {
 	struct view *v = owner;
 	if (p == v->peer)
-		view_session_family_down(v, session_negotiated(s), reason);
+		session_down(v, session_negotiated(s), reason, s);
 }
 
 static void on_update(struct peer *p, struct session *s, const struct bgp_update *u,

@@ -20,8 +20,9 @@ import subprocess
 import sys
 import time
 
-SYSTEMS = ("floor", "bird", "bgpmux")
-NAMES = {"floor": "loopback floor", "bird": "BIRD", "bgpmux": "bgpmux"}
+SYSTEMS = ("floor", "bird", "bgpmux", "bgpmux-mon")
+NAMES = {"floor": "loopback floor", "bird": "BIRD", "bgpmux": "bgpmux",
+         "bgpmux-mon": "bgpmux + MRT/BMP"}
 FEED_NAMES = {"pch": "PCH full table (real)", "synthetic": "synthetic"}
 # A feeder line such as "mrt_replay: first UPDATE sent at 1700000000.123456".
 FEEDER_T0 = re.compile(r"first UPDATE (?:sent )?at ([0-9]+\.[0-9]+)")
@@ -288,6 +289,21 @@ def summary_table(rows, method):
     return head, body
 
 
+def monitors_table(rows, method):
+    """bgpmux with MRT and BMP on against bgpmux alone (issue 7: within 1.5×)."""
+    head = ["feed", "K", "bgpmux s", "with MRT+BMP s", "time ratio", "bgpmux CPU s",
+            "with MRT+BMP CPU s", "bgpmux MiB", "with MRT+BMP MiB"]
+    body = []
+    for f, k, got, sec, mem, cpu in summary_rows(rows, method):
+        if not got.get("bgpmux-mon"):
+            continue
+        body.append([FEED_NAMES.get(f, f), str(k), fmt(sec["bgpmux"]), fmt(sec["bgpmux-mon"]),
+                     ratio(sec["bgpmux-mon"], sec["bgpmux"], 2), fmt(cpu["bgpmux"]),
+                     fmt(cpu["bgpmux-mon"]), fmt_mib(mem["bgpmux"]),
+                     fmt_mib(mem["bgpmux-mon"])])
+    return head, body
+
+
 def detail_table(rows, method):
     head = ["feed", "K", "fan-out", "seconds", "every run s", "prefixes/s per client",
             "peak RSS MiB", "CPU s", "check"]
@@ -381,6 +397,7 @@ def render(work, md_path):
     rows = best_of(rows, method)
     sh, sb = summary_table(rows, method)
     dh, db = detail_table(rows, method)
+    mh, mb = monitors_table(rows, method)
     tg = targets(rows, method)
     feeds = feeds_text(work)
     busy = m.get("load", 0) > 0.5 * (m.get("cpus") or 1)
@@ -398,6 +415,10 @@ def render(work, md_path):
         print("  " + f)
     print()
     print(text_table(sh, sb))
+    if mb:
+        print()
+        print("bgpmux with the monitors on (MRT archives and BMP export):")
+        print(text_table(mh, mb))
     print()
     print(text_table(dh, db))
     if tg:
@@ -417,6 +438,9 @@ def render(work, md_path):
         for f in feeds:
             out.write(f"- {f}\n")
         out.write("\n" + md_table(sh, sb) + "\n\n")
+        if mb:
+            out.write("With the monitors on (MRT archives, BMP export):\n\n")
+            out.write(md_table(mh, mb) + "\n\n")
         out.write(md_table(dh, db) + "\n")
         if tg:
             out.write("\n" + "\n".join(f"- {t}" for t in tg) + "\n")

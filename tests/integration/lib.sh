@@ -22,6 +22,7 @@
 #   127.0.20  test_gobgp       127.0.44  test_exabgp     127.0.92-93  bench-fanout
 #   127.0.30  test_frr         127.0.50-52 test_mux_isps
 #   127.0.55  test_badinput    namespaces bgpmux-*: test_ipv6_direct
+#   127.0.70-71 test_mrt       127.0.72-73 test_bmp     127.0.74 bench-fanout BMP sink
 #   127.0.60-61 test_api       127.0.62-63 test_muxctl
 #   127.0.64.1-2 test_store_crash   127.0.64.21-32 test_webui
 #   (test_store_crash's 1,000 provisioned clients are configured at

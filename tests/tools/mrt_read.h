@@ -22,30 +22,12 @@
 #include <zlib.h>
 
 #include "muxd/rbuf.h"
+/* The record numbers, shared with muxd's writer. */
+#include "monitors/mrt_codec.h"
 
-#define MRT_HEADER_LEN 12
 /* No MRT writer we know of produces a record above 1 MiB (the largest is a
  * TABLE_DUMP_V2 entry of ~64 KiB); a bigger length means a broken file. */
 #define MRT_MAX_RECORD (1u << 20)
-
-enum {
-	MRT_TABLE_DUMP_V2 = 13,
-	MRT_BGP4MP = 16,
-	MRT_BGP4MP_ET = 17,
-};
-
-enum {
-	MRT_BGP4MP_STATE_CHANGE = 0,
-	MRT_BGP4MP_MESSAGE = 1,
-	MRT_BGP4MP_MESSAGE_AS4 = 4,
-	MRT_BGP4MP_STATE_CHANGE_AS4 = 5,
-	MRT_BGP4MP_MESSAGE_LOCAL = 6,
-	MRT_BGP4MP_MESSAGE_AS4_LOCAL = 7,
-	MRT_BGP4MP_MESSAGE_ADDPATH = 8,
-	MRT_BGP4MP_MESSAGE_AS4_ADDPATH = 9,
-	MRT_BGP4MP_MESSAGE_LOCAL_ADDPATH = 10,
-	MRT_BGP4MP_MESSAGE_AS4_LOCAL_ADDPATH = 11,
-};
 
 struct mrt_reader {
 	gzFile gz;

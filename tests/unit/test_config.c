@@ -370,6 +370,47 @@ START_TEST(test_mux_bad)
 }
 END_TEST
 
+/* ---- monitors: "mrt" and "bmp" ------------------------------------------ */
+
+#define MON_HEAD "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", "
+
+START_TEST(test_monitors)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(MON_HEAD
+	    "\"mrt\": {\"rib_interval\": 5, \"updates_interval\": 2, \"compress\": \"none\"},"
+	    " \"bmp\": [{\"address\": \"127.0.0.9\", \"port\": 11019},"
+	    " {\"address\": \"::1\"}]}", &errs);
+
+	ck_assert_msg(c != NULL, "%s", errs.count ? errs.lines[0] : "");
+	ck_assert(c->mrt.enabled);
+	ck_assert_uint_eq(c->mrt.rib_interval, 5);
+	ck_assert_uint_eq(c->mrt.updates_interval, 2);
+	ck_assert(!c->mrt.gzip);
+	ck_assert_uint_eq(c->bmp_count, 2);
+	ck_assert_uint_eq(sockaddr_port(&c->bmp[0]), 11019);
+	ck_assert_int_eq(sockaddr_family(&c->bmp[1]), AF_INET6);
+	ck_assert_uint_eq(sockaddr_port(&c->bmp[1]), 1790);      /* default */
+	ck_assert(bmp_config_equal(c, c));
+	config_free(c);
+
+	/* Defaults: RouteViews/RIS intervals, gzip; no key, no monitor. */
+	c = config_load_string(MON_HEAD "\"mrt\": {}}", &errs);
+	ck_assert_ptr_nonnull(c);
+	ck_assert(c->mrt.enabled && c->mrt.gzip);
+	ck_assert_uint_eq(c->mrt.rib_interval, 7200);
+	ck_assert_uint_eq(c->mrt.updates_interval, 300);
+	ck_assert_uint_eq(c->bmp_count, 0);
+	struct config *d = config_load_string(MON_HEAD "\"bmp\": []}", &errs);
+	ck_assert_ptr_nonnull(d);
+	ck_assert(!d->mrt.enabled);
+	ck_assert(!mrt_config_equal(&c->mrt, &d->mrt));
+	ck_assert(bmp_config_equal(c, d));
+	config_free(c);
+	config_free(d);
+}
+END_TEST
+
 /* ---- "api" and clients provisioned at run time ----------------------- */
 
 START_TEST(test_api_default_and_set)
@@ -390,6 +431,41 @@ START_TEST(test_api_default_and_set)
 	ck_assert_uint_eq(sockaddr_port(&c->api.listen), 9000);
 	ck_assert_str_eq(c->api.token_file, "/etc/bgpmux/token");
 	config_free(c);
+}
+END_TEST
+
+static const struct {
+	const char *json;
+	const char *error;
+} mon_bad[] = {
+	{ MON_HEAD "\"mrt\": {\"rib_interval\": 0}}",
+	  "$.mrt.rib_interval: expected an integer 1..604800" },
+	{ MON_HEAD "\"mrt\": {\"updates_interval\": \"300\"}}",
+	  "$.mrt.updates_interval: expected an integer 1..86400" },
+	{ MON_HEAD "\"mrt\": {\"compress\": \"bzip2\"}}",
+	  "$.mrt.compress: \"bzip2\" is not one of \"gzip\", \"none\"" },
+	{ MON_HEAD "\"mrt\": {\"dir\": \"/tmp\"}}",
+	  "$.mrt.dir: unknown key (check its spelling)" },
+	{ MON_HEAD "\"mrt\": 1}", "$.mrt: expected an object" },
+	{ MON_HEAD "\"bmp\": [{\"port\": 1790}]}", "$.bmp[0].address: missing (required)" },
+	{ MON_HEAD "\"bmp\": [{\"address\": \"collector\"}]}",
+	  "$.bmp[0].address: \"collector\" is not a numeric IPv4 or IPv6 address" },
+	{ MON_HEAD "\"bmp\": [{\"address\": \"127.0.0.1\", \"port\": 0}]}",
+	  "$.bmp[0].port: expected an integer 1..65535" },
+	{ MON_HEAD "\"bmp\": [{\"address\": \"127.0.0.1\"}, {\"address\": \"127.0.0.1\"}]}",
+	  "$.bmp[1]: the same collector as $.bmp[0]" },
+	{ MON_HEAD "\"bmp\": {\"address\": \"127.0.0.1\"}}", "$.bmp: expected an array" },
+};
+
+START_TEST(test_monitors_bad)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(mon_bad[_i].json, &errs);
+
+	ck_assert_ptr_null(c);
+	ck_assert_uint_ge(errs.count, 1);
+	ck_assert_str_eq(errs.lines[0], mon_bad[_i].error);
+	jsonv_free(&errs);
 }
 END_TEST
 
@@ -514,6 +590,8 @@ int main(void)
 	tcase_add_test(tc, test_multisession);
 	tcase_add_test(tc, test_mux_example);
 	tcase_add_loop_test(tc, test_mux_bad, 0, sizeof mux_bad / sizeof mux_bad[0]);
+	tcase_add_test(tc, test_monitors);
+	tcase_add_loop_test(tc, test_monitors_bad, 0, sizeof mon_bad / sizeof mon_bad[0]);
 	tcase_add_test(tc, test_api_default_and_set);
 	tcase_add_loop_test(tc, test_api_bad, 0, sizeof api_bad / sizeof api_bad[0]);
 	tcase_add_test(tc, test_new_client_checks);

@@ -1,0 +1,670 @@
+/*
+ * bmp.c — BMP export (see bmp.h).
+ *
+ * Each (view, collector) pair is in one of three states: PENDING (the
+ * collector has not had this view yet: live changes are left to the dump),
+ * DUMPING (its table is being walked: a live change is sent only if the
+ * cursor has passed the route, feed_cursor_passed), SYNCED (everything is
+ * sent live). A connection sets every view PENDING; its dump task takes the
+ * views one after the other.
+ *
+ * Live route changes are batched per view — consecutive routes with the
+ * same family, attribute set and set of collectors go in one UPDATE — and
+ * the batch is flushed from a deferred event (after the UPDATEs the loop
+ * is handling), before any other event of the view, and before a dump step.
+ */
+#include "monitors/bmp.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "monitors/bmp_codec.h"
+#include "monitors/monpeer.h"
+#include "muxd/bgp.h"
+#include "muxd/log.h"
+
+#define DUMP_CHUNK 2000                 /* routes per dump step */
+#define OUT_PAUSE (4u << 20)            /* the dump waits above this */
+#define OUT_LIMIT (128u << 20)          /* a collector this far behind is dropped */
+#define STATS_SECS 30
+#define BACKOFF_MAX 60
+#define BATCH_MAX 1024                  /* prefixes per batch */
+#define MSG_MAX (BMP_COMMON_HEADER_LEN + BMP_PEER_HEADER_LEN + BGP_EXT_MAX_LEN)
+#define CLOSE_FLUSH_MS 2000
+
+enum vc_state { VC_PENDING, VC_DUMPING, VC_SYNCED };
+
+/* Routes waiting to be packed into UPDATEs. */
+struct batch {
+	bool active;
+	uint16_t afi;
+	bool withdraw;
+	struct attrset *set;            /* a reference; NULL for withdrawals */
+	uint32_t mask;                  /* the collectors it goes to */
+	size_t n;
+	struct bgp_prefix p[BATCH_MAX];
+};
+
+struct bmp_view {
+	struct bmp_exporter *x;
+	struct mon_peer peer;
+	struct feed_sub *sub;
+	struct bmp_view *next;
+	struct {
+		enum vc_state st;
+		struct feed_cursor c;
+	} vc[BMP_MAX_COLLECTORS];
+	struct batch live;
+};
+
+struct bmp_conn {
+	struct bmp_exporter *x;
+	unsigned idx;
+	struct sockaddr_mux addr;
+	char name[80];                  /* "collector 127.0.0.1 port 1790" */
+	struct bufferevent *bev;
+	bool up;
+	bool dump_done;                 /* every view SYNCED */
+	unsigned backoff;
+	struct event *retry_ev, *dump_ev;
+	uint64_t connects, drops;
+};
+
+struct bmp_exporter {
+	struct event_base *base;
+	struct bmp_conn conns[BMP_MAX_COLLECTORS];
+	size_t nconns;
+	struct bmp_view *views;
+	char sys_name[128];
+	struct event *stats_ev, *flush_ev;
+	struct batch dump;              /* the dump step's own batch */
+	uint8_t upd[BGP_EXT_MAX_LEN];
+	uint8_t msg[MSG_MAX];
+};
+
+static void conn_schedule_dump(struct bmp_conn *c);
+
+/* ---- sending -------------------------------------------------------------- */
+
+static void conn_reconnect_later(struct bmp_conn *c)
+{
+	struct timeval tv = { c->backoff, 0 };
+
+	evtimer_add(c->retry_ev, &tv);
+	c->backoff = c->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : c->backoff * 2;
+}
+
+static void conn_close(struct bmp_conn *c)
+{
+	if (c->bev)
+		bufferevent_free(c->bev);
+	c->bev = NULL;
+	c->up = false;
+	event_del(c->dump_ev);
+}
+
+/* Too far behind: drop it; a new connection resends everything. */
+static void conn_drop_slow(struct bmp_conn *c)
+{
+	c->drops++;
+	log_warnx("bmp %s: more than %u MB unread: dropping the connection (%llu so "
+	    "far); it gets the full state again when it reconnects", c->name,
+	    OUT_LIMIT >> 20, (unsigned long long)c->drops);
+	conn_close(c);
+	conn_reconnect_later(c);
+}
+
+static void conn_send(struct bmp_conn *c, const uint8_t *p, size_t len)
+{
+	if (!c->up || len == 0)
+		return;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > OUT_LIMIT) {
+		conn_drop_slow(c);
+		return;
+	}
+	bufferevent_write(c->bev, p, len);
+}
+
+static void send_mask(struct bmp_exporter *x, uint32_t mask, const uint8_t *p,
+    size_t len)
+{
+	for (size_t i = 0; i < x->nconns; i++)
+		if (mask & (1u << i))
+			conn_send(&x->conns[i], p, len);
+}
+
+/* ---- per-peer header and messages -------------------------------------------- */
+
+static void peer_hdr(const struct mon_peer *p, struct bmp_peer_hdr *h, bool now)
+{
+	struct timeval tv = p->up_at;
+
+	memset(h, 0, sizeof *h);
+	if (mon_addr_bytes(&p->remote, h->addr) == 16)
+		h->flags |= BMP_PEER_FLAG_V;
+	h->as = p->remote_as;
+	h->bgp_id = p->remote_id;
+	if (now)
+		gettimeofday(&tv, NULL);
+	h->ts_sec = (uint32_t)tv.tv_sec;
+	h->ts_usec = (uint32_t)tv.tv_usec;
+}
+
+static void send_peer_up(struct bmp_view *v, uint32_t mask)
+{
+	struct bmp_exporter *x = v->x;
+	struct wbuf w = wbuf_make(x->msg, sizeof x->msg);
+	struct bmp_peer_hdr h;
+	uint8_t local[16];
+
+	peer_hdr(&v->peer, &h, false);
+	mon_addr_bytes(&v->peer.local, local);
+	send_mask(x, mask, x->msg, bmp_peer_up_encode(&w, &h, local,
+	    v->peer.local.len ? sockaddr_port(&v->peer.local) : 0,
+	    v->peer.remote.len ? sockaddr_port(&v->peer.remote) : 0,
+	    v->peer.open_sent, v->peer.open_sent_len,
+	    v->peer.open_rcvd, v->peer.open_rcvd_len));
+}
+
+static void send_peer_down(struct bmp_view *v, uint32_t mask, const struct mon_down *d)
+{
+	struct bmp_exporter *x = v->x;
+	struct wbuf w = wbuf_make(x->msg, sizeof x->msg);
+	struct bmp_peer_hdr h;
+	static const uint8_t no_event[2];
+	const uint8_t *data = d->notification;
+	size_t len = d->len;
+
+	if (d->reason == MON_DOWN_LOCAL_NO_NOTIFICATION) {
+		data = no_event;        /* FSM event code 0: not known */
+		len = 2;
+	} else if (d->reason != MON_DOWN_LOCAL_NOTIFICATION &&
+	    d->reason != MON_DOWN_REMOTE_NOTIFICATION) {
+		data = NULL;
+		len = 0;
+	}
+	peer_hdr(&v->peer, &h, true);
+	send_mask(x, mask, x->msg, bmp_peer_down_encode(&w, &h, (uint8_t)d->reason, data, len));
+}
+
+static void send_update(struct bmp_view *v, uint32_t mask, const uint8_t *upd, size_t len)
+{
+	struct bmp_exporter *x = v->x;
+	struct wbuf w = wbuf_make(x->msg, sizeof x->msg);
+	struct bmp_peer_hdr h;
+
+	peer_hdr(&v->peer, &h, true);
+	send_mask(x, mask, x->msg, bmp_route_monitoring_encode(&w, &h, upd, len));
+}
+
+static void send_eor(struct bmp_view *v, uint32_t mask)
+{
+	struct bmp_exporter *x = v->x;
+
+	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+		struct wbuf w = wbuf_make(x->upd, sizeof x->upd);
+		if (v->peer.unicast[afi])
+			send_update(v, mask, x->upd, bgp_eor_encode(&w, afi, BGP_SAFI_UNICAST));
+	}
+}
+
+static void send_stats(struct bmp_view *v, uint32_t mask)
+{
+	struct bmp_exporter *x = v->x;
+	struct wbuf w = wbuf_make(x->msg, sizeof x->msg);
+	struct bmp_peer_hdr h;
+	struct bmp_stat st[3] = {
+		{ BMP_STAT_ADJ_RIB_IN_ROUTES, 0, 0, feed_route_count(v->peer.feed, 0) },
+		{ BMP_STAT_AFI_SAFI_ADJ_RIB_IN, BGP_AFI_IPV4, BGP_SAFI_UNICAST,
+		  feed_route_count(v->peer.feed, BGP_AFI_IPV4) },
+		{ BMP_STAT_AFI_SAFI_ADJ_RIB_IN, BGP_AFI_IPV6, BGP_SAFI_UNICAST,
+		  feed_route_count(v->peer.feed, BGP_AFI_IPV6) },
+	};
+
+	peer_hdr(&v->peer, &h, true);
+	send_mask(x, mask, x->msg, bmp_stats_encode(&w, &h, st, 3));
+}
+
+/* ---- batches of routes ------------------------------------------------------- */
+
+static void batch_flush(struct bmp_view *v, struct batch *b)
+{
+	struct bmp_exporter *x = v->x;
+	size_t nh_len = 0, attrs_len = 0;
+	struct bgp_pack_spec spec = {
+		.afi = b->afi, .safi = BGP_SAFI_UNICAST, .addpath = v->peer.addpath[b->afi],
+		.withdraw = b->withdraw,
+		.max_len = v->peer.ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN,
+	};
+	size_t k = 0;
+
+	if (!b->active)
+		return;
+	if (b->set) {
+		spec.attrs = attrset_wire(b->set, &attrs_len);
+		spec.attrs_len = attrs_len;
+		if (b->afi != BGP_AFI_IPV4) {
+			spec.next_hop = attrset_next_hop(b->set, &nh_len);
+			spec.next_hop_len = nh_len;
+		}
+	}
+	while (k < b->n) {
+		struct wbuf w = wbuf_make(x->upd, sizeof x->upd);
+		struct bgp_packer pk;
+		if (!bgp_packer_begin(&pk, &w, &spec))
+			break;          /* attributes too long for any UPDATE */
+		size_t first = k;
+		while (k < b->n && bgp_packer_add(&pk, &b->p[k]))
+			k++;
+		size_t n = bgp_packer_finish(&pk);
+		if (n == 0 || k == first)
+			break;
+		send_update(v, b->mask, x->upd, n);
+	}
+	attrset_put(b->set);
+	b->set = NULL;
+	b->active = false;
+	b->n = 0;
+}
+
+static void batch_add(struct bmp_view *v, struct batch *b, const struct bgp_prefix *p,
+    struct attrset *set, uint32_t mask)
+{
+	if (b->active && (b->afi != p->afi || b->withdraw != (set == NULL) ||
+	    b->set != set || b->mask != mask || b->n == BATCH_MAX))
+		batch_flush(v, b);
+	if (!b->active) {
+		b->active = true;
+		b->afi = p->afi;
+		b->withdraw = set == NULL;
+		b->set = set ? attrset_get(set) : NULL;
+		b->mask = mask;
+	}
+	b->p[b->n++] = *p;
+}
+
+static void flush_all(struct bmp_exporter *x)
+{
+	for (struct bmp_view *v = x->views; v; v = v->next)
+		batch_flush(v, &v->live);
+}
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	flush_all(arg);
+}
+
+/* ---- the feed ---------------------------------------------------------------- */
+
+/* The collectors a live change of route p goes to now. */
+static uint32_t route_mask(const struct bmp_view *v, const struct bgp_prefix *p)
+{
+	uint32_t mask = 0;
+
+	for (size_t i = 0; i < v->x->nconns; i++) {
+		if (!v->x->conns[i].up)
+			continue;
+		if (v->vc[i].st == VC_SYNCED ||
+		    (v->vc[i].st == VC_DUMPING && feed_cursor_passed(&v->vc[i].c, p)))
+			mask |= 1u << i;
+	}
+	return mask;
+}
+
+/* The collectors that have (or are being sent) this view. */
+static uint32_t known_mask(const struct bmp_view *v)
+{
+	uint32_t mask = 0;
+
+	for (size_t i = 0; i < v->x->nconns; i++)
+		if (v->x->conns[i].up && v->vc[i].st != VC_PENDING)
+			mask |= 1u << i;
+	return mask;
+}
+
+static void on_route(struct bmp_view *v, const struct feed_event *ev)
+{
+	uint32_t mask;
+
+	if (ev->clearing)
+		return;                 /* Peer Down already told the collectors */
+	mask = route_mask(v, ev->prefix);
+	if (mask == 0)
+		return;
+	batch_add(v, &v->live, ev->prefix, ev->change == FEED_WITHDRAW ? NULL : ev->set, mask);
+	event_active(v->x->flush_ev, 0, 0);
+}
+
+static void on_session_down(struct bmp_view *v, const struct feed_event *ev)
+{
+	struct mon_down d;
+	uint32_t mask = known_mask(v);
+
+	mon_peer_down(&v->peer, ev, &d);
+	send_peer_down(v, mask, &d);
+	/* A walk in progress has nothing more to send. */
+	for (size_t i = 0; i < v->x->nconns; i++)
+		if (v->vc[i].st == VC_DUMPING)
+			v->vc[i].st = VC_SYNCED;
+}
+
+static void view_cb(const struct feed_event *ev, void *arg)
+{
+	struct bmp_view *v = arg;
+
+	if (ev->type == FEED_ROUTE) {
+		on_route(v, ev);
+		return;
+	}
+	batch_flush(v, &v->live);
+	if (ev->type == FEED_SESSION_UP) {
+		mon_peer_up(&v->peer, ev);
+		send_peer_up(v, known_mask(v));
+	} else if (ev->type == FEED_SESSION_DOWN) {
+		on_session_down(v, ev);
+	}
+}
+
+/* ---- the initial dump ----------------------------------------------------------- */
+
+struct dump_ctx {
+	struct bmp_view *v;
+	uint32_t mask;
+};
+
+static int dump_route(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct dump_ctx *d = arg;
+	batch_add(d->v, &d->v->x->dump, p, set, d->mask);
+	return 0;
+}
+
+/* One view's next step for collector i; false when the view is done. */
+static size_t dump_view_step(struct bmp_view *v, unsigned i, size_t budget)
+{
+	struct dump_ctx d = { v, 1u << i };
+	size_t n;
+
+	if (v->vc[i].st == VC_PENDING) {
+		if (!v->peer.up) {
+			v->vc[i].st = VC_SYNCED;
+			return 0;
+		}
+		send_peer_up(v, d.mask);
+		v->vc[i].st = VC_DUMPING;
+		feed_cursor_init(&v->vc[i].c, 0);
+	}
+	n = feed_cursor_next(v->peer.feed, &v->vc[i].c, budget, dump_route, &d);
+	batch_flush(v, &v->x->dump);
+	if (feed_cursor_done(&v->vc[i].c)) {
+		send_eor(v, d.mask);
+		send_stats(v, d.mask);  /* the counts at once, then every 30 s */
+		v->vc[i].st = VC_SYNCED;
+	}
+	return n;
+}
+
+static void dump_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct bmp_conn *c = arg;
+	size_t budget = DUMP_CHUNK;
+	(void)fd;
+	(void)what;
+
+	flush_all(c->x);
+	while (c->up && budget > 0) {
+		struct bmp_view *v = c->x->views;
+		while (v && v->vc[c->idx].st == VC_SYNCED)
+			v = v->next;
+		if (v == NULL) {
+			if (!c->dump_done)
+				log_info("bmp %s: every view sent; live changes from now on",
+				    c->name);
+			c->dump_done = true;
+			return;
+		}
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > OUT_PAUSE)
+			return;         /* resumed by conn_write_cb */
+		size_t n = dump_view_step(v, c->idx, budget);
+		budget = n >= budget ? 0 : budget - n;
+	}
+	if (c->up)
+		conn_schedule_dump(c);
+}
+
+static void conn_schedule_dump(struct bmp_conn *c)
+{
+	event_active(c->dump_ev, 0, 0);
+}
+
+/* ---- connections ----------------------------------------------------------------- */
+
+static void conn_connect(struct bmp_conn *c);
+
+static void conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+	(void)arg;
+	evbuffer_drain(in, evbuffer_get_length(in));    /* collectors send nothing */
+}
+
+/* Output drained below the low watermark: the dump may go on. */
+static void conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct bmp_conn *c = arg;
+	(void)bev;
+	if (c->up && !c->dump_done)
+		conn_schedule_dump(c);
+}
+
+static void conn_up(struct bmp_conn *c)
+{
+	struct bmp_exporter *x = c->x;
+	struct wbuf w = wbuf_make(x->msg, sizeof x->msg);
+
+	c->up = true;
+	c->dump_done = false;
+	c->backoff = 1;
+	c->connects++;
+	log_info("bmp %s: connected: sending Initiation, then every view", c->name);
+	flush_all(x);                   /* batches so far are not this one's */
+	for (struct bmp_view *v = x->views; v; v = v->next)
+		v->vc[c->idx].st = VC_PENDING;
+	conn_send(c, x->msg, bmp_initiation_encode(&w, x->sys_name,
+	    "bgpmux, a BGP session multiplexer gateway: every path of every upstream"));
+	bufferevent_setwatermark(c->bev, EV_WRITE, OUT_PAUSE / 2, 0);
+	conn_schedule_dump(c);
+}
+
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct bmp_conn *c = arg;
+	(void)bev;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		conn_up(c);
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		int err = EVUTIL_SOCKET_ERROR();
+		log_warnx("bmp %s: %s: reconnecting in %u s", c->name,
+		    (what & BEV_EVENT_EOF) ? "connection closed by the collector" :
+		    err ? strerror(err) : "connection failed", c->backoff);
+		conn_close(c);
+		conn_reconnect_later(c);
+	}
+}
+
+static void conn_connect(struct bmp_conn *c)
+{
+	c->bev = bufferevent_socket_new(c->x->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL)
+		fatal("bmp: cannot allocate a bufferevent");
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect(c->bev, &c->addr.u.sa, c->addr.len) < 0) {
+		log_warnx("bmp %s: cannot connect: %s", c->name, strerror(errno));
+		conn_close(c);
+		conn_reconnect_later(c);
+	}
+}
+
+static void retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_connect(arg);
+}
+
+static void stats_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct bmp_exporter *x = arg;
+	(void)fd;
+	(void)what;
+
+	flush_all(x);
+	for (struct bmp_view *v = x->views; v; v = v->next)
+		if (v->peer.up)
+			send_stats(v, known_mask(v));
+}
+
+/* ---- set-up -------------------------------------------------------------------- */
+
+struct bmp_exporter *bmp_exporter_new(struct event_base *base,
+    const struct sockaddr_mux *collectors, size_t n, const char *sys_name)
+{
+	struct bmp_exporter *x = xcalloc(1, sizeof *x);
+	struct timeval every = { STATS_SECS, 0 };
+	char a[64];
+
+	x->base = base;
+	snprintf(x->sys_name, sizeof x->sys_name, "%s", sys_name);
+	if (n > BMP_MAX_COLLECTORS) {
+		log_warnx("bmp: %zu collectors configured; only the first %d are used", n,
+		    BMP_MAX_COLLECTORS);
+		n = BMP_MAX_COLLECTORS;
+	}
+	x->flush_ev = event_new(base, -1, 0, flush_cb, x);
+	x->stats_ev = event_new(base, -1, EV_PERSIST, stats_cb, x);
+	evtimer_add(x->stats_ev, &every);
+	for (size_t i = 0; i < n; i++) {
+		struct bmp_conn *c = &x->conns[x->nconns];
+		c->x = x;
+		c->idx = (unsigned)x->nconns++;
+		c->addr = collectors[i];
+		c->backoff = 1;
+		snprintf(c->name, sizeof c->name, "collector %s port %u",
+		    sockaddr_ntop(&c->addr, a, sizeof a), sockaddr_port(&c->addr));
+		c->retry_ev = evtimer_new(base, retry_cb, c);
+		c->dump_ev = event_new(base, -1, 0, dump_cb, c);
+		conn_connect(c);
+	}
+	return x;
+}
+
+void bmp_exporter_add_view(struct bmp_exporter *x, const char *view, struct feed *feed)
+{
+	struct bmp_view *v = xcalloc(1, sizeof *v), **tail = &x->views;
+
+	v->x = x;
+	mon_peer_init(&v->peer, view, feed);
+	v->sub = feed_subscribe(feed, FEED_MASK(FEED_ROUTE) | FEED_MASK(FEED_SESSION_UP) |
+	    FEED_MASK(FEED_SESSION_DOWN), view_cb, v);
+	/* At the tail: a dump in progress reaches it too. */
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = v;
+	for (size_t i = 0; i < x->nconns; i++) {
+		x->conns[i].dump_done = false;
+		if (x->conns[i].up)
+			conn_schedule_dump(&x->conns[i]);
+	}
+}
+
+static void view_free(struct bmp_view *v)
+{
+	feed_unsubscribe(v->sub);
+	attrset_put(v->live.set);
+	mon_peer_release(&v->peer);
+	free(v);
+}
+
+void bmp_exporter_remove_view(struct bmp_exporter *x, struct feed *feed)
+{
+	for (struct bmp_view **pos = &x->views; *pos; pos = &(*pos)->next) {
+		if ((*pos)->peer.feed == feed) {
+			struct bmp_view *v = *pos;
+			batch_flush(v, &v->live);
+			*pos = v->next;
+			view_free(v);
+			return;
+		}
+	}
+}
+
+/* At exit: what is queued, then Termination, written with a deadline.
+ * The loop has stopped, so the bufferevent no longer writes: take its
+ * output buffer over (a bufferevent freezes the buffer's front). */
+static void conn_terminate(struct bmp_conn *c)
+{
+	struct bmp_exporter *x = c->x;
+	struct wbuf w = wbuf_make(x->msg, sizeof x->msg);
+	struct evbuffer *out;
+	int fd;
+
+	if (!c->up)
+		return;
+	conn_send(c, x->msg, bmp_termination_encode(&w, BMP_TERM_ADMIN_CLOSE,
+	    "bgpmux shutting down"));
+	if (!c->up)
+		return;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	out = bufferevent_get_output(c->bev);
+	evbuffer_unfreeze(out, 1);
+	fd = bufferevent_getfd(c->bev);
+	for (int waited = 0; evbuffer_get_length(out) > 0 && waited < CLOSE_FLUSH_MS;) {
+		struct pollfd p = { fd, POLLOUT, 0 };
+		int n = poll(&p, 1, 100);
+		if (n < 0 || (p.revents & (POLLERR | POLLHUP)))
+			break;
+		if (n == 0) {
+			waited += 100;
+			continue;
+		}
+		if (evbuffer_write(out, fd) < 0 && errno != EAGAIN && errno != EINTR)
+			break;
+	}
+	log_info("bmp %s: %s", c->name, evbuffer_get_length(out) ? "could not send "
+	    "Termination within 2 s" : "sent Termination");
+}
+
+void bmp_exporter_free(struct bmp_exporter *x)
+{
+	if (x == NULL)
+		return;
+	flush_all(x);
+	for (size_t i = 0; i < x->nconns; i++) {
+		conn_terminate(&x->conns[i]);
+		conn_close(&x->conns[i]);
+		event_free(x->conns[i].retry_ev);
+		event_free(x->conns[i].dump_ev);
+	}
+	while (x->views) {
+		struct bmp_view *v = x->views;
+		x->views = v->next;
+		view_free(v);
+	}
+	event_free(x->flush_ev);
+	event_free(x->stats_ev);
+	free(x);
+}
