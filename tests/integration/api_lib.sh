@@ -77,3 +77,33 @@ EOC
 	wait_until 30 "the client BIRD $addr to answer" bash -c \
 		"birdc -s '$d/ctl' show status 2>/dev/null | grep -q 'Daemon is up'"
 }
+
+route_count() { birdc -s "$1" show route count table "$2" | awk '/routes for/ {print $1}'; }
+
+# api_mux_start UP_ADDR SLOT [EXTRA_CLIENTS_JSON] — the set-up the API
+# tests share: the upstream BIRD (peer $UP, slot SLOT) at UP_ADDR, muxd at
+# $MUX_ADDR with its API there and the instance at $INST_ADDR, both up;
+# up4/up6 get the upstream's route counts.
+api_mux_start() {
+	local up_addr=$1 slot=$2 clients=${3:-[]}
+	peer_add "$UP" bird "$up_addr" 65010 "$slot" passive
+	bird_start "$UP"
+	wait_until 30 "the upstream BIRD to listen" listening "$up_addr" 179
+	"$PY" - "$T/muxd.json" "$T/var" "$TOKEN_FILE" "$MUX_ADDR" "$up_addr" "$INST_ADDR" \
+		"$clients" <<'PY' || fail "cannot write muxd.json"
+import json, sys
+out, state, token, mux, up, inst, clients = sys.argv[1:8]
+json.dump({"asn": 65000, "router_id": "192.0.2.1", "state_dir": state, "listen_port": 179,
+           "api": {"listen": mux + ":8179", "token_file": token},
+           "upstreams": [{"name": "isp-a", "peer": {"address": up, "asn": 65010, "port": 179},
+                          "local_address": mux, "hold_time": 90,
+                          "families": ["ipv4-unicast", "ipv6-unicast"],
+                          "instance": {"address": inst, "port": 179}}],
+           "clients": json.loads(clients)}, open(out, "w"), indent=2)
+PY
+	mux_start "$T/muxd.json"
+	wait_until 10 "the API to answer" api_up
+	wait_until 60 "the upstream session" bird_established "$UP"
+	up4=$(route_count "$T/$UP/ctl" "t4_$UP")
+	up6=$(route_count "$T/$UP/ctl" "t6_$UP")
+}

@@ -29,31 +29,8 @@ TOKEN_FILE=$T/token
 claim_addrs 127.0.60.1 127.0.60.11 127.0.61.1 127.0.61.12
 echo "t0ken-$RANDOM-$RANDOM" >"$TOKEN_FILE"
 
-peer_add "$UP" bird 127.0.60.11 65010 12 passive
-bird_start "$UP"
-wait_until 30 "the upstream BIRD to listen" listening 127.0.60.11 179
-
-"$PY" - "$T/muxd.json" "$T/var" "$TOKEN_FILE" <<'PY' || fail "cannot write muxd.json"
-import json, sys
-out, state, token = sys.argv[1:4]
-json.dump({"asn": 65000, "router_id": "192.0.2.1", "state_dir": state, "listen_port": 179,
-           "api": {"listen": "127.0.60.1:8179", "token_file": token},
-           "upstreams": [{"name": "isp-a",
-                          "peer": {"address": "127.0.60.11", "asn": 65010, "port": 179},
-                          "local_address": "127.0.60.1", "hold_time": 90,
-                          "families": ["ipv4-unicast", "ipv6-unicast"],
-                          "instance": {"address": "127.0.61.1", "port": 179}}],
-           # a client of the configuration file: never connects here
-           "clients": [{"name": "static-1", "address": "127.0.61.50", "asn": 65101,
-                        "upstreams": ["isp-a"]}]}, open(out, "w"), indent=2)
-PY
-mux_start "$T/muxd.json"
-wait_until 10 "the API to answer" api_up
-wait_until 60 "the upstream session" bird_established "$UP"
-
-route_count() { birdc -s "$1" show route count table "$2" | awk '/routes for/ {print $1}'; }
-up4=$(route_count "$T/$UP/ctl" "t4_$UP")
-up6=$(route_count "$T/$UP/ctl" "t6_$UP")
+# a client of the configuration file: never connects here
+api_mux_start 127.0.60.11 12 '[{"name": "static-1", "address": "127.0.61.50", "asn": 65101, "upstreams": ["isp-a"]}]'
 say "the upstream announces $up4 IPv4 and $up6 IPv6 routes"
 
 # ------------------------------------------------------- the client BIRD

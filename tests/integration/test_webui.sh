@@ -36,27 +36,7 @@ if [[ ! -f $NODE_DIR/node_modules/playwright-core/package.json ]]; then
 		fail "npm install playwright-core failed: $(tail -n 5 "$T/npm.log")"
 fi
 
-peer_add "$UP" bird 127.0.64.31 65010 14 passive
-bird_start "$UP"
-wait_until 30 "the upstream BIRD to listen" listening 127.0.64.31 179
-"$PY" - "$T/muxd.json" "$T/var" "$TOKEN_FILE" <<'PY' || fail "cannot write muxd.json"
-import json, sys
-out, state, token = sys.argv[1:4]
-json.dump({"asn": 65000, "router_id": "192.0.2.1", "state_dir": state, "listen_port": 179,
-           "api": {"listen": "127.0.64.21:8179", "token_file": token},
-           "upstreams": [{"name": "isp-a",
-                          "peer": {"address": "127.0.64.31", "asn": 65010, "port": 179},
-                          "local_address": "127.0.64.21",
-                          "families": ["ipv4-unicast", "ipv6-unicast"],
-                          "instance": {"address": "127.0.64.22", "port": 179}}]},
-          open(out, "w"), indent=2)
-PY
-mux_start "$T/muxd.json"
-wait_until 10 "the API to answer" api_up
-wait_until 60 "the upstream session" bird_established "$UP"
-route_count() { birdc -s "$1" show route count table "$2" | awk '/routes for/ {print $1}'; }
-up4=$(route_count "$T/$UP/ctl" "t4_$UP")
-up6=$(route_count "$T/$UP/ctl" "t6_$UP")
+api_mux_start 127.0.64.31 14
 client_bird_start "$T/client" "$CLIENT_ADDR" "$CLIENT_ASN" "$INST_ADDR"
 client_established() { birdc -s "$T/client/ctl" show protocols mux | matches Established; }
 
