@@ -323,7 +323,7 @@ static const char *const state_names[] = { "idle", "joining", "steady" };
 json_t *client_to_json(const struct client *c)
 {
 	struct session *s = c->session ? c->session : peer_session(c->peer);
-	char addr[64];
+	char addr[80];
 	json_t *fams = json_array(), *ap = json_array();
 
 	for (uint8_t i = 0; i < c->fam_count; i++) {
@@ -334,7 +334,7 @@ json_t *client_to_json(const struct client *c)
 	json_t *j = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "name", c->cfg.name,
 	    "session_id", (json_int_t)(c->session ? session_id(c->session) : 0),
-	    "address", sockaddr_ntop(&c->cfg.addr, addr, sizeof addr),
+	    "address", client_addr_text(&c->cfg, addr, sizeof addr),
 	    "asn", (json_int_t)c->cfg.asn,
 	    "state", s ? fsm_state_name(session_state(s)) : "Idle",
 	    "phase", state_names[c->state],
@@ -352,5 +352,7 @@ json_t *client_to_json(const struct client *c)
 		fatal("out of memory rendering client %s", c->cfg.name);
 	if (c->primary == NULL)
 		json_object_set_new(j, "peer", peer_to_json(c->peer));
+	if (c->range_of)
+		json_object_set_new(j, "range_of", json_string(c->range_of->cfg.name));
 	return j;
 }

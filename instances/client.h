@@ -89,6 +89,10 @@ struct client {
 	struct client_config cfg;       /* own copy */
 	struct peer *peer;              /* a leg: its primary's */
 	struct client *primary;         /* a leg's; NULL for the primary */
+	/* Address ranges: the configured client of a range is a template
+	 * that never connects; each address of it that does gets a member,
+	 * a client of its own named "NAME@ADDRESS". */
+	struct client *range_of;        /* a member's template; NULL otherwise */
 	struct client *legs[PEER_MAX_SESSIONS];
 	size_t nlegs;
 	struct session *session;        /* while Established */

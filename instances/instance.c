@@ -613,6 +613,9 @@ static void on_client_freed(struct client *c, void *arg)
 		clients_remove(inst, c->legs[i]);
 		client_free(c->legs[i]);
 	}
+	for (size_t i = 0; i < inst->nclients; i++)
+		if (inst->clients[i]->range_of == c)
+			inst->clients[i]->range_of = NULL;     /* shut down with it */
 	clients_remove(inst, c);
 	client_free(c);
 	if (inst->stopping && inst->nclients == 0)
@@ -659,14 +662,46 @@ static void inst_c2c_route(const struct bgp_prefix *p, const uint8_t *attrs, siz
 
 /* ---- listening ------------------------------------------------------------------ */
 
-static struct client *client_by_addr(const struct instance *inst,
-    const struct sockaddr_mux *a)
+static void client_add_started(struct instance *inst, const struct client_config *cc,
+    struct client *range_of);
+
+/* The client a connection from a is for: the one with that address, or a
+ * new member of a range that holds it. */
+static struct client *client_by_addr(struct instance *inst, const struct sockaddr_mux *a)
+{
+	struct client *range = NULL;
+
+	for (size_t i = 0; i < inst->nclients; i++) {
+		struct client *c = inst->clients[i];
+		if (c->retiring || c->primary)
+			continue;
+		if (c->cfg.range_len == 0 && sockaddr_same_addr(&c->cfg.addr, a))
+			return c;
+		if (c->cfg.range_len && client_addr_contains(&c->cfg, a))
+			range = c;
+	}
+	if (range == NULL)
+		return NULL;
+	struct client_config member = range->cfg;
+	char addr[64], name[160];
+	snprintf(name, sizeof name, "%s@%s", range->cfg.name, sockaddr_ntop(a, addr, sizeof addr));
+	member.name = name;
+	member.addr = *a;
+	sockaddr_set_port(&member.addr, 0);
+	member.range_len = 0;
+	log_info("instance %s: %s is in client %s's range: it becomes client %s",
+	    inst->name, addr, range->cfg.name, name);
+	client_add_started(inst, &member, range);
+	return inst->clients[inst->nclients - 1];
+}
+
+/* A template leaves: so do the members of its range. */
+static void range_members_shutdown(struct instance *inst, struct client *tmpl,
+    uint8_t subcode)
 {
 	for (size_t i = 0; i < inst->nclients; i++)
-		if (!inst->clients[i]->retiring && inst->clients[i]->primary == NULL &&
-		    sockaddr_same_addr(&inst->clients[i]->cfg.addr, a))
-			return inst->clients[i];
-	return NULL;
+		if (inst->clients[i]->range_of == tmpl && !inst->clients[i]->retiring)
+			client_shutdown(inst->clients[i], BGP_ERR_CEASE, subcode);
 }
 
 static bool inst_accept(int fd, const struct sockaddr_mux *remote,
@@ -700,7 +735,8 @@ static void listener_key(struct instance *inst, const struct client_config *cc,
 	if (sockaddr_family(&a) != sockaddr_family(&inst->cfg.addr))
 		return;
 	for (size_t i = 0; i < inst->nlisteners; i++)
-		if (sockopt_md5(listener_fd(inst->listeners[i]), &a, key) < 0 && key)
+		if (sockopt_md5_prefix(listener_fd(inst->listeners[i]), &a, cc->range_len,
+		    key) < 0 && key)
 			log_warnx("instance %s: client %s: cannot set its TCP-MD5 key on "
 			    "the listener: %s", inst->name, cc->name, strerror(errno));
 }
@@ -786,6 +822,13 @@ struct instance *instance_new(struct event_base *base, const struct instance_par
 
 static void client_add(struct instance *inst, const struct client_config *cc)
 {
+	client_add_started(inst, cc, NULL);
+}
+
+/* A template (a range) is not started: it never connects, its members do. */
+static void client_add_started(struct instance *inst, const struct client_config *cc,
+    struct client *range_of)
+{
 	struct client_params cp = {
 		.instance = inst->name, .local = inst->cfg.addr,
 		.local_as = inst->cfg.local_as, .router_id = inst->router_id,
@@ -796,9 +839,12 @@ static void client_add(struct instance *inst, const struct client_config *cc)
 		.gw = inst->gw,
 	};
 	struct client *c = client_new(inst->base, cc, &cp, &inst_client_ops, inst);
+	c->range_of = range_of;
 	clients_append(inst, c);
-	listener_key(inst, cc, cc->password);
-	client_start(c);
+	if (range_of == NULL)
+		listener_key(inst, cc, cc->password);   /* a range's covers its members */
+	if (cc->range_len == 0)
+		client_start(c);
 }
 
 static const struct client_config *config_client(const struct config *cfg,
@@ -818,18 +864,20 @@ void instance_sync_clients(struct instance *inst, const struct config *cfg)
 	/* Existing ones first (the array grows below; new ones are last). */
 	for (size_t i = 0, n = inst->nclients; i < n; i++) {
 		struct client *c = inst->clients[i];
-		if (c->retiring || c->primary)
-			continue;
+		if (c->retiring || c->primary || c->range_of)
+			continue;       /* legs and range members follow their own */
 		const struct client_config *cc = config_client(cfg, c->cfg.name, inst->name);
 		if (cc == NULL) {
 			log_info("instance %s: client %s removed from the configuration: "
 			    "closing it with Cease/Peer De-configured", inst->name, c->cfg.name);
 			listener_key(inst, &c->cfg, NULL);
 			client_shutdown(c, BGP_ERR_CEASE, BGP_CEASE_PEER_DECONFIGURED);
+			range_members_shutdown(inst, c, BGP_CEASE_PEER_DECONFIGURED);
 		} else if (!client_config_equal(&c->cfg, cc)) {
 			log_info("instance %s: client %s changed: restarting it with "
 			    "Cease/Other Configuration Change", inst->name, c->cfg.name);
 			client_shutdown(c, BGP_ERR_CEASE, BGP_CEASE_CONFIG_CHANGE);
+			range_members_shutdown(inst, c, BGP_CEASE_CONFIG_CHANGE);
 		}
 	}
 	for (size_t i = 0; i < cfg->client_count; i++) {
@@ -839,6 +887,7 @@ void instance_sync_clients(struct instance *inst, const struct config *cfg)
 			continue;
 		for (size_t j = 0; j < inst->nclients; j++)
 			if (!inst->clients[j]->retiring && !inst->clients[j]->primary &&
+			    !inst->clients[j]->range_of &&
 			    strcmp(inst->clients[j]->cfg.name, cc->name) == 0)
 				running = true;
 		if (!running)

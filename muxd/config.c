@@ -380,6 +380,98 @@ static size_t parse_strings(struct jsonv *v, const char *path, json_t *obj,
 	return n;
 }
 
+/* The bytes of an address and their count (4 or 16). */
+static size_t addr_bytes(const struct sockaddr_mux *a, const uint8_t **b)
+{
+	if (sockaddr_family(a) == AF_INET) {
+		*b = (const uint8_t *)&a->u.sin.sin_addr;
+		return 4;
+	}
+	*b = (const uint8_t *)&a->u.sin6.sin6_addr;
+	return 16;
+}
+
+/* Do a and b agree on their first len bits (same family)? */
+static bool addr_prefix_eq(const struct sockaddr_mux *a, const struct sockaddr_mux *b,
+    unsigned len)
+{
+	const uint8_t *x, *y;
+	size_t n = addr_bytes(a, &x);
+
+	if (sockaddr_family(a) != sockaddr_family(b) || addr_bytes(b, &y) != n)
+		return false;
+	if (memcmp(x, y, len / 8) != 0)
+		return false;
+	uint8_t mask = (uint8_t)(0xff00u >> (len % 8));
+	return len % 8 == 0 || ((x[len / 8] ^ y[len / 8]) & mask) == 0;
+}
+
+static unsigned client_len(const struct client_config *c)
+{
+	if (c->range_len)
+		return c->range_len;
+	return sockaddr_family(&c->addr) == AF_INET ? 32 : 128;
+}
+
+bool client_addr_contains(const struct client_config *c, const struct sockaddr_mux *a)
+{
+	return c->addr.len && addr_prefix_eq(&c->addr, a, client_len(c));
+}
+
+bool client_addrs_overlap(const struct client_config *a, const struct client_config *b)
+{
+	unsigned la = client_len(a), lb = client_len(b);
+	return a->addr.len && b->addr.len &&
+	    addr_prefix_eq(&a->addr, &b->addr, la < lb ? la : lb);
+}
+
+const char *client_addr_text(const struct client_config *c, char *buf, size_t len)
+{
+	char a[64];
+	sockaddr_ntop(&c->addr, a, sizeof a);
+	if (c->range_len)
+		snprintf(buf, len, "%s/%u", a, c->range_len);
+	else
+		snprintf(buf, len, "%s", a);
+	return buf;
+}
+
+/* "ADDR" or "ADDR/LEN" (a range: LEN shorter than the address, no host
+ * bits set). */
+static void parse_client_addr(struct jsonv *v, const char *path, const char *text,
+    struct client_config *cc)
+{
+	char at[256], addr[64];
+	const char *slash = strchr(text, '/');
+	unsigned long len = 0;
+	char *end;
+
+	jsonv_path_key(at, sizeof at, path, "address");
+	snprintf(addr, sizeof addr, "%.*s", slash ? (int)(slash - text) : (int)strlen(text), text);
+	if (!sockaddr_parse(addr, 0, &cc->addr)) {
+		jsonv_error(v, at, "\"%s\" is not a numeric IPv4 or IPv6 address (or "
+		    "ADDRESS/LENGTH range)", text);
+		return;
+	}
+	if (slash == NULL)
+		return;
+	unsigned max = sockaddr_family(&cc->addr) == AF_INET ? 32 : 128;
+	len = strtoul(slash + 1, &end, 10);
+	if (*end || slash[1] == '\0' || len < 8 || len >= max) {
+		jsonv_error(v, at, "\"%s\": a range's length must be 8..%u", text, max - 1);
+		return;
+	}
+	cc->range_len = (uint8_t)len;
+	struct sockaddr_mux net = cc->addr;
+	uint8_t *b = sockaddr_family(&net) == AF_INET ? (uint8_t *)&net.u.sin.sin_addr :
+	    (uint8_t *)&net.u.sin6.sin6_addr;
+	for (unsigned i = (unsigned)len; i < max; i++)
+		b[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+	if (!sockaddr_equal(&net, &cc->addr))
+		jsonv_error(v, at, "\"%s\" has host bits set: write %s/%lu", text,
+		    sockaddr_ntop(&net, addr, sizeof addr), len);
+}
+
 static bool prefix_ok(const char *s)
 {
 	struct bgp_prefix p;
@@ -426,7 +518,6 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
 	const char *name = NULL, *addr = NULL;
 	uint64_t asn = 0;
 	int addpath = ADDPATH_SEND;
-	char at[256];
 
 	jsonv_object(v, path, obj, keys);
 	if (!json_is_object(obj))
@@ -434,10 +525,8 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
 	jsonv_string(v, path, obj, "name", true, &name);
 	cc->name = xstrdup(name ? name : "");
 	jsonv_string(v, path, obj, "address", true, &addr);
-	if (addr && !sockaddr_parse(addr, 0, &cc->addr)) {
-		jsonv_path_key(at, sizeof at, path, "address");
-		jsonv_error(v, at, "\"%s\" is not a numeric IPv4 or IPv6 address", addr);
-	}
+	if (addr)
+		parse_client_addr(v, path, addr, cc);
 	jsonv_uint(v, path, obj, "asn", true, 1, UINT32_MAX, &asn);
 	cc->asn = (uint32_t)asn;
 	if (jsonv_array(v, path, obj, "upstreams", true))
@@ -552,7 +641,7 @@ static void check_mux(struct jsonv *v, struct config *c)
 			if (strcmp(cc->name, c->clients[j].name) == 0)
 				jsonv_error(v, at, "name \"%s\" is already used by $.clients[%zu]",
 				    cc->name, j);
-			else if (cc->addr.len && sockaddr_same_addr(&cc->addr, &c->clients[j].addr))
+			else if (client_addrs_overlap(cc, &c->clients[j]))
 				jsonv_error(v, at, "address is already used by $.clients[%zu]", j);
 		}
 	}
@@ -866,6 +955,7 @@ static bool strings_equal(char **a, size_t na, char **b, size_t nb)
 bool client_config_equal(const struct client_config *a, const struct client_config *b)
 {
 	return strcmp(a->name, b->name) == 0 && sockaddr_same_addr(&a->addr, &b->addr) &&
+	    a->range_len == b->range_len &&
 	    a->asn == b->asn && str_equal(a->password, b->password) &&
 	    a->hold_time == b->hold_time && a->add_path == b->add_path &&
 	    a->multisession == b->multisession &&
@@ -914,10 +1004,10 @@ static json_t *strings_json(char **v, size_t n)
 json_t *client_config_to_json(const struct client_config *cc, bool with_password)
 {
 	static const char *const modes[] = { "off", "receive", "send", "both" };
-	char addr[64];
+	char addr[80];
 	json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:o, s:i, s:s}",
 	    "name", cc->name,
-	    "address", sockaddr_ntop(&cc->addr, addr, sizeof addr),
+	    "address", client_addr_text(cc, addr, sizeof addr),
 	    "asn", (json_int_t)cc->asn,
 	    "upstreams", strings_json(cc->upstreams, cc->upstream_count),
 	    "prefixes", strings_json(cc->prefixes, cc->prefix_count),
@@ -953,7 +1043,7 @@ void config_check_new_client(struct jsonv *errs, const char *path,
 		if (strcmp(cc->name, c->clients[j].name) == 0) {
 			snprintf(at, sizeof at, "%s.name", path);
 			jsonv_error(errs, at, "a client named \"%s\" exists already", cc->name);
-		} else if (cc->addr.len && sockaddr_same_addr(&cc->addr, &c->clients[j].addr)) {
+		} else if (client_addrs_overlap(cc, &c->clients[j])) {
 			snprintf(at, sizeof at, "%s.address", path);
 			jsonv_error(errs, at, "client %s has this address already",
 			    c->clients[j].name);

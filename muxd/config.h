@@ -69,7 +69,10 @@ struct upstream_config {
 /* A client of one or more instances. */
 struct client_config {
 	char *name;
-	struct sockaddr_mux addr;       /* port 0 */
+	struct sockaddr_mux addr;       /* port 0; a range's network */
+	/* "address": "ADDR/LEN" is a range: any neighbor in it is this client
+	 * (each address its own sessions). 0: the one address. */
+	uint8_t range_len;
 	uint32_t asn;
 	char **upstreams;               /* names, each an upstream */
 	size_t upstream_count;
@@ -135,6 +138,12 @@ const struct upstream_config *config_upstream(const struct config *c, const char
 bool client_config_equal(const struct client_config *a, const struct client_config *b);
 bool upstream_config_equal(const struct upstream_config *a, const struct upstream_config *b);
 bool client_has_upstream(const struct client_config *c, const char *upstream);
+/* Is a this client's address, or inside its range? */
+bool client_addr_contains(const struct client_config *c, const struct sockaddr_mux *a);
+/* Do two clients' addresses (or ranges) meet? */
+bool client_addrs_overlap(const struct client_config *a, const struct client_config *b);
+/* "127.0.30.1" or "127.0.30.0/24". */
+const char *client_addr_text(const struct client_config *c, char *buf, size_t len);
 
 bool mrt_config_equal(const struct mrt_config *a, const struct mrt_config *b);
 /* Same BMP collectors, in the same order. */

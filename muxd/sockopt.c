@@ -16,10 +16,20 @@
 
 int sockopt_md5(int fd, const struct sockaddr_mux *remote, const char *key)
 {
+	return sockopt_md5_prefix(fd, remote, 0, key);
+}
+
+int sockopt_md5_prefix(int fd, const struct sockaddr_mux *remote, unsigned prefix_len,
+    const char *key)
+{
 	struct tcp_md5sig md5;
 
 	memset(&md5, 0, sizeof md5);
 	memcpy(&md5.tcpm_addr, &remote->u, remote->len);
+	if (prefix_len) {       /* Linux 4.13: one key for a whole range */
+		md5.tcpm_flags = TCP_MD5SIG_FLAG_PREFIX;
+		md5.tcpm_prefixlen = (uint8_t)prefix_len;
+	}
 	if (key) {
 		size_t len = strlen(key);
 		if (len > TCP_MD5SIG_MAXKEYLEN) {
@@ -29,7 +39,8 @@ int sockopt_md5(int fd, const struct sockaddr_mux *remote, const char *key)
 		md5.tcpm_keylen = (uint16_t)len;
 		memcpy(md5.tcpm_key, key, len);
 	}
-	return setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof md5);
+	return setsockopt(fd, IPPROTO_TCP, prefix_len ? TCP_MD5SIG_EXT : TCP_MD5SIG,
+	    &md5, sizeof md5);
 }
 
 /* GTSM (RFC 5082 §3): send with TTL 255, accept only TTL ≥ 254 (one hop). */

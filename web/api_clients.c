@@ -147,11 +147,12 @@ static const struct client_config *config_client_named(const struct config *c,
 	return NULL;
 }
 
+/* The file's client whose address or range meets cc's. */
 static const struct client_config *config_client_at(const struct config *c,
-    const struct sockaddr_mux *addr)
+    const struct client_config *cc)
 {
 	for (size_t i = 0; i < c->client_count; i++)
-		if (sockaddr_same_addr(&c->clients[i].addr, addr))
+		if (client_addrs_overlap(&c->clients[i], cc))
 			return &c->clients[i];
 	return NULL;
 }
@@ -167,7 +168,7 @@ void api_merge_clients(struct api *a, struct config *cfg)
 		a->prov[i].running = false;
 		if (a->prov[i].expires_at && a->prov[i].expires_at <= now)
 			continue;       /* expired while muxd was down: the timer removes it */
-		if (config_client_named(cfg, pc->name) || config_client_at(cfg, &pc->addr)) {
+		if (config_client_named(cfg, pc->name) || config_client_at(cfg, pc)) {
 			log_warnx("api: provisioned client %s is not started: the configuration "
 			    "file has a client with its name or address (DELETE "
 			    "/api/v1/clients/%s to drop it)", pc->name, pc->name);
@@ -297,7 +298,7 @@ static bool conflicts(struct api *a, struct http_req *r, const struct config *cf
 		    "already (DELETE it first, or pick another name)", cc->name);
 		return true;
 	}
-	if ((other = config_client_at(cfg, &cc->addr)) != NULL) {
+	if ((other = config_client_at(cfg, cc)) != NULL) {
 		http_reply_error(r, 409, "$.address", "$.address: client %s has this address "
 		    "already", other->name);
 		return true;

@@ -290,6 +290,23 @@ wait_until 10 "muxd to reload" mux_log_since "$mark" "reloaded "
 api_expect 404 GET /api/v1/clients/vnet-1
 say "a file client of the same name wins on reload; DELETE drops only the stored one"
 
+# ------------------------------------------------------------ address range
+
+# A client provisioned for a range: any address in it peers as a client of
+# its own ("NAME@ADDRESS") and gets the view; one outside it is refused.
+api_ok POST /api/v1/clients '{"name": "lab", "address": "127.0.61.32/28", "asn": 4200000998, "upstreams": ["isp-a"]}'
+api_expect 409 POST /api/v1/clients '{"name": "lab2", "address": "127.0.61.40", "asn": 65001, "upstreams": ["isp-a"]}'
+client_bird_start "$T/lab" 127.0.61.40 4200000998 "$INST_ADDR"
+lab_has() {
+	[[ $(route_count "$T/lab/ctl" c4) == "$up4" && $(route_count "$T/lab/ctl" c6) == "$up6" ]]
+}
+wait_until 30 "127.0.61.40 (in lab's range) to receive the view" lab_has
+api_json /api/v1/instances 'c = [c for i in d for c in i["clients"] if c["name"] == "lab@127.0.61.40"]
+assert len(c) == 1 and c[0]["state"] == "Established" and c[0]["range_of"] == "lab", c'
+api_ok DELETE /api/v1/clients/lab
+wait_until 15 "the range member to be closed" bash -c "! birdc -s '$T/lab/ctl' show protocols mux | grep -q Established"
+say "a client provisioned for 127.0.61.32/28: 127.0.61.40 peers as lab@127.0.61.40 and gets the whole view; an address inside it cannot be provisioned again (409); DELETE closes the member"
+
 # ------------------------------------------------------------------ lifetime
 
 api_ok POST /api/v1/clients '{"name": "brief", "address": "127.0.61.99", "asn": 65199, "upstreams": ["isp-a"], "lifetime": 2}'

@@ -201,6 +201,34 @@ START_TEST(test_multisession)
 }
 END_TEST
 
+/* A client's address may be a range: parsed, matched, overlapping. */
+START_TEST(test_client_ranges)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(
+	    "{\"asn\": 65000, \"router_id\": \"10.0.0.1\", \"upstreams\": [{\"name\": \"u\","
+	    " \"peer\": {\"address\": \"127.0.0.2\", \"asn\": 1}, \"instance\": {\"address\":"
+	    " \"127.0.0.3\"}}], \"clients\": [{\"name\": \"r\", \"address\": \"127.0.30.0/28\","
+	    " \"asn\": 65001, \"upstreams\": [\"u\"]}, {\"name\": \"s\", \"address\":"
+	    " \"127.0.30.16\", \"asn\": 65002, \"upstreams\": [\"u\"]}]}", &errs);
+	struct sockaddr_mux in, out;
+	char buf[80];
+
+	ck_assert_msg(c != NULL, "%s", errs.count ? errs.lines[0] : "?");
+	ck_assert_uint_eq(c->clients[0].range_len, 28);
+	ck_assert_str_eq(client_addr_text(&c->clients[0], buf, sizeof buf), "127.0.30.0/28");
+	ck_assert(sockaddr_parse("127.0.30.15", 0, &in) && sockaddr_parse("127.0.30.16", 0, &out));
+	ck_assert(client_addr_contains(&c->clients[0], &in));
+	ck_assert(!client_addr_contains(&c->clients[0], &out));
+	ck_assert(client_addr_contains(&c->clients[1], &out));
+	ck_assert(!client_addrs_overlap(&c->clients[0], &c->clients[1]));
+	c->clients[1].addr = in;                /* now inside the range */
+	ck_assert(client_addrs_overlap(&c->clients[0], &c->clients[1]));
+	ck_assert(client_addrs_overlap(&c->clients[1], &c->clients[0]));
+	config_free(c);
+}
+END_TEST
+
 START_TEST(test_family_names)
 {
 	struct bgp_family f;
@@ -588,6 +616,7 @@ int main(void)
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_family_names);
 	tcase_add_test(tc, test_multisession);
+	tcase_add_test(tc, test_client_ranges);
 	tcase_add_test(tc, test_mux_example);
 	tcase_add_loop_test(tc, test_mux_bad, 0, sizeof mux_bad / sizeof mux_bad[0]);
 	tcase_add_test(tc, test_monitors);
