@@ -88,6 +88,11 @@ struct config {
 	size_t upstream_count;
 	struct client_config *clients;
 	size_t client_count;
+	/* "stream": {"listen": "ADDR:PORT", "max_queue": BYTES} — the live
+	 * stream's own HTTP listener, until it moves onto the API server. */
+	bool stream_on;
+	struct sockaddr_mux stream_addr;
+	uint64_t stream_max_queue;      /* 0: the stream's default */
 };
 
 /* Parse and validate. On failure returns NULL and fills errs (one line

@@ -10,7 +10,9 @@
 #include "muxd/daemon.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <event2/event.h>
+#include <event2/http.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +33,7 @@
 #include "muxd/update_walk.h"
 #include "instances/instance.h"
 #include "views/view.h"
+#include "web/stream.h"
 
 #define MAX_LISTENERS 64
 #define SHUTDOWN_GRACE_SECS 5
@@ -67,6 +70,10 @@ struct daemon {
 	struct event *grace_ev;
 	bool stopping;
 	char hostname[64];
+	/* The live stream on its own HTTP listener (config "stream"); the
+	 * API server will carry it instead. */
+	struct evhttp *stream_http;
+	struct stream *stream;
 };
 
 /* ---- routes from plain peers ------------------------------------------- */
@@ -270,6 +277,8 @@ static void upstream_add(struct daemon *d, const struct upstream_config *uc,
 	u->icfg = uc->instance;
 	u->inst = upstream_instance(d, u->view, uc, cfg);
 	view_start(u->view);
+	if (d->stream)
+		stream_view_add(d->stream, u->view);
 	u->next = d->upstreams;
 	d->upstreams = u;
 }
@@ -281,6 +290,8 @@ static void upstream_stop(struct upstream *u, uint8_t subcode)
 
 	if (u->inst)
 		instance_shutdown(u->inst, BGP_ERR_CEASE, subcode, mux_freed_instance, d);
+	if (d->stream)
+		stream_view_remove(d->stream, u->view);
 	view_shutdown(u->view, BGP_ERR_CEASE, subcode, mux_freed_view, d);
 	u->inst = NULL;
 	u->view = NULL;
@@ -722,8 +733,39 @@ static void daemon_signals(struct daemon *d)
 	}
 }
 
+/* The live stream's listener (before the upstreams: they join it). */
+static void daemon_start_stream(struct daemon *d)
+{
+	char addr[INET6_ADDRSTRLEN];
+	const struct sockaddr_mux *a = &d->cfg->stream_addr;
+
+	if (!d->cfg->stream_on)
+		return;
+	sockaddr_ntop(a, addr, sizeof addr);
+	d->stream_http = evhttp_new(d->base);
+	d->stream = stream_new(d->base, d->cfg->stream_max_queue);
+	if (d->stream_http == NULL || d->stream == NULL ||
+	    evhttp_bind_socket(d->stream_http, addr, sockaddr_port(a)) != 0 ||
+	    !stream_attach(d->stream, d->stream_http)) {
+		log_warnx("live stream: cannot listen on %s port %u (%s): the stream is "
+		    "off; check \"stream\".\"listen\"", addr, sockaddr_port(a),
+		    strerror(errno));
+		stream_free(d->stream);
+		if (d->stream_http)
+			evhttp_free(d->stream_http);
+		d->stream = NULL;
+		d->stream_http = NULL;
+		return;
+	}
+	log_info("live stream on http://%s:%u/v1/ws/ and /v1/stream", addr,
+	    sockaddr_port(a));
+}
+
 static void daemon_free(struct daemon *d)
 {
+	stream_free(d->stream);         /* before the HTTP server it took over */
+	if (d->stream_http)
+		evhttp_free(d->stream_http);
 	daemon_unlisten(d);
 	for (size_t i = 0; i < NSIGNALS; i++)
 		event_free(d->signals[i]);
@@ -757,6 +799,7 @@ int daemon_run(struct config *cfg, const char *config_path)
 		log_warnx("cannot create state_dir %s: %s", cfg->state_dir, strerror(errno));
 	log_set_level(cfg->log_level);
 	daemon_signals(d);
+	daemon_start_stream(d);
 	daemon_start_upstreams(d);      /* instances bind before the daemon's listeners */
 	daemon_listen(d);
 	daemon_start_peers(d);
