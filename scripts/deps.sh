@@ -6,7 +6,9 @@ set -euo pipefail
 BUILD_PKGS=(build-essential pkg-config clang libclang-rt-14-dev
             libevent-dev libjansson-dev libsqlite3-dev zlib1g-dev check
             nettle-dev)   # nettle: SHA-1 + base64 for the WebSocket handshake
-TEST_PKGS=(bird2 gobgpd frr exabgp tshark iproute2 python3 procps bgpdump)
+# python3-websockets and curl: RIS Live clients of the live stream (test_stream).
+TEST_PKGS=(bird2 gobgpd frr exabgp tshark iproute2 python3 procps bgpdump
+           python3-websockets curl)
 
 want=()
 for p in "${BUILD_PKGS[@]}" "${@:-${TEST_PKGS[@]}}"; do

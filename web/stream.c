@@ -313,9 +313,16 @@ static void sub_write_cb(struct bufferevent *bev, void *arg)
 
 static void sub_event_cb(struct bufferevent *bev, short what, void *arg)
 {
+	struct subscriber *c = arg;
 	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
-		sub_free(arg);
+
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)))
+		return;
+	log_info("live stream: subscriber %s left (%s): %llu messages sent, "
+	    "%llu dropped", c->client[0] ? c->client : "(no name)",
+	    (what & BEV_EVENT_EOF) ? "connection closed" : "connection error",
+	    (unsigned long long)c->sent, (unsigned long long)c->dropped);
+	sub_free(c);
 }
 
 /* ---- taking over an HTTP connection -------------------------------- */
