@@ -23,6 +23,7 @@
 #   127.0.30  test_frr         127.0.50-52 test_mux_isps
 #   127.0.55  test_badinput    namespaces bgpmux-*: test_ipv6_direct
 #   127.0.100 test_multisession  127.0.101-102 test_mux_multisession
+#   127.0.75-79 test_stream (75-76 in use)
 
 set -u -o pipefail
 

@@ -123,6 +123,44 @@ static const struct {
 	{ "{\"asn\": 1,", NULL /* invalid JSON: checked by prefix below */ },
 };
 
+/* The live stream's temporary listener: "stream": {"listen", "max_queue"}. */
+START_TEST(test_stream)
+{
+	static const char *const bad[][2] = {
+		{ "{\"listen\": \"127.0.0.1\"}", "$.stream.listen: \"127.0.0.1\" is not ADDRESS:PORT "
+		  "(e.g. \"127.0.0.1:8080\" or \"[::1]:8080\")" },
+		{ "{\"listen\": \"127.0.0.1:0\"}", "$.stream.listen: \"127.0.0.1:0\" is not ADDRESS:PORT "
+		  "(e.g. \"127.0.0.1:8080\" or \"[::1]:8080\")" },
+		{ "{\"max_queue\": 5000}", "$.stream.listen: missing (required)" },
+		{ "{\"listen\": \"[::1]:8080\", \"queue\": 1}", NULL },
+	};
+	char json[512];
+	struct jsonv errs = { 0 };
+	const char *head = "{\"asn\": 65000, \"router_id\": \"10.0.0.1\", \"stream\": ";
+
+	snprintf(json, sizeof json, "%s{\"listen\": \"[::1]:8080\", \"max_queue\": 65536}}", head);
+	struct config *c = config_load_string(json, &errs);
+	ck_assert_ptr_nonnull(c);
+	ck_assert(c->stream_on);
+	ck_assert_int_eq(sockaddr_family(&c->stream_addr), AF_INET6);
+	ck_assert_uint_eq(sockaddr_port(&c->stream_addr), 8080);
+	ck_assert_uint_eq(c->stream_max_queue, 65536);
+	config_free(c);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(json, sizeof json, "%s%s}", head, bad[i][0]);
+		ck_assert_ptr_null(config_load_string(json, &errs));
+		ck_assert_msg(errs.count >= 1, "%s accepted", bad[i][0]);
+		if (bad[i][1])
+			ck_assert_str_eq(errs.lines[0], bad[i][1]);
+		jsonv_free(&errs);
+		memset(&errs, 0, sizeof errs);
+	}
+	c = config_load_string("{\"asn\": 65000, \"router_id\": \"10.0.0.1\"}", &errs);
+	ck_assert(c && !c->stream_on);
+	config_free(c);
+}
+END_TEST
+
 START_TEST(test_bad)
 {
 	struct jsonv errs = { 0 };
@@ -287,6 +325,7 @@ int main(void)
 
 	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_stream);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof bad_cases / sizeof bad_cases[0]);
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_equal);
