@@ -138,8 +138,11 @@ static void tell_dropped(struct subscriber *c)
 
 /* ---- subscriber life ------------------------------------------------ */
 
-static void sub_free(struct subscriber *c)
+static void sub_free(struct subscriber *c, const char *why)
 {
+	log_info("live stream: subscriber %s left (%s): %llu messages sent, "
+	    "%llu dropped", c->client[0] ? c->client : "(no name)", why,
+	    (unsigned long long)c->sent, (unsigned long long)c->dropped);
 	*c->pprev = c->next;
 	if (c->next)
 		c->next->pprev = c->pprev;
@@ -305,7 +308,7 @@ static void sub_write_cb(struct bufferevent *bev, void *arg)
 
 	if (c->closing) {
 		if (queued(c) == 0)
-			sub_free(c);
+			sub_free(c, "closed");
 		return;
 	}
 	tell_dropped(c);
@@ -316,13 +319,9 @@ static void sub_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct subscriber *c = arg;
 	(void)bev;
 
-	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)))
-		return;
-	log_info("live stream: subscriber %s left (%s): %llu messages sent, "
-	    "%llu dropped", c->client[0] ? c->client : "(no name)",
-	    (what & BEV_EVENT_EOF) ? "connection closed" : "connection error",
-	    (unsigned long long)c->sent, (unsigned long long)c->dropped);
-	sub_free(c);
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		sub_free(c, (what & BEV_EVENT_EOF) ? "connection closed" :
+		    "connection error");
 }
 
 /* ---- taking over an HTTP connection -------------------------------- */
@@ -699,7 +698,7 @@ void stream_free(struct stream *st)
 	if (st == NULL)
 		return;
 	while (st->subs)
-		sub_free(st->subs);
+		sub_free(st->subs, "the stream stops");
 	while (st->views)
 		stream_view_remove(st, st->views->v);
 	msgtap_remove(st->tap);

@@ -9,8 +9,9 @@
 #     Live's format (type, host, peer, peer_asn as a string, path,
 #     community, origin, med, announcements with next_hop/prefixes,
 #     withdrawals, timestamp, raw);
-#   - ris_subscribe_ok, request_rrc_list, ping/pong; a bad subscription
-#     gets ris_error;
+#   - ris_subscribe_ok, ris_unsubscribe, request_rrc_list, ping/pong; a
+#     bad subscription gets ris_error; the closing handshake; an unmasked
+#     client frame is refused with close code 1002;
 #   - SSE with curl (/v1/stream?prefix=…) and NDJSON (/v1/stream/?format=json);
 #   - a subscriber that stops reading while BIRD sends BULK (10000) UPDATEs
 #     (its queue: 2 MiB): BIRD's
@@ -99,6 +100,8 @@ client pfx --sub '{"prefix": "10.75.0.0/16", "moreSpecific": true, "socketOption
 client path --sub '{"path": "64501,64503$", "type": "UPDATE"}'
 client wd --sub '{"require": "withdrawals", "socketOptions": {"includeRaw": true}}'
 client ctl --sub '{"type": "OPEN", "host": "isp-s"}' --sub '{"type": "RIS_PEER_STATE"}' \
+	--sub '{"type": "UPDATE"}' \
+	--send '{"type": "ris_unsubscribe", "data": {"type": "UPDATE"}}' \
 	--send '{"type": "request_rrc_list"}' --send '{"type": "ping"}' \
 	--send '{"type": "ris_subscribe", "data": {"prefix": "10.0.0.1/8"}}' \
 	--send '{"type": "ris_subscribe", "data": {"colour": "blue"}}'
@@ -115,6 +118,9 @@ subscribed() {  # the WebSocket clients have their subscriptions in place
 		grep -q slow_ready "$T/slow.jsonl" 2>/dev/null
 }
 wait_until 15 "the subscribers to connect" subscribed
+$DEBPY "$TOOLS/ris_client.py" close "$URL" || fail "the WebSocket closing handshake failed"
+$DEBPY "$TOOLS/ris_client.py" bad 127.0.75.1 8075 || fail "an unmasked frame was not refused with 1002"
+say "WebSocket: closing handshake answered; an unmasked client frame closed with 1002"
 sleep 1         # the other clients' subscriptions are on their way too
 n=$(cat "$T/all.jsonl" 2>/dev/null | wc -l)
 [[ $n == 0 ]] || fail "the unfiltered client got $n frames before anything happened"

@@ -6,6 +6,15 @@
       each --sub as a ris_subscribe, each --send as is, then writes every
       frame received to OUT, one JSON per line, flushed, until killed.
 
+  ris_client.py close URL
+      Subscribes with acknowledge, waits for ris_subscribe_ok, then closes
+      with the closing handshake; exits 0 if the server answered it (1000).
+
+  ris_client.py bad HOST PORT
+      Sends an unmasked frame (RFC 6455 §5.1 forbids it from a client);
+      exits 0 if the server answers with a close frame of code 1002 and
+      then closes the connection.
+
   ris_client.py slow HOST PORT OUT PAUSE_FILE [--sub JSON]
       A hand-made WebSocket client with a 4 KiB receive buffer that
       subscribes, then stops reading until PAUSE_FILE exists; then reads
@@ -66,9 +75,34 @@ def send_text(sock, text):
     sock.sendall(hdr + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
 
 
-def slow_main(host, port, out, pause_file, subs):
+async def close_main(url):
+    import websockets
+    async with websockets.connect(url) as ws:
+        await ws.send(json.dumps({"type": "ris_subscribe",
+                                  "data": {"socketOptions": {"acknowledge": True}}}))
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        if reply["type"] != "ris_subscribe_ok":
+            sys.exit("no ris_subscribe_ok: %s" % reply)
+        await asyncio.wait_for(ws.close(), 5)
+        if ws.close_code != 1000:
+            sys.exit("closing handshake: code %s" % ws.close_code)
+
+
+def bad_main(host, port):
+    sock = handshake(host, port, 0)
+    sock.settimeout(5)
+    sock.sendall(bytes([0x81, 2]) + b"{}")         # not masked
+    op, payload = read_frame(sock)
+    if op != 8 or payload[:2] != (1002).to_bytes(2, "big"):
+        sys.exit("want a close frame with 1002, got opcode %d %r" % (op, payload))
+    if sock.recv(1) != b"":
+        sys.exit("the server did not close the connection")
+
+
+def handshake(host, port, rcvbuf):
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    if rcvbuf:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     sock.connect((host, int(port)))
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall(("GET /v1/ws/?client=slow HTTP/1.1\r\nHost: %s:%s\r\n"
@@ -80,6 +114,11 @@ def slow_main(host, port, out, pause_file, subs):
         head += recv_exact(sock, 1)
     if b" 101 " not in head.split(b"\r\n")[0]:
         sys.exit("no upgrade: %r" % head)
+    return sock
+
+
+def slow_main(host, port, out, pause_file, subs):
+    sock = handshake(host, port, 4096)
     for s in subs or ["{}"]:
         send_text(sock, json.dumps({"type": "ris_subscribe", "data": json.loads(s)}))
     with open(out, "a") as f:
@@ -105,6 +144,10 @@ def main():
             asyncio.run(ws_main(a[1], a[2], arg_list(a, "--sub"), arg_list(a, "--send")))
         except KeyboardInterrupt:
             pass
+    elif a[0] == "close":
+        asyncio.run(close_main(a[1]))
+    elif a[0] == "bad":
+        bad_main(a[1], a[2])
     elif a[0] == "slow":
         slow_main(a[1], a[2], a[3], a[4], arg_list(a, "--sub"))
     else:
