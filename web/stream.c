@@ -32,6 +32,7 @@
 #define WS_MAX_MESSAGE (64 * 1024)      /* a client's message */
 #define INPUT_MAX (WS_MAX_MESSAGE + WS_HEADER_MAX)
 #define SOCKET_SNDBUF (128 * 1024)      /* the kernel's share of the queue */
+#define MAX_SUBSCRIBERS 1024            /* connections, for the memory bound */
 
 enum sub_kind { SUB_WS, SUB_SSE, SUB_NDJSON };
 
@@ -260,8 +261,8 @@ static void ws_control(struct subscriber *c, const struct ws_event *ev)
 	}
 }
 
-/* Handle what the client sent; false when the subscriber was freed. */
-static bool ws_read(struct subscriber *c)
+/* Handle what the client sent (never frees c: a close is queued). */
+static void ws_read(struct subscriber *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct ws_event ev;
@@ -287,7 +288,6 @@ static bool ws_read(struct subscriber *c)
 			ws_control(c, &ev);
 		evbuffer_drain(in, used);
 	}
-	return true;
 }
 
 static void sub_read_cb(struct bufferevent *bev, void *arg)
@@ -329,10 +329,10 @@ static void sub_event_cb(struct bufferevent *bev, short what, void *arg)
 static struct subscriber *sub_adopt(struct stream *st, struct evhttp_request *req,
     enum sub_kind kind, const char *client)
 {
-	struct subscriber *c = calloc(1, sizeof *c);
+	struct subscriber *c;
 	int sndbuf = SOCKET_SNDBUF;
 
-	if (c == NULL)
+	if (st->n_subscribers >= MAX_SUBSCRIBERS || (c = calloc(1, sizeof *c)) == NULL)
 		return NULL;
 	c->st = st;
 	c->kind = kind;
@@ -416,7 +416,7 @@ static void ws_handler(struct evhttp_request *req, void *arg)
 	struct subscriber *c = sub_adopt(st, req, SUB_WS, client);
 	evhttp_clear_headers(&q);
 	if (c == NULL) {
-		evhttp_send_error(req, 503, "out of memory");
+		evhttp_send_error(req, 503, "too many stream subscribers: try again later");
 		return;
 	}
 	evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 101 Switching "
@@ -490,7 +490,7 @@ static void http_stream_handler(struct evhttp_request *req, void *arg)
 	evhttp_clear_headers(&q);
 	if (c == NULL) {
 		ris_sub_free(s);
-		evhttp_send_error(req, 503, "out of memory");
+		evhttp_send_error(req, 503, "too many stream subscribers: try again later");
 		return;
 	}
 	c->subs[c->n_subs++] = s;

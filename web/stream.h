@@ -17,6 +17,9 @@
  * before the next message, N counting the messages lost since the last
  * such notice.
  *
+ * At most 1024 subscribers at a time (then 503); a WebSocket client's
+ * messages are at most 64 KiB and its subscriptions at most 16.
+ *
  * It plugs into an evhttp server on the daemon's event loop: the two
  * upgrade-style handlers take over the HTTP connection (its bufferevent)
  * once the request is read. stream_free must run before evhttp_free.
