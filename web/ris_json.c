@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "muxd/bgp.h"
+#include "web/jbuf.h"
 
 /* Compact, insertion order, and enough digits for a timestamp with
  * milliseconds (10 + 3). */
@@ -18,13 +19,6 @@
 static void set(json_t *o, const char *k, json_t *v)
 {
 	json_object_set_new(o, k, v);
-}
-
-static json_t *addr_json(uint16_t afi, const uint8_t *a)
-{
-	char buf[INET6_ADDRSTRLEN];
-	inet_ntop(afi == BGP_AFI_IPV4 ? AF_INET : AF_INET6, a, buf, sizeof buf);
-	return json_string(buf);
 }
 
 static json_t *hex_json(const uint8_t *p, size_t len)
@@ -41,89 +35,6 @@ static json_t *hex_json(const uint8_t *p, size_t len)
 	json_t *j = json_string(s);
 	free(s);
 	return j;
-}
-
-static json_t *prefix_json(const struct bgp_prefix *p)
-{
-	char buf[BGP_PREFIX_STRLEN];
-	bgp_prefix_format(p, buf, sizeof buf);
-	return json_string(buf);
-}
-
-/* [a, b, [c, d]]: a set is a nested array */
-static json_t *path_json(const struct ris_msg *m)
-{
-	json_t *arr = json_array();
-	for (size_t i = 0; i < m->path_len; i++) {
-		const struct ris_path_item *it = &m->path[i];
-		if (!it->is_set) {
-			json_array_append_new(arr, json_integer(it->asn));
-			continue;
-		}
-		json_t *set = json_array();
-		for (unsigned k = 0; k < it->n; k++)
-			json_array_append_new(set, json_integer(be32(it->asns + 4 * k)));
-		json_array_append_new(arr, set);
-	}
-	return arr;
-}
-
-static json_t *community_json(struct bgp_bytes c)
-{
-	json_t *arr = json_array();
-	for (size_t i = 0; i + 4 <= c.len; i += 4)
-		json_array_append_new(arr, json_pack("[ii]",
-		    (int)(c.p[i] << 8 | c.p[i + 1]), (int)(c.p[i + 2] << 8 | c.p[i + 3])));
-	return arr;
-}
-
-static const char *origin_name(uint8_t o)
-{
-	return o == BGP_ORIGIN_IGP ? "igp" : o == BGP_ORIGIN_EGP ? "egp" : "incomplete";
-}
-
-static json_t *prefixes_json(const struct bgp_prefix *p, size_t n)
-{
-	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, prefix_json(&p[i]));
-	return arr;
-}
-
-static void update_attrs(json_t *d, const struct ris_msg *m)
-{
-	const struct bgp_attrs *a = m->attrs;
-	char buf[64];
-
-	set(d, "path", path_json(m));
-	set(d, "community", community_json(a->communities));
-	set(d, "origin", json_string(origin_name(a->origin)));
-	if (a->present & BGP_ATTR_BIT(BGP_ATTR_MED))
-		set(d, "med", json_integer(a->med));
-	if (a->present & BGP_ATTR_BIT(BGP_ATTR_AGGREGATOR)) {
-		char ip[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, a->aggregator_addr, ip, sizeof ip);
-		snprintf(buf, sizeof buf, "%u:%s", a->aggregator_as, ip);
-		set(d, "aggregator", json_string(buf));
-	}
-}
-
-static void update_json(json_t *d, const struct ris_msg *m)
-{
-	if (m->attrs)
-		update_attrs(d, m);
-	if (m->n_ann) {
-		json_t *ann = json_array();
-		for (size_t i = 0; i < m->n_ann; i++) {
-			const struct ris_announce *a = &m->ann[i];
-			json_array_append_new(ann, json_pack("{s:o,s:o}",
-			    "next_hop", addr_json(a->afi, a->next_hop),
-			    "prefixes", prefixes_json(a->prefixes, a->n)));
-		}
-		set(d, "announcements", ann);
-	}
-	if (m->n_withdrawn)
-		set(d, "withdrawals", prefixes_json(m->withdrawn, m->n_withdrawn));
 }
 
 static json_t *families_json(const struct bgp_family *f, size_t n)
@@ -194,55 +105,224 @@ static json_t *caps_json(const struct bgp_caps *c)
 	return o;
 }
 
-static void open_json(json_t *d, const struct ris_msg *m)
+/* ---- the message as text (web/jbuf.h: the hot path) ---------------- */
+
+static void key(struct jbuf *b, const char *k)
+{
+	jb_lit(b, ",\"");
+	jb_lit(b, k);
+	jb_lit(b, "\":");
+}
+
+static void put_addr(struct jbuf *b, uint16_t afi, const uint8_t *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+	inet_ntop(afi == BGP_AFI_IPV4 ? AF_INET : AF_INET6, a, buf, sizeof buf);
+	jb_str(b, buf);
+}
+
+/* "a.b.c.d/len" without inet_ntop and snprintf: the hot spot of a table */
+static void put_prefix4(struct jbuf *b, const struct bgp_prefix *p)
+{
+	jb_lit(b, "\"");
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			jb_lit(b, ".");
+		jb_uint(b, p->addr[i]);
+	}
+	jb_lit(b, "/");
+	jb_uint(b, p->len);
+	jb_lit(b, "\"");
+}
+
+static void put_prefixes(struct jbuf *b, const struct bgp_prefix *p, size_t n)
+{
+	char buf[BGP_PREFIX_STRLEN];
+
+	jb_lit(b, "[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			jb_lit(b, ",");
+		if (p[i].afi == BGP_AFI_IPV4) {
+			put_prefix4(b, &p[i]);
+			continue;
+		}
+		bgp_prefix_format(&p[i], buf, sizeof buf);
+		jb_str(b, buf);
+	}
+	jb_lit(b, "]");
+}
+
+/* [a, b, [c, d]]: a set is a nested array */
+static void put_path(struct jbuf *b, const struct ris_msg *m)
+{
+	jb_lit(b, "[");
+	for (size_t i = 0; i < m->path_len; i++) {
+		const struct ris_path_item *it = &m->path[i];
+		if (i)
+			jb_lit(b, ",");
+		if (!it->is_set) {
+			jb_uint(b, it->asn);
+			continue;
+		}
+		jb_lit(b, "[");
+		for (unsigned k = 0; k < it->n; k++) {
+			if (k)
+				jb_lit(b, ",");
+			jb_uint(b, be32(it->asns + 4 * k));
+		}
+		jb_lit(b, "]");
+	}
+	jb_lit(b, "]");
+}
+
+static void put_communities(struct jbuf *b, struct bgp_bytes c)
+{
+	jb_lit(b, "[");
+	for (size_t i = 0; i + 4 <= c.len; i += 4) {
+		if (i)
+			jb_lit(b, ",");
+		jb_lit(b, "[");
+		jb_uint(b, be16(c.p + i));
+		jb_lit(b, ",");
+		jb_uint(b, be16(c.p + i + 2));
+		jb_lit(b, "]");
+	}
+	jb_lit(b, "]");
+}
+
+static const char *origin_name(uint8_t o)
+{
+	return o == BGP_ORIGIN_IGP ? "igp" : o == BGP_ORIGIN_EGP ? "egp" : "incomplete";
+}
+
+static void put_update_attrs(struct jbuf *b, const struct ris_msg *m)
+{
+	const struct bgp_attrs *a = m->attrs;
+	char buf[64], ip[INET_ADDRSTRLEN];
+
+	key(b, "path");
+	put_path(b, m);
+	key(b, "community");
+	put_communities(b, a->communities);
+	key(b, "origin");
+	jb_str(b, origin_name(a->origin));
+	if (a->present & BGP_ATTR_BIT(BGP_ATTR_MED)) {
+		key(b, "med");
+		jb_uint(b, a->med);
+	}
+	if (a->present & BGP_ATTR_BIT(BGP_ATTR_AGGREGATOR)) {
+		inet_ntop(AF_INET, a->aggregator_addr, ip, sizeof ip);
+		snprintf(buf, sizeof buf, "%u:%s", a->aggregator_as, ip);
+		key(b, "aggregator");
+		jb_str(b, buf);
+	}
+}
+
+static void put_update(struct jbuf *b, const struct ris_msg *m)
+{
+	if (m->attrs)
+		put_update_attrs(b, m);
+	if (m->n_ann) {
+		key(b, "announcements");
+		jb_lit(b, "[");
+		for (size_t i = 0; i < m->n_ann; i++) {
+			const struct ris_announce *a = &m->ann[i];
+			jb_lit(b, i ? ",{\"next_hop\":" : "{\"next_hop\":");
+			put_addr(b, a->afi, a->next_hop);
+			jb_lit(b, ",\"prefixes\":");
+			put_prefixes(b, a->prefixes, a->n);
+			jb_lit(b, "}");
+		}
+		jb_lit(b, "]");
+	}
+	if (m->n_withdrawn) {
+		key(b, "withdrawals");
+		put_prefixes(b, m->withdrawn, m->n_withdrawn);
+	}
+}
+
+static void put_open(struct jbuf *b, const struct ris_msg *m)
 {
 	const struct bgp_open *o = m->open;
 	struct in_addr id = { htonl(o->bgp_id) };
 	char ip[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &id, ip, sizeof ip);
-	set(d, "direction", json_string(m->sent ? "sent" : "received"));
-	set(d, "version", json_integer(o->version));
-	set(d, "asn", json_integer(bgp_open_peer_as(o)));
-	set(d, "hold_time", json_integer(o->hold_time));
-	set(d, "router_id", json_string(ip));
-	set(d, "capabilities", caps_json(&o->caps));
+	key(b, "direction");
+	jb_str(b, m->sent ? "sent" : "received");
+	key(b, "version");
+	jb_uint(b, o->version);
+	key(b, "asn");
+	jb_uint(b, bgp_open_peer_as(o));
+	key(b, "hold_time");
+	jb_uint(b, o->hold_time);
+	key(b, "router_id");
+	jb_str(b, ip);
+	/* rare: rendered with jansson */
+	json_t *caps = caps_json(&o->caps);
+	char *s = json_dumps(caps, RIS_DUMP_FLAGS);
+	json_decref(caps);
+	key(b, "capabilities");
+	jb_lit(b, s ? s : "{}");
+	free(s);
 }
 
-static void notification_json(json_t *d, const struct ris_msg *m)
+static void put_notification(struct jbuf *b, const struct ris_msg *m)
 {
 	const struct bgp_notification *n = m->notification;
 
-	set(d, "direction", json_string(m->sent ? "sent" : "received"));
-	set(d, "notification", json_pack("{s:i,s:i,s:o}", "code", n->code,
-	    "subcode", n->subcode, "data", hex_json(n->data, n->data_len)));
+	key(b, "direction");
+	jb_str(b, m->sent ? "sent" : "received");
+	jb_lit(b, ",\"notification\":{\"code\":");
+	jb_uint(b, n->code);
+	jb_lit(b, ",\"subcode\":");
+	jb_uint(b, n->subcode);
+	jb_lit(b, ",\"data\":");
+	jb_hex(b, n->data, n->data_len);
+	jb_lit(b, "}");
 }
 
-static json_t *message_data(const struct ris_msg *m, bool include_raw)
+char *ris_message_json(const struct ris_msg *m, bool include_raw)
 {
-	json_t *d = json_object();
-	char buf[64];
+	struct jbuf b;
+	char buf[32];
+	const char *host = m->host ? m->host : "";
 
-	set(d, "timestamp", json_real(round(m->timestamp * 1000) / 1000));
-	set(d, "peer", addr_json(m->peer_afi, m->peer_addr));
+	jb_init(&b);
+	jb_lit(&b, "{\"type\":\"ris_message\",\"data\":{\"timestamp\":");
+	jb_time(&b, m->timestamp);
+	key(&b, "peer");
+	put_addr(&b, m->peer_afi, m->peer_addr);
+	key(&b, "peer_asn");
 	snprintf(buf, sizeof buf, "%u", m->peer_asn);
-	set(d, "peer_asn", json_string(buf));
-	snprintf(buf, sizeof buf, "%s-%llx", m->host ? m->host : "",
-	    (unsigned long long)m->seq);
-	set(d, "id", json_string(buf));
-	set(d, "host", json_string(m->host ? m->host : ""));
-	set(d, "type", json_string(ris_type_name(m->type)));
+	jb_str(&b, buf);
+	/* id: "host-seq", host escaped like any string */
+	key(&b, "id");
+	jb_str(&b, host);
+	b.len -= !b.oom;                /* reopen the string */
+	snprintf(buf, sizeof buf, "-%llx\"", (unsigned long long)m->seq);
+	jb_lit(&b, buf);
+	key(&b, "host");
+	jb_str(&b, host);
+	key(&b, "type");
+	jb_str(&b, ris_type_name(m->type));
 	if (m->type == RIS_UPDATE)
-		update_json(d, m);
+		put_update(&b, m);
 	else if (m->type == RIS_OPEN && m->open)
-		open_json(d, m);
+		put_open(&b, m);
 	else if (m->type == RIS_NOTIFICATION && m->notification)
-		notification_json(d, m);
-	else if (m->type == RIS_PEER_STATE)
-		set(d, "state", json_string(m->state ? m->state : ""));
-	if (include_raw && m->raw)
-		set(d, "raw", hex_json(m->raw, m->raw_len));
-	return d;
+		put_notification(&b, m);
+	else if (m->type == RIS_PEER_STATE) {
+		key(&b, "state");
+		jb_str(&b, m->state ? m->state : "");
+	}
+	if (include_raw && m->raw) {
+		key(&b, "raw");
+		jb_hex(&b, m->raw, m->raw_len);
+	}
+	jb_lit(&b, "}}");
+	return jb_take(&b);
 }
 
 char *ris_frame_json(const char *type, json_t *data)
@@ -255,7 +335,3 @@ char *ris_frame_json(const char *type, json_t *data)
 	return s;
 }
 
-char *ris_message_json(const struct ris_msg *m, bool include_raw)
-{
-	return ris_frame_json("ris_message", message_data(m, include_raw));
-}

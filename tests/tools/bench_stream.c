@@ -45,7 +45,7 @@ static const char *const filters[] = {
 	"{\"prefix\": \"2001:db8::/32\", \"lessSpecific\": true}",
 	"{\"type\": \"OPEN\"}", "{\"require\": \"withdrawals\"}",
 	"{\"host\": \"other\"}", "{\"peer\": \"192.0.2.99\"}",
-	"{\"path\": \"^64496,3356\"}", "{\"prefix\": \"10.0.0.0/8\", \"moreSpecific\": false}",
+	"{\"path\": \"^64496,3357\"}", "{\"prefix\": \"10.0.0.0/8\", \"moreSpecific\": false}",
 	"{\"prefix\": \"198.51.100.0/22\"}",
 };
 

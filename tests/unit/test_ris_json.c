@@ -201,6 +201,30 @@ START_TEST(peer_state_and_frames)
 }
 END_TEST
 
+/* Strings are escaped; bytes above 0x7f become \u00XX (ASCII output). */
+START_TEST(escaping)
+{
+	struct ris_msg m = base_msg(RIS_PEER_STATE);
+	m.host = "a\"b\\c\n\xc3\xa9";
+	m.state = "up";
+	m.seq = 255;
+	m.timestamp = 1700000000.1239;
+	expect_json(&m, false, "{\"type\":\"ris_message\",\"data\":{"
+	    "\"timestamp\":1700000000.124,\"peer\":\"192.0.2.1\",\"peer_asn\":\"64496\","
+	    "\"id\":\"a\\\"b\\\\c\\u000a\\u00c3\\u00a9-ff\","
+	    "\"host\":\"a\\\"b\\\\c\\u000a\\u00c3\\u00a9\","
+	    "\"type\":\"RIS_PEER_STATE\",\"state\":\"up\"}}");
+	char *s = ris_message_json(&m, false);
+	json_error_t err;
+	json_t *j = json_loads(s, 0, &err);
+	ck_assert_msg(j != NULL, "not JSON: %s", err.text);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "data"),
+	    "host")), "a\"b\\c\n\u00c3\u00a9");
+	json_decref(j);
+	free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ris_json");
@@ -211,6 +235,7 @@ int main(void)
 	tcase_add_test(tc, update_end_of_rib_and_taw);
 	tcase_add_test(tc, open_and_notification);
 	tcase_add_test(tc, peer_state_and_frames);
+	tcase_add_test(tc, escaping);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
