@@ -31,6 +31,13 @@ endif
 CORE_SRC := $(filter-out muxd/main.c,$(wildcard muxd/*.c)) \
             $(wildcard views/*.c) $(wildcard instances/*.c) $(wildcard web/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+# muxd serves the web UI and web/openapi.json from memory: C strings made
+# at build time (scripts/embed-assets.sh).
+ASSETS   := /:text/html\;charset=utf-8:web/ui/index.html \
+            /ui/app.js:application/javascript:web/ui/app.js \
+            /ui/style.css:text/css:web/ui/style.css \
+            /api/v1/openapi.json:application/json:web/openapi.json
+GEN_OBJ  := $(BUILD)/obj/gen/web_assets.o
 MAIN_OBJ := $(BUILD)/obj/muxd/main.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -45,18 +52,31 @@ FUZZ_SECONDS ?= 8
 
 .PHONY: all check unit sanitize fuzz fuzz-build integration demo bench deps clean
 
-all: $(BUILD)/muxd $(TOOL_BIN)
+all: $(BUILD)/muxd $(BUILD)/muxctl $(TOOL_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/libmuxcore.a: $(CORE_OBJ)
+$(BUILD)/gen/web_assets.c: scripts/embed-assets.sh $(foreach a,$(ASSETS),$(lastword $(subst :, ,$(a))))
+	@mkdir -p $(dir $@)
+	scripts/embed-assets.sh $@ $(ASSETS)
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libmuxcore.a: $(CORE_OBJ) $(GEN_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/muxd: $(MAIN_OBJ) $(BUILD)/libmuxcore.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# muxctl talks HTTP to muxd's API; it links nothing of the daemon.
+$(BUILD)/muxctl: $(CTL_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(CTL_SRC) $(shell pkg-config --libs jansson 2>/dev/null) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmuxcore.a
 	@mkdir -p $(dir $@)
@@ -81,7 +101,7 @@ FUZZ_LINK := $(filter muxd/bgp%.c web/ws.c,$(CORE_SRC))
 build-fuzz/%: tests/fuzz/%.c $(CORE_SRC)
 	@mkdir -p build-fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
-	    $< $(FUZZ_LINK) -lnettle -o $@
+	    $< $(FUZZ_LINK) -o $@ -lnettle $(shell pkg-config --libs jansson 2>/dev/null)
 
 fuzz-build: $(FUZZ_BIN)
 

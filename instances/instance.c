@@ -852,6 +852,19 @@ const char *instance_name(const struct instance *inst) { return inst->name; }
 const struct instance_config *instance_config(const struct instance *inst) { return &inst->cfg; }
 const struct instance_stats *instance_stats(const struct instance *inst) { return &inst->st; }
 
+size_t instance_clients(const struct instance *inst, struct client **out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < inst->nclients; i++) {
+		if (inst->clients[i]->retiring)
+			continue;
+		if (n < max)
+			out[n] = inst->clients[i];
+		n++;
+	}
+	return n;
+}
+
 size_t instance_clients_established(const struct instance *inst)
 {
 	size_t n = 0;

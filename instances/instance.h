@@ -32,6 +32,7 @@
 
 struct event_base;
 struct instance;
+struct client;
 
 struct instance_params {
 	const char *name;                       /* the upstream's */
@@ -80,6 +81,11 @@ const struct instance_stats *instance_stats(const struct instance *inst);
 /* Established clients, and those still walking the table. */
 size_t instance_clients_established(const struct instance *inst);
 size_t instance_clients_joining(const struct instance *inst);
+
+/* The clients that are configured (not leaving), up to max; returns how
+ * many there are (out may be NULL with max 0, to count). For the API's
+ * sessions and resets. */
+size_t instance_clients(const struct instance *inst, struct client **out, size_t max);
 
 /* {"name", "address", "port", "local_as", "next_hop", "clients": [...],
  *  "classes": [...], counters}. */

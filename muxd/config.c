@@ -477,6 +477,58 @@ static void check_mux(struct jsonv *v, const struct config *c)
 	}
 }
 
+#define API_DEFAULT_LISTEN "127.0.0.1"
+#define API_DEFAULT_PORT 8179
+
+/* "api": {"listen": "ADDR:PORT" or "[V6]:PORT", "token_file": PATH}. */
+static bool parse_listen(const char *s, struct sockaddr_mux *out)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	char *end;
+
+	if (colon == NULL || (size_t)(colon - s) >= sizeof host)
+		return false;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = 0;
+	unsigned long port = strtoul(colon + 1, &end, 10);
+	if (*end || colon[1] == 0 || port == 0 || port > 65535)
+		return false;
+	if (host[0] == '[') {
+		size_t n = strlen(host);
+		if (n < 3 || host[n - 1] != ']')
+			return false;
+		host[n - 1] = 0;
+		memmove(host, host + 1, n - 1);
+	} else if (strchr(host, ':')) {
+		return false;   /* IPv6 needs brackets: [::1]:8179 */
+	}
+	return sockaddr_parse(host, (uint16_t)port, out);
+}
+
+static void parse_api(struct jsonv *v, json_t *root, struct config *c)
+{
+	static const char *const keys[] = { "listen", "token_file", NULL };
+	json_t *api = jsonv_child_object(v, "$", root, "api", false);
+	const char *listen = NULL, *token = NULL;
+
+	sockaddr_parse(API_DEFAULT_LISTEN, API_DEFAULT_PORT, &c->api.listen);
+	if (api == NULL)
+		return;
+	jsonv_object(v, "$.api", api, keys);
+	if (jsonv_string(v, "$.api", api, "listen", false, &listen) && listen &&
+	    !parse_listen(listen, &c->api.listen))
+		jsonv_error(v, "$.api.listen", "\"%s\" is not ADDRESS:PORT (e.g. "
+		    "\"127.0.0.1:8179\" or \"[::1]:8179\")", listen);
+	if (jsonv_string(v, "$.api", api, "token_file", false, &token) && token) {
+		if (token[0] == 0)
+			jsonv_error(v, "$.api.token_file", "empty path (leave the key out "
+			    "for a read-only API)");
+		else
+			c->api.token_file = xstrdup(token);
+	}
+}
+
 static void parse_router_id(struct jsonv *v, json_t *root, struct config *c)
 {
 	const char *rid = NULL;
@@ -535,7 +587,7 @@ static void parse_stream(struct jsonv *v, json_t *root, struct config *c)
 static struct config *config_from_json(json_t *root, struct jsonv *v)
 {
 	static const char *const keys[] = { "asn", "router_id", "state_dir",
-		"listen_port", "log_level", "peers", "upstreams", "clients", "stream",
+		"listen_port", "log_level", "peers", "upstreams", "clients", "api", "stream",
 		NULL };
 	static const char *const levels[] = { "error", "warn", "info", "debug", NULL };
 	struct config *c = xcalloc(1, sizeof *c);
@@ -558,6 +610,7 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	parse_peers(v, root, c);
 	parse_upstreams(v, root, c);
 	parse_clients(v, root, c);
+	parse_api(v, root, c);
 	parse_stream(v, root, c);
 	check_mux(v, c);
 	return c;
@@ -608,7 +661,7 @@ static void strings_free(char **v, size_t n)
 	free(v);
 }
 
-static void client_config_release(struct client_config *cc)
+void client_config_release(struct client_config *cc)
 {
 	free(cc->name);
 	free(cc->password);
@@ -629,6 +682,7 @@ void config_free(struct config *c)
 	for (size_t i = 0; i < c->client_count; i++)
 		client_config_release(&c->clients[i]);
 	free(c->clients);
+	free(c->api.token_file);
 	free(c->state_dir);
 	free(c);
 }
@@ -704,4 +758,114 @@ bool upstream_config_equal(const struct upstream_config *a, const struct upstrea
 	    a->instance.local_as == b->instance.local_as &&
 	    a->instance.next_hop_self == b->instance.next_hop_self &&
 	    family_ports_equal(a->instance.family_ports, b->instance.family_ports);
+}
+
+/* ---- clients provisioned at run time ------------------------------------- */
+
+bool config_client_from_json(struct jsonv *errs, const char *path, json_t *obj,
+    struct client_config *out)
+{
+	size_t before = errs->count;
+
+	memset(out, 0, sizeof *out);
+	out->hold_time = DEFAULT_HOLD_TIME;
+	parse_client(errs, path, obj, out);
+	if (out->name == NULL)
+		out->name = xstrdup("");
+	return errs->count == before;
+}
+
+static json_t *strings_json(char **v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+json_t *client_config_to_json(const struct client_config *cc, bool with_password)
+{
+	static const char *const modes[] = { "off", "receive", "send", "both" };
+	char addr[64];
+	json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:o, s:i, s:s}",
+	    "name", cc->name,
+	    "address", sockaddr_ntop(&cc->addr, addr, sizeof addr),
+	    "asn", (json_int_t)cc->asn,
+	    "upstreams", strings_json(cc->upstreams, cc->upstream_count),
+	    "prefixes", strings_json(cc->prefixes, cc->prefix_count),
+	    "hold_time", (int)cc->hold_time,
+	    "add_path", modes[cc->add_path & 3]);
+
+	if (o == NULL)
+		fatal("out of memory rendering client %s", cc->name);
+	json_object_set_new(o, "multisession", json_string(ms_mode_name(cc->multisession)));
+	if (with_password && cc->password)
+		json_object_set_new(o, "password", json_string(cc->password));
+	return o;
+}
+
+void config_check_new_client(struct jsonv *errs, const char *path,
+    const struct config *c, const struct client_config *cc)
+{
+	char at[256];
+
+	for (size_t k = 0; k < cc->upstream_count; k++) {
+		const struct upstream_config *u = config_upstream(c, cc->upstreams[k]);
+		snprintf(at, sizeof at, "%s.upstreams[%zu]", path, k);
+		if (u == NULL)
+			jsonv_error(errs, at, "no upstream is named \"%s\"", cc->upstreams[k]);
+		else if (cc->addr.len &&
+		    sockaddr_family(&u->instance.addr) != sockaddr_family(&cc->addr))
+			jsonv_error(errs, strcmp(path, "$") ? path : "$.address",
+			    "the address is outside instance %s: it listens on %s and "
+			    "cannot be reached from this address family", u->n.name,
+			    sockaddr_family(&u->instance.addr) == AF_INET ? "IPv4" : "IPv6");
+	}
+	for (size_t j = 0; j < c->client_count; j++) {
+		if (strcmp(cc->name, c->clients[j].name) == 0) {
+			snprintf(at, sizeof at, "%s.name", path);
+			jsonv_error(errs, at, "a client named \"%s\" exists already", cc->name);
+		} else if (cc->addr.len && sockaddr_same_addr(&cc->addr, &c->clients[j].addr)) {
+			snprintf(at, sizeof at, "%s.address", path);
+			jsonv_error(errs, at, "client %s has this address already",
+			    c->clients[j].name);
+		}
+	}
+}
+
+static char **strings_dup(char **v, size_t n)
+{
+	char **out = xcalloc(n ? n : 1, sizeof *out);
+	for (size_t i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
+}
+
+void config_add_client(struct config *c, const struct client_config *cc)
+{
+	struct client_config *nc;
+
+	c->clients = realloc(c->clients, (c->client_count + 1) * sizeof *c->clients);
+	if (c->clients == NULL)
+		fatal("out of memory adding client %s", cc->name);
+	nc = &c->clients[c->client_count++];
+	*nc = *cc;
+	nc->name = xstrdup(cc->name);
+	nc->password = cc->password ? xstrdup(cc->password) : NULL;
+	nc->upstreams = strings_dup(cc->upstreams, cc->upstream_count);
+	nc->prefixes = strings_dup(cc->prefixes, cc->prefix_count);
+}
+
+bool config_remove_client(struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->client_count; i++) {
+		if (strcmp(c->clients[i].name, name) == 0) {
+			client_config_release(&c->clients[i]);
+			memmove(&c->clients[i], &c->clients[i + 1],
+			    (c->client_count - i - 1) * sizeof *c->clients);
+			c->client_count--;
+			return true;
+		}
+	}
+	return false;
 }

@@ -76,6 +76,12 @@ struct client_config {
 	enum ms_mode multisession;
 };
 
+/* The HTTP API (web/api.h): "api": {"listen", "token_file"}. */
+struct api_config {
+	struct sockaddr_mux listen;     /* default 127.0.0.1:8179 */
+	char *token_file;               /* NULL: the API is read-only */
+};
+
 struct config {
 	uint32_t asn;
 	uint32_t router_id;             /* host byte order */
@@ -88,6 +94,7 @@ struct config {
 	size_t upstream_count;
 	struct client_config *clients;
 	size_t client_count;
+	struct api_config api;
 	/* "stream": {"listen": "ADDR:PORT", "max_queue": BYTES} — the live
 	 * stream's own HTTP listener, until it moves onto the API server. */
 	bool stream_on;
@@ -111,6 +118,24 @@ bool client_config_equal(const struct client_config *a, const struct client_conf
 bool upstream_config_equal(const struct upstream_config *a, const struct upstream_config *b);
 bool client_has_upstream(const struct client_config *c, const char *upstream);
 
+/* ---- clients provisioned at run time (web/api.c, the store) ---------- */
+
+/* One client object as in "clients": the same keys, types and defaults,
+ * errors named from path ("$" for an API body). False if errs got any. */
+bool config_client_from_json(struct jsonv *errs, const char *path, json_t *obj,
+    struct client_config *out);
+/* The client's keys as config_client_from_json reads them ("password"
+ * only when with_password). */
+json_t *client_config_to_json(const struct client_config *cc, bool with_password);
+/* The cross-checks of the "clients" list for cc joining c: unique name,
+ * unique address, upstreams that exist, an address its instances can
+ * reach (same family). Errors named from path. */
+void config_check_new_client(struct jsonv *errs, const char *path,
+    const struct config *c, const struct client_config *cc);
+/* Append a deep copy of cc / remove (and free) the client named name. */
+void config_add_client(struct config *c, const struct client_config *cc);
+bool config_remove_client(struct config *c, const char *name);
+void client_config_release(struct client_config *cc);
 /* The family's index in n->families, or -1. */
 int neighbor_family_index(const struct neighbor_config *n, struct bgp_family f);
 /* True when a and b differ at most in their families and family ports:

@@ -27,12 +27,14 @@
 #include "muxd/attrset.h"
 #include "muxd/listener.h"
 #include "muxd/log.h"
+#include "muxd/opstore.h"
 #include "muxd/peer.h"
 #include "muxd/route_json.h"
 #include "muxd/sockopt.h"
 #include "muxd/update_walk.h"
 #include "instances/instance.h"
 #include "views/view.h"
+#include "web/api.h"
 #include "web/stream.h"
 
 #define MAX_LISTENERS 64
@@ -70,6 +72,9 @@ struct daemon {
 	struct event *grace_ev;
 	bool stopping;
 	char hostname[64];
+	struct store *store;            /* STATE_DIR/bgpmux.db; NULL if it cannot open */
+	struct opstore_events *events;  /* session history, batched */
+	struct api *api;
 	/* The live stream on its own HTTP listener (config "stream"); the
 	 * API server will carry it instead. */
 	struct evhttp *stream_http;
@@ -649,6 +654,7 @@ static void daemon_reload(struct daemon *d)
 		jsonv_free(&errs);
 		return;
 	}
+	api_merge_clients(d->api, next);        /* provisioned clients stay */
 	bool global_change = next->asn != d->cfg->asn || next->router_id != d->cfg->router_id;
 	for (struct plain_peer *pp = d->peers; pp; pp = pp->next) {
 		const struct neighbor_config *old = peer_config(pp->peer);
@@ -671,6 +677,118 @@ static void daemon_reload(struct daemon *d)
 	daemon_listen(d);
 	daemon_start_peers(d);  /* new peers, and replacements of retiring ones */
 	log_info("reloaded %s", d->config_path);
+}
+
+/* ---- store and API (web/api.h) --------------------------------------------------- */
+
+#define EVENTS_FLUSH_MS 100
+#define EVENTS_BATCH 256
+
+/* Every session state change goes to the store's history, batched. */
+static void record_state(const struct peer *p, const struct session *s, size_t index,
+    enum fsm_state from, enum fsm_state to, const char *reason, void *arg)
+{
+	struct daemon *d = arg;
+	const struct session_params *sp = session_params(s);
+	const struct session_negotiated *n = session_negotiated(s);
+	bool up = to == FSM_ESTABLISHED || from == FSM_ESTABLISHED;
+	struct ops_event ev = { .session = (unsigned)index + 1, .from = fsm_state_name(from),
+		.to = fsm_state_name(to) };
+	struct timespec ts;
+	size_t len = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ev.time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	snprintf(ev.peer, sizeof ev.peer, "%s", peer_label(p));
+	snprintf(ev.reason, sizeof ev.reason, "%s", reason ? reason : "");
+	/* A NOTIFICATION we sent is named in the session's last error, not
+	 * always in the reason ("Cease, Peer De-configured"). */
+	if (!opstore_reason_code(reason, &ev.code, &ev.subcode) && to == FSM_IDLE)
+		opstore_reason_code(session_last_error(s), &ev.code, &ev.subcode);
+	for (size_t i = 0; i < (up ? n->family_count : sp->family_count); i++) {
+		const char *f = family_name(up ? n->families[i] : sp->families[i]);
+		len += (size_t)snprintf(ev.family + len, len < sizeof ev.family ?
+		    sizeof ev.family - len : 0, "%s%s", i ? "," : "", f);
+		if (len >= sizeof ev.family)
+			break;
+	}
+	opstore_event_add(d->events, &ev);
+}
+
+static struct config *host_config(void *arg) { return ((struct daemon *)arg)->cfg; }
+
+static size_t host_views(void *arg, struct view **out, size_t max)
+{
+	size_t n = 0;
+	for (struct upstream *u = ((struct daemon *)arg)->upstreams; u; u = u->next, n++)
+		if (n < max)
+			out[n] = u->view;
+	return n;
+}
+
+static size_t host_instances(void *arg, struct instance **out, size_t max)
+{
+	size_t n = 0;
+	for (struct upstream *u = ((struct daemon *)arg)->upstreams; u; u = u->next) {
+		if (u->inst && n < max)
+			out[n] = u->inst;
+		n += u->inst != NULL;
+	}
+	return n;
+}
+
+static size_t host_peers(void *arg, struct peer **out, size_t max)
+{
+	size_t n = 0;
+	for (struct plain_peer *pp = ((struct daemon *)arg)->peers; pp; pp = pp->next) {
+		if (!pp->retiring && n < max)
+			out[n] = pp->peer;
+		n += !pp->retiring;
+	}
+	return n;
+}
+
+static void host_clients_changed(void *arg)
+{
+	struct daemon *d = arg;
+	for (struct upstream *u = d->upstreams; u; u = u->next)
+		if (u->inst)
+			instance_sync_clients(u->inst, d->cfg);
+}
+
+/* The store, the session history and the API. Without the store muxd
+ * runs on: no history, no provisioning. */
+static void daemon_open_store(struct daemon *d)
+{
+	static const struct api_host host_ops = { host_config, host_views, host_instances,
+		host_peers, host_clients_changed, NULL };
+	struct api_host host = host_ops;
+	char path[4200], why[300];
+
+	snprintf(path, sizeof path, "%s/bgpmux.db", d->cfg->state_dir);
+	d->store = store_open(path, why, sizeof why);
+	if (d->store && !opstore_migrate(d->store, why, sizeof why)) {
+		store_close(d->store);
+		d->store = NULL;
+	}
+	if (d->store == NULL) {
+		log_warnx("store: %s: running without it (no session history, no "
+		    "provisioning through the API)", why);
+	} else {
+		d->events = opstore_events_new(d->base, d->store, EVENTS_FLUSH_MS, EVENTS_BATCH);
+		peer_observe_states(record_state, d);
+	}
+	host.arg = d;
+	d->api = api_new(d->base, d->store, d->events, &host);
+	api_merge_clients(d->api, d->cfg);
+}
+
+static void daemon_close_store(struct daemon *d)
+{
+	peer_observe_states(NULL, NULL);
+	api_free(d->api);
+	opstore_events_free(d->events);
+	store_close(d->store);
 }
 
 /* ---- signals and the loop -------------------------------------------------------- */
@@ -767,6 +885,7 @@ static void daemon_free(struct daemon *d)
 	if (d->stream_http)
 		evhttp_free(d->stream_http);
 	daemon_unlisten(d);
+	daemon_close_store(d);
 	for (size_t i = 0; i < NSIGNALS; i++)
 		event_free(d->signals[i]);
 	event_free(d->grace_ev);
@@ -799,9 +918,13 @@ int daemon_run(struct config *cfg, const char *config_path)
 		log_warnx("cannot create state_dir %s: %s", cfg->state_dir, strerror(errno));
 	log_set_level(cfg->log_level);
 	daemon_signals(d);
+	daemon_open_store(d);           /* provisioned clients join cfg's */
 	daemon_start_stream(d);
 	daemon_start_upstreams(d);      /* instances bind before the daemon's listeners */
 	daemon_listen(d);
+	char why[300];
+	if (!api_listen(d->api, d->cfg, why, sizeof why))
+		log_warnx("api: %s; muxd runs on without its API", why);
 	daemon_start_peers(d);
 	log_info("bgpmux running: AS %u, router id %u.%u.%u.%u, %zu peers, %zu upstreams, "
 	    "%zu clients", cfg->asn, cfg->router_id >> 24, (cfg->router_id >> 16) & 255,

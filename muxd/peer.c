@@ -12,6 +12,7 @@
 
 #include "muxd/bgp_multisession.h"
 #include "muxd/log.h"
+#include "muxd/session_json.h"
 
 #define RESTART_FIRST_SECS 1
 
@@ -220,6 +221,27 @@ static void peer_schedule_restart(struct peer *p)
 
 /* ---- session upcalls ---------------------------------------------------- */
 
+static peer_state_observer state_observer;
+static void *state_observer_arg;
+
+void peer_observe_states(peer_state_observer cb, void *arg)
+{
+	state_observer = cb;
+	state_observer_arg = arg;
+}
+
+static void notify_observer(struct peer *p, struct session *s, enum fsm_state from,
+    enum fsm_state to, const char *reason)
+{
+	size_t i = 0;
+
+	if (state_observer == NULL)
+		return;
+	while (i < p->nsessions && p->sessions[i] != s)
+		i++;
+	state_observer(p, s, i, from, to, reason, state_observer_arg);
+}
+
 static void families_text(const struct bgp_family *f, uint8_t n, char *buf, size_t len)
 {
 	buf[0] = '\0';
@@ -280,6 +302,7 @@ static void on_state_changed(struct session *s, enum fsm_state from,
 {
 	struct peer *p = arg;
 
+	notify_observer(p, s, from, to, reason);
 	if (to == FSM_ESTABLISHED) {
 		p->backoff = RESTART_FIRST_SECS;
 		peer_name_session(p, s);
@@ -801,54 +824,10 @@ bool peer_reset_family(struct peer *p, struct bgp_family f)
 
 /* ---- status ------------------------------------------------------------------ */
 
-static json_t *counters_json(const struct session_counters *c)
+const char *peer_summary(const struct peer *p, char *buf, size_t len)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
-	    "open", (json_int_t)c->msgs[BGP_OPEN], "update", (json_int_t)c->msgs[BGP_UPDATE],
-	    "notification", (json_int_t)c->msgs[BGP_NOTIFICATION],
-	    "keepalive", (json_int_t)c->msgs[BGP_KEEPALIVE],
-	    "route_refresh", (json_int_t)c->msgs[BGP_ROUTE_REFRESH],
-	    "bytes", (json_int_t)c->bytes);
-}
-
-static json_t *session_json(const struct session *s)
-{
-	const struct session_negotiated *n = session_negotiated(s);
-	const struct session_params *sp = session_params(s);
-	bool agreed = session_state(s) >= FSM_OPENCONFIRM;
-	const struct bgp_family *f = agreed ? n->families : sp->families;
-	uint8_t nf = agreed ? n->family_count : sp->family_count;
-	json_t *fams = json_array();
-	char la[64], ra[64];
-
-	for (uint8_t i = 0; i < nf && !session_awaiting_open(s); i++)
-		json_array_append_new(fams, json_string(family_name(f[i])));
-	json_t *j = json_pack("{s:I, s:s, s:o, s:s, s:I, s:s, s:i, s:s, s:i, s:s, s:o, s:o, s:s}",
-	    "id", (json_int_t)session_id(s),
-	    "multisession", !agreed ? "pending" : n->ms == MS_DIALECT_CISCO ? "cisco" :
-		n->ms == MS_DIALECT_IETF ? "ietf" : "off",
-	    "families", fams,
-	    "state", fsm_state_name(session_state(s)),
-	    "uptime", (json_int_t)session_uptime(s),
-	    "local_address", sockaddr_ntop(session_local_addr(s), la, sizeof la),
-	    "local_port", (int)sockaddr_port(session_local_addr(s)),
-	    "remote_address", sockaddr_ntop(session_remote_addr(s), ra, sizeof ra),
-	    "remote_port", (int)sockaddr_port(session_remote_addr(s)),
-	    "initiated", session_initiated_locally(s) ? "local" : "remote",
-	    "messages_received", counters_json(session_counters_rx(s)),
-	    "messages_sent", counters_json(session_counters_tx(s)),
-	    "last_error", session_last_error(s));
-	if (j == NULL)
-		fatal("out of memory rendering a session");
-	return j;
-}
-
-json_t *peer_to_json(const struct peer *p)
-{
-	json_t *arr = json_array();
 	size_t up = 0, live = 0;
 	bool multi = false;
-	char summary[96];
 
 	for (size_t i = 0; i < p->nsessions; i++) {
 		const struct session *s = p->sessions[i];
@@ -858,16 +837,24 @@ json_t *peer_to_json(const struct peer *p)
 		up += session_state(s) == FSM_ESTABLISHED;
 		multi |= session_state(s) >= FSM_OPENCONFIRM &&
 		    session_negotiated(s)->ms != MS_DIALECT_NONE;
-		json_array_append_new(arr, session_json(s));
 	}
 	if (multi)
-		snprintf(summary, sizeof summary, "multisession with %zu sessions (%zu "
-		    "established)", live, up);
+		snprintf(buf, len, "multisession with %zu sessions (%zu established)", live, up);
 	else
-		snprintf(summary, sizeof summary, "single session%s",
-		    up ? " (established)" : "");
+		snprintf(buf, len, "single session%s", up ? " (established)" : "");
+	return buf;
+}
+
+json_t *peer_to_json(const struct peer *p)
+{
+	json_t *arr = json_array();
+	char summary[96];
+
+	for (size_t i = 0; i < p->nsessions; i++)
+		if (!session_is_closing(p->sessions[i]))
+			json_array_append_new(arr, session_to_json(p->sessions[i]));
 	json_t *j = json_pack("{s:s, s:s, s:o}", "multisession", ms_mode_name(p->cfg.multisession),
-	    "summary", summary, "sessions", arr);
+	    "summary", peer_summary(p, summary, sizeof summary), "sessions", arr);
 	if (j == NULL)
 		fatal("out of memory rendering a peer");
 	return j;

@@ -69,6 +69,13 @@ bool peer_matches(const struct peer *p, const struct sockaddr_mux *remote,
     const struct sockaddr_mux *local);
 uint32_t peer_flaps(const struct peer *p);
 
+/* One observer of every state change of every peer's sessions, process
+ * wide (the store's session history); index is the session's place in
+ * peer_sessions (0-based). NULL removes it. */
+typedef void (*peer_state_observer)(const struct peer *p, const struct session *s,
+    size_t index, enum fsm_state from, enum fsm_state to, const char *reason,
+    void *arg);
+void peer_observe_states(peer_state_observer cb, void *arg);
 /* The neighbor's families (and family ports) changed: in multisession,
  * only the sessions of removed families close (Cease / Other
  * Configuration Change) and added ones get new sessions; one ordinary
@@ -82,5 +89,8 @@ bool peer_reset_family(struct peer *p, struct bgp_family f);
  * sessions (M established)", and each session: id, families, state,
  * uptime, addresses and ports, message counters, last error. */
 json_t *peer_to_json(const struct peer *p);
+/* The first line of that: "multisession with N sessions (M established)"
+ * or "single session (established)"; returns buf. */
+const char *peer_summary(const struct peer *p, char *buf, size_t len);
 
 #endif

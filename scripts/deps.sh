@@ -6,9 +6,11 @@ set -euo pipefail
 BUILD_PKGS=(build-essential pkg-config clang libclang-rt-14-dev
             libevent-dev libjansson-dev libsqlite3-dev zlib1g-dev check
             nettle-dev)   # nettle: SHA-1 + base64 for the WebSocket handshake
-# python3-websockets and curl: RIS Live clients of the live stream (test_stream).
-TEST_PKGS=(bird2 gobgpd frr exabgp tshark iproute2 python3 procps bgpdump
-           python3-websockets curl)
+# curl: the API tests talk HTTP to muxd; chromium, nodejs, npm: the web UI
+# test drives Debian's headless chromium with playwright-core from npm;
+# python3-websockets: RIS Live clients of the live stream (test_stream)
+TEST_PKGS=(bird2 gobgpd frr exabgp tshark iproute2 python3 procps bgpdump curl
+           chromium nodejs npm python3-websockets)
 
 want=()
 for p in "${BUILD_PKGS[@]}" "${@:-${TEST_PKGS[@]}}"; do

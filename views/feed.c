@@ -168,6 +168,12 @@ bool feed_first_path(const struct feed *f, const struct bgp_prefix *p,
 	return adjrib_lookup(f->rib, p, ADJRIB_EXACT, first_cb, &c) != 0;
 }
 
+int feed_lookup(const struct feed *f, const struct bgp_prefix *p,
+    enum adjrib_match match, adjrib_cb cb, void *arg)
+{
+	return adjrib_lookup(f->rib, p, match, cb, arg);
+}
+
 void feed_cursor_init(struct feed_cursor *c, uint16_t afi)
 {
 	adjrib_cursor_init(&c->c, afi);

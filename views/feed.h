@@ -122,6 +122,12 @@ struct attrset *feed_route(const struct feed *f, const struct bgp_prefix *p);
 bool feed_first_path(const struct feed *f, const struct bgp_prefix *p,
     struct bgp_prefix *first, struct attrset **set);
 
+/* Looking glass: adjrib_lookup on the view's table (every path of the
+ * prefixes that match p; cb must not change anything). Returns as
+ * adjrib_lookup: a callback's non-zero return (it stops there), or 0. */
+int feed_lookup(const struct feed *f, const struct bgp_prefix *p,
+    enum adjrib_match match, adjrib_cb cb, void *arg);
+
 /* A resumable walk over the table in prefix order (adjrib.h's cursor, with
  * the same guarantees): a route announced behind the cursor is not
  * visited, one ahead of it is visited with its set at that time. */

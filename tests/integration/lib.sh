@@ -22,6 +22,10 @@
 #   127.0.20  test_gobgp       127.0.44  test_exabgp     127.0.92-93  bench-fanout
 #   127.0.30  test_frr         127.0.50-52 test_mux_isps
 #   127.0.55  test_badinput    namespaces bgpmux-*: test_ipv6_direct
+#   127.0.60-61 test_api       127.0.62-63 test_muxctl
+#   127.0.64.1-2 test_store_crash   127.0.64.21-32 test_webui
+#   (test_store_crash's 1,000 provisioned clients are configured at
+#   127.0.60-63.x but never contacted: no socket uses those addresses)
 #   127.0.100 test_multisession  127.0.101-102 test_mux_multisession
 #   127.0.75-79 test_stream (75-76 in use)
 

@@ -35,8 +35,11 @@ peer = {"name": "n", "peer": {"address": paddr, "asn": int(pasn)}, "local_addres
         "multisession": mode, "families": fams.split(",")}
 if len(sys.argv) > 10:
     peer["family_ports"] = json.loads(sys.argv[10])
-json.dump({"asn": int(asn), "router_id": addr, "state_dir": state, "peers": [peer]},
-          open(out, "w"), indent=1)
+# every muxd its own API address (the default, 127.0.0.1:8179, is one)
+cfg = {"asn": int(asn), "router_id": addr, "state_dir": state, "peers": [peer],
+       "api": {"listen": addr + ":8179", "token_file": state + "/token"}}
+open(state + "/token", "w").write("ms-test-token\n")
+json.dump(cfg, open(out, "w"), indent=1)
 PY
 }
 
@@ -153,6 +156,24 @@ for sid in ("1", "2"):
 print("sessions 1 and 2: same connections, uptime continued, only keepalives")
 PY
 say "4: a third family: session 3 Up, sessions 1 and 2 untouched"
+# what an operator sees: the API and muxctl, per neighbor and per session
+curl -sf "http://$A:8179/api/v1/sessions" | python3 -c '
+import json, sys
+s = sorted(json.load(sys.stdin), key=lambda e: e["id"])
+assert [(e["id"], e["families"], e["state"]) for e in s] == [
+    ("n/1", ["ipv4-unicast"], "Established"), ("n/2", ["ipv6-unicast"], "Established"),
+    ("n/3", ["ipv4-vpn"], "Established")], s
+assert {e["neighbor_summary"] for e in s} == {"multisession with 3 sessions (3 established)"}, s
+assert all(e["remote_port"] == 179 and e["local_port"] > 1024 for e in s), s' ||
+	fail "4: the API does not show the three sessions as expected"
+"$ROOT/build/muxctl" -s "$A:8179" show sessions >"$T/muxctl4.out" || fail "muxctl show sessions failed"
+python3 "$TOOLS/ctl_table.py" <"$T/muxctl4.out" | python3 -c '
+import json, sys
+t = {r["Id"]: r for r in json.load(sys.stdin)}
+assert {k: (r["Families"], r["State"], r["Ports"].endswith(">179")) for k, r in t.items()} == {
+    "n/1": ("ipv4-unicast", "Established", True), "n/2": ("ipv6-unicast", "Established", True),
+    "n/3": ("ipv4-vpn", "Established", True)}, t' || fail "4: muxctl show sessions: $(cat "$T/muxctl4.out")"
+say "4: the API and 'muxctl show sessions' show 'multisession with 3 sessions (3 established)', one row per family with its ports"
 ms_stop a3; ms_stop b3
 
 # ------------------------------------------------ 5. single, IPv6 enabled
@@ -190,12 +211,20 @@ wait_until 20 "the IPv6 session back" ms_established b6 2
 echo "reset ipv6-unicast" >"$T/ctl6"
 wait_until 10 "B to see the reset" grep -q "received NOTIFICATION 6/4" "$T/b6/muxd.log"
 wait_until 20 "the IPv6 session back again" ms_established b6 2
+# and from muxd's side, by family, as an operator would
+"$ROOT/build/muxctl" -s "$B:8179" -t "$T/b6/var/token" session reset n ipv6-unicast >"$T/muxctl6.out" ||
+	fail "muxctl session reset n ipv6-unicast failed: $(cat "$T/muxctl6.out")"
+grep -q "session n/2 reset" "$T/muxctl6.out" || fail "muxctl: $(cat "$T/muxctl6.out")"
+wait_until 10 "B to send the reset" grep -q "sent NOTIFICATION 6/4" "$T/b6/muxd.log"
+wait_until 20 "the IPv6 session back after muxctl's reset" ms_established b6 2
+[[ $(python3 -c 'import json,sys; print(" ".join(s["notification"] for s in json.load(open(sys.argv[1]))["sessions"]))' "$T/speaker6.json") == " 6/4" ]] ||
+	fail "6: the speaker saw: $(cat "$T/speaker6.json")"
 _poll 10 eval '[[ $(routes6) == "20 10" ]]' || fail "6: B has $(routes6) routes at the end"
 v4_after=$(ms_q b6 '[s for s in p["peer"]["sessions"] if s["families"] == ["ipv4-unicast"]][0]["remote_port"]')
 [[ $v4_before == "$v4_after" ]] || fail "6: the IPv4 session was reset too"
 [[ $(ms_q b6 '[s for s in p["peer"]["sessions"] if s["families"] == ["ipv4-unicast"]][0]["messages_received"]["open"]') == 1 ]] ||
 	fail "6: the IPv4 session saw another OPEN"
-say "6: a malformed UPDATE and a reset on IPv6 reset only IPv6; IPv4 kept its session and its 20 routes"
+say "6: a malformed UPDATE, a reset by the neighbor and 'muxctl session reset n ipv6-unicast' reset only IPv6; IPv4 kept its session and its 20 routes"
 
 # ------------------------------------------------ 7. redirect
 pair 7 ietf ipv4-unicast,ipv6-unicast auto ipv4-unicast,ipv6-unicast '{"ipv6-unicast": 1790}'

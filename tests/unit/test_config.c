@@ -3,6 +3,7 @@
  * that name the JSON path at fault.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -318,6 +319,136 @@ START_TEST(test_mux_bad)
 }
 END_TEST
 
+/* ---- "api" and clients provisioned at run time ----------------------- */
+
+START_TEST(test_api_default_and_set)
+{
+	struct jsonv errs = { 0 };
+	char a[64];
+	struct config *c = config_load_string("{\"asn\": 65000, \"router_id\": \"10.0.0.1\"}", &errs);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(sockaddr_ntop(&c->api.listen, a, sizeof a), "127.0.0.1");
+	ck_assert_uint_eq(sockaddr_port(&c->api.listen), 8179);
+	ck_assert_ptr_null(c->api.token_file);
+	config_free(c);
+	c = config_load_string("{\"asn\": 65000, \"router_id\": \"10.0.0.1\", \"api\":"
+	    " {\"listen\": \"[::1]:9000\", \"token_file\": \"/etc/bgpmux/token\"}}", &errs);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(sockaddr_ntop(&c->api.listen, a, sizeof a), "::1");
+	ck_assert_uint_eq(sockaddr_port(&c->api.listen), 9000);
+	ck_assert_str_eq(c->api.token_file, "/etc/bgpmux/token");
+	config_free(c);
+}
+END_TEST
+
+static const struct {
+	const char *api;
+	const char *error;
+} api_bad[] = {
+	{ "{\"listen\": \"127.0.0.1\"}", "$.api.listen: \"127.0.0.1\" is not ADDRESS:PORT "
+	  "(e.g. \"127.0.0.1:8179\" or \"[::1]:8179\")" },
+	{ "{\"listen\": \"127.0.0.1:0\"}", "$.api.listen: \"127.0.0.1:0\" is not ADDRESS:PORT "
+	  "(e.g. \"127.0.0.1:8179\" or \"[::1]:8179\")" },
+	{ "{\"listen\": \"::1:80\"}", "$.api.listen: \"::1:80\" is not ADDRESS:PORT "
+	  "(e.g. \"127.0.0.1:8179\" or \"[::1]:8179\")" },
+	{ "{\"listen\": 8179}", "$.api.listen: expected a string" },
+	{ "{\"token\": \"x\"}", "$.api.token: unknown key (check its spelling)" },
+	{ "{\"token_file\": \"\"}", "$.api.token_file: empty path (leave the key out "
+	  "for a read-only API)" },
+	{ "[]", "$.api: expected an object" },
+};
+
+START_TEST(test_api_bad)
+{
+	char json[512];
+	struct jsonv errs = { 0 };
+
+	snprintf(json, sizeof json, "{\"asn\": 65000, \"router_id\": \"10.0.0.1\", "
+	    "\"api\": %s}", api_bad[_i].api);
+	struct config *c = config_load_string(json, &errs);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_ge(errs.count, 1);
+	ck_assert_str_eq(errs.lines[0], api_bad[_i].error);
+	jsonv_free(&errs);
+}
+END_TEST
+
+static const char *const mux_two =
+    "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"upstreams\": [{\"name\": \"isp-a\","
+    " \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 65010},"
+    " \"instance\": {\"address\": \"127.0.20.1\"}}],"
+    " \"clients\": [{\"name\": \"vnet-1\", \"address\": \"127.0.30.1\", \"asn\": 65101,"
+    " \"upstreams\": [\"isp-a\"]}]}";
+
+/* One API body against mux_two: the first error, or "" when accepted. */
+static void check_new_client(const char *body, const char *want)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(mux_two, &errs);
+	struct client_config cc;
+	json_t *j = json_loads(body, 0, NULL);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(j);
+	if (config_client_from_json(&errs, "$", j, &cc))
+		config_check_new_client(&errs, "$", c, &cc);
+	ck_assert_str_eq(errs.count ? errs.lines[0] : "", want);
+	client_config_release(&cc);
+	json_decref(j);
+	jsonv_free(&errs);
+	config_free(c);
+}
+
+START_TEST(test_new_client_checks)
+{
+	check_new_client("{\"name\": \"v2\", \"address\": \"127.0.30.2\", \"asn\": 1,"
+	    " \"upstreams\": [\"isp-a\"], \"prefixes\": [\"10.0.0.0/24\"]}", "");
+	check_new_client("{\"name\": \"vnet-1\", \"address\": \"127.0.30.2\", \"asn\": 1,"
+	    " \"upstreams\": [\"isp-a\"]}", "$.name: a client named \"vnet-1\" exists already");
+	check_new_client("{\"name\": \"v2\", \"address\": \"127.0.30.1\", \"asn\": 1,"
+	    " \"upstreams\": [\"isp-a\"]}", "$.address: client vnet-1 has this address already");
+	check_new_client("{\"name\": \"v2\", \"address\": \"127.0.30.2\", \"asn\": 1,"
+	    " \"upstreams\": [\"isp-b\"]}", "$.upstreams[0]: no upstream is named \"isp-b\"");
+	check_new_client("{\"name\": \"v2\", \"address\": \"2001:db8::1\", \"asn\": 1,"
+	    " \"upstreams\": [\"isp-a\"]}", "$.address: the address is outside instance isp-a: "
+	    "it listens on IPv4 and cannot be reached from this address family");
+	check_new_client("{\"name\": \"v2\", \"address\": \"127.0.30.2\", \"asn\": 1,"
+	    " \"upstreams\": [\"isp-a\"], \"lifetime\": 5}",
+	    "$.lifetime: unknown key (check its spelling)");
+}
+END_TEST
+
+START_TEST(test_client_json_round_trip)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(mux_two, &errs);
+	struct client_config cc;
+
+	ck_assert_ptr_nonnull(c);
+	c->clients[0].password = strdup("pw");
+	c->clients[0].multisession = MS_IETF;   /* every field survives */
+	json_t *j = client_config_to_json(&c->clients[0], true);
+	ck_assert(config_client_from_json(&errs, "$", j, &cc));
+	ck_assert(client_config_equal(&cc, &c->clients[0]));
+	json_t *pub = client_config_to_json(&cc, false);
+	ck_assert_ptr_null(json_object_get(pub, "password"));
+	config_add_client(c, &cc);
+	ck_assert_uint_eq(c->client_count, 2);
+	ck_assert(client_config_equal(&c->clients[1], &cc));
+	/* the copy has the same name: the caller checks names, not this */
+	ck_assert(config_remove_client(c, "vnet-1"));
+	ck_assert_uint_eq(c->client_count, 1);
+	ck_assert(config_remove_client(c, "vnet-1"));
+	ck_assert(!config_remove_client(c, "vnet-1"));
+	ck_assert_uint_eq(c->client_count, 0);
+	client_config_release(&cc);
+	json_decref(j);
+	json_decref(pub);
+	config_free(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
@@ -333,6 +464,10 @@ int main(void)
 	tcase_add_test(tc, test_multisession);
 	tcase_add_test(tc, test_mux_example);
 	tcase_add_loop_test(tc, test_mux_bad, 0, sizeof mux_bad / sizeof mux_bad[0]);
+	tcase_add_test(tc, test_api_default_and_set);
+	tcase_add_loop_test(tc, test_api_bad, 0, sizeof api_bad / sizeof api_bad[0]);
+	tcase_add_test(tc, test_new_client_checks);
+	tcase_add_test(tc, test_client_json_round_trip);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,624 @@
+/*
+ * muxctl.c — the command line for muxd's HTTP API.
+ *
+ *   muxctl [-s ADDR:PORT] [-t TOKENFILE] [-j] COMMAND
+ *
+ * Exit codes scripts can trust: 0 done; 1 muxd answered with an error (or
+ * something unreadable); 2 usage; 3 muxd is not running (nothing accepts
+ * connections at the API address).
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "muxctl/http_client.h"
+#include "muxctl/table.h"
+
+#define DEFAULT_SERVER "127.0.0.1:8179"
+
+enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_USAGE = 2, EXIT_NOT_RUNNING = 3 };
+
+struct ctl {
+	const char *server;
+	const char *token_file;
+	bool json;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: muxctl [-s ADDR:PORT] [-t TOKENFILE] [-j] COMMAND\n"
+	    "\n"
+	    "  show status\n"
+	    "  show sessions | views | instances | clients\n"
+	    "  show events [COUNT]\n"
+	    "  show route PREFIX [VIEW] [exact|longer|covering]\n"
+	    "  client add NAME address ADDR asn ASN upstreams U1[,U2...]\n"
+	    "             [prefixes P1[,P2...]] [password PW] [lifetime SECONDS]\n"
+	    "             [hold_time SECONDS] [add_path off|receive|send|both]\n"
+	    "  client del NAME\n"
+	    "  session reset ID            (IDs as in 'show sessions')\n"
+	    "  session reset NEIGHBOR FAMILY  (that family's session only)\n"
+	    "\n"
+	    "  -s ADDR:PORT   muxd's api.listen (default %s, or $MUXCTL_SERVER)\n"
+	    "  -t TOKENFILE   file whose first line is the API token, for writes\n"
+	    "                 (or $MUXCTL_TOKEN_FILE)\n"
+	    "  -j             print muxd's JSON answer as it is\n"
+	    "\n"
+	    "exit: 0 ok, 1 muxd answered an error, 2 usage, 3 muxd not running\n",
+	    DEFAULT_SERVER);
+}
+
+/* ---- talking to muxd -------------------------------------------------------- */
+
+static char *read_token(const char *path)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		fprintf(stderr, "muxctl: cannot read the token file %s\n", path);
+		exit(EXIT_USAGE);
+	}
+	if (fgets(line, sizeof line, f) == NULL)
+		line[0] = 0;
+	fclose(f);
+	line[strcspn(line, "\r\n")] = 0;
+	return strdup(line);
+}
+
+/* One request; exits with 3 when muxd is not there, 1 on an error
+ * answer. Returns the parsed JSON body of a 2xx answer (or NULL for a
+ * non-JSON body, e.g. /metrics, printed as is). */
+static json_t *call(const struct ctl *c, const char *method, const char *path,
+    const char *body)
+{
+	struct http_answer a;
+	char *token = c->token_file ? read_token(c->token_file) : NULL;
+	enum http_result r = http_request(c->server, method, path, token, body, &a);
+	json_t *j;
+
+	free(token);
+	if (r == HTTP_UNREACHABLE) {
+		fprintf(stderr, "muxctl: muxd is not running, or its API is not at %s (%s).\n"
+		    "        Start muxd, or give its api.listen with -s ADDR:PORT.\n",
+		    c->server, a.why);
+		exit(EXIT_NOT_RUNNING);
+	}
+	if (r == HTTP_BROKEN) {
+		fprintf(stderr, "muxctl: %s\n", a.why);
+		exit(EXIT_ERROR);
+	}
+	j = json_loadb(a.body, a.len, 0, NULL);
+	if (a.status >= 300) {
+		const char *err = json_string_value(json_object_get(j, "error"));
+		if (c->json)
+			printf("%s\n", a.body);
+		fprintf(stderr, "muxctl: %s %s: %d: %s\n", method, path, a.status,
+		    err ? err : a.body);
+		exit(EXIT_ERROR);
+	}
+	if (j == NULL) {
+		fprintf(stderr, "muxctl: %s %s: the answer is not JSON\n", method, path);
+		exit(EXIT_ERROR);
+	}
+	http_answer_free(&a);
+	return j;
+}
+
+static void print_json(const json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("%s\n", s);
+	free(s);
+}
+
+/* ---- cell helpers ------------------------------------------------------------ */
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "-";
+}
+
+static long long num(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+static const char *duration(long long secs, char *buf, size_t len)
+{
+	if (secs <= 0)
+		snprintf(buf, len, "-");
+	else if (secs >= 86400)
+		snprintf(buf, len, "%lldd%02lldh", secs / 86400, secs % 86400 / 3600);
+	else
+		snprintf(buf, len, "%02lld:%02lld:%02lld", secs / 3600, secs % 3600 / 60, secs % 60);
+	return buf;
+}
+
+/* A JSON array of strings or numbers, joined with sep. */
+static char *joined(const json_t *arr, const char *sep)
+{
+	size_t cap = 256, len = 0, i;
+	char *out = calloc(1, cap);
+	json_t *v;
+
+	json_array_foreach(arr, i, v) {
+		char item[128];
+		if (json_is_string(v))
+			snprintf(item, sizeof item, "%s", json_string_value(v));
+		else if (json_is_integer(v))
+			snprintf(item, sizeof item, "%lld", (long long)json_integer_value(v));
+		else {
+			char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			snprintf(item, sizeof item, "%s", s ? s : "?");
+			free(s);
+		}
+		while (len + strlen(item) + strlen(sep) + 1 > cap)
+			out = realloc(out, cap *= 2);
+		len += (size_t)sprintf(out + len, "%s%s", i ? sep : "", item);
+	}
+	if (len == 0)
+		strcpy(out, "-");
+	return out;
+}
+
+/* ---- show ------------------------------------------------------------------ */
+
+/* "ipv4-unicast,ipv6-unicast", "-" for none yet. */
+static const char *families(const json_t *s, char *buf, size_t len)
+{
+	size_t i, n = 0;
+	json_t *f;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(s, "families"), i, f)
+		if (json_is_string(f) && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "",
+			    json_string_value(f));
+	return buf[0] ? buf : "-";
+}
+
+static void show_sessions(const json_t *arr)
+{
+	char fams[128];
+	static const char *const h[] = { "Id", "Kind", "State", "Uptime", "Neighbor", "AS",
+		"Families", "Ports", "Rx upd", "Tx upd", "Info", NULL };
+	struct table *t = table_new(h);
+	size_t i;
+	json_t *s;
+	char up[32];
+
+	json_array_foreach(arr, i, s) {
+		table_cell(t, "%s", str(s, "id"));
+		table_cell(t, "%s", str(s, "kind"));
+		table_cell(t, "%s", str(s, "state"));
+		table_cell(t, "%s", duration(num(s, "uptime"), up, sizeof up));
+		table_cell(t, "%s", str(s, "neighbor"));
+		table_cell(t, "%lld", num(s, "neighbor_as"));
+		table_cell(t, "%s", families(s, fams, sizeof fams));
+		table_cell(t, "%lld>%lld", num(s, "local_port"), num(s, "remote_port"));
+		table_cell(t, "%lld", num(json_object_get(s, "messages_received"), "update"));
+		table_cell(t, "%lld", num(json_object_get(s, "messages_sent"), "update"));
+		table_cell(t, "%s", str(s, "last_error"));
+		table_row(t);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+static void show_views(const json_t *arr)
+{
+	static const char *const h[] = { "Name", "State", "Neighbor", "AS", "IPv4 paths",
+		"IPv6 paths", "Updates", "Upd/s", "Flaps", NULL };
+	struct table *t = table_new(h);
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v) {
+		json_t *p = json_object_get(v, "paths");
+		table_cell(t, "%s", str(v, "name"));
+		table_cell(t, "%s", str(v, "state"));
+		table_cell(t, "%s", str(v, "address"));
+		table_cell(t, "%lld", num(v, "asn"));
+		table_cell(t, "%lld", num(p, "ipv4"));
+		table_cell(t, "%lld", num(p, "ipv6"));
+		table_cell(t, "%lld", num(v, "updates"));
+		table_cell(t, "%.1f", json_number_value(json_object_get(v, "update_rate")));
+		table_cell(t, "%lld", num(v, "flaps"));
+		table_row(t);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+static void show_instances(const json_t *arr)
+{
+	static const char *const h[] = { "Name", "Address", "Port", "Local AS", "Next hop",
+		"Clients", "Established", NULL };
+	struct table *t = table_new(h);
+	size_t i, k;
+	json_t *in, *c;
+
+	json_array_foreach(arr, i, in) {
+		size_t up = 0;
+		json_array_foreach(json_object_get(in, "clients"), k, c)
+			up += strcmp(str(c, "state"), "Established") == 0;
+		table_cell(t, "%s", str(in, "name"));
+		table_cell(t, "%s", str(in, "address"));
+		table_cell(t, "%lld", num(in, "port"));
+		table_cell(t, "%lld", num(in, "local_as"));
+		table_cell(t, "%s", str(in, "next_hop"));
+		table_cell(t, "%zu", json_array_size(json_object_get(in, "clients")));
+		table_cell(t, "%zu", up);
+		table_row(t);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+/* "isp-a:Established isp-b:Idle" */
+static char *client_states(const json_t *c)
+{
+	json_t *arr = json_array(), *s;
+	size_t i;
+	char buf[160];
+
+	json_array_foreach(json_object_get(c, "instances"), i, s) {
+		snprintf(buf, sizeof buf, "%s:%s", str(s, "instance"), str(s, "state"));
+		json_array_append_new(arr, json_string(buf));
+	}
+	char *out = joined(arr, " ");
+	json_decref(arr);
+	return out;
+}
+
+static void show_clients(const json_t *arr)
+{
+	static const char *const h[] = { "Name", "Source", "Address", "AS", "Upstreams",
+		"Prefixes", "Expires in", "State", NULL };
+	struct table *t = table_new(h);
+	size_t i;
+	json_t *c;
+	char buf[32];
+
+	json_array_foreach(arr, i, c) {
+		char *ups = joined(json_object_get(c, "upstreams"), ",");
+		char *pfx = joined(json_object_get(c, "prefixes"), ",");
+		char *st = client_states(c);
+		long long exp = num(c, "expires_at");
+		table_cell(t, "%s", str(c, "name"));
+		table_cell(t, "%s", str(c, "source"));
+		table_cell(t, "%s", str(c, "address"));
+		table_cell(t, "%lld", num(c, "asn"));
+		table_cell(t, "%s", ups);
+		table_cell(t, "%s", pfx);
+		table_cell(t, "%s", exp ? duration(exp - (long long)time(NULL), buf, sizeof buf) : "never");
+		table_cell(t, "%s", st);
+		table_row(t);
+		free(ups);
+		free(pfx);
+		free(st);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+static void show_events(const json_t *page)
+{
+	static const char *const h[] = { "Time", "Peer", "Session", "Change", "Reason", NULL };
+	struct table *t = table_new(h);
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(json_object_get(page, "events"), i, e) {
+		time_t secs = (time_t)(num(e, "time_ms") / 1000);
+		struct tm tm;
+		char when[32];
+		gmtime_r(&secs, &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+		table_cell(t, "%s.%03lld", when, num(e, "time_ms") % 1000);
+		table_cell(t, "%s", str(e, "peer"));
+		table_cell(t, "%lld", num(e, "session"));
+		table_cell(t, "%s -> %s", str(e, "old_state"), str(e, "new_state"));
+		table_cell(t, "%s", str(e, "reason"));
+		table_row(t);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+static void route_rows(struct table *t, const char *view, const json_t *answer)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(json_object_get(answer, "routes"), i, r) {
+		char *path = joined(json_object_get(r, "as_path"), " ");
+		char *comm = joined(json_object_get(r, "communities"), " ");
+		json_t *med = json_object_get(r, "med");
+		table_cell(t, "%s", view);
+		table_cell(t, "%s", str(r, "prefix"));
+		table_cell(t, "%lld", num(r, "path_id"));
+		table_cell(t, "%s", str(r, "next_hop"));
+		table_cell(t, "%s", path);
+		table_cell(t, "%s", str(r, "origin"));
+		if (med)
+			table_cell(t, "%lld", (long long)json_integer_value(med));
+		else
+			table_cell(t, "-");
+		table_cell(t, "%s", comm);
+		table_row(t);
+		free(path);
+		free(comm);
+	}
+}
+
+static int show_route(const struct ctl *c, int argc, char **argv)
+{
+	static const char *const h[] = { "View", "Prefix", "Path id", "Next hop", "AS path",
+		"Origin", "MED", "Communities", NULL };
+	const char *prefix = argv[0], *view = NULL, *match = "exact";
+	json_t *views, *answers = json_array(), *v;
+	size_t i;
+
+	for (int k = 1; k < argc; k++) {
+		if (!strcmp(argv[k], "exact") || !strcmp(argv[k], "longer") ||
+		    !strcmp(argv[k], "covering"))
+			match = argv[k];
+		else if (view == NULL)
+			view = argv[k];
+		else
+			return EXIT_USAGE;
+	}
+	views = view ? json_pack("[{s:s}]", "name", view) : call(c, "GET", "/api/v1/views", NULL);
+	json_array_foreach(views, i, v) {
+		char path[1024];
+		char *ev = http_escape(str(v, "name")), *ep = http_escape(prefix);
+		snprintf(path, sizeof path, "/api/v1/views/%s/routes?prefix=%s&match=%s", ev, ep, match);
+		free(ev);
+		free(ep);
+		json_array_append_new(answers, call(c, "GET", path, NULL));
+	}
+	if (c->json) {
+		print_json(answers);
+	} else {
+		struct table *t = table_new(h);
+		json_array_foreach(answers, i, v)
+			route_rows(t, str(v, "view"), v);
+		table_print(t, stdout);
+		table_free(t);
+	}
+	json_decref(views);
+	json_decref(answers);
+	return EXIT_OK;
+}
+
+static int show(const struct ctl *c, int argc, char **argv)
+{
+	static const struct {
+		const char *what, *path;
+		void (*print)(const json_t *);
+	} simple[] = {
+		{ "sessions", "/api/v1/sessions", show_sessions },
+		{ "views", "/api/v1/views", show_views },
+		{ "instances", "/api/v1/instances", show_instances },
+		{ "clients", "/api/v1/clients", show_clients },
+		{ "status", "/api/v1/status", NULL },
+	};
+	char path[128];
+
+	if (argc < 1)
+		return EXIT_USAGE;
+	if (strcmp(argv[0], "route") == 0)
+		return argc >= 2 && argc <= 4 ? show_route(c, argc - 1, argv + 1) : EXIT_USAGE;
+	if (strcmp(argv[0], "events") == 0) {
+		long n = argc > 1 ? strtol(argv[1], NULL, 10) : 20;
+		if (argc > 2 || n < 1 || n > 1000)
+			return EXIT_USAGE;
+		snprintf(path, sizeof path, "/api/v1/events?limit=%ld", n);
+		json_t *j = call(c, "GET", path, NULL);
+		c->json ? print_json(j) : show_events(j);
+		json_decref(j);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++) {
+		if (argc != 1 || strcmp(argv[0], simple[i].what) != 0)
+			continue;
+		json_t *j = call(c, "GET", simple[i].path, NULL);
+		c->json || simple[i].print == NULL ? print_json(j) : simple[i].print(j);
+		json_decref(j);
+		return EXIT_OK;
+	}
+	return EXIT_USAGE;
+}
+
+/* ---- writes -------------------------------------------------------------------- */
+
+/* "a,b,c" → ["a", "b", "c"] */
+static json_t *list(const char *s)
+{
+	json_t *arr = json_array();
+	char *copy = strdup(s), *save = NULL;
+
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		json_array_append_new(arr, json_string(t));
+	free(copy);
+	return arr;
+}
+
+/* KEY VALUE pairs into the request body; numbers where the API wants them. */
+static json_t *client_body(int argc, char **argv)
+{
+	json_t *o = json_pack("{s:s}", "name", argv[0]);
+
+	if ((argc - 1) % 2)
+		goto bad;
+	for (int i = 1; i < argc; i += 2) {
+		const char *k = argv[i], *v = argv[i + 1];
+		char *end;
+		if (!strcmp(k, "upstreams") || !strcmp(k, "prefixes")) {
+			json_object_set_new(o, k, list(v));
+		} else if (!strcmp(k, "asn") || !strcmp(k, "lifetime") || !strcmp(k, "hold_time")) {
+			long long n = strtoll(v, &end, 10);
+			if (*v == 0 || *end) {
+				fprintf(stderr, "muxctl: %s: \"%s\" is not a number\n", k, v);
+				goto bad;
+			}
+			json_object_set_new(o, k, json_integer(n));
+		} else {
+			/* address, password, add_path — and anything else, which muxd
+			 * refuses with the name of the unknown key */
+			json_object_set_new(o, k, json_string(v));
+		}
+	}
+	return o;
+bad:
+	json_decref(o);
+	return NULL;
+}
+
+static int client_cmd(const struct ctl *c, int argc, char **argv)
+{
+	char path[512];
+
+	if (argc >= 2 && strcmp(argv[0], "add") == 0) {
+		json_t *body = client_body(argc - 1, argv + 1);
+		if (body == NULL)
+			return EXIT_USAGE;
+		char *text = json_dumps(body, JSON_COMPACT);
+		json_t *j = call(c, "POST", "/api/v1/clients", text);
+		if (c->json)
+			print_json(j);
+		else
+			printf("client %s provisioned\n", argv[1]);
+		free(text);
+		json_decref(body);
+		json_decref(j);
+		return EXIT_OK;
+	}
+	if (argc == 2 && strcmp(argv[0], "del") == 0) {
+		char *e = http_escape(argv[1]);
+		snprintf(path, sizeof path, "/api/v1/clients/%s", e);
+		free(e);
+		json_t *j = call(c, "DELETE", path, NULL);
+		c->json ? print_json(j) : (void)printf("client %s removed\n", argv[1]);
+		json_decref(j);
+		return EXIT_OK;
+	}
+	return EXIT_USAGE;
+}
+
+/* An id keeps its '/': each segment is escaped alone. */
+static void id_path(const char *id, char *out, size_t len)
+{
+	char *copy = strdup(id), *save = NULL;
+	size_t n = (size_t)snprintf(out, len, "/api/v1/sessions");
+
+	for (char *t = strtok_r(copy, "/", &save); t && n < len; t = strtok_r(NULL, "/", &save)) {
+		char *e = http_escape(t);
+		n += (size_t)snprintf(out + n, len - n, "/%s", e);
+		free(e);
+	}
+	if (n < len)
+		snprintf(out + n, len - n, "/reset");
+	free(copy);
+}
+
+/* Does session entry e belong to NEIGHBOR: its name, its neighbor's
+ * address, or its id without the final "/N" (INSTANCE/CLIENT, UPSTREAM)? */
+static bool neighbor_is(const json_t *e, const char *neighbor)
+{
+	const char *id = str(e, "id"), *slash = strrchr(id, '/');
+
+	return strcmp(str(e, "name"), neighbor) == 0 ||
+	    strcmp(str(e, "neighbor"), neighbor) == 0 ||
+	    (slash && strlen(neighbor) == (size_t)(slash - id) &&
+	    strncmp(id, neighbor, (size_t)(slash - id)) == 0);
+}
+
+static bool carries(const json_t *e, const char *family)
+{
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(json_object_get(e, "families"), i, f)
+		if (json_is_string(f) && strcmp(json_string_value(f), family) == 0)
+			return true;
+	return false;
+}
+
+/* The id of NEIGHBOR's session carrying FAMILY; exits when there is not
+ * exactly one. */
+static char *session_for_family(const struct ctl *c, const char *neighbor,
+    const char *family)
+{
+	json_t *all = call(c, "GET", "/api/v1/sessions", NULL), *e;
+	char *id = NULL;
+	size_t i, found = 0;
+
+	json_array_foreach(all, i, e) {
+		if (!neighbor_is(e, neighbor) || !carries(e, family))
+			continue;
+		if (found++ == 0)
+			id = strdup(str(e, "id"));
+	}
+	json_decref(all);
+	if (found == 1)
+		return id;
+	fprintf(stderr, "muxctl: %s\n", found ? "several neighbors have that name: use "
+	    "INSTANCE/CLIENT or the session ID" : "no session of that neighbor carries "
+	    "that family (see 'muxctl show sessions')");
+	exit(EXIT_ERROR);
+}
+
+static int session_cmd(const struct ctl *c, int argc, char **argv)
+{
+	char path[512], *id = NULL;
+
+	if ((argc != 2 && argc != 3) || strcmp(argv[0], "reset") != 0)
+		return EXIT_USAGE;
+	if (argc == 3)
+		argv[1] = id = session_for_family(c, argv[1], argv[2]);
+	id_path(argv[1], path, sizeof path);
+	json_t *j = call(c, "POST", path, NULL);
+	c->json ? print_json(j) : (void)printf("session %s reset (%s)\n", argv[1],
+	    str(j, "notification"));
+	json_decref(j);
+	free(id);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = { getenv("MUXCTL_SERVER"), getenv("MUXCTL_TOKEN_FILE"), false };
+	int opt, rc = EXIT_USAGE;
+
+	if (c.server == NULL || c.server[0] == 0)
+		c.server = DEFAULT_SERVER;
+	while ((opt = getopt(argc, argv, "+s:t:jh")) != -1) {
+		switch (opt) {
+		case 's': c.server = optarg; break;
+		case 't': c.token_file = optarg; break;
+		case 'j': c.json = true; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc >= 1 && strcmp(argv[0], "show") == 0)
+		rc = show(&c, argc - 1, argv + 1);
+	else if (argc >= 1 && strcmp(argv[0], "client") == 0)
+		rc = client_cmd(&c, argc - 1, argv + 1);
+	else if (argc >= 1 && strcmp(argv[0], "session") == 0)
+		rc = session_cmd(&c, argc - 1, argv + 1);
+	if (rc == EXIT_USAGE)
+		usage(stderr);
+	return rc;
+}

@@ -1,0 +1,22 @@
+/*
+ * table.h — aligned text tables, as `birdc show protocols` prints them:
+ * a header row, then one row per object, each column as wide as its
+ * widest cell, two spaces between columns.
+ */
+#ifndef MUXCTL_TABLE_H
+#define MUXCTL_TABLE_H
+
+#include <stdio.h>
+
+#define TABLE_MAX_COLS 12
+
+struct table;
+
+struct table *table_new(const char *const *headers);
+/* Adds a cell to the current row (printf-style); table_row ends the row. */
+void table_cell(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void table_row(struct table *t);
+void table_print(const struct table *t, FILE *out);
+void table_free(struct table *t);
+
+#endif

@@ -1,0 +1,474 @@
+/*
+ * api.c — the API server: its route table, authorization, and the read
+ * endpoints for status, views, routes, instances and events.
+ */
+#include "web/api_int.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "instances/instance.h"
+#include "muxd/adjrib.h"
+#include "muxd/log.h"
+#include "muxd/peer.h"
+#include "muxd/route_json.h"
+#include "views/view.h"
+#include "web/assets.h"
+
+#define MAX_BODY (64 * 1024)
+#define MAX_HEADERS (16 * 1024)
+#define HTTP_TIMEOUT_SECS 30
+#define MAX_ROUTES 10000                /* per routes answer */
+#define EVENTS_DEFAULT 100
+#define EVENTS_MAX 1000
+
+/* ---- authorization and audit ---------------------------------------------- */
+
+/* The token file's first line, without its end of line; NULL on failure. */
+static char *read_token(const char *path)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		log_warnx("api: cannot read api.token_file %s: %s: writes are refused "
+		    "until it is readable", path, strerror(errno));
+		return NULL;
+	}
+	bool ok = fgets(line, sizeof line, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return NULL;
+	line[strcspn(line, "\r\n")] = 0;
+	return line[0] ? xstrdup(line) : NULL;
+}
+
+/* Constant time: the comparison takes as long whatever matches. */
+static bool token_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+
+	for (size_t i = 0; i < la; i++)
+		d |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+	return d == 0;
+}
+
+void api_audit(struct api *a, struct http_req *r, const char *who, const char *body,
+    int result)
+{
+	struct audit_entry e = { who, r->method_name, r->path, body, result };
+
+	if (a->st)
+		opstore_audit(a->st, &e);
+}
+
+bool api_authorized(struct api *a, struct http_req *r, char *who, size_t who_len)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(r->req),
+	    "Authorization");
+	char *token;
+
+	snprintf(who, who_len, "anonymous %s", r->peer);
+	if (a->token_file == NULL) {
+		api_audit(a, r, who, "", 403);
+		http_reply_error(r, 403, NULL, "the API is read-only: muxd's configuration "
+		    "has no api.token_file");
+		return false;
+	}
+	if (h == NULL || strncmp(h, "Bearer ", 7) != 0) {
+		api_audit(a, r, who, "", 401);
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "WWW-Authenticate", "Bearer realm=\"bgpmux\"");
+		http_reply_error(r, 401, NULL, "writes need the header \"Authorization: "
+		    "Bearer TOKEN\" (TOKEN: the first line of api.token_file)");
+		return false;
+	}
+	token = read_token(a->token_file);
+	if (token == NULL || !token_equal(h + 7, token)) {
+		api_audit(a, r, who, "", 403);
+		http_reply_error(r, 403, NULL, "wrong token: it must equal the first line "
+		    "of %s", a->token_file);
+		free(token);
+		return false;
+	}
+	free(token);
+	snprintf(who, who_len, "token %s", r->peer);
+	return true;
+}
+
+/* ---- status --------------------------------------------------------------- */
+
+static int count_state(const struct api_session *s, void *arg)
+{
+	json_t *by = arg;
+	const char *st = s->session ? fsm_state_name(session_state(s->session)) : "Idle";
+	json_int_t n = json_integer_value(json_object_get(by, st));
+	json_object_set_new(by, st, json_integer(n + 1));
+	return 0;
+}
+
+static void get_status(struct http_req *r, void *arg)
+{
+	struct api *a = arg;
+	const struct config *cfg = a->host.config(a->host.arg);
+	struct view *views[API_MAX_OBJECTS];
+	struct instance *insts[API_MAX_OBJECTS];
+	struct peer *peers[API_MAX_OBJECTS];
+	char rid[32];
+	json_t *by = json_object();
+
+	api_each_session(a, count_state, by);
+	snprintf(rid, sizeof rid, "%u.%u.%u.%u", cfg->router_id >> 24,
+	    (cfg->router_id >> 16) & 255, (cfg->router_id >> 8) & 255, cfg->router_id & 255);
+	http_reply_json(r, 200, json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o, "
+	    "s:b, s:b}",
+	    "asn", (json_int_t)cfg->asn, "router_id", rid,
+	    "uptime", (json_int_t)(time(NULL) - a->started),
+	    "peers", (json_int_t)a->host.peers(a->host.arg, peers, API_MAX_OBJECTS),
+	    "views", (json_int_t)a->host.views(a->host.arg, views, API_MAX_OBJECTS),
+	    "instances", (json_int_t)a->host.instances(a->host.arg, insts, API_MAX_OBJECTS),
+	    "clients", (json_int_t)cfg->client_count,
+	    "clients_provisioned", (json_int_t)a->nprov,
+	    "sessions", by,
+	    "writable", a->token_file != NULL && a->st != NULL,
+	    "store", a->st != NULL));
+}
+
+/* ---- views ----------------------------------------------------------------- */
+
+static struct view *find_view(struct api *a, const char *name)
+{
+	struct view *views[API_MAX_OBJECTS];
+	size_t n = a->host.views(a->host.arg, views, API_MAX_OBJECTS);
+
+	for (size_t i = 0; i < n && i < API_MAX_OBJECTS; i++)
+		if (strcmp(view_name(views[i]), name) == 0)
+			return views[i];
+	return NULL;
+}
+
+/* view_to_json, plus counts per family, counters and the update rate. */
+static json_t *view_json(struct api *a, struct view *v)
+{
+	const struct view_stats *st = view_stats(v);
+	struct feed *f = view_feed(v);
+	json_t *j = view_to_json(v, false);
+
+	json_object_set_new(j, "paths", json_pack("{s:I, s:I}",
+	    "ipv4", (json_int_t)feed_route_count(f, BGP_AFI_IPV4),
+	    "ipv6", (json_int_t)feed_route_count(f, BGP_AFI_IPV6)));
+	json_object_set_new(j, "updates", json_integer((json_int_t)st->updates));
+	json_object_set_new(j, "announced", json_integer((json_int_t)st->announced));
+	json_object_set_new(j, "withdrawn", json_integer((json_int_t)st->withdrawn));
+	json_object_set_new(j, "sessions", json_integer((json_int_t)st->sessions));
+	json_object_set_new(j, "update_rate", json_real(api_view_rate(a, view_name(v))));
+	return j;
+}
+
+static void get_views(struct http_req *r, void *arg)
+{
+	struct api *a = arg;
+	struct view *views[API_MAX_OBJECTS];
+	size_t n = a->host.views(a->host.arg, views, API_MAX_OBJECTS);
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n && i < API_MAX_OBJECTS; i++)
+		json_array_append_new(arr, view_json(a, views[i]));
+	http_reply_json(r, 200, arr);
+}
+
+static void get_view(struct http_req *r, void *arg)
+{
+	struct api *a = arg;
+	struct view *v = find_view(a, r->captures[0]);
+
+	if (v == NULL) {
+		http_reply_error(r, 404, NULL, "no view is named \"%s\" (GET /api/v1/views "
+		    "lists them)", r->captures[0]);
+		return;
+	}
+	json_t *j = view_json(a, v);
+	json_object_set_new(j, "rate_history", api_view_rate_history(a, view_name(v)));
+	json_object_set_new(j, "rate_interval", json_integer(API_RATE_SECS));
+	http_reply_json(r, 200, j);
+}
+
+struct routes_ctx {
+	json_t *arr;
+	size_t n;
+};
+
+static int route_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct routes_ctx *c = arg;
+
+	if (c->n == MAX_ROUTES)
+		return 1;
+	json_array_append_new(c->arr, route_to_json(p, set));
+	c->n++;
+	return 0;
+}
+
+static void get_routes(struct http_req *r, void *arg)
+{
+	static const char *const matches[] = { "exact", "longer", "covering" };
+	struct api *a = arg;
+	struct view *v = find_view(a, r->captures[0]);
+	const char *prefix = http_query(r, "prefix"), *match = http_query(r, "match");
+	struct routes_ctx c = { json_array(), 0 };
+	struct bgp_prefix p;
+	int m = -1;
+
+	for (int i = 0; i < 3; i++)
+		if (strcmp(match ? match : "exact", matches[i]) == 0)
+			m = i;
+	if (v == NULL)
+		http_reply_error(r, 404, NULL, "no view is named \"%s\"", r->captures[0]);
+	else if (prefix == NULL || !bgp_prefix_parse(prefix, &p))
+		http_reply_error(r, 400, "prefix", "prefix=%s: expected a prefix such as "
+		    "184.164.224.0/24 or 2001:db8::/32", prefix ? prefix : "(missing)");
+	else if (m < 0)
+		http_reply_error(r, 400, "match", "match=%s: expected exact, longer or covering",
+		    match);
+	if (v == NULL || prefix == NULL || m < 0 || !bgp_prefix_parse(prefix, &p)) {
+		json_decref(c.arr);
+		return;
+	}
+	int stopped = feed_lookup(view_feed(v), &p, (enum adjrib_match)m, route_cb, &c);
+	http_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:I, s:b, s:o}",
+	    "view", view_name(v), "prefix", prefix, "match", matches[m],
+	    "count", (json_int_t)c.n, "truncated", stopped != 0, "routes", c.arr));
+}
+
+/* ---- instances, events, OpenAPI ------------------------------------------------ */
+
+static void get_instances(struct http_req *r, void *arg)
+{
+	struct api *a = arg;
+	struct instance *insts[API_MAX_OBJECTS];
+	size_t n = a->host.instances(a->host.arg, insts, API_MAX_OBJECTS);
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n && i < API_MAX_OBJECTS; i++)
+		json_array_append_new(arr, instance_to_json(insts[i]));
+	http_reply_json(r, 200, arr);
+}
+
+/* A query integer in [min, max]; def when absent; -1 (answered 400) if bad. */
+static long long query_int(struct http_req *r, const char *key, long long def,
+    long long min, long long max)
+{
+	const char *s = http_query(r, key);
+	char *end;
+
+	if (s == NULL)
+		return def;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (*s == 0 || *end || errno || v < min || v > max) {
+		http_reply_error(r, 400, key, "%s=%s: expected an integer %lld..%lld", key, s,
+		    min, max);
+		return -1;
+	}
+	return v;
+}
+
+static void get_events(struct http_req *r, void *arg)
+{
+	struct api *a = arg;
+	long long limit, before;
+
+	if ((limit = query_int(r, "limit", EVENTS_DEFAULT, 1, EVENTS_MAX)) < 0 ||
+	    (before = query_int(r, "before", 0, 0, INT64_MAX)) < 0)
+		return;
+	if (a->st == NULL) {
+		http_reply_error(r, 503, NULL, "no store: muxd could not open bgpmux.db "
+		    "(see its log)");
+		return;
+	}
+	if (a->events)
+		opstore_events_flush(a->events);
+	http_reply_json(r, 200, opstore_events_json(a->st, before, (unsigned)limit));
+}
+
+static void get_audit(struct http_req *r, void *arg)
+{
+	struct api *a = arg;
+	long long limit = query_int(r, "limit", EVENTS_DEFAULT, 1, EVENTS_MAX);
+
+	if (limit < 0)
+		return;
+	if (a->st == NULL) {
+		http_reply_error(r, 503, NULL, "no store: muxd could not open bgpmux.db");
+		return;
+	}
+	http_reply_json(r, 200, opstore_audit_json(a->st, (unsigned)limit));
+}
+
+/* The OpenAPI document and the web UI's files, embedded (web/assets.h). */
+static void get_asset(struct http_req *r, void *arg)
+{
+	const struct web_asset *a = web_asset_find(r->path);
+	(void)arg;
+
+	if (a == NULL)
+		http_reply_error(r, 404, NULL, "no such file: %s", r->path);
+	else
+		http_reply_text(r, 200, a->content_type, a->data, a->len);
+}
+
+/* ---- the route table --------------------------------------------------------- */
+
+static const char *const q_routes[] = { "prefix", "match", NULL };
+static const char *const q_events[] = { "limit", "before", NULL };
+static const char *const q_limit[] = { "limit", NULL };
+
+static const struct http_route api_routes[] = {
+	{ EVHTTP_REQ_GET, "/api/v1/status", get_status, NULL },
+	{ EVHTTP_REQ_GET, "/api/v1/sessions", api_get_sessions, NULL },
+	{ EVHTTP_REQ_POST, "/api/v1/sessions/{*}/reset", api_reset_session, NULL },
+	{ EVHTTP_REQ_GET, "/api/v1/views", get_views, NULL },
+	{ EVHTTP_REQ_GET, "/api/v1/views/{}", get_view, NULL },
+	{ EVHTTP_REQ_GET, "/api/v1/views/{}/routes", get_routes, q_routes },
+	{ EVHTTP_REQ_GET, "/api/v1/instances", get_instances, NULL },
+	{ EVHTTP_REQ_GET, "/api/v1/clients", api_get_clients, NULL },
+	{ EVHTTP_REQ_POST, "/api/v1/clients", api_post_client, NULL },
+	{ EVHTTP_REQ_GET, "/api/v1/clients/{}", api_get_client, NULL },
+	{ EVHTTP_REQ_DELETE, "/api/v1/clients/{}", api_delete_client, NULL },
+	{ EVHTTP_REQ_GET, "/api/v1/events", get_events, q_events },
+	{ EVHTTP_REQ_GET, "/api/v1/audit", get_audit, q_limit },
+	{ EVHTTP_REQ_GET, "/api/v1/openapi.json", get_asset, NULL },
+	{ EVHTTP_REQ_GET, "/metrics", api_get_metrics, NULL },
+	{ EVHTTP_REQ_GET, "/", get_asset, NULL },
+	{ EVHTTP_REQ_GET, "/ui/{}", get_asset, NULL },
+};
+
+static void request_cb(struct evhttp_request *req, void *arg)
+{
+	http_dispatch(req, api_routes, sizeof api_routes / sizeof api_routes[0], arg);
+}
+
+/* ---- update rates ---------------------------------------------------------- */
+
+static struct view_rate *rate_of(struct api *a, const char *name, bool create)
+{
+	for (size_t i = 0; i < a->nrates; i++)
+		if (strcmp(a->rates[i].name, name) == 0)
+			return &a->rates[i];
+	if (!create || a->nrates == API_MAX_VIEWS)
+		return NULL;
+	struct view_rate *vr = &a->rates[a->nrates++];
+	memset(vr, 0, sizeof *vr);
+	snprintf(vr->name, sizeof vr->name, "%s", name);
+	return vr;
+}
+
+static void rate_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct api *a = arg;
+	struct view *views[API_MAX_OBJECTS];
+	size_t n = a->host.views(a->host.arg, views, API_MAX_OBJECTS);
+	(void)fd;
+	(void)what;
+
+	for (size_t i = 0; i < n && i < API_MAX_OBJECTS; i++) {
+		struct view_rate *vr = rate_of(a, view_name(views[i]), true);
+		if (vr == NULL)
+			continue;
+		vr->samples[vr->head] = view_stats(views[i])->updates;
+		vr->head = (vr->head + 1) % API_RATE_SAMPLES;
+		if (vr->n < API_RATE_SAMPLES)
+			vr->n++;
+	}
+}
+
+/* The i-th newest sample (0: the newest). */
+static uint64_t sample(const struct view_rate *vr, size_t i)
+{
+	return vr->samples[(vr->head + API_RATE_SAMPLES - 1 - i) % API_RATE_SAMPLES];
+}
+
+double api_view_rate(const struct api *a, const char *view)
+{
+	const struct view_rate *vr = rate_of((struct api *)a, view, false);
+	size_t back = 60 / API_RATE_SECS;
+
+	if (vr == NULL || vr->n < 2)
+		return 0;
+	if (back > vr->n - 1)
+		back = vr->n - 1;
+	return (double)(sample(vr, 0) - sample(vr, back)) / (double)(back * API_RATE_SECS);
+}
+
+json_t *api_view_rate_history(const struct api *a, const char *view)
+{
+	const struct view_rate *vr = rate_of((struct api *)a, view, false);
+	json_t *arr = json_array();
+
+	for (size_t i = vr && vr->n ? vr->n - 1 : 0; vr && i > 0; i--)
+		json_array_append_new(arr, json_real((double)(sample(vr, i - 1) -
+		    sample(vr, i)) / API_RATE_SECS));
+	return arr;
+}
+
+/* ---- life -------------------------------------------------------------------- */
+
+struct api *api_new(struct event_base *base, struct store *st,
+    struct opstore_events *events, const struct api_host *host)
+{
+	struct api *a = xcalloc(1, sizeof *a);
+	struct timeval tv = { API_RATE_SECS, 0 };
+
+	a->base = base;
+	a->st = st;
+	a->events = events;
+	a->host = *host;
+	a->started = time(NULL);
+	a->rate_ev = event_new(base, -1, EV_PERSIST, rate_cb, a);
+	evtimer_add(a->rate_ev, &tv);
+	api_clients_load(a);
+	return a;
+}
+
+bool api_listen(struct api *a, const struct config *cfg, char *why, size_t why_len)
+{
+	char addr[64];
+	const struct sockaddr_mux *l = &cfg->api.listen;
+
+	sockaddr_ntop(l, addr, sizeof addr);
+	a->http = evhttp_new(a->base);
+	evhttp_set_max_body_size(a->http, MAX_BODY);
+	evhttp_set_max_headers_size(a->http, MAX_HEADERS);
+	evhttp_set_timeout(a->http, HTTP_TIMEOUT_SECS);
+	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD);
+	evhttp_set_gencb(a->http, request_cb, a);
+	if (evhttp_bind_socket(a->http, addr, sockaddr_port(l)) != 0) {
+		snprintf(why, why_len, "cannot listen on %s port %u: %s (set api.listen to a "
+		    "free address)", addr, sockaddr_port(l), strerror(errno));
+		evhttp_free(a->http);
+		a->http = NULL;
+		return false;
+	}
+	log_info("api: listening on http://%s%s%s:%u/ (%s)", l->u.sa.sa_family == AF_INET6 ?
+	    "[" : "", addr, l->u.sa.sa_family == AF_INET6 ? "]" : "", sockaddr_port(l),
+	    a->token_file ? "writes need the token" : "read-only: no api.token_file");
+	return true;
+}
+
+void api_free(struct api *a)
+{
+	if (a == NULL)
+		return;
+	if (a->http)
+		evhttp_free(a->http);
+	event_free(a->rate_ev);
+	api_clients_free(a);
+	free(a->token_file);
+	free(a);
+}

@@ -1,0 +1,61 @@
+/*
+ * api.h — the HTTP JSON API, /metrics, and the clients provisioned at run
+ * time, served by evhttp on the daemon's own event loop.
+ *
+ * Reads (GET /api/v1/...) are open; writes need "Authorization: Bearer T"
+ * where T is the first line of api.token_file (read at each write, so a
+ * new token needs no restart); without a token file the API is
+ * read-only. Every write attempt goes to the audit log.
+ *
+ * Provisioned clients live in the store (muxd/opstore.h) and in the
+ * running configuration next to the file's clients: a POST validates the
+ * client as the configuration would, commits it durably, adds it to the
+ * configuration and asks the daemon to sync its instances — then answers
+ * 201. A client with a lifetime is removed when it expires.
+ *
+ * The API sees the daemon only through struct api_host: it never owns a
+ * view, an instance or a peer.
+ */
+#ifndef BGPMUX_API_H
+#define BGPMUX_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "muxd/config.h"
+#include "muxd/opstore.h"
+#include "muxd/store.h"
+
+struct event_base;
+struct view;
+struct instance;
+struct peer;
+struct api;
+
+/* What the daemon runs right now. */
+struct api_host {
+	/* The running configuration (the file's clients and the provisioned
+	 * ones); the API adds and removes provisioned clients in it. */
+	struct config *(*config)(void *arg);
+	size_t (*views)(void *arg, struct view **out, size_t max);
+	size_t (*instances)(void *arg, struct instance **out, size_t max);
+	/* plain peers ("peers" of the configuration) */
+	size_t (*peers)(void *arg, struct peer **out, size_t max);
+	/* The configuration's clients changed: sync every instance. */
+	void (*clients_changed)(void *arg);
+	void *arg;
+};
+
+/* st and events may be NULL (no store: writes answer 503). Loads the
+ * provisioned clients; host is copied. */
+struct api *api_new(struct event_base *base, struct store *st,
+    struct opstore_events *events, const struct api_host *host);
+/* Listen on cfg->api.listen. False, with why (the daemon runs on). */
+bool api_listen(struct api *a, const struct config *cfg, char *why, size_t why_len);
+/* Add the provisioned clients to cfg (at start and on reload), skipping
+ * (logged) those whose name or address the file's clients now take. Also
+ * takes cfg's token file. */
+void api_merge_clients(struct api *a, struct config *cfg);
+void api_free(struct api *a);
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * api_int.h — what the API's own files (api*.c, metrics.c) share.
+ */
+#ifndef BGPMUX_API_INT_H
+#define BGPMUX_API_INT_H
+
+#include <time.h>
+
+#include "web/api.h"
+#include "web/http_util.h"
+
+struct session;
+struct client;
+
+#define API_MAX_OBJECTS 1024            /* views, instances, peers, clients per instance */
+#define API_RATE_SAMPLES 360            /* one per 10 s: the last hour */
+#define API_RATE_SECS 10
+#define API_MAX_VIEWS 64
+
+/* Update counts of one view, sampled every API_RATE_SECS. */
+struct view_rate {
+	char name[64];
+	uint64_t samples[API_RATE_SAMPLES];     /* cumulative updates */
+	size_t n, head;                         /* head: next slot */
+};
+
+struct api {
+	struct event_base *base;
+	struct evhttp *http;
+	struct store *st;
+	struct opstore_events *events;
+	struct api_host host;
+	char *token_file;
+	struct prov_client *prov;               /* provisioned clients */
+	size_t nprov, cap;
+	struct event *expire_ev, *rate_ev;
+	struct view_rate rates[API_MAX_VIEWS];
+	size_t nrates;
+	time_t started;
+};
+
+/* One session of one peer, as the API names it. */
+struct api_session {
+	char id[200];           /* "isp-a/1", "isp-a/vnet-1/1", "peer-name/1" */
+	const char *kind;       /* "upstream", "client", "peer" */
+	const char *name;       /* the upstream, client or peer name */
+	const char *instance;   /* clients: the instance's name; else NULL */
+	struct peer *peer;
+	struct session *session; /* NULL: the peer has none right now */
+	unsigned index;         /* 1.. */
+	struct client *client;  /* clients only */
+};
+
+/* An instance's clients, however many (instance_clients, malloc'ed). */
+struct inst_clients {
+	struct instance *inst;
+	struct client **cl;
+	size_t n;
+};
+/* Every instance with its clients; *n gets the count. Free with
+ * api_inst_clients_free. */
+struct inst_clients *api_inst_clients(struct api *a, size_t *n);
+void api_inst_clients_free(struct inst_clients *ic, size_t n);
+
+/* Calls cb for every session of every peer (one with session NULL for a
+ * peer without any); a non-zero return stops and is returned. */
+int api_each_session(struct api *a, int (*cb)(const struct api_session *s, void *arg),
+    void *arg);
+json_t *api_session_json(const struct api_session *s);
+
+/* Handlers in api_clients.c, api_sessions.c, metrics.c. */
+void api_get_clients(struct http_req *r, void *arg);
+void api_get_client(struct http_req *r, void *arg);
+void api_post_client(struct http_req *r, void *arg);
+void api_delete_client(struct http_req *r, void *arg);
+void api_get_sessions(struct http_req *r, void *arg);
+void api_reset_session(struct http_req *r, void *arg);
+void api_get_metrics(struct http_req *r, void *arg);
+
+/* Write access: true when r carries the right token; otherwise it has
+ * answered 401/403 (and audited). who gets "token <addr>" / "anonymous <addr>". */
+bool api_authorized(struct api *a, struct http_req *r, char *who, size_t who_len);
+/* Audit a write that failed before reaching the store. */
+void api_audit(struct api *a, struct http_req *r, const char *who, const char *body,
+    int result);
+
+/* Provisioned clients: load from the store, expiry timer. */
+void api_clients_load(struct api *a);
+void api_clients_free(struct api *a);
+const struct prov_client *api_prov_find(const struct api *a, const char *name);
+
+/* Updates per second of a view over the last minute (0 until known), and
+ * the per-interval history (oldest first) as JSON. */
+double api_view_rate(const struct api *a, const char *view);
+json_t *api_view_rate_history(const struct api *a, const char *view);
+
+#endif

@@ -1,0 +1,203 @@
+/*
+ * metrics.c — GET /metrics in the Prometheus text format (0.0.4):
+ * sessions by state, paths per view, updates in and out per session,
+ * output queue depths, instance counters and the store's latency.
+ */
+#include "web/api_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "instances/instance.h"
+#include "muxd/fsm.h"
+#include "muxd/log.h"
+#include "muxd/peer.h"
+#include "views/view.h"
+
+struct text {
+	char *buf;
+	size_t len, cap;
+};
+
+static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < t->cap - t->len)
+			break;
+		t->cap = t->cap * 2 + (size_t)n + 1;
+		t->buf = realloc(t->buf, t->cap);
+		if (t->buf == NULL)
+			fatal("out of memory rendering /metrics");
+	}
+	t->len += (size_t)n;
+}
+
+static void head(struct text *t, const char *name, const char *type, const char *help)
+{
+	put(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value with \ " and newlines escaped (names come from the config). */
+static const char *esc(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+	for (; *s && o + 3 < len; s++) {
+		if (*s == '\\' || *s == '"' || *s == '\n') {
+			buf[o++] = '\\';
+			buf[o++] = *s == '\n' ? 'n' : *s;
+		} else {
+			buf[o++] = *s;
+		}
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+static int count_states(const struct api_session *s, void *arg)
+{
+	unsigned *by = arg;
+	by[s->session ? session_state(s->session) : FSM_IDLE]++;
+	return 0;
+}
+
+static void sessions_by_state(struct api *a, struct text *t)
+{
+	unsigned by[FSM_STATE_COUNT] = { 0 };
+
+	api_each_session(a, count_states, by);
+	head(t, "bgpmux_sessions", "gauge", "Sessions by FSM state.");
+	for (int s = FSM_IDLE; s < FSM_STATE_COUNT; s++)
+		put(t, "bgpmux_sessions{state=\"%s\"} %u\n", fsm_state_name((enum fsm_state)s), by[s]);
+}
+
+/* One metric family per pass over the sessions: Prometheus wants the
+ * samples of a family together, after its HELP and TYPE. */
+static const struct {
+	const char *name, *type, *help;
+} session_metrics[] = {
+	{ "bgpmux_session_updates_received_total", "counter", "UPDATEs received per session." },
+	{ "bgpmux_session_updates_sent_total", "counter", "UPDATEs sent per session." },
+	{ "bgpmux_session_queue_bytes", "gauge", "Bytes waiting in a session's output queue." },
+	{ "bgpmux_session_established", "gauge", "1 when the session is Established." },
+};
+
+struct metric_pass {
+	struct text *t;
+	size_t which;
+};
+
+static unsigned long long session_value(const struct session *s, size_t which)
+{
+	if (s == NULL)
+		return 0;
+	switch (which) {
+	case 0: return session_counters_rx(s)->msgs[2];
+	case 1: return session_counters_tx(s)->msgs[2];
+	case 2: return session_queue_len(s);
+	default: return session_state(s) == FSM_ESTABLISHED;
+	}
+}
+
+static int session_sample(const struct api_session *s, void *arg)
+{
+	struct metric_pass *m = arg;
+	char id[400];
+
+	put(m->t, "%s{session=\"%s\",kind=\"%s\"} %llu\n", session_metrics[m->which].name,
+	    esc(s->id, id, sizeof id), s->kind, session_value(s->session, m->which));
+	return 0;
+}
+
+static void sessions(struct api *a, struct text *t)
+{
+	for (size_t i = 0; i < sizeof session_metrics / sizeof session_metrics[0]; i++) {
+		struct metric_pass m = { t, i };
+		head(t, session_metrics[i].name, session_metrics[i].type, session_metrics[i].help);
+		api_each_session(a, session_sample, &m);
+	}
+}
+
+static void views(struct api *a, struct text *t)
+{
+	struct view *v[API_MAX_OBJECTS];
+	size_t n = a->host.views(a->host.arg, v, API_MAX_OBJECTS);
+	char name[200];
+
+	head(t, "bgpmux_view_paths", "gauge", "Paths a view holds, per address family.");
+	for (size_t i = 0; i < n && i < API_MAX_OBJECTS; i++) {
+		esc(view_name(v[i]), name, sizeof name);
+		put(t, "bgpmux_view_paths{view=\"%s\",afi=\"ipv4\"} %zu\n", name,
+		    feed_route_count(view_feed(v[i]), BGP_AFI_IPV4));
+		put(t, "bgpmux_view_paths{view=\"%s\",afi=\"ipv6\"} %zu\n", name,
+		    feed_route_count(view_feed(v[i]), BGP_AFI_IPV6));
+	}
+	head(t, "bgpmux_view_updates_total", "counter", "UPDATE messages a view applied.");
+	for (size_t i = 0; i < n && i < API_MAX_OBJECTS; i++)
+		put(t, "bgpmux_view_updates_total{view=\"%s\"} %llu\n",
+		    esc(view_name(v[i]), name, sizeof name),
+		    (unsigned long long)view_stats(v[i])->updates);
+}
+
+static void instances(struct api *a, struct text *t)
+{
+	struct instance *in[API_MAX_OBJECTS];
+	size_t n = a->host.instances(a->host.arg, in, API_MAX_OBJECTS);
+	char name[200];
+
+	head(t, "bgpmux_instance_clients_established", "gauge", "Clients Established.");
+	for (size_t i = 0; i < n && i < API_MAX_OBJECTS; i++)
+		put(t, "bgpmux_instance_clients_established{instance=\"%s\"} %zu\n",
+		    esc(instance_name(in[i]), name, sizeof name), instance_clients_established(in[i]));
+	head(t, "bgpmux_instance_updates_written_total", "counter",
+	    "UPDATEs written to clients (shared UPDATEs times the clients they went to).");
+	for (size_t i = 0; i < n && i < API_MAX_OBJECTS; i++)
+		put(t, "bgpmux_instance_updates_written_total{instance=\"%s\"} %llu\n",
+		    esc(instance_name(in[i]), name, sizeof name),
+		    (unsigned long long)instance_stats(in[i])->updates_written);
+}
+
+static void store(struct api *a, struct text *t)
+{
+	const struct store_stats *s;
+
+	if (a->st == NULL)
+		return;
+	s = store_stats(a->st);
+	head(t, "bgpmux_store_commits_total", "counter", "Store transactions committed.");
+	put(t, "bgpmux_store_commits_total %llu\n", (unsigned long long)s->commits);
+	head(t, "bgpmux_store_commit_failures_total", "counter", "Store commits that failed.");
+	put(t, "bgpmux_store_commit_failures_total %llu\n", (unsigned long long)s->failures);
+	head(t, "bgpmux_store_commit_seconds_total", "counter", "Time spent committing.");
+	put(t, "bgpmux_store_commit_seconds_total %.6f\n", s->commit_seconds_total);
+	head(t, "bgpmux_store_commit_seconds_max", "gauge", "Longest commit since start.");
+	put(t, "bgpmux_store_commit_seconds_max %.6f\n", s->commit_seconds_max);
+	if (a->events) {
+		head(t, "bgpmux_store_events_queued", "gauge", "Session events not yet written.");
+		put(t, "bgpmux_store_events_queued %zu\n", opstore_events_queued(a->events));
+	}
+}
+
+void api_get_metrics(struct http_req *r, void *arg)
+{
+	struct api *a = arg;
+	struct text t = { xmalloc(4096), 0, 4096 };
+
+	sessions_by_state(a, &t);
+	sessions(a, &t);
+	views(a, &t);
+	instances(a, &t);
+	store(a, &t);
+	put(&t, "# HELP bgpmux_clients_provisioned Clients provisioned through the API.\n"
+	    "# TYPE bgpmux_clients_provisioned gauge\nbgpmux_clients_provisioned %zu\n", a->nprov);
+	http_reply_text(r, 200, "text/plain; version=0.0.4", t.buf, t.len);
+	free(t.buf);
+}
