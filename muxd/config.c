@@ -543,45 +543,15 @@ static void parse_router_id(struct jsonv *v, json_t *root, struct config *c)
 	c->router_id = ntohl(in.s_addr);
 }
 
-/* "ADDR:PORT" or "[V6ADDR]:PORT" */
-static bool parse_addr_port(const char *s, struct sockaddr_mux *out)
-{
-	char host[64];
-	const char *colon = strrchr(s, ':');
-	char *end;
-
-	if (colon == NULL || (size_t)(colon - s) >= sizeof host)
-		return false;
-	unsigned long port = strtoul(colon + 1, &end, 10);
-	if (*end || colon[1] == '\0' || port == 0 || port > 65535)
-		return false;
-	size_t n = (size_t)(colon - s);
-	if (s[0] == '[' && n >= 2 && s[n - 1] == ']') {
-		s++;
-		n -= 2;
-	}
-	memcpy(host, s, n);
-	host[n] = '\0';
-	return sockaddr_parse(host, (uint16_t)port, out);
-}
-
 static void parse_stream(struct jsonv *v, json_t *root, struct config *c)
 {
-	static const char *const keys[] = { "listen", "max_queue", NULL };
+	static const char *const keys[] = { "max_queue", NULL };
 	json_t *o = jsonv_child_object(v, "$", root, "stream", false);
-	const char *listen = NULL;
 
 	if (o == NULL || !jsonv_object(v, "$.stream", o, keys))
 		return;
 	jsonv_uint(v, "$.stream", o, "max_queue", false, 4096, UINT32_MAX,
 	    &c->stream_max_queue);
-	if (!jsonv_string(v, "$.stream", o, "listen", true, &listen) || listen == NULL)
-		return;
-	if (!parse_addr_port(listen, &c->stream_addr))
-		jsonv_error(v, "$.stream.listen", "\"%s\" is not ADDRESS:PORT "
-		    "(e.g. \"127.0.0.1:8080\" or \"[::1]:8080\")", listen);
-	else
-		c->stream_on = true;
 }
 
 static struct config *config_from_json(json_t *root, struct jsonv *v)

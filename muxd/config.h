@@ -95,11 +95,9 @@ struct config {
 	struct client_config *clients;
 	size_t client_count;
 	struct api_config api;
-	/* "stream": {"listen": "ADDR:PORT", "max_queue": BYTES} — the live
-	 * stream's own HTTP listener, until it moves onto the API server. */
-	bool stream_on;
-	struct sockaddr_mux stream_addr;
-	uint64_t stream_max_queue;      /* 0: the stream's default */
+	/* "stream": {"max_queue": BYTES} — the live stream (on the API's
+	 * listener): bytes queued per subscriber; 0: the stream's default */
+	uint64_t stream_max_queue;
 };
 
 /* Parse and validate. On failure returns NULL and fills errs (one line

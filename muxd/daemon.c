@@ -10,9 +10,7 @@
 #include "muxd/daemon.h"
 
 #include <errno.h>
-#include <arpa/inet.h>
 #include <event2/event.h>
-#include <event2/http.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -75,10 +73,7 @@ struct daemon {
 	struct store *store;            /* STATE_DIR/bgpmux.db; NULL if it cannot open */
 	struct opstore_events *events;  /* session history, batched */
 	struct api *api;
-	/* The live stream on its own HTTP listener (config "stream"); the
-	 * API server will carry it instead. */
-	struct evhttp *stream_http;
-	struct stream *stream;
+	struct stream *stream;          /* the live stream, on the API's listener */
 };
 
 /* ---- routes from plain peers ------------------------------------------- */
@@ -851,39 +846,33 @@ static void daemon_signals(struct daemon *d)
 	}
 }
 
-/* The live stream's listener (before the upstreams: they join it). */
+/* The live stream (before the upstreams: they join it); it serves on the
+ * API's listener once that listens. */
 static void daemon_start_stream(struct daemon *d)
 {
-	char addr[INET6_ADDRSTRLEN];
-	const struct sockaddr_mux *a = &d->cfg->stream_addr;
-
-	if (!d->cfg->stream_on)
-		return;
-	sockaddr_ntop(a, addr, sizeof addr);
-	d->stream_http = evhttp_new(d->base);
 	d->stream = stream_new(d->base, d->cfg->stream_max_queue);
-	if (d->stream_http == NULL || d->stream == NULL ||
-	    evhttp_bind_socket(d->stream_http, addr, sockaddr_port(a)) != 0 ||
-	    !stream_attach(d->stream, d->stream_http)) {
-		log_warnx("live stream: cannot listen on %s port %u (%s): the stream is "
-		    "off; check \"stream\".\"listen\"", addr, sockaddr_port(a),
-		    strerror(errno));
-		stream_free(d->stream);
-		if (d->stream_http)
-			evhttp_free(d->stream_http);
-		d->stream = NULL;
-		d->stream_http = NULL;
+	if (d->stream == NULL)
+		log_warnx("live stream: out of memory: running without it");
+}
+
+static void daemon_attach_stream(struct daemon *d)
+{
+	struct evhttp *http = api_http(d->api);
+
+	if (d->stream == NULL || http == NULL)
+		return;
+	if (!stream_attach(d->stream, http)) {
+		log_warnx("live stream: /v1/ws/ or /v1/stream is taken on the API "
+		    "server: running without the stream");
 		return;
 	}
-	log_info("live stream on http://%s:%u/v1/ws/ and /v1/stream", addr,
-	    sockaddr_port(a));
+	log_info("live stream: /v1/ws/ (WebSocket) and /v1/stream (SSE, NDJSON) "
+	    "on the API's listener");
 }
 
 static void daemon_free(struct daemon *d)
 {
-	stream_free(d->stream);         /* before the HTTP server it took over */
-	if (d->stream_http)
-		evhttp_free(d->stream_http);
+	stream_free(d->stream);         /* before the API's HTTP server it took over */
 	daemon_unlisten(d);
 	daemon_close_store(d);
 	for (size_t i = 0; i < NSIGNALS; i++)
@@ -925,6 +914,7 @@ int daemon_run(struct config *cfg, const char *config_path)
 	char why[300];
 	if (!api_listen(d->api, d->cfg, why, sizeof why))
 		log_warnx("api: %s; muxd runs on without its API", why);
+	daemon_attach_stream(d);
 	daemon_start_peers(d);
 	log_info("bgpmux running: AS %u, router id %u.%u.%u.%u, %zu peers, %zu upstreams, "
 	    "%zu clients", cfg->asn, cfg->router_id >> 24, (cfg->router_id >> 16) & 255,

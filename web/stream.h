@@ -20,9 +20,10 @@
  * At most 1024 subscribers at a time (then 503); a WebSocket client's
  * messages are at most 64 KiB and its subscriptions at most 16.
  *
- * It plugs into an evhttp server on the daemon's event loop: the two
- * upgrade-style handlers take over the HTTP connection (its bufferevent)
- * once the request is read. stream_free must run before evhttp_free.
+ * It plugs into an evhttp server on the daemon's event loop (muxd puts it
+ * on the API's: web/api.h api_http): the handlers take over the HTTP
+ * connection (its bufferevent) once the request is read and write the
+ * response themselves. stream_free must run before that evhttp_free.
  */
 #ifndef BGPMUX_STREAM_H
 #define BGPMUX_STREAM_H

@@ -18,8 +18,9 @@
 #     session never resets, the unfiltered client gets every UPDATE, and
 #     the slow one, once it reads again, gets a ris_error telling how many
 #     it lost — received + lost = what the fast one got.
-# Addresses: 127.0.75.0/24 (muxd 127.0.75.1, BIRD 127.0.75.11, stream
-# 127.0.75.1:8075) and 127.0.76.0/24 (the instance, 127.0.76.1).
+# The stream is served on the API's listener.
+# Addresses: 127.0.75.0/24 (muxd 127.0.75.1, BIRD 127.0.75.11, API and
+# stream 127.0.75.1:8075) and 127.0.76.0/24 (the instance, 127.0.76.1).
 . "$(dirname "$0")/lib.sh"
 
 MUX_ADDR=127.0.75.1
@@ -74,7 +75,7 @@ wait_until 20 "BIRD to answer" bash -c "birdc -s '$T/bird/ctl' show status 2>/de
 
 cat >"$T/muxd.json" <<JSON
 {"asn": 65000, "router_id": "192.0.2.1", "state_dir": "$T/var", "listen_port": 179,
- "stream": {"listen": "$STREAM", "max_queue": 2097152},
+ "api": {"listen": "$STREAM"}, "stream": {"max_queue": 2097152},
  "upstreams": [{"name": "isp-s", "peer": {"address": "$BIRD_ADDR", "asn": 65010},
                 "local_address": "$MUX_ADDR", "hold_time": 90, "connect_retry": 1,
                 "families": ["ipv4-unicast", "ipv6-unicast"],
