@@ -605,10 +605,13 @@ static void view_feed_cb(const struct feed_event *ev, void *arg)
 	struct stream_view *sv = arg;
 	struct ris_msg m;
 
-	if (sv->st->subs == NULL)
+	if (sv->st->subs == NULL) {
+		sv->st->raw = NULL;
 		return;
+	}
 	if (ev->type == FEED_UPDATE) {
-		on_update(sv, ev);
+		if (ev->update && ev->neg)
+			on_update(sv, ev);
 		return;
 	}
 	msg_init(&m, sv, RIS_PEER_STATE);
@@ -665,16 +668,20 @@ static void stream_tap(struct session *s, bool sent, const uint8_t *msg,
 {
 	struct stream *st = arg;
 
-	if (len < BGP_HEADER_LEN || st->subs == NULL)
+	if (len < BGP_HEADER_LEN)
 		return;
 	if (msg[18] == BGP_UPDATE) {
-		if (!sent) {    /* the view publishes it next */
+		/* the view publishes it next; kept whoever listens, so that
+		 * what on_update finds is always this message */
+		if (!sent) {
 			st->raw_session = s;
 			st->raw = msg;
 			st->raw_len = len;
 		}
 		return;
 	}
+	if (st->subs == NULL)
+		return;
 	struct stream_view *sv = view_of_session(st, s);
 	if (sv)
 		tap_other(st, sv, sent, msg, len);
