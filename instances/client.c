@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "instances/alloc.h"
+#include "instances/gateway.h"
 #include "muxd/bgp_msg.h"
 #include "muxd/log.h"
 
@@ -61,6 +63,8 @@ struct client *client_new(struct event_base *base, const struct client_config *c
 	c->arg = arg;
 	c->queue_limit = p->queue_limit ? p->queue_limit : CLIENT_QUEUE_LIMIT;
 	c->stall_secs = p->stall_secs ? p->stall_secs : CLIENT_STALL_SECS;
+	c->gw = p->gw;
+	c->upstream = xstrdup(p->instance);
 	memset(&nc, 0, sizeof nc);
 	nc.name = c->cfg.name;
 	nc.remote = cc->addr;
@@ -135,6 +139,7 @@ void client_reset(struct client *c, uint8_t code, uint8_t subcode)
 void client_free(struct client *c)
 {
 	client_cfg_release(&c->cfg);
+	free(c->upstream);
 	free(c);
 }
 
@@ -179,6 +184,24 @@ static struct client *client_free_slot(struct client *c)
 	return leg;
 }
 
+/* Client routes (gateway.h) follow the client as a whole: up with its
+ * first session, held down when its last one (of every leg) goes. */
+static void client_routes_up(struct client *primary)
+{
+	if (primary->gw)
+		gateway_client_up(primary->gw, &primary->cfg, primary->upstream);
+}
+
+static void client_routes_down(struct client *primary)
+{
+	if (primary->gw == NULL || primary->session)
+		return;
+	for (size_t i = 0; i < primary->nlegs; i++)
+		if (primary->legs[i]->session)
+			return;
+	gateway_client_down(primary->gw, &primary->cfg, primary->upstream);
+}
+
 static void on_established(struct peer *p, struct session *s, void *owner)
 {
 	struct client *c = client_free_slot(owner);
@@ -195,6 +218,7 @@ static void on_established(struct peer *p, struct session *s, void *owner)
 	c->fam_count = n->family_count;
 	c->progress = session_counters_tx(s)->bytes - session_queue_len(s);
 	c->progress_at = 0;
+	client_routes_up(owner);
 	c->ops->established(c, c->arg);
 }
 
@@ -212,18 +236,30 @@ static void on_down(struct peer *p, struct session *s, const char *reason, void 
 	c->walk = NULL;
 	c->fam_count = 0;
 	memset(c->cls, 0, sizeof c->cls);
+	client_routes_down(owner);
 }
 
 static void on_update(struct peer *p, struct session *s, const struct bgp_update *u,
     void *owner)
 {
-	struct client *c = owner;
+	struct client *pc = owner, *c = client_of(owner, s);
+	uint16_t afi = 0;
 	(void)p;
-	(void)s;
-	(void)u;
-	/* Client routes are the subject of a later layer; nothing a client
-	 * sends goes anywhere. */
+
+	if (c == NULL)
+		return;
 	c->updates_rx++;
+	if (pc->gw == NULL || session_is_closing(s) ||
+	    gateway_client_update(pc->gw, &pc->cfg, pc->upstream, u, session_negotiated(s), &afi))
+		return;
+	/* max_prefixes broken: RFC 4486 §4, with AFI, SAFI and the limit */
+	uint8_t data[ALLOC_LIMIT_DATA_LEN];
+	alloc_limit_data(afi, BGP_SAFI_UNICAST, c->cfg.max_prefixes, data);
+	log_peer_warnx(client_label(c), "announced more than its max_prefixes of %u: "
+	    "closing it with Cease/Maximum Number of Prefixes Reached; it may reconnect "
+	    "in %d s (the upstreams and the other clients are not affected)",
+	    c->cfg.max_prefixes, GATEWAY_LIMIT_HOLDOFF_SECS);
+	session_close_data(s, BGP_ERR_CEASE, BGP_CEASE_MAX_PREFIXES, data, sizeof data);
 }
 
 static void on_route_refresh(struct peer *p, struct session *s, uint16_t afi,

@@ -47,6 +47,7 @@ enum client_state {
 };
 
 struct client;
+struct gateway;
 struct walk;
 
 /* Upcalls to the instance. */
@@ -73,6 +74,7 @@ struct client_params {
 	/* 0: CLIENT_QUEUE_LIMIT and CLIENT_STALL_SECS (tests set less) */
 	size_t queue_limit;
 	unsigned stall_secs;
+	struct gateway *gw;             /* client routes go there (NULL: ignored) */
 };
 
 /*
@@ -110,6 +112,8 @@ struct client {
 
 	const struct client_ops *ops;
 	void *arg;
+	struct gateway *gw;             /* client routes (issue 5) */
+	char *upstream;                 /* the instance's upstream, for gw */
 
 	/* counters */
 	uint64_t updates_rx;            /* UPDATEs received and ignored */

@@ -34,7 +34,9 @@
 #include <time.h>
 
 #include "instances/client.h"
+#include "instances/c2c.h"
 #include "instances/fanout.h"
+#include "instances/gateway.h"
 #include "instances/walk.h"
 #include "muxd/listener.h"
 #include "muxd/log.h"
@@ -73,6 +75,7 @@ struct instance {
 	unsigned stall_secs;
 	size_t split_queue;
 	struct fanout_nh nh;
+	struct gateway *gw;             /* client routes (issue 5) */
 
 	struct feed *feed;
 	struct feed_sub *sub;
@@ -499,6 +502,8 @@ static void on_client_established(struct client *c, void *arg)
 		walk_add(c->walk, c);
 		walks_append(inst, c->walk);
 	}
+	if (inst->gw && inst->cfg.client_to_client)
+		c2c_client_joined(inst->gw, inst->name, c);
 	log_peer_info(client_label(c), "joined: sending the view's %zu routes (%s; "
 	    "%s AS numbers%s), then live changes", feed_route_count(inst->feed, 0),
 	    fams[0] ? fams : "no family in common", n->tx.as4 ? "4-octet" : "2-octet",
@@ -641,6 +646,17 @@ static const struct client_ops inst_client_ops = {
 	.leg_new = on_client_leg,
 };
 
+/* client_to_client: a change of what the upstream is sent goes to every
+ * Established client but its owner. */
+static void inst_c2c_route(const struct bgp_prefix *p, const uint8_t *attrs, size_t len,
+    const char *owner, void *arg)
+{
+	struct instance *inst = arg;
+
+	for (size_t i = 0; i < inst->nclients; i++)
+		c2c_send(inst->clients[i], p, attrs, len, owner);
+}
+
 /* ---- listening ------------------------------------------------------------------ */
 
 static struct client *client_by_addr(const struct instance *inst,
@@ -660,6 +676,11 @@ static bool inst_accept(int fd, const struct sockaddr_mux *remote,
 	struct client *c = client_by_addr(inst, remote);
 	char ra[64], la[64];
 
+	if (c != NULL && inst->gw && !gateway_client_allowed(inst->gw, c->cfg.name, inst->name)) {
+		log_peer_warnx(client_label(c), "connection refused: it broke max_prefixes "
+		    "less than %d s ago", GATEWAY_LIMIT_HOLDOFF_SECS);
+		return false;
+	}
 	if (c != NULL && !inst->stopping)
 		return peer_accept(c->peer, fd);
 	inst->st.rejected++;
@@ -746,6 +767,7 @@ struct instance *instance_new(struct event_base *base, const struct instance_par
 	inst->split_queue = p->walk_split_queue ? p->walk_split_queue : WALK_SPLIT_QUEUE;
 	fanout_nh_init(&inst->nh, &p->cfg.addr, p->cfg.next_hop_self);
 	inst->feed = feed;
+	inst->gw = p->gw;
 	inst->flush_ev = event_new(base, -1, 0, flush_cb, inst);
 	inst->walk_ev = evtimer_new(base, walk_cb, inst);
 	inst->tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, inst);
@@ -757,6 +779,8 @@ struct instance *instance_new(struct event_base *base, const struct instance_par
 	}
 	inst->sub = feed_subscribe(feed, FEED_MASK(FEED_ROUTE) |
 	    FEED_MASK(FEED_SESSION_UP) | FEED_MASK(FEED_SESSION_DOWN), on_feed, inst);
+	if (inst->gw && inst->cfg.client_to_client)
+		gateway_subscribe(inst->gw, inst->name, inst_c2c_route, inst);
 	return inst;
 }
 
@@ -769,6 +793,7 @@ static void client_add(struct instance *inst, const struct client_config *cc)
 		.families = inst->fams, .family_count = inst->nfams,
 		.family_ports = inst->cfg.family_ports,
 		.queue_limit = inst->queue_limit, .stall_secs = inst->stall_secs,
+		.gw = inst->gw,
 	};
 	struct client *c = client_new(inst->base, cc, &cp, &inst_client_ops, inst);
 	clients_append(inst, c);
@@ -829,6 +854,8 @@ void instance_shutdown(struct instance *inst, uint8_t code, uint8_t subcode,
 	inst->done_arg = arg;
 	feed_unsubscribe(inst->sub);
 	inst->sub = NULL;
+	if (inst->gw)
+		gateway_unsubscribe(inst->gw, inst);
 	instance_unlisten(inst);
 	event_del(inst->tick_ev);
 	event_del(inst->walk_ev);

@@ -31,6 +31,7 @@
 #include "views/feed.h"
 
 struct event_base;
+struct gateway;
 struct instance;
 struct client;
 
@@ -45,6 +46,8 @@ struct instance_params {
 	size_t queue_limit;
 	unsigned stall_secs;
 	size_t walk_split_queue;
+	/* Client routes go there (issue 5); NULL: they are ignored. */
+	struct gateway *gw;
 };
 
 /* Listens on p->cfg.addr and subscribes to feed. NULL, with why, when it

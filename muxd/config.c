@@ -282,7 +282,7 @@ static void parse_instance(struct jsonv *v, const char *path, json_t *obj,
     uint32_t gateway_as, const struct neighbor_config *n, struct instance_config *ic)
 {
 	static const char *const keys[] = { "address", "port", "local_as", "next_hop",
-		"family_ports", NULL };
+		"client_to_client", "family_ports", NULL };
 	static const char *const nh_modes[] = { "unchanged", "self", NULL };
 	char at[256], ap[256];
 	json_t *inst = jsonv_child_object(v, path, obj, "instance", true);
@@ -298,6 +298,7 @@ static void parse_instance(struct jsonv *v, const char *path, json_t *obj,
 	jsonv_uint(v, at, inst, "port", false, 1, 65535, &port);
 	jsonv_uint(v, at, inst, "local_as", false, 1, UINT32_MAX, &local_as);
 	jsonv_enum(v, at, inst, "next_hop", false, nh_modes, &nh);
+	jsonv_bool(v, at, inst, "client_to_client", false, &ic->client_to_client);
 	ic->local_as = (uint32_t)local_as;
 	ic->next_hop_self = nh == 1;
 	/* Clients pick their own dialect; a redirect needs theirs to be IETF. */
@@ -308,16 +309,37 @@ static void parse_instance(struct jsonv *v, const char *path, json_t *obj,
 	}
 }
 
+/* An address of the given family, for the gateway's own routes. */
+static void parse_own_next_hop(struct jsonv *v, const char *path, json_t *obj,
+    const char *key, int family, struct sockaddr_mux *out)
+{
+	const char *s = NULL;
+	char at[256];
+
+	memset(out, 0, sizeof *out);
+	if (!jsonv_string(v, path, obj, key, false, &s) || s == NULL)
+		return;
+	if (!sockaddr_parse(s, 0, out) || sockaddr_family(out) != family) {
+		jsonv_path_key(at, sizeof at, path, key);
+		jsonv_error(v, at, "\"%s\" is not a numeric %s address", s,
+		    family == AF_INET ? "IPv4" : "IPv6");
+		memset(out, 0, sizeof *out);
+	}
+}
+
 static void parse_upstream(struct jsonv *v, const char *path, json_t *obj,
     uint32_t gateway_as, struct upstream_config *u)
 {
-	static const char *keys[16];
+	static const char *keys[24];
 
 	if (keys[0] == NULL) {
 		size_t i = 0;
 		for (; neighbor_keys[i]; i++)
 			keys[i] = neighbor_keys[i];
-		keys[i] = "instance";
+		keys[i++] = "instance";
+		keys[i++] = "id";
+		keys[i++] = "next_hop_ipv4";
+		keys[i] = "next_hop_ipv6";
 	}
 	jsonv_object(v, path, obj, keys);
 	if (!json_is_object(obj))
@@ -327,6 +349,11 @@ static void parse_upstream(struct jsonv *v, const char *path, json_t *obj,
 	u->n.add_path = ADDPATH_RECEIVE;
 	parse_neighbor_fields(v, path, obj, &u->n);
 	parse_instance(v, path, obj, gateway_as, &u->n, &u->instance);
+	uint64_t id = 0;
+	jsonv_uint(v, path, obj, "id", false, 1, 999, &id);
+	u->id = (uint16_t)id;           /* 0: its position, set in check_mux */
+	parse_own_next_hop(v, path, obj, "next_hop_ipv4", AF_INET, &u->next_hop4);
+	parse_own_next_hop(v, path, obj, "next_hop_ipv6", AF_INET6, &u->next_hop6);
 }
 
 /* An array of strings, each checked by ok(); copies into *out. */
@@ -359,11 +386,43 @@ static bool prefix_ok(const char *s)
 	return bgp_prefix_parse(s, &p);
 }
 
+/* What governs a client's own routes (issue 5). */
+static void parse_client_routes(struct jsonv *v, const char *path, json_t *obj,
+    struct client_config *cc)
+{
+	static const char *const ml_keys[] = { "ipv4", "ipv6", NULL };
+	uint64_t ml4 = 24, ml6 = 48, maxp = 100, hold = 300, mini = 30;
+	json_t *ml = jsonv_child_object(v, path, obj, "max_length", false);
+	char at[256];
+
+	if (ml != NULL) {
+		jsonv_path_key(at, sizeof at, path, "max_length");
+		jsonv_object(v, at, ml, ml_keys);
+		jsonv_uint(v, at, ml, "ipv4", false, 1, 32, &ml4);
+		jsonv_uint(v, at, ml, "ipv6", false, 1, 128, &ml6);
+	}
+	jsonv_uint(v, path, obj, "max_prefixes", false, 1, 1000000, &maxp);
+	jsonv_bool(v, path, obj, "keep_asn", false, &cc->keep_asn);
+	jsonv_uint(v, path, obj, "hold_down", false, 0, 86400, &hold);
+	jsonv_uint(v, path, obj, "min_interval", false, 0, 3600, &mini);
+	cc->max_len4 = (uint8_t)ml4;
+	cc->max_len6 = (uint8_t)ml6;
+	cc->max_prefixes = (uint32_t)maxp;
+	cc->hold_down = (uint32_t)hold;
+	cc->min_interval = (uint32_t)mini;
+	if (cc->keep_asn && cc->asn >= 64512 && (cc->asn <= 65535 || cc->asn >= 4200000000u)) {
+		jsonv_path_key(at, sizeof at, path, "keep_asn");
+		jsonv_error(v, at, "asn %u is private (RFC 6996/7300): it is removed from "
+		    "every path, so there is nothing to keep (set keep_asn to false)", cc->asn);
+	}
+}
+
 static void parse_client(struct jsonv *v, const char *path, json_t *obj,
     struct client_config *cc)
 {
 	static const char *const keys[] = { "name", "address", "asn", "upstreams",
-		"prefixes", "password", "hold_time", "add_path", "multisession", NULL };
+		"prefixes", "password", "hold_time", "add_path", "multisession", "max_length",
+		"max_prefixes", "keep_asn", "hold_down", "min_interval", NULL };
 	const char *name = NULL, *addr = NULL;
 	uint64_t asn = 0;
 	int addpath = ADDPATH_SEND;
@@ -391,6 +450,7 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
 	jsonv_enum(v, path, obj, "add_path", false, addpath_modes, &addpath);
 	cc->add_path = (enum addpath_mode)addpath;
 	cc->multisession = parse_ms_mode(v, path, obj);
+	parse_client_routes(v, path, obj, cc);
 }
 
 static void parse_upstreams(struct jsonv *v, json_t *root, struct config *c)
@@ -439,12 +499,33 @@ bool client_has_upstream(const struct client_config *cc, const char *upstream)
 	return false;
 }
 
-/* Cross-references: names unique, clients name real upstreams, instances
- * on distinct address:port pairs, one client per address. */
-static void check_mux(struct jsonv *v, const struct config *c)
+/* Upstream ids: unique; an upstream without one gets its position (1, 2,
+ * …), which control communities then depend on. */
+static void check_upstream_ids(struct jsonv *v, struct config *c)
 {
 	char at[256];
 
+	for (size_t i = 0; i < c->upstream_count; i++)
+		if (c->upstreams[i].id == 0)
+			c->upstreams[i].id = (uint16_t)(i + 1 <= 999 ? i + 1 : 999);
+	for (size_t i = 0; i < c->upstream_count; i++) {
+		for (size_t j = 0; j < i; j++) {
+			if (c->upstreams[i].id != c->upstreams[j].id)
+				continue;
+			snprintf(at, sizeof at, "$.upstreams[%zu].id", i);
+			jsonv_error(v, at, "id %u is already $.upstreams[%zu]'s (give every "
+			    "upstream its own id, 1..999)", c->upstreams[i].id, j);
+		}
+	}
+}
+
+/* Cross-references: names unique, clients name real upstreams, instances
+ * on distinct address:port pairs, one client per address. */
+static void check_mux(struct jsonv *v, struct config *c)
+{
+	char at[256];
+
+	check_upstream_ids(v, c);
 	for (size_t i = 0; i < c->upstream_count; i++) {
 		const struct upstream_config *u = &c->upstreams[i];
 		for (size_t j = 0; j < i; j++) {
@@ -717,6 +798,9 @@ bool client_config_equal(const struct client_config *a, const struct client_conf
 	    a->asn == b->asn && str_equal(a->password, b->password) &&
 	    a->hold_time == b->hold_time && a->add_path == b->add_path &&
 	    a->multisession == b->multisession &&
+	    a->max_len4 == b->max_len4 && a->max_len6 == b->max_len6 &&
+	    a->max_prefixes == b->max_prefixes && a->keep_asn == b->keep_asn &&
+	    a->hold_down == b->hold_down && a->min_interval == b->min_interval &&
 	    strings_equal(a->upstreams, a->upstream_count, b->upstreams, b->upstream_count) &&
 	    strings_equal(a->prefixes, a->prefix_count, b->prefixes, b->prefix_count);
 }
@@ -727,7 +811,10 @@ bool upstream_config_equal(const struct upstream_config *a, const struct upstrea
 	    sockaddr_equal(&a->instance.addr, &b->instance.addr) &&
 	    a->instance.local_as == b->instance.local_as &&
 	    a->instance.next_hop_self == b->instance.next_hop_self &&
-	    family_ports_equal(a->instance.family_ports, b->instance.family_ports);
+	    family_ports_equal(a->instance.family_ports, b->instance.family_ports) &&
+	    a->instance.client_to_client == b->instance.client_to_client && a->id == b->id &&
+	    sockaddr_equal(&a->next_hop4, &b->next_hop4) &&
+	    sockaddr_equal(&a->next_hop6, &b->next_hop6);
 }
 
 /* ---- clients provisioned at run time ------------------------------------- */

@@ -53,12 +53,17 @@ struct instance_config {
 	/* "family_ports": its clients' redirect ports, parallel to the
 	 * upstream's families; 0 = none */
 	uint16_t family_ports[BGP_MAX_FAMILIES];
+	bool client_to_client;          /* clients see each other's routes (issue 5) */
 };
 
 /* An upstream ISP: its session (a view) and its instance. */
 struct upstream_config {
 	struct neighbor_config n;
 	struct instance_config instance;
+	uint16_t id;                    /* for control communities: 1..999 (issue 5) */
+	/* The gateway's next hop for its own IPv4 routes on an IPv6 session
+	 * and IPv6 routes on an IPv4 session (len 0: none). */
+	struct sockaddr_mux next_hop4, next_hop6;
 };
 
 /* A client of one or more instances. */
@@ -74,6 +79,12 @@ struct client_config {
 	uint16_t hold_time;
 	enum addpath_mode add_path;     /* what the instance offers (default send) */
 	enum ms_mode multisession;
+	/* Client routes (issue 5): allocation limits, rewriting, stability. */
+	uint8_t max_len4, max_len6;     /* "max_length": {"ipv4", "ipv6"}; 24, 48 */
+	uint32_t max_prefixes;          /* default 100 */
+	bool keep_asn;                  /* the client's public ASN stays in the path */
+	uint32_t hold_down;             /* seconds; default 300 */
+	uint32_t min_interval;          /* seconds per prefix; default 30 */
 };
 
 /* The HTTP API (web/api.h): "api": {"listen", "token_file"}. */

@@ -30,6 +30,7 @@
 #include "muxd/route_json.h"
 #include "muxd/sockopt.h"
 #include "muxd/update_walk.h"
+#include "instances/gateway.h"
 #include "instances/instance.h"
 #include "views/view.h"
 #include "web/api.h"
@@ -73,6 +74,7 @@ struct daemon {
 	struct store *store;            /* STATE_DIR/bgpmux.db; NULL if it cannot open */
 	struct opstore_events *events;  /* session history, batched */
 	struct api *api;
+	struct gateway *gw;             /* client routes, to the upstreams (issue 5) */
 	struct stream *stream;          /* the live stream, on the API's listener */
 };
 
@@ -246,7 +248,7 @@ static struct instance *upstream_instance(struct daemon *d, struct view *v,
 	struct instance_params ip = {
 		.name = uc->n.name, .cfg = uc->instance,
 		.families = uc->n.families, .family_count = uc->n.family_count,
-		.router_id = cfg->router_id, .hostname = d->hostname,
+		.router_id = cfg->router_id, .hostname = d->hostname, .gw = d->gw,
 	};
 	char why[200], addr[64];
 	struct instance *inst = instance_new(d->base, &ip, view_feed(v), why, sizeof why);
@@ -273,6 +275,7 @@ static void upstream_add(struct daemon *d, const struct upstream_config *uc,
 
 	u->d = d;
 	u->view = view_new(d->base, &uc->n, &local);
+	gateway_attach_view(d->gw, uc->n.name, u->view);
 	d->mux_alive++;
 	u->icfg = uc->instance;
 	u->inst = upstream_instance(d, u->view, uc, cfg);
@@ -290,6 +293,7 @@ static void upstream_stop(struct upstream *u, uint8_t subcode)
 
 	if (u->inst)
 		instance_shutdown(u->inst, BGP_ERR_CEASE, subcode, mux_freed_instance, d);
+	gateway_detach_view(d->gw, view_name(u->view));
 	if (d->stream)
 		stream_view_remove(d->stream, u->view);
 	view_shutdown(u->view, BGP_ERR_CEASE, subcode, mux_freed_view, d);
@@ -314,7 +318,8 @@ static bool instance_config_same(const struct instance_config *a,
 {
 	return sockaddr_equal(&a->addr, &b->addr) && a->local_as == b->local_as &&
 	    a->next_hop_self == b->next_hop_self &&
-	    memcmp(a->family_ports, b->family_ports, sizeof a->family_ports) == 0;
+	    memcmp(a->family_ports, b->family_ports, sizeof a->family_ports) == 0 &&
+	    a->client_to_client == b->client_to_client;
 }
 
 /*
@@ -571,8 +576,8 @@ static bool daemon_write_routes(struct daemon *d, const char *path)
 		if (u->inst)
 			json_array_append_new(instances, instance_to_json(u->inst));
 	}
-	json_t *root = json_pack("{s:o, s:o, s:o}", "peers", peers, "views", views,
-	    "instances", instances);
+	json_t *root = json_pack("{s:o, s:o, s:o, s:o}", "peers", peers, "views", views,
+	    "instances", instances, "gateway", gateway_to_json(d->gw));
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	bool ok = json_dump_file(root, tmp, JSON_COMPACT) == 0 && rename(tmp, path) == 0;
 	json_decref(root);
@@ -665,6 +670,7 @@ static void daemon_reload(struct daemon *d)
 			plain_peer_retire(pp, BGP_CEASE_CONFIG_CHANGE);
 	}
 	daemon_unlisten(d);
+	gateway_configure(d->gw, next);
 	daemon_reload_upstreams(d, next, global_change);
 	config_free(d->cfg);
 	d->cfg = next;
@@ -878,6 +884,7 @@ static void daemon_free(struct daemon *d)
 	for (size_t i = 0; i < NSIGNALS; i++)
 		event_free(d->signals[i]);
 	event_free(d->grace_ev);
+	gateway_free(d->gw);
 	/* Peers still listed here did not finish closing in the grace time;
 	 * the process is exiting, so their memory goes with it. */
 	if (d->peers == NULL)
@@ -906,6 +913,7 @@ int daemon_run(struct config *cfg, const char *config_path)
 	if (mkdir(cfg->state_dir, 0755) < 0 && errno != EEXIST)
 		log_warnx("cannot create state_dir %s: %s", cfg->state_dir, strerror(errno));
 	log_set_level(cfg->log_level);
+	d->gw = gateway_new(d->base, cfg);
 	daemon_signals(d);
 	daemon_open_store(d);           /* provisioned clients join cfg's */
 	daemon_start_stream(d);

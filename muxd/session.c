@@ -832,6 +832,18 @@ void session_close(struct session *s, uint8_t code, uint8_t subcode,
 	session_event(s, ev, code, subcode, reason);
 }
 
+void session_close_data(struct session *s, uint8_t code, uint8_t subcode,
+    const uint8_t *data, size_t data_len)
+{
+	char reason[128];
+
+	if (s->closing)
+		return;
+	snprintf(reason, sizeof reason, "%s, %s", bgp_err_code_name(code),
+	    bgp_err_subcode_name(code, subcode));
+	session_event_data(s, FSM_EV_AUTO_STOP, code, subcode, data, data_len, reason);
+}
+
 bool session_send(struct session *s, const uint8_t *msg, size_t len)
 {
 	if (s->closing || s->state != FSM_ESTABLISHED || s->bev == NULL)

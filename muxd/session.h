@@ -116,6 +116,10 @@ void session_accept(struct session *s, int fd);
  * stop and free later. A shutdown text goes with Cease 2 and 4. */
 void session_close(struct session *s, uint8_t code, uint8_t subcode,
     const char *shutdown_text);
+/* The same with the NOTIFICATION's data field (e.g. RFC 4486 §4: AFI,
+ * SAFI and the prefix limit with Cease / Maximum Number of Prefixes). */
+void session_close_data(struct session *s, uint8_t code, uint8_t subcode,
+    const uint8_t *data, size_t data_len);
 /* Send a message the caller encoded (e.g. an UPDATE). False when the
  * session is not Established or its output queue is over the limit. */
 bool session_send(struct session *s, const uint8_t *msg, size_t len);

@@ -16,6 +16,7 @@
 #include "muxd/log.h"
 #include "muxd/route_json.h"
 #include "muxd/update_walk.h"
+#include "views/originated.h"
 
 struct view {
 	struct event_base *base;
@@ -32,6 +33,7 @@ struct view {
 	void (*done)(struct view *, void *);
 	void *done_arg;
 	struct view_stats st;
+	struct originated *own;         /* the gateway's own routes toward it */
 };
 
 static const struct peer_ops view_peer_ops;
@@ -73,6 +75,7 @@ struct view *view_new(struct event_base *base, const struct neighbor_config *nc,
 	v->store = attrstore_new();
 	v->rib = adjrib_new(v->store);
 	v->feed = feed_new(v->rib);
+	v->own = originated_new();
 	view_new_peer(v, local);
 	return v;
 }
@@ -113,6 +116,7 @@ static void view_free(struct view *v)
 	if (v->done)
 		v->done(v, v->done_arg);
 	feed_free(v->feed);
+	originated_free(v->own);
 	adjrib_free(v->rib);
 	attrstore_free(v->store);
 	config_release(&v->cfg);
@@ -311,8 +315,12 @@ void view_set_families(struct view *v, const struct neighbor_config *nc)
 static void on_established(struct peer *p, struct session *s, void *owner)
 {
 	struct view *v = owner;
-	if (p == v->peer)
-		view_session_up(v, session_negotiated(s));
+	if (p != v->peer)
+		return;
+	view_session_up(v, session_negotiated(s));
+	if (originated_count(v->own))
+		log_info("view %s: announcing the gateway's own %zu routes upstream: %zu "
+		    "sent", v->name, originated_count(v->own), originated_send_all(v->own, s));
 }
 
 static void on_down(struct peer *p, struct session *s, const char *reason, void *owner)
@@ -346,6 +354,34 @@ static const struct peer_ops view_peer_ops = {
 	.update = on_update,
 	.freed = on_freed,
 };
+
+/* ---- the gateway's own routes ----------------------------------------- */
+
+void view_originate(struct view *v, const struct bgp_prefix *p, const uint8_t *attrs,
+    size_t len)
+{
+	struct session *ss[PEER_MAX_SESSIONS];
+
+	if (!originated_set(v->own, p, attrs, len) || v->peer == NULL)
+		return;
+	/* every session: each sends only the families it negotiated */
+	size_t n = peer_sessions(v->peer, ss, PEER_MAX_SESSIONS);
+	for (size_t i = 0; i < n; i++)
+		originated_send(v->own, ss[i], p, attrs, len);
+}
+
+void view_withdraw_originated(struct view *v, const struct bgp_prefix *p)
+{
+	view_originate(v, p, NULL, 0);
+}
+
+size_t view_originated_count(const struct view *v) { return originated_count(v->own); }
+
+void view_set_originated_next_hops(struct view *v, const struct sockaddr_mux *v4,
+    const struct sockaddr_mux *v6)
+{
+	originated_set_next_hops(v->own, v4, v6);
+}
 
 /* ---- JSON ------------------------------------------------------------- */
 

@@ -69,6 +69,22 @@ const struct view_stats *view_stats(const struct view *v);
  * ("routes" only when with_routes). */
 json_t *view_to_json(const struct view *v, bool with_routes);
 
+/* ---- the gateway's own routes (client routes, issue 5) --------------- */
+
+/* Announce p upstream as the gateway's own: attrs is the attribute block
+ * in canonical 4-octet form without next hop (instances/rewrite.h makes
+ * it); the session's local address becomes the next hop. Sent at once
+ * when the session is up, and again whenever it comes up; kept across
+ * session downs. len 0 withdraws, as view_withdraw_originated does. */
+void view_originate(struct view *v, const struct bgp_prefix *p, const uint8_t *attrs,
+    size_t len);
+void view_withdraw_originated(struct view *v, const struct bgp_prefix *p);
+size_t view_originated_count(const struct view *v);
+/* The gateway's next hop for IPv4 routes on an IPv6 session (v4) and for
+ * IPv6 routes on an IPv4 session (v6); NULL: none (views/originated.h). */
+void view_set_originated_next_hops(struct view *v, const struct sockaddr_mux *v4,
+    const struct sockaddr_mux *v6);
+
 /* ---- what the peer's upcalls do (also for tests and tools) ----------- */
 
 /* Apply one decoded UPDATE received with what n negotiated. */

@@ -27,6 +27,7 @@
 #   (test_store_crash's 1,000 provisioned clients are configured at
 #   127.0.60-63.x but never contacted: no socket uses those addresses)
 #   127.0.100 test_multisession  127.0.101-102 test_mux_multisession
+#   127.0.110-114 test_client_routes*  namespaces bgpmux5-*: test_client_routes_gobgp
 #   127.0.75-79 test_stream (75-76 in use)
 
 set -u -o pipefail
@@ -535,7 +536,9 @@ n = json.load(sys.stdin).get('$MUX_ADDR', {})
 print(n.get('bgpState'), n.get('bgpTimerUpEstablishedEpoch', 0), n.get('connectionsEstablished', 0), n.get('lastNotificationReason', ''), '|', n.get('lastResetDueTo', ''))"
 }
 frr_established() { [[ $(_frr_neighbor "$1") == "Established "* ]]; }
-frr_session_id() { _frr_neighbor "$1" | cut -d' ' -f2,3; }
+# connectionsEstablished: FRR derives its "established epoch" from the
+# uptime at each query, so it can move by a second without a restart.
+frr_session_id() { _frr_neighbor "$1" | cut -d' ' -f3; }
 frr_withdraw() {
 	local name=$1 afi p args=(-c "configure terminal" -c "router bgp ${PEER_ASN[$1]}")
 	while read -r afi p; do

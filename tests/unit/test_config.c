@@ -295,7 +295,96 @@ static const struct {
 	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"clients\": [{\"name\": \"c\","
 	  " \"address\": \"127.0.30.1\", \"asn\": 65101, \"upstreams\": [], \"colour\": 1}]}",
 	  "$.clients[0].colour: unknown key (check its spelling)" },
+	/* client routes (issue 5) */
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"clients\": [{\"name\": \"c\","
+	  " \"address\": \"127.0.30.1\", \"asn\": 65101, \"upstreams\": [],"
+	  " \"max_length\": {\"ipv4\": 33}}]}",
+	  "$.clients[0].max_length.ipv4: expected an integer 1..32" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"clients\": [{\"name\": \"c\","
+	  " \"address\": \"127.0.30.1\", \"asn\": 65101, \"upstreams\": [],"
+	  " \"max_length\": {\"ipv5\": 3}}]}",
+	  "$.clients[0].max_length.ipv5: unknown key (check its spelling)" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"clients\": [{\"name\": \"c\","
+	  " \"address\": \"127.0.30.1\", \"asn\": 65101, \"upstreams\": [],"
+	  " \"max_length\": 24}]}",
+	  "$.clients[0].max_length: expected an object" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"clients\": [{\"name\": \"c\","
+	  " \"address\": \"127.0.30.1\", \"asn\": 65101, \"upstreams\": [],"
+	  " \"max_prefixes\": 0}]}",
+	  "$.clients[0].max_prefixes: expected an integer 1..1000000" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"clients\": [{\"name\": \"c\","
+	  " \"address\": \"127.0.30.1\", \"asn\": 65101, \"upstreams\": [],"
+	  " \"keep_asn\": true}]}",
+	  "$.clients[0].keep_asn: asn 65101 is private (RFC 6996/7300): it is removed from "
+	  "every path, so there is nothing to keep (set keep_asn to false)" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"clients\": [{\"name\": \"c\","
+	  " \"address\": \"127.0.30.1\", \"asn\": 65101, \"upstreams\": [],"
+	  " \"hold_down\": \"5m\"}]}",
+	  "$.clients[0].hold_down: expected an integer 0..86400" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"clients\": [{\"name\": \"c\","
+	  " \"address\": \"127.0.30.1\", \"asn\": 65101, \"upstreams\": [],"
+	  " \"min_interval\": 3601}]}",
+	  "$.clients[0].min_interval: expected an integer 0..3600" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"upstreams\": [{\"name\": \"a\","
+	  " \"id\": 1000, \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"instance\": {\"address\": \"127.0.20.1\"}}]}",
+	  "$.upstreams[0].id: expected an integer 1..999" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"upstreams\": ["
+	  "{\"name\": \"a\", \"id\": 2, \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"instance\": {\"address\": \"127.0.20.1\"}},"
+	  "{\"name\": \"b\", \"peer\": {\"address\": \"127.0.10.2\", \"asn\": 3},"
+	  " \"instance\": {\"address\": \"127.0.20.2\"}}]}",
+	  "$.upstreams[1].id: id 2 is already $.upstreams[0]'s (give every upstream its own id, 1..999)" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"upstreams\": [{\"name\": \"a\","
+	  " \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"instance\": {\"address\": \"127.0.20.1\", \"client_to_client\": 1}}]}",
+	  "$.upstreams[0].instance.client_to_client: expected true or false" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"upstreams\": [{\"name\": \"a\","
+	  " \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2}, \"next_hop_ipv6\": \"127.0.0.1\","
+	  " \"instance\": {\"address\": \"127.0.20.1\"}}]}",
+	  "$.upstreams[0].next_hop_ipv6: \"127.0.0.1\" is not a numeric IPv6 address" },
 };
+
+/* Client route settings (issue 5): every key, and the defaults. */
+START_TEST(test_client_routes)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(
+	    "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"upstreams\": ["
+	    "{\"name\": \"a\", \"id\": 7, \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	    " \"instance\": {\"address\": \"127.0.20.1\", \"client_to_client\": true}},"
+	    "{\"name\": \"b\", \"peer\": {\"address\": \"127.0.10.2\", \"asn\": 3},"
+	    " \"instance\": {\"address\": \"127.0.20.2\"}}],"
+	    " \"clients\": [{\"name\": \"x\", \"address\": \"127.0.30.1\", \"asn\": 3130,"
+	    " \"upstreams\": [\"a\"], \"prefixes\": [\"184.164.224.0/19\"],"
+	    " \"max_length\": {\"ipv4\": 22, \"ipv6\": 56}, \"max_prefixes\": 5,"
+	    " \"keep_asn\": true, \"hold_down\": 4, \"min_interval\": 0},"
+	    " {\"name\": \"y\", \"address\": \"127.0.30.2\", \"asn\": 65101,"
+	    " \"upstreams\": [\"b\"]}]}", &errs);
+
+	ck_assert_msg(c != NULL, "%s", errs.count ? errs.lines[0] : "");
+	ck_assert_uint_eq(c->upstreams[0].id, 7);
+	ck_assert_uint_eq(c->upstreams[1].id, 2);       /* its position */
+	ck_assert(c->upstreams[0].instance.client_to_client);
+	ck_assert_uint_eq(c->upstreams[0].next_hop6.len, 0);
+	ck_assert(!c->upstreams[1].instance.client_to_client);
+	const struct client_config *x = &c->clients[0], *y = &c->clients[1];
+	ck_assert_uint_eq(x->max_len4, 22);
+	ck_assert_uint_eq(x->max_len6, 56);
+	ck_assert_uint_eq(x->max_prefixes, 5);
+	ck_assert(x->keep_asn);
+	ck_assert_uint_eq(x->hold_down, 4);
+	ck_assert_uint_eq(x->min_interval, 0);
+	ck_assert_uint_eq(y->max_len4, 24);
+	ck_assert_uint_eq(y->max_len6, 48);
+	ck_assert_uint_eq(y->max_prefixes, 100);
+	ck_assert(!y->keep_asn);
+	ck_assert_uint_eq(y->hold_down, 300);
+	ck_assert_uint_eq(y->min_interval, 30);
+	ck_assert(!client_config_equal(x, y));
+	config_free(c);
+}
+END_TEST
 
 START_TEST(test_mux_bad)
 {
@@ -458,6 +547,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_api_bad, 0, sizeof api_bad / sizeof api_bad[0]);
 	tcase_add_test(tc, test_new_client_checks);
 	tcase_add_test(tc, test_client_json_round_trip);
+	tcase_add_test(tc, test_client_routes);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -47,7 +47,10 @@
 
 #define BIT(t) BGP_ATTR_BIT(t)
 #define INST_ADDR "127.0.85.1"
-#define INST_PORT 11790
+/* The instance's port: per process, so that two checkouts running this
+ * test at once (developers, CI jobs) do not take each other's port. */
+static uint16_t inst_port;
+#define INST_PORT inst_port
 #define MARKER "198.18.0.0/15"
 
 static struct event_base *base;
@@ -993,6 +996,7 @@ static Suite *instance_suite(void)
 
 int main(void)
 {
+	inst_port = (uint16_t)(20000 + getpid() % 20000);
 	SRunner *sr = srunner_create(instance_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

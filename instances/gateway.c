@@ -1,0 +1,586 @@
+/*
+ * gateway.c — client routes from the clients' sessions to the upstreams'
+ * views, through the allocation check, the rewrite and the gateway's own
+ * table (see gateway.h for the path a route takes).
+ */
+#include "instances/gateway.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "instances/alloc.h"
+#include "instances/origin.h"
+#include "instances/origin_store.h"
+#include "instances/rewrite.h"
+#include "muxd/log.h"
+#include "muxd/update_walk.h"
+#include "views/view.h"
+
+/* Prefixes outside the allocation are logged once each, up to this many
+ * per client session; the count goes on. */
+#define GW_LOGGED_MAX 1000
+
+struct gw_upstream {
+	char *name;
+	uint16_t id;
+	struct view *view;
+	struct sockaddr_mux nh4, nh6;   /* next hops for the other family */
+};
+
+/* A client on one instance: what the log-once rule and the hold-off need. */
+struct gw_source {
+	char *client;
+	uint16_t src;
+	uint64_t rejected;              /* prefixes outside the allocation */
+	struct bgp_prefix *logged;
+	size_t nlogged;
+	uint64_t holdoff_until;         /* ms; after max_prefixes */
+};
+
+struct gw_sub {
+	uint16_t id;
+	gateway_route_cb *cb;
+	void *arg;
+};
+
+struct gateway {
+	struct event_base *base;
+	struct origin *origin;
+	struct origin_store *store;
+	uint32_t asn;
+	struct gw_upstream *ups;
+	size_t nups;
+	struct gw_source **srcs;
+	size_t nsrcs;
+	struct gw_sub *subs;
+	size_t nsubs;
+	const struct config *cfg;       /* the running one, for clients' settings */
+	struct event *timer_ev, *save_ev;
+	bool save_queued;
+	uint64_t rejected;
+	uint64_t limit_resets;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- upstreams ------------------------------------------------------------- */
+
+static struct gw_upstream *up_by_id(const struct gateway *gw, uint16_t id)
+{
+	for (size_t i = 0; i < gw->nups; i++)
+		if (gw->ups[i].id == id)
+			return &gw->ups[i];
+	return NULL;
+}
+
+static struct gw_upstream *up_by_name(const struct gateway *gw, const char *name)
+{
+	for (size_t i = 0; i < gw->nups; i++)
+		if (strcmp(gw->ups[i].name, name) == 0)
+			return &gw->ups[i];
+	return NULL;
+}
+
+static uint16_t id_of(const struct gateway *gw, const char *name)
+{
+	const struct gw_upstream *u = name ? up_by_name(gw, name) : NULL;
+	return u ? u->id : 0;
+}
+
+/* ---- persistence ------------------------------------------------------------- */
+
+static const char *names_name(uint16_t id, void *arg)
+{
+	const struct gw_upstream *u = up_by_id(arg, id);
+	return u ? u->name : NULL;
+}
+
+static uint16_t names_id(const char *name, void *arg)
+{
+	return id_of(arg, name);
+}
+
+static const struct client_config *client_cfg(const struct gateway *gw, const char *name)
+{
+	for (size_t i = 0; gw->cfg && i < gw->cfg->client_count; i++)
+		if (strcmp(gw->cfg->clients[i].name, name) == 0)
+			return &gw->cfg->clients[i];
+	return NULL;
+}
+
+static uint64_t names_up_deadline(const char *client, uint16_t src, void *arg)
+{
+	const struct client_config *cc = client_cfg(arg, client);
+	(void)src;
+	return now_ms() + 1000ull * (cc ? cc->hold_down : ORIGIN_DEFAULT_HOLD_DOWN);
+}
+
+static struct origin_store_names store_names(struct gateway *gw)
+{
+	struct origin_store_names nm = { names_name, names_id, names_up_deadline, gw };
+	return nm;
+}
+
+static void save_now(struct gateway *gw)
+{
+	struct origin_store_names nm = store_names(gw);
+	char why[256];
+
+	if (gw->store == NULL || !origin_dirty(gw->origin))
+		return;
+	if (origin_store_save(gw->store, gw->origin, &nm, why, sizeof why))
+		origin_clear_dirty(gw->origin);
+	else
+		log_warnx("gateway: cannot save the announced routes to %s: %s (they stay "
+		    "announced; a restart now would forget them)", ORIGIN_STORE_FILE, why);
+}
+
+static void save_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gateway *gw = arg;
+	(void)fd;
+	(void)what;
+	gw->save_queued = false;
+	save_now(gw);
+}
+
+/* After every change: arm the timer for origin's next deadline, queue a
+ * save at the end of the pass. */
+static void gw_kick(struct gateway *gw)
+{
+	uint64_t due = origin_next_due(gw->origin), now = now_ms();
+
+	evtimer_del(gw->timer_ev);
+	if (due) {
+		uint64_t ms = due > now ? due - now : 0;
+		struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+		evtimer_add(gw->timer_ev, &tv);
+	}
+	if (origin_dirty(gw->origin) && !gw->save_queued) {
+		gw->save_queued = true;
+		event_active(gw->save_ev, 0, 0);
+	}
+}
+
+static void timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gateway *gw = arg;
+	(void)fd;
+	(void)what;
+	origin_run(gw->origin, now_ms());
+	gw_kick(gw);
+}
+
+/* ---- what origin sends ------------------------------------------------------- */
+
+static void on_send(uint16_t id, const struct bgp_prefix *p, const uint8_t *attrs,
+    size_t len, const char *owner, void *arg)
+{
+	struct gateway *gw = arg;
+	struct gw_upstream *u = up_by_id(gw, id);
+	char pfx[BGP_PREFIX_STRLEN];
+
+	bgp_prefix_format(p, pfx, sizeof pfx);
+	log_info("gateway: upstream %s: %s %s (client %s's)", u ? u->name : "?",
+	    len ? "announcing" : "withdrawing", pfx, owner);
+	if (u && u->view)
+		view_originate(u->view, p, attrs, len);
+	for (size_t i = 0; i < gw->nsubs; i++)
+		if (gw->subs[i].id == id)
+			gw->subs[i].cb(p, attrs, len, owner, gw->subs[i].arg);
+}
+
+static const struct origin_ops gw_origin_ops = { on_send };
+
+/* ---- life ---------------------------------------------------------------------- */
+
+static void load(struct gateway *gw, const char *state_dir)
+{
+	char path[4096], why[256];
+	struct origin_store_names nm = store_names(gw);
+
+	snprintf(path, sizeof path, "%s/%s", state_dir, ORIGIN_STORE_FILE);
+	gw->store = origin_store_open(path, why, sizeof why);
+	if (gw->store == NULL) {
+		log_warnx("gateway: cannot use %s: %s; client routes will not survive a "
+		    "restart", path, why);
+		return;
+	}
+	long n = origin_store_load(gw->store, gw->origin, &nm, why, sizeof why);
+	if (n < 0)
+		log_warnx("gateway: cannot read %s: %s; starting with no client routes",
+		    path, why);
+	else if (n > 0)
+		log_info("gateway: restored %ld announced client routes from %s; they stay "
+		    "announced until their clients' hold-downs end", n, path);
+}
+
+struct gateway *gateway_new(struct event_base *base, const struct config *cfg)
+{
+	struct gateway *gw = xcalloc(1, sizeof *gw);
+
+	gw->base = base;
+	gw->origin = origin_new(&gw_origin_ops, gw);
+	gw->timer_ev = evtimer_new(base, timer_cb, gw);
+	gw->save_ev = event_new(base, -1, 0, save_cb, gw);
+	gateway_configure(gw, cfg);
+	load(gw, cfg->state_dir);
+	gateway_configure(gw, cfg);     /* settings onto the restored sources */
+	origin_clear_dirty(gw->origin);
+	gw_kick(gw);
+	return gw;
+}
+
+static void ups_free(struct gw_upstream *ups, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(ups[i].name);
+	free(ups);
+}
+
+void gateway_configure(struct gateway *gw, const struct config *cfg)
+{
+	struct gw_upstream *ups = xcalloc(cfg->upstream_count + 1, sizeof *ups);
+
+	for (size_t i = 0; i < cfg->upstream_count; i++) {
+		const struct gw_upstream *old = up_by_name(gw, cfg->upstreams[i].n.name);
+		ups[i].name = xstrdup(cfg->upstreams[i].n.name);
+		ups[i].id = cfg->upstreams[i].id;
+		ups[i].view = old ? old->view : NULL;
+		ups[i].nh4 = cfg->upstreams[i].next_hop4;
+		ups[i].nh6 = cfg->upstreams[i].next_hop6;
+		if (ups[i].view)
+			view_set_originated_next_hops(ups[i].view,
+			    ups[i].nh4.len ? &ups[i].nh4 : NULL, ups[i].nh6.len ? &ups[i].nh6 : NULL);
+	}
+	ups_free(gw->ups, gw->nups);
+	gw->ups = ups;
+	gw->nups = cfg->upstream_count;
+	gw->asn = cfg->asn;
+	gw->cfg = cfg;
+	for (size_t i = 0; i < cfg->client_count; i++) {
+		const struct client_config *cc = &cfg->clients[i];
+		for (size_t k = 0; k < cc->upstream_count; k++) {
+			uint16_t src = id_of(gw, cc->upstreams[k]);
+			if (src)
+				origin_source_config(gw->origin, cc->name, src, cc->hold_down,
+				    cc->min_interval);
+		}
+	}
+}
+
+void gateway_free(struct gateway *gw)
+{
+	if (gw == NULL)
+		return;
+	save_now(gw);
+	origin_store_close(gw->store);
+	origin_free(gw->origin);
+	ups_free(gw->ups, gw->nups);
+	for (size_t i = 0; i < gw->nsrcs; i++) {
+		free(gw->srcs[i]->client);
+		free(gw->srcs[i]->logged);
+		free(gw->srcs[i]);
+	}
+	free(gw->srcs);
+	free(gw->subs);
+	event_free(gw->timer_ev);
+	event_free(gw->save_ev);
+	free(gw);
+}
+
+static void send_to_view(uint16_t id, const struct bgp_prefix *p, const uint8_t *attrs,
+    size_t len, const char *owner, uint16_t src, uint64_t sent_at, void *arg)
+{
+	(void)id;
+	(void)owner;
+	(void)src;
+	(void)sent_at;
+	view_originate(arg, p, attrs, len);
+}
+
+void gateway_attach_view(struct gateway *gw, const char *upstream, struct view *v)
+{
+	struct gw_upstream *u = up_by_name(gw, upstream);
+
+	if (u == NULL)
+		return;
+	u->view = v;
+	view_set_originated_next_hops(v, u->nh4.len ? &u->nh4 : NULL, u->nh6.len ? &u->nh6 : NULL);
+	origin_each_sent(gw->origin, u->id, send_to_view, v);
+}
+
+void gateway_detach_view(struct gateway *gw, const char *upstream)
+{
+	struct gw_upstream *u = up_by_name(gw, upstream);
+	if (u)
+		u->view = NULL;
+}
+
+/* ---- clients --------------------------------------------------------------------- */
+
+static struct gw_source *source_get(struct gateway *gw, const char *client, uint16_t src)
+{
+	for (size_t i = 0; i < gw->nsrcs; i++)
+		if (gw->srcs[i]->src == src && strcmp(gw->srcs[i]->client, client) == 0)
+			return gw->srcs[i];
+	struct gw_source **v = realloc(gw->srcs, (gw->nsrcs + 1) * sizeof *v);
+	if (v == NULL)
+		fatal("out of memory for client sources");
+	gw->srcs = v;
+	struct gw_source *s = xcalloc(1, sizeof *s);
+	s->client = xstrdup(client);
+	s->src = src;
+	gw->srcs[gw->nsrcs++] = s;
+	return s;
+}
+
+void gateway_client_up(struct gateway *gw, const struct client_config *cc,
+    const char *upstream)
+{
+	uint16_t src = id_of(gw, upstream);
+
+	if (src == 0)
+		return;
+	origin_source_config(gw->origin, cc->name, src, cc->hold_down, cc->min_interval);
+	origin_source_up(gw->origin, cc->name, src);
+	gw_kick(gw);
+}
+
+void gateway_client_down(struct gateway *gw, const struct client_config *cc,
+    const char *upstream)
+{
+	uint16_t src = id_of(gw, upstream);
+	size_t n;
+
+	if (src == 0)
+		return;
+	n = origin_source_count(gw->origin, cc->name, src);
+	origin_source_down(gw->origin, cc->name, src, now_ms());
+	if (n)
+		log_info("gateway: client %s left instance %s: its %zu routes stay announced "
+		    "for its hold-down of %u s", cc->name, upstream, n, cc->hold_down);
+	origin_run(gw->origin, now_ms());       /* a hold-down of 0 ends now */
+	gw_kick(gw);
+}
+
+bool gateway_client_allowed(struct gateway *gw, const char *client, const char *upstream)
+{
+	uint16_t src = id_of(gw, upstream);
+	for (size_t i = 0; src && i < gw->nsrcs; i++)
+		if (gw->srcs[i]->src == src && strcmp(gw->srcs[i]->client, client) == 0)
+			return gw->srcs[i]->holdoff_until <= now_ms();
+	return true;
+}
+
+/* ---- one UPDATE from a client ------------------------------------------------------ */
+
+struct upd {
+	struct gateway *gw;
+	const struct client_config *cc;
+	const char *upstream;
+	uint16_t src;
+	struct gw_source *gs;
+	struct alloc alloc;
+	const struct bgp_attrs *attrs;
+	uint64_t now;
+	/* the UPDATE's rewritten forms, made at its first allocated prefix */
+	bool made, bad_path;
+	struct origin_out *outs;
+	size_t nouts;
+	uint8_t *buf;
+	/* max_prefixes broken: the rest of the UPDATE is ignored */
+	bool over;
+	uint16_t over_afi;
+};
+
+static void log_rejected(struct upd *c, const struct bgp_prefix *p, enum alloc_verdict v)
+{
+	struct gw_source *gs = c->gs;
+	char pfx[BGP_PREFIX_STRLEN];
+
+	gs->rejected++;
+	c->gw->rejected++;
+	for (size_t i = 0; i < gs->nlogged; i++)
+		if (bgp_prefix_cmp(&gs->logged[i], p) == 0)
+			return;
+	if (gs->nlogged == GW_LOGGED_MAX)
+		return;
+	struct bgp_prefix *v2 = realloc(gs->logged, (gs->nlogged + 1) * sizeof *v2);
+	if (v2 == NULL)
+		fatal("out of memory for the rejected-prefix log");
+	gs->logged = v2;
+	gs->logged[gs->nlogged] = *p;
+	gs->logged[gs->nlogged++].path_id = 0;
+	bgp_prefix_format(p, pfx, sizeof pfx);
+	log_warnx("instance %s client %s: announced %s, %s: treated as withdrawn "
+	    "(add it to the client's \"prefixes\" or raise \"max_length\" to allow it)%s",
+	    c->upstream, c->cc->name, pfx, alloc_verdict_name(v),
+	    gs->nlogged == GW_LOGGED_MAX ? "; further prefixes are counted, not logged" : "");
+}
+
+/* The rewritten forms of this UPDATE's attributes, one per upstream the
+ * control communities send it to. */
+static void make_outs(struct upd *c)
+{
+	struct rewrite_ctl ctl;
+	struct rewrite_params rp = { c->gw->asn, c->cc->asn, c->cc->keep_asn };
+
+	c->made = true;
+	rewrite_control_read(c->attrs, c->gw->asn, &ctl);
+	c->outs = xcalloc(c->gw->nups + 1, sizeof *c->outs);
+	c->buf = xmalloc((c->gw->nups + 1) * REWRITE_ATTRS_MAX);
+	for (size_t i = 0; i < c->gw->nups; i++) {
+		unsigned prepend;
+		uint16_t id = c->gw->ups[i].id;
+		if (!rewrite_goes_to(&ctl, c->src, id, &prepend))
+			continue;
+		uint8_t *b = c->buf + c->nouts * REWRITE_ATTRS_MAX;
+		struct wbuf w = wbuf_make(b, REWRITE_ATTRS_MAX);
+		if (!rewrite_attrs(c->attrs, &rp, prepend, &w)) {
+			c->bad_path = true;
+			return;
+		}
+		c->outs[c->nouts++] = (struct origin_out){ id, b, w.len };
+	}
+}
+
+static void upd_withdraw(const struct bgp_prefix *p, void *arg)
+{
+	struct upd *c = arg;
+	if (!c->over)
+		origin_withdraw(c->gw->origin, c->cc->name, c->src, p, c->now);
+}
+
+static void upd_announce(const struct bgp_prefix *p, const uint8_t *nh, size_t nh_len,
+    void *arg)
+{
+	struct upd *c = arg;
+	struct origin *o = c->gw->origin;
+	enum alloc_verdict v = alloc_check(&c->alloc, p);
+	(void)nh;
+	(void)nh_len;
+
+	if (c->over)
+		return;
+	if (v != ALLOC_OK) {
+		log_rejected(c, p, v);
+		origin_withdraw(o, c->cc->name, c->src, p, c->now);
+		return;
+	}
+	if (!origin_has(o, c->cc->name, c->src, p) &&
+	    alloc_over_limit(origin_source_count(o, c->cc->name, c->src) + 1,
+	    c->cc->max_prefixes)) {
+		c->over = true;
+		c->over_afi = p->afi;
+		return;
+	}
+	if (!c->made)
+		make_outs(c);
+	if (c->bad_path) {
+		origin_withdraw(o, c->cc->name, c->src, p, c->now);
+		return;
+	}
+	origin_announce(o, c->cc->name, c->src, p, c->outs, c->nouts, c->now);
+}
+
+bool gateway_client_update(struct gateway *gw, const struct client_config *cc,
+    const char *upstream, const struct bgp_update *u,
+    const struct session_negotiated *n, uint16_t *afi)
+{
+	static const struct update_walk_ops ops = { upd_withdraw, upd_announce };
+	struct upd c = { .gw = gw, .cc = cc, .upstream = upstream,
+		.src = id_of(gw, upstream), .attrs = &u->attrs, .now = now_ms() };
+	struct update_walk_stats ws = { 0 };
+
+	if (c.src == 0)
+		return true;
+	c.gs = source_get(gw, cc->name, c.src);
+	alloc_init(&c.alloc, cc->prefixes, cc->prefix_count, cc->max_len4, cc->max_len6);
+	update_walk(u, &n->rx, n->families, n->family_count, &ops, &c, &ws);
+	alloc_free(&c.alloc);
+	free(c.outs);
+	free(c.buf);
+	if (c.over) {
+		gw->limit_resets++;
+		c.gs->holdoff_until = c.now + GATEWAY_LIMIT_HOLDOFF_SECS * 1000ull;
+		*afi = c.over_afi;
+	}
+	gw_kick(gw);
+	return !c.over;
+}
+
+/* ---- client_to_client -------------------------------------------------------------- */
+
+void gateway_subscribe(struct gateway *gw, const char *upstream, gateway_route_cb *cb,
+    void *arg)
+{
+	uint16_t id = id_of(gw, upstream);
+	struct gw_sub *v = realloc(gw->subs, (gw->nsubs + 1) * sizeof *v);
+
+	if (v == NULL)
+		fatal("out of memory for gateway subscribers");
+	gw->subs = v;
+	gw->subs[gw->nsubs++] = (struct gw_sub){ id, cb, arg };
+}
+
+void gateway_unsubscribe(struct gateway *gw, void *arg)
+{
+	for (size_t i = 0; i < gw->nsubs;) {
+		if (gw->subs[i].arg == arg)
+			gw->subs[i] = gw->subs[--gw->nsubs];
+		else
+			i++;
+	}
+}
+
+struct each_ctx {
+	gateway_route_cb *cb;
+	void *arg;
+};
+
+static void each_cb(uint16_t id, const struct bgp_prefix *p, const uint8_t *attrs,
+    size_t len, const char *owner, uint16_t src, uint64_t sent_at, void *arg)
+{
+	struct each_ctx *c = arg;
+	(void)id;
+	(void)src;
+	(void)sent_at;
+	c->cb(p, attrs, len, owner, c->arg);
+}
+
+void gateway_each(struct gateway *gw, const char *upstream, gateway_route_cb *cb, void *arg)
+{
+	struct each_ctx c = { cb, arg };
+	uint16_t id = id_of(gw, upstream);
+	if (id)
+		origin_each_sent(gw->origin, id, each_cb, &c);
+}
+
+/* ---- JSON ----------------------------------------------------------------------------- */
+
+json_t *gateway_to_json(const struct gateway *gw)
+{
+	const struct origin_stats *st = origin_stats(gw->origin);
+	json_t *ann = json_object();
+
+	for (size_t i = 0; i < gw->nups; i++)
+		json_object_set_new(ann, gw->ups[i].name,
+		    json_integer((json_int_t)origin_sent_count(gw->origin, gw->ups[i].id)));
+	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "announced", ann,
+	    "rejected", (json_int_t)gw->rejected,
+	    "limit_resets", (json_int_t)gw->limit_resets,
+	    "sent_announce", (json_int_t)st->sent_announce,
+	    "sent_withdraw", (json_int_t)st->sent_withdraw,
+	    "damped", (json_int_t)st->damped,
+	    "held", (json_int_t)st->held);
+}

@@ -1,0 +1,76 @@
+/*
+ * gateway.h — client routes, end to end: from a client's UPDATE to the
+ * upstreams' sessions, as the gateway's own (issue 5).
+ *
+ *   client UPDATE → allocation (alloc.h; outside: treated as withdrawn,
+ *   logged once per prefix, counted) → max_prefixes → control communities
+ *   and rewrite per upstream (rewrite.h) → the gateway's own table with
+ *   hold-down and damping (origin.h) → each upstream's view
+ *   (view_originate) → and, on instances with client_to_client, the other
+ *   clients.
+ *
+ * One gateway per muxd. It keeps the table in STATE_DIR/bgpmux.db
+ * (origin_store.h), loads it when created and hands it to each view
+ * attached, so a restarted muxd announces what it announced before with
+ * no client connected; saving is deferred to the end of the loop pass.
+ * Time is the wall clock (deadlines survive restarts).
+ */
+#ifndef BGPMUX_GATEWAY_H
+#define BGPMUX_GATEWAY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "muxd/config.h"
+#include "muxd/session.h"
+
+struct event_base;
+struct gateway;
+struct view;
+
+/* After a client broke max_prefixes, its connections are refused for
+ * this long (the RFC 4486 "restart" hold-off). */
+#define GATEWAY_LIMIT_HOLDOFF_SECS 60
+
+struct gateway *gateway_new(struct event_base *base, const struct config *cfg);
+/* A new configuration (reload): upstream ids, clients' settings. */
+void gateway_configure(struct gateway *gw, const struct config *cfg);
+/* Save what is pending and free. Views must be detached first. */
+void gateway_free(struct gateway *gw);
+
+/* The view of an upstream: it is handed the gateway's table for that
+ * upstream now, and every change later. */
+void gateway_attach_view(struct gateway *gw, const char *upstream, struct view *v);
+void gateway_detach_view(struct gateway *gw, const char *upstream);
+
+/* A client's session on the instance of upstream (the "source"). */
+void gateway_client_up(struct gateway *gw, const struct client_config *cc,
+    const char *upstream);
+void gateway_client_down(struct gateway *gw, const struct client_config *cc,
+    const char *upstream);
+/* Whether the client may connect now (false during the hold-off after
+ * max_prefixes). */
+bool gateway_client_allowed(struct gateway *gw, const char *client, const char *upstream);
+
+/* An UPDATE from the client. False when it broke max_prefixes: *afi gets
+ * the family of the prefix that broke it, and the caller ends the session
+ * with Cease / Maximum Number of Prefixes Reached. */
+bool gateway_client_update(struct gateway *gw, const struct client_config *cc,
+    const char *upstream, const struct bgp_update *u,
+    const struct session_negotiated *n, uint16_t *afi);
+
+/* What upstream is sent, change by change (client_to_client); owner is
+ * the client whose route it is. */
+typedef void gateway_route_cb(const struct bgp_prefix *p, const uint8_t *attrs,
+    size_t len, const char *owner, void *arg);
+void gateway_subscribe(struct gateway *gw, const char *upstream, gateway_route_cb *cb,
+    void *arg);
+void gateway_unsubscribe(struct gateway *gw, void *arg);
+/* Every route upstream holds now. */
+void gateway_each(struct gateway *gw, const char *upstream, gateway_route_cb *cb, void *arg);
+
+/* {"announced": {upstream: count}, "rejected", "damped", …} */
+json_t *gateway_to_json(const struct gateway *gw);
+
+#endif

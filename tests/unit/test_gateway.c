@@ -1,0 +1,210 @@
+/*
+ * test_gateway.c — client UPDATEs through the gateway to views that are
+ * never started (no sockets): allocation (outside and too specific
+ * counted, not announced), default target and steering by community,
+ * max_prefixes (false with the AFI of the prefix that broke it, and the
+ * hold-off), a client going down keeping its routes, and a new gateway on
+ * the same state_dir handing the same table to new views.
+ */
+#include <check.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "instances/gateway.h"
+#include "muxd/bgp_msg.h"
+#include "views/view.h"
+
+static char dir[64];
+static struct event_base *base;
+static struct config *cfg;
+static struct view *va, *vb;
+static struct session_negotiated neg;
+
+static void config_for(const char *state)
+{
+	char json[2048];
+	struct jsonv errs = { 0 };
+
+	snprintf(json, sizeof json,
+	    "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"state_dir\": \"%s\","
+	    " \"upstreams\": ["
+	    "  {\"name\": \"a\", \"id\": 1, \"peer\": {\"address\": \"127.0.114.11\", \"asn\": 65010},"
+	    "   \"instance\": {\"address\": \"127.0.114.1\"}},"
+	    "  {\"name\": \"b\", \"id\": 2, \"peer\": {\"address\": \"127.0.114.12\", \"asn\": 65020},"
+	    "   \"instance\": {\"address\": \"127.0.114.2\"}}],"
+	    " \"clients\": [{\"name\": \"vnet\", \"address\": \"127.0.114.21\", \"asn\": 65101,"
+	    "  \"upstreams\": [\"a\"], \"prefixes\": [\"184.164.224.0/22\"], \"max_prefixes\": 3}]}",
+	    state);
+	cfg = config_load_string(json, &errs);
+	ck_assert_msg(cfg != NULL, "%s", errs.count ? errs.lines[0] : "");
+}
+
+static struct view *view_for(const struct upstream_config *uc)
+{
+	struct peer_local local = { 65000, 0xc0000201, NULL, NULL };
+	return view_new(base, &uc->n, &local);
+}
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/test_gateway.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	base = event_base_new();
+	config_for(dir);
+	memset(&neg, 0, sizeof neg);
+	neg.families[0] = (struct bgp_family){ BGP_AFI_IPV4, BGP_SAFI_UNICAST };
+	neg.family_count = 1;
+	neg.as4 = neg.rx.as4 = neg.tx.as4 = true;
+	neg.rx.ebgp = neg.tx.ebgp = true;
+	neg.rx.max_len = neg.tx.max_len = BGP_MAX_LEN;
+}
+
+static int gone;
+
+static void view_gone(struct view *v, void *arg)
+{
+	(void)v;
+	(void)arg;
+	gone++;
+}
+
+static void shut(struct view *v)
+{
+	int before = gone;
+	view_shutdown(v, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, view_gone, NULL);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(gone, before + 1);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	config_free(cfg);
+	event_base_free(base);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* An UPDATE from the client: one IPv4 prefix, path [65101 64512], MED,
+ * and the standard community given (0: none); or its withdrawal. */
+static void client_update(struct gateway *gw, const char *prefix, uint32_t comm,
+    bool withdraw, bool want_ok)
+{
+	static uint8_t msg[4096], attrs[512], scratch[16384];
+	static const uint8_t path[] = { BGP_AS_SEQUENCE, 2, 0, 0, 0xfe, 0x4d, 0, 0, 0xfc, 0 };
+	struct wbuf aw = wbuf_make(attrs, sizeof attrs), w = wbuf_make(msg, sizeof msg);
+	struct bgp_attrs a;
+	struct bgp_prefix p;
+	struct bgp_packer pk;
+	struct bgp_update u;
+	struct bgp_err e;
+	uint8_t c[4] = { comm >> 24, comm >> 16, comm >> 8, comm };
+	uint16_t afi = 0;
+
+	ck_assert(bgp_prefix_parse(prefix, &p));
+	memset(&a, 0, sizeof a);
+	a.present = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH) |
+	    BGP_ATTR_BIT(BGP_ATTR_NEXT_HOP) | BGP_ATTR_BIT(BGP_ATTR_MED);
+	a.as_path = (struct bgp_bytes){ path, sizeof path };
+	a.med = 7;
+	a.next_hop[0] = 127;
+	if (comm) {
+		a.present |= BGP_ATTR_BIT(BGP_ATTR_COMMUNITIES);
+		a.communities = (struct bgp_bytes){ c, 4 };
+	}
+	bgp_attrs_encode(&aw, &a, &neg.rx);
+	struct bgp_pack_spec spec = { .afi = BGP_AFI_IPV4, .safi = BGP_SAFI_UNICAST,
+		.withdraw = withdraw, .attrs = withdraw ? NULL : attrs,
+		.attrs_len = withdraw ? 0 : aw.len, .max_len = BGP_MAX_LEN };
+	ck_assert(bgp_packer_begin(&pk, &w, &spec));
+	ck_assert(bgp_packer_add(&pk, &p));
+	size_t len = bgp_packer_finish(&pk);
+	ck_assert(bgp_update_decode(msg + BGP_HEADER_LEN, len - BGP_HEADER_LEN, &neg.rx,
+	    scratch, sizeof scratch, &u, &e));
+	ck_assert_int_eq(gateway_client_update(gw, &cfg->clients[0], "a", &u, &neg, &afi),
+	    want_ok);
+	if (!want_ok)
+		ck_assert_uint_eq(afi, BGP_AFI_IPV4);
+}
+
+static json_int_t stat(struct gateway *gw, const char *key)
+{
+	json_t *j = gateway_to_json(gw);
+	json_int_t v = json_integer_value(json_object_get(j, key));
+	json_decref(j);
+	return v;
+}
+
+START_TEST(client_routes_to_views)
+{
+	struct gateway *gw = gateway_new(base, cfg);
+	va = view_for(&cfg->upstreams[0]);
+	vb = view_for(&cfg->upstreams[1]);
+	gateway_attach_view(gw, "a", va);
+	gateway_attach_view(gw, "b", vb);
+
+	gateway_client_up(gw, &cfg->clients[0], "a");
+	client_update(gw, "184.164.224.0/24", 0, false, true);          /* → a */
+	client_update(gw, "184.164.225.0/24", 65000u << 16 | 2, false, true);  /* → b */
+	client_update(gw, "10.0.0.0/24", 0, false, true);               /* outside */
+	client_update(gw, "184.164.224.0/25", 0, false, true);          /* too long */
+	ck_assert_uint_eq(view_originated_count(va), 1);
+	ck_assert_uint_eq(view_originated_count(vb), 1);
+	ck_assert_int_eq(stat(gw, "rejected"), 2);
+
+	/* the 3rd accepted is fine, the 4th breaks max_prefixes 3 */
+	client_update(gw, "184.164.226.0/24", 0, false, true);
+	client_update(gw, "184.164.227.0/24", 0, false, false);
+	ck_assert(!gateway_client_allowed(gw, "vnet", "a"));
+	ck_assert(gateway_client_allowed(gw, "vnet", "b"));
+	ck_assert_uint_eq(view_originated_count(va), 2);
+	/* a withdrawal frees a place: the same prefix is fine again */
+	client_update(gw, "184.164.226.0/24", 0, true, true);
+	client_update(gw, "184.164.227.0/24", 0, false, true);
+	/* …though upstream a still has 226: its withdrawal waits for
+	 * min_interval (30 s) */
+	ck_assert_uint_eq(view_originated_count(va), 3);
+
+	/* down: held (hold_down 300), nothing withdrawn */
+	gateway_client_down(gw, &cfg->clients[0], "a");
+	ck_assert_uint_eq(view_originated_count(va), 3);
+	event_base_loop(base, EVLOOP_NONBLOCK);         /* the deferred save */
+	gateway_detach_view(gw, "a");
+	gateway_detach_view(gw, "b");
+	gateway_free(gw);
+	shut(va);
+	shut(vb);
+
+	/* a restarted gateway hands new views the same table */
+	gw = gateway_new(base, cfg);
+	va = view_for(&cfg->upstreams[0]);
+	vb = view_for(&cfg->upstreams[1]);
+	gateway_attach_view(gw, "a", va);
+	gateway_attach_view(gw, "b", vb);
+	ck_assert_uint_eq(view_originated_count(va), 3);       /* what a was sent */
+	ck_assert_uint_eq(view_originated_count(vb), 1);
+	gateway_detach_view(gw, "a");
+	gateway_detach_view(gw, "b");
+	gateway_free(gw);
+	shut(va);
+	shut(vb);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("gateway");
+	TCase *t = tcase_create("gateway");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_set_timeout(t, 30);
+	tcase_add_test(t, client_routes_to_views);
+	suite_add_tcase(s, t);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
