@@ -14,7 +14,8 @@ CC       ?= cc
 SANITIZE ?=
 BUILD    ?= build
 
-PKGS     := libevent jansson sqlite3 zlib
+# nettle: SHA-1 and base64 for the WebSocket handshake (web/ws.c).
+PKGS     := libevent jansson sqlite3 zlib nettle
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
@@ -96,11 +97,13 @@ unit: $(UNIT_BIN)
 sanitize:
 	$(MAKE) SANITIZE=1 unit
 
-# libFuzzer needs clang; the targets link the codec objects built with it.
+# libFuzzer needs clang; the targets link the codec objects built with it
+# (the BGP codec, and the WebSocket framing with nettle for its handshake).
+FUZZ_LINK := $(filter muxd/bgp%.c web/ws.c,$(CORE_SRC))
 build-fuzz/%: tests/fuzz/%.c $(CORE_SRC)
 	@mkdir -p build-fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
-	    $< $(filter muxd/bgp%.c,$(CORE_SRC)) -o $@ $(shell pkg-config --libs jansson 2>/dev/null)
+	    $< $(FUZZ_LINK) -o $@ -lnettle $(shell pkg-config --libs jansson 2>/dev/null)
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -793,11 +793,22 @@ static void parse_router_id(struct jsonv *v, json_t *root, struct config *c)
 	c->router_id = ntohl(in.s_addr);
 }
 
+static void parse_stream(struct jsonv *v, json_t *root, struct config *c)
+{
+	static const char *const keys[] = { "max_queue", NULL };
+	json_t *o = jsonv_child_object(v, "$", root, "stream", false);
+
+	if (o == NULL || !jsonv_object(v, "$.stream", o, keys))
+		return;
+	jsonv_uint(v, "$.stream", o, "max_queue", false, 4096, UINT32_MAX,
+	    &c->stream_max_queue);
+}
+
 static struct config *config_from_json(json_t *root, struct jsonv *v)
 {
 	static const char *const keys[] = { "asn", "router_id", "state_dir",
 		"listen_port", "log_level", "peers", "upstreams", "clients", "api", "mrt",
-		"bmp", NULL };
+		"bmp", "stream", NULL };
 	static const char *const levels[] = { "error", "warn", "info", "debug", NULL };
 	struct config *c = xcalloc(1, sizeof *c);
 	const char *state_dir = "var";
@@ -822,6 +833,7 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	parse_mrt(v, root, c);
 	parse_bmp(v, root, c);
 	parse_api(v, root, c);
+	parse_stream(v, root, c);
 	check_mux(v, c);
 	return c;
 }

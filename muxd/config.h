@@ -121,6 +121,9 @@ struct config {
 	struct sockaddr_mux *bmp;       /* "bmp": collectors (address + port) */
 	size_t bmp_count;
 	struct api_config api;
+	/* "stream": {"max_queue": BYTES} — the live stream (on the API's
+	 * listener): bytes queued per subscriber; 0: the stream's default */
+	uint64_t stream_max_queue;
 };
 
 /* Parse and validate. On failure returns NULL and fills errs (one line

@@ -35,6 +35,7 @@
 #include "monitors/monitors.h"
 #include "views/view.h"
 #include "web/api.h"
+#include "web/stream.h"
 
 #define MAX_LISTENERS 64
 #define SHUTDOWN_GRACE_SECS 5
@@ -76,6 +77,7 @@ struct daemon {
 	struct opstore_events *events;  /* session history, batched */
 	struct api *api;
 	struct gateway *gw;             /* client routes, to the upstreams (issue 5) */
+	struct stream *stream;          /* the live stream, on the API's listener */
 };
 
 /* ---- routes from plain peers ------------------------------------------- */
@@ -281,6 +283,8 @@ static void upstream_add(struct daemon *d, const struct upstream_config *uc,
 	u->icfg = uc->instance;
 	u->inst = upstream_instance(d, u->view, uc, cfg);
 	view_start(u->view);
+	if (d->stream)
+		stream_view_add(d->stream, u->view);
 	u->next = d->upstreams;
 	d->upstreams = u;
 }
@@ -293,6 +297,8 @@ static void upstream_stop(struct upstream *u, uint8_t subcode)
 	if (u->inst)
 		instance_shutdown(u->inst, BGP_ERR_CEASE, subcode, mux_freed_instance, d);
 	gateway_detach_view(d->gw, view_name(u->view));
+	if (d->stream)
+		stream_view_remove(d->stream, u->view);
 	view_shutdown(u->view, BGP_ERR_CEASE, subcode, mux_freed_view, d);
 	u->inst = NULL;
 	u->view = NULL;
@@ -850,8 +856,33 @@ static void daemon_signals(struct daemon *d)
 	}
 }
 
+/* The live stream (before the upstreams: they join it); it serves on the
+ * API's listener once that listens. */
+static void daemon_start_stream(struct daemon *d)
+{
+	d->stream = stream_new(d->base, d->cfg->stream_max_queue);
+	if (d->stream == NULL)
+		log_warnx("live stream: out of memory: running without it");
+}
+
+static void daemon_attach_stream(struct daemon *d)
+{
+	struct evhttp *http = api_http(d->api);
+
+	if (d->stream == NULL || http == NULL)
+		return;
+	if (!stream_attach(d->stream, http)) {
+		log_warnx("live stream: /v1/ws/ or /v1/stream is taken on the API "
+		    "server: running without the stream");
+		return;
+	}
+	log_info("live stream: /v1/ws/ (WebSocket) and /v1/stream (SSE, NDJSON) "
+	    "on the API's listener");
+}
+
 static void daemon_free(struct daemon *d)
 {
+	stream_free(d->stream);         /* before the API's HTTP server it took over */
 	daemon_unlisten(d);
 	daemon_close_store(d);
 	for (size_t i = 0; i < NSIGNALS; i++)
@@ -891,11 +922,13 @@ int daemon_run(struct config *cfg, const char *config_path)
 	daemon_signals(d);
 	d->mon = monitors_new(d->base, cfg, d->hostname);
 	daemon_open_store(d);           /* provisioned clients join cfg's */
+	daemon_start_stream(d);
 	daemon_start_upstreams(d);      /* instances bind before the daemon's listeners */
 	daemon_listen(d);
 	char why[300];
 	if (!api_listen(d->api, d->cfg, why, sizeof why))
 		log_warnx("api: %s; muxd runs on without its API", why);
+	daemon_attach_stream(d);
 	daemon_start_peers(d);
 	log_info("bgpmux running: AS %u, router id %u.%u.%u.%u, %zu peers, %zu upstreams, "
 	    "%zu clients", cfg->asn, cfg->router_id >> 24, (cfg->router_id >> 16) & 255,

@@ -24,6 +24,7 @@
 #include "muxd/bgp_msg.h"
 #include "muxd/bgp_multisession.h"
 #include "muxd/log.h"
+#include "muxd/msgtap.h"
 #include "muxd/sockopt.h"
 
 #define HOLD_TIME_LARGE 240           /* RFC 4271 §8.2.2: 4 minutes */
@@ -115,6 +116,8 @@ static void session_write(struct session *s, const uint8_t *msg, size_t len)
 		return;
 	session_keep(s, true, msg, len);
 	bufferevent_write(s->bev, msg, len);
+	if (msgtap_active())
+		msgtap_run(s, true, msg, len);
 	if (msg[18] < 6)
 		s->tx.msgs[msg[18]]++;
 	s->tx.bytes += len;
@@ -654,6 +657,8 @@ static void session_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		const uint8_t *msg = evbuffer_pullup(in, h.len);
 		session_keep(s, false, msg, h.len);
+		if (msgtap_active())
+			msgtap_run(s, false, msg, h.len);
 		handle_message(s, h.type, msg + BGP_HEADER_LEN, h.len - BGP_HEADER_LEN);
 		if (!s->closing)
 			evbuffer_drain(in, h.len);

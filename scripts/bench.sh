@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark, one after the other, all output shown.
 #   scripts/bench-decode.sh   UPDATE decoding speed (when present)
+#   scripts/bench-stream.sh   the live stream's cost per UPDATE
 #   scripts/bench-fanout.sh   full-table fan-out: bgpmux, BIRD 2, loopback floor
 # A benchmark that fails is reported and the next one still runs; the exit
 # status is 0 either way (figures, not a test).
 cd "$(dirname "$0")/.." || exit 1
 
-for bench in scripts/bench-decode.sh scripts/bench-fanout.sh; do
+for bench in scripts/bench-decode.sh scripts/bench-stream.sh scripts/bench-fanout.sh; do
 	if [ ! -x "$bench" ]; then
 		[ -e "$bench" ] && echo "bench: $bench is not executable; skipped" >&2
 		continue

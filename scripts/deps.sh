@@ -4,12 +4,14 @@
 set -euo pipefail
 
 BUILD_PKGS=(build-essential pkg-config clang libclang-rt-14-dev
-            libevent-dev libjansson-dev libsqlite3-dev zlib1g-dev check)
+            libevent-dev libjansson-dev libsqlite3-dev zlib1g-dev check
+            nettle-dev)   # nettle: SHA-1 + base64 for the WebSocket handshake
 # pmacct: its pmbmpd is the real BMP collector of test_bmp.
 # curl: the API tests talk HTTP to muxd; chromium, nodejs, npm: the web UI
-# test drives Debian's headless chromium with playwright-core from npm
+# test drives Debian's headless chromium with playwright-core from npm;
+# python3-websockets: RIS Live clients of the live stream (test_stream)
 TEST_PKGS=(bird2 gobgpd frr exabgp tshark iproute2 python3 procps bgpdump curl
-           chromium nodejs npm pmacct)
+           chromium nodejs npm pmacct python3-websockets)
 
 # Node.js may come from elsewhere (nodesource's nodejs bundles npm and
 # conflicts with Debian's npm): a working npm is enough.

@@ -472,3 +472,8 @@ void api_free(struct api *a)
 	free(a->token_file);
 	free(a);
 }
+
+struct evhttp *api_http(const struct api *a)
+{
+	return a ? a->http : NULL;
+}

@@ -31,6 +31,7 @@ struct view;
 struct instance;
 struct peer;
 struct api;
+struct evhttp;
 
 /* What the daemon runs right now. */
 struct api_host {
@@ -57,5 +58,8 @@ bool api_listen(struct api *a, const struct config *cfg, char *why, size_t why_l
  * takes cfg's token file. */
 void api_merge_clients(struct api *a, struct config *cfg);
 void api_free(struct api *a);
+/* The HTTP server once api_listen succeeded (NULL before or without), for
+ * other handlers on the same listener (the live stream: web/stream.h). */
+struct evhttp *api_http(const struct api *a);
 
 #endif

@@ -29,6 +29,7 @@
 #   127.0.60-63.x but never contacted: no socket uses those addresses)
 #   127.0.100 test_multisession  127.0.101-102 test_mux_multisession
 #   127.0.110-114 test_client_routes*  namespaces bgpmux5-*: test_client_routes_gobgp
+#   127.0.75-79 test_stream (75-76 in use)
 
 set -u -o pipefail
 

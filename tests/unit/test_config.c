@@ -124,6 +124,34 @@ static const struct {
 	{ "{\"asn\": 1,", NULL /* invalid JSON: checked by prefix below */ },
 };
 
+/* The live stream: "stream": {"max_queue"}. */
+START_TEST(test_stream)
+{
+	struct jsonv errs = { 0 };
+	const char *head = "{\"asn\": 65000, \"router_id\": \"10.0.0.1\"";
+	char json[256];
+
+	snprintf(json, sizeof json, "%s, \"stream\": {\"max_queue\": 65536}}", head);
+	struct config *c = config_load_string(json, &errs);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->stream_max_queue, 65536);
+	config_free(c);
+	snprintf(json, sizeof json, "%s}", head);
+	c = config_load_string(json, &errs);
+	ck_assert(c && c->stream_max_queue == 0);
+	config_free(c);
+	snprintf(json, sizeof json, "%s, \"stream\": {\"listen\": \"127.0.0.1:80\"}}", head);
+	ck_assert_ptr_null(config_load_string(json, &errs));
+	ck_assert_uint_ge(errs.count, 1);
+	jsonv_free(&errs);
+	memset(&errs, 0, sizeof errs);
+	snprintf(json, sizeof json, "%s, \"stream\": {\"max_queue\": 100}}", head);
+	ck_assert_ptr_null(config_load_string(json, &errs));
+	ck_assert_uint_ge(errs.count, 1);
+	jsonv_free(&errs);
+}
+END_TEST
+
 START_TEST(test_bad)
 {
 	struct jsonv errs = { 0 };
@@ -611,6 +639,7 @@ int main(void)
 
 	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_stream);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof bad_cases / sizeof bad_cases[0]);
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_equal);

@@ -1,0 +1,126 @@
+/*
+ * jbuf.c — the JSON text writer.
+ */
+#include "web/jbuf.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void jb_init(struct jbuf *b)
+{
+	memset(b, 0, sizeof *b);
+}
+
+static bool jb_room(struct jbuf *b, size_t n)
+{
+	if (b->oom)
+		return false;
+	if (b->len + n + 1 <= b->cap)
+		return true;
+	size_t cap = b->cap ? b->cap : 512;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	char *p = realloc(b->p, cap);
+	if (p == NULL) {
+		b->oom = true;
+		return false;
+	}
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+char *jb_take(struct jbuf *b)
+{
+	char *p = b->p;
+	if (b->oom || !jb_room(b, 0)) {
+		free(b->p);
+		jb_init(b);
+		return NULL;
+	}
+	p = b->p;
+	p[b->len] = '\0';
+	jb_init(b);
+	return p;
+}
+
+void jb_raw(struct jbuf *b, const char *s, size_t n)
+{
+	if (!jb_room(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+void jb_lit(struct jbuf *b, const char *s)
+{
+	jb_raw(b, s, strlen(s));
+}
+
+static bool plain(unsigned char c)
+{
+	return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+}
+
+void jb_str(struct jbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *c = (const unsigned char *)s;
+
+	jb_raw(b, "\"", 1);
+	while (*c) {
+		size_t n = 0;
+		while (plain(c[n]))
+			n++;
+		jb_raw(b, (const char *)c, n);          /* a run of plain characters */
+		c += n;
+		if (*c == '"' || *c == '\\') {
+			char e[2] = { '\\', (char)*c++ };
+			jb_raw(b, e, 2);
+		} else if (*c) {
+			char e[6] = { '\\', 'u', '0', '0', hex[*c >> 4], hex[*c & 15] };
+			jb_raw(b, e, 6);
+			c++;
+		}
+	}
+	jb_raw(b, "\"", 1);
+}
+
+void jb_uint(struct jbuf *b, uint64_t v)
+{
+	char buf[24];
+	size_t i = sizeof buf;
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	jb_raw(b, buf + i, sizeof buf - i);
+}
+
+void jb_time(struct jbuf *b, double t)
+{
+	char buf[48];
+	int n = snprintf(buf, sizeof buf, "%.3f", round(t * 1000) / 1000);
+	while (n > 2 && buf[n - 1] == '0' && buf[n - 2] != '.')
+		n--;
+	jb_raw(b, buf, (size_t)n);
+}
+
+void jb_hex(struct jbuf *b, const uint8_t *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (!jb_room(b, 2 * n + 2))
+		return;
+	char *o = b->p + b->len;
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		*o++ = hex[p[i] >> 4];
+		*o++ = hex[p[i] & 15];
+	}
+	*o++ = '"';
+	b->len += 2 * n + 2;
+}

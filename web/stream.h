@@ -1,0 +1,56 @@
+/*
+ * stream.h — the RIS Live-compatible live stream: every change of every
+ * view, filtered per subscriber, over WebSocket (/v1/ws/) and over plain
+ * HTTP as Server-Sent Events (/v1/stream) or newline-delimited JSON
+ * (/v1/stream/?format=json). Message format and subscription protocol:
+ * ../shared/specs/ris-live.md, web/ris_sub.h, web/ris_json.h.
+ *
+ * The stream is a feed subscriber of each view (FEED_UPDATE and the
+ * session's ups and downs) and taps the raw messages of the sessions
+ * (muxd/msgtap.h) for OPEN, KEEPALIVE, NOTIFICATION and includeRaw.
+ *
+ * It never slows a BGP session: each message is rendered at most twice
+ * (with and without "raw") and queued to each matching subscriber's
+ * socket without waiting. A subscriber whose queue holds max_queue bytes
+ * or more loses the messages that follow; when its queue has drained to
+ * half, it gets a ris_error {"message", "dropped": N, "dropped_total": M}
+ * before the next message, N counting the messages lost since the last
+ * such notice.
+ *
+ * At most 1024 subscribers at a time (then 503); a WebSocket client's
+ * messages are at most 64 KiB and its subscriptions at most 16.
+ *
+ * It plugs into an evhttp server on the daemon's event loop (muxd puts it
+ * on the API's: web/api.h api_http): the handlers take over the HTTP
+ * connection (its bufferevent) once the request is read and write the
+ * response themselves. stream_free must run before that evhttp_free.
+ */
+#ifndef BGPMUX_STREAM_H
+#define BGPMUX_STREAM_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct event_base;
+struct evhttp;
+struct stream;
+struct view;
+
+#define STREAM_MAX_QUEUE_DEFAULT (4u << 20)
+
+struct stream *stream_new(struct event_base *base, size_t max_queue);
+/* Closes every subscriber and leaves every view. NULL is fine. */
+void stream_free(struct stream *st);
+/* Register /v1/ws, /v1/ws/, /v1/stream and /v1/stream/ on http. False if
+ * a path is taken. */
+bool stream_attach(struct stream *st, struct evhttp *http);
+/* Follow v's feed until stream_view_remove (which must come before the
+ * view is shut down). The view's name is its host name. */
+void stream_view_add(struct stream *st, struct view *v);
+void stream_view_remove(struct stream *st, struct view *v);
+
+/* {"subscribers": N, "messages": N, "dropped": N} */
+json_t *stream_to_json(const struct stream *st);
+
+#endif
