@@ -13,8 +13,12 @@
 #           (gzip updates files; RIB dumps from a forked child every
 #           BENCH_MON_RIB_INTERVAL s, default 7200)
 #           and BMP export to a collector that reads and counts
-#           (tests/tools/bmp_sink.py); the report gives its time over
-#           bgpmux's (the issue wants at most 1.5×)
+#           (tests/tools/bmp_sink.py), and BENCH_STREAM_SUBS (default 10)
+#           live-stream subscribers for the whole run: curl reading the
+#           unfiltered NDJSON stream (every message) from the API listener,
+#           each counted by `wc -l`; the report gives its time over
+#           bgpmux's (the issue wants at most 1.5×) and what each
+#           subscriber received and lost
 # The K clients (bgp_sink) connect first and reach Established; then the
 # feeder (mrt_replay, as fast as the fan-out takes it) connects and sends.
 # Measured per run:
@@ -29,8 +33,8 @@
 # Knobs (environment): BENCH_FEEDS="pch synthetic" BENCH_KS="1 4 16"
 # BENCH_SYSTEMS="floor bird bgpmux bgpmux-mon" BENCH_MUXD=build/muxd
 # BENCH_SYNTH_N=1000000 BENCH_REPEAT=2
-# (runs of each case, interleaved; the tables show the fastest and list
-# all; a repeat starts only while the whole bench is under BENCH_BUDGET=480
+# (runs of each case, interleaved; the tables show the fastest and the
+# median and list all; a repeat starts only while the whole bench is under BENCH_BUDGET=480
 # seconds) BENCH_RUN_TIMEOUT=90 (seconds a run may take). Work files
 # (configs, logs, each client's JSON line) stay in build/bench-fanout/.
 # Functions below are called through variables and wait_until.
@@ -66,6 +70,14 @@ INSTANCE=127.0.91.1
 CLIENT_NET=127.0.92
 FLOOR_ADDR=127.0.93.1
 BMP_ADDR=127.0.74.1             # the BMP collector of bgpmux-mon
+API_ADDR=127.0.95.1             # bgpmux-mon's API listener: the live stream
+API_PORT=8179
+# bgpmux-mon's stream subscribers, and the queue each may fill before it
+# loses messages: large, so that a reader that keeps up (late only because
+# the 2 cores are shared) loses nothing; the report shows what was dropped.
+STREAM_SUBS=${BENCH_STREAM_SUBS:-10}
+STREAM_MAX_QUEUE=${BENCH_STREAM_MAX_QUEUE:-268435456}
+STREAM_DRAIN_WAIT=30            # seconds for the subscribers to catch up
 # bgpmux-mon's RIB dump interval: the default (2 h, as RouteViews) puts no
 # dump inside a run; BENCH_MON_RIB_INTERVAL=2 forks one every 2 s (a stress
 # test of the dumps competing for the 2 cores).
@@ -279,7 +291,62 @@ start_muxd-mon() {  # DIR FEED K
 		return
 	fi
 	MUXD_EXTRA='{"mrt": {"rib_interval": '$MON_RIB_INTERVAL', "updates_interval": 60,
-	    "compress": "gzip"}, "bmp": [{"address": "'$BMP_ADDR'", "port": 1790}]}' start_muxd "$@"
+	    "compress": "gzip"}, "bmp": [{"address": "'$BMP_ADDR'", "port": 1790}],
+	    "api": {"listen": "'$API_ADDR:$API_PORT'"},
+	    "stream": {"max_queue": '$STREAM_MAX_QUEUE'}}' start_muxd "$@"
+	[ -z "$UNAVAILABLE" ] && start_subscribers "$dir"
+}
+
+# The live stream's subscribers: curl on the unfiltered NDJSON stream (one
+# line per message), its output counted by wc -l into subI.count when the
+# stream ends. $! is curl's PID (the process substitution is not waited for).
+SUB_PIDS=()
+api_conns() { ss -Htn state established src "$API_ADDR:$API_PORT" 2>/dev/null | wc -l; }
+subscribers_in() { [ "$(api_conns)" -ge "$1" ]; }
+start_subscribers() {  # DIR
+	local dir=$1 i url
+	SUB_PIDS=()
+	if ! wait_until 10 listening "$API_ADDR" "$API_PORT"; then
+		UNAVAILABLE="muxd's API does not listen on $API_ADDR:$API_PORT"
+		return
+	fi
+	for ((i = 1; i <= STREAM_SUBS; i++)); do
+		url="http://$API_ADDR:$API_PORT/v1/stream?format=json&client=bench$i"
+		curl -sSN "$url" 2>"$dir/sub$i.err" > >(wc -l >"$dir/sub$i.count") &
+		SUB_PIDS+=("$!")
+		PIDS+=("$!")
+	done
+	# the stream has them once their connections are in (no request is
+	# left half-read: curl sends it whole at once)
+	wait_until 10 subscribers_in "$STREAM_SUBS" ||
+	    UNAVAILABLE="$(api_conns) of $STREAM_SUBS stream subscribers connected"
+	sleep 0.2
+}
+
+# Every subscriber has read all that muxd queued: nothing in either side's
+# socket buffers, twice in a row (muxd refills a socket from its queue as
+# soon as there is room, so empty sockets mean an empty queue).
+streams_idle() {
+	local busy
+	busy=$(ss -Htn state established "( sport = :$API_PORT or dport = :$API_PORT )" \
+	    2>/dev/null | awk -v a="$API_ADDR" 'index($0, a) && ($1 + $2) > 0' | wc -l)
+	[ "$busy" -eq 0 ]
+}
+streams_drained() { streams_idle && sleep 0.3 && streams_idle; }
+
+# After the run: each subscriber's line count (what it received) and
+# muxd's own count from its log (queued to it, dropped), as stream.json.
+stream_report() {  # DIR
+	local dir=$1 i
+	for ((i = 1; i <= STREAM_SUBS; i++)); do
+		wait_until 5 test -s "$dir/sub$i.count"
+		printf '%s %s ' "bench$i" "$(cat "$dir/sub$i.count" 2>/dev/null || echo -)"
+		grep -o "subscriber bench$i left ([^)]*): [0-9]* messages sent, [0-9]* dropped" \
+		    "$dir/muxd.err" | tail -1 | sed 's/.*: \([0-9]*\) messages sent, \([0-9]*\) dropped/\1 \2/'
+		echo
+	done | awk 'NF == 4 { printf "%s{\"client\": \"%s\", \"received\": %s, \"sent\": %s, \"dropped\": %s}", \
+	    n++ ? ", " : "[", $1, $2, $3, $4 } NF > 0 && NF != 4 { printf "%s{\"client\": \"%s\", \"incomplete\": \"%s\"}", \
+	    n++ ? ", " : "[", $1, $0 } END { print n ? "]" : "[]" }' >"$dir/stream.json"
 }
 
 # ---- one run ---------------------------------------------------------------
@@ -322,6 +389,14 @@ measure() {  # DIR FEED K SYSTEM
 	else
 		wait_until $((RUN_TIMEOUT + 10)) all_gone "${SINK_PIDS[@]}"
 	fi
+	# bgpmux-mon: the subscribers catch up first, so that muxd's CPU
+	# includes writing them all it queued.
+	if [ "$4" = bgpmux-mon ] && [ -z "$UNAVAILABLE" ]; then
+		local t=$SECONDS
+		wait_until "$STREAM_DRAIN_WAIT" streams_drained ||
+		    say "$2 K=$3: the stream subscribers did not catch up in ${STREAM_DRAIN_WAIT} s"
+		echo $((SECONDS - t)) >"$dir/stream-drain.s"
+	fi
 	# Figures before anything stops; the floor's come from bgp_blast itself.
 	[ "$4" != floor ] && proc_stats "$DPID" >"$dir/daemon.stats"
 	stop "$fpid"
@@ -334,6 +409,7 @@ run() {  # FEED K SYSTEM REP
 	DPID=
 	UNAVAILABLE=
 	SINK_PIDS=()
+	SUB_PIDS=()
 	BMP_PID=
 	"start_${sys/bgpmux/muxd}" "$dir" "$feed" "$k"
 	if [ -z "$UNAVAILABLE" ]; then
@@ -345,6 +421,11 @@ run() {  # FEED K SYSTEM REP
 		wait_until 10 all_gone "$DPID"
 	fi
 	stop "$DPID"
+	if [ ${#SUB_PIDS[@]} -gt 0 ]; then     # muxd's end closed their streams
+		for pid in "${SUB_PIDS[@]}"; do stop "$pid"; done
+		stream_report "$dir"
+		say "$feed K=$k $sys: stream subscribers (received, sent, dropped): $(cat "$dir/stream.json")"
+	fi
 	if [ -n "$BMP_PID" ]; then       # the collector prints its counts on SIGTERM
 		stop "$BMP_PID"
 		say "$feed K=$k $sys: BMP collector got $(tail -1 "$dir/bmp_sink.json"); MRT: $(ls "$dir/state/mrt" 2>/dev/null | tr '\n' ' ')"

@@ -22,7 +22,7 @@ import time
 
 SYSTEMS = ("floor", "bird", "bgpmux", "bgpmux-mon")
 NAMES = {"floor": "loopback floor", "bird": "BIRD", "bgpmux": "bgpmux",
-         "bgpmux-mon": "bgpmux + MRT/BMP"}
+         "bgpmux-mon": "bgpmux + MRT/BMP/stream"}
 FEED_NAMES = {"pch": "PCH full table (real)", "synthetic": "synthetic"}
 # A feeder line such as "mrt_replay: first UPDATE sent at 1700000000.123456".
 FEEDER_T0 = re.compile(r"first UPDATE (?:sent )?at ([0-9]+\.[0-9]+)")
@@ -126,6 +126,19 @@ def stalled_clients(d, clients):
     return max(said, sum(1 for x in cpu if x > max(5.0, 5 * median)))
 
 
+def stream_of(d):
+    """bgpmux-mon's live-stream subscribers: how many, the fewest messages
+    one received, the most muxd queued to one, and the drops in total."""
+    subs = load_json(os.path.join(d, "stream.json"), [])
+    got = [s for s in subs if "received" in s]
+    drain = read_text(os.path.join(d, "stream-drain.s")).strip()
+    return {"subscribers": len(subs), "reported": len(got),
+            "received_min": min((s["received"] for s in got), default=None),
+            "sent_max": max((s["sent"] for s in got), default=None),
+            "dropped": sum(s["dropped"] for s in got),
+            "drain_s": int(drain) if drain.isdigit() else None}
+
+
 def row(d, feed_name, k, system, rep):
     k = int(k)
     clients = clients_of(d)
@@ -152,6 +165,8 @@ def row(d, feed_name, k, system, rep):
         s = stats_file(os.path.join(d, "daemon.stats"))
         out["rss_kb"] = s.get("rss_kb")
         out["cpu_s"] = s.get("cpu_s")
+    if system == "bgpmux-mon":
+        out["stream"] = stream_of(d)
     if not out["unavailable"] and len(done) < k:
         ends = sorted({c.get("end", "no report") for c in clients if not c.get("complete")})
         out["unavailable"] = (f"{len(done)} of {k} clients held every prefix"
@@ -198,7 +213,8 @@ def line(path):
     s = seconds(r, "sink")
     print(f"{head} {s:.2f} s from the first UPDATE a client saw, "
           f"{fmt_mib(r['rss_kb'])} MiB peak, {fmt(r['cpu_s'])} CPU s; "
-          f"{check_text(r)}", file=sys.stderr)
+          f"{check_text(r)}{'; ' + stream_text(r) if r.get('stream') else ''}",
+          file=sys.stderr)
     return 0
 
 
@@ -216,6 +232,17 @@ def ratio(a, b, digits=1):
     if a is None or b is None or b == 0:
         return "–"
     return f"{a / b:.{digits}f}×"
+
+
+def stream_text(r):
+    st = r.get("stream") or {}
+    if not st.get("subscribers"):
+        return "no stream subscriber"
+    text = (f"{st['subscribers']} stream subscribers: each received "
+            f"≥ {st['received_min'] or 0:,} messages, {st['dropped']:,} dropped")
+    if st["reported"] < st["subscribers"]:
+        text += f" ({st['subscribers'] - st['reported']} without counts: see stream.json)"
+    return text
 
 
 def check_text(r):
@@ -247,8 +274,32 @@ def best_of(rows, method):
         ok = [(t, r) for t, r in timed if t is not None]
         best = dict(min(ok, key=lambda x: x[0])[1] if ok else runs[-1])
         best["runs"] = [t for t, _ in timed]
+        best["median"] = median([t for t, _ in ok])
+        # a bgpmux-mon row stands for every run: the worst of their streams
+        streams = [r["stream"] for r in runs if r.get("stream")]
+        if streams:
+            best["stream"] = worst_stream(streams)
         out.append(best)
     return out
+
+
+def median(xs):
+    xs = sorted(xs)
+    if not xs:
+        return None
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def worst_stream(streams):
+    recv = [s["received_min"] for s in streams if s.get("received_min") is not None]
+    drains = [s["drain_s"] for s in streams if s.get("drain_s") is not None]
+    return {"subscribers": min(s["subscribers"] for s in streams),
+            "reported": min(s["reported"] for s in streams),
+            "received_min": min(recv) if recv else None,
+            "sent_max": max((s["sent_max"] or 0) for s in streams),
+            "dropped": sum(s["dropped"] for s in streams),
+            "drain_s": max(drains) if drains else None}
 
 
 def index(rows):
@@ -290,17 +341,29 @@ def summary_table(rows, method):
 
 
 def monitors_table(rows, method):
-    """bgpmux with MRT and BMP on against bgpmux alone (issue 7: within 1.5×)."""
-    head = ["feed", "K", "bgpmux s", "with MRT+BMP s", "time ratio", "bgpmux CPU s",
-            "with MRT+BMP CPU s", "bgpmux MiB", "with MRT+BMP MiB"]
+    """bgpmux with MRT, BMP and the stream subscribers on against bgpmux
+    alone (issue 7: within 1.5×): fastest and median runs."""
+    head = ["feed", "K", "bgpmux s", "with monitors s", "ratio", "bgpmux median s",
+            "with monitors median s", "median ratio", "bgpmux CPU s",
+            "with monitors CPU s", "bgpmux MiB", "with monitors MiB",
+            "stream msgs/subscriber", "dropped"]
     body = []
     for f, k, got, sec, mem, cpu in summary_rows(rows, method):
-        if not got.get("bgpmux-mon"):
+        mon = got.get("bgpmux-mon")
+        if not mon:
             continue
+        mux_med = got["bgpmux"].get("median") if got.get("bgpmux") else None
+        mon_med = mon.get("median")
+        st = mon.get("stream") or {}
+        subs = st.get("subscribers") or 0
+        recv = "–" if not subs or st.get("received_min") is None else \
+            f"{subs} × {st['received_min']:,}"
         body.append([FEED_NAMES.get(f, f), str(k), fmt(sec["bgpmux"]), fmt(sec["bgpmux-mon"]),
-                     ratio(sec["bgpmux-mon"], sec["bgpmux"], 2), fmt(cpu["bgpmux"]),
+                     ratio(sec["bgpmux-mon"], sec["bgpmux"], 2), fmt(mux_med), fmt(mon_med),
+                     ratio(mon_med, mux_med, 2), fmt(cpu["bgpmux"]),
                      fmt(cpu["bgpmux-mon"]), fmt_mib(mem["bgpmux"]),
-                     fmt_mib(mem["bgpmux-mon"])])
+                     fmt_mib(mem["bgpmux-mon"]), recv,
+                     "–" if not subs else f"{st['dropped']:,}"])
     return head, body
 
 
@@ -417,7 +480,8 @@ def render(work, md_path):
     print(text_table(sh, sb))
     if mb:
         print()
-        print("bgpmux with the monitors on (MRT archives and BMP export):")
+        print("bgpmux with the monitors on (MRT archives, BMP export, live-stream "
+              "subscribers; the fewest messages one subscriber received, drops in all runs):")
         print(text_table(mh, mb))
     print()
     print(text_table(dh, db))
@@ -439,7 +503,9 @@ def render(work, md_path):
             out.write(f"- {f}\n")
         out.write("\n" + md_table(sh, sb) + "\n\n")
         if mb:
-            out.write("With the monitors on (MRT archives, BMP export):\n\n")
+            out.write("With the monitors on (MRT archives, BMP export, live-stream "
+                      "subscribers reading every message; the fewest messages one "
+                      "subscriber received, and the drops in all runs):\n\n")
             out.write(md_table(mh, mb) + "\n\n")
         out.write(md_table(dh, db) + "\n")
         if tg:
