@@ -16,7 +16,7 @@
 #           (tests/tools/bmp_sink.py), and BENCH_STREAM_SUBS (default 10)
 #           live-stream subscribers for the whole run: curl reading the
 #           unfiltered NDJSON stream (every message) from the API listener,
-#           each counted by `wc -l`; the report gives its time over
+#           each counted by `wc -lc`; the report gives its time over
 #           bgpmux's (the issue wants at most 1.5×) and what each
 #           subscriber received and lost
 # The K clients (bgp_sink) connect first and reach Established; then the
@@ -298,7 +298,7 @@ start_muxd-mon() {  # DIR FEED K
 }
 
 # The live stream's subscribers: curl on the unfiltered NDJSON stream (one
-# line per message), its output counted by wc -l into subI.count when the
+# line per message), its output counted by wc -lc into subI.count when the
 # stream ends. $! is curl's PID (the process substitution is not waited for).
 SUB_PIDS=()
 api_conns() { ss -Htn state established src "$API_ADDR:$API_PORT" 2>/dev/null | wc -l; }
@@ -312,7 +312,7 @@ start_subscribers() {  # DIR
 	fi
 	for ((i = 1; i <= STREAM_SUBS; i++)); do
 		url="http://$API_ADDR:$API_PORT/v1/stream?format=json&client=bench$i"
-		curl -sSN "$url" 2>"$dir/sub$i.err" > >(wc -l >"$dir/sub$i.count") &
+		curl -sSN "$url" 2>"$dir/sub$i.err" > >(wc -lc >"$dir/sub$i.count") &
 		SUB_PIDS+=("$!")
 		PIDS+=("$!")
 	done
@@ -340,12 +340,12 @@ stream_report() {  # DIR
 	local dir=$1 i
 	for ((i = 1; i <= STREAM_SUBS; i++)); do
 		wait_until 5 test -s "$dir/sub$i.count"
-		printf '%s %s ' "bench$i" "$(cat "$dir/sub$i.count" 2>/dev/null || echo -)"
+		printf '%s %s ' "bench$i" "$(cat "$dir/sub$i.count" 2>/dev/null || echo - -)"
 		grep -o "subscriber bench$i left ([^)]*): [0-9]* messages sent, [0-9]* dropped" \
 		    "$dir/muxd.err" | tail -1 | sed 's/.*: \([0-9]*\) messages sent, \([0-9]*\) dropped/\1 \2/'
 		echo
-	done | awk 'NF == 4 { printf "%s{\"client\": \"%s\", \"received\": %s, \"sent\": %s, \"dropped\": %s}", \
-	    n++ ? ", " : "[", $1, $2, $3, $4 } NF > 0 && NF != 4 { printf "%s{\"client\": \"%s\", \"incomplete\": \"%s\"}", \
+	done | awk 'NF == 5 { printf "%s{\"client\": \"%s\", \"received\": %s, \"bytes\": %s, \"sent\": %s, \"dropped\": %s}", \
+	    n++ ? ", " : "[", $1, $2, $3, $4, $5 } NF > 0 && NF != 5 { printf "%s{\"client\": \"%s\", \"incomplete\": \"%s\"}", \
 	    n++ ? ", " : "[", $1, $0 } END { print n ? "]" : "[]" }' >"$dir/stream.json"
 }
 

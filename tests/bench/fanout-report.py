@@ -135,6 +135,7 @@ def stream_of(d):
     return {"subscribers": len(subs), "reported": len(got),
             "received_min": min((s["received"] for s in got), default=None),
             "sent_max": max((s["sent"] for s in got), default=None),
+            "bytes_min": min((s.get("bytes", 0) for s in got), default=None),
             "dropped": sum(s["dropped"] for s in got),
             "drain_s": int(drain) if drain.isdigit() else None}
 
@@ -239,7 +240,8 @@ def stream_text(r):
     if not st.get("subscribers"):
         return "no stream subscriber"
     text = (f"{st['subscribers']} stream subscribers: each received "
-            f"≥ {st['received_min'] or 0:,} messages, {st['dropped']:,} dropped")
+            f"≥ {st['received_min'] or 0:,} messages ({(st.get('bytes_min') or 0) / 2**20:.1f} MiB), "
+            f"{st['dropped']:,} dropped")
     if st["reported"] < st["subscribers"]:
         text += f" ({st['subscribers'] - st['reported']} without counts: see stream.json)"
     return text
