@@ -514,7 +514,9 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
 {
 	static const char *const keys[] = { "name", "address", "asn", "upstreams",
 		"prefixes", "password", "hold_time", "add_path", "multisession", "max_length",
-		"max_prefixes", "keep_asn", "hold_down", "min_interval", NULL };
+		"max_prefixes", "keep_asn", "hold_down", "min_interval", "role", NULL };
+	static const char *const roles[] = { "client", "monitor", NULL };
+	int role = 0;
 	const char *name = NULL, *addr = NULL;
 	uint64_t asn = 0;
 	int addpath = ADDPATH_SEND;
@@ -529,7 +531,9 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
 		parse_client_addr(v, path, addr, cc);
 	jsonv_uint(v, path, obj, "asn", true, 1, UINT32_MAX, &asn);
 	cc->asn = (uint32_t)asn;
-	if (jsonv_array(v, path, obj, "upstreams", true))
+	jsonv_enum(v, path, obj, "role", false, roles, &role);
+	cc->monitor = role == 1;
+	if (jsonv_array(v, path, obj, "upstreams", !cc->monitor))
 		cc->upstream_count = parse_strings(v, path, obj, "upstreams", NULL,
 		    "an upstream's name", &cc->upstreams);
 	cc->prefix_count = parse_strings(v, path, obj, "prefixes", prefix_ok,
@@ -582,6 +586,8 @@ const struct upstream_config *config_upstream(const struct config *c, const char
 
 bool client_has_upstream(const struct client_config *cc, const char *upstream)
 {
+	if (cc->monitor && cc->upstream_count == 0)
+		return true;            /* a monitor without a list: every instance */
 	for (size_t i = 0; i < cc->upstream_count; i++)
 		if (strcmp(cc->upstreams[i], upstream) == 0)
 			return true;
@@ -1029,6 +1035,14 @@ json_t *client_config_to_json(const struct client_config *cc, bool with_password
 	if (o == NULL)
 		fatal("out of memory rendering client %s", cc->name);
 	json_object_set_new(o, "multisession", json_string(ms_mode_name(cc->multisession)));
+	json_object_set_new(o, "role", json_string(cc->monitor ? "monitor" : "client"));
+	/* everything a provisioned client is stored with (opstore) */
+	json_object_set_new(o, "max_length", json_pack("{s:i, s:i}", "ipv4", cc->max_len4,
+	    "ipv6", cc->max_len6));
+	json_object_set_new(o, "max_prefixes", json_integer(cc->max_prefixes));
+	json_object_set_new(o, "keep_asn", json_boolean(cc->keep_asn));
+	json_object_set_new(o, "hold_down", json_integer(cc->hold_down));
+	json_object_set_new(o, "min_interval", json_integer(cc->min_interval));
 	if (with_password && cc->password)
 		json_object_set_new(o, "password", json_string(cc->password));
 	return o;
