@@ -318,7 +318,7 @@ router id 127.0.61.41;
 log "$T/mon/bird.log" all;
 ipv4 table c4;
 ipv6 table c6;
-protocol static s4 { ipv4 { table c4; }; route 10.99.0.0/24 via 127.0.61.41; }
+protocol static s4 { ipv4 { table c4; }; route 10.99.0.0/24 blackhole; }
 protocol bgp mux {
 	local 127.0.61.41 as 4200000996;
 	neighbor $INST_ADDR as 65000;
