@@ -249,6 +249,13 @@ static void on_update(struct peer *p, struct session *s, const struct bgp_update
 	if (c == NULL)
 		return;
 	c->updates_rx++;
+	if (pc->cfg.monitor) {
+		/* a research feed: it takes, it never gives */
+		if (!u->end_of_rib && c->updates_ignored++ == 0)
+			log_peer_info(client_label(c), "is a monitor: what it announces is "
+			    "ignored (counted in updates_ignored)");
+		return;
+	}
 	if (pc->gw == NULL || session_is_closing(s) ||
 	    gateway_client_update(pc->gw, &pc->cfg, pc->upstream, u, session_negotiated(s), &afi))
 		return;
@@ -331,7 +338,7 @@ json_t *client_to_json(const struct client *c)
 		if (c->fams[i].safi == BGP_SAFI_UNICAST && client_addpath(c, c->fams[i].afi))
 			json_array_append_new(ap, json_string(family_name(c->fams[i])));
 	}
-	json_t *j = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_t *j = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
 	    "name", c->cfg.name,
 	    "session_id", (json_int_t)(c->session ? session_id(c->session) : 0),
 	    "address", client_addr_text(&c->cfg, addr, sizeof addr),
@@ -343,11 +350,13 @@ json_t *client_to_json(const struct client *c)
 	    "as4", c->session && session_negotiated(c->session)->as4,
 	    "queued_bytes", (json_int_t)(c->session ? session_queue_len(c->session) : 0),
 	    "updates_received", (json_int_t)c->updates_rx,
+	    "updates_ignored", (json_int_t)c->updates_ignored,
 	    "updates_sent", (json_int_t)(c->session ?
 		session_counters_tx(c->session)->msgs[BGP_UPDATE] : 0),
 	    "joins", (json_int_t)c->joins,
 	    "drops", (json_int_t)c->drops,
-	    "flaps", (json_int_t)peer_flaps(c->peer));
+	    "flaps", (json_int_t)peer_flaps(c->peer),
+	    "role", c->cfg.monitor ? "monitor" : "client");
 	if (j == NULL)
 		fatal("out of memory rendering client %s", c->cfg.name);
 	if (c->primary == NULL)

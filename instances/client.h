@@ -120,7 +120,8 @@ struct client {
 	char *upstream;                 /* the instance's upstream, for gw */
 
 	/* counters */
-	uint64_t updates_rx;            /* UPDATEs received and ignored */
+	uint64_t updates_rx;            /* UPDATEs received */
+	uint64_t updates_ignored;       /* … from a monitor: not looked at */
 	uint64_t joins;                 /* times it became Established */
 	uint64_t walked;                /* routes sent by walks */
 	uint64_t live;                  /* live routes sent by its walks */

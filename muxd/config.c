@@ -6,6 +6,8 @@
  * names its path. Defaults are the ones a BIRD or OpenBGPD user expects.
  */
 #include "muxd/config.h"
+#include "muxd/config_services.h"
+#include "muxd/client_addr.h"
 
 #include "muxd/bgp_update.h"
 
@@ -380,98 +382,6 @@ static size_t parse_strings(struct jsonv *v, const char *path, json_t *obj,
 	return n;
 }
 
-/* The bytes of an address and their count (4 or 16). */
-static size_t addr_bytes(const struct sockaddr_mux *a, const uint8_t **b)
-{
-	if (sockaddr_family(a) == AF_INET) {
-		*b = (const uint8_t *)&a->u.sin.sin_addr;
-		return 4;
-	}
-	*b = (const uint8_t *)&a->u.sin6.sin6_addr;
-	return 16;
-}
-
-/* Do a and b agree on their first len bits (same family)? */
-static bool addr_prefix_eq(const struct sockaddr_mux *a, const struct sockaddr_mux *b,
-    unsigned len)
-{
-	const uint8_t *x, *y;
-	size_t n = addr_bytes(a, &x);
-
-	if (sockaddr_family(a) != sockaddr_family(b) || addr_bytes(b, &y) != n)
-		return false;
-	if (memcmp(x, y, len / 8) != 0)
-		return false;
-	uint8_t mask = (uint8_t)(0xff00u >> (len % 8));
-	return len % 8 == 0 || ((x[len / 8] ^ y[len / 8]) & mask) == 0;
-}
-
-static unsigned client_len(const struct client_config *c)
-{
-	if (c->range_len)
-		return c->range_len;
-	return sockaddr_family(&c->addr) == AF_INET ? 32 : 128;
-}
-
-bool client_addr_contains(const struct client_config *c, const struct sockaddr_mux *a)
-{
-	return c->addr.len && addr_prefix_eq(&c->addr, a, client_len(c));
-}
-
-bool client_addrs_overlap(const struct client_config *a, const struct client_config *b)
-{
-	unsigned la = client_len(a), lb = client_len(b);
-	return a->addr.len && b->addr.len &&
-	    addr_prefix_eq(&a->addr, &b->addr, la < lb ? la : lb);
-}
-
-const char *client_addr_text(const struct client_config *c, char *buf, size_t len)
-{
-	char a[64];
-	sockaddr_ntop(&c->addr, a, sizeof a);
-	if (c->range_len)
-		snprintf(buf, len, "%s/%u", a, c->range_len);
-	else
-		snprintf(buf, len, "%s", a);
-	return buf;
-}
-
-/* "ADDR" or "ADDR/LEN" (a range: LEN shorter than the address, no host
- * bits set). */
-static void parse_client_addr(struct jsonv *v, const char *path, const char *text,
-    struct client_config *cc)
-{
-	char at[256], addr[64];
-	const char *slash = strchr(text, '/');
-	unsigned long len = 0;
-	char *end;
-
-	jsonv_path_key(at, sizeof at, path, "address");
-	snprintf(addr, sizeof addr, "%.*s", slash ? (int)(slash - text) : (int)strlen(text), text);
-	if (!sockaddr_parse(addr, 0, &cc->addr)) {
-		jsonv_error(v, at, "\"%s\" is not a numeric IPv4 or IPv6 address (or "
-		    "ADDRESS/LENGTH range)", text);
-		return;
-	}
-	if (slash == NULL)
-		return;
-	unsigned max = sockaddr_family(&cc->addr) == AF_INET ? 32 : 128;
-	len = strtoul(slash + 1, &end, 10);
-	if (*end || slash[1] == '\0' || len < 8 || len >= max) {
-		jsonv_error(v, at, "\"%s\": a range's length must be 8..%u", text, max - 1);
-		return;
-	}
-	cc->range_len = (uint8_t)len;
-	struct sockaddr_mux net = cc->addr;
-	uint8_t *b = sockaddr_family(&net) == AF_INET ? (uint8_t *)&net.u.sin.sin_addr :
-	    (uint8_t *)&net.u.sin6.sin6_addr;
-	for (unsigned i = (unsigned)len; i < max; i++)
-		b[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
-	if (!sockaddr_equal(&net, &cc->addr))
-		jsonv_error(v, at, "\"%s\" has host bits set: write %s/%lu", text,
-		    sockaddr_ntop(&net, addr, sizeof addr), len);
-}
-
 static bool prefix_ok(const char *s)
 {
 	struct bgp_prefix p;
@@ -514,7 +424,9 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
 {
 	static const char *const keys[] = { "name", "address", "asn", "upstreams",
 		"prefixes", "password", "hold_time", "add_path", "multisession", "max_length",
-		"max_prefixes", "keep_asn", "hold_down", "min_interval", NULL };
+		"max_prefixes", "keep_asn", "hold_down", "min_interval", "role", NULL };
+	static const char *const roles[] = { "client", "monitor", NULL };
+	int role = 0;
 	const char *name = NULL, *addr = NULL;
 	uint64_t asn = 0;
 	int addpath = ADDPATH_SEND;
@@ -526,10 +438,12 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
 	cc->name = xstrdup(name ? name : "");
 	jsonv_string(v, path, obj, "address", true, &addr);
 	if (addr)
-		parse_client_addr(v, path, addr, cc);
+		client_addr_parse(v, path, addr, cc);
 	jsonv_uint(v, path, obj, "asn", true, 1, UINT32_MAX, &asn);
 	cc->asn = (uint32_t)asn;
-	if (jsonv_array(v, path, obj, "upstreams", true))
+	jsonv_enum(v, path, obj, "role", false, roles, &role);
+	cc->monitor = role == 1;
+	if (jsonv_array(v, path, obj, "upstreams", !cc->monitor))
 		cc->upstream_count = parse_strings(v, path, obj, "upstreams", NULL,
 		    "an upstream's name", &cc->upstreams);
 	cc->prefix_count = parse_strings(v, path, obj, "prefixes", prefix_ok,
@@ -582,6 +496,8 @@ const struct upstream_config *config_upstream(const struct config *c, const char
 
 bool client_has_upstream(const struct client_config *cc, const char *upstream)
 {
+	if (cc->monitor && cc->upstream_count == 0)
+		return true;            /* a monitor without a list: every instance */
 	for (size_t i = 0; i < cc->upstream_count; i++)
 		if (strcmp(cc->upstreams[i], upstream) == 0)
 			return true;
@@ -647,138 +563,6 @@ static void check_mux(struct jsonv *v, struct config *c)
 	}
 }
 
-/* ---- monitors: MRT archives, BMP collectors ------------------------------ */
-
-#define DEFAULT_MRT_RIB_INTERVAL 7200
-#define DEFAULT_MRT_UPDATES_INTERVAL 300
-#define DEFAULT_BMP_PORT 1790
-
-static void parse_mrt(struct jsonv *v, json_t *root, struct config *c)
-{
-	static const char *const keys[] = { "rib_interval", "updates_interval",
-		"compress", NULL };
-	static const char *const compress[] = { "gzip", "none", NULL };
-	json_t *obj = jsonv_child_object(v, "$", root, "mrt", false);
-	uint64_t rib = DEFAULT_MRT_RIB_INTERVAL, upd = DEFAULT_MRT_UPDATES_INTERVAL;
-	int gz = 0;
-
-	if (obj == NULL)
-		return;
-	jsonv_object(v, "$.mrt", obj, keys);
-	jsonv_uint(v, "$.mrt", obj, "rib_interval", false, 1, 7 * 86400, &rib);
-	jsonv_uint(v, "$.mrt", obj, "updates_interval", false, 1, 86400, &upd);
-	jsonv_enum(v, "$.mrt", obj, "compress", false, compress, &gz);
-	c->mrt.enabled = true;
-	c->mrt.rib_interval = (uint32_t)rib;
-	c->mrt.updates_interval = (uint32_t)upd;
-	c->mrt.gzip = gz == 0;
-}
-
-static void parse_bmp_collector(struct jsonv *v, const char *path, json_t *obj,
-    struct sockaddr_mux *out)
-{
-	static const char *const keys[] = { "address", "port", NULL };
-	const char *addr = NULL;
-	uint64_t port = DEFAULT_BMP_PORT;
-	char at[256];
-
-	jsonv_object(v, path, obj, keys);
-	if (!json_is_object(obj))
-		return;
-	jsonv_string(v, path, obj, "address", true, &addr);
-	jsonv_uint(v, path, obj, "port", false, 1, 65535, &port);
-	if (addr && !sockaddr_parse(addr, (uint16_t)port, out)) {
-		jsonv_path_key(at, sizeof at, path, "address");
-		jsonv_error(v, at, "\"%s\" is not a numeric IPv4 or IPv6 address", addr);
-	}
-}
-
-static void parse_bmp(struct jsonv *v, json_t *root, struct config *c)
-{
-	json_t *arr = jsonv_array(v, "$", root, "bmp", false), *val;
-	char at[256];
-	size_t i;
-
-	if (arr == NULL)
-		return;
-	c->bmp = xcalloc(json_array_size(arr) + 1, sizeof *c->bmp);
-	json_array_foreach(arr, i, val) {
-		jsonv_path_index(at, sizeof at, "$.bmp", i);
-		parse_bmp_collector(v, at, val, &c->bmp[c->bmp_count++]);
-		for (size_t j = 0; j < i; j++)
-			if (c->bmp[i].len && sockaddr_equal(&c->bmp[i], &c->bmp[j]))
-				jsonv_error(v, at, "the same collector as $.bmp[%zu]", j);
-	}
-}
-
-bool mrt_config_equal(const struct mrt_config *a, const struct mrt_config *b)
-{
-	return a->enabled == b->enabled && a->rib_interval == b->rib_interval &&
-	    a->updates_interval == b->updates_interval && a->gzip == b->gzip;
-}
-
-bool bmp_config_equal(const struct config *a, const struct config *b)
-{
-	if (a->bmp_count != b->bmp_count)
-		return false;
-	for (size_t i = 0; i < a->bmp_count; i++)
-		if (!sockaddr_equal(&a->bmp[i], &b->bmp[i]))
-			return false;
-	return true;
-}
-
-#define API_DEFAULT_LISTEN "127.0.0.1"
-#define API_DEFAULT_PORT 8179
-
-/* "api": {"listen": "ADDR:PORT" or "[V6]:PORT", "token_file": PATH}. */
-static bool parse_listen(const char *s, struct sockaddr_mux *out)
-{
-	char host[64];
-	const char *colon = strrchr(s, ':');
-	char *end;
-
-	if (colon == NULL || (size_t)(colon - s) >= sizeof host)
-		return false;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = 0;
-	unsigned long port = strtoul(colon + 1, &end, 10);
-	if (*end || colon[1] == 0 || port == 0 || port > 65535)
-		return false;
-	if (host[0] == '[') {
-		size_t n = strlen(host);
-		if (n < 3 || host[n - 1] != ']')
-			return false;
-		host[n - 1] = 0;
-		memmove(host, host + 1, n - 1);
-	} else if (strchr(host, ':')) {
-		return false;   /* IPv6 needs brackets: [::1]:8179 */
-	}
-	return sockaddr_parse(host, (uint16_t)port, out);
-}
-
-static void parse_api(struct jsonv *v, json_t *root, struct config *c)
-{
-	static const char *const keys[] = { "listen", "token_file", NULL };
-	json_t *api = jsonv_child_object(v, "$", root, "api", false);
-	const char *listen = NULL, *token = NULL;
-
-	sockaddr_parse(API_DEFAULT_LISTEN, API_DEFAULT_PORT, &c->api.listen);
-	if (api == NULL)
-		return;
-	jsonv_object(v, "$.api", api, keys);
-	if (jsonv_string(v, "$.api", api, "listen", false, &listen) && listen &&
-	    !parse_listen(listen, &c->api.listen))
-		jsonv_error(v, "$.api.listen", "\"%s\" is not ADDRESS:PORT (e.g. "
-		    "\"127.0.0.1:8179\" or \"[::1]:8179\")", listen);
-	if (jsonv_string(v, "$.api", api, "token_file", false, &token) && token) {
-		if (token[0] == 0)
-			jsonv_error(v, "$.api.token_file", "empty path (leave the key out "
-			    "for a read-only API)");
-		else
-			c->api.token_file = xstrdup(token);
-	}
-}
-
 static void parse_router_id(struct jsonv *v, json_t *root, struct config *c)
 {
 	const char *rid = NULL;
@@ -791,17 +575,6 @@ static void parse_router_id(struct jsonv *v, json_t *root, struct config *c)
 		return;
 	}
 	c->router_id = ntohl(in.s_addr);
-}
-
-static void parse_stream(struct jsonv *v, json_t *root, struct config *c)
-{
-	static const char *const keys[] = { "max_queue", NULL };
-	json_t *o = jsonv_child_object(v, "$", root, "stream", false);
-
-	if (o == NULL || !jsonv_object(v, "$.stream", o, keys))
-		return;
-	jsonv_uint(v, "$.stream", o, "max_queue", false, 4096, UINT32_MAX,
-	    &c->stream_max_queue);
 }
 
 static struct config *config_from_json(json_t *root, struct jsonv *v)
@@ -830,10 +603,7 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	parse_peers(v, root, c);
 	parse_upstreams(v, root, c);
 	parse_clients(v, root, c);
-	parse_mrt(v, root, c);
-	parse_bmp(v, root, c);
-	parse_api(v, root, c);
-	parse_stream(v, root, c);
+	config_parse_services(v, root, c);
 	check_mux(v, c);
 	return c;
 }
@@ -1029,6 +799,14 @@ json_t *client_config_to_json(const struct client_config *cc, bool with_password
 	if (o == NULL)
 		fatal("out of memory rendering client %s", cc->name);
 	json_object_set_new(o, "multisession", json_string(ms_mode_name(cc->multisession)));
+	json_object_set_new(o, "role", json_string(cc->monitor ? "monitor" : "client"));
+	/* everything a provisioned client is stored with (opstore) */
+	json_object_set_new(o, "max_length", json_pack("{s:i, s:i}", "ipv4", cc->max_len4,
+	    "ipv6", cc->max_len6));
+	json_object_set_new(o, "max_prefixes", json_integer(cc->max_prefixes));
+	json_object_set_new(o, "keep_asn", json_boolean(cc->keep_asn));
+	json_object_set_new(o, "hold_down", json_integer(cc->hold_down));
+	json_object_set_new(o, "min_interval", json_integer(cc->min_interval));
 	if (with_password && cc->password)
 		json_object_set_new(o, "password", json_string(cc->password));
 	return o;

@@ -82,6 +82,9 @@ struct client_config {
 	uint16_t hold_time;
 	enum addpath_mode add_path;     /* what the instance offers (default send) */
 	enum ms_mode multisession;
+	/* "role": "monitor": a research feed; with no "upstreams" it may peer
+	 * on every instance; what it announces is ignored and counted. */
+	bool monitor;
 	/* Client routes (issue 5): allocation limits, rewriting, stability. */
 	uint8_t max_len4, max_len6;     /* "max_length": {"ipv4", "ipv6"}; 24, 48 */
 	uint32_t max_prefixes;          /* default 100 */

@@ -323,8 +323,9 @@ static int parse_client_body(struct api *a, struct http_req *r, json_t *body,
 	jsonv_uint(&errs, "$", body, "lifetime", false, 1, MAX_LIFETIME, &lifetime);
 	json_object_del(body, "lifetime");
 	if (config_client_from_json(&errs, "$", body, &pc->cfg) && errs.count == 0) {
-		if (pc->cfg.upstream_count == 0)
-			jsonv_error(&errs, "$.upstreams", "name at least one upstream");
+		if (pc->cfg.upstream_count == 0 && !pc->cfg.monitor)
+			jsonv_error(&errs, "$.upstreams", "name at least one upstream (only "
+			    "a \"role\": \"monitor\" may peer on every instance)");
 		if (conflicts(a, r, cfg, &pc->cfg)) {
 			status = 409;
 			goto out;

@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "muxd/client_addr.c"
 #include "muxd/config.c"
+#include "muxd/config_services.c"
 #include "muxd/jsonv.c"
 #include "muxd/log.c"
 #include "muxd/sockaddr.c"

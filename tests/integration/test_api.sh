@@ -307,6 +307,45 @@ api_ok DELETE /api/v1/clients/lab
 wait_until 15 "the range member to be closed" bash -c "! birdc -s '$T/lab/ctl' show protocols mux | grep -q Established"
 say "a client provisioned for 127.0.61.32/28: 127.0.61.40 peers as lab@127.0.61.40 and gets the whole view; an address inside it cannot be provisioned again (409); DELETE closes the member"
 
+# ------------------------------------------------------------ research monitor
+
+# "role": "monitor" without upstreams: it may peer on any instance, gets
+# every path, and what it announces (a static route here) goes nowhere.
+api_ok POST /api/v1/clients '{"name": "mon", "address": "127.0.61.41", "asn": 4200000996, "role": "monitor"}'
+mkdir -p "$T/mon"
+cat >"$T/mon/bird.conf" <<EOF
+router id 127.0.61.41;
+log "$T/mon/bird.log" all;
+ipv4 table c4;
+ipv6 table c6;
+protocol static s4 { ipv4 { table c4; }; route 10.99.0.0/24 blackhole; }
+protocol bgp mux {
+	local 127.0.61.41 as 4200000996;
+	neighbor $INST_ADDR as 65000;
+	multihop; strict bind yes;
+	connect delay time 1; connect retry time 1;
+	ipv4 { table c4; import all; export all; next hop self; };
+	ipv6 { table c6; import all; export none; };
+}
+EOF
+spawn "bird monitor" "$T/mon/stderr" bird -f -c "$T/mon/bird.conf" -s "$T/mon/ctl" -P "$T/mon/pid"
+mon_has() {
+	[[ $(route_count "$T/mon/ctl" c6) == "$up6" && $(route_count "$T/mon/ctl" c4) == $((up4 + 1)) ]]
+}
+wait_until 30 "the monitor to receive the whole view" mon_has
+api_json /api/v1/instances 'c = [c for i in d for c in i["clients"] if c["name"] == "mon"]
+assert len(c) == 1 and c[0]["role"] == "monitor" and c[0]["state"] == "Established", c
+assert c[0]["updates_ignored"] >= 1, c'
+mux_dump
+"$PY" -c 'import json, sys
+g = json.load(open(sys.argv[1]))["gateway"]
+assert g["sent_announce"] == 0 and all(v == 0 for v in g["announced"].values()), g' "$ROUTES_JSON" ||
+	fail "the monitor's announcement reached the gateway"
+mux_log_has "client mon [^:]*: is a monitor: what it announces is ignored" ||
+	fail "no log line for the monitor's ignored announcement"
+api_ok DELETE /api/v1/clients/mon
+say "a monitor provisioned without upstreams peers and gets the whole view; its announcement is ignored and counted, nothing goes upstream"
+
 # ------------------------------------------------------------------ lifetime
 
 api_ok POST /api/v1/clients '{"name": "brief", "address": "127.0.61.99", "asn": 65199, "upstreams": ["isp-a"], "lifetime": 2}'

@@ -130,6 +130,15 @@ sys.exit(0 if m["reason_type"] == 3 and m["peer_ip"] == "127.0.72.11" else "Peer
 wait_until 30 "a new Peer Up" eval "(( \$(nmsgs peer_up) > $ups ))"
 check_peer_up
 wait_until 60 "the collector to hold the table again" collector_has want_wd
+# the collector's log keeps the routes of before the reset; muxd's view must
+# have the whole table again before the two are compared
+view_has_all() {
+	mux_dump
+	[[ $(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(sum(v["route_count"] for v in d["views"] if v["name"] == "isp-b"))' "$ROUTES_JSON") == "$N_WD" ]]
+}
+wait_until 60 "muxd's view to hold the table again" view_has_all
 check_tables reset want_wd
 say "session reset: Peer Down (reason 3), Peer Up, the table again"
 
