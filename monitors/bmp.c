@@ -19,7 +19,6 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 
 #include "monitors/bmp_codec.h"
 #include "monitors/monpeer.h"
+#include "muxd/outbatch.h"
 #include "muxd/bgp.h"
 #include "muxd/log.h"
 
@@ -71,6 +71,7 @@ struct bmp_conn {
 	struct sockaddr_mux addr;
 	char name[80];                  /* "collector 127.0.0.1 port 1790" */
 	struct bufferevent *bev;
+	struct outbatch out;            /* while up: what we write, batched */
 	bool up;
 	bool dump_done;                 /* every view SYNCED */
 	unsigned backoff;
@@ -104,6 +105,7 @@ static void conn_reconnect_later(struct bmp_conn *c)
 
 static void conn_close(struct bmp_conn *c)
 {
+	outbatch_free(&c->out);
 	if (c->bev)
 		bufferevent_free(c->bev);
 	c->bev = NULL;
@@ -126,11 +128,11 @@ static void conn_send(struct bmp_conn *c, const uint8_t *p, size_t len)
 {
 	if (!c->up || len == 0)
 		return;
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > OUT_LIMIT) {
+	if (outbatch_queued(&c->out) > OUT_LIMIT) {
 		conn_drop_slow(c);
 		return;
 	}
-	bufferevent_write(c->bev, p, len);
+	outbatch_add(&c->out, p, len);
 }
 
 static void send_mask(struct bmp_exporter *x, uint32_t mask, const uint8_t *p,
@@ -433,7 +435,7 @@ static void dump_cb(evutil_socket_t fd, short what, void *arg)
 			c->dump_done = true;
 			return;
 		}
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > OUT_PAUSE)
+		if (outbatch_queued(&c->out) > OUT_PAUSE)
 			return;         /* resumed by conn_write_cb */
 		size_t n = dump_view_step(v, c->idx, budget);
 		budget = n >= budget ? 0 : budget - n;
@@ -458,13 +460,20 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 	evbuffer_drain(in, evbuffer_get_length(in));    /* collectors send nothing */
 }
 
-/* Output drained below the low watermark: the dump may go on. */
-static void conn_write_cb(struct bufferevent *bev, void *arg)
+/* Output drained below OUT_PAUSE / 2: the dump may go on. */
+static void conn_out_cb(struct outbatch *ob, enum outbatch_event what, void *arg)
 {
 	struct bmp_conn *c = arg;
-	(void)bev;
-	if (c->up && !c->dump_done)
+	(void)ob;
+
+	if (what == OUTBATCH_ERROR) {
+		log_warnx("bmp %s: %s: reconnecting in %u s", c->name, strerror(errno),
+		    c->backoff);
+		conn_close(c);
+		conn_reconnect_later(c);
+	} else if (c->up && !c->dump_done) {
 		conn_schedule_dump(c);
+	}
 }
 
 static void conn_up(struct bmp_conn *c)
@@ -472,6 +481,11 @@ static void conn_up(struct bmp_conn *c)
 	struct bmp_exporter *x = c->x;
 	struct wbuf w = wbuf_make(x->msg, sizeof x->msg);
 
+	/* the bufferevent reads (a collector sends nothing, but its close
+	 * shows there); the outbatch writes */
+	outbatch_init(&c->out, x->base, bufferevent_getfd(c->bev), OUT_PAUSE / 2,
+	    conn_out_cb, c);
+	bufferevent_disable(c->bev, EV_WRITE);
 	c->up = true;
 	c->dump_done = false;
 	c->backoff = 1;
@@ -482,7 +496,6 @@ static void conn_up(struct bmp_conn *c)
 		v->vc[c->idx].st = VC_PENDING;
 	conn_send(c, x->msg, bmp_initiation_encode(&w, x->sys_name,
 	    "bgpmux, a BGP session multiplexer gateway: every path of every upstream"));
-	bufferevent_setwatermark(c->bev, EV_WRITE, OUT_PAUSE / 2, 0);
 	conn_schedule_dump(c);
 }
 
@@ -510,7 +523,7 @@ static void conn_connect(struct bmp_conn *c)
 	c->bev = bufferevent_socket_new(c->x->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
 		fatal("bmp: cannot allocate a bufferevent");
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (bufferevent_socket_connect(c->bev, &c->addr.u.sa, c->addr.len) < 0) {
 		log_warnx("bmp %s: cannot connect: %s", c->name, strerror(errno));
@@ -612,15 +625,12 @@ void bmp_exporter_remove_view(struct bmp_exporter *x, struct feed *feed)
 	}
 }
 
-/* At exit: what is queued, then Termination, written with a deadline.
- * The loop has stopped, so the bufferevent no longer writes: take its
- * output buffer over (a bufferevent freezes the buffer's front). */
+/* At exit: what is queued, then Termination, written with a deadline
+ * (the loop has stopped). */
 static void conn_terminate(struct bmp_conn *c)
 {
 	struct bmp_exporter *x = c->x;
 	struct wbuf w = wbuf_make(x->msg, sizeof x->msg);
-	struct evbuffer *out;
-	int fd;
 
 	if (!c->up)
 		return;
@@ -628,24 +638,8 @@ static void conn_terminate(struct bmp_conn *c)
 	    "bgpmux shutting down"));
 	if (!c->up)
 		return;
-	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
-	out = bufferevent_get_output(c->bev);
-	evbuffer_unfreeze(out, 1);
-	fd = bufferevent_getfd(c->bev);
-	for (int waited = 0; evbuffer_get_length(out) > 0 && waited < CLOSE_FLUSH_MS;) {
-		struct pollfd p = { fd, POLLOUT, 0 };
-		int n = poll(&p, 1, 100);
-		if (n < 0 || (p.revents & (POLLERR | POLLHUP)))
-			break;
-		if (n == 0) {
-			waited += 100;
-			continue;
-		}
-		if (evbuffer_write(out, fd) < 0 && errno != EAGAIN && errno != EINTR)
-			break;
-	}
-	log_info("bmp %s: %s", c->name, evbuffer_get_length(out) ? "could not send "
-	    "Termination within 2 s" : "sent Termination");
+	log_info("bmp %s: %s", c->name, outbatch_finish(&c->out, CLOSE_FLUSH_MS) ?
+	    "sent Termination" : "could not send Termination within 2 s");
 }
 
 void bmp_exporter_free(struct bmp_exporter *x)

@@ -9,11 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "muxd/log.h"
 
 #define BLOCK_SIZE (256 * 1024)
+#define SINK_NICE 10
 /* gzip level 1: a third of level 6's CPU for files about 15 % larger; the
  * updates stream is written all day long, on the gateway's cores. */
 #define GZIP_MODE "wb1"
@@ -110,6 +113,12 @@ static void *sink_thread(void *arg)
 {
 	struct mrt_sink *s = arg;
 
+	/* Archiving is background work: on Linux a thread has a nice value of
+	 * its own, and at 10 the compression yields the cores to the BGP
+	 * sessions whenever they want them (the queue absorbs a burst). */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), SINK_NICE) < 0)
+		log_debug("mrt: cannot lower the writer thread's priority: %s",
+		    strerror(errno));
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
 		while (s->head == NULL && !s->stop)

@@ -22,6 +22,7 @@
 #include "muxd/bgp_msg.h"
 #include "muxd/log.h"
 #include "muxd/msgtap.h"
+#include "muxd/outbatch.h"
 #include "muxd/peer.h"
 #include "views/view.h"
 #include "web/ris_json.h"
@@ -42,6 +43,7 @@ struct subscriber {
 	enum sub_kind kind;
 	struct evhttp_connection *evcon;
 	struct bufferevent *bev;
+	struct outbatch out;            /* what we write, batched */
 	struct ws_reader rd;
 	struct ris_sub *subs[SUBS_PER_CLIENT];
 	size_t n_subs;
@@ -82,13 +84,13 @@ struct stream {
 
 static size_t queued(const struct subscriber *c)
 {
-	return evbuffer_get_length(bufferevent_get_output(c->bev));
+	return outbatch_queued(&c->out);
 }
 
 static void write_text(struct subscriber *c, const char *s, size_t len)
 {
 	uint8_t h[WS_HEADER_MAX];
-	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer *out = outbatch_queue(&c->out);
 
 	switch (c->kind) {
 	case SUB_WS:
@@ -105,6 +107,7 @@ static void write_text(struct subscriber *c, const char *s, size_t len)
 		evbuffer_add(out, "\n", 1);
 		break;
 	}
+	outbatch_commit(&c->out);
 	c->sent++;
 }
 
@@ -151,6 +154,7 @@ static void sub_free(struct subscriber *c, const char *why)
 	for (size_t i = 0; i < c->n_subs; i++)
 		ris_sub_free(c->subs[i]);
 	ws_reader_free(&c->rd);
+	outbatch_free(&c->out);
 	/* frees the bufferevent and the request we never answered */
 	evhttp_connection_free(c->evcon);
 	free(c);
@@ -160,7 +164,7 @@ static void sub_free(struct subscriber *c, const char *why)
 static void sub_close(struct subscriber *c, uint16_t ws_code)
 {
 	uint8_t h[WS_HEADER_MAX], code[2] = { (uint8_t)(ws_code >> 8), (uint8_t)ws_code };
-	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer *out = outbatch_queue(&c->out);
 
 	if (c->closing)
 		return;
@@ -168,10 +172,9 @@ static void sub_close(struct subscriber *c, uint16_t ws_code)
 		evbuffer_add(out, h, ws_frame_header(h, true, WS_OP_CLOSE, 2, NULL));
 		evbuffer_add(out, code, 2);
 	}
+	outbatch_flush(&c->out);        /* sub_out_cb frees c once it is all out */
 	c->closing = true;
 	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	bufferevent_enable(c->bev, EV_WRITE);
 }
 
 /* ---- requests from a WebSocket client ------------------------------ */
@@ -253,11 +256,12 @@ static void client_message(struct subscriber *c, const uint8_t *p, size_t len)
 static void ws_control(struct subscriber *c, const struct ws_event *ev)
 {
 	uint8_t h[WS_HEADER_MAX];
-	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer *out = outbatch_queue(&c->out);
 
 	if (ev->type == WS_EV_PING) {
 		evbuffer_add(out, h, ws_frame_header(h, true, WS_OP_PONG, ev->len, NULL));
 		evbuffer_add(out, ev->data, ev->len);
+		outbatch_flush(&c->out);        /* an answer: no waiting */
 	}
 }
 
@@ -280,9 +284,10 @@ static void ws_read(struct subscriber *c)
 				sub_close(c, WS_CLOSE_TOO_BIG);
 			break;
 		}
-		if (ev.type == WS_EV_MESSAGE)
+		if (ev.type == WS_EV_MESSAGE) {
 			client_message(c, ev.data, ev.len);
-		else if (ev.type == WS_EV_CLOSE)
+			outbatch_flush(&c->out);        /* answers: no waiting */
+		} else if (ev.type == WS_EV_CLOSE)
 			sub_close(c, WS_CLOSE_NORMAL);
 		else
 			ws_control(c, &ev);
@@ -301,17 +306,18 @@ static void sub_read_cb(struct bufferevent *bev, void *arg)
 		    evbuffer_get_length(bufferevent_get_input(bev)));
 }
 
-static void sub_write_cb(struct bufferevent *bev, void *arg)
+/* A paced write left the queue at half of max_queue or less, or failed. */
+static void sub_out_cb(struct outbatch *ob, enum outbatch_event what, void *arg)
 {
 	struct subscriber *c = arg;
-	(void)bev;
+	(void)ob;
 
-	if (c->closing) {
-		if (queued(c) == 0)
-			sub_free(c, "closed");
-		return;
-	}
-	tell_dropped(c);
+	if (what == OUTBATCH_ERROR)
+		sub_free(c, "connection error");
+	else if (c->closing && queued(c) == 0)
+		sub_free(c, "closed");
+	else if (!c->closing)
+		tell_dropped(c);
 }
 
 static void sub_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -340,15 +346,18 @@ static struct subscriber *sub_adopt(struct stream *st, struct evhttp_request *re
 	c->bev = evhttp_connection_get_bufferevent(c->evcon);
 	snprintf(c->client, sizeof c->client, "%s", client ? client : "");
 	ws_reader_init(&c->rd, WS_MAX_MESSAGE);
-	/* evhttp no longer sees this connection: our callbacks, no timeouts,
-	 * and a small kernel buffer so the queue limit is ours to keep */
-	bufferevent_setcb(c->bev, sub_read_cb, sub_write_cb, sub_event_cb, c);
+	/* evhttp no longer sees this connection: the bufferevent reads for
+	 * us, without timeouts; the outbatch writes; a small kernel buffer so
+	 * that the queue limit is ours to keep */
+	outbatch_init(&c->out, st->base, bufferevent_getfd(c->bev), st->max_queue / 2,
+	    sub_out_cb, c);
+	bufferevent_setcb(c->bev, sub_read_cb, NULL, sub_event_cb, c);
 	bufferevent_set_timeouts(c->bev, NULL, NULL);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, INPUT_MAX);
-	bufferevent_setwatermark(c->bev, EV_WRITE, st->max_queue / 2, 0);
 	setsockopt(bufferevent_getfd(c->bev), SOL_SOCKET, SO_SNDBUF, &sndbuf,
 	    sizeof sndbuf);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_disable(c->bev, EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ);
 	c->next = st->subs;
 	if (c->next)
 		c->next->pprev = &c->next;
@@ -419,9 +428,10 @@ static void ws_handler(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 503, "too many stream subscribers: try again later");
 		return;
 	}
-	evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 101 Switching "
+	evbuffer_add_printf(outbatch_queue(&c->out), "HTTP/1.1 101 Switching "
 	    "Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
+	outbatch_flush(&c->out);
 	/* a frame may have come with the request */
 	ws_read(c);
 }
@@ -494,9 +504,10 @@ static void http_stream_handler(struct evhttp_request *req, void *arg)
 		return;
 	}
 	c->subs[c->n_subs++] = s;
-	evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 200 OK\r\n"
+	evbuffer_add_printf(outbatch_queue(&c->out), "HTTP/1.1 200 OK\r\n"
 	    "Content-Type: %s\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
 	    json ? "application/x-ndjson" : "text/event-stream");
+	outbatch_flush(&c->out);
 }
 
 /* ---- fan-out ---------------------------------------------------------- */

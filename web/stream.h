@@ -10,8 +10,9 @@
  * (muxd/msgtap.h) for OPEN, KEEPALIVE, NOTIFICATION and includeRaw.
  *
  * It never slows a BGP session: each message is rendered at most twice
- * (with and without "raw") and queued to each matching subscriber's
- * socket without waiting. A subscriber whose queue holds max_queue bytes
+ * (with and without "raw") and queued to each matching subscriber without
+ * waiting; the queue is written paced, once every few milliseconds, as
+ * much as the socket takes (muxd/outbatch.h). A subscriber whose queue holds max_queue bytes
  * or more loses the messages that follow; when its queue has drained to
  * half, it gets a ris_error {"message", "dropped": N, "dropped_total": M}
  * before the next message, N counting the messages lost since the last
