@@ -14,9 +14,10 @@
 #           BENCH_MON_RIB_INTERVAL s, default 7200)
 #           and BMP export to a collector that reads and counts
 #           (tests/tools/bmp_sink.py), and BENCH_STREAM_SUBS (default 10)
-#           live-stream subscribers for the whole run: curl reading the
-#           unfiltered NDJSON stream (every message) from the API listener,
-#           each counted by `wc -lc`; the report gives its time over
+#           live-stream subscribers for the whole run, each reading the
+#           unfiltered NDJSON stream (every message) from the API listener
+#           and counting lines and bytes (tests/tools/stream_count.py, or
+#           curl | wc -lc: BENCH_STREAM_READER); the report gives its time over
 #           bgpmux's (the issue wants at most 1.5×) and what each
 #           subscriber received and lost
 # The K clients (bgp_sink) connect first and reach Established; then the
@@ -77,6 +78,7 @@ API_PORT=8179
 # the 2 cores are shared) loses nothing; the report shows what was dropped.
 STREAM_SUBS=${BENCH_STREAM_SUBS:-10}
 STREAM_MAX_QUEUE=${BENCH_STREAM_MAX_QUEUE:-268435456}
+STREAM_READER=${BENCH_STREAM_READER:-count}
 STREAM_DRAIN_WAIT=30            # seconds for the subscribers to catch up
 # bgpmux-mon's RIB dump interval: the default (2 h, as RouteViews) puts no
 # dump inside a run; BENCH_MON_RIB_INTERVAL=2 forks one every 2 s (a stress
@@ -297,9 +299,11 @@ start_muxd-mon() {  # DIR FEED K
 	[ -z "$UNAVAILABLE" ] && start_subscribers "$dir"
 }
 
-# The live stream's subscribers: curl on the unfiltered NDJSON stream (one
-# line per message), its output counted by wc -lc into subI.count when the
-# stream ends. $! is curl's PID (the process substitution is not waited for).
+# The live stream's subscribers: tests/tools/stream_count.py on the
+# unfiltered NDJSON stream (one line per message), counting lines and bytes
+# into subI.count (as `wc -lc`) when the stream ends. BENCH_STREAM_READER=curl
+# reads with `curl -sN | wc -lc` instead, as before: three copies of every
+# byte in two processes, which on 2 cores take CPU from the fan-out.
 SUB_PIDS=()
 api_conns() { ss -Htn state established src "$API_ADDR:$API_PORT" 2>/dev/null | wc -l; }
 subscribers_in() { [ "$(api_conns)" -ge "$1" ]; }
@@ -312,12 +316,17 @@ start_subscribers() {  # DIR
 	fi
 	for ((i = 1; i <= STREAM_SUBS; i++)); do
 		url="http://$API_ADDR:$API_PORT/v1/stream?format=json&client=bench$i"
-		curl -sSN "$url" 2>"$dir/sub$i.err" > >(wc -lc >"$dir/sub$i.count") &
+		if [ "$STREAM_READER" = curl ]; then
+			curl -sSN "$url" 2>"$dir/sub$i.err" > >(wc -lc >"$dir/sub$i.count") &
+		else
+			python3 tests/tools/stream_count.py "$url" "$dir/sub$i.count" \
+			    2>"$dir/sub$i.err" &
+		fi
 		SUB_PIDS+=("$!")
 		PIDS+=("$!")
 	done
 	# the stream has them once their connections are in (no request is
-	# left half-read: curl sends it whole at once)
+	# left half-read: the readers send it whole at once)
 	wait_until 10 subscribers_in "$STREAM_SUBS" ||
 	    UNAVAILABLE="$(api_conns) of $STREAM_SUBS stream subscribers connected"
 	sleep 0.2

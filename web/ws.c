@@ -137,6 +137,46 @@ void ws_reader_free(struct ws_reader *r)
 	r->msg_len = r->msg_cap = 0;
 }
 
+bool ws_utf8_valid(const uint8_t *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		uint8_t c = p[i];
+		size_t n;
+		uint8_t lo = 0x80, hi = 0xbf;   /* the second octet's range */
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			if (c == 0xe0)
+				lo = 0xa0;      /* overlong */
+			else if (c == 0xed)
+				hi = 0x9f;      /* surrogates */
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			if (c == 0xf0)
+				lo = 0x90;      /* overlong */
+			else if (c == 0xf4)
+				hi = 0x8f;      /* above U+10FFFF */
+		} else {
+			return false;   /* 0x80-0xc1, 0xf5-0xff */
+		}
+		if (len - i <= n || p[i + 1] < lo || p[i + 1] > hi)
+			return false;
+		for (size_t k = 2; k <= n; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+		i += n + 1;
+	}
+	return true;
+}
+
 static void reader_error(struct ws_event *ev, uint16_t code)
 {
 	ev->type = WS_EV_ERROR;
@@ -178,6 +218,10 @@ static bool reader_data(struct ws_reader *r, const struct ws_frame *f,
 		memcpy(r->msg + r->msg_len, payload, (size_t)f->len);
 	r->msg_len = need;
 	r->in_message = !f->fin;
+	if (f->fin && r->msg_opcode == WS_OP_TEXT && !ws_utf8_valid(r->msg, r->msg_len)) {
+		reader_error(ev, WS_CLOSE_INVALID_DATA);
+		return false;
+	}
 	if (f->fin) {
 		ev->type = WS_EV_MESSAGE;
 		ev->opcode = r->msg_opcode;

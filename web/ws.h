@@ -35,9 +35,14 @@ enum {
 	WS_CLOSE_NORMAL = 1000,
 	WS_CLOSE_GOING_AWAY = 1001,
 	WS_CLOSE_PROTOCOL = 1002,
+	WS_CLOSE_INVALID_DATA = 1007,   /* a text message that is not UTF-8 */
 	WS_CLOSE_TOO_BIG = 1009,
 	WS_CLOSE_POLICY = 1008,
 };
+
+/* Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing
+ * above U+10FFFF. A text message must be (RFC 6455 §8.1). */
+bool ws_utf8_valid(const uint8_t *p, size_t len);
 
 #define WS_ACCEPT_LEN 28        /* base64 of a SHA-1 digest */
 #define WS_HEADER_MAX 14        /* 2 + 8 length + 4 mask */

@@ -181,6 +181,61 @@ START_TEST(reader_refuses)
 }
 END_TEST
 
+START_TEST(utf8)
+{
+	static const struct {
+		const char *s;
+		bool ok;
+	} cases[] = {
+		{ "plain ascii", true },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", true },  /* é € 😀 */
+		{ "\xef\xbf\xbf\xf4\x8f\xbf\xbf", true },          /* U+FFFF, U+10FFFF */
+		{ "\xc0\xaf", false },                       /* overlong '/' */
+		{ "\xe0\x80\xaf", false },                   /* overlong, 3 octets */
+		{ "\xf0\x80\x80\xaf", false },               /* overlong, 4 octets */
+		{ "\xed\xa0\x80", false },                   /* surrogate U+D800 */
+		{ "\xf4\x90\x80\x80", false },               /* U+110000 */
+		{ "\xf5\x80\x80\x80", false },
+		{ "\x80", false },                           /* lone continuation */
+		{ "\xc3", false },                           /* cut short */
+		{ "\xe2\x82", false },
+		{ "\xe2\x28\xa1", false },                   /* bad continuation */
+		{ "\xff", false },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_msg(ws_utf8_valid((const uint8_t *)cases[i].s,
+		    strlen(cases[i].s)) == cases[i].ok, "case %zu", i);
+}
+END_TEST
+
+START_TEST(reader_text_must_be_utf8)
+{
+	uint8_t b[64];
+	struct ws_reader r;
+	struct ws_event ev;
+	size_t n;
+
+	/* a character split across fragments is fine: the message is whole */
+	n = client_frame(b, 0x01, "\xe2\x82", 2);
+	n += client_frame(b + n, 0x80, "\xac", 1);
+	ws_reader_init(&r, 1024);
+	size_t used = ws_reader_next(&r, b, n, &ev);
+	ck_assert_int_eq(ev.type, WS_EV_NONE);
+	ck_assert_uint_eq(ws_reader_next(&r, b + used, n - used, &ev), n - used);
+	ck_assert_int_eq(ev.type, WS_EV_MESSAGE);
+	ck_assert_uint_eq(ev.len, 3);
+	ws_reader_free(&r);
+	/* invalid text closes with 1007; the same bytes as binary do not */
+	n = client_frame(b, 0x81, "\xc0\xaf", 2);
+	expect_error(b, n, 1024, WS_CLOSE_INVALID_DATA);
+	n = client_frame(b, 0x82, "\xc0\xaf", 2);
+	ws_reader_init(&r, 1024);
+	ck_assert_uint_eq(ws_reader_next(&r, b, n, &ev), n);
+	ck_assert_int_eq(ev.type, WS_EV_MESSAGE);
+	ws_reader_free(&r);
+}
+END_TEST
+
 START_TEST(reader_close)
 {
 	uint8_t b[32];
@@ -209,6 +264,8 @@ int main(void)
 	tcase_add_test(tc, reader_fragments_and_ping);
 	tcase_add_test(tc, reader_refuses);
 	tcase_add_test(tc, reader_close);
+	tcase_add_test(tc, utf8);
+	tcase_add_test(tc, reader_text_must_be_utf8);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
