@@ -233,8 +233,10 @@ static void on_feed(const struct feed_event *ev, void *arg)
 		    inst->name, instance_clients_established(inst));
 		break;
 	case FEED_SESSION_DOWN:
-		log_info("instance %s: upstream session down (%s): withdrawing its "
+		log_info("instance %s: upstream session down (%s): %s its "
 		    "%s routes from %zu client sessions", inst->name, ev->reason,
+		    ev->kept ? "graceful restart: not withdrawing (until they turn out "
+		    "stale)" : "withdrawing",
 		    ev->neg && ev->neg->family_count == 1 ? family_name(ev->neg->families[0]) :
 		    "every family's", instance_clients_established(inst));
 		break;

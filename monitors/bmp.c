@@ -360,6 +360,21 @@ static void on_session_down(struct bmp_view *v, const struct feed_event *ev)
 			v->vc[i].st = VC_SYNCED;
 }
 
+/* The session is up and the view still holds routes (Graceful Restart kept
+ * them): after Peer Up the collectors must get them again, as a collector
+ * that connects does. */
+static void redump(struct bmp_view *v)
+{
+	for (size_t i = 0; i < v->x->nconns; i++) {
+		struct bmp_conn *c = &v->x->conns[i];
+		if (!c->up)
+			continue;
+		v->vc[i].st = VC_PENDING;
+		c->dump_done = false;
+		conn_schedule_dump(c);
+	}
+}
+
 static void view_cb(const struct feed_event *ev, void *arg)
 {
 	struct bmp_view *v = arg;
@@ -371,7 +386,10 @@ static void view_cb(const struct feed_event *ev, void *arg)
 	batch_flush(v, &v->live);
 	if (ev->type == FEED_SESSION_UP) {
 		mon_peer_up(&v->peer, ev);
-		send_peer_up(v, known_mask(v));
+		if (feed_route_count(v->peer.feed, 0) > 0)
+			redump(v);
+		else
+			send_peer_up(v, known_mask(v));
 	} else if (ev->type == FEED_SESSION_DOWN) {
 		on_session_down(v, ev);
 	}

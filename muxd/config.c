@@ -341,7 +341,8 @@ static void parse_upstream(struct jsonv *v, const char *path, json_t *obj,
 		keys[i++] = "instance";
 		keys[i++] = "id";
 		keys[i++] = "next_hop_ipv4";
-		keys[i] = "next_hop_ipv6";
+		keys[i++] = "next_hop_ipv6";
+		keys[i] = "graceful_restart";
 	}
 	jsonv_object(v, path, obj, keys);
 	if (!json_is_object(obj))
@@ -350,6 +351,7 @@ static void parse_upstream(struct jsonv *v, const char *path, json_t *obj,
 	 * default; "add_path": "off" turns it off. */
 	u->n.add_path = ADDPATH_RECEIVE;
 	parse_neighbor_fields(v, path, obj, &u->n);
+	jsonv_bool(v, path, obj, "graceful_restart", false, &u->n.graceful_restart);
 	parse_instance(v, path, obj, gateway_as, &u->n, &u->instance);
 	uint64_t id = 0;
 	jsonv_uint(v, path, obj, "id", false, 1, 999, &id);
@@ -721,7 +723,8 @@ bool neighbor_config_equal_but_families(const struct neighbor_config *a,
 	    a->connect_retry == b->connect_retry &&
 	    str_equal(a->password, b->password) &&
 	    a->ttl_security == b->ttl_security && a->add_path == b->add_path &&
-	    a->multisession == b->multisession;
+	    a->multisession == b->multisession &&
+	    a->graceful_restart == b->graceful_restart;
 }
 
 static bool strings_equal(char **a, size_t na, char **b, size_t nb)

@@ -40,6 +40,9 @@ struct neighbor_config {
 	bool ttl_security;              /* GTSM, RFC 5082 */
 	enum addpath_mode add_path;
 	enum ms_mode multisession;
+	/* upstreams: "graceful_restart" — as the receiving speaker of RFC
+	 * 4724, keep the upstream's routes across its restart */
+	bool graceful_restart;
 	/* "family_ports": as the passive side, redirect that family's session
 	 * to this port (IETF dialect); parallel to families, 0 = none. */
 	uint16_t family_ports[BGP_MAX_FAMILIES];

@@ -31,6 +31,9 @@
 #define MAX_MSGS_PER_READ 256         /* then yield to the loop */
 #define CLOSE_LINGER_SECS 2           /* flush a NOTIFICATION, then give up */
 #define OUTPUT_LIMIT (64u << 20)      /* bytes queued before session_send refuses */
+/* Our Graceful Restart capability lists no family: peers keep none of our
+ * routes, whatever this says; 120 s is what routers commonly send. */
+#define GR_OUR_RESTART_TIME 120
 
 struct session {
 	struct event_base *base;
@@ -55,7 +58,7 @@ struct session {
 	unsigned id;                    /* within the peer (multisession) */
 	bool open_deferred;             /* delay_open: ours not sent yet */
 	uint16_t redirect_port;         /* we set R: they must reconnect there */
-	bool notif_rx;
+	bool notif_rx, notif_tx;
 	uint8_t notif_code, notif_subcode;
 	char last_error[192];
 	char shutdown_text[256];        /* goes with Cease 2/4 */
@@ -149,6 +152,10 @@ static void build_open(const struct session *s, struct bgp_open *o)
 			c->addpath[c->addpath_count++].mode = p->add_path;
 		}
 	}
+	if (p->graceful_restart) {
+		c->present |= BGP_CAPF_GRACEFUL_RESTART;
+		c->gr.restart_time = GR_OUR_RESTART_TIME;
+	}
 	if (p->hostname && *p->hostname) {
 		c->present |= BGP_CAPF_FQDN;
 		snprintf(c->fqdn_host, sizeof c->fqdn_host, "%s", p->hostname);
@@ -202,6 +209,7 @@ static void send_notification(struct session *s, uint8_t code, uint8_t subcode,
 	else
 		n = bgp_notification_encode(&w, code, subcode, data, data_len);
 	session_write(s, buf, n);
+	s->notif_tx = true;
 	log_peer_warnx(s->p.label, "sent NOTIFICATION %u/%u (%s, %s)%s%s", code,
 	    subcode, bgp_err_code_name(code), bgp_err_subcode_name(code, subcode),
 	    s->shutdown_text[0] ? ": " : "", s->shutdown_text);
@@ -448,6 +456,11 @@ static bool negotiate(struct session *s, const struct bgp_open *o, struct bgp_er
 	n->enhanced_rr = (c->present & BGP_CAPF_ENHANCED_RR) != 0;
 	negotiate_families(s, c);
 	negotiate_addpath(s, c);
+	n->gr = s->p.graceful_restart && (c->present & BGP_CAPF_GRACEFUL_RESTART);
+	n->gr_restart_time = c->gr.restart_time;
+	n->gr_flags = c->gr.flags;
+	n->gr_count = c->gr.count;
+	memcpy(n->gr_fam, c->gr.fam, c->gr.count * sizeof c->gr.fam[0]);
 	n->ms = MS_DIALECT_NONE;
 	if (s->p.ms_offer == MS_DIALECT_IETF && (c->present & BGP_CAPF_MULTISESSION_IETF))
 		n->ms = MS_DIALECT_IETF;
@@ -924,6 +937,11 @@ bool session_notification_rx(const struct session *s, uint8_t *code, uint8_t *su
 	*code = s->notif_code;
 	*subcode = s->notif_subcode;
 	return s->notif_rx;
+}
+
+bool session_notified(const struct session *s)
+{
+	return s->notif_rx || s->notif_tx;
 }
 
 const uint8_t *session_kept_msg(const struct session *s, uint8_t type, bool sent,

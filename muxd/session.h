@@ -61,6 +61,9 @@ struct session_params {
 	 * the IETF draft's passive speaker does): open_received picks the
 	 * group with session_set_offer before our OPEN is built. */
 	bool delay_open;
+	/* Offer Graceful Restart (RFC 4724) as a receiving speaker only: the
+	 * capability with no family (we keep no forwarding state). */
+	bool graceful_restart;
 };
 
 /* What both sides agreed on, once the OPENs are exchanged. */
@@ -83,6 +86,13 @@ struct session_negotiated {
 	enum ms_dialect ms;
 	bool redirect;
 	uint16_t redirect_port;
+	/* Graceful Restart: both OPENs carry it; the neighbor's restart time,
+	 * flags (R, N) and the families it preserves (with the F bit). */
+	bool gr;
+	uint16_t gr_restart_time;
+	uint8_t gr_flags;
+	struct bgp_gr_family gr_fam[BGP_MAX_FAMILIES];
+	uint8_t gr_count;
 	struct bgp_codec_ctx rx;        /* decoding what the neighbor sends */
 	struct bgp_codec_ctx tx;        /* encoding what we send */
 };
@@ -160,6 +170,9 @@ void session_set_id(struct session *s, unsigned id);
 unsigned session_id(const struct session *s);
 /* The last NOTIFICATION received (false if none). */
 bool session_notification_rx(const struct session *s, uint8_t *code, uint8_t *subcode);
+/* A NOTIFICATION was sent or received on this connection (RFC 4724: only
+ * a session that ended without one is a restart to wait for). */
+bool session_notified(const struct session *s);
 /* Last error as text ("sent NOTIFICATION 6/2 Cease, Administrative Shutdown"). */
 const char *session_last_error(const struct session *s);
 

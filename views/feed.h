@@ -19,7 +19,10 @@
  * withdrawals first (update_walk's order), then FEED_END_OF_RIB if the
  * UPDATE was one. When the session leaves Established: FEED_SESSION_DOWN,
  * then a FEED_ROUTE withdrawal for every route the view held (ev->clearing
- * set), after which the table is empty.
+ * set), after which the table is empty — except for the families Graceful
+ * Restart keeps (ev->kept): their routes stay, and those the neighbor
+ * does not announce again are withdrawn later, one by one, without
+ * ev->clearing (views/stale.h).
  *
  * When a FEED_ROUTE callback runs, the table already holds the new state
  * of that route; for a withdrawal with ev->clearing it still holds every
@@ -72,6 +75,9 @@ struct feed_event {
 	 * with FEED_WANT_OLD, and always when clearing; else NULL. */
 	struct attrset *old;
 	bool clearing;                          /* withdrawn: session down */
+	/* FEED_SESSION_DOWN: Graceful Restart keeps (some of) its routes as
+	 * stale; only the families it does not keep are withdrawn */
+	bool kept;
 	/* FEED_SESSION_UP, FEED_UPDATE: what the session negotiated;
 	 * FEED_SESSION_DOWN: the session that went down (its families are
 	 * withdrawn), NULL when every family goes */

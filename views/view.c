@@ -16,7 +16,13 @@
 #include "muxd/log.h"
 #include "muxd/route_json.h"
 #include "muxd/update_walk.h"
+#include "muxd/wbuf.h"
 #include "views/originated.h"
+#include "views/stale.h"
+
+/* RFC 4724's stale-routes time: how long a restarted neighbor has for its
+ * End-of-RIB (FRR's default) */
+#define GR_STALE_SECS 360
 
 struct view {
 	struct event_base *base;
@@ -34,9 +40,12 @@ struct view {
 	void *done_arg;
 	struct view_stats st;
 	struct originated *own;         /* the gateway's own routes toward it */
+	struct stale *stale;            /* Graceful Restart: routes kept stale */
 };
 
 static const struct peer_ops view_peer_ops;
+static stale_sweep_cb stale_sweep_one;
+static stale_expired_cb stale_expired;
 
 static void config_copy(struct neighbor_config *dst, const struct neighbor_config *src)
 {
@@ -76,6 +85,7 @@ struct view *view_new(struct event_base *base, const struct neighbor_config *nc,
 	v->rib = adjrib_new(v->store);
 	v->feed = feed_new(v->rib);
 	v->own = originated_new();
+	v->stale = stale_new(base, v->rib, v->store, stale_sweep_one, stale_expired, v);
 	view_new_peer(v, local);
 	return v;
 }
@@ -115,6 +125,7 @@ static void view_free(struct view *v)
 {
 	if (v->done)
 		v->done(v, v->done_arg);
+	stale_free(v->stale);
 	feed_free(v->feed);
 	originated_free(v->own);
 	adjrib_free(v->rib);
@@ -160,6 +171,7 @@ static void apply_withdraw(const struct bgp_prefix *p, void *arg)
 
 	if (a->want_old && (old = adjrib_get(v->rib, p)) != NULL)
 		attrset_get(old);
+	stale_refreshed(v->stale, p);
 	if (adjrib_withdraw(v->rib, p)) {
 		v->st.withdrawn++;
 		publish_route(v, FEED_WITHDRAW, p, NULL, old);
@@ -188,6 +200,7 @@ static void apply_announce(const struct bgp_prefix *p, const uint8_t *nh,
 	if (a->want_old && (old = adjrib_get(v->rib, p)) != NULL)
 		attrset_get(old);
 	size_t before = adjrib_count(v->rib, p->afi);
+	stale_refreshed(v->stale, p);
 	if (adjrib_announce(v->rib, p, a->set)) {
 		v->st.announced++;
 		publish_route(v, adjrib_count(v->rib, p->afi) > before ?
@@ -218,8 +231,14 @@ void view_apply_update(struct view *v, const struct bgp_update *u,
 	if (u->end_of_rib) {
 		struct feed_event ev = { .type = FEED_END_OF_RIB, .afi = u->eor_afi,
 			.safi = u->eor_safi };
-		if (u->eor_afi <= BGP_AFI_IPV6 && u->eor_safi == BGP_SAFI_UNICAST)
+		if (u->eor_afi <= BGP_AFI_IPV6 && u->eor_safi == BGP_SAFI_UNICAST) {
 			v->st.eor[u->eor_afi] = true;
+			if (stale_pending(v->stale, u->eor_afi))
+				log_info("view %s: graceful restart of %s done: %zu stale "
+				    "routes the upstream did not send again withdrawn", v->name,
+				    family_name((struct bgp_family){ u->eor_afi, u->eor_safi }),
+				    stale_sweep(v->stale, u->eor_afi));
+		}
 		log_info("view %s: End-of-RIB for %s from the upstream: %zu IPv4 and "
 		    "%zu IPv6 routes", v->name,
 		    family_name((struct bgp_family){ u->eor_afi, u->eor_safi }),
@@ -229,6 +248,91 @@ void view_apply_update(struct view *v, const struct bgp_update *u,
 	if (ws.ignored)
 		log_debug("view %s: ignored %zu prefixes of families not negotiated",
 		    v->name, ws.ignored);
+}
+
+/* ---- Graceful Restart (RFC 4724, receiving speaker) ------------------ */
+
+static void stale_sweep_one(const struct bgp_prefix *p, void *arg)
+{
+	struct view *v = arg;
+	struct attrset *old = adjrib_get(v->rib, p);
+
+	attrset_get(old);
+	if (adjrib_withdraw(v->rib, p)) {
+		v->st.withdrawn++;
+		publish_route(v, FEED_WITHDRAW, p, NULL, old);
+	}
+	attrset_put(old);
+}
+
+static void stale_expired(uint16_t afi, size_t swept, void *arg)
+{
+	struct view *v = arg;
+
+	log_info("view %s: graceful restart of %s: the upstream did not finish in "
+	    "time: its %zu stale routes withdrawn", v->name,
+	    family_name((struct bgp_family){ afi, BGP_SAFI_UNICAST }), swept);
+}
+
+/* The neighbor preserves afi across its restart (its capability lists the
+ * family; the F bit is only asked of a session that comes back). */
+static const struct bgp_gr_family *gr_family(const struct session_negotiated *n,
+    uint16_t afi)
+{
+	for (uint8_t i = 0; n->gr && i < n->gr_count; i++)
+		if (n->gr_fam[i].fam.afi == afi && n->gr_fam[i].fam.safi == BGP_SAFI_UNICAST)
+			return &n->gr_fam[i];
+	return NULL;
+}
+
+/* Keep afi's routes as stale, rather than withdraw them, when a session
+ * that negotiated Graceful Restart ended without a NOTIFICATION. */
+static bool gr_keeps(const struct view *v, const struct session *s,
+    const struct session_negotiated *n, uint16_t afi)
+{
+	return s && n && !v->stopping && n->gr && !session_notified(s) &&
+	    gr_family(n, afi) != NULL;
+}
+
+static void gr_log_negotiated(const struct view *v, const struct session_negotiated *n)
+{
+	char fams[160] = "";
+	size_t off = 0;
+
+	for (uint8_t i = 0; i < n->gr_count && off < sizeof fams; i++)
+		off += (size_t)snprintf(fams + off, sizeof fams - off, "%s%s%s",
+		    i ? ", " : "", family_name(n->gr_fam[i].fam),
+		    (n->gr_fam[i].flags & 0x80) ? " (forwarding state kept)" : "");
+	log_info("view %s: graceful restart negotiated: the upstream's restart time "
+	    "is %u s%s; families it preserves: %s", v->name, n->gr_restart_time,
+	    (n->gr_flags & 0x8) ? ", it has just restarted" : "", off ? fams : "none");
+}
+
+/* A session is back: for each family it carries that waits, go on waiting
+ * for its End-of-RIB if the neighbor kept its forwarding state (F), else
+ * withdraw the stale routes now. */
+static void gr_session_up(struct view *v, const struct session_negotiated *n)
+{
+	if (n->gr)
+		gr_log_negotiated(v, n);
+	for (uint8_t i = 0; i < n->family_count; i++) {
+		uint16_t afi = n->families[i].afi;
+		const struct bgp_gr_family *g = gr_family(n, afi);
+
+		if (n->families[i].safi != BGP_SAFI_UNICAST || !stale_pending(v->stale, afi))
+			continue;
+		if (g && (g->flags & 0x80)) {
+			log_info("view %s: graceful restart of %s: upstream back, %zu stale "
+			    "routes wait for its End-of-RIB (at most %u s)", v->name,
+			    family_name(n->families[i]), stale_count(v->stale, afi),
+			    GR_STALE_SECS);
+			stale_wait(v->stale, afi, GR_STALE_SECS);
+		} else {
+			log_info("view %s: graceful restart of %s: upstream back without "
+			    "its forwarding state: %zu stale routes withdrawn", v->name,
+			    family_name(n->families[i]), stale_sweep(v->stale, afi));
+		}
+	}
 }
 
 static void view_publish_up(struct view *v, const struct session_negotiated *n,
@@ -244,6 +348,7 @@ static void view_publish_up(struct view *v, const struct session_negotiated *n,
 	feed_set_session(v->feed, true);
 	feed_set_upstream(v->feed, s);
 	feed_publish(v->feed, &ev);
+	gr_session_up(v, n);
 }
 
 void view_session_up(struct view *v, const struct session_negotiated *n)
@@ -270,33 +375,50 @@ static size_t clear_afi(struct view *v, uint16_t afi)
 
 	if (afi <= BGP_AFI_IPV6)
 		v->st.eor[afi] = false;
+	stale_forget(v->stale, afi);
 	return adjrib_clear_afi(v->rib, afi, publish ? clear_cb : NULL, v);
 }
 
-/* n: the families that went down with their session; NULL: all of them. */
+static bool carries(const struct session_negotiated *n, uint16_t afi)
+{
+	for (uint8_t i = 0; n && i < n->family_count; i++)
+		if (n->families[i].afi == afi && n->families[i].safi == BGP_SAFI_UNICAST)
+			return true;
+	return n == NULL;
+}
+
+/* n: the families that went down with their session s; NULL: all of them
+ * (no Graceful Restart then). */
 static void session_down(struct view *v, const struct session_negotiated *n,
     const char *reason, const struct session *s)
 {
 	struct feed_event ev = { .type = FEED_SESSION_DOWN, .reason = reason, .neg = n,
 		.session = s };
-	size_t gone = 0;
+	size_t gone = 0, kept = 0;
+	unsigned secs = n ? n->gr_restart_time : 0;
 
 	v->up = n && v->up ? v->up - 1 : 0;
 	feed_set_session(v->feed, v->up > 0);
 	if (v->up == 0 || feed_upstream(v->feed) == s)
 		feed_set_upstream(v->feed, NULL);
+	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++)
+		ev.kept |= carries(n, afi) && gr_keeps(v, s, n, afi);
 	feed_publish(v->feed, &ev);
 	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
-		bool carried = n == NULL;
-		for (uint8_t i = 0; n && i < n->family_count; i++)
-			carried |= n->families[i].afi == afi && n->families[i].safi == BGP_SAFI_UNICAST;
-		if (carried)
+		if (!carries(n, afi))
+			continue;
+		if (gr_keeps(v, s, n, afi))
+			kept += stale_mark(v->stale, afi, secs);
+		else
 			gone += clear_afi(v, afi);
 	}
 	if (gone)
 		log_info("view %s: upstream session down (%s): withdrew its %zu routes "
 		    "from %zu subscribers%s", v->name, reason, gone, feed_subscribers(v->feed),
 		    v->up ? " (its other sessions stay up)" : "");
+	if (kept)
+		log_info("view %s: upstream session down (%s): graceful restart: keeping "
+		    "its %zu routes as stale for up to %u s", v->name, reason, kept, secs);
 }
 
 void view_session_down(struct view *v, const char *reason)
@@ -322,6 +444,21 @@ void view_set_families(struct view *v, const struct neighbor_config *nc)
 
 /* ---- the peer's upcalls ------------------------------------------------ */
 
+/* After our initial announcements, one End-of-RIB per family (RFC 4724
+ * §2): a restarting upstream waits for it to finish its recovery. */
+static void send_end_of_rib(struct session *s)
+{
+	const struct session_negotiated *n = session_negotiated(s);
+	uint8_t buf[64];
+
+	for (uint8_t i = 0; i < n->family_count; i++) {
+		struct wbuf w = wbuf_make(buf, sizeof buf);
+		size_t len = bgp_eor_encode(&w, n->families[i].afi, n->families[i].safi);
+		if (len)
+			session_send(s, buf, len);
+	}
+}
+
 static void on_established(struct peer *p, struct session *s, void *owner)
 {
 	struct view *v = owner;
@@ -331,6 +468,8 @@ static void on_established(struct peer *p, struct session *s, void *owner)
 	if (originated_count(v->own))
 		log_info("view %s: announcing the gateway's own %zu routes upstream: %zu "
 		    "sent", v->name, originated_count(v->own), originated_send_all(v->own, s));
+	if (session_negotiated(s)->gr)
+		send_end_of_rib(s);
 }
 
 static void on_down(struct peer *p, struct session *s, const char *reason, void *owner)
@@ -411,6 +550,9 @@ json_t *view_to_json(const struct view *v, bool with_routes)
 
 	if (j == NULL)
 		fatal("out of memory rendering view %s", v->name);
+	json_object_set_new(j, "graceful_restart", json_pack("{s:b, s:I}",
+	    "configured", v->cfg.graceful_restart,
+	    "stale_routes", (json_int_t)stale_count(v->stale, 0)));
 	if (with_routes)
 		json_object_set_new(j, "routes", adjrib_to_json(v->rib, 0));
 	return j;

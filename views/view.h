@@ -13,8 +13,10 @@
  * the configuration can tell an explicit "off" from the default.
  *
  * When the session leaves Established the view drops every route and
- * publishes the withdrawals (no graceful restart: stale paths are not
- * kept).
+ * publishes the withdrawals — unless the upstream has "graceful_restart"
+ * and the session negotiated it and ended without a NOTIFICATION: then
+ * the families the neighbor preserves stay, as stale routes, until its
+ * End-of-RIB or its restart time (views/stale.h, RFC 4724).
  */
 #ifndef BGPMUX_VIEW_H
 #define BGPMUX_VIEW_H

@@ -2,7 +2,8 @@
  * fuzz_ws_frame.c — the WebSocket reader on any bytes, frame after frame
  * as the stream feeds it: it never reads past what it was given, every
  * frame it accepts is consumed whole, messages stay within the limit, and
- * every refusal carries a close code a server may send.
+ * every refusal carries a close code a server may send, and a text
+ * message it delivers is UTF-8.
  *
  * The first input octet picks the message limit (so the too-big paths
  * are reached with small inputs).
@@ -33,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t used = ws_reader_next(&r, buf + off, len - off, &ev);
 		if (ev.type == WS_EV_ERROR) {
 			if (used != 0 || (ev.close_code != WS_CLOSE_PROTOCOL &&
-			    ev.close_code != WS_CLOSE_TOO_BIG))
+			    ev.close_code != WS_CLOSE_TOO_BIG &&
+			    ev.close_code != WS_CLOSE_INVALID_DATA))
 				abort();
 			break;
 		}
@@ -42,6 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (used > len - off)
 			abort();
 		if (ev.type == WS_EV_MESSAGE && ev.len > max)
+			abort();
+		if (ev.type == WS_EV_MESSAGE && ev.opcode == WS_OP_TEXT &&
+		    !ws_utf8_valid(ev.data, ev.len))
 			abort();
 		if ((ev.type == WS_EV_PING || ev.type == WS_EV_PONG) && ev.len > 125)
 			abort();

@@ -371,6 +371,13 @@ static const struct {
 	  " \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2}, \"next_hop_ipv6\": \"127.0.0.1\","
 	  " \"instance\": {\"address\": \"127.0.20.1\"}}]}",
 	  "$.upstreams[0].next_hop_ipv6: \"127.0.0.1\" is not a numeric IPv6 address" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"upstreams\": [{\"name\": \"a\","
+	  " \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2}, \"graceful_restart\": \"on\","
+	  " \"instance\": {\"address\": \"127.0.20.1\"}}]}",
+	  "$.upstreams[0].graceful_restart: expected true or false" },
+	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"peers\": [{\"name\": \"p\","
+	  " \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2}, \"graceful_restart\": true}]}",
+	  "$.peers[0].graceful_restart: unknown key (check its spelling)" },
 };
 
 /* Client route settings (issue 5): every key, and the defaults. */
@@ -382,7 +389,7 @@ START_TEST(test_client_routes)
 	    "{\"name\": \"a\", \"id\": 7, \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
 	    " \"instance\": {\"address\": \"127.0.20.1\", \"client_to_client\": true}},"
 	    "{\"name\": \"b\", \"peer\": {\"address\": \"127.0.10.2\", \"asn\": 3},"
-	    " \"instance\": {\"address\": \"127.0.20.2\"}}],"
+	    " \"graceful_restart\": true, \"instance\": {\"address\": \"127.0.20.2\"}}],"
 	    " \"clients\": [{\"name\": \"x\", \"address\": \"127.0.30.1\", \"asn\": 3130,"
 	    " \"upstreams\": [\"a\"], \"prefixes\": [\"184.164.224.0/19\"],"
 	    " \"max_length\": {\"ipv4\": 22, \"ipv6\": 56}, \"max_prefixes\": 5,"
@@ -395,7 +402,13 @@ START_TEST(test_client_routes)
 	ck_assert_uint_eq(c->upstreams[1].id, 2);       /* its position */
 	ck_assert(c->upstreams[0].instance.client_to_client);
 	ck_assert_uint_eq(c->upstreams[0].next_hop6.len, 0);
+	ck_assert(!c->upstreams[0].n.graceful_restart);        /* off by default */
 	ck_assert(!c->upstreams[1].instance.client_to_client);
+	ck_assert(c->upstreams[1].n.graceful_restart);
+	struct upstream_config off = c->upstreams[1];  /* a reload that turns it off */
+	off.n.graceful_restart = false;
+	ck_assert(upstream_config_equal(&c->upstreams[1], &c->upstreams[1]));
+	ck_assert(!upstream_config_equal(&c->upstreams[1], &off));
 	const struct client_config *x = &c->clients[0], *y = &c->clients[1];
 	ck_assert_uint_eq(x->max_len4, 22);
 	ck_assert_uint_eq(x->max_len6, 56);
