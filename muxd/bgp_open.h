@@ -32,9 +32,14 @@ struct bgp_addpath_family {
 	uint8_t mode;               /* BGP_ADDPATH_* */
 };
 
+/* Graceful Restart flags (RFC 4724 §3, RFC 8538): the capability's, and
+ * a family's */
+#define BGP_GR_RESTARTED 0x8        /* R: the speaker has just restarted */
+#define BGP_GR_FORWARDING 0x80      /* F: it kept the family's forwarding state */
+
 struct bgp_gr_family {
 	struct bgp_family fam;
-	uint8_t flags;              /* 0x80: forwarding state preserved */
+	uint8_t flags;              /* BGP_GR_FORWARDING */
 };
 
 struct bgp_unknown_cap {

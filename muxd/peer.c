@@ -447,6 +447,24 @@ static bool groups_overlap(const struct session *s, const struct session *t)
 	return false;
 }
 
+/*
+ * RFC 4724 §4.2: an OPEN with Graceful Restart while the session that
+ * negotiated it is still Established means the neighbor restarted before
+ * we noticed (a reboot sends no FIN): close the old connection without a
+ * NOTIFICATION — its routes are kept as stale, as for any restart — and
+ * go on with the new one.
+ */
+static bool restarted(struct peer *p, struct session *old, const struct bgp_open *o)
+{
+	if (!session_negotiated(old)->gr || !(o->caps.present & BGP_CAPF_GRACEFUL_RESTART))
+		return false;
+	log_peer_info(p->label, "graceful restart: a new OPEN while session %u is "
+	    "Established: the neighbor restarted; closing the old connection",
+	    session_id(old));
+	session_drop(old, "the neighbor restarted (graceful restart)");
+	return true;
+}
+
 static bool on_open_received(struct session *s, const struct bgp_open *o, void *arg)
 {
 	struct peer *p = arg;
@@ -460,6 +478,8 @@ static bool on_open_received(struct session *s, const struct bgp_open *o, void *
 			continue;
 		switch (session_state(t)) {
 		case FSM_ESTABLISHED:
+			if (restarted(p, t, o))
+				break;
 			session_close(s, BGP_ERR_CEASE, BGP_CEASE_COLLISION, NULL);
 			return false;
 		case FSM_OPENSENT:

@@ -867,6 +867,14 @@ void session_close(struct session *s, uint8_t code, uint8_t subcode,
 	session_event(s, ev, code, subcode, reason);
 }
 
+void session_drop(struct session *s, const char *why)
+{
+	if (s->closing)
+		return;
+	set_last_error(s, "%.180s", why);
+	session_event(s, FSM_EV_TCP_FAILS, 0, 0, why);
+}
+
 void session_close_data(struct session *s, uint8_t code, uint8_t subcode,
     const uint8_t *data, size_t data_len)
 {

@@ -122,10 +122,14 @@ struct session *session_new(struct event_base *base, const struct session_params
 void session_start(struct session *s);
 /* Passive side: adopt an accepted connection. */
 void session_accept(struct session *s, int fd);
-/* Leave with a NOTIFICATION (code 0 = just drop the TCP connection),
+/* Leave with a NOTIFICATION (code 0: Cease once the OPEN was sent; before
+ * that, just drop the TCP connection; session_drop never sends one),
  * stop and free later. A shutdown text goes with Cease 2 and 4. */
 void session_close(struct session *s, uint8_t code, uint8_t subcode,
     const char *shutdown_text);
+/* Drop the TCP connection without a NOTIFICATION, as if it had failed
+ * (RFC 4724 §4.2: the old connection of a neighbor that restarted). */
+void session_drop(struct session *s, const char *why);
 /* The same with the NOTIFICATION's data field (e.g. RFC 4486 §4: AFI,
  * SAFI and the prefix limit with Cease / Maximum Number of Prefixes). */
 void session_close_data(struct session *s, uint8_t code, uint8_t subcode,

@@ -302,10 +302,11 @@ static void gr_log_negotiated(const struct view *v, const struct session_negotia
 	for (uint8_t i = 0; i < n->gr_count && off < sizeof fams; i++)
 		off += (size_t)snprintf(fams + off, sizeof fams - off, "%s%s%s",
 		    i ? ", " : "", family_name(n->gr_fam[i].fam),
-		    (n->gr_fam[i].flags & 0x80) ? " (forwarding state kept)" : "");
+		    (n->gr_fam[i].flags & BGP_GR_FORWARDING) ? " (forwarding state kept)" : "");
 	log_info("view %s: graceful restart negotiated: the upstream's restart time "
 	    "is %u s%s; families it preserves: %s", v->name, n->gr_restart_time,
-	    (n->gr_flags & 0x8) ? ", it has just restarted" : "", off ? fams : "none");
+	    (n->gr_flags & BGP_GR_RESTARTED) ? ", it has just restarted" : "",
+	    off ? fams : "none");
 }
 
 /* A session is back: for each family it carries that waits, go on waiting
@@ -321,7 +322,7 @@ static void gr_session_up(struct view *v, const struct session_negotiated *n)
 
 		if (n->families[i].safi != BGP_SAFI_UNICAST || !stale_pending(v->stale, afi))
 			continue;
-		if (g && (g->flags & 0x80)) {
+		if (g && (g->flags & BGP_GR_FORWARDING)) {
 			log_info("view %s: graceful restart of %s: upstream back, %zu stale "
 			    "routes wait for its End-of-RIB (at most %u s)", v->name,
 			    family_name(n->families[i]), stale_count(v->stale, afi),

@@ -261,7 +261,6 @@ static void ws_control(struct subscriber *c, const struct ws_event *ev)
 	if (ev->type == WS_EV_PING) {
 		evbuffer_add(out, h, ws_frame_header(h, true, WS_OP_PONG, ev->len, NULL));
 		evbuffer_add(out, ev->data, ev->len);
-		outbatch_flush(&c->out);        /* an answer: no waiting */
 	}
 }
 
@@ -284,15 +283,15 @@ static void ws_read(struct subscriber *c)
 				sub_close(c, WS_CLOSE_TOO_BIG);
 			break;
 		}
-		if (ev.type == WS_EV_MESSAGE) {
+		if (ev.type == WS_EV_MESSAGE)
 			client_message(c, ev.data, ev.len);
-			outbatch_flush(&c->out);        /* answers: no waiting */
-		} else if (ev.type == WS_EV_CLOSE)
+		else if (ev.type == WS_EV_CLOSE)
 			sub_close(c, WS_CLOSE_NORMAL);
 		else
 			ws_control(c, &ev);
 		evbuffer_drain(in, used);
 	}
+	outbatch_flush(&c->out);        /* answers (pong, subscribe_ok, errors): no waiting */
 }
 
 static void sub_read_cb(struct bufferevent *bev, void *arg)
@@ -431,8 +430,7 @@ static void ws_handler(struct evhttp_request *req, void *arg)
 	evbuffer_add_printf(outbatch_queue(&c->out), "HTTP/1.1 101 Switching "
 	    "Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
-	outbatch_flush(&c->out);
-	/* a frame may have come with the request */
+	/* a frame may have come with the request; ws_read sends the 101 too */
 	ws_read(c);
 }
 

@@ -4,7 +4,8 @@
 #   upstream isp-g: BIRD 2 (127.0.116.11, AS 65040, "graceful restart on",
 #   restart time 8 s) announcing 40 IPv4 and 20 IPv6 routes to muxd
 #   (127.0.116.1, "graceful_restart": true); instance 127.0.117.1 with a
-#   BIRD 2 client (127.0.117.12).
+#   BIRD 2 client (127.0.117.12); a BMP collector that counts routes
+#   (tests/tools/bmp_sink.py --routes, 127.0.116.100).
 # Asserts:
 #   1. the capability is negotiated (muxd's log names the families the
 #      upstream preserves) and muxd sends the upstream its End-of-RIB;
@@ -14,9 +15,15 @@
 #   3. the upstream comes back in graceful-restart recovery (bird -R) with 5
 #      IPv4 routes fewer: after its End-of-RIB the client holds 55 routes
 #      and has received exactly 5 withdrawals; nothing is stale any more;
-#   4. a session ended by a NOTIFICATION (birdc disable: Cease) is not a
+#      the BMP collector, after the second Peer Up, got the 55 kept routes
+#      again (announced minus withdrawn: 55);
+#   4. the upstream restarts before muxd notices (its BIRD is stopped with
+#      SIGSTOP, so its connection stays open, and a new BIRD on the same
+#      address opens a session): muxd closes the old connection, keeps the
+#      55 routes stale, and the client again sees no withdrawal;
+#   5. a session ended by a NOTIFICATION (birdc disable: Cease) is not a
 #      restart: the client loses every route at once; they come back;
-#   5. killed again and not restarted: after its restart time (8 s) the
+#   6. killed again and not restarted: after its restart time (8 s) the
 #      stale routes are withdrawn from the client (0 routes).
 . "$(dirname "$0")/lib.sh"
 
@@ -24,6 +31,7 @@ MUX_ADDR=127.0.116.1
 UP=127.0.116.11
 INST=127.0.117.1
 CLIENT=127.0.117.12
+BMP=127.0.116.100
 API=http://$MUX_ADDR:8179/api/v1
 
 for a in "$MUX_ADDR" "$INST"; do
@@ -34,6 +42,7 @@ python3 - "$T/muxd.json" "$T/var" <<'PY' || fail "cannot write muxd.json"
 import json, sys
 cfg = {"asn": 65000, "router_id": "192.0.2.1", "state_dir": sys.argv[2],
        "api": {"listen": "127.0.116.1:8179"},
+       "bmp": [{"address": "127.0.116.100", "port": 1790}],
        "upstreams": [{"name": "isp-g", "peer": {"address": "127.0.116.11", "asn": 65040},
                       "local_address": "127.0.116.1", "passive": True,
                       "families": ["ipv4-unicast", "ipv6-unicast"],
@@ -43,13 +52,18 @@ cfg = {"asn": 65000, "router_id": "192.0.2.1", "state_dir": sys.argv[2],
                     "upstreams": ["isp-g"]}]}
 json.dump(cfg, open(sys.argv[1], "w"), indent=2)
 PY
+spawn "bmp_sink" "$T/bmp.json" python3 "$TOOLS/bmp_sink.py" "$BMP" 1790 --routes
+BMP_PID=$LAST_PID
+wait_until 10 "the BMP collector to listen" listening "$BMP" 1790
 mux_start "$T/muxd.json"
 wait_until 30 "instance isp-g to listen" listening "$INST" 179
 
 # ---------------------------------------------------------------- upstream
 
+# The upstream BIRD's files; a second one (step 4) gets its own.
 UB=$T/upstream
 mkdir -p "$UB"
+LPORT=179       # where it listens
 # upstream_conf N4: the upstream's config with its first N4 IPv4 routes
 upstream_conf() {
 	{
@@ -64,7 +78,7 @@ upstream_conf() {
 		echo "}"
 		cat <<EOF
 protocol bgp mux {
-	local $UP as 65040;
+	local $UP port $LPORT as 65040;
 	neighbor $MUX_ADDR port 179 as 65000;
 	multihop;
 	strict bind yes;
@@ -180,9 +194,43 @@ mux_log_since "$lines" "graceful restart of ipv4-unicast done: 5 stale routes" |
 	fail "the client received $(($(client_withdraws) - W0)) withdrawals, expected 5"
 [[ $(client_session) == "$SESSION" ]] ||
 	fail "the client's session changed: $SESSION -> $(client_session)"
-say "3. upstream back: 5 withdrawals, 55 routes, the client's session unchanged"
+sleep 1
+stop_pid "$BMP_PID" TERM 5
+python3 - "$T/bmp.json" <<'PY' || fail "BMP: $(tail -1 "$T/bmp.json")"
+import json, sys
+s = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+e = s["epochs"]
+assert s["messages"].get("peer_up") == 2 and len(e) == 2, s
+assert e[0]["announced"] - e[0]["withdrawn"] == 60, e
+assert e[1]["announced"] >= 55 and e[1]["announced"] - e[1]["withdrawn"] == 55, e
+print("BMP after the restart:", e[1])
+PY
+say "3. upstream back: 5 withdrawals, 55 routes, the client's session unchanged; BMP got the kept routes again"
 
 # ---------------------------------------------------------------- 4
+
+lines=$(mux_log_lines)
+W1=$(client_withdraws)
+OLD_PID=$UP_PID
+kill -STOP "$OLD_PID"
+UB=$T/upstream2 LPORT=1179
+mkdir -p "$UB"
+upstream_conf 35
+upstream_start -R
+wait_until 30 "the new upstream session" up_established
+wait_until 10 "muxd to close the old connection" mux_log_since "$lines" \
+	"graceful restart: a new OPEN while session [0-9]+ is Established"
+mux_log_since "$lines" "keeping its 55 routes as stale" ||
+	fail "muxd did not keep the routes when the old connection was closed"
+wait_until 10 "the restart to finish" mux_log_since "$lines" \
+	"graceful restart of ipv4-unicast done: 0 stale routes"
+client_has 55 || fail "the client holds $(client_routes) routes, expected 55"
+[[ $(client_withdraws) == "$W1" ]] ||
+	fail "the client received $(($(client_withdraws) - W1)) withdrawals"
+kill -KILL "$OLD_PID"
+say "4. restarted before muxd noticed: old connection closed, no withdrawal"
+
+# ---------------------------------------------------------------- 5
 
 lines=$(mux_log_lines)
 ubirdc disable mux >/dev/null
@@ -190,9 +238,9 @@ wait_until 10 "the client to lose every route" client_has 0
 mux_log_since "$lines" "keeping its" && fail "a Cease was taken for a restart"
 ubirdc enable mux >/dev/null
 wait_until 30 "the client to hold 55 routes again" client_has 55
-say "4. a Cease withdraws at once; the routes come back"
+say "5. a Cease withdraws at once; the routes come back"
 
-# ---------------------------------------------------------------- 5
+# ---------------------------------------------------------------- 6
 
 lines=$(mux_log_lines)
 upstream_kill
@@ -204,4 +252,4 @@ mux_log_since "$lines" "did not finish in time" ||
 stale_is 0 || fail "API: $(stale_routes) stale routes left"
 [[ $(client_session) == "$SESSION" ]] ||
 	fail "the client's session changed: $SESSION -> $(client_session)"
-say "5. not back within 8 s: withdrawn; the client's session never reset"
+say "6. not back within 8 s: withdrawn; the client's session never reset"
