@@ -223,16 +223,21 @@ static void send_stats(struct bmp_view *v, uint32_t mask)
 	struct bmp_exporter *x = v->x;
 	struct wbuf w = wbuf_make(x->msg, sizeof x->msg);
 	struct bmp_peer_hdr h;
-	struct bmp_stat st[3] = {
+	const struct feed_counters *fc = feed_counters_get(v->peer.feed);
+	struct bmp_stat st[] = {
+		{ BMP_STAT_DUP_PREFIX_ADVERTS, 0, 0, fc->dup_announced },
+		{ BMP_STAT_DUP_WITHDRAWS, 0, 0, fc->dup_withdrawn },
 		{ BMP_STAT_ADJ_RIB_IN_ROUTES, 0, 0, feed_route_count(v->peer.feed, 0) },
 		{ BMP_STAT_AFI_SAFI_ADJ_RIB_IN, BGP_AFI_IPV4, BGP_SAFI_UNICAST,
 		  feed_route_count(v->peer.feed, BGP_AFI_IPV4) },
 		{ BMP_STAT_AFI_SAFI_ADJ_RIB_IN, BGP_AFI_IPV6, BGP_SAFI_UNICAST,
 		  feed_route_count(v->peer.feed, BGP_AFI_IPV6) },
+		{ BMP_STAT_UPDATES_TREATED_AS_WITHDRAW, 0, 0, fc->taw_updates },
+		{ BMP_STAT_PREFIXES_TREATED_AS_WITHDRAW, 0, 0, fc->taw_prefixes },
 	};
 
 	peer_hdr(&v->peer, &h, true);
-	send_mask(x, mask, x->msg, bmp_stats_encode(&w, &h, st, 3));
+	send_mask(x, mask, x->msg, bmp_stats_encode(&w, &h, st, sizeof st / sizeof st[0]));
 }
 
 /* ---- batches of routes ------------------------------------------------------- */

@@ -41,9 +41,11 @@ enum {
 /* Statistics types (§4.8) bgpmux reports. */
 enum {
 	BMP_STAT_DUP_PREFIX_ADVERTS = 1,        /* 32-bit counter */
+	BMP_STAT_DUP_WITHDRAWS = 2,             /* 32-bit counter */
 	BMP_STAT_ADJ_RIB_IN_ROUTES = 7,         /* 64-bit gauge */
 	BMP_STAT_AFI_SAFI_ADJ_RIB_IN = 9,       /* AFI, SAFI, 64-bit gauge */
-	BMP_STAT_UPDATES_TREATED_AS_WITHDRAW = 11,
+	BMP_STAT_UPDATES_TREATED_AS_WITHDRAW = 11,      /* 32-bit counter */
+	BMP_STAT_PREFIXES_TREATED_AS_WITHDRAW = 12,     /* 32-bit counter */
 };
 
 /* Per-peer header flags (§4.2). */

@@ -29,6 +29,7 @@ struct feed {
 	bool dead_subs;
 	bool up;
 	const struct session *upstream;
+	struct feed_counters counters;
 };
 
 struct feed *feed_new(const struct adjrib *rib)
@@ -145,6 +146,9 @@ size_t feed_route_count(const struct feed *f, uint16_t afi)
 {
 	return adjrib_count(f->rib, afi);
 }
+
+struct feed_counters *feed_counters(struct feed *f) { return &f->counters; }
+const struct feed_counters *feed_counters_get(const struct feed *f) { return &f->counters; }
 
 struct attrset *feed_route(const struct feed *f, const struct bgp_prefix *p)
 {

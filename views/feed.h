@@ -118,6 +118,17 @@ bool feed_wants(const struct feed *f, unsigned mask);
 void feed_publish(struct feed *f, const struct feed_event *ev);
 /* The session state subscribers read with feed_session_up. */
 void feed_set_session(struct feed *f, bool up);
+
+/* What the publisher counted of its upstream's UPDATEs that changed no
+ * route, for monitors (BMP Statistics Reports, RFC 7854 §4.8). Since the
+ * feed was created; the publisher adds to them. */
+struct feed_counters {
+	uint64_t dup_announced;         /* a route announced again, same attributes */
+	uint64_t dup_withdrawn;         /* a withdrawal of a route not held */
+	uint64_t taw_updates;           /* UPDATEs treated as withdraw (RFC 7606) */
+	uint64_t taw_prefixes;          /* the prefixes they withdrew */
+};
+struct feed_counters *feed_counters(struct feed *f);
 /* The Established upstream session (NULL when down), for feed_upstream. */
 void feed_set_upstream(struct feed *f, const struct session *s);
 
@@ -130,6 +141,7 @@ bool feed_session_up(const struct feed *f);
 const struct session *feed_upstream(const struct feed *f);
 /* Routes of afi (0 = both). */
 size_t feed_route_count(const struct feed *f, uint16_t afi);
+const struct feed_counters *feed_counters_get(const struct feed *f);
 /* The set of route (p, p->path_id), borrowed; NULL if none. */
 struct attrset *feed_route(const struct feed *f, const struct bgp_prefix *p);
 /* The path of prefix p (p->path_id ignored) with the lowest path id:

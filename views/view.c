@@ -175,6 +175,8 @@ static void apply_withdraw(const struct bgp_prefix *p, void *arg)
 	if (adjrib_withdraw(v->rib, p)) {
 		v->st.withdrawn++;
 		publish_route(v, FEED_WITHDRAW, p, NULL, old);
+	} else {
+		feed_counters(v->feed)->dup_withdrawn++;
 	}
 	attrset_put(old);
 }
@@ -207,6 +209,7 @@ static void apply_announce(const struct bgp_prefix *p, const uint8_t *nh,
 		    FEED_ANNOUNCE : FEED_REPLACE, p, a->set, old);
 	} else {
 		v->st.unchanged++;
+		feed_counters(v->feed)->dup_announced++;
 	}
 	attrset_put(old);
 }
@@ -228,6 +231,10 @@ void view_apply_update(struct view *v, const struct bgp_update *u,
 	}
 	update_walk(u, &n->rx, n->families, n->family_count, &ops, &a, &ws);
 	attrset_put(a.set);
+	if (u->treat_as_withdraw) {
+		feed_counters(v->feed)->taw_updates++;
+		feed_counters(v->feed)->taw_prefixes += ws.withdrawn;
+	}
 	if (u->end_of_rib) {
 		struct feed_event ev = { .type = FEED_END_OF_RIB, .afi = u->eor_afi,
 			.safi = u->eor_safi };

@@ -206,6 +206,10 @@ START_TEST(announce_replace_withdraw)
 	ck_assert_uint_eq(rt[3]->table_at, 1);
 	ck_assert_uint_eq(view_stats(view)->unchanged, 1);
 	ck_assert_uint_eq(feed_route_count(f, 0), 1);
+	/* what BMP reports as stat types 1 and 2 */
+	ck_assert_uint_eq(feed_counters_get(f)->dup_announced, 1);
+	ck_assert_uint_eq(feed_counters_get(f)->dup_withdrawn, 1);
+	ck_assert_uint_eq(feed_counters_get(f)->taw_updates, 0);
 	feed_unsubscribe(r.sub);
 }
 END_TEST
