@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "instances/alloc.h"
+#include "tests/unit/check_run.h"
 
 static struct bgp_prefix P(const char *s)
 {
@@ -106,9 +107,5 @@ int main(void)
 	tcase_add_test(t, path_id_ignored_and_empty);
 	tcase_add_test(t, limit_and_data);
 	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "muxd/bgp_update.h"
+#include "tests/unit/check_run.h"
 
 static size_t hex(const char *s, uint8_t *out, size_t cap)
 {
@@ -610,9 +611,5 @@ static Suite *attr_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(attr_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(attr_suite());
 }

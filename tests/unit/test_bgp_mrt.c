@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "muxd/bgp_update.h"
+#include "tests/unit/check_run.h"
 
 #define SAMPLE "tests/data/bgp-updates-sample.mrt"
 #define BGPDUMP "tests/data/bgp-updates-sample.bgpdump"
@@ -384,9 +385,5 @@ static Suite *mrt_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(mrt_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(mrt_suite());
 }

@@ -10,6 +10,7 @@
 
 #include "muxd/bgp.h"
 #include "muxd/bgp_msg.h"
+#include "tests/unit/check_run.h"
 
 #define MARKER "ffffffffffffffffffffffffffffffff"
 
@@ -577,10 +578,5 @@ static Suite *msg_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(msg_suite());
-
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(msg_suite());
 }

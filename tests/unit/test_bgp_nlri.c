@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "muxd/bgp_update.h"
+#include "tests/unit/check_run.h"
 
 /* "18 c0 00 02" → bytes; blanks ignored. Returns the length. */
 static size_t hex(const char *s, uint8_t *out, size_t cap)
@@ -310,9 +311,5 @@ static Suite *nlri_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(nlri_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(nlri_suite());
 }

@@ -13,6 +13,7 @@
 #include "muxd/bgp_msg.h"
 #include "muxd/bgp_multisession.h"
 #include "muxd/bgp_open.h"
+#include "tests/unit/check_run.h"
 
 #define MARKER "ffffffffffffffffffffffffffffffff"
 /* version 4, AS 65200, hold 180, BGP Identifier 172.25.2.2 */
@@ -1101,10 +1102,5 @@ static Suite *open_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(open_suite());
-
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(open_suite());
 }

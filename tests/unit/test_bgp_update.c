@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "muxd/bgp_update.h"
+#include "tests/unit/check_run.h"
 
 /* ---- bytes ---------------------------------------------------------- */
 
@@ -580,9 +581,5 @@ static Suite *update_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(update_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(update_suite());
 }

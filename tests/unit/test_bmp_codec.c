@@ -10,6 +10,7 @@
 
 #include "monitors/bmp_codec.h"
 #include "muxd/rbuf.h"
+#include "tests/unit/check_run.h"
 
 static void assert_bytes(const uint8_t *got, size_t got_len, const uint8_t *want,
     size_t want_len)
@@ -194,8 +195,6 @@ int main(void)
 {
 	Suite *s = suite_create("bmp_codec");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_initiation);
 	tcase_add_test(tc, test_termination);
@@ -206,9 +205,5 @@ int main(void)
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_overflow);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "muxd/config.h"
+#include "tests/unit/check_run.h"
 
 static const char *const valid_full =
     "{\"asn\": 4200000001, \"router_id\": \"192.0.2.1\", \"state_dir\": \"/tmp/s\","
@@ -669,9 +670,5 @@ int main(void)
 	tcase_add_test(tc, test_client_json_round_trip);
 	tcase_add_test(tc, test_client_routes);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -15,6 +15,7 @@
 #include "muxd/pathstore.h"
 #include "muxd/route_json.h"
 #include "muxd/update_walk.h"
+#include "tests/unit/check_run.h"
 
 #define BIT(t) BGP_ATTR_BIT(t)
 
@@ -598,9 +599,5 @@ static Suite *fanout_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fanout_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(fanout_suite());
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "muxd/fsm.h"
+#include "tests/unit/check_run.h"
 
 /* Short names so that one row fits on a line. */
 #define CRX FSM_A_STOP_CONNECT_RETRY
@@ -799,11 +800,5 @@ fsm_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(fsm_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(fsm_suite());
 }

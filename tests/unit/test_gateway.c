@@ -16,6 +16,7 @@
 #include "instances/gateway.h"
 #include "muxd/bgp_msg.h"
 #include "views/view.h"
+#include "tests/unit/check_run.h"
 
 static char dir[64];
 static struct event_base *base;
@@ -202,9 +203,5 @@ int main(void)
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, client_routes_to_views);
 	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

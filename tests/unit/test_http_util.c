@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "web/http_util.h"
+#include "tests/unit/check_run.h"
 
 static const struct {
 	const char *pattern, *path;
@@ -82,9 +83,5 @@ int main(void)
 	tcase_add_loop_test(tc, test_match, 0, sizeof cases / sizeof cases[0]);
 	tcase_add_test(tc, test_long_paths);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -44,6 +44,7 @@
 #include "muxd/route_json.h"
 #include "muxd/update_walk.h"
 #include "views/view.h"
+#include "tests/unit/check_run.h"
 
 #define BIT(t) BGP_ATTR_BIT(t)
 #define INST_ADDR "127.0.85.1"
@@ -997,9 +998,5 @@ static Suite *instance_suite(void)
 int main(void)
 {
 	inst_port = (uint16_t)(20000 + getpid() % 20000);
-	SRunner *sr = srunner_create(instance_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(instance_suite());
 }

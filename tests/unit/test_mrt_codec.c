@@ -13,6 +13,7 @@
 
 #include "monitors/mrt_codec.h"
 #include "tests/tools/mrt_read.h"
+#include "tests/unit/check_run.h"
 
 #define TS 1700000000u          /* 0x6553f100 */
 
@@ -286,8 +287,6 @@ int main(void)
 {
 	Suite *s = suite_create("mrt_codec");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_bgp4mp_message_as4);
 	tcase_add_test(tc, test_bgp4mp_subtypes);
@@ -300,9 +299,5 @@ int main(void)
 	tcase_add_test(tc, test_read_back_plain);
 	tcase_add_test(tc, test_read_back_gzip);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "instances/origin.h"
+#include "tests/unit/check_run.h"
 
 #define S 1000ull       /* ms per second */
 
@@ -285,9 +286,5 @@ int main(void)
 	tcase_add_test(t, zero_hold_down_and_interval);
 	tcase_add_test(t, restore_holds_then_withdraws);
 	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

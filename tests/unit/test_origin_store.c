@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "instances/origin_store.h"
+#include "tests/unit/check_run.h"
 
 static char dir[64], path[128];
 static const char *names[] = { NULL, "isp-a", "isp-b", "isp-c" };
@@ -194,9 +195,5 @@ int main(void)
 	tcase_add_test(t, round_trip);
 	tcase_add_test(t, newer_schema_refused_others_kept);
 	suite_add_tcase(su, t);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(su);
 }

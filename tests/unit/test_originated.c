@@ -10,6 +10,7 @@
 
 #include "muxd/bgp_msg.h"
 #include "views/originated.h"
+#include "tests/unit/check_run.h"
 
 static uint8_t msg[4096], scratch[16384];
 
@@ -166,9 +167,5 @@ int main(void)
 	tcase_add_test(t, two_octet_upstream);
 	tcase_add_test(t, table);
 	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "muxd/outbatch.h"
+#include "tests/unit/check_run.h"
 
 struct fixture {
 	struct event_base *base;
@@ -183,9 +184,5 @@ int main(void)
 	tcase_add_test(tc, test_closed_reader_is_an_error);
 	tcase_add_test(tc, test_finish_writes_all);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

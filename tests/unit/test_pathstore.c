@@ -13,6 +13,7 @@
 #include "muxd/bgp_update.h"
 #include "muxd/pathstore.h"
 #include "muxd/wbuf.h"
+#include "tests/unit/check_run.h"
 
 #define BIT(t) BGP_ATTR_BIT(t)
 
@@ -1046,9 +1047,5 @@ static Suite *pathstore_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(pathstore_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(pathstore_suite());
 }

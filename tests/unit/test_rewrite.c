@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "instances/rewrite.h"
+#include "tests/unit/check_run.h"
 
 #define BIT(t) BGP_ATTR_BIT(t)
 
@@ -212,9 +213,5 @@ int main(void)
 	tcase_add_test(t, keep_asn_keeps_public_path);
 	tcase_add_test(t, same_input_same_bytes);
 	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

@@ -12,6 +12,7 @@
 
 #include "muxd/bgp_msg.h"
 #include "web/ris_json.h"
+#include "tests/unit/check_run.h"
 
 static struct bgp_codec_ctx ctx = { .as4 = true, .ebgp = true, .max_len = 4096 };
 static uint8_t scratch[4 * 4096];
@@ -237,9 +238,5 @@ int main(void)
 	tcase_add_test(tc, peer_state_and_frames);
 	tcase_add_test(tc, escaping);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

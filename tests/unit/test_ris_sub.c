@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "web/ris_sub.h"
+#include "tests/unit/check_run.h"
 
 static struct ris_sub *parse(const char *json)
 {
@@ -211,9 +212,5 @@ int main(void)
 	tcase_add_test(tc, prefixes_more_less);
 	tcase_add_test(tc, other_fields);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

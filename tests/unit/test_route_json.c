@@ -11,6 +11,7 @@
 #include "muxd/bgp_update.h"
 #include "muxd/pathstore.h"
 #include "muxd/route_json.h"
+#include "tests/unit/check_run.h"
 
 #define BIT(t) BGP_ATTR_BIT(t)
 
@@ -322,9 +323,5 @@ static Suite *route_json_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(route_json_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(route_json_suite());
 }

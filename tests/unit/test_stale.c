@@ -12,6 +12,7 @@
 #include "muxd/adjrib.h"
 #include "muxd/bgp.h"
 #include "views/stale.h"
+#include "tests/unit/check_run.h"
 
 #define BIT(n) (1ull << (n))
 
@@ -199,9 +200,5 @@ int main(void)
 	tcase_add_test(tc, forget_withdraws_nothing);
 	tcase_add_test(tc, marked_twice_keeps_both);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -12,6 +12,7 @@
 
 #include "muxd/opstore.h"
 #include "muxd/store.h"
+#include "tests/unit/check_run.h"
 
 static char dir[64], path[128];
 
@@ -273,9 +274,5 @@ int main(void)
 	tcase_add_test(tc, test_events_batched);
 	tcase_add_test(tc, test_reason_code);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -14,6 +14,7 @@
 
 #include "muxd/bgp_msg.h"
 #include "views/view.h"
+#include "tests/unit/check_run.h"
 
 #define BIT(t) BGP_ATTR_BIT(t)
 
@@ -470,9 +471,5 @@ static Suite *view_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(view_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(view_suite());
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "web/ws.h"
+#include "tests/unit/check_run.h"
 
 static const uint8_t mask[4] = { 0x37, 0xfa, 0x21, 0x3d };
 
@@ -267,9 +268,5 @@ int main(void)
 	tcase_add_test(tc, utf8);
 	tcase_add_test(tc, reader_text_must_be_utf8);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }
