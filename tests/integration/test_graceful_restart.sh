@@ -110,28 +110,8 @@ ubirdc() { birdc -s "$UB/ctl" "$@"; }
 # ---------------------------------------------------------------- client
 
 CB=$T/client
-mkdir -p "$CB"
-cat >"$CB/bird.conf" <<EOF
-router id $CLIENT;
-log "$CB/bird.log" all;
-ipv4 table c4;
-ipv6 table c6;
-protocol bgp mux {
-	local $CLIENT as 65101;
-	neighbor $INST port 179 as 65000;
-	multihop;
-	strict bind yes;
-	hold time 90;
-	connect delay time 1;
-	connect retry time 2;
-	ipv4 { table c4; import all; export none; };
-	ipv6 { table c6; import all; export none; };
-}
-EOF
-spawn "client bird" "$CB/stderr" bird -f -c "$CB/bird.conf" -s "$CB/ctl" -P "$CB/pid"
+mux_bird_client "$CB" "$CLIENT" 65101 "$INST"
 cbirdc() { birdc -s "$CB/ctl" "$@"; }
-wait_until 20 "the client BIRD to answer" \
-	bash -c "birdc -s '$CB/ctl' show status 2>/dev/null | grep -q 'Daemon is up'"
 
 # client_routes: routes in the client's two tables
 client_routes() {

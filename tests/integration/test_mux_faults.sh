@@ -52,27 +52,8 @@ wait_until 30 "instance isp-f to listen" listening "$INST" 179
 # ---------------------------------------------------------------- clients
 
 CB=$T/cbird
-mkdir -p "$CB"
-cat >"$CB/bird.conf" <<EOF
-router id $BIRD_C;
-log "$CB/bird.log" all;
-ipv4 table c4;
-ipv6 table c6;
-protocol bgp mux {
-	local $BIRD_C as 4200000301;
-	neighbor $INST port 179 as 65000;
-	multihop;
-	strict bind yes;
-	hold time 90;
-	connect delay time 1;
-	connect retry time 2;
-	ipv4 { table c4; import all; export none; };
-	ipv6 { table c6; import all; export none; };
-}
-EOF
-spawn "bird client" "$CB/stderr" bird -f -c "$CB/bird.conf" -s "$CB/ctl" -P "$CB/pid"
+mux_bird_client "$CB" "$BIRD_C" 4200000301 "$INST"
 cbirdc() { birdc -s "$CB/ctl" "$@"; }
-wait_until 30 "the BIRD client to answer" bash -c "birdc -s '$CB/ctl' show status 2>/dev/null | grep -q 'Daemon is up'"
 
 spawn "bgp_sink" "$T/sink.out" "$ROOT/build/tools/bgp_sink" --connect "$INST:179" --bind "$SINK_C" \
 	--asn 4200000302 --peer-as 65000 --expect "$N" --linger 1 --timeout 150 --name sink
