@@ -50,34 +50,6 @@ $2" "$API_BODY" || fail "GET $1: the answer does not hold: $2 (answer: $(head -c
 # api_up — the API answers /api/v1/status.
 api_up() { curl -s -o /dev/null --max-time 2 "$API/api/v1/status"; }
 
-# client_bird_start DIR ADDR ASN INSTANCE-ADDR — a BIRD client of an
-# instance (ctl socket DIR/ctl), tables c4 and c6, retrying every second.
-client_bird_start() {
-	local d=$1 addr=$2 asn=$3 inst=$4
-	mkdir -p "$d"
-	cat >"$d/bird.conf" <<EOC
-router id $addr;
-log "$d/bird.log" all;
-ipv4 table c4;
-ipv6 table c6;
-protocol bgp mux {
-	local $addr as $asn;
-	neighbor $inst port 179 as 65000;
-	multihop;
-	strict bind yes;
-	hold time 90;
-	connect delay time 1;
-	connect retry time 1;
-	error wait time 1, 2;
-	ipv4 { table c4; import all; export none; };
-	ipv6 { table c6; import all; export none; };
-}
-EOC
-	spawn "bird client $addr" "$d/stderr" bird -f -c "$d/bird.conf" -s "$d/ctl" -P "$d/pid"
-	wait_until 30 "the client BIRD $addr to answer" bash -c \
-		"birdc -s '$d/ctl' show status 2>/dev/null | grep -q 'Daemon is up'"
-}
-
 route_count() { birdc -s "$1" show route count table "$2" | awk '/routes for/ {print $1}'; }
 
 # api_mux_start UP_ADDR SLOT [EXTRA_CLIENTS_JSON] — the set-up the API

@@ -420,13 +420,12 @@ bird_start() {
 	wait_until 20 "BIRD $name to answer on its control socket" \
 		_bird_up "$name"
 }
-# mux_bird_client DIR ADDR ASN INSTANCE — BIRD 2 as a client of the
-# instance at INSTANCE:179, importing everything into tables c4 and c6
-# (protocol "mux"); its control socket is DIR/ctl.
-mux_bird_client() {
+# client_bird_start DIR ADDR ASN INSTANCE-ADDR — a BIRD client of an
+# instance (ctl socket DIR/ctl), tables c4 and c6, retrying every second.
+client_bird_start() {
 	local d=$1 addr=$2 asn=$3 inst=$4
 	mkdir -p "$d"
-	cat >"$d/bird.conf" <<CONF
+	cat >"$d/bird.conf" <<EOC
 router id $addr;
 log "$d/bird.log" all;
 ipv4 table c4;
@@ -438,14 +437,15 @@ protocol bgp mux {
 	strict bind yes;
 	hold time 90;
 	connect delay time 1;
-	connect retry time 2;
+	connect retry time 1;
+	error wait time 1, 2;
 	ipv4 { table c4; import all; export none; };
 	ipv6 { table c6; import all; export none; };
 }
-CONF
+EOC
 	spawn "bird client $addr" "$d/stderr" bird -f -c "$d/bird.conf" -s "$d/ctl" -P "$d/pid"
-	wait_until 30 "the BIRD client $addr to answer" \
-		bash -c "birdc -s '$d/ctl' show status 2>/dev/null | grep -q 'Daemon is up'"
+	wait_until 30 "the client BIRD $addr to answer" bash -c \
+		"birdc -s '$d/ctl' show status 2>/dev/null | grep -q 'Daemon is up'"
 }
 
 _birdc() { birdc -s "$T/$1/ctl" "${@:2}"; }

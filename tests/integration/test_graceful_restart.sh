@@ -110,7 +110,7 @@ ubirdc() { birdc -s "$UB/ctl" "$@"; }
 # ---------------------------------------------------------------- client
 
 CB=$T/client
-mux_bird_client "$CB" "$CLIENT" 65101 "$INST"
+client_bird_start "$CB" "$CLIENT" 65101 "$INST"
 cbirdc() { birdc -s "$CB/ctl" "$@"; }
 
 # client_routes: routes in the client's two tables
@@ -125,7 +125,12 @@ client_has() { [[ $(client_routes) == "$1" ]]; }
 client_withdraws() {
 	cbirdc show protocols all mux | awk '/Import withdraws:/ {n += $3} END {print n + 0}'
 }
-client_session() { cbirdc show protocols mux | awk '$1 == "mux" {print $4, $5}'; }
+# client_session: how many times the client's session came up and went
+# down, by muxd's log (BIRD's "since" time jitters by a millisecond)
+client_session() {
+	printf '%s up, %s down' "$(grep -c "client bird $CLIENT: OpenConfirm -> Established" "$MUX_LOG")" \
+		"$(grep -c "client bird $CLIENT: Established -> " "$MUX_LOG")"
+}
 stale_routes() {
 	curl -sf "$API/views/isp-g" | python3 -c \
 		'import json, sys; print(json.load(sys.stdin)["graceful_restart"]["stale_routes"])'
@@ -146,6 +151,7 @@ grep -q "Neighbor graceful restart active" "$T/up-proto.txt" ||
 	grep -qi "graceful restart" "$T/up-proto.txt" || fail "BIRD shows no graceful restart"
 say "1. negotiated: $(grep -o 'families it preserves: .*' "$T/muxd.log" | tail -1)"
 SESSION=$(client_session)
+[[ $SESSION == "1 up, 0 down" ]] || fail "the client's session: $SESSION"
 W0=$(client_withdraws)
 
 # ---------------------------------------------------------------- 2

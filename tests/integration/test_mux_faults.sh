@@ -52,7 +52,7 @@ wait_until 30 "instance isp-f to listen" listening "$INST" 179
 # ---------------------------------------------------------------- clients
 
 CB=$T/cbird
-mux_bird_client "$CB" "$BIRD_C" 4200000301 "$INST"
+client_bird_start "$CB" "$BIRD_C" 4200000301 "$INST"
 cbirdc() { birdc -s "$CB/ctl" "$@"; }
 
 spawn "bgp_sink" "$T/sink.out" "$ROOT/build/tools/bgp_sink" --connect "$INST:179" --bind "$SINK_C" \
