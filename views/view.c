@@ -140,6 +140,7 @@ struct feed *view_feed(struct view *v) { return v->feed; }
 struct peer *view_peer(const struct view *v) { return v->peer; }
 const struct neighbor_config *view_config(const struct view *v) { return &v->cfg; }
 const struct view_stats *view_stats(const struct view *v) { return &v->st; }
+size_t view_stale_count(const struct view *v) { return stale_count(v->stale, 0); }
 
 /* ---- applying an UPDATE ------------------------------------------------ */
 
@@ -560,7 +561,7 @@ json_t *view_to_json(const struct view *v, bool with_routes)
 		fatal("out of memory rendering view %s", v->name);
 	json_object_set_new(j, "graceful_restart", json_pack("{s:b, s:I}",
 	    "configured", v->cfg.graceful_restart,
-	    "stale_routes", (json_int_t)stale_count(v->stale, 0)));
+	    "stale_routes", (json_int_t)view_stale_count(v)));
 	if (with_routes)
 		json_object_set_new(j, "routes", adjrib_to_json(v->rib, 0));
 	return j;

@@ -66,6 +66,9 @@ struct feed *view_feed(struct view *v);
 struct peer *view_peer(const struct view *v);
 const struct neighbor_config *view_config(const struct view *v);
 const struct view_stats *view_stats(const struct view *v);
+/* Paths kept from the upstream's last session (Graceful Restart) that it
+ * has not sent again yet. */
+size_t view_stale_count(const struct view *v);
 
 /* {"name", "address", "asn", "state", "flaps", "routes": [route_json…]}
  * ("routes" only when with_routes). */

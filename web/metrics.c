@@ -140,6 +140,11 @@ static void views(struct api *a, struct text *t)
 		put(t, "bgpmux_view_paths{view=\"%s\",afi=\"ipv6\"} %zu\n", name,
 		    feed_route_count(view_feed(v[i]), BGP_AFI_IPV6));
 	}
+	head(t, "bgpmux_view_stale_paths", "gauge", "Paths a view keeps from its "
+	    "upstream's last session while it restarts (Graceful Restart).");
+	for (size_t i = 0; i < n; i++)
+		put(t, "bgpmux_view_stale_paths{view=\"%s\"} %zu\n",
+		    esc(view_name(v[i]), name, sizeof name), view_stale_count(v[i]));
 	head(t, "bgpmux_view_updates_total", "counter", "UPDATE messages a view applied.");
 	for (size_t i = 0; i < n && i < API_MAX_OBJECTS; i++)
 		put(t, "bgpmux_view_updates_total{view=\"%s\"} %llu\n",

@@ -10,8 +10,9 @@
 #   1. the capability is negotiated (muxd's log names the families the
 #      upstream preserves) and muxd sends the upstream its End-of-RIB;
 #   2. the upstream BIRD is killed (SIGKILL: the TCP session ends without a
-#      NOTIFICATION): muxd keeps its 60 routes as stale (log, API), the
-#      client keeps all 60, receives no withdrawal, its session stays;
+#      NOTIFICATION): muxd keeps its 60 routes as stale (log, API,
+#      /metrics), the client keeps all 60, receives no withdrawal, its
+#      session stays;
 #   3. the upstream comes back in graceful-restart recovery (bird -R) with 5
 #      IPv4 routes fewer: after its End-of-RIB the client holds 55 routes
 #      and has received exactly 5 withdrawals; nothing is stale any more;
@@ -161,6 +162,8 @@ upstream_kill
 wait_until 10 "muxd to keep the routes as stale" mux_log_since "$lines" \
 	"graceful restart: keeping its 60 routes as stale for up to 8 s"
 stale_is 60 || fail "API: $(stale_routes) stale routes, expected 60"
+curl -sf "http://$MUX_ADDR:8179/metrics" | grep -qx 'bgpmux_view_stale_paths{view="isp-g"} 60' ||
+	fail "/metrics: $(curl -sf "http://$MUX_ADDR:8179/metrics" | grep stale)"
 sleep 2
 client_has 60 || fail "the client holds $(client_routes) routes during the restart, expected 60"
 [[ $(client_withdraws) == "$W0" ]] ||
