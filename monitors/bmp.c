@@ -223,7 +223,7 @@ static void send_stats(struct bmp_view *v, uint32_t mask)
 	struct bmp_exporter *x = v->x;
 	struct wbuf w = wbuf_make(x->msg, sizeof x->msg);
 	struct bmp_peer_hdr h;
-	const struct feed_counters *fc = feed_counters_get(v->peer.feed);
+	const struct feed_counters *fc = feed_counters(v->peer.feed);
 	struct bmp_stat st[] = {
 		{ BMP_STAT_DUP_PREFIX_ADVERTS, 0, 0, fc->dup_announced },
 		{ BMP_STAT_DUP_WITHDRAWS, 0, 0, fc->dup_withdrawn },

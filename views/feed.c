@@ -148,7 +148,6 @@ size_t feed_route_count(const struct feed *f, uint16_t afi)
 }
 
 struct feed_counters *feed_counters(struct feed *f) { return &f->counters; }
-const struct feed_counters *feed_counters_get(const struct feed *f) { return &f->counters; }
 
 struct attrset *feed_route(const struct feed *f, const struct bgp_prefix *p)
 {

@@ -141,7 +141,6 @@ bool feed_session_up(const struct feed *f);
 const struct session *feed_upstream(const struct feed *f);
 /* Routes of afi (0 = both). */
 size_t feed_route_count(const struct feed *f, uint16_t afi);
-const struct feed_counters *feed_counters_get(const struct feed *f);
 /* The set of route (p, p->path_id), borrowed; NULL if none. */
 struct attrset *feed_route(const struct feed *f, const struct bgp_prefix *p);
 /* The path of prefix p (p->path_id ignored) with the lowest path id:

@@ -177,7 +177,7 @@ static void apply_withdraw(const struct bgp_prefix *p, void *arg)
 		v->st.withdrawn++;
 		publish_route(v, FEED_WITHDRAW, p, NULL, old);
 	} else {
-		feed_counters(v->feed)->dup_withdrawn++;
+		feed_counters(v->feed)->dup_withdrawn++;   /* changed nothing */
 	}
 	attrset_put(old);
 }
@@ -209,8 +209,7 @@ static void apply_announce(const struct bgp_prefix *p, const uint8_t *nh,
 		publish_route(v, adjrib_count(v->rib, p->afi) > before ?
 		    FEED_ANNOUNCE : FEED_REPLACE, p, a->set, old);
 	} else {
-		v->st.unchanged++;
-		feed_counters(v->feed)->dup_announced++;
+		feed_counters(v->feed)->dup_announced++;   /* changed nothing */
 	}
 	attrset_put(old);
 }

@@ -32,12 +32,12 @@
 struct event_base;
 struct view;
 
-/* Counters since the view was created. */
+/* Counters since the view was created (what changed nothing: the feed's
+ * feed_counters). */
 struct view_stats {
 	uint64_t updates;               /* UPDATE messages applied */
 	uint64_t announced;             /* routes added or replaced */
 	uint64_t withdrawn;             /* routes withdrawn (session downs too) */
-	uint64_t unchanged;             /* announcements of the same set again */
 	uint64_t sessions;              /* times the session came up */
 	bool eor[3];                    /* End-of-RIB seen, by AFI, this session */
 };
