@@ -409,15 +409,14 @@ static void session_down(struct view *v, const struct session_negotiated *n,
 	feed_set_session(v->feed, v->up > 0);
 	if (v->up == 0 || feed_upstream(v->feed) == s)
 		feed_set_upstream(v->feed, NULL);
+	bool keep[3] = { false };
 	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++)
-		ev.kept |= carries(n, afi) && gr_keeps(v, s, n, afi);
+		ev.kept |= keep[afi] = carries(n, afi) && gr_keeps(v, s, n, afi);
 	feed_publish(v->feed, &ev);
 	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
-		if (!carries(n, afi))
-			continue;
-		if (gr_keeps(v, s, n, afi))
+		if (keep[afi])
 			kept += stale_mark(v->stale, afi, secs);
-		else
+		else if (carries(n, afi))
 			gone += clear_afi(v, afi);
 	}
 	if (gone)
