@@ -1,5 +1,7 @@
 /*
  * log.c — one line per event, to stderr with a UTC timestamp, or to syslog.
+ * Every line is escaped here (muxd/untrusted.h): a name, a path or a
+ * peer's text holding a newline cannot start a line of its own.
  */
 #include "muxd/log.h"
 
@@ -9,6 +11,8 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+
+#include "muxd/untrusted.h"
 
 static enum log_level log_threshold = LOG_LVL_INFO;
 static bool log_to_syslog;
@@ -38,11 +42,15 @@ bool log_level_parse(const char *s, enum log_level *lvl)
 
 static void log_vline(enum log_level lvl, const char *who, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	/* escaping grows an octet to four at most */
+	char raw[1024], msg[4 * sizeof raw], label[4 * 128];
 
 	if (lvl > log_threshold)
 		return;
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	untrusted_log_escape(msg, sizeof msg, raw);
+	if (who)
+		who = untrusted_log_escape(label, sizeof label, who);
 	if (log_to_syslog) {
 		syslog(level_syslog[lvl], "%s%s%s", who ? who : "", who ? ": " : "", msg);
 		return;

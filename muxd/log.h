@@ -3,6 +3,8 @@
  *
  * Every line a peer caused names the peer: log_peer_warnx(peer-label, …).
  * fatal() is for out-of-memory and broken invariants only; it exits.
+ * Lines are escaped before they are written (control characters and
+ * octets that are not UTF-8 become \xNN), so arguments may be untrusted.
  */
 #ifndef BGPMUX_LOG_H
 #define BGPMUX_LOG_H

@@ -1,5 +1,11 @@
 /*
  * http_util.c — route table, query checks and replies over evhttp.
+ *
+ * Whatever a request holds, the answer is a well-formed status: the path
+ * and captures are decoded into UTF-8 (octets that are not become
+ * U+FFFD), error messages are repaired the same way before they become
+ * JSON, and an answer that cannot be rendered is a plain 500 — never an
+ * exit.
  */
 #include "web/http_util.h"
 
@@ -11,6 +17,7 @@
 #include <string.h>
 
 #include "muxd/log.h"
+#include "muxd/untrusted.h"
 
 #define MAX_SEGMENTS 32
 
@@ -40,12 +47,30 @@ static size_t split(char *buf, char **seg)
 	return n;
 }
 
+/* s URL-decoded and made UTF-8 (malloc'ed); NULL with *why when it holds
+ * an encoded NUL (%00) or memory ran out. */
+static char *decode_why(const char *s, const char **why)
+{
+	size_t n = 0;
+	char *d = evhttp_uridecode(s, 0, &n), *utf8;
+
+	*why = "out of memory";
+	if (d == NULL)
+		return NULL;
+	if (strlen(d) != n) {
+		*why = "it holds an encoded NUL octet (%00)";
+		free(d);
+		return NULL;
+	}
+	utf8 = untrusted_utf8(d);
+	free(d);
+	return utf8;
+}
+
 static char *decode(const char *s)
 {
-	char *d = evhttp_uridecode(s, 0, NULL);
-	if (d == NULL)
-		fatal("out of memory decoding a URL");
-	return d;
+	const char *why;
+	return decode_why(s, &why);
 }
 
 /* Segments [from, to) joined with '/', decoded. */
@@ -54,7 +79,9 @@ static char *join(char **seg, size_t from, size_t to)
 	size_t len = 1;
 	for (size_t i = from; i < to; i++)
 		len += strlen(seg[i]) + 1;
-	char *raw = xcalloc(1, len);
+	char *raw = calloc(1, len);
+	if (raw == NULL)
+		return NULL;
 	for (size_t i = from; i < to; i++) {
 		if (i > from)
 			strcat(raw, "/");
@@ -69,9 +96,9 @@ static bool segments_match(char **pat, char **seg, size_t n, char **cap, size_t 
 {
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(pat[i], "{}") == 0) {
-			if (*ncap == HTTP_MAX_CAPTURES)
+			if (*ncap == HTTP_MAX_CAPTURES || (cap[*ncap] = decode(seg[i])) == NULL)
 				return false;
-			cap[(*ncap)++] = decode(seg[i]);
+			(*ncap)++;
 		} else if (strcmp(pat[i], seg[i]) != 0) {
 			return false;
 		}
@@ -115,7 +142,8 @@ bool http_match(const char *pattern, const char *path, char **cap, size_t *ncap)
 	cap[at] = NULL;
 	if (!segments_match(pat + star + 1, seg + ns - tail, tail, cap, ncap))
 		goto no;
-	cap[at] = join(seg, star, ns - tail);
+	if ((cap[at] = join(seg, star, ns - tail)) == NULL)
+		goto no;
 	return true;
 no:
 	captures_free(cap, *ncap);
@@ -148,7 +176,8 @@ static bool query_ok(struct http_req *r, const char *const *allowed)
 	return true;
 }
 
-static void req_init(struct http_req *r, struct evhttp_request *req)
+/* False when the path cannot be decoded (why says why). */
+static bool req_init(struct http_req *r, struct evhttp_request *req, const char **why)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
@@ -161,13 +190,14 @@ static void req_init(struct http_req *r, struct evhttp_request *req)
 	r->req = req;
 	r->method = evhttp_request_get_command(req);
 	r->method_name = method_name(r->method);
-	r->path = decode(path && path[0] ? path : "/");
+	r->path = decode_why(path && path[0] ? path : "/", why);
 	TAILQ_INIT(&r->query);
 	if (q && evhttp_parse_query_str(q, &r->query) < 0)
 		TAILQ_INIT(&r->query);
 	if (conn)
 		evhttp_connection_get_peer(conn, &host, &port);
 	snprintf(r->peer, sizeof r->peer, "%s", host ? host : "?");
+	return r->path != NULL;
 }
 
 static void req_release(struct http_req *r)
@@ -183,8 +213,13 @@ void http_dispatch(struct evhttp_request *req, const struct http_route *routes,
 	struct http_req r;
 	const char *raw = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	bool path_known = false;
+	const char *why;
 
-	req_init(&r, req);
+	if (!req_init(&r, req, &why)) {
+		http_reply_error(&r, 400, NULL, "the path cannot be decoded: %s", why);
+		req_release(&r);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		char *cap[HTTP_MAX_CAPTURES];
 		size_t ncap;
@@ -216,22 +251,31 @@ void http_reply_text(struct http_req *r, int status, const char *content_type,
 	struct evbuffer *b = evbuffer_new();
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 
-	evbuffer_add(b, body, len);
+	if (b)
+		evbuffer_add(b, body, len);
 	evhttp_add_header(h, "Content-Type", content_type);
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_send_reply(r->req, status, NULL, b);
-	evbuffer_free(b);
+	if (b)
+		evbuffer_free(b);
 }
 
 void http_reply_json(struct http_req *r, int status, json_t *json)
 {
-	char *text = json_dumps(json, JSON_COMPACT);
+	static const char failed[] = "{\"error\":\"muxd could not render this answer "
+	    "(see its log)\",\"field\":null}";
+	char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
 
-	if (text == NULL)
-		fatal("out of memory rendering a reply");
+	json_decref(json);
+	if (text == NULL) {
+		log_warnx("api: %s %s from %s: the %d answer could not be rendered (out "
+		    "of memory?): answering 500 instead", r->method_name ? r->method_name : "?",
+		    r->path ? r->path : "?", r->peer, status);
+		http_reply_text(r, 500, "application/json", failed, sizeof failed - 1);
+		return;
+	}
 	http_reply_text(r, status, "application/json", text, strlen(text));
 	free(text);
-	json_decref(json);
 }
 
 void http_reply_error(struct http_req *r, int status, const char *field,
@@ -243,8 +287,16 @@ void http_reply_error(struct http_req *r, int status, const char *field,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	http_reply_json(r, status, json_pack("{s:s, s:o}", "error", msg,
-	    "field", field ? json_string(field) : json_null()));
+	/* msg and field may hold anything a request sent */
+	http_reply_json(r, status, json_pack("{s:o, s:o}", "error", untrusted_json(msg),
+	    "field", field ? untrusted_json(field) : json_null()));
+}
+
+void http_send_error(struct evhttp_request *req, int status, const char *msg)
+{
+	struct http_req r = { .req = req, .method_name = "?", .peer = "?" };
+
+	http_reply_error(&r, status, NULL, "%s", msg);
 }
 
 const char *http_query(struct http_req *r, const char *key)

@@ -9,8 +9,10 @@
  * reply.
  *
  * Patterns: "/api/v1/views/{}" — {} is one path segment; "{*}" (at most
- * one) is one or more segments, for ids that contain '/'. Captures are
- * URL-decoded.
+ * one) is one or more segments, for ids that contain '/'. The path and
+ * captures are URL-decoded into UTF-8 (invalid octets become U+FFFD); a
+ * path with %00 gets 400. Query values are decoded but not repaired:
+ * handlers put them only in http_reply_error, which repairs.
  */
 #ifndef BGPMUX_HTTP_UTIL_H
 #define BGPMUX_HTTP_UTIL_H
@@ -55,6 +57,10 @@ void http_reply_text(struct http_req *r, int status, const char *content_type,
 /* {"error": message, "field": field or null}. */
 void http_reply_error(struct http_req *r, int status, const char *field,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* {"error": msg, "field": null} to a request outside any route table (the
+ * live stream's): msg may hold untrusted text. */
+void http_send_error(struct evhttp_request *req, int status, const char *msg);
 
 /* A query value, or NULL. */
 const char *http_query(struct http_req *r, const char *key);
