@@ -105,6 +105,15 @@ build-fuzz/%: tests/fuzz/%.c $(CORE_SRC)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
 	    $< $(FUZZ_LINK) -o $@ -lnettle $(shell pkg-config --libs jansson 2>/dev/null)
 
+# fuzz_http drives whole requests through the API in-process: it links
+# every module of the daemon (built here with clang), the embedded assets
+# and the daemon's libraries.
+build-fuzz/fuzz_http: tests/fuzz/fuzz_http.c $(CORE_SRC) $(BUILD)/gen/web_assets.c
+	@mkdir -p build-fuzz
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
+	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $< $(CORE_SRC) \
+	    $(BUILD)/gen/web_assets.c -o $@ $(LDLIBS)
+
 fuzz-build: $(FUZZ_BIN)
 
 fuzz: fuzz-build
