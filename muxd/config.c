@@ -421,6 +421,46 @@ static void parse_client_routes(struct jsonv *v, const char *path, json_t *obj,
 	}
 }
 
+size_t client_name_max(const struct client_config *cc)
+{
+	if (cc->range_len == 0)
+		return CLIENT_NAME_MAX;
+	return CLIENT_NAME_MAX - 1 - (sockaddr_family(&cc->addr) == AF_INET ?
+	    sizeof "255.255.255.255" - 1 : sizeof "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" - 1);
+}
+
+bool client_name_ok(const char *name, size_t max, char *why, size_t why_len)
+{
+	size_t n = strlen(name), bad = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._@:-");
+
+	if (n == 0)
+		snprintf(why, why_len, "empty: a client's name is 1 to %zu characters of "
+		    CLIENT_NAME_CHARS, max);
+	else if (bad < n)
+		snprintf(why, why_len, "character %zu (octet 0x%02x) is not allowed: a "
+		    "client's name is 1 to %zu characters of " CLIENT_NAME_CHARS, bad + 1,
+		    (unsigned char)name[bad], max);
+	else if (n > max && max < CLIENT_NAME_MAX)
+		snprintf(why, why_len, "%zu characters: a range's name has at most %zu, so "
+		    "that its members' names (NAME@ADDRESS) keep within %d", n, max,
+		    CLIENT_NAME_MAX);
+	else if (n > max)
+		snprintf(why, why_len, "%zu characters: at most %zu", n, max);
+	return n > 0 && bad == n && n <= max;
+}
+
+static void check_client_name(struct jsonv *v, const char *path,
+    const struct client_config *cc)
+{
+	char at[256], why[200];
+
+	if (!client_name_ok(cc->name, client_name_max(cc), why, sizeof why)) {
+		jsonv_path_key(at, sizeof at, path, "name");
+		jsonv_error(v, at, "%s", why);
+	}
+}
+
 static void parse_client(struct jsonv *v, const char *path, json_t *obj,
     struct client_config *cc)
 {
@@ -441,6 +481,8 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
 	jsonv_string(v, path, obj, "address", true, &addr);
 	if (addr)
 		client_addr_parse(v, path, addr, cc);
+	if (name)
+		check_client_name(v, path, cc);
 	jsonv_uint(v, path, obj, "asn", true, 1, UINT32_MAX, &asn);
 	cc->asn = (uint32_t)asn;
 	jsonv_enum(v, path, obj, "role", false, roles, &role);

@@ -157,6 +157,21 @@ const char *client_addr_text(const struct client_config *c, char *buf, size_t le
 bool mrt_config_equal(const struct mrt_config *a, const struct mrt_config *b);
 /* Same BMP collectors, in the same order. */
 bool bmp_config_equal(const struct config *a, const struct config *b);
+/* ---- client names ------------------------------------------------------ */
+
+/* A client's name is 1..CLIENT_NAME_MAX characters of [A-Za-z0-9._@:-]:
+ * one URL path segment, one word of a log line and one label value as it
+ * is. The members of a range are named NAME@ADDRESS, so a range's own
+ * name leaves room for "@" and the longest address text of its family
+ * (15 characters for IPv4, 39 for IPv6): at most 48 and 24 characters. */
+#define CLIENT_NAME_MAX 64
+#define CLIENT_NAME_CHARS "A-Z a-z 0-9 . _ @ : -"
+/* The longest name cc may have. */
+size_t client_name_max(const struct client_config *cc);
+/* True when name keeps the rule with at most max characters; else false
+ * with why (which never quotes the name). */
+bool client_name_ok(const char *name, size_t max, char *why, size_t why_len);
+
 /* ---- clients provisioned at run time (web/api.c, the store) ---------- */
 
 /* One client object as in "clients": the same keys, types and defaults,

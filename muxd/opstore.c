@@ -167,10 +167,9 @@ void prov_client_release(struct prov_client *pc)
 	client_config_release(&pc->cfg);
 }
 
-/* One row into *pc; false (logged) if its config no longer parses. */
-static bool client_row(sqlite3_stmt *q, struct prov_client *pc)
+/* One row into *pc; false, with why, if its config no longer parses. */
+static bool client_row(sqlite3_stmt *q, struct prov_client *pc, char *why, size_t len)
 {
-	const char *name = (const char *)sqlite3_column_text(q, 0);
 	const char *text = (const char *)sqlite3_column_text(q, 1);
 	json_error_t jerr;
 	struct jsonv errs = { 0 };
@@ -178,9 +177,7 @@ static bool client_row(sqlite3_stmt *q, struct prov_client *pc)
 	bool ok = j && config_client_from_json(&errs, "$", j, &pc->cfg);
 
 	if (!ok) {
-		log_warnx("store: provisioned client %s does not parse (%s): skipped; "
-		    "delete it with DELETE /api/v1/clients/%s", name,
-		    errs.count ? errs.lines[0] : jerr.text, name);
+		snprintf(why, len, "%s", errs.count ? errs.lines[0] : jerr.text);
 		if (j)
 			client_config_release(&pc->cfg);
 	}
@@ -192,11 +189,53 @@ static bool client_row(sqlite3_stmt *q, struct prov_client *pc)
 	return ok;
 }
 
+/* The stored text without its password, for the log and the audit row. */
+static char *record_summary(const char *text)
+{
+	json_t *j = json_loads(text ? text : "", 0, NULL);
+	char *s = NULL;
+
+	if (json_is_object(j) && json_object_get(j, "password"))
+		json_object_set_new(j, "password", json_string("(hidden)"));
+	if (j)
+		s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	if (s == NULL && text && strstr(text, "password") == NULL)
+		s = strdup(text);
+	return s ? s : xstrdup("(not shown)");
+}
+
+/*
+ * A stored client that no longer parses (a name from before the name
+ * rule, config.h) could never start nor, for some names ("", thousands of
+ * characters), be reached by DELETE: it leaves the store, with a log line
+ * and an audit row that keep what it was.
+ */
+static void client_drop(struct store *st, const char *name, const char *text,
+    const char *why)
+{
+	char *summary = record_summary(text), path[160];
+	struct audit_entry au = { "muxd (the stored client does not parse)", "LOAD",
+		path, summary, 410 };
+
+	snprintf(path, sizeof path, "/api/v1/clients/%.100s", name);
+	log_warnx("store: provisioned client \"%.100s%s\" is removed from the store: %s; "
+	    "it was %s", name, strlen(name) > 100 ? "..." : "", why, summary);
+	if (!opstore_client_del(st, name, &au))
+		log_warnx("store: cannot remove provisioned client \"%.100s\"", name);
+	free(summary);
+}
+
+struct bad_row {
+	char *name, *text, why[300];
+};
+
 size_t opstore_clients_load(struct store *st, struct prov_client **out)
 {
 	sqlite3_stmt *q = prepare(st, "SELECT name, config, created_at, lifetime, "
 	    "expires_at FROM clients ORDER BY created_at, rowid");
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, nbad = 0;
+	struct bad_row *bad = NULL;
 
 	*out = NULL;
 	while (q && sqlite3_step(q) == SQLITE_ROW) {
@@ -207,10 +246,26 @@ size_t opstore_clients_load(struct store *st, struct prov_client **out)
 				fatal("out of memory loading provisioned clients");
 		}
 		memset(&(*out)[n], 0, sizeof **out);
-		if (client_row(q, &(*out)[n]))
+		char why[300];
+		if (client_row(q, &(*out)[n], why, sizeof why)) {
 			n++;
+			continue;
+		}
+		if ((bad = realloc(bad, (nbad + 1) * sizeof *bad)) == NULL)
+			fatal("out of memory loading provisioned clients");
+		const char *name = (const char *)sqlite3_column_text(q, 0);
+		const char *text = (const char *)sqlite3_column_text(q, 1);
+		bad[nbad].name = xstrdup(name ? name : "");
+		bad[nbad].text = xstrdup(text ? text : "");
+		snprintf(bad[nbad++].why, sizeof bad->why, "%s", why);
 	}
 	sqlite3_finalize(q);
+	for (size_t i = 0; i < nbad; i++) {
+		client_drop(st, bad[i].name, bad[i].text, bad[i].why);
+		free(bad[i].name);
+		free(bad[i].text);
+	}
+	free(bad);
 	return n;
 }
 

@@ -49,8 +49,9 @@ bool opstore_client_add(struct store *st, const struct prov_client *pc,
     const struct audit_entry *a);
 bool opstore_client_del(struct store *st, const char *name, const struct audit_entry *a);
 /* Every provisioned client, oldest first; *out is malloc'ed, free each
- * with prov_client_release, then the array. Rows that no longer parse
- * are logged and skipped. */
+ * with prov_client_release, then the array. A row that no longer parses
+ * (e.g. a name from before the name rule) is removed from the store, with
+ * a log line and an audit row ("LOAD", 410) that keep what it was. */
 size_t opstore_clients_load(struct store *st, struct prov_client **out);
 void prov_client_release(struct prov_client *pc);
 

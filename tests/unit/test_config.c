@@ -616,6 +616,83 @@ START_TEST(test_new_client_checks)
 }
 END_TEST
 
+/* One client in a configuration file: its first error, or "" when it loads. */
+static void check_file_client(const char *name, const char *address, const char *want)
+{
+	char json[4096];
+	struct jsonv errs = { 0 };
+
+	snprintf(json, sizeof json, "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", "
+	    "\"clients\": [{\"name\": \"%s\", \"address\": \"%s\", \"asn\": 65101, "
+	    "\"upstreams\": []}]}", name, address);
+	struct config *c = config_load_string(json, &errs);
+	ck_assert_msg((c != NULL) == (want[0] == 0), "%s: %s", name,
+	    errs.count ? errs.lines[0] : "loaded");
+	ck_assert_str_eq(errs.count ? errs.lines[0] : "", want);
+	jsonv_free(&errs);
+	config_free(c);
+}
+
+static char *repeat(char c, size_t n)
+{
+	char *s = malloc(n + 1);
+	memset(s, c, n);
+	s[n] = 0;
+	return s;
+}
+
+/* Names: 1..64 of [A-Za-z0-9._@:-], shorter for a range so that its
+ * members' NAME@ADDRESS keep within 64; refused naming the JSON path, in
+ * the file and in an API body alike. */
+START_TEST(test_client_names)
+{
+	char *n64 = repeat('n', 64), *n65 = repeat('n', 65), *n48 = repeat('r', 48),
+	    *n49 = repeat('r', 49), *n24 = repeat('s', 24), *n25 = repeat('s', 25);
+	char want[300], member[100], why[200];
+
+	check_file_client("vnet-1.a_b@c:d", "127.0.30.1", "");
+	check_file_client(n64, "127.0.30.1", "");
+	check_file_client(n48, "127.0.30.0/24", "");
+	check_file_client(n24, "2001:db8::/64", "");
+	check_file_client("", "127.0.30.1", "$.clients[0].name: empty: a client's name is 1 to "
+	    "64 characters of A-Z a-z 0-9 . _ @ : -");
+	check_file_client("a\\nforged", "127.0.30.1", "$.clients[0].name: character 2 "
+	    "(octet 0x0a) is not allowed: a client's name is 1 to 64 characters of A-Z a-z "
+	    "0-9 . _ @ : -");
+	check_file_client("vnet 1", "127.0.30.1", "$.clients[0].name: character 5 (octet 0x20) "
+	    "is not allowed: a client's name is 1 to 64 characters of A-Z a-z 0-9 . _ @ : -");
+	check_file_client("a/b", "127.0.30.1", "$.clients[0].name: character 2 (octet 0x2f) "
+	    "is not allowed: a client's name is 1 to 64 characters of A-Z a-z 0-9 . _ @ : -");
+	check_file_client("caf\u00e9", "127.0.30.1", "$.clients[0].name: character 4 (octet "
+	    "0xc3) is not allowed: a client's name is 1 to 64 characters of A-Z a-z 0-9 . _ @ : -");
+	check_file_client(n65, "127.0.30.1", "$.clients[0].name: 65 characters: at most 64");
+	check_file_client(n49, "127.0.30.0/24", "$.clients[0].name: 49 characters: a range's "
+	    "name has at most 48, so that its members' names (NAME@ADDRESS) keep within 64");
+	check_file_client(n25, "2001:db8::/64", "$.clients[0].name: 25 characters: a range's "
+	    "name has at most 24, so that its members' names (NAME@ADDRESS) keep within 64");
+	/* the API's body: the same rule, named from "$" */
+	check_new_client("{\"name\": \"\", \"address\": \"127.0.30.2\", \"asn\": 1,"
+	    " \"upstreams\": [\"isp-a\"]}", "$.name: empty: a client's name is 1 to 64 "
+	    "characters of A-Z a-z 0-9 . _ @ : -");
+	snprintf(want, sizeof want, "{\"name\": \"%s\", \"address\": \"127.0.30.2\", "
+	    "\"asn\": 1, \"upstreams\": [\"isp-a\"]}", n65);
+	check_new_client(want, "$.name: 65 characters: at most 64");
+	/* the longest members' names keep the rule */
+	snprintf(member, sizeof member, "%s@255.255.255.255", n48);
+	ck_assert_msg(client_name_ok(member, CLIENT_NAME_MAX, why, sizeof why), "%s", why);
+	snprintf(member, sizeof member, "%s@ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", n24);
+	ck_assert_msg(client_name_ok(member, CLIENT_NAME_MAX, why, sizeof why), "%s", why);
+	snprintf(member, sizeof member, "%s@::ffff:255.255.255.255", n24);
+	ck_assert_msg(client_name_ok(member, CLIENT_NAME_MAX, why, sizeof why), "%s", why);
+	free(n64);
+	free(n65);
+	free(n48);
+	free(n49);
+	free(n24);
+	free(n25);
+}
+END_TEST
+
 START_TEST(test_client_json_round_trip)
 {
 	struct jsonv errs = { 0 };
@@ -668,6 +745,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_api_bad, 0, sizeof api_bad / sizeof api_bad[0]);
 	tcase_add_test(tc, test_new_client_checks);
 	tcase_add_test(tc, test_client_json_round_trip);
+	tcase_add_test(tc, test_client_names);
 	tcase_add_test(tc, test_client_routes);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -1,6 +1,7 @@
 /*
  * test_http_util.c — the API's route patterns: one segment ({}), an id
- * that spans segments ({*}), URL decoding, and what must not match.
+ * that spans segments ({*}), URL decoding into UTF-8, and what must not
+ * match.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -30,6 +31,16 @@ static const struct {
 	{ "/api/v1/sessions/{*}/reset", "/api/v1/sessions/reset", false, NULL, NULL },
 	{ "/api/v1/sessions/{*}/reset", "/api/v1/sessions/isp-a/1/kill", false, NULL, NULL },
 	{ "/x/{}/y/{*}", "/x/a/y/b/c", true, "a", "b/c" },
+	/* captures are UTF-8 whatever the path held: an octet that is not
+	 * part of valid UTF-8 becomes U+FFFD (EF BF BD) */
+	{ "/api/v1/views/{}", "/api/v1/views/%FF", true, "\xef\xbf\xbd", NULL },
+	{ "/api/v1/clients/{}", "/api/v1/clients/%C3%28", true, "\xef\xbf\xbd(", NULL },
+	{ "/api/v1/clients/{}", "/api/v1/clients/caf%C3%A9", true, "caf\xc3\xa9", NULL },
+	{ "/api/v1/sessions/{*}/reset", "/api/v1/sessions/a/%ED%A0%80/reset", true,
+	  "a/\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", NULL },
+	/* an encoded NUL would cut the name short: no match */
+	{ "/api/v1/views/{}", "/api/v1/views/a%00b", false, NULL, NULL },
+	{ "/api/v1/sessions/{*}/reset", "/api/v1/sessions/a/b%00/reset", false, NULL, NULL },
 	{ "/", "/", true, NULL, NULL },
 	{ "/metrics", "/", false, NULL, NULL },
 };

@@ -185,6 +185,52 @@ START_TEST(test_clients_and_audit)
 }
 END_TEST
 
+/* Clients stored before the name rule ("", thousands of characters, a
+ * newline): load removes them from the store, each with an audit row that
+ * keeps its configuration (no password), and loads the others. */
+START_TEST(test_clients_bad_names_dropped)
+{
+	static const char *const bad[] = { "", "a\nforged line", NULL /* long */ };
+	char why[256], sql[4096], longname[3001];
+	struct store *st = open_ok();
+	struct prov_client good = make_client("vnet-1", "127.0.30.1"), *all;
+	struct audit_entry au = { "token 127.0.0.1", "POST", "/api/v1/clients", "", 201 };
+
+	ck_assert(opstore_migrate(st, why, sizeof why));
+	ck_assert(opstore_client_add(st, &good, &au));
+	memset(longname, 'n', 3000);
+	longname[3000] = 0;
+	for (size_t i = 0; i < 3; i++) {
+		sqlite3_stmt *q;
+		snprintf(sql, sizeof sql, "INSERT INTO clients(name, config, created_at) VALUES "
+		    "(?1, json_object('name', ?1, 'address', '127.0.30.%zu', 'asn', 65101, "
+		    "'upstreams', json_array('isp-a'), 'password', 'secret'), 1)", 10 + i);
+		ck_assert_int_eq(sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL), SQLITE_OK);
+		sqlite3_bind_text(q, 1, bad[i] ? bad[i] : longname, -1, SQLITE_STATIC);
+		ck_assert_int_eq(sqlite3_step(q), SQLITE_DONE);
+		sqlite3_finalize(q);
+	}
+	ck_assert_int_eq(query_int(st, "SELECT count(*) FROM clients"), 4);
+
+	size_t n = opstore_clients_load(st, &all);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(all[0].cfg.name, "vnet-1");
+	ck_assert_int_eq(query_int(st, "SELECT count(*) FROM clients"), 1);
+	ck_assert_int_eq(query_int(st, "SELECT count(*) FROM audit WHERE method = 'LOAD' AND "
+	    "result = 410 AND body LIKE '%127.0.30.1_%' AND body NOT LIKE '%secret%'"), 3);
+	prov_client_release(&all[0]);
+	free(all);
+	/* nothing left to drop */
+	n = opstore_clients_load(st, &all);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(query_int(st, "SELECT count(*) FROM audit WHERE method = 'LOAD'"), 3);
+	prov_client_release(&all[0]);
+	free(all);
+	prov_client_release(&good);
+	store_close(st);
+}
+END_TEST
+
 static struct ops_event ev(unsigned i)
 {
 	struct ops_event e = { .time_ms = 1000 + i, .session = 1, .from = "OpenConfirm",
@@ -271,6 +317,7 @@ int main(void)
 	tcase_add_test(tc, test_migrations_per_component);
 	tcase_add_test(tc, test_failed_migration_rolls_back);
 	tcase_add_test(tc, test_clients_and_audit);
+	tcase_add_test(tc, test_clients_bad_names_dropped);
 	tcase_add_test(tc, test_events_batched);
 	tcase_add_test(tc, test_reason_code);
 	suite_add_tcase(s, tc);
