@@ -20,11 +20,13 @@
 
 #include "muxd/bgp.h"
 #include "muxd/bgp_msg.h"
+#include "muxd/config.h"
 #include "muxd/log.h"
 #include "muxd/msgtap.h"
 #include "muxd/outbatch.h"
 #include "muxd/peer.h"
 #include "views/view.h"
+#include "web/http_util.h"
 #include "web/ris_json.h"
 #include "web/ris_sub.h"
 #include "web/ws.h"
@@ -49,7 +51,7 @@ struct subscriber {
 	size_t n_subs;
 	uint64_t sent, dropped, dropped_told;
 	bool closing;                   /* close queued: free once written */
-	char client[64];
+	char client[CLIENT_NAME_MAX + 1];
 };
 
 struct stream_view {
@@ -396,6 +398,19 @@ static const char *query_get(struct evhttp_request *req, const char *key,
 	return evhttp_find_header(q, key);
 }
 
+/* ?client= names the subscriber in the log: a client name (config.h), or
+ * 400. */
+static bool client_param_ok(struct evhttp_request *req, const char *client)
+{
+	char why[200], msg[220];
+
+	if (client == NULL || client_name_ok(client, CLIENT_NAME_MAX, why, sizeof why))
+		return true;
+	snprintf(msg, sizeof msg, "client: %s", why);
+	http_send_error(req, 400, msg);
+	return false;
+}
+
 static void ws_handler(struct evhttp_request *req, void *arg)
 {
 	struct stream *st = arg;
@@ -421,6 +436,10 @@ static void ws_handler(struct evhttp_request *req, void *arg)
 		return;
 	}
 	const char *client = query_get(req, "client", &q);
+	if (!client_param_ok(req, client)) {
+		evhttp_clear_headers(&q);
+		return;
+	}
 	struct subscriber *c = sub_adopt(st, req, SUB_WS, client);
 	evhttp_clear_headers(&q);
 	if (c == NULL) {
@@ -491,7 +510,13 @@ static void http_stream_handler(struct evhttp_request *req, void *arg)
 	if (s == NULL || (!json && strcmp(format, "sse") != 0)) {
 		evhttp_clear_headers(&q);
 		ris_sub_free(s);
-		evhttp_send_error(req, 400, s ? "format: sse (default) or json" : err);
+		/* err may quote the query: JSON, never the status line or HTML */
+		http_send_error(req, 400, s ? "format: sse (default) or json" : err);
+		return;
+	}
+	if (!client_param_ok(req, client)) {
+		evhttp_clear_headers(&q);
+		ris_sub_free(s);
 		return;
 	}
 	struct subscriber *c = sub_adopt(st, req, json ? SUB_NDJSON : SUB_SSE, client);
