@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "muxd/log.h"
 
@@ -118,6 +119,19 @@ static bool parse_listen(const char *s, struct sockaddr_mux *out)
 	return sockaddr_parse(host, (uint16_t)port, out);
 }
 
+/* A token its group or others may read (or write) is no secret: refused,
+ * as ssh refuses such a private key. A file that is not there yet only
+ * refuses writes until it is (web/api.c reads it at each write). */
+static void check_token_mode(struct jsonv *v, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && (st.st_mode & 077))
+		jsonv_error(v, "$.api.token_file", "%s: permissions %04o are too open: the "
+		    "token must be readable by its owner only (chmod 600 %s)", path,
+		    (unsigned)(st.st_mode & 07777), path);
+}
+
 static void parse_api(struct jsonv *v, json_t *root, struct config *c)
 {
 	static const char *const keys[] = { "listen", "token_file", NULL };
@@ -138,6 +152,8 @@ static void parse_api(struct jsonv *v, json_t *root, struct config *c)
 			    "for a read-only API)");
 		else
 			c->api.token_file = xstrdup(token);
+		if (token[0])
+			check_token_mode(v, token);
 	}
 }
 

@@ -435,6 +435,26 @@ struct api *api_new(struct event_base *base, struct store *st,
 	return a;
 }
 
+static bool is_loopback(const struct sockaddr_mux *l)
+{
+	if (sockaddr_family(l) == AF_INET)
+		return (ntohl(l->u.sin.sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&l->u.sin6.sin6_addr) ||
+	    (IN6_IS_ADDR_V4MAPPED(&l->u.sin6.sin6_addr) &&
+	    l->u.sin6.sin6_addr.s6_addr[12] == 127);
+}
+
+/* Reads are open to whoever reaches the API: say so when that is more
+ * than this host and nothing guards writes either. */
+static void warn_exposed(const struct api *a, const struct sockaddr_mux *l,
+    const char *addr)
+{
+	if (a->token_file == NULL && !is_loopback(l))
+		log_warnx("api: listening on %s, beyond loopback, without api.token_file: "
+		    "anyone who reaches it reads every view, route, session and client "
+		    "(writes are refused); set api.token_file, or listen on 127.0.0.1", addr);
+}
+
 bool api_listen(struct api *a, const struct config *cfg, char *why, size_t why_len)
 {
 	char addr[64];
@@ -458,6 +478,7 @@ bool api_listen(struct api *a, const struct config *cfg, char *why, size_t why_l
 	log_info("api: listening on http://%s%s%s:%u/ (%s)", l->u.sa.sa_family == AF_INET6 ?
 	    "[" : "", addr, l->u.sa.sa_family == AF_INET6 ? "]" : "", sockaddr_port(l),
 	    a->token_file ? "writes need the token" : "read-only: no api.token_file");
+	warn_exposed(a, l, addr);
 	return true;
 }
 

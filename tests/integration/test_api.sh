@@ -27,7 +27,7 @@ API=http://$MUX_ADDR:8179
 TOKEN_FILE=$T/token
 
 claim_addrs 127.0.60.1 127.0.60.11 127.0.61.1 127.0.61.12
-echo "t0ken-$RANDOM-$RANDOM" >"$TOKEN_FILE"
+echo "t0ken-$RANDOM-$RANDOM" >"$TOKEN_FILE" && chmod 600 "$TOKEN_FILE"
 
 # a client of the configuration file: never connects here
 api_mux_start 127.0.60.11 12 '[{"name": "static-1", "address": "127.0.61.50", "asn": 65101, "upstreams": ["isp-a"]}]'

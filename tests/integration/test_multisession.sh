@@ -28,7 +28,7 @@ ms_conf() {
 	local name=$1
 	mkdir -p "$T/$name/var"
 	python3 - "$T/$name/muxd.json" "$T/$name/var" "${@:2}" <<'PY' || fail "cannot write $name's config"
-import json, sys
+import json, os, sys
 out, state, addr, asn, paddr, pasn, passive, mode, fams = sys.argv[1:10]
 peer = {"name": "n", "peer": {"address": paddr, "asn": int(pasn)}, "local_address": addr,
         "passive": passive == "passive", "hold_time": 30, "connect_retry": 2,
@@ -39,6 +39,7 @@ if len(sys.argv) > 10:
 cfg = {"asn": int(asn), "router_id": addr, "state_dir": state, "peers": [peer],
        "api": {"listen": addr + ":8179", "token_file": state + "/token"}}
 open(state + "/token", "w").write("ms-test-token\n")
+os.chmod(state + "/token", 0o600)
 json.dump(cfg, open(out, "w"), indent=1)
 PY
 }

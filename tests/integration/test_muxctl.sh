@@ -24,7 +24,7 @@ API=http://$MUX_ADDR:8179
 TOKEN_FILE=$T/token
 CTL=("$ROOT/build/muxctl" -s "$MUX_ADDR:8179")
 claim_addrs 127.0.62.1 127.0.62.11 127.0.63.1 127.0.63.12
-echo "ctl-$RANDOM$RANDOM" >"$TOKEN_FILE"
+echo "ctl-$RANDOM$RANDOM" >"$TOKEN_FILE" && chmod 600 "$TOKEN_FILE"
 
 # ctl ARGS... — run muxctl; CTL_RC, CTL_OUT and CTL_ERR (files) hold the result.
 ctl() {

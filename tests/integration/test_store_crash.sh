@@ -17,7 +17,7 @@ API=http://$MUX_ADDR:8179
 TOKEN_FILE=$T/token
 COUNT=${COUNT:-1000}
 claim_addrs 127.0.64.1 127.0.64.2
-echo "crash-$RANDOM$RANDOM" >"$TOKEN_FILE"
+echo "crash-$RANDOM$RANDOM" >"$TOKEN_FILE" && chmod 600 "$TOKEN_FILE"
 
 "$PY" - "$T/muxd.json" "$T/var" "$TOKEN_FILE" <<'PY' || fail "cannot write muxd.json"
 import json, sys

@@ -25,7 +25,7 @@ TOKEN_FILE=$T/token
 SHOTS=$ROOT/build/integration/webui
 NODE_DIR=$ROOT/build/webui-node
 claim_addrs 127.0.64.21 127.0.64.22 127.0.64.31 127.0.64.32
-echo "ui-$RANDOM$RANDOM" >"$TOKEN_FILE"
+echo "ui-$RANDOM$RANDOM" >"$TOKEN_FILE" && chmod 600 "$TOKEN_FILE"
 
 [[ -x /usr/bin/chromium ]] || fail "/usr/bin/chromium is missing (scripts/deps.sh installs it)"
 command -v node >/dev/null || fail "node is missing (scripts/deps.sh installs nodejs)"

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "muxd/config.h"
 #include "tests/unit/check_run.h"
@@ -571,6 +573,46 @@ START_TEST(test_api_bad)
 }
 END_TEST
 
+/* A token file its group or others may read is refused, naming the path,
+ * the mode and the cure; 0600 and 0400 load, and so does a file that is
+ * not there yet (writes are refused until it is). */
+START_TEST(test_token_file_mode)
+{
+	static const struct {
+		mode_t mode;
+		bool ok;
+	} modes[] = { { 0644, false }, { 0640, false }, { 0604, false }, { 0620, false },
+		{ 0600, true }, { 0400, true } };
+	char path[] = "/tmp/test_config_token.XXXXXX", json[256], want[300];
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "t0ken\n", 6), 6);
+	close(fd);
+	snprintf(json, sizeof json, "{\"asn\": 65000, \"router_id\": \"10.0.0.1\", "
+	    "\"api\": {\"token_file\": \"%s\"}}", path);
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		struct jsonv errs = { 0 };
+		ck_assert_int_eq(chmod(path, modes[i].mode), 0);
+		struct config *c = config_load_string(json, &errs);
+		ck_assert_msg((c != NULL) == modes[i].ok, "mode %04o", (unsigned)modes[i].mode);
+		if (!modes[i].ok) {
+			snprintf(want, sizeof want, "$.api.token_file: %s: permissions %04o are "
+			    "too open: the token must be readable by its owner only (chmod 600 "
+			    "%s)", path, (unsigned)modes[i].mode, path);
+			ck_assert_str_eq(errs.lines[0], want);
+		}
+		config_free(c);
+		jsonv_free(&errs);
+	}
+	unlink(path);
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(json, &errs);
+	ck_assert_msg(c != NULL, "a missing token file: %s", errs.count ? errs.lines[0] : "");
+	config_free(c);
+}
+END_TEST
+
 static const char *const mux_two =
     "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"upstreams\": [{\"name\": \"isp-a\","
     " \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 65010},"
@@ -746,6 +788,7 @@ int main(void)
 	tcase_add_test(tc, test_new_client_checks);
 	tcase_add_test(tc, test_client_json_round_trip);
 	tcase_add_test(tc, test_client_names);
+	tcase_add_test(tc, test_token_file_mode);
 	tcase_add_test(tc, test_client_routes);
 	suite_add_tcase(s, tc);
 	return check_run(s);
