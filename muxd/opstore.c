@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "muxd/log.h"
+#include "muxd/untrusted.h"
 
 /* Keep at most this many session events (the oldest go first). */
 #define EVENTS_KEEP 100000
@@ -279,13 +280,14 @@ json_t *opstore_audit_json(struct store *st, unsigned limit)
 		return a;
 	sqlite3_bind_int(q, 1, (int)limit);
 	while (sqlite3_step(q) == SQLITE_ROW)
-		json_array_append_new(a, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:i}",
+		/* what a request sent, cut to fit: UTF-8 or not, the row shows */
+		json_array_append_new(a, json_pack("{s:I, s:I, s:o, s:s, s:o, s:o, s:i}",
 		    "id", (json_int_t)sqlite3_column_int64(q, 0),
 		    "time_ms", (json_int_t)sqlite3_column_int64(q, 1),
-		    "who", (const char *)sqlite3_column_text(q, 2),
+		    "who", untrusted_json((const char *)sqlite3_column_text(q, 2)),
 		    "method", (const char *)sqlite3_column_text(q, 3),
-		    "path", (const char *)sqlite3_column_text(q, 4),
-		    "body", (const char *)sqlite3_column_text(q, 5),
+		    "path", untrusted_json((const char *)sqlite3_column_text(q, 4)),
+		    "body", untrusted_json((const char *)sqlite3_column_text(q, 5)),
 		    "result", sqlite3_column_int(q, 6)));
 	sqlite3_finalize(q);
 	return a;
@@ -408,15 +410,16 @@ size_t opstore_events_queued(const struct opstore_events *q) { return q->n; }
 
 static json_t *event_row_json(sqlite3_stmt *q)
 {
-	json_t *o = json_pack("{s:I, s:I, s:s, s:i, s:s, s:s, s:s, s:s}",
+	/* peer and reason may quote a peer's text, cut anywhere */
+	json_t *o = json_pack("{s:I, s:I, s:o, s:i, s:s, s:s, s:s, s:o}",
 	    "id", (json_int_t)sqlite3_column_int64(q, 0),
 	    "time_ms", (json_int_t)sqlite3_column_int64(q, 1),
-	    "peer", (const char *)sqlite3_column_text(q, 2),
+	    "peer", untrusted_json((const char *)sqlite3_column_text(q, 2)),
 	    "session", sqlite3_column_int(q, 3),
 	    "family", (const char *)sqlite3_column_text(q, 4),
 	    "old_state", (const char *)sqlite3_column_text(q, 5),
 	    "new_state", (const char *)sqlite3_column_text(q, 6),
-	    "reason", (const char *)sqlite3_column_text(q, 7));
+	    "reason", untrusted_json((const char *)sqlite3_column_text(q, 7)));
 
 	if (sqlite3_column_int(q, 8))
 		json_object_set_new(o, "notification", json_pack("{s:i, s:i}",

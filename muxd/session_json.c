@@ -6,6 +6,7 @@
 #include "muxd/bgp.h"
 #include "muxd/config.h"
 #include "muxd/log.h"
+#include "muxd/untrusted.h"
 
 json_t *session_counters_to_json(const struct session_counters *c)
 {
@@ -63,7 +64,8 @@ json_t *session_to_json(const struct session *s)
 	    "initiated", session_initiated_locally(s) ? "local" : "remote",
 	    "messages_received", session_counters_to_json(session_counters_rx(s)),
 	    "messages_sent", session_counters_to_json(session_counters_tx(s)),
-	    "last_error", err && err[0] ? json_string(err) : json_null(),
+	    /* it may quote a peer's text, cut anywhere */
+	    "last_error", err && err[0] ? untrusted_json(err) : json_null(),
 	    "queue_bytes", (json_int_t)session_queue_len(s));
 
 	if (j == NULL)

@@ -26,15 +26,25 @@ const struct prov_client *api_prov_find(const struct api *a, const char *name)
 	return NULL;
 }
 
+/* Room for one more, before anything is committed: false when memory ran
+ * out (the request then fails, muxd runs on). */
+static bool prov_reserve(struct api *a)
+{
+	size_t cap = a->cap ? a->cap * 2 : 16;
+	struct prov_client *more;
+
+	if (a->nprov < a->cap)
+		return true;
+	if ((more = realloc(a->prov, cap * sizeof *a->prov)) == NULL)
+		return false;
+	a->prov = more;
+	a->cap = cap;
+	return true;
+}
+
 static void prov_append(struct api *a, const struct prov_client *pc)
 {
-	if (a->nprov == a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 16;
-		a->prov = realloc(a->prov, a->cap * sizeof *a->prov);
-		if (a->prov == NULL)
-			fatal("out of memory provisioning client %s", pc->cfg.name);
-	}
-	a->prov[a->nprov++] = *pc;      /* takes its strings */
+	a->prov[a->nprov++] = *pc;      /* takes its strings; prov_reserve made room */
 }
 
 static void prov_remove(struct api *a, const char *name)
@@ -387,6 +397,11 @@ void api_post_client(struct http_req *r, void *arg)
 		api_audit(a, r, who, summary, 503);
 	} else if ((status = parse_client_body(a, r, body, &pc)) != 0) {
 		api_audit(a, r, who, summary, status);
+	} else if (!prov_reserve(a)) {
+		http_reply_error(r, 503, NULL, "out of memory: client %s is not provisioned",
+		    pc.cfg.name);
+		api_audit(a, r, who, summary, 503);
+		prov_client_release(&pc);
 	} else {
 		struct audit_entry au = { who, r->method_name, r->path, summary, 201 };
 		if (!opstore_client_add(a->st, &pc, &au)) {

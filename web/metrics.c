@@ -17,7 +17,7 @@
 #include "views/view.h"
 
 struct text {
-	char *buf;
+	char *buf;              /* NULL once memory ran out: the answer is a 500 */
 	size_t len, cap;
 };
 
@@ -25,20 +25,25 @@ static void put(struct text *t, const char *fmt, ...) __attribute__((format(prin
 static void put(struct text *t, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int n = 0;
 
-	for (;;) {
+	while (t->buf) {
 		va_start(ap, fmt);
 		n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
 		va_end(ap);
 		if (n >= 0 && (size_t)n < t->cap - t->len)
 			break;
+		char *more = n < 0 ? NULL : realloc(t->buf, t->cap * 2 + (size_t)n + 1);
+		if (more == NULL) {
+			free(t->buf);
+			t->buf = NULL;
+			return;
+		}
+		t->buf = more;
 		t->cap = t->cap * 2 + (size_t)n + 1;
-		t->buf = realloc(t->buf, t->cap);
-		if (t->buf == NULL)
-			fatal("out of memory rendering /metrics");
 	}
-	t->len += (size_t)n;
+	if (t->buf)
+		t->len += (size_t)n;
 }
 
 static void head(struct text *t, const char *name, const char *type, const char *help)
@@ -194,7 +199,7 @@ static void store(struct api *a, struct text *t)
 void api_get_metrics(struct http_req *r, void *arg)
 {
 	struct api *a = arg;
-	struct text t = { xmalloc(4096), 0, 4096 };
+	struct text t = { malloc(4096), 0, 4096 };
 
 	sessions_by_state(a, &t);
 	sessions(a, &t);
@@ -203,6 +208,9 @@ void api_get_metrics(struct http_req *r, void *arg)
 	store(a, &t);
 	put(&t, "# HELP bgpmux_clients_provisioned Clients provisioned through the API.\n"
 	    "# TYPE bgpmux_clients_provisioned gauge\nbgpmux_clients_provisioned %zu\n", a->nprov);
-	http_reply_text(r, 200, "text/plain; version=0.0.4", t.buf, t.len);
+	if (t.buf == NULL)
+		http_reply_error(r, 500, NULL, "out of memory rendering /metrics");
+	else
+		http_reply_text(r, 200, "text/plain; version=0.0.4", t.buf, t.len);
 	free(t.buf);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "muxd/bgp.h"
+#include "muxd/untrusted.h"
 #include "web/jbuf.h"
 
 /* Compact, insertion order, and enough digits for a timestamp with
@@ -90,8 +91,9 @@ static json_t *caps_json(const struct bgp_caps *c)
 		set(o, "70", cap_json(BGP_CAP_ENHANCED_RR));
 	if (c->present & BGP_CAPF_FQDN) {
 		cap = cap_json(BGP_CAP_FQDN);
-		set(cap, "hostname", json_string(c->fqdn_host));
-		set(cap, "domain", json_string(c->fqdn_domain));
+		/* the peer's octets, UTF-8 or not */
+		set(cap, "hostname", untrusted_json(c->fqdn_host));
+		set(cap, "domain", untrusted_json(c->fqdn_domain));
 		set(o, "73", cap);
 	}
 	if (c->present & BGP_CAPF_ROUTE_REFRESH_CISCO)

@@ -17,6 +17,7 @@
 #include "muxd/jsonv.c"
 #include "muxd/log.c"
 #include "muxd/sockaddr.c"
+#include "muxd/untrusted.c"
 
 static const char running[] =
     "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"upstreams\": [{\"name\": \"isp-a\","

@@ -231,6 +231,43 @@ START_TEST(test_clients_bad_names_dropped)
 }
 END_TEST
 
+/* A reason or an audit body cut in the middle of a character (a peer's
+ * Shutdown Communication, a long body) still shows, repaired. */
+START_TEST(test_rows_cut_mid_character)
+{
+	char why[256];
+	struct event_base *base = event_base_new();
+	struct store *st = open_ok();
+	struct audit_entry au = { "token 127.0.0.1", "POST", "/api/v1/clients/\xff",
+		"{\"name\": \"caf\xc3", 400 };
+
+	ck_assert(opstore_migrate(st, why, sizeof why));
+	struct opstore_events *q = opstore_events_new(base, st, 50, 1);
+	struct ops_event e = { .time_ms = 1, .session = 1, .from = "Established", .to = "Idle" };
+	snprintf(e.peer, sizeof e.peer, "view isp-a peer 127.0.0.1");
+	snprintf(e.reason, sizeof e.reason, "received NOTIFICATION 6/2: \"\xe2\x82");
+	opstore_event_add(q, &e);
+	ck_assert(opstore_audit(st, &au));
+	json_t *page = opstore_events_json(st, 0, 10);
+	json_t *row = json_array_get(json_object_get(page, "events"), 0);
+	ck_assert_ptr_nonnull(row);
+	ck_assert_str_eq(json_string_value(json_object_get(row, "reason")),
+	    "received NOTIFICATION 6/2: \"\xef\xbf\xbd\xef\xbf\xbd");
+	json_t *audit = opstore_audit_json(st, 10);
+	row = json_array_get(audit, 0);
+	ck_assert_ptr_nonnull(row);
+	ck_assert_str_eq(json_string_value(json_object_get(row, "path")),
+	    "/api/v1/clients/\xef\xbf\xbd");
+	ck_assert_str_eq(json_string_value(json_object_get(row, "body")),
+	    "{\"name\": \"caf\xef\xbf\xbd");
+	json_decref(page);
+	json_decref(audit);
+	opstore_events_free(q);
+	store_close(st);
+	event_base_free(base);
+}
+END_TEST
+
 static struct ops_event ev(unsigned i)
 {
 	struct ops_event e = { .time_ms = 1000 + i, .session = 1, .from = "OpenConfirm",
@@ -318,6 +355,7 @@ int main(void)
 	tcase_add_test(tc, test_failed_migration_rolls_back);
 	tcase_add_test(tc, test_clients_and_audit);
 	tcase_add_test(tc, test_clients_bad_names_dropped);
+	tcase_add_test(tc, test_rows_cut_mid_character);
 	tcase_add_test(tc, test_events_batched);
 	tcase_add_test(tc, test_reason_code);
 	suite_add_tcase(s, tc);
