@@ -12,6 +12,7 @@
 #include "instances/client.h"
 #include "instances/instance.h"
 #include "muxd/log.h"
+#include "muxd/untrusted.h"
 
 #define MAX_LIFETIME (366LL * 24 * 3600)
 #define AUDIT_BODY_MAX 400
@@ -276,10 +277,12 @@ static void reply_jsonv(struct http_req *r, int status, struct jsonv *errs)
 	char field[256];
 	json_t *all = json_array();
 
+	/* a line quotes the body's keys, and may be cut inside a character */
 	for (size_t i = 0; i < errs->count; i++)
-		json_array_append_new(all, json_string(errs->lines[i]));
-	http_reply_json(r, status, json_pack("{s:s, s:s, s:o}", "error", errs->lines[0],
-	    "field", error_field(errs->lines[0], field, sizeof field), "errors", all));
+		json_array_append_new(all, untrusted_json(errs->lines[i]));
+	http_reply_json(r, status, json_pack("{s:o, s:o, s:o}", "error",
+	    untrusted_json(errs->lines[0]), "field",
+	    untrusted_json(error_field(errs->lines[0], field, sizeof field)), "errors", all));
 }
 
 /* The body for the audit log: compact, without the password. */

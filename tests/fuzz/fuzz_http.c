@@ -7,7 +7,8 @@
  *
  * The oracle: the process lives (fatal() exits: libFuzzer reports it),
  * and every well-formed request gets an answer that starts with a
- * well-formed status line; a JSON answer parses.
+ * well-formed status line; a JSON answer parses; no answer is a 500 (here,
+ * with a working store, only an answer muxd could not render is one).
  *
  * Input, to keep seeds readable and requests well-formed whatever the
  * mutation: "METHOD TARGET\n", header lines, an empty line, the body.
@@ -348,6 +349,11 @@ static bool answer_complete(const struct buf *a, bool *checked)
 		abort();
 	}
 	*checked = true;
+	if (strncmp(memchr(a->p, ' ', a->len), " 500", 4) == 0) {
+		fprintf(stderr, "fuzz_http: a 500: %.*s\n", (int)(a->len < 300 ? a->len : 300),
+		    a->p);
+		abort();
+	}
 	size_t head = (size_t)(end + 4 - a->p);
 	if ((cl = head_value(a->p, end, "Content-Length")) == NULL)
 		return true;            /* a stream, 101, 100 Continue: the status is it */
