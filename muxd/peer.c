@@ -243,14 +243,6 @@ static void notify_observer(struct peer *p, struct session *s, enum fsm_state fr
 	state_observer(p, s, i, from, to, reason, state_observer_arg);
 }
 
-static void families_text(const struct bgp_family *f, uint8_t n, char *buf, size_t len)
-{
-	buf[0] = '\0';
-	for (uint8_t i = 0; i < n; i++)
-		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? "+" : "",
-		    family_name(f[i]));
-}
-
 static size_t peer_live_count(const struct peer *p)
 {
 	size_t n = 0;

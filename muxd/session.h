@@ -177,6 +177,9 @@ bool session_notification_rx(const struct session *s, uint8_t *code, uint8_t *su
 /* A NOTIFICATION was sent or received on this connection (RFC 4724: only
  * a session that ended without one is a restart to wait for). */
 bool session_notified(const struct session *s);
+/* "ipv4-unicast+ipv6-unicast" (a family without a name: "AFI/SAFI 25/70");
+ * returns buf. */
+const char *families_text(const struct bgp_family *f, uint8_t n, char *buf, size_t len);
 /* Last error as text ("sent NOTIFICATION 6/2 Cease, Administrative Shutdown"). */
 const char *session_last_error(const struct session *s);
 
