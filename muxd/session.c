@@ -58,6 +58,8 @@ struct session {
 	struct session_counters rx, tx;
 	unsigned id;                    /* within the peer (multisession) */
 	bool open_deferred;             /* delay_open: ours not sent yet */
+	bool was_established;           /* reached Established at some point */
+	bool confirmed;                 /* heard from the neighbor since then */
 	uint16_t redirect_port;         /* we set R: they must reconnect there */
 	bool notif_rx, notif_tx;
 	uint8_t notif_code, notif_subcode;
@@ -319,6 +321,8 @@ static void start_hold(struct session *s, unsigned secs)
 static void on_established(struct session *s)
 {
 	s->established_at = mono_now();
+	s->was_established = true;
+	s->confirmed = false;
 	s->last_error[0] = '\0';
 }
 
@@ -476,6 +480,8 @@ static bool negotiate(struct session *s, const struct bgp_open *o, struct bgp_er
 		n->ms = MS_DIALECT_CISCO;
 	n->redirect = (c->present & BGP_CAPF_MULTISESSION_IETF) && c->ms_ietf.redirect;
 	n->redirect_port = n->redirect ? c->ms_ietf.redirect_port : 0;
+	n->ms_lists_caps = (c->present & BGP_CAPF_MULTISESSION_IETF) &&
+	    c->ms_ietf.session_caps_count > 0;
 	n->rx.as4 = n->tx.as4 = n->as4;
 	n->rx.ebgp = n->tx.ebgp = n->remote_as != s->p.local_as;
 	n->rx.max_len = n->tx.max_len = n->ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN;
@@ -678,6 +684,11 @@ static void handle_message(struct session *s, uint8_t type, const uint8_t *body,
 {
 	s->rx.msgs[type]++;
 	s->rx.bytes += len + BGP_HEADER_LEN;
+	if (s->state == FSM_ESTABLISHED && !s->confirmed) {
+		s->confirmed = true;
+		if (s->ops->confirmed)
+			s->ops->confirmed(s, s->arg);
+	}
 	switch (type) {
 	case BGP_OPEN:
 		handle_open(s, body, len);
@@ -1003,6 +1014,11 @@ bool session_notification_rx(const struct session *s, uint8_t *code, uint8_t *su
 	*code = s->notif_code;
 	*subcode = s->notif_subcode;
 	return s->notif_rx;
+}
+
+bool session_ever_established(const struct session *s)
+{
+	return s->was_established;
 }
 
 bool session_notified(const struct session *s)
