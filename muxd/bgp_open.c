@@ -7,6 +7,7 @@
  */
 #include "muxd/bgp_open.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "muxd/bgp_msg.h"
@@ -533,6 +534,20 @@ bool bgp_open_decode(const uint8_t *body, size_t len, struct bgp_open *o,
 uint32_t bgp_open_peer_as(const struct bgp_open *o)
 {
 	return (o->caps.present & BGP_CAPF_AS4) ? o->caps.as4 : o->my_as;
+}
+
+const char *bgp_open_peer_as_text(const struct bgp_open *o, uint32_t configured,
+    char *buf, size_t len)
+{
+	char as4[48] = "no 4-octet AS capability", want[32] = "any AS";
+
+	if (o->caps.present & BGP_CAPF_AS4)
+		snprintf(as4, sizeof as4, "4-octet AS capability %u", o->caps.as4);
+	if (configured)
+		snprintf(want, sizeof want, "AS %u", configured);
+	snprintf(buf, len, "received AS %u (My AS %u, %s), configured %s",
+	    bgp_open_peer_as(o), o->my_as, as4, want);
+	return buf;
 }
 
 /*

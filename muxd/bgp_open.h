@@ -131,6 +131,10 @@ bool bgp_open_check(const struct bgp_open *o, uint32_t expected_as,
 
 /* The neighbor's AS: the 4-octet capability's value, else my_as. */
 uint32_t bgp_open_peer_as(const struct bgp_open *o);
+/* For Bad Peer AS: "received AS 65001 (My AS 65001, 4-octet AS capability
+ * 65001), configured AS 65002" (configured 0: "any AS"); returns buf. */
+const char *bgp_open_peer_as_text(const struct bgp_open *o, uint32_t configured,
+    char *buf, size_t len);
 
 /* Encodes the whole OPEN message, header included. Capabilities go in one
  * optional parameter; past 255 bytes the RFC 9072 form is used. Returns

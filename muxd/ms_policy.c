@@ -23,6 +23,7 @@
  */
 #include "muxd/ms_policy.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "muxd/bgp.h"
@@ -172,8 +173,8 @@ static enum ms_lesson learn_offer(struct ms_policy *p, enum ms_mode mode, uint8_
 		return MS_LESSON_DIALECT;
 	case BGP_ERR_OPEN_MS_GROUPING_CONFLICT:
 	case BGP_ERR_OPEN_MS_VALUE_MISMATCH:
-		if (r->offered == MS_DIALECT_NONE)
-			return MS_LESSON_NONE;
+		if (r->offered == MS_DIALECT_NONE)      /* nothing to narrow */
+			return move_dialect(p, mode, r->offered);
 		return group_refused(p, mode, nfam, r);
 	default:
 		return MS_LESSON_NONE;
@@ -199,4 +200,78 @@ enum ms_lesson ms_policy_learn(struct ms_policy *p, enum ms_mode mode, uint8_t n
 	if (nfam == 0)
 		return MS_LESSON_NONE;
 	return r->ours ? learn_offer(p, mode, nfam, r) : learn_answer(p, r);
+}
+
+/* ---- the log line ------------------------------------------------------- */
+
+const char *ms_fams_text(ms_fams m, const struct bgp_family *fams, uint8_t nfam,
+    char *buf, size_t len)
+{
+	struct bgp_family f[BGP_MAX_FAMILIES];
+	uint8_t n = 0;
+
+	for (uint8_t i = 0; i < nfam && i < BGP_MAX_FAMILIES; i++)
+		if (m & (1u << i))
+			f[n++] = fams[i];
+	return families_text(f, n, buf, len);
+}
+
+static const char *dialect_text(enum ms_dialect d)
+{
+	return d == MS_DIALECT_IETF ? "IETF multisession (capability 68)" :
+	    d == MS_DIALECT_CISCO ? "Cisco multisession (capability 131)" :
+	    "one ordinary session";
+}
+
+/* What the next offer is, after lesson l. */
+static void next_text(const struct ms_policy *p, const struct ms_refusal *r,
+    enum ms_lesson l, const struct bgp_family *fams, uint8_t nfam, char *buf, size_t len)
+{
+	char f[160];
+
+	switch (l) {
+	case MS_LESSON_DIALECT:
+		snprintf(buf, len, "offering %s next", dialect_text(p->auto_offer));
+		break;
+	case MS_LESSON_WANT:
+		snprintf(buf, len, "its own OPEN named %s: offering exactly that group "
+		    "next", ms_fams_text(r->theirs, fams, nfam, f, sizeof f));
+		break;
+	case MS_LESSON_NARROW:
+		snprintf(buf, len, "offering one family per session from now on");
+		break;
+	case MS_LESSON_ROTATE:
+		snprintf(buf, len, "offering %s first next",
+		    ms_fams_text(1u << p->rotate, fams, nfam, f, sizeof f));
+		break;
+	case MS_LESSON_NO_MORE:
+		snprintf(buf, len, "it takes no further session while one is up (ExaBGP "
+		    "hands every connection to its first neighbor block): opening no "
+		    "more until a session goes down");
+		break;
+	case MS_LESSON_ANSWER_ALL:
+		snprintf(buf, len, "it wants its own families back (%s), as a draft "
+		    "-06/-07 speaker such as ExaBGP does: answering with its whole group "
+		    "from now on", ms_fams_text(r->theirs, fams, nfam, f, sizeof f));
+		break;
+	default:
+		snprintf(buf, len, "nothing learnt");
+	}
+}
+
+const char *ms_lesson_text(const struct ms_policy *p, const struct ms_refusal *r,
+    enum ms_lesson l, const struct bgp_family *fams, uint8_t nfam, char *buf, size_t len)
+{
+	char ours[160], how[200] = "by closing the connection", next[320];
+
+	if (r->code)
+		snprintf(how, sizeof how, "with NOTIFICATION %u/%u (%s)", r->code,
+		    r->subcode, bgp_err_subcode_name(r->code, r->subcode));
+	next_text(p, r, l, fams, nfam, next, sizeof next);
+	snprintf(buf, len, "multisession: the neighbor refused our %s (%s, %s) %s: %s",
+	    r->ours ? "offer" : "answer",
+	    r->offered == MS_DIALECT_NONE ? "no multisession capability" :
+	    r->offered == MS_DIALECT_IETF ? "IETF" : "Cisco",
+	    ms_fams_text(r->fams, fams, nfam, ours, sizeof ours), how, next);
+	return buf;
 }

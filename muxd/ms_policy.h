@@ -3,7 +3,8 @@
  * refused offer teaches it (docs/multisession.md, "What a refusal
  * teaches").
  *
- * Pure: no sockets, no events, no log. Families are bits over the
+ * Pure: no sockets, no events; it writes log lines, never logs them.
+ * Families are bits over the
  * neighbor's configured families, in configuration order (bit i is
  * cfg.families[i]); the peer turns them into sessions and log lines.
  */
@@ -80,6 +81,16 @@ ms_fams ms_policy_offer(const struct ms_policy *p, enum ms_dialect d, ms_fams op
  * (-06/-07, ExaBGP): it wants the same families back. 0 for none. */
 ms_fams ms_policy_answer(const struct ms_policy *p, enum ms_dialect d, ms_fams offered,
     bool lists_caps);
+
+/* The log line for lesson l: "multisession: the neighbor refused our
+ * offer (IETF, ipv4-unicast+ipv6-unicast) with NOTIFICATION 2/8 (...):
+ * its own OPEN named ipv4-unicast: offering exactly that group next".
+ * fams/nfam: the configured families the bits stand for. Returns buf. */
+const char *ms_lesson_text(const struct ms_policy *p, const struct ms_refusal *r,
+    enum ms_lesson l, const struct bgp_family *fams, uint8_t nfam, char *buf, size_t len);
+/* "ipv4-unicast+ipv6-unicast" for a set of configured families. */
+const char *ms_fams_text(ms_fams m, const struct bgp_family *fams, uint8_t nfam,
+    char *buf, size_t len);
 
 /* The lowest family of a set, as an index; -1 for none. */
 int ms_fams_first(ms_fams f);

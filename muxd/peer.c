@@ -165,13 +165,7 @@ static ms_fams fams_of(const struct peer *p, const struct bgp_family *f, uint8_t
 
 static const char *fams_text(const struct peer *p, ms_fams m, char *buf, size_t len)
 {
-	struct bgp_family f[BGP_MAX_FAMILIES];
-	uint8_t n = 0;
-
-	for (uint8_t i = 0; i < p->cfg.family_count; i++)
-		if (m & (1u << i))
-			f[n++] = p->cfg.families[i];
-	return families_text(f, n, buf, len);
+	return ms_fams_text(m, p->cfg.families, p->cfg.family_count, buf, len);
 }
 
 /*
@@ -469,6 +463,13 @@ static bool ms_answer(struct peer *p, struct session *s, const struct bgp_open *
 			pick[n++] = p->cfg.families[k];
 	if (n > 1)
 		log_whole_group(p, o, answer);
+	if (d == MS_DIALECT_IETF && o->caps.ms_ietf.session_caps_count &&
+	    n < ((o->caps.present & BGP_CAPF_MP) ? o->caps.mp_count : 1))
+		log_peer_warnx(p->label, "multisession (IETF): the neighbor wants its "
+		    "own families back and offers %u; %u of them are configured here "
+		    "without a session: it will refuse this answer (ExaBGP does, with "
+		    "2/8); configure the same families on both sides",
+		    (o->caps.present & BGP_CAPF_MP) ? o->caps.mp_count : 1, n);
 	session_set_offer(s, pick, n, d, 0);
 	return true;
 }
@@ -636,68 +637,6 @@ static bool refusal_of(const struct peer *p, const struct session *s, struct ms_
 	return true;
 }
 
-static const char *dialect_text(enum ms_dialect d)
-{
-	return d == MS_DIALECT_IETF ? "IETF multisession (capability 68)" :
-	    d == MS_DIALECT_CISCO ? "Cisco multisession (capability 131)" :
-	    "one ordinary session";
-}
-
-/* What the next offer is, after lesson l. */
-static const char *lesson_text(const struct peer *p, const struct ms_refusal *r,
-    enum ms_lesson l, char *buf, size_t len)
-{
-	char fams[160];
-
-	switch (l) {
-	case MS_LESSON_DIALECT:
-		snprintf(buf, len, "offering %s next", dialect_text(p->ms.auto_offer));
-		break;
-	case MS_LESSON_WANT:
-		snprintf(buf, len, "its own OPEN named %s: offering exactly that group "
-		    "next", fams_text(p, r->theirs, fams, sizeof fams));
-		break;
-	case MS_LESSON_NARROW:
-		snprintf(buf, len, "offering one family per session from now on");
-		break;
-	case MS_LESSON_ROTATE:
-		snprintf(buf, len, "offering %s first next",
-		    fams_text(p, 1u << p->ms.rotate, fams, sizeof fams));
-		break;
-	case MS_LESSON_NO_MORE:
-		snprintf(buf, len, "it takes no further session while one is up (ExaBGP "
-		    "hands every connection to its first neighbor block): opening no "
-		    "more until a session goes down");
-		break;
-	case MS_LESSON_ANSWER_ALL:
-		snprintf(buf, len, "it wants its own families back (%s), as a draft "
-		    "-06/-07 speaker such as ExaBGP does: answering with its whole group "
-		    "from now on", fams_text(p, r->theirs, fams, sizeof fams));
-		break;
-	default:
-		buf[0] = '\0';
-	}
-	return buf;
-}
-
-/* One line: what was refused, how, and what the next offer is. */
-static void log_lesson(const struct peer *p, const struct ms_refusal *r, enum ms_lesson l)
-{
-	char ours[160], next[320];
-
-	char how[200] = "by closing the connection";
-
-	if (r->code)
-		snprintf(how, sizeof how, "with NOTIFICATION %u/%u (%s)", r->code,
-		    r->subcode, bgp_err_subcode_name(r->code, r->subcode));
-	log_peer_info(p->label, "multisession: the neighbor refused our %s (%s, %s) "
-	    "%s: %s", r->ours ? "offer" : "answer",
-	    r->offered == MS_DIALECT_NONE ? "no multisession capability" :
-	    r->offered == MS_DIALECT_IETF ? "IETF" : "Cisco",
-	    fams_text(p, r->fams, ours, sizeof ours), how,
-	    lesson_text(p, r, l, next, sizeof next));
-}
-
 /*
  * What a closed connection teaches (muxd/ms_policy.c): a refused offer or
  * answer changes the next one, and the log says how; a redirect port that
@@ -707,12 +646,14 @@ static void learn_from_close(struct peer *p, struct session *s)
 {
 	const struct session_params *sp = session_params(s);
 	struct ms_refusal r;
+	char text[640];
 
 	if (p->cfg.multisession != MS_OFF && refusal_of(p, s, &r)) {
 		enum ms_lesson l = ms_policy_learn(&p->ms, p->cfg.multisession,
 		    p->cfg.family_count, &r);
 		if (l != MS_LESSON_NONE)
-			log_lesson(p, &r, l);
+			log_peer_info(p->label, "%s", ms_lesson_text(&p->ms, &r, l,
+			    p->cfg.families, p->cfg.family_count, text, sizeof text));
 	}
 	if (!session_initiated_locally(s))
 		return;

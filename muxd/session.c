@@ -555,14 +555,10 @@ static uint32_t open_check_id(const struct session *s)
 static const char *bad_peer_as_text(const struct session *s, const struct bgp_open *o,
     const char *why, char *buf, size_t len)
 {
-	char as4[48] = "no 4-octet AS capability", want[32] = "any AS";
+	char as[160];
 
-	if (o->caps.present & BGP_CAPF_AS4)
-		snprintf(as4, sizeof as4, "4-octet AS capability %u", o->caps.as4);
-	if (s->p.remote_as)
-		snprintf(want, sizeof want, "AS %u", s->p.remote_as);
-	snprintf(buf, len, "%s: received AS %u (My AS %u, %s), configured %s",
-	    why ? why : "bad peer AS", bgp_open_peer_as(o), o->my_as, as4, want);
+	snprintf(buf, len, "%s: %s", why ? why : "bad peer AS",
+	    bgp_open_peer_as_text(o, s->p.remote_as, as, sizeof as));
 	return buf;
 }
 

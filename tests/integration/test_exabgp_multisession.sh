@@ -240,6 +240,8 @@ n=$(wire "bgp.type == 3 && (ip.addr == ${EXA[one-in]} || ip.addr == $EXA_C1 || i
 ((n == 0)) || fail "$n NOTIFICATIONs in the one-block set-ups (want none)"
 mux_log_has "view one-in peer 127\.0\.150\.11: multisession \(IETF\): answering with the neighbor's whole group, $BOTH_RE" ||
 	fail "muxd's log does not say why it answers one-in with both families"
+mux_log_has "view one-in peer 127\.0\.150\.11: OPEN received: AS 65100, id 127\.0\.150\.11, hold 30; offered $BOTH_RE, multisession IETF \(68\); negotiated $BOTH_RE, hold 30, multisession IETF" ||
+	fail "muxd's 'OPEN received' line for one-in does not name what was offered and negotiated"
 say "one block with both families: muxd answers with both, no NOTIFICATION either way (ExaBGP's OPEN: 68 twice)"
 
 # fam-out: exactly three OPENs from muxd: both (2/8 back), IPv4 (up), IPv6

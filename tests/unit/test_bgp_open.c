@@ -759,6 +759,29 @@ START_TEST(test_cap_multisession_ietf_encode_flags)
 }
 END_TEST
 
+/* Bad Peer AS names both sides' numbers, as the OPEN carried them. */
+START_TEST(test_peer_as_text)
+{
+	struct bgp_open o;
+	char buf[160];
+
+	open_base(&o);
+	ck_assert_str_eq(bgp_open_peer_as_text(&o, 65201, buf, sizeof buf),
+	    "received AS 65200 (My AS 65200, no 4-octet AS capability), configured AS 65201");
+	o.my_as = 23456;
+	o.caps.present = BGP_CAPF_AS4;
+	o.caps.as4 = 4200000000u;
+	ck_assert_str_eq(bgp_open_peer_as_text(&o, 0, buf, sizeof buf),
+	    "received AS 4200000000 (My AS 23456, 4-octet AS capability 4200000000), "
+	    "configured any AS");
+	/* the two fields disagree: both show */
+	o.my_as = 65001;
+	o.caps.as4 = 65002;
+	ck_assert_str_eq(bgp_open_peer_as_text(&o, 65002, buf, sizeof buf),
+	    "received AS 65002 (My AS 65001, 4-octet AS capability 65002), configured AS 65002");
+}
+END_TEST
+
 START_TEST(test_cap_multisession_cisco)
 {
 	struct bgp_open o;
@@ -1104,6 +1127,7 @@ static Suite *open_suite(void)
 	t = tcase_create("check");
 	tcase_add_loop_test(t, test_open_check, 0, NROWS(check_rows));
 	tcase_add_test(t, test_peer_as);
+	tcase_add_test(t, test_peer_as_text);
 	suite_add_tcase(s, t);
 
 	t = tcase_create("capabilities");
