@@ -168,6 +168,20 @@ static const char *fams_text(const struct peer *p, ms_fams m, char *buf, size_t 
 	return ms_fams_text(m, p->cfg.families, p->cfg.family_count, buf, len);
 }
 
+/* Our OPEN lists its families by AFI, then SAFI: the order ExaBGP sorts
+ * its own in, and compares ours with, list against list. */
+static void sort_families(struct bgp_family *f, uint8_t n)
+{
+	for (uint8_t i = 1; i < n; i++) {
+		struct bgp_family x = f[i];
+		uint8_t j = i;
+		for (; j > 0 && (f[j - 1].afi > x.afi ||
+		    (f[j - 1].afi == x.afi && f[j - 1].safi > x.safi)); j--)
+			f[j] = f[j - 1];
+		f[j] = x;
+	}
+}
+
 /*
  * What the next outgoing connection offers: the families without a
  * session that the policy picks (ms_policy_offer: all, one in Cisco's
@@ -200,6 +214,7 @@ static uint8_t peer_next_offer(const struct peer *p, struct session_params *sp)
 			continue;
 		sp->families[n++] = p->cfg.families[i];
 	}
+	sort_families(sp->families, n);
 	sp->family_count = n;
 	sp->ms_offer = d;
 	if (port)
@@ -390,6 +405,27 @@ static bool served_on(const struct peer *p, uint8_t k, uint16_t lport)
 	return true;
 }
 
+/* The families of answer as the neighbor's OPEN lists them: a speaker
+ * that wants its own set back may compare the lists in order (ExaBGP
+ * does). Returns the count. */
+static uint8_t answer_in_their_order(const struct peer *p, const struct bgp_open *o,
+    ms_fams answer, struct bgp_family *out)
+{
+	uint8_t n = 0;
+
+	for (uint8_t i = 0; i < o->caps.mp_count && (o->caps.present & BGP_CAPF_MP); i++) {
+		ms_fams bit = fam_bit(p, o->caps.mp[i]);
+		if (answer & bit) {
+			out[n++] = o->caps.mp[i];
+			answer &= ~bit;
+		}
+	}
+	for (uint8_t k = 0; k < p->cfg.family_count; k++)      /* IPv4 implied */
+		if (answer & (1u << k))
+			out[n++] = p->cfg.families[k];
+	return n;
+}
+
 /* Say why an answer carries several families: the draft's passive side
  * answers with a subset, and muxd with one family unless told. */
 static void log_whole_group(const struct peer *p, const struct bgp_open *o, ms_fams pick)
@@ -458,9 +494,7 @@ static bool ms_answer(struct peer *p, struct session *s, const struct bgp_open *
 		    bgp_err_subcode_name(BGP_ERR_OPEN, BGP_ERR_OPEN_MS_NO_AFI_SAFI));
 		return refuse(s, BGP_ERR_OPEN, BGP_ERR_OPEN_MS_NO_AFI_SAFI);
 	}
-	for (uint8_t k = 0; k < p->cfg.family_count; k++)
-		if (answer & (1u << k))
-			pick[n++] = p->cfg.families[k];
+	n = answer_in_their_order(p, o, answer, pick);
 	if (n > 1)
 		log_whole_group(p, o, answer);
 	if (d == MS_DIALECT_IETF && o->caps.ms_ietf.session_caps_count &&

@@ -57,7 +57,10 @@ for i, name in enumerate(setups):
                 "local_address": exa[name].rsplit(".", 1)[0] + ".1",
                 # muxd waits where ExaBGP connects
                 "passive": name.endswith("-in"), "hold_time": 30, "connect_retry": 5,
-                "families": ["ipv4-unicast", "ipv6-unicast"], "multisession": "auto",
+                # ExaBGP compares its sorted list of families with ours, in
+                # order: muxd's order must not matter
+                "families": ["ipv6-unicast", "ipv4-unicast"] if name.startswith("one-")
+                            else ["ipv4-unicast", "ipv6-unicast"], "multisession": "auto",
                 "instance": {"address": inst[name]}})
     clients.append({"name": "bird-" + name, "address": client[name], "asn": 4200000150 + i,
                     "upstreams": [name]})
