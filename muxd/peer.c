@@ -163,11 +163,6 @@ static ms_fams fams_of(const struct peer *p, const struct bgp_family *f, uint8_t
 	return m;
 }
 
-static const char *fams_text(const struct peer *p, ms_fams m, char *buf, size_t len)
-{
-	return ms_fams_text(m, p->cfg.families, p->cfg.family_count, buf, len);
-}
-
 /* Our OPEN lists its families by AFI, then SAFI: the order ExaBGP sorts
  * its own in, and compares ours with, list against list. */
 static void sort_families(struct bgp_family *f, uint8_t n)
@@ -428,12 +423,13 @@ static uint8_t answer_in_their_order(const struct peer *p, const struct bgp_open
 
 /* Say why an answer carries several families: the draft's passive side
  * answers with a subset, and muxd with one family unless told. */
-static void log_whole_group(const struct peer *p, const struct bgp_open *o, ms_fams pick)
+static void log_whole_group(const struct peer *p, const struct bgp_open *o,
+    const struct bgp_family *pick, uint8_t n)
 {
 	char fams[160];
 
 	log_peer_info(p->label, "multisession (IETF): answering with the neighbor's "
-	    "whole group, %s: %s", fams_text(p, pick, fams, sizeof fams),
+	    "whole group, %s: %s", families_text(pick, n, fams, sizeof fams),
 	    o->caps.ms_ietf.session_caps_count ? "its capability 68 names the "
 	    "capabilities that define its session (draft -06/-07, as ExaBGP sends)" :
 	    "it refused an answer with fewer families before");
@@ -496,7 +492,7 @@ static bool ms_answer(struct peer *p, struct session *s, const struct bgp_open *
 	}
 	n = answer_in_their_order(p, o, answer, pick);
 	if (n > 1)
-		log_whole_group(p, o, answer);
+		log_whole_group(p, o, pick, n);
 	if (d == MS_DIALECT_IETF && o->caps.ms_ietf.session_caps_count &&
 	    n < ((o->caps.present & BGP_CAPF_MP) ? o->caps.mp_count : 1))
 		log_peer_warnx(p->label, "multisession (IETF): the neighbor wants its "

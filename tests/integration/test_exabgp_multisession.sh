@@ -181,19 +181,19 @@ exa_counts() {
 	python3 "$TOOLS/mux_tables.py" exa "$T/$1/received.json" "${INST[one-in]}" 2>/dev/null |
 		python3 -c 'import json,sys; r=json.load(sys.stdin); print(sum(":" not in p for p in r), sum(":" in p for p in r))'
 }
-# sessions PREFIX — from the last snapshot of muxd's API (api_snapshot):
-# "STATE:FAMILIES" for every session whose id starts with PREFIX
-# ("one-in/", "one-in/exa-one/"), sorted (ids follow the order in which
-# the sessions came up)
+# sessions PREFIX... — from the last snapshot of muxd's API (api_snapshot),
+# one line per PREFIX: "STATE:FAMILIES" of every session whose id starts
+# with PREFIX ("one-in/", "one-in/exa-one/"), sorted (ids follow the order
+# in which the sessions came up)
 api_snapshot() { curl -sf "$API/sessions" >"$T/sessions.json" || fail "GET $API/sessions failed"; }
 sessions() {
-	python3 - "$1" "$T/sessions.json" <<'PY'
+	python3 - "$T/sessions.json" "$@" <<'PY'
 import json, sys
-d = json.load(open(sys.argv[2]))
+d = json.load(open(sys.argv[1]))
 d = d.get("sessions", d) if isinstance(d, dict) else d
-pre = sys.argv[1]
-print(" ".join(sorted("%s:%s" % (s["state"], "+".join(s["families"]))
-      for s in d if s["id"].startswith(pre) and s["id"].count("/") == pre.count("/"))))
+for pre in sys.argv[2:]:
+    print(" ".join(sorted("%s:%s" % (s["state"], "+".join(s["families"]))
+          for s in d if s["id"].startswith(pre) and s["id"].count("/") == pre.count("/"))))
 PY
 }
 all_routes() {
@@ -218,18 +218,18 @@ say "routes: every BIRD client holds its upstream's $N4 IPv4 + $N6 IPv6 routes (
 
 BOTH=ipv4-unicast+ipv6-unicast BOTH_RE='ipv4-unicast\+ipv6-unicast'
 api_snapshot
-want_sessions() {
-	local got
-	got=$(sessions "$1")
-	[[ $got == "$2" ]] || fail "$1 sessions at muxd: '$got', want '$2'"
-}
-want_sessions one-in/ "Established:$BOTH"
-want_sessions one-out/ "Established:$BOTH"
-want_sessions fam-in/ "Established:ipv4-unicast Established:ipv6-unicast"
-want_sessions fam-both/ "Established:ipv4-unicast Established:ipv6-unicast"
-want_sessions fam-out/ "Established:ipv4-unicast"
-want_sessions one-in/exa-one/ "Established:$BOTH"
-want_sessions one-in/exa-fam/ "Established:ipv4-unicast Established:ipv6-unicast"
+prefixes=(one-in/ one-out/ fam-in/ fam-both/ fam-out/ one-in/exa-one/ one-in/exa-fam/)
+want=("Established:$BOTH" "Established:$BOTH"
+	"Established:ipv4-unicast Established:ipv6-unicast"
+	"Established:ipv4-unicast Established:ipv6-unicast"
+	"Established:ipv4-unicast"
+	"Established:$BOTH"
+	"Established:ipv4-unicast Established:ipv6-unicast")
+mapfile -t got < <(sessions "${prefixes[@]}")
+for i in "${!prefixes[@]}"; do
+	[[ ${got[i]-} == "${want[i]}" ]] ||
+		fail "${prefixes[i]} sessions at muxd: '${got[i]-}', want '${want[i]}'"
+done
 say "muxd: one session per ExaBGP neighbor block: both families on a block that has both, one each on blocks per family"
 
 # ------------------------------------------------------------ the wire
