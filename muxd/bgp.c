@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "muxd/bgp_multisession.h"
+
 void bgp_err_set(struct bgp_err *e, enum bgp_tier tier, uint8_t code,
     uint8_t subcode, const void *data, size_t data_len, const char *why)
 {
@@ -66,6 +68,14 @@ static const struct subcode_name subcode_names[] = {
 	{ BGP_ERR_OPEN, BGP_ERR_OPEN_OPT_PARAM, "Unsupported Optional Parameter" },
 	{ BGP_ERR_OPEN, BGP_ERR_OPEN_HOLD_TIME, "Unacceptable Hold Time" },
 	{ BGP_ERR_OPEN, BGP_ERR_OPEN_CAPABILITY, "Unsupported Capability" },
+	/* Deprecated multisession values (docs/multisession.md), in both
+	 * dialects: what the draft calls them, and what IOS means by 8. */
+	{ BGP_ERR_OPEN, BGP_ERR_OPEN_MS_GROUPING_CONFLICT, "Grouping Conflict "
+	  "(draft-ietf-idr-bgp-multisession; Cisco: No Supported AFI/SAFI)" },
+	{ BGP_ERR_OPEN, BGP_ERR_OPEN_MS_GROUPING_REQUIRED, "Grouping Required "
+	  "(draft-ietf-idr-bgp-multisession)" },
+	{ BGP_ERR_OPEN, BGP_ERR_OPEN_MS_VALUE_MISMATCH, "Capability Value Mismatch "
+	  "(draft-ietf-idr-bgp-multisession)" },
 	{ BGP_ERR_OPEN, BGP_ERR_OPEN_ROLE, "Role Mismatch" },
 	{ BGP_ERR_UPDATE, BGP_ERR_UPD_ATTR_LIST, "Malformed Attribute List" },
 	{ BGP_ERR_UPDATE, BGP_ERR_UPD_UNRECOGNIZED, "Unrecognized Well-known Attribute" },

@@ -5,6 +5,8 @@
  */
 #include "muxd/bgp_msg.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "muxd/rbuf.h"
@@ -202,6 +204,7 @@ static void shutdown_extract(struct bgp_notification *n)
 		return;
 	rbuf_copy(&text, n->shutdown_msg, len);
 	n->shutdown_msg[len] = '\0';
+	n->has_shutdown_msg = true;
 }
 
 bool bgp_notification_decode(const uint8_t *body, size_t len,
@@ -231,6 +234,105 @@ size_t bgp_notification_encode(struct wbuf *w, uint8_t code, uint8_t subcode,
 	wbuf_u8(w, subcode);
 	wbuf_bytes(w, data, data_len);
 	return msg_end(w, start);
+}
+
+/* ---- NOTIFICATION data for logs ------------------------------------- */
+
+#define NOTIF_TEXT_MAX 200      /* octets of text shown */
+#define NOTIF_HEX_MAX 48        /* octets shown as hex */
+
+struct sbuf {
+	char *p;
+	size_t len, at;
+};
+
+static void sb_put(struct sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void sb_put(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (b->at >= b->len)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(b->p + b->at, b->len - b->at, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->at = b->at + (size_t)n < b->len ? b->at + (size_t)n : b->len - 1;
+}
+
+static bool printable_ascii(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/* How many octets of s to show: at most max, never half a UTF-8 character. */
+static size_t text_cut(const uint8_t *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	while (max > 0 && (s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+/* Quoted, with ", \, C0 and C1 controls and DEL escaped; UTF-8 (already
+ * validated, or plain ASCII) passes as it is. */
+static void put_quoted(struct sbuf *b, const uint8_t *s, size_t n, size_t total)
+{
+	sb_put(b, "\"");
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = s[i];
+		if (c == '"' || c == '\\')
+			sb_put(b, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			sb_put(b, "\\x%02x", c);
+		else if (c == 0xc2 && i + 1 < n && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f)
+			sb_put(b, "\\u%04x", s[++i]);
+		else
+			sb_put(b, "%c", c);
+	}
+	sb_put(b, "\"");
+	if (n < total)
+		sb_put(b, "... (%zu bytes)", total);
+}
+
+static void put_hex(struct sbuf *b, const uint8_t *p, size_t total)
+{
+	size_t n = total < NOTIF_HEX_MAX ? total : NOTIF_HEX_MAX;
+
+	sb_put(b, "0x");
+	for (size_t i = 0; i < n; i++)
+		sb_put(b, "%02x", p[i]);
+	if (n < total)
+		sb_put(b, "... (%zu bytes)", total);
+}
+
+const char *bgp_notification_data_text(const struct bgp_notification *n,
+    char *buf, size_t len)
+{
+	struct sbuf b = { buf, len, 0 };
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	if (n->has_shutdown_msg) {
+		const uint8_t *t = (const uint8_t *)n->shutdown_msg;
+		size_t tn = strlen(n->shutdown_msg);
+		sb_put(&b, "shutdown communication ");
+		put_quoted(&b, t, text_cut(t, tn, NOTIF_TEXT_MAX), tn);
+	} else if (n->data_len && printable_ascii(n->data, n->data_len)) {
+		sb_put(&b, "data ");
+		put_quoted(&b, n->data, text_cut(n->data, n->data_len, NOTIF_TEXT_MAX),
+		    n->data_len);
+	} else if (n->data_len) {
+		sb_put(&b, "data ");
+		put_hex(&b, n->data, n->data_len);
+	}
+	return buf;
 }
 
 /* How much of text fits in 255 octets without splitting a character:

@@ -53,6 +53,7 @@ struct bgp_notification {
 	/* Shutdown Communication (RFC 9003) of Cease 2 and 4, when present
 	 * and well-formed UTF-8; NUL-terminated, otherwise empty. */
 	char shutdown_msg[256];
+	bool has_shutdown_msg;      /* well-formed, possibly empty */
 };
 
 /* body/len: the message after the 19-byte header. */
@@ -60,6 +61,20 @@ bool bgp_notification_decode(const uint8_t *body, size_t len,
     struct bgp_notification *n, struct bgp_err *err);
 size_t bgp_notification_encode(struct wbuf *w, uint8_t code, uint8_t subcode,
     const void *data, size_t data_len);
+
+/*
+ * The data of a NOTIFICATION for a log line, in buf (always terminated;
+ * BGP_NOTIF_TEXT_LEN octets hold the longest): the Shutdown Communication of Cease 2
+ * and 4 as `shutdown communication "..."`; other data as `data "..."`
+ * when every octet is printable ASCII (a speaker's explanation, as
+ * ExaBGP sends), else as `data 0x...`. Quotes, backslashes and control
+ * characters are escaped, so the text can never forge a log line; text
+ * is cut at 200 octets and hex at 48, saying how long the data was.
+ * Empty when there is no data. Returns buf.
+ */
+#define BGP_NOTIF_TEXT_LEN 1024
+const char *bgp_notification_data_text(const struct bgp_notification *n,
+    char *buf, size_t len);
 /* Cease with a Shutdown Communication (subcode 2 or 4), text truncated to
  * 255 bytes on a UTF-8 boundary. */
 size_t bgp_notification_encode_shutdown(struct wbuf *w, uint8_t subcode,

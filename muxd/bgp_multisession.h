@@ -28,13 +28,22 @@
 
 /* ---- OPEN Message Error subcodes ---- */
 
-/* The drafts left these TBD. IANA's OPEN Message Error subcode registry
- * lists 8, 9 and 10 as deprecated: they were the early values of -03's
- * three errors, in the order the draft gives them. IOS still sends 2/8
- * when no AFI/SAFI is in common. */
-#define BGP_ERR_OPEN_MS_NO_AFI_SAFI         8   /* No Supported AFI/SAFI */
-#define BGP_ERR_OPEN_MS_GROUPING_CONFLICT   9   /* Grouping Conflict */
-#define BGP_ERR_OPEN_MS_GROUPING_REQUIRED   10  /* Grouping Required */
+/* The drafts left these TBD and IANA lists 8, 9 and 10 as deprecated.
+ * Draft -06 numbers them as below (ExaBGP 4.2 names them so, citing -06,
+ * and sends 8 and 9); Cisco IOS sends 8 when no AFI/SAFI is in common,
+ * which Wireshark calls "No supported AFI/SAFI (Cisco)". */
+#define BGP_ERR_OPEN_MS_GROUPING_CONFLICT   8   /* -06; Cisco: No Supported AFI/SAFI */
+#define BGP_ERR_OPEN_MS_GROUPING_REQUIRED   9   /* -06 */
+#define BGP_ERR_OPEN_MS_VALUE_MISMATCH      10  /* -06: Capability Value Mismatch */
+/* What we send when the neighbor offers no family we can answer: the
+ * same 8, the one subcode both dialects read as "no family in common". */
+#define BGP_ERR_OPEN_MS_NO_AFI_SAFI         BGP_ERR_OPEN_MS_GROUPING_CONFLICT
+
+/* -06/-07: after the flags octet, the codes of the capabilities whose
+ * values define a session (the "Session Id"; none means {1},
+ * multiprotocol). ExaBGP puts each octet in a capability 68 of its own;
+ * both forms are read. At most this many are kept. */
+#define BGP_MS_MAX_SESSION_CAPS     8
 
 /* -04's two redirect errors never got a number from IANA. Rather than
  * squat on an unassigned value, we send them as Unspecific (2/0), which

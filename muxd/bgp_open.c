@@ -7,6 +7,7 @@
  */
 #include "muxd/bgp_open.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "muxd/bgp_msg.h"
@@ -170,20 +171,43 @@ static bool cap_fqdn_decode(struct rbuf *v, struct bgp_caps *c)
 	return name_read(v, c->fqdn_host) && name_read(v, c->fqdn_domain);
 }
 
+/* The -06/-07 session-defining capability codes, from wherever they
+ * come; beyond BGP_MS_MAX_SESSION_CAPS they are read and dropped. */
+static void ms_session_caps_read(struct rbuf *v, struct bgp_cap_multisession *ms)
+{
+	uint8_t code;
+
+	while (rbuf_u8(v, &code))
+		if (ms->session_caps_count < BGP_MS_MAX_SESSION_CAPS)
+			ms->session_caps[ms->session_caps_count++] = code;
+}
+
 /* IETF multisession (docs/multisession.md): a flags octet; with R a
- * 2-octet port follows. Anything after what we understand is ignored,
- * so later versions of the value still decode. */
+ * 2-octet port follows; then (-06/-07) the codes of the capabilities
+ * that define the session. A further capability 68 in the same OPEN (how
+ * ExaBGP sends the list: `44 01 00` then `44 01 01`) adds codes. */
 static bool cap_ms_ietf_decode(struct rbuf *v, struct bgp_caps *c)
 {
 	struct bgp_cap_multisession *ms = &c->ms_ietf;
 
+	if (ms->present) {
+		if (rbuf_empty(v))
+			return false;
+		ms->tlv_count++;
+		ms_session_caps_read(v, ms);
+		return true;
+	}
 	memset(ms, 0, sizeof *ms);
 	if (!rbuf_u8(v, &ms->flags))
 		return false;
 	ms->present = true;
+	ms->tlv_count = 1;
 	ms->grouping = (ms->flags & BGP_MS_FLAG_GROUPING) != 0;
 	ms->redirect = (ms->flags & BGP_MS_FLAG_REDIRECT) != 0;
-	return !ms->redirect || rbuf_u16(v, &ms->redirect_port);
+	if (ms->redirect && !rbuf_u16(v, &ms->redirect_port))
+		return false;
+	ms_session_caps_read(v, ms);
+	return true;
 }
 
 /* Cisco multisession: one flags octet; longer values keep the first. */
@@ -278,7 +302,8 @@ static void cap_fqdn_encode(struct wbuf *w, const struct bgp_caps *c,
 }
 
 /* The flags octet as given, with G and R following the booleans, so the
- * reserved bits of a decoded capability go back out unchanged. */
+ * reserved bits of a decoded capability go back out unchanged; then the
+ * session-defining codes, in one TLV (the draft's form, not ExaBGP's). */
 static void cap_ms_ietf_encode(struct wbuf *w, const struct bgp_caps *c,
     uint8_t code)
 {
@@ -293,6 +318,8 @@ static void cap_ms_ietf_encode(struct wbuf *w, const struct bgp_caps *c,
 	wbuf_u8(w, flags);
 	if (ms->redirect)
 		wbuf_u16(w, ms->redirect_port);
+	for (uint8_t i = 0; i < ms->session_caps_count && i < BGP_MS_MAX_SESSION_CAPS; i++)
+		wbuf_u8(w, ms->session_caps[i]);
 	cap_end(w, at);
 }
 
@@ -507,6 +534,20 @@ bool bgp_open_decode(const uint8_t *body, size_t len, struct bgp_open *o,
 uint32_t bgp_open_peer_as(const struct bgp_open *o)
 {
 	return (o->caps.present & BGP_CAPF_AS4) ? o->caps.as4 : o->my_as;
+}
+
+const char *bgp_open_peer_as_text(const struct bgp_open *o, uint32_t configured,
+    char *buf, size_t len)
+{
+	char as4[48] = "no 4-octet AS capability", want[32] = "any AS";
+
+	if (o->caps.present & BGP_CAPF_AS4)
+		snprintf(as4, sizeof as4, "4-octet AS capability %u", o->caps.as4);
+	if (configured)
+		snprintf(want, sizeof want, "AS %u", configured);
+	snprintf(buf, len, "received AS %u (My AS %u, %s), configured %s",
+	    bgp_open_peer_as(o), o->my_as, as4, want);
+	return buf;
 }
 
 /*

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "muxd/bgp.h"
+#include "muxd/bgp_multisession.h"
 #include "muxd/wbuf.h"
 
 #define BGP_MAX_FAMILIES 16
@@ -48,15 +49,21 @@ struct bgp_unknown_cap {
 	const uint8_t *data;        /* points into the decoded message */
 };
 
-/* Flags of the IETF multisession capability: see docs/multisession.md
- * for the draft versions and bit positions, muxd/bgp_multisession.h for
- * the values. */
+/* The IETF multisession capability: see docs/multisession.md for the
+ * draft versions and bit positions, muxd/bgp_multisession.h for the
+ * values. */
 struct bgp_cap_multisession {
 	bool present;
 	uint8_t flags;              /* the raw flags octet */
 	bool grouping;              /* G bit */
 	bool redirect;              /* R bit (-04 and later) */
 	uint16_t redirect_port;     /* with R */
+	/* -06/-07: the codes of the capabilities that define the session
+	 * (ExaBGP: 1, multiprotocol), after the flags or in further
+	 * capability 68 TLVs of their own; none from a -03/-04 speaker. */
+	uint8_t session_caps[BGP_MS_MAX_SESSION_CAPS];
+	uint8_t session_caps_count;
+	uint8_t tlv_count;          /* capability 68 TLVs in the OPEN */
 };
 
 /* Which capabilities were present, one bit per decoded kind. */
@@ -124,6 +131,10 @@ bool bgp_open_check(const struct bgp_open *o, uint32_t expected_as,
 
 /* The neighbor's AS: the 4-octet capability's value, else my_as. */
 uint32_t bgp_open_peer_as(const struct bgp_open *o);
+/* For Bad Peer AS: "received AS 65001 (My AS 65001, 4-octet AS capability
+ * 65001), configured AS 65002" (configured 0: "any AS"); returns buf. */
+const char *bgp_open_peer_as_text(const struct bgp_open *o, uint32_t configured,
+    char *buf, size_t len);
 
 /* Encodes the whole OPEN message, header included. Capabilities go in one
  * optional parameter; past 255 bytes the RFC 9072 form is used. Returns

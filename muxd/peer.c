@@ -12,6 +12,7 @@
 
 #include "muxd/bgp_multisession.h"
 #include "muxd/log.h"
+#include "muxd/ms_policy.h"
 #include "muxd/session_json.h"
 
 #define RESTART_FIRST_SECS 1
@@ -37,7 +38,7 @@ struct peer {
 	unsigned next_id;
 	uint16_t redirect[BGP_MAX_FAMILIES];    /* port the neighbor sent us to */
 	bool neighbor_single;           /* answered without multisession */
-	enum ms_dialect auto_offer;     /* auto, active: what to offer next */
+	struct ms_policy ms;            /* what to offer; what refusals taught */
 	bool follow_redirect;           /* reconnect at once, to the new port */
 	struct event *connect_ev;       /* open the next family's session */
 };
@@ -143,37 +144,72 @@ static enum ms_dialect peer_offer_dialect(const struct peer *p)
 	case MS_OFF: return MS_DIALECT_NONE;
 	case MS_CISCO: return MS_DIALECT_CISCO;
 	case MS_IETF: return MS_DIALECT_IETF;
-	default: return p->auto_offer;
+	default: return p->ms.auto_offer;
+	}
+}
+
+static ms_fams fam_bit(const struct peer *p, struct bgp_family f)
+{
+	int k = neighbor_family_index(&p->cfg, f);
+	return k < 0 ? 0 : 1u << k;
+}
+
+/* The configured families among f. */
+static ms_fams fams_of(const struct peer *p, const struct bgp_family *f, uint8_t n)
+{
+	ms_fams m = 0;
+	for (uint8_t i = 0; i < n; i++)
+		m |= fam_bit(p, f[i]);
+	return m;
+}
+
+/* Our OPEN lists its families by AFI, then SAFI: the order ExaBGP sorts
+ * its own in, and compares ours with, list against list. */
+static void sort_families(struct bgp_family *f, uint8_t n)
+{
+	for (uint8_t i = 1; i < n; i++) {
+		struct bgp_family x = f[i];
+		uint8_t j = i;
+		for (; j > 0 && (f[j - 1].afi > x.afi ||
+		    (f[j - 1].afi == x.afi && f[j - 1].safi > x.safi)); j--)
+			f[j] = f[j - 1];
+		f[j] = x;
 	}
 }
 
 /*
- * What the next outgoing connection offers: every family without a
- * session (one only in Cisco's dialect, where each OPEN names exactly
- * one); those the neighbor redirected go together to their port.
- * Returns the count, 0 when every family has its session.
+ * What the next outgoing connection offers: the families without a
+ * session that the policy picks (ms_policy_offer: all, one in Cisco's
+ * dialect or once narrowed, or the group the neighbor asked for); those
+ * the neighbor redirected go together to their port. Returns the count,
+ * 0 when every family has its session.
  */
 static uint8_t peer_next_offer(const struct peer *p, struct session_params *sp)
 {
 	enum ms_dialect d = peer_offer_dialect(p);
 	uint16_t port = 0;
 	uint8_t n = 0;
+	ms_fams open = 0;
 
 	if (d == MS_DIALECT_NONE || p->neighbor_single) {
 		if (peer_has_live_session(p))
 			return 0;
 		d = p->neighbor_single ? MS_DIALECT_NONE : d;
 	}
+	for (uint8_t i = 0; i < p->cfg.family_count; i++)
+		if (!peer_session_for(p, p->cfg.families[i], NULL))
+			open |= 1u << i;
+	ms_fams pick = ms_policy_offer(&p->ms, d, open, p->cfg.family_count);
 	for (uint8_t i = 0; i < p->cfg.family_count; i++) {
-		struct bgp_family f = p->cfg.families[i];
-		if (peer_session_for(p, f, NULL))
+		if (!(pick & (1u << i)))
 			continue;
 		if (n == 0)
 			port = p->redirect[i];
-		else if (p->redirect[i] != port || d == MS_DIALECT_CISCO)
+		else if (p->redirect[i] != port)
 			continue;
-		sp->families[n++] = f;
+		sp->families[n++] = p->cfg.families[i];
 	}
+	sort_families(sp->families, n);
 	sp->family_count = n;
 	sp->ms_offer = d;
 	if (port)
@@ -187,6 +223,8 @@ static void peer_connect_now(struct peer *p)
 
 	if (p->stopping || !p->started || p->cfg.passive || peer_connecting(p))
 		return;
+	if (p->ms.no_more && peer_has_live_session(p))
+		return;         /* the neighbor refused a further connection */
 	peer_params(p, &sp);
 	if (peer_next_offer(p, &sp) == 0)
 		return;
@@ -241,14 +279,6 @@ static void notify_observer(struct peer *p, struct session *s, enum fsm_state fr
 	while (i < p->nsessions && p->sessions[i] != s)
 		i++;
 	state_observer(p, s, i, from, to, reason, state_observer_arg);
-}
-
-static void families_text(const struct bgp_family *f, uint8_t n, char *buf, size_t len)
-{
-	buf[0] = '\0';
-	for (uint8_t i = 0; i < n; i++)
-		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? "+" : "",
-		    family_name(f[i]));
 }
 
 static size_t peer_live_count(const struct peer *p)
@@ -306,13 +336,20 @@ static void on_state_changed(struct session *s, enum fsm_state from,
 	notify_observer(p, s, from, to, reason);
 	if (to == FSM_ESTABLISHED) {
 		p->backoff = RESTART_FIRST_SECS;
+		ms_policy_established(&p->ms);
 		peer_name_session(p, s);
 		if (p->ops->established)
 			p->ops->established(p, s, p->owner);
-		/* the next family's session, from the loop */
-		event_active(p->connect_ev, 0, 0);
+		/* the next family's session, from the loop; ExaBGP settles a
+		 * collision per neighbor block, not per family: a connection
+		 * that arrives while it is still in OpenConfirm on this one
+		 * replaces it. So after such a neighbor, wait until it has
+		 * spoken on this session (on_confirmed). */
+		if (!session_negotiated(s)->ms_lists_caps || session_negotiated(s)->hold_time == 0)
+			event_active(p->connect_ev, 0, 0);
 	} else if (from == FSM_ESTABLISHED) {
 		p->flaps++;
+		ms_policy_session_down(&p->ms);
 		if (session_negotiated(s)->ms != MS_DIALECT_NONE)
 			log_peer_info(p->label, "multisession: session %u down (%s); %zu "
 			    "other sessions established", session_id(s), reason,
@@ -363,17 +400,57 @@ static bool served_on(const struct peer *p, uint8_t k, uint16_t lport)
 	return true;
 }
 
+/* The families of answer as the neighbor's OPEN lists them: a speaker
+ * that wants its own set back may compare the lists in order (ExaBGP
+ * does). Returns the count. */
+static uint8_t answer_in_their_order(const struct peer *p, const struct bgp_open *o,
+    ms_fams answer, struct bgp_family *out)
+{
+	uint8_t n = 0;
+
+	for (uint8_t i = 0; i < o->caps.mp_count && (o->caps.present & BGP_CAPF_MP); i++) {
+		ms_fams bit = fam_bit(p, o->caps.mp[i]);
+		if (answer & bit) {
+			out[n++] = o->caps.mp[i];
+			answer &= ~bit;
+		}
+	}
+	for (uint8_t k = 0; k < p->cfg.family_count; k++)      /* IPv4 implied */
+		if (answer & (1u << k))
+			out[n++] = p->cfg.families[k];
+	return n;
+}
+
+/* Say why an answer carries several families: the draft's passive side
+ * answers with a subset, and muxd with one family unless told. */
+static void log_whole_group(const struct peer *p, const struct bgp_open *o,
+    const struct bgp_family *pick, uint8_t n)
+{
+	char fams[160];
+
+	log_peer_info(p->label, "multisession (IETF): answering with the neighbor's "
+	    "whole group, %s: %s", families_text(pick, n, fams, sizeof fams),
+	    o->caps.ms_ietf.session_caps_count ? "its capability 68 names the "
+	    "capabilities that define its session (draft -06/-07, as ExaBGP sends)" :
+	    "it refused an answer with fewer families before");
+}
+
 /*
  * Passive side: the neighbor's OPEN arrived first; pick our answer. In its
- * dialect (as configured allows), the first of its families that has no
- * session yet — or, when that family's port is another, the redirect
- * there (IETF). Without either capability: one ordinary session.
+ * dialect (as configured allows), from its families that have no session
+ * yet: the first one, or all of them for a neighbor that wants its own
+ * group back (ms_policy_answer) — or, when the first one's port is
+ * another, the redirect there (IETF). Without either capability: one
+ * ordinary session.
  */
 static bool ms_answer(struct peer *p, struct session *s, const struct bgp_open *o)
 {
 	enum ms_dialect theirs = open_dialect(o), d = theirs;
 	uint16_t lport = sockaddr_port(session_local_addr(s));
-	struct bgp_family pick[1];
+	struct bgp_family pick[BGP_MAX_FAMILIES];
+	ms_fams here = 0;
+	int first = -1;
+	uint8_t n = 0;
 
 	if (p->cfg.multisession == MS_CISCO && !(o->caps.present & BGP_CAPF_MULTISESSION_CISCO))
 		return refuse_no_cisco(p, s);
@@ -387,23 +464,44 @@ static bool ms_answer(struct peer *p, struct session *s, const struct bgp_open *
 	}
 	for (uint8_t k = 0; k < p->cfg.family_count; k++) {
 		struct bgp_family f = p->cfg.families[k];
-		if (!bgp_caps_has_family(&o->caps, f.afi, f.safi) ||
-		    peer_session_for(p, f, s))
+		if (!bgp_caps_has_family(&o->caps, f.afi, f.safi) || peer_session_for(p, f, s))
 			continue;
-		bool here = served_on(p, k, lport);
-		if (!here && d == MS_DIALECT_CISCO)
+		bool served = served_on(p, k, lport);
+		if (!served && d == MS_DIALECT_CISCO)
 			continue;
-		pick[0] = f;
-		session_set_offer(s, pick, 1, d, here ? 0 : p->cfg.family_ports[k]);
-		if (!here)
-			log_peer_info(p->label, "multisession (IETF): redirecting the "
-			    "%s session to port %u", family_name(f), p->cfg.family_ports[k]);
+		if (first < 0)
+			first = k;
+		if (served)
+			here |= 1u << k;
+	}
+	if (first >= 0 && !(here & (1u << first))) {
+		log_peer_info(p->label, "multisession (IETF): redirecting the %s session "
+		    "to port %u", family_name(p->cfg.families[first]),
+		    p->cfg.family_ports[first]);
+		session_set_offer(s, &p->cfg.families[first], 1, d, p->cfg.family_ports[first]);
 		return true;
 	}
-	log_peer_warnx(p->label, "multisession: the neighbor offers no family that "
-	    "is configured and without a session: refusing with No Supported "
-	    "AFI/SAFI (2/%u)", BGP_ERR_OPEN_MS_NO_AFI_SAFI);
-	return refuse(s, BGP_ERR_OPEN, BGP_ERR_OPEN_MS_NO_AFI_SAFI);
+	ms_fams answer = ms_policy_answer(&p->ms, d, here, d == MS_DIALECT_IETF &&
+	    o->caps.ms_ietf.session_caps_count > 0);
+	if (answer == 0) {
+		log_peer_warnx(p->label, "multisession: the neighbor offers no family that "
+		    "is configured and without a session: refusing with %u/%u (%s)",
+		    BGP_ERR_OPEN, BGP_ERR_OPEN_MS_NO_AFI_SAFI,
+		    bgp_err_subcode_name(BGP_ERR_OPEN, BGP_ERR_OPEN_MS_NO_AFI_SAFI));
+		return refuse(s, BGP_ERR_OPEN, BGP_ERR_OPEN_MS_NO_AFI_SAFI);
+	}
+	n = answer_in_their_order(p, o, answer, pick);
+	if (n > 1)
+		log_whole_group(p, o, pick, n);
+	if (d == MS_DIALECT_IETF && o->caps.ms_ietf.session_caps_count &&
+	    n < ((o->caps.present & BGP_CAPF_MP) ? o->caps.mp_count : 1))
+		log_peer_warnx(p->label, "multisession (IETF): the neighbor wants its "
+		    "own families back and offers %u; %u of them are configured here "
+		    "without a session: it will refuse this answer (ExaBGP does, with "
+		    "2/8); configure the same families on both sides",
+		    (o->caps.present & BGP_CAPF_MP) ? o->caps.mp_count : 1, n);
+	session_set_offer(s, pick, n, d, 0);
+	return true;
 }
 
 /*
@@ -501,6 +599,14 @@ static bool on_open_received(struct session *s, const struct bgp_open *o, void *
 	return true;
 }
 
+static void on_confirmed(struct session *s, void *arg)
+{
+	struct peer *p = arg;
+
+	if (session_negotiated(s)->ms_lists_caps)
+		event_active(p->connect_ev, 0, 0);
+}
+
 static void on_update(struct session *s, const struct bgp_update *u, void *arg)
 {
 	struct peer *p = arg;
@@ -531,33 +637,56 @@ static void free_cb(evutil_socket_t fd, short what, void *arg)
 	free(p);
 }
 
+/* A connection the neighbor refused after our OPEN went out and before
+ * it came up: with a NOTIFICATION, or (code 0) by closing a connection
+ * we opened before its OPEN came: what we offered or answered, what it
+ * offered, what it said. */
+static bool refusal_of(const struct peer *p, const struct session *s, struct ms_refusal *r)
+{
+	const struct session_params *sp = session_params(s);
+	const struct session_negotiated *n = session_negotiated(s);
+	uint8_t code, sub;
+
+	if (session_ever_established(s) || session_counters_tx(s)->msgs[BGP_OPEN] == 0)
+		return false;
+	if (!session_notification_rx(s, &code, &sub)) {
+		if (session_notified(s) || !session_initiated_locally(s) ||
+		    session_counters_rx(s)->msgs[BGP_OPEN] != 0)
+			return false;
+		code = sub = 0;
+	}
+	memset(r, 0, sizeof *r);
+	r->ours = session_initiated_locally(s);
+	r->offered = sp->ms_offer;
+	r->fams = fams_of(p, sp->families, sp->family_count);
+	r->got_open = n->remote_id != 0;
+	r->theirs = r->got_open ? fams_of(p, n->offered, n->offered_count) : 0;
+	r->code = code;
+	r->subcode = sub;
+	r->others_up = peer_established_count(p) > 0;
+	return true;
+}
+
 /*
- * What a closed connection teaches: "auto" offers IETF, then Cisco's
- * dialect, then none, moving on each time the neighbor refuses the offer
- * with Unsupported Capability; a redirect port that refused the
- * connection is forgotten.
+ * What a closed connection teaches (muxd/ms_policy.c): a refused offer or
+ * answer changes the next one, and the log says how; a redirect port that
+ * refused the connection is forgotten.
  */
 static void learn_from_close(struct peer *p, struct session *s)
 {
 	const struct session_params *sp = session_params(s);
-	static const enum ms_dialect next[] = {
-		[MS_DIALECT_IETF] = MS_DIALECT_CISCO,
-		[MS_DIALECT_CISCO] = MS_DIALECT_NONE,
-		[MS_DIALECT_NONE] = MS_DIALECT_IETF,
-	};
-	uint8_t code, sub;
+	struct ms_refusal r;
+	char text[640];
 
+	if (p->cfg.multisession != MS_OFF && refusal_of(p, s, &r)) {
+		enum ms_lesson l = ms_policy_learn(&p->ms, p->cfg.multisession,
+		    p->cfg.family_count, &r);
+		if (l != MS_LESSON_NONE)
+			log_peer_info(p->label, "%s", ms_lesson_text(&p->ms, &r, l,
+			    p->cfg.families, p->cfg.family_count, text, sizeof text));
+	}
 	if (!session_initiated_locally(s))
 		return;
-	if (p->cfg.multisession == MS_AUTO && session_notification_rx(s, &code, &sub) &&
-	    code == BGP_ERR_OPEN && sub == BGP_ERR_OPEN_CAPABILITY &&
-	    sp->ms_offer == p->auto_offer) {
-		p->auto_offer = next[p->auto_offer];
-		log_peer_info(p->label, "the neighbor refused our OPEN with Unsupported "
-		    "Capability: offering %s next", p->auto_offer == MS_DIALECT_IETF ?
-		    "IETF multisession (capability 68)" : p->auto_offer == MS_DIALECT_CISCO ?
-		    "Cisco multisession (capability 131)" : "one ordinary session");
-	}
 	uint16_t port = sockaddr_port(&sp->remote);
 	if (session_negotiated(s)->remote_id == 0 && port != sockaddr_port(&p->cfg.remote))
 		for (uint8_t i = 0; i < p->cfg.family_count; i++)
@@ -602,6 +731,7 @@ static const struct session_ops peer_session_ops = {
 	.open_received = on_open_received,
 	.update = on_update,
 	.route_refresh = on_route_refresh,
+	.confirmed = on_confirmed,
 	.closed = on_closed,
 };
 
@@ -634,7 +764,7 @@ struct peer *peer_new(struct event_base *base, const struct neighbor_config *cfg
 	p->restart_ev = evtimer_new(base, restart_cb, p);
 	p->free_ev = event_new(base, -1, 0, free_cb, p);
 	p->connect_ev = event_new(base, -1, 0, connect_cb, p);
-	p->auto_offer = MS_DIALECT_IETF;
+	ms_policy_init(&p->ms);
 	return p;
 }
 
@@ -803,6 +933,7 @@ void peer_set_families(struct peer *p, const struct neighbor_config *nc)
 	struct bgp_family f;
 
 	remap_families(p, nc);
+	ms_policy_families_changed(&p->ms);
 	for (size_t i = 0; i < n; i++) {
 		struct session *s = copy[i];
 		const struct session_params *sp = session_params(s);

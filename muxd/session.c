@@ -23,6 +23,7 @@
 
 #include "muxd/bgp_msg.h"
 #include "muxd/bgp_multisession.h"
+#include "muxd/config.h"
 #include "muxd/log.h"
 #include "muxd/msgtap.h"
 #include "muxd/sockopt.h"
@@ -57,10 +58,12 @@ struct session {
 	struct session_counters rx, tx;
 	unsigned id;                    /* within the peer (multisession) */
 	bool open_deferred;             /* delay_open: ours not sent yet */
+	bool was_established;           /* reached Established at some point */
+	bool confirmed;                 /* heard from the neighbor since then */
 	uint16_t redirect_port;         /* we set R: they must reconnect there */
 	bool notif_rx, notif_tx;
 	uint8_t notif_code, notif_subcode;
-	char last_error[192];
+	char last_error[320];
 	char shutdown_text[256];        /* goes with Cease 2/4 */
 	uint8_t *scratch;               /* AS_PATH rewriting for the codec */
 	size_t scratch_cap;
@@ -210,9 +213,16 @@ static void send_notification(struct session *s, uint8_t code, uint8_t subcode,
 		n = bgp_notification_encode(&w, code, subcode, data, data_len);
 	session_write(s, buf, n);
 	s->notif_tx = true;
+	/* the log shows what went out, read back as the neighbor reads it */
+	struct bgp_notification sent;
+	struct bgp_err e = { 0 };
+	char text[BGP_NOTIF_TEXT_LEN] = "";
+	if (n > BGP_HEADER_LEN &&
+	    bgp_notification_decode(buf + BGP_HEADER_LEN, n - BGP_HEADER_LEN, &sent, &e))
+		bgp_notification_data_text(&sent, text, sizeof text);
 	log_peer_warnx(s->p.label, "sent NOTIFICATION %u/%u (%s, %s)%s%s", code,
 	    subcode, bgp_err_code_name(code), bgp_err_subcode_name(code, subcode),
-	    s->shutdown_text[0] ? ": " : "", s->shutdown_text);
+	    text[0] ? ": " : "", text);
 	set_last_error(s, "sent NOTIFICATION %u/%u (%s, %s)", code, subcode,
 	    bgp_err_code_name(code), bgp_err_subcode_name(code, subcode));
 }
@@ -311,6 +321,8 @@ static void start_hold(struct session *s, unsigned secs)
 static void on_established(struct session *s)
 {
 	s->established_at = mono_now();
+	s->was_established = true;
+	s->confirmed = false;
 	s->last_error[0] = '\0';
 }
 
@@ -391,7 +403,7 @@ static void session_event(struct session *s, enum fsm_event ev, uint8_t code,
 static void session_error(struct session *s, enum fsm_event ev,
     const struct bgp_err *e)
 {
-	char reason[160];
+	char reason[400];
 	snprintf(reason, sizeof reason, "%s (%s, %s)", e->why ? e->why : "error",
 	    bgp_err_code_name(e->code), bgp_err_subcode_name(e->code, e->subcode));
 	log_peer_warnx(s->p.label, "bad message: %s", reason);
@@ -468,25 +480,61 @@ static bool negotiate(struct session *s, const struct bgp_open *o, struct bgp_er
 		n->ms = MS_DIALECT_CISCO;
 	n->redirect = (c->present & BGP_CAPF_MULTISESSION_IETF) && c->ms_ietf.redirect;
 	n->redirect_port = n->redirect ? c->ms_ietf.redirect_port : 0;
+	n->ms_lists_caps = (c->present & BGP_CAPF_MULTISESSION_IETF) &&
+	    c->ms_ietf.session_caps_count > 0;
 	n->rx.as4 = n->tx.as4 = n->as4;
 	n->rx.ebgp = n->tx.ebgp = n->remote_as != s->p.local_as;
 	n->rx.max_len = n->tx.max_len = n->ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN;
 	return true;
 }
 
+const char *families_text(const struct bgp_family *f, uint8_t n, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	for (uint8_t i = 0; i < n && at < len; i++) {
+		const char *name = family_name(f[i]);
+		int w = strcmp(name, "unknown-family") != 0 ?
+		    snprintf(buf + at, len - at, "%s%s", i ? "+" : "", name) :
+		    snprintf(buf + at, len - at, "%sAFI/SAFI %u/%u", i ? "+" : "",
+		    f[i].afi, f[i].safi);
+		at += w > 0 ? (size_t)w : 0;
+	}
+	return buf;
+}
+
+static const char *ms_dialect_text(enum ms_dialect d)
+{
+	return d == MS_DIALECT_IETF ? "IETF (68)" : d == MS_DIALECT_CISCO ? "Cisco (131)" : "none";
+}
+
+/* What the neighbor offered (its capabilities, by name) and what the two
+ * OPENs agreed on: a mismatch shows on one line. */
 static void log_open(struct session *s, const struct bgp_open *o)
 {
 	const struct session_negotiated *n = &s->neg;
-	char fams[160] = "";
+	const struct bgp_caps *c = &o->caps;
+	char offered[200], agreed[200], ms[48] = "";
 
-	for (uint8_t i = 0; i < n->family_count; i++)
-		snprintf(fams + strlen(fams), sizeof fams - strlen(fams), "%s%u/%u",
-		    i ? "," : "", n->families[i].afi, n->families[i].safi);
-	log_peer_info(s->p.label, "OPEN received: AS %u, id %u.%u.%u.%u, hold %u "
-	    "(negotiated %u), families %s%s%s", n->remote_as, o->bgp_id >> 24,
+	families_text(n->offered, n->offered_count, offered, sizeof offered);
+	families_text(n->families, n->family_count, agreed, sizeof agreed);
+	if ((c->present & BGP_CAPF_MULTISESSION_IETF) && (c->present & BGP_CAPF_MULTISESSION_CISCO))
+		snprintf(ms, sizeof ms, ", multisession IETF (68) and Cisco (131)");
+	else if (c->present & (BGP_CAPF_MULTISESSION_IETF | BGP_CAPF_MULTISESSION_CISCO))
+		snprintf(ms, sizeof ms, ", multisession %s", ms_dialect_text(
+		    (c->present & BGP_CAPF_MULTISESSION_IETF) ? MS_DIALECT_IETF : MS_DIALECT_CISCO));
+	log_peer_info(s->p.label, "OPEN received: AS %u, id %u.%u.%u.%u, hold %u; "
+	    "offered %s%s%s; negotiated %s, hold %u%s%s%s", n->remote_as, o->bgp_id >> 24,
 	    (o->bgp_id >> 16) & 255, (o->bgp_id >> 8) & 255, o->bgp_id & 255,
-	    o->hold_time, n->hold_time, n->family_count ? fams : "none in common",
-	    n->as4 ? ", 4-octet AS" : "", n->ext_message ? ", extended messages" : "");
+	    o->hold_time, offered, (c->present & BGP_CAPF_MP) ? "" : " (no multiprotocol "
+	    "capability: IPv4 unicast implied)", ms,
+	    n->family_count ? agreed : "no family in common", n->hold_time,
+	    n->ms != MS_DIALECT_NONE ? (n->ms == MS_DIALECT_IETF ? ", multisession IETF" :
+	    ", multisession Cisco") : "", n->as4 ? ", 4-octet AS" : "",
+	    n->ext_message ? ", extended messages" : "");
 }
 
 /* ---- receiving ------------------------------------------------------------ */
@@ -502,6 +550,18 @@ static uint32_t open_check_id(const struct session *s)
 	return s->p.remote_as == s->p.local_as ? s->p.local_id : 0;
 }
 
+/* Bad Peer AS with both numbers: what the OPEN says (its My AS field and
+ * 4-octet AS capability, which must agree) and what is configured. */
+static const char *bad_peer_as_text(const struct session *s, const struct bgp_open *o,
+    const char *why, char *buf, size_t len)
+{
+	char as[160];
+
+	snprintf(buf, len, "%s: %s", why ? why : "bad peer AS",
+	    bgp_open_peer_as_text(o, s->p.remote_as, as, sizeof as));
+	return buf;
+}
+
 static void handle_open(struct session *s, const uint8_t *body, size_t len)
 {
 	struct bgp_open o;
@@ -511,9 +571,12 @@ static void handle_open(struct session *s, const uint8_t *body, size_t len)
 		session_event(s, FSM_EV_OPEN, 0, 0, "unexpected OPEN");
 		return;
 	}
+	char why[200];
 	if (!bgp_open_decode(body, len, &o, &e) ||
 	    !bgp_open_check(&o, s->p.remote_as, open_check_id(s), &e) ||
 	    !negotiate(s, &o, &e)) {
+		if (e.code == BGP_ERR_OPEN && e.subcode == BGP_ERR_OPEN_PEER_AS)
+			e.why = bad_peer_as_text(s, &o, e.why, why, sizeof why);
 		session_error(s, FSM_EV_OPEN_ERR, &e);
 		return;
 	}
@@ -576,19 +639,16 @@ static void handle_notification(struct session *s, const uint8_t *body, size_t l
 {
 	struct bgp_notification n;
 	struct bgp_err e = { 0 };
-	char reason[400];
+	char data[BGP_NOTIF_TEXT_LEN], reason[BGP_NOTIF_TEXT_LEN + 200];
 
-	if (!bgp_notification_decode(body, len, &n, &e)) {
-		n.code = 0;
-		n.subcode = 0;
-		n.shutdown_msg[0] = '\0';
-	}
-	snprintf(reason, sizeof reason, "received NOTIFICATION %u/%u (%s, %s)%s%s%s",
+	if (!bgp_notification_decode(body, len, &n, &e))
+		memset(&n, 0, sizeof n);
+	bgp_notification_data_text(&n, data, sizeof data);
+	snprintf(reason, sizeof reason, "received NOTIFICATION %u/%u (%s, %s)%s%s",
 	    n.code, n.subcode, bgp_err_code_name(n.code),
-	    bgp_err_subcode_name(n.code, n.subcode),
-	    n.shutdown_msg[0] ? ": \"" : "", n.shutdown_msg, n.shutdown_msg[0] ? "\"" : "");
+	    bgp_err_subcode_name(n.code, n.subcode), data[0] ? ": " : "", data);
 	log_peer_warnx(s->p.label, "%s", reason);
-	set_last_error(s, "%.180s", reason);
+	set_last_error(s, "%s", reason);
 	s->notif_rx = true;
 	s->notif_code = n.code;
 	s->notif_subcode = n.subcode;
@@ -620,6 +680,11 @@ static void handle_message(struct session *s, uint8_t type, const uint8_t *body,
 {
 	s->rx.msgs[type]++;
 	s->rx.bytes += len + BGP_HEADER_LEN;
+	if (s->state == FSM_ESTABLISHED && !s->confirmed) {
+		s->confirmed = true;
+		if (s->ops->confirmed)
+			s->ops->confirmed(s, s->arg);
+	}
 	switch (type) {
 	case BGP_OPEN:
 		handle_open(s, body, len);
@@ -945,6 +1010,11 @@ bool session_notification_rx(const struct session *s, uint8_t *code, uint8_t *su
 	*code = s->notif_code;
 	*subcode = s->notif_subcode;
 	return s->notif_rx;
+}
+
+bool session_ever_established(const struct session *s)
+{
+	return s->was_established;
 }
 
 bool session_notified(const struct session *s)

@@ -86,6 +86,9 @@ struct session_negotiated {
 	enum ms_dialect ms;
 	bool redirect;
 	uint16_t redirect_port;
+	/* Its capability 68 names the capabilities that define its session
+	 * (-06/-07; ExaBGP): it wants its own families back. */
+	bool ms_lists_caps;
 	/* Graceful Restart: both OPENs carry it; the neighbor's restart time,
 	 * flags (R, N) and the families it preserves (with the F bit). */
 	bool gr;
@@ -111,6 +114,9 @@ struct session_ops {
 	void (*update)(struct session *s, const struct bgp_update *u, void *arg);
 	void (*route_refresh)(struct session *s, uint16_t afi, uint8_t safi,
 	    uint8_t subtype, void *arg);
+	/* The neighbor's first message after Established: it is Established
+	 * too (it was when it sent it). Optional. */
+	void (*confirmed)(struct session *s, void *arg);
 	/* The session is gone and about to be freed. */
 	void (*closed)(struct session *s, void *arg);
 };
@@ -174,9 +180,14 @@ void session_set_id(struct session *s, unsigned id);
 unsigned session_id(const struct session *s);
 /* The last NOTIFICATION received (false if none). */
 bool session_notification_rx(const struct session *s, uint8_t *code, uint8_t *subcode);
+/* This connection reached Established at some point. */
+bool session_ever_established(const struct session *s);
 /* A NOTIFICATION was sent or received on this connection (RFC 4724: only
  * a session that ended without one is a restart to wait for). */
 bool session_notified(const struct session *s);
+/* "ipv4-unicast+ipv6-unicast" (a family without a name: "AFI/SAFI 25/70");
+ * returns buf. */
+const char *families_text(const struct bgp_family *f, uint8_t n, char *buf, size_t len);
 /* Last error as text ("sent NOTIFICATION 6/2 Cease, Administrative Shutdown"). */
 const char *session_last_error(const struct session *s);
 

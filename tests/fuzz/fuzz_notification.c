@@ -2,7 +2,9 @@
  * fuzz_notification.c — a NOTIFICATION body from any bytes. A decoded
  * one re-encodes to the same code, subcode and data; an extracted
  * Shutdown Communication is a C string of at most 255 octets that
- * survives bgp_notification_encode_shutdown unchanged.
+ * survives bgp_notification_encode_shutdown unchanged. Its log text
+ * (bgp_notification_data_text) fits its buffer and holds no control
+ * character: no data can start a log line of its own.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,6 +44,22 @@ static void shutdown_round_trip(const struct bgp_notification *n)
 		abort();
 }
 
+static void log_text_safe(const struct bgp_notification *n)
+{
+	char text[BGP_NOTIF_TEXT_LEN + 1];
+
+	text[BGP_NOTIF_TEXT_LEN] = 'X';
+	bgp_notification_data_text(n, text, BGP_NOTIF_TEXT_LEN);
+	size_t len = strnlen(text, BGP_NOTIF_TEXT_LEN);
+	/* terminated, within its buffer, and never filled to the brim: the
+	 * text is cut where it says so, never by the buffer */
+	if (len >= BGP_NOTIF_TEXT_LEN - 1 || text[BGP_NOTIF_TEXT_LEN] != 'X')
+		abort();
+	for (size_t i = 0; i < len; i++)
+		if ((uint8_t)text[i] < 0x20 || (uint8_t)text[i] == 0x7f)
+			abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bgp_notification n, again;
@@ -65,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!bgp_notification_decode(out + BGP_HEADER_LEN, size, &again, &err))
 		abort();
 	same(&n, &again);
+	log_text_safe(&n);
 	if (n.shutdown_msg[0] != '\0')
 		shutdown_round_trip(&n);
 	return 0;

@@ -53,6 +53,10 @@ static void caps_same(const struct bgp_caps *a, const struct bgp_caps *b)
 	SAME(ms_ietf.grouping);
 	SAME(ms_ietf.redirect);
 	SAME(ms_ietf.redirect_port);
+	SAME(ms_ietf.session_caps_count);
+	if (memcmp(a->ms_ietf.session_caps, b->ms_ietf.session_caps,
+	    a->ms_ietf.session_caps_count) != 0)
+		abort();
 	SAME(unknown_count);
 	for (size_t i = 0; i < a->unknown_count; i++) {
 		SAME(unknown[i].code);

@@ -32,6 +32,7 @@
 #   127.0.75-79 test_stream (75-76 in use)
 #   127.0.116-117 test_graceful_restart
 #   127.0.120-121 test_api_hostile (122 reserved for it; namespace bgpmux120-*)
+#   127.0.150-154 test_exabgp_multisession
 #   127.0.90-91, 94-95 bench-fanout too (95.1: bgpmux-mon's API, the live stream)
 
 set -u -o pipefail

@@ -62,6 +62,8 @@ for c in "${CASES[@]}"; do
 		fail "case $c: BIRD's session went down or restarted (was up since ${session#* }, now: $(bird_session_id bird-real))"
 done
 say "muxd answered all ${#CASES[@]} bad inputs as RFC 4271 asks, logging each peer"
+mux_log_has "bad-peeras[^:]*: bad message: peer AS is not the configured one: received AS $((BAD_ASN - 1)) \(My AS $((BAD_ASN - 1)), .*\), configured AS $BAD_ASN" ||
+	fail "muxd's Bad Peer AS line does not give the AS received and the one configured"
 
 # The real session lived through it all: same session, all routes, and muxd
 # never logged it leaving Established.

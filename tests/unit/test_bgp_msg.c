@@ -349,6 +349,97 @@ START_TEST(test_shutdown_decode)
 }
 END_TEST
 
+/* ---- NOTIFICATION data in the log ---------------------------------------- */
+
+struct text_row {
+	const char *name;
+	const char *body;   /* code, subcode, data */
+	const char *want;
+};
+
+static const struct text_row text_rows[] = {
+	{ "no data", "02 07", "" },
+	{ "ExaBGP's explanation (2/8)",
+	  "02 08 6d756c746973657373696f6e206973206d616e6461746f7279",
+	  "data \"multisession is mandatory\"" },
+	{ "quote and backslash escaped", "02 00 61225c62", "data \"a\\\"\\\\b\"" },
+	{ "binary as hex", "02 02 fde8", "data 0xfde8" },
+	{ "a newline is not text", "02 00 610a62", "data 0x610a62" },
+	{ "shutdown communication", "06 02 05 6d61696e74",
+	  "shutdown communication \"maint\"" },
+	{ "a newline in it cannot start a log line", "06 04 04 610a0d62",
+	  "shutdown communication \"a\\x0a\\x0db\"" },
+	{ "UTF-8 kept, C1 control escaped", "06 02 05 c3a4 c285 21",
+	  "shutdown communication \"\xc3\xa4\\u0085!\"" },
+	{ "empty shutdown communication", "06 02 00", "shutdown communication \"\"" },
+	{ "malformed communication: hex", "06 02 05 6d61", "data 0x056d61" },
+};
+
+START_TEST(test_notification_data_text)
+{
+	const struct text_row *row = &text_rows[_i];
+	uint8_t body[300];
+	size_t n = hex(row->body, body, sizeof body);
+	struct bgp_notification nt;
+	struct bgp_err err = { 0 };
+	char buf[BGP_NOTIF_TEXT_LEN];
+
+	ck_assert(bgp_notification_decode(body, n, &nt, &err));
+	ck_assert_msg(strcmp(bgp_notification_data_text(&nt, buf, sizeof buf), row->want) == 0,
+	    "%s: got '%s'", row->name, buf);
+}
+END_TEST
+
+/* Long data is cut, saying how long it was; the worst case fits. */
+START_TEST(test_notification_data_text_bounded)
+{
+	uint8_t body[2 + 1 + 255];
+	struct bgp_notification nt;
+	struct bgp_err err = { 0 };
+	char buf[BGP_NOTIF_TEXT_LEN];
+
+	body[0] = 2, body[1] = 0;
+	memset(body + 2, 'x', 256);
+	ck_assert(bgp_notification_decode(body, sizeof body, &nt, &err));
+	bgp_notification_data_text(&nt, buf, sizeof buf);
+	ck_assert_uint_eq(strlen(buf), strlen("data \"\"... (256 bytes)") + 200);
+	ck_assert(strstr(buf, "\"... (256 bytes)") != NULL);
+
+	memset(body + 2, 0xfe, 256);
+	ck_assert(bgp_notification_decode(body, sizeof body, &nt, &err));
+	bgp_notification_data_text(&nt, buf, sizeof buf);
+	ck_assert_uint_eq(strlen(buf), strlen("data 0x... (256 bytes)") + 96);
+
+	/* 255 control characters in a Shutdown Communication: 4 octets each */
+	body[0] = 6, body[1] = 2, body[2] = 255;
+	memset(body + 3, 0x01, 255);
+	ck_assert(bgp_notification_decode(body, sizeof body, &nt, &err));
+	ck_assert(nt.has_shutdown_msg);
+	bgp_notification_data_text(&nt, buf, sizeof buf);
+	ck_assert(strstr(buf, "\\x01\"... (255 bytes)") != NULL);
+
+	/* a tiny buffer is still terminated */
+	char tiny[8];
+	bgp_notification_data_text(&nt, tiny, sizeof tiny);
+	ck_assert_uint_eq(strlen(tiny), 7);
+}
+END_TEST
+
+/* 2/8, 2/9 and 2/10 by name, in both dialects where both are known. */
+START_TEST(test_subcode_names_multisession)
+{
+	ck_assert_str_eq(bgp_err_subcode_name(2, 8), "Grouping Conflict "
+	    "(draft-ietf-idr-bgp-multisession; Cisco: No Supported AFI/SAFI)");
+	ck_assert_str_eq(bgp_err_subcode_name(2, 9),
+	    "Grouping Required (draft-ietf-idr-bgp-multisession)");
+	ck_assert_str_eq(bgp_err_subcode_name(2, 10),
+	    "Capability Value Mismatch (draft-ietf-idr-bgp-multisession)");
+	ck_assert_str_eq(bgp_err_subcode_name(2, 7), "Unsupported Capability");
+	ck_assert_str_eq(bgp_err_subcode_name(2, 12), "unknown subcode");
+	ck_assert_str_eq(bgp_err_subcode_name(3, 8), "Invalid NEXT_HOP Attribute");
+}
+END_TEST
+
 START_TEST(test_shutdown_255)
 {
 	uint8_t body[2 + 1 + 255];
@@ -562,6 +653,9 @@ static Suite *msg_suite(void)
 	tcase_add_test(t, test_notification_encode_overflow);
 	tcase_add_loop_test(t, test_shutdown_decode, 0, NROWS(shut_rows));
 	tcase_add_test(t, test_shutdown_255);
+	tcase_add_loop_test(t, test_notification_data_text, 0, NROWS(text_rows));
+	tcase_add_test(t, test_notification_data_text_bounded);
+	tcase_add_test(t, test_subcode_names_multisession);
 	tcase_add_test(t, test_shutdown_encode);
 	tcase_add_test(t, test_shutdown_encode_wrong_subcode);
 	tcase_add_test(t, test_shutdown_encode_truncates);

@@ -145,6 +145,9 @@ static void assert_caps_eq(const struct bgp_caps *a, const struct bgp_caps *b)
 	ck_assert_int_eq(a->ms_ietf.grouping, b->ms_ietf.grouping);
 	ck_assert_int_eq(a->ms_ietf.redirect, b->ms_ietf.redirect);
 	ck_assert_uint_eq(a->ms_ietf.redirect_port, b->ms_ietf.redirect_port);
+	ck_assert_uint_eq(a->ms_ietf.session_caps_count, b->ms_ietf.session_caps_count);
+	ck_assert_mem_eq(a->ms_ietf.session_caps, b->ms_ietf.session_caps,
+	    a->ms_ietf.session_caps_count);
 	ck_assert_uint_eq(a->unknown_count, b->unknown_count);
 	for (size_t i = 0; i < a->unknown_count; i++) {
 		ck_assert_uint_eq(a->unknown[i].code, b->unknown[i].code);
@@ -675,8 +678,8 @@ START_TEST(test_cap_multisession_ietf)
 }
 END_TEST
 
-/* A longer value (a later draft's list after the flags) still decodes:
- * what we understand is kept, the rest is not sent on. */
+/* -06/-07: after the flags, the codes of the capabilities that define
+ * the session; they are kept and go back out in the same TLV. */
 START_TEST(test_cap_multisession_ietf_longer)
 {
 	uint8_t body[64], out[128];
@@ -688,11 +691,52 @@ START_TEST(test_cap_multisession_ietf_longer)
 	ck_assert(o.caps.ms_ietf.present);
 	ck_assert(!o.caps.ms_ietf.grouping);
 	ck_assert(!o.caps.ms_ietf.redirect);
-	ck_assert_uint_eq(round_trip(&o, out, sizeof out, &again), 19 + n - 1);
+	ck_assert_uint_eq(o.caps.ms_ietf.session_caps_count, 1);
+	ck_assert_uint_eq(o.caps.ms_ietf.session_caps[0], 1);
+	ck_assert_uint_eq(round_trip(&o, out, sizeof out, &again), 19 + n);
+	ck_assert_mem_eq(out + 19, body, n);
 
-	n = body_with_caps("44 05 c0 00b3 abcd", body, sizeof body);
+	/* with R, the list follows the port */
+	n = body_with_caps("44 05 c0 00b3 0102", body, sizeof body);
 	ck_assert(bgp_open_decode(body, n, &o, &err));
 	ck_assert_uint_eq(o.caps.ms_ietf.redirect_port, 179);
+	ck_assert_uint_eq(o.caps.ms_ietf.session_caps_count, 2);
+	ck_assert_uint_eq(o.caps.ms_ietf.session_caps[1], 2);
+}
+END_TEST
+
+/* ExaBGP 4.2 writes each octet of its value in a capability 68 of its
+ * own: `44 01 00` (flags) then `44 01 01` (multiprotocol). Both count as
+ * one capability: flags 0, the session defined by multiprotocol; it goes
+ * back out in the draft's one-TLV form. */
+START_TEST(test_cap_multisession_ietf_exabgp)
+{
+	uint8_t body[64], out[128], want[64];
+	size_t n = body_with_caps("01 04 0001 0001 01 04 0002 0001 44 01 00 44 01 01",
+	    body, sizeof body);
+	struct bgp_open o;
+	struct bgp_err err = { 0 };
+	struct wbuf w = wbuf_make(out, sizeof out);
+
+	ck_assert(bgp_open_decode(body, n, &o, &err));
+	ck_assert_uint_eq(o.caps.present, BGP_CAPF_MP | BGP_CAPF_MULTISESSION_IETF);
+	ck_assert_uint_eq(o.caps.ms_ietf.flags, 0);
+	ck_assert(!o.caps.ms_ietf.grouping && !o.caps.ms_ietf.redirect);
+	ck_assert_uint_eq(o.caps.ms_ietf.tlv_count, 2);
+	ck_assert_uint_eq(o.caps.ms_ietf.session_caps_count, 1);
+	ck_assert_uint_eq(o.caps.ms_ietf.session_caps[0], BGP_CAP_MP);
+	ck_assert_uint_eq(o.caps.mp_count, 2);
+
+	size_t wn = body_with_caps("01 04 0001 0001 01 04 0002 0001 44 02 00 01", want,
+	    sizeof want);
+	ck_assert_uint_eq(bgp_open_encode(&w, &o), 19 + wn);
+	ck_assert_mem_eq(out + 19, want, wn);
+
+	/* an empty further TLV is as malformed as an empty first one */
+	n = body_with_caps("44 01 00 44 00", body, sizeof body);
+	ck_assert(!bgp_open_decode(body, n, &o, &err));
+	ck_assert_uint_eq(err.code, BGP_ERR_OPEN);
+	ck_assert_uint_eq(err.subcode, 0);
 }
 END_TEST
 
@@ -712,6 +756,29 @@ START_TEST(test_cap_multisession_ietf_encode_flags)
 	    sizeof want);
 	ck_assert_uint_eq(bgp_open_encode(&w, &o), wn);
 	ck_assert_mem_eq(out, want, wn);
+}
+END_TEST
+
+/* Bad Peer AS names both sides' numbers, as the OPEN carried them. */
+START_TEST(test_peer_as_text)
+{
+	struct bgp_open o;
+	char buf[160];
+
+	open_base(&o);
+	ck_assert_str_eq(bgp_open_peer_as_text(&o, 65201, buf, sizeof buf),
+	    "received AS 65200 (My AS 65200, no 4-octet AS capability), configured AS 65201");
+	o.my_as = 23456;
+	o.caps.present = BGP_CAPF_AS4;
+	o.caps.as4 = 4200000000u;
+	ck_assert_str_eq(bgp_open_peer_as_text(&o, 0, buf, sizeof buf),
+	    "received AS 4200000000 (My AS 23456, 4-octet AS capability 4200000000), "
+	    "configured any AS");
+	/* the two fields disagree: both show */
+	o.my_as = 65001;
+	o.caps.as4 = 65002;
+	ck_assert_str_eq(bgp_open_peer_as_text(&o, 65002, buf, sizeof buf),
+	    "received AS 65002 (My AS 65001, 4-octet AS capability 65002), configured AS 65002");
 }
 END_TEST
 
@@ -986,8 +1053,8 @@ START_TEST(test_full_round_trip)
 	strcpy(o.caps.fqdn_host, "gw1");
 	strcpy(o.caps.fqdn_domain, "bgpmux.example");
 	o.caps.ms_cisco_flags = 0;
-	o.caps.ms_ietf = (struct bgp_cap_multisession){ true, 0xc0, true, true,
-	    1790 };
+	o.caps.ms_ietf = (struct bgp_cap_multisession){ .present = true, .flags = 0xc0,
+	    .grouping = true, .redirect = true, .redirect_port = 1790, .tlv_count = 1 };
 	o.caps.unknown[0] = (struct bgp_unknown_cap){ 9, 5, opaque };
 	o.caps.unknown_count = 1;
 	round_trip(&o, out, sizeof out, &again);
@@ -1060,6 +1127,7 @@ static Suite *open_suite(void)
 	t = tcase_create("check");
 	tcase_add_loop_test(t, test_open_check, 0, NROWS(check_rows));
 	tcase_add_test(t, test_peer_as);
+	tcase_add_test(t, test_peer_as_text);
 	suite_add_tcase(s, t);
 
 	t = tcase_create("capabilities");
@@ -1071,6 +1139,7 @@ static Suite *open_suite(void)
 	tcase_add_test(t, test_cap_fqdn_too_long_to_encode);
 	tcase_add_test(t, test_cap_multisession_ietf);
 	tcase_add_test(t, test_cap_multisession_ietf_longer);
+	tcase_add_test(t, test_cap_multisession_ietf_exabgp);
 	tcase_add_test(t, test_cap_multisession_ietf_encode_flags);
 	tcase_add_test(t, test_cap_multisession_cisco);
 	tcase_add_test(t, test_both_multisessions);
