@@ -130,6 +130,8 @@ struct config {
 	/* "stream": {"max_queue": BYTES} — the live stream (on the API's
 	 * listener): bytes queued per subscriber; 0: the stream's default */
 	uint64_t stream_max_queue;
+	/* "stream": {"idle_timeout": SECONDS}; 0: the stream's default */
+	uint64_t stream_idle_timeout;
 };
 
 /* Parse and validate. On failure returns NULL and fills errs (one line

@@ -860,7 +860,8 @@ static void daemon_signals(struct daemon *d)
  * API's listener once that listens. */
 static void daemon_start_stream(struct daemon *d)
 {
-	d->stream = stream_new(d->base, d->cfg->stream_max_queue);
+	d->stream = stream_new(d->base, d->cfg->stream_max_queue,
+	    (unsigned)d->cfg->stream_idle_timeout);
 	if (d->stream == NULL)
 		log_warnx("live stream: out of memory: running without it");
 }

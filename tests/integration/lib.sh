@@ -31,6 +31,8 @@
 #   127.0.110-114 test_client_routes*  namespaces bgpmux5-*: test_client_routes_gobgp
 #   127.0.75-79 test_stream (75-76 in use)
 #   127.0.116-117 test_graceful_restart
+#   127.0.130 test_stream_limits   127.0.131-132 test_fd_limits
+#   127.0.133-134 test_open_timeout
 #   127.0.90-91, 94-95 bench-fanout too (95.1: bgpmux-mon's API, the live stream)
 
 set -u -o pipefail
