@@ -125,18 +125,25 @@ static const struct {
 	{ "{\"asn\": 1,", NULL /* invalid JSON: checked by prefix below */ },
 };
 
-/* The live stream: "stream": {"max_queue"}. */
+/* The live stream: "stream": {"max_queue", "idle_timeout"}. */
 START_TEST(test_stream)
 {
 	struct jsonv errs = { 0 };
 	const char *head = "{\"asn\": 65000, \"router_id\": \"10.0.0.1\"";
 	char json[256];
 
-	snprintf(json, sizeof json, "%s, \"stream\": {\"max_queue\": 65536}}", head);
+	snprintf(json, sizeof json, "%s, \"stream\": {\"max_queue\": 65536, "
+	    "\"idle_timeout\": 30}}", head);
 	struct config *c = config_load_string(json, &errs);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(c->stream_max_queue, 65536);
+	ck_assert_uint_eq(c->stream_idle_timeout, 30);
 	config_free(c);
+	snprintf(json, sizeof json, "%s, \"stream\": {\"idle_timeout\": 1}}", head);
+	ck_assert_ptr_null(config_load_string(json, &errs));
+	ck_assert_uint_ge(errs.count, 1);
+	jsonv_free(&errs);
+	memset(&errs, 0, sizeof errs);
 	snprintf(json, sizeof json, "%s}", head);
 	c = config_load_string(json, &errs);
 	ck_assert(c && c->stream_max_queue == 0);
