@@ -171,7 +171,8 @@ static void write_control(struct subscriber *c, uint8_t opcode, const void *data
 	if (!answer_fits(c, WS_HEADER_MAX + len))
 		return;
 	evbuffer_add(out, h, ws_frame_header(h, true, opcode, len, NULL));
-	evbuffer_add(out, data, len);
+	if (len)
+		evbuffer_add(out, data, len);
 	outbatch_commit(&c->out);
 }
 
@@ -674,8 +675,22 @@ static void http_stream_handler(struct evhttp_request *req, void *arg)
 
 /* ---- fan-out ---------------------------------------------------------- */
 
+/* A message as JSON, rendered once per form for every subscriber. */
+struct rendered {
+	char *js[2];                    /* [0] without "raw", [1] with it */
+	size_t len[2];
+};
+
+static void lost(struct subscriber *c)
+{
+	c->dropped++;
+	c->st->dropped++;
+}
+
+/* A message that would take the queue past max_queue is lost: messages
+ * never hold more, so that answers always have their ANSWER_ROOM. */
 static void deliver_one(struct subscriber *c, const struct ris_msg *m,
-    char **plain, char **raw)
+    struct rendered *r)
 {
 	bool want = false, want_raw = false;
 
@@ -688,21 +703,24 @@ static void deliver_one(struct subscriber *c, const struct ris_msg *m,
 	if (!want)
 		return;
 	if (queued(c) >= c->st->max_queue) {
-		c->dropped++;
-		c->st->dropped++;
+		lost(c);
+		return;
+	}
+	if (r->js[want_raw] == NULL && (r->js[want_raw] = ris_message_json(m, want_raw)))
+		r->len[want_raw] = strlen(r->js[want_raw]);
+	if (r->js[want_raw] == NULL)
+		return;
+	if (queued(c) + r->len[want_raw] + WS_HEADER_MAX > c->st->max_queue) {
+		lost(c);
 		return;
 	}
 	tell_dropped(c);
-	char **js = want_raw ? raw : plain;
-	if (*js == NULL)
-		*js = ris_message_json(m, want_raw);
-	if (*js)
-		write_text(c, *js, strlen(*js));
+	write_text(c, r->js[want_raw], r->len[want_raw]);
 }
 
 static void deliver(struct stream *st, struct ris_msg *m)
 {
-	char *plain = NULL, *raw = NULL;
+	struct rendered r = { { NULL, NULL }, { 0, 0 } };
 	struct timeval tv;
 
 	gettimeofday(&tv, NULL);
@@ -711,9 +729,9 @@ static void deliver(struct stream *st, struct ris_msg *m)
 	st->messages++;
 	for (struct subscriber *c = st->subs; c; c = c->next)
 		if (!c->closing)
-			deliver_one(c, m, &plain, &raw);
-	free(plain);
-	free(raw);
+			deliver_one(c, m, &r);
+	free(r.js[0]);
+	free(r.js[1]);
 }
 
 static void msg_init(struct ris_msg *m, const struct stream_view *sv,

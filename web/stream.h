@@ -12,11 +12,11 @@
  * It never slows a BGP session: each message is rendered at most twice
  * (with and without "raw") and queued to each matching subscriber without
  * waiting; the queue is written paced, once every few milliseconds, as
- * much as the socket takes (muxd/outbatch.h). A subscriber whose queue holds max_queue bytes
- * or more loses the messages that follow; when its queue has drained to
- * half, it gets a ris_error {"message", "dropped": N, "dropped_total": M}
- * before the next message, N counting the messages lost since the last
- * such notice.
+ * much as the socket takes (muxd/outbatch.h). A message that would take
+ * a subscriber's queue past max_queue bytes is lost; when its queue has
+ * drained to half, it gets a ris_error {"message", "dropped": N,
+ * "dropped_total": M} before the next message, N counting the messages
+ * lost since the last such notice.
  *
  * Answers to a client's own requests (pong, ris_subscribe_ok, ris_error,
  * ris_rrc_list) count in its queue too: one that leaves them past
