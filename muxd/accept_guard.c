@@ -176,7 +176,7 @@ static enum verdict guard_admit(struct accept_guard *g, evutil_socket_t fd,
 static void log_refusals(struct accept_guard *g, bool first)
 {
 	struct refusals *r = &g->since;
-	char src[INET6_ADDRSTRLEN], what[384];
+	char src[INET6_ADDRSTRLEN], what[384] = "";
 	size_t len = 0;
 
 	if (r->no_fds)
