@@ -625,11 +625,13 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 {
 	static const char *const keys[] = { "asn", "router_id", "state_dir",
 		"listen_port", "log_level", "peers", "upstreams", "clients", "api", "mrt",
-		"bmp", "stream", NULL };
+		"bmp", "stream",
+		"open_timeout",
+		NULL };
 	static const char *const levels[] = { "error", "warn", "info", "debug", NULL };
 	struct config *c = xcalloc(1, sizeof *c);
 	const char *state_dir = "var";
-	uint64_t asn = 0, port = BGP_PORT;
+	uint64_t asn = 0, port = BGP_PORT, open_timeout = CONFIG_OPEN_TIMEOUT_DEFAULT;
 	int level = LOG_LVL_INFO;
 
 	jsonv_object(v, "$", root, keys);
@@ -644,6 +646,8 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	c->listen_port = (uint16_t)port;
 	jsonv_enum(v, "$", root, "log_level", false, levels, &level);
 	c->log_level = (enum log_level)level;
+	jsonv_uint(v, "$", root, "open_timeout", false, 1, 240, &open_timeout);
+	c->open_timeout = (uint16_t)open_timeout;
 	parse_peers(v, root, c);
 	parse_upstreams(v, root, c);
 	parse_clients(v, root, c);

@@ -17,6 +17,8 @@
 #include "muxd/log.h"
 #include "muxd/sockaddr.h"
 
+#define CONFIG_OPEN_TIMEOUT_DEFAULT 10  /* seconds */
+
 enum addpath_mode { ADDPATH_OFF = 0, ADDPATH_RECEIVE = 1, ADDPATH_SEND = 2,
                     ADDPATH_BOTH = 3 };
 
@@ -117,6 +119,10 @@ struct config {
 	char *state_dir;
 	uint16_t listen_port;
 	enum log_level log_level;
+	/* "open_timeout": seconds a new connection has to deliver its OPEN
+	 * (RFC 4271's "large" hold time of OpenSent; BIRD's "startup hold
+	 * time"), for every session: peers, upstreams, clients */
+	uint16_t open_timeout;
 	struct neighbor_config *peers;
 	size_t peer_count;
 	struct upstream_config *upstreams;
@@ -130,6 +136,8 @@ struct config {
 	/* "stream": {"max_queue": BYTES} — the live stream (on the API's
 	 * listener): bytes queued per subscriber; 0: the stream's default */
 	uint64_t stream_max_queue;
+	/* "stream": {"idle_timeout": SECONDS}; 0: the stream's default */
+	uint64_t stream_idle_timeout;
 };
 
 /* Parse and validate. On failure returns NULL and fills errs (one line

@@ -159,13 +159,15 @@ static void parse_api(struct jsonv *v, json_t *root, struct config *c)
 
 static void parse_stream(struct jsonv *v, json_t *root, struct config *c)
 {
-	static const char *const keys[] = { "max_queue", NULL };
+	static const char *const keys[] = { "max_queue", "idle_timeout", NULL };
 	json_t *o = jsonv_child_object(v, "$", root, "stream", false);
 
 	if (o == NULL || !jsonv_object(v, "$.stream", o, keys))
 		return;
 	jsonv_uint(v, "$.stream", o, "max_queue", false, 4096, UINT32_MAX,
 	    &c->stream_max_queue);
+	jsonv_uint(v, "$.stream", o, "idle_timeout", false, 2, 86400,
+	    &c->stream_idle_timeout);
 }
 
 void config_parse_services(struct jsonv *v, json_t *root, struct config *c)

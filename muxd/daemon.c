@@ -679,6 +679,7 @@ static void daemon_reload(struct daemon *d)
 	config_free(d->cfg);
 	d->cfg = next;
 	log_set_level(next->log_level);
+	session_set_open_timeout(next->open_timeout);
 	daemon_listen(d);
 	daemon_start_peers(d);  /* new peers, and replacements of retiring ones */
 	log_info("reloaded %s", d->config_path);
@@ -860,7 +861,8 @@ static void daemon_signals(struct daemon *d)
  * API's listener once that listens. */
 static void daemon_start_stream(struct daemon *d)
 {
-	d->stream = stream_new(d->base, d->cfg->stream_max_queue);
+	d->stream = stream_new(d->base, d->cfg->stream_max_queue,
+	    (unsigned)d->cfg->stream_idle_timeout);
 	if (d->stream == NULL)
 		log_warnx("live stream: out of memory: running without it");
 }
@@ -918,6 +920,7 @@ int daemon_run(struct config *cfg, const char *config_path)
 	if (mkdir(cfg->state_dir, 0755) < 0 && errno != EEXIST)
 		log_warnx("cannot create state_dir %s: %s", cfg->state_dir, strerror(errno));
 	log_set_level(cfg->log_level);
+	session_set_open_timeout(cfg->open_timeout);
 	d->gw = gateway_new(d->base, cfg);
 	daemon_signals(d);
 	d->mon = monitors_new(d->base, cfg, d->hostname);

@@ -1,5 +1,8 @@
 /*
  * listener.c — listening sockets and the refusal of unwanted connections.
+ * Every connection comes through an accept guard (muxd/accept_guard.h):
+ * a BGP listener holds at most half of the process's descriptors, and
+ * LISTENER_PER_SOURCE connections from one address.
  */
 #include "muxd/listener.h"
 
@@ -15,29 +18,29 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "muxd/accept_guard.h"
 #include "muxd/bgp_msg.h"
 #include "muxd/log.h"
 
 #define REJECT_LINGER_SECS 2
 
 struct listener {
-	struct evconnlistener *ev;
+	struct accept_guard *guard;
 	struct sockaddr_mux addr;
 	listener_accept_fn cb;
 	void *arg;
 	struct event_base *base;
 };
 
-static void accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+static void accept_cb(evutil_socket_t fd, const struct sockaddr *sa, socklen_t salen,
+    void *arg)
 {
 	struct listener *l = arg;
 	struct sockaddr_mux remote, local;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
-	(void)evl;
 
-	if (!sockaddr_from(sa, (socklen_t)salen, &remote) ||
+	if (!sockaddr_from(sa, salen, &remote) ||
 	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
 	    !sockaddr_from((struct sockaddr *)&ss, len, &local)) {
 		close(fd);
@@ -47,7 +50,7 @@ static void accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 		listener_reject(l->base, fd, BGP_ERR_CEASE, BGP_CEASE_CONNECTION_REJECTED);
 }
 
-static int listen_socket(const struct sockaddr_mux *addr)
+int listener_socket(const struct sockaddr_mux *addr)
 {
 	int fd = socket(sockaddr_family(addr), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;
@@ -66,11 +69,29 @@ static int listen_socket(const struct sockaddr_mux *addr)
 	return fd;
 }
 
+/* A multisession neighbor has up to PEER_MAX_SESSIONS (8) connections at
+ * once, and a closing one lingers a little: twice that. */
+#define LISTENER_PER_SOURCE 16
+
+/* What a BGP listener lets in; past it, Cease / Connection Rejected. */
+static const struct accept_guard_limits *bgp_limits(void)
+{
+	static uint8_t refusal[BGP_HEADER_LEN + 2];
+	static struct accept_guard_limits lim = { 2, LISTENER_PER_SOURCE, refusal, 0 };
+
+	if (lim.refusal_len == 0) {
+		struct wbuf w = wbuf_make(refusal, sizeof refusal);
+		lim.refusal_len = bgp_notification_encode(&w, BGP_ERR_CEASE,
+		    BGP_CEASE_CONNECTION_REJECTED, NULL, 0);
+	}
+	return &lim;
+}
+
 struct listener *listener_new(struct event_base *base, const struct sockaddr_mux *addr,
     listener_accept_fn cb, void *arg, char *why, size_t why_len)
 {
-	char a[64];
-	int fd = listen_socket(addr);
+	char a[64], name[96];
+	int fd = listener_socket(addr);
 
 	if (fd < 0) {
 		snprintf(why, why_len, "cannot listen on %s port %u: %s",
@@ -82,8 +103,10 @@ struct listener *listener_new(struct event_base *base, const struct sockaddr_mux
 	l->cb = cb;
 	l->arg = arg;
 	l->base = base;
-	l->ev = evconnlistener_new(base, accept_cb, l, LEV_OPT_CLOSE_ON_FREE, -1, fd);
-	if (l->ev == NULL)
+	snprintf(name, sizeof name, "BGP listener %s port %u", sockaddr_ntop(addr, a,
+	    sizeof a), sockaddr_port(addr));
+	l->guard = accept_guard_new(base, fd, name, bgp_limits(), accept_cb, l);
+	if (l->guard == NULL)
 		fatal("cannot create a listener event");
 	return l;
 }
@@ -92,11 +115,11 @@ void listener_free(struct listener *l)
 {
 	if (l == NULL)
 		return;
-	evconnlistener_free(l->ev);
+	accept_guard_free(l->guard);
 	free(l);
 }
 
-int listener_fd(const struct listener *l) { return evconnlistener_get_fd(l->ev); }
+int listener_fd(const struct listener *l) { return accept_guard_fd(l->guard); }
 const struct sockaddr_mux *listener_addr(const struct listener *l) { return &l->addr; }
 
 /* ---- refusing a connection -------------------------------------------- */

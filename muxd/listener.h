@@ -18,6 +18,9 @@ struct listener;
 typedef bool (*listener_accept_fn)(int fd, const struct sockaddr_mux *remote,
     const struct sockaddr_mux *local, void *arg);
 
+/* A bound, listening, non-blocking socket (backlog 64); -1 with errno. */
+int listener_socket(const struct sockaddr_mux *addr);
+
 struct listener *listener_new(struct event_base *base, const struct sockaddr_mux *addr,
     listener_accept_fn cb, void *arg, char *why, size_t why_len);
 void listener_free(struct listener *l);

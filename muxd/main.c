@@ -1,10 +1,12 @@
 /*
  * main.c — command line of muxd. Everything else lives in daemon.c.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "muxd/config.h"
 #include "muxd/daemon.h"
@@ -32,6 +34,32 @@ static struct config *load(const char *path)
 		fprintf(stderr, "%s: %s\n", path, errs.lines[i]);
 	jsonv_free(&errs);
 	return cfg;
+}
+
+/* Every connection is a descriptor: take as many as the system allows
+ * (the soft limit is often 1024, the hard one far more). */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	rlim_t was = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			log_warnx("file descriptors: cannot raise the limit from %llu to "
+			    "%llu: %s", (unsigned long long)was,
+			    (unsigned long long)rl.rlim_max, strerror(errno));
+			rl.rlim_cur = was;
+		}
+	}
+	if (rl.rlim_cur != was)
+		log_info("file descriptors: at most %llu (RLIMIT_NOFILE, raised from "
+		    "%llu)", (unsigned long long)rl.rlim_cur, (unsigned long long)was);
+	else
+		log_info("file descriptors: at most %llu (RLIMIT_NOFILE)",
+		    (unsigned long long)rl.rlim_cur);
 }
 
 int main(int argc, char **argv)
@@ -73,5 +101,6 @@ int main(int argc, char **argv)
 		return 1;
 	if (debug)
 		cfg->log_level = LOG_LVL_DEBUG;
+	raise_nofile();
 	return daemon_run(cfg, config_path);
 }

@@ -18,11 +18,13 @@
 static int write_some(struct outbatch *ob)
 {
 	for (int i = 0; i < WRITES_PER_TICK && evbuffer_get_length(ob->queue) > 0; i++) {
-		if (evbuffer_write(ob->queue, ob->fd) < 0) {
+		int n = evbuffer_write(ob->queue, ob->fd);
+		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				return 0;
 			return -1;
 		}
+		ob->written += (uint64_t)n;
 	}
 	return 0;
 }
@@ -63,6 +65,7 @@ void outbatch_init(struct outbatch *ob, struct event_base *base, evutil_socket_t
 	ob->cb = cb;
 	ob->arg = arg;
 	ob->failed = 0;
+	ob->written = 0;
 	ob->queue = evbuffer_new();
 	ob->tick = evtimer_new(base, tick_cb, ob);
 	if (ob->queue == NULL || ob->tick == NULL)
@@ -125,4 +128,9 @@ int outbatch_finish(struct outbatch *ob, int ms)
 size_t outbatch_queued(const struct outbatch *ob)
 {
 	return evbuffer_get_length(ob->queue);
+}
+
+void outbatch_discard(struct outbatch *ob)
+{
+	evbuffer_drain(ob->queue, evbuffer_get_length(ob->queue));
 }

@@ -19,6 +19,7 @@
 
 #include <event2/util.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct event;
 struct event_base;
@@ -45,6 +46,7 @@ struct outbatch {
 	outbatch_cb *cb;
 	void *arg;
 	int failed;                     /* errno of a failed write, else 0 */
+	uint64_t written;               /* bytes the socket took, ever */
 };
 
 void outbatch_init(struct outbatch *ob, struct event_base *base, evutil_socket_t fd,
@@ -68,5 +70,9 @@ int outbatch_finish(struct outbatch *ob, int ms);
 
 /* Bytes queued, not yet in the kernel. */
 size_t outbatch_queued(const struct outbatch *ob);
+
+/* Drop what is queued (its memory goes back now); the outbatch stays
+ * usable. For a reader that is being dropped. */
+void outbatch_discard(struct outbatch *ob);
 
 #endif

@@ -71,6 +71,35 @@ static void peer_params(const struct peer *p, struct session_params *sp)
 	sp->delay_open = c->multisession != MS_OFF;
 }
 
+/* A connection we accepted whose neighbor has sent no OPEN yet (it has
+ * open_timeout for it), or one closing anyway. */
+static bool session_silent(const struct session *s)
+{
+	return session_is_closing(s) ||
+	    (session_state(s) == FSM_OPENSENT && !session_initiated_locally(s));
+}
+
+/* All places taken: a silent session gives its place to a newer
+ * connection, so that silent sockets from a neighbor's address never
+ * lock the neighbor out. Only from the listener (it frees a session). */
+static void peer_make_room(struct peer *p)
+{
+	if (p->nsessions < PEER_MAX_SESSIONS)
+		return;
+	for (size_t i = 0; i < p->nsessions; i++) {
+		struct session *s = p->sessions[i];
+		if (!session_silent(s))
+			continue;
+		if (!session_is_closing(s)) {
+			log_peer_info(p->label, "a new connection takes the place of "
+			    "one that has sent no OPEN");
+			session_drop(s, "a new connection took its place");
+		}
+		session_abort(s);       /* on_closed frees its place */
+		return;
+	}
+}
+
 static struct session *peer_add_session(struct peer *p, const struct session_params *sp)
 {
 	if (p->nsessions == PEER_MAX_SESSIONS)
@@ -799,6 +828,7 @@ bool peer_accept(struct peer *p, int fd)
 	if (p->stopping || !p->started)
 		return false;
 	peer_params(p, &sp);
+	peer_make_room(p);
 	if (p->cfg.multisession != MS_OFF) {
 		/* which family it is for shows in its OPEN: collisions and
 		 * duplicates are settled then (on_open_received) */

@@ -28,7 +28,7 @@
 #include "muxd/msgtap.h"
 #include "muxd/sockopt.h"
 
-#define HOLD_TIME_LARGE 240           /* RFC 4271 §8.2.2: 4 minutes */
+#define OPEN_TIMEOUT_DEFAULT 10       /* OpenSent's hold time (session.h) */
 #define MAX_MSGS_PER_READ 256         /* then yield to the loop */
 #define CLOSE_LINGER_SECS 2           /* flush a NOTIFICATION, then give up */
 #define OUTPUT_LIMIT (64u << 20)      /* bytes queued before session_send refuses */
@@ -74,6 +74,8 @@ struct session {
 
 static void session_event(struct session *s, enum fsm_event ev, uint8_t code,
     uint8_t subcode, const char *reason);
+
+static unsigned open_timeout = OPEN_TIMEOUT_DEFAULT;
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -347,7 +349,7 @@ static void apply_actions(struct session *s, const struct fsm_result *r)
 	if (a & FSM_A_SEND_OPEN)
 		send_open(s);
 	if (a & FSM_A_START_HOLD_LARGE)
-		start_hold(s, HOLD_TIME_LARGE);
+		start_hold(s, open_timeout);
 	if (a & FSM_A_START_HOLD)
 		start_hold(s, s->neg.hold_time);
 	if (a & FSM_A_SEND_KEEPALIVE)
@@ -804,7 +806,9 @@ static void hold_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct session *s = arg;
 	struct timespec now;
-	unsigned limit = s->state == FSM_OPENSENT ? HOLD_TIME_LARGE : s->neg.hold_time;
+	bool opening = s->state == FSM_OPENSENT;
+	unsigned limit = opening ? open_timeout : s->neg.hold_time;
+	char why[96];
 	(void)fd;
 	(void)what;
 
@@ -814,7 +818,10 @@ static void hold_cb(evutil_socket_t fd, short what, void *arg)
 		timer_arm(s->hold_ev, (unsigned)(limit - idle));
 		return;
 	}
-	session_event(s, FSM_EV_HOLD_EXPIRES, 0, 0, "Hold timer expired");
+	if (opening)
+		snprintf(why, sizeof why, "Hold timer expired: no OPEN within "
+		    "open_timeout (%u s)", limit);
+	session_event(s, FSM_EV_HOLD_EXPIRES, 0, 0, opening ? why : "Hold timer expired");
 }
 
 static void keepalive_cb(evutil_socket_t fd, short what, void *arg)
@@ -938,6 +945,16 @@ void session_drop(struct session *s, const char *why)
 		return;
 	set_last_error(s, "%.180s", why);
 	session_event(s, FSM_EV_TCP_FAILS, 0, 0, why);
+}
+
+void session_abort(struct session *s)
+{
+	session_free(s);
+}
+
+void session_set_open_timeout(unsigned secs)
+{
+	open_timeout = secs ? secs : OPEN_TIMEOUT_DEFAULT;
 }
 
 void session_close_data(struct session *s, uint8_t code, uint8_t subcode,

@@ -124,6 +124,13 @@ struct session_ops {
 struct session *session_new(struct event_base *base, const struct session_params *p,
     const struct session_ops *ops, void *arg);
 
+/* Seconds a connection has, once TCP is up, to deliver the neighbor's
+ * OPEN (RFC 4271 §8.2.2's "large value" of the HoldTimer in OpenSent,
+ * which suggests 4 minutes): past it, Hold Timer Expired. A silent
+ * connection holds a descriptor and a session slot no longer. For every
+ * session of the process; 10 until set. */
+void session_set_open_timeout(unsigned secs);
+
 /* Active side: start the FSM, which connects out. */
 void session_start(struct session *s);
 /* Passive side: adopt an accepted connection. */
@@ -136,6 +143,9 @@ void session_close(struct session *s, uint8_t code, uint8_t subcode,
 /* Drop the TCP connection without a NOTIFICATION, as if it had failed
  * (RFC 4724 §4.2: the old connection of a neighbor that restarted). */
 void session_drop(struct session *s, const char *why);
+/* Free s now, without lingering (its owner's `closed` is called): a
+ * newer connection needs its place. Never from s's own callbacks. */
+void session_abort(struct session *s);
 /* The same with the NOTIFICATION's data field (e.g. RFC 4486 §4: AFI,
  * SAFI and the prefix limit with Cease / Maximum Number of Prefixes). */
 void session_close_data(struct session *s, uint8_t code, uint8_t subcode,

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "instances/instance.h"
+#include "muxd/accept_guard.h"
 #include "muxd/adjrib.h"
+#include "muxd/listener.h"
 #include "muxd/log.h"
 #include "muxd/peer.h"
 #include "muxd/route_json.h"
@@ -455,6 +457,36 @@ static void warn_exposed(const struct api *a, const struct sockaddr_mux *l,
 		    "(writes are refused); set api.token_file, or listen on 127.0.0.1", addr);
 }
 
+/* The API takes at most a quarter of the process's descriptors (BGP keeps
+ * the rest), API_PER_SOURCE connections from one address: a browser opens
+ * a few, the live stream one per subscriber. */
+#define API_FD_SHARE 4
+#define API_PER_SOURCE 64
+
+/* Listen on l through an accept guard (muxd/accept_guard.h). False with
+ * errno. */
+static bool api_bind(struct api *a, const struct sockaddr_mux *l)
+{
+	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: 21\r\n"
+	    "Connection: close\r\n\r\ntoo many connections\n";
+	static const struct accept_guard_limits lim = { API_FD_SHARE, API_PER_SOURCE,
+	    busy, sizeof busy - 1 };
+	char name[96], addr[64];
+	int fd = listener_socket(l);
+
+	if (fd < 0)
+		return false;
+	snprintf(name, sizeof name, "API listener %s port %u", sockaddr_ntop(l, addr,
+	    sizeof addr), sockaddr_port(l));
+	a->guard = accept_guard_new_http(a->base, fd, name, &lim, a->http);
+	if (a->guard == NULL) {
+		errno = ENOMEM;
+		return false;
+	}
+	return true;
+}
+
 bool api_listen(struct api *a, const struct config *cfg, char *why, size_t why_len)
 {
 	char addr[64];
@@ -468,7 +500,7 @@ bool api_listen(struct api *a, const struct config *cfg, char *why, size_t why_l
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD);
 	evhttp_set_gencb(a->http, request_cb, a);
-	if (evhttp_bind_socket(a->http, addr, sockaddr_port(l)) != 0) {
+	if (!api_bind(a, l)) {
 		snprintf(why, why_len, "cannot listen on %s port %u: %s (set api.listen to a "
 		    "free address)", addr, sockaddr_port(l), strerror(errno));
 		evhttp_free(a->http);
@@ -486,6 +518,7 @@ void api_free(struct api *a)
 {
 	if (a == NULL)
 		return;
+	accept_guard_free(a->guard);    /* before the server it watches */
 	if (a->http)
 		evhttp_free(a->http);
 	event_free(a->rate_ev);

@@ -27,6 +27,7 @@ struct view_rate {
 struct api {
 	struct event_base *base;
 	struct evhttp *http;
+	struct accept_guard *guard;             /* http's listener: api_bind */
 	struct store *st;
 	struct opstore_events *events;
 	struct api_host host;

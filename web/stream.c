@@ -10,6 +10,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/queue.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "muxd/bgp.h"
 #include "muxd/bgp_msg.h"
@@ -25,6 +27,7 @@
 #include "muxd/msgtap.h"
 #include "muxd/outbatch.h"
 #include "muxd/peer.h"
+#include "muxd/untrusted.h"
 #include "views/view.h"
 #include "web/http_util.h"
 #include "web/ris_json.h"
@@ -36,6 +39,14 @@
 #define INPUT_MAX (WS_MAX_MESSAGE + WS_HEADER_MAX)
 #define SOCKET_SNDBUF (128 * 1024)      /* the kernel's share of the queue */
 #define MAX_SUBSCRIBERS 1024            /* connections, for the memory bound */
+/* Answers to a client's own requests (pong, ris_subscribe_ok, ris_error)
+ * may take its queue this far past max_queue, so that one that reads
+ * slowly still gets them; one that asks without reading is dropped there. */
+#define ANSWER_ROOM (WS_MAX_MESSAGE + 1024)
+/* Frames taken from one client per loop pass; the rest waits for the next
+ * pass, and the client meets TCP's window meanwhile. */
+#define FRAMES_PER_PASS 32
+#define CLOSE_WAIT_SECS 5               /* a close frame the client does not take */
 
 enum sub_kind { SUB_WS, SUB_SSE, SUB_NDJSON };
 
@@ -50,7 +61,16 @@ struct subscriber {
 	struct ris_sub *subs[SUBS_PER_CLIENT];
 	size_t n_subs;
 	uint64_t sent, dropped, dropped_told;
+	uint64_t requests;              /* frames the client sent */
 	bool closing;                   /* close queued: free once written */
+	bool dead;                      /* left: the stream's reaper frees it */
+	bool pinged;                    /* our ping is out and nothing heard since */
+	bool more_pending;              /* more_ev is active */
+	struct event *more_ev;          /* input left for the next loop pass */
+	time_t heard_at;                /* monotonic: the client's last bytes */
+	time_t progress_at;             /* monotonic: the socket last took bytes */
+	uint64_t written_seen;          /* out.written at progress_at */
+	char why[192];                  /* why it left, for the log */
 	char client[CLIENT_NAME_MAX + 1];
 };
 
@@ -66,11 +86,15 @@ struct stream_view {
 struct stream {
 	struct event_base *base;
 	size_t max_queue;
+	unsigned idle_timeout;          /* seconds */
 	struct stream_view *views;
 	struct subscriber *subs;
 	size_t n_subscribers;
 	struct msgtap *tap;
+	struct event *tick_ev;          /* idle checks, every second */
+	struct event *reap_ev;          /* frees the subscribers that left */
 	uint64_t seq, messages, dropped;
+	uint64_t overrun, idle;         /* subscribers dropped for each */
 	/* the UPDATE just received, until the view publishes it */
 	struct session *raw_session;
 	const uint8_t *raw;
@@ -84,9 +108,36 @@ struct stream {
 
 /* ---- writing to a subscriber --------------------------------------- */
 
+static time_t mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 static size_t queued(const struct subscriber *c)
 {
 	return outbatch_queued(&c->out);
+}
+
+static void sub_drop(struct subscriber *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Whether an answer of len bytes (framing included) may be queued; if
+ * not, the client asks faster than it reads: it is dropped. */
+static bool answer_fits(struct subscriber *c, size_t len)
+{
+	size_t limit = c->st->max_queue + ANSWER_ROOM;
+
+	if (c->dead)
+		return false;
+	if (queued(c) + len <= limit)
+		return true;
+	c->st->overrun++;
+	sub_drop(c, "dropped: it sent %llu requests without reading the answers, "
+	    "%zu bytes queued (limit %zu)", (unsigned long long)c->requests,
+	    queued(c), limit);
+	return false;
 }
 
 static void write_text(struct subscriber *c, const char *s, size_t len)
@@ -113,17 +164,33 @@ static void write_text(struct subscriber *c, const char *s, size_t len)
 	c->sent++;
 }
 
+/* A WebSocket control frame (pong, ping, close): an answer too. */
+static void write_control(struct subscriber *c, uint8_t opcode, const void *data,
+    size_t len)
+{
+	uint8_t h[WS_HEADER_MAX];
+	struct evbuffer *out = outbatch_queue(&c->out);
+
+	if (!answer_fits(c, WS_HEADER_MAX + len))
+		return;
+	evbuffer_add(out, h, ws_frame_header(h, true, opcode, len, NULL));
+	if (len)
+		evbuffer_add(out, data, len);
+	outbatch_commit(&c->out);
+}
+
+/* An answer to the client (a JSON frame of type with data). */
 static void send_frame(struct subscriber *c, const char *type, json_t *data)
 {
 	char *s = ris_frame_json(type, data);
-	if (s)
+	if (s && answer_fits(c, strlen(s) + WS_HEADER_MAX))
 		write_text(c, s, strlen(s));
 	free(s);
 }
 
 static void send_error(struct subscriber *c, const char *msg)
 {
-	send_frame(c, "ris_error", json_pack("{s:s}", "message", msg));
+	send_frame(c, "ris_error", json_pack("{s:o}", "message", untrusted_json(msg)));
 }
 
 /* Tell the subscriber what it lost since the last notice. */
@@ -157,26 +224,102 @@ static void sub_free(struct subscriber *c, const char *why)
 		ris_sub_free(c->subs[i]);
 	ws_reader_free(&c->rd);
 	outbatch_free(&c->out);
+	event_free(c->more_ev);
 	/* frees the bufferevent and the request we never answered */
 	evhttp_connection_free(c->evcon);
 	free(c);
 }
 
+/* Leave now, whatever is queued: its memory goes back at once, the rest
+ * from the stream's reaper (never inside a callback of c's own). */
+static void sub_drop(struct subscriber *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->dead)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof c->why, fmt, ap);
+	va_end(ap);
+	c->dead = c->closing = true;
+	outbatch_discard(&c->out);
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	event_active(c->st->reap_ev, 0, 0);
+}
+
+static void reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct stream *st = arg;
+	(void)fd;
+	(void)what;
+
+	for (struct subscriber *c = st->subs, *next; c; c = next) {
+		next = c->next;
+		if (c->dead)
+			sub_free(c, c->why);
+	}
+}
+
 /* Close after what is queued has been written. */
 static void sub_close(struct subscriber *c, uint16_t ws_code)
 {
-	uint8_t h[WS_HEADER_MAX], code[2] = { (uint8_t)(ws_code >> 8), (uint8_t)ws_code };
-	struct evbuffer *out = outbatch_queue(&c->out);
+	uint8_t code[2] = { (uint8_t)(ws_code >> 8), (uint8_t)ws_code };
 
 	if (c->closing)
 		return;
-	if (c->kind == SUB_WS) {
-		evbuffer_add(out, h, ws_frame_header(h, true, WS_OP_CLOSE, 2, NULL));
-		evbuffer_add(out, code, 2);
-	}
+	if (c->kind == SUB_WS)
+		write_control(c, WS_OP_CLOSE, code, 2);
+	if (c->dead)
+		return;
 	outbatch_flush(&c->out);        /* sub_out_cb frees c once it is all out */
 	c->closing = true;
 	bufferevent_disable(c->bev, EV_READ);
+}
+
+/* Every second: a WebSocket client muxd has not heard from for half of
+ * idle_timeout gets a ping (every client library answers it); one not
+ * heard from for idle_timeout is dropped. SSE and NDJSON clients cannot
+ * speak: one whose socket took nothing for idle_timeout is dropped (SSE
+ * gets a comment line after half of it, so only a stalled one is). */
+static void sub_check_idle(struct subscriber *c, time_t now)
+{
+	unsigned limit = c->st->idle_timeout;
+
+	if (c->out.written != c->written_seen) {
+		c->written_seen = c->out.written;
+		c->progress_at = now;
+		if (c->kind != SUB_WS)
+			c->pinged = false;
+	}
+	if (c->closing) {
+		if (now - c->progress_at >= CLOSE_WAIT_SECS)
+			sub_drop(c, "closed: it did not take the close in %d s", CLOSE_WAIT_SECS);
+		return;
+	}
+	time_t quiet = c->kind == SUB_WS ? now - c->heard_at : now - c->progress_at;
+	if (quiet >= (time_t)limit) {
+		c->st->idle++;
+		sub_drop(c, "idle for %u s (stream.idle_timeout): %s", limit,
+		    c->kind == SUB_WS ? "nothing heard from it" : "nothing written to it");
+	} else if (quiet >= (time_t)(limit + 1) / 2 && !c->pinged) {
+		c->pinged = true;
+		if (c->kind == SUB_WS)
+			write_control(c, WS_OP_PING, NULL, 0);
+		else if (c->kind == SUB_SSE && queued(c) == 0)
+			outbatch_add(&c->out, ":\n\n", 3);
+	}
+}
+
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct stream *st = arg;
+	time_t now = mono_now();
+	(void)fd;
+	(void)what;
+
+	for (struct subscriber *c = st->subs; c; c = c->next)
+		if (!c->dead)
+			sub_check_idle(c, now);
 }
 
 /* ---- requests from a WebSocket client ------------------------------ */
@@ -257,22 +400,23 @@ static void client_message(struct subscriber *c, const uint8_t *p, size_t len)
 
 static void ws_control(struct subscriber *c, const struct ws_event *ev)
 {
-	uint8_t h[WS_HEADER_MAX];
-	struct evbuffer *out = outbatch_queue(&c->out);
-
-	if (ev->type == WS_EV_PING) {
-		evbuffer_add(out, h, ws_frame_header(h, true, WS_OP_PONG, ev->len, NULL));
-		evbuffer_add(out, ev->data, ev->len);
-	}
+	if (ev->type == WS_EV_PING)
+		write_control(c, WS_OP_PONG, ev->data, ev->len);
 }
 
-/* Handle what the client sent (never frees c: a close is queued). */
+/* Handle what the client sent, FRAMES_PER_PASS frames at most (never
+ * frees c: a close is queued, or c is left for the reaper). */
 static void ws_read(struct subscriber *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct ws_event ev;
 
-	while (!c->closing && evbuffer_get_length(in) > 0) {
+	for (int frames = 0; !c->closing && evbuffer_get_length(in) > 0; frames++) {
+		if (frames == FRAMES_PER_PASS) {
+			c->more_pending = true;
+			event_active(c->more_ev, 0, 0);
+			break;
+		}
 		size_t len = evbuffer_get_length(in);
 		uint8_t *p = evbuffer_pullup(in, (ev_ssize_t)len);
 		size_t used = ws_reader_next(&c->rd, p, len, &ev);
@@ -285,6 +429,7 @@ static void ws_read(struct subscriber *c)
 				sub_close(c, WS_CLOSE_TOO_BIG);
 			break;
 		}
+		c->requests++;
 		if (ev.type == WS_EV_MESSAGE)
 			client_message(c, ev.data, ev.len);
 		else if (ev.type == WS_EV_CLOSE)
@@ -293,16 +438,30 @@ static void ws_read(struct subscriber *c)
 			ws_control(c, &ev);
 		evbuffer_drain(in, used);
 	}
-	outbatch_flush(&c->out);        /* answers (pong, subscribe_ok, errors): no waiting */
+	if (!c->dead)   /* answers (pong, subscribe_ok, errors): no waiting */
+		outbatch_flush(&c->out);
+}
+
+static void more_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct subscriber *c = arg;
+	(void)fd;
+	(void)what;
+
+	c->more_pending = false;
+	if (!c->dead)
+		ws_read(c);
 }
 
 static void sub_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct subscriber *c = arg;
 
-	if (c->kind == SUB_WS)
+	c->heard_at = mono_now();
+	c->pinged = false;
+	if (c->kind == SUB_WS && !c->more_pending)
 		ws_read(c);
-	else    /* SSE and NDJSON clients have nothing to say */
+	else if (c->kind != SUB_WS)     /* SSE and NDJSON clients have nothing to say */
 		evbuffer_drain(bufferevent_get_input(bev),
 		    evbuffer_get_length(bufferevent_get_input(bev)));
 }
@@ -313,10 +472,12 @@ static void sub_out_cb(struct outbatch *ob, enum outbatch_event what, void *arg)
 	struct subscriber *c = arg;
 	(void)ob;
 
+	if (c->dead)
+		return;
 	if (what == OUTBATCH_ERROR)
-		sub_free(c, "connection error");
+		sub_drop(c, "connection error");
 	else if (c->closing && queued(c) == 0)
-		sub_free(c, "closed");
+		sub_drop(c, "closed");
 	else if (!c->closing)
 		tell_dropped(c);
 }
@@ -327,7 +488,7 @@ static void sub_event_cb(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
-		sub_free(c, (what & BEV_EVENT_EOF) ? "connection closed" :
+		sub_drop(c, "%s", (what & BEV_EVENT_EOF) ? "connection closed" :
 		    "connection error");
 }
 
@@ -341,12 +502,17 @@ static struct subscriber *sub_adopt(struct stream *st, struct evhttp_request *re
 
 	if (st->n_subscribers >= MAX_SUBSCRIBERS || (c = calloc(1, sizeof *c)) == NULL)
 		return NULL;
+	if ((c->more_ev = event_new(st->base, -1, 0, more_cb, c)) == NULL) {
+		free(c);
+		return NULL;
+	}
 	c->st = st;
 	c->kind = kind;
 	c->evcon = evhttp_request_get_connection(req);
 	c->bev = evhttp_connection_get_bufferevent(c->evcon);
 	snprintf(c->client, sizeof c->client, "%s", client ? client : "");
 	ws_reader_init(&c->rd, WS_MAX_MESSAGE);
+	c->heard_at = c->progress_at = mono_now();
 	/* evhttp no longer sees this connection: the bufferevent reads for
 	 * us, without timeouts; the outbatch writes; a small kernel buffer so
 	 * that the queue limit is ours to keep */
@@ -535,8 +701,22 @@ static void http_stream_handler(struct evhttp_request *req, void *arg)
 
 /* ---- fan-out ---------------------------------------------------------- */
 
+/* A message as JSON, rendered once per form for every subscriber. */
+struct rendered {
+	char *js[2];                    /* [0] without "raw", [1] with it */
+	size_t len[2];
+};
+
+static void lost(struct subscriber *c)
+{
+	c->dropped++;
+	c->st->dropped++;
+}
+
+/* A message that would take the queue past max_queue is lost: messages
+ * never hold more, so that answers always have their ANSWER_ROOM. */
 static void deliver_one(struct subscriber *c, const struct ris_msg *m,
-    char **plain, char **raw)
+    struct rendered *r)
 {
 	bool want = false, want_raw = false;
 
@@ -549,21 +729,24 @@ static void deliver_one(struct subscriber *c, const struct ris_msg *m,
 	if (!want)
 		return;
 	if (queued(c) >= c->st->max_queue) {
-		c->dropped++;
-		c->st->dropped++;
+		lost(c);
+		return;
+	}
+	if (r->js[want_raw] == NULL && (r->js[want_raw] = ris_message_json(m, want_raw)))
+		r->len[want_raw] = strlen(r->js[want_raw]);
+	if (r->js[want_raw] == NULL)
+		return;
+	if (queued(c) + r->len[want_raw] + WS_HEADER_MAX > c->st->max_queue) {
+		lost(c);
 		return;
 	}
 	tell_dropped(c);
-	char **js = want_raw ? raw : plain;
-	if (*js == NULL)
-		*js = ris_message_json(m, want_raw);
-	if (*js)
-		write_text(c, *js, strlen(*js));
+	write_text(c, r->js[want_raw], r->len[want_raw]);
 }
 
 static void deliver(struct stream *st, struct ris_msg *m)
 {
-	char *plain = NULL, *raw = NULL;
+	struct rendered r = { { NULL, NULL }, { 0, 0 } };
 	struct timeval tv;
 
 	gettimeofday(&tv, NULL);
@@ -572,9 +755,9 @@ static void deliver(struct stream *st, struct ris_msg *m)
 	st->messages++;
 	for (struct subscriber *c = st->subs; c; c = c->next)
 		if (!c->closing)
-			deliver_one(c, m, &plain, &raw);
-	free(plain);
-	free(raw);
+			deliver_one(c, m, &r);
+	free(r.js[0]);
+	free(r.js[1]);
 }
 
 static void msg_init(struct ris_msg *m, const struct stream_view *sv,
@@ -723,13 +906,24 @@ static void stream_tap(struct session *s, bool sent, const uint8_t *msg,
 
 /* ---- the module ------------------------------------------------------- */
 
-struct stream *stream_new(struct event_base *base, size_t max_queue)
+struct stream *stream_new(struct event_base *base, size_t max_queue,
+    unsigned idle_timeout)
 {
 	struct stream *st = calloc(1, sizeof *st);
+	struct timeval second = { 1, 0 };
+
 	if (st == NULL)
 		return NULL;
 	st->base = base;
 	st->max_queue = max_queue ? max_queue : STREAM_MAX_QUEUE_DEFAULT;
+	st->idle_timeout = idle_timeout ? idle_timeout : STREAM_IDLE_TIMEOUT_DEFAULT;
+	st->tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, st);
+	st->reap_ev = event_new(base, -1, 0, reap_cb, st);
+	if (st->tick_ev == NULL || st->reap_ev == NULL) {
+		stream_free(st);
+		return NULL;
+	}
+	evtimer_add(st->tick_ev, &second);
 	st->tap = msgtap_add(stream_tap, st);
 	return st;
 }
@@ -739,10 +933,15 @@ void stream_free(struct stream *st)
 	if (st == NULL)
 		return;
 	while (st->subs)
-		sub_free(st->subs, "the stream stops");
+		sub_free(st->subs, st->subs->dead ? st->subs->why : "the stream stops");
 	while (st->views)
 		stream_view_remove(st, st->views->v);
-	msgtap_remove(st->tap);
+	if (st->tap)
+		msgtap_remove(st->tap);
+	if (st->tick_ev)
+		event_free(st->tick_ev);
+	if (st->reap_ev)
+		event_free(st->reap_ev);
 	free(st->prefixes);
 	free(st->items);
 	free(st);
@@ -793,6 +992,8 @@ void stream_view_remove(struct stream *st, struct view *v)
 
 json_t *stream_to_json(const struct stream *st)
 {
-	return json_pack("{s:I,s:I,s:I}", "subscribers", (json_int_t)st->n_subscribers,
-	    "messages", (json_int_t)st->messages, "dropped", (json_int_t)st->dropped);
+	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "subscribers",
+	    (json_int_t)st->n_subscribers, "messages", (json_int_t)st->messages,
+	    "dropped", (json_int_t)st->dropped, "overrun", (json_int_t)st->overrun,
+	    "idle", (json_int_t)st->idle);
 }

@@ -12,11 +12,21 @@
  * It never slows a BGP session: each message is rendered at most twice
  * (with and without "raw") and queued to each matching subscriber without
  * waiting; the queue is written paced, once every few milliseconds, as
- * much as the socket takes (muxd/outbatch.h). A subscriber whose queue holds max_queue bytes
- * or more loses the messages that follow; when its queue has drained to
- * half, it gets a ris_error {"message", "dropped": N, "dropped_total": M}
- * before the next message, N counting the messages lost since the last
- * such notice.
+ * much as the socket takes (muxd/outbatch.h). A message that would take
+ * a subscriber's queue past max_queue bytes is lost; when its queue has
+ * drained to half, it gets a ris_error {"message", "dropped": N,
+ * "dropped_total": M} before the next message, N counting the messages
+ * lost since the last such notice.
+ *
+ * Answers to a client's own requests (pong, ris_subscribe_ok, ris_error,
+ * ris_rrc_list) count in its queue too: one that leaves them past
+ * max_queue + 65 KiB unread is dropped, logged with how many requests it
+ * sent. A WebSocket client is read 32 frames per loop pass at most.
+ *
+ * Idle subscribers leave after idle_timeout seconds: a WebSocket client
+ * muxd heard nothing from (after half of it muxd pings it, and every
+ * client library answers), an SSE or NDJSON client whose socket took
+ * nothing (SSE gets a comment line ":" after half of it).
  *
  * At most 1024 subscribers at a time (then 503); a WebSocket client's
  * messages are at most 64 KiB and its subscriptions at most 16.
@@ -39,8 +49,11 @@ struct stream;
 struct view;
 
 #define STREAM_MAX_QUEUE_DEFAULT (4u << 20)
+#define STREAM_IDLE_TIMEOUT_DEFAULT 120         /* seconds */
 
-struct stream *stream_new(struct event_base *base, size_t max_queue);
+/* max_queue and idle_timeout 0: the defaults. */
+struct stream *stream_new(struct event_base *base, size_t max_queue,
+    unsigned idle_timeout);
 /* Closes every subscriber and leaves every view. NULL is fine. */
 void stream_free(struct stream *st);
 /* Register /v1/ws, /v1/ws/, /v1/stream and /v1/stream/ on http. False if
@@ -51,7 +64,8 @@ bool stream_attach(struct stream *st, struct evhttp *http);
 void stream_view_add(struct stream *st, struct view *v);
 void stream_view_remove(struct stream *st, struct view *v);
 
-/* {"subscribers": N, "messages": N, "dropped": N} */
+/* {"subscribers", "messages", "dropped" (messages), "overrun" and "idle"
+ * (subscribers dropped for each)} */
 json_t *stream_to_json(const struct stream *st);
 
 #endif

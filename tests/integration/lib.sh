@@ -33,6 +33,8 @@
 #   127.0.116-117 test_graceful_restart
 #   127.0.120-121 test_api_hostile (122 reserved for it; namespace bgpmux120-*)
 #   127.0.150-154 test_exabgp_multisession
+#   127.0.130 test_stream_limits   127.0.131-132 test_fd_limits
+#   127.0.133-134 test_open_timeout
 #   127.0.90-91, 94-95 bench-fanout too (95.1: bgpmux-mon's API, the live stream)
 
 set -u -o pipefail

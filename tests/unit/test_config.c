@@ -127,18 +127,25 @@ static const struct {
 	{ "{\"asn\": 1,", NULL /* invalid JSON: checked by prefix below */ },
 };
 
-/* The live stream: "stream": {"max_queue"}. */
+/* The live stream: "stream": {"max_queue", "idle_timeout"}. */
 START_TEST(test_stream)
 {
 	struct jsonv errs = { 0 };
 	const char *head = "{\"asn\": 65000, \"router_id\": \"10.0.0.1\"";
 	char json[256];
 
-	snprintf(json, sizeof json, "%s, \"stream\": {\"max_queue\": 65536}}", head);
+	snprintf(json, sizeof json, "%s, \"stream\": {\"max_queue\": 65536, "
+	    "\"idle_timeout\": 30}}", head);
 	struct config *c = config_load_string(json, &errs);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(c->stream_max_queue, 65536);
+	ck_assert_uint_eq(c->stream_idle_timeout, 30);
 	config_free(c);
+	snprintf(json, sizeof json, "%s, \"stream\": {\"idle_timeout\": 1}}", head);
+	ck_assert_ptr_null(config_load_string(json, &errs));
+	ck_assert_uint_ge(errs.count, 1);
+	jsonv_free(&errs);
+	memset(&errs, 0, sizeof errs);
 	snprintf(json, sizeof json, "%s}", head);
 	c = config_load_string(json, &errs);
 	ck_assert(c && c->stream_max_queue == 0);
@@ -152,6 +159,33 @@ START_TEST(test_stream)
 	ck_assert_ptr_null(config_load_string(json, &errs));
 	ck_assert_uint_ge(errs.count, 1);
 	jsonv_free(&errs);
+}
+END_TEST
+
+/* "open_timeout": seconds a new connection has for its OPEN, 1..240. */
+START_TEST(test_open_timeout)
+{
+	struct jsonv errs = { 0 };
+	const char *head = "{\"asn\": 65000, \"router_id\": \"10.0.0.1\"";
+	const char *bad[] = { "0", "241", "\"10\"" };
+	char json[256];
+
+	snprintf(json, sizeof json, "%s}", head);
+	struct config *c = config_load_string(json, &errs);
+	ck_assert(c && c->open_timeout == CONFIG_OPEN_TIMEOUT_DEFAULT);
+	config_free(c);
+	snprintf(json, sizeof json, "%s, \"open_timeout\": 30}", head);
+	c = config_load_string(json, &errs);
+	ck_assert(c && c->open_timeout == 30);
+	config_free(c);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(json, sizeof json, "%s, \"open_timeout\": %s}", head, bad[i]);
+		ck_assert_ptr_null(config_load_string(json, &errs));
+		ck_assert_uint_ge(errs.count, 1);
+		ck_assert_ptr_nonnull(strstr(errs.lines[0], "$.open_timeout"));
+		jsonv_free(&errs);
+		memset(&errs, 0, sizeof errs);
+	}
 }
 END_TEST
 
@@ -773,6 +807,7 @@ int main(void)
 	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_stream);
+	tcase_add_test(tc, test_open_timeout);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof bad_cases / sizeof bad_cases[0]);
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_equal);

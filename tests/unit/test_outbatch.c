@@ -2,7 +2,8 @@
  * test_outbatch.c — paced output to a feed reader, over a socketpair:
  * small messages are not written one by one but together at the next
  * tick; a flush writes at once; a reader that stops reading keeps the
- * rest queued; a closed reader is an OUTBATCH_ERROR; finish writes all.
+ * rest queued; a closed reader is an OUTBATCH_ERROR; finish writes all;
+ * written counts what the socket took; discard drops what is queued.
  */
 #include <check.h>
 #include <errno.h>
@@ -81,7 +82,9 @@ START_TEST(test_batched_until_tick)
 	ck_assert_int_eq(read(f.fd[1], buf, sizeof buf), -1);
 	ck_assert_int_eq(errno, EAGAIN);
 	ck_assert_uint_eq(outbatch_queued(&f.ob), 1000);
+	ck_assert_uint_eq(f.ob.written, 0);
 	one_tick(&f);
+	ck_assert_uint_eq(f.ob.written, 1000);
 	ck_assert_int_eq(drain(f.fd[1], buf, sizeof buf), 1000);
 	ck_assert_uint_eq(outbatch_queued(&f.ob), 0);
 	ck_assert_int_eq(f.lows, 1);
@@ -158,6 +161,29 @@ START_TEST(test_closed_reader_is_an_error)
 }
 END_TEST
 
+/* A reader being dropped: its queue goes at once, nothing more is written. */
+START_TEST(test_discard_drops_the_queue)
+{
+	struct fixture f;
+	static char chunk[64 * 1024], buf[4096];
+
+	setup(&f, 0);
+	for (int i = 0; i < 32; i++)
+		outbatch_add(&f.ob, chunk, sizeof chunk);
+	one_tick(&f);
+	uint64_t taken = f.ob.written;
+	ck_assert_uint_gt(outbatch_queued(&f.ob), 0);
+	outbatch_discard(&f.ob);
+	ck_assert_uint_eq(outbatch_queued(&f.ob), 0);
+	while (read(f.fd[1], buf, sizeof buf) > 0)
+		;
+	one_tick(&f);
+	ck_assert_uint_eq(f.ob.written, taken);
+	ck_assert_int_eq(f.errors, 0);
+	teardown(&f);
+}
+END_TEST
+
 START_TEST(test_finish_writes_all)
 {
 	struct fixture f;
@@ -182,6 +208,7 @@ int main(void)
 	tcase_add_test(tc, test_flush_writes_now);
 	tcase_add_test(tc, test_slow_reader_keeps_queue);
 	tcase_add_test(tc, test_closed_reader_is_an_error);
+	tcase_add_test(tc, test_discard_drops_the_queue);
 	tcase_add_test(tc, test_finish_writes_all);
 	suite_add_tcase(s, tc);
 	return check_run(s);
