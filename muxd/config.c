@@ -6,6 +6,7 @@
  * names its path. Defaults are the ones a BIRD or OpenBGPD user expects.
  */
 #include "muxd/config.h"
+#include "muxd/config_check.h"
 #include "muxd/config_services.h"
 #include "muxd/client_addr.h"
 
@@ -79,6 +80,16 @@ static void parse_families(struct jsonv *v, const char *path, json_t *obj,
 	}
 }
 
+/* An AS number at path.key: never AS_TRANS (config_check.h). */
+static void check_asn_key(struct jsonv *v, const char *path, const char *key,
+    uint64_t asn)
+{
+	char at[256];
+
+	jsonv_path_key(at, sizeof at, path, key);
+	config_check_asn(v, at, asn);
+}
+
 /* The "peer" object: the neighbor's address, AS and port. */
 static void parse_remote(struct jsonv *v, const char *path, json_t *obj,
     struct neighbor_config *n)
@@ -95,6 +106,7 @@ static void parse_remote(struct jsonv *v, const char *path, json_t *obj,
 	jsonv_object(v, at, remote, keys);
 	jsonv_string(v, at, remote, "address", true, &addr);
 	jsonv_uint(v, at, remote, "asn", true, 1, UINT32_MAX, &asn);
+	check_asn_key(v, at, "asn", asn);
 	jsonv_uint(v, at, remote, "port", false, 1, 65535, &port);
 	n->remote_as = (uint32_t)asn;
 	if (addr && !sockaddr_parse(addr, (uint16_t)port, &n->remote)) {
@@ -299,6 +311,8 @@ static void parse_instance(struct jsonv *v, const char *path, json_t *obj,
 	jsonv_string(v, at, inst, "address", true, &addr);
 	jsonv_uint(v, at, inst, "port", false, 1, 65535, &port);
 	jsonv_uint(v, at, inst, "local_as", false, 1, UINT32_MAX, &local_as);
+	if (json_object_get(inst, "local_as"))  /* else the gateway's, checked there */
+		check_asn_key(v, at, "local_as", local_as);
 	jsonv_enum(v, at, inst, "next_hop", false, nh_modes, &nh);
 	jsonv_bool(v, at, inst, "client_to_client", false, &ic->client_to_client);
 	ic->local_as = (uint32_t)local_as;
@@ -442,6 +456,7 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
 	if (addr)
 		client_addr_parse(v, path, addr, cc);
 	jsonv_uint(v, path, obj, "asn", true, 1, UINT32_MAX, &asn);
+	check_asn_key(v, path, "asn", asn);
 	cc->asn = (uint32_t)asn;
 	jsonv_enum(v, path, obj, "role", false, roles, &role);
 	cc->monitor = role == 1;
@@ -594,6 +609,7 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	if (!json_is_object(root))
 		return c;
 	jsonv_uint(v, "$", root, "asn", true, 1, UINT32_MAX, &asn);
+	check_asn_key(v, "$", "asn", asn);
 	c->asn = (uint32_t)asn;
 	parse_router_id(v, root, c);
 	jsonv_string(v, "$", root, "state_dir", false, &state_dir);
@@ -607,6 +623,7 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	parse_clients(v, root, c);
 	config_parse_services(v, root, c);
 	check_mux(v, c);
+	config_check_conflicts(v, c);
 	return c;
 }
 
