@@ -4,18 +4,20 @@
  * For plain peers (the "peers" of the configuration) the daemon keeps an
  * Adj-RIB-In per neighbor. For each upstream it runs a view (views/) and
  * the instance that re-exports it to clients (instances/). SIGUSR1 dumps
- * every table and the instances' clients as JSON; SIGHUP reloads, keeping
- * what did not change up.
+ * every table and the instances' clients as JSON (muxd/route_dump.h);
+ * SIGHUP reloads, keeping what did not change up.
  */
 #include "muxd/daemon.h"
 
 #include <errno.h>
 #include <event2/event.h>
+#include <event2/http.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +29,7 @@
 #include "muxd/log.h"
 #include "muxd/opstore.h"
 #include "muxd/peer.h"
+#include "muxd/route_dump.h"
 #include "muxd/route_json.h"
 #include "muxd/sockopt.h"
 #include "muxd/update_walk.h"
@@ -78,6 +81,7 @@ struct daemon {
 	struct api *api;
 	struct gateway *gw;             /* client routes, to the upstreams (issue 5) */
 	struct stream *stream;          /* the live stream, on the API's listener */
+	struct route_dump *dump;        /* routes.json (SIGUSR1) */
 };
 
 /* ---- routes from plain peers ------------------------------------------- */
@@ -548,72 +552,91 @@ static void daemon_unlisten(struct daemon *d)
 	d->nlisteners = 0;
 }
 
-/* ---- route dump (SIGUSR1) ----------------------------------------------------- */
+/* ---- route dump (SIGUSR1, muxd/route_dump.h) ------------------------------ */
 
-static json_t *plain_peer_json(const struct plain_peer *pp)
+/* A plain peer's keys but its routes. */
+static json_t *plain_peer_head(const struct plain_peer *pp)
 {
 	const struct neighbor_config *nc = peer_config(pp->peer);
 	struct session *s = peer_session(pp->peer);
 	char addr[64];
 
-	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:o}",
 	    "name", nc->name,
 	    "address", sockaddr_ntop(&nc->remote, addr, sizeof addr),
 	    "asn", (json_int_t)nc->remote_as,
 	    "state", s ? fsm_state_name(session_state(s)) : "Idle",
 	    "flaps", (json_int_t)peer_flaps(pp->peer),
-	    "peer", peer_to_json(pp->peer),
-	    "routes", adjrib_to_json(pp->rib, 0));
+	    "peer", peer_to_json(pp->peer));
 }
 
-/* Written to a temporary name and renamed: readers never see half a file. */
-static bool daemon_write_routes(struct daemon *d, const char *path)
+static bool write_plain_peer(struct route_json_writer *w, const struct plain_peer *pp)
 {
-	char tmp[4200];
-	json_t *peers = json_array(), *views = json_array(), *instances = json_array();
+	if (!route_json_open(w, plain_peer_head(pp), "routes"))
+		return false;
+	adjrib_walk(pp->rib, 0, route_json_write_cb, w);
+	return route_json_close(w);
+}
 
-	for (const struct plain_peer *pp = d->peers; pp; pp = pp->next)
-		json_array_append_new(peers, plain_peer_json(pp));
-	for (const struct upstream *u = d->upstreams; u; u = u->next) {
-		json_array_append_new(views, view_to_json(u->view, true));
-		if (u->inst)
-			json_array_append_new(instances, instance_to_json(u->inst));
-	}
-	json_t *root = json_pack("{s:o, s:o, s:o, s:o}", "peers", peers, "views", views,
-	    "instances", instances, "gateway", gateway_to_json(d->gw));
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	bool ok = json_dump_file(root, tmp, JSON_COMPACT) == 0 && rename(tmp, path) == 0;
-	json_decref(root);
+static bool write_view(struct route_json_writer *w, struct view *v)
+{
+	struct feed_cursor c;
+
+	if (!route_json_open(w, view_to_json(v, false), "routes"))
+		return false;
+	feed_cursor_init(&c, 0);
+	feed_cursor_next(view_feed(v), &c, SIZE_MAX, route_json_write_cb, w);
+	return route_json_close(w);
+}
+
+static bool write_json(FILE *f, json_t *j)
+{
+	bool ok = j != NULL && json_dumpf(j, f, JSON_COMPACT) == 0;
+	json_decref(j);
 	return ok;
 }
 
 /*
- * A full table renders to ~100 MB of JSON in seconds: too long to keep
- * the event loop (and its keepalives) waiting. A forked child writes the
- * copy-on-write snapshot, as Redis does for BGSAVE; SIGCHLD reaps it.
+ * {"peers": [...], "views": [...], "instances": [...], "gateway": {...}},
+ * the routes written one by one (in the dump's child): the memory it takes
+ * is that of one route, not a tree of the whole table.
  */
-static void daemon_dump_routes(struct daemon *d)
+static bool daemon_write_routes(FILE *f, void *arg, size_t *routes)
 {
-	char path[4096];
+	struct daemon *d = arg;
+	struct route_json_writer w = { .f = f };
+	bool ok = fputs("{\"peers\":[", f) != EOF;
 
-	snprintf(path, sizeof path, "%s/routes.json", d->cfg->state_dir);
-	pid_t pid = fork();
-	if (pid > 0)
-		return;
-	bool ok = daemon_write_routes(d, path);
-	if (ok)
-		log_info("wrote the routes of every peer and view to %s", path);
-	else
-		log_warnx("cannot write %s: %s (is state_dir writable?)", path, strerror(errno));
-	if (pid == 0)
-		_exit(ok ? 0 : 1);
-	log_warnx("route dump written in the foreground: fork failed");
+	for (const struct plain_peer *pp = d->peers; ok && pp; pp = pp->next) {
+		ok = (pp == d->peers || fputc(',', f) != EOF) && write_plain_peer(&w, pp);
+		*routes += w.routes;
+	}
+	ok = ok && fputs("],\"views\":[", f) != EOF;
+	for (struct upstream *u = d->upstreams; ok && u; u = u->next) {
+		ok = (u == d->upstreams || fputc(',', f) != EOF) && write_view(&w, u->view);
+		*routes += w.routes;
+	}
+	ok = ok && fputs("],\"instances\":[", f) != EOF;
+	bool first = true;
+	for (const struct upstream *u = d->upstreams; ok && u; u = u->next) {
+		if (u->inst == NULL)
+			continue;
+		ok = (first || fputc(',', f) != EOF) && write_json(f, instance_to_json(u->inst));
+		first = false;
+	}
+	ok = ok && fputs("],\"gateway\":", f) != EOF && write_json(f, gateway_to_json(d->gw)) &&
+	    fputc('}', f) != EOF;
+	return ok && !ferror(f);
 }
 
-static void daemon_reap_children(void)
+static void daemon_reap_children(struct daemon *d)
 {
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	struct rusage ru;
+	int status;
+	pid_t pid;
+
+	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0)
+		route_dump_reaped(d->dump, pid, status, &ru);
 }
 
 /* ---- reload (SIGHUP) ------------------------------------------------------------ */
@@ -640,6 +663,83 @@ static void plain_peer_retire(struct plain_peer *pp, uint8_t subcode)
 	peer_shutdown(pp->peer, BGP_ERR_CEASE, subcode, NULL);
 }
 
+static void daemon_attach_stream(struct daemon *d);
+
+/* state_dir holds the lock, the store and the archives of this process:
+ * another one takes a restart. Until then the running one stays. */
+static void reload_state_dir(struct daemon *d, struct config *next)
+{
+	if (strcmp(next->state_dir, d->cfg->state_dir) == 0)
+		return;
+	log_warnx("reload: state_dir changed from %s to %s: a new state_dir needs a "
+	    "restart of muxd; until then it keeps using %s", d->cfg->state_dir,
+	    next->state_dir, d->cfg->state_dir);
+	free(next->state_dir);
+	next->state_dir = xstrdup(d->cfg->state_dir);
+}
+
+struct bound_list {
+	struct evhttp_bound_socket *s[8];
+	size_t n;
+};
+
+static void collect_bound(struct evhttp_bound_socket *b, void *arg)
+{
+	struct bound_list *l = arg;
+	if (l->n < sizeof l->s / sizeof l->s[0])
+		l->s[l->n++] = b;
+}
+
+static const char *addr_port_text(const struct sockaddr_mux *a, char *buf, size_t len)
+{
+	char addr[64];
+	bool v6 = sockaddr_family(a) == AF_INET6;
+
+	snprintf(buf, len, "%s%s%s:%u", v6 ? "[" : "", sockaddr_ntop(a, addr, sizeof addr),
+	    v6 ? "]" : "", sockaddr_port(a));
+	return buf;
+}
+
+/*
+ * A new api.listen: the API's server (and the live stream on it) listens
+ * there from now on, and stops listening at the old address once the new
+ * one is bound; connections already open stay. If the new address cannot
+ * be bound the old one stays, and so does its value in the running
+ * configuration (a later reload tries again). An API that could not
+ * listen at all tries again at each reload.
+ */
+static void reload_api_listen(struct daemon *d, struct config *next)
+{
+	struct evhttp *http = api_http(d->api);
+	const struct sockaddr_mux *old = &d->cfg->api.listen, *new = &next->api.listen;
+	char why[300], was[80], now[80], addr[64];
+
+	if (http == NULL) {
+		if (api_listen(d->api, next, why, sizeof why))
+			daemon_attach_stream(d);
+		else
+			log_warnx("reload: api: %s; muxd runs on without its API", why);
+		return;
+	}
+	if (sockaddr_equal(old, new))
+		return;
+	addr_port_text(old, was, sizeof was);
+	addr_port_text(new, now, sizeof now);
+	struct bound_list l = { .n = 0 };
+	evhttp_foreach_bound_socket(http, collect_bound, &l);
+	if (evhttp_bind_socket_with_handle(http, sockaddr_ntop(new, addr, sizeof addr),
+	    sockaddr_port(new)) == NULL) {
+		log_warnx("reload: api.listen: cannot listen on %s: %s; the API stays on %s",
+		    now, strerror(errno), was);
+		next->api.listen = *old;
+		return;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		evhttp_del_accept_socket(http, l.s[i]);
+	log_info("reload: api.listen changed: the API (and the live stream) listen on "
+	    "http://%s/ now, no longer on %s", now, was);
+}
+
 /*
  * Peers whose settings did not change stay up; changed ones restart with
  * Cease / Other Configuration Change; removed ones leave with Cease / Peer
@@ -657,6 +757,8 @@ static void daemon_reload(struct daemon *d)
 		jsonv_free(&errs);
 		return;
 	}
+	reload_state_dir(d, next);
+	reload_api_listen(d, next);
 	api_merge_clients(d->api, next);        /* provisioned clients stay */
 	bool global_change = next->asn != d->cfg->asn || next->router_id != d->cfg->router_id;
 	for (struct plain_peer *pp = d->peers; pp; pp = pp->next) {
@@ -840,9 +942,9 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 	else if (sig == SIGHUP && !d->stopping)
 		daemon_reload(d);
 	else if (sig == SIGUSR1)
-		daemon_dump_routes(d);
+		route_dump_request(d->dump);
 	else if (sig == SIGCHLD)
-		daemon_reap_children();
+		daemon_reap_children(d);
 }
 
 static void daemon_signals(struct daemon *d)
@@ -889,6 +991,7 @@ static void daemon_free(struct daemon *d)
 		event_free(d->signals[i]);
 	event_free(d->grace_ev);
 	monitors_free(d->mon);
+	route_dump_free(d->dump);
 	gateway_free(d->gw);
 	/* Peers still listed here did not finish closing in the grace time;
 	 * the process is exiting, so their memory goes with it. */
@@ -918,6 +1021,7 @@ int daemon_run(struct config *cfg, const char *config_path)
 	if (mkdir(cfg->state_dir, 0755) < 0 && errno != EEXIST)
 		log_warnx("cannot create state_dir %s: %s", cfg->state_dir, strerror(errno));
 	log_set_level(cfg->log_level);
+	d->dump = route_dump_new(cfg->state_dir, daemon_write_routes, d);
 	d->gw = gateway_new(d->base, cfg);
 	daemon_signals(d);
 	d->mon = monitors_new(d->base, cfg, d->hostname);

@@ -9,6 +9,7 @@
 #include "muxd/config.h"
 #include "muxd/daemon.h"
 #include "muxd/log.h"
+#include "muxd/statelock.h"
 
 static void usage(FILE *out)
 {
@@ -73,5 +74,11 @@ int main(int argc, char **argv)
 		return 1;
 	if (debug)
 		cfg->log_level = LOG_LVL_DEBUG;
+	char why[4600];
+	if (statelock_take(cfg->state_dir, why, sizeof why) < 0) {
+		log_errorx("%s", why);
+		config_free(cfg);
+		return 1;
+	}
 	return daemon_run(cfg, config_path);
 }
