@@ -32,6 +32,7 @@
 #   127.0.75-79 test_stream (75-76 in use)
 #   127.0.116-117 test_graceful_restart
 #   127.0.90-91, 94-95 bench-fanout too (95.1: bgpmux-mon's API, the live stream)
+#   127.0.140-141 test_ops   127.0.142-143 test_disk_full   127.0.144 test_max_prefixes
 
 set -u -o pipefail
 
