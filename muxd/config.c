@@ -136,7 +136,7 @@ static void parse_local(struct jsonv *v, const char *path, json_t *obj,
 
 static const char *const neighbor_keys[] = { "name", "peer", "local_address",
 	"passive", "hold_time", "connect_retry", "families", "password",
-	"ttl_security", "add_path", "multisession", "family_ports", NULL };
+	"ttl_security", "add_path", "multisession", "family_ports", "max_prefixes", NULL };
 static const char *const addpath_modes[] = { "off", "receive", "send", "both", NULL };
 /* In enum ms_mode's order. */
 static const char *const ms_modes[] = { "auto", "off", "cisco", "ietf", NULL };
@@ -225,6 +225,44 @@ static char *parse_password(struct jsonv *v, const char *path, json_t *obj)
 	return xstrdup(password);
 }
 
+/*
+ * "max_prefixes": N, or {"limit": N, "warning": PERCENT, "action":
+ * "teardown" | "warn", "restart": SECONDS} — as BIRD's import limit and
+ * OpenBGPD's max-prefix … restart (muxd/prefix_limit.h).
+ */
+static void parse_max_prefixes(struct jsonv *v, const char *path, json_t *obj,
+    struct prefix_limit_config *pl)
+{
+	static const char *const keys[] = { "limit", "warning", "action", "restart", NULL };
+	static const char *const actions[] = { "warn", "teardown", NULL };
+	uint64_t limit = 0, warning = 90, restart = 300;
+	int action = 1;
+	json_t *mp = json_object_get(obj, "max_prefixes");
+	char at[256];
+
+	memset(pl, 0, sizeof *pl);
+	if (mp == NULL)
+		return;
+	jsonv_path_key(at, sizeof at, path, "max_prefixes");
+	if (json_is_integer(mp)) {
+		jsonv_uint(v, path, obj, "max_prefixes", true, 1, 100000000, &limit);
+	} else if (!json_is_object(mp)) {
+		jsonv_error(v, at, "expected a number of prefixes, or an object with "
+		    "\"limit\", \"warning\", \"action\" and \"restart\"");
+		return;
+	} else {
+		jsonv_object(v, at, mp, keys);
+		jsonv_uint(v, at, mp, "limit", true, 1, 100000000, &limit);
+		jsonv_uint(v, at, mp, "warning", false, 1, 100, &warning);
+		jsonv_enum(v, at, mp, "action", false, actions, &action);
+		jsonv_uint(v, at, mp, "restart", false, 1, 86400, &restart);
+	}
+	pl->limit = (uint32_t)limit;
+	pl->warning = (uint8_t)warning;
+	pl->teardown = action == 1;
+	pl->restart = (uint32_t)restart;
+}
+
 /* The fields of a neighbor; the caller has checked the keys. */
 static void parse_neighbor_fields(struct jsonv *v, const char *path, json_t *obj,
     struct neighbor_config *n)
@@ -248,6 +286,7 @@ static void parse_neighbor_fields(struct jsonv *v, const char *path, json_t *obj
 	n->add_path = (enum addpath_mode)addpath;
 	n->multisession = parse_ms_mode(v, path, obj);
 	parse_family_ports(v, path, obj, n, n->multisession, n->family_ports);
+	parse_max_prefixes(v, path, obj, &n->max_prefixes);
 }
 
 static void parse_neighbor(struct jsonv *v, const char *path, json_t *obj,

@@ -29,6 +29,7 @@
 #include "muxd/log.h"
 #include "muxd/opstore.h"
 #include "muxd/peer.h"
+#include "muxd/prefix_limit.h"
 #include "muxd/route_dump.h"
 #include "muxd/route_json.h"
 #include "muxd/sockopt.h"
@@ -50,6 +51,8 @@ struct plain_peer {
 	struct adjrib *rib;
 	struct plain_peer *next;
 	bool retiring;          /* shut down by a reload; a replacement may run */
+	struct prefix_limit_config limit_cfg;   /* max_prefixes, as reloaded */
+	struct prefix_limit limit;
 };
 
 /* An upstream: its view and the instance in front of it. */
@@ -116,6 +119,16 @@ static void apply_announce(const struct bgp_prefix *p, const uint8_t *nh,
 	adjrib_announce(c->pp->rib, p, c->set);
 }
 
+/* max_prefixes broken (muxd/prefix_limit.h). */
+static void plain_limit_teardown(struct plain_peer *pp, struct session *s, uint16_t afi)
+{
+	uint8_t data[PREFIX_LIMIT_DATA_LEN];
+
+	prefix_limit_data(afi, BGP_SAFI_UNICAST, pp->limit_cfg.limit, data);
+	session_close_data(s, BGP_ERR_CEASE, BGP_CEASE_MAX_PREFIXES, data, sizeof data);
+	peer_hold_down(pp->peer, pp->limit_cfg.restart);
+}
+
 static void plain_update(struct peer *p, struct session *s,
     const struct bgp_update *u, void *owner)
 {
@@ -125,9 +138,19 @@ static void plain_update(struct peer *p, struct session *s,
 	struct apply_ctx c = { .pp = pp, .attrs = &u->attrs };
 	struct update_walk_stats st = { 0 };
 
+	size_t v6 = adjrib_count(pp->rib, BGP_AFI_IPV6);
+
+	if (session_is_closing(s))
+		return;
 	update_walk(u, &n->rx, n->families, n->family_count, &ops, &c, &st);
 	if (c.set)
 		attrset_put(c.set);
+	if (prefix_limit_check(&pp->limit, &pp->limit_cfg, adjrib_count(pp->rib, 0),
+	    peer_label(p))) {
+		plain_limit_teardown(pp, s, adjrib_count(pp->rib, BGP_AFI_IPV6) > v6 ?
+		    BGP_AFI_IPV6 : BGP_AFI_IPV4);
+		return;
+	}
 	if (st.ignored)
 		log_peer_debug(peer_label(p), "ignored %zu prefixes of families not negotiated",
 		    st.ignored);
@@ -207,6 +230,7 @@ static struct plain_peer *plain_peer_add(struct daemon *d, const struct neighbor
 	struct peer_local local = { d->cfg->asn, d->cfg->router_id, d->hostname, NULL };
 
 	pp->d = d;
+	pp->limit_cfg = nc->max_prefixes;
 	pp->rib = adjrib_new(d->attrs);
 	pp->peer = peer_new(d->base, nc, &local, &plain_peer_ops, pp);
 	pp->next = d->peers;
@@ -320,6 +344,14 @@ static bool families_equal(const struct neighbor_config *a, const struct neighbo
 	    memcmp(a->families, b->families, a->family_count * sizeof a->families[0]) == 0;
 }
 
+/* max_prefixes changes without a session restart (muxd/prefix_limit.h). */
+static bool limits_equal(const struct prefix_limit_config *a,
+    const struct prefix_limit_config *b)
+{
+	return a->limit == b->limit && a->warning == b->warning &&
+	    a->teardown == b->teardown && a->restart == b->restart;
+}
+
 static bool instance_config_same(const struct instance_config *a,
     const struct instance_config *b)
 {
@@ -358,6 +390,8 @@ static void daemon_reload_upstreams(struct daemon *d, const struct config *next,
 		/* families alone: only their sessions change, upstream and clients */
 		bool fams_only = !global_change && !neighbor_config_equal(old, &nu->n) &&
 		    neighbor_config_equal_but_families(old, &nu->n);
+		if (!limits_equal(&old->max_prefixes, &nu->n.max_prefixes))
+			view_set_prefix_limit(u->view, &nu->n.max_prefixes);
 		if (fams_only)
 			view_set_families(u->view, &nu->n);
 		else if (global_change || !neighbor_config_equal(old, &nu->n))
@@ -766,6 +800,10 @@ static void daemon_reload(struct daemon *d)
 		const struct neighbor_config *nc = config_peer(next, old->name);
 		if (pp->retiring)
 			continue;
+		if (nc && !limits_equal(&pp->limit_cfg, &nc->max_prefixes)) {
+			pp->limit_cfg = nc->max_prefixes;
+			pp->limit = (struct prefix_limit){ false, false };
+		}
 		if (nc == NULL)
 			plain_peer_retire(pp, BGP_CEASE_PEER_DECONFIGURED);
 		else if (!global_change && !neighbor_config_equal(old, nc) &&

@@ -766,6 +766,79 @@ START_TEST(test_new_client_as_trans)
 }
 END_TEST
 
+/* ---- max_prefixes of peers and upstreams ------------------------------- */
+
+START_TEST(test_max_prefixes)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(GW "\"peers\": [{\"name\": \"p\", \"peer\":"
+	    " {\"address\": \"127.0.10.1\", \"asn\": 2}, \"max_prefixes\": 1000},"
+	    " {\"name\": \"q\", \"peer\": {\"address\": \"127.0.10.2\", \"asn\": 2}}],"
+	    " \"upstreams\": [{\"name\": \"a\", \"peer\": {\"address\": \"127.0.10.3\","
+	    " \"asn\": 3}, \"instance\": {\"address\": \"127.0.20.1\"}, \"max_prefixes\":"
+	    " {\"limit\": 1000000, \"warning\": 80, \"action\": \"warn\", \"restart\": 60}}]}",
+	    &errs);
+
+	ck_assert_msg(c != NULL, "%s", errs.count ? errs.lines[0] : "");
+	const struct prefix_limit_config *p = &c->peers[0].max_prefixes;
+	ck_assert_uint_eq(p->limit, 1000);
+	ck_assert_uint_eq(p->warning, 90);
+	ck_assert(p->teardown);
+	ck_assert_uint_eq(p->restart, 300);
+	ck_assert_uint_eq(c->peers[1].max_prefixes.limit, 0);        /* none */
+	const struct prefix_limit_config *u = &c->upstreams[0].n.max_prefixes;
+	ck_assert_uint_eq(u->limit, 1000000);
+	ck_assert_uint_eq(u->warning, 80);
+	ck_assert(!u->teardown);
+	ck_assert_uint_eq(u->restart, 60);
+	/* a new limit is no reason to restart the session */
+	struct neighbor_config other = c->peers[0];
+	other.max_prefixes.limit = 5;
+	ck_assert(neighbor_config_equal(&c->peers[0], &other));
+	config_free(c);
+}
+END_TEST
+
+static const struct {
+	const char *json;
+	const char *error;
+} max_prefixes_bad[] = {
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"max_prefixes\": 0}]}",
+	  "$.peers[0].max_prefixes: expected an integer 1..100000000" },
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"max_prefixes\": \"1M\"}]}",
+	  "$.peers[0].max_prefixes: expected a number of prefixes, or an object with "
+	  "\"limit\", \"warning\", \"action\" and \"restart\"" },
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"max_prefixes\": {\"warning\": 50}}]}",
+	  "$.peers[0].max_prefixes.limit: missing (required)" },
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"max_prefixes\": {\"limit\": 10, \"action\": \"block\"}}]}",
+	  "$.peers[0].max_prefixes.action: \"block\" is not one of \"warn\", \"teardown\"" },
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"max_prefixes\": {\"limit\": 10, \"warning\": 101}}]}",
+	  "$.peers[0].max_prefixes.warning: expected an integer 1..100" },
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"max_prefixes\": {\"limit\": 10, \"restart\": 0}}]}",
+	  "$.peers[0].max_prefixes.restart: expected an integer 1..86400" },
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"max_prefixes\": {\"limit\": 10, \"idle\": 5}}]}",
+	  "$.peers[0].max_prefixes.idle: unknown key (check its spelling)" },
+};
+
+START_TEST(test_max_prefixes_bad)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(max_prefixes_bad[_i].json, &errs);
+
+	ck_assert_ptr_null(c);
+	ck_assert_uint_ge(errs.count, 1);
+	ck_assert_str_eq(errs.lines[0], max_prefixes_bad[_i].error);
+	jsonv_free(&errs);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
@@ -792,6 +865,9 @@ int main(void)
 	tcase_add_loop_test(tc, test_conflicts_bad, 0, sizeof conflict_bad / sizeof conflict_bad[0]);
 	tcase_add_test(tc, test_conflicts_allowed);
 	tcase_add_test(tc, test_new_client_as_trans);
+	tcase_add_test(tc, test_max_prefixes);
+	tcase_add_loop_test(tc, test_max_prefixes_bad, 0,
+	    sizeof max_prefixes_bad / sizeof max_prefixes_bad[0]);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
