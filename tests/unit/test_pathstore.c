@@ -1111,9 +1111,10 @@ static double cpu_seconds(void)
 /*
  * 300,000 paths of one prefix withdrawn in ascending, then in random
  * order, the lowest path looked up after each withdrawal (what an
- * instance does for its clients without ADD-PATH): linear work, well
- * under a CPU second even under the sanitizers, where a packed array
- * moved every path behind each one withdrawn (15 s, ascending).
+ * instance does for its clients without ADD-PATH): linear work, 0.1 CPU
+ * s (1.5 s under the sanitizers on a loaded machine; the bound is 5 s),
+ * where a packed array moved every path behind each one withdrawn (15 to
+ * 18 s in ascending order).
  */
 START_TEST(rib_many_paths_withdraw_linear)
 {
@@ -1146,7 +1147,7 @@ START_TEST(rib_many_paths_withdraw_linear)
 			adjrib_lookup(rib, &p, ADJRIB_EXACT, collect, &one);
 		}
 		t = cpu_seconds() - t;
-		ck_assert_msg(t < 1.5, "withdrawing %d paths of one prefix (%s order) took "
+		ck_assert_msg(t < 5, "withdrawing %d paths of one prefix (%s order) took "
 		    "%.2f CPU s", N, order ? "random" : "ascending", t);
 		ck_assert_uint_eq(adjrib_count(rib, 0), 0);
 	}
