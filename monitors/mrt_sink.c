@@ -47,6 +47,7 @@ struct mrt_sink {
 	/* The thread's own. */
 	gzFile gz;
 	char *tmp, *final;
+	bool write_failed;              /* the open file lost data */
 };
 
 static void item_free(struct sink_item *it)
@@ -65,15 +66,21 @@ static void thread_close(struct mrt_sink *s)
 
 	if (s->gz == NULL)
 		return;
-	ok = gzclose(s->gz) == Z_OK;
+	ok = gzclose(s->gz) == Z_OK && !s->write_failed;
+	if (s->write_failed)
+		errno = errno ? errno : EIO;
 	s->gz = NULL;
+	s->write_failed = false;
 	if (ok && rename(s->tmp, s->final) == 0) {
 		pthread_mutex_lock(&s->mu);
 		s->st.files++;
 		pthread_mutex_unlock(&s->mu);
 	} else {
-		log_warnx("mrt: cannot complete %s: %s (is the state_dir's disk full?)",
-		    s->final, strerror(errno));
+		/* An incomplete file is of no use to anyone: it goes now, not at
+		 * the next start. */
+		log_warnx("mrt: cannot complete %s: %s (is the state_dir's disk full?): "
+		    "its temporary file is removed", s->final, strerror(errno));
+		unlink(s->tmp);
 		pthread_mutex_lock(&s->mu);
 		s->st.errors++;
 		pthread_mutex_unlock(&s->mu);
@@ -100,8 +107,12 @@ static void thread_do(struct mrt_sink *s, struct sink_item *it)
 		it->tmp = it->final = NULL;
 		break;
 	case OP_DATA:
-		if (s->gz && gzwrite(s->gz, it->data, (unsigned)it->len) != (int)it->len)
-			log_warnx("mrt: write to %s failed", s->tmp);
+		/* A write that fails (disk full) ends the file: the rest of its
+		 * interval is lost either way, and one line says so. */
+		if (s->gz && gzwrite(s->gz, it->data, (unsigned)it->len) != (int)it->len) {
+			s->write_failed = true;
+			thread_close(s);
+		}
 		break;
 	case OP_CLOSE:
 		thread_close(s);

@@ -18,7 +18,8 @@
  * 32-bit indices (half the size of pointers, no malloc header per node):
  * 32 bytes for an IPv4 node, 48 for IPv6. A node holds one path inline
  * (attribute set + path id); a prefix with more paths points to a sorted
- * array of them. The hash table slot is a node index plus the low 32 bits
+ * array of them (muxd/pathvec.h: withdrawing one leaves a hole, so that
+ * withdrawing many costs no more than adding them). The hash table slot is a node index plus the low 32 bits
  * of the hash (8 bytes; probes compare those before touching a node, and
  * the bucket is derived from them, so rehashing never reads a node).
  */
@@ -29,22 +30,18 @@
 
 #include "muxd/log.h"
 #include "muxd/pathstore.h"
-
-struct rpath {
-	struct attrset *set;
-	uint32_t path_id;
-};
+#include "muxd/pathvec.h"
 
 struct rnode {
 	union {
 		struct attrset *set;    /* npaths == 1 */
-		struct rpath *paths;    /* npaths > 1, ascending path id */
+		struct pathvec *paths;  /* npaths > 1, ascending path id */
 	} u;
 	uint32_t child[2];      /* node indices, 0 = none */
 	uint32_t parent;
 	uint32_t len : 8;
 	uint32_t npaths : 24;   /* 0: a branch node; at most ADJRIB_MAX_PATHS */
-	uint32_t aux;           /* npaths == 1: the path id; > 1: capacity */
+	uint32_t aux;           /* npaths == 1: the path id */
 	uint8_t addr[];         /* 4 or 16 bytes, bits past len zero */
 };
 
@@ -180,8 +177,8 @@ static void node_path(const struct rnode *n, uint32_t k, uint32_t *path_id,
 		*path_id = n->aux;
 		*set = n->u.set;
 	} else {
-		*path_id = n->u.paths[k].path_id;
-		*set = n->u.paths[k].set;
+		*path_id = n->u.paths->slot[k].path_id;
+		*set = n->u.paths->slot[k].set;
 	}
 }
 
@@ -289,37 +286,29 @@ static void hash_remove(struct rfam *f, uint32_t node, uint32_t hlo)
 
 /* ---- paths of one prefix -------------------------------------------- */
 
-/* Index of the first path with id >= path_id (n->npaths > 1). */
-static uint32_t paths_search(const struct rnode *n, uint32_t path_id)
+/* Slots of n's paths: [node_first, node_end), stepping with node_next
+ * (one inline path: slot 0; more: the vector's slots, holes skipped). */
+static uint32_t node_first(const struct rnode *n)
 {
-	uint32_t lo = 0, hi = n->npaths;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (n->u.paths[mid].path_id < path_id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return n->npaths > 1 ? n->u.paths->head : 0;
 }
 
-/* Index of the first path with id > path_id, n->npaths if none. */
+static uint32_t node_end(const struct rnode *n)
+{
+	return n->npaths > 1 ? n->u.paths->end : n->npaths;
+}
+
+static uint32_t node_next(const struct rnode *n, uint32_t k)
+{
+	return n->npaths > 1 ? pathvec_next(n->u.paths, k) : k + 1;
+}
+
+/* The slot of the first path with id > path_id, node_end if none. */
 static uint32_t paths_after(const struct rnode *n, uint32_t path_id)
 {
 	if (n->npaths == 1)
 		return n->aux > path_id ? 0 : 1;
-	uint32_t k = paths_search(n, path_id);
-	if (k < n->npaths && n->u.paths[k].path_id == path_id)
-		k++;
-	return k;
-}
-
-static void paths_grow(struct rfam *f, struct rnode *n)
-{
-	uint32_t cap = n->aux * 2;
-	n->u.paths = xrealloc(n->u.paths, cap * sizeof *n->u.paths);
-	f->path_bytes += (cap - n->aux) * sizeof *n->u.paths;
-	n->aux = cap;
+	return pathvec_after(n->u.paths, path_id);
 }
 
 /* Set (path_id → set), taking a reference. 1 added, 2 replaced, 0 the
@@ -341,35 +330,19 @@ static int paths_set(struct rfam *f, struct rnode *n, uint32_t path_id,
 		return 2;
 	}
 	if (n->npaths == 1) {
-		struct rpath one = { n->u.set, n->aux };
-		struct rpath *arr = xmalloc(2 * sizeof *arr);
-		struct rpath add = { attrset_get(set), path_id };
-		arr[0] = one.path_id < path_id ? one : add;
-		arr[1] = one.path_id < path_id ? add : one;
-		n->u.paths = arr;
-		n->aux = 2;
+		struct pathvec_slot one = { n->u.set, n->aux };
+		struct pathvec_slot add = { attrset_get(set), path_id };
+		n->u.paths = one.path_id < path_id ? pathvec_new(one, add, &f->path_bytes) :
+		    pathvec_new(add, one, &f->path_bytes);
+		n->aux = 0;
 		n->npaths = 2;
-		f->path_bytes += 2 * sizeof *arr;
 		return 1;
 	}
-	uint32_t k = paths_search(n, path_id);
-	if (k < n->npaths && n->u.paths[k].path_id == path_id) {
-		if (n->u.paths[k].set == set)
-			return 0;
-		attrset_put(n->u.paths[k].set);
-		n->u.paths[k].set = attrset_get(set);
-		return 2;
-	}
-	if (n->npaths == ADJRIB_MAX_PATHS)
+	if (n->npaths == ADJRIB_MAX_PATHS && pathvec_find(n->u.paths, path_id) == PATHVEC_NONE)
 		return 0;
-	if (n->npaths == n->aux)
-		paths_grow(f, n);
-	memmove(&n->u.paths[k + 1], &n->u.paths[k],
-	    (n->npaths - k) * sizeof *n->u.paths);
-	n->u.paths[k].set = attrset_get(set);
-	n->u.paths[k].path_id = path_id;
-	n->npaths++;
-	return 1;
+	int r = pathvec_set(&n->u.paths, path_id, set, &f->path_bytes);
+	n->npaths = n->u.paths->live;
+	return r;
 }
 
 /* Remove path_id; returns its set (the caller puts it) or NULL. */
@@ -386,17 +359,14 @@ static struct attrset *paths_remove(struct rfam *f, struct rnode *n, uint32_t pa
 		n->npaths = 0;
 		return set;
 	}
-	uint32_t k = paths_search(n, path_id);
-	if (k == n->npaths || n->u.paths[k].path_id != path_id)
+	set = pathvec_remove(&n->u.paths, path_id, &f->path_bytes);
+	if (set == NULL)
 		return NULL;
-	set = n->u.paths[k].set;
-	memmove(&n->u.paths[k], &n->u.paths[k + 1],
-	    (n->npaths - k - 1) * sizeof *n->u.paths);
-	n->npaths--;
-	if (n->npaths == 1) {
-		struct rpath last = n->u.paths[0];
-		f->path_bytes -= n->aux * sizeof *n->u.paths;
-		free(n->u.paths);
+	struct pathvec *v = n->u.paths;
+	n->npaths = v->live;
+	if (v->live == 1) {
+		struct pathvec_slot last = v->slot[v->head];
+		pathvec_free(v, &f->path_bytes);
 		n->u.set = last.set;
 		n->aux = last.path_id;
 	}
@@ -404,15 +374,12 @@ static struct attrset *paths_remove(struct rfam *f, struct rnode *n, uint32_t pa
 }
 
 /* Drop every path of n (for clear). */
-static void paths_drop_all(struct rnode *n)
+static void paths_drop_all(struct rfam *f, struct rnode *n)
 {
-	if (n->npaths == 1) {
+	if (n->npaths == 1)
 		attrset_put(n->u.set);
-	} else if (n->npaths > 1) {
-		for (uint32_t k = 0; k < n->npaths; k++)
-			attrset_put(n->u.paths[k].set);
-		free(n->u.paths);
-	}
+	else if (n->npaths > 1)
+		pathvec_drop_all(n->u.paths, &f->path_bytes);
 	n->npaths = 0;
 }
 
@@ -573,7 +540,7 @@ static uint32_t trie_seek_after(const struct rfam *f, const uint8_t *addr, unsig
 static int visit_node(const struct rfam *f, const struct rnode *n,
     adjrib_cb cb, void *arg)
 {
-	for (uint32_t k = 0; k < n->npaths; k++) {
+	for (uint32_t k = node_first(n); k < node_end(n); k = node_next(n, k)) {
 		struct bgp_prefix p;
 		uint32_t path_id;
 		struct attrset *set;
@@ -647,7 +614,7 @@ static size_t fam_clear(struct rfam *f, adjrib_cb cb, void *arg)
 		cc.removed = f->routes;
 	for (size_t i = 0; i < f->cap; i++)
 		if (f->slots[i].node != 0)
-			paths_drop_all(node_at(f, f->slots[i].node));
+			paths_drop_all(f, node_at(f, f->slots[i].node));
 	for (uint32_t c = 0; c < f->nchunks; c++)
 		free(f->chunks[c]);
 	free(f->chunks);
@@ -741,10 +708,8 @@ struct attrset *adjrib_get(const struct adjrib *rib, const struct bgp_prefix *p)
 	const struct rnode *n = node_at(f, i);
 	if (n->npaths == 1)
 		return n->aux == p->path_id ? n->u.set : NULL;
-	uint32_t k = paths_search(n, p->path_id);
-	if (k < n->npaths && n->u.paths[k].path_id == p->path_id)
-		return n->u.paths[k].set;
-	return NULL;
+	uint32_t k = pathvec_find(n->u.paths, p->path_id);
+	return k != PATHVEC_NONE ? n->u.paths->slot[k].set : NULL;
 }
 
 size_t adjrib_count(const struct adjrib *rib, uint16_t afi)
@@ -848,20 +813,23 @@ bool adjrib_cursor_done(const struct adjrib_cursor *c)
 	return c->state == CURSOR_DONE;
 }
 
+/* A path slot that stands for "the node's first path". */
+#define SLOT_FIRST UINT32_MAX
+
 /* The first route of f after `last`: node index (0 if none) and path
- * index *k. */
+ * slot *k. */
 static uint32_t route_after(const struct rfam *f, const struct bgp_prefix *last,
     uint32_t *k)
 {
-	*k = 0;
+	*k = SLOT_FIRST;
 	uint32_t i = hash_find(f, last->addr, last->len,
 	    prefix_hash(f, last->addr, last->len));
 	if (i != 0) {
 		const struct rnode *n = node_at(f, i);
 		*k = paths_after(n, last->path_id);
-		if (*k < n->npaths)
+		if (*k < node_end(n))
 			return i;
-		*k = 0;
+		*k = SLOT_FIRST;
 		return skip_branches(f, preorder_next(f, i, 0), 0);
 	}
 	return skip_branches(f, trie_seek_after(f, last->addr, last->len), 0);
@@ -877,7 +845,7 @@ size_t adjrib_cursor_next(const struct adjrib *rib, struct adjrib_cursor *c,
 		return 0;
 	}
 	const struct rfam *f;
-	uint32_t i, k = 0;
+	uint32_t i, k = SLOT_FIRST;
 	if (c->state == CURSOR_START) {
 		f = fam_of(rib, c->afi ? c->afi : BGP_AFI_IPV4);
 		i = skip_branches(f, f->root, 0);
@@ -891,7 +859,7 @@ size_t adjrib_cursor_next(const struct adjrib *rib, struct adjrib_cursor *c,
 			if (c->afi == 0 && f->afi == BGP_AFI_IPV4) {
 				f = fam_of(rib, BGP_AFI_IPV6);
 				i = skip_branches(f, f->root, 0);
-				k = 0;
+				k = SLOT_FIRST;
 				continue;
 			}
 			c->state = CURSOR_DONE;
@@ -902,6 +870,8 @@ size_t adjrib_cursor_next(const struct adjrib *rib, struct adjrib_cursor *c,
 		const struct rnode *n = node_at(f, i);
 		uint32_t path_id;
 		struct attrset *set;
+		if (k == SLOT_FIRST)
+			k = node_first(n);
 		node_path(n, k, &path_id, &set);
 		node_prefix(f, n, path_id, &c->last);
 		c->state = CURSOR_RUNNING;
@@ -909,8 +879,8 @@ size_t adjrib_cursor_next(const struct adjrib *rib, struct adjrib_cursor *c,
 		struct bgp_prefix p = c->last;
 		if (cb(&p, set, arg) != 0)
 			return visited;
-		if (++k >= n->npaths) {
-			k = 0;
+		if ((k = node_next(n, k)) >= node_end(n)) {
+			k = SLOT_FIRST;
 			i = skip_branches(f, preorder_next(f, i, 0), 0);
 		}
 	}

@@ -14,8 +14,10 @@
  * going away, also links or unlinks one trie node: O(prefix length) for
  * the link, O(1) for the unlink. Memory, measured by bench_pathstore on
  * synthetic full tables: 72 bytes per IPv4 prefix, 118 per IPv6 prefix,
- * 34 per route when prefixes have 10 paths (16 per extra path); the
- * attribute sets are shared and counted by their store.
+ * 35 per route when prefixes have 10 paths (16 per extra path, 16 per
+ * prefix for its path array's header); the attribute sets are shared and
+ * counted by their store. Withdrawing the paths of one prefix one by one
+ * costs no more than announcing them (muxd/pathvec.h).
  *
  * Callbacks. Walks and lookups call cb(prefix, set, arg) for each route;
  * a non-zero return stops the walk and is returned. The prefix carries

@@ -6,6 +6,7 @@
  * names its path. Defaults are the ones a BIRD or OpenBGPD user expects.
  */
 #include "muxd/config.h"
+#include "muxd/config_check.h"
 #include "muxd/config_services.h"
 #include "muxd/client_addr.h"
 
@@ -79,6 +80,16 @@ static void parse_families(struct jsonv *v, const char *path, json_t *obj,
 	}
 }
 
+/* An AS number at path.key: never AS_TRANS (config_check.h). */
+static void check_asn_key(struct jsonv *v, const char *path, const char *key,
+    uint64_t asn)
+{
+	char at[256];
+
+	jsonv_path_key(at, sizeof at, path, key);
+	config_check_asn(v, at, asn);
+}
+
 /* The "peer" object: the neighbor's address, AS and port. */
 static void parse_remote(struct jsonv *v, const char *path, json_t *obj,
     struct neighbor_config *n)
@@ -95,6 +106,7 @@ static void parse_remote(struct jsonv *v, const char *path, json_t *obj,
 	jsonv_object(v, at, remote, keys);
 	jsonv_string(v, at, remote, "address", true, &addr);
 	jsonv_uint(v, at, remote, "asn", true, 1, UINT32_MAX, &asn);
+	check_asn_key(v, at, "asn", asn);
 	jsonv_uint(v, at, remote, "port", false, 1, 65535, &port);
 	n->remote_as = (uint32_t)asn;
 	if (addr && !sockaddr_parse(addr, (uint16_t)port, &n->remote)) {
@@ -124,7 +136,7 @@ static void parse_local(struct jsonv *v, const char *path, json_t *obj,
 
 static const char *const neighbor_keys[] = { "name", "peer", "local_address",
 	"passive", "hold_time", "connect_retry", "families", "password",
-	"ttl_security", "add_path", "multisession", "family_ports", NULL };
+	"ttl_security", "add_path", "multisession", "family_ports", "max_prefixes", NULL };
 static const char *const addpath_modes[] = { "off", "receive", "send", "both", NULL };
 /* In enum ms_mode's order. */
 static const char *const ms_modes[] = { "auto", "off", "cisco", "ietf", NULL };
@@ -213,6 +225,44 @@ static char *parse_password(struct jsonv *v, const char *path, json_t *obj)
 	return xstrdup(password);
 }
 
+/*
+ * "max_prefixes": N, or {"limit": N, "warning": PERCENT, "action":
+ * "teardown" | "warn", "restart": SECONDS} — as BIRD's import limit and
+ * OpenBGPD's max-prefix … restart (muxd/prefix_limit.h).
+ */
+static void parse_max_prefixes(struct jsonv *v, const char *path, json_t *obj,
+    struct prefix_limit_config *pl)
+{
+	static const char *const keys[] = { "limit", "warning", "action", "restart", NULL };
+	static const char *const actions[] = { "warn", "teardown", NULL };
+	uint64_t limit = 0, warning = 90, restart = 300;
+	int action = 1;
+	json_t *mp = json_object_get(obj, "max_prefixes");
+	char at[256];
+
+	memset(pl, 0, sizeof *pl);
+	if (mp == NULL)
+		return;
+	jsonv_path_key(at, sizeof at, path, "max_prefixes");
+	if (json_is_integer(mp)) {
+		jsonv_uint(v, path, obj, "max_prefixes", true, 1, 100000000, &limit);
+	} else if (!json_is_object(mp)) {
+		jsonv_error(v, at, "expected a number of prefixes, or an object with "
+		    "\"limit\", \"warning\", \"action\" and \"restart\"");
+		return;
+	} else {
+		jsonv_object(v, at, mp, keys);
+		jsonv_uint(v, at, mp, "limit", true, 1, 100000000, &limit);
+		jsonv_uint(v, at, mp, "warning", false, 1, 100, &warning);
+		jsonv_enum(v, at, mp, "action", false, actions, &action);
+		jsonv_uint(v, at, mp, "restart", false, 1, 86400, &restart);
+	}
+	pl->limit = (uint32_t)limit;
+	pl->warning = (uint8_t)warning;
+	pl->teardown = action == 1;
+	pl->restart = (uint32_t)restart;
+}
+
 /* The fields of a neighbor; the caller has checked the keys. */
 static void parse_neighbor_fields(struct jsonv *v, const char *path, json_t *obj,
     struct neighbor_config *n)
@@ -236,6 +286,7 @@ static void parse_neighbor_fields(struct jsonv *v, const char *path, json_t *obj
 	n->add_path = (enum addpath_mode)addpath;
 	n->multisession = parse_ms_mode(v, path, obj);
 	parse_family_ports(v, path, obj, n, n->multisession, n->family_ports);
+	parse_max_prefixes(v, path, obj, &n->max_prefixes);
 }
 
 static void parse_neighbor(struct jsonv *v, const char *path, json_t *obj,
@@ -299,6 +350,8 @@ static void parse_instance(struct jsonv *v, const char *path, json_t *obj,
 	jsonv_string(v, at, inst, "address", true, &addr);
 	jsonv_uint(v, at, inst, "port", false, 1, 65535, &port);
 	jsonv_uint(v, at, inst, "local_as", false, 1, UINT32_MAX, &local_as);
+	if (json_object_get(inst, "local_as"))  /* else the gateway's, checked there */
+		check_asn_key(v, at, "local_as", local_as);
 	jsonv_enum(v, at, inst, "next_hop", false, nh_modes, &nh);
 	jsonv_bool(v, at, inst, "client_to_client", false, &ic->client_to_client);
 	ic->local_as = (uint32_t)local_as;
@@ -484,6 +537,7 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
 	if (name)
 		check_client_name(v, path, cc);
 	jsonv_uint(v, path, obj, "asn", true, 1, UINT32_MAX, &asn);
+	check_asn_key(v, path, "asn", asn);
 	cc->asn = (uint32_t)asn;
 	jsonv_enum(v, path, obj, "role", false, roles, &role);
 	cc->monitor = role == 1;
@@ -638,6 +692,7 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	if (!json_is_object(root))
 		return c;
 	jsonv_uint(v, "$", root, "asn", true, 1, UINT32_MAX, &asn);
+	check_asn_key(v, "$", "asn", asn);
 	c->asn = (uint32_t)asn;
 	parse_router_id(v, root, c);
 	jsonv_string(v, "$", root, "state_dir", false, &state_dir);
@@ -653,6 +708,7 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	parse_clients(v, root, c);
 	config_parse_services(v, root, c);
 	check_mux(v, c);
+	config_check_conflicts(v, c);
 	return c;
 }
 

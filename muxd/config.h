@@ -26,6 +26,17 @@ enum addpath_mode { ADDPATH_OFF = 0, ADDPATH_RECEIVE = 1, ADDPATH_SEND = 2,
  * auto answers in the neighbor's dialect; without one, one session. */
 enum ms_mode { MS_AUTO = 0, MS_OFF, MS_CISCO, MS_IETF };
 
+/* "max_prefixes" of a peer or upstream (muxd/prefix_limit.h): at most
+ * `limit` paths from the neighbor, every ADD-PATH path and every family
+ * counted. A change takes effect at a reload without restarting the
+ * session. */
+struct prefix_limit_config {
+	uint32_t limit;                 /* 0: no limit */
+	uint8_t warning;                /* percent of limit: logged once */
+	bool teardown;                  /* "action": "teardown" (default), else "warn" */
+	uint32_t restart;               /* seconds it stays down after a teardown */
+};
+
 /* One BGP neighbor: everything the session layer needs to reach it. */
 struct neighbor_config {
 	char *name;
@@ -48,6 +59,7 @@ struct neighbor_config {
 	/* "family_ports": as the passive side, redirect that family's session
 	 * to this port (IETF dialect); parallel to families, 0 = none. */
 	uint16_t family_ports[BGP_MAX_FAMILIES];
+	struct prefix_limit_config max_prefixes;
 };
 
 /* An upstream's instance: where its clients peer (issue "the mux"). */

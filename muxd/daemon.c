@@ -4,18 +4,20 @@
  * For plain peers (the "peers" of the configuration) the daemon keeps an
  * Adj-RIB-In per neighbor. For each upstream it runs a view (views/) and
  * the instance that re-exports it to clients (instances/). SIGUSR1 dumps
- * every table and the instances' clients as JSON; SIGHUP reloads, keeping
- * what did not change up.
+ * every table and the instances' clients as JSON (muxd/route_dump.h);
+ * SIGHUP reloads, keeping what did not change up.
  */
 #include "muxd/daemon.h"
 
 #include <errno.h>
 #include <event2/event.h>
+#include <event2/http.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +29,8 @@
 #include "muxd/log.h"
 #include "muxd/opstore.h"
 #include "muxd/peer.h"
+#include "muxd/prefix_limit.h"
+#include "muxd/route_dump.h"
 #include "muxd/route_json.h"
 #include "muxd/sockopt.h"
 #include "muxd/update_walk.h"
@@ -47,6 +51,8 @@ struct plain_peer {
 	struct adjrib *rib;
 	struct plain_peer *next;
 	bool retiring;          /* shut down by a reload; a replacement may run */
+	struct prefix_limit_config limit_cfg;   /* max_prefixes, as reloaded */
+	struct prefix_limit limit;
 };
 
 /* An upstream: its view and the instance in front of it. */
@@ -78,6 +84,7 @@ struct daemon {
 	struct api *api;
 	struct gateway *gw;             /* client routes, to the upstreams (issue 5) */
 	struct stream *stream;          /* the live stream, on the API's listener */
+	struct route_dump *dump;        /* routes.json (SIGUSR1) */
 };
 
 /* ---- routes from plain peers ------------------------------------------- */
@@ -112,6 +119,16 @@ static void apply_announce(const struct bgp_prefix *p, const uint8_t *nh,
 	adjrib_announce(c->pp->rib, p, c->set);
 }
 
+/* max_prefixes broken (muxd/prefix_limit.h). */
+static void plain_limit_teardown(struct plain_peer *pp, struct session *s, uint16_t afi)
+{
+	uint8_t data[PREFIX_LIMIT_DATA_LEN];
+
+	prefix_limit_data(afi, BGP_SAFI_UNICAST, pp->limit_cfg.limit, data);
+	session_close_data(s, BGP_ERR_CEASE, BGP_CEASE_MAX_PREFIXES, data, sizeof data);
+	peer_hold_down(pp->peer, pp->limit_cfg.restart);
+}
+
 static void plain_update(struct peer *p, struct session *s,
     const struct bgp_update *u, void *owner)
 {
@@ -121,9 +138,19 @@ static void plain_update(struct peer *p, struct session *s,
 	struct apply_ctx c = { .pp = pp, .attrs = &u->attrs };
 	struct update_walk_stats st = { 0 };
 
+	size_t v6 = adjrib_count(pp->rib, BGP_AFI_IPV6);
+
+	if (session_is_closing(s))
+		return;
 	update_walk(u, &n->rx, n->families, n->family_count, &ops, &c, &st);
 	if (c.set)
 		attrset_put(c.set);
+	if (prefix_limit_check(&pp->limit, &pp->limit_cfg, adjrib_count(pp->rib, 0),
+	    peer_label(p))) {
+		plain_limit_teardown(pp, s, adjrib_count(pp->rib, BGP_AFI_IPV6) > v6 ?
+		    BGP_AFI_IPV6 : BGP_AFI_IPV4);
+		return;
+	}
 	if (st.ignored)
 		log_peer_debug(peer_label(p), "ignored %zu prefixes of families not negotiated",
 		    st.ignored);
@@ -203,6 +230,7 @@ static struct plain_peer *plain_peer_add(struct daemon *d, const struct neighbor
 	struct peer_local local = { d->cfg->asn, d->cfg->router_id, d->hostname, NULL };
 
 	pp->d = d;
+	pp->limit_cfg = nc->max_prefixes;
 	pp->rib = adjrib_new(d->attrs);
 	pp->peer = peer_new(d->base, nc, &local, &plain_peer_ops, pp);
 	pp->next = d->peers;
@@ -316,6 +344,14 @@ static bool families_equal(const struct neighbor_config *a, const struct neighbo
 	    memcmp(a->families, b->families, a->family_count * sizeof a->families[0]) == 0;
 }
 
+/* max_prefixes changes without a session restart (muxd/prefix_limit.h). */
+static bool limits_equal(const struct prefix_limit_config *a,
+    const struct prefix_limit_config *b)
+{
+	return a->limit == b->limit && a->warning == b->warning &&
+	    a->teardown == b->teardown && a->restart == b->restart;
+}
+
 static bool instance_config_same(const struct instance_config *a,
     const struct instance_config *b)
 {
@@ -354,6 +390,8 @@ static void daemon_reload_upstreams(struct daemon *d, const struct config *next,
 		/* families alone: only their sessions change, upstream and clients */
 		bool fams_only = !global_change && !neighbor_config_equal(old, &nu->n) &&
 		    neighbor_config_equal_but_families(old, &nu->n);
+		if (!limits_equal(&old->max_prefixes, &nu->n.max_prefixes))
+			view_set_prefix_limit(u->view, &nu->n.max_prefixes);
 		if (fams_only)
 			view_set_families(u->view, &nu->n);
 		else if (global_change || !neighbor_config_equal(old, &nu->n))
@@ -548,72 +586,91 @@ static void daemon_unlisten(struct daemon *d)
 	d->nlisteners = 0;
 }
 
-/* ---- route dump (SIGUSR1) ----------------------------------------------------- */
+/* ---- route dump (SIGUSR1, muxd/route_dump.h) ------------------------------ */
 
-static json_t *plain_peer_json(const struct plain_peer *pp)
+/* A plain peer's keys but its routes. */
+static json_t *plain_peer_head(const struct plain_peer *pp)
 {
 	const struct neighbor_config *nc = peer_config(pp->peer);
 	struct session *s = peer_session(pp->peer);
 	char addr[64];
 
-	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:o}",
 	    "name", nc->name,
 	    "address", sockaddr_ntop(&nc->remote, addr, sizeof addr),
 	    "asn", (json_int_t)nc->remote_as,
 	    "state", s ? fsm_state_name(session_state(s)) : "Idle",
 	    "flaps", (json_int_t)peer_flaps(pp->peer),
-	    "peer", peer_to_json(pp->peer),
-	    "routes", adjrib_to_json(pp->rib, 0));
+	    "peer", peer_to_json(pp->peer));
 }
 
-/* Written to a temporary name and renamed: readers never see half a file. */
-static bool daemon_write_routes(struct daemon *d, const char *path)
+static bool write_plain_peer(struct route_json_writer *w, const struct plain_peer *pp)
 {
-	char tmp[4200];
-	json_t *peers = json_array(), *views = json_array(), *instances = json_array();
+	if (!route_json_open(w, plain_peer_head(pp), "routes"))
+		return false;
+	adjrib_walk(pp->rib, 0, route_json_write_cb, w);
+	return route_json_close(w);
+}
 
-	for (const struct plain_peer *pp = d->peers; pp; pp = pp->next)
-		json_array_append_new(peers, plain_peer_json(pp));
-	for (const struct upstream *u = d->upstreams; u; u = u->next) {
-		json_array_append_new(views, view_to_json(u->view, true));
-		if (u->inst)
-			json_array_append_new(instances, instance_to_json(u->inst));
-	}
-	json_t *root = json_pack("{s:o, s:o, s:o, s:o}", "peers", peers, "views", views,
-	    "instances", instances, "gateway", gateway_to_json(d->gw));
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	bool ok = json_dump_file(root, tmp, JSON_COMPACT) == 0 && rename(tmp, path) == 0;
-	json_decref(root);
+static bool write_view(struct route_json_writer *w, struct view *v)
+{
+	struct feed_cursor c;
+
+	if (!route_json_open(w, view_to_json(v, false), "routes"))
+		return false;
+	feed_cursor_init(&c, 0);
+	feed_cursor_next(view_feed(v), &c, SIZE_MAX, route_json_write_cb, w);
+	return route_json_close(w);
+}
+
+static bool write_json(FILE *f, json_t *j)
+{
+	bool ok = j != NULL && json_dumpf(j, f, JSON_COMPACT) == 0;
+	json_decref(j);
 	return ok;
 }
 
 /*
- * A full table renders to ~100 MB of JSON in seconds: too long to keep
- * the event loop (and its keepalives) waiting. A forked child writes the
- * copy-on-write snapshot, as Redis does for BGSAVE; SIGCHLD reaps it.
+ * {"peers": [...], "views": [...], "instances": [...], "gateway": {...}},
+ * the routes written one by one (in the dump's child): the memory it takes
+ * is that of one route, not a tree of the whole table.
  */
-static void daemon_dump_routes(struct daemon *d)
+static bool daemon_write_routes(FILE *f, void *arg, size_t *routes)
 {
-	char path[4096];
+	struct daemon *d = arg;
+	struct route_json_writer w = { .f = f };
+	bool ok = fputs("{\"peers\":[", f) != EOF;
 
-	snprintf(path, sizeof path, "%s/routes.json", d->cfg->state_dir);
-	pid_t pid = fork();
-	if (pid > 0)
-		return;
-	bool ok = daemon_write_routes(d, path);
-	if (ok)
-		log_info("wrote the routes of every peer and view to %s", path);
-	else
-		log_warnx("cannot write %s: %s (is state_dir writable?)", path, strerror(errno));
-	if (pid == 0)
-		_exit(ok ? 0 : 1);
-	log_warnx("route dump written in the foreground: fork failed");
+	for (const struct plain_peer *pp = d->peers; ok && pp; pp = pp->next) {
+		ok = (pp == d->peers || fputc(',', f) != EOF) && write_plain_peer(&w, pp);
+		*routes += w.routes;
+	}
+	ok = ok && fputs("],\"views\":[", f) != EOF;
+	for (struct upstream *u = d->upstreams; ok && u; u = u->next) {
+		ok = (u == d->upstreams || fputc(',', f) != EOF) && write_view(&w, u->view);
+		*routes += w.routes;
+	}
+	ok = ok && fputs("],\"instances\":[", f) != EOF;
+	bool first = true;
+	for (const struct upstream *u = d->upstreams; ok && u; u = u->next) {
+		if (u->inst == NULL)
+			continue;
+		ok = (first || fputc(',', f) != EOF) && write_json(f, instance_to_json(u->inst));
+		first = false;
+	}
+	ok = ok && fputs("],\"gateway\":", f) != EOF && write_json(f, gateway_to_json(d->gw)) &&
+	    fputc('}', f) != EOF;
+	return ok && !ferror(f);
 }
 
-static void daemon_reap_children(void)
+static void daemon_reap_children(struct daemon *d)
 {
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	struct rusage ru;
+	int status;
+	pid_t pid;
+
+	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0)
+		route_dump_reaped(d->dump, pid, status, &ru);
 }
 
 /* ---- reload (SIGHUP) ------------------------------------------------------------ */
@@ -640,6 +697,48 @@ static void plain_peer_retire(struct plain_peer *pp, uint8_t subcode)
 	peer_shutdown(pp->peer, BGP_ERR_CEASE, subcode, NULL);
 }
 
+static void daemon_attach_stream(struct daemon *d);
+
+/* state_dir holds the lock, the store and the archives of this process:
+ * another one takes a restart. Until then the running one stays. */
+static void reload_state_dir(struct daemon *d, struct config *next)
+{
+	if (strcmp(next->state_dir, d->cfg->state_dir) == 0)
+		return;
+	log_warnx("reload: state_dir changed from %s to %s: a new state_dir needs a "
+	    "restart of muxd; until then it keeps using %s", d->cfg->state_dir,
+	    next->state_dir, d->cfg->state_dir);
+	free(next->state_dir);
+	next->state_dir = xstrdup(d->cfg->state_dir);
+}
+
+/*
+ * A new api.listen: the API's server (and the live stream on it) listens
+ * there from now on, and stops listening at the old address once the new
+ * one is bound; connections already open stay. If the new address cannot
+ * be bound the old one stays, and so does its value in the running
+ * configuration (a later reload tries again). An API that could not
+ * listen at all tries again at each reload.
+ */
+static void reload_api_listen(struct daemon *d, struct config *next)
+{
+	char why[300];
+
+	if (api_http(d->api) == NULL) {
+		if (api_listen(d->api, next, why, sizeof why))
+			daemon_attach_stream(d);
+		else
+			log_warnx("reload: api: %s; muxd runs on without its API", why);
+		return;
+	}
+	if (sockaddr_equal(&d->cfg->api.listen, &next->api.listen))
+		return;
+	if (!api_rebind(d->api, &next->api.listen, why, sizeof why)) {
+		log_warnx("reload: api.listen: %s", why);
+		next->api.listen = d->cfg->api.listen;
+	}
+}
+
 /*
  * Peers whose settings did not change stay up; changed ones restart with
  * Cease / Other Configuration Change; removed ones leave with Cease / Peer
@@ -657,6 +756,8 @@ static void daemon_reload(struct daemon *d)
 		jsonv_free(&errs);
 		return;
 	}
+	reload_state_dir(d, next);
+	reload_api_listen(d, next);
 	api_merge_clients(d->api, next);        /* provisioned clients stay */
 	bool global_change = next->asn != d->cfg->asn || next->router_id != d->cfg->router_id;
 	for (struct plain_peer *pp = d->peers; pp; pp = pp->next) {
@@ -664,6 +765,10 @@ static void daemon_reload(struct daemon *d)
 		const struct neighbor_config *nc = config_peer(next, old->name);
 		if (pp->retiring)
 			continue;
+		if (nc && !limits_equal(&pp->limit_cfg, &nc->max_prefixes)) {
+			pp->limit_cfg = nc->max_prefixes;
+			pp->limit = (struct prefix_limit){ false, false };
+		}
 		if (nc == NULL)
 			plain_peer_retire(pp, BGP_CEASE_PEER_DECONFIGURED);
 		else if (!global_change && !neighbor_config_equal(old, nc) &&
@@ -841,9 +946,9 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 	else if (sig == SIGHUP && !d->stopping)
 		daemon_reload(d);
 	else if (sig == SIGUSR1)
-		daemon_dump_routes(d);
+		route_dump_request(d->dump);
 	else if (sig == SIGCHLD)
-		daemon_reap_children();
+		daemon_reap_children(d);
 }
 
 static void daemon_signals(struct daemon *d)
@@ -891,6 +996,7 @@ static void daemon_free(struct daemon *d)
 		event_free(d->signals[i]);
 	event_free(d->grace_ev);
 	monitors_free(d->mon);
+	route_dump_free(d->dump);
 	gateway_free(d->gw);
 	/* Peers still listed here did not finish closing in the grace time;
 	 * the process is exiting, so their memory goes with it. */
@@ -921,6 +1027,7 @@ int daemon_run(struct config *cfg, const char *config_path)
 		log_warnx("cannot create state_dir %s: %s", cfg->state_dir, strerror(errno));
 	log_set_level(cfg->log_level);
 	session_set_open_timeout(cfg->open_timeout);
+	d->dump = route_dump_new(cfg->state_dir, daemon_write_routes, d);
 	d->gw = gateway_new(d->base, cfg);
 	daemon_signals(d);
 	d->mon = monitors_new(d->base, cfg, d->hostname);

@@ -11,6 +11,7 @@
 #include "muxd/config.h"
 #include "muxd/daemon.h"
 #include "muxd/log.h"
+#include "muxd/statelock.h"
 
 static void usage(FILE *out)
 {
@@ -102,5 +103,11 @@ int main(int argc, char **argv)
 	if (debug)
 		cfg->log_level = LOG_LVL_DEBUG;
 	raise_nofile();
+	char why[4600];
+	if (statelock_take(cfg->state_dir, why, sizeof why) < 0) {
+		log_errorx("%s", why);
+		config_free(cfg);
+		return 1;
+	}
 	return daemon_run(cfg, config_path);
 }

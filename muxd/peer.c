@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "muxd/bgp_multisession.h"
@@ -32,6 +33,8 @@ struct peer {
 	unsigned backoff;               /* seconds until the next restart */
 	bool started, stopping;
 	uint32_t flaps;
+	struct timespec held_until;     /* peer_hold_down; zero: not held */
+	bool hold_logged;               /* a refused connection was logged */
 
 	/* Multisession (docs/multisession.md). Indexes follow cfg.families. */
 	unsigned fam_id[BGP_MAX_FAMILIES];      /* session id, 0 = none yet */
@@ -246,11 +249,31 @@ static uint8_t peer_next_offer(const struct peer *p, struct session_params *sp)
 	return n;
 }
 
+/* Milliseconds the peer is still held down (peer_hold_down), 0 if not. */
+static int64_t held_ms(const struct peer *p)
+{
+	struct timespec now;
+
+	if (p->held_until.tv_sec == 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t ms = (int64_t)(p->held_until.tv_sec - now.tv_sec) * 1000 +
+	    (p->held_until.tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? ms : 0;
+}
+
+/* The same in whole seconds, rounded up. */
+static unsigned held_for(const struct peer *p)
+{
+	return (unsigned)((held_ms(p) + 999) / 1000);
+}
+
 static void peer_connect_now(struct peer *p)
 {
 	struct session_params sp;
 
-	if (p->stopping || !p->started || p->cfg.passive || peer_connecting(p))
+	if (p->stopping || !p->started || p->cfg.passive || peer_connecting(p) ||
+	    held_for(p))
 		return;
 	if (p->ms.no_more && peer_has_live_session(p))
 		return;         /* the neighbor refused a further connection */
@@ -271,9 +294,20 @@ static void connect_cb(evutil_socket_t fd, short what, void *arg)
 
 static void restart_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct peer *p = arg;
 	(void)fd;
 	(void)what;
-	peer_connect_now(arg);
+	if (held_ms(p) > 0) {           /* the timer may run a little early */
+		struct timeval tv = { held_ms(p) / 1000, held_ms(p) % 1000 * 1000 + 1000 };
+		evtimer_add(p->restart_ev, &tv);
+		return;
+	}
+	if (p->held_until.tv_sec) {
+		p->held_until.tv_sec = 0;
+		log_peer_info(p->label, "its max_prefixes hold-down is over: it may %s again",
+		    p->cfg.passive ? "connect" : "be connected to");
+	}
+	peer_connect_now(p);
 }
 
 /* Try again later, waiting longer after each failure, up to connect_retry. */
@@ -283,6 +317,8 @@ static void peer_schedule_restart(struct peer *p)
 
 	if (p->stopping || !p->started || p->cfg.passive || evtimer_pending(p->restart_ev, NULL))
 		return;
+	if (held_for(p) > p->backoff)
+		tv.tv_sec = held_for(p);
 	evtimer_add(p->restart_ev, &tv);
 	p->backoff = p->backoff * 2 > p->cfg.connect_retry ? p->cfg.connect_retry : p->backoff * 2;
 }
@@ -827,6 +863,13 @@ bool peer_accept(struct peer *p, int fd)
 
 	if (p->stopping || !p->started)
 		return false;
+	if (held_for(p)) {
+		if (!p->hold_logged)
+			log_peer_info(p->label, "incoming connection refused: held down for "
+			    "%u s more after it broke max_prefixes", held_for(p));
+		p->hold_logged = true;
+		return false;
+	}
 	peer_params(p, &sp);
 	peer_make_room(p);
 	if (p->cfg.multisession != MS_OFF) {
@@ -860,6 +903,18 @@ bool peer_accept(struct peer *p, int fd)
 	evtimer_del(p->restart_ev);
 	session_accept(target, fd);
 	return true;
+}
+
+void peer_hold_down(struct peer *p, unsigned secs)
+{
+	struct timeval tv = { secs, 0 };
+
+	clock_gettime(CLOCK_MONOTONIC, &p->held_until);
+	p->held_until.tv_sec += secs;
+	p->hold_logged = false;
+	/* the timer that ends it: also for a passive peer, to say so */
+	evtimer_del(p->restart_ev);
+	evtimer_add(p->restart_ev, &tv);
 }
 
 const struct neighbor_config *peer_config(const struct peer *p) { return &p->cfg; }

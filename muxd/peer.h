@@ -59,6 +59,12 @@ void peer_start(struct peer *p);
  * refuses it (the caller then rejects the connection). */
 bool peer_accept(struct peer *p, int fd);
 
+/* Keep the neighbor down for secs (it broke max_prefixes): no connection
+ * to it and its own connections refused until then; sessions that are up
+ * stay up (the owner closes the one at fault). Then it starts again as
+ * after any session down. */
+void peer_hold_down(struct peer *p, unsigned secs);
+
 const struct neighbor_config *peer_config(const struct peer *p);
 const char *peer_label(const struct peer *p);
 /* The Established session, or the most advanced one; NULL if none. */

@@ -312,3 +312,43 @@ json_t *adjrib_to_json(const struct adjrib *rib, uint16_t afi)
 	adjrib_walk(rib, afi, append_route, arr);
 	return arr;
 }
+
+/* ---- streaming ------------------------------------------------------ */
+
+bool route_json_open(struct route_json_writer *w, json_t *head, const char *key)
+{
+	char *text = json_dumps(jcheck(head), JSON_COMPACT);
+	size_t len = text ? strlen(text) : 0;
+
+	json_decref(head);
+	if (len < 2) {
+		free(text);
+		return !(w->failed = true);
+	}
+	/* "{…}" less its "}", then the key */
+	text[len - 1] = '\0';
+	if (fprintf(w->f, "%s%s\"%s\":[", text, len > 2 ? "," : "", key) < 0)
+		w->failed = true;
+	free(text);
+	w->routes = 0;
+	return !w->failed;
+}
+
+int route_json_write_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct route_json_writer *w = arg;
+	json_t *o = route_to_json(p, set);
+
+	if ((w->routes++ > 0 && fputc(',', w->f) == EOF) ||
+	    json_dumpf(o, w->f, JSON_COMPACT) != 0 || ferror(w->f))
+		w->failed = true;
+	json_decref(o);
+	return w->failed;
+}
+
+bool route_json_close(struct route_json_writer *w)
+{
+	if (fputs("]}", w->f) == EOF || ferror(w->f))
+		w->failed = true;
+	return !w->failed;
+}

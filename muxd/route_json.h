@@ -50,7 +50,9 @@
 #define BGPMUX_ROUTE_JSON_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "muxd/adjrib.h"
@@ -70,5 +72,24 @@ json_t *route_to_json(const struct bgp_prefix *p, const struct attrset *set);
 /* An array of route_to_json objects, in the rib's prefix order, for afi
  * (BGP_AFI_IPV4, BGP_AFI_IPV6, or 0 for IPv4 then IPv6). */
 json_t *adjrib_to_json(const struct adjrib *rib, uint16_t afi);
+
+/*
+ * The same text written route by route, for a dump too big to hold as
+ * one tree (routes.json of a full table): memory stays that of one route.
+ * route_json_open writes head's keys then `"key":[` (head is consumed);
+ * route_json_write_cb, as the callback of a walk or cursor with a struct
+ * route_json_writer as its argument, writes each route (commas between);
+ * route_json_close writes `]}`. A failed write stops the walk (the
+ * callback returns non-zero) and leaves `failed` set.
+ */
+struct route_json_writer {
+	FILE *f;
+	size_t routes;                  /* written */
+	bool failed;
+};
+
+bool route_json_open(struct route_json_writer *w, json_t *head, const char *key);
+int route_json_write_cb(const struct bgp_prefix *p, struct attrset *set, void *arg);
+bool route_json_close(struct route_json_writer *w);
 
 #endif

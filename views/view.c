@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "muxd/log.h"
+#include "muxd/prefix_limit.h"
 #include "muxd/route_json.h"
 #include "muxd/update_walk.h"
 #include "muxd/wbuf.h"
@@ -41,6 +42,7 @@ struct view {
 	struct view_stats st;
 	struct originated *own;         /* the gateway's own routes toward it */
 	struct stale *stale;            /* Graceful Restart: routes kept stale */
+	struct prefix_limit limit;      /* max_prefixes: what has been logged */
 };
 
 static const struct peer_ops view_peer_ops;
@@ -141,6 +143,23 @@ struct peer *view_peer(const struct view *v) { return v->peer; }
 const struct neighbor_config *view_config(const struct view *v) { return &v->cfg; }
 const struct view_stats *view_stats(const struct view *v) { return &v->st; }
 size_t view_stale_count(const struct view *v) { return stale_count(v->stale, 0); }
+
+void view_set_prefix_limit(struct view *v, const struct prefix_limit_config *pl)
+{
+	v->cfg.max_prefixes = *pl;
+	v->limit = (struct prefix_limit){ false, false };
+}
+
+void view_memory(const struct view *v, struct view_memory *m)
+{
+	struct adjrib_stats rs;
+	struct attrstore_stats as;
+
+	adjrib_stats(v->rib, &rs);
+	attrstore_stats(v->store, &as);
+	m->paths = rs.bytes;
+	m->attributes = as.set_bytes + as.table_bytes;
+}
 
 /* ---- applying an UPDATE ------------------------------------------------ */
 
@@ -486,12 +505,35 @@ static void on_down(struct peer *p, struct session *s, const char *reason, void 
 		session_down(v, session_negotiated(s), reason, s);
 }
 
+/* max_prefixes broken: the session that brought the paths closes with
+ * 6/1 naming the family that grew most, and the upstream stays down. */
+static void limit_teardown(struct view *v, struct peer *p, struct session *s,
+    const size_t before[3])
+{
+	uint8_t data[PREFIX_LIMIT_DATA_LEN];
+	uint16_t afi = BGP_AFI_IPV4;
+
+	if (adjrib_count(v->rib, BGP_AFI_IPV6) - before[BGP_AFI_IPV6] >
+	    adjrib_count(v->rib, BGP_AFI_IPV4) - before[BGP_AFI_IPV4])
+		afi = BGP_AFI_IPV6;
+	prefix_limit_data(afi, BGP_SAFI_UNICAST, v->cfg.max_prefixes.limit, data);
+	session_close_data(s, BGP_ERR_CEASE, BGP_CEASE_MAX_PREFIXES, data, sizeof data);
+	peer_hold_down(p, v->cfg.max_prefixes.restart);
+}
+
 static void on_update(struct peer *p, struct session *s, const struct bgp_update *u,
     void *owner)
 {
 	struct view *v = owner;
-	if (p == v->peer)
-		view_apply_update(v, u, session_negotiated(s));
+	size_t before[3] = { 0, adjrib_count(v->rib, BGP_AFI_IPV4),
+		adjrib_count(v->rib, BGP_AFI_IPV6) };
+
+	if (p != v->peer || session_is_closing(s))
+		return;
+	view_apply_update(v, u, session_negotiated(s));
+	if (prefix_limit_check(&v->limit, &v->cfg.max_prefixes, adjrib_count(v->rib, 0),
+	    peer_label(p)))
+		limit_teardown(v, p, s, before);
 }
 
 static void on_freed(struct peer *p, void *owner)

@@ -70,6 +70,18 @@ const struct view_stats *view_stats(const struct view *v);
  * has not sent again yet. */
 size_t view_stale_count(const struct view *v);
 
+/* A new max_prefixes (a reload): applies from the next UPDATE on, the
+ * session stays. */
+void view_set_prefix_limit(struct view *v, const struct prefix_limit_config *pl);
+
+/* Bytes the view holds: its Adj-RIB-In (trie nodes, path arrays, hash
+ * tables) and its attribute sets (the sets and their table). */
+struct view_memory {
+	size_t paths;
+	size_t attributes;
+};
+void view_memory(const struct view *v, struct view_memory *m);
+
 /* {"name", "address", "asn", "state", "flaps", "routes": [route_json…]}
  * ("routes" only when with_routes). */
 json_t *view_to_json(const struct view *v, bool with_routes);

@@ -463,24 +463,33 @@ static void warn_exposed(const struct api *a, const struct sockaddr_mux *l,
 #define API_FD_SHARE 4
 #define API_PER_SOURCE 64
 
-/* Listen on l through an accept guard (muxd/accept_guard.h). False with
- * errno. */
-static bool api_bind(struct api *a, const struct sockaddr_mux *l)
+/* Watches the listening socket fd (bound to l) through an accept guard
+ * (muxd/accept_guard.h) that hands connections to the server. */
+static bool api_guard(struct api *a, const struct sockaddr_mux *l, int fd)
 {
 	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
 	    "Content-Type: text/plain\r\nContent-Length: 21\r\n"
 	    "Connection: close\r\n\r\ntoo many connections\n";
 	static const struct accept_guard_limits lim = { API_FD_SHARE, API_PER_SOURCE,
 	    busy, sizeof busy - 1 };
-	char name[96], addr[64];
+	char name[96];
+
+	sockaddr_ntop(l, a->listen_addr, sizeof a->listen_addr);
+	a->listen_port = sockaddr_port(l);
+	snprintf(name, sizeof name, "API listener %s port %u", a->listen_addr,
+	    a->listen_port);
+	a->guard = accept_guard_new_http(a->base, fd, name, &lim, a->http);
+	return a->guard != NULL;
+}
+
+/* Listen on l. False with errno. */
+static bool api_bind(struct api *a, const struct sockaddr_mux *l)
+{
 	int fd = listener_socket(l);
 
 	if (fd < 0)
 		return false;
-	snprintf(name, sizeof name, "API listener %s port %u", sockaddr_ntop(l, addr,
-	    sizeof addr), sockaddr_port(l));
-	a->guard = accept_guard_new_http(a->base, fd, name, &lim, a->http);
-	if (a->guard == NULL) {
+	if (!api_guard(a, l, fd)) {
 		errno = ENOMEM;
 		return false;
 	}
@@ -511,6 +520,50 @@ bool api_listen(struct api *a, const struct config *cfg, char *why, size_t why_l
 	    "[" : "", addr, l->u.sa.sa_family == AF_INET6 ? "]" : "", sockaddr_port(l),
 	    a->token_file ? "writes need the token" : "read-only: no api.token_file");
 	warn_exposed(a, l, addr);
+	return true;
+}
+
+static void collect_bound(struct evhttp_bound_socket *b, void *arg)
+{
+	struct evhttp_bound_socket **old = arg;
+	for (size_t i = 0; i < API_MAX_BOUND; i++) {
+		if (old[i] == NULL) {
+			old[i] = b;
+			return;
+		}
+	}
+}
+
+/* Binds first, so that a failure leaves the API where it was; then the old
+ * guard goes (the server keeps its listener) and the new socket gets one.
+ * Connections already open stay. */
+bool api_rebind(struct api *a, const struct sockaddr_mux *l, char *why, size_t why_len)
+{
+	struct evhttp_bound_socket *old[API_MAX_BOUND] = { NULL };
+	char was[64], now[64];
+	uint16_t was_port = a->listen_port;
+	int fd = listener_socket(l);
+
+	snprintf(was, sizeof was, "%s", a->listen_addr);
+	sockaddr_ntop(l, now, sizeof now);
+	if (fd < 0) {
+		snprintf(why, why_len, "cannot listen on %s port %u: %s; the API stays on %s "
+		    "port %u", now, sockaddr_port(l), strerror(errno), was, was_port);
+		return false;
+	}
+	evhttp_foreach_bound_socket(a->http, collect_bound, old);
+	accept_guard_free(a->guard);
+	a->guard = NULL;
+	for (size_t i = 0; i < API_MAX_BOUND && old[i]; i++)
+		evhttp_del_accept_socket(a->http, old[i]);
+	if (!api_guard(a, l, fd)) {
+		snprintf(why, why_len, "out of memory listening on %s port %u: the API no "
+		    "longer listens", now, sockaddr_port(l));
+		return false;
+	}
+	log_info("reload: api.listen changed: the API (and the live stream) listen on %s "
+	    "port %u now, no longer on %s port %u", now, sockaddr_port(l), was, was_port);
+	warn_exposed(a, l, now);
 	return true;
 }
 

@@ -62,4 +62,8 @@ void api_free(struct api *a);
  * other handlers on the same listener (the live stream: web/stream.h). */
 struct evhttp *api_http(const struct api *a);
 
+/* Moves a listening API to l (SIGHUP with a new api.listen). False, with
+ * why, when l cannot be bound: the API stays where it was. */
+bool api_rebind(struct api *a, const struct sockaddr_mux *l, char *why, size_t why_len);
+
 #endif

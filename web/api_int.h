@@ -24,10 +24,14 @@ struct view_rate {
 	size_t n, head;                         /* head: next slot */
 };
 
+#define API_MAX_BOUND 8                 /* listening sockets of one server */
+
 struct api {
 	struct event_base *base;
 	struct evhttp *http;
 	struct accept_guard *guard;             /* http's listener: api_bind */
+	char listen_addr[64];                   /* where guard listens */
+	uint16_t listen_port;
 	struct store *st;
 	struct opstore_events *events;
 	struct api_host host;

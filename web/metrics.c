@@ -155,6 +155,16 @@ static void views(struct api *a, struct text *t)
 		put(t, "bgpmux_view_updates_total{view=\"%s\"} %llu\n",
 		    esc(view_name(v[i]), name, sizeof name),
 		    (unsigned long long)view_stats(v[i])->updates);
+	head(t, "bgpmux_view_memory_bytes", "gauge", "Bytes a view holds: its paths "
+	    "(Adj-RIB-In) and its attribute sets.");
+	for (size_t i = 0; i < n && i < API_MAX_OBJECTS; i++) {
+		struct view_memory m;
+		view_memory(v[i], &m);
+		esc(view_name(v[i]), name, sizeof name);
+		put(t, "bgpmux_view_memory_bytes{view=\"%s\",part=\"paths\"} %zu\n", name, m.paths);
+		put(t, "bgpmux_view_memory_bytes{view=\"%s\",part=\"attributes\"} %zu\n", name,
+		    m.attributes);
+	}
 }
 
 static void instances(struct api *a, struct text *t)

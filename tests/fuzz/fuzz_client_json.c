@@ -13,6 +13,7 @@
 
 #include "muxd/client_addr.c"
 #include "muxd/config.c"
+#include "muxd/config_check.c"
 #include "muxd/config_services.c"
 #include "muxd/jsonv.c"
 #include "muxd/log.c"

@@ -36,6 +36,7 @@
 #   127.0.130 test_stream_limits   127.0.131-132 test_fd_limits
 #   127.0.133-134 test_open_timeout
 #   127.0.90-91, 94-95 bench-fanout too (95.1: bgpmux-mon's API, the live stream)
+#   127.0.140-141 test_ops   127.0.142-143 test_disk_full   127.0.144 test_max_prefixes
 
 set -u -o pipefail
 

@@ -1,12 +1,14 @@
 /*
  * bench_pathstore.c — speed and memory of the path store.
  *
- *   bench_pathstore [prefixes [attrsets]]     (default 1000000 1000)
+ *   bench_pathstore [prefixes [attrsets [paths]]]   (default 1000000 1000 300000)
  *
  * Scenarios: a full IPv4 table (one path per prefix, a mix of lengths like
  * the real table's) announced in random order, the same in prefix order
  * (as a full-table dump usually comes), an ADD-PATH view (a tenth of the prefixes with 10
- * paths each), an IPv6 table (a fifth of the prefixes), and interning.
+ * paths each), an IPv6 table (a fifth of the prefixes), interning, and one
+ * prefix with `paths` ADD-PATH paths withdrawn in ascending, descending
+ * and random path id order (the cost must stay linear in the paths).
  * Every figure is printed as "name: value unit"; memory is the growth of
  * the resident set (/proc/self/statm) next to what the rib counts itself.
  */
@@ -125,6 +127,14 @@ static int count_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
 	(void)set;
 	++*(size_t *)arg;
 	return 0;
+}
+
+static int first_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	(void)p;
+	(void)set;
+	++*(size_t *)arg;
+	return 1;
 }
 
 static void report(const char *scenario, const char *what, double value, const char *unit)
@@ -254,6 +264,68 @@ static int prefix_qsort_cmp(const void *a, const void *b)
 	return bgp_prefix_cmp(a, b);
 }
 
+/* One prefix with npaths paths (ids 1..npaths, announced in ascending
+ * order), then every path withdrawn in the order ids[] gives, timed; the
+ * lowest path is looked up after each withdrawal, as an instance does for
+ * its clients without ADD-PATH. */
+static double one_prefix_withdraw(struct attrstore *s, struct attrset *set,
+    const uint32_t *ids, uint32_t npaths)
+{
+	struct adjrib *rib = adjrib_new(s);
+	struct bgp_prefix p = { .afi = BGP_AFI_IPV4, .len = 24, .addr = { 192, 0, 2 } };
+	struct bgp_prefix first = p;
+	size_t visited = 0;
+
+	for (uint32_t id = 1; id <= npaths; id++) {
+		p.path_id = id;
+		adjrib_announce(rib, &p, set);
+	}
+	double t = now_ns();
+	for (uint32_t i = 0; i < npaths; i++) {
+		p.path_id = ids[i];
+		if (!adjrib_withdraw(rib, &p)) {
+			fprintf(stderr, "bench_pathstore: path %u missing\n", ids[i]);
+			exit(1);
+		}
+		adjrib_lookup(rib, &first, ADJRIB_EXACT, first_cb, &visited);
+	}
+	t = now_ns() - t;
+	if (adjrib_count(rib, 0) != 0) {
+		fprintf(stderr, "bench_pathstore: one prefix: rib inconsistent\n");
+		exit(1);
+	}
+	adjrib_free(rib);
+	return t;
+}
+
+static void bench_one_prefix(uint32_t npaths)
+{
+	static const char *const orders[] = { "ascending", "descending", "random" };
+	struct attrstore *s = attrstore_new();
+	struct attrset **sets = make_sets(s, 1);
+	uint32_t *ids = malloc(npaths * sizeof *ids);
+	char what[64];
+
+	for (int o = 0; o < 3; o++) {
+		for (uint32_t i = 0; i < npaths; i++)
+			ids[i] = o == 1 ? npaths - i : i + 1;
+		for (uint32_t i = npaths - 1; o == 2 && i > 0; i--) {
+			uint32_t j = rng() % (i + 1), x = ids[i];
+			ids[i] = ids[j];
+			ids[j] = x;
+		}
+		double t = one_prefix_withdraw(s, sets[0], ids, npaths);
+		snprintf(what, sizeof what, "withdraw %s (total)", orders[o]);
+		report("1-prefix", what, t / 1e9, "s");
+		snprintf(what, sizeof what, "withdraw %s", orders[o]);
+		report("1-prefix", what, t / npaths, "ns/path");
+	}
+	attrset_put(sets[0]);
+	free(sets);
+	free(ids);
+	attrstore_free(s);
+}
+
 /* Each scenario in a child of its own, so that memory one scenario freed
  * does not hide the next one's growth. */
 static void scenario(const char *name, struct bgp_prefix *p, size_t n,
@@ -288,8 +360,9 @@ int main(int argc, char **argv)
 {
 	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
 	size_t nsets = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
-	if (n < 10 || nsets == 0) {
-		fprintf(stderr, "usage: bench_pathstore [prefixes >= 10 [attrsets]]\n");
+	unsigned long npaths = argc > 3 ? strtoul(argv[3], NULL, 10) : 300000;
+	if (n < 10 || nsets == 0 || npaths < 1 || npaths > ADJRIB_MAX_PATHS) {
+		fprintf(stderr, "usage: bench_pathstore [prefixes >= 10 [attrsets [paths]]]\n");
 		return 2;
 	}
 	struct bgp_prefix *p4 = calloc(n, sizeof *p4);
@@ -311,6 +384,7 @@ int main(int argc, char **argv)
 	struct attrstore *s = attrstore_new();
 	bench_intern(s, nsets);
 	attrstore_free(s);
+	bench_one_prefix((uint32_t)npaths);
 	free(p4);
 	free(p6);
 	return 0;

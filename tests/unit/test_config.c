@@ -799,6 +799,199 @@ START_TEST(test_client_json_round_trip)
 }
 END_TEST
 
+/* ---- operator errors (muxd/config_check.c) ------------------------------ */
+
+#define GW "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", "
+#define UP(name, peer, local, inst) "{\"name\": \"" name "\", \"peer\": {\"address\": \"" \
+	peer "\", \"asn\": 65010}" local ", \"instance\": {\"address\": \"" inst "\"}}"
+
+static const struct {
+	const char *json;
+	const char *error;
+} conflict_bad[] = {
+	/* two upstreams for one neighbor from one local address */
+	{ GW "\"upstreams\": [" UP("a", "127.0.10.1", ", \"local_address\": \"127.0.0.2\"",
+	  "127.0.20.1") "," UP("b", "127.0.10.1", ", \"local_address\": \"127.0.0.2\"",
+	  "127.0.20.2") "]}",
+	  "$.upstreams[1].peer.address: 127.0.10.1 is already the neighbor of "
+	  "$.upstreams[0] (\"a\") with the same local_address: only one session can run "
+	  "between two addresses (give one of them another local_address, or merge them)" },
+	/* a plain peer and an upstream, one of them without local_address */
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2}}],"
+	  " \"upstreams\": [" UP("a", "127.0.10.1", ", \"local_address\": \"127.0.0.2\"",
+	  "127.0.20.1") "]}",
+	  "$.upstreams[0].peer.address: 127.0.10.1 is already the neighbor of $.peers[0] "
+	  "(\"p\") with the same local_address (or none): only one session can run "
+	  "between two addresses (give one of them another local_address, or merge them)" },
+	/* two plain peers, different ports, no local address */
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"::1\", \"asn\": 2}},"
+	  " {\"name\": \"q\", \"peer\": {\"address\": \"::1\", \"asn\": 3, \"port\": 1179}}]}",
+	  "$.peers[1].peer.address: ::1 is already the neighbor of $.peers[0] (\"p\") with "
+	  "the same local_address (or none): only one session can run between two "
+	  "addresses (give one of them another local_address, or merge them)" },
+	/* an instance where muxd listens for an upstream */
+	{ GW "\"upstreams\": [" UP("a", "127.0.10.1", ", \"local_address\": \"127.0.0.2\"",
+	  "127.0.20.1") "," UP("b", "127.0.10.2", ", \"local_address\": \"127.0.0.3\"",
+	  "127.0.0.2") "]}",
+	  "$.upstreams[1].instance.address: 127.0.0.2 port 179 is the local_address of "
+	  "$.upstreams[0] (\"a\"), where muxd listens for its connections: they would "
+	  "reach this instance instead (give the instance an address of its own)" },
+	/* its own local address */
+	{ GW "\"listen_port\": 1179, \"upstreams\": [{\"name\": \"a\", \"peer\": {\"address\":"
+	  " \"127.0.10.1\", \"asn\": 2}, \"local_address\": \"127.0.0.2\", \"instance\":"
+	  " {\"address\": \"127.0.0.2\", \"port\": 1179}}]}",
+	  "$.upstreams[0].instance.address: 127.0.0.2 port 1179 is the local_address of "
+	  "$.upstreams[0] (\"a\"), where muxd listens for its connections: they would "
+	  "reach this instance instead (give the instance an address of its own)" },
+	/* a client of another address family than its instance */
+	{ GW "\"upstreams\": [" UP("a", "127.0.10.1", "", "127.0.20.1") "],"
+	  " \"clients\": [{\"name\": \"c\", \"address\": \"2001:db8::1\", \"asn\": 65101,"
+	  " \"upstreams\": [\"a\"]}]}",
+	  "$.clients[0].address: an IPv6 address, outside instance a: it listens on IPv4, "
+	  "which this address family cannot reach" },
+	{ GW "\"upstreams\": [" UP("a", "127.0.10.1", "", "127.0.20.1") "],"
+	  " \"clients\": [{\"name\": \"c\", \"address\": \"2001:db8::/64\", \"asn\": 65101,"
+	  " \"role\": \"monitor\"}]}",
+	  "$.clients[0].address: an IPv6 address, but every instance listens on IPv4: "
+	  "this monitor could never connect" },
+	/* AS_TRANS anywhere an AS is configured */
+	{ "{\"asn\": 23456, \"router_id\": \"192.0.2.1\"}",
+	  "$.asn: 23456 is AS_TRANS (RFC 6793), the stand-in for a 4-octet AS in 2-octet "
+	  "fields, not an AS: give the real AS number" },
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 23456}}]}",
+	  "$.peers[0].peer.asn: 23456 is AS_TRANS (RFC 6793), the stand-in for a 4-octet AS "
+	  "in 2-octet fields, not an AS: give the real AS number" },
+	{ GW "\"upstreams\": [{\"name\": \"a\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"instance\": {\"address\": \"127.0.20.1\", \"local_as\": 23456}}]}",
+	  "$.upstreams[0].instance.local_as: 23456 is AS_TRANS (RFC 6793), the stand-in for "
+	  "a 4-octet AS in 2-octet fields, not an AS: give the real AS number" },
+	{ GW "\"clients\": [{\"name\": \"c\", \"address\": \"127.0.30.1\", \"asn\": 23456,"
+	  " \"upstreams\": []}]}",
+	  "$.clients[0].asn: 23456 is AS_TRANS (RFC 6793), the stand-in for a 4-octet AS "
+	  "in 2-octet fields, not an AS: give the real AS number" },
+};
+
+START_TEST(test_conflicts_bad)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(conflict_bad[_i].json, &errs);
+
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(errs.count, 1);
+	ck_assert_str_eq(errs.lines[0], conflict_bad[_i].error);
+	jsonv_free(&errs);
+}
+END_TEST
+
+/* What stays allowed: one neighbor from two local addresses, an instance
+ * on an upstream's local address at another port, or with listen_port 0,
+ * a client of the right family, AS 23455 and 23457. */
+START_TEST(test_conflicts_allowed)
+{
+	static const char *const ok[] = {
+		GW "\"upstreams\": [" UP("a", "127.0.10.1", ", \"local_address\": \"127.0.0.2\"",
+		"127.0.20.1") "," UP("b", "127.0.10.1", ", \"local_address\": \"127.0.0.3\"",
+		"127.0.20.2") "]}",
+		GW "\"listen_port\": 1179, \"upstreams\": [" UP("a", "127.0.10.1",
+		", \"local_address\": \"127.0.0.2\"", "127.0.0.2") "]}",
+		GW "\"listen_port\": 0, \"upstreams\": [" UP("a", "127.0.10.1",
+		", \"local_address\": \"127.0.0.2\"", "127.0.0.2") "]}",
+		GW "\"upstreams\": [" UP("a", "127.0.10.1", "", "127.0.20.1") ","
+		UP("b", "::1", "", "::2") "], \"clients\": [{\"name\": \"c\", \"address\":"
+		" \"2001:db8::1\", \"asn\": 23455, \"upstreams\": [\"b\"]}, {\"name\": \"m\","
+		" \"address\": \"2001:db8::2\", \"asn\": 23457, \"role\": \"monitor\"}]}",
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		struct jsonv errs = { 0 };
+		struct config *c = config_load_string(ok[i], &errs);
+		ck_assert_msg(c != NULL, "case %zu: %s", i, errs.count ? errs.lines[0] : "");
+		config_free(c);
+	}
+}
+END_TEST
+
+/* A client provisioned through the API is checked the same way. */
+START_TEST(test_new_client_as_trans)
+{
+	check_new_client("{\"name\": \"v2\", \"address\": \"127.0.30.2\", \"asn\": 23456,"
+	    " \"upstreams\": [\"isp-a\"]}", "$.asn: 23456 is AS_TRANS (RFC 6793), the "
+	    "stand-in for a 4-octet AS in 2-octet fields, not an AS: give the real AS number");
+}
+END_TEST
+
+/* ---- max_prefixes of peers and upstreams ------------------------------- */
+
+START_TEST(test_max_prefixes)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(GW "\"peers\": [{\"name\": \"p\", \"peer\":"
+	    " {\"address\": \"127.0.10.1\", \"asn\": 2}, \"max_prefixes\": 1000},"
+	    " {\"name\": \"q\", \"peer\": {\"address\": \"127.0.10.2\", \"asn\": 2}}],"
+	    " \"upstreams\": [{\"name\": \"a\", \"peer\": {\"address\": \"127.0.10.3\","
+	    " \"asn\": 3}, \"instance\": {\"address\": \"127.0.20.1\"}, \"max_prefixes\":"
+	    " {\"limit\": 1000000, \"warning\": 80, \"action\": \"warn\", \"restart\": 60}}]}",
+	    &errs);
+
+	ck_assert_msg(c != NULL, "%s", errs.count ? errs.lines[0] : "");
+	const struct prefix_limit_config *p = &c->peers[0].max_prefixes;
+	ck_assert_uint_eq(p->limit, 1000);
+	ck_assert_uint_eq(p->warning, 90);
+	ck_assert(p->teardown);
+	ck_assert_uint_eq(p->restart, 300);
+	ck_assert_uint_eq(c->peers[1].max_prefixes.limit, 0);        /* none */
+	const struct prefix_limit_config *u = &c->upstreams[0].n.max_prefixes;
+	ck_assert_uint_eq(u->limit, 1000000);
+	ck_assert_uint_eq(u->warning, 80);
+	ck_assert(!u->teardown);
+	ck_assert_uint_eq(u->restart, 60);
+	/* a new limit is no reason to restart the session */
+	struct neighbor_config other = c->peers[0];
+	other.max_prefixes.limit = 5;
+	ck_assert(neighbor_config_equal(&c->peers[0], &other));
+	config_free(c);
+}
+END_TEST
+
+static const struct {
+	const char *json;
+	const char *error;
+} max_prefixes_bad[] = {
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"max_prefixes\": 0}]}",
+	  "$.peers[0].max_prefixes: expected an integer 1..100000000" },
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"max_prefixes\": \"1M\"}]}",
+	  "$.peers[0].max_prefixes: expected a number of prefixes, or an object with "
+	  "\"limit\", \"warning\", \"action\" and \"restart\"" },
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"max_prefixes\": {\"warning\": 50}}]}",
+	  "$.peers[0].max_prefixes.limit: missing (required)" },
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"max_prefixes\": {\"limit\": 10, \"action\": \"block\"}}]}",
+	  "$.peers[0].max_prefixes.action: \"block\" is not one of \"warn\", \"teardown\"" },
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"max_prefixes\": {\"limit\": 10, \"warning\": 101}}]}",
+	  "$.peers[0].max_prefixes.warning: expected an integer 1..100" },
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"max_prefixes\": {\"limit\": 10, \"restart\": 0}}]}",
+	  "$.peers[0].max_prefixes.restart: expected an integer 1..86400" },
+	{ GW "\"peers\": [{\"name\": \"p\", \"peer\": {\"address\": \"127.0.10.1\", \"asn\": 2},"
+	  " \"max_prefixes\": {\"limit\": 10, \"idle\": 5}}]}",
+	  "$.peers[0].max_prefixes.idle: unknown key (check its spelling)" },
+};
+
+START_TEST(test_max_prefixes_bad)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = config_load_string(max_prefixes_bad[_i].json, &errs);
+
+	ck_assert_ptr_null(c);
+	ck_assert_uint_ge(errs.count, 1);
+	ck_assert_str_eq(errs.lines[0], max_prefixes_bad[_i].error);
+	jsonv_free(&errs);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
@@ -825,6 +1018,12 @@ int main(void)
 	tcase_add_test(tc, test_client_names);
 	tcase_add_test(tc, test_token_file_mode);
 	tcase_add_test(tc, test_client_routes);
+	tcase_add_loop_test(tc, test_conflicts_bad, 0, sizeof conflict_bad / sizeof conflict_bad[0]);
+	tcase_add_test(tc, test_conflicts_allowed);
+	tcase_add_test(tc, test_new_client_as_trans);
+	tcase_add_test(tc, test_max_prefixes);
+	tcase_add_loop_test(tc, test_max_prefixes_bad, 0,
+	    sizeof max_prefixes_bad / sizeof max_prefixes_bad[0]);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
