@@ -457,6 +457,17 @@ static void warn_exposed(const struct api *a, const struct sockaddr_mux *l,
 		    "(writes are refused); set api.token_file, or listen on 127.0.0.1", addr);
 }
 
+/* "ADDR:PORT", "[ADDR]:PORT" for IPv6. */
+static const char *addr_port_text(const struct sockaddr_mux *l, char *buf, size_t len)
+{
+	char addr[64];
+	bool v6 = sockaddr_family(l) == AF_INET6;
+
+	snprintf(buf, len, "%s%s%s:%u", v6 ? "[" : "", sockaddr_ntop(l, addr, sizeof addr),
+	    v6 ? "]" : "", sockaddr_port(l));
+	return buf;
+}
+
 /* The API takes at most a quarter of the process's descriptors (BGP keeps
  * the rest), API_PER_SOURCE connections from one address: a browser opens
  * a few, the live stream one per subscriber. */
@@ -472,12 +483,11 @@ static bool api_guard(struct api *a, const struct sockaddr_mux *l, int fd)
 	    "Connection: close\r\n\r\ntoo many connections\n";
 	static const struct accept_guard_limits lim = { API_FD_SHARE, API_PER_SOURCE,
 	    busy, sizeof busy - 1 };
-	char name[96];
+	char name[96], addr[64];
 
-	sockaddr_ntop(l, a->listen_addr, sizeof a->listen_addr);
-	a->listen_port = sockaddr_port(l);
-	snprintf(name, sizeof name, "API listener %s port %u", a->listen_addr,
-	    a->listen_port);
+	addr_port_text(l, a->listen_text, sizeof a->listen_text);
+	snprintf(name, sizeof name, "API listener %s port %u", sockaddr_ntop(l, addr,
+	    sizeof addr), sockaddr_port(l));
 	a->guard = accept_guard_new_http(a->base, fd, name, &lim, a->http);
 	return a->guard != NULL;
 }
@@ -540,15 +550,14 @@ static void collect_bound(struct evhttp_bound_socket *b, void *arg)
 bool api_rebind(struct api *a, const struct sockaddr_mux *l, char *why, size_t why_len)
 {
 	struct evhttp_bound_socket *old[API_MAX_BOUND] = { NULL };
-	char was[64], now[64];
-	uint16_t was_port = a->listen_port;
+	char was[80], now[80];
 	int fd = listener_socket(l);
 
-	snprintf(was, sizeof was, "%s", a->listen_addr);
-	sockaddr_ntop(l, now, sizeof now);
+	snprintf(was, sizeof was, "%s", a->listen_text);
+	addr_port_text(l, now, sizeof now);
 	if (fd < 0) {
-		snprintf(why, why_len, "cannot listen on %s port %u: %s; the API stays on %s "
-		    "port %u", now, sockaddr_port(l), strerror(errno), was, was_port);
+		snprintf(why, why_len, "cannot listen on %s: %s; the API stays on %s", now,
+		    strerror(errno), was);
 		return false;
 	}
 	evhttp_foreach_bound_socket(a->http, collect_bound, old);
@@ -557,12 +566,12 @@ bool api_rebind(struct api *a, const struct sockaddr_mux *l, char *why, size_t w
 	for (size_t i = 0; i < API_MAX_BOUND && old[i]; i++)
 		evhttp_del_accept_socket(a->http, old[i]);
 	if (!api_guard(a, l, fd)) {
-		snprintf(why, why_len, "out of memory listening on %s port %u: the API no "
-		    "longer listens", now, sockaddr_port(l));
+		snprintf(why, why_len, "out of memory listening on %s: the API no longer "
+		    "listens", now);
 		return false;
 	}
-	log_info("reload: api.listen changed: the API (and the live stream) listen on %s "
-	    "port %u now, no longer on %s port %u", now, sockaddr_port(l), was, was_port);
+	log_info("reload: api.listen changed: the API (and the live stream) listen on "
+	    "http://%s/ now, no longer on %s", now, was);
 	warn_exposed(a, l, now);
 	return true;
 }

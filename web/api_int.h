@@ -30,8 +30,7 @@ struct api {
 	struct event_base *base;
 	struct evhttp *http;
 	struct accept_guard *guard;             /* http's listener: api_bind */
-	char listen_addr[64];                   /* where guard listens */
-	uint16_t listen_port;
+	char listen_text[80];                   /* ADDR:PORT guard listens on */
 	struct store *st;
 	struct opstore_events *events;
 	struct api_host host;
