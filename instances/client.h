@@ -127,7 +127,9 @@ struct client {
 	uint64_t walked;                /* routes sent by walks */
 	uint64_t live;                  /* live routes sent by its walks */
 	uint64_t drops;                 /* dropped for being too slow */
-	uint64_t refreshes;             /* ROUTE-REFRESH requests answered */
+	/* ROUTE-REFRESH requests taken in Established (one that comes while
+	 * another is answered widens that walk: one walk, both counted) */
+	uint64_t refreshes;
 };
 
 struct client *client_new(struct event_base *base, const struct client_config *cc,

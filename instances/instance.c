@@ -559,6 +559,7 @@ static void on_client_refresh(struct client *c, uint16_t afi, void *arg)
 	    afi == BGP_AFI_IPV4 ? "IPv4" : afi == BGP_AFI_IPV6 ? "IPv6" : "every family",
 	    session_negotiated(c->session)->enhanced_rr ?
 	    " between Beginning and End of Route Refresh (RFC 7313)" : "");
+	c->refreshes++;
 	c->walk = walk_new(c->cls, c->fams, c->fam_count, afi, true);
 	walk_add(c->walk, c);
 	walks_append(inst, c->walk);

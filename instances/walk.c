@@ -205,9 +205,10 @@ static void members_refreshed(struct walk *w)
 		struct client *c = w->members[i];
 		if (c->session == NULL)
 			continue;
-		c->refreshes++;
 		log_peer_info(client_label(c), "ROUTE-REFRESH answered: sent the view "
-		    "again (%llu routes%s)", (unsigned long long)w->routes,
+		    "again (%llu routes of %s%s)", (unsigned long long)w->routes,
+		    w->afi == BGP_AFI_IPV4 ? "IPv4" : w->afi == BGP_AFI_IPV6 ? "IPv6" :
+		    "every family",
 		    session_negotiated(c->session)->enhanced_rr ?
 		    ", between Beginning and End of Route Refresh" : "");
 	}

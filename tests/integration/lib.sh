@@ -31,6 +31,7 @@
 #   127.0.110-114 test_client_routes*  namespaces bgpmux5-*: test_client_routes_gobgp
 #   127.0.75-79 test_stream (75-76 in use)
 #   127.0.116-117 test_graceful_restart
+#   127.0.160-161 test_client_refresh  127.0.162-164 reserved (issue 11, instances)
 #   127.0.90-91, 94-95 bench-fanout too (95.1: bgpmux-mon's API, the live stream)
 
 set -u -o pipefail

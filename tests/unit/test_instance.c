@@ -1056,7 +1056,7 @@ START_TEST(enhanced_refresh_demarcated)
 	size_t i;
 	json_array_foreach(json_object_get(j, "clients"), i, c)
 		if (strcmp(json_string_value(json_object_get(c, "name")), "plain") == 0)
-			ck_assert_int_eq(json_integer_value(json_object_get(c, "refreshes")), 2);
+			ck_assert_int_eq(json_integer_value(json_object_get(c, "refreshes")), 3);
 	json_decref(j);
 	fake_stop(&a);
 	fake_free(&a);
