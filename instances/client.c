@@ -360,6 +360,10 @@ json_t *client_to_json(const struct client *c)
 	    "role", c->cfg.monitor ? "monitor" : "client");
 	if (j == NULL)
 		fatal("out of memory rendering client %s", c->cfg.name);
+	uint64_t rejected;
+	if (c->primary == NULL && c->gw &&
+	    gateway_client_rejected(c->gw, c->cfg.name, c->upstream, &rejected))
+		json_object_set_new(j, "rejected_prefixes", json_integer((json_int_t)rejected));
 	if (c->primary == NULL)
 		json_object_set_new(j, "peer", peer_to_json(c->peer));
 	if (c->range_of)

@@ -12,6 +12,10 @@
 #   3. BIRD, which drops at EoRR what was not sent again after BoRR, still
 #      holds all 60 routes, received no withdrawal, and its session is the
 #      same (muxd's own counters: joins and flaps).
+#   4. a second client (BIRD, 127.0.161.13) announces 40 routes of the
+#      view back (their AS_PATH holds muxd's AS, as FRR sends them without
+#      an export policy): muxd counts all 40 in the client's API object
+#      (rejected_prefixes) and logs one line for them, not one per prefix.
 . "$(dirname "$0")/lib.sh"
 
 MUX_ADDR=127.0.160.1
@@ -31,7 +35,9 @@ cfg = {"asn": 65000, "router_id": "192.0.2.1", "state_dir": sys.argv[2],
                       "families": ["ipv4-unicast", "ipv6-unicast"],
                       "instance": {"address": "127.0.161.1", "port": 179}}],
        "clients": [{"name": "bird", "address": "127.0.161.12", "asn": 65161,
-                    "upstreams": ["isp-r"]}]}
+                    "upstreams": ["isp-r"]},
+                   {"name": "echo", "address": "127.0.161.13", "asn": 65162,
+                    "upstreams": ["isp-r"], "prefixes": ["192.0.2.0/24"]}]}
 json.dump(cfg, open(sys.argv[1], "w"), indent=2)
 PY
 mux_start "$T/muxd.json"
@@ -128,4 +134,40 @@ client_has "40 20" || fail "after the refresh the client holds $(client_routes),
 ! grep -q "END-OF-RR received without\|BEGIN-OF-RR received before" "$CB/bird.log" ||
 	fail "BIRD complains about the demarcation: $(grep -- '-OF-RR' "$CB/bird.log" | head -2)"
 say "3. after EoRR BIRD still holds 40 + 20 routes, no withdrawal, same session ($session)"
+
+# ---------------------------------------------------------------- 4
+EB=$T/echo
+mkdir -p "$EB"
+{
+	echo "router id 127.0.161.13;"
+	echo "log \"$EB/bird.log\" all;"
+	echo "protocol static s4 { ipv4;"
+	for ((i = 0; i < 40; i++)); do echo "	route 10.160.$i.0/24 blackhole;"; done
+	echo "}"
+	cat <<EOF
+protocol bgp mux {
+	local 127.0.161.13 as 65162;
+	neighbor $INST port 179 as 65000;
+	multihop;
+	strict bind yes;
+	connect delay time 1;
+	connect retry time 1;
+	ipv4 { import none; next hop address 192.0.2.161;
+		export filter { bgp_path.prepend(65060); bgp_path.prepend(65000); accept; }; };
+}
+EOF
+} >"$EB/bird.conf"
+mark=$(mux_log_lines)
+spawn "bird echo" "$EB/stderr" bird -f -c "$EB/bird.conf" -s "$EB/ctl" -P "$EB/pid"
+echo_q() {
+	curl -sf "$API/instances" | python3 -c "import json, sys
+print([c for i in json.load(sys.stdin) for c in i['clients'] if c['name'] == 'echo'][0]['$1'])"
+}
+echo_rejected() { [[ $(echo_q rejected_prefixes) == 40 ]]; }
+wait_until 30 "muxd to count the echo client's 40 routes as rejected" echo_rejected
+lines=$(tail -n +"$((mark + 1))" "$MUX_LOG" | grep -c "client echo: announced")
+((lines == 1)) || fail "$lines log lines about the echo client's routes, want 1: $(grep 'client echo: announced' "$MUX_LOG" | head -3)"
+mux_log_since "$mark" "client echo: announced 10\.160\.[0-9]+\.0/24, outside its allocation: treated as withdrawn \(1 so far; further ones are summed up every 60 s\); its AS_PATH holds our AS" ||
+	fail "the line about the echo client: $(grep 'client echo: announced' "$MUX_LOG")"
+say "4. a client announcing 40 routes of the view back: 40 counted (rejected_prefixes), 1 log line"
 mux_stop_clean
