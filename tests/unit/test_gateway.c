@@ -4,7 +4,8 @@
  * counted, not announced), default target and steering by community,
  * max_prefixes (false with the AFI of the prefix that broke it, and the
  * hold-off), a client going down keeping its routes, and a new gateway on
- * the same state_dir handing the same table to new views.
+ * the same state_dir handing the same table to new views; a client
+ * announcing the view back logged in aggregate, not per prefix.
  */
 #include <check.h>
 #include <event2/event.h>
