@@ -352,6 +352,26 @@ mux_log_lines() { wc -l <"$MUX_LOG"; }
 # mux_log_since MARK REGEX — a line logged after MARK matches.
 mux_log_since() { tail -n +"$(($1 + 1))" "$MUX_LOG" | matches -E -- "$2"; }
 
+# mux_sessions LABEL — muxd's own count of a neighbor's sessions, "U up, D
+# down": the transitions into and out of Established muxd logged for the
+# neighbor whose log label is LABEL and an address ("peer NAME", "view NAME
+# peer", "instance INSTANCE client NAME"). Any reset changes it; unlike a
+# neighbor's "since" time (which BIRD derives from two clocks and moves
+# under load) it holds no timestamp.
+mux_sessions() {
+	printf '%s up, %s down' \
+		"$(grep -cE -- "(^| )$1 [^ ]+: OpenConfirm -> Established" "$MUX_LOG")" \
+		"$(grep -cE -- "(^| )$1 [^ ]+: Established -> " "$MUX_LOG")"
+}
+
+# mux_up LABEL — muxd holds that neighbor's session Established (by the
+# same count: more transitions into Established than out of it).
+mux_up() {
+	local up down
+	read -r up _ down _ <<<"$(mux_sessions "$1" | tr -d ,)"
+	((up > down))
+}
+
 # mux_stop_clean NAME... — SIGTERM; muxd must exit 0 within 15 s after
 # logging a Cease/Administrative Shutdown NOTIFICATION to every peer.
 mux_stop_clean() {
@@ -452,9 +472,10 @@ EOC
 _birdc() { birdc -s "$T/$1/ctl" "${@:2}"; }
 _bird_up() { _birdc "$1" show status 2>/dev/null | matches 'Daemon is up'; }
 bird_established() { _birdc "$1" show protocols mux | matches Established; }
-# *_session_id NAME — a daemon's view of its session to muxd that changes
-# whenever the session goes down and up (start time, count of sessions).
-bird_session_id() { _birdc "$1" show protocols mux | awk '$1 == "mux" {print $4, $5}'; }
+# *_session_id NAME — a count that changes whenever the session to muxd
+# goes down and up: the daemon's own where it keeps one, never a time.
+# BIRD keeps none (its "since" moves under load): muxd's for peer NAME.
+bird_session_id() { mux_sessions "peer $1"; }
 bird_withdraw() {
 	local n=${1//[^a-zA-Z0-9]/_}
 	_birdc "$1" disable "sw4_$n" >/dev/null && _birdc "$1" disable "sw6_$n" >/dev/null ||
@@ -511,10 +532,11 @@ _gobgp_neighbor() {
 	_gobgp_out "$1" neighbor "$MUX_ADDR" -j 2>/dev/null | python3 -c "
 import json, sys
 d = json.load(sys.stdin)
-print(d['state'].get('session_state', 0), d['timers']['state'].get('uptime', {}).get('seconds', 0), d['state'].get('flops', 0))"
+print(d['state'].get('session_state', 0), d['state'].get('flops', 0))"
 }
 gobgp_established() { [[ $(_gobgp_neighbor "$1") == "6 "* ]]; }
-gobgp_session_id() { _gobgp_neighbor "$1" | cut -d' ' -f2-; }
+# flops: the times GoBGP's session left Established
+gobgp_session_id() { _gobgp_neighbor "$1" | cut -d' ' -f2; }
 gobgp_withdraw() {
 	local name=$1 afi p
 	_routegen_peer withdraw "$name" | while read -r afi p; do
