@@ -587,12 +587,12 @@ _frr_neighbor() {
 		python3 -c "
 import json, sys
 n = json.load(sys.stdin).get('$MUX_ADDR', {})
-print(n.get('bgpState'), n.get('bgpTimerUpEstablishedEpoch', 0), n.get('connectionsEstablished', 0), n.get('lastNotificationReason', ''), '|', n.get('lastResetDueTo', ''))"
+print(n.get('bgpState'), n.get('connectionsEstablished', 0), n.get('lastNotificationReason', ''), '|', n.get('lastResetDueTo', ''))"
 }
 frr_established() { [[ $(_frr_neighbor "$1") == "Established "* ]]; }
-# connectionsEstablished: FRR derives its "established epoch" from the
-# uptime at each query, so it can move by a second without a restart.
-frr_session_id() { _frr_neighbor "$1" | cut -d' ' -f3; }
+# connectionsEstablished: a count (FRR's "established epoch" is derived
+# from the uptime at each query and moves by a second without a restart)
+frr_session_id() { _frr_neighbor "$1" | cut -d' ' -f2; }
 frr_withdraw() {
 	local name=$1 afi p args=(-c "configure terminal" -c "router bgp ${PEER_ASN[$1]}")
 	while read -r afi p; do
