@@ -39,7 +39,7 @@ struct gw_source {
 	uint64_t rejected;              /* prefixes outside the allocation */
 	/* the rejected since the last line about them, and one of them */
 	uint64_t unlogged;
-	uint64_t logged_at;             /* ms of that line; 0: none yet */
+	uint64_t logged_at;             /* monotonic ms of that line; 0: none yet */
 	struct bgp_prefix example;
 	enum alloc_verdict example_why;
 	bool example_loops;             /* its AS_PATH holds the gateway's AS */
@@ -65,7 +65,8 @@ struct gateway {
 	size_t nsubs;
 	const struct config *cfg;       /* the running one, for clients' settings */
 	struct event *timer_ev, *save_ev;
-	struct event *reject_ev;        /* the next aggregate line is due */
+	struct event *reject_ev;        /* the next aggregate line is due … */
+	uint64_t reject_due;            /* … then (monotonic ms) */
 	uint64_t reject_log_ms;
 	bool save_queued;
 	uint64_t rejected;
@@ -78,6 +79,14 @@ static uint64_t now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* For log intervals: they need not survive a restart, and must not jump. */
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
@@ -422,19 +431,23 @@ static void rejected_line(struct gateway *gw, struct gw_source *gs, uint64_t now
 	gs->logged_at = now;
 }
 
-static void reject_schedule(struct gateway *gw, uint64_t ms)
+/* The timer at due (monotonic ms), unless it goes off sooner already. */
+static void reject_schedule(struct gateway *gw, uint64_t due, uint64_t now)
 {
+	uint64_t ms = due > now ? due - now : 0;
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
 
-	if (!evtimer_pending(gw->reject_ev, NULL))
-		evtimer_add(gw->reject_ev, &tv);
+	if (evtimer_pending(gw->reject_ev, NULL) && gw->reject_due <= due)
+		return;
+	gw->reject_due = due;
+	evtimer_add(gw->reject_ev, &tv);
 }
 
 /* The lines that are due; the timer again for the next one. */
 static void reject_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct gateway *gw = arg;
-	uint64_t now = now_ms(), next = 0;
+	uint64_t now = mono_ms(), next = 0;
 	(void)fd;
 	(void)what;
 
@@ -445,11 +458,11 @@ static void reject_cb(evutil_socket_t fd, short what, void *arg)
 		uint64_t due = gs->logged_at + gw->reject_log_ms;
 		if (now >= due)
 			rejected_line(gw, gs, now);
-		else if (next == 0 || due - now < next)
-			next = due - now;
+		else if (next == 0 || due < next)
+			next = due;
 	}
 	if (next)
-		reject_schedule(gw, next);
+		reject_schedule(gw, next, now);
 }
 
 void gateway_set_reject_log_interval(struct gateway *gw, unsigned ms)
@@ -483,6 +496,7 @@ struct upd {
 	struct alloc alloc;
 	const struct bgp_attrs *attrs;
 	uint64_t now;
+	uint64_t mono;                  /* for the log's intervals */
 	/* the UPDATE's rewritten forms, made at its first allocated prefix */
 	bool made, bad_path;
 	struct origin_out *outs;
@@ -504,10 +518,10 @@ static void log_rejected(struct upd *c, const struct bgp_prefix *p, enum alloc_v
 		gs->example_why = v;
 		gs->example_loops = bgp_aspath_contains(c->attrs->as_path, c->gw->asn);
 	}
-	if (gs->logged_at == 0 || c->now >= gs->logged_at + c->gw->reject_log_ms)
-		rejected_line(c->gw, gs, c->now);
+	if (gs->logged_at == 0 || c->mono >= gs->logged_at + c->gw->reject_log_ms)
+		rejected_line(c->gw, gs, c->mono);
 	else
-		reject_schedule(c->gw, gs->logged_at + c->gw->reject_log_ms - c->now);
+		reject_schedule(c->gw, gs->logged_at + c->gw->reject_log_ms, c->mono);
 }
 
 /* The rewritten forms of this UPDATE's attributes, one per upstream the
@@ -580,7 +594,7 @@ bool gateway_client_update(struct gateway *gw, const struct client_config *cc,
     const struct session_negotiated *n, uint16_t *afi)
 {
 	static const struct update_walk_ops ops = { upd_withdraw, upd_announce };
-	struct upd c = { .gw = gw, .cc = cc, .upstream = upstream,
+	struct upd c = { .gw = gw, .cc = cc, .upstream = upstream, .mono = mono_ms(),
 		.src = id_of(gw, upstream), .attrs = &u->attrs, .now = now_ms() };
 	struct update_walk_stats ws = { 0 };
 

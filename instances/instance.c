@@ -556,7 +556,7 @@ static void on_client_refresh(struct client *c, uint16_t afi, void *arg)
 	}
 	log_peer_info(client_label(c), "ROUTE-REFRESH for %s: sending the view "
 	    "again%s (from the view's table; the upstream is not asked)",
-	    afi == BGP_AFI_IPV4 ? "IPv4" : afi == BGP_AFI_IPV6 ? "IPv6" : "every family",
+	    walk_afi_text(afi),
 	    session_negotiated(c->session)->enhanced_rr ?
 	    " between Beginning and End of Route Refresh (RFC 7313)" : "");
 	c->refreshes++;

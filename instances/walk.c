@@ -105,6 +105,11 @@ bool walk_refresh(const struct walk *w) { return w->refresh; }
 uint16_t walk_afi(const struct walk *w) { return w->afi; }
 uint64_t walk_routes(const struct walk *w) { return w->routes; }
 
+const char *walk_afi_text(uint16_t afi)
+{
+	return afi == BGP_AFI_IPV4 ? "IPv4" : afi == BGP_AFI_IPV6 ? "IPv6" : "every family";
+}
+
 bool walk_done(const struct walk *w)
 {
 	return w->empty || feed_cursor_done(&w->cursor);
@@ -207,8 +212,7 @@ static void members_refreshed(struct walk *w)
 			continue;
 		log_peer_info(client_label(c), "ROUTE-REFRESH answered: sent the view "
 		    "again (%llu routes of %s%s)", (unsigned long long)w->routes,
-		    w->afi == BGP_AFI_IPV4 ? "IPv4" : w->afi == BGP_AFI_IPV6 ? "IPv6" :
-		    "every family",
+		    walk_afi_text(w->afi),
 		    session_negotiated(c->session)->enhanced_rr ?
 		    ", between Beginning and End of Route Refresh" : "");
 	}

@@ -80,6 +80,9 @@ size_t walk_step(struct walk *w, const struct feed *f, size_t max);
  * are then — encoded once for every member. Not for a refresh. */
 void walk_live(struct walk *w, uint16_t afi, const struct fanout_route *r, size_t n);
 
+/* "IPv4", "IPv6", or "every family" for 0: what a walk covers, for logs. */
+const char *walk_afi_text(uint16_t afi);
+
 /* Routes sent by this walk so far. */
 uint64_t walk_routes(const struct walk *w);
 
