@@ -338,7 +338,7 @@ json_t *client_to_json(const struct client *c)
 		if (c->fams[i].safi == BGP_SAFI_UNICAST && client_addpath(c, c->fams[i].afi))
 			json_array_append_new(ap, json_string(family_name(c->fams[i])));
 	}
-	json_t *j = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
+	json_t *j = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
 	    "name", c->cfg.name,
 	    "session_id", (json_int_t)(c->session ? session_id(c->session) : 0),
 	    "address", client_addr_text(&c->cfg, addr, sizeof addr),
@@ -355,10 +355,15 @@ json_t *client_to_json(const struct client *c)
 		session_counters_tx(c->session)->msgs[BGP_UPDATE] : 0),
 	    "joins", (json_int_t)c->joins,
 	    "drops", (json_int_t)c->drops,
+	    "refreshes", (json_int_t)c->refreshes,
 	    "flaps", (json_int_t)peer_flaps(c->peer),
 	    "role", c->cfg.monitor ? "monitor" : "client");
 	if (j == NULL)
 		fatal("out of memory rendering client %s", c->cfg.name);
+	uint64_t rejected;
+	if (c->primary == NULL && c->gw &&
+	    gateway_client_rejected(c->gw, c->cfg.name, c->upstream, &rejected))
+		json_object_set_new(j, "rejected_prefixes", json_integer((json_int_t)rejected));
 	if (c->primary == NULL)
 		json_object_set_new(j, "peer", peer_to_json(c->peer));
 	if (c->range_of)

@@ -7,7 +7,8 @@
  * STEADY — it gets the live changes its encoding class shares with the
  * other clients of the class (instance.c does that part). A STEADY client
  * that asks for a ROUTE-REFRESH gets the table walked again on top of the
- * shared changes.
+ * shared changes, between BoRR and EoRR when it negotiated enhanced route
+ * refresh (walk.h).
  *
  * Nothing a client does reaches the view: its UPDATEs are decoded by the
  * session (a malformed one resets this client alone), counted and ignored.
@@ -126,6 +127,9 @@ struct client {
 	uint64_t walked;                /* routes sent by walks */
 	uint64_t live;                  /* live routes sent by its walks */
 	uint64_t drops;                 /* dropped for being too slow */
+	/* ROUTE-REFRESH requests taken in Established (one that comes while
+	 * another is answered widens that walk: one walk, both counted) */
+	uint64_t refreshes;
 };
 
 struct client *client_new(struct event_base *base, const struct client_config *cc,

@@ -19,9 +19,11 @@
 #include "muxd/update_walk.h"
 #include "views/view.h"
 
-/* Prefixes outside the allocation are logged once each, up to this many
- * per client session; the count goes on. */
-#define GW_LOGGED_MAX 1000
+/* Prefixes outside the allocation are logged in aggregate, per client
+ * and instance: the first at once, then at most one line per this many
+ * seconds with the count and an example. A client that announces the
+ * view back (FRR does, without an export policy) sends the whole table. */
+#define GW_REJECT_LOG_SECS 60
 
 struct gw_upstream {
 	char *name;
@@ -30,13 +32,17 @@ struct gw_upstream {
 	struct sockaddr_mux nh4, nh6;   /* next hops for the other family */
 };
 
-/* A client on one instance: what the log-once rule and the hold-off need. */
+/* A client on one instance: its rejected prefixes and its hold-off. */
 struct gw_source {
 	char *client;
 	uint16_t src;
 	uint64_t rejected;              /* prefixes outside the allocation */
-	struct bgp_prefix *logged;
-	size_t nlogged;
+	/* the rejected since the last line about them, and one of them */
+	uint64_t unlogged;
+	uint64_t logged_at;             /* monotonic ms of that line; 0: none yet */
+	struct bgp_prefix example;
+	enum alloc_verdict example_why;
+	bool example_loops;             /* its AS_PATH holds the gateway's AS */
 	uint64_t holdoff_until;         /* ms; after max_prefixes */
 };
 
@@ -59,15 +65,28 @@ struct gateway {
 	size_t nsubs;
 	const struct config *cfg;       /* the running one, for clients' settings */
 	struct event *timer_ev, *save_ev;
+	struct event *reject_ev;        /* the next aggregate line is due … */
+	uint64_t reject_due;            /* … then (monotonic ms) */
+	uint64_t reject_log_ms;
 	bool save_queued;
 	uint64_t rejected;
 	uint64_t limit_resets;
 };
 
+static void reject_cb(evutil_socket_t fd, short what, void *arg);
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* For log intervals: they need not survive a restart, and must not jump. */
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
@@ -231,6 +250,8 @@ struct gateway *gateway_new(struct event_base *base, const struct config *cfg)
 	gw->origin = origin_new(&gw_origin_ops, gw);
 	gw->timer_ev = evtimer_new(base, timer_cb, gw);
 	gw->save_ev = event_new(base, -1, 0, save_cb, gw);
+	gw->reject_ev = evtimer_new(base, reject_cb, gw);
+	gw->reject_log_ms = GW_REJECT_LOG_SECS * 1000ull;
 	gateway_configure(gw, cfg);
 	load(gw, cfg->state_dir);
 	gateway_configure(gw, cfg);     /* settings onto the restored sources */
@@ -287,13 +308,13 @@ void gateway_free(struct gateway *gw)
 	ups_free(gw->ups, gw->nups);
 	for (size_t i = 0; i < gw->nsrcs; i++) {
 		free(gw->srcs[i]->client);
-		free(gw->srcs[i]->logged);
 		free(gw->srcs[i]);
 	}
 	free(gw->srcs);
 	free(gw->subs);
 	event_free(gw->timer_ev);
 	event_free(gw->save_ev);
+	event_free(gw->reject_ev);
 	free(gw);
 }
 
@@ -381,6 +402,89 @@ bool gateway_client_allowed(struct gateway *gw, const char *client, const char *
 	return true;
 }
 
+/* ---- rejected prefixes, logged in aggregate --------------------------------------- */
+
+static const char *upstream_name(const struct gateway *gw, uint16_t id)
+{
+	const struct gw_upstream *u = up_by_id(gw, id);
+	return u ? u->name : "?";
+}
+
+/* One line for what gs rejected since its last one. */
+static void rejected_line(struct gateway *gw, struct gw_source *gs, uint64_t now)
+{
+	char pfx[BGP_PREFIX_STRLEN], count[64] = "";
+
+	bgp_prefix_format(&gs->example, pfx, sizeof pfx);
+	if (gs->unlogged > 1)
+		snprintf(count, sizeof count, "%llu prefixes, e.g. ",
+		    (unsigned long long)gs->unlogged);
+	log_warnx("instance %s client %s: announced %s%s, %s: treated as withdrawn "
+	    "(%llu so far; further ones are summed up every %llu s)%s",
+	    upstream_name(gw, gs->src), gs->client, count, pfx,
+	    alloc_verdict_name(gs->example_why), (unsigned long long)gs->rejected,
+	    (unsigned long long)(gw->reject_log_ms / 1000),
+	    gs->example_loops ? "; its AS_PATH holds our AS: the client announces back "
+	    "routes it got from us (give it an export filter)" : "; add it to the "
+	    "client's \"prefixes\" or raise \"max_length\" to allow it");
+	gs->unlogged = 0;
+	gs->logged_at = now;
+}
+
+/* The timer at due (monotonic ms), unless it goes off sooner already. */
+static void reject_schedule(struct gateway *gw, uint64_t due, uint64_t now)
+{
+	uint64_t ms = due > now ? due - now : 0;
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	if (evtimer_pending(gw->reject_ev, NULL) && gw->reject_due <= due)
+		return;
+	gw->reject_due = due;
+	evtimer_add(gw->reject_ev, &tv);
+}
+
+/* The lines that are due; the timer again for the next one. */
+static void reject_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gateway *gw = arg;
+	uint64_t now = mono_ms(), next = 0;
+	(void)fd;
+	(void)what;
+
+	for (size_t i = 0; i < gw->nsrcs; i++) {
+		struct gw_source *gs = gw->srcs[i];
+		if (gs->unlogged == 0)
+			continue;
+		uint64_t due = gs->logged_at + gw->reject_log_ms;
+		if (now >= due)
+			rejected_line(gw, gs, now);
+		else if (next == 0 || due < next)
+			next = due;
+	}
+	if (next)
+		reject_schedule(gw, next, now);
+}
+
+void gateway_set_reject_log_interval(struct gateway *gw, unsigned ms)
+{
+	gw->reject_log_ms = ms;
+}
+
+bool gateway_client_rejected(const struct gateway *gw, const char *client,
+    const char *upstream, uint64_t *count)
+{
+	uint16_t src = id_of(gw, upstream);
+
+	for (size_t i = 0; src && i < gw->nsrcs; i++) {
+		if (gw->srcs[i]->src == src && strcmp(gw->srcs[i]->client, client) == 0) {
+			*count = gw->srcs[i]->rejected;
+			return true;
+		}
+	}
+	*count = 0;
+	return src != 0;
+}
+
 /* ---- one UPDATE from a client ------------------------------------------------------ */
 
 struct upd {
@@ -392,6 +496,7 @@ struct upd {
 	struct alloc alloc;
 	const struct bgp_attrs *attrs;
 	uint64_t now;
+	uint64_t mono;                  /* for the log's intervals */
 	/* the UPDATE's rewritten forms, made at its first allocated prefix */
 	bool made, bad_path;
 	struct origin_out *outs;
@@ -405,26 +510,18 @@ struct upd {
 static void log_rejected(struct upd *c, const struct bgp_prefix *p, enum alloc_verdict v)
 {
 	struct gw_source *gs = c->gs;
-	char pfx[BGP_PREFIX_STRLEN];
 
 	gs->rejected++;
 	c->gw->rejected++;
-	for (size_t i = 0; i < gs->nlogged; i++)
-		if (bgp_prefix_cmp(&gs->logged[i], p) == 0)
-			return;
-	if (gs->nlogged == GW_LOGGED_MAX)
-		return;
-	struct bgp_prefix *v2 = realloc(gs->logged, (gs->nlogged + 1) * sizeof *v2);
-	if (v2 == NULL)
-		fatal("out of memory for the rejected-prefix log");
-	gs->logged = v2;
-	gs->logged[gs->nlogged] = *p;
-	gs->logged[gs->nlogged++].path_id = 0;
-	bgp_prefix_format(p, pfx, sizeof pfx);
-	log_warnx("instance %s client %s: announced %s, %s: treated as withdrawn "
-	    "(add it to the client's \"prefixes\" or raise \"max_length\" to allow it)%s",
-	    c->upstream, c->cc->name, pfx, alloc_verdict_name(v),
-	    gs->nlogged == GW_LOGGED_MAX ? "; further prefixes are counted, not logged" : "");
+	if (gs->unlogged++ == 0) {
+		gs->example = *p;
+		gs->example_why = v;
+		gs->example_loops = bgp_aspath_contains(c->attrs->as_path, c->gw->asn);
+	}
+	if (gs->logged_at == 0 || c->mono >= gs->logged_at + c->gw->reject_log_ms)
+		rejected_line(c->gw, gs, c->mono);
+	else
+		reject_schedule(c->gw, gs->logged_at + c->gw->reject_log_ms, c->mono);
 }
 
 /* The rewritten forms of this UPDATE's attributes, one per upstream the
@@ -497,7 +594,7 @@ bool gateway_client_update(struct gateway *gw, const struct client_config *cc,
     const struct session_negotiated *n, uint16_t *afi)
 {
 	static const struct update_walk_ops ops = { upd_withdraw, upd_announce };
-	struct upd c = { .gw = gw, .cc = cc, .upstream = upstream,
+	struct upd c = { .gw = gw, .cc = cc, .upstream = upstream, .mono = mono_ms(),
 		.src = id_of(gw, upstream), .attrs = &u->attrs, .now = now_ms() };
 	struct update_walk_stats ws = { 0 };
 

@@ -3,7 +3,7 @@
  * upstreams' sessions, as the gateway's own (issue 5).
  *
  *   client UPDATE → allocation (alloc.h; outside: treated as withdrawn,
- *   logged once per prefix, counted) → max_prefixes → control communities
+ *   counted, logged in aggregate per client) → max_prefixes → control communities
  *   and rewrite per upstream (rewrite.h) → the gateway's own table with
  *   hold-down and damping (origin.h) → each upstream's view
  *   (view_originate) → and, on instances with client_to_client, the other
@@ -69,6 +69,15 @@ void gateway_subscribe(struct gateway *gw, const char *upstream, gateway_route_c
 void gateway_unsubscribe(struct gateway *gw, void *arg);
 /* Every route upstream holds now. */
 void gateway_each(struct gateway *gw, const char *upstream, gateway_route_cb *cb, void *arg);
+
+/* Prefixes the client announced on upstream's instance outside its
+ * allocation (treated as withdrawn), since muxd started. False if the
+ * gateway does not know upstream. */
+bool gateway_client_rejected(const struct gateway *gw, const char *client,
+    const char *upstream, uint64_t *count);
+/* Rejected prefixes are logged at once, then summed up in one line per
+ * client and instance per interval (60 s; tests set less). */
+void gateway_set_reject_log_interval(struct gateway *gw, unsigned ms);
 
 /* {"announced": {upstream: count}, "rejected", "damped", …} */
 json_t *gateway_to_json(const struct gateway *gw);

@@ -554,8 +554,12 @@ static void on_client_refresh(struct client *c, uint16_t afi, void *arg)
 			afi = 0;
 		client_leave_walk(inst, c);
 	}
-	log_peer_info(client_label(c), "ROUTE-REFRESH: sending the view again "
-	    "(from the view's table; the upstream is not asked)");
+	log_peer_info(client_label(c), "ROUTE-REFRESH for %s: sending the view "
+	    "again%s (from the view's table; the upstream is not asked)",
+	    walk_afi_text(afi),
+	    session_negotiated(c->session)->enhanced_rr ?
+	    " between Beginning and End of Route Refresh (RFC 7313)" : "");
+	c->refreshes++;
 	c->walk = walk_new(c->cls, c->fams, c->fam_count, afi, true);
 	walk_add(c->walk, c);
 	walks_append(inst, c->walk);

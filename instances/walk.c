@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "instances/client.h"
+#include "muxd/bgp_msg.h"
 #include "muxd/log.h"
 
 struct walk {
@@ -104,6 +105,11 @@ bool walk_refresh(const struct walk *w) { return w->refresh; }
 uint16_t walk_afi(const struct walk *w) { return w->afi; }
 uint64_t walk_routes(const struct walk *w) { return w->routes; }
 
+const char *walk_afi_text(uint16_t afi)
+{
+	return afi == BGP_AFI_IPV4 ? "IPv4" : afi == BGP_AFI_IPV6 ? "IPv6" : "every family";
+}
+
 bool walk_done(const struct walk *w)
 {
 	return w->empty || feed_cursor_done(&w->cursor);
@@ -169,6 +175,49 @@ static int route_by_set(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * A refresh walk's demarcation (RFC 7313 §4): BoRR before its first
+ * route, EoRR after its last, for each family it walks, to each member
+ * that negotiated enhanced route refresh. The receiver marks its routes
+ * of the family stale at BoRR and drops those still stale at EoRR; live
+ * changes in between are announcements (no longer stale) or withdrawals,
+ * so what it holds at EoRR is the view as it is then. Sent outside any
+ * fanout_out, so the session's queue keeps them in order with the chunks.
+ */
+static void members_demarcate(struct walk *w, uint8_t subtype)
+{
+	uint8_t buf[2 * (BGP_HEADER_LEN + 4)];
+
+	for (size_t i = 0; i < w->n; i++) {
+		struct session *s = w->members[i]->session;
+		if (s == NULL || !session_negotiated(s)->enhanced_rr)
+			continue;
+		struct wbuf b = wbuf_make(buf, sizeof buf);
+		for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+			struct bgp_route_refresh rr = { afi, subtype, BGP_SAFI_UNICAST };
+			if (w->cls[afi] != NULL && (w->afi == 0 || w->afi == afi))
+				bgp_route_refresh_encode(&b, &rr);
+		}
+		if (b.len)
+			session_send(s, buf, b.len);
+	}
+}
+
+static void members_refreshed(struct walk *w)
+{
+	members_demarcate(w, BGP_RR_EORR);
+	for (size_t i = 0; i < w->n; i++) {
+		struct client *c = w->members[i];
+		if (c->session == NULL)
+			continue;
+		log_peer_info(client_label(c), "ROUTE-REFRESH answered: sent the view "
+		    "again (%llu routes of %s%s)", (unsigned long long)w->routes,
+		    walk_afi_text(w->afi),
+		    session_negotiated(c->session)->enhanced_rr ?
+		    ", between Beginning and End of Route Refresh" : "");
+	}
+}
+
 static void members_steady(struct walk *w)
 {
 	for (size_t i = 0; i < w->n; i++) {
@@ -190,6 +239,8 @@ size_t walk_step(struct walk *w, const struct feed *f, size_t max)
 	if (max > WALK_CHUNK)
 		max = WALK_CHUNK;
 	size_t ndst = member_sessions(w);
+	if (w->refresh && !w->started)
+		members_demarcate(w, BGP_RR_BORR);
 	w->started = true;
 	w->bufn[1] = w->bufn[2] = 0;
 	if (!w->empty) {
@@ -215,6 +266,8 @@ size_t walk_step(struct walk *w, const struct feed *f, size_t max)
 		members_steady(w);
 	}
 	fanout_out_finish(&out);
+	if (walk_done(w) && w->refresh)
+		members_refreshed(w);
 	for (size_t i = 0; i < w->n; i++)
 		w->members[i]->walked += sent;
 	return sent;

@@ -12,7 +12,8 @@
  *
  * A walk for ROUTE-REFRESH (refresh) has one member, already holding the
  * table and getting the live changes with its class: it only sends the
- * table again, without End-of-RIB.
+ * table again, without End-of-RIB; with enhanced route refresh (RFC 7313)
+ * between BoRR and EoRR for each family it walks.
  *
  * Why no gap and no duplicate: see walk_live. The instance calls it for
  * every batch of live changes before the cursor moves again.
@@ -68,8 +69,9 @@ uint16_t walk_afi(const struct walk *w);
 struct walk *walk_split(struct walk *w, struct client *c);
 
 /* Send the next chunk (up to max routes) to every member; at the end,
- * End-of-RIB for each family (not for a refresh). Members' sessions must
- * be up. Returns the routes sent. */
+ * End-of-RIB for each family (a refresh: BoRR before the first chunk and
+ * EoRR after the last, to members with enhanced route refresh). Members'
+ * sessions must be up. Returns the routes sent. */
 size_t walk_step(struct walk *w, const struct feed *f, size_t max);
 
 /* The live changes of one family (in order, for the members' class: path
@@ -77,6 +79,9 @@ size_t walk_step(struct walk *w, const struct feed *f, size_t max);
  * had the old state from the walk, the others the walk sends later as they
  * are then — encoded once for every member. Not for a refresh. */
 void walk_live(struct walk *w, uint16_t afi, const struct fanout_route *r, size_t n);
+
+/* "IPv4", "IPv6", or "every family" for 0: what a walk covers, for logs. */
+const char *walk_afi_text(uint16_t afi);
 
 /* Routes sent by this walk so far. */
 uint64_t walk_routes(const struct walk *w);

@@ -333,6 +333,53 @@ static void show_events(const json_t *page)
 	table_free(t);
 }
 
+/* "Established 3, Idle 1": sessions by state, in the FSM's order. */
+static void session_states(const json_t *by, char *buf, size_t len)
+{
+	static const char *const order[] = { "Established", "OpenConfirm", "OpenSent",
+		"Active", "Connect", "Idle" };
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof order / sizeof order[0] && n < len; i++) {
+		long long k = num(by, order[i]);
+		if (k > 0)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s %lld", n ? ", " : "",
+			    order[i], k);
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, len, "none");
+}
+
+static const char *yes_no(const json_t *o, const char *key)
+{
+	return json_is_true(json_object_get(o, key)) ? "yes" : "no";
+}
+
+static void show_status(const json_t *st)
+{
+	static const char *const h[] = { "AS", "Router id", "Uptime", "Peers", "Views",
+		"Instances", "Clients", "Provisioned", "Sessions", "Writes", "Store", NULL };
+	struct table *t = table_new(h);
+	char up[32], states[256];
+
+	session_states(json_object_get(st, "sessions"), states, sizeof states);
+	table_cell(t, "%lld", num(st, "asn"));
+	table_cell(t, "%s", str(st, "router_id"));
+	table_cell(t, "%s", duration(num(st, "uptime"), up, sizeof up));
+	table_cell(t, "%lld", num(st, "peers"));
+	table_cell(t, "%lld", num(st, "views"));
+	table_cell(t, "%lld", num(st, "instances"));
+	table_cell(t, "%lld", num(st, "clients"));
+	table_cell(t, "%lld", num(st, "clients_provisioned"));
+	table_cell(t, "%s", states);
+	table_cell(t, "%s", yes_no(st, "writable"));
+	table_cell(t, "%s", yes_no(st, "store"));
+	table_row(t);
+	table_print(t, stdout);
+	table_free(t);
+}
+
 static void route_rows(struct table *t, const char *view, const json_t *answer)
 {
 	size_t i;
@@ -341,6 +388,8 @@ static void route_rows(struct table *t, const char *view, const json_t *answer)
 	json_array_foreach(json_object_get(answer, "routes"), i, r) {
 		char *path = joined(json_object_get(r, "as_path"), " ");
 		char *comm = joined(json_object_get(r, "communities"), " ");
+		char *ext = joined(json_object_get(r, "ext_communities"), " ");
+		char *large = joined(json_object_get(r, "large_communities"), " ");
 		json_t *med = json_object_get(r, "med");
 		table_cell(t, "%s", view);
 		table_cell(t, "%s", str(r, "prefix"));
@@ -353,16 +402,20 @@ static void route_rows(struct table *t, const char *view, const json_t *answer)
 		else
 			table_cell(t, "-");
 		table_cell(t, "%s", comm);
+		table_cell(t, "%s", ext);
+		table_cell(t, "%s", large);
 		table_row(t);
 		free(path);
 		free(comm);
+		free(ext);
+		free(large);
 	}
 }
 
 static int show_route(const struct ctl *c, int argc, char **argv)
 {
 	static const char *const h[] = { "View", "Prefix", "Path id", "Next hop", "AS path",
-		"Origin", "MED", "Communities", NULL };
+		"Origin", "MED", "Communities", "Ext communities", "Large communities", NULL };
 	const char *prefix = argv[0], *view = NULL, *match = "exact";
 	json_t *views, *answers = json_array(), *v;
 	size_t i;
@@ -409,7 +462,7 @@ static int show(const struct ctl *c, int argc, char **argv)
 		{ "views", "/api/v1/views", show_views },
 		{ "instances", "/api/v1/instances", show_instances },
 		{ "clients", "/api/v1/clients", show_clients },
-		{ "status", "/api/v1/status", NULL },
+		{ "status", "/api/v1/status", show_status },
 	};
 	char path[128];
 
@@ -431,7 +484,7 @@ static int show(const struct ctl *c, int argc, char **argv)
 		if (argc != 1 || strcmp(argv[0], simple[i].what) != 0)
 			continue;
 		json_t *j = call(c, "GET", simple[i].path, NULL);
-		c->json || simple[i].print == NULL ? print_json(j) : simple[i].print(j);
+		c->json ? print_json(j) : simple[i].print(j);
 		json_decref(j);
 		return EXIT_OK;
 	}

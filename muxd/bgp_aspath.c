@@ -113,6 +113,18 @@ uint32_t bgp_aspath_first(struct bgp_bytes path)
 	return 0;
 }
 
+bool bgp_aspath_contains(struct bgp_bytes path, uint32_t asn)
+{
+	struct rbuf r = rbuf_make(path.p, path.len);
+	struct aspath_seg s;
+
+	while (aspath_next(&r, 4, &s))
+		while (!rbuf_empty(&s.asns))
+			if (aspath_asn(&s.asns, 4) == asn)
+				return true;
+	return false;
+}
+
 /* Brackets per segment type: set {a,b}, confed sequence (a b), confed
  * set [a,b] — as bgpdump and the route servers print them. */
 static const struct {

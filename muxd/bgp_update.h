@@ -292,6 +292,9 @@ void bgp_aspath_format(struct bgp_bytes path, char *buf, size_t len);
  * confederation segments in front are skipped; a path that starts with
  * an AS_SET has no neighbor ASN. */
 uint32_t bgp_aspath_first(struct bgp_bytes path);
+/* Whether asn is anywhere in the path, in any kind of segment (for an
+ * AS, a path holding it is a loop: RFC 4271 §9.1.2). */
+bool bgp_aspath_contains(struct bgp_bytes path, uint32_t asn);
 
 /* Check an AS_PATH or AS4_PATH value of asn_size-octet ASNs (2 or 4):
  * known segment types, no empty segment, no overrun and no lone trailing

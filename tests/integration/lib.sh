@@ -35,6 +35,7 @@
 #   127.0.150-154 test_exabgp_multisession
 #   127.0.130 test_stream_limits   127.0.131-132 test_fd_limits
 #   127.0.133-134 test_open_timeout
+#   127.0.160-161 test_client_refresh  127.0.162-164 reserved
 #   127.0.90-91, 94-95 bench-fanout too (95.1: bgpmux-mon's API, the live stream)
 #   127.0.140-141 test_ops   127.0.142-143 test_disk_full   127.0.144 test_max_prefixes
 
@@ -356,6 +357,26 @@ mux_log_lines() { wc -l <"$MUX_LOG"; }
 # mux_log_since MARK REGEX — a line logged after MARK matches.
 mux_log_since() { tail -n +"$(($1 + 1))" "$MUX_LOG" | matches -E -- "$2"; }
 
+# mux_sessions LABEL — muxd's own count of a neighbor's sessions, "U up, D
+# down": the transitions into and out of Established muxd logged for the
+# neighbor whose log label is LABEL and an address ("peer NAME", "view NAME
+# peer", "instance INSTANCE client NAME"). Any reset changes it; unlike a
+# neighbor's "since" time (which BIRD derives from two clocks and moves
+# under load) it holds no timestamp.
+mux_sessions() {
+	printf '%s up, %s down' \
+		"$(grep -cE -- "(^| )$1 [^ ]+: OpenConfirm -> Established" "$MUX_LOG")" \
+		"$(grep -cE -- "(^| )$1 [^ ]+: Established -> " "$MUX_LOG")"
+}
+
+# mux_up LABEL — muxd holds that neighbor's session Established (by the
+# same count: more transitions into Established than out of it).
+mux_up() {
+	local up down
+	read -r up _ down _ <<<"$(mux_sessions "$1" | tr -d ,)"
+	((up > down))
+}
+
 # mux_stop_clean NAME... — SIGTERM; muxd must exit 0 within 15 s after
 # logging a Cease/Administrative Shutdown NOTIFICATION to every peer.
 mux_stop_clean() {
@@ -456,9 +477,10 @@ EOC
 _birdc() { birdc -s "$T/$1/ctl" "${@:2}"; }
 _bird_up() { _birdc "$1" show status 2>/dev/null | matches 'Daemon is up'; }
 bird_established() { _birdc "$1" show protocols mux | matches Established; }
-# *_session_id NAME — a daemon's view of its session to muxd that changes
-# whenever the session goes down and up (start time, count of sessions).
-bird_session_id() { _birdc "$1" show protocols mux | awk '$1 == "mux" {print $4, $5}'; }
+# *_session_id NAME — a count that changes whenever the session to muxd
+# goes down and up: the daemon's own where it keeps one, never a time.
+# BIRD keeps none (its "since" moves under load): muxd's for peer NAME.
+bird_session_id() { mux_sessions "peer $1"; }
 bird_withdraw() {
 	local n=${1//[^a-zA-Z0-9]/_}
 	_birdc "$1" disable "sw4_$n" >/dev/null && _birdc "$1" disable "sw6_$n" >/dev/null ||
@@ -515,10 +537,11 @@ _gobgp_neighbor() {
 	_gobgp_out "$1" neighbor "$MUX_ADDR" -j 2>/dev/null | python3 -c "
 import json, sys
 d = json.load(sys.stdin)
-print(d['state'].get('session_state', 0), d['timers']['state'].get('uptime', {}).get('seconds', 0), d['state'].get('flops', 0))"
+print(d['state'].get('session_state', 0), d['state'].get('flops', 0))"
 }
 gobgp_established() { [[ $(_gobgp_neighbor "$1") == "6 "* ]]; }
-gobgp_session_id() { _gobgp_neighbor "$1" | cut -d' ' -f2-; }
+# flops: the times GoBGP's session left Established
+gobgp_session_id() { _gobgp_neighbor "$1" | cut -d' ' -f2; }
 gobgp_withdraw() {
 	local name=$1 afi p
 	_routegen_peer withdraw "$name" | while read -r afi p; do
@@ -569,12 +592,12 @@ _frr_neighbor() {
 		python3 -c "
 import json, sys
 n = json.load(sys.stdin).get('$MUX_ADDR', {})
-print(n.get('bgpState'), n.get('bgpTimerUpEstablishedEpoch', 0), n.get('connectionsEstablished', 0), n.get('lastNotificationReason', ''), '|', n.get('lastResetDueTo', ''))"
+print(n.get('bgpState'), n.get('connectionsEstablished', 0), n.get('lastNotificationReason', ''), '|', n.get('lastResetDueTo', ''))"
 }
 frr_established() { [[ $(_frr_neighbor "$1") == "Established "* ]]; }
-# connectionsEstablished: FRR derives its "established epoch" from the
-# uptime at each query, so it can move by a second without a restart.
-frr_session_id() { _frr_neighbor "$1" | cut -d' ' -f3; }
+# connectionsEstablished: a count (FRR's "established epoch" is derived
+# from the uptime at each query and moves by a second without a restart)
+frr_session_id() { _frr_neighbor "$1" | cut -d' ' -f2; }
 frr_withdraw() {
 	local name=$1 afi p args=(-c "configure terminal" -c "router bgp ${PEER_ASN[$1]}")
 	while read -r afi p; do

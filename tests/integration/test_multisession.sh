@@ -131,8 +131,9 @@ for dialect in cisco ietf; do
 done
 
 # 4: a third family on both, on the IETF pair still running
-before=$(ms_q a3 'json.dumps({s["id"]: [s["local_port"], s["uptime"], s["messages_received"], s["messages_sent"]] for s in p["peer"]["sessions"]})')
-sleep 1
+# the same session: the same TCP connection, no OPEN, UPDATE or NOTIFICATION
+# since (counters; an uptime is a clock)
+before=$(ms_q a3 'json.dumps({s["id"]: [s["local_port"], s["messages_received"], s["messages_sent"]] for s in p["peer"]["sessions"]})')
 for side in b3 a3; do
 	ms_conf "$side" "$([[ $side == a3 ]] && echo "$A" || echo "$B")" "$([[ $side == a3 ]] && echo 65001 || echo 65002)" \
 		"$([[ $side == a3 ]] && echo "$B" || echo "$A")" "$([[ $side == a3 ]] && echo 65002 || echo 65001)" \
@@ -142,19 +143,18 @@ for side in b3 a3; do
 done
 wait_until 20 "session 3" ms_established a3 3
 [[ $(tcp_count "$A" "$B") == 3 ]] || fail "4: want three TCP sessions"
-after=$(ms_q a3 'json.dumps({s["id"]: [s["local_port"], s["uptime"], s["messages_received"], s["messages_sent"], s["families"]] for s in p["peer"]["sessions"]})')
+after=$(ms_q a3 'json.dumps({s["id"]: [s["local_port"], s["messages_received"], s["messages_sent"], s["families"]] for s in p["peer"]["sessions"]})')
 python3 - "$before" "$after" <<'PY' || fail "4: sessions 1 and 2 were disturbed"
 import json, sys
 b, a = (json.loads(x) for x in sys.argv[1:3])
-assert a["3"][4] == ["ipv4-vpn"], "session 3 carries %s" % a["3"][4]
+assert a["3"][3] == ["ipv4-vpn"], "session 3 carries %s" % a["3"][3]
 for sid in ("1", "2"):
-    port_b, up_b, rx_b, tx_b = b[sid]
-    port_a, up_a, rx_a, tx_a, _ = a[sid]
+    port_b, rx_b, tx_b = b[sid]
+    port_a, rx_a, tx_a, _ = a[sid]
     assert port_a == port_b, "session %s: TCP connection changed" % sid
-    assert up_a > up_b, "session %s: uptime restarted (%d -> %d)" % (sid, up_b, up_a)
     for k in ("open", "update", "notification", "route_refresh"):
         assert rx_a[k] == rx_b[k] and tx_a[k] == tx_b[k], "session %s: %s exchanged" % (sid, k)
-print("sessions 1 and 2: same connections, uptime continued, only keepalives")
+print("sessions 1 and 2: same connections, only keepalives")
 PY
 say "4: a third family: session 3 Up, sessions 1 and 2 untouched"
 # what an operator sees: the API and muxctl, per neighbor and per session

@@ -2,9 +2,10 @@
 # muxctl against a running muxd (BIRD upstream, BIRD client provisioned by
 # muxctl itself):
 #   - not running: exit 3 and a clear message; usage errors: exit 2;
-#   - show views|sessions|instances|clients|events|route: aligned tables
-#     (cells under their headers) whose values are what BIRD and the API
-#     say; -j prints the API's JSON;
+#   - show views|sessions|instances|clients|events|route|status: aligned
+#     tables (cells under their headers) whose values are what BIRD and the
+#     API say (a route's extended and large communities too); -j prints
+#     the API's JSON;
 #   - client add / session reset / client del work end to end at the wire
 #     (the BIRD client comes up, is reset with 6/4, is de-configured);
 #     error answers (no token, duplicate, unknown) exit 1 with muxd's error.
@@ -57,11 +58,12 @@ $(cat "$CTL_OUT")"
 
 ctl_expect 3 show sessions
 grep -q "muxd is not running" "$CTL_ERR" || fail "no clear message when muxd is not running: $(cat "$CTL_ERR")"
+not_running=$(head -n 1 "$CTL_ERR")
 ctl_expect 2
 ctl_expect 2 show nothing
 ctl_expect 2 client add vnet-1 asn
 ctl_expect 2 session reset
-say "muxd not running: exit 3 with '$(head -n 1 "$CTL_ERR")'; usage errors: exit 2"
+say "muxd not running: exit 3 with '$not_running'; usage errors: exit 2"
 
 # ------------------------------------------------------------------ set-up
 
@@ -142,6 +144,30 @@ assert len(t) == 1, t
 r = t[0]
 assert (r['View'], r['Prefix'], r['Path id'], r['AS path']) == ('isp-a', '$pfx', '0', ' '.join(['65010'] + '$bird_path'.split())), r" \
 	show route "$pfx"
+# A route with extended and large communities: muxctl shows both, the
+# extended ones as the API renders them, the large ones as BIRD holds them.
+api_ok GET "/api/v1/views/isp-a/routes?prefix=0.0.0.0/0&match=longer"
+"$PY" - "$API_BODY" >"$T/comm.txt" <<'PY' || fail "no IPv4 route of the upstream has extended and large communities"
+import json, sys
+r = [r for r in json.load(open(sys.argv[1]))["routes"]
+     if r.get("ext_communities") and r.get("large_communities")][0]
+print(r["prefix"])
+print(" ".join(r["ext_communities"]))
+PY
+cpfx=$(sed -n 1p "$T/comm.txt")
+cext=$(sed -n 2p "$T/comm.txt")
+clarge=$(birdc -s "$T/$UP/ctl" show route all table "t4_$UP" "$cpfx" |
+	awk '/BGP.large_community:/ {$1=""; print}' | "$PY" -c '
+import re, sys
+print(" ".join(sorted(":".join(m) for m in re.findall(r"\((\d+), (\d+), (\d+)\)", sys.stdin.read()))))')
+[[ -n $clarge ]] || fail "BIRD shows no large community for $cpfx"
+ctl_table "
+assert len(t) == 1, t
+r = t[0]
+assert r['Ext communities'] == '$cext', (r, '$cext')
+assert ' '.join(sorted(r['Large communities'].split())) == '$clarge', (r, '$clarge')" show route "$cpfx"
+head -n 1 "$CTL_OUT" | matches -E ' +Communities +Ext communities +Large communities$' ||
+	fail "show route header: $(head -n 1 "$CTL_OUT")"
 host=$("$PY" -c "import ipaddress; print(ipaddress.ip_network('$pfx')[1])")
 ctl_table "assert t and t[-1]['Prefix'] == '$pfx', t" show route "$host/32" isp-a covering
 ctl_table "assert len(t) == $up6, len(t)" show route ::/0 longer
@@ -155,8 +181,19 @@ assert any(r['Peer'] == 'instance isp-a client vnet-1 $CLIENT_ADDR' and r['Chang
 assert any(r['Peer'] == 'view isp-a peer 127.0.62.11' and r['Change'] == 'OpenConfirm -> Established' for r in t), t" show events 100
 ctl_expect 0 -j show events 3
 "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["events"]) == 3' "$CTL_OUT" || fail "-j show events: $(cat "$CTL_OUT")"
-ctl_expect 0 show status
-say "show views|instances|clients|sessions|route|events: aligned tables matching BIRD and the API; -j is the API's JSON"
+ctl_table "
+assert len(t) == 1, t
+s = t[0]
+assert (s['AS'], s['Router id'], s['Peers'], s['Views'], s['Instances'], s['Clients'],
+        s['Provisioned'], s['Sessions'], s['Writes'], s['Store']) == \
+    ('65000', '192.0.2.1', '0', '1', '1', '1', '1', 'Established 2', 'yes', 'yes'), s
+assert len(s['Uptime'].split(':')) == 3, s" show status
+head -n 1 "$CTL_OUT" | matches -E '^AS +Router id +Uptime +Peers +Views +Instances +Clients +Provisioned +Sessions +Writes +Store$' ||
+	fail "show status header: $(head -n 1 "$CTL_OUT")"
+ctl_expect 0 -j show status
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["asn"] == 65000 and d["sessions"]["Established"] == 2, d' "$CTL_OUT" ||
+	fail "-j show status: $(cat "$CTL_OUT")"
+say "show views|instances|clients|sessions|route (with extended and large communities)|events|status: aligned tables matching BIRD and the API; -j is the API's JSON"
 
 # --------------------------------------------------- session reset, client del
 

@@ -135,7 +135,7 @@ bc enable later4 >/dev/null
 wait_until 20 "10.75.2.0/24 announced" bash -c "grep -q '10.75.2.0/24' '$T/all.jsonl'"
 bc disable later4 >/dev/null
 wait_until 20 "10.75.2.0/24 withdrawn" bash -c "grep -q '\"withdrawals\":\[[^]]*10.75.2.0/24' '$T/all.jsonl'"
-session_before=$(bc show protocols mux | awk '$1 == "mux" {print $4, $5}')
+session_before=$(mux_sessions "view isp-s peer")    # a count, not BIRD's "since" time
 
 say "bulk: $BULK UPDATEs while the slow subscriber does not read"
 t0=$SECONDS
@@ -148,7 +148,7 @@ touch "$T/slow.go"
 wait_until 20 "the slow client to be told it lost messages" matches dropped_total "$T/slow.jsonl"
 bc enable later4 >/dev/null      # more messages after the slow one's queue drained
 wait_until 20 "the slow client to finish" bash -c "! kill -0 $SLOW_PID 2>/dev/null"
-session_after=$(bc show protocols mux | awk '$1 == "mux" {print $4, $5}')
+session_after=$(mux_sessions "view isp-s peer")
 [[ $session_before == "$session_after" ]] ||
 	fail "BIRD's session changed during the bulk: '$session_before' → '$session_after'"
 bc show protocols mux | matches Established || fail "BIRD's session is not Established"

@@ -16,7 +16,12 @@
  * FIFO takes lines: "reset FAMILY" (Cease/Administrative Reset on that
  * session; it reconnects), "stop FAMILY" (Cease/Administrative Shutdown;
  * it stays down until "start FAMILY"), "malformed FAMILY" (an UPDATE
- * whose attribute length runs past the message).
+ * whose attribute length runs past the message), "refresh FAMILY" (a
+ * ROUTE-REFRESH request on that family's session).
+ *
+ * Enhanced route refresh (RFC 7313) as a receiver does it: BoRR marks the
+ * family's routes stale, an UPDATE for a route clears it, EoRR drops what
+ * is still stale; the status counts BoRRs and EoRRs per session.
  */
 #define PROG "ms_speaker"
 
@@ -57,6 +62,8 @@ struct conn {
 	char notification[16];          /* last one received, "6/4" */
 	bool stopped;                   /* "stop": stay down until "start" */
 	struct event *retry_ev;
+	unsigned borr, eorr;            /* enhanced route refresh, received */
+	bool refreshing[3];             /* per AFI: between BoRR and EoRR */
 };
 
 struct speaker {
@@ -69,6 +76,7 @@ struct speaker {
 	const char *status_path;
 	struct attrstore *store;
 	struct adjrib *rib;
+	struct adjrib *stale;           /* routes marked by a BoRR, not sent since */
 	struct event *status_ev, *control_ev;
 	int control_fd;
 	char label[64];
@@ -173,12 +181,13 @@ static json_t *conn_json(const struct conn *c)
 
 	for (uint8_t i = 0; i < c->nfams; i++)
 		json_array_append_new(fams, json_string(family_name(c->fams[i])));
-	return json_pack("{s:o, s:s, s:i, s:i, s:i, s:s, s:I, s:I}",
+	return json_pack("{s:o, s:s, s:i, s:i, s:i, s:s, s:I, s:I, s:i, s:i}",
 	    "families", fams, "state", fsm_state_name(c->state ? c->state : FSM_IDLE),
 	    "port", c->port, "redirected_to", c->redirected_to,
 	    "established", c->established, "notification", c->notification,
 	    "updates_received", (json_int_t)(rx ? rx->msgs[BGP_UPDATE] : 0),
-	    "keepalives_received", (json_int_t)(rx ? rx->msgs[BGP_KEEPALIVE] : 0));
+	    "keepalives_received", (json_int_t)(rx ? rx->msgs[BGP_KEEPALIVE] : 0),
+	    "borr", c->borr, "eorr", c->eorr);
 }
 
 static void write_status(struct speaker *sp)
@@ -225,9 +234,14 @@ static void on_state(struct session *s, enum fsm_state from, enum fsm_state to,
 	c->state = to;
 	if (from == FSM_ESTABLISHED) {
 		const struct session_negotiated *n = session_negotiated(s);
-		for (uint8_t i = 0; i < n->family_count; i++)
-			if (n->families[i].safi == BGP_SAFI_UNICAST)
-				adjrib_clear_afi(c->sp->rib, n->families[i].afi, NULL, NULL);
+		for (uint8_t i = 0; i < n->family_count; i++) {
+			uint16_t afi = n->families[i].afi;
+			if (n->families[i].safi != BGP_SAFI_UNICAST || afi > BGP_AFI_IPV6)
+				continue;
+			adjrib_clear_afi(c->sp->rib, afi, NULL, NULL);
+			adjrib_clear_afi(c->sp->stale, afi, NULL, NULL);
+			c->refreshing[afi] = false;
+		}
 	}
 	if (to == FSM_ESTABLISHED) {
 		c->established++;
@@ -261,12 +275,13 @@ static bool on_open(struct session *s, const struct bgp_open *o, void *arg)
 
 /* Received routes go into a table (counted in the status). */
 struct rx_ctx {
-	struct adjrib *rib;
+	struct adjrib *rib, *stale;
 	struct attrset *set;
 };
 
 static void on_withdraw(const struct bgp_prefix *p, void *arg)
 {
+	adjrib_withdraw(((struct rx_ctx *)arg)->stale, p);
 	adjrib_withdraw(((struct rx_ctx *)arg)->rib, p);
 }
 
@@ -276,6 +291,7 @@ static void on_announce(const struct bgp_prefix *p, const uint8_t *nh, size_t nh
 	struct rx_ctx *x = arg;
 	(void)nh;
 	(void)nh_len;
+	adjrib_withdraw(x->stale, p);
 	adjrib_announce(x->rib, p, x->set);
 }
 
@@ -284,12 +300,57 @@ static void on_update(struct session *s, const struct bgp_update *u, void *arg)
 	static const struct update_walk_ops ops = { on_withdraw, on_announce };
 	struct conn *c = arg;
 	const struct session_negotiated *n = session_negotiated(s);
-	struct rx_ctx x = { c->sp->rib, attrset_intern(c->sp->store, &u->attrs, NULL, 0) };
+	struct rx_ctx x = { c->sp->rib, c->sp->stale,
+		attrset_intern(c->sp->store, &u->attrs, NULL, 0) };
 	struct update_walk_stats st = { 0 };
 
 	update_walk(u, &n->rx, n->families, n->family_count, &ops, &x, &st);
 	attrset_put(x.set);
 	status_soon(c->sp);
+}
+
+static int stale_mark(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	adjrib_announce(arg, p, set);
+	return 0;
+}
+
+static int stale_drop(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	(void)set;
+	adjrib_withdraw(arg, p);
+	return 0;
+}
+
+static void on_route_refresh(struct session *s, uint16_t afi, uint8_t safi,
+    uint8_t subtype, void *arg)
+{
+	struct conn *c = arg;
+	(void)s;
+
+	if (safi != BGP_SAFI_UNICAST || afi < BGP_AFI_IPV4 || afi > BGP_AFI_IPV6)
+		return;
+	if (subtype == BGP_RR_BORR) {
+		c->borr++;
+		c->refreshing[afi] = true;
+		adjrib_walk(c->sp->rib, afi, stale_mark, c->sp->stale);
+	} else if (subtype == BGP_RR_EORR && c->refreshing[afi]) {
+		c->eorr++;
+		c->refreshing[afi] = false;
+		adjrib_clear_afi(c->sp->stale, afi, stale_drop, c->sp->rib);
+	}
+	status_soon(c->sp);
+}
+
+static void send_refresh(struct conn *c, const char *name)
+{
+	struct bgp_family f;
+	uint8_t buf[BGP_HEADER_LEN + 4];
+	struct wbuf w = wbuf_make(buf, sizeof buf);
+
+	family_parse(name, &f);
+	struct bgp_route_refresh rr = { f.afi, BGP_RR_NORMAL, f.safi };
+	session_send(c->s, buf, bgp_route_refresh_encode(&w, &rr));
 }
 
 static void on_closed(struct session *s, void *arg)
@@ -313,6 +374,7 @@ static const struct session_ops conn_ops = {
 	.state_changed = on_state,
 	.open_received = on_open,
 	.update = on_update,
+	.route_refresh = on_route_refresh,
 	.closed = on_closed,
 };
 
@@ -376,6 +438,8 @@ static void control_line(struct speaker *sp, char *line)
 		session_close(c->s, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET, NULL);
 	else if (strcmp(verb, "malformed") == 0)
 		send_malformed(c);
+	else if (strcmp(verb, "refresh") == 0)
+		send_refresh(c, fam);
 	else
 		warnx_("control: unknown verb \"%s\"", verb);
 }
@@ -514,6 +578,7 @@ int main(int argc, char **argv)
 	sp.base = event_base_new();
 	sp.store = attrstore_new();
 	sp.rib = adjrib_new(sp.store);
+	sp.stale = adjrib_new(sp.store);
 	sp.status_ev = evtimer_new(sp.base, status_cb, &sp);
 	if (control) {
 		sp.control_fd = open(control, O_RDWR | O_NONBLOCK);

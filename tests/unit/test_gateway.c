@@ -4,7 +4,8 @@
  * counted, not announced), default target and steering by community,
  * max_prefixes (false with the AFI of the prefix that broke it, and the
  * hold-off), a client going down keeping its routes, and a new gateway on
- * the same state_dir handing the same table to new views.
+ * the same state_dir handing the same table to new views; a client
+ * announcing the view back logged in aggregate, not per prefix.
  */
 #include <check.h>
 #include <event2/event.h>
@@ -89,13 +90,19 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-/* An UPDATE from the client: one IPv4 prefix, path [65101 64512], MED,
+/* The AS_PATH of the client's UPDATEs: [65101 64512], or a route of the
+ * view sent back, [65101 65000 65010]. */
+static const uint8_t own_path[] = { BGP_AS_SEQUENCE, 2, 0, 0, 0xfe, 0x4d, 0, 0, 0xfc, 0 };
+static const uint8_t back_path[] = { BGP_AS_SEQUENCE, 3, 0, 0, 0xfe, 0x4d, 0, 0, 0xfd, 0xe8,
+	0, 0, 0xfd, 0xf2 };
+static struct bgp_bytes path = { own_path, sizeof own_path };
+
+/* An UPDATE from the client: one IPv4 prefix, the path above, MED,
  * and the standard community given (0: none); or its withdrawal. */
 static void client_update(struct gateway *gw, const char *prefix, uint32_t comm,
     bool withdraw, bool want_ok)
 {
 	static uint8_t msg[4096], attrs[512], scratch[16384];
-	static const uint8_t path[] = { BGP_AS_SEQUENCE, 2, 0, 0, 0xfe, 0x4d, 0, 0, 0xfc, 0 };
 	struct wbuf aw = wbuf_make(attrs, sizeof attrs), w = wbuf_make(msg, sizeof msg);
 	struct bgp_attrs a;
 	struct bgp_prefix p;
@@ -109,7 +116,7 @@ static void client_update(struct gateway *gw, const char *prefix, uint32_t comm,
 	memset(&a, 0, sizeof a);
 	a.present = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH) |
 	    BGP_ATTR_BIT(BGP_ATTR_NEXT_HOP) | BGP_ATTR_BIT(BGP_ATTR_MED);
-	a.as_path = (struct bgp_bytes){ path, sizeof path };
+	a.as_path = path;
 	a.med = 7;
 	a.next_hop[0] = 127;
 	if (comm) {
@@ -195,6 +202,92 @@ START_TEST(client_routes_to_views)
 }
 END_TEST
 
+/* stderr (the log) into a file while a test runs. */
+static int saved_stderr = -1;
+static FILE *log_file;
+
+static void log_capture(void)
+{
+	fflush(stderr);
+	log_file = tmpfile();
+	ck_assert_ptr_nonnull(log_file);
+	saved_stderr = dup(2);
+	ck_assert_int_ge(dup2(fileno(log_file), 2), 0);
+}
+
+static void log_release(void)
+{
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	fclose(log_file);
+}
+
+/* Lines of the log so far that contain all of the words given. */
+static int log_lines(const char *a, const char *b)
+{
+	char line[2048];
+	int n = 0;
+
+	fflush(stderr);
+	rewind(log_file);
+	while (fgets(line, sizeof line, log_file))
+		n += strstr(line, a) && (b == NULL || strstr(line, b));
+	return n;
+}
+
+static bool log_has(const char *a, const char *b) { return log_lines(a, b) > 0; }
+
+/* A client announcing the view back: 300 prefixes outside its allocation
+ * with our AS in their path. One line at once, one more after the
+ * interval summing up the rest, nothing while nothing new comes; the
+ * count per client. */
+START_TEST(view_announced_back_summed_up)
+{
+	struct gateway *gw = gateway_new(base, cfg);
+	char pfx[32];
+	uint64_t n;
+
+	va = view_for(&cfg->upstreams[0]);
+	gateway_attach_view(gw, "a", va);
+	gateway_set_reject_log_interval(gw, 300);
+	gateway_client_up(gw, &cfg->clients[0], "a");
+	log_capture();
+	path = (struct bgp_bytes){ back_path, sizeof back_path };
+	for (int i = 0; i < 300; i++) {
+		snprintf(pfx, sizeof pfx, "10.%d.%d.0/24", i / 256, i % 256);
+		client_update(gw, pfx, 0, false, true);
+	}
+	path = (struct bgp_bytes){ own_path, sizeof own_path };
+	ck_assert_int_eq(log_lines("client vnet: announced", NULL), 1);
+	ck_assert(log_has("announced 10.0.0.0/24, outside its allocation: treated as "
+	    "withdrawn (1 so far", "its AS_PATH holds our AS"));
+	ck_assert(gateway_client_rejected(gw, "vnet", "a", &n));
+	ck_assert_uint_eq(n, 300);
+	ck_assert_uint_eq(view_originated_count(va), 0);
+
+	struct timeval tick = { 0, 20000 };
+	for (int k = 0; k < 100 && log_lines("client vnet: announced", NULL) < 2; k++) {
+		event_base_loopexit(base, &tick);
+		event_base_loop(base, 0);
+	}
+	ck_assert(log_has("announced 299 prefixes, e.g. 10.0.1.0/24, outside its allocation: "
+	    "treated as withdrawn (300 so far", "give it an export filter"));
+	for (int k = 0; k < 30; k++) {         /* 600 ms: two intervals, nothing new */
+		event_base_loopexit(base, &tick);
+		event_base_loop(base, 0);
+	}
+	ck_assert_int_eq(log_lines("client vnet: announced", NULL), 2);
+	/* a prefix of its own outside the allocation: the hint says so */
+	client_update(gw, "10.9.9.0/24", 0, false, true);
+	ck_assert(log_has("announced 10.9.9.0/24", "add it to the client's \"prefixes\""));
+	log_release();
+	gateway_detach_view(gw, "a");
+	gateway_free(gw);
+	shut(va);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("gateway");
@@ -202,6 +295,7 @@ int main(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, client_routes_to_views);
+	tcase_add_test(t, view_announced_back_summed_up);
 	suite_add_tcase(s, t);
 	return check_run(s);
 }

@@ -20,6 +20,9 @@
  *   client_updates_isolated a client's UPDATE is ignored (counted); a
  *                           malformed one resets that client alone
  *   route_refresh_rewalks   ROUTE-REFRESH: the table again, from the view
+ *   enhanced_refresh_demarcated  with enhanced route refresh: BoRR, the
+ *                           table, EoRR per family; a client that drops
+ *                           what EoRR finds stale still holds the view
  *   lowest_path_rule        without ADD-PATH: the lowest path id, the
  *                           next one when it goes, a withdrawal at the end
  */
@@ -335,6 +338,7 @@ struct fake {
 	char addr[32];
 	uint32_t asn;
 	bool as4, addpath;
+	bool enhanced_rr;               /* offers enhanced route refresh */
 	bool stop_reading;              /* after Established */
 	int rcvbuf;
 	int fd;
@@ -348,6 +352,15 @@ struct fake {
 	struct attrstore *store;
 	struct adjrib *rib;
 	unsigned redundant;             /* an announcement of what it had, … */
+	/* RFC 7313 as a receiver does it: BoRR marks the family's routes
+	 * stale (a copy in stale), an UPDATE for a route clears it, EoRR
+	 * removes what is still stale. */
+	struct adjrib *stale;
+	atomic_uint borr[3], eorr[3];   /* per AFI */
+	atomic_uint refresh_updates;    /* UPDATEs between BoRR and EoRR */
+	atomic_uint rr_other;           /* ROUTE-REFRESH of another kind */
+	unsigned purged;                /* routes EoRR removed */
+	bool refreshing[3];
 };
 
 static void fake_write(struct fake *f, const uint8_t *p, size_t n)
@@ -374,7 +387,8 @@ static void fake_open(struct fake *f)
 	o.hold_time = 0;
 	inet_pton(AF_INET, f->addr, &in);
 	o.bgp_id = ntohl(in.s_addr);
-	o.caps.present = BGP_CAPF_MP | BGP_CAPF_ROUTE_REFRESH;
+	o.caps.present = BGP_CAPF_MP | BGP_CAPF_ROUTE_REFRESH |
+	    (f->enhanced_rr ? BGP_CAPF_ENHANCED_RR : 0);
 	o.caps.mp[0] = (struct bgp_family){ 1, 1 };
 	o.caps.mp[1] = (struct bgp_family){ 2, 1 };
 	o.caps.mp_count = 2;
@@ -401,6 +415,7 @@ struct fake_walk {
 static void fake_withdraw(const struct bgp_prefix *p, void *arg)
 {
 	struct fake_walk *fw = arg;
+	adjrib_withdraw(fw->f->stale, p);
 	if (!adjrib_withdraw(fw->f->rib, p))
 		fw->f->redundant++;
 }
@@ -415,6 +430,7 @@ static void fake_announce(const struct bgp_prefix *p, const uint8_t *nh, size_t 
 		fw->set = attrset_intern(fw->f->store, &fw->u->attrs, nh, nh_len);
 	if (adjrib_get(fw->f->rib, p) == fw->set)
 		fw->f->redundant++;
+	adjrib_withdraw(fw->f->stale, p);
 	adjrib_announce(fw->f->rib, p, fw->set);
 	bgp_prefix_parse(MARKER, &m);
 	if (bgp_prefix_cmp(p, &m) == 0)
@@ -439,6 +455,8 @@ static void fake_update(struct fake *f, const uint8_t *body, size_t len)
 		return;
 	}
 	atomic_fetch_add(&f->updates, 1);
+	if (f->refreshing[1] || f->refreshing[2])
+		atomic_fetch_add(&f->refresh_updates, 1);
 	if (u.end_of_rib) {
 		atomic_fetch_add(&f->eors, 1);
 		return;
@@ -446,6 +464,43 @@ static void fake_update(struct fake *f, const uint8_t *body, size_t len)
 	fw.u = &u;
 	update_walk(&u, &fw.ctx, fams, 2, &ops, &fw, &st);
 	attrset_put(fw.set);
+}
+
+static int stale_mark(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	adjrib_announce(arg, p, set);
+	return 0;
+}
+
+static int stale_purge(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct fake *f = arg;
+	(void)set;
+	f->purged += adjrib_withdraw(f->rib, p);
+	return 0;
+}
+
+static void fake_route_refresh(struct fake *f, const uint8_t *body, size_t len)
+{
+	struct bgp_route_refresh rr;
+	struct bgp_err e;
+
+	if (!bgp_route_refresh_decode(body, len, &rr, &e) || rr.afi < 1 || rr.afi > 2 ||
+	    rr.subtype == BGP_RR_NORMAL) {
+		atomic_fetch_add(&f->rr_other, 1);
+		return;
+	}
+	if (rr.subtype == BGP_RR_BORR) {
+		atomic_fetch_add(&f->borr[rr.afi], 1);
+		adjrib_walk(f->rib, rr.afi, stale_mark, f->stale);
+		f->refreshing[rr.afi] = true;
+	} else if (f->refreshing[rr.afi]) {
+		adjrib_clear_afi(f->stale, rr.afi, stale_purge, f);
+		f->refreshing[rr.afi] = false;
+		atomic_fetch_add(&f->eorr[rr.afi], 1);
+	} else {
+		atomic_fetch_add(&f->rr_other, 1);      /* EoRR without BoRR */
+	}
 }
 
 static void fake_message(struct fake *f, const uint8_t *msg, const struct bgp_header *h)
@@ -463,6 +518,9 @@ static void fake_message(struct fake *f, const uint8_t *msg, const struct bgp_he
 	case BGP_UPDATE:
 		fake_update(f, msg + BGP_HEADER_LEN, h->len - BGP_HEADER_LEN);
 		break;
+	case BGP_ROUTE_REFRESH:
+		fake_route_refresh(f, msg + BGP_HEADER_LEN, h->len - BGP_HEADER_LEN);
+		break;
 	case BGP_NOTIFICATION:
 		f->notif_code = msg[BGP_HEADER_LEN];
 		f->notif_subcode = msg[BGP_HEADER_LEN + 1];
@@ -479,6 +537,7 @@ static void *fake_run(void *arg)
 
 	f->store = attrstore_new();
 	f->rib = adjrib_new(f->store);
+	f->stale = adjrib_new(f->store);
 	if (f->rcvbuf)
 		setsockopt(f->fd, SOL_SOCKET, SO_RCVBUF, &f->rcvbuf, sizeof f->rcvbuf);
 	sockaddr_parse(f->addr, 0, &src);
@@ -540,6 +599,7 @@ static void fake_stop(struct fake *f)
 
 static void fake_free(struct fake *f)
 {
+	adjrib_free(f->stale);
 	adjrib_free(f->rib);
 	attrstore_free(f->store);
 }
@@ -907,10 +967,97 @@ START_TEST(route_refresh_rewalks)
 	}
 	sync_fakes(live, 1);
 	check_table(&a);
-	/* the IPv4 table came again: redundant announcements, no EoR */
+	/* the IPv4 table came again: redundant announcements, no EoR, and no
+	 * BoRR/EoRR to a client without enhanced route refresh */
 	ck_assert_uint_gt(a.redundant, 10000);
 	ck_assert_uint_gt(atomic_load(&a.updates), before + 100);
 	ck_assert_int_eq(atomic_load(&a.eors), 2);
+	ck_assert_uint_eq(atomic_load(&a.borr[1]) + atomic_load(&a.eorr[1]) +
+	    atomic_load(&a.rr_other), 0);
+	fake_stop(&a);
+	fake_free(&a);
+}
+END_TEST
+
+static unsigned want_eorr[3];
+static bool refreshed(void *arg)
+{
+	struct fake *f = arg;
+	return atomic_load(&f->eorr[1]) >= want_eorr[1] && atomic_load(&f->eorr[2]) >= want_eorr[2];
+}
+
+static void send_refresh(struct fake *f, uint16_t afi)
+{
+	uint8_t rr[BGP_HEADER_LEN + 4];
+	struct wbuf w = wbuf_make(rr, sizeof rr);
+	struct bgp_route_refresh req = { afi, BGP_RR_NORMAL, BGP_SAFI_UNICAST };
+
+	fake_write(f, rr, bgp_route_refresh_encode(&w, &req));
+}
+
+/* Enhanced route refresh: the client drops, at EoRR, every route not sent
+ * again since BoRR. With the view changing throughout, it must still hold
+ * exactly the view: the refresh sent everything, live changes in between
+ * kept it current, nothing came outside BoRR..EoRR. */
+START_TEST(enhanced_refresh_demarcated)
+{
+	struct fake a;
+	struct fake *live[] = { &a };
+	struct fakes fs = { live, 1, 2, 0 };
+
+	rnd_state = 7313;
+	preload();
+	make_instance(0, 0, four_clients);
+	fake_start(&a, "127.0.85.13", 65103, true, false);
+	a.enhanced_rr = true;
+	fake_go(&a);
+	ck_assert(pump_until(all_joined, &fs, 30));
+	sync_fakes(live, 1);
+	ck_assert_uint_eq(atomic_load(&a.borr[1]) + atomic_load(&a.borr[2]), 0);
+
+	/* IPv4 alone, the view changing while it is walked */
+	a.redundant = 0;
+	send_refresh(&a, BGP_AFI_IPV4);
+	want_eorr[1] = 1;
+	want_eorr[2] = 0;
+	double end = now_s() + 30;
+	while (!refreshed(&a)) {
+		ck_assert_msg(now_s() < end, "no End of Route Refresh for IPv4");
+		pump();
+		for (int k = 0; k < 5; k++)
+			random_change();
+	}
+	sync_fakes(live, 1);
+	check_table(&a);
+	ck_assert_uint_eq(atomic_load(&a.borr[1]), 1);
+	ck_assert_uint_eq(atomic_load(&a.borr[2]) + atomic_load(&a.eorr[2]), 0);
+	ck_assert_uint_gt(atomic_load(&a.refresh_updates), 10);
+	ck_assert_uint_gt(a.redundant, 10000);
+
+	/* IPv6 asked for while IPv4 is asked again: one walk for both, each
+	 * family demarcated */
+	send_refresh(&a, BGP_AFI_IPV4);
+	send_refresh(&a, BGP_AFI_IPV6);
+	want_eorr[1] = 2;
+	want_eorr[2] = 1;
+	ck_assert_msg(pump_until(refreshed, &a, 30), "no EoRR for both families");
+	for (int k = 0; k < 300; k++)
+		random_change();
+	sync_fakes(live, 1);
+	check_table(&a);
+	ck_assert_uint_ge(atomic_load(&a.borr[1]), 2);
+	ck_assert_uint_eq(atomic_load(&a.borr[2]), 1);
+	ck_assert_uint_eq(atomic_load(&a.eorr[1]), 2);
+	ck_assert_uint_eq(atomic_load(&a.eorr[2]), 1);
+	ck_assert_uint_eq(atomic_load(&a.rr_other), 0);
+	ck_assert_int_eq(atomic_load(&a.eors), 2);
+
+	json_t *j = instance_to_json(inst), *c;
+	size_t i;
+	json_array_foreach(json_object_get(j, "clients"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "name")), "plain") == 0)
+			ck_assert_int_eq(json_integer_value(json_object_get(c, "refreshes")), 3);
+	json_decref(j);
 	fake_stop(&a);
 	fake_free(&a);
 }
@@ -984,6 +1131,7 @@ static Suite *instance_suite(void)
 	tcase_add_test(t, queue_limit_drop);
 	tcase_add_test(t, client_updates_isolated);
 	tcase_add_test(t, route_refresh_rewalks);
+	tcase_add_test(t, enhanced_refresh_demarcated);
 	tcase_add_test(t, lowest_path_rule);
 	suite_add_tcase(s, t);
 	/* a table of 350,000 routes: its own case, its own time limit */
