@@ -774,11 +774,28 @@ static void instance_unlisten(struct instance *inst)
 
 /* ---- timers ----------------------------------------------------------------------- */
 
+/* A range member exists for a connection from its address; one whose
+ * connections all ended before any reached Established (a silent socket,
+ * a scan) goes, so that a range never fills with clients nobody uses. */
+static void reap_range_members(struct instance *inst)
+{
+	for (size_t i = 0; i < inst->nclients; i++) {
+		struct client *c = inst->clients[i];
+		if (c->range_of == NULL || c->retiring || c->joins > 0 ||
+		    peer_session(c->peer) != NULL)
+			continue;
+		log_peer_info(client_label(c), "no session of it reached Established: "
+		    "removed (a new connection from its address makes it again)");
+		client_shutdown(c, BGP_ERR_CEASE, BGP_CEASE_PEER_DECONFIGURED);
+	}
+}
+
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	check_slow(arg);
+	reap_range_members(arg);
 }
 
 static void free_cb(evutil_socket_t fd, short what, void *arg)

@@ -8,7 +8,10 @@
 #     "incoming connection refused: 8 sessions already" until the silent
 #     sessions' 240 s hold timer);
 #   - every silent connection is closed by muxd within open_timeout + 5 s,
-#     the last ones with Hold Timer Expired naming open_timeout.
+#     the last ones with Hold Timer Expired naming open_timeout;
+#   - silent connections from 4 addresses of a client range make 4 range
+#     members, and each is removed once its connection is closed: a range
+#     never fills with clients nobody uses.
 # Addresses: 127.0.133.0/24 (muxd 127.0.133.1, BIRD 127.0.133.11) and
 # 127.0.134.0/24 (the upstream's instance, 127.0.134.1).
 . "$(dirname "$0")/lib.sh"
@@ -27,7 +30,9 @@ cat >"$T/muxd.json" <<JSON
  "upstreams": [{"name": "isp", "peer": {"address": "127.0.133.11", "asn": 65133},
                 "local_address": "$MUX_ADDR", "passive": true,
                 "families": ["ipv4-unicast", "ipv6-unicast"],
-                "instance": {"address": "127.0.134.1"}}]}
+                "instance": {"address": "127.0.134.1"}}],
+ "clients": [{"name": "vnets", "address": "127.0.134.64/28", "asn": 65134,
+              "upstreams": ["isp"]}]}
 JSON
 mux_start "$T/muxd.json"
 
@@ -61,5 +66,15 @@ mux_log_has "no OPEN within open_timeout \($OPEN_TIMEOUT s\)" ||
 mux_log_has "a new connection takes the place of one that has sent no OPEN" ||
 	fail "no log line for a silent connection giving its place"
 mux_log_has "sessions already" && fail "a connection was refused for want of a session place"
+
+members=(127.0.134.65 127.0.134.66 127.0.134.67 127.0.134.68)
+mark=$(mux_log_lines)
+spawn silent_range "$T/silent_range.out" python3 "$TOOLS/silent_conns.py" \
+	--dst 127.0.134.1:179 "${members[@]/#/--src=}" --per-source 1 --hold 60
+_made() { [[ $(tail -n +"$((mark + 1))" "$MUX_LOG" | grep -c "it becomes client vnets@") -eq ${#members[@]} ]]; }
+wait_until 15 "the range members of the silent connections" _made
+_removed() { [[ $(tail -n +"$((mark + 1))" "$MUX_LOG" | grep -c "client vnets@[^:]*: no session of it reached Established: removed") -eq ${#members[@]} ]]; }
+wait_until $((OPEN_TIMEOUT + 10)) "muxd to remove the ${#members[@]} range members" _removed
+say "silent connections from ${#members[@]} addresses of a client range: members made, then removed"
 bird_established isp || fail "BIRD's session went down"
 say "PASS: silent connections closed, the real upstream Established"
