@@ -171,6 +171,10 @@ json_t *client_config_to_json(const struct client_config *cc, bool with_password
  * reach (same family). Errors named from path. */
 void config_check_new_client(struct jsonv *errs, const char *path,
     const struct config *c, const struct client_config *cc);
+/* Its checks that look at no other client (upstreams, address family),
+ * for a caller that keeps names and addresses unique itself (the API). */
+void config_check_client_upstreams(struct jsonv *errs, const char *path,
+    const struct config *c, const struct client_config *cc);
 /* Append a deep copy of cc / remove (and free) the client named name. */
 void config_add_client(struct config *c, const struct client_config *cc);
 bool config_remove_client(struct config *c, const char *name);

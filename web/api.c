@@ -133,7 +133,7 @@ static void get_status(struct http_req *r, void *arg)
 	    "views", (json_int_t)a->host.views(a->host.arg, views, API_MAX_OBJECTS),
 	    "instances", (json_int_t)a->host.instances(a->host.arg, insts, API_MAX_OBJECTS),
 	    "clients", (json_int_t)cfg->client_count,
-	    "clients_provisioned", (json_int_t)a->nprov,
+	    "clients_provisioned", (json_int_t)a->prov.n,
 	    "sessions", by,
 	    "writable", a->token_file != NULL && a->st != NULL,
 	    "store", a->st != NULL));
@@ -259,8 +259,7 @@ static void get_instances(struct http_req *r, void *arg)
 	http_reply_json(r, 200, arr);
 }
 
-/* A query integer in [min, max]; def when absent; -1 (answered 400) if bad. */
-static long long query_int(struct http_req *r, const char *key, long long def,
+long long api_query_int(struct http_req *r, const char *key, long long def,
     long long min, long long max)
 {
 	const char *s = http_query(r, key);
@@ -283,8 +282,8 @@ static void get_events(struct http_req *r, void *arg)
 	struct api *a = arg;
 	long long limit, before;
 
-	if ((limit = query_int(r, "limit", EVENTS_DEFAULT, 1, EVENTS_MAX)) < 0 ||
-	    (before = query_int(r, "before", 0, 0, INT64_MAX)) < 0)
+	if ((limit = api_query_int(r, "limit", EVENTS_DEFAULT, 1, EVENTS_MAX)) < 0 ||
+	    (before = api_query_int(r, "before", 0, 0, INT64_MAX)) < 0)
 		return;
 	if (a->st == NULL) {
 		http_reply_error(r, 503, NULL, "no store: muxd could not open bgpmux.db "
@@ -299,7 +298,7 @@ static void get_events(struct http_req *r, void *arg)
 static void get_audit(struct http_req *r, void *arg)
 {
 	struct api *a = arg;
-	long long limit = query_int(r, "limit", EVENTS_DEFAULT, 1, EVENTS_MAX);
+	long long limit = api_query_int(r, "limit", EVENTS_DEFAULT, 1, EVENTS_MAX);
 
 	if (limit < 0)
 		return;
@@ -327,6 +326,7 @@ static void get_asset(struct http_req *r, void *arg)
 static const char *const q_routes[] = { "prefix", "match", NULL };
 static const char *const q_events[] = { "limit", "before", NULL };
 static const char *const q_limit[] = { "limit", NULL };
+static const char *const q_page[] = { "limit", "after", NULL };
 
 static const struct http_route api_routes[] = {
 	{ EVHTTP_REQ_GET, "/api/v1/status", get_status, NULL },
@@ -336,7 +336,7 @@ static const struct http_route api_routes[] = {
 	{ EVHTTP_REQ_GET, "/api/v1/views/{}", get_view, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/views/{}/routes", get_routes, q_routes },
 	{ EVHTTP_REQ_GET, "/api/v1/instances", get_instances, NULL },
-	{ EVHTTP_REQ_GET, "/api/v1/clients", api_get_clients, NULL },
+	{ EVHTTP_REQ_GET, "/api/v1/clients", api_get_clients, q_page },
 	{ EVHTTP_REQ_POST, "/api/v1/clients", api_post_client, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/clients/{}", api_get_client, NULL },
 	{ EVHTTP_REQ_DELETE, "/api/v1/clients/{}", api_delete_client, NULL },
@@ -465,6 +465,7 @@ void api_free(struct api *a)
 {
 	if (a == NULL)
 		return;
+	api_listings_free(a);
 	if (a->http)
 		evhttp_free(a->http);
 	event_free(a->rate_ev);

@@ -202,7 +202,7 @@ void api_get_metrics(struct http_req *r, void *arg)
 	instances(a, &t);
 	store(a, &t);
 	put(&t, "# HELP bgpmux_clients_provisioned Clients provisioned through the API.\n"
-	    "# TYPE bgpmux_clients_provisioned gauge\nbgpmux_clients_provisioned %zu\n", a->nprov);
+	    "# TYPE bgpmux_clients_provisioned gauge\nbgpmux_clients_provisioned %zu\n", a->prov.n);
 	http_reply_text(r, 200, "text/plain; version=0.0.4", t.buf, t.len);
 	free(t.buf);
 }
