@@ -100,6 +100,9 @@ struct client_config {
 struct api_config {
 	struct sockaddr_mux listen;     /* default 127.0.0.1:8179 */
 	char *token_file;               /* NULL: the API is read-only */
+	/* seconds a connection has for a request's headers, then its body */
+	uint32_t header_timeout;        /* default 10 */
+	uint32_t body_timeout;          /* default 30 */
 };
 
 /* "mrt": archives under state_dir/mrt/ (monitors/mrt_writer.h); on when

@@ -73,15 +73,14 @@ bool api_authorized(struct api *a, struct http_req *r, char *who, size_t who_len
 	    "Authorization");
 	char *token;
 
-	snprintf(who, who_len, "anonymous %s", r->peer);
 	if (a->token_file == NULL) {
-		api_audit(a, r, who, "", 403);
+		api_refused(a->refusals, r->peer, API_REFUSED_READ_ONLY);
 		http_reply_error(r, 403, NULL, "the API is read-only: muxd's configuration "
 		    "has no api.token_file");
 		return false;
 	}
 	if (h == NULL || strncmp(h, "Bearer ", 7) != 0) {
-		api_audit(a, r, who, "", 401);
+		api_refused(a->refusals, r->peer, API_REFUSED_NO_TOKEN);
 		evhttp_add_header(evhttp_request_get_output_headers(r->req),
 		    "WWW-Authenticate", "Bearer realm=\"bgpmux\"");
 		http_reply_error(r, 401, NULL, "writes need the header \"Authorization: "
@@ -90,7 +89,7 @@ bool api_authorized(struct api *a, struct http_req *r, char *who, size_t who_len
 	}
 	token = read_token(a->token_file);
 	if (token == NULL || !token_equal(h + 7, token)) {
-		api_audit(a, r, who, "", 403);
+		api_refused(a->refusals, r->peer, API_REFUSED_WRONG_TOKEN);
 		http_reply_error(r, 403, NULL, "wrong token: it must equal the first line "
 		    "of %s", a->token_file);
 		free(token);
@@ -429,6 +428,7 @@ struct api *api_new(struct event_base *base, struct store *st,
 	a->events = events;
 	a->host = *host;
 	a->started = time(NULL);
+	a->refusals = api_refusals_new(base);
 	a->rate_ev = event_new(base, -1, EV_PERSIST, rate_cb, a);
 	evtimer_add(a->rate_ev, &tv);
 	api_clients_load(a);
@@ -448,11 +448,15 @@ bool api_listen(struct api *a, const struct config *cfg, char *why, size_t why_l
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD);
 	evhttp_set_gencb(a->http, request_cb, a);
+	a->deadlines = api_deadlines_new(a->base, a->http, a->refusals, cfg->api.header_timeout,
+	    cfg->api.body_timeout);
 	if (evhttp_bind_socket(a->http, addr, sockaddr_port(l)) != 0) {
 		snprintf(why, why_len, "cannot listen on %s port %u: %s (set api.listen to a "
 		    "free address)", addr, sockaddr_port(l), strerror(errno));
 		evhttp_free(a->http);
+		api_deadlines_free(a->deadlines);
 		a->http = NULL;
+		a->deadlines = NULL;
 		return false;
 	}
 	log_info("api: listening on http://%s%s%s:%u/ (%s)", l->u.sa.sa_family == AF_INET6 ?
@@ -468,8 +472,10 @@ void api_free(struct api *a)
 	api_listings_free(a);
 	if (a->http)
 		evhttp_free(a->http);
+	api_deadlines_free(a->deadlines);
 	event_free(a->rate_ev);
 	api_clients_free(a);
+	api_refusals_free(a->refusals);
 	free(a->token_file);
 	free(a);
 }

@@ -219,6 +219,8 @@ void api_merge_clients(struct api *a, struct config *cfg)
 	free(a->token_file);
 	a->token_file = cfg->api.token_file ? xstrdup(cfg->api.token_file) : NULL;
 	files_index(a, cfg);
+	if (a->deadlines)
+		api_deadlines_set(a->deadlines, cfg->api.header_timeout, cfg->api.body_timeout);
 	for (size_t i = 0; i < a->prov.n; i++) {
 		struct prov_client *p = a->prov.v[i].value;
 		const struct client_config *pc = &p->cfg;

@@ -8,6 +8,8 @@
 
 #include "muxd/nameidx.h"
 #include "web/api.h"
+#include "web/api_deadline.h"
+#include "web/api_refusals.h"
 #include "web/http_util.h"
 
 struct session;
@@ -32,6 +34,8 @@ struct api {
 	struct opstore_events *events;
 	struct api_host host;
 	char *token_file;
+	struct api_refusals *refusals;          /* writes without the right token */
+	struct api_deadlines *deadlines;        /* per request, once listening */
 	/* Provisioned clients by name (struct prov_client *, each malloc'ed),
 	 * and the configuration file's by name (index + 1 in the running
 	 * configuration's clients, where they come first; names owned). */
@@ -84,7 +88,8 @@ void api_reset_session(struct http_req *r, void *arg);
 void api_get_metrics(struct http_req *r, void *arg);
 
 /* Write access: true when r carries the right token; otherwise it has
- * answered 401/403 (and audited). who gets "token <addr>" / "anonymous <addr>". */
+ * answered 401/403 and counted the refusal (api_refusals.h: never an audit
+ * row). who gets "token <addr>". */
 bool api_authorized(struct api *a, struct http_req *r, char *who, size_t who_len);
 /* Audit a write that failed before reaching the store. */
 void api_audit(struct api *a, struct http_req *r, const char *who, const char *body,
