@@ -32,6 +32,9 @@
 #   127.0.75-79 test_stream (75-76 in use)
 #   127.0.116-117 test_graceful_restart
 #   127.0.90-91, 94-95 bench-fanout too (95.1: bgpmux-mon's API, the live stream)
+#   127.0.124 test_api_abuse   127.0.125 test_api_scale (its 2,000 provisioned
+#   clients are configured at 198.18.x.x, RFC 2544's range, never contacted)
+#   127.0.126 scripts/bench-provision.sh
 
 set -u -o pipefail
 
