@@ -1,6 +1,6 @@
 /*
  * api.c — the API server: its route table, authorization, and the read
- * endpoints for status, views, routes, instances and events.
+ * endpoints for status, views, instances and events.
  */
 #include "web/api_int.h"
 
@@ -15,14 +15,12 @@
 #include "muxd/adjrib.h"
 #include "muxd/log.h"
 #include "muxd/peer.h"
-#include "muxd/route_json.h"
 #include "views/view.h"
 #include "web/assets.h"
 
 #define MAX_BODY (64 * 1024)
 #define MAX_HEADERS (16 * 1024)
 #define HTTP_TIMEOUT_SECS 30
-#define MAX_ROUTES 10000                /* per routes answer */
 #define EVENTS_DEFAULT 100
 #define EVENTS_MAX 1000
 
@@ -140,7 +138,7 @@ static void get_status(struct http_req *r, void *arg)
 
 /* ---- views ----------------------------------------------------------------- */
 
-static struct view *find_view(struct api *a, const char *name)
+struct view *api_find_view(struct api *a, const char *name)
 {
 	struct view *views[API_MAX_OBJECTS];
 	size_t n = a->host.views(a->host.arg, views, API_MAX_OBJECTS);
@@ -184,7 +182,7 @@ static void get_views(struct http_req *r, void *arg)
 static void get_view(struct http_req *r, void *arg)
 {
 	struct api *a = arg;
-	struct view *v = find_view(a, r->captures[0]);
+	struct view *v = api_find_view(a, r->captures[0]);
 
 	if (v == NULL) {
 		http_reply_error(r, 404, NULL, "no view is named \"%s\" (GET /api/v1/views "
@@ -195,53 +193,6 @@ static void get_view(struct http_req *r, void *arg)
 	json_object_set_new(j, "rate_history", api_view_rate_history(a, view_name(v)));
 	json_object_set_new(j, "rate_interval", json_integer(API_RATE_SECS));
 	http_reply_json(r, 200, j);
-}
-
-struct routes_ctx {
-	json_t *arr;
-	size_t n;
-};
-
-static int route_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
-{
-	struct routes_ctx *c = arg;
-
-	if (c->n == MAX_ROUTES)
-		return 1;
-	json_array_append_new(c->arr, route_to_json(p, set));
-	c->n++;
-	return 0;
-}
-
-static void get_routes(struct http_req *r, void *arg)
-{
-	static const char *const matches[] = { "exact", "longer", "covering" };
-	struct api *a = arg;
-	struct view *v = find_view(a, r->captures[0]);
-	const char *prefix = http_query(r, "prefix"), *match = http_query(r, "match");
-	struct routes_ctx c = { json_array(), 0 };
-	struct bgp_prefix p;
-	int m = -1;
-
-	for (int i = 0; i < 3; i++)
-		if (strcmp(match ? match : "exact", matches[i]) == 0)
-			m = i;
-	if (v == NULL)
-		http_reply_error(r, 404, NULL, "no view is named \"%s\"", r->captures[0]);
-	else if (prefix == NULL || !bgp_prefix_parse(prefix, &p))
-		http_reply_error(r, 400, "prefix", "prefix=%s: expected a prefix such as "
-		    "184.164.224.0/24 or 2001:db8::/32", prefix ? prefix : "(missing)");
-	else if (m < 0)
-		http_reply_error(r, 400, "match", "match=%s: expected exact, longer or covering",
-		    match);
-	if (v == NULL || prefix == NULL || m < 0 || !bgp_prefix_parse(prefix, &p)) {
-		json_decref(c.arr);
-		return;
-	}
-	int stopped = feed_lookup(view_feed(v), &p, (enum adjrib_match)m, route_cb, &c);
-	http_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:I, s:b, s:o}",
-	    "view", view_name(v), "prefix", prefix, "match", matches[m],
-	    "count", (json_int_t)c.n, "truncated", stopped != 0, "routes", c.arr));
 }
 
 /* ---- instances, events, OpenAPI ------------------------------------------------ */
@@ -322,7 +273,7 @@ static void get_asset(struct http_req *r, void *arg)
 
 /* ---- the route table --------------------------------------------------------- */
 
-static const char *const q_routes[] = { "prefix", "match", NULL };
+static const char *const q_routes[] = { "prefix", "match", "limit", "after", NULL };
 static const char *const q_events[] = { "limit", "before", NULL };
 static const char *const q_limit[] = { "limit", NULL };
 static const char *const q_page[] = { "limit", "after", NULL };
@@ -333,7 +284,7 @@ static const struct http_route api_routes[] = {
 	{ EVHTTP_REQ_POST, "/api/v1/sessions/{*}/reset", api_reset_session, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/views", get_views, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/views/{}", get_view, NULL },
-	{ EVHTTP_REQ_GET, "/api/v1/views/{}/routes", get_routes, q_routes },
+	{ EVHTTP_REQ_GET, "/api/v1/views/{}/routes", api_get_routes, q_routes },
 	{ EVHTTP_REQ_GET, "/api/v1/instances", get_instances, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/clients", api_get_clients, q_page },
 	{ EVHTTP_REQ_POST, "/api/v1/clients", api_post_client, NULL },
@@ -469,7 +420,7 @@ void api_free(struct api *a)
 {
 	if (a == NULL)
 		return;
-	api_listings_free(a);
+	api_pagers_free(a);
 	if (a->http)
 		evhttp_free(a->http);
 	api_deadlines_free(a->deadlines);

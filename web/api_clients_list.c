@@ -11,7 +11,6 @@
 #include "web/api_int.h"
 
 #include <event2/buffer.h>
-#include <event2/event.h>
 #include <event2/http.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,44 +103,28 @@ static void link_next(struct http_req *r, long long limit, const char *last)
 	free(enc);
 }
 
-/* ---- a page written a slice at a time ------------------------------------------ */
+/* ---- a long page, a slice at a time (api_pager.h) ------------------------------- */
 
-/* A page longer than a slice is written in slices: one slice of one page
- * per turn of the event loop, the pages taking turns, so that listings of
- * 1,000 clients (50 ms of JSON each) never hold the BGP sessions for more
- * than a slice, however many run. The cursor is a name: a client added or
- * removed between two slices changes nothing else. */
-struct api_listing {
-	struct evhttp_request *req;     /* ours until evhttp_send_reply_end */
+struct listing {
 	char *after;                    /* the last client written; NULL: none yet */
 	char *end;                      /* the page's last client */
 	bool opened, wrote;             /* "[" written; a client written */
-	struct api_listing *next;       /* a->listings: the next one's turn */
 };
 
-static void listing_free(struct api_listing *l)
+static void listing_free(void *state)
 {
+	struct listing *l = state;
+
 	free(l->after);
 	free(l->end);
 	free(l);
 }
 
-void api_listings_free(struct api *a)
-{
-	while (a->listings) {
-		struct api_listing *l = a->listings;
-		a->listings = l->next;
-		listing_free(l);        /* evhttp_free frees its request */
-	}
-	if (a->listing_ev)
-		event_free(a->listing_ev);
-	a->listing_ev = NULL;
-}
-
 /* The clients after l->after up to l->end, at most SLICE, as JSON text
- * (the page's "[" first); true at the page's end. */
-static bool listing_render(struct api *a, struct api_listing *l, struct evbuffer *out)
+ * (the page's "[" first, its "]" last); true at the page's end. */
+static bool listing_slice(struct api *a, void *state, struct evbuffer *out)
 {
+	struct listing *l = state;
 	const struct client_config *cc;
 	const struct prov_client *pc;
 	struct client_walk w;
@@ -168,78 +151,13 @@ static bool listing_render(struct api *a, struct api_listing *l, struct evbuffer
 		l->after = xstrdup(cc->name);
 		n++;
 	}
-	return n < SLICE || strcmp(l->after, l->end) >= 0;
+	if (n == SLICE && strcmp(l->after, l->end) < 0)
+		return false;
+	evbuffer_add(out, "]", 1);
+	return true;
 }
 
-/* One slice of l; true when l is over (answered, or its client left). */
-static bool listing_slice(struct api *a, struct api_listing *l)
-{
-	struct evbuffer *out;
-	bool done;
-
-	if (evhttp_request_get_connection(l->req) == NULL) {
-		evhttp_send_reply_end(l->req);  /* the client left: this frees it */
-		return true;
-	}
-	out = evbuffer_new();
-	if (out == NULL)
-		fatal("out of memory listing clients");
-	done = listing_render(a, l, out);
-	if (done)
-		evbuffer_add(out, "]", 1);
-	evhttp_send_reply_chunk(l->req, out);
-	evbuffer_free(out);
-	if (done)
-		evhttp_send_reply_end(l->req);
-	return done;
-}
-
-static void listings_turn(evutil_socket_t fd, short what, void *arg)
-{
-	static const struct timeval now = { 0, 0 };
-	struct api *a = arg;
-	struct api_listing *l = a->listings, **tail;
-	(void)fd;
-	(void)what;
-
-	if (l == NULL)
-		return;
-	a->listings = l->next;
-	l->next = NULL;
-	if (listing_slice(a, l)) {
-		listing_free(l);
-	} else {
-		for (tail = &a->listings; *tail; tail = &(*tail)->next)
-			;
-		*tail = l;
-	}
-	/* a timer, not a deferred callback: the loop polls its sockets
-	 * between two slices */
-	if (a->listings)
-		evtimer_add(a->listing_ev, &now);
-}
-
-static void listing_start(struct http_req *r, struct api *a, const char *after,
-    const char *end)
-{
-	static const struct timeval now = { 0, 0 };
-	struct api_listing *l = xcalloc(1, sizeof *l), **tail;
-	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
-
-	l->req = r->req;
-	l->after = after ? xstrdup(after) : NULL;
-	l->end = xstrdup(end);
-	for (tail = &a->listings; *tail; tail = &(*tail)->next)
-		;
-	*tail = l;
-	if (a->listing_ev == NULL)
-		a->listing_ev = evtimer_new(a->base, listings_turn, a);
-	if (!evtimer_pending(a->listing_ev, NULL))
-		evtimer_add(a->listing_ev, &now);
-	evhttp_add_header(h, "Content-Type", "application/json");
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_send_reply_start(r->req, 200, "OK");
-}
+static const struct api_pager_ops listing_ops = { listing_slice, listing_free };
 
 void api_get_clients(struct http_req *r, void *arg)
 {
@@ -262,7 +180,10 @@ void api_get_clients(struct http_req *r, void *arg)
 	if (last && walk_next(a, &w, &pc) != NULL)
 		link_next(r, limit, last->name);
 	if (n > SLICE) {
-		listing_start(r, a, after, last->name);
+		struct listing *l = xcalloc(1, sizeof *l);
+		l->after = after ? xstrdup(after) : NULL;
+		l->end = xstrdup(last->name);
+		api_pager_start(a, r, &listing_ops, l);
 		return;
 	}
 	json_t *arr = json_array();

@@ -9,6 +9,7 @@
 #include "muxd/nameidx.h"
 #include "web/api.h"
 #include "web/api_deadline.h"
+#include "web/api_pager.h"
 #include "web/api_refusals.h"
 #include "web/http_util.h"
 
@@ -42,8 +43,8 @@ struct api {
 	struct nameidx prov, files;
 	struct event *expire_ev, *rate_ev;
 	int64_t expire_at;                      /* expire_ev's time; 0: not armed */
-	struct api_listing *listings;           /* client pages being written, */
-	struct event *listing_ev;               /* taking turns (api_clients_list.c) */
+	struct api_pager *pagers;               /* long answers being written, */
+	struct event *pager_ev;                 /* taking turns (api_pager.h) */
 	struct view_rate rates[API_MAX_VIEWS];
 	size_t nrates;
 	time_t started;
@@ -86,6 +87,9 @@ void api_delete_client(struct http_req *r, void *arg);
 void api_get_sessions(struct http_req *r, void *arg);
 void api_reset_session(struct http_req *r, void *arg);
 void api_get_metrics(struct http_req *r, void *arg);
+void api_get_routes(struct http_req *r, void *arg);
+/* The view of that name, or NULL. */
+struct view *api_find_view(struct api *a, const char *name);
 
 /* Write access: true when r carries the right token; otherwise it has
  * answered 401/403 and counted the refusal (api_refusals.h: never an audit
@@ -102,8 +106,6 @@ long long api_query_int(struct http_req *r, const char *key, long long def,
 /* Provisioned clients: load from the store, expiry timer. */
 void api_clients_load(struct api *a);
 void api_clients_free(struct api *a);
-/* Drops the client pages still being written (before evhttp_free). */
-void api_listings_free(struct api *a);
 /* The provisioned client of that name (started or not), or NULL. */
 const struct prov_client *api_prov_find(const struct api *a, const char *name);
 /* The running client of that name (the file's, or a provisioned one that

@@ -4,11 +4,14 @@ to a client.
 
     propagation.py --up ADDR --up-asn N --inst ADDR --src ADDR --asn N
                    [--count 200] [--gap-ms 50] [--ready FILE] [--go FILE]
+                   [--table N]
 
 Plays both ends: listens on UP:179 as the upstream muxd connects to (AS
 UP_ASN), and connects from SRC to the instance at INST:179 as a client (AS
 N). Once both sessions are Established (and the client has its End-of-RIB),
-it touches READY (if given) and waits for GO to exist (if given); then it
+the upstream announces TABLE /24s from 20.0.0.0 (500 per UPDATE; default
+none: something for a looking glass to list) and waits until the client has
+them all; then it touches READY (if given) and waits for GO to exist (if given); then it
 announces COUNT new IPv4 /24s from 100.64.0.0/10, one every GAP_MS, each in
 its own UPDATE, and times each from the moment it is written to the
 upstream session to the moment the client receives it. Prints one JSON
@@ -112,6 +115,24 @@ def establish(a):
     return up, client
 
 
+def load_table(a, up, client):
+    """TABLE /24s from 20.0.0.0 through muxd, until the client has them."""
+    speaker = SimpleNamespace(asn=a.up_asn, src=a.up, community=[], large=[])
+    base = int(ipaddress.IPv4Address("20.0.0.0"))
+    nets = [ipaddress.ip_network((base + (i << 8), 24)) for i in range(a.table)]
+    for i in range(0, len(nets), 500):
+        up.s.sendall(announce(speaker, nets[i:i + 500]))
+    got, deadline = 0, time.time() + 120
+    while got < a.table:
+        if time.time() > deadline:
+            sys.exit("the client got %d of the %d table routes in 120 s" % (got, a.table))
+        for s in select.select([up.s, client.s], [], [], 1)[0]:
+            if s is up.s:
+                up.read()
+                continue
+            got += sum(len(nlri_of(body)) for t, body in client.read() if t == 2)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--up", required=True)
@@ -123,9 +144,12 @@ def main():
     ap.add_argument("--gap-ms", type=int, default=50)
     ap.add_argument("--ready")
     ap.add_argument("--go")
+    ap.add_argument("--table", type=int, default=0)
     a = ap.parse_args()
 
     up, client = establish(a)
+    if a.table:
+        load_table(a, up, client)
     if a.ready:
         open(a.ready, "w").close()
     while a.go and not os.path.exists(a.go):
