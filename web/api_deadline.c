@@ -256,6 +256,15 @@ static void conn_timer(evutil_socket_t fd, short what, void *arg)
 	}
 	if (c->phase != CONN_HEADERS && c->phase != CONN_BODY)
 		return;
+	/* evhttp reads with its read callback set, and writes an answer with
+	 * none: an answer written in slices (api_pager.h) may drain the
+	 * output between two of them, and is not a request to time */
+	bufferevent_data_cb reading;
+	bufferevent_getcb(c->bev, &reading, NULL, NULL, NULL);
+	if (reading == NULL) {
+		c->phase = CONN_ANSWER;
+		return;
+	}
 	/* an idle kept-alive connection just ends; a slow request is counted */
 	if (!(c->phase == CONN_HEADERS && c->idle && c->answers)) {
 		evhttp_connection_get_peer(evcon, &host, &port);
