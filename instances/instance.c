@@ -40,6 +40,7 @@
 #include "instances/walk.h"
 #include "muxd/listener.h"
 #include "muxd/log.h"
+#include "muxd/nameidx.h"
 #include "muxd/sockopt.h"
 
 /* Logged routes that trigger a flush right away (bounds the logs when a
@@ -84,6 +85,9 @@ struct instance {
 
 	struct client **clients;        /* retiring ones too, until freed */
 	size_t nclients, cap;
+	/* The configured clients by name (no leg, no range member); one that
+	 * retires stays until freed or replaced: client_running checks. */
+	struct nameidx by_name;
 	struct inst_class *classes;
 	struct walk **walks;
 	size_t nwalks, walks_cap;
@@ -593,6 +597,7 @@ static void instance_free(struct instance *inst)
 	event_free(inst->tick_ev);
 	event_free(inst->free_ev);
 	free(inst->clients);
+	nameidx_free(&inst->by_name);
 	free(inst->dst);
 	free(inst->name);
 	free(inst);
@@ -623,6 +628,8 @@ static void on_client_freed(struct client *c, void *arg)
 		if (inst->clients[i]->range_of == c)
 			inst->clients[i]->range_of = NULL;     /* shut down with it */
 	clients_remove(inst, c);
+	if (nameidx_get(&inst->by_name, c->cfg.name) == c)
+		nameidx_del(&inst->by_name, c->cfg.name);
 	client_free(c);
 	if (inst->stopping && inst->nclients == 0)
 		event_active(inst->free_ev, 0, 0);
@@ -846,6 +853,8 @@ struct instance *instance_new(struct event_base *base, const struct instance_par
 static void client_add(struct instance *inst, const struct client_config *cc)
 {
 	client_add_started(inst, cc, NULL);
+	struct client *c = inst->clients[inst->nclients - 1];
+	nameidx_put(&inst->by_name, c->cfg.name, c);
 }
 
 /* A template (a range) is not started: it never connects, its members do. */
@@ -870,32 +879,37 @@ static void client_add_started(struct instance *inst, const struct client_config
 		client_start(c);
 }
 
-static const struct client_config *config_client(const struct config *cfg,
-    const char *name, const char *upstream)
+/* A client leaves the configuration: Cease/Peer De-configured, and so
+ * do the members of its range. */
+static void client_deconfigure(struct instance *inst, struct client *c)
 {
-	for (size_t i = 0; i < cfg->client_count; i++)
-		if (strcmp(cfg->clients[i].name, name) == 0 &&
-		    client_has_upstream(&cfg->clients[i], upstream))
-			return &cfg->clients[i];
-	return NULL;
+	log_info("instance %s: client %s removed from the configuration: closing it "
+	    "with Cease/Peer De-configured", inst->name, c->cfg.name);
+	listener_key(inst, &c->cfg, NULL);
+	client_shutdown(c, BGP_ERR_CEASE, BGP_CEASE_PEER_DECONFIGURED);
+	range_members_shutdown(inst, c, BGP_CEASE_PEER_DECONFIGURED);
 }
 
-void instance_sync_clients(struct instance *inst, const struct config *cfg)
+/* The configured client (not a leg, a range member or one leaving) named
+ * name, or NULL. */
+static struct client *client_running(const struct instance *inst, const char *name)
 {
-	if (inst->stopping)
-		return;
-	/* Existing ones first (the array grows below; new ones are last). */
+	struct client *c = nameidx_get(&inst->by_name, name);
+
+	return c && !c->retiring ? c : NULL;
+}
+
+/* Each running client against cfg's of its name (ix): gone, it leaves;
+ * changed, it restarts (the second loop starts the new one). */
+static void sync_running(struct instance *inst, const struct nameidx *ix)
+{
 	for (size_t i = 0, n = inst->nclients; i < n; i++) {
 		struct client *c = inst->clients[i];
 		if (c->retiring || c->primary || c->range_of)
 			continue;       /* legs and range members follow their own */
-		const struct client_config *cc = config_client(cfg, c->cfg.name, inst->name);
-		if (cc == NULL) {
-			log_info("instance %s: client %s removed from the configuration: "
-			    "closing it with Cease/Peer De-configured", inst->name, c->cfg.name);
-			listener_key(inst, &c->cfg, NULL);
-			client_shutdown(c, BGP_ERR_CEASE, BGP_CEASE_PEER_DECONFIGURED);
-			range_members_shutdown(inst, c, BGP_CEASE_PEER_DECONFIGURED);
+		const struct client_config *cc = nameidx_get(ix, c->cfg.name);
+		if (cc == NULL || !client_has_upstream(cc, inst->name)) {
+			client_deconfigure(inst, c);
 		} else if (!client_config_equal(&c->cfg, cc)) {
 			log_info("instance %s: client %s changed: restarting it with "
 			    "Cease/Other Configuration Change", inst->name, c->cfg.name);
@@ -903,19 +917,45 @@ void instance_sync_clients(struct instance *inst, const struct config *cfg)
 			range_members_shutdown(inst, c, BGP_CEASE_CONFIG_CHANGE);
 		}
 	}
+}
+
+void instance_sync_clients(struct instance *inst, const struct config *cfg)
+{
+	struct nameidx ix = { 0 };
+
+	if (inst->stopping)
+		return;
+	for (size_t i = 0; i < cfg->client_count; i++)
+		nameidx_push(&ix, cfg->clients[i].name, (void *)&cfg->clients[i]);
+	nameidx_sort(&ix);
+	/* Existing ones first (the array grows below; new ones are last). */
+	sync_running(inst, &ix);
+	nameidx_free(&ix);
 	for (size_t i = 0; i < cfg->client_count; i++) {
 		const struct client_config *cc = &cfg->clients[i];
-		bool running = false;
-		if (!client_has_upstream(cc, inst->name))
-			continue;
-		for (size_t j = 0; j < inst->nclients; j++)
-			if (!inst->clients[j]->retiring && !inst->clients[j]->primary &&
-			    !inst->clients[j]->range_of &&
-			    strcmp(inst->clients[j]->cfg.name, cc->name) == 0)
-				running = true;
-		if (!running)
+		if (client_has_upstream(cc, inst->name) && client_running(inst, cc->name) == NULL)
 			client_add(inst, cc);
 	}
+}
+
+void instance_client_add(struct instance *inst, const struct client_config *cc)
+{
+	if (!inst->stopping && client_has_upstream(cc, inst->name) &&
+	    client_running(inst, cc->name) == NULL)
+		client_add(inst, cc);
+}
+
+void instance_client_remove(struct instance *inst, const char *name)
+{
+	struct client *c = client_running(inst, name);
+
+	if (!inst->stopping && c != NULL)
+		client_deconfigure(inst, c);
+}
+
+struct client *instance_client_named(const struct instance *inst, const char *name)
+{
+	return client_running(inst, name);
 }
 
 void instance_shutdown(struct instance *inst, uint8_t code, uint8_t subcode,

@@ -60,6 +60,16 @@ struct instance *instance_new(struct event_base *base, const struct instance_par
  * De-configured; changed ones restart (Cease / Other Configuration
  * Change); the others stay up. */
 void instance_sync_clients(struct instance *inst, const struct config *cfg);
+/* One client added to the configuration (provisioned through the API):
+ * it starts, unless it names another upstream or one of its name runs
+ * already. Removed: it leaves with Cease / Peer De-configured. Neither
+ * looks at the other clients (a name index), so provisioning costs the
+ * same with 10 or 10,000 clients. */
+void instance_client_add(struct instance *inst, const struct client_config *cc);
+void instance_client_remove(struct instance *inst, const char *name);
+/* The configured client named name (not a leg, a range member or one
+ * leaving), or NULL. */
+struct client *instance_client_named(const struct instance *inst, const char *name);
 /* The upstream's families changed (a reload): clients keep their
  * sessions but for the families concerned (client_set_families). */
 void instance_set_families(struct instance *inst, const struct bgp_family *fams, uint8_t n);

@@ -48,6 +48,8 @@ struct accept_guard {
 	struct event_base *base;
 	struct evconnlistener *lev;
 	struct evhttp *http;            /* the server that accepts, or NULL */
+	accept_guard_bev_fn *make;      /* http: makes its bufferevents, or NULL */
+	void *make_arg;
 	accept_guard_fn *cb;
 	void *arg;
 	char name[96];
@@ -346,7 +348,8 @@ static void resume_cb(evutil_socket_t fd, short what, void *arg)
 static struct bufferevent *http_bev_cb(struct event_base *base, void *arg)
 {
 	struct accept_guard *g = arg;
-	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	struct bufferevent *bev = g->make ? g->make(base, g->make_arg) :
+	    bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 
 	if (bev == NULL)
 		return NULL;
@@ -447,7 +450,7 @@ struct accept_guard *accept_guard_new(struct event_base *base, evutil_socket_t l
 
 struct accept_guard *accept_guard_new_http(struct event_base *base,
     evutil_socket_t listen_fd, const char *name, const struct accept_guard_limits *lim,
-    struct evhttp *http)
+    struct evhttp *http, accept_guard_bev_fn *make, void *make_arg)
 {
 	struct accept_guard *g = guard_alloc(base, name, lim);
 
@@ -464,6 +467,8 @@ struct accept_guard *accept_guard_new_http(struct event_base *base,
 	}
 	evconnlistener_enable(g->lev);
 	g->http = http;
+	g->make = make;
+	g->make_arg = make_arg;
 	evhttp_set_bevcb(http, http_bev_cb, g);
 	guard_link(g);
 	return g;

@@ -59,11 +59,13 @@ struct accept_guard *accept_guard_new(struct event_base *base, evutil_socket_t l
 /* The same for http, which accepts on listen_fd itself (it takes the
  * socket: evhttp_free closes it). The guard checks each connection as
  * soon as http has made it (it becomes http's bufferevent callback,
- * evhttp_set_bevcb) and closes those past a limit. Free the guard before
- * http. */
+ * evhttp_set_bevcb, the one there is) and closes those past a limit; make
+ * (if not NULL) makes each connection's bufferevent for it, as
+ * evhttp_set_bevcb's callback would. Free the guard before http. */
+typedef struct bufferevent *accept_guard_bev_fn(struct event_base *base, void *arg);
 struct accept_guard *accept_guard_new_http(struct event_base *base,
     evutil_socket_t listen_fd, const char *name, const struct accept_guard_limits *lim,
-    struct evhttp *http);
+    struct evhttp *http, accept_guard_bev_fn *make, void *make_arg);
 
 void accept_guard_free(struct accept_guard *g);
 evutil_socket_t accept_guard_fd(const struct accept_guard *g);

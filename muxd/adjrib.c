@@ -797,6 +797,74 @@ int adjrib_lookup(const struct adjrib *rib, const struct bgp_prefix *p,
 	return 0;
 }
 
+/* ---- a looking-glass lookup resumed after a route ------------------ */
+
+/* Skips the routes an EXACT or COVERING lookup visited up to `after`:
+ * those visit by prefix length, then path id. */
+struct skip_to {
+	const struct bgp_prefix *after;
+	adjrib_cb cb;
+	void *arg;
+};
+
+static int skip_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	const struct skip_to *s = arg;
+
+	if (p->len < s->after->len || (p->len == s->after->len &&
+	    p->path_id <= s->after->path_id))
+		return 0;
+	return s->cb(p, set, s->arg);
+}
+
+static uint32_t route_after(const struct rfam *f, const struct bgp_prefix *last,
+    uint32_t *k);
+
+/* LONGER from the first route after `after` (inside addr/len): the rest
+ * of the subtree in pre-order, which ends at the first node outside it. */
+static int longer_after(const struct rfam *f, const uint8_t *addr, unsigned len,
+    const struct bgp_prefix *after, adjrib_cb cb, void *arg)
+{
+	uint32_t k, i = route_after(f, after, &k);
+
+	for (; i != 0; i = skip_branches(f, preorder_next(f, i, 0), 0), k = 0) {
+		const struct rnode *n = node_at(f, i);
+		if (n->len < len || first_diff(addr, n->addr, len) < len)
+			return 0;
+		for (; k < n->npaths; k++) {
+			struct bgp_prefix p;
+			uint32_t path_id;
+			struct attrset *set;
+			node_path(n, k, &path_id, &set);
+			node_prefix(f, n, path_id, &p);
+			int rc = cb(&p, set, arg);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+int adjrib_lookup_after(const struct adjrib *rib, const struct bgp_prefix *p,
+    enum adjrib_match match, const struct bgp_prefix *after, adjrib_cb cb, void *arg)
+{
+	uint8_t addr[16], aaddr[16];
+	const struct rfam *f;
+	struct skip_to s = { after, cb, arg };
+
+	if (after == NULL)
+		return adjrib_lookup(rib, p, match, cb, arg);
+	if ((f = key_of(rib, p, addr)) == NULL || key_of(rib, after, aaddr) != f)
+		return 0;
+	if (match != ADJRIB_LONGER)
+		return adjrib_lookup(rib, p, match, skip_cb, &s);
+	if (after->len < p->len || first_diff(addr, aaddr, p->len) < p->len)
+		return 0;       /* not a route of this lookup */
+	struct bgp_prefix last = *after;
+	memcpy(last.addr, aaddr, f->width);
+	return longer_after(f, addr, p->len, &last, cb, arg);
+}
+
 /* ---- cursor --------------------------------------------------------- */
 
 enum { CURSOR_START, CURSOR_RUNNING, CURSOR_DONE };

@@ -99,6 +99,13 @@ int adjrib_walk(const struct adjrib *rib, uint16_t afi, adjrib_cb cb, void *arg)
 enum adjrib_match { ADJRIB_EXACT, ADJRIB_LONGER, ADJRIB_COVERING };
 int adjrib_lookup(const struct adjrib *rib, const struct bgp_prefix *p,
     enum adjrib_match match, adjrib_cb cb, void *arg);
+/* The same lookup resumed: only the routes it visits after `after` (a
+ * route it visited, e.g. the last one of a page: prefix and path id; it
+ * need not be there any more). NULL: from the start. A LONGER lookup
+ * resumes in O(depth), whatever the number of routes before the cursor;
+ * an `after` outside p visits nothing. */
+int adjrib_lookup_after(const struct adjrib *rib, const struct bgp_prefix *p,
+    enum adjrib_match match, const struct bgp_prefix *after, adjrib_cb cb, void *arg);
 
 /*
  * A resumable walk in chunks, e.g. a full dump to a new client from a

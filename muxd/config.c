@@ -917,7 +917,7 @@ json_t *client_config_to_json(const struct client_config *cc, bool with_password
 	return o;
 }
 
-void config_check_new_client(struct jsonv *errs, const char *path,
+void config_check_client_upstreams(struct jsonv *errs, const char *path,
     const struct config *c, const struct client_config *cc)
 {
 	char at[256];
@@ -934,6 +934,14 @@ void config_check_new_client(struct jsonv *errs, const char *path,
 			    "cannot be reached from this address family", u->n.name,
 			    sockaddr_family(&u->instance.addr) == AF_INET ? "IPv4" : "IPv6");
 	}
+}
+
+void config_check_new_client(struct jsonv *errs, const char *path,
+    const struct config *c, const struct client_config *cc)
+{
+	char at[256];
+
+	config_check_client_upstreams(errs, path, c, cc);
 	for (size_t j = 0; j < c->client_count; j++) {
 		if (strcmp(cc->name, c->clients[j].name) == 0) {
 			snprintf(at, sizeof at, "%s.name", path);

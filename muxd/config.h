@@ -114,6 +114,9 @@ struct client_config {
 struct api_config {
 	struct sockaddr_mux listen;     /* default 127.0.0.1:8179 */
 	char *token_file;               /* NULL: the API is read-only */
+	/* seconds a connection has for a request's headers, then its body */
+	uint32_t header_timeout;        /* default 10 */
+	uint32_t body_timeout;          /* default 30 */
 };
 
 /* "mrt": archives under state_dir/mrt/ (monitors/mrt_writer.h); on when
@@ -205,6 +208,10 @@ json_t *client_config_to_json(const struct client_config *cc, bool with_password
  * unique address, upstreams that exist, an address its instances can
  * reach (same family). Errors named from path. */
 void config_check_new_client(struct jsonv *errs, const char *path,
+    const struct config *c, const struct client_config *cc);
+/* Its checks that look at no other client (upstreams, address family),
+ * for a caller that keeps names and addresses unique itself (the API). */
+void config_check_client_upstreams(struct jsonv *errs, const char *path,
     const struct config *c, const struct client_config *cc);
 /* Append a deep copy of cc / remove (and free) the client named name. */
 void config_add_client(struct config *c, const struct client_config *cc);

@@ -92,8 +92,11 @@ bool bmp_config_equal(const struct config *a, const struct config *b)
 
 #define API_DEFAULT_LISTEN "127.0.0.1"
 #define API_DEFAULT_PORT 8179
+#define API_DEFAULT_HEADER_TIMEOUT 10
+#define API_DEFAULT_BODY_TIMEOUT 30
 
-/* "api": {"listen": "ADDR:PORT" or "[V6]:PORT", "token_file": PATH}. */
+/* "api": {"listen": "ADDR:PORT" or "[V6]:PORT", "token_file": PATH,
+ * "header_timeout": S, "body_timeout": S}. */
 static bool parse_listen(const char *s, struct sockaddr_mux *out)
 {
 	char host[64];
@@ -134,14 +137,22 @@ static void check_token_mode(struct jsonv *v, const char *path)
 
 static void parse_api(struct jsonv *v, json_t *root, struct config *c)
 {
-	static const char *const keys[] = { "listen", "token_file", NULL };
+	static const char *const keys[] = { "listen", "token_file", "header_timeout",
+		"body_timeout", NULL };
 	json_t *api = jsonv_child_object(v, "$", root, "api", false);
 	const char *listen = NULL, *token = NULL;
+	uint64_t header = API_DEFAULT_HEADER_TIMEOUT, body = API_DEFAULT_BODY_TIMEOUT;
 
 	sockaddr_parse(API_DEFAULT_LISTEN, API_DEFAULT_PORT, &c->api.listen);
+	c->api.header_timeout = API_DEFAULT_HEADER_TIMEOUT;
+	c->api.body_timeout = API_DEFAULT_BODY_TIMEOUT;
 	if (api == NULL)
 		return;
 	jsonv_object(v, "$.api", api, keys);
+	jsonv_uint(v, "$.api", api, "header_timeout", false, 1, 3600, &header);
+	jsonv_uint(v, "$.api", api, "body_timeout", false, 1, 3600, &body);
+	c->api.header_timeout = (uint32_t)header;
+	c->api.body_timeout = (uint32_t)body;
 	if (jsonv_string(v, "$.api", api, "listen", false, &listen) && listen &&
 	    !parse_listen(listen, &c->api.listen))
 		jsonv_error(v, "$.api.listen", "\"%s\" is not ADDRESS:PORT (e.g. "

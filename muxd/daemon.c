@@ -859,12 +859,20 @@ static size_t host_peers(void *arg, struct peer **out, size_t max)
 	return n;
 }
 
-static void host_clients_changed(void *arg)
+static void host_client_added(void *arg, const struct client_config *cc)
 {
 	struct daemon *d = arg;
 	for (struct upstream *u = d->upstreams; u; u = u->next)
 		if (u->inst)
-			instance_sync_clients(u->inst, d->cfg);
+			instance_client_add(u->inst, cc);
+}
+
+static void host_client_removed(void *arg, const char *name)
+{
+	struct daemon *d = arg;
+	for (struct upstream *u = d->upstreams; u; u = u->next)
+		if (u->inst)
+			instance_client_remove(u->inst, name);
 }
 
 /* The store, the session history and the API. Without the store muxd
@@ -872,7 +880,7 @@ static void host_clients_changed(void *arg)
 static void daemon_open_store(struct daemon *d)
 {
 	static const struct api_host host_ops = { host_config, host_views, host_instances,
-		host_peers, host_clients_changed, NULL };
+		host_peers, host_client_added, host_client_removed, NULL };
 	struct api_host host = host_ops;
 	char path[4200], why[300];
 

@@ -13,8 +13,6 @@
 #include "muxd/log.h"
 #include "muxd/untrusted.h"
 
-/* Keep at most this many session events (the oldest go first). */
-#define EVENTS_KEEP 100000
 
 static const char *const ops_migrations[] = {
 	/* 1: the three tables */
@@ -83,6 +81,17 @@ static bool step_done(struct store *st, sqlite3_stmt *q)
 	return rc == SQLITE_DONE;
 }
 
+/* The oldest rows beyond OPSTORE_ROWS_KEEP go (by id: one range of the
+ * primary key, a row or none once the table is full). */
+static bool audit_prune(struct store *st)
+{
+	char sql[120];
+
+	snprintf(sql, sizeof sql, "DELETE FROM audit WHERE id <= "
+	    "(SELECT max(id) FROM audit) - %d", OPSTORE_ROWS_KEEP);
+	return store_exec(st, sql);
+}
+
 static bool audit_insert(struct store *st, const struct audit_entry *a)
 {
 	sqlite3_stmt *q = prepare(st, "INSERT INTO audit(time_ms, who, method, path, "
@@ -96,7 +105,7 @@ static bool audit_insert(struct store *st, const struct audit_entry *a)
 	sqlite3_bind_text(q, 4, a->path, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 5, a->body ? a->body : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 6, a->result);
-	return step_done(st, q);
+	return step_done(st, q) && audit_prune(st);
 }
 
 bool opstore_audit(struct store *st, const struct audit_entry *a)
@@ -386,7 +395,7 @@ void opstore_events_flush(struct opstore_events *q)
 		ok = event_insert(q->st, ins, &q->q[i]);
 	sqlite3_finalize(ins);
 	snprintf(prune, sizeof prune, "DELETE FROM events WHERE id <= "
-	    "(SELECT max(id) FROM events) - %d", EVENTS_KEEP);
+	    "(SELECT max(id) FROM events) - %d", OPSTORE_ROWS_KEEP);
 	if (ins && ok && store_exec(q->st, prune) && store_commit(q->st)) {
 		q->written += q->n;
 	} else {

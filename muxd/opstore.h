@@ -21,6 +21,9 @@
 
 struct event_base;
 
+/* Session events and audit rows kept, each table (the oldest go first). */
+#define OPSTORE_ROWS_KEEP 100000
+
 /* Creates or upgrades the tables. False, with why, on failure. */
 bool opstore_migrate(struct store *st, char *why, size_t why_len);
 
@@ -55,7 +58,9 @@ bool opstore_client_del(struct store *st, const char *name, const struct audit_e
 size_t opstore_clients_load(struct store *st, struct prov_client **out);
 void prov_client_release(struct prov_client *pc);
 
-/* An audit row on its own (a refused write). */
+/* An audit row on its own (a write refused after its token was checked:
+ * a bad body, a conflict). Every audit insert prunes the table to
+ * OPSTORE_ROWS_KEEP rows. */
 bool opstore_audit(struct store *st, const struct audit_entry *a);
 /* The newest audit rows, newest first. */
 json_t *opstore_audit_json(struct store *st, unsigned limit);

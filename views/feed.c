@@ -180,6 +180,12 @@ int feed_lookup(const struct feed *f, const struct bgp_prefix *p,
 	return adjrib_lookup(f->rib, p, match, cb, arg);
 }
 
+int feed_lookup_after(const struct feed *f, const struct bgp_prefix *p,
+    enum adjrib_match match, const struct bgp_prefix *after, adjrib_cb cb, void *arg)
+{
+	return adjrib_lookup_after(f->rib, p, match, after, cb, arg);
+}
+
 void feed_cursor_init(struct feed_cursor *c, uint16_t afi)
 {
 	adjrib_cursor_init(&c->c, afi);

@@ -154,6 +154,9 @@ bool feed_first_path(const struct feed *f, const struct bgp_prefix *p,
  * adjrib_lookup: a callback's non-zero return (it stops there), or 0. */
 int feed_lookup(const struct feed *f, const struct bgp_prefix *p,
     enum adjrib_match match, adjrib_cb cb, void *arg);
+/* The same, resumed after a route it visited (adjrib_lookup_after). */
+int feed_lookup_after(const struct feed *f, const struct bgp_prefix *p,
+    enum adjrib_match match, const struct bgp_prefix *after, adjrib_cb cb, void *arg);
 
 /* A resumable walk over the table in prefix order (adjrib.h's cursor, with
  * the same guarantees): a route announced behind the cursor is not

@@ -1,6 +1,6 @@
 /*
  * api.c — the API server: its route table, authorization, and the read
- * endpoints for status, views, routes, instances and events.
+ * endpoints for status, views, instances and events.
  */
 #include "web/api_int.h"
 
@@ -17,14 +17,12 @@
 #include "muxd/listener.h"
 #include "muxd/log.h"
 #include "muxd/peer.h"
-#include "muxd/route_json.h"
 #include "views/view.h"
 #include "web/assets.h"
 
 #define MAX_BODY (64 * 1024)
 #define MAX_HEADERS (16 * 1024)
 #define HTTP_TIMEOUT_SECS 30
-#define MAX_ROUTES 10000                /* per routes answer */
 #define EVENTS_DEFAULT 100
 #define EVENTS_MAX 1000
 
@@ -75,15 +73,14 @@ bool api_authorized(struct api *a, struct http_req *r, char *who, size_t who_len
 	    "Authorization");
 	char *token;
 
-	snprintf(who, who_len, "anonymous %s", r->peer);
 	if (a->token_file == NULL) {
-		api_audit(a, r, who, "", 403);
+		api_refused(a->refusals, r->peer, API_REFUSED_READ_ONLY);
 		http_reply_error(r, 403, NULL, "the API is read-only: muxd's configuration "
 		    "has no api.token_file");
 		return false;
 	}
 	if (h == NULL || strncmp(h, "Bearer ", 7) != 0) {
-		api_audit(a, r, who, "", 401);
+		api_refused(a->refusals, r->peer, API_REFUSED_NO_TOKEN);
 		evhttp_add_header(evhttp_request_get_output_headers(r->req),
 		    "WWW-Authenticate", "Bearer realm=\"bgpmux\"");
 		http_reply_error(r, 401, NULL, "writes need the header \"Authorization: "
@@ -92,7 +89,7 @@ bool api_authorized(struct api *a, struct http_req *r, char *who, size_t who_len
 	}
 	token = read_token(a->token_file);
 	if (token == NULL || !token_equal(h + 7, token)) {
-		api_audit(a, r, who, "", 403);
+		api_refused(a->refusals, r->peer, API_REFUSED_WRONG_TOKEN);
 		http_reply_error(r, 403, NULL, "wrong token: it must equal the first line "
 		    "of %s", a->token_file);
 		free(token);
@@ -135,7 +132,7 @@ static void get_status(struct http_req *r, void *arg)
 	    "views", (json_int_t)a->host.views(a->host.arg, views, API_MAX_OBJECTS),
 	    "instances", (json_int_t)a->host.instances(a->host.arg, insts, API_MAX_OBJECTS),
 	    "clients", (json_int_t)cfg->client_count,
-	    "clients_provisioned", (json_int_t)a->nprov,
+	    "clients_provisioned", (json_int_t)a->prov.n,
 	    "sessions", by,
 	    "writable", a->token_file != NULL && a->st != NULL,
 	    "store", a->st != NULL));
@@ -143,7 +140,7 @@ static void get_status(struct http_req *r, void *arg)
 
 /* ---- views ----------------------------------------------------------------- */
 
-static struct view *find_view(struct api *a, const char *name)
+struct view *api_find_view(struct api *a, const char *name)
 {
 	struct view *views[API_MAX_OBJECTS];
 	size_t n = a->host.views(a->host.arg, views, API_MAX_OBJECTS);
@@ -187,7 +184,7 @@ static void get_views(struct http_req *r, void *arg)
 static void get_view(struct http_req *r, void *arg)
 {
 	struct api *a = arg;
-	struct view *v = find_view(a, r->captures[0]);
+	struct view *v = api_find_view(a, r->captures[0]);
 
 	if (v == NULL) {
 		http_reply_error(r, 404, NULL, "no view is named \"%s\" (GET /api/v1/views "
@@ -198,53 +195,6 @@ static void get_view(struct http_req *r, void *arg)
 	json_object_set_new(j, "rate_history", api_view_rate_history(a, view_name(v)));
 	json_object_set_new(j, "rate_interval", json_integer(API_RATE_SECS));
 	http_reply_json(r, 200, j);
-}
-
-struct routes_ctx {
-	json_t *arr;
-	size_t n;
-};
-
-static int route_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
-{
-	struct routes_ctx *c = arg;
-
-	if (c->n == MAX_ROUTES)
-		return 1;
-	json_array_append_new(c->arr, route_to_json(p, set));
-	c->n++;
-	return 0;
-}
-
-static void get_routes(struct http_req *r, void *arg)
-{
-	static const char *const matches[] = { "exact", "longer", "covering" };
-	struct api *a = arg;
-	struct view *v = find_view(a, r->captures[0]);
-	const char *prefix = http_query(r, "prefix"), *match = http_query(r, "match");
-	struct routes_ctx c = { json_array(), 0 };
-	struct bgp_prefix p;
-	int m = -1;
-
-	for (int i = 0; i < 3; i++)
-		if (strcmp(match ? match : "exact", matches[i]) == 0)
-			m = i;
-	if (v == NULL)
-		http_reply_error(r, 404, NULL, "no view is named \"%s\"", r->captures[0]);
-	else if (prefix == NULL || !bgp_prefix_parse(prefix, &p))
-		http_reply_error(r, 400, "prefix", "prefix=%s: expected a prefix such as "
-		    "184.164.224.0/24 or 2001:db8::/32", prefix ? prefix : "(missing)");
-	else if (m < 0)
-		http_reply_error(r, 400, "match", "match=%s: expected exact, longer or covering",
-		    match);
-	if (v == NULL || prefix == NULL || m < 0 || !bgp_prefix_parse(prefix, &p)) {
-		json_decref(c.arr);
-		return;
-	}
-	int stopped = feed_lookup(view_feed(v), &p, (enum adjrib_match)m, route_cb, &c);
-	http_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:I, s:b, s:o}",
-	    "view", view_name(v), "prefix", prefix, "match", matches[m],
-	    "count", (json_int_t)c.n, "truncated", stopped != 0, "routes", c.arr));
 }
 
 /* ---- instances, events, OpenAPI ------------------------------------------------ */
@@ -261,8 +211,7 @@ static void get_instances(struct http_req *r, void *arg)
 	http_reply_json(r, 200, arr);
 }
 
-/* A query integer in [min, max]; def when absent; -1 (answered 400) if bad. */
-static long long query_int(struct http_req *r, const char *key, long long def,
+long long api_query_int(struct http_req *r, const char *key, long long def,
     long long min, long long max)
 {
 	const char *s = http_query(r, key);
@@ -285,8 +234,8 @@ static void get_events(struct http_req *r, void *arg)
 	struct api *a = arg;
 	long long limit, before;
 
-	if ((limit = query_int(r, "limit", EVENTS_DEFAULT, 1, EVENTS_MAX)) < 0 ||
-	    (before = query_int(r, "before", 0, 0, INT64_MAX)) < 0)
+	if ((limit = api_query_int(r, "limit", EVENTS_DEFAULT, 1, EVENTS_MAX)) < 0 ||
+	    (before = api_query_int(r, "before", 0, 0, INT64_MAX)) < 0)
 		return;
 	if (a->st == NULL) {
 		http_reply_error(r, 503, NULL, "no store: muxd could not open bgpmux.db "
@@ -301,7 +250,7 @@ static void get_events(struct http_req *r, void *arg)
 static void get_audit(struct http_req *r, void *arg)
 {
 	struct api *a = arg;
-	long long limit = query_int(r, "limit", EVENTS_DEFAULT, 1, EVENTS_MAX);
+	long long limit = api_query_int(r, "limit", EVENTS_DEFAULT, 1, EVENTS_MAX);
 
 	if (limit < 0)
 		return;
@@ -326,9 +275,10 @@ static void get_asset(struct http_req *r, void *arg)
 
 /* ---- the route table --------------------------------------------------------- */
 
-static const char *const q_routes[] = { "prefix", "match", NULL };
+static const char *const q_routes[] = { "prefix", "match", "limit", "after", NULL };
 static const char *const q_events[] = { "limit", "before", NULL };
 static const char *const q_limit[] = { "limit", NULL };
+static const char *const q_page[] = { "limit", "after", NULL };
 
 static const struct http_route api_routes[] = {
 	{ EVHTTP_REQ_GET, "/api/v1/status", get_status, NULL },
@@ -336,9 +286,9 @@ static const struct http_route api_routes[] = {
 	{ EVHTTP_REQ_POST, "/api/v1/sessions/{*}/reset", api_reset_session, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/views", get_views, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/views/{}", get_view, NULL },
-	{ EVHTTP_REQ_GET, "/api/v1/views/{}/routes", get_routes, q_routes },
+	{ EVHTTP_REQ_GET, "/api/v1/views/{}/routes", api_get_routes, q_routes },
 	{ EVHTTP_REQ_GET, "/api/v1/instances", get_instances, NULL },
-	{ EVHTTP_REQ_GET, "/api/v1/clients", api_get_clients, NULL },
+	{ EVHTTP_REQ_GET, "/api/v1/clients", api_get_clients, q_page },
 	{ EVHTTP_REQ_POST, "/api/v1/clients", api_post_client, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/clients/{}", api_get_client, NULL },
 	{ EVHTTP_REQ_DELETE, "/api/v1/clients/{}", api_delete_client, NULL },
@@ -431,6 +381,7 @@ struct api *api_new(struct event_base *base, struct store *st,
 	a->events = events;
 	a->host = *host;
 	a->started = time(NULL);
+	a->refusals = api_refusals_new(base);
 	a->rate_ev = event_new(base, -1, EV_PERSIST, rate_cb, a);
 	evtimer_add(a->rate_ev, &tv);
 	api_clients_load(a);
@@ -488,7 +439,8 @@ static bool api_guard(struct api *a, const struct sockaddr_mux *l, int fd)
 	addr_port_text(l, a->listen_text, sizeof a->listen_text);
 	snprintf(name, sizeof name, "API listener %s port %u", sockaddr_ntop(l, addr,
 	    sizeof addr), sockaddr_port(l));
-	a->guard = accept_guard_new_http(a->base, fd, name, &lim, a->http);
+	a->guard = accept_guard_new_http(a->base, fd, name, &lim, a->http,
+	    api_deadlines_bev, a->deadlines);
 	return a->guard != NULL;
 }
 
@@ -519,11 +471,15 @@ bool api_listen(struct api *a, const struct config *cfg, char *why, size_t why_l
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD);
 	evhttp_set_gencb(a->http, request_cb, a);
+	a->deadlines = api_deadlines_new(a->base, a->refusals, cfg->api.header_timeout,
+	    cfg->api.body_timeout);
 	if (!api_bind(a, l)) {
 		snprintf(why, why_len, "cannot listen on %s port %u: %s (set api.listen to a "
 		    "free address)", addr, sockaddr_port(l), strerror(errno));
 		evhttp_free(a->http);
+		api_deadlines_free(a->deadlines);
 		a->http = NULL;
+		a->deadlines = NULL;
 		return false;
 	}
 	log_info("api: listening on http://%s%s%s:%u/ (%s)", l->u.sa.sa_family == AF_INET6 ?
@@ -580,11 +536,14 @@ void api_free(struct api *a)
 {
 	if (a == NULL)
 		return;
+	api_pagers_free(a);
 	accept_guard_free(a->guard);    /* before the server it watches */
 	if (a->http)
 		evhttp_free(a->http);
+	api_deadlines_free(a->deadlines);
 	event_free(a->rate_ev);
 	api_clients_free(a);
+	api_refusals_free(a->refusals);
 	free(a->token_file);
 	free(a);
 }

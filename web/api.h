@@ -42,8 +42,11 @@ struct api_host {
 	size_t (*instances)(void *arg, struct instance **out, size_t max);
 	/* plain peers ("peers" of the configuration) */
 	size_t (*peers)(void *arg, struct peer **out, size_t max);
-	/* The configuration's clients changed: sync every instance. */
-	void (*clients_changed)(void *arg);
+	/* A client was added to the configuration, or the one of that name
+	 * removed: the instances start it, or let it go (Cease / Peer
+	 * De-configured), without looking at the other clients. */
+	void (*client_added)(void *arg, const struct client_config *cc);
+	void (*client_removed)(void *arg, const char *name);
 	void *arg;
 };
 

@@ -6,7 +6,11 @@
 
 #include <time.h>
 
+#include "muxd/nameidx.h"
 #include "web/api.h"
+#include "web/api_deadline.h"
+#include "web/api_pager.h"
+#include "web/api_refusals.h"
 #include "web/http_util.h"
 
 struct session;
@@ -35,9 +39,16 @@ struct api {
 	struct opstore_events *events;
 	struct api_host host;
 	char *token_file;
-	struct prov_client *prov;               /* provisioned clients */
-	size_t nprov, cap;
+	struct api_refusals *refusals;          /* writes without the right token */
+	struct api_deadlines *deadlines;        /* per request, once listening */
+	/* Provisioned clients by name (struct prov_client *, each malloc'ed),
+	 * and the configuration file's by name (index + 1 in the running
+	 * configuration's clients, where they come first; names owned). */
+	struct nameidx prov, files;
 	struct event *expire_ev, *rate_ev;
+	int64_t expire_at;                      /* expire_ev's time; 0: not armed */
+	struct api_pager *pagers;               /* long answers being written, */
+	struct event *pager_ev;                 /* taking turns (api_pager.h) */
 	struct view_rate rates[API_MAX_VIEWS];
 	size_t nrates;
 	time_t started;
@@ -80,18 +91,35 @@ void api_delete_client(struct http_req *r, void *arg);
 void api_get_sessions(struct http_req *r, void *arg);
 void api_reset_session(struct http_req *r, void *arg);
 void api_get_metrics(struct http_req *r, void *arg);
+void api_get_routes(struct http_req *r, void *arg);
+/* The view of that name, or NULL. */
+struct view *api_find_view(struct api *a, const char *name);
 
 /* Write access: true when r carries the right token; otherwise it has
- * answered 401/403 (and audited). who gets "token <addr>" / "anonymous <addr>". */
+ * answered 401/403 and counted the refusal (api_refusals.h: never an audit
+ * row). who gets "token <addr>". */
 bool api_authorized(struct api *a, struct http_req *r, char *who, size_t who_len);
 /* Audit a write that failed before reaching the store. */
 void api_audit(struct api *a, struct http_req *r, const char *who, const char *body,
     int result);
 
+/* A query integer in [min, max]; def when absent; -1 (answered 400) if bad. */
+long long api_query_int(struct http_req *r, const char *key, long long def,
+    long long min, long long max);
+
 /* Provisioned clients: load from the store, expiry timer. */
 void api_clients_load(struct api *a);
 void api_clients_free(struct api *a);
+/* The provisioned client of that name (started or not), or NULL. */
 const struct prov_client *api_prov_find(const struct api *a, const char *name);
+/* The running client of that name (the file's, or a provisioned one that
+ * started: *pc set), or NULL. */
+const struct client_config *api_client_config(const struct api *a, const char *name,
+    const struct prov_client **pc);
+/* A client's configuration (no password), where it comes from (pc: the
+ * API), and its session at each of its instances. */
+json_t *api_client_json(struct api *a, const struct client_config *cc,
+    const struct prov_client *pc);
 
 /* Updates per second of a view over the last minute (0 until known), and
  * the per-interval history (oldest first) as JSON. */

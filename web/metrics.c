@@ -206,6 +206,25 @@ static void store(struct api *a, struct text *t)
 	}
 }
 
+/* The API's own defences: writes refused for want of the token, slow
+ * requests closed. */
+static void api_counters(struct api *a, struct text *t)
+{
+	head(t, "bgpmux_api_refused_writes_total", "counter", "API writes refused for want "
+	    "of the right token (counted and logged per source, never audited).");
+	for (int k = API_REFUSED_NO_TOKEN; k <= API_REFUSED_READ_ONLY; k++)
+		put(t, "bgpmux_api_refused_writes_total{reason=\"%s\"} %llu\n",
+		    api_refusal_name((enum api_refusal)k),
+		    (unsigned long long)api_refusals_total(a->refusals, (enum api_refusal)k));
+	head(t, "bgpmux_api_request_timeouts_total", "counter", "API connections closed "
+	    "for not sending a request's headers (api.header_timeout) or body "
+	    "(api.body_timeout) in time.");
+	for (int k = API_REFUSED_SLOW_HEADERS; k <= API_REFUSED_SLOW_BODY; k++)
+		put(t, "bgpmux_api_request_timeouts_total{phase=\"%s\"} %llu\n",
+		    api_refusal_name((enum api_refusal)k),
+		    (unsigned long long)api_refusals_total(a->refusals, (enum api_refusal)k));
+}
+
 void api_get_metrics(struct http_req *r, void *arg)
 {
 	struct api *a = arg;
@@ -216,8 +235,9 @@ void api_get_metrics(struct http_req *r, void *arg)
 	views(a, &t);
 	instances(a, &t);
 	store(a, &t);
+	api_counters(a, &t);
 	put(&t, "# HELP bgpmux_clients_provisioned Clients provisioned through the API.\n"
-	    "# TYPE bgpmux_clients_provisioned gauge\nbgpmux_clients_provisioned %zu\n", a->nprov);
+	    "# TYPE bgpmux_clients_provisioned gauge\nbgpmux_clients_provisioned %zu\n", a->prov.n);
 	if (t.buf == NULL)
 		http_reply_error(r, 500, NULL, "out of memory rendering /metrics");
 	else

@@ -100,11 +100,18 @@ static size_t host_peers(void *arg, struct peer **out, size_t max)
 	return 0;
 }
 
-static void host_clients_changed(void *arg)
+static void host_client_added(void *arg, const struct client_config *cc)
 {
 	(void)arg;
 	if (w.inst)
-		instance_sync_clients(w.inst, w.cfg);
+		instance_client_add(w.inst, cc);
+}
+
+static void host_client_removed(void *arg, const char *name)
+{
+	(void)arg;
+	if (w.inst)
+		instance_client_remove(w.inst, name);
 }
 
 static void remove_dir(void)
@@ -158,7 +165,7 @@ static void listen_api(void)
 static void world_new(void)
 {
 	static const struct api_host ops = { host_config, host_views, host_instances,
-		host_peers, host_clients_changed, NULL };
+		host_peers, host_client_added, host_client_removed, NULL };
 	const struct upstream_config *uc;
 	char why[256], path[128];
 	struct store *st;
@@ -186,7 +193,7 @@ static void world_new(void)
 		fprintf(stderr, "fuzz_http: %s\n", why);
 		abort();
 	}
-	w.stream = stream_new(w.base, 0);
+	w.stream = stream_new(w.base, 0, 0);
 	if (w.stream == NULL || !stream_attach(w.stream, api_http(w.api)))
 		abort();
 	stream_view_add(w.stream, w.view);

@@ -38,6 +38,9 @@
 #   127.0.160-161 test_client_refresh  127.0.162-164 reserved
 #   127.0.90-91, 94-95 bench-fanout too (95.1: bgpmux-mon's API, the live stream)
 #   127.0.140-141 test_ops   127.0.142-143 test_disk_full   127.0.144 test_max_prefixes
+#   127.0.124 test_api_abuse   127.0.125 test_api_scale (its 2,000 provisioned
+#   clients are configured at 198.18.x.x, RFC 2544's range, never contacted)
+#   127.0.126 scripts/bench-provision.sh
 
 set -u -o pipefail
 

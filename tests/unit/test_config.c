@@ -529,13 +529,18 @@ START_TEST(test_api_default_and_set)
 	ck_assert_str_eq(sockaddr_ntop(&c->api.listen, a, sizeof a), "127.0.0.1");
 	ck_assert_uint_eq(sockaddr_port(&c->api.listen), 8179);
 	ck_assert_ptr_null(c->api.token_file);
+	ck_assert_uint_eq(c->api.header_timeout, 10);
+	ck_assert_uint_eq(c->api.body_timeout, 30);
 	config_free(c);
 	c = config_load_string("{\"asn\": 65000, \"router_id\": \"10.0.0.1\", \"api\":"
-	    " {\"listen\": \"[::1]:9000\", \"token_file\": \"/etc/bgpmux/token\"}}", &errs);
+	    " {\"listen\": \"[::1]:9000\", \"token_file\": \"/etc/bgpmux/token\","
+	    " \"header_timeout\": 2, \"body_timeout\": 5}}", &errs);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_str_eq(sockaddr_ntop(&c->api.listen, a, sizeof a), "::1");
 	ck_assert_uint_eq(sockaddr_port(&c->api.listen), 9000);
 	ck_assert_str_eq(c->api.token_file, "/etc/bgpmux/token");
+	ck_assert_uint_eq(c->api.header_timeout, 2);
+	ck_assert_uint_eq(c->api.body_timeout, 5);
 	config_free(c);
 }
 END_TEST
@@ -590,6 +595,8 @@ static const struct {
 	{ "{\"token_file\": \"\"}", "$.api.token_file: empty path (leave the key out "
 	  "for a read-only API)" },
 	{ "[]", "$.api: expected an object" },
+	{ "{\"header_timeout\": 0}", "$.api.header_timeout: expected an integer 1..3600" },
+	{ "{\"body_timeout\": 3601}", "$.api.body_timeout: expected an integer 1..3600" },
 };
 
 START_TEST(test_api_bad)

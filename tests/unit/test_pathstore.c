@@ -554,6 +554,69 @@ START_TEST(rib_lookup)
 }
 END_TEST
 
+/* A lookup resumed after a route visits what the whole lookup visits
+ * after it, even when that route is gone; pages of two put together are
+ * the whole lookup. */
+START_TEST(rib_lookup_after)
+{
+	struct attrstore *s = attrstore_new();
+	struct attrset *set = intern_med(s, 1);
+	struct adjrib *rib = order_rib(s, set);
+	struct seen seen = { .n = 0 };
+	struct bgp_prefix q = pfx("10.0.0.0/8", 0), after = pfx("10.0.0.0/24", 0);
+	static const char *const longer[] = { "10.0.0.0/8#0", "10.0.0.0/9#0",
+		"10.0.0.0/24#0", "10.0.0.0/24#2", "10.0.1.0/24#0", "10.128.0.0/9#0" };
+
+	adjrib_lookup_after(rib, &q, ADJRIB_LONGER, &after, collect, &seen);
+	seen_expect(&seen, longer + 3, 3);
+	seen.n = 0;
+	after = pfx("10.0.0.5/32", 0);          /* not in the rib */
+	adjrib_lookup_after(rib, &q, ADJRIB_LONGER, &after, collect, &seen);
+	seen_expect(&seen, longer + 4, 2);
+	seen.n = 0;
+	after = pfx("10.128.0.0/9", 0);         /* the last one */
+	adjrib_lookup_after(rib, &q, ADJRIB_LONGER, &after, collect, &seen);
+	ck_assert_uint_eq(seen.n, 0);
+	after = pfx("11.0.0.0/8", 0);           /* outside q */
+	adjrib_lookup_after(rib, &q, ADJRIB_LONGER, &after, collect, &seen);
+	ck_assert_uint_eq(seen.n, 0);
+
+	/* pages of two */
+	struct seen all = { .n = 0 };
+	const struct bgp_prefix *cursor = NULL;
+	for (int page = 0; page < 10; page++) {
+		seen.n = 0;
+		seen.stop_at = 2;
+		adjrib_lookup_after(rib, &q, ADJRIB_LONGER, cursor, collect, &seen);
+		for (size_t i = 0; i < seen.n; i++)
+			all.p[all.n++] = seen.p[i];
+		if (seen.n < 2)
+			break;
+		after = seen.p[seen.n - 1];
+		cursor = &after;
+	}
+	seen_expect(&all, longer, 6);
+	seen.stop_at = 0;
+
+	seen.n = 0;
+	q = pfx("10.0.0.7/32", 0);
+	after = pfx("10.0.0.0/8", 0);
+	adjrib_lookup_after(rib, &q, ADJRIB_COVERING, &after, collect, &seen);
+	static const char *const covering[] = { "10.0.0.0/9#0", "10.0.0.0/24#0",
+		"10.0.0.0/24#2" };
+	seen_expect(&seen, covering, 3);
+	seen.n = 0;
+	q = pfx("10.0.0.0/24", 0);
+	after = pfx("10.0.0.0/24", 0);
+	adjrib_lookup_after(rib, &q, ADJRIB_EXACT, &after, collect, &seen);
+	seen_expect(&seen, covering + 2, 1);
+
+	adjrib_free(rib);
+	attrset_put(set);
+	attrstore_free(s);
+}
+END_TEST
+
 static int count_route(const struct bgp_prefix *p, struct attrset *set, void *arg)
 {
 	(void)p;
@@ -1177,6 +1240,7 @@ static Suite *pathstore_suite(void)
 	tcase_add_test(t, rib_add_path);
 	tcase_add_test(t, rib_walk_order);
 	tcase_add_test(t, rib_lookup);
+	tcase_add_test(t, rib_lookup_after);
 	tcase_add_test(t, rib_clear);
 	tcase_add_test(t, rib_cursor_basic);
 	tcase_add_test(t, rib_cursor_resume_after_withdraw);

@@ -231,6 +231,37 @@ START_TEST(test_clients_bad_names_dropped)
 }
 END_TEST
 
+/* A full audit table loses its oldest row to each new one: the table
+ * never grows past OPSTORE_ROWS_KEEP rows. */
+START_TEST(test_audit_pruned)
+{
+	char why[256], sql[300];
+	struct store *st = open_ok();
+	struct audit_entry au = { "token 127.0.0.1", "POST", "/api/v1/clients", "x", 400 };
+
+	ck_assert(opstore_migrate(st, why, sizeof why));
+	snprintf(sql, sizeof sql, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+	    "FROM n WHERE i < %d) INSERT INTO audit(time_ms, who, method, path, body, result) "
+	    "SELECT i, 'old', 'POST', '/', '', 400 FROM n", OPSTORE_ROWS_KEEP);
+	ck_assert(store_begin(st) && store_exec(st, sql) && store_commit(st));
+	ck_assert_int_eq(query_int(st, "SELECT count(*) FROM audit"), OPSTORE_ROWS_KEEP);
+	for (int i = 0; i < 3; i++)
+		ck_assert(opstore_audit(st, &au));
+	ck_assert_int_eq(query_int(st, "SELECT count(*) FROM audit"), OPSTORE_ROWS_KEEP);
+	ck_assert_int_eq(query_int(st, "SELECT min(id) FROM audit"), 4);
+	ck_assert_int_eq(query_int(st, "SELECT count(*) FROM audit WHERE who = 'token 127.0.0.1'"),
+	    3);
+	/* a provisioning call prunes too */
+	struct prov_client a = make_client("vnet-1", "127.0.30.1");
+	au.result = 201;
+	ck_assert(opstore_client_add(st, &a, &au));
+	ck_assert_int_eq(query_int(st, "SELECT count(*) FROM audit"), OPSTORE_ROWS_KEEP);
+	ck_assert_int_eq(query_int(st, "SELECT min(id) FROM audit"), 5);
+	prov_client_release(&a);
+	store_close(st);
+}
+END_TEST
+
 /* A reason or an audit body cut in the middle of a character (a peer's
  * Shutdown Communication, a long body) still shows, repaired. */
 START_TEST(test_rows_cut_mid_character)
@@ -356,6 +387,7 @@ int main(void)
 	tcase_add_test(tc, test_clients_and_audit);
 	tcase_add_test(tc, test_clients_bad_names_dropped);
 	tcase_add_test(tc, test_rows_cut_mid_character);
+	tcase_add_test(tc, test_audit_pruned);
 	tcase_add_test(tc, test_events_batched);
 	tcase_add_test(tc, test_reason_code);
 	suite_add_tcase(s, tc);
