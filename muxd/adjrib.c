@@ -288,6 +288,9 @@ static void hash_remove(struct rfam *f, uint32_t node, uint32_t hlo)
 
 /* Slots of n's paths: [node_first, node_end), stepping with node_next
  * (one inline path: slot 0; more: the vector's slots, holes skipped). */
+/* A path slot that stands for "the node's first path". */
+#define SLOT_FIRST UINT32_MAX
+
 static uint32_t node_first(const struct rnode *n)
 {
 	return n->npaths > 1 ? n->u.paths->head : 0;
@@ -827,11 +830,11 @@ static int longer_after(const struct rfam *f, const uint8_t *addr, unsigned len,
 {
 	uint32_t k, i = route_after(f, after, &k);
 
-	for (; i != 0; i = skip_branches(f, preorder_next(f, i, 0), 0), k = 0) {
+	for (; i != 0; i = skip_branches(f, preorder_next(f, i, 0), 0), k = SLOT_FIRST) {
 		const struct rnode *n = node_at(f, i);
 		if (n->len < len || first_diff(addr, n->addr, len) < len)
 			return 0;
-		for (; k < n->npaths; k++) {
+		for (k = k == SLOT_FIRST ? node_first(n) : k; k < node_end(n); k = node_next(n, k)) {
 			struct bgp_prefix p;
 			uint32_t path_id;
 			struct attrset *set;
@@ -880,9 +883,6 @@ bool adjrib_cursor_done(const struct adjrib_cursor *c)
 {
 	return c->state == CURSOR_DONE;
 }
-
-/* A path slot that stands for "the node's first path". */
-#define SLOT_FIRST UINT32_MAX
 
 /* The first route of f after `last`: node index (0 if none) and path
  * slot *k. */

@@ -146,10 +146,12 @@ say "an API on 0.0.0.0 without a token file warns at start; on 127.0.120.1 it do
 
 # --------------------------------------- a Shutdown Communication cut mid-character
 
-# The session history keeps 199 octets of a reason; the reason's text
-# before the message is 61 octets: 4 + 45 × 3 octets of message are cut
-# inside the 45th "€".
-msg="xxxx$(printf '€%.0s' {1..45})"
+# The session history keeps 199 octets of a reason. Enough "x" before 45
+# "€" (3 octets each) that the 199th octet is the first of a "€", whatever
+# the length of the reason's text before the message.
+lead='received NOTIFICATION 6/2 (Cease, Administrative Shutdown): shutdown communication "'
+nx=$(( 4 + (199 - ${#lead} - 4 - 1) % 3 ))
+msg="$(printf 'x%.0s' $(seq "$nx"))$(printf '€%.0s' {1..45})"
 _birdc "$UP" disable mux "\"$msg\"" >/dev/null || fail "birdc disable failed"
 wait_until 20 "muxd to log BIRD's Shutdown Communication" mux_log_has "Administrative Shutdown.*xxxx€€€"
 mux_alive
