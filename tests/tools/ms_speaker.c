@@ -37,7 +37,7 @@
 #include "muxd/log.h"
 #include "muxd/session.h"
 #include "muxd/update_walk.h"
-#include "tests/tools/tool_common.h"
+#include "tests/tools/lib/tool.h"
 
 #define MAX_CONNS BGP_MAX_FAMILIES
 
@@ -468,6 +468,7 @@ int main(int argc, char **argv)
 	struct in_addr id = { 0 };
 	int o;
 
+	tool_init(PROG);
 	sp.dialect = MS_DIALECT_CISCO;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
