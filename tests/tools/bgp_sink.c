@@ -512,23 +512,6 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static bool opt_number(const char *name, const char *arg, unsigned long max,
-    unsigned long *v)
-{
-	if (parse_ulong(arg, max, v))
-		return true;
-	warnx_("--%s %s: want a number up to %lu", name, arg, max);
-	return false;
-}
-
-static bool opt_secs(const char *name, const char *arg, double *v)
-{
-	if (parse_secs(arg, v))
-		return true;
-	warnx_("--%s %s: want seconds", name, arg);
-	return false;
-}
-
 static bool opt_value(struct opts *o, int ch, const char *arg)
 {
 	unsigned long v = 0;
@@ -536,23 +519,19 @@ static bool opt_value(struct opts *o, int ch, const char *arg)
 
 	switch (ch) {
 	case 'a':
-		ok = opt_number("asn", arg, UINT32_MAX, &v) && v;
+		ok = opt_ulong("asn", arg, UINT32_MAX, &v) && v;
 		o->asn = (uint32_t)v;
 		break;
 	case OPT_PEER_AS:
-		ok = opt_number("peer-as", arg, UINT32_MAX, &v);
+		ok = opt_ulong("peer-as", arg, UINT32_MAX, &v);
 		o->peer_as = (uint32_t)v;
 		break;
-	case OPT_ROUTER_ID:
-		ok = parse_ipv4(arg, &o->router_id) && o->router_id;
-		if (!ok)
-			warnx_("--router-id %s: want a non-zero IPv4 address", arg);
-		break;
+	case OPT_ROUTER_ID: ok = opt_ipv4("router-id", arg, &o->router_id); break;
 	case OPT_HOLD_TIME:
-		ok = opt_number("hold-time", arg, 65535, &v) && (v == 0 || v >= 3);
+		ok = opt_ulong("hold-time", arg, 65535, &v) && (v == 0 || v >= 3);
 		o->hold_time = (unsigned)v;
 		break;
-	case 'n': ok = opt_number("expect", arg, ULONG_MAX, &o->expect) && o->expect; break;
+	case 'n': ok = opt_ulong("expect", arg, ULONG_MAX, &o->expect) && o->expect; break;
 	case OPT_LINGER: ok = opt_secs("linger", arg, &o->linger); break;
 	case OPT_TIMEOUT: ok = opt_secs("timeout", arg, &o->timeout) && o->timeout > 0; break;
 	case OPT_CONNECT_WAIT: ok = opt_secs("connect-wait", arg, &o->connect_wait); break;
@@ -585,14 +564,8 @@ static bool opts_check(const struct opts *o, int argc)
 		warnx_("unexpected argument");
 		return false;
 	}
-	if (!o->connect_to == !o->listen_on) {
-		warnx_("give --connect ADDR or --listen ADDR");
+	if (!opt_endpoint(o->connect_to, o->bind_addr, o->listen_on))
 		return false;
-	}
-	if (o->bind_addr && o->listen_on) {
-		warnx_("--bind goes with --connect; --listen names its own address");
-		return false;
-	}
 	if ((o->expect_path != NULL) + (o->expect != 0) + o->until_eor > 1) {
 		warnx_("give one of --expect, --expect-table, --until-eor");
 		return false;

@@ -468,23 +468,6 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static bool opt_number(const char *name, const char *arg, unsigned long max,
-    unsigned long *v)
-{
-	if (parse_ulong(arg, max, v))
-		return true;
-	warnx_("--%s %s: want a number up to %lu", name, arg, max);
-	return false;
-}
-
-static bool opt_ipv4(const char *name, const char *arg, uint32_t *v)
-{
-	if (parse_ipv4(arg, v) && *v)
-		return true;
-	warnx_("--%s %s: want a non-zero IPv4 address", name, arg);
-	return false;
-}
-
 static bool opt_one(struct opts *o, int ch, const char *arg)
 {
 	unsigned long v = 0;
@@ -495,19 +478,19 @@ static bool opt_one(struct opts *o, int ch, const char *arg)
 	case OPT_BIND: o->bind_addr = arg; break;
 	case 'l': o->listen_on = arg; break;
 	case 'p': o->peer = arg; break;
-	case 'a': ok = opt_number("asn", arg, UINT32_MAX, &v); o->asn = (uint32_t)v; break;
+	case 'a': ok = opt_ulong("asn", arg, UINT32_MAX, &v); o->asn = (uint32_t)v; break;
 	case OPT_ROUTER_ID: ok = opt_ipv4("router-id", arg, &o->router_id); break;
 	case OPT_NEXT_HOP: ok = opt_ipv4("next-hop", arg, &o->next_hop); break;
 	case OPT_SYNC_WAIT:
-		ok = opt_number("sync-wait", arg, 3600, &v);
+		ok = opt_ulong("sync-wait", arg, 3600, &v);
 		o->sync_wait = (unsigned)v;
 		break;
 	case OPT_HOLD_TIME:
-		ok = opt_number("hold-time", arg, 65535, &v) && (v == 0 || v >= 3);
+		ok = opt_ulong("hold-time", arg, 65535, &v) && (v == 0 || v >= 3);
 		o->hold_time = (unsigned)v;
 		break;
-	case 'n': ok = opt_number("limit", arg, ULONG_MAX, &o->limit); break;
-	case 's': ok = opt_number("synthetic", arg, ULONG_MAX, &o->synthetic) && o->synthetic; break;
+	case 'n': ok = opt_ulong("limit", arg, ULONG_MAX, &o->limit); break;
+	case 's': ok = opt_ulong("synthetic", arg, ULONG_MAX, &o->synthetic) && o->synthetic; break;
 	case 'e': o->eor = true; break;
 	case 'H': o->hold = true; break;
 	case 'q': o->quiet = true; break;
@@ -524,15 +507,7 @@ static bool opts_check(struct opts *o, int argc, char **argv)
 		warnx_("give one MRT file, or --synthetic N");
 		return false;
 	}
-	if (!o->connect_to == !o->listen_on) {
-		warnx_("give --connect ADDR or --listen ADDR");
-		return false;
-	}
-	if (o->bind_addr && o->listen_on) {
-		warnx_("--bind goes with --connect; --listen names its own address");
-		return false;
-	}
-	return true;
+	return opt_endpoint(o->connect_to, o->bind_addr, o->listen_on);
 }
 
 static int opts_parse(int argc, char **argv, struct opts *o)

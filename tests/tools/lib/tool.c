@@ -99,6 +99,43 @@ bool parse_ipv4(const char *s, uint32_t *v)
 	return true;
 }
 
+bool opt_ulong(const char *name, const char *arg, unsigned long max, unsigned long *v)
+{
+	if (parse_ulong(arg, max, v))
+		return true;
+	warnx_("--%s %s: want a number up to %lu", name, arg, max);
+	return false;
+}
+
+bool opt_secs(const char *name, const char *arg, double *v)
+{
+	if (parse_secs(arg, v))
+		return true;
+	warnx_("--%s %s: want seconds", name, arg);
+	return false;
+}
+
+bool opt_ipv4(const char *name, const char *arg, uint32_t *v)
+{
+	if (parse_ipv4(arg, v) && *v)
+		return true;
+	warnx_("--%s %s: want a non-zero IPv4 address", name, arg);
+	return false;
+}
+
+bool opt_endpoint(const char *connect_to, const char *bind_addr, const char *listen_on)
+{
+	if (!connect_to == !listen_on) {
+		warnx_("give --connect ADDR or --listen ADDR");
+		return false;
+	}
+	if (bind_addr && listen_on) {
+		warnx_("--bind goes with --connect; --listen names its own address");
+		return false;
+	}
+	return true;
+}
+
 static double clock_secs(clockid_t id)
 {
 	struct timespec ts;

@@ -35,6 +35,15 @@ bool parse_secs(const char *s, double *v);
 /* Dotted IPv4, host byte order. */
 bool parse_ipv4(const char *s, uint32_t *v);
 
+/* Option values: false with a warning that names the option
+ * ("--NAME ARG: want ..."). opt_ipv4 wants a non-zero address. */
+bool opt_ulong(const char *name, const char *arg, unsigned long max, unsigned long *v);
+bool opt_secs(const char *name, const char *arg, double *v);
+bool opt_ipv4(const char *name, const char *arg, uint32_t *v);
+/* Where the session goes: --connect ADDR [--bind ADDR] or --listen ADDR,
+ * exactly one. False with a warning. */
+bool opt_endpoint(const char *connect_to, const char *bind_addr, const char *listen_on);
+
 /* Seconds on CLOCK_MONOTONIC (for deadlines), CLOCK_REALTIME (for times
  * that several processes compare) and CPU time of this process. */
 double secs_mono(void);
