@@ -538,7 +538,6 @@ int main(int argc, char **argv)
 {
 	static struct replay r;
 	struct opts o;
-	struct mrt_updates_spec spec = { 0 };
 	int rc, fd;
 
 	tool_init(PROG);
@@ -547,7 +546,7 @@ int main(int argc, char **argv)
 		return rc;
 	r.o = &o;
 	signals_init();
-	spec = (struct mrt_updates_spec){ o.file, o.peer, o.limit, o.quiet };
+	struct mrt_updates_spec spec = { o.file, o.peer, o.limit, o.quiet };
 	if (!o.synthetic && !mrt_updates_load(&spec, &r.ul, &r.recorded_as)) {
 		update_list_free(&r.ul);
 		return 1;
