@@ -46,6 +46,8 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+# What the tools share (speaker, tables, MRT reading): one static library.
+TOOL_LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/tools/lib/*.c))
 CTL_SRC  := $(wildcard muxctl/*.c)
 
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -80,13 +82,17 @@ $(BUILD)/muxctl: $(CTL_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(CTL_SRC) $(shell pkg-config --libs jansson 2>/dev/null) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmuxcore.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtools.a $(BUILD)/libmuxcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libmuxcore.a $(CHECK_LIBS) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libtools.a $(BUILD)/libmuxcore.a $(CHECK_LIBS) $(LDLIBS) -o $@
 
-$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libmuxcore.a
+$(BUILD)/libtools.a: $(TOOL_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libtools.a $(BUILD)/libmuxcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libmuxcore.a $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libtools.a $(BUILD)/libmuxcore.a $(LDLIBS) -o $@
 
 deps:
 	@scripts/deps.sh
@@ -140,4 +146,4 @@ bench: deps
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(CORE_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TOOL_LIB_OBJ:.o=.d)

@@ -26,6 +26,7 @@
 #define PROG "ms_speaker"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -42,7 +43,7 @@
 #include "muxd/log.h"
 #include "muxd/session.h"
 #include "muxd/update_walk.h"
-#include "tests/tools/tool_common.h"
+#include "tests/tools/lib/tool.h"
 
 #define MAX_CONNS BGP_MAX_FAMILIES
 
@@ -515,7 +516,15 @@ static void merge_conns(struct speaker *sp)
 	sp->nconns = sp->nconns ? 1 : 0;
 }
 
-int main(int argc, char **argv)
+/* What the command line says, before it becomes sessions. */
+struct args {
+	const char *local, *remote, *control, *fams[MAX_CONNS];
+	unsigned long port, asn, peer_as, hold;
+	size_t nfams;
+	struct in_addr id;
+};
+
+static void parse_args(int argc, char **argv, struct speaker *sp, struct args *a)
 {
 	static const struct option opts[] = {
 		{ "local", 1, 0, 'l' }, { "remote", 1, 0, 'r' }, { "port", 1, 0, 'p' },
@@ -525,69 +534,85 @@ int main(int argc, char **argv)
 		{ "status", 1, 0, 's' }, { "control", 1, 0, 'c' }, { "quiet", 0, 0, 'q' },
 		{ 0, 0, 0, 0 },
 	};
-	static struct speaker sp;
-	const char *local = NULL, *remote = NULL, *control = NULL, *fams[MAX_CONNS];
-	unsigned long port = BGP_PORT, asn = 0, peer_as = 0, hold = 90;
-	size_t nfams = 0;
-	struct in_addr id = { 0 };
 	int o;
 
-	sp.dialect = MS_DIALECT_CISCO;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'l': local = optarg; break;
-		case 'r': remote = optarg; break;
-		case 'p': if (!parse_ulong(optarg, 65535, &port)) usage(); break;
-		case 'a': if (!parse_ulong(optarg, UINT32_MAX, &asn)) usage(); break;
-		case 'P': if (!parse_ulong(optarg, UINT32_MAX, &peer_as)) usage(); break;
-		case 'i': if (inet_pton(AF_INET, optarg, &id) != 1) usage(); break;
+		case 'l': a->local = optarg; break;
+		case 'r': a->remote = optarg; break;
+		case 'p': if (!parse_ulong(optarg, 65535, &a->port)) usage(); break;
+		case 'a': if (!parse_ulong(optarg, UINT32_MAX, &a->asn)) usage(); break;
+		case 'P': if (!parse_ulong(optarg, UINT32_MAX, &a->peer_as)) usage(); break;
+		case 'i': if (inet_pton(AF_INET, optarg, &a->id) != 1) usage(); break;
 		case 'd':
-			sp.dialect = strcmp(optarg, "ietf") == 0 ? MS_DIALECT_IETF :
+			sp->dialect = strcmp(optarg, "ietf") == 0 ? MS_DIALECT_IETF :
 			    strcmp(optarg, "none") == 0 ? MS_DIALECT_NONE : MS_DIALECT_CISCO;
 			break;
-		case 'f': if (nfams == MAX_CONNS) usage(); fams[nfams++] = optarg; break;
-		case 'I': sp.ignore_redirect = true; break;
-		case 'h': if (!parse_ulong(optarg, 65535, &hold)) usage(); break;
-		case 's': sp.status_path = optarg; break;
-		case 'c': control = optarg; break;
-		case 'q': sp.quiet = true; break;
+		case 'f': if (a->nfams == MAX_CONNS) usage(); a->fams[a->nfams++] = optarg; break;
+		case 'I': sp->ignore_redirect = true; break;
+		case 'h': if (!parse_ulong(optarg, 65535, &a->hold)) usage(); break;
+		case 's': sp->status_path = optarg; break;
+		case 'c': a->control = optarg; break;
+		case 'q': sp->quiet = true; break;
 		default: usage();
 		}
 	}
-	if (!local || !remote || !asn || !peer_as || !id.s_addr || nfams == 0)
+	if (!a->local || !a->remote || !a->asn || !a->peer_as || !a->id.s_addr || a->nfams == 0)
 		usage();
+}
+
+/* The session template and one connection per family (or one for all). */
+static void speaker_setup(struct speaker *sp, const struct args *a)
+{
+	struct session_params *t = &sp->tmpl;
+
+	snprintf(sp->label, sizeof sp->label, "ms_speaker %s", a->local);
+	t->label = sp->label;
+	t->local_as = (uint32_t)a->asn;
+	t->local_id = ntohl(a->id.s_addr);
+	t->remote_as = (uint32_t)a->peer_as;
+	t->hold_time = (uint16_t)a->hold;
+	t->connect_retry = 1;
+	if (!sockaddr_parse(a->local, 0, &t->local) ||
+	    !sockaddr_parse(a->remote, (uint16_t)a->port, &t->remote))
+		usage();
+	t->has_local = true;
+	for (size_t i = 0; i < a->nfams; i++)
+		add_family(sp, a->fams[i], a->port);
+	if (sp->dialect == MS_DIALECT_NONE)
+		merge_conns(sp);
+}
+
+static void control_open(struct speaker *sp, const char *control)
+{
+	sp->control_fd = open(control, O_RDWR | O_NONBLOCK);
+	if (sp->control_fd < 0)
+		fatal("%s: %s", control, strerror(errno));
+	sp->control_ev = event_new(sp->base, sp->control_fd, EV_READ | EV_PERSIST,
+	    control_cb, sp);
+	event_add(sp->control_ev, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static struct speaker sp;
+	struct args a = { .port = BGP_PORT, .hold = 90 };
+
+	tool_init(PROG);
+	sp.dialect = MS_DIALECT_CISCO;
+	parse_args(argc, argv, &sp, &a);
 	log_init(PROG, false);
 	log_set_level(sp.quiet ? LOG_LVL_WARN : LOG_LVL_INFO);
 	signals_init();
-	struct session_params *t = &sp.tmpl;
-	snprintf(sp.label, sizeof sp.label, "ms_speaker %s", local);
-	t->label = sp.label;
-	t->local_as = (uint32_t)asn;
-	t->local_id = ntohl(id.s_addr);
-	t->remote_as = (uint32_t)peer_as;
-	t->hold_time = (uint16_t)hold;
-	t->connect_retry = 1;
-	if (!sockaddr_parse(local, 0, &t->local) || !sockaddr_parse(remote, (uint16_t)port, &t->remote))
-		usage();
-	t->has_local = true;
-	for (size_t i = 0; i < nfams; i++)
-		add_family(&sp, fams[i], port);
-	if (sp.dialect == MS_DIALECT_NONE)
-		merge_conns(&sp);
+	speaker_setup(&sp, &a);
 
 	sp.base = event_base_new();
 	sp.store = attrstore_new();
 	sp.rib = adjrib_new(sp.store);
 	sp.stale = adjrib_new(sp.store);
 	sp.status_ev = evtimer_new(sp.base, status_cb, &sp);
-	if (control) {
-		sp.control_fd = open(control, O_RDWR | O_NONBLOCK);
-		if (sp.control_fd < 0)
-			fatal("%s: %s", control, strerror(errno));
-		sp.control_ev = event_new(sp.base, sp.control_fd, EV_READ | EV_PERSIST,
-		    control_cb, &sp);
-		event_add(sp.control_ev, NULL);
-	}
+	if (a.control)
+		control_open(&sp, a.control);
 	for (size_t i = 0; i < sp.nconns; i++) {
 		sp.conns[i].retry_ev = evtimer_new(sp.base, retry_cb, &sp.conns[i]);
 		conn_start(&sp.conns[i]);

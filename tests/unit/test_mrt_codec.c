@@ -1,7 +1,7 @@
 /*
  * test_mrt_codec.c — MRT records as monitors/mrt_codec.c writes them:
  * byte-exact against RFC 6396 / RFC 8050 layouts worked out by hand, and
- * read back with the test tools' reader (tests/tools/mrt_read.h), plain
+ * read back with the test tools' reader (tests/tools/lib/mrt_read.h), plain
  * and gzip-compressed, through a file.
  */
 #include <check.h>
@@ -12,7 +12,8 @@
 #include <zlib.h>
 
 #include "monitors/mrt_codec.h"
-#include "tests/tools/mrt_read.h"
+#include "muxd/rbuf.h"
+#include "tests/tools/lib/mrt_read.h"
 #include "tests/unit/check_run.h"
 
 #define TS 1700000000u          /* 0x6553f100 */
@@ -258,14 +259,14 @@ static void read_back(bool gzip)
 	ck_assert_int_eq(gzwrite(gz, buf, (unsigned)w.len), (int)w.len);
 	ck_assert_int_eq(gzclose(gz), Z_OK);
 
-	ck_assert(mrt_open(&rd, path));
-	ck_assert_int_eq(mrt_next(&rd, &rec), 1);
+	ck_assert(mrt_read_open(&rd, path));
+	ck_assert_int_eq(mrt_read_next(&rd, &rec), 1);
 	ck_assert_uint_eq(rec.subtype, MRT_BGP4MP_STATE_CHANGE_AS4);
-	ck_assert(!mrt_bgp4mp_message(&rec, &m, &why));
+	ck_assert(!mrt_read_bgp4mp(&rec, &m, &why));
 	ck_assert_ptr_null(why);                                 /* not a message */
-	ck_assert_int_eq(mrt_next(&rd, &rec), 1);
+	ck_assert_int_eq(mrt_read_next(&rd, &rec), 1);
 	ck_assert_uint_eq(rec.ts, TS + 1);
-	ck_assert(mrt_bgp4mp_message(&rec, &m, &why));
+	ck_assert(mrt_read_bgp4mp(&rec, &m, &why));
 	ck_assert(m.as4 && m.addpath && !m.local);
 	ck_assert_uint_eq(m.peer_as, 65001);
 	ck_assert_uint_eq(m.local_as, 4200000000u);
@@ -273,8 +274,8 @@ static void read_back(bool gzip)
 	ck_assert_mem_eq(m.peer_ip, s.peer.a, 4);
 	ck_assert_mem_eq(m.local_ip, s.local.a, 4);
 	assert_bytes(m.msg, m.msg_len, keepalive, 19);
-	ck_assert_int_eq(mrt_next(&rd, &rec), 0);
-	mrt_close(&rd);
+	ck_assert_int_eq(mrt_read_next(&rd, &rec), 0);
+	mrt_read_close(&rd);
 	unlink(path);
 }
 
