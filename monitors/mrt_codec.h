@@ -6,7 +6,7 @@
  * Pure encoders: each writes one whole record (header included) at the end
  * of a wbuf and returns its length, 0 when it did not fit (w->overflow).
  * Nothing here does I/O or allocates. The numbers are shared with the test
- * tools' reader (tests/tools/mrt_read.h).
+ * tools' reader (tests/tools/lib/mrt_read.h).
  */
 #ifndef BGPMUX_MRT_CODEC_H
 #define BGPMUX_MRT_CODEC_H
