@@ -27,9 +27,10 @@ CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-# Layers in dependency order (DESIGN.md): web → instances → views → muxd;
-# monitors (MRT, BMP) are feed subscribers beside the instances.
-CORE_SRC := $(filter-out muxd/main.c,$(wildcard muxd/*.c)) \
+# Layers (docs/architecture.md, checked by scripts/check-layers.sh):
+# muxd/{lib,bgp,config,rib,store,engine} → views → instances, monitors →
+# web → the composition root (muxd/*.c).
+CORE_SRC := $(filter-out muxd/main.c,$(wildcard muxd/*.c muxd/*/*.c)) \
             $(wildcard views/*.c) $(wildcard instances/*.c) \
             $(wildcard monitors/*.c) $(wildcard web/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
@@ -54,7 +55,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_SECONDS ?= 8
 
-.PHONY: all check unit sanitize fuzz fuzz-build integration demo bench deps clean
+.PHONY: all check layers unit sanitize fuzz fuzz-build integration demo bench deps clean
 
 all: $(BUILD)/muxd $(BUILD)/muxctl $(TOOL_BIN)
 
@@ -105,7 +106,7 @@ sanitize:
 
 # libFuzzer needs clang; the targets link the codec objects built with it
 # (the BGP codec, and the WebSocket framing with nettle for its handshake).
-FUZZ_LINK := $(filter muxd/bgp%.c web/ws.c,$(CORE_SRC))
+FUZZ_LINK := $(filter muxd/bgp/%.c web/ws.c,$(CORE_SRC))
 build-fuzz/%: tests/fuzz/%.c $(CORE_SRC)
 	@mkdir -p build-fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
@@ -128,7 +129,14 @@ fuzz: fuzz-build
 integration: all
 	@scripts/run-integration.sh
 
+# The layers of docs/architecture.md: no file includes a layer above its
+# own (scripts/check-layers.sh), and the check itself catches a planted one.
+layers:
+	@scripts/check-layers.sh
+	@tests/scripts/test_check_layers.sh
+
 check: deps
+	$(MAKE) layers
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) sanitize

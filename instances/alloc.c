@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/log.h"
+#include "muxd/lib/log.h"
 
 void alloc_init(struct alloc *a, char *const *prefixes, size_t n,
     uint8_t max_len4, uint8_t max_len6)

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "muxd/bgp_update.h"
+#include "muxd/bgp/bgp_update.h"
 
 #define ALLOC_DEFAULT_MAX_LEN4 24
 #define ALLOC_DEFAULT_MAX_LEN6 48

@@ -10,8 +10,8 @@
 
 #include "instances/alloc.h"
 #include "instances/gateway.h"
-#include "muxd/bgp_msg.h"
-#include "muxd/log.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/lib/log.h"
 
 static const struct peer_ops client_peer_ops;
 

@@ -22,8 +22,8 @@
 #include <time.h>
 
 #include "instances/fanout.h"
-#include "muxd/config.h"
-#include "muxd/peer.h"
+#include "muxd/config/config.h"
+#include "muxd/engine/peer.h"
 #include "views/feed.h"
 
 /*

@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp_msg.h"
-#include "muxd/log.h"
-#include "muxd/rbuf.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/lib/log.h"
+#include "muxd/lib/rbuf.h"
 
 /* A chunk holds many UPDATEs; one ext. message must fit, and it stays
  * below glibc's mmap threshold so chunks come from the heap. */

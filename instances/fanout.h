@@ -36,10 +36,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "muxd/attrset.h"
-#include "muxd/bgp_update.h"
-#include "muxd/session.h"
-#include "muxd/wbuf.h"
+#include "muxd/rib/attrset.h"
+#include "muxd/bgp/bgp_update.h"
+#include "muxd/engine/session.h"
+#include "muxd/lib/wbuf.h"
 
 /* The instance's next hop setting. */
 struct fanout_nh {

@@ -15,8 +15,8 @@
 #include "instances/origin.h"
 #include "instances/origin_store.h"
 #include "instances/rewrite.h"
-#include "muxd/log.h"
-#include "muxd/update_walk.h"
+#include "muxd/lib/log.h"
+#include "muxd/bgp/update_walk.h"
 #include "views/view.h"
 
 /* Prefixes outside the allocation are logged in aggregate, per client

@@ -22,8 +22,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "muxd/config.h"
-#include "muxd/session.h"
+#include "muxd/config/config.h"
+#include "muxd/engine/session.h"
 
 struct event_base;
 struct gateway;

@@ -38,10 +38,10 @@
 #include "instances/fanout.h"
 #include "instances/gateway.h"
 #include "instances/walk.h"
-#include "muxd/listener.h"
-#include "muxd/log.h"
-#include "muxd/nameidx.h"
-#include "muxd/sockopt.h"
+#include "muxd/engine/listener.h"
+#include "muxd/lib/log.h"
+#include "muxd/lib/nameidx.h"
+#include "muxd/engine/sockopt.h"
 
 /* Logged routes that trigger a flush right away (bounds the logs when a
  * whole table is withdrawn at once). */

@@ -27,7 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "muxd/config.h"
+#include "muxd/config/config.h"
 #include "views/feed.h"
 
 struct event_base;

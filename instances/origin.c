@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/log.h"
+#include "muxd/lib/log.h"
 
 struct source {
 	char *client;

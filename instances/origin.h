@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "muxd/bgp_update.h"
+#include "muxd/bgp/bgp_update.h"
 
 #define ORIGIN_DEFAULT_HOLD_DOWN 300    /* seconds */
 #define ORIGIN_DEFAULT_MIN_INTERVAL 30  /* seconds */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/log.h"
+#include "muxd/lib/log.h"
 
 struct origin_store {
 	sqlite3 *db;

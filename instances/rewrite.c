@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "muxd/rbuf.h"
+#include "muxd/lib/rbuf.h"
 
 static uint32_t get32(const uint8_t *p)
 {

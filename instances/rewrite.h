@@ -33,8 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "muxd/bgp_update.h"
-#include "muxd/wbuf.h"
+#include "muxd/bgp/bgp_update.h"
+#include "muxd/lib/wbuf.h"
 
 #define REWRITE_MAX_ID 999
 #define REWRITE_MAX_PREPEND 3

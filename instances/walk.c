@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "instances/client.h"
-#include "muxd/bgp_msg.h"
-#include "muxd/log.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/lib/log.h"
 
 struct walk {
 	struct fanout_class *cls[3];

@@ -25,11 +25,11 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "monitors/bmp_codec.h"
+#include "muxd/bgp/bmp_codec.h"
 #include "monitors/monpeer.h"
-#include "muxd/outbatch.h"
-#include "muxd/bgp.h"
-#include "muxd/log.h"
+#include "muxd/lib/outbatch.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/lib/log.h"
 
 #define DUMP_CHUNK 2000                 /* routes per dump step */
 #define OUT_PAUSE (4u << 20)            /* the dump waits above this */

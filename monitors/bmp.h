@@ -24,7 +24,7 @@
 
 #include <stddef.h>
 
-#include "muxd/sockaddr.h"
+#include "muxd/lib/sockaddr.h"
 #include "views/feed.h"
 
 struct event_base;

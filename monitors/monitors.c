@@ -9,7 +9,7 @@
 
 #include "monitors/bmp.h"
 #include "monitors/mrt_writer.h"
-#include "muxd/log.h"
+#include "muxd/lib/log.h"
 
 struct mon_view {
 	char *name;

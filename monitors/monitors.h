@@ -6,7 +6,7 @@
 #ifndef BGPMUX_MONITORS_H
 #define BGPMUX_MONITORS_H
 
-#include "muxd/config.h"
+#include "muxd/config/config.h"
 #include "views/feed.h"
 
 struct event_base;

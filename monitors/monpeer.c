@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp.h"
-#include "muxd/log.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/lib/log.h"
 
 void mon_peer_init(struct mon_peer *p, const char *view, struct feed *feed)
 {

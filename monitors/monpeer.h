@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/time.h>
 
-#include "muxd/sockaddr.h"
+#include "muxd/lib/sockaddr.h"
 #include "views/feed.h"
 
 struct mon_peer {

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "muxd/log.h"
+#include "muxd/lib/log.h"
 
 #define BLOCK_SIZE (256 * 1024)
 #define SINK_NICE 10

@@ -18,10 +18,10 @@
 #include <zlib.h>
 
 #include "monitors/monpeer.h"
-#include "monitors/mrt_codec.h"
+#include "muxd/bgp/mrt_codec.h"
 #include "monitors/mrt_sink.h"
-#include "muxd/bgp.h"
-#include "muxd/log.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/lib/log.h"
 
 /* Update records waiting for the disk before new ones are dropped. */
 #define MAX_QUEUED (256u << 20)

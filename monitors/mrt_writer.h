@@ -32,7 +32,7 @@
 
 #include <stdint.h>
 
-#include "muxd/config.h"
+#include "muxd/config/config.h"
 #include "views/feed.h"
 
 struct event_base;

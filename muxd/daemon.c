@@ -22,18 +22,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "muxd/adjrib.h"
-#include "muxd/bgp_msg.h"
-#include "muxd/attrset.h"
-#include "muxd/listener.h"
-#include "muxd/log.h"
-#include "muxd/opstore.h"
-#include "muxd/peer.h"
-#include "muxd/prefix_limit.h"
+#include "muxd/rib/adjrib.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/rib/attrset.h"
+#include "muxd/engine/listener.h"
+#include "muxd/lib/log.h"
+#include "muxd/store/opstore.h"
+#include "muxd/engine/peer.h"
+#include "muxd/engine/prefix_limit.h"
 #include "muxd/route_dump.h"
-#include "muxd/route_json.h"
-#include "muxd/sockopt.h"
-#include "muxd/update_walk.h"
+#include "web/route_json.h"
+#include "muxd/engine/sockopt.h"
+#include "muxd/bgp/update_walk.h"
 #include "instances/gateway.h"
 #include "instances/instance.h"
 #include "monitors/monitors.h"
@@ -119,7 +119,7 @@ static void apply_announce(const struct bgp_prefix *p, const uint8_t *nh,
 	adjrib_announce(c->pp->rib, p, c->set);
 }
 
-/* max_prefixes broken (muxd/prefix_limit.h). */
+/* max_prefixes broken (muxd/engine/prefix_limit.h). */
 static void plain_limit_teardown(struct plain_peer *pp, struct session *s, uint16_t afi)
 {
 	uint8_t data[PREFIX_LIMIT_DATA_LEN];
@@ -344,7 +344,7 @@ static bool families_equal(const struct neighbor_config *a, const struct neighbo
 	    memcmp(a->families, b->families, a->family_count * sizeof a->families[0]) == 0;
 }
 
-/* max_prefixes changes without a session restart (muxd/prefix_limit.h). */
+/* max_prefixes changes without a session restart (muxd/engine/prefix_limit.h). */
 static bool limits_equal(const struct prefix_limit_config *a,
     const struct prefix_limit_config *b)
 {

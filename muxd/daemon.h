@@ -5,7 +5,7 @@
 #ifndef BGPMUX_DAEMON_H
 #define BGPMUX_DAEMON_H
 
-#include "muxd/config.h"
+#include "muxd/config/config.h"
 
 /* Runs until SIGTERM/SIGINT; takes ownership of cfg. Returns the exit
  * status for main. */

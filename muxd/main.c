@@ -8,10 +8,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "muxd/config.h"
+#include "muxd/config/config.h"
 #include "muxd/daemon.h"
-#include "muxd/log.h"
-#include "muxd/statelock.h"
+#include "muxd/lib/log.h"
+#include "muxd/lib/statelock.h"
 
 static void usage(FILE *out)
 {

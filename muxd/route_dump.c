@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "muxd/log.h"
+#include "muxd/lib/log.h"
 
 #define FINAL_NAME "routes.json"
 #define TEMP_PREFIX ".routes.json."

@@ -35,10 +35,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "muxd/adjrib.h"
-#include "muxd/attrset.h"
-#include "muxd/bgp_update.h"
-#include "muxd/session.h"
+#include "muxd/rib/adjrib.h"
+#include "muxd/rib/attrset.h"
+#include "muxd/bgp/bgp_update.h"
+#include "muxd/engine/session.h"
 
 struct feed;
 struct feed_sub;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/log.h"
+#include "muxd/lib/log.h"
 
 struct own_route {
 	struct bgp_prefix p;

@@ -21,9 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "muxd/bgp_update.h"
-#include "muxd/session.h"
-#include "muxd/sockaddr.h"
+#include "muxd/bgp/bgp_update.h"
+#include "muxd/engine/session.h"
+#include "muxd/lib/sockaddr.h"
 
 struct originated;
 

@@ -6,7 +6,7 @@
 #include <event2/event.h>
 #include <stdlib.h>
 
-#include "muxd/log.h"
+#include "muxd/lib/log.h"
 
 struct stale_fam {
 	struct stale *st;

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "muxd/adjrib.h"
+#include "muxd/rib/adjrib.h"
 
 struct event_base;
 struct stale;

@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/log.h"
-#include "muxd/prefix_limit.h"
-#include "muxd/route_json.h"
-#include "muxd/update_walk.h"
-#include "muxd/wbuf.h"
+#include "muxd/lib/log.h"
+#include "muxd/engine/prefix_limit.h"
+#include "web/route_json.h"
+#include "muxd/bgp/update_walk.h"
+#include "muxd/lib/wbuf.h"
 #include "views/originated.h"
 #include "views/stale.h"
 

@@ -25,8 +25,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "muxd/config.h"
-#include "muxd/peer.h"
+#include "muxd/config/config.h"
+#include "muxd/engine/peer.h"
 #include "views/feed.h"
 
 struct event_base;

@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "instances/instance.h"
-#include "muxd/accept_guard.h"
-#include "muxd/adjrib.h"
-#include "muxd/listener.h"
-#include "muxd/log.h"
-#include "muxd/peer.h"
+#include "muxd/engine/accept_guard.h"
+#include "muxd/rib/adjrib.h"
+#include "muxd/engine/listener.h"
+#include "muxd/lib/log.h"
+#include "muxd/engine/peer.h"
 #include "views/view.h"
 #include "web/assets.h"
 
@@ -426,7 +426,7 @@ static const char *addr_port_text(const struct sockaddr_mux *l, char *buf, size_
 #define API_PER_SOURCE 64
 
 /* Watches the listening socket fd (bound to l) through an accept guard
- * (muxd/accept_guard.h) that hands connections to the server. */
+ * (muxd/engine/accept_guard.h) that hands connections to the server. */
 static bool api_guard(struct api *a, const struct sockaddr_mux *l, int fd)
 {
 	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"

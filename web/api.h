@@ -7,7 +7,7 @@
  * new token needs no restart); without a token file the API is
  * read-only. Every write attempt goes to the audit log.
  *
- * Provisioned clients live in the store (muxd/opstore.h) and in the
+ * Provisioned clients live in the store (muxd/store/opstore.h) and in the
  * running configuration next to the file's clients: a POST validates the
  * client as the configuration would, commits it durably, adds it to the
  * configuration and asks the daemon to sync its instances — then answers
@@ -22,9 +22,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "muxd/config.h"
-#include "muxd/opstore.h"
-#include "muxd/store.h"
+#include "muxd/config/config.h"
+#include "muxd/store/opstore.h"
+#include "muxd/store/store.h"
 
 struct event_base;
 struct view;

@@ -14,9 +14,9 @@
 
 #include "instances/client.h"
 #include "instances/instance.h"
-#include "muxd/log.h"
-#include "muxd/untrusted.h"
-#include "muxd/nameidx.h"
+#include "muxd/lib/log.h"
+#include "muxd/lib/untrusted.h"
+#include "muxd/lib/nameidx.h"
 
 #define MAX_LIFETIME (366LL * 24 * 3600)
 #define AUDIT_BODY_MAX 400

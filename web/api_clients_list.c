@@ -20,7 +20,7 @@
 
 #include "instances/client.h"
 #include "instances/instance.h"
-#include "muxd/log.h"
+#include "muxd/lib/log.h"
 
 #define PAGE_MAX 1000           /* clients per page: the default and the most */
 #define SLICE 8                 /* clients written per turn of the event loop */

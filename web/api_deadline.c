@@ -26,7 +26,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "muxd/log.h"
+#include "muxd/lib/log.h"
 #include "web/api_refusals.h"
 
 struct api_deadlines {

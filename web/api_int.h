@@ -6,7 +6,7 @@
 
 #include <time.h>
 
-#include "muxd/nameidx.h"
+#include "muxd/lib/nameidx.h"
 #include "web/api.h"
 #include "web/api_deadline.h"
 #include "web/api_pager.h"

@@ -8,7 +8,7 @@
 #include <event2/http.h>
 #include <stdlib.h>
 
-#include "muxd/log.h"
+#include "muxd/lib/log.h"
 
 struct api_pager {
 	struct evhttp_request *req;     /* ours until evhttp_send_reply_end */

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/log.h"
-#include "muxd/nameidx.h"
+#include "muxd/lib/log.h"
+#include "muxd/lib/nameidx.h"
 
 #define REFUSAL_SECS 60
 #define REFUSAL_SOURCES 256

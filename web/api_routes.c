@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/log.h"
-#include "muxd/route_json.h"
+#include "muxd/lib/log.h"
+#include "web/route_json.h"
 #include "views/view.h"
 
 #define ROUTES_MAX 10000        /* per answer: the default and the most */

@@ -13,10 +13,10 @@
 
 #include "instances/client.h"
 #include "instances/instance.h"
-#include "muxd/bgp.h"
-#include "muxd/log.h"
-#include "muxd/peer.h"
-#include "muxd/session_json.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/lib/log.h"
+#include "muxd/engine/peer.h"
+#include "web/session_json.h"
 #include "views/view.h"
 
 /* The peer's sessions, or one entry with session NULL when it has none. */

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/log.h"
-#include "muxd/untrusted.h"
+#include "muxd/lib/log.h"
+#include "muxd/lib/untrusted.h"
 
 #define MAX_SEGMENTS 32
 

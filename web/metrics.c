@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "instances/instance.h"
-#include "muxd/fsm.h"
-#include "muxd/log.h"
-#include "muxd/peer.h"
+#include "muxd/engine/fsm.h"
+#include "muxd/lib/log.h"
+#include "muxd/engine/peer.h"
 #include "views/view.h"
 
 struct text {

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp.h"
-#include "muxd/untrusted.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/lib/untrusted.h"
 #include "web/jbuf.h"
 
 /* Compact, insertion order, and enough digits for a timestamp with

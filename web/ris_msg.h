@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "muxd/bgp_msg.h"
-#include "muxd/bgp_open.h"
-#include "muxd/bgp_update.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/bgp/bgp_open.h"
+#include "muxd/bgp/bgp_update.h"
 
 enum ris_type {
 	RIS_ANY = 0,

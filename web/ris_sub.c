@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp.h"
+#include "muxd/bgp/bgp.h"
 
 static bool fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

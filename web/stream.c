@@ -20,14 +20,14 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include "muxd/bgp.h"
-#include "muxd/bgp_msg.h"
-#include "muxd/config.h"
-#include "muxd/log.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/config/config.h"
+#include "muxd/lib/log.h"
 #include "muxd/msgtap.h"
-#include "muxd/outbatch.h"
-#include "muxd/peer.h"
-#include "muxd/untrusted.h"
+#include "muxd/lib/outbatch.h"
+#include "muxd/engine/peer.h"
+#include "muxd/lib/untrusted.h"
 #include "views/view.h"
 #include "web/http_util.h"
 #include "web/ris_json.h"

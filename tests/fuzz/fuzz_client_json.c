@@ -11,14 +11,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "muxd/client_addr.c"
-#include "muxd/config.c"
-#include "muxd/config_check.c"
-#include "muxd/config_services.c"
-#include "muxd/jsonv.c"
-#include "muxd/log.c"
-#include "muxd/sockaddr.c"
-#include "muxd/untrusted.c"
+#include "muxd/config/client_addr.c"
+#include "muxd/config/config.c"
+#include "muxd/config/config_check.c"
+#include "muxd/config/config_services.c"
+#include "muxd/config/jsonv.c"
+#include "muxd/lib/log.c"
+#include "muxd/lib/sockaddr.c"
+#include "muxd/lib/untrusted.c"
 
 static const char running[] =
     "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"upstreams\": [{\"name\": \"isp-a\","

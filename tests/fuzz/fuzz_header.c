@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp.h"
-#include "muxd/bgp_msg.h"
-#include "muxd/bgp_open.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/bgp/bgp_open.h"
 
 static void check_error(const struct bgp_err *err)
 {

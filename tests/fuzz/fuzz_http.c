@@ -37,11 +37,11 @@
 #include <unistd.h>
 
 #include "instances/instance.h"
-#include "muxd/config.h"
-#include "muxd/log.h"
-#include "muxd/opstore.h"
-#include "muxd/sockaddr.h"
-#include "muxd/store.h"
+#include "muxd/config/config.h"
+#include "muxd/lib/log.h"
+#include "muxd/store/opstore.h"
+#include "muxd/lib/sockaddr.h"
+#include "muxd/store/store.h"
 #include "views/view.h"
 #include "web/api.h"
 #include "web/stream.h"

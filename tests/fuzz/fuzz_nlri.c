@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp_update.h"
+#include "muxd/bgp/bgp_update.h"
 
 #define CHECK(cond) do { \
 	if (!(cond)) { \

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp.h"
-#include "muxd/bgp_msg.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_msg.h"
 
 static uint8_t out[BGP_EXT_MAX_LEN + 64];
 

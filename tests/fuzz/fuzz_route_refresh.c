@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp.h"
-#include "muxd/bgp_msg.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_msg.h"
 
 static void check_refusal(const struct bgp_err *err, const uint8_t *data,
     size_t size)

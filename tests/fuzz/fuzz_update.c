@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp_update.h"
+#include "muxd/bgp/bgp_update.h"
 
 static uint8_t scratch[BGP_ATTR_SCRATCH(BGP_EXT_MAX_LEN)];
 static uint8_t scratch2[BGP_ATTR_SCRATCH(BGP_EXT_MAX_LEN)];

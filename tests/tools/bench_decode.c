@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "muxd/bgp_update.h"
+#include "muxd/bgp/bgp_update.h"
 
 struct bench {
 	uint8_t *buf;           /* the UPDATEs, back to back, headers included */

@@ -19,8 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "muxd/bgp_update.h"
-#include "muxd/pathstore.h"
+#include "muxd/bgp/bgp_update.h"
+#include "muxd/rib/pathstore.h"
 
 static double now_ns(void)
 {

@@ -40,9 +40,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "muxd/bgp.h"
-#include "muxd/bgp_msg.h"
-#include "muxd/bgp_open.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/bgp/bgp_open.h"
 #include "tests/tools/lib/net.h"
 #include "tests/tools/lib/recording.h"
 #include "tests/tools/lib/speaker.h"

@@ -2,7 +2,7 @@
  * bgp_sink — a small, fast BGP receiver for benchmarks and tests.
  *
  * It holds one session (connecting out, or waiting for the neighbor),
- * decodes every UPDATE with the project's codec (muxd/bgp_update.h) and
+ * decodes every UPDATE with the project's codec (muxd/bgp/bgp_update.h) and
  * keeps the table it was sent: which prefixes are announced now, each
  * with a hash of the path attributes it came with. It stops when that
  * table is the one it was told to expect, at End-of-RIB, or when the
@@ -45,10 +45,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "muxd/bgp.h"
-#include "muxd/bgp_msg.h"
-#include "muxd/bgp_open.h"
-#include "muxd/bgp_update.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/bgp/bgp_open.h"
+#include "muxd/bgp/bgp_update.h"
 #include "tests/tools/lib/net.h"
 #include "tests/tools/lib/recording.h"
 #include "tests/tools/lib/rtable.h"

@@ -39,9 +39,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "muxd/bgp.h"
-#include "muxd/bgp_msg.h"
-#include "muxd/bgp_open.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/bgp/bgp_open.h"
 #include "tests/tools/lib/mrt_updates.h"
 #include "tests/tools/lib/net.h"
 #include "tests/tools/lib/speaker.h"

@@ -36,13 +36,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "muxd/adjrib.h"
-#include "muxd/attrset.h"
-#include "muxd/bgp_msg.h"
-#include "muxd/config.h"
-#include "muxd/log.h"
-#include "muxd/session.h"
-#include "muxd/update_walk.h"
+#include "muxd/rib/adjrib.h"
+#include "muxd/rib/attrset.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/config/config.h"
+#include "muxd/lib/log.h"
+#include "muxd/engine/session.h"
+#include "muxd/bgp/update_walk.h"
 #include "tests/tools/lib/tool.h"
 
 #define MAX_CONNS BGP_MAX_FAMILIES

@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "muxd/accept_guard.h"
+#include "muxd/engine/accept_guard.h"
 #include "tests/unit/check_run.h"
 
 #define MAX_TAKEN 64

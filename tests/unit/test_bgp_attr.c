@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp_update.h"
+#include "muxd/bgp/bgp_update.h"
 #include "tests/unit/check_run.h"
 
 static size_t hex(const char *s, uint8_t *out, size_t cap)

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp.h"
-#include "muxd/bgp_msg.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_msg.h"
 #include "tests/unit/check_run.h"
 
 #define MARKER "ffffffffffffffffffffffffffffffff"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp_update.h"
+#include "muxd/bgp/bgp_update.h"
 #include "tests/unit/check_run.h"
 
 /* "18 c0 00 02" → bytes; blanks ignored. Returns the length. */

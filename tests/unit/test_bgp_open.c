@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp.h"
-#include "muxd/bgp_msg.h"
-#include "muxd/bgp_multisession.h"
-#include "muxd/bgp_open.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/bgp/bgp_multisession.h"
+#include "muxd/bgp/bgp_open.h"
 #include "tests/unit/check_run.h"
 
 #define MARKER "ffffffffffffffffffffffffffffffff"

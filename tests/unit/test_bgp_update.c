@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp_update.h"
+#include "muxd/bgp/bgp_update.h"
 #include "tests/unit/check_run.h"
 
 /* ---- bytes ---------------------------------------------------------- */

@@ -1,5 +1,5 @@
 /*
- * test_bmp_codec.c — BMP messages as monitors/bmp_codec.c writes them,
+ * test_bmp_codec.c — BMP messages as muxd/bgp/bmp_codec.c writes them,
  * byte-exact against RFC 7854's layouts worked out by hand: the common
  * header, the 42-byte per-peer header (IPv4 in the low-order 4 bytes, the
  * V flag for IPv6), and each message type muxd sends.
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitors/bmp_codec.h"
-#include "muxd/rbuf.h"
+#include "muxd/bgp/bmp_codec.h"
+#include "muxd/lib/rbuf.h"
 #include "tests/unit/check_run.h"
 
 static void assert_bytes(const uint8_t *got, size_t got_len, const uint8_t *want,

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "muxd/config.h"
+#include "muxd/config/config.h"
 #include "tests/unit/check_run.h"
 
 static const char *const valid_full =
@@ -806,7 +806,7 @@ START_TEST(test_client_json_round_trip)
 }
 END_TEST
 
-/* ---- operator errors (muxd/config_check.c) ------------------------------ */
+/* ---- operator errors (muxd/config/config_check.c) ------------------------------ */
 
 #define GW "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", "
 #define UP(name, peer, local, inst) "{\"name\": \"" name "\", \"peer\": {\"address\": \"" \

@@ -11,10 +11,10 @@
 #include <string.h>
 
 #include "instances/fanout.h"
-#include "muxd/bgp_msg.h"
-#include "muxd/pathstore.h"
-#include "muxd/route_json.h"
-#include "muxd/update_walk.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/rib/pathstore.h"
+#include "web/route_json.h"
+#include "muxd/bgp/update_walk.h"
 #include "tests/unit/check_run.h"
 
 #define BIT(t) BGP_ATTR_BIT(t)

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "muxd/fsm.h"
+#include "muxd/engine/fsm.h"
 #include "tests/unit/check_run.h"
 
 /* Short names so that one row fits on a line. */

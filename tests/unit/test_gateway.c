@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "instances/gateway.h"
-#include "muxd/bgp_msg.h"
+#include "muxd/bgp/bgp_msg.h"
 #include "views/view.h"
 #include "tests/unit/check_run.h"
 

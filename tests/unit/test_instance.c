@@ -41,11 +41,11 @@
 #include <unistd.h>
 
 #include "instances/instance.h"
-#include "muxd/bgp_msg.h"
-#include "muxd/bgp_open.h"
-#include "muxd/log.h"
-#include "muxd/route_json.h"
-#include "muxd/update_walk.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/bgp/bgp_open.h"
+#include "muxd/lib/log.h"
+#include "web/route_json.h"
+#include "muxd/bgp/update_walk.h"
 #include "views/view.h"
 #include "tests/unit/check_run.h"
 

@@ -1,5 +1,5 @@
 /*
- * test_mrt_codec.c — MRT records as monitors/mrt_codec.c writes them:
+ * test_mrt_codec.c — MRT records as muxd/bgp/mrt_codec.c writes them:
  * byte-exact against RFC 6396 / RFC 8050 layouts worked out by hand, and
  * read back with the test tools' reader (tests/tools/lib/mrt_read.h), plain
  * and gzip-compressed, through a file.
@@ -11,8 +11,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "monitors/mrt_codec.h"
-#include "muxd/rbuf.h"
+#include "muxd/bgp/mrt_codec.h"
+#include "muxd/lib/rbuf.h"
 #include "tests/tools/lib/mrt_read.h"
 #include "tests/unit/check_run.h"
 

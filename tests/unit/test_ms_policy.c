@@ -1,6 +1,6 @@
 /*
  * test_ms_policy.c — what muxd offers a multisession neighbor and what
- * each refusal teaches it (muxd/ms_policy.c), played against the
+ * each refusal teaches it (muxd/engine/ms_policy.c), played against the
  * neighbors the project has met: ExaBGP 4.2 (wants its own multiprotocol
  * set back, 2/8 otherwise; 2/9 to an offer without 68; drops a second
  * connection to a neighbor block that is up), Cisco IOS (2/7 to an offer
@@ -11,9 +11,9 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "muxd/bgp.h"
-#include "muxd/bgp_multisession.h"
-#include "muxd/ms_policy.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_multisession.h"
+#include "muxd/engine/ms_policy.h"
 #include "tests/unit/check_run.h"
 
 #define V4 1u

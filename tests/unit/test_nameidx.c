@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/nameidx.h"
+#include "muxd/lib/nameidx.h"
 #include "tests/unit/check_run.h"
 
 START_TEST(test_put_get_del)

@@ -8,7 +8,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "muxd/bgp_msg.h"
+#include "muxd/bgp/bgp_msg.h"
 #include "views/originated.h"
 #include "tests/unit/check_run.h"
 

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "muxd/outbatch.h"
+#include "muxd/lib/outbatch.h"
 #include "tests/unit/check_run.h"
 
 struct fixture {

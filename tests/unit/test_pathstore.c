@@ -11,9 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "muxd/bgp_update.h"
-#include "muxd/pathstore.h"
-#include "muxd/wbuf.h"
+#include "muxd/bgp/bgp_update.h"
+#include "muxd/rib/pathstore.h"
+#include "muxd/lib/wbuf.h"
 #include "tests/unit/check_run.h"
 
 #define BIT(t) BGP_ATTR_BIT(t)
@@ -1080,7 +1080,7 @@ START_TEST(rib_cursor_model)
 }
 END_TEST
 
-/* ---- many paths of one prefix (muxd/pathvec.h) ------------------------ */
+/* ---- many paths of one prefix (muxd/rib/pathvec.h) ------------------------ */
 
 /* The model: set[id] for path ids 0..MP_IDS-1 (NULL: none). Every check
  * compares the rib's exact lookup, gets and a chunked cursor walk with it. */

@@ -1,11 +1,11 @@
 /*
- * test_prefix_limit.c — max_prefixes (muxd/prefix_limit.h): when it warns,
+ * test_prefix_limit.c — max_prefixes (muxd/engine/prefix_limit.h): when it warns,
  * when it tears down, what it logs once, and RFC 4486's data bytes.
  */
 #include <check.h>
 #include <string.h>
 
-#include "muxd/prefix_limit.h"
+#include "muxd/engine/prefix_limit.h"
 #include "tests/unit/check_run.h"
 
 static const struct prefix_limit_config teardown = { 1000, 90, true, 300 };

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp_msg.h"
+#include "muxd/bgp/bgp_msg.h"
 #include "web/ris_json.h"
 #include "tests/unit/check_run.h"
 

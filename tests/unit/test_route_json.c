@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp_update.h"
-#include "muxd/pathstore.h"
-#include "muxd/route_json.h"
+#include "muxd/bgp/bgp_update.h"
+#include "muxd/rib/pathstore.h"
+#include "web/route_json.h"
 #include "tests/unit/check_run.h"
 
 #define BIT(t) BGP_ATTR_BIT(t)

@@ -6,7 +6,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "muxd/session.h"
+#include "muxd/engine/session.h"
 #include "tests/unit/check_run.h"
 
 START_TEST(test_families_text)

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/adjrib.h"
-#include "muxd/bgp.h"
+#include "muxd/rib/adjrib.h"
+#include "muxd/bgp/bgp.h"
 #include "views/stale.h"
 #include "tests/unit/check_run.h"
 

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "muxd/opstore.h"
-#include "muxd/store.h"
+#include "muxd/store/opstore.h"
+#include "muxd/store/store.h"
 #include "tests/unit/check_run.h"
 
 static char dir[64], path[128];

@@ -13,9 +13,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "muxd/bgp.h"
-#include "muxd/bgp_msg.h"
-#include "muxd/bgp_update.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/bgp/bgp_update.h"
 #include "tests/tools/lib/net.h"
 #include "tests/tools/lib/recording.h"
 #include "tests/tools/lib/rtable.h"

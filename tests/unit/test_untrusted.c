@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "muxd/log.h"
-#include "muxd/untrusted.h"
+#include "muxd/lib/log.h"
+#include "muxd/lib/untrusted.h"
 #include "tests/unit/check_run.h"
 
 #define FFFD "\xef\xbf\xbd"

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp_msg.h"
+#include "muxd/bgp/bgp_msg.h"
 #include "views/view.h"
 #include "tests/unit/check_run.h"
 

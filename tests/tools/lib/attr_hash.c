@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp.h"
+#include "muxd/bgp/bgp.h"
 
 static void fnv(uint64_t *h, const void *p, size_t n)
 {

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "muxd/bgp_update.h"
+#include "muxd/bgp/bgp_update.h"
 
 /*
  * ORIGIN, AS_PATH, MED, ATOMIC_AGGREGATE, AGGREGATOR, the three kinds of

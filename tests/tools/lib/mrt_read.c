@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/rbuf.h"
+#include "muxd/lib/rbuf.h"
 
 bool mrt_read_open(struct mrt_reader *r, const char *path)
 {

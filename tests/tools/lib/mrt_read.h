@@ -4,7 +4,7 @@
  * and the BGP4MP message records (RFC 6396 §4.4, ADD-PATH subtypes of
  * RFC 8050).
  *
- * Every body byte goes through muxd/rbuf.h; a record whose fields do not
+ * Every body byte goes through muxd/lib/rbuf.h; a record whose fields do not
  * add up is reported, never read past.
  */
 #ifndef BGPMUX_TOOLS_MRT_READ_H
@@ -16,7 +16,7 @@
 #include <zlib.h>
 
 /* The record numbers, shared with muxd's writer. */
-#include "monitors/mrt_codec.h"
+#include "muxd/bgp/mrt_codec.h"
 
 /* No MRT writer we know of produces a record above 1 MiB (the largest is a
  * TABLE_DUMP_V2 entry of ~64 KiB); a bigger length means a broken file. */

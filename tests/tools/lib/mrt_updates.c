@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "muxd/bgp.h"
-#include "muxd/bgp_msg.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_msg.h"
 #include "tests/tools/lib/mrt_read.h"
 #include "tests/tools/lib/tool.h"
 

@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "muxd/bgp.h"
+#include "muxd/bgp/bgp.h"
 #include "tests/tools/lib/tool.h"
 
 #define RETRY_PAUSE_MS 100      /* between connection attempts */

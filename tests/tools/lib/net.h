@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "muxd/sockaddr.h"
+#include "muxd/lib/sockaddr.h"
 
 /* "127.0.0.1", "127.0.0.1:1179", "::1", "[::1]:1179"; port 179 if none. */
 bool net_parse_hostport(const char *s, struct sockaddr_mux *sa);

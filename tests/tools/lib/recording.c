@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp.h"
-#include "muxd/bgp_msg.h"
-#include "muxd/rbuf.h"
-#include "muxd/wbuf.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/lib/rbuf.h"
+#include "muxd/lib/wbuf.h"
 #include "tests/tools/lib/tool.h"
 
 #define RECORDING_MAGIC "BGPSTRM1"

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "muxd/bgp_update.h"
+#include "muxd/bgp/bgp_update.h"
 
 enum {
 	RECORDING_AS4 = 1,              /* 4-octet AS_PATHs */

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "muxd/bgp.h"
-#include "muxd/rbuf.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/lib/rbuf.h"
 #include "tests/tools/lib/attr_hash.h"
 
 static uint64_t mix64(uint64_t z)

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "muxd/bgp_update.h"
+#include "muxd/bgp/bgp_update.h"
 
 enum { RT_USED = 1, RT_PRESENT = 2, RT_EXPECTED = 4, RT_SEEN = 8 };
 

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "muxd/bgp.h"
-#include "muxd/rbuf.h"
-#include "muxd/wbuf.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/lib/rbuf.h"
+#include "muxd/lib/wbuf.h"
 #include "tests/tools/lib/rtable.h"
 #include "tests/tools/lib/tool.h"
 

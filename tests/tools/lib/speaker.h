@@ -22,11 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "muxd/bgp.h"
-#include "muxd/bgp_msg.h"
-#include "muxd/bgp_open.h"
-#include "muxd/bgp_update.h"
-#include "muxd/wbuf.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/bgp/bgp_open.h"
+#include "muxd/bgp/bgp_update.h"
+#include "muxd/lib/wbuf.h"
 
 enum speaker_state { SPEAKER_OPENSENT, SPEAKER_OPENCONFIRM, SPEAKER_ESTABLISHED };
 

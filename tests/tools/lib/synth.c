@@ -5,9 +5,9 @@
 
 #include <string.h>
 
-#include "muxd/bgp.h"
-#include "muxd/bgp_update.h"
-#include "muxd/wbuf.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_update.h"
+#include "muxd/lib/wbuf.h"
 #include "tests/tools/lib/tool.h"
 
 #define SYNTH_FIRST 0x0b000000u

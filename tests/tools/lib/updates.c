@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/bgp.h"
-#include "muxd/bgp_update.h"
-#include "muxd/rbuf.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_update.h"
+#include "muxd/lib/rbuf.h"
 #include "tests/tools/lib/tool.h"
 
 static bool list_grow(struct update_list *l, size_t len)

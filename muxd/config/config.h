@@ -1,0 +1,233 @@
+/*
+ * config.h — the JSON configuration, validated into plain structs.
+ *
+ * Every error names the JSON path at fault ("$.peers[1].peer.asn: …").
+ * Unknown keys and wrong types are errors. The structs own their strings;
+ * config_free releases everything.
+ */
+#ifndef BGPMUX_CONFIG_H
+#define BGPMUX_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "muxd/bgp/bgp_open.h"
+#include "muxd/config/jsonv.h"
+#include "muxd/lib/log.h"
+#include "muxd/lib/sockaddr.h"
+
+#define CONFIG_OPEN_TIMEOUT_DEFAULT 10  /* seconds */
+
+enum addpath_mode { ADDPATH_OFF = 0, ADDPATH_RECEIVE = 1, ADDPATH_SEND = 2,
+                    ADDPATH_BOTH = 3 };
+
+/* "multisession": one TCP session per family (docs/multisession.md).
+ * auto answers in the neighbor's dialect; without one, one session. */
+enum ms_mode { MS_AUTO = 0, MS_OFF, MS_CISCO, MS_IETF };
+
+/* "max_prefixes" of a peer or upstream (muxd/engine/prefix_limit.h): at most
+ * `limit` paths from the neighbor, every ADD-PATH path and every family
+ * counted. A change takes effect at a reload without restarting the
+ * session. */
+struct prefix_limit_config {
+	uint32_t limit;                 /* 0: no limit */
+	uint8_t warning;                /* percent of limit: logged once */
+	bool teardown;                  /* "action": "teardown" (default), else "warn" */
+	uint32_t restart;               /* seconds it stays down after a teardown */
+};
+
+/* One BGP neighbor: everything the session layer needs to reach it. */
+struct neighbor_config {
+	char *name;
+	struct sockaddr_mux remote;     /* peer.address + peer.port */
+	uint32_t remote_as;             /* peer.asn */
+	struct sockaddr_mux local;      /* local_address (port 0) */
+	bool has_local;
+	bool passive;
+	uint16_t hold_time;
+	uint16_t connect_retry;         /* seconds */
+	struct bgp_family families[BGP_MAX_FAMILIES];
+	uint8_t family_count;
+	char *password;                 /* TCP-MD5, NULL without */
+	bool ttl_security;              /* GTSM, RFC 5082 */
+	enum addpath_mode add_path;
+	enum ms_mode multisession;
+	/* upstreams: "graceful_restart" — as the receiving speaker of RFC
+	 * 4724, keep the upstream's routes across its restart */
+	bool graceful_restart;
+	/* "family_ports": as the passive side, redirect that family's session
+	 * to this port (IETF dialect); parallel to families, 0 = none. */
+	uint16_t family_ports[BGP_MAX_FAMILIES];
+	struct prefix_limit_config max_prefixes;
+};
+
+/* An upstream's instance: where its clients peer (issue "the mux"). */
+struct instance_config {
+	struct sockaddr_mux addr;       /* instance.address + instance.port */
+	uint32_t local_as;              /* default: the gateway's asn */
+	bool next_hop_self;             /* "next_hop": "self" (default "unchanged") */
+	/* "family_ports": its clients' redirect ports, parallel to the
+	 * upstream's families; 0 = none */
+	uint16_t family_ports[BGP_MAX_FAMILIES];
+	bool client_to_client;          /* clients see each other's routes (issue 5) */
+};
+
+/* An upstream ISP: its session (a view) and its instance. */
+struct upstream_config {
+	struct neighbor_config n;
+	struct instance_config instance;
+	uint16_t id;                    /* for control communities: 1..999 (issue 5) */
+	/* The gateway's next hop for its own IPv4 routes on an IPv6 session
+	 * and IPv6 routes on an IPv4 session (len 0: none). */
+	struct sockaddr_mux next_hop4, next_hop6;
+};
+
+/* A client of one or more instances. */
+struct client_config {
+	char *name;
+	struct sockaddr_mux addr;       /* port 0; a range's network */
+	/* "address": "ADDR/LEN" is a range: any neighbor in it is this client
+	 * (each address its own sessions). 0: the one address. */
+	uint8_t range_len;
+	uint32_t asn;
+	char **upstreams;               /* names, each an upstream */
+	size_t upstream_count;
+	char **prefixes;                /* allocation, as written ("184.164.224.0/24") */
+	size_t prefix_count;
+	char *password;
+	uint16_t hold_time;
+	enum addpath_mode add_path;     /* what the instance offers (default send) */
+	enum ms_mode multisession;
+	/* "role": "monitor": a research feed; with no "upstreams" it may peer
+	 * on every instance; what it announces is ignored and counted. */
+	bool monitor;
+	/* Client routes (issue 5): allocation limits, rewriting, stability. */
+	uint8_t max_len4, max_len6;     /* "max_length": {"ipv4", "ipv6"}; 24, 48 */
+	uint32_t max_prefixes;          /* default 100 */
+	bool keep_asn;                  /* the client's public ASN stays in the path */
+	uint32_t hold_down;             /* seconds; default 300 */
+	uint32_t min_interval;          /* seconds per prefix; default 30 */
+};
+
+/* The HTTP API (web/api.h): "api": {"listen", "token_file"}. */
+struct api_config {
+	struct sockaddr_mux listen;     /* default 127.0.0.1:8179 */
+	char *token_file;               /* NULL: the API is read-only */
+	/* seconds a connection has for a request's headers, then its body */
+	uint32_t header_timeout;        /* default 10 */
+	uint32_t body_timeout;          /* default 30 */
+};
+
+/* "mrt": archives under state_dir/mrt/ (monitors/mrt_writer.h); on when
+ * the key is there. */
+struct mrt_config {
+	bool enabled;
+	uint32_t rib_interval;          /* seconds between RIB dumps */
+	uint32_t updates_interval;      /* seconds per updates file */
+	bool gzip;                      /* "compress": "gzip" (default) or "none" */
+};
+
+struct config {
+	uint32_t asn;
+	uint32_t router_id;             /* host byte order */
+	char *state_dir;
+	uint16_t listen_port;
+	enum log_level log_level;
+	/* "open_timeout": seconds a new connection has to deliver its OPEN
+	 * (RFC 4271's "large" hold time of OpenSent; BIRD's "startup hold
+	 * time"), for every session: peers, upstreams, clients */
+	uint16_t open_timeout;
+	struct neighbor_config *peers;
+	size_t peer_count;
+	struct upstream_config *upstreams;
+	size_t upstream_count;
+	struct client_config *clients;
+	size_t client_count;
+	struct mrt_config mrt;
+	struct sockaddr_mux *bmp;       /* "bmp": collectors (address + port) */
+	size_t bmp_count;
+	struct api_config api;
+	/* "stream": {"max_queue": BYTES} — the live stream (on the API's
+	 * listener): bytes queued per subscriber; 0: the stream's default */
+	uint64_t stream_max_queue;
+	/* "stream": {"idle_timeout": SECONDS}; 0: the stream's default */
+	uint64_t stream_idle_timeout;
+};
+
+/* Parse and validate. On failure returns NULL and fills errs (one line
+ * per error, each naming its JSON path). */
+struct config *config_load_file(const char *path, struct jsonv *errs);
+struct config *config_load_string(const char *json, struct jsonv *errs);
+void config_free(struct config *c);
+
+/* True when two neighbor settings would produce the same session, so a
+ * reload can leave it up. */
+bool neighbor_config_equal(const struct neighbor_config *a,
+    const struct neighbor_config *b);
+
+const struct upstream_config *config_upstream(const struct config *c, const char *name);
+bool client_config_equal(const struct client_config *a, const struct client_config *b);
+bool upstream_config_equal(const struct upstream_config *a, const struct upstream_config *b);
+bool client_has_upstream(const struct client_config *c, const char *upstream);
+/* Is a this client's address, or inside its range? */
+bool client_addr_contains(const struct client_config *c, const struct sockaddr_mux *a);
+/* Do two clients' addresses (or ranges) meet? */
+bool client_addrs_overlap(const struct client_config *a, const struct client_config *b);
+/* "127.0.30.1" or "127.0.30.0/24". */
+const char *client_addr_text(const struct client_config *c, char *buf, size_t len);
+
+bool mrt_config_equal(const struct mrt_config *a, const struct mrt_config *b);
+/* Same BMP collectors, in the same order. */
+bool bmp_config_equal(const struct config *a, const struct config *b);
+/* ---- client names ------------------------------------------------------ */
+
+/* A client's name is 1..CLIENT_NAME_MAX characters of [A-Za-z0-9._@:-]:
+ * one URL path segment, one word of a log line and one label value as it
+ * is. The members of a range are named NAME@ADDRESS, so a range's own
+ * name leaves room for "@" and the longest address text of its family
+ * (15 characters for IPv4, 39 for IPv6): at most 48 and 24 characters. */
+#define CLIENT_NAME_MAX 64
+#define CLIENT_NAME_CHARS "A-Z a-z 0-9 . _ @ : -"
+/* The longest name cc may have. */
+size_t client_name_max(const struct client_config *cc);
+/* True when name keeps the rule with at most max characters; else false
+ * with why (which never quotes the name). */
+bool client_name_ok(const char *name, size_t max, char *why, size_t why_len);
+
+/* ---- clients provisioned at run time (web/api.c, the store) ---------- */
+
+/* One client object as in "clients": the same keys, types and defaults,
+ * errors named from path ("$" for an API body). False if errs got any. */
+bool config_client_from_json(struct jsonv *errs, const char *path, json_t *obj,
+    struct client_config *out);
+/* The client's keys as config_client_from_json reads them ("password"
+ * only when with_password). */
+json_t *client_config_to_json(const struct client_config *cc, bool with_password);
+/* The cross-checks of the "clients" list for cc joining c: unique name,
+ * unique address, upstreams that exist, an address its instances can
+ * reach (same family). Errors named from path. */
+void config_check_new_client(struct jsonv *errs, const char *path,
+    const struct config *c, const struct client_config *cc);
+/* Its checks that look at no other client (upstreams, address family),
+ * for a caller that keeps names and addresses unique itself (the API). */
+void config_check_client_upstreams(struct jsonv *errs, const char *path,
+    const struct config *c, const struct client_config *cc);
+/* Append a deep copy of cc / remove (and free) the client named name. */
+void config_add_client(struct config *c, const struct client_config *cc);
+bool config_remove_client(struct config *c, const char *name);
+void client_config_release(struct client_config *cc);
+/* The family's index in n->families, or -1. */
+int neighbor_family_index(const struct neighbor_config *n, struct bgp_family f);
+/* True when a and b differ at most in their families and family ports:
+ * a multisession peer can then add or remove sessions instead of
+ * restarting. */
+bool neighbor_config_equal_but_families(const struct neighbor_config *a,
+    const struct neighbor_config *b);
+const char *ms_mode_name(enum ms_mode m);
+
+/* "ipv4-unicast" ⇄ family. */
+bool family_parse(const char *s, struct bgp_family *f);
+const char *family_name(struct bgp_family f);
+
+#endif

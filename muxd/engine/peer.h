@@ -1,0 +1,102 @@
+/*
+ * peer.h — everything shared with one neighbor (layer 4).
+ *
+ * A peer owns the sessions to one neighbor: normally one, two while a
+ * connection collision is being resolved, and (multisession) one per
+ * family group. It restarts sessions that went down, adopts incoming
+ * connections, resolves collisions (RFC 4271 §6.8), and tells its owner —
+ * a view, an instance, or muxd's plain-peer table — when a session comes
+ * up, goes down, or brings an UPDATE. Owners talk to peers, never to raw
+ * sessions' sockets.
+ */
+#ifndef BGPMUX_PEER_H
+#define BGPMUX_PEER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "muxd/config/config.h"
+#include "muxd/engine/session.h"
+
+struct event_base;
+struct peer;
+
+#define PEER_MAX_SESSIONS 8
+
+struct peer_ops {
+	void (*established)(struct peer *p, struct session *s, void *owner);
+	/* A session that was Established went down. */
+	void (*down)(struct peer *p, struct session *s, const char *reason, void *owner);
+	void (*update)(struct peer *p, struct session *s, const struct bgp_update *u,
+	    void *owner);
+	void (*route_refresh)(struct peer *p, struct session *s, uint16_t afi,
+	    uint8_t safi, uint8_t subtype, void *owner);
+	/* After peer_shutdown, once every session is gone: the peer is freed
+	 * right after this returns. */
+	void (*freed)(struct peer *p, void *owner);
+};
+
+/* Settings that come from the gateway, not the neighbor's own entry. */
+struct peer_local {
+	uint32_t asn;
+	uint32_t router_id;
+	const char *hostname;           /* FQDN capability */
+	/* What the log label says before the neighbor's address: "view isp-a
+	 * peer", "instance isp-a client vnet-1". NULL: "peer NAME". Copied. */
+	const char *label;
+};
+
+/* cfg is copied. The peer starts when peer_start is called. */
+struct peer *peer_new(struct event_base *base, const struct neighbor_config *cfg,
+    const struct peer_local *local, const struct peer_ops *ops, void *owner);
+/* Stop every session with the NOTIFICATION given (e.g. Cease/Administrative
+ * Shutdown), then free once they are gone. */
+void peer_shutdown(struct peer *p, uint8_t code, uint8_t subcode, const char *text);
+void peer_start(struct peer *p);
+
+/* An incoming connection from this neighbor. Returns false when the peer
+ * refuses it (the caller then rejects the connection). */
+bool peer_accept(struct peer *p, int fd);
+
+/* Keep the neighbor down for secs (it broke max_prefixes): no connection
+ * to it and its own connections refused until then; sessions that are up
+ * stay up (the owner closes the one at fault). Then it starts again as
+ * after any session down. */
+void peer_hold_down(struct peer *p, unsigned secs);
+
+const struct neighbor_config *peer_config(const struct peer *p);
+const char *peer_label(const struct peer *p);
+/* The Established session, or the most advanced one; NULL if none. */
+struct session *peer_session(const struct peer *p);
+size_t peer_sessions(const struct peer *p, struct session **out, size_t max);
+/* Does this neighbor's configuration say connections come from addr to local? */
+bool peer_matches(const struct peer *p, const struct sockaddr_mux *remote,
+    const struct sockaddr_mux *local);
+uint32_t peer_flaps(const struct peer *p);
+
+/* One observer of every state change of every peer's sessions, process
+ * wide (the store's session history); index is the session's place in
+ * peer_sessions (0-based). NULL removes it. */
+typedef void (*peer_state_observer)(const struct peer *p, const struct session *s,
+    size_t index, enum fsm_state from, enum fsm_state to, const char *reason,
+    void *arg);
+void peer_observe_states(peer_state_observer cb, void *arg);
+/* The neighbor's families (and family ports) changed: in multisession,
+ * only the sessions of removed families close (Cease / Other
+ * Configuration Change) and added ones get new sessions; one ordinary
+ * session is reset once ("capability changed"). Nothing else of nc is
+ * looked at. */
+void peer_set_families(struct peer *p, const struct neighbor_config *nc);
+/* Reset the session carrying f alone (Cease / Administrative Reset).
+ * False when no session carries it. */
+bool peer_reset_family(struct peer *p, struct bgp_family f);
+/* What `show bgp neighbors` shows: the mode, "multisession with N
+ * sessions (M established)", and each session: id, families, state,
+ * uptime, addresses and ports, message counters, last error. */
+json_t *peer_to_json(const struct peer *p);
+/* The first line of that: "multisession with N sessions (M established)"
+ * or "single session (established)"; returns buf. */
+const char *peer_summary(const struct peer *p, char *buf, size_t len);
+
+#endif
