@@ -143,6 +143,48 @@ wait_until() {
 	_poll "$limit" "$@" || fail "timed out after ${limit}s waiting for $what"
 }
 
+# holds_for SECONDS WHAT CMD... — CMD stays true for SECONDS (looked at
+# every 0.2 s, and once more at the end), or the test fails naming WHAT.
+# For "nothing happens" (a session stays up, no UPDATE comes): a bare sleep
+# and one look after it would miss what happened and undid itself.
+holds_for() {
+	local secs=$1 what=$2
+	shift 2
+	local end=$((${EPOCHREALTIME/./} + secs * 1000000))
+	while ((${EPOCHREALTIME/./} < end)); do
+		"$@" || fail "$what stopped holding within ${secs}s"
+		sleep 0.2
+	done
+	"$@" || fail "$what stopped holding within ${secs}s"
+}
+
+# quiet_for SECONDS WHAT FILE... — wait (up to 30 s) until none of the
+# FILEs has changed size for SECONDS: what was on its way is written.
+quiet_for() {
+	local secs=$1 what=$2 sizes last="" since=${EPOCHREALTIME/./}
+	shift 2
+	local deadline=$((SECONDS + 30))
+	while :; do
+		sizes=$(stat -c %s "$@" 2>/dev/null | tr '\n' ' ')
+		if [[ $sizes != "$last" ]]; then
+			last=$sizes
+			since=${EPOCHREALTIME/./}
+		elif ((${EPOCHREALTIME/./} - since >= secs * 1000000)); then
+			return 0
+		fi
+		((SECONDS >= deadline)) && fail "timed out after 30s waiting for $what to be quiet"
+		sleep 0.2
+	done
+}
+
+# next_second — wait for the clock's next whole second (at most 1 s): for
+# files whose times have a one-second grain.
+next_second() {
+	local now
+	now=$(date +%s)
+	while [[ $(date +%s) == "$now" ]]; do sleep 0.05; done
+}
+
 # _poll SECONDS CMD... — like wait_until, but returns 1 at the deadline.
 _poll() {
 	local deadline=$((SECONDS + $1))

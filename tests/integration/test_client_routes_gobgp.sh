@@ -203,9 +203,8 @@ u0=$(gobgp_updates)
 	--prefix 100.64.10.0/24 --times 50 >"$T/flap.out" 2>&1 || fail "the flapping client failed: $(cat "$T/flap.out")"
 has_flapper() { _gb global rib -a ipv4 100.64.10.0/24 2>/dev/null | matches 100.64.10.0; }
 wait_until 10 "GoBGP to receive the flapper's prefix" has_flapper
-sleep 1
-u1=$(gobgp_updates)
-((u1 - u0 == 1)) || fail "50 flaps within the hold-down: GoBGP received $((u1 - u0)) UPDATEs, want 1"
+_one_update() { (($(gobgp_updates) - u0 == 1)); }
+holds_for 2 "50 flaps within the hold-down making exactly 1 UPDATE at GoBGP" _one_update
 say "50 client flaps within the hold-down: GoBGP received exactly 1 UPDATE"
 
 mux_stop_clean

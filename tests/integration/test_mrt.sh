@@ -156,8 +156,7 @@ compare_rib() {
 # ------------------------------------------------------------- full table
 
 wait_until 60 "muxd's view to hold $N_FULL routes" view_has "$N_FULL"
-touch "$T/mark"
-sleep 1         # a dump started in the same second as the mark is not newer
+next_second      # a dump started in the same second as the mark is not newer
 touch "$T/mark"
 wait_until 30 "a RIB dump with $N_FULL routes" bview_with "$N_FULL"
 say "RIB dump $(basename "$BVIEW_TXT" .txt): $N_FULL routes"
@@ -179,8 +178,7 @@ say "ADD-PATH view in the dump: 10 paths of 5 prefixes in RIB_*_ADDPATH records,
 
 bird_withdraw "$UP"
 wait_until 60 "muxd's view to hold $N_WD routes after the withdrawal" view_has "$N_WD"
-touch "$T/mark"
-sleep 1
+next_second
 touch "$T/mark"
 wait_until 30 "a RIB dump with $N_WD routes" bview_with "$N_WD"
 mux_dump

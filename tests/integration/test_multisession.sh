@@ -90,8 +90,7 @@ wait_until 30 "the second capture to start" grep -qs "^File: " "$T/dumpcap2.log"
 # ------------------------------------------------ 1. single against single
 pair 1 off ipv4-unicast,ipv6-unicast off ipv4-unicast,ipv6-unicast
 wait_until 20 "scenario 1 to establish" ms_established a1 1
-sleep 2
-[[ $(tcp_count "$A" "$B") == 1 ]] || fail "1: want one TCP session, have $(tcp_count "$A" "$B")"
+holds_for 2 "1: one TCP session" eval '[[ $(tcp_count "$A" "$B") == 1 ]]'
 [[ $(ms_q a1 'p["peer"]["summary"]') == "single session (established)" ]] || fail "1: $(ms_q a1 'p["peer"]["summary"]')"
 [[ $(ms_q a1 '",".join(p["peer"]["sessions"][0]["families"])') == ipv4-unicast,ipv6-unicast ]] ||
 	fail "1: the one session does not carry both families"
@@ -104,8 +103,7 @@ wait_until 20 "A to refuse B with 2/7" grep -q "sent NOTIFICATION 2/7" "$T/a2/mu
 grep -q 'no Cisco multisession capability (131).*refusing with Unsupported Capability (2/7)' "$T/a2/muxd.log" ||
 	fail "2: A's log does not say why it refuses"
 wait_until 10 "B to see 2/7" grep -q "received NOTIFICATION 2/7" "$T/b2/muxd.log"
-sleep 3
-ms_established a2 0 || fail "2: a session came up"
+holds_for 3 "2: no session coming up" ms_established a2 0
 ms_stop a2; ms_stop b2
 # and the other way round: the passive side is the Cisco one
 pair 2 off ipv4-unicast,ipv6-unicast cisco ipv4-unicast,ipv6-unicast
@@ -185,7 +183,7 @@ ms_conf b5 "$B" 65002 "$A" 65001 passive off ipv4-unicast,ipv6-unicast
 ms_reload b5
 wait_until 20 "scenario 5 with both families" bash -c \
 	"grep -c 'OpenConfirm -> Established' '$T/a5/muxd.log' | grep -qx 2"
-sleep 3
+holds_for 3 "5: one hard reset, no second" eval '[[ $(logged a5 "OpenConfirm -> Established") == 2 ]]'
 wait_until 10 "the session back" ms_established a5 1
 [[ $(ms_q a5 '",".join(p["peer"]["sessions"][0]["families"])') == ipv4-unicast,ipv6-unicast ]] || fail "5: families after"
 [[ $(logged b5 'capability changed') == 1 && $(logged a5 ': received NOTIFICATION 6/6') == 1 &&
@@ -251,8 +249,7 @@ ms_stop a7; ms_stop b7
 # ------------------------------------------------ 8. IETF against no multisession
 pair 8 ietf ipv4-unicast,ipv6-unicast off ipv4-unicast,ipv6-unicast
 wait_until 20 "scenario 8" ms_established a8 1
-sleep 2
-[[ $(tcp_count "$A" "$B") == 1 ]] || fail "8: want one TCP session"
+holds_for 2 "8: one TCP session" eval '[[ $(tcp_count "$A" "$B") == 1 ]]'
 [[ $(ms_q a8 'p["peer"]["summary"]') == "single session (established)" ]] || fail "8: summary"
 [[ $(ms_q a8 '",".join(p["peer"]["sessions"][0]["families"])') == ipv4-unicast,ipv6-unicast ]] || fail "8: families"
 say "8: IETF against a neighbor without capability 68: one ordinary session with both families"

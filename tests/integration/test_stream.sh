@@ -122,9 +122,9 @@ wait_until 15 "the subscribers to connect" subscribed
 $DEBPY "$TOOLS/ris_client.py" close "$URL" || fail "the WebSocket closing handshake failed"
 $DEBPY "$TOOLS/ris_client.py" bad 127.0.75.1 8075 || fail "an unmasked frame was not refused with 1002"
 say "WebSocket: closing handshake answered; an unmasked client frame closed with 1002"
-sleep 1         # the other clients' subscriptions are on their way too
-n=$(cat "$T/all.jsonl" 2>/dev/null | wc -l)
-[[ $n == 0 ]] || fail "the unfiltered client got $n frames before anything happened"
+# the other clients' subscriptions are on their way too
+_no_frames() { [[ $(cat "$T/all.jsonl" 2>/dev/null | wc -l) == 0 ]]; }
+holds_for 1 "the unfiltered client getting no frame before anything happened" _no_frames
 
 # ------------------------------------------------------- BGP, then checks
 
@@ -152,7 +152,7 @@ session_after=$(mux_sessions "view isp-s peer")
 [[ $session_before == "$session_after" ]] ||
 	fail "BIRD's session changed during the bulk: '$session_before' → '$session_after'"
 bc show protocols mux | matches Established || fail "BIRD's session is not Established"
-sleep 1
+quiet_for 1 "the subscribers' files" "$T"/*.jsonl "$T/sse.txt" "$T/ndjson.txt"
 
 python3 - "$T" "$BIRD_ADDR" <<'PY' || fail "the stream's messages are not what they should be"
 import ipaddress, json, sys

@@ -7,7 +7,8 @@ reads as fast as it can, counts messages by type from the common header
 With --routes it also counts the prefixes Route Monitoring announces and
 withdraws (IPv4 NLRI, MP_REACH/MP_UNREACH; no ADD-PATH), per "epoch": a
 new epoch starts at every Peer Up, so what a collector was sent after a
-session came back is "epochs"[-1].
+session came back is "epochs"[-1]. SIGUSR1 prints the same line and goes on
+(a test polls what the collector has so far).
 
   bmp_sink.py ADDR PORT [--routes]
 """
@@ -64,6 +65,10 @@ def done(*_):
     sys.exit(0)
 
 
+def snapshot(*_):
+    print(json.dumps(stats), flush=True)
+
+
 def serve(conn):
     buf = b""
     while True:
@@ -90,6 +95,7 @@ def serve(conn):
 def main():
     signal.signal(signal.SIGTERM, done)
     signal.signal(signal.SIGINT, done)
+    signal.signal(signal.SIGUSR1, snapshot)
     s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((sys.argv[1], int(sys.argv[2])))
