@@ -8,7 +8,8 @@
 #
 # A test's own output goes to build/integration/NAME.log; a failing test's
 # log is printed. Environment: see tests/integration/lib.sh (MUXD, KEEP, V4,
-# V6); TEST_TIMEOUT (default 240) bounds each test.
+# V6); TEST_TIMEOUT bounds each test (default: the test's own "# timeout:
+# SECONDS" line, else 240).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -40,12 +41,16 @@ for t in "${tests[@]}"; do
 	# so a test that overruns its time can be ended as a whole by its id.
 	setsid bash "$t" >"$logs/$name.log" 2>&1 &
 	pid=$!
-	deadline=$((SECONDS + ${TEST_TIMEOUT:-240}))
+	# A test may ask for more with a line "# timeout: SECONDS" (under load
+	# its daemons start and converge several times slower).
+	limit=$(sed -n 's/^# timeout: \([0-9]\+\)$/\1/p' "$t" | head -1)
+	limit=${TEST_TIMEOUT:-${limit:-240}}
+	deadline=$((SECONDS + limit))
 	while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
 		sleep 0.2
 	done
 	if kill -0 "$pid" 2>/dev/null; then
-		echo "integration: $name still running after ${TEST_TIMEOUT:-240}s: stopping it" >>"$logs/$name.log"
+		echo "integration: $name still running after ${limit}s: stopping it" >>"$logs/$name.log"
 		kill -TERM "$pid" 2>/dev/null       # its EXIT trap stops its daemons
 		for _ in $(seq 75); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
 		kill -KILL -- "-$pid" 2>/dev/null   # what is left of its group

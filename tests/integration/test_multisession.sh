@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# timeout: 600
 # Multisession BGP between two muxd (plain peers) and against
 # tests/tools/ms_speaker (the project's codec playing a Cisco router or an
 # IETF-draft speaker), each scenario checked on the wire: TCP sessions with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# timeout: 600
 # The mux with two ISPs and three real clients, on loopback:
 #   ISP A = BIRD 2 (AS 65010, 127.0.50.11), ISP B = GoBGP (AS 65020,
 #   127.0.50.12), each announcing V4 IPv4 + V6 IPv6 generated routes
