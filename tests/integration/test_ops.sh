@@ -70,7 +70,10 @@ first=$k
 for _ in $(seq 30); do kill -USR1 "$MUX_PID"; sleep 0.01; done
 wait_until 10 "muxd to note the requests" mux_log_has "route dump $first still running: one more follows it"
 kill -CONT "$writer"
-wait_until 60 "the route dumps to end" dumps_settled
+# settled, and not just between dump $first's end and the next one's start
+_next_done() { mux_alive; (($(dumps_ended) > first && $(dumps_started) == $(dumps_ended))); }
+wait_until 60 "the route dumps to end" _next_done
+holds_for 2 "no further route dump starting" eval '(($(dumps_started) == first + 1))'
 started=$(($(dumps_started) - first + 1))
 ((started == 2)) || fail "$started route dumps ran for SIGUSR1 + a burst of 30 during it, want 2"
 next=$((first + 1))
