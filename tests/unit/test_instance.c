@@ -44,6 +44,7 @@
 #include "muxd/bgp/bgp_msg.h"
 #include "muxd/bgp/bgp_open.h"
 #include "muxd/lib/log.h"
+#include "web/instance_json.h"
 #include "web/route_json.h"
 #include "muxd/bgp/update_walk.h"
 #include "views/view.h"
