@@ -1,9 +1,11 @@
 /*
- * client.c — a client's peer, its configuration, and the rules that say
- * it cannot keep up.
+ * client.c — a client's peer, its configuration, its life (new, legs,
+ * shutdown, the deferred free), what the API reads of it, and the rules
+ * that say it cannot keep up.
  */
-#include "instances/client.h"
+#include "instances/client_int.h"
 
+#include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "muxd/lib/log.h"
 
 static const struct peer_ops client_peer_ops;
+static void gone_cb(evutil_socket_t fd, short what, void *arg);
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -32,7 +35,7 @@ static void strings_free(char **v, size_t n)
 	free(v);
 }
 
-void client_cfg_copy(struct client_config *dst, const struct client_config *src)
+static void client_cfg_copy(struct client_config *dst, const struct client_config *src)
 {
 	*dst = *src;
 	dst->name = xstrdup(src->name);
@@ -41,7 +44,7 @@ void client_cfg_copy(struct client_config *dst, const struct client_config *src)
 	dst->prefixes = strings_copy(src->prefixes, src->prefix_count);
 }
 
-void client_cfg_release(struct client_config *c)
+static void client_cfg_release(struct client_config *c)
 {
 	free(c->name);
 	free(c->password);
@@ -65,6 +68,7 @@ struct client *client_new(struct event_base *base, const struct client_config *c
 	c->stall_secs = p->stall_secs ? p->stall_secs : CLIENT_STALL_SECS;
 	c->gw = p->gw;
 	c->upstream = xstrdup(p->instance);
+	c->gone_ev = event_new(base, -1, 0, gone_cb, c);
 	memset(&nc, 0, sizeof nc);
 	nc.name = c->cfg.name;
 	nc.remote = cc->addr;
@@ -136,14 +140,86 @@ void client_reset(struct client *c, uint8_t code, uint8_t subcode)
 		session_close(s, code, subcode, NULL);
 }
 
-void client_free(struct client *c)
+/* A primary frees its legs with it. */
+static void client_free(struct client *c)
 {
+	for (size_t i = 0; i < c->nlegs; i++)
+		client_free(c->legs[i]);
+	if (c->gone_ev)
+		event_free(c->gone_ev);
 	client_cfg_release(&c->cfg);
 	free(c->upstream);
 	free(c);
 }
 
-const char *client_label(const struct client *c) { return peer_label(c->peer); }
+/* The peer is gone (client_shutdown): the instance forgets the client,
+ * then it is freed — from an event of its own, never inside the peer's. */
+static void gone_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+	(void)fd;
+	(void)what;
+	c->ops->gone(c, c->arg);
+	client_free(c);
+}
+
+/* ---- what the API reads ---------------------------------------------------- */
+
+static const char *const state_names[] = { "idle", "joining", "steady" };
+
+const char *client_name(const struct client *c) { return c->cfg.name; }
+const struct client_config *client_config(const struct client *c) { return &c->cfg; }
+enum client_state client_state(const struct client *c) { return c->state; }
+const struct client_stats *client_stats(const struct client *c) { return &c->st; }
+struct session *client_session(const struct client *c) { return c->session; }
+bool client_is_leg(const struct client *c) { return c->primary != NULL; }
+
+/* Once the peer is gone (a client leaving) the label is the name. */
+const char *client_label(const struct client *c)
+{
+	return c->peer ? peer_label(c->peer) : c->cfg.name;
+}
+
+const char *client_state_name(enum client_state s)
+{
+	return (unsigned)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "?";
+}
+
+struct peer *client_peer(const struct client *c)
+{
+	return c->peer;
+}
+
+const struct bgp_family *client_families(const struct client *c, uint8_t *n)
+{
+	*n = c->fam_count;
+	return c->fams;
+}
+
+size_t client_legs(const struct client *c, struct client **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->nlegs; i++) {
+		if (c->legs[i]->retiring)
+			continue;
+		if (n < max)
+			out[n] = c->legs[i];
+		n++;
+	}
+	return n;
+}
+
+const char *client_range_of(const struct client *c)
+{
+	return c->range_of ? c->range_of->cfg.name : NULL;
+}
+
+bool client_rejected_prefixes(const struct client *c, uint64_t *count)
+{
+	return c->primary == NULL && c->gw &&
+	    gateway_client_rejected(c->gw, c->cfg.name, c->upstream, count);
+}
 
 bool client_has_family(const struct client *c, uint16_t afi)
 {
@@ -213,7 +289,7 @@ static void on_established(struct peer *p, struct session *s, void *owner)
 		return;
 	}
 	c->session = s;
-	c->joins++;
+	c->st.joins++;
 	memcpy(c->fams, n->families, n->family_count * sizeof c->fams[0]);
 	c->fam_count = n->family_count;
 	c->progress = session_counters_tx(s)->bytes - session_queue_len(s);
@@ -248,10 +324,10 @@ static void on_update(struct peer *p, struct session *s, const struct bgp_update
 
 	if (c == NULL)
 		return;
-	c->updates_rx++;
+	c->st.updates_rx++;
 	if (pc->cfg.monitor) {
 		/* a research feed: it takes, it never gives */
-		if (!u->end_of_rib && c->updates_ignored++ == 0)
+		if (!u->end_of_rib && c->st.updates_ignored++ == 0)
 			log_peer_info(client_label(c), "is a monitor: what it announces is "
 			    "ignored (counted in updates_ignored)");
 		return;
@@ -278,11 +354,17 @@ static void on_route_refresh(struct peer *p, struct session *s, uint16_t afi,
 		c->ops->route_refresh(c, afi, c->arg);
 }
 
+/* The peer is freed when this returns: the client and its legs let go of
+ * it, and leave from their own event (gone_cb). */
 static void on_freed(struct peer *p, void *owner)
 {
 	struct client *c = owner;
 	(void)p;
-	c->ops->freed(c, c->arg);
+
+	c->peer = NULL;
+	for (size_t i = 0; i < c->nlegs; i++)
+		c->legs[i]->peer = NULL;
+	event_active(c->gone_ev, 0, 0);
 }
 
 static const struct peer_ops client_peer_ops = {
@@ -321,52 +403,4 @@ bool client_too_slow(struct client *c, uint64_t now_ms, char *why, size_t why_le
 		return true;
 	}
 	return false;
-}
-
-/* ---- JSON ------------------------------------------------------------------ */
-
-static const char *const state_names[] = { "idle", "joining", "steady" };
-
-json_t *client_to_json(const struct client *c)
-{
-	struct session *s = c->session ? c->session : peer_session(c->peer);
-	char addr[80];
-	json_t *fams = json_array(), *ap = json_array();
-
-	for (uint8_t i = 0; i < c->fam_count; i++) {
-		json_array_append_new(fams, json_string(family_name(c->fams[i])));
-		if (c->fams[i].safi == BGP_SAFI_UNICAST && client_addpath(c, c->fams[i].afi))
-			json_array_append_new(ap, json_string(family_name(c->fams[i])));
-	}
-	json_t *j = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
-	    "name", c->cfg.name,
-	    "session_id", (json_int_t)(c->session ? session_id(c->session) : 0),
-	    "address", client_addr_text(&c->cfg, addr, sizeof addr),
-	    "asn", (json_int_t)c->cfg.asn,
-	    "state", s ? fsm_state_name(session_state(s)) : "Idle",
-	    "phase", state_names[c->state],
-	    "families", fams,
-	    "add_path", ap,
-	    "as4", c->session && session_negotiated(c->session)->as4,
-	    "queued_bytes", (json_int_t)(c->session ? session_queue_len(c->session) : 0),
-	    "updates_received", (json_int_t)c->updates_rx,
-	    "updates_ignored", (json_int_t)c->updates_ignored,
-	    "updates_sent", (json_int_t)(c->session ?
-		session_counters_tx(c->session)->msgs[BGP_UPDATE] : 0),
-	    "joins", (json_int_t)c->joins,
-	    "drops", (json_int_t)c->drops,
-	    "refreshes", (json_int_t)c->refreshes,
-	    "flaps", (json_int_t)peer_flaps(c->peer),
-	    "role", c->cfg.monitor ? "monitor" : "client");
-	if (j == NULL)
-		fatal("out of memory rendering client %s", c->cfg.name);
-	uint64_t rejected;
-	if (c->primary == NULL && c->gw &&
-	    gateway_client_rejected(c->gw, c->cfg.name, c->upstream, &rejected))
-		json_object_set_new(j, "rejected_prefixes", json_integer((json_int_t)rejected));
-	if (c->primary == NULL)
-		json_object_set_new(j, "peer", peer_to_json(c->peer));
-	if (c->range_of)
-		json_object_set_new(j, "range_of", json_string(c->range_of->cfg.name));
-	return j;
 }

@@ -17,7 +17,6 @@
 #include "instances/rewrite.h"
 #include "muxd/lib/log.h"
 #include "muxd/bgp/update_walk.h"
-#include "views/view.h"
 
 /* Prefixes outside the allocation are logged in aggregate, per client
  * and instance: the first at once, then at most one line per this many
@@ -28,7 +27,8 @@
 struct gw_upstream {
 	char *name;
 	uint16_t id;
-	struct view *view;
+	const struct gateway_view_ops *vops;    /* its view, as the daemon wires it */
+	void *view;
 	struct sockaddr_mux nh4, nh6;   /* next hops for the other family */
 };
 
@@ -211,7 +211,7 @@ static void on_send(uint16_t id, const struct bgp_prefix *p, const uint8_t *attr
 	log_info("gateway: upstream %s: %s %s (client %s's)", u ? u->name : "?",
 	    len ? "announcing" : "withdrawing", pfx, owner);
 	if (u && u->view)
-		view_originate(u->view, p, attrs, len);
+		u->vops->originate(u->view, p, attrs, len);
 	for (size_t i = 0; i < gw->nsubs; i++)
 		if (gw->subs[i].id == id)
 			gw->subs[i].cb(p, attrs, len, owner, gw->subs[i].arg);
@@ -275,11 +275,12 @@ void gateway_configure(struct gateway *gw, const struct config *cfg)
 		const struct gw_upstream *old = up_by_name(gw, cfg->upstreams[i].n.name);
 		ups[i].name = xstrdup(cfg->upstreams[i].n.name);
 		ups[i].id = cfg->upstreams[i].id;
+		ups[i].vops = old ? old->vops : NULL;
 		ups[i].view = old ? old->view : NULL;
 		ups[i].nh4 = cfg->upstreams[i].next_hop4;
 		ups[i].nh6 = cfg->upstreams[i].next_hop6;
 		if (ups[i].view)
-			view_set_originated_next_hops(ups[i].view,
+			ups[i].vops->next_hops(ups[i].view,
 			    ups[i].nh4.len ? &ups[i].nh4 : NULL, ups[i].nh6.len ? &ups[i].nh6 : NULL);
 	}
 	ups_free(gw->ups, gw->nups);
@@ -321,29 +322,34 @@ void gateway_free(struct gateway *gw)
 static void send_to_view(uint16_t id, const struct bgp_prefix *p, const uint8_t *attrs,
     size_t len, const char *owner, uint16_t src, uint64_t sent_at, void *arg)
 {
+	const struct gw_upstream *u = arg;
 	(void)id;
 	(void)owner;
 	(void)src;
 	(void)sent_at;
-	view_originate(arg, p, attrs, len);
+	u->vops->originate(u->view, p, attrs, len);
 }
 
-void gateway_attach_view(struct gateway *gw, const char *upstream, struct view *v)
+void gateway_attach_view(struct gateway *gw, const char *upstream,
+    const struct gateway_view_ops *ops, void *view)
 {
 	struct gw_upstream *u = up_by_name(gw, upstream);
 
 	if (u == NULL)
 		return;
-	u->view = v;
-	view_set_originated_next_hops(v, u->nh4.len ? &u->nh4 : NULL, u->nh6.len ? &u->nh6 : NULL);
-	origin_each_sent(gw->origin, u->id, send_to_view, v);
+	u->vops = ops;
+	u->view = view;
+	ops->next_hops(view, u->nh4.len ? &u->nh4 : NULL, u->nh6.len ? &u->nh6 : NULL);
+	origin_each_sent(gw->origin, u->id, send_to_view, u);
 }
 
 void gateway_detach_view(struct gateway *gw, const char *upstream)
 {
 	struct gw_upstream *u = up_by_name(gw, upstream);
-	if (u)
+	if (u) {
+		u->vops = NULL;
 		u->view = NULL;
+	}
 }
 
 /* ---- clients --------------------------------------------------------------------- */
@@ -662,22 +668,27 @@ void gateway_each(struct gateway *gw, const char *upstream, gateway_route_cb *cb
 		origin_each_sent(gw->origin, id, each_cb, &c);
 }
 
-/* ---- JSON ----------------------------------------------------------------------------- */
+/* ---- what the API reads -------------------------------------------------------------- */
 
-json_t *gateway_to_json(const struct gateway *gw)
+void gateway_stats(const struct gateway *gw, struct gateway_stats *st)
 {
-	const struct origin_stats *st = origin_stats(gw->origin);
-	json_t *ann = json_object();
+	const struct origin_stats *o = origin_stats(gw->origin);
 
-	for (size_t i = 0; i < gw->nups; i++)
-		json_object_set_new(ann, gw->ups[i].name,
-		    json_integer((json_int_t)origin_sent_count(gw->origin, gw->ups[i].id)));
-	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
-	    "announced", ann,
-	    "rejected", (json_int_t)gw->rejected,
-	    "limit_resets", (json_int_t)gw->limit_resets,
-	    "sent_announce", (json_int_t)st->sent_announce,
-	    "sent_withdraw", (json_int_t)st->sent_withdraw,
-	    "damped", (json_int_t)st->damped,
-	    "held", (json_int_t)st->held);
+	st->rejected = gw->rejected;
+	st->limit_resets = gw->limit_resets;
+	st->sent_announce = o->sent_announce;
+	st->sent_withdraw = o->sent_withdraw;
+	st->damped = o->damped;
+	st->held = o->held;
+}
+
+size_t gateway_upstreams(const struct gateway *gw)
+{
+	return gw->nups;
+}
+
+const char *gateway_upstream(const struct gateway *gw, size_t i, size_t *announced)
+{
+	*announced = origin_sent_count(gw->origin, gw->ups[i].id);
+	return gw->ups[i].name;
 }

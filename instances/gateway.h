@@ -1,13 +1,13 @@
 /*
  * gateway.h — client routes, end to end: from a client's UPDATE to the
- * upstreams' sessions, as the gateway's own (issue 5).
+ * upstreams' sessions, as the gateway's own.
  *
  *   client UPDATE → allocation (alloc.h; outside: treated as withdrawn,
  *   counted, logged in aggregate per client) → max_prefixes → control communities
  *   and rewrite per upstream (rewrite.h) → the gateway's own table with
  *   hold-down and damping (origin.h) → each upstream's view
- *   (view_originate) → and, on instances with client_to_client, the other
- *   clients.
+ *   (gateway_view_ops, wired by the daemon) → and, on instances with
+ *   client_to_client, the other clients (c2c.h).
  *
  * One gateway per muxd. It keeps the table in STATE_DIR/bgpmux.db
  * (origin_store.h), loads it when created and hands it to each view
@@ -18,7 +18,6 @@
 #ifndef BGPMUX_GATEWAY_H
 #define BGPMUX_GATEWAY_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -27,7 +26,6 @@
 
 struct event_base;
 struct gateway;
-struct view;
 
 /* After a client broke max_prefixes, its connections are refused for
  * this long (the RFC 4486 "restart" hold-off). */
@@ -39,9 +37,21 @@ void gateway_configure(struct gateway *gw, const struct config *cfg);
 /* Save what is pending and free. Views must be detached first. */
 void gateway_free(struct gateway *gw);
 
+/* Where an upstream's share of the table goes: its view (views/view.h),
+ * which sends it on the upstream's session. The daemon wires them. */
+struct gateway_view_ops {
+	/* p with attrs (len > 0), or withdrawn (len 0) */
+	void (*originate)(void *view, const struct bgp_prefix *p, const uint8_t *attrs,
+	    size_t len);
+	/* the next hops for the family the session's transport is not */
+	void (*next_hops)(void *view, const struct sockaddr_mux *v4,
+	    const struct sockaddr_mux *v6);
+};
+
 /* The view of an upstream: it is handed the gateway's table for that
  * upstream now, and every change later. */
-void gateway_attach_view(struct gateway *gw, const char *upstream, struct view *v);
+void gateway_attach_view(struct gateway *gw, const char *upstream,
+    const struct gateway_view_ops *ops, void *view);
 void gateway_detach_view(struct gateway *gw, const char *upstream);
 
 /* A client's session on the instance of upstream (the "source"). */
@@ -79,7 +89,15 @@ bool gateway_client_rejected(const struct gateway *gw, const char *client,
  * client and instance per interval (60 s; tests set less). */
 void gateway_set_reject_log_interval(struct gateway *gw, unsigned ms);
 
-/* {"announced": {upstream: count}, "rejected", "damped", …} */
-json_t *gateway_to_json(const struct gateway *gw);
+struct gateway_stats {
+	uint64_t rejected;              /* prefixes outside an allocation */
+	uint64_t limit_resets;          /* sessions closed for max_prefixes */
+	uint64_t sent_announce, sent_withdraw, damped, held;   /* origin.h */
+};
+void gateway_stats(const struct gateway *gw, struct gateway_stats *st);
+/* The upstreams configured, and for each (i < gateway_upstreams) its
+ * name and how many routes it is announced now. */
+size_t gateway_upstreams(const struct gateway *gw);
+const char *gateway_upstream(const struct gateway *gw, size_t i, size_t *announced);
 
 #endif

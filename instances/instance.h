@@ -16,17 +16,24 @@
  * the one with the lowest path id; when that path goes, the next lowest is
  * announced in its place, and the prefix is withdrawn when none is left.
  *
- * A client that cannot keep up (client.h: CLIENT_QUEUE_LIMIT, the stall
- * rule) is dropped with Cease / Out of Resources; the others and the view
- * never wait for it.
+ * A client that cannot keep up (client_int.h: CLIENT_QUEUE_LIMIT, the
+ * stall rule) is dropped with Cease / Out of Resources; the others and the
+ * view never wait for it.
+ *
+ * With client_to_client, the clients also get each other's routes
+ * (c2c.h), through the same log and walks.
+ *
+ * Teardown: instance_shutdown closes every client; once the last is gone,
+ * done is called from a deferred event and the instance is freed right
+ * after it returns.
  */
 #ifndef BGPMUX_INSTANCE_H
 #define BGPMUX_INSTANCE_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "instances/fanout.h"
 #include "muxd/config/config.h"
 #include "views/feed.h"
 
@@ -46,7 +53,7 @@ struct instance_params {
 	size_t queue_limit;
 	unsigned stall_secs;
 	size_t walk_split_queue;
-	/* Client routes go there (issue 5); NULL: they are ignored. */
+	/* Client routes go there; NULL: they are ignored. */
 	struct gateway *gw;
 };
 
@@ -75,7 +82,8 @@ struct client *instance_client_named(const struct instance *inst, const char *na
 void instance_set_families(struct instance *inst, const struct bgp_family *fams, uint8_t n);
 
 /* Unsubscribe, stop listening, close every client with the NOTIFICATION
- * given; free and call done (if not NULL) once they are gone. */
+ * given; once they are gone, call done (if not NULL) from a deferred
+ * event and free the instance right after it returns. */
 void instance_shutdown(struct instance *inst, uint8_t code, uint8_t subcode,
     void (*done)(struct instance *inst, void *arg), void *arg);
 
@@ -95,13 +103,22 @@ const struct instance_stats *instance_stats(const struct instance *inst);
 size_t instance_clients_established(const struct instance *inst);
 size_t instance_clients_joining(const struct instance *inst);
 
-/* The clients that are configured (not leaving), up to max; returns how
- * many there are (out may be NULL with max 0, to count). For the API's
- * sessions and resets. */
+/* The clients that are not leaving — configured ones, their legs and
+ * range members — up to max; returns how many there are (out may be NULL
+ * with max 0, to count). For the API's sessions and resets. */
 size_t instance_clients(const struct instance *inst, struct client **out, size_t max);
 
-/* {"name", "address", "port", "local_as", "next_hop", "clients": [...],
- *  "classes": [...], counters}. */
-json_t *instance_to_json(const struct instance *inst);
+/* Walks running (joins and refreshes). */
+size_t instance_walks(const struct instance *inst);
+
+/* One encoding class (fanout.h) of the instance's Established clients. */
+struct instance_class {
+	const struct fanout_key *key;
+	const struct fanout_class_stats *stats;
+	unsigned clients;
+};
+/* The classes, up to max; returns how many there are. Valid until the
+ * event loop runs again. */
+size_t instance_classes(const struct instance *inst, struct instance_class *out, size_t max);
 
 #endif

@@ -1,13 +1,16 @@
 /*
- * walk.c — one cursor, many members: chunks and passed live changes are
- * encoded once and handed to every member's session.
+ * walk.c — one cursor, many members: chunks, the client routes and the
+ * passed live changes are encoded once and handed to every member's
+ * session.
  */
 #include "instances/walk.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "instances/client.h"
+#include "instances/c2c.h"
+#include "instances/client_int.h"
+#include "instances/export.h"
 #include "muxd/bgp/bgp_msg.h"
 #include "muxd/lib/log.h"
 
@@ -32,8 +35,10 @@ struct walk {
 	size_t bufn[3];
 };
 
-/* Passed live changes, filtered for one walk; grows as needed. */
+/* Passed live changes, filtered for one walk, and their owners; grow as
+ * needed. */
 static struct fanout_route *live_buf;
+static char **live_owner;
 static size_t live_cap;
 
 struct walk *walk_new(struct fanout_class *const cls[3], const struct bgp_family *fams,
@@ -231,7 +236,21 @@ static void members_steady(struct walk *w)
 	}
 }
 
-size_t walk_step(struct walk *w, const struct feed *f, size_t max)
+/* The client routes of the families walked, current: from now on every
+ * change of them is passed. */
+static void members_c2c(struct walk *w, const struct c2c *c2c)
+{
+	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+		const struct fanout_route *r;
+		char *const *owner;
+		if (w->cls[afi] == NULL || (w->afi != 0 && w->afi != afi))
+			continue;
+		size_t n = c2c_routes(c2c, afi, &r, &owner);
+		export_send(w->cls[afi], w->members, w->n, r, owner, n, NULL);
+	}
+}
+
+size_t walk_step(struct walk *w, const struct feed *f, const struct c2c *c2c, size_t max)
 {
 	struct fanout_out out;
 	size_t sent = 0;
@@ -241,6 +260,8 @@ size_t walk_step(struct walk *w, const struct feed *f, size_t max)
 	size_t ndst = member_sessions(w);
 	if (w->refresh && !w->started)
 		members_demarcate(w, BGP_RR_BORR);
+	if (c2c && !w->started)
+		members_c2c(w, c2c);
 	w->started = true;
 	w->bufn[1] = w->bufn[2] = 0;
 	if (!w->empty) {
@@ -269,13 +290,13 @@ size_t walk_step(struct walk *w, const struct feed *f, size_t max)
 	if (walk_done(w) && w->refresh)
 		members_refreshed(w);
 	for (size_t i = 0; i < w->n; i++)
-		w->members[i]->walked += sent;
+		w->members[i]->st.walked += sent;
 	return sent;
 }
 
-void walk_live(struct walk *w, uint16_t afi, const struct fanout_route *r, size_t n)
+void walk_live(struct walk *w, uint16_t afi, const struct fanout_route *r,
+    char *const *owner, size_t n)
 {
-	struct fanout_out out;
 	size_t m = 0;
 
 	if (w->refresh || afi > BGP_AFI_IPV6 || w->cls[afi] == NULL || !w->started)
@@ -283,17 +304,21 @@ void walk_live(struct walk *w, uint16_t afi, const struct fanout_route *r, size_
 	if (n > live_cap) {
 		live_cap = n < 1024 ? 1024 : n;
 		free(live_buf);
+		free(live_owner);
 		live_buf = xmalloc(live_cap * sizeof *live_buf);
+		live_owner = xmalloc(live_cap * sizeof *live_owner);
 	}
-	for (size_t i = 0; i < n; i++)
-		if (feed_cursor_passed(&w->cursor, &r[i].p))
+	for (size_t i = 0; i < n; i++) {
+		/* a client route is passed: the first chunk sent them all */
+		if ((owner && owner[i]) || feed_cursor_passed(&w->cursor, &r[i].p)) {
+			live_owner[m] = owner ? owner[i] : NULL;
 			live_buf[m++] = r[i];
-	size_t ndst = member_sessions(w);
-	if (m == 0 || ndst == 0)
+		}
+	}
+	if (m == 0)
 		return;
-	fanout_out_init(&out, w->dst, ndst);
-	fanout_encode(w->cls[afi], &out, live_buf, m);
-	fanout_out_finish(&out);
+	export_send(w->cls[afi], w->members, w->n, live_buf, owner ? live_owner : NULL, m,
+	    NULL);
 	for (size_t i = 0; i < w->n; i++)
-		w->members[i]->live += m;
+		w->members[i]->st.live += m;
 }

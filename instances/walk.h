@@ -15,6 +15,10 @@
  * table again, without End-of-RIB; with enhanced route refresh (RFC 7313)
  * between BoRR and EoRR for each family it walks.
  *
+ * Client routes (client_to_client, c2c.h) go with the table: the whole
+ * c2c table, current, with the first chunk; after it every change of it
+ * is passed (walk_live).
+ *
  * Why no gap and no duplicate: see walk_live. The instance calls it for
  * every batch of live changes before the cursor moves again.
  */
@@ -27,6 +31,8 @@
 
 #include "instances/fanout.h"
 #include "views/feed.h"
+
+struct c2c;
 
 /* Routes per chunk: a chunk is grouped by attribute set before packing,
  * so larger chunks pack better (a full table: ~1.7 routes per UPDATE at
@@ -68,17 +74,22 @@ uint16_t walk_afi(const struct walk *w);
 /* A new walk for member c, going on from where w is (c leaves w). */
 struct walk *walk_split(struct walk *w, struct client *c);
 
-/* Send the next chunk (up to max routes) to every member; at the end,
- * End-of-RIB for each family (a refresh: BoRR before the first chunk and
- * EoRR after the last, to members with enhanced route refresh). Members'
- * sessions must be up. Returns the routes sent. */
-size_t walk_step(struct walk *w, const struct feed *f, size_t max);
+/* Send the next chunk (up to max routes of f) to every member; the first
+ * also sends the client routes of c2c (NULL: none) in the families
+ * walked, each to the members but its owner; at the end, End-of-RIB for
+ * each family (a refresh: BoRR before the first chunk and EoRR after the
+ * last, to members with enhanced route refresh). Members' sessions must
+ * be up. Returns the view's routes sent. */
+size_t walk_step(struct walk *w, const struct feed *f, const struct c2c *c2c, size_t max);
 
 /* The live changes of one family (in order, for the members' class: path
- * ids for ADD-PATH, 0 otherwise) that the cursor has passed — the members
+ * ids for ADD-PATH, 0 otherwise) that the walk has passed — the members
  * had the old state from the walk, the others the walk sends later as they
- * are then — encoded once for every member. Not for a refresh. */
-void walk_live(struct walk *w, uint16_t afi, const struct fanout_route *r, size_t n);
+ * are then — encoded once for every member. owner: parallel to r, a
+ * client route's owner (NULL: every route is the view's); client routes
+ * are passed from the first chunk on. Not for a refresh. */
+void walk_live(struct walk *w, uint16_t afi, const struct fanout_route *r,
+    char *const *owner, size_t n);
 
 /* "IPv4", "IPv6", or "every family" for 0: what a walk covers, for logs. */
 const char *walk_afi_text(uint16_t afi);

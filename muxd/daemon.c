@@ -39,6 +39,7 @@
 #include "monitors/monitors.h"
 #include "views/view.h"
 #include "web/api.h"
+#include "web/instance_json.h"
 #include "web/stream.h"
 
 #define MAX_LISTENERS 64
@@ -297,6 +298,21 @@ static struct instance *upstream_instance(struct daemon *d, struct view *v,
 	return inst;
 }
 
+/* The gateway's routes for an upstream go to its view. */
+static void gateway_originate(void *view, const struct bgp_prefix *p,
+    const uint8_t *attrs, size_t len)
+{
+	view_originate(view, p, attrs, len);
+}
+
+static void gateway_next_hops(void *view, const struct sockaddr_mux *v4,
+    const struct sockaddr_mux *v6)
+{
+	view_set_originated_next_hops(view, v4, v6);
+}
+
+static const struct gateway_view_ops gateway_view = { gateway_originate, gateway_next_hops };
+
 static void upstream_add(struct daemon *d, const struct upstream_config *uc,
     const struct config *cfg)
 {
@@ -306,7 +322,7 @@ static void upstream_add(struct daemon *d, const struct upstream_config *uc,
 	u->d = d;
 	u->view = view_new(d->base, &uc->n, &local);
 	monitors_add_view(d->mon, uc->n.name, view_feed(u->view));
-	gateway_attach_view(d->gw, uc->n.name, u->view);
+	gateway_attach_view(d->gw, uc->n.name, &gateway_view, u->view);
 	d->mux_alive++;
 	u->icfg = uc->instance;
 	u->inst = upstream_instance(d, u->view, uc, cfg);

@@ -12,6 +12,9 @@
 # violation, "FILE:LINE: ROOM includes X (ROOM may include: …)", and exits
 # 1 if there is any.
 #
+# A header named *_int.h is its room's own (a struct the room keeps
+# private): no other room may include it.
+#
 # scripts/check-layers.known lists violations the tree still has while it
 # is being reshaped ("FILE includes X", one a line): each is printed as
 # "known:" and does not fail the check, and a listed one that is gone
@@ -108,6 +111,8 @@ while IFS= read -r f; do
 			to=$ROOM
 			if [[ ${DENY_LOCAL[$from]:-} == "$target" ]]; then
 				report "$f" "$line" "$target" "$from includes $target (the $from room may not)"
+			elif [[ $target == *_int.h && $to != "$from" ]]; then
+				report "$f" "$line" "$target" "$from includes $target (private to the $to room)"
 			elif [[ $to != "$from" && " ${MAY[$from]} " != *" $to "* ]]; then
 				report "$f" "$line" "$target" "$from includes $target ($to) ($from may include: ${MAY[$from]:-nothing else})"
 			fi

@@ -19,6 +19,7 @@
 #include "muxd/engine/peer.h"
 #include "views/view.h"
 #include "web/assets.h"
+#include "web/instance_json.h"
 
 #define MAX_BODY (64 * 1024)
 #define MAX_HEADERS (16 * 1024)

@@ -20,7 +20,9 @@
 
 #include "instances/client.h"
 #include "instances/instance.h"
+#include "muxd/engine/peer.h"
 #include "muxd/lib/log.h"
+#include "web/instance_json.h"
 
 #define PAGE_MAX 1000           /* clients per page: the default and the most */
 #define SLICE 8                 /* clients written per turn of the event loop */
@@ -44,10 +46,12 @@ json_t *api_client_json(struct api *a, const struct client_config *cc,
 		    (c = instance_client_named(insts[i], cc->name)) == NULL)
 			continue;
 		/* the client, then its multisession legs (one per session) */
-		for (size_t k = 0; k <= c->nlegs; k++) {
-			struct client *one = k ? c->legs[k - 1] : c;
-			if (k && one->retiring)
-				continue;
+		struct client *legs[PEER_MAX_SESSIONS];
+		size_t nlegs = client_legs(c, legs, PEER_MAX_SESSIONS);
+		if (nlegs > PEER_MAX_SESSIONS)
+			nlegs = PEER_MAX_SESSIONS;
+		for (size_t k = 0; k <= nlegs; k++) {
+			struct client *one = k ? legs[k - 1] : c;
 			json_t *cj = client_to_json(one);
 			json_object_set_new(cj, "instance", json_string(instance_name(insts[i])));
 			json_array_append_new(at, cj);

@@ -84,10 +84,11 @@ static int each_client(struct api *a, int (*cb)(const struct api_session *, void
 	for (size_t i = 0; i < ni && rc == 0; i++) {
 		for (size_t k = 0; k < ic[i].n && rc == 0; k++) {
 			struct client *c = ic[i].cl[k];
-			if (c->primary)
+			if (client_is_leg(c) || client_peer(c) == NULL)
 				continue;       /* a leg: its sessions are its primary's peer's */
-			struct api_session as = { .kind = "client", .name = c->cfg.name,
-				.instance = instance_name(ic[i].inst), .peer = c->peer, .client = c };
+			struct api_session as = { .kind = "client", .name = client_name(c),
+				.instance = instance_name(ic[i].inst), .peer = client_peer(c),
+				.client = c };
 			snprintf(prefix, sizeof prefix, "%s/%s", as.instance, as.name);
 			rc = each_of_peer(&as, prefix, cb, arg);
 		}
@@ -199,7 +200,7 @@ void api_reset_session(struct http_req *r, void *arg)
 	}
 	log_info("api: %s resets session %s (%s): Cease/Administrative Reset", who, f.id,
 	    peer_label(f.found.peer));
-	if (f.found.client && f.found.client->session == f.found.session)
+	if (f.found.client && client_session(f.found.client) == f.found.session)
 		client_reset(f.found.client, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET);
 	else
 		session_close(f.found.session, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET,

@@ -17,6 +17,7 @@
 #include "instances/gateway.h"
 #include "muxd/bgp/bgp_msg.h"
 #include "views/view.h"
+#include "web/instance_json.h"
 #include "tests/unit/check_run.h"
 
 static char dir[64];
@@ -43,6 +44,19 @@ static void config_for(const char *state)
 	cfg = config_load_string(json, &errs);
 	ck_assert_msg(cfg != NULL, "%s", errs.count ? errs.lines[0] : "");
 }
+
+/* The gateway's routes for an upstream go to its view, as muxd wires it. */
+static void originate(void *v, const struct bgp_prefix *p, const uint8_t *attrs, size_t len)
+{
+	view_originate(v, p, attrs, len);
+}
+
+static void next_hops(void *v, const struct sockaddr_mux *v4, const struct sockaddr_mux *v6)
+{
+	view_set_originated_next_hops(v, v4, v6);
+}
+
+static const struct gateway_view_ops to_view = { originate, next_hops };
 
 static struct view *view_for(const struct upstream_config *uc)
 {
@@ -151,8 +165,8 @@ START_TEST(client_routes_to_views)
 	struct gateway *gw = gateway_new(base, cfg);
 	va = view_for(&cfg->upstreams[0]);
 	vb = view_for(&cfg->upstreams[1]);
-	gateway_attach_view(gw, "a", va);
-	gateway_attach_view(gw, "b", vb);
+	gateway_attach_view(gw, "a", &to_view, va);
+	gateway_attach_view(gw, "b", &to_view, vb);
 
 	gateway_client_up(gw, &cfg->clients[0], "a");
 	client_update(gw, "184.164.224.0/24", 0, false, true);          /* → a */
@@ -190,8 +204,8 @@ START_TEST(client_routes_to_views)
 	gw = gateway_new(base, cfg);
 	va = view_for(&cfg->upstreams[0]);
 	vb = view_for(&cfg->upstreams[1]);
-	gateway_attach_view(gw, "a", va);
-	gateway_attach_view(gw, "b", vb);
+	gateway_attach_view(gw, "a", &to_view, va);
+	gateway_attach_view(gw, "b", &to_view, vb);
 	ck_assert_uint_eq(view_originated_count(va), 3);       /* what a was sent */
 	ck_assert_uint_eq(view_originated_count(vb), 1);
 	gateway_detach_view(gw, "a");
@@ -249,7 +263,7 @@ START_TEST(view_announced_back_summed_up)
 	uint64_t n;
 
 	va = view_for(&cfg->upstreams[0]);
-	gateway_attach_view(gw, "a", va);
+	gateway_attach_view(gw, "a", &to_view, va);
 	gateway_set_reject_log_interval(gw, 300);
 	gateway_client_up(gw, &cfg->clients[0], "a");
 	log_capture();

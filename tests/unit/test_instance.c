@@ -25,6 +25,11 @@
  *                           what EoRR finds stale still holds the view
  *   lowest_path_rule        without ADD-PATH: the lowest path id, the
  *                           next one when it goes, a withdrawal at the end
+ *   client_routes_walked    client_to_client through a gateway: another
+ *                           client's route (next hop the instance) in a
+ *                           joining client's table before End-of-RIB, never
+ *                           back to its owner, kept through an enhanced
+ *                           route refresh, gone from all when withdrawn
  */
 #include <check.h>
 #include <arpa/inet.h>
@@ -40,10 +45,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "instances/gateway.h"
 #include "instances/instance.h"
 #include "muxd/bgp/bgp_msg.h"
 #include "muxd/bgp/bgp_open.h"
 #include "muxd/lib/log.h"
+#include "web/instance_json.h"
 #include "web/route_json.h"
 #include "muxd/bgp/update_walk.h"
 #include "views/view.h"
@@ -133,6 +140,11 @@ static void setup(void)
 	inst = NULL;
 }
 
+/* client_to_client: the gateway, its configuration and state directory */
+static struct gateway *gw;
+static struct config *gw_cfg;
+static char gw_dir[64];
+
 static size_t split_queue;      /* 0: the default */
 
 static void make_instance(size_t queue_limit, unsigned stall_secs, const char *clients_json)
@@ -159,6 +171,34 @@ static void make_instance(size_t queue_limit, unsigned stall_secs, const char *c
 	config_free(cfg);
 }
 
+/* An instance with client_to_client; its clients' routes go through a
+ * gateway of its own, with its state in a temporary directory. */
+static void make_c2c_instance(const char *clients_json)
+{
+	struct instance_params p = {
+		.name = "isp-t", .families = neg.families, .family_count = 2,
+		.router_id = 0xc0000201,
+	};
+	char why[200], cfg_text[4096];
+	struct jsonv errs = { 0 };
+
+	snprintf(gw_dir, sizeof gw_dir, "/tmp/test_instance.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(gw_dir));
+	snprintf(cfg_text, sizeof cfg_text, "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", "
+	    "\"state_dir\": \"%s\", \"upstreams\": [{\"name\": \"isp-t\", \"id\": 1, "
+	    "\"peer\": {\"address\": \"127.0.85.200\", \"asn\": 65010}, \"instance\": "
+	    "{\"address\": \"" INST_ADDR "\", \"port\": %d, \"client_to_client\": true}}], "
+	    "\"clients\": [%s]}", gw_dir, INST_PORT, clients_json);
+	gw_cfg = config_load_string(cfg_text, &errs);
+	ck_assert_msg(gw_cfg != NULL, "%s", errs.count ? errs.lines[0] : "?");
+	gw = gateway_new(base, gw_cfg);
+	p.cfg = gw_cfg->upstreams[0].instance;
+	p.gw = gw;
+	inst = instance_new(base, &p, view_feed(view), why, sizeof why);
+	ck_assert_msg(inst != NULL, "%s", why);
+	instance_sync_clients(inst, gw_cfg);
+}
+
 static bool inst_gone_flag;
 static void inst_gone(struct instance *i, void *arg)
 {
@@ -177,6 +217,17 @@ static void view_gone(struct view *v, void *arg)
 
 static bool flag_set(void *arg) { return *(bool *)arg; }
 
+static void gateway_teardown(void)
+{
+	char cmd[128];
+
+	gateway_free(gw);
+	gw = NULL;
+	config_free(gw_cfg);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", gw_dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
 static void teardown(void)
 {
 	inst_gone_flag = view_gone_flag = false;
@@ -184,6 +235,8 @@ static void teardown(void)
 		instance_shutdown(inst, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, inst_gone, NULL);
 		ck_assert(pump_until(flag_set, &inst_gone_flag, 10));
 	}
+	if (gw)
+		gateway_teardown();
 	view_shutdown(view, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, view_gone, NULL);
 	ck_assert(pump_until(flag_set, &view_gone_flag, 10));
 	event_free(tick);
@@ -345,6 +398,7 @@ struct fake {
 	pthread_t th;
 	atomic_int state;               /* 0 connecting, 1 Established, 2 closed */
 	atomic_int eors;
+	atomic_size_t routes_at_eor;    /* routes held at the first End-of-RIB */
 	atomic_long marker;
 	atomic_bool quit;
 	atomic_uint updates;
@@ -458,6 +512,8 @@ static void fake_update(struct fake *f, const uint8_t *body, size_t len)
 	if (f->refreshing[1] || f->refreshing[2])
 		atomic_fetch_add(&f->refresh_updates, 1);
 	if (u.end_of_rib) {
+		if (atomic_load(&f->eors) == 0)
+			atomic_store(&f->routes_at_eor, adjrib_count(f->rib, 0));
 		atomic_fetch_add(&f->eors, 1);
 		return;
 	}
@@ -900,6 +956,18 @@ static void fake_send_update(struct fake *f, bool malformed)
 	fake_write(f, msg, n);
 }
 
+/* The withdrawal of fake_send_update's prefix. */
+static void fake_send_withdraw(struct fake *f)
+{
+	uint8_t msg[64], nlri[8];
+	struct wbuf w = wbuf_make(msg, sizeof msg), nw = wbuf_make(nlri, sizeof nlri);
+	struct bgp_prefix p;
+
+	bgp_prefix_parse("184.164.224.0/24", &p);
+	bgp_nlri_put(&nw, &p, false);
+	fake_write(f, msg, bgp_update_encode(&w, BGP_MAX_LEN, nlri, nw.len, NULL, 0, NULL, 0));
+}
+
 static bool client_counted(void *arg)
 {
 	(void)arg;
@@ -1119,6 +1187,100 @@ START_TEST(lowest_path_rule)
 }
 END_TEST
 
+static const char *c2c_clients =
+	"{\"name\": \"exa\", \"address\": \"127.0.85.15\", \"asn\": 65101, "
+	"\"upstreams\": [\"isp-t\"], \"prefixes\": [\"184.164.224.0/23\"], "
+	"\"min_interval\": 0, \"hold_down\": 0},"
+	"{\"name\": \"ap\", \"address\": \"127.0.85.11\", \"asn\": 65111, \"upstreams\": [\"isp-t\"]},"
+	"{\"name\": \"plain\", \"address\": \"127.0.85.13\", \"asn\": 65103, \"upstreams\": [\"isp-t\"]}";
+
+/* Whether the gateway announces n routes to the upstream (isp-t). */
+static bool announced(void *arg)
+{
+	json_t *j = gateway_to_json(gw);
+	json_int_t n = json_integer_value(json_object_get(json_object_get(j, "announced"),
+	    "isp-t"));
+	json_decref(j);
+	return n == (json_int_t)(uintptr_t)arg;
+}
+
+/* Whether f holds exa's route: from the gateway (its AS first), with the
+ * instance's address as next hop. */
+static bool holds_client_route(struct fake *f)
+{
+	struct bgp_prefix p;
+	struct bgp_attrs a;
+	struct in_addr inst_addr;
+	size_t nh_len;
+
+	ck_assert(bgp_prefix_parse("184.164.224.0/24", &p));
+	struct attrset *set = adjrib_get(f->rib, &p);
+	if (set == NULL)
+		return false;
+	const uint8_t *nh = attrset_next_hop(set, &nh_len);
+	inet_pton(AF_INET, INST_ADDR, &inst_addr);
+	ck_assert_uint_eq(nh_len, 4);
+	ck_assert(memcmp(nh, &inst_addr, 4) == 0);
+	ck_assert(attrset_attrs(set, &a));
+	ck_assert_uint_ge(a.as_path.len, 6);
+	ck_assert(memcmp(a.as_path.p + 2, (const uint8_t[]){ 0, 0, 0xfd, 0xe8 }, 4) == 0);
+	return true;
+}
+
+START_TEST(client_routes_walked)
+{
+	struct fake e, n, a;
+	struct fake *two[] = { &e, &n }, *all[] = { &e, &n, &a };
+	struct fakes fs = { two, 2, 2, 0 };
+
+	make_c2c_instance(c2c_clients);
+	fake_start(&e, "127.0.85.15", 65101, true, false);
+	fake_start(&n, "127.0.85.13", 65103, true, false);
+	n.enhanced_rr = true;
+	fake_go(&e);
+	fake_go(&n);
+	ck_assert(pump_until(all_joined, &fs, 10));
+	fake_send_update(&e, false);
+	ck_assert_msg(pump_until(announced, (void *)1, 10), "the gateway did not take exa's route");
+	sync_fakes(two, 2);
+	ck_assert(holds_client_route(&n));
+	ck_assert(!holds_client_route(&e));     /* never back to its owner */
+
+	/* a client that joins now gets it with the table (the marker), before
+	 * End-of-RIB */
+	size_t table = feed_route_count(view_feed(view), 0) + 1;
+	fake_start(&a, "127.0.85.11", 65111, true, true);
+	fake_go(&a);
+	ck_assert(pump_until(fake_joined, &a, 10));
+	ck_assert_uint_eq(atomic_load(&a.routes_at_eor), table);
+	sync_fakes(all, 3);
+	ck_assert(holds_client_route(&a));
+	ck_assert_uint_eq(a.redundant, 0);
+
+	/* enhanced route refresh: at EoRR the client drops what was not sent
+	 * again since BoRR; the client route was */
+	send_refresh(&n, BGP_AFI_IPV4);
+	want_eorr[1] = 1;
+	want_eorr[2] = 0;
+	ck_assert_msg(pump_until(refreshed, &n, 10), "no End of Route Refresh");
+	sync_fakes(all, 3);
+	ck_assert_uint_eq(n.purged, 0);
+	ck_assert(holds_client_route(&n));
+
+	/* withdrawn: gone from every client */
+	fake_send_withdraw(&e);
+	ck_assert(pump_until(announced, (void *)0, 10));
+	sync_fakes(all, 3);
+	ck_assert(!holds_client_route(&n));
+	ck_assert(!holds_client_route(&a));
+	ck_assert_uint_eq(a.redundant, 0);
+	for (size_t i = 0; i < 3; i++) {
+		fake_stop(all[i]);
+		fake_free(all[i]);
+	}
+}
+END_TEST
+
 static Suite *instance_suite(void)
 {
 	Suite *s = suite_create("instance");
@@ -1133,6 +1295,7 @@ static Suite *instance_suite(void)
 	tcase_add_test(t, route_refresh_rewalks);
 	tcase_add_test(t, enhanced_refresh_demarcated);
 	tcase_add_test(t, lowest_path_rule);
+	tcase_add_test(t, client_routes_walked);
 	suite_add_tcase(s, t);
 	/* a table of 350,000 routes: its own case, its own time limit */
 	TCase *big = tcase_create("split");
