@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "muxd/bgp/bgp_msg.h"
 #include "muxd/lib/log.h"
 #include "muxd/engine/prefix_limit.h"
 #include "web/route_json.h"
@@ -28,6 +29,7 @@
 struct view {
 	struct event_base *base;
 	char *name;
+	enum view_role role;
 	struct neighbor_config cfg;     /* own copy, strings included */
 	char label[96];                 /* "view isp-a peer" */
 	struct attrstore *store;
@@ -69,17 +71,18 @@ static void view_new_peer(struct view *v, const struct peer_local *local)
 	struct neighbor_config nc = v->cfg;
 	struct peer_local pl = *local;
 
-	pl.label = v->label;
+	pl.label = v->role == VIEW_UPSTREAM ? v->label : NULL;    /* NULL: "peer NAME" */
 	v->peer = peer_new(v->base, &nc, &pl, &view_peer_ops, v);
 	v->npeers++;
 }
 
 struct view *view_new(struct event_base *base, const struct neighbor_config *nc,
-    const struct peer_local *local)
+    const struct peer_local *local, enum view_role role)
 {
 	struct view *v = xcalloc(1, sizeof *v);
 
 	v->base = base;
+	v->role = role;
 	config_copy(&v->cfg, nc);
 	v->name = xstrdup(nc->name);
 	snprintf(v->label, sizeof v->label, "view %s peer", v->name);
@@ -138,6 +141,7 @@ static void view_free(struct view *v)
 }
 
 const char *view_name(const struct view *v) { return v->name; }
+enum view_role view_role(const struct view *v) { return v->role; }
 struct feed *view_feed(struct view *v) { return v->feed; }
 struct peer *view_peer(const struct view *v) { return v->peer; }
 const struct neighbor_config *view_config(const struct view *v) { return &v->cfg; }
@@ -546,10 +550,48 @@ static void on_freed(struct peer *p, void *owner)
 		view_free(v);
 }
 
+static void send_refresh_mark(struct session *s, uint16_t afi, uint8_t safi,
+    uint8_t subtype)
+{
+	uint8_t buf[32];
+	struct wbuf w = wbuf_make(buf, sizeof buf);
+	struct bgp_route_refresh rr = { afi, subtype, safi };
+	size_t len = bgp_route_refresh_encode(&w, &rr);
+
+	if (len)
+		session_send(s, buf, len);
+}
+
+/* The neighbor asks for what the view sends it, again (RFC 2918): the
+ * gateway's own routes of that family, between BoRR and EoRR with
+ * enhanced route refresh (RFC 7313 §4). A view that sends nothing (a
+ * plain peer) answers with the empty pair: the neighbor learns it has
+ * everything. A BoRR or EoRR of the neighbor's asks for nothing. */
+static void on_route_refresh(struct peer *p, struct session *s, uint16_t afi,
+    uint8_t safi, uint8_t subtype, void *owner)
+{
+	struct view *v = owner;
+	bool enhanced = session_negotiated(s)->enhanced_rr;
+	size_t sent = 0;
+
+	if (p != v->peer || subtype != BGP_RR_NORMAL)
+		return;
+	if (enhanced)
+		send_refresh_mark(s, afi, safi, BGP_RR_BORR);
+	if (safi == BGP_SAFI_UNICAST)
+		sent = originated_send_afi(v->own, s, afi);
+	if (enhanced)
+		send_refresh_mark(s, afi, safi, BGP_RR_EORR);
+	if (sent)
+		log_info("view %s: route refresh for %s: the gateway's own %zu routes sent "
+		    "again", v->name, family_name((struct bgp_family){ afi, safi }), sent);
+}
+
 static const struct peer_ops view_peer_ops = {
 	.established = on_established,
 	.down = on_down,
 	.update = on_update,
+	.route_refresh = on_route_refresh,
 	.freed = on_freed,
 };
 

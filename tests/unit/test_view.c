@@ -42,7 +42,7 @@ static void setup(void)
 	nc.families[0] = (struct bgp_family){ BGP_AFI_IPV4, BGP_SAFI_UNICAST };
 	nc.families[1] = (struct bgp_family){ BGP_AFI_IPV6, BGP_SAFI_UNICAST };
 	nc.family_count = 2;
-	view = view_new(base, &nc, &local);     /* never started: no socket */
+	view = view_new(base, &nc, &local, VIEW_UPSTREAM);     /* never started: no socket */
 	memset(&neg, 0, sizeof neg);
 	neg.families[0] = nc.families[0];
 	neg.families[1] = nc.families[1];
