@@ -51,6 +51,12 @@ static const struct peer_ops view_peer_ops;
 static stale_sweep_cb stale_sweep_one;
 static stale_expired_cb stale_expired;
 
+/* What the log calls the view's neighbor. */
+static const char *who(const struct view *v)
+{
+	return v->role == VIEW_UPSTREAM ? "upstream" : "peer";
+}
+
 static void config_copy(struct neighbor_config *dst, const struct neighbor_config *src)
 {
 	*dst = *src;
@@ -105,7 +111,7 @@ void view_reconfigure(struct view *v, const struct neighbor_config *nc,
 {
 	struct peer *old = v->peer;
 
-	log_info("view %s: upstream settings changed: restarting its session", v->name);
+	log_info("view %s: %s settings changed: restarting its session", v->name, who(v));
 	peer_shutdown(old, BGP_ERR_CEASE, subcode, NULL);
 	/* The old peer's down upcall has run (peer_shutdown closes
 	 * synchronously); if it had not, its routes go now. */
@@ -269,9 +275,9 @@ void view_apply_update(struct view *v, const struct bgp_update *u,
 				    family_name((struct bgp_family){ u->eor_afi, u->eor_safi }),
 				    stale_sweep(v->stale, u->eor_afi));
 		}
-		log_info("view %s: End-of-RIB for %s from the upstream: %zu IPv4 and "
+		log_info("view %s: End-of-RIB for %s from the %s: %zu IPv4 and "
 		    "%zu IPv6 routes", v->name,
-		    family_name((struct bgp_family){ u->eor_afi, u->eor_safi }),
+		    family_name((struct bgp_family){ u->eor_afi, u->eor_safi }), who(v),
 		    adjrib_count(v->rib, BGP_AFI_IPV4), adjrib_count(v->rib, BGP_AFI_IPV6));
 		feed_publish(v->feed, &ev);
 	}
@@ -443,8 +449,8 @@ static void session_down(struct view *v, const struct session_negotiated *n,
 			gone += clear_afi(v, afi);
 	}
 	if (gone)
-		log_info("view %s: upstream session down (%s): withdrew its %zu routes "
-		    "from %zu subscribers%s", v->name, reason, gone, feed_subscribers(v->feed),
+		log_info("view %s: %s session down (%s): withdrew its %zu routes "
+		    "from %zu subscribers%s", v->name, who(v), reason, gone, feed_subscribers(v->feed),
 		    v->up ? " (its other sessions stay up)" : "");
 	if (kept)
 		log_info("view %s: upstream session down (%s): graceful restart: keeping "
@@ -467,8 +473,8 @@ void view_set_families(struct view *v, const struct neighbor_config *nc)
 	memcpy(v->cfg.families, nc->families, sizeof nc->families);
 	memcpy(v->cfg.family_ports, nc->family_ports, sizeof nc->family_ports);
 	v->cfg.family_count = nc->family_count;
-	log_info("view %s: upstream families changed: only the sessions concerned "
-	    "change", v->name);
+	log_info("view %s: %s families changed: only the sessions concerned "
+	    "change", v->name, who(v));
 	peer_set_families(v->peer, nc);
 }
 
