@@ -1,5 +1,5 @@
 /*
- * main.c — command line of muxd. Everything else lives in daemon.c.
+ * main.c — command line of muxd. The daemon itself starts in daemon.c.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -111,7 +111,7 @@ REPLAY_PID=$!
 wait_for "$TMP/replay.log" "prefixes/s" $WAIT_REPLAY "$REPLAY_PID" mrt_replay
 # The replay's End-of-RIB for IPv6 comes last: once muxd has logged it,
 # every UPDATE before it is in.
-wait_for "$TMP/muxd.log" "End-of-RIB for 2/1" $WAIT_EOR "$MUXD_PID" muxd ||
+wait_for "$TMP/muxd.log" "End-of-RIB for ipv6-unicast from the peer" $WAIT_EOR "$MUXD_PID" muxd ||
 	echo "demo: going on without muxd's End-of-RIB line" >&2
 
 echo "== SIGUSR1 to muxd (PID $MUXD_PID): routes.json"

@@ -214,3 +214,12 @@ size_t originated_send_all(const struct originated *o, struct session *s)
 		sent += originated_send(o, s, &o->v[i].p, o->v[i].attrs, o->v[i].len);
 	return sent;
 }
+
+size_t originated_send_afi(const struct originated *o, struct session *s, uint16_t afi)
+{
+	size_t sent = 0;
+	for (size_t i = 0; i < o->n; i++)
+		if (o->v[i].p.afi == afi)
+			sent += originated_send(o, s, &o->v[i].p, o->v[i].attrs, o->v[i].len);
+	return sent;
+}

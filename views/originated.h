@@ -62,5 +62,8 @@ bool originated_send(const struct originated *o, struct session *s,
     const struct bgp_prefix *p, const uint8_t *attrs, size_t len);
 /* Every route of the table on s; returns how many went. */
 size_t originated_send_all(const struct originated *o, struct session *s);
+/* The routes of family afi on s (the neighbor asked for them again with a
+ * ROUTE-REFRESH); returns how many went. */
+size_t originated_send_afi(const struct originated *o, struct session *s, uint16_t afi);
 
 #endif

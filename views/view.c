@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "muxd/bgp/bgp_msg.h"
 #include "muxd/lib/log.h"
 #include "muxd/engine/prefix_limit.h"
 #include "web/route_json.h"
@@ -28,6 +29,7 @@
 struct view {
 	struct event_base *base;
 	char *name;
+	enum view_role role;
 	struct neighbor_config cfg;     /* own copy, strings included */
 	char label[96];                 /* "view isp-a peer" */
 	struct attrstore *store;
@@ -49,6 +51,12 @@ static const struct peer_ops view_peer_ops;
 static stale_sweep_cb stale_sweep_one;
 static stale_expired_cb stale_expired;
 
+/* What the log calls the view's neighbor. */
+static const char *who(const struct view *v)
+{
+	return v->role == VIEW_UPSTREAM ? "upstream" : "peer";
+}
+
 static void config_copy(struct neighbor_config *dst, const struct neighbor_config *src)
 {
 	*dst = *src;
@@ -69,17 +77,18 @@ static void view_new_peer(struct view *v, const struct peer_local *local)
 	struct neighbor_config nc = v->cfg;
 	struct peer_local pl = *local;
 
-	pl.label = v->label;
+	pl.label = v->role == VIEW_UPSTREAM ? v->label : NULL;    /* NULL: "peer NAME" */
 	v->peer = peer_new(v->base, &nc, &pl, &view_peer_ops, v);
 	v->npeers++;
 }
 
 struct view *view_new(struct event_base *base, const struct neighbor_config *nc,
-    const struct peer_local *local)
+    const struct peer_local *local, enum view_role role)
 {
 	struct view *v = xcalloc(1, sizeof *v);
 
 	v->base = base;
+	v->role = role;
 	config_copy(&v->cfg, nc);
 	v->name = xstrdup(nc->name);
 	snprintf(v->label, sizeof v->label, "view %s peer", v->name);
@@ -102,7 +111,7 @@ void view_reconfigure(struct view *v, const struct neighbor_config *nc,
 {
 	struct peer *old = v->peer;
 
-	log_info("view %s: upstream settings changed: restarting its session", v->name);
+	log_info("view %s: %s settings changed: restarting its session", v->name, who(v));
 	peer_shutdown(old, BGP_ERR_CEASE, subcode, NULL);
 	/* The old peer's down upcall has run (peer_shutdown closes
 	 * synchronously); if it had not, its routes go now. */
@@ -138,6 +147,7 @@ static void view_free(struct view *v)
 }
 
 const char *view_name(const struct view *v) { return v->name; }
+enum view_role view_role(const struct view *v) { return v->role; }
 struct feed *view_feed(struct view *v) { return v->feed; }
 struct peer *view_peer(const struct view *v) { return v->peer; }
 const struct neighbor_config *view_config(const struct view *v) { return &v->cfg; }
@@ -265,9 +275,9 @@ void view_apply_update(struct view *v, const struct bgp_update *u,
 				    family_name((struct bgp_family){ u->eor_afi, u->eor_safi }),
 				    stale_sweep(v->stale, u->eor_afi));
 		}
-		log_info("view %s: End-of-RIB for %s from the upstream: %zu IPv4 and "
+		log_info("view %s: End-of-RIB for %s from the %s: %zu IPv4 and "
 		    "%zu IPv6 routes", v->name,
-		    family_name((struct bgp_family){ u->eor_afi, u->eor_safi }),
+		    family_name((struct bgp_family){ u->eor_afi, u->eor_safi }), who(v),
 		    adjrib_count(v->rib, BGP_AFI_IPV4), adjrib_count(v->rib, BGP_AFI_IPV6));
 		feed_publish(v->feed, &ev);
 	}
@@ -439,8 +449,8 @@ static void session_down(struct view *v, const struct session_negotiated *n,
 			gone += clear_afi(v, afi);
 	}
 	if (gone)
-		log_info("view %s: upstream session down (%s): withdrew its %zu routes "
-		    "from %zu subscribers%s", v->name, reason, gone, feed_subscribers(v->feed),
+		log_info("view %s: %s session down (%s): withdrew its %zu routes "
+		    "from %zu subscribers%s", v->name, who(v), reason, gone, feed_subscribers(v->feed),
 		    v->up ? " (its other sessions stay up)" : "");
 	if (kept)
 		log_info("view %s: upstream session down (%s): graceful restart: keeping "
@@ -463,8 +473,8 @@ void view_set_families(struct view *v, const struct neighbor_config *nc)
 	memcpy(v->cfg.families, nc->families, sizeof nc->families);
 	memcpy(v->cfg.family_ports, nc->family_ports, sizeof nc->family_ports);
 	v->cfg.family_count = nc->family_count;
-	log_info("view %s: upstream families changed: only the sessions concerned "
-	    "change", v->name);
+	log_info("view %s: %s families changed: only the sessions concerned "
+	    "change", v->name, who(v));
 	peer_set_families(v->peer, nc);
 }
 
@@ -546,10 +556,48 @@ static void on_freed(struct peer *p, void *owner)
 		view_free(v);
 }
 
+static void send_refresh_mark(struct session *s, uint16_t afi, uint8_t safi,
+    uint8_t subtype)
+{
+	uint8_t buf[32];
+	struct wbuf w = wbuf_make(buf, sizeof buf);
+	struct bgp_route_refresh rr = { afi, subtype, safi };
+	size_t len = bgp_route_refresh_encode(&w, &rr);
+
+	if (len)
+		session_send(s, buf, len);
+}
+
+/* The neighbor asks for what the view sends it, again (RFC 2918): the
+ * gateway's own routes of that family, between BoRR and EoRR with
+ * enhanced route refresh (RFC 7313 §4). A view that sends nothing (a
+ * plain peer) answers with the empty pair: the neighbor learns it has
+ * everything. A BoRR or EoRR of the neighbor's asks for nothing. */
+static void on_route_refresh(struct peer *p, struct session *s, uint16_t afi,
+    uint8_t safi, uint8_t subtype, void *owner)
+{
+	struct view *v = owner;
+	bool enhanced = session_negotiated(s)->enhanced_rr;
+	size_t sent = 0;
+
+	if (p != v->peer || subtype != BGP_RR_NORMAL)
+		return;
+	if (enhanced)
+		send_refresh_mark(s, afi, safi, BGP_RR_BORR);
+	if (safi == BGP_SAFI_UNICAST)
+		sent = originated_send_afi(v->own, s, afi);
+	if (enhanced)
+		send_refresh_mark(s, afi, safi, BGP_RR_EORR);
+	if (sent)
+		log_info("view %s: route refresh for %s: the gateway's own %zu routes sent "
+		    "again", v->name, family_name((struct bgp_family){ afi, safi }), sent);
+}
+
 static const struct peer_ops view_peer_ops = {
 	.established = on_established,
 	.down = on_down,
 	.update = on_update,
+	.route_refresh = on_route_refresh,
 	.freed = on_freed,
 };
 

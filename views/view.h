@@ -1,7 +1,11 @@
 /*
- * view.h — one upstream ISP as bgpmux sees it: the eBGP session to it
- * (a peer), and an Adj-RIB-In that keeps every path it sends — every
+ * view.h — one neighbor as bgpmux sees it: the eBGP session to it (a
+ * peer), and an Adj-RIB-In that keeps every path it sends — every
  * ADD-PATH path id — with attributes interned in the view's own store.
+ * The neighbor is an upstream ISP (an instance re-exports the view to
+ * clients) or a plain peer of the configuration's "peers" (a view with
+ * no instance in front of it): the same view either way, which only its
+ * role tells apart.
  *
  * A view publishes every change as a feed (views/feed.h) and knows nothing
  * of who listens: instances, monitors. Views are never compared with each
@@ -17,6 +21,11 @@
  * and the session negotiated it and ended without a NOTIFICATION: then
  * the families the neighbor preserves stay, as stale routes, until its
  * End-of-RIB or its restart time (views/stale.h, RFC 4724).
+ *
+ * A ROUTE-REFRESH from the neighbor (RFC 2918) is answered with what the
+ * view sends it: the gateway's own routes of that family (none for a
+ * plain peer), between BoRR and EoRR when the session negotiated enhanced
+ * route refresh (RFC 7313) — so a plain peer gets the empty pair.
  */
 #ifndef BGPMUX_VIEW_H
 #define BGPMUX_VIEW_H
@@ -42,10 +51,16 @@ struct view_stats {
 	bool eor[3];                    /* End-of-RIB seen, by AFI, this session */
 };
 
-/* nc and local are copied; the view names itself after nc->name. The
- * session starts with view_start. */
+/* What the neighbor is to the gateway. */
+enum view_role {
+	VIEW_UPSTREAM,  /* "upstreams": its peer's log label is "view NAME peer" */
+	VIEW_PEER,      /* "peers": a plain peer, labelled "peer NAME" */
+};
+
+/* nc and local are copied (local->label is the role's); the view names
+ * itself after nc->name. The session starts with view_start. */
 struct view *view_new(struct event_base *base, const struct neighbor_config *nc,
-    const struct peer_local *local);
+    const struct peer_local *local, enum view_role role);
 void view_start(struct view *v);
 /* New settings for the upstream session (a reload): the running session
  * leaves with Cease / subcode (e.g. Other Configuration Change), its
@@ -60,6 +75,7 @@ void view_shutdown(struct view *v, uint8_t code, uint8_t subcode,
     void (*done)(struct view *v, void *arg), void *arg);
 
 const char *view_name(const struct view *v);
+enum view_role view_role(const struct view *v);
 struct feed *view_feed(struct view *v);
 /* The upstream's peer: for accepting its connections (peer_matches,
  * peer_accept) and its state. */

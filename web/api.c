@@ -116,9 +116,7 @@ static void get_status(struct http_req *r, void *arg)
 {
 	struct api *a = arg;
 	const struct config *cfg = a->host.config(a->host.arg);
-	struct view *views[API_MAX_OBJECTS];
 	struct instance *insts[API_MAX_OBJECTS];
-	struct peer *peers[API_MAX_OBJECTS];
 	char rid[32];
 	json_t *by = json_object();
 
@@ -129,8 +127,8 @@ static void get_status(struct http_req *r, void *arg)
 	    "s:b, s:b}",
 	    "asn", (json_int_t)cfg->asn, "router_id", rid,
 	    "uptime", (json_int_t)(time(NULL) - a->started),
-	    "peers", (json_int_t)a->host.peers(a->host.arg, peers, API_MAX_OBJECTS),
-	    "views", (json_int_t)a->host.views(a->host.arg, views, API_MAX_OBJECTS),
+	    "peers", (json_int_t)api_views(a, VIEW_PEER, NULL, 0),
+	    "views", (json_int_t)api_views(a, VIEW_UPSTREAM, NULL, 0),
 	    "instances", (json_int_t)a->host.instances(a->host.arg, insts, API_MAX_OBJECTS),
 	    "clients", (json_int_t)cfg->client_count,
 	    "clients_provisioned", (json_int_t)a->prov.n,
@@ -141,10 +139,25 @@ static void get_status(struct http_req *r, void *arg)
 
 /* ---- views ----------------------------------------------------------------- */
 
+size_t api_views(struct api *a, enum view_role role, struct view **out, size_t max)
+{
+	struct view *all[API_MAX_OBJECTS];
+	size_t n = a->host.views(a->host.arg, all, API_MAX_OBJECTS), k = 0;
+
+	for (size_t i = 0; i < n && i < API_MAX_OBJECTS; i++) {
+		if (view_role(all[i]) != role)
+			continue;
+		if (k < max)
+			out[k] = all[i];
+		k++;
+	}
+	return k;
+}
+
 struct view *api_find_view(struct api *a, const char *name)
 {
 	struct view *views[API_MAX_OBJECTS];
-	size_t n = a->host.views(a->host.arg, views, API_MAX_OBJECTS);
+	size_t n = api_views(a, VIEW_UPSTREAM, views, API_MAX_OBJECTS);
 
 	for (size_t i = 0; i < n && i < API_MAX_OBJECTS; i++)
 		if (strcmp(view_name(views[i]), name) == 0)
@@ -174,7 +187,7 @@ static void get_views(struct http_req *r, void *arg)
 {
 	struct api *a = arg;
 	struct view *views[API_MAX_OBJECTS];
-	size_t n = a->host.views(a->host.arg, views, API_MAX_OBJECTS);
+	size_t n = api_views(a, VIEW_UPSTREAM, views, API_MAX_OBJECTS);
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < n && i < API_MAX_OBJECTS; i++)
@@ -325,7 +338,7 @@ static void rate_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct api *a = arg;
 	struct view *views[API_MAX_OBJECTS];
-	size_t n = a->host.views(a->host.arg, views, API_MAX_OBJECTS);
+	size_t n = api_views(a, VIEW_UPSTREAM, views, API_MAX_OBJECTS);
 	(void)fd;
 	(void)what;
 

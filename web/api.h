@@ -29,7 +29,6 @@
 struct event_base;
 struct view;
 struct instance;
-struct peer;
 struct api;
 struct evhttp;
 
@@ -38,10 +37,9 @@ struct api_host {
 	/* The running configuration (the file's clients and the provisioned
 	 * ones); the API adds and removes provisioned clients in it. */
 	struct config *(*config)(void *arg);
+	/* Every view: the upstreams' and the plain peers' (view_role). */
 	size_t (*views)(void *arg, struct view **out, size_t max);
 	size_t (*instances)(void *arg, struct instance **out, size_t max);
-	/* plain peers ("peers" of the configuration) */
-	size_t (*peers)(void *arg, struct peer **out, size_t max);
 	/* A client was added to the configuration, or the one of that name
 	 * removed: the instances start it, or let it go (Cease / Peer
 	 * De-configured), without looking at the other clients. */

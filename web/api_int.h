@@ -12,6 +12,7 @@
 #include "web/api_pager.h"
 #include "web/api_refusals.h"
 #include "web/http_util.h"
+#include "views/view.h"
 
 struct session;
 struct client;
@@ -57,8 +58,8 @@ struct api {
 /* One session of one peer, as the API names it. */
 struct api_session {
 	char id[200];           /* "isp-a/1", "isp-a/vnet-1/1", "peer-name/1" */
-	const char *kind;       /* "upstream", "client", "peer" */
-	const char *name;       /* the upstream, client or peer name */
+	const char *kind;       /* "upstream", "client", "peer" (a plain peer's view) */
+	const char *name;       /* the view's or the client's name */
 	const char *instance;   /* clients: the instance's name; else NULL */
 	struct peer *peer;
 	struct session *session; /* NULL: the peer has none right now */
@@ -92,7 +93,11 @@ void api_get_sessions(struct http_req *r, void *arg);
 void api_reset_session(struct http_req *r, void *arg);
 void api_get_metrics(struct http_req *r, void *arg);
 void api_get_routes(struct http_req *r, void *arg);
-/* The view of that name, or NULL. */
+/* The views of that role (the API's "views" are the upstreams'; plain
+ * peers are listed as peers), in the daemon's order: how many there are,
+ * the first max of them in out. */
+size_t api_views(struct api *a, enum view_role role, struct view **out, size_t max);
+/* The upstream's view of that name, or NULL. */
 struct view *api_find_view(struct api *a, const char *name);
 
 /* Write access: true when r carries the right token; otherwise it has

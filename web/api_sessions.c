@@ -1,7 +1,8 @@
 /*
  * api_sessions.c — every session of every peer, named by a stable id:
  * "UPSTREAM/N" for an upstream's session, "INSTANCE/CLIENT/N" for a
- * client's session at one instance, "PEER/N" for a plain peer; N is the
+ * client's session at one instance, "PEER/N" for a plain peer's (a view
+ * too, of role VIEW_PEER: its sessions are of kind "peer"); N is the
  * engine's session id (1 normally; multisession peers have 1..N, one per
  * family, kept across resets), "newK" for a connection not yet up.
  */
@@ -101,21 +102,14 @@ int api_each_session(struct api *a, int (*cb)(const struct api_session *, void *
     void *arg)
 {
 	struct view *views[API_MAX_OBJECTS];
-	struct peer *peers[API_MAX_OBJECTS];
 	size_t nv = a->host.views(a->host.arg, views, API_MAX_OBJECTS);
-	size_t np = a->host.peers(a->host.arg, peers, API_MAX_OBJECTS);
 	int rc;
 
 	for (size_t i = 0; i < nv && i < API_MAX_OBJECTS; i++) {
-		struct api_session as = { .kind = "upstream", .name = view_name(views[i]),
-			.peer = view_peer(views[i]) };
+		bool plain = view_role(views[i]) == VIEW_PEER;
+		struct api_session as = { .kind = plain ? "peer" : "upstream",
+			.name = view_name(views[i]), .peer = view_peer(views[i]) };
 		if (as.peer && (rc = each_of_peer(&as, as.name, cb, arg)) != 0)
-			return rc;
-	}
-	for (size_t i = 0; i < np && i < API_MAX_OBJECTS; i++) {
-		struct api_session as = { .kind = "peer", .name = peer_config(peers[i])->name,
-			.peer = peers[i] };
-		if ((rc = each_of_peer(&as, as.name, cb, arg)) != 0)
 			return rc;
 	}
 	return each_client(a, cb, arg);

@@ -134,7 +134,7 @@ static void sessions(struct api *a, struct text *t)
 static void views(struct api *a, struct text *t)
 {
 	struct view *v[API_MAX_OBJECTS];
-	size_t n = a->host.views(a->host.arg, v, API_MAX_OBJECTS);
+	size_t n = api_views(a, VIEW_UPSTREAM, v, API_MAX_OBJECTS);
 	char name[200];
 
 	head(t, "bgpmux_view_paths", "gauge", "Paths a view holds, per address family.");

@@ -5,7 +5,7 @@
  * connection collision is being resolved, and (multisession) one per
  * family group. It restarts sessions that went down, adopts incoming
  * connections, resolves collisions (RFC 4271 §6.8), and tells its owner —
- * a view, an instance, or muxd's plain-peer table — when a session comes
+ * a view (an upstream's or a plain peer's) or an instance — when a session comes
  * up, goes down, or brings an UPDATE. Owners talk to peers, never to raw
  * sessions' sockets.
  */

@@ -92,14 +92,6 @@ static size_t host_instances(void *arg, struct instance **out, size_t max)
 	return w.inst != NULL;
 }
 
-static size_t host_peers(void *arg, struct peer **out, size_t max)
-{
-	(void)arg;
-	(void)out;
-	(void)max;
-	return 0;
-}
-
 static void host_client_added(void *arg, const struct client_config *cc)
 {
 	(void)arg;
@@ -165,7 +157,7 @@ static void listen_api(void)
 static void world_new(void)
 {
 	static const struct api_host ops = { host_config, host_views, host_instances,
-		host_peers, host_client_added, host_client_removed, NULL };
+		host_client_added, host_client_removed, NULL };
 	const struct upstream_config *uc;
 	char why[256], path[128];
 	struct store *st;
@@ -175,7 +167,7 @@ static void world_new(void)
 	uc = &w.cfg->upstreams[0];
 	w.base = event_base_new();
 	struct peer_local local = { w.cfg->asn, w.cfg->router_id, "fuzz", NULL };
-	w.view = view_new(w.base, &uc->n, &local);
+	w.view = view_new(w.base, &uc->n, &local, VIEW_UPSTREAM);
 	struct instance_params ip = { .name = uc->n.name, .cfg = uc->instance,
 		.families = uc->n.families, .family_count = uc->n.family_count,
 		.router_id = w.cfg->router_id, .hostname = "fuzz" };

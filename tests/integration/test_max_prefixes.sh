@@ -9,7 +9,9 @@
 #   - "warn" (upstream isp-w): a line at 90 % (the default warning), one
 #     over the limit, and the session and all 3,000 routes stay;
 #   - a plain peer with "max_prefixes": 1000 (teardown by default) gets 6/1;
-#   - /metrics shows each view's memory (paths, attribute sets).
+#   - /metrics shows each view's memory (paths, attribute sets);
+#   - the API lists the plain peer as a peer (session "p/1", kind "peer"),
+#     and the live stream has its UPDATEs.
 # Addresses: 127.0.144.0/24 (muxd .1, its API .1:8179; the upstreams .11,
 # .12, the plain peer .13; the instances .21, .22).
 . "$(dirname "$0")/lib.sh"
@@ -35,6 +37,14 @@ json.dump({"asn": 65000, "router_id": "192.0.2.1", "state_dir": state, "listen_p
 PY
 capture_start 127.0.144.11 127.0.144.13
 mux_start "$T/muxd.json"
+# The live stream, as NDJSON, of the plain peer's messages (subscribed
+# before any neighbor connects).
+api_up() { curl -s -o /dev/null --max-time 3 "http://$MUX_ADDR:8179/api/v1/status"; }
+wait_until 10 "the API to answer" api_up
+spawn "stream curl" "$T/stream.err" curl -sN -o "$T/stream.txt" \
+	"http://$MUX_ADDR:8179/v1/stream/?format=json&peer=127.0.144.13"
+stream_connected() { ss -Htn state established "( dport = :8179 )" | matches .; }
+wait_until 10 "the stream's subscriber to connect" stream_connected
 
 # feed NAME ADDR ASN COUNT — mrt_replay from ADDR, its output in $T/NAME.out.
 feed() {
@@ -90,6 +100,28 @@ for v in isp-t isp-w; do
 	done
 done
 say "/metrics: $(grep '^bgpmux_view_memory_bytes' <<<"$metrics" | tr '\n' ' ')"
+# The API lists the plain peer as a peer, not a view: its session "p/1"
+# of kind "peer", /api/v1/status counts it among the peers.
+api_get() { curl -sf --max-time 10 "http://$MUX_ADDR:8179/api/v1/$1"; }
+python3 - "$(api_get sessions)" "$(api_get status)" "$(api_get views)" <<'PY' ||
+import json, sys
+sessions, status, views = (json.loads(a) for a in sys.argv[1:4])
+p = [s for s in sessions if s["name"] == "p"]
+assert [(s["id"], s["kind"]) for s in p] == [("p/1", "peer")], p
+assert p[0]["peer"].startswith("peer p 127.0.144.13"), p[0]["peer"]
+assert sorted(s["kind"] for s in sessions) == ["peer", "upstream", "upstream"], sessions
+assert (status["peers"], status["views"]) == (1, 2), status
+assert sorted(v["name"] for v in views) == ["isp-t", "isp-w"], views
+PY
+	fail "the API does not show the plain peer as before (a peer, session p/1)"
+python3 - "$T/stream.txt" <<'PY' || fail "the live stream has no UPDATE of the plain peer's"
+import json, sys
+msgs = [json.loads(l)["data"] for l in open(sys.argv[1]) if l.strip()]
+ups = [m for m in msgs if m.get("type") == "UPDATE"]
+assert ups and all(m["host"] == "p" and m["peer"] == "127.0.144.13" for m in ups), msgs[:3]
+print("live stream: %d UPDATEs of the plain peer p" % len(ups), file=sys.stderr)
+PY
+say "API: the plain peer's session is p/1 of kind peer; status counts 1 peer and 2 views"
 
 capture_stop
 # 6/1 from muxd to isp-t and to the plain peer, data = AFI 1, SAFI 1, 1000

@@ -17,13 +17,15 @@
 #   4. every file is complete: bgpdump reads it without a complaint, no
 #      temporary file is left after SIGTERM, gzip files are gzip; after a
 #      reload with "compress": "none" new files are plain MRT;
-#   5. ADD-PATH (RFC 8050): a second view, isp-p, from a BIRD (AS 65071,
-#      127.0.70.12) that sends two paths for each of its prefixes
-#      ("add paths tx"): its RIB records are RIB_IPV4/IPV6_UNICAST_ADDPATH
-#      with both paths, after their own PEER_INDEX_TABLE, its updates
-#      BGP4MP_MESSAGE_AS4_ADDPATH; bgpdump shows both paths of each prefix.
+#   5. ADD-PATH (RFC 8050) from a plain peer, isp-p (a view with no
+#      instance: the archive has its routes as it has an upstream's), a
+#      BIRD (AS 65071, 127.0.70.12) that sends two paths for each of its
+#      prefixes ("add paths tx"): its RIB records are
+#      RIB_IPV4/IPV6_UNICAST_ADDPATH with both paths, after their own
+#      PEER_INDEX_TABLE, its updates BGP4MP_MESSAGE_AS4_ADDPATH, its state
+#      changes recorded; bgpdump shows both paths of each prefix.
 # Addresses: 127.0.70.0/24 (muxd 127.0.70.1, BIRD 127.0.70.11 and .12),
-# instances 127.0.71.1 and .2.
+# the instance 127.0.71.1.
 V4=${V4:-300}
 V6=${V6:-200}
 . "$(dirname "$0")/lib.sh"
@@ -36,11 +38,11 @@ MC=(python3 "$TOOLS/mrt_check.py")
 MRT=$T/var/mrt
 
 peer_add "$UP" bird 127.0.70.11 65070 "$SLOT" passive
-claim_addrs 127.0.70.1 127.0.70.11 127.0.70.12 127.0.71.1 127.0.71.2
+claim_addrs 127.0.70.1 127.0.70.11 127.0.70.12 127.0.71.1
 bird_start "$UP"
 wait_until 30 "BIRD to listen" listening 127.0.70.11 179
 
-# The ADD-PATH upstream: two static protocols give each prefix two paths
+# The ADD-PATH plain peer: two static protocols give each prefix two paths
 # (next hops .51 and .52, AS paths 64601 and 64602); "add paths tx" sends both.
 AP=$T/isp_p
 mkdir -p "$AP"
@@ -76,7 +78,8 @@ for x in 1 2; do
 	for p in 2001:db8:70::/48 2001:db8:71::/48; do echo "$p 2001:db8:ffff::5$x 65071 6460$x"; done
 done | sort >"$T/ap_want.txt"
 
-# mux_json COMPRESS — one upstream with its instance, MRT on.
+# mux_json COMPRESS — one upstream with its instance, one plain peer
+# (ADD-PATH), MRT on.
 mux_json() {
 	python3 - "$T/muxd.json" "$T/var" "$1" <<'PY' || fail "cannot write muxd.json"
 import json, sys
@@ -86,12 +89,11 @@ json.dump({"asn": 65000, "router_id": "192.0.2.1", "state_dir": state, "listen_p
                           "peer": {"address": "127.0.70.11", "asn": 65070, "port": 179},
                           "local_address": "127.0.70.1",
                           "families": ["ipv4-unicast", "ipv6-unicast"],
-                          "instance": {"address": "127.0.71.1", "port": 179}},
-                         {"name": "isp-p",
-                          "peer": {"address": "127.0.70.12", "asn": 65071, "port": 179},
-                          "local_address": "127.0.70.1",
-                          "families": ["ipv4-unicast", "ipv6-unicast"],
-                          "instance": {"address": "127.0.71.2", "port": 179}}],
+                          "instance": {"address": "127.0.71.1", "port": 179}}],
+           "peers": [{"name": "isp-p",
+                      "peer": {"address": "127.0.70.12", "asn": 65071, "port": 179},
+                      "local_address": "127.0.70.1", "add_path": "receive",
+                      "families": ["ipv4-unicast", "ipv6-unicast"]}],
            "mrt": {"rib_interval": 4, "updates_interval": 3, "compress": compress}},
           open(out, "w"), indent=2)
 PY
@@ -167,12 +169,12 @@ grep -q "^TABLE_DUMP2|[0-9]*|B|127.0.70.11|65070|" "$BVIEW_TXT" ||
 # ADD-PATH view: both paths of every prefix, in _ADDPATH records.
 "${MC[@]}" paths "$BVIEW_TXT" 127.0.70.12 >"$T/ap_rib.txt"
 diff "$T/ap_want.txt" "$T/ap_rib.txt" >&2 ||
-	fail "the RIB dump's paths of the ADD-PATH upstream differ from what it sent (above)"
+	fail "the RIB dump's paths of the ADD-PATH plain peer differ from what it sent (above)"
 "${MC[@]}" subtypes "$BVIEW_FILE" >"$T/subtypes.txt"
 grep -qx "13 1 2" "$T/subtypes.txt" || fail "want 2 PEER_INDEX_TABLEs (one per view): $(tr '\n' ';' <"$T/subtypes.txt")"
 grep -qx "13 8 3" "$T/subtypes.txt" && grep -qx "13 10 2" "$T/subtypes.txt" ||
 	fail "want 3 RIB_IPV4_UNICAST_ADDPATH and 2 RIB_IPV6_UNICAST_ADDPATH records: $(tr '\n' ';' <"$T/subtypes.txt")"
-say "ADD-PATH view in the dump: 10 paths of 5 prefixes in RIB_*_ADDPATH records, 2 PEER_INDEX_TABLEs"
+say "ADD-PATH plain peer in the dump: 10 paths of 5 prefixes in RIB_*_ADDPATH records, 2 PEER_INDEX_TABLEs"
 
 # -------------------------------------------------------------- withdrawal
 
@@ -235,10 +237,10 @@ for peer in 127.0.70.11 127.0.70.12; do
 done
 "${MC[@]}" paths "$T/updates.txt" 127.0.70.12 >"$T/ap_upd.txt"
 diff "$T/ap_want.txt" "$T/ap_upd.txt" >&2 ||
-	fail "the updates of the ADD-PATH upstream differ from what it sent (above)"
+	fail "the updates of the ADD-PATH plain peer differ from what it sent (above)"
 n9=$("${MC[@]}" subtypes $(find "$MRT" -maxdepth 1 -type f -name 'updates.*') |
 	awk '$1 == 16 && $2 == 9 {print $3}')
 ((${n9:-0} > 0)) || fail "no BGP4MP_MESSAGE_AS4_ADDPATH record in the updates files"
-say "ADD-PATH upstream: $n9 BGP4MP_MESSAGE_AS4_ADDPATH records, both paths of every prefix"
+say "ADD-PATH plain peer: $n9 BGP4MP_MESSAGE_AS4_ADDPATH records, both paths of every prefix"
 say "state changes recorded: $(tr '\n' ';' <"$T/states.txt")"
 say "PASS"

@@ -61,7 +61,7 @@ static const struct gateway_view_ops to_view = { originate, next_hops };
 static struct view *view_for(const struct upstream_config *uc)
 {
 	struct peer_local local = { 65000, 0xc0000201, NULL, NULL };
-	return view_new(base, &uc->n, &local);
+	return view_new(base, &uc->n, &local, VIEW_UPSTREAM);
 }
 
 static void setup(void)

@@ -129,7 +129,7 @@ static void setup(void)
 	nc.families[0] = (struct bgp_family){ BGP_AFI_IPV4, BGP_SAFI_UNICAST };
 	nc.families[1] = (struct bgp_family){ BGP_AFI_IPV6, BGP_SAFI_UNICAST };
 	nc.family_count = 2;
-	view = view_new(base, &nc, &local);
+	view = view_new(base, &nc, &local, VIEW_UPSTREAM);
 	memset(&neg, 0, sizeof neg);
 	memcpy(neg.families, nc.families, sizeof neg.families);
 	neg.family_count = 2;

@@ -5,14 +5,25 @@
  * table empty), unsubscribing from inside a callback, and the contract a
  * joining subscriber relies on: a chunked walk interleaved with random
  * live changes ends with exactly the table, no gap, no duplicate.
+ *
+ * Over a real session on loopback (127.0.0.1), a ROUTE-REFRESH with
+ * enhanced route refresh: a view with no instance (a plain peer) answers
+ * BoRR then EoRR, nothing between; an upstream's view sends the gateway's
+ * own routes of the family between them.
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <event2/event.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "muxd/bgp/bgp_msg.h"
+#include "muxd/bgp/bgp_open.h"
 #include "views/view.h"
 #include "tests/unit/check_run.h"
 
@@ -42,7 +53,7 @@ static void setup(void)
 	nc.families[0] = (struct bgp_family){ BGP_AFI_IPV4, BGP_SAFI_UNICAST };
 	nc.families[1] = (struct bgp_family){ BGP_AFI_IPV6, BGP_SAFI_UNICAST };
 	nc.family_count = 2;
-	view = view_new(base, &nc, &local);     /* never started: no socket */
+	view = view_new(base, &nc, &local, VIEW_UPSTREAM);     /* never started: no socket */
 	memset(&neg, 0, sizeof neg);
 	neg.families[0] = nc.families[0];
 	neg.families[1] = nc.families[1];
@@ -451,6 +462,219 @@ START_TEST(walk_with_live_changes)
 }
 END_TEST
 
+/* ---- ROUTE-REFRESH over a real session ------------------------------------ */
+
+/* The neighbor's end of the TCP connection, and what it has received. */
+struct wire {
+	int fd;
+	uint8_t in[1 << 16];
+	size_t len;
+	uint8_t type[64];       /* the messages, KEEPALIVEs left out */
+	uint8_t subtype[64];    /* ROUTE-REFRESH: its subtype */
+	uint8_t tail[64][4];    /* UPDATE: its last 4 bytes (the last NLRI) */
+	size_t n;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void wire_send(struct wire *w, const uint8_t *p, size_t len)
+{
+	ck_assert_int_eq(write(w->fd, p, len), (ssize_t)len);
+}
+
+/* Run the loop and read what came, until cond holds (at most 10 s). */
+static bool wire_until(struct wire *w, bool (*cond)(struct wire *, void *), void *arg)
+{
+	double end = now_s() + 10;
+
+	while (!cond(w, arg) && now_s() < end) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		ssize_t r = recv(w->fd, w->in + w->len, sizeof w->in - w->len, MSG_DONTWAIT);
+		if (r > 0)
+			w->len += (size_t)r;
+		while (w->len >= BGP_HEADER_LEN) {
+			size_t len = (size_t)w->in[16] << 8 | w->in[17];
+			ck_assert_uint_ge(len, BGP_HEADER_LEN);
+			if (w->len < len)
+				break;
+			if (w->in[18] != BGP_KEEPALIVE && w->n < 64) {
+				w->type[w->n] = w->in[18];
+				w->subtype[w->n] = len > 21 ? w->in[21] : 0;
+				memcpy(w->tail[w->n], w->in + len - 4, 4);
+				w->n++;
+			}
+			memmove(w->in, w->in + len, w->len - len);
+			w->len -= len;
+		}
+		if (r <= 0)
+			usleep(1000);
+	}
+	return cond(w, arg);
+}
+
+static bool got_type(struct wire *w, void *arg)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->type[i] == *(uint8_t *)arg)
+			return true;
+	return false;
+}
+
+/* The view's session is up, and its OPEN read. */
+static bool established(struct wire *w, void *arg)
+{
+	uint8_t open = BGP_OPEN;
+	return feed_session_up(view_feed(arg)) && got_type(w, &open);
+}
+
+static bool got_eorr(struct wire *w, void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < w->n; i++)
+		if (w->type[i] == BGP_ROUTE_REFRESH && w->subtype[i] == BGP_RR_EORR)
+			return true;
+	return false;
+}
+
+/* A TCP connection on loopback: one end for the view's peer, the other
+ * (blocking) for the test. */
+static void tcp_pair(int *ours, int *theirs)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof a;
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert(ls >= 0 && bind(ls, (struct sockaddr *)&a, sizeof a) == 0);
+	ck_assert(listen(ls, 1) == 0 && getsockname(ls, (struct sockaddr *)&a, &alen) == 0);
+	*theirs = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert(connect(*theirs, (struct sockaddr *)&a, sizeof a) == 0);
+	*ours = accept(ls, NULL, NULL);
+	ck_assert_int_ge(*ours, 0);
+	close(ls);
+}
+
+/* A view of that role whose (passive) peer takes one end of a connection,
+ * and the neighbor's OPEN (enhanced route refresh) and KEEPALIVE sent. */
+static struct view *wired_view(enum view_role role, struct wire *w)
+{
+	struct neighbor_config nc;
+	struct peer_local local = { 65000, 0x01020304, NULL, NULL };
+	uint8_t buf[BGP_MAX_LEN];
+	struct wbuf wb = wbuf_make(buf, sizeof buf);
+	struct bgp_open o;
+	int fd;
+
+	memset(&nc, 0, sizeof nc);
+	nc.name = "wired";
+	ck_assert(sockaddr_parse("127.0.0.1", 179, &nc.remote));
+	nc.remote_as = 65010;
+	nc.passive = true;
+	nc.hold_time = 90;
+	nc.connect_retry = 30;
+	nc.multisession = MS_OFF;
+	nc.families[0] = (struct bgp_family){ BGP_AFI_IPV4, BGP_SAFI_UNICAST };
+	nc.family_count = 1;
+	struct view *v = view_new(base, &nc, &local, role);
+	ck_assert_int_eq(view_role(v), role);
+	view_start(v);
+	memset(w, 0, sizeof *w);
+	tcp_pair(&fd, &w->fd);
+	ck_assert(peer_accept(view_peer(v), fd));
+	memset(&o, 0, sizeof o);
+	o.version = 4;
+	o.my_as = 65010;
+	o.bgp_id = 0x0a000002;
+	o.caps.present = BGP_CAPF_MP | BGP_CAPF_ROUTE_REFRESH | BGP_CAPF_ENHANCED_RR;
+	o.caps.mp[0] = nc.families[0];
+	o.caps.mp_count = 1;
+	wire_send(w, buf, bgp_open_encode(&wb, &o));
+	wb = wbuf_make(buf, sizeof buf);
+	wire_send(w, buf, bgp_keepalive_encode(&wb));
+	return v;
+}
+
+/* The neighbor asks for IPv4 unicast again; the messages so far forgotten. */
+static void ask_refresh(struct wire *w)
+{
+	uint8_t buf[32];
+	struct wbuf wb = wbuf_make(buf, sizeof buf);
+	struct bgp_route_refresh rr = { BGP_AFI_IPV4, BGP_RR_NORMAL, BGP_SAFI_UNICAST };
+
+	w->n = 0;
+	wire_send(w, buf, bgp_route_refresh_encode(&wb, &rr));
+}
+
+static void unwire(struct view *v, struct wire *w)
+{
+	double end = now_s() + 10;
+
+	view_gone = false;
+	view_shutdown(v, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, gone, NULL);
+	close(w->fd);           /* the neighbor hangs up after the NOTIFICATION */
+	while (!view_gone && now_s() < end)
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	ck_assert(view_gone);
+}
+
+static void wire_setup(void)
+{
+	base = event_base_new();
+}
+
+static void wire_teardown(void)
+{
+	event_base_free(base);
+}
+
+START_TEST(plain_peer_refresh_empty)
+{
+	static struct wire w;
+	struct view *v = wired_view(VIEW_PEER, &w);
+
+	ck_assert_str_eq(peer_label(view_peer(v)), "peer wired 127.0.0.1");
+	ck_assert_msg(wire_until(&w, established, v), "the session did not come up");
+	ask_refresh(&w);
+	ck_assert_msg(wire_until(&w, got_eorr, NULL), "no EoRR after a ROUTE-REFRESH "
+	    "(%zu messages came)", w.n);
+	ck_assert_uint_eq(w.n, 2);
+	ck_assert_uint_eq(w.type[0], BGP_ROUTE_REFRESH);
+	ck_assert_uint_eq(w.subtype[0], BGP_RR_BORR);
+	ck_assert_uint_eq(w.type[1], BGP_ROUTE_REFRESH);
+	ck_assert_uint_eq(w.subtype[1], BGP_RR_EORR);
+	unwire(v, &w);
+}
+END_TEST
+
+START_TEST(upstream_refresh_resends_own_routes)
+{
+	static const uint8_t attrs[] = { 0x40, BGP_ATTR_ORIGIN, 1, 0,
+		0x40, BGP_ATTR_AS_PATH, 6, BGP_AS_SEQUENCE, 1, 0, 0, 0xfd, 0xe8 };
+	static struct wire w;
+	struct view *v = wired_view(VIEW_UPSTREAM, &w);
+	struct bgp_prefix p = pfx("10.9.0.0/24", 0);
+	uint8_t update = BGP_UPDATE;
+
+	ck_assert_str_eq(peer_label(view_peer(v)), "view wired peer 127.0.0.1");
+	view_originate(v, &p, attrs, sizeof attrs);
+	ck_assert_msg(wire_until(&w, established, v), "the session did not come up");
+	ck_assert_msg(wire_until(&w, got_type, &update), "the own route was not sent");
+	ask_refresh(&w);
+	ck_assert_msg(wire_until(&w, got_eorr, NULL), "no EoRR after a ROUTE-REFRESH");
+	ck_assert_uint_eq(w.n, 3);
+	ck_assert_uint_eq(w.subtype[0], BGP_RR_BORR);
+	ck_assert_uint_eq(w.type[1], BGP_UPDATE);
+	ck_assert_mem_eq(w.tail[1], ((uint8_t[]){ 24, 10, 9, 0 }), 4);
+	ck_assert_uint_eq(w.subtype[2], BGP_RR_EORR);
+	unwire(v, &w);
+}
+END_TEST
+
 static Suite *view_suite(void)
 {
 	Suite *s = suite_create("view");
@@ -464,6 +688,12 @@ static Suite *view_suite(void)
 	tcase_add_test(t, session_down_withdraws_everything);
 	tcase_add_test(t, unsubscribe_inside_callback);
 	tcase_add_loop_test(t, walk_with_live_changes, 0, 8);
+	suite_add_tcase(s, t);
+	t = tcase_create("refresh");
+	tcase_add_checked_fixture(t, wire_setup, wire_teardown);
+	tcase_set_timeout(t, 30);
+	tcase_add_test(t, plain_peer_refresh_empty);
+	tcase_add_test(t, upstream_refresh_resends_own_routes);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -1,0 +1,107 @@
+/*
+ * daemon_int.h — what the composition root's files share: the daemon's
+ * state and the steps each file offers the others.
+ *
+ *   daemon.c     the event loop, signals, start and shutdown
+ *   neighbors.c  the views it runs: upstreams (each with the instance in
+ *                front of it) and plain peers (views with no instance)
+ *   listeners.c  the BGP listening sockets and where connections go
+ *   reload.c     SIGHUP
+ *   host.c       the store, the session history and the API's view of
+ *                the daemon (web/api.h's api_host)
+ *   dump_routes.c  the document routes.json holds (SIGUSR1)
+ */
+#ifndef BGPMUX_DAEMON_INT_H
+#define BGPMUX_DAEMON_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "muxd/config/config.h"
+#include "muxd/engine/peer.h"
+
+#define MAX_LISTENERS 64
+#define NSIGNALS 5
+
+struct event;
+struct event_base;
+struct listener;
+struct view;
+struct instance;
+
+/*
+ * A neighbor the daemon runs: its view, and for an upstream the instance
+ * that re-exports it (NULL when it could not listen). A plain peer is a
+ * view with no instance: the API, the monitors, the live stream, Graceful
+ * Restart, max_prefixes and route refresh see both the same way.
+ */
+struct neighbor {
+	struct daemon *d;
+	struct view *view;
+	struct instance *inst;
+	struct instance_config icfg;    /* what inst was made from (upstreams) */
+	struct neighbor *next;
+};
+
+struct daemon {
+	struct event_base *base;
+	struct config *cfg;
+	const char *config_path;
+	struct neighbor *upstreams;     /* views with their instances */
+	struct neighbor *peers;         /* plain peers: views with no instance */
+	unsigned views_alive;           /* views and instances not yet freed */
+	struct listener *listeners[MAX_LISTENERS];
+	size_t nlisteners;
+	struct event *signals[NSIGNALS];
+	struct event *grace_ev;
+	struct monitors *mon;           /* MRT, BMP: feed subscribers of every view */
+	bool stopping;
+	char hostname[64];
+	struct store *store;            /* STATE_DIR/bgpmux.db; NULL if it cannot open */
+	struct opstore_events *events;  /* session history, batched */
+	struct api *api;
+	struct gateway *gw;             /* client routes, to the upstreams */
+	struct stream *stream;          /* the live stream, on the API's listener */
+	struct route_dump *dump;        /* routes.json (SIGUSR1) */
+};
+
+/* daemon.c */
+/* Once shutting down and every view and instance is freed: leave the loop. */
+void daemon_maybe_exit(struct daemon *d);
+/* The live stream on the API's listener, once the API listens. */
+void daemon_attach_stream(struct daemon *d);
+
+/* neighbors.c */
+struct peer_local daemon_local(struct daemon *d, const struct config *cfg);
+void upstream_add(struct daemon *d, const struct upstream_config *uc,
+    const struct config *cfg);
+/* The instance of an upstream of cfg, with its clients; NULL (logged) if
+ * it cannot listen. */
+struct instance *upstream_instance(struct daemon *d, struct view *v,
+    const struct upstream_config *uc, const struct config *cfg);
+/* Close n's instance (if any) and view with Cease / subcode; n itself
+ * stays for the caller to unlink and free. */
+void neighbor_stop(struct neighbor *n, uint8_t subcode);
+void instance_stop(struct daemon *d, struct instance *inst, uint8_t subcode);
+/* Plain peers of the configuration not running yet: added and started. */
+void daemon_start_peers(struct daemon *d);
+void daemon_start_upstreams(struct daemon *d);
+/* Every neighbor closes with Cease / subcode and is unlinked. */
+void daemon_stop_neighbors(struct daemon *d, uint8_t subcode);
+
+/* listeners.c */
+void daemon_listen(struct daemon *d);
+void daemon_unlisten(struct daemon *d);
+
+/* reload.c */
+void daemon_reload(struct daemon *d);
+
+/* host.c */
+void daemon_open_store(struct daemon *d);
+void daemon_close_store(struct daemon *d);
+
+/* dump_routes.c: route_dump_write_fn (muxd/route_dump.h) */
+bool daemon_write_routes(FILE *f, void *arg, size_t *routes);
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * neighbors.c — the views the daemon runs, and what each joins: every
+ * view feeds the monitors (MRT, BMP) and the live stream; an upstream's
+ * view also has an instance in front of it and takes the gateway's own
+ * routes (instances/gateway.h). A plain peer is a view with no instance:
+ * nothing is re-exported from it and nothing is sent to it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "instances/gateway.h"
+#include "instances/instance.h"
+#include "muxd/daemon_int.h"
+#include "muxd/lib/log.h"
+#include "monitors/monitors.h"
+#include "views/view.h"
+#include "web/stream.h"
+
+struct peer_local daemon_local(struct daemon *d, const struct config *cfg)
+{
+	struct peer_local l = { cfg->asn, cfg->router_id, d->hostname, NULL };
+	return l;
+}
+
+static void view_freed(struct view *v, void *arg)
+{
+	struct daemon *d = arg;
+
+	monitors_remove_view(d->mon, view_feed(v));
+	d->views_alive--;
+	daemon_maybe_exit(d);
+}
+
+static void instance_freed(struct instance *inst, void *arg)
+{
+	struct daemon *d = arg;
+	(void)inst;
+	d->views_alive--;
+	daemon_maybe_exit(d);
+}
+
+void instance_stop(struct daemon *d, struct instance *inst, uint8_t subcode)
+{
+	instance_shutdown(inst, BGP_ERR_CEASE, subcode, instance_freed, d);
+}
+
+/* A new neighbor's view, joined to the monitors and the live stream. */
+static struct neighbor *neighbor_new(struct daemon *d, const struct neighbor_config *nc,
+    const struct config *cfg, enum view_role role)
+{
+	struct neighbor *n = xcalloc(1, sizeof *n);
+	struct peer_local local = daemon_local(d, cfg);
+
+	n->d = d;
+	n->view = view_new(d->base, nc, &local, role);
+	monitors_add_view(d->mon, nc->name, view_feed(n->view));
+	if (d->stream)
+		stream_view_add(d->stream, n->view);
+	d->views_alive++;
+	return n;
+}
+
+struct instance *upstream_instance(struct daemon *d, struct view *v,
+    const struct upstream_config *uc, const struct config *cfg)
+{
+	struct instance_params ip = {
+		.name = uc->n.name, .cfg = uc->instance,
+		.families = uc->n.families, .family_count = uc->n.family_count,
+		.router_id = cfg->router_id, .hostname = d->hostname, .gw = d->gw,
+	};
+	char why[200], addr[64];
+	struct instance *inst = instance_new(d->base, &ip, view_feed(v), why, sizeof why);
+
+	if (inst == NULL) {
+		log_warnx("instance %s: %s: its clients cannot connect until "
+		    "instance.address is fixed and muxd reloaded (SIGHUP)", uc->n.name, why);
+		return NULL;
+	}
+	d->views_alive++;
+	log_info("instance %s: listening on %s port %u for its clients (local AS %u, "
+	    "next hop %s)", uc->n.name, sockaddr_ntop(&uc->instance.addr, addr, sizeof addr),
+	    sockaddr_port(&uc->instance.addr), uc->instance.local_as,
+	    uc->instance.next_hop_self ? "self" : "unchanged");
+	instance_sync_clients(inst, cfg);
+	return inst;
+}
+
+/* The gateway's routes for an upstream go to its view. */
+static void gateway_originate(void *view, const struct bgp_prefix *p,
+    const uint8_t *attrs, size_t len)
+{
+	view_originate(view, p, attrs, len);
+}
+
+static void gateway_next_hops(void *view, const struct sockaddr_mux *v4,
+    const struct sockaddr_mux *v6)
+{
+	view_set_originated_next_hops(view, v4, v6);
+}
+
+static const struct gateway_view_ops gateway_view = { gateway_originate, gateway_next_hops };
+
+void upstream_add(struct daemon *d, const struct upstream_config *uc,
+    const struct config *cfg)
+{
+	struct neighbor *n = neighbor_new(d, &uc->n, cfg, VIEW_UPSTREAM);
+
+	gateway_attach_view(d->gw, uc->n.name, &gateway_view, n->view);
+	n->icfg = uc->instance;
+	n->inst = upstream_instance(d, n->view, uc, cfg);
+	view_start(n->view);
+	n->next = d->upstreams;
+	d->upstreams = n;
+}
+
+/* The instance first: it leaves the view's feed at once. */
+void neighbor_stop(struct neighbor *n, uint8_t subcode)
+{
+	struct daemon *d = n->d;
+
+	if (n->inst)
+		instance_stop(d, n->inst, subcode);
+	if (view_role(n->view) == VIEW_UPSTREAM)
+		gateway_detach_view(d->gw, view_name(n->view));
+	if (d->stream)
+		stream_view_remove(d->stream, n->view);
+	view_shutdown(n->view, BGP_ERR_CEASE, subcode, view_freed, d);
+	n->inst = NULL;
+	n->view = NULL;
+}
+
+void daemon_start_upstreams(struct daemon *d)
+{
+	for (size_t i = 0; i < d->cfg->upstream_count; i++)
+		upstream_add(d, &d->cfg->upstreams[i], d->cfg);
+}
+
+static bool peer_running(const struct daemon *d, const char *name)
+{
+	for (const struct neighbor *n = d->peers; n; n = n->next)
+		if (strcmp(view_name(n->view), name) == 0)
+			return true;
+	return false;
+}
+
+void daemon_start_peers(struct daemon *d)
+{
+	for (size_t i = 0; i < d->cfg->peer_count; i++) {
+		if (peer_running(d, d->cfg->peers[i].name))
+			continue;
+		struct neighbor *n = neighbor_new(d, &d->cfg->peers[i], d->cfg, VIEW_PEER);
+		view_start(n->view);
+		n->next = d->peers;
+		d->peers = n;
+	}
+}
+
+static void stop_all(struct neighbor **list, uint8_t subcode)
+{
+	while (*list) {
+		struct neighbor *n = *list;
+		*list = n->next;
+		neighbor_stop(n, subcode);
+		free(n);
+	}
+}
+
+void daemon_stop_neighbors(struct daemon *d, uint8_t subcode)
+{
+	stop_all(&d->peers, subcode);
+	stop_all(&d->upstreams, subcode);
+}
