@@ -99,15 +99,15 @@ struct feed_event {
 	/* FEED_END_OF_RIB */
 	uint16_t afi;
 	uint8_t safi;
-	/* FEED_UPDATE */
-	const struct bgp_update *update;
-	/* FEED_UPDATE, FEED_MESSAGE: the whole message, header included,
-	 * borrowed for the callback; FEED_UPDATE: NULL when the UPDATE did not
-	 * come from a session (tests) */
-	const uint8_t *raw;
-	size_t raw_len;
 	/* FEED_MESSAGE: sent to the upstream (else received from it) */
 	bool sent;
+	/* FEED_UPDATE, FEED_MESSAGE: the whole message (raw_len bytes,
+	 * header included), borrowed for the callback; FEED_UPDATE: NULL
+	 * when the UPDATE did not come from a session (tests) */
+	uint16_t raw_len;
+	const uint8_t *raw;
+	/* FEED_UPDATE */
+	const struct bgp_update *update;
 };
 
 /* Sets in events are borrowed: attrset_get one to keep it. */

@@ -538,17 +538,16 @@ static void on_update(struct peer *p, struct session *s, const struct bgp_update
 }
 
 /* The messages of the current peer's sessions, for the subscribers that
- * want them; a received UPDATE comes with its FEED_UPDATE instead. */
+ * want them (a received UPDATE comes with its FEED_UPDATE instead). */
 static void on_message(struct peer *p, struct session *s, bool sent,
     const uint8_t *msg, size_t len, void *owner)
 {
 	struct view *v = owner;
 
-	if (!feed_wants(v->feed, FEED_MASK(FEED_MESSAGE)) || p != v->peer ||
-	    (!sent && msg[18] == BGP_UPDATE))
+	if (!feed_wants(v->feed, FEED_MASK(FEED_MESSAGE)) || p != v->peer)
 		return;
 	struct feed_event ev = { .type = FEED_MESSAGE, .session = s, .sent = sent,
-		.raw = msg, .raw_len = len };
+		.raw = msg, .raw_len = (uint16_t)len };
 	feed_publish(v->feed, &ev);
 }
 

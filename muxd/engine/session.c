@@ -739,7 +739,7 @@ static void session_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		const uint8_t *msg = evbuffer_pullup(in, h.len);
 		session_keep(s, false, msg, h.len);
-		if (s->ops->message)
+		if (h.type != BGP_UPDATE && s->ops->message)
 			s->ops->message(s, false, msg, h.len, s->arg);
 		handle_message(s, h.type, msg + BGP_HEADER_LEN, h.len - BGP_HEADER_LEN);
 		if (!s->closing)

@@ -120,9 +120,10 @@ struct session_ops {
 	/* The session is gone and about to be freed. */
 	void (*closed)(struct session *s, void *arg);
 	/* Every message, whole (header included) and borrowed for the call:
-	 * one received before it is handled, one sent as it is queued (but
-	 * the UPDATEs queued by reference, session_send_ref). For monitors:
-	 * it must be quick and must not close the session. Optional. */
+	 * one received before it is handled, one sent as it is queued — but
+	 * the UPDATEs received (their bytes come with update: u->msg) and
+	 * those queued by reference (session_send_ref). For monitors: it must
+	 * be quick and must not close the session. Optional. */
 	void (*message)(struct session *s, bool sent, const uint8_t *msg, size_t len,
 	    void *arg);
 };

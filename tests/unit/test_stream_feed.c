@@ -167,7 +167,7 @@ END_TEST
 static void publish_message(bool sent, const uint8_t *msg, size_t len)
 {
 	struct feed_event ev = { .type = FEED_MESSAGE, .sent = sent, .raw = msg,
-		.raw_len = len };
+		.raw_len = (uint16_t)len };
 	feed_publish(view_feed(view), &ev);
 }
 
