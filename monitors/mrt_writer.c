@@ -49,7 +49,6 @@ struct mrt_writer {
 	uint64_t logged_drops;
 	uint64_t records;               /* in the current updates file */
 	uint8_t record[RECORD_MAX];
-	uint8_t msg[BGP_EXT_MAX_LEN];
 };
 
 /* ---- names and times ------------------------------------------------------ */
@@ -166,23 +165,19 @@ static bool update_has_path_ids(const struct bgp_update *u, const bool addpath[3
 	    addpath[a->mp_unreach.afi];
 }
 
-static void record_update(struct mrt_view *mv, const struct bgp_update *u)
+/* The UPDATE as it came, from the feed (an UPDATE that came from no
+ * session has no message to record). */
+static void record_update(struct mrt_view *mv, const struct feed_event *ev)
 {
 	struct mrt_writer *m = mv->m;
 	struct wbuf w = wbuf_make(m->record, sizeof m->record);
 	struct mrt_session s;
-	size_t len = BGP_HEADER_LEN + u->body.len;
 
-	if (u->body.p == NULL || len > sizeof m->msg)
+	if (ev->raw == NULL)
 		return;
-	memset(m->msg, 0xff, 16);
-	m->msg[16] = (uint8_t)(len >> 8);
-	m->msg[17] = (uint8_t)len;
-	m->msg[18] = BGP_UPDATE;
-	memcpy(m->msg + BGP_HEADER_LEN, u->body.p, u->body.len);
 	session_of(&mv->peer, &s);
 	put_record(m, mrt_bgp4mp_message_encode(&w, (uint32_t)time(NULL), &s, mv->peer.as4,
-	    update_has_path_ids(u, mv->peer.addpath), m->msg, len));
+	    update_has_path_ids(ev->update, mv->peer.addpath), ev->raw, ev->raw_len));
 }
 
 static void record_state(struct mrt_view *mv, uint16_t from, uint16_t to)
@@ -202,7 +197,7 @@ static void view_cb(const struct feed_event *ev, void *arg)
 
 	switch (ev->type) {
 	case FEED_UPDATE:
-		record_update(mv, ev->update);
+		record_update(mv, ev);
 		break;
 	case FEED_SESSION_UP:
 		mon_peer_up(&mv->peer, ev);

@@ -106,6 +106,14 @@ void feed_unsubscribe(struct feed_sub *s)
 		feed_compact(f);
 }
 
+void feed_set_mask(struct feed_sub *s, unsigned mask)
+{
+	if (s == NULL || s->dead)
+		return;
+	s->mask = mask;
+	feed_recompute_mask(s->feed);
+}
+
 size_t feed_subscribers(const struct feed *f)
 {
 	size_t n = 0;

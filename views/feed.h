@@ -24,6 +24,12 @@
  * does not announce again are withdrawn later, one by one, without
  * ev->clearing (views/stale.h).
  *
+ * FEED_MESSAGE: every BGP message the upstream's sessions send or receive,
+ * whole (ev->raw), as it goes: a received one before it is handled (so
+ * before the events it causes) — but the UPDATEs received, which come as
+ * FEED_UPDATE, with their bytes in ev->raw too. Only published while a
+ * subscriber wants it: one that does not pays nothing for it.
+ *
  * When a FEED_ROUTE callback runs, the table already holds the new state
  * of that route; for a withdrawal with ev->clearing it still holds every
  * route of that family (families are cleared one after the other).
@@ -49,6 +55,7 @@ enum feed_event_type {
 	FEED_SESSION_DOWN,      /* … left Established; withdrawals follow */
 	FEED_END_OF_RIB,        /* the upstream's End-of-RIB for afi/safi */
 	FEED_UPDATE,            /* an UPDATE as decoded, before its routes */
+	FEED_MESSAGE,           /* a BGP message sent or received, whole */
 	FEED_EVENT_TYPES
 };
 
@@ -84,13 +91,21 @@ struct feed_event {
 	const struct session_negotiated *neg;
 	/* FEED_SESSION_DOWN: why */
 	const char *reason;
-	/* FEED_SESSION_UP, FEED_SESSION_DOWN: the upstream's session, to read
-	 * (addresses, the OPENs and NOTIFICATION: session_kept_msg) during the
-	 * callback only; NULL when the view has none (tests, a reload). */
+	/* FEED_SESSION_UP, FEED_SESSION_DOWN, FEED_MESSAGE: the upstream's
+	 * session, to read (addresses, the OPENs and NOTIFICATION:
+	 * session_kept_msg) during the callback only; NULL when the view has
+	 * none (tests, a reload). */
 	const struct session *session;
 	/* FEED_END_OF_RIB */
 	uint16_t afi;
 	uint8_t safi;
+	/* FEED_MESSAGE: sent to the upstream (else received from it) */
+	bool sent;
+	/* FEED_UPDATE, FEED_MESSAGE: the whole message (raw_len bytes,
+	 * header included), borrowed for the callback; FEED_UPDATE: NULL
+	 * when the UPDATE did not come from a session (tests) */
+	uint16_t raw_len;
+	const uint8_t *raw;
 	/* FEED_UPDATE */
 	const struct bgp_update *update;
 };
@@ -109,6 +124,9 @@ struct feed_sub *feed_subscribe(struct feed *f, unsigned mask, feed_cb cb,
 /* Safe at any time, also from inside a callback of this feed: no callback
  * reaches the subscriber afterwards. */
 void feed_unsubscribe(struct feed_sub *s);
+/* What s wants from the next event on; 0: nothing for now, though it
+ * stays subscribed (and counted). */
+void feed_set_mask(struct feed_sub *s, unsigned mask);
 size_t feed_subscribers(const struct feed *f);
 
 /* ---- the publishing side (the view) ---------------------------------- */

@@ -255,7 +255,8 @@ void view_apply_update(struct view *v, const struct bgp_update *u,
 
 	v->st.updates++;
 	if (feed_wants(v->feed, FEED_MASK(FEED_UPDATE))) {
-		struct feed_event ev = { .type = FEED_UPDATE, .update = u, .neg = n };
+		struct feed_event ev = { .type = FEED_UPDATE, .update = u, .neg = n,
+			.raw = u->msg.p, .raw_len = u->msg.len };
 		feed_publish(v->feed, &ev);
 	}
 	update_walk(u, &n->rx, n->families, n->family_count, &ops, &a, &ws);
@@ -546,6 +547,20 @@ static void on_update(struct peer *p, struct session *s, const struct bgp_update
 		limit_teardown(v, p, s, before);
 }
 
+/* The messages of the current peer's sessions, for the subscribers that
+ * want them (a received UPDATE comes with its FEED_UPDATE instead). */
+static void on_message(struct peer *p, struct session *s, bool sent,
+    const uint8_t *msg, size_t len, void *owner)
+{
+	struct view *v = owner;
+
+	if (!feed_wants(v->feed, FEED_MASK(FEED_MESSAGE)) || p != v->peer)
+		return;
+	struct feed_event ev = { .type = FEED_MESSAGE, .session = s, .sent = sent,
+		.raw = msg, .raw_len = (uint16_t)len };
+	feed_publish(v->feed, &ev);
+}
+
 static void on_freed(struct peer *p, void *owner)
 {
 	struct view *v = owner;
@@ -599,6 +614,7 @@ static const struct peer_ops view_peer_ops = {
 	.update = on_update,
 	.route_refresh = on_route_refresh,
 	.freed = on_freed,
+	.message = on_message,
 };
 
 /* ---- the gateway's own routes ----------------------------------------- */

@@ -5,9 +5,10 @@
  * (/v1/stream/?format=json). Message format and subscription protocol:
  * ../shared/specs/ris-live.md, web/ris_sub.h, web/ris_json.h.
  *
- * The stream is a feed subscriber of each view (FEED_UPDATE and the
- * session's ups and downs) and taps the raw messages of the sessions
- * (muxd/msgtap.h) for OPEN, KEEPALIVE, NOTIFICATION and includeRaw.
+ * The stream is a feed subscriber of each view while anyone subscribes to
+ * it: FEED_UPDATE (with the message's raw bytes, for includeRaw),
+ * FEED_MESSAGE (OPEN, KEEPALIVE, NOTIFICATION) and the session's ups and
+ * downs. With no subscriber it wants nothing of them, and costs nothing.
  *
  * It never slows a BGP session: each message is rendered at most twice
  * (with and without "raw") and queued to each matching subscriber without

@@ -133,7 +133,6 @@ bool bgp_update_decode(const uint8_t *body, size_t len,
 {
 	memset(u, 0, sizeof *u);
 	memset(err, 0, sizeof *err);
-	u->body = (struct bgp_bytes){ body, (uint16_t)len };
 	if (!update_split(body, len, u, err))
 		return false;
 	if (!update_check_ipv4(u->withdrawn, ctx->addpath[BGP_AFI_IPV4], err,

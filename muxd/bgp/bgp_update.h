@@ -149,9 +149,11 @@ bool bgp_attrs_equal(const struct bgp_attrs *a, const struct bgp_attrs *b);
 /* ---- UPDATE ----------------------------------------------------------- */
 
 struct bgp_update {
-	/* The whole body as received (after the 19-byte header): monitors
-	 * record or forward the message itself (MRT, BMP, live stream). */
-	struct bgp_bytes body;
+	/* The whole message as received, header included, when the
+	 * decoder's caller had it (a session sets it; bgp_update_decode
+	 * leaves it empty): monitors record or forward the message itself
+	 * (MRT, the live stream's includeRaw). */
+	struct bgp_bytes msg;
 	struct bgp_bytes withdrawn;     /* IPv4 unicast withdrawn routes */
 	struct bgp_bytes attr_raw;      /* the path attributes as received */
 	struct bgp_bytes nlri;          /* IPv4 unicast NLRI */

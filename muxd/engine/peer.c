@@ -687,6 +687,14 @@ static void on_route_refresh(struct session *s, uint16_t afi, uint8_t safi,
 		p->ops->route_refresh(p, s, afi, safi, subtype, p->owner);
 }
 
+static void on_message(struct session *s, bool sent, const uint8_t *msg, size_t len,
+    void *arg)
+{
+	struct peer *p = arg;
+	if (p->ops->message)
+		p->ops->message(p, s, sent, msg, len, p->owner);
+}
+
 static void free_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct peer *p = arg;
@@ -798,6 +806,7 @@ static const struct session_ops peer_session_ops = {
 	.route_refresh = on_route_refresh,
 	.confirmed = on_confirmed,
 	.closed = on_closed,
+	.message = on_message,
 };
 
 /* ---- public ---------------------------------------------------------------- */

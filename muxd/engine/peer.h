@@ -35,6 +35,11 @@ struct peer_ops {
 	/* After peer_shutdown, once every session is gone: the peer is freed
 	 * right after this returns. */
 	void (*freed)(struct peer *p, void *owner);
+	/* The messages of its sessions, both ways, as session_ops' message
+	 * gives them (but the UPDATEs received: update has their bytes, in
+	 * u->msg). For monitors: quick, and no session closed. Optional. */
+	void (*message)(struct peer *p, struct session *s, bool sent,
+	    const uint8_t *msg, size_t len, void *owner);
 };
 
 /* Settings that come from the gateway, not the neighbor's own entry. */

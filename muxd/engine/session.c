@@ -25,7 +25,6 @@
 #include "muxd/bgp/bgp_multisession.h"
 #include "muxd/config/config.h"
 #include "muxd/lib/log.h"
-#include "muxd/msgtap.h"
 #include "muxd/engine/sockopt.h"
 
 #define OPEN_TIMEOUT_DEFAULT 10       /* OpenSent's hold time (session.h) */
@@ -124,8 +123,8 @@ static void session_write(struct session *s, const uint8_t *msg, size_t len)
 		return;
 	session_keep(s, true, msg, len);
 	bufferevent_write(s->bev, msg, len);
-	if (msgtap_active())
-		msgtap_run(s, true, msg, len);
+	if (s->ops->message)
+		s->ops->message(s, true, msg, len, s->arg);
 	if (msg[18] < 6)
 		s->tx.msgs[msg[18]]++;
 	s->tx.bytes += len;
@@ -633,6 +632,9 @@ static void handle_update(struct session *s, const uint8_t *body, size_t len)
 	if (e.tier == BGP_TIER_WITHDRAW || e.tier == BGP_TIER_ATTR_DISCARD)
 		log_rfc7606(s, &e);
 	session_event(s, FSM_EV_UPDATE, 0, 0, "UPDATE");
+	/* the header is right before the body: session_read_cb frames whole
+	 * messages */
+	u.msg = (struct bgp_bytes){ body - BGP_HEADER_LEN, (uint16_t)(len + BGP_HEADER_LEN) };
 	if (s->ops->update && !s->closing)
 		s->ops->update(s, &u, s->arg);
 }
@@ -737,8 +739,8 @@ static void session_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		const uint8_t *msg = evbuffer_pullup(in, h.len);
 		session_keep(s, false, msg, h.len);
-		if (msgtap_active())
-			msgtap_run(s, false, msg, h.len);
+		if (h.type != BGP_UPDATE && s->ops->message)
+			s->ops->message(s, false, msg, h.len, s->arg);
 		handle_message(s, h.type, msg + BGP_HEADER_LEN, h.len - BGP_HEADER_LEN);
 		if (!s->closing)
 			evbuffer_drain(in, h.len);

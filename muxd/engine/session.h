@@ -119,6 +119,13 @@ struct session_ops {
 	void (*confirmed)(struct session *s, void *arg);
 	/* The session is gone and about to be freed. */
 	void (*closed)(struct session *s, void *arg);
+	/* Every message, whole (header included) and borrowed for the call:
+	 * one received before it is handled, one sent as it is queued — but
+	 * the UPDATEs received (their bytes come with update: u->msg) and
+	 * those queued by reference (session_send_ref). For monitors: it must
+	 * be quick and must not close the session. Optional. */
+	void (*message)(struct session *s, bool sent, const uint8_t *msg, size_t len,
+	    void *arg);
 };
 
 struct session *session_new(struct event_base *base, const struct session_params *p,

@@ -41,6 +41,7 @@
 #   127.0.124 test_api_abuse   127.0.125 test_api_scale (its 2,000 provisioned
 #   clients are configured at 198.18.x.x, RFC 2544's range, never contacted)
 #   127.0.126 scripts/bench-provision.sh
+#   127.0.172-173 test_stream_raw
 
 set -u -o pipefail
 
