@@ -83,7 +83,7 @@ static void setup(void)
 	nc.hold_time = 90;
 	nc.families[0] = (struct bgp_family){ BGP_AFI_IPV4, BGP_SAFI_UNICAST };
 	nc.family_count = 1;
-	view = view_new(base, &nc, &local);     /* never started: no socket */
+	view = view_new(base, &nc, &local, VIEW_UPSTREAM); /* never started: no socket */
 	http = evhttp_new(base);
 	struct evhttp_bound_socket *b = evhttp_bind_socket_with_handle(http, "127.0.0.1", 0);
 	ck_assert_ptr_nonnull(b);

@@ -114,7 +114,7 @@ static void upstream_start(struct upstream *u, const char *name, unsigned mask)
 	nc.passive = true;              /* it never connects out */
 	nc.families[0] = (struct bgp_family){ BGP_AFI_IPV4, BGP_SAFI_UNICAST };
 	nc.family_count = 1;
-	u->v = view_new(base, &nc, &local);
+	u->v = view_new(base, &nc, &local, VIEW_UPSTREAM);
 	memset(&u->r, 0, sizeof u->r);
 	u->r.sub = feed_subscribe(view_feed(u->v), mask, record, &u->r);
 	view_start(u->v);
