@@ -14,6 +14,7 @@
 #include "muxd/bgp/bgp_multisession.h"
 #include "muxd/lib/log.h"
 #include "muxd/engine/ms_policy.h"
+#include "muxd/engine/timebase.h"
 #include "web/session_json.h"
 
 #define RESTART_FIRST_SECS 1
@@ -33,7 +34,7 @@ struct peer {
 	unsigned backoff;               /* seconds until the next restart */
 	bool started, stopping;
 	uint32_t flaps;
-	struct timespec held_until;     /* peer_hold_down; zero: not held */
+	int64_t held_until;             /* peer_hold_down, engine ms; 0: not held */
 	bool hold_logged;               /* a refused connection was logged */
 
 	/* Multisession (docs/multisession.md). Indexes follow cfg.families. */
@@ -252,13 +253,9 @@ static uint8_t peer_next_offer(const struct peer *p, struct session_params *sp)
 /* Milliseconds the peer is still held down (peer_hold_down), 0 if not. */
 static int64_t held_ms(const struct peer *p)
 {
-	struct timespec now;
-
-	if (p->held_until.tv_sec == 0)
+	if (p->held_until == 0)
 		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	int64_t ms = (int64_t)(p->held_until.tv_sec - now.tv_sec) * 1000 +
-	    (p->held_until.tv_nsec - now.tv_nsec) / 1000000;
+	int64_t ms = p->held_until - timebase_now_ms();
 	return ms > 0 ? ms : 0;
 }
 
@@ -298,12 +295,12 @@ static void restart_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (held_ms(p) > 0) {           /* the timer may run a little early */
-		struct timeval tv = { held_ms(p) / 1000, held_ms(p) % 1000 * 1000 + 1000 };
+		struct timeval tv = timebase_ms(held_ms(p) + 1);
 		evtimer_add(p->restart_ev, &tv);
 		return;
 	}
-	if (p->held_until.tv_sec) {
-		p->held_until.tv_sec = 0;
+	if (p->held_until) {
+		p->held_until = 0;
 		log_peer_info(p->label, "its max_prefixes hold-down is over: it may %s again",
 		    p->cfg.passive ? "connect" : "be connected to");
 	}
@@ -313,12 +310,12 @@ static void restart_cb(evutil_socket_t fd, short what, void *arg)
 /* Try again later, waiting longer after each failure, up to connect_retry. */
 static void peer_schedule_restart(struct peer *p)
 {
-	struct timeval tv = { p->backoff, 0 };
+	struct timeval tv = timebase_secs(p->backoff);
 
 	if (p->stopping || !p->started || p->cfg.passive || evtimer_pending(p->restart_ev, NULL))
 		return;
 	if (held_for(p) > p->backoff)
-		tv.tv_sec = held_for(p);
+		tv = timebase_secs(held_for(p));
 	evtimer_add(p->restart_ev, &tv);
 	p->backoff = p->backoff * 2 > p->cfg.connect_retry ? p->cfg.connect_retry : p->backoff * 2;
 }
@@ -907,10 +904,9 @@ bool peer_accept(struct peer *p, int fd)
 
 void peer_hold_down(struct peer *p, unsigned secs)
 {
-	struct timeval tv = { secs, 0 };
+	struct timeval tv = timebase_secs(secs);
 
-	clock_gettime(CLOCK_MONOTONIC, &p->held_until);
-	p->held_until.tv_sec += secs;
+	p->held_until = timebase_now_ms() + (int64_t)secs * 1000;
 	p->hold_logged = false;
 	/* the timer that ends it: also for a passive peer, to say so */
 	evtimer_del(p->restart_ev);

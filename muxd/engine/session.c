@@ -27,6 +27,7 @@
 #include "muxd/lib/log.h"
 #include "muxd/msgtap.h"
 #include "muxd/engine/sockopt.h"
+#include "muxd/engine/timebase.h"
 
 #define OPEN_TIMEOUT_DEFAULT 10       /* OpenSent's hold time (session.h) */
 #define MAX_MSGS_PER_READ 256         /* then yield to the loop */
@@ -51,7 +52,7 @@ struct session {
 	    *free_ev, *linger_ev, *connect_fail_ev;
 
 	struct session_negotiated neg;
-	struct timespec last_rx;        /* for the lazily re-armed hold timer */
+	time_t last_rx;                 /* engine seconds: the lazy hold timer */
 	time_t established_at;          /* CLOCK_MONOTONIC seconds */
 	struct sockaddr_mux local_addr, remote_addr;
 
@@ -88,7 +89,7 @@ static time_t mono_now(void)
 
 static void timer_arm(struct event *ev, unsigned secs)
 {
-	struct timeval tv = { (time_t)secs, 0 };
+	struct timeval tv = timebase_secs(secs);
 	evtimer_add(ev, &tv);
 }
 
@@ -315,7 +316,7 @@ static void session_connect(struct session *s);
 
 static void start_hold(struct session *s, unsigned secs)
 {
-	clock_gettime(CLOCK_MONOTONIC, &s->last_rx);
+	s->last_rx = timebase_now();
 	if (secs)
 		timer_arm(s->hold_ev, secs);
 }
@@ -805,15 +806,13 @@ static void connect_retry_cb(evutil_socket_t fd, short what, void *arg)
 static void hold_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct session *s = arg;
-	struct timespec now;
 	bool opening = s->state == FSM_OPENSENT;
 	unsigned limit = opening ? open_timeout : s->neg.hold_time;
 	char why[96];
 	(void)fd;
 	(void)what;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	time_t idle = now.tv_sec - s->last_rx.tv_sec;
+	time_t idle = timebase_now() - s->last_rx;
 	if (limit && idle < (time_t)limit) {
 		timer_arm(s->hold_ev, (unsigned)(limit - idle));
 		return;
