@@ -84,13 +84,21 @@ static void nb_wake_cb(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 }
 
+/* Another length of the engine second, before any timer is armed: tests
+ * that measure a timer take a longer one, so that their bounds leave a
+ * busy machine some slack. */
+static inline void nb_set_second(unsigned second_us)
+{
+	timebase_set_second(second_us);
+	nb_second = second_us / 1e6;
+}
+
 /* A loop for the test, with an engine second of second_us microseconds. */
 static inline void nb_start(unsigned second_us)
 {
 	log_set_level(LOG_LVL_ERROR);
 	signal(SIGPIPE, SIG_IGN);
-	timebase_set_second(second_us);
-	nb_second = second_us / 1e6;
+	nb_set_second(second_us);
 	nb_base = event_base_new();
 	nb_wake = evtimer_new(nb_base, nb_wake_cb, NULL);
 }
@@ -371,6 +379,27 @@ static inline bool nb_accept(int lfd, struct nb *n, double secs)
 	}
 	event_free(ready);
 	return ok;
+}
+
+/* A loopback TCP connection: the neighbor keeps the end that connected;
+ * the accepted end is returned for peer_accept, with a real local port
+ * (a socketpair has none). */
+static inline int nb_tcp_pair(struct nb *n)
+{
+	uint16_t port;
+	struct sockaddr_mux to;
+	int lfd = nb_listen("127.0.0.1", &port);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert(sockaddr_parse("127.0.0.1", port, &to));
+	ck_assert_msg(connect(fd, &to.u.sa, to.len) == 0, "connect: %s", strerror(errno));
+	struct pollfd pfd = { lfd, POLLIN, 0 };
+	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+	int afd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(afd, 0);
+	close(lfd);
+	nb_attach(n, fd);
+	return afd;
 }
 
 #endif

@@ -136,12 +136,11 @@ static void setup(void)
 	session_set_open_timeout(10);
 }
 
-/* Tests that measure a timer take a longer second: their bounds then
- * leave a busy machine most of a real second. Before any timer is armed. */
+/* Tests that measure a timer: their bounds then leave a busy machine
+ * most of a real second. */
 static void measuring(void)
 {
-	timebase_set_second(200000);
-	nb_second = 0.2;
+	nb_set_second(200000);
 }
 
 static void params(struct session_params *sp)
