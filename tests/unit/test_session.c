@@ -187,6 +187,7 @@ static void finish(void)
 		if (made[i].r->closed == 0)
 			session_abort(made[i].s);
 	nmade = 0;
+	nb_run(0.5);                    /* the deferred frees */
 	nb_end();
 }
 
