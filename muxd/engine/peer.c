@@ -452,6 +452,20 @@ size_t peer_sessions(const struct peer *p, struct session **out, size_t max)
 	return n;
 }
 
+bool peer_close_session(struct peer *p, struct session *s, uint8_t code,
+    uint8_t subcode, const char *text)
+{
+	for (size_t i = 0; i < p->nsessions; i++) {
+		if (p->sessions[i] != s)
+			continue;
+		if (session_is_closing(s))
+			return false;
+		session_close(s, code, subcode, text);
+		return true;
+	}
+	return false;
+}
+
 bool peer_matches(const struct peer *p, const struct sockaddr_mux *remote,
     const struct sockaddr_mux *local)
 {

@@ -505,16 +505,3 @@ void peer_set_families(struct peer *p, const struct neighbor_config *nc)
 	}
 	event_active(p->connect_ev, 0, 0);
 }
-
-bool peer_reset_family(struct peer *p, struct bgp_family f)
-{
-	struct session *s = peer_session_for(p, f, NULL);
-
-	if (s == NULL)
-		return false;
-	log_peer_info(p->label, "resetting session %u (%s) on request, with "
-	    "Cease/Administrative Reset", session_id(s), family_name(f));
-	session_close(s, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET, NULL);
-	return true;
-}
-

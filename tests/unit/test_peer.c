@@ -32,8 +32,9 @@
  *                            session closes it alone (3/1); the owner
  *                            hears `down` for it only; it comes back with
  *                            the same id
- *   reset_session            peer_reset_session: Cease/Administrative
- *                            Reset with the text, on that session alone
+ *   close_session            peer_close_session: Cease/Administrative
+ *                            Reset with its Shutdown Communication, on
+ *                            that session alone, once
  *   shutdown_then_freed      peer_shutdown: a NOTIFICATION on every
  *                            session; `freed` later, from the loop, once
  */
@@ -556,6 +557,33 @@ START_TEST(test_malformed_resets_one)
 }
 END_TEST
 
+START_TEST(test_close_session)
+{
+	struct prec r;
+	struct nb a, b;
+	struct nb_msg m;
+	static const char text[] = "maintenance";
+
+	struct peer *p = two_sessions(&r, &a, &b);
+	struct session *s4 = carrying(p, v4u), *s6 = carrying(p, v6u);
+	ck_assert(peer_close_session(p, s4, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET, text));
+	ck_assert(!peer_close_session(p, s4, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET, text));
+	ck_assert(nb_expect(&a, BGP_NOTIFICATION, &m, 10));
+	ck_assert_uint_eq(m.body[0], BGP_ERR_CEASE);
+	ck_assert_uint_eq(m.body[1], BGP_CEASE_ADMIN_RESET);
+	ck_assert_uint_eq(m.len, 3 + strlen(text));     /* RFC 9003: length, text */
+	ck_assert_uint_eq(m.body[2], strlen(text));
+	ck_assert(memcmp(m.body + 3, text, strlen(text)) == 0);
+	ck_assert(nb_wait_eof(&a, 10));
+	ck_assert_uint_eq(r.down, 1);
+	ck_assert_ptr_eq(r.last_down, s4);
+	nb_run(1);
+	ck_assert(!b.eof);
+	ck_assert_ptr_eq(carrying(p, v6u), s6);
+	finish();
+}
+END_TEST
+
 START_TEST(test_shutdown_then_freed)
 {
 	struct prec r;
@@ -592,6 +620,7 @@ int main(void)
 	tcase_add_test(tc, test_redirect_offered);
 	tcase_add_test(tc, test_max_sessions);
 	tcase_add_test(tc, test_malformed_resets_one);
+	tcase_add_test(tc, test_close_session);
 	tcase_add_test(tc, test_shutdown_then_freed);
 	suite_add_tcase(s, tc);
 	return check_run(s);
