@@ -326,7 +326,7 @@ bool client_too_slow(struct client *c, uint64_t now_ms, char *why, size_t why_le
 
 static const char *const state_names[] = { "idle", "joining", "steady" };
 
-json_t *client_to_json(const struct client *c)
+json_t *client_to_json(const struct client *c, json_t *(*peer_json)(const struct peer *p))
 {
 	struct session *s = c->session ? c->session : peer_session(c->peer);
 	char addr[80];
@@ -364,7 +364,7 @@ json_t *client_to_json(const struct client *c)
 	    gateway_client_rejected(c->gw, c->cfg.name, c->upstream, &rejected))
 		json_object_set_new(j, "rejected_prefixes", json_integer((json_int_t)rejected));
 	if (c->primary == NULL)
-		json_object_set_new(j, "peer", peer_to_json(c->peer));
+		json_object_set_new(j, "peer", peer_json(c->peer));
 	if (c->range_of)
 		json_object_set_new(j, "range_of", json_string(c->range_of->cfg.name));
 	return j;

@@ -157,7 +157,9 @@ bool client_addpath(const struct client *c, uint16_t afi);
  * (now: CLOCK_MONOTONIC seconds); why gets the reason. */
 bool client_too_slow(struct client *c, uint64_t now_ms, char *why, size_t why_len);
 
-json_t *client_to_json(const struct client *c);
+/* The client as the API shows it; a primary's "peer" is what peer_json
+ * renders of its peer (web/session_json.h's peer_to_json). */
+json_t *client_to_json(const struct client *c, json_t *(*peer_json)(const struct peer *p));
 
 /* Deep copy and release of a client's configuration. */
 void client_cfg_copy(struct client_config *dst, const struct client_config *src);

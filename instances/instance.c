@@ -1042,14 +1042,15 @@ static json_t *class_json(const struct inst_class *ic)
 	    "skipped", (json_int_t)s->skipped);
 }
 
-json_t *instance_to_json(const struct instance *inst)
+json_t *instance_to_json(const struct instance *inst,
+    json_t *(*peer_json)(const struct peer *p))
 {
 	char addr[64];
 	json_t *clients = json_array(), *classes = json_array();
 
 	for (size_t i = 0; i < inst->nclients; i++)
 		if (!inst->clients[i]->retiring)
-			json_array_append_new(clients, client_to_json(inst->clients[i]));
+			json_array_append_new(clients, client_to_json(inst->clients[i], peer_json));
 	for (const struct inst_class *ic = inst->classes; ic; ic = ic->next)
 		json_array_append_new(classes, class_json(ic));
 	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",

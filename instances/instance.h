@@ -34,6 +34,7 @@ struct event_base;
 struct gateway;
 struct instance;
 struct client;
+struct peer;
 
 struct instance_params {
 	const char *name;                       /* the upstream's */
@@ -101,7 +102,9 @@ size_t instance_clients_joining(const struct instance *inst);
 size_t instance_clients(const struct instance *inst, struct client **out, size_t max);
 
 /* {"name", "address", "port", "local_as", "next_hop", "clients": [...],
- *  "classes": [...], counters}. */
-json_t *instance_to_json(const struct instance *inst);
+ *  "classes": [...], counters}; each client as client_to_json renders it
+ *  with peer_json. */
+json_t *instance_to_json(const struct instance *inst,
+    json_t *(*peer_json)(const struct peer *p));
 
 #endif

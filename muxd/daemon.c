@@ -32,6 +32,7 @@
 #include "muxd/engine/prefix_limit.h"
 #include "muxd/route_dump.h"
 #include "web/route_json.h"
+#include "web/session_json.h"
 #include "muxd/engine/sockopt.h"
 #include "muxd/bgp/update_walk.h"
 #include "instances/gateway.h"
@@ -616,7 +617,7 @@ static bool write_view(struct route_json_writer *w, struct view *v)
 {
 	struct feed_cursor c;
 
-	if (!route_json_open(w, view_to_json(v, false), "routes"))
+	if (!route_json_open(w, view_to_json(v, false, peer_to_json), "routes"))
 		return false;
 	feed_cursor_init(&c, 0);
 	feed_cursor_next(view_feed(v), &c, SIZE_MAX, route_json_write_cb, w);
@@ -655,7 +656,7 @@ static bool daemon_write_routes(FILE *f, void *arg, size_t *routes)
 	for (const struct upstream *u = d->upstreams; ok && u; u = u->next) {
 		if (u->inst == NULL)
 			continue;
-		ok = (first || fputc(',', f) != EOF) && write_json(f, instance_to_json(u->inst));
+		ok = (first || fputc(',', f) != EOF) && write_json(f, instance_to_json(u->inst, peer_to_json));
 		first = false;
 	}
 	ok = ok && fputs("],\"gateway\":", f) != EOF && write_json(f, gateway_to_json(d->gw)) &&

@@ -583,7 +583,8 @@ void view_set_originated_next_hops(struct view *v, const struct sockaddr_mux *v4
 
 /* ---- JSON ------------------------------------------------------------- */
 
-json_t *view_to_json(const struct view *v, bool with_routes)
+json_t *view_to_json(const struct view *v, bool with_routes,
+    json_t *(*peer_json)(const struct peer *p))
 {
 	struct session *s = v->peer ? peer_session(v->peer) : NULL;
 	char addr[64];
@@ -595,7 +596,7 @@ json_t *view_to_json(const struct view *v, bool with_routes)
 	    "flaps", (json_int_t)(v->peer ? peer_flaps(v->peer) : 0),
 	    "route_count", (json_int_t)adjrib_count(v->rib, 0),
 	    "subscribers", (json_int_t)feed_subscribers(v->feed),
-	    "peer", v->peer ? peer_to_json(v->peer) : json_null());
+	    "peer", v->peer ? peer_json(v->peer) : json_null());
 
 	if (j == NULL)
 		fatal("out of memory rendering view %s", v->name);

@@ -82,9 +82,12 @@ struct view_memory {
 };
 void view_memory(const struct view *v, struct view_memory *m);
 
-/* {"name", "address", "asn", "state", "flaps", "routes": [route_json…]}
- * ("routes" only when with_routes). */
-json_t *view_to_json(const struct view *v, bool with_routes);
+/* {"name", "address", "asn", "state", "flaps", "peer", "routes":
+ * [route_json…]} ("routes" only when with_routes); "peer" is what
+ * peer_json renders of the view's peer (web/session_json.h's
+ * peer_to_json), null without one. */
+json_t *view_to_json(const struct view *v, bool with_routes,
+    json_t *(*peer_json)(const struct peer *p));
 
 /* ---- the gateway's own routes (client routes, issue 5) --------------- */
 

@@ -19,6 +19,7 @@
 #include "muxd/engine/peer.h"
 #include "views/view.h"
 #include "web/assets.h"
+#include "web/session_json.h"
 
 #define MAX_BODY (64 * 1024)
 #define MAX_HEADERS (16 * 1024)
@@ -156,7 +157,7 @@ static json_t *view_json(struct api *a, struct view *v)
 {
 	const struct view_stats *st = view_stats(v);
 	struct feed *f = view_feed(v);
-	json_t *j = view_to_json(v, false);
+	json_t *j = view_to_json(v, false, peer_to_json);
 
 	json_object_set_new(j, "paths", json_pack("{s:I, s:I}",
 	    "ipv4", (json_int_t)feed_route_count(f, BGP_AFI_IPV4),
@@ -207,7 +208,7 @@ static void get_instances(struct http_req *r, void *arg)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < n && i < API_MAX_OBJECTS; i++)
-		json_array_append_new(arr, instance_to_json(insts[i]));
+		json_array_append_new(arr, instance_to_json(insts[i], peer_to_json));
 	http_reply_json(r, 200, arr);
 }
 

@@ -21,6 +21,7 @@
 #include "instances/client.h"
 #include "instances/instance.h"
 #include "muxd/lib/log.h"
+#include "web/session_json.h"
 
 #define PAGE_MAX 1000           /* clients per page: the default and the most */
 #define SLICE 8                 /* clients written per turn of the event loop */
@@ -48,7 +49,7 @@ json_t *api_client_json(struct api *a, const struct client_config *cc,
 			struct client *one = k ? c->legs[k - 1] : c;
 			if (k && one->retiring)
 				continue;
-			json_t *cj = client_to_json(one);
+			json_t *cj = client_to_json(one, peer_to_json);
 			json_object_set_new(cj, "instance", json_string(instance_name(insts[i])));
 			json_array_append_new(at, cj);
 		}

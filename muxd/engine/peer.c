@@ -13,7 +13,6 @@
 
 #include "muxd/lib/log.h"
 #include "muxd/engine/timebase.h"
-#include "web/session_json.h"
 
 #define RESTART_FIRST_SECS 1
 
@@ -495,19 +494,4 @@ const char *peer_summary(const struct peer *p, char *buf, size_t len)
 	else
 		snprintf(buf, len, "single session%s", up ? " (established)" : "");
 	return buf;
-}
-
-json_t *peer_to_json(const struct peer *p)
-{
-	json_t *arr = json_array();
-	char summary[96];
-
-	for (size_t i = 0; i < p->nsessions; i++)
-		if (!session_is_closing(p->sessions[i]))
-			json_array_append_new(arr, session_to_json(p->sessions[i]));
-	json_t *j = json_pack("{s:s, s:s, s:o}", "multisession", ms_mode_name(p->cfg.multisession),
-	    "summary", peer_summary(p, summary, sizeof summary), "sessions", arr);
-	if (j == NULL)
-		fatal("out of memory rendering a peer");
-	return j;
 }

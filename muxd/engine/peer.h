@@ -22,7 +22,6 @@
 #ifndef BGPMUX_PEER_H
 #define BGPMUX_PEER_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -105,12 +104,9 @@ void peer_set_families(struct peer *p, const struct neighbor_config *nc);
  * never with session_close. */
 bool peer_close_session(struct peer *p, struct session *s, uint8_t code,
     uint8_t subcode, const char *text);
-/* What `show bgp neighbors` shows: the mode, "multisession with N
- * sessions (M established)", and each session: id, families, state,
- * uptime, addresses and ports, message counters, last error. */
-json_t *peer_to_json(const struct peer *p);
-/* The first line of that: "multisession with N sessions (M established)"
- * or "single session (established)"; returns buf. */
+/* What `show bgp neighbors` says first: "multisession with N sessions
+ * (M established)" or "single session (established)"; returns buf (the
+ * whole of it in JSON: web/session_json.h's peer_to_json). */
 const char *peer_summary(const struct peer *p, char *buf, size_t len);
 
 #endif

@@ -45,6 +45,7 @@
 #include "muxd/bgp/bgp_open.h"
 #include "muxd/lib/log.h"
 #include "web/route_json.h"
+#include "web/session_json.h"
 #include "muxd/bgp/update_walk.h"
 #include "views/view.h"
 #include "tests/unit/check_run.h"
@@ -736,7 +737,7 @@ START_TEST(join_with_live_changes)
 	ck_assert_uint_eq(d.redundant, 0);
 
 	/* a and d share the IPv4 and IPv6 ADD-PATH classes */
-	json_t *j = instance_to_json(inst);
+	json_t *j = instance_to_json(inst, peer_to_json);
 	size_t shared = 0, i;
 	json_t *cl;
 	json_array_foreach(json_object_get(j, "classes"), i, cl)
@@ -772,7 +773,7 @@ START_TEST(unknown_client_rejected)
 	close(x.fd);
 	ck_assert_uint_eq(x.notif_code, BGP_ERR_CEASE);
 	ck_assert_uint_eq(x.notif_subcode, BGP_CEASE_CONNECTION_REJECTED);
-	json_t *j = instance_to_json(inst);
+	json_t *j = instance_to_json(inst, peer_to_json);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "rejected")), 1);
 	json_decref(j);
 	fake_free(&x);
@@ -814,7 +815,7 @@ static void slow_case(size_t limit, unsigned stall, bool full_view)
 	check_table(&a);
 	ck_assert_int_eq(atomic_load(&a.state), 1);
 	ck_assert_uint_eq(a.redundant, 0);
-	json_t *j = instance_to_json(inst), *cl;
+	json_t *j = instance_to_json(inst, peer_to_json), *cl;
 	size_t i;
 	json_array_foreach(json_object_get(j, "clients"), i, cl)
 		if (strcmp(json_string_value(json_object_get(cl, "name")), "plain") == 0)
@@ -856,7 +857,7 @@ START_TEST(slow_joiner_split)
 	fake_go(&s);
 	ck_assert(pump_until(fake_joined, &a, 60));
 	ck_assert_int_eq(atomic_load(&s.eors), 0);
-	json_t *j = instance_to_json(inst);
+	json_t *j = instance_to_json(inst, peer_to_json);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "walks")), 1);   /* s's own */
 	json_decref(j);
 	sync_fakes(live, 1);
@@ -903,7 +904,7 @@ static void fake_send_update(struct fake *f, bool malformed)
 static bool client_counted(void *arg)
 {
 	(void)arg;
-	json_t *j = instance_to_json(inst), *cl;
+	json_t *j = instance_to_json(inst, peer_to_json), *cl;
 	size_t i;
 	bool ok = false;
 	json_array_foreach(json_object_get(j, "clients"), i, cl)
@@ -1052,7 +1053,7 @@ START_TEST(enhanced_refresh_demarcated)
 	ck_assert_uint_eq(atomic_load(&a.rr_other), 0);
 	ck_assert_int_eq(atomic_load(&a.eors), 2);
 
-	json_t *j = instance_to_json(inst), *c;
+	json_t *j = instance_to_json(inst, peer_to_json), *c;
 	size_t i;
 	json_array_foreach(json_object_get(j, "clients"), i, c)
 		if (strcmp(json_string_value(json_object_get(c, "name")), "plain") == 0)

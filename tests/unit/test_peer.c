@@ -35,6 +35,8 @@
  *   close_session            peer_close_session: Cease/Administrative
  *                            Reset with its Shutdown Communication, on
  *                            that session alone, once
+ *   peer_json                the peer as web/ renders it from the
+ *                            accessors: mode, summary, live sessions
  *   shutdown_then_freed      peer_shutdown: a NOTIFICATION on every
  *                            session; `freed` later, from the loop, once
  */
@@ -45,6 +47,7 @@
 
 #include "muxd/engine/peer.h"
 #include "tests/unit/check_run.h"
+#include "web/session_json.h"
 #include "tests/unit/neighbor.h"
 
 #define SECOND_US 50000
@@ -584,6 +587,37 @@ START_TEST(test_close_session)
 }
 END_TEST
 
+START_TEST(test_peer_json)
+{
+	struct prec r;
+	struct nb a, b;
+
+	struct peer *p = two_sessions(&r, &a, &b);
+	json_t *j = peer_to_json(p);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "multisession")), "ietf");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "summary")),
+	    "multisession with 2 sessions (2 established)");
+	json_t *ss = json_object_get(j, "sessions");
+	ck_assert_uint_eq(json_array_size(ss), 2);
+	for (size_t i = 0; i < 2; i++) {
+		json_t *one = json_array_get(ss, i);
+		ck_assert_str_eq(json_string_value(json_object_get(one, "state")), "Established");
+		ck_assert_str_eq(json_string_value(json_object_get(one, "multisession")), "ietf");
+		ck_assert_int_eq(json_integer_value(json_object_get(one, "id")), (json_int_t)i + 1);
+	}
+	json_decref(j);
+	/* a session on its way out is not shown */
+	ck_assert(peer_close_session(p, carrying(p, v4u), BGP_ERR_CEASE,
+	    BGP_CEASE_ADMIN_RESET, NULL));
+	j = peer_to_json(p);
+	ck_assert_uint_eq(json_array_size(json_object_get(j, "sessions")), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "summary")),
+	    "multisession with 1 sessions (1 established)");
+	json_decref(j);
+	finish();
+}
+END_TEST
+
 START_TEST(test_shutdown_then_freed)
 {
 	struct prec r;
@@ -621,6 +655,7 @@ int main(void)
 	tcase_add_test(tc, test_max_sessions);
 	tcase_add_test(tc, test_malformed_resets_one);
 	tcase_add_test(tc, test_close_session);
+	tcase_add_test(tc, test_peer_json);
 	tcase_add_test(tc, test_shutdown_then_freed);
 	suite_add_tcase(s, tc);
 	return check_run(s);
