@@ -56,7 +56,8 @@ static bool session_silent(const struct session *s)
 
 /* All places taken: a silent session gives its place to a newer
  * connection, so that silent sockets from a neighbor's address never
- * lock the neighbor out. Only from the listener (it frees a session). */
+ * lock the neighbor out. Only from the listener, never inside a session's
+ * own callbacks (session_abort). */
 static void peer_make_room(struct peer *p)
 {
 	if (p->nsessions < PEER_MAX_SESSIONS)
