@@ -135,9 +135,8 @@ void client_shutdown(struct client *c, uint8_t code, uint8_t subcode)
 
 void client_reset(struct client *c, uint8_t code, uint8_t subcode)
 {
-	struct session *s = c->session;
-	if (s != NULL)
-		session_close(s, code, subcode, NULL);
+	if (c->session != NULL)
+		peer_close_session(c->peer, c->session, code, subcode, NULL);
 }
 
 /* A primary frees its legs with it. */

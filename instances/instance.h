@@ -41,6 +41,7 @@ struct event_base;
 struct gateway;
 struct instance;
 struct client;
+struct peer;
 
 struct instance_params {
 	const char *name;                       /* the upstream's */

@@ -19,6 +19,8 @@
 #include "views/view.h"
 #include "web/instance_json.h"
 #include "web/route_json.h"
+#include "web/session_json.h"
+#include "web/view_json.h"
 
 /* A plain peer's keys but its routes. */
 static json_t *plain_peer_head(struct view *v)
@@ -62,7 +64,7 @@ static bool write_views(FILE *f, const struct neighbor *list, bool plain, size_t
 	bool ok = true;
 
 	for (const struct neighbor *n = list; ok && n; n = n->next) {
-		json_t *head = plain ? plain_peer_head(n->view) : view_to_json(n->view, false);
+		json_t *head = plain ? plain_peer_head(n->view) : view_to_json(n->view);
 		ok = (n == list || fputc(',', f) != EOF) && write_view(&w, n->view, head);
 		*routes += w.routes;
 	}

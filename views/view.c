@@ -16,7 +16,6 @@
 #include "muxd/bgp/bgp_msg.h"
 #include "muxd/lib/log.h"
 #include "muxd/engine/prefix_limit.h"
-#include "web/route_json.h"
 #include "muxd/bgp/update_walk.h"
 #include "muxd/lib/wbuf.h"
 #include "views/originated.h"
@@ -148,7 +147,7 @@ static void view_free(struct view *v)
 
 const char *view_name(const struct view *v) { return v->name; }
 enum view_role view_role(const struct view *v) { return v->role; }
-struct feed *view_feed(struct view *v) { return v->feed; }
+struct feed *view_feed(const struct view *v) { return v->feed; }
 struct peer *view_peer(const struct view *v) { return v->peer; }
 const struct neighbor_config *view_config(const struct view *v) { return &v->cfg; }
 const struct view_stats *view_stats(const struct view *v) { return &v->st; }
@@ -647,26 +646,3 @@ void view_set_originated_next_hops(struct view *v, const struct sockaddr_mux *v4
 
 /* ---- JSON ------------------------------------------------------------- */
 
-json_t *view_to_json(const struct view *v, bool with_routes)
-{
-	struct session *s = v->peer ? peer_session(v->peer) : NULL;
-	char addr[64];
-	json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:o}",
-	    "name", v->name,
-	    "address", sockaddr_ntop(&v->cfg.remote, addr, sizeof addr),
-	    "asn", (json_int_t)v->cfg.remote_as,
-	    "state", s ? fsm_state_name(session_state(s)) : "Idle",
-	    "flaps", (json_int_t)(v->peer ? peer_flaps(v->peer) : 0),
-	    "route_count", (json_int_t)adjrib_count(v->rib, 0),
-	    "subscribers", (json_int_t)feed_subscribers(v->feed),
-	    "peer", v->peer ? peer_to_json(v->peer) : json_null());
-
-	if (j == NULL)
-		fatal("out of memory rendering view %s", v->name);
-	json_object_set_new(j, "graceful_restart", json_pack("{s:b, s:I}",
-	    "configured", v->cfg.graceful_restart,
-	    "stale_routes", (json_int_t)view_stale_count(v)));
-	if (with_routes)
-		json_object_set_new(j, "routes", adjrib_to_json(v->rib, 0));
-	return j;
-}

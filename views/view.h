@@ -30,7 +30,6 @@
 #ifndef BGPMUX_VIEW_H
 #define BGPMUX_VIEW_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -76,7 +75,7 @@ void view_shutdown(struct view *v, uint8_t code, uint8_t subcode,
 
 const char *view_name(const struct view *v);
 enum view_role view_role(const struct view *v);
-struct feed *view_feed(struct view *v);
+struct feed *view_feed(const struct view *v);
 /* The upstream's peer: for accepting its connections (peer_matches,
  * peer_accept) and its state. */
 struct peer *view_peer(const struct view *v);
@@ -98,9 +97,6 @@ struct view_memory {
 };
 void view_memory(const struct view *v, struct view_memory *m);
 
-/* {"name", "address", "asn", "state", "flaps", "routes": [route_json…]}
- * ("routes" only when with_routes). */
-json_t *view_to_json(const struct view *v, bool with_routes);
 
 /* ---- the gateway's own routes (client routes, issue 5) --------------- */
 

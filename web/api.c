@@ -20,6 +20,8 @@
 #include "views/view.h"
 #include "web/assets.h"
 #include "web/instance_json.h"
+#include "web/session_json.h"
+#include "web/view_json.h"
 
 #define MAX_BODY (64 * 1024)
 #define MAX_HEADERS (16 * 1024)
@@ -170,7 +172,7 @@ static json_t *view_json(struct api *a, struct view *v)
 {
 	const struct view_stats *st = view_stats(v);
 	struct feed *f = view_feed(v);
-	json_t *j = view_to_json(v, false);
+	json_t *j = view_to_json(v);
 
 	json_object_set_new(j, "paths", json_pack("{s:I, s:I}",
 	    "ipv4", (json_int_t)feed_route_count(f, BGP_AFI_IPV4),

@@ -197,8 +197,8 @@ void api_reset_session(struct http_req *r, void *arg)
 	if (f.found.client && client_session(f.found.client) == f.found.session)
 		client_reset(f.found.client, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET);
 	else
-		session_close(f.found.session, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET,
-		    "reset through the bgpmux API");
+		peer_close_session(f.found.peer, f.found.session, BGP_ERR_CEASE,
+		    BGP_CEASE_ADMIN_RESET, "reset through the bgpmux API");
 	api_audit(a, r, who, f.id, 200);
 	http_reply_json(r, 200, json_pack("{s:s, s:s}", "reset", f.id,
 	    "notification", "6/4 Cease, Administrative Reset"));

@@ -9,6 +9,7 @@
 #include "muxd/bgp/bgp_msg.h"
 #include "muxd/engine/peer.h"
 #include "muxd/lib/log.h"
+#include "web/session_json.h"
 
 /* Encoding classes rendered per instance; an instance has at most a few
  * (two families times the encodings clients negotiate). */

@@ -1,5 +1,6 @@
 /*
- * session_json.c — renders a session's state and counters.
+ * session_json.c — renders a session's state and counters, and a peer's
+ * sessions, from their read-only accessors.
  */
 #include "web/session_json.h"
 
@@ -89,5 +90,23 @@ json_t *session_none_json(const struct bgp_family *fams, uint8_t nfams)
 
 	if (j == NULL)
 		fatal("out of memory rendering a session");
+	return j;
+}
+
+json_t *peer_to_json(const struct peer *p)
+{
+	struct session *ss[PEER_MAX_SESSIONS];
+	size_t n = peer_sessions(p, ss, PEER_MAX_SESSIONS);
+	json_t *arr = json_array();
+	char summary[96];
+
+	for (size_t i = 0; i < n; i++)
+		if (!session_is_closing(ss[i]))
+			json_array_append_new(arr, session_to_json(ss[i]));
+	json_t *j = json_pack("{s:s, s:s, s:o}",
+	    "multisession", ms_mode_name(peer_config(p)->multisession),
+	    "summary", peer_summary(p, summary, sizeof summary), "sessions", arr);
+	if (j == NULL)
+		fatal("out of memory rendering a peer");
 	return j;
 }

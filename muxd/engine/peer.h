@@ -6,13 +6,22 @@
  * family group. It restarts sessions that went down, adopts incoming
  * connections, resolves collisions (RFC 4271 §6.8), and tells its owner —
  * a view (an upstream's or a plain peer's) or an instance — when a session comes
- * up, goes down, or brings an UPDATE. Owners talk to peers, never to raw
- * sessions' sockets.
+ * up, goes down, or brings an UPDATE. Owners read a session through its
+ * accessors and send on it, and close it through its peer
+ * (peer_close_session), never with session_close.
+ *
+ * Teardown, the convention of every engine object (session.h):
+ *   1. shutdown: peer_shutdown closes every session with its NOTIFICATION;
+ *      the peer connects no more and accepts nothing;
+ *   2. gone: once the last session is gone, the owner's `freed` is
+ *      called, from the loop, never inside peer_shutdown;
+ *   3. free: the peer's memory goes right after `freed` returns, in that
+ *      same deferred event; the owner forgets the peer in `freed` (and
+ *      may free itself there).
  */
 #ifndef BGPMUX_PEER_H
 #define BGPMUX_PEER_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -32,8 +41,8 @@ struct peer_ops {
 	    void *owner);
 	void (*route_refresh)(struct peer *p, struct session *s, uint16_t afi,
 	    uint8_t safi, uint8_t subtype, void *owner);
-	/* After peer_shutdown, once every session is gone: the peer is freed
-	 * right after this returns. */
+	/* After peer_shutdown, once every session is gone (teardown, above):
+	 * the last upcall; the peer is freed right after this returns. */
 	void (*freed)(struct peer *p, void *owner);
 	/* The messages of its sessions, both ways, as session_ops' message
 	 * gives them (but the UPDATEs received: update has their bytes, in
@@ -93,15 +102,16 @@ void peer_observe_states(peer_state_observer cb, void *arg);
  * session is reset once ("capability changed"). Nothing else of nc is
  * looked at. */
 void peer_set_families(struct peer *p, const struct neighbor_config *nc);
-/* Reset the session carrying f alone (Cease / Administrative Reset).
- * False when no session carries it. */
-bool peer_reset_family(struct peer *p, struct bgp_family f);
-/* What `show bgp neighbors` shows: the mode, "multisession with N
- * sessions (M established)", and each session: id, families, state,
- * uptime, addresses and ports, message counters, last error. */
-json_t *peer_to_json(const struct peer *p);
-/* The first line of that: "multisession with N sessions (M established)"
- * or "single session (established)"; returns buf. */
+/* Close one of p's sessions with a NOTIFICATION — text is the Shutdown
+ * Communication of Cease 2 and 4 (RFC 9003), NULL for none — and carry on
+ * as after any session down: connect again, or wait for the neighbor.
+ * False when s is not p's or is closing already. Owners close sessions so,
+ * never with session_close. */
+bool peer_close_session(struct peer *p, struct session *s, uint8_t code,
+    uint8_t subcode, const char *text);
+/* What `show bgp neighbors` says first: "multisession with N sessions
+ * (M established)" or "single session (established)"; returns buf (the
+ * whole of it in JSON: web/session_json.h's peer_to_json). */
 const char *peer_summary(const struct peer *p, char *buf, size_t len);
 
 #endif

@@ -6,8 +6,15 @@
  * actions it returns (send, arm timers, close). It knows nothing of views
  * or routes: decoded UPDATEs go up to its peer through callbacks.
  *
- * A session is freed only from a deferred event, never inside its own
- * callback chain: session_close marks it closing and the free comes later.
+ * Teardown, the convention of every engine object (peer.h follows it):
+ *   1. shutdown: session_close, session_drop or the FSM reaching Idle
+ *      marks the session closing; it reads nothing more and makes no
+ *      upcall but the one below;
+ *   2. gone: the owner's `closed` is called once, from the loop (only
+ *      session_abort calls it at once, and says so), and the owner
+ *      forgets the session there;
+ *   3. free: the memory goes in a deferred event of the loop, never
+ *      inside the session's own callback chain.
  */
 #ifndef BGPMUX_SESSION_H
 #define BGPMUX_SESSION_H
@@ -117,7 +124,8 @@ struct session_ops {
 	/* The neighbor's first message after Established: it is Established
 	 * too (it was when it sent it). Optional. */
 	void (*confirmed)(struct session *s, void *arg);
-	/* The session is gone and about to be freed. */
+	/* The session is gone (teardown, above): the last upcall; it is
+	 * freed from the loop after. */
 	void (*closed)(struct session *s, void *arg);
 	/* Every message, whole (header included) and borrowed for the call:
 	 * one received before it is handled, one sent as it is queued — but
@@ -150,8 +158,10 @@ void session_close(struct session *s, uint8_t code, uint8_t subcode,
 /* Drop the TCP connection without a NOTIFICATION, as if it had failed
  * (RFC 4724 §4.2: the old connection of a neighbor that restarted). */
 void session_drop(struct session *s, const char *why);
-/* Free s now, without lingering (its owner's `closed` is called): a
- * newer connection needs its place. Never from s's own callbacks. */
+/* Give s up now, without lingering: its connection closes and its
+ * owner's `closed` is called before this returns (a newer connection
+ * needs its place); the memory goes from the loop. Never from s's own
+ * callbacks. */
 void session_abort(struct session *s);
 /* The same with the NOTIFICATION's data field (e.g. RFC 4486 §4: AFI,
  * SAFI and the prefix limit with Cease / Maximum Number of Prefixes). */

@@ -52,6 +52,7 @@
 #include "muxd/lib/log.h"
 #include "web/instance_json.h"
 #include "web/route_json.h"
+#include "web/session_json.h"
 #include "muxd/bgp/update_walk.h"
 #include "views/view.h"
 #include "tests/unit/check_run.h"
