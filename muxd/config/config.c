@@ -966,9 +966,7 @@ void config_add_client(struct config *c, const struct client_config *cc)
 {
 	struct client_config *nc;
 
-	c->clients = realloc(c->clients, (c->client_count + 1) * sizeof *c->clients);
-	if (c->clients == NULL)
-		fatal("out of memory adding client %s", cc->name);
+	c->clients = xreallocarray(c->clients, c->client_count + 1, sizeof *c->clients);
 	nc = &c->clients[c->client_count++];
 	*nc = *cc;
 	nc->name = xstrdup(cc->name);

@@ -25,6 +25,7 @@
 #include "muxd/bgp/bgp_multisession.h"
 #include "muxd/config/config.h"
 #include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
 #include "muxd/msgtap.h"
 #include "muxd/engine/sockopt.h"
 
@@ -109,9 +110,8 @@ static void session_keep(struct session *s, bool sent, const uint8_t *msg, size_
 
 	if (t < 0)
 		return;
-	uint8_t *p = realloc(s->kept[t][sent].p, len);
-	if (p == NULL)
-		fatal("%s: out of memory keeping a message", s->p.label);
+	uint8_t *p = xrealloc(s->kept[t][sent].p, len);
+
 	memcpy(p, msg, len);
 	s->kept[t][sent].p = p;
 	s->kept[t][sent].len = len;

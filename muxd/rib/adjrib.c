@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
 #include "muxd/rib/pathstore.h"
 #include "muxd/rib/pathvec.h"
 
@@ -117,14 +118,6 @@ static void mask_addr(uint8_t *dst, const uint8_t *src, unsigned width, unsigned
 	}
 }
 
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-	if (q == NULL)
-		fatal("out of memory growing a RIB table to %zu bytes", n);
-	return q;
-}
-
 static struct rfam *fam_of(const struct adjrib *rib, uint16_t afi)
 {
 	if (afi == BGP_AFI_IPV4)
@@ -194,7 +187,7 @@ static uint32_t node_new(struct rfam *f, const uint8_t *addr, unsigned len)
 		if (f->fresh == UINT32_MAX)
 			fatal("RIB node pool exhausted (%zu nodes)", f->nodes);
 		if ((f->fresh >> CHUNK_SHIFT) == f->nchunks) {
-			f->chunks = xrealloc(f->chunks, (f->nchunks + 1) * sizeof *f->chunks);
+			f->chunks = xreallocarray(f->chunks, f->nchunks + 1, sizeof *f->chunks);
 			f->chunks[f->nchunks++] = xmalloc(CHUNK_NODES * f->esize);
 		}
 		i = f->fresh++;

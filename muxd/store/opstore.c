@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
 #include "muxd/lib/untrusted.h"
 
 
@@ -249,20 +250,14 @@ size_t opstore_clients_load(struct store *st, struct prov_client **out)
 
 	*out = NULL;
 	while (q && sqlite3_step(q) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*out = realloc(*out, cap * sizeof **out);
-			if (*out == NULL)
-				fatal("out of memory loading provisioned clients");
-		}
+		*out = xgrow_array(*out, &cap, n + 1, sizeof **out);
 		memset(&(*out)[n], 0, sizeof **out);
 		char why[300];
 		if (client_row(q, &(*out)[n], why, sizeof why)) {
 			n++;
 			continue;
 		}
-		if ((bad = realloc(bad, (nbad + 1) * sizeof *bad)) == NULL)
-			fatal("out of memory loading provisioned clients");
+		bad = xreallocarray(bad, nbad + 1, sizeof *bad);
 		const char *name = (const char *)sqlite3_column_text(q, 0);
 		const char *text = (const char *)sqlite3_column_text(q, 1);
 		bad[nbad].name = xstrdup(name ? name : "");

@@ -19,6 +19,7 @@
 #include "muxd/lib/log.c"
 #include "muxd/lib/sockaddr.c"
 #include "muxd/lib/untrusted.c"
+#include "muxd/lib/xalloc.c"
 
 static const char running[] =
     "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"upstreams\": [{\"name\": \"isp-a\","
