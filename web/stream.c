@@ -27,7 +27,7 @@
 #include "muxd/msgtap.h"
 #include "muxd/lib/outbatch.h"
 #include "muxd/engine/peer.h"
-#include "muxd/lib/untrusted.h"
+#include "web/untrusted_json.h"
 #include "views/view.h"
 #include "web/http_util.h"
 #include "web/ris_json.h"

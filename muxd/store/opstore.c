@@ -200,6 +200,26 @@ static bool client_row(sqlite3_stmt *q, struct prov_client *pc, char *why, size_
 	return ok;
 }
 
+/* Text column col as a JSON string, octets that are not UTF-8 replaced
+ * (what a request or a peer sent, cut anywhere): NULL for SQL NULL or
+ * when memory runs out. */
+static json_t *column_json(sqlite3_stmt *q, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(q, col);
+	char *fixed;
+	json_t *j;
+
+	if (s == NULL)
+		return NULL;
+	if ((j = json_string(s)) != NULL)
+		return j;
+	if ((fixed = untrusted_utf8(s)) == NULL)
+		return NULL;
+	j = json_string(fixed);
+	free(fixed);
+	return j;
+}
+
 /* The stored text without its password, for the log and the audit row. */
 static char *record_summary(const char *text)
 {
@@ -288,10 +308,10 @@ json_t *opstore_audit_json(struct store *st, unsigned limit)
 		json_array_append_new(a, json_pack("{s:I, s:I, s:o, s:s, s:o, s:o, s:i}",
 		    "id", (json_int_t)sqlite3_column_int64(q, 0),
 		    "time_ms", (json_int_t)sqlite3_column_int64(q, 1),
-		    "who", untrusted_json((const char *)sqlite3_column_text(q, 2)),
+		    "who", column_json(q, 2),
 		    "method", (const char *)sqlite3_column_text(q, 3),
-		    "path", untrusted_json((const char *)sqlite3_column_text(q, 4)),
-		    "body", untrusted_json((const char *)sqlite3_column_text(q, 5)),
+		    "path", column_json(q, 4),
+		    "body", column_json(q, 5),
 		    "result", sqlite3_column_int(q, 6)));
 	sqlite3_finalize(q);
 	return a;
@@ -418,12 +438,12 @@ static json_t *event_row_json(sqlite3_stmt *q)
 	json_t *o = json_pack("{s:I, s:I, s:o, s:i, s:s, s:s, s:s, s:o}",
 	    "id", (json_int_t)sqlite3_column_int64(q, 0),
 	    "time_ms", (json_int_t)sqlite3_column_int64(q, 1),
-	    "peer", untrusted_json((const char *)sqlite3_column_text(q, 2)),
+	    "peer", column_json(q, 2),
 	    "session", sqlite3_column_int(q, 3),
 	    "family", (const char *)sqlite3_column_text(q, 4),
 	    "old_state", (const char *)sqlite3_column_text(q, 5),
 	    "new_state", (const char *)sqlite3_column_text(q, 6),
-	    "reason", untrusted_json((const char *)sqlite3_column_text(q, 7)));
+	    "reason", column_json(q, 7));
 
 	if (sqlite3_column_int(q, 8))
 		json_object_set_new(o, "notification", json_pack("{s:i, s:i}",
