@@ -98,8 +98,11 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libtools.a $(BUILD)/libmuxcore.a
 deps:
 	@scripts/deps.sh
 
-unit: $(UNIT_BIN)
+# The unit tests, and the normalised configuration against its golden
+# files (muxd --check-config -v, tests/config/).
+unit: $(UNIT_BIN) $(BUILD)/muxd
 	@scripts/run-unit.sh $(UNIT_BIN)
+	@tests/scripts/test_config_golden.sh $(BUILD)/muxd
 
 sanitize:
 	$(MAKE) SANITIZE=1 unit

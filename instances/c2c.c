@@ -105,10 +105,8 @@ static size_t append(struct c2c_family *f, const struct bgp_prefix *p)
 {
 	if (f->n == f->cap) {
 		f->cap = f->cap ? 2 * f->cap : 16;
-		f->v = realloc(f->v, f->cap * sizeof *f->v);
-		f->owner = realloc(f->owner, f->cap * sizeof *f->owner);
-		if (f->v == NULL || f->owner == NULL)
-			fatal("out of memory for client_to_client routes");
+		f->v = xreallocarray(f->v, f->cap, sizeof *f->v);
+		f->owner = xreallocarray(f->owner, f->cap, sizeof *f->owner);
 	}
 	f->v[f->n].p = *p;
 	f->v[f->n].set = NULL;

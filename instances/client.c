@@ -18,40 +18,6 @@
 static const struct peer_ops client_peer_ops;
 static void gone_cb(evutil_socket_t fd, short what, void *arg);
 
-/* ---- configuration ------------------------------------------------------ */
-
-static char **strings_copy(char **v, size_t n)
-{
-	char **out = n ? xcalloc(n, sizeof *out) : NULL;
-	for (size_t i = 0; i < n; i++)
-		out[i] = xstrdup(v[i]);
-	return out;
-}
-
-static void strings_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void client_cfg_copy(struct client_config *dst, const struct client_config *src)
-{
-	*dst = *src;
-	dst->name = xstrdup(src->name);
-	dst->password = src->password ? xstrdup(src->password) : NULL;
-	dst->upstreams = strings_copy(src->upstreams, src->upstream_count);
-	dst->prefixes = strings_copy(src->prefixes, src->prefix_count);
-}
-
-static void client_cfg_release(struct client_config *c)
-{
-	free(c->name);
-	free(c->password);
-	strings_free(c->upstreams, c->upstream_count);
-	strings_free(c->prefixes, c->prefix_count);
-}
-
 /* ---- life ------------------------------------------------------------------ */
 
 struct client *client_new(struct event_base *base, const struct client_config *cc,
@@ -61,7 +27,7 @@ struct client *client_new(struct event_base *base, const struct client_config *c
 	struct neighbor_config nc;
 	char label[160];
 
-	client_cfg_copy(&c->cfg, cc);
+	client_config_copy(&c->cfg, cc);
 	c->ops = ops;
 	c->arg = arg;
 	c->queue_limit = p->queue_limit ? p->queue_limit : CLIENT_QUEUE_LIMIT;
@@ -97,7 +63,7 @@ struct client *client_new_leg(struct client *primary)
 {
 	struct client *c = xcalloc(1, sizeof *c);
 
-	client_cfg_copy(&c->cfg, &primary->cfg);
+	client_config_copy(&c->cfg, &primary->cfg);
 	c->peer = primary->peer;
 	c->primary = primary;
 	c->ops = primary->ops;
@@ -146,7 +112,7 @@ static void client_free(struct client *c)
 		client_free(c->legs[i]);
 	if (c->gone_ev)
 		event_free(c->gone_ev);
-	client_cfg_release(&c->cfg);
+	client_config_release(&c->cfg);
 	free(c->upstream);
 	free(c);
 }

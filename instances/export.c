@@ -22,15 +22,9 @@ void xlog_append(struct xlog *l, const struct bgp_prefix *p, struct attrset *set
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : XLOG_FIRST_CAP;
-		struct fanout_route *v = realloc(l->v, cap * sizeof *v);
-		if (v == NULL)
-			fatal("out of memory for the export log");
-		l->v = v;
+		l->v = xreallocarray(l->v, cap, sizeof *l->v);
 		if (l->owner) {
-			char **o = realloc(l->owner, cap * sizeof *o);
-			if (o == NULL)
-				fatal("out of memory for the export log");
-			l->owner = o;
+			l->owner = xreallocarray(l->owner, cap, sizeof *l->owner);
 		}
 		l->cap = cap;
 	}

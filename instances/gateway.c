@@ -359,10 +359,7 @@ static struct gw_source *source_get(struct gateway *gw, const char *client, uint
 	for (size_t i = 0; i < gw->nsrcs; i++)
 		if (gw->srcs[i]->src == src && strcmp(gw->srcs[i]->client, client) == 0)
 			return gw->srcs[i];
-	struct gw_source **v = realloc(gw->srcs, (gw->nsrcs + 1) * sizeof *v);
-	if (v == NULL)
-		fatal("out of memory for client sources");
-	gw->srcs = v;
+	gw->srcs = xreallocarray(gw->srcs, gw->nsrcs + 1, sizeof *gw->srcs);
 	struct gw_source *s = xcalloc(1, sizeof *s);
 	s->client = xstrdup(client);
 	s->src = src;
@@ -627,11 +624,8 @@ void gateway_subscribe(struct gateway *gw, const char *upstream, gateway_route_c
     void *arg)
 {
 	uint16_t id = id_of(gw, upstream);
-	struct gw_sub *v = realloc(gw->subs, (gw->nsubs + 1) * sizeof *v);
 
-	if (v == NULL)
-		fatal("out of memory for gateway subscribers");
-	gw->subs = v;
+	gw->subs = xreallocarray(gw->subs, gw->nsubs + 1, sizeof *gw->subs);
 	gw->subs[gw->nsubs++] = (struct gw_sub){ id, cb, arg };
 }
 

@@ -14,10 +14,7 @@ void inst_clients_append(struct instance *inst, struct client *c)
 {
 	if (inst->nclients == inst->cap) {
 		inst->cap = inst->cap ? inst->cap * 2 : 8;
-		struct client **v = realloc(inst->clients, inst->cap * sizeof *v);
-		if (v == NULL)
-			fatal("out of memory for clients");
-		inst->clients = v;
+		inst->clients = xreallocarray(inst->clients, inst->cap, sizeof *inst->clients);
 	}
 	inst->clients[inst->nclients++] = c;
 }

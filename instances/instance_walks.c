@@ -65,10 +65,7 @@ static void walks_append(struct instance *inst, struct walk *w)
 {
 	if (inst->nwalks == inst->walks_cap) {
 		inst->walks_cap = inst->walks_cap ? inst->walks_cap * 2 : 4;
-		struct walk **v = realloc(inst->walks, inst->walks_cap * sizeof *v);
-		if (v == NULL)
-			fatal("out of memory for walks");
-		inst->walks = v;
+		inst->walks = xreallocarray(inst->walks, inst->walks_cap, sizeof *inst->walks);
 	}
 	inst->walks[inst->nwalks++] = w;
 }

@@ -68,10 +68,7 @@ static void *grow(void *v, size_t n, size_t size)
 	/* one at a time is enough at this scale; powers of two keep it cheap */
 	if (n && (n & (n - 1)))
 		return v;
-	void *nv = realloc(v, (n ? n * 2 : 4) * size);
-	if (nv == NULL)
-		fatal("out of memory for the gateway's own table");
-	return nv;
+	return xreallocarray(v, n ? n * 2 : 4, size);
 }
 
 struct origin *origin_new(const struct origin_ops *ops, void *arg)
@@ -494,9 +491,7 @@ void origin_restore_sent(struct origin *o, uint16_t id, const struct bgp_prefix 
 	}
 	r->stale = true;
 	if (!croute_out(r, id)) {
-		r->outs = realloc(r->outs, (r->nouts + 1) * sizeof *r->outs);
-		if (r->outs == NULL)
-			fatal("out of memory restoring the gateway's own table");
+		r->outs = xreallocarray(r->outs, r->nouts + 1, sizeof *r->outs);
 		r->outs[r->nouts].id = id;
 		r->outs[r->nouts].attrs = xmalloc(len);
 		memcpy(r->outs[r->nouts].attrs, attrs, len);

@@ -82,12 +82,8 @@ void walk_add(struct walk *w, struct client *c)
 {
 	if (w->n == w->cap) {
 		w->cap = w->cap ? w->cap * 2 : 4;
-		struct client **v = realloc(w->members, w->cap * sizeof *v);
-		struct session **d = realloc(w->dst, w->cap * sizeof *d);
-		if (v == NULL || d == NULL)
-			fatal("out of memory for a walk's members");
-		w->members = v;
-		w->dst = d;
+		w->members = xreallocarray(w->members, w->cap, sizeof *w->members);
+		w->dst = xreallocarray(w->dst, w->cap, sizeof *w->dst);
 	}
 	w->members[w->n++] = c;
 }

@@ -17,10 +17,12 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: muxd --config FILE [--syslog] [--debug]\n"
-	    "       muxd --check-config FILE\n"
+	    "       muxd --check-config [-v] FILE\n"
 	    "\n"
 	    "  --config FILE        run in the foreground with this configuration\n"
 	    "  --check-config FILE  validate FILE: exit 0, or 1 with one line per error\n"
+	    "  -v, --verbose        with --check-config: print the normalised\n"
+	    "                       configuration (JSON, every key, defaults filled in)\n"
 	    "  --syslog             log to syslog instead of stderr\n"
 	    "  --debug              log debug messages\n");
 }
@@ -35,6 +37,28 @@ static struct config *load(const char *path)
 		fprintf(stderr, "%s: %s\n", path, errs.lines[i]);
 	jsonv_free(&errs);
 	return cfg;
+}
+
+/* --check-config: 0 for a good file, 1 for a bad one; with -v the good
+ * one is printed normalised (config_to_json), as `bgpd -nv` does. */
+static int check_config(const char *path, bool verbose)
+{
+	struct config *cfg = load(path);
+	char *text = NULL;
+
+	if (cfg == NULL)
+		return 1;
+	if (verbose) {
+		json_t *j = config_to_json(cfg);
+		text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_decref(j);
+		if (text == NULL)
+			fatal("out of memory printing the configuration");
+		printf("%s\n", text);
+		free(text);
+	}
+	config_free(cfg);
+	return fflush(stdout) == 0 ? 0 : 1;
 }
 
 /* Every connection is a descriptor: take as many as the system allows
@@ -68,31 +92,36 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", required_argument, NULL, 'k' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "syslog", no_argument, NULL, 's' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_path = NULL, *check_path = NULL;
-	bool use_syslog = false, debug = false;
+	bool use_syslog = false, debug = false, verbose = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:k:sdh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:k:vsdh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config_path = optarg; break;
 		case 'k': check_path = optarg; break;
+		case 'v': verbose = true; break;
 		case 's': use_syslog = true; break;
 		case 'd': debug = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (check_path) {
-		struct config *cfg = load(check_path);
-		config_free(cfg);
-		return cfg ? 0 : 1;
+	/* "--check-config -v FILE": -v came as the option's argument */
+	if (check_path && (strcmp(check_path, "-v") == 0 ||
+	    strcmp(check_path, "--verbose") == 0) && optind < argc) {
+		verbose = true;
+		check_path = argv[optind++];
 	}
-	if (config_path == NULL || optind != argc) {
+	if (check_path)
+		return check_config(check_path, verbose);
+	if (verbose || config_path == NULL || optind != argc) {
 		usage(stderr);
 		return 2;
 	}

@@ -21,29 +21,6 @@
 #include "views/view.h"
 #include "web/api.h"
 
-static bool families_equal(const struct neighbor_config *a, const struct neighbor_config *b)
-{
-	return a->family_count == b->family_count &&
-	    memcmp(a->families, b->families, a->family_count * sizeof a->families[0]) == 0;
-}
-
-/* max_prefixes changes without a session restart (muxd/engine/prefix_limit.h). */
-static bool limits_equal(const struct prefix_limit_config *a,
-    const struct prefix_limit_config *b)
-{
-	return a->limit == b->limit && a->warning == b->warning &&
-	    a->teardown == b->teardown && a->restart == b->restart;
-}
-
-static bool instance_config_same(const struct instance_config *a,
-    const struct instance_config *b)
-{
-	return sockaddr_equal(&a->addr, &b->addr) && a->local_as == b->local_as &&
-	    a->next_hop_self == b->next_hop_self &&
-	    memcmp(a->family_ports, b->family_ports, sizeof a->family_ports) == 0 &&
-	    a->client_to_client == b->client_to_client;
-}
-
 /* New settings nc for a running view; true when its families alone
  * changed (only their sessions change). */
 static bool reload_view(struct view *v, const struct neighbor_config *nc,
@@ -53,7 +30,7 @@ static bool reload_view(struct view *v, const struct neighbor_config *nc,
 	bool fams_only = !global_change && !neighbor_config_equal(old, nc) &&
 	    neighbor_config_equal_but_families(old, nc);
 
-	if (!limits_equal(&old->max_prefixes, &nc->max_prefixes))
+	if (!prefix_limit_config_equal(&old->max_prefixes, &nc->max_prefixes))
 		view_set_prefix_limit(v, &nc->max_prefixes);
 	if (fams_only)
 		view_set_families(v, nc);
@@ -90,9 +67,9 @@ static void reload_upstream(struct neighbor *u, const struct upstream_config *nu
     const struct config *next, bool global_change)
 {
 	struct peer_local local = daemon_local(u->d, next);
-	bool fams = !families_equal(view_config(u->view), &nu->n);
+	bool fams = !neighbor_families_equal(view_config(u->view), &nu->n);
 	bool fams_only = reload_view(u->view, &nu->n, &local, global_change);
-	bool inst_same = instance_config_same(&u->icfg, &nu->instance);
+	bool inst_same = instance_config_equal(&u->icfg, &nu->instance);
 	/* families alone: only their sessions change, upstream and clients */
 	bool restart = global_change || !inst_same || (fams && !fams_only);
 

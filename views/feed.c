@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
 
 struct feed_sub {
 	struct feed *feed;
@@ -80,13 +81,7 @@ struct feed_sub *feed_subscribe(struct feed *f, unsigned mask, feed_cb cb, void 
 	s->mask = mask;
 	s->cb = cb;
 	s->arg = arg;
-	if (f->nsubs == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 4;
-		struct feed_sub **v = realloc(f->subs, f->cap * sizeof *v);
-		if (v == NULL)
-			fatal("out of memory for feed subscribers");
-		f->subs = v;
-	}
+	f->subs = xgrow_array(f->subs, &f->cap, f->nsubs + 1, sizeof *f->subs);
 	f->subs[f->nsubs++] = s;
 	f->mask |= mask;
 	return s;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
 
 struct own_route {
 	struct bgp_prefix p;
@@ -63,12 +63,7 @@ bool originated_set(struct originated *o, const struct bgp_prefix *p,
 	if (i != SIZE_MAX && o->v[i].len == len && memcmp(o->v[i].attrs, attrs, len) == 0)
 		return false;
 	if (i == SIZE_MAX) {
-		if (o->n == o->cap) {
-			o->cap = o->cap ? 2 * o->cap : 16;
-			o->v = realloc(o->v, o->cap * sizeof *o->v);
-			if (o->v == NULL)
-				fatal("out of memory for the gateway's own routes");
-		}
+		o->v = xgrow_array(o->v, &o->cap, o->n + 1, sizeof *o->v);
 		i = o->n++;
 		o->v[i].p = *p;
 		o->v[i].p.path_id = 0;

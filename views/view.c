@@ -56,19 +56,6 @@ static const char *who(const struct view *v)
 	return v->role == VIEW_UPSTREAM ? "upstream" : "peer";
 }
 
-static void config_copy(struct neighbor_config *dst, const struct neighbor_config *src)
-{
-	*dst = *src;
-	dst->name = xstrdup(src->name);
-	dst->password = src->password ? xstrdup(src->password) : NULL;
-}
-
-static void config_release(struct neighbor_config *c)
-{
-	free(c->name);
-	free(c->password);
-}
-
 /* A peer for the current settings (upstreams offer ADD-PATH receive
  * unless the configuration says otherwise: see config.c). */
 static void view_new_peer(struct view *v, const struct peer_local *local)
@@ -88,7 +75,7 @@ struct view *view_new(struct event_base *base, const struct neighbor_config *nc,
 
 	v->base = base;
 	v->role = role;
-	config_copy(&v->cfg, nc);
+	neighbor_config_copy(&v->cfg, nc);
 	v->name = xstrdup(nc->name);
 	snprintf(v->label, sizeof v->label, "view %s peer", v->name);
 	v->store = attrstore_new();
@@ -116,8 +103,8 @@ void view_reconfigure(struct view *v, const struct neighbor_config *nc,
 	 * synchronously); if it had not, its routes go now. */
 	if (adjrib_count(v->rib, 0) || feed_session_up(v->feed))
 		view_session_down(v, "upstream reconfigured");
-	config_release(&v->cfg);
-	config_copy(&v->cfg, nc);
+	neighbor_config_release(&v->cfg);
+	neighbor_config_copy(&v->cfg, nc);
 	view_new_peer(v, local);
 	peer_start(v->peer);
 }
@@ -140,7 +127,7 @@ static void view_free(struct view *v)
 	originated_free(v->own);
 	adjrib_free(v->rib);
 	attrstore_free(v->store);
-	config_release(&v->cfg);
+	neighbor_config_release(&v->cfg);
 	free(v->name);
 	free(v);
 }

@@ -15,7 +15,7 @@
 #include "instances/client.h"
 #include "instances/instance.h"
 #include "muxd/lib/log.h"
-#include "muxd/lib/untrusted.h"
+#include "web/untrusted_json.h"
 #include "muxd/lib/nameidx.h"
 
 #define MAX_LIFETIME (366LL * 24 * 3600)

@@ -18,6 +18,7 @@
 
 #include "muxd/lib/log.h"
 #include "muxd/lib/untrusted.h"
+#include "web/untrusted_json.h"
 
 #define MAX_SEGMENTS 32
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "muxd/lib/xalloc.h"
+
 void jb_init(struct jbuf *b)
 {
 	memset(b, 0, sizeof *b);
@@ -19,16 +21,12 @@ static bool jb_room(struct jbuf *b, size_t n)
 		return false;
 	if (b->len + n + 1 <= b->cap)
 		return true;
-	size_t cap = b->cap ? b->cap : 512;
-	while (cap < b->len + n + 1)
-		cap *= 2;
-	char *p = realloc(b->p, cap);
+	char *p = grow_array(b->p, &b->cap, b->len + n + 1, 1);
 	if (p == NULL) {
 		b->oom = true;
 		return false;
 	}
 	b->p = p;
-	b->cap = cap;
 	return true;
 }
 

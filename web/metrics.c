@@ -13,6 +13,7 @@
 #include "instances/instance.h"
 #include "muxd/engine/fsm.h"
 #include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
 #include "muxd/engine/peer.h"
 #include "views/view.h"
 
@@ -33,14 +34,13 @@ static void put(struct text *t, const char *fmt, ...)
 		va_end(ap);
 		if (n >= 0 && (size_t)n < t->cap - t->len)
 			break;
-		char *more = n < 0 ? NULL : realloc(t->buf, t->cap * 2 + (size_t)n + 1);
+		char *more = n < 0 ? NULL : grow_array(t->buf, &t->cap, t->len + (size_t)n + 1, 1);
 		if (more == NULL) {
 			free(t->buf);
 			t->buf = NULL;
 			return;
 		}
 		t->buf = more;
-		t->cap = t->cap * 2 + (size_t)n + 1;
 	}
 	if (t->buf)
 		t->len += (size_t)n;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "muxd/bgp/bgp.h"
-#include "muxd/lib/untrusted.h"
+#include "web/untrusted_json.h"
 #include "web/jbuf.h"
 
 /* Compact, insertion order, and enough digits for a timestamp with

@@ -7,7 +7,7 @@
 #include "muxd/bgp/bgp.h"
 #include "muxd/config/config.h"
 #include "muxd/lib/log.h"
-#include "muxd/lib/untrusted.h"
+#include "web/untrusted_json.h"
 
 json_t *session_counters_to_json(const struct session_counters *c)
 {

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 
 #include "muxd/lib/log.h"
-#include "muxd/lib/untrusted.h"
+#include "web/untrusted_json.h"
 #include "views/view.h"
 #include "web/ris_json.h"
 #include "web/stream_int.h"

@@ -2,8 +2,9 @@
  * config.h — the JSON configuration, validated into plain structs.
  *
  * Every error names the JSON path at fault ("$.peers[1].peer.asn: …").
- * Unknown keys and wrong types are errors. The structs own their strings;
- * config_free releases everything.
+ * Unknown keys and wrong types are errors. The structs own their strings:
+ * a struct that owns memory has one X_copy (deep) and one X_release, and
+ * the others copy by assignment; config_free releases everything.
  */
 #ifndef BGPMUX_CONFIG_H
 #define BGPMUX_CONFIG_H
@@ -18,6 +19,10 @@
 #include "muxd/lib/sockaddr.h"
 
 #define CONFIG_OPEN_TIMEOUT_DEFAULT 10  /* seconds */
+/* The live stream's limits (web/stream.h has the same defaults for a
+ * stream made without a configuration). */
+#define CONFIG_STREAM_MAX_QUEUE_DEFAULT (4u << 20)      /* bytes */
+#define CONFIG_STREAM_IDLE_TIMEOUT_DEFAULT 120          /* seconds */
 
 enum addpath_mode { ADDPATH_OFF = 0, ADDPATH_RECEIVE = 1, ADDPATH_SEND = 2,
                     ADDPATH_BOTH = 3 };
@@ -62,7 +67,7 @@ struct neighbor_config {
 	struct prefix_limit_config max_prefixes;
 };
 
-/* An upstream's instance: where its clients peer (issue "the mux"). */
+/* An upstream's instance: where its clients peer. */
 struct instance_config {
 	struct sockaddr_mux addr;       /* instance.address + instance.port */
 	uint32_t local_as;              /* default: the gateway's asn */
@@ -70,14 +75,14 @@ struct instance_config {
 	/* "family_ports": its clients' redirect ports, parallel to the
 	 * upstream's families; 0 = none */
 	uint16_t family_ports[BGP_MAX_FAMILIES];
-	bool client_to_client;          /* clients see each other's routes (issue 5) */
+	bool client_to_client;          /* clients see each other's routes */
 };
 
 /* An upstream ISP: its session (a view) and its instance. */
 struct upstream_config {
 	struct neighbor_config n;
 	struct instance_config instance;
-	uint16_t id;                    /* for control communities: 1..999 (issue 5) */
+	uint16_t id;                    /* for control communities: 1..999 */
 	/* The gateway's next hop for its own IPv4 routes on an IPv6 session
 	 * and IPv6 routes on an IPv4 session (len 0: none). */
 	struct sockaddr_mux next_hop4, next_hop6;
@@ -102,7 +107,7 @@ struct client_config {
 	/* "role": "monitor": a research feed; with no "upstreams" it may peer
 	 * on every instance; what it announces is ignored and counted. */
 	bool monitor;
-	/* Client routes (issue 5): allocation limits, rewriting, stability. */
+	/* Client routes: allocation limits, rewriting, stability. */
 	uint8_t max_len4, max_len6;     /* "max_length": {"ipv4", "ipv6"}; 24, 48 */
 	uint32_t max_prefixes;          /* default 100 */
 	bool keep_asn;                  /* the client's public ASN stays in the path */
@@ -149,9 +154,9 @@ struct config {
 	size_t bmp_count;
 	struct api_config api;
 	/* "stream": {"max_queue": BYTES} — the live stream (on the API's
-	 * listener): bytes queued per subscriber; 0: the stream's default */
+	 * listener): bytes queued per subscriber */
 	uint64_t stream_max_queue;
-	/* "stream": {"idle_timeout": SECONDS}; 0: the stream's default */
+	/* "stream": {"idle_timeout": SECONDS} */
 	uint64_t stream_idle_timeout;
 };
 
@@ -161,14 +166,47 @@ struct config *config_load_file(const char *path, struct jsonv *errs);
 struct config *config_load_string(const char *json, struct jsonv *errs);
 void config_free(struct config *c);
 
+/* The configuration as JSON with every key and its value, defaults filled
+ * in, keys in a fixed order, passwords as "<set>" (`muxd --check-config
+ * -v`, as `bgpd -nv`). It loads again into an equal configuration, but
+ * for the passwords. A key with no value (no password, no local_address,
+ * no "mrt") is left out. */
+json_t *config_to_json(const struct config *c);
+
+/* ---- copies and comparisons (config_copy.c) ------------------------------- */
+
+/* dst = a deep copy of src; X_release frees what a struct owns (not the
+ * struct) and leaves its pointers NULL. instance_config, mrt_config and
+ * prefix_limit_config own nothing: they copy by assignment. */
+void neighbor_config_copy(struct neighbor_config *dst, const struct neighbor_config *src);
+void neighbor_config_release(struct neighbor_config *n);
+void upstream_config_copy(struct upstream_config *dst, const struct upstream_config *src);
+void upstream_config_release(struct upstream_config *u);
+void client_config_copy(struct client_config *dst, const struct client_config *src);
+void client_config_release(struct client_config *cc);
+void api_config_copy(struct api_config *dst, const struct api_config *src);
+void api_config_release(struct api_config *a);
+
 /* True when two neighbor settings would produce the same session, so a
  * reload can leave it up. */
 bool neighbor_config_equal(const struct neighbor_config *a,
     const struct neighbor_config *b);
-
-const struct upstream_config *config_upstream(const struct config *c, const char *name);
+/* True when a and b differ at most in their families and family ports:
+ * a multisession peer can then add or remove sessions instead of
+ * restarting. */
+bool neighbor_config_equal_but_families(const struct neighbor_config *a,
+    const struct neighbor_config *b);
+/* The same families, in the same order. */
+bool neighbor_families_equal(const struct neighbor_config *a,
+    const struct neighbor_config *b);
+bool prefix_limit_config_equal(const struct prefix_limit_config *a,
+    const struct prefix_limit_config *b);
+bool instance_config_equal(const struct instance_config *a,
+    const struct instance_config *b);
 bool client_config_equal(const struct client_config *a, const struct client_config *b);
 bool upstream_config_equal(const struct upstream_config *a, const struct upstream_config *b);
+
+const struct upstream_config *config_upstream(const struct config *c, const char *name);
 bool client_has_upstream(const struct client_config *c, const char *upstream);
 /* Is a this client's address, or inside its range? */
 bool client_addr_contains(const struct client_config *c, const struct sockaddr_mux *a);
@@ -216,15 +254,11 @@ void config_check_client_upstreams(struct jsonv *errs, const char *path,
 /* Append a deep copy of cc / remove (and free) the client named name. */
 void config_add_client(struct config *c, const struct client_config *cc);
 bool config_remove_client(struct config *c, const char *name);
-void client_config_release(struct client_config *cc);
 /* The family's index in n->families, or -1. */
 int neighbor_family_index(const struct neighbor_config *n, struct bgp_family f);
-/* True when a and b differ at most in their families and family ports:
- * a multisession peer can then add or remove sessions instead of
- * restarting. */
-bool neighbor_config_equal_but_families(const struct neighbor_config *a,
-    const struct neighbor_config *b);
+/* "auto", "off", "cisco", "ietf"; "off", "receive", "send", "both". */
 const char *ms_mode_name(enum ms_mode m);
+const char *addpath_mode_name(enum addpath_mode m);
 
 /* "ipv4-unicast" ⇄ family. */
 bool family_parse(const char *s, struct bgp_family *f);

@@ -15,6 +15,15 @@ void config_check_asn(struct jsonv *v, const char *path, uint64_t asn)
 		    "4-octet AS in 2-octet fields, not an AS: give the real AS number");
 }
 
+void config_check_asn_key(struct jsonv *v, const char *path, const char *key,
+    uint64_t asn)
+{
+	char at[256];
+
+	jsonv_path_key(at, sizeof at, path, key);
+	config_check_asn(v, at, asn);
+}
+
 /* Peers then upstreams, as one list: entry i's neighbor and JSON path. */
 static size_t neighbor_count(const struct config *c)
 {

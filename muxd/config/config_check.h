@@ -21,6 +21,9 @@
 
 /* An error at path if asn is AS_TRANS. */
 void config_check_asn(struct jsonv *v, const char *path, uint64_t asn);
+/* The same for the AS number at path.key. */
+void config_check_asn_key(struct jsonv *v, const char *path, const char *key,
+    uint64_t asn);
 
 /* The checks across peers, upstreams, instances and clients (c parsed
  * without errors so far, or with some: each check looks only at what was

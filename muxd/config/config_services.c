@@ -173,6 +173,8 @@ static void parse_stream(struct jsonv *v, json_t *root, struct config *c)
 	static const char *const keys[] = { "max_queue", "idle_timeout", NULL };
 	json_t *o = jsonv_child_object(v, "$", root, "stream", false);
 
+	c->stream_max_queue = CONFIG_STREAM_MAX_QUEUE_DEFAULT;
+	c->stream_idle_timeout = CONFIG_STREAM_IDLE_TIMEOUT_DEFAULT;
 	if (o == NULL || !jsonv_object(v, "$.stream", o, keys))
 		return;
 	jsonv_uint(v, "$.stream", o, "max_queue", false, 4096, UINT32_MAX,

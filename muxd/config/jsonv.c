@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
 
 void jsonv_error(struct jsonv *v, const char *path, const char *fmt, ...)
 {
@@ -19,10 +19,7 @@ void jsonv_error(struct jsonv *v, const char *path, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	snprintf(line, sizeof line, "%s: %s", path, msg);
-	char **grown = realloc(v->lines, (v->count + 1) * sizeof *grown);
-	if (grown == NULL)
-		fatal("out of memory recording a JSON error");
-	v->lines = grown;
+	v->lines = xreallocarray(v->lines, v->count + 1, sizeof *v->lines);
 	v->lines[v->count++] = xstrdup(line);
 	if (v->first_field == NULL)
 		v->first_field = v->lines[0];

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
 #include "muxd/lib/sockaddr.h"
 
 #define SHED_MAX 64             /* waiting connections closed per pause */
@@ -161,14 +162,10 @@ static enum verdict guard_admit(struct accept_guard *g, evutil_socket_t fd,
 		return OVER_SOURCE;
 	if (fstat(fd, &sb) != 0)
 		return ADMIT;           /* cannot be counted: let it in */
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 64;
-		struct guard_conn *p = realloc(g->conns, cap * sizeof *p);
-		if (p == NULL)
-			return ADMIT;
-		g->conns = p;
-		g->cap = cap;
-	}
+	struct guard_conn *p = grow_array(g->conns, &g->cap, g->n + 1, sizeof *p);
+	if (p == NULL)
+		return ADMIT;
+	g->conns = p;
 	g->conns[g->n++] = (struct guard_conn){ fd, sb.st_ino, *s };
 	return ADMIT;
 }
@@ -353,14 +350,11 @@ static struct bufferevent *http_bev_cb(struct event_base *base, void *arg)
 
 	if (bev == NULL)
 		return NULL;
-	if (g->npending == g->pending_cap) {
-		size_t cap = g->pending_cap ? g->pending_cap * 2 : 16;
-		struct bufferevent **p = realloc(g->pending, cap * sizeof *p);
-		if (p == NULL)
-			return bev;     /* not counted */
-		g->pending = p;
-		g->pending_cap = cap;
-	}
+	struct bufferevent **p = grow_array(g->pending, &g->pending_cap, g->npending + 1,
+	    sizeof *p);
+	if (p == NULL)
+		return bev;     /* not counted */
+	g->pending = p;
 	bufferevent_incref(bev);
 	g->pending[g->npending++] = bev;
 	event_active(g->settle_ev, 0, 0);

@@ -288,8 +288,7 @@ static void free_cb(evutil_socket_t fd, short what, void *arg)
 	event_free(p->restart_ev);
 	event_free(p->free_ev);
 	event_free(p->connect_ev);
-	free(p->cfg.name);
-	free(p->cfg.password);
+	neighbor_config_release(&p->cfg);
 	free(p);
 }
 
@@ -334,9 +333,7 @@ struct peer *peer_new(struct event_base *base, const struct neighbor_config *cfg
 	char addr[64];
 
 	p->base = base;
-	p->cfg = *cfg;
-	p->cfg.name = xstrdup(cfg->name);
-	p->cfg.password = cfg->password ? xstrdup(cfg->password) : NULL;
+	neighbor_config_copy(&p->cfg, cfg);
 	p->local = *local;
 	if (local->hostname)
 		snprintf(p->hostname, sizeof p->hostname, "%s", local->hostname);

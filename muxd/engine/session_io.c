@@ -40,9 +40,8 @@ void session_keep(struct session *s, bool sent, const uint8_t *msg, size_t len)
 
 	if (t < 0)
 		return;
-	uint8_t *p = realloc(s->kept[t][sent].p, len);
-	if (p == NULL)
-		fatal("%s: out of memory keeping a message", s->p.label);
+	uint8_t *p = xrealloc(s->kept[t][sent].p, len);
+
 	memcpy(p, msg, len);
 	s->kept[t][sent].p = p;
 	s->kept[t][sent].len = len;

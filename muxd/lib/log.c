@@ -98,27 +98,3 @@ void fatal(const char *fmt, ...)
 	va_end(ap);
 	exit(2);
 }
-
-void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (p == NULL)
-		fatal("out of memory allocating %zu bytes", n);
-	return p;
-}
-
-void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-	if (p == NULL)
-		fatal("out of memory allocating %zu x %zu bytes", n, size);
-	return p;
-}
-
-char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-	if (p == NULL)
-		fatal("out of memory copying a string");
-	return p;
-}

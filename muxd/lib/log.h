@@ -12,6 +12,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* xmalloc, xcalloc, xstrdup (fatal() on out-of-memory) come along for the
+ * files that had them from here; new code includes xalloc.h itself. */
+#include "muxd/lib/xalloc.h"
+
 enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 void log_init(const char *progname, bool use_syslog);
@@ -32,10 +36,5 @@ void log_peer_debug(const char *who, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-/* malloc/calloc/strdup that call fatal() on out-of-memory. */
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-char *xstrdup(const char *s);
 
 #endif

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
 
 void nameidx_free(struct nameidx *ix)
 {
@@ -40,12 +40,7 @@ void *nameidx_get(const struct nameidx *ix, const char *name)
 
 static void grow(struct nameidx *ix)
 {
-	if (ix->n < ix->cap)
-		return;
-	ix->cap = ix->cap ? ix->cap * 2 : 16;
-	ix->v = realloc(ix->v, ix->cap * sizeof *ix->v);
-	if (ix->v == NULL)
-		fatal("out of memory indexing %zu names", ix->n + 1);
+	ix->v = xgrow_array(ix->v, &ix->cap, ix->n + 1, sizeof *ix->v);
 }
 
 void nameidx_put(struct nameidx *ix, const char *name, void *value)

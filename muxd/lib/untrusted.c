@@ -1,5 +1,5 @@
 /*
- * untrusted.c — UTF-8 repair for JSON, escaping for log lines.
+ * untrusted.c — UTF-8 repair, escaping for log lines.
  */
 #include "muxd/lib/untrusted.h"
 
@@ -67,22 +67,6 @@ char *untrusted_utf8(const char *s)
 	}
 	out[o] = '\0';
 	return out;
-}
-
-json_t *untrusted_json(const char *s)
-{
-	char *fixed;
-	json_t *j;
-
-	if (s == NULL)
-		return NULL;
-	if ((j = json_string(s)) != NULL)
-		return j;               /* already UTF-8 (or out of memory) */
-	if ((fixed = untrusted_utf8(s)) == NULL)
-		return NULL;
-	j = json_string(fixed);
-	free(fixed);
-	return j;
 }
 
 /* Whether the n-octet character at p must be escaped in a log line. */

@@ -5,15 +5,15 @@
  *
  * JSON: jansson refuses a string that is not UTF-8 (json_string gives
  * NULL, json_pack fails whole), so an octet that is not part of valid
- * UTF-8 becomes U+FFFD, as browsers decode it. Logs: one event is one
- * line, so a newline or any other control character in a name must not
- * start another; the log layer (muxd/lib/log.c) escapes every line with
- * untrusted_log_escape.
+ * UTF-8 becomes U+FFFD, as browsers decode it (untrusted_utf8; the JSON
+ * string itself is made where JSON is, web/untrusted_json.h). Logs: one
+ * event is one line, so a newline or any other control character in a
+ * name must not start another; the log layer (muxd/lib/log.c) escapes
+ * every line with untrusted_log_escape.
  */
 #ifndef BGPMUX_UNTRUSTED_H
 #define BGPMUX_UNTRUSTED_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,10 +25,6 @@ size_t untrusted_utf8_len(const uint8_t *p, size_t len);
 /* s with every octet that is not part of valid UTF-8 replaced by U+FFFD
  * (malloc'ed; NULL only when memory runs out). */
 char *untrusted_utf8(const char *s);
-
-/* s as a JSON string, invalid octets replaced: NULL only when memory runs
- * out or s is NULL. */
-json_t *untrusted_json(const char *s);
 
 /* s for a log line, into dst (always terminated): control characters
  * (C0, DEL, C1), U+2028/U+2029 (line breaks to some viewers) and octets

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
 
 #define MIN_CAP 2
 
@@ -19,10 +19,8 @@ static size_t vec_size(uint32_t cap)
 static struct pathvec *vec_resize(struct pathvec *v, uint32_t cap, size_t *bytes)
 {
 	size_t old = v ? vec_size(v->cap) : 0;
-	struct pathvec *n = realloc(v, vec_size(cap));
+	struct pathvec *n = xrealloc(v, vec_size(cap));
 
-	if (n == NULL)
-		fatal("out of memory growing a prefix's paths to %u", cap);
 	n->cap = cap;
 	*bytes += vec_size(cap) - old;
 	return n;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
 #include "muxd/lib/untrusted.h"
 
 
@@ -199,6 +200,26 @@ static bool client_row(sqlite3_stmt *q, struct prov_client *pc, char *why, size_
 	return ok;
 }
 
+/* Text column col as a JSON string, octets that are not UTF-8 replaced
+ * (what a request or a peer sent, cut anywhere): NULL for SQL NULL or
+ * when memory runs out. */
+static json_t *column_json(sqlite3_stmt *q, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(q, col);
+	char *fixed;
+	json_t *j;
+
+	if (s == NULL)
+		return NULL;
+	if ((j = json_string(s)) != NULL)
+		return j;
+	if ((fixed = untrusted_utf8(s)) == NULL)
+		return NULL;
+	j = json_string(fixed);
+	free(fixed);
+	return j;
+}
+
 /* The stored text without its password, for the log and the audit row. */
 static char *record_summary(const char *text)
 {
@@ -249,20 +270,14 @@ size_t opstore_clients_load(struct store *st, struct prov_client **out)
 
 	*out = NULL;
 	while (q && sqlite3_step(q) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*out = realloc(*out, cap * sizeof **out);
-			if (*out == NULL)
-				fatal("out of memory loading provisioned clients");
-		}
+		*out = xgrow_array(*out, &cap, n + 1, sizeof **out);
 		memset(&(*out)[n], 0, sizeof **out);
 		char why[300];
 		if (client_row(q, &(*out)[n], why, sizeof why)) {
 			n++;
 			continue;
 		}
-		if ((bad = realloc(bad, (nbad + 1) * sizeof *bad)) == NULL)
-			fatal("out of memory loading provisioned clients");
+		bad = xreallocarray(bad, nbad + 1, sizeof *bad);
 		const char *name = (const char *)sqlite3_column_text(q, 0);
 		const char *text = (const char *)sqlite3_column_text(q, 1);
 		bad[nbad].name = xstrdup(name ? name : "");
@@ -293,10 +308,10 @@ json_t *opstore_audit_json(struct store *st, unsigned limit)
 		json_array_append_new(a, json_pack("{s:I, s:I, s:o, s:s, s:o, s:o, s:i}",
 		    "id", (json_int_t)sqlite3_column_int64(q, 0),
 		    "time_ms", (json_int_t)sqlite3_column_int64(q, 1),
-		    "who", untrusted_json((const char *)sqlite3_column_text(q, 2)),
+		    "who", column_json(q, 2),
 		    "method", (const char *)sqlite3_column_text(q, 3),
-		    "path", untrusted_json((const char *)sqlite3_column_text(q, 4)),
-		    "body", untrusted_json((const char *)sqlite3_column_text(q, 5)),
+		    "path", column_json(q, 4),
+		    "body", column_json(q, 5),
 		    "result", sqlite3_column_int(q, 6)));
 	sqlite3_finalize(q);
 	return a;
@@ -423,12 +438,12 @@ static json_t *event_row_json(sqlite3_stmt *q)
 	json_t *o = json_pack("{s:I, s:I, s:o, s:i, s:s, s:s, s:s, s:o}",
 	    "id", (json_int_t)sqlite3_column_int64(q, 0),
 	    "time_ms", (json_int_t)sqlite3_column_int64(q, 1),
-	    "peer", untrusted_json((const char *)sqlite3_column_text(q, 2)),
+	    "peer", column_json(q, 2),
 	    "session", sqlite3_column_int(q, 3),
 	    "family", (const char *)sqlite3_column_text(q, 4),
 	    "old_state", (const char *)sqlite3_column_text(q, 5),
 	    "new_state", (const char *)sqlite3_column_text(q, 6),
-	    "reason", untrusted_json((const char *)sqlite3_column_text(q, 7)));
+	    "reason", column_json(q, 7));
 
 	if (sqlite3_column_int(q, 8))
 		json_object_set_new(o, "notification", json_pack("{s:i, s:i}",

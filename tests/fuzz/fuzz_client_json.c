@@ -14,11 +14,15 @@
 #include "muxd/config/client_addr.c"
 #include "muxd/config/config.c"
 #include "muxd/config/config_check.c"
+#include "muxd/config/config_client.c"
+#include "muxd/config/config_copy.c"
+#include "muxd/config/config_neighbor.c"
 #include "muxd/config/config_services.c"
 #include "muxd/config/jsonv.c"
 #include "muxd/lib/log.c"
 #include "muxd/lib/sockaddr.c"
 #include "muxd/lib/untrusted.c"
+#include "muxd/lib/xalloc.c"
 
 static const char running[] =
     "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"upstreams\": [{\"name\": \"isp-a\","

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "muxd/config/config.h"
+#include "web/stream.h"
 #include "tests/unit/check_run.h"
 
 static const char *const valid_full =
@@ -148,7 +149,10 @@ START_TEST(test_stream)
 	memset(&errs, 0, sizeof errs);
 	snprintf(json, sizeof json, "%s}", head);
 	c = config_load_string(json, &errs);
-	ck_assert(c && c->stream_max_queue == 0);
+	/* without the key, the defaults the stream has without a configuration */
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->stream_max_queue, STREAM_MAX_QUEUE_DEFAULT);
+	ck_assert_uint_eq(c->stream_idle_timeout, STREAM_IDLE_TIMEOUT_DEFAULT);
 	config_free(c);
 	snprintf(json, sizeof json, "%s, \"stream\": {\"listen\": \"127.0.0.1:80\"}}", head);
 	ck_assert_ptr_null(config_load_string(json, &errs));

@@ -12,6 +12,7 @@
 
 #include "muxd/lib/log.h"
 #include "muxd/lib/untrusted.h"
+#include "web/untrusted_json.h"
 #include "tests/unit/check_run.h"
 
 #define FFFD "\xef\xbf\xbd"

@@ -1,0 +1,37 @@
+/*
+ * config_parse.h — what the configuration's readers share (config.c,
+ * config_neighbor.c, config_client.c, config_print.c): the readers of each
+ * section, the keys that neighbors and clients both have, their defaults
+ * and the names of their enums. Inside muxd/config only; the structs and
+ * the public functions are in config.h.
+ */
+#ifndef BGPMUX_CONFIG_PARSE_H
+#define BGPMUX_CONFIG_PARSE_H
+
+#include <jansson.h>
+
+#include "muxd/config/config.h"
+#include "muxd/config/jsonv.h"
+
+#define CONFIG_HOLD_TIME_DEFAULT 90
+#define CONFIG_CONNECT_RETRY_DEFAULT 30
+
+/* "add_path" values in enum addpath_mode's order; "multisession" values in
+ * enum ms_mode's order. NULL-terminated. */
+extern const char *const config_addpath_modes[];
+extern const char *const config_ms_modes[];
+
+/* "peers", "upstreams" (each under the gateway's asn for its instance's
+ * default local_as) and "clients" of root into c. */
+void config_parse_peers(struct jsonv *v, json_t *root, struct config *c);
+void config_parse_upstreams(struct jsonv *v, json_t *root, struct config *c);
+void config_parse_clients(struct jsonv *v, json_t *root, struct config *c);
+
+/* Keys of a neighbor that a client has too. */
+void config_parse_hold_time(struct jsonv *v, const char *path, json_t *obj,
+    uint16_t *out);
+/* "password" copied (NULL without); at most 80 bytes (TCP-MD5). */
+char *config_parse_password(struct jsonv *v, const char *path, json_t *obj);
+enum ms_mode config_parse_ms_mode(struct jsonv *v, const char *path, json_t *obj);
+
+#endif

@@ -1,0 +1,256 @@
+/*
+ * adjrib_node.h — the inside of the Adj-RIB-In, shared by its files
+ * (adjrib.c the table, adjrib_trie.c the order, adjrib_lookup.c lookups
+ * and cursors): the per-family node pool, the node layout, the hash
+ * table's probe, a node's paths, and the trie walks.
+ *
+ * Why both a trie and a hash table. The hash table alone gives O(1)
+ * announce/withdraw but no order: a dump could not be resumed by key,
+ * and "or longer" lookups would scan the whole table. The trie alone
+ * gives order and prefix lookups but costs ~20 dependent loads per update
+ * on a full table. With both, updates to prefixes already present (most
+ * of the churn) touch the hash table only; the trie changes only when a
+ * prefix appears or goes.
+ *
+ * Memory. Nodes live in per-family pools of fixed-size slots addressed by
+ * 32-bit indices (half the size of pointers, no malloc header per node):
+ * 32 bytes for an IPv4 node, 48 for IPv6. A node holds one path inline
+ * (attribute set + path id); a prefix with more paths points to a sorted
+ * array of them (muxd/rib/pathvec.h: withdrawing one leaves a hole, so
+ * that withdrawing many costs no more than adding them). The hash table
+ * slot is a node index plus the low 32 bits of the hash (8 bytes; probes
+ * compare those before touching a node, and the bucket is derived from
+ * them, so rehashing never reads a node).
+ *
+ * The small helpers are inline here: announce and withdraw run through
+ * them for every path.
+ */
+#ifndef BGPMUX_ADJRIB_NODE_H
+#define BGPMUX_ADJRIB_NODE_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "muxd/rib/adjrib.h"
+#include "muxd/rib/pathstore.h"
+#include "muxd/rib/pathvec.h"
+
+struct rnode {
+	union {
+		struct attrset *set;    /* npaths == 1 */
+		struct pathvec *paths;  /* npaths > 1, ascending path id */
+	} u;
+	uint32_t child[2];      /* node indices, 0 = none */
+	uint32_t parent;
+	uint32_t len : 8;
+	uint32_t npaths : 24;   /* 0: a branch node; at most ADJRIB_MAX_PATHS */
+	uint32_t aux;           /* npaths == 1: the path id */
+	uint8_t addr[];         /* 4 or 16 bytes, bits past len zero */
+};
+
+struct hslot {
+	uint32_t node;          /* 0 = empty */
+	uint32_t hlo;           /* low 32 bits of the prefix hash */
+};
+
+#define CHUNK_SHIFT 12
+#define CHUNK_NODES (1u << CHUNK_SHIFT)
+#define HASH_MIN_CAP 64
+
+struct rfam {
+	uint16_t afi;
+	uint8_t width;          /* address bytes */
+	uint8_t bits;           /* address bits */
+	size_t esize;           /* pool slot size */
+	uint8_t **chunks;
+	uint32_t nchunks;
+	uint32_t fresh;         /* next never-used node index (0 is "none") */
+	uint32_t free_list;     /* freed nodes, linked through child[0] */
+	uint32_t root;
+	size_t nodes;
+	struct hslot *slots;
+	size_t cap;             /* power of two or 0 */
+	size_t prefixes;        /* = entries in the hash table */
+	size_t routes;
+	size_t path_bytes;
+	struct pathstore_seed seed;
+};
+
+struct adjrib {
+	struct attrstore *store;
+	struct rfam fam[2];     /* IPv4, IPv6 */
+};
+
+/* ---- small helpers -------------------------------------------------- */
+
+static inline struct rnode *node_at(const struct rfam *f, uint32_t i)
+{
+	return (struct rnode *)(f->chunks[i >> CHUNK_SHIFT] +
+	    (size_t)(i & (CHUNK_NODES - 1)) * f->esize);
+}
+
+static inline unsigned addr_bit(const uint8_t *a, unsigned pos)
+{
+	return (a[pos >> 3] >> (7 - (pos & 7))) & 1;
+}
+
+/* The first bit position below limit where a and b differ, or limit. */
+static inline unsigned first_diff(const uint8_t *a, const uint8_t *b, unsigned limit)
+{
+	for (unsigned i = 0; i * 8 < limit; i++) {
+		unsigned x = a[i] ^ b[i];
+		if (x != 0) {
+			unsigned pos = i * 8 + (unsigned)__builtin_clz(x) - 24;
+			return pos < limit ? pos : limit;
+		}
+	}
+	return limit;
+}
+
+static inline void mask_addr(uint8_t *dst, const uint8_t *src, unsigned width, unsigned len)
+{
+	for (unsigned i = 0; i < width; i++) {
+		unsigned lo = i * 8;
+		if (len >= lo + 8)
+			dst[i] = src[i];
+		else if (len > lo)
+			dst[i] = (uint8_t)(src[i] & (0xff00u >> (len - lo)));
+		else
+			dst[i] = 0;
+	}
+}
+
+static inline struct rfam *fam_of(const struct adjrib *rib, uint16_t afi)
+{
+	if (afi == BGP_AFI_IPV4)
+		return (struct rfam *)&rib->fam[0];
+	if (afi == BGP_AFI_IPV6)
+		return (struct rfam *)&rib->fam[1];
+	return NULL;
+}
+
+/* A valid prefix of a family this rib keeps: its family, with the
+ * address masked into addr. */
+static inline struct rfam *key_of(const struct adjrib *rib, const struct bgp_prefix *p,
+    uint8_t addr[16])
+{
+	struct rfam *f = fam_of(rib, p->afi);
+	if (f == NULL || p->len > f->bits)
+		return NULL;
+	mask_addr(addr, p->addr, f->width, p->len);
+	return f;
+}
+
+static inline uint32_t prefix_hash(const struct rfam *f, const uint8_t *addr, unsigned len)
+{
+	const struct pathstore_seed *s = &f->seed;
+	if (f->width == 4) {
+		uint32_t a;
+		memcpy(&a, addr, 4);
+		uint64_t w = (uint64_t)len << 32 | a;
+		return (uint32_t)pathstore_mix(w ^ s->k1, s->k2 | 1);
+	}
+	uint64_t h = pathstore_mix(pathstore_load64(addr) ^ s->k1,
+	    pathstore_load64(addr + 8) ^ s->k2);
+	return (uint32_t)pathstore_mix(h ^ len ^ s->k0, s->k1 | 1);
+}
+
+static inline void node_prefix(const struct rfam *f, const struct rnode *n,
+    uint32_t path_id, struct bgp_prefix *p)
+{
+	memset(p, 0, sizeof *p);
+	p->afi = f->afi;
+	p->len = (uint8_t)n->len;
+	p->path_id = path_id;
+	memcpy(p->addr, n->addr, f->width);
+}
+
+static inline void node_path(const struct rnode *n, uint32_t k, uint32_t *path_id,
+    struct attrset **set)
+{
+	if (n->npaths == 1) {
+		*path_id = n->aux;
+		*set = n->u.set;
+	} else {
+		*path_id = n->u.paths->slot[k].path_id;
+		*set = n->u.paths->slot[k].set;
+	}
+}
+
+/* ---- the hash table's probe ------------------------------------------ */
+
+static inline uint32_t hash_find(const struct rfam *f, const uint8_t *addr,
+    unsigned len, uint32_t hlo)
+{
+	if (f->cap == 0)
+		return 0;
+	size_t mask = f->cap - 1;
+	for (size_t i = hlo & mask; f->slots[i].node != 0; i = (i + 1) & mask) {
+		if (f->slots[i].hlo != hlo)
+			continue;
+		const struct rnode *n = node_at(f, f->slots[i].node);
+		if (n->len == len && memcmp(n->addr, addr, f->width) == 0)
+			return f->slots[i].node;
+	}
+	return 0;
+}
+
+/* ---- paths of one prefix -------------------------------------------- */
+
+/* Slots of n's paths: [node_first, node_end), stepping with node_next
+ * (one inline path: slot 0; more: the vector's slots, holes skipped). */
+/* A path slot that stands for "the node's first path". */
+#define SLOT_FIRST UINT32_MAX
+
+static inline uint32_t node_first(const struct rnode *n)
+{
+	return n->npaths > 1 ? n->u.paths->head : 0;
+}
+
+static inline uint32_t node_end(const struct rnode *n)
+{
+	return n->npaths > 1 ? n->u.paths->end : n->npaths;
+}
+
+static inline uint32_t node_next(const struct rnode *n, uint32_t k)
+{
+	return n->npaths > 1 ? pathvec_next(n->u.paths, k) : k + 1;
+}
+
+/* The slot of the first path with id > path_id, node_end if none. */
+static inline uint32_t paths_after(const struct rnode *n, uint32_t path_id)
+{
+	if (n->npaths == 1)
+		return n->aux > path_id ? 0 : 1;
+	return pathvec_after(n->u.paths, path_id);
+}
+
+/* ---- node pool (adjrib.c) ------------------------------------------- */
+
+/* A zeroed node for addr/len (masked), not linked anywhere. */
+uint32_t rfam_node_new(struct rfam *f, const uint8_t *addr, unsigned len);
+/* Node i back to the pool. */
+void rfam_node_free(struct rfam *f, uint32_t i);
+
+/* ---- the trie (adjrib_trie.c) ---------------------------------------- */
+
+/* The node for addr/len, linked into the trie: an existing one (a branch
+ * node at exactly that key is reused) or a new one with no paths. */
+uint32_t rfam_trie_insert(struct rfam *f, const uint8_t *addr, unsigned len);
+/* Node i has just lost its last path: unlinked (and freed) unless it
+ * stays as a branch node. */
+void rfam_trie_unlink(struct rfam *f, uint32_t i);
+/* The node after i in pre-order, not leaving the subtree of top (0: the
+ * whole trie); 0 at the end. */
+uint32_t rfam_preorder_next(const struct rfam *f, uint32_t i, uint32_t top);
+/* The first prefix node at or after i in pre-order (within top). */
+uint32_t rfam_skip_branches(const struct rfam *f, uint32_t i, uint32_t top);
+/* The first node (prefix or branch) whose key is greater than addr/len,
+ * in prefix order; 0 if none. */
+uint32_t rfam_seek_after(const struct rfam *f, const uint8_t *addr, unsigned len);
+/* Each route of node n, in path id order; a non-zero cb return stops. */
+int rfam_visit_node(const struct rfam *f, const struct rnode *n, adjrib_cb cb, void *arg);
+/* Every route at or after node i in pre-order, within top. */
+int rfam_walk_from(const struct rfam *f, uint32_t i, uint32_t top, adjrib_cb cb, void *arg);
+
+#endif
