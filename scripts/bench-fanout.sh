@@ -20,6 +20,11 @@
 #           curl | wc -lc: BENCH_STREAM_READER); the report gives its time over
 #           bgpmux's (the issue wants at most 1.5×) and what each
 #           subscriber received and lost
+#   bgpmux-base  another build of muxd (BENCH_MUXD_BASE=path, e.g. an older
+#           commit's build/muxd) run exactly as bgpmux, interleaved with it
+#           in every round, so that a before/after comparison shares the
+#           machine's load; the report adds a table of bgpmux over
+#           bgpmux-base (fastest, median, CPU seconds)
 # The K clients (bgp_sink) connect first and reach Established; then the
 # feeder (mrt_replay, as fast as the fan-out takes it) connects and sends.
 # Measured per run:
@@ -33,10 +38,13 @@
 # Prints the tables and writes them as Markdown to build/bench-fanout.md.
 # Knobs (environment): BENCH_FEEDS="pch synthetic" BENCH_KS="1 4 16"
 # BENCH_SYSTEMS="floor bird bgpmux bgpmux-mon" BENCH_MUXD=build/muxd
+# BENCH_MUXD_BASE= (the bgpmux-base build; only with that system)
 # BENCH_SYNTH_N=1000000 BENCH_REPEAT=2
 # (runs of each case, interleaved; the tables show the fastest and the
 # median and list all; a repeat starts only while the whole bench is under BENCH_BUDGET=480
-# seconds) BENCH_RUN_TIMEOUT=90 (seconds a run may take). Work files
+# seconds; with bgpmux-base in BENCH_SYSTEMS every other round runs the
+# systems in reverse order, so neither build always goes first)
+# BENCH_RUN_TIMEOUT=90 (seconds a run may take). Work files
 # (configs, logs, each client's JSON line) stay in build/bench-fanout/.
 # Functions below are called through variables and wait_until.
 # shellcheck disable=SC2317
@@ -58,6 +66,7 @@ SINK=build/tools/bgp_sink
 BLAST=build/tools/bgp_blast
 FEEDER=build/tools/mrt_replay
 MUXD=${BENCH_MUXD:-build/muxd}     # another build of muxd to measure
+MUXD_BASE=${BENCH_MUXD_BASE:-}     # bgpmux-base: the build to compare with
 PCH=tests/data/pch-fulltable-session-bgp4mp_et.2015-10-23.gz
 PCH_TABLE=577699                # its final table (tests/bench/README.md)
 REPORT=tests/bench/fanout-report.py
@@ -281,6 +290,15 @@ c.update(json.loads(sys.argv[2])); json.dump(c, open(sys.argv[1], "w"), indent=2
 	fi
 }
 
+# bgpmux-base: the other build, with everything else as bgpmux.
+start_muxd-base() {  # DIR FEED K
+	if [ -z "$MUXD_BASE" ]; then
+		UNAVAILABLE="BENCH_MUXD_BASE is not set (the build to compare with)"
+		return
+	fi
+	MUXD=$MUXD_BASE start_muxd "$@"
+}
+
 # bgpmux with MRT and BMP on: a counting BMP collector first, then muxd
 # with "mrt" and "bmp" added to its configuration.
 BMP_PID=
@@ -461,7 +479,7 @@ check_tools() {
 }
 
 main() {
-	local feed k sys rep start feeds=()
+	local feed k sys rep start feeds=() order
 	check_tools || return 0
 	mkdir -p "$WORK"
 	exec 9>"$WORK.lock"
@@ -487,9 +505,14 @@ main() {
 			say "$((SECONDS - start)) s spent (budget ${BUDGET} s): no run $rep"
 			break
 		fi
+		order=$SYSTEMS
+		if [ $((rep % 2)) -eq 0 ] && [[ " $SYSTEMS " == *" bgpmux-base "* ]]; then
+			# shellcheck disable=SC2086 # word splitting wanted: one system a line
+			order=$(printf '%s\n' $SYSTEMS | tac | tr '\n' ' ')
+		fi
 		for feed in "${feeds[@]}"; do
 			for k in $KS; do
-				for sys in $SYSTEMS; do
+				for sys in $order; do
 					run "$feed" "$k" "$sys" "$rep"
 				done
 			done

@@ -20,9 +20,9 @@ import subprocess
 import sys
 import time
 
-SYSTEMS = ("floor", "bird", "bgpmux", "bgpmux-mon")
+SYSTEMS = ("floor", "bird", "bgpmux", "bgpmux-mon", "bgpmux-base")
 NAMES = {"floor": "loopback floor", "bird": "BIRD", "bgpmux": "bgpmux",
-         "bgpmux-mon": "bgpmux + MRT/BMP/stream"}
+         "bgpmux-mon": "bgpmux + MRT/BMP/stream", "bgpmux-base": "bgpmux (base build)"}
 FEED_NAMES = {"pch": "PCH full table (real)", "synthetic": "synthetic"}
 # A feeder line such as "mrt_replay: first UPDATE sent at 1700000000.123456".
 FEEDER_T0 = re.compile(r"first UPDATE (?:sent )?at ([0-9]+\.[0-9]+)")
@@ -277,6 +277,9 @@ def best_of(rows, method):
         best = dict(min(ok, key=lambda x: x[0])[1] if ok else runs[-1])
         best["runs"] = [t for t, _ in timed]
         best["median"] = median([t for t, _ in ok])
+        cpus = [r["cpu_s"] for t, r in ok if r.get("cpu_s") is not None]
+        best["cpu_min"] = min(cpus) if cpus else None
+        best["cpu_median"] = median(cpus)
         # a bgpmux-mon row stands for every run: the worst of their streams
         streams = [r["stream"] for r in runs if r.get("stream")]
         if streams:
@@ -366,6 +369,34 @@ def monitors_table(rows, method):
                      fmt(cpu["bgpmux-mon"]), fmt_mib(mem["bgpmux"]),
                      fmt_mib(mem["bgpmux-mon"]), recv,
                      "–" if not subs else f"{st['dropped']:,}"])
+    return head, body
+
+
+def base_table(rows, method):
+    """bgpmux (this build) over bgpmux-base (BENCH_MUXD_BASE), measured
+    interleaved in the same rounds: wall seconds fastest and median, CPU
+    seconds fewest and median, and BIRD over each."""
+    head = ["feed", "K", "base s", "new s", "new/base", "base median s",
+            "new median s", "median new/base", "base CPU s", "new CPU s",
+            "CPU new/base", "base median CPU s", "new median CPU s",
+            "median CPU new/base", "BIRD/base time", "BIRD/new time"]
+    body = []
+    for f, k, got, sec, mem, cpu in summary_rows(rows, method):
+        base, new = got.get("bgpmux-base"), got.get("bgpmux")
+        if not base or not new:
+            continue
+
+        def pick(r, key):
+            return r.get(key) if r and not r["unavailable"] else None
+        bm, nm = pick(base, "median"), pick(new, "median")
+        bc, nc = pick(base, "cpu_min"), pick(new, "cpu_min")
+        bcm, ncm = pick(base, "cpu_median"), pick(new, "cpu_median")
+        body.append([FEED_NAMES.get(f, f), str(k), fmt(sec["bgpmux-base"]),
+                     fmt(sec["bgpmux"]), ratio(sec["bgpmux"], sec["bgpmux-base"], 3),
+                     fmt(bm), fmt(nm), ratio(nm, bm, 3), fmt(bc), fmt(nc),
+                     ratio(nc, bc, 3), fmt(bcm), fmt(ncm), ratio(ncm, bcm, 3),
+                     ratio(sec["bird"], sec["bgpmux-base"]),
+                     ratio(sec["bird"], sec["bgpmux"])])
     return head, body
 
 
@@ -463,6 +494,7 @@ def render(work, md_path):
     sh, sb = summary_table(rows, method)
     dh, db = detail_table(rows, method)
     mh, mb = monitors_table(rows, method)
+    bh, bb = base_table(rows, method)
     tg = targets(rows, method)
     feeds = feeds_text(work)
     busy = m.get("load", 0) > 0.5 * (m.get("cpus") or 1)
@@ -485,6 +517,10 @@ def render(work, md_path):
         print("bgpmux with the monitors on (MRT archives, BMP export, live-stream "
               "subscribers; the fewest messages one subscriber received, drops in all runs):")
         print(text_table(mh, mb))
+    if bb:
+        print()
+        print(BASE_TEXT)
+        print(text_table(bh, bb))
     print()
     print(text_table(dh, db))
     if tg:
@@ -509,11 +545,18 @@ def render(work, md_path):
                       "subscribers reading every message; the fewest messages one "
                       "subscriber received, and the drops in all runs):\n\n")
             out.write(md_table(mh, mb) + "\n\n")
+        if bb:
+            out.write(BASE_TEXT + "\n\n" + md_table(bh, bb) + "\n\n")
         out.write(md_table(dh, db) + "\n")
         if tg:
             out.write("\n" + "\n".join(f"- {t}" for t in tg) + "\n")
     print(f"\n(Markdown in {md_path})")
     return 0
+
+
+BASE_TEXT = ("This build (new) against bgpmux-base (BENCH_MUXD_BASE), interleaved "
+             "in the same rounds: wall seconds fastest and median, the fan-out's CPU "
+             "seconds fewest and median, BIRD's fastest over each build's fastest.")
 
 
 def main(argv):
