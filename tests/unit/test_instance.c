@@ -209,6 +209,7 @@ static void inst_gone(struct instance *i, void *arg)
 {
 	(void)i;
 	(void)arg;
+	ck_assert_msg(!inst_gone_flag, "gone twice");
 	inst_gone_flag = true;
 }
 
@@ -217,6 +218,7 @@ static void view_gone(struct view *v, void *arg)
 {
 	(void)v;
 	(void)arg;
+	ck_assert_msg(!view_gone_flag, "gone twice");
 	view_gone_flag = true;
 }
 
@@ -237,12 +239,17 @@ static void teardown(void)
 {
 	inst_gone_flag = view_gone_flag = false;
 	if (inst) {
+		/* lifecycle.h: gone never inside the call, which a second
+		 * call does not repeat, and once from the loop */
 		instance_shutdown(inst, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+		instance_shutdown(inst, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET);
+		ck_assert(!inst_gone_flag);
 		ck_assert(pump_until(flag_set, &inst_gone_flag, 10));
 	}
 	if (gw)
 		gateway_teardown();
 	view_shutdown(view, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+	ck_assert(!view_gone_flag);
 	ck_assert(pump_until(flag_set, &view_gone_flag, 10));
 	event_free(tick);
 	event_base_free(base);

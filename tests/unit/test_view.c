@@ -70,12 +70,18 @@ static void gone(struct view *v, void *arg)
 {
 	(void)v;
 	(void)arg;
+	ck_assert_msg(!view_gone, "gone twice");
 	view_gone = true;
 }
 
+/* The view's teardown (muxd/lib/lifecycle.h): gone never inside
+ * view_shutdown, a second call does nothing, gone once from the loop. */
 static void teardown(void)
 {
 	view_shutdown(view, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+	ck_assert(!view_gone);
+	view_shutdown(view, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET);
+	ck_assert(!view_gone);
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	ck_assert(view_gone);
 	event_base_free(base);
@@ -618,6 +624,7 @@ static void unwire(struct view *v, struct wire *w)
 
 	view_gone = false;
 	view_shutdown(v, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+	ck_assert(!view_gone);
 	close(w->fd);           /* the neighbor hangs up after the NOTIFICATION */
 	while (!view_gone && now_s() < end)
 		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
