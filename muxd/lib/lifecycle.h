@@ -27,5 +27,8 @@
  * when it wants (listener, accept guard, gateway, feed, monitors, the
  * BMP exporter, the MRT writer and sink, the stream, the API) — has
  * X_free(x) instead, which frees it before it returns and makes no
- * upcall.
+ * upcall. Each object's header says which of the two it is.
+ *
+ * docs/architecture.md (Teardown) shows the daemon's shutdown as a
+ * cascade of these.
  */
