@@ -93,6 +93,8 @@ void client_start(struct client *c)
 
 void client_shutdown(struct client *c, uint8_t code, uint8_t subcode)
 {
+	if (c->retiring)
+		return;
 	c->retiring = true;
 	if (c->primary)
 		return;         /* its session closes with its primary's peer */
@@ -321,7 +323,7 @@ static void on_route_refresh(struct peer *p, struct session *s, uint16_t afi,
 
 /* The peer is freed when this returns: the client and its legs let go of
  * it, and leave from their own event (gone_cb). */
-static void on_freed(struct peer *p, void *owner)
+static void on_peer_gone(struct peer *p, void *owner)
 {
 	struct client *c = owner;
 	(void)p;
@@ -337,7 +339,7 @@ static const struct peer_ops client_peer_ops = {
 	.down = on_down,
 	.update = on_update,
 	.route_refresh = on_route_refresh,
-	.freed = on_freed,
+	.gone = on_peer_gone,
 };
 
 /* ---- keeping up ---------------------------------------------------------------- */

@@ -4,10 +4,10 @@
  * it, and the rules that say it cannot keep up. Private to instances/:
  * everyone else reads a client through client.h.
  *
- * Teardown: client_shutdown closes the peer; once its sessions are gone
- * the client calls ops->gone from a deferred event of its own — the
- * instance lets go of it and of its legs there — and frees itself (and
- * its legs) right after gone returns. Nobody else frees a client.
+ * Teardown follows muxd/lib/lifecycle.h: client_shutdown closes the peer;
+ * once its sessions are gone the client calls ops->gone from a deferred
+ * event of its own — the instance lets go of it and of its legs there —
+ * and frees itself (and its legs) right after gone returns.
  */
 #ifndef BGPMUX_CLIENT_INT_H
 #define BGPMUX_CLIENT_INT_H
@@ -125,7 +125,8 @@ void client_start(struct client *c);
 void client_set_families(struct client *c, const struct bgp_family *fams, uint8_t n,
     const uint16_t *family_ports);
 /* Leave for good with this NOTIFICATION; ops->gone once gone (a leg
- * leaves with its primary). */
+ * leaves with its primary, and has no gone of its own). A second call
+ * does nothing. */
 void client_shutdown(struct client *c, uint8_t code, uint8_t subcode);
 
 /* Whether the client's output queue breaks the limit or the stall rule

@@ -14,6 +14,9 @@
  * attached, so a restarted muxd announces what it announced before with
  * no client connected; saving is deferred to the end of the loop pass.
  * Time is the wall clock (deadlines survive restarts).
+ *
+ * Teardown: a plain container (muxd/lib/lifecycle.h): gateway_free
+ * frees it before it returns.
  */
 #ifndef BGPMUX_GATEWAY_H
 #define BGPMUX_GATEWAY_H

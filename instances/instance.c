@@ -71,15 +71,15 @@ static void instance_free(struct instance *inst)
 	free(inst);
 }
 
-/* The last client is gone: done, then free (nothing of the instance is
+/* The last client is gone: gone, then free (nothing of the instance is
  * on the stack here). */
 static void gone_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct instance *inst = arg;
 	(void)fd;
 	(void)what;
-	if (inst->done)
-		inst->done(inst, inst->done_arg);
+	if (inst->ops && inst->ops->gone)
+		inst->ops->gone(inst, inst->arg);
 	instance_free(inst);
 }
 
@@ -113,12 +113,15 @@ static void instance_init(struct instance *inst, struct event_base *base,
 }
 
 struct instance *instance_new(struct event_base *base, const struct instance_params *p,
-    struct feed *feed, char *why, size_t why_len)
+    struct feed *feed, const struct instance_ops *ops, void *arg, char *why,
+    size_t why_len)
 {
 	struct instance *inst = xcalloc(1, sizeof *inst);
 	struct timeval sec = { 1, 0 };
 
 	instance_init(inst, base, p, feed);
+	inst->ops = ops;
+	inst->arg = arg;
 	if (!inst_listen(inst, why, why_len)) {
 		instance_free(inst);
 		return NULL;
@@ -135,12 +138,11 @@ struct instance *instance_new(struct event_base *base, const struct instance_par
 	return inst;
 }
 
-void instance_shutdown(struct instance *inst, uint8_t code, uint8_t subcode,
-    void (*done)(struct instance *, void *), void *arg)
+void instance_shutdown(struct instance *inst, uint8_t code, uint8_t subcode)
 {
+	if (inst->stopping)
+		return;
 	inst->stopping = true;
-	inst->done = done;
-	inst->done_arg = arg;
 	feed_unsubscribe(inst->sub);
 	inst->sub = NULL;
 	if (inst->gw)

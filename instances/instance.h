@@ -23,9 +23,9 @@
  * With client_to_client, the clients also get each other's routes
  * (c2c.h), through the same log and walks.
  *
- * Teardown: instance_shutdown closes every client; once the last is gone,
- * done is called from a deferred event and the instance is freed right
- * after it returns.
+ * Teardown follows muxd/lib/lifecycle.h: instance_shutdown closes every
+ * client; once the last is gone, ops->gone comes from a deferred event
+ * and the instance frees itself right after it returns.
  */
 #ifndef BGPMUX_INSTANCE_H
 #define BGPMUX_INSTANCE_H
@@ -58,10 +58,20 @@ struct instance_params {
 	struct gateway *gw;
 };
 
+/* Upcalls to the instance's owner. */
+struct instance_ops {
+	/* After instance_shutdown, once every client is gone (lifecycle.h):
+	 * the last upcall, from the loop; the instance is freed right after
+	 * this returns. */
+	void (*gone)(struct instance *inst, void *arg);
+};
+
 /* Listens on p->cfg.addr and subscribes to feed. NULL, with why, when it
- * cannot listen. No client is configured yet: instance_sync_clients. */
+ * cannot listen. No client is configured yet: instance_sync_clients. ops
+ * may be NULL. */
 struct instance *instance_new(struct event_base *base, const struct instance_params *p,
-    struct feed *feed, char *why, size_t why_len);
+    struct feed *feed, const struct instance_ops *ops, void *arg, char *why,
+    size_t why_len);
 
 /* Bring the clients in line with cfg (those naming this instance's
  * upstream): new ones start; removed ones leave with Cease / Peer
@@ -83,10 +93,10 @@ struct client *instance_client_named(const struct instance *inst, const char *na
 void instance_set_families(struct instance *inst, const struct bgp_family *fams, uint8_t n);
 
 /* Unsubscribe, stop listening, close every client with the NOTIFICATION
- * given; once they are gone, call done (if not NULL) from a deferred
- * event and free the instance right after it returns. */
-void instance_shutdown(struct instance *inst, uint8_t code, uint8_t subcode,
-    void (*done)(struct instance *inst, void *arg), void *arg);
+ * given; once they are gone, ops->gone from a deferred event, and the
+ * instance frees itself right after it returns. A second call does
+ * nothing. */
+void instance_shutdown(struct instance *inst, uint8_t code, uint8_t subcode);
 
 const char *instance_name(const struct instance *inst);
 const struct instance_config *instance_config(const struct instance *inst);

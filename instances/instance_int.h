@@ -95,12 +95,12 @@ struct instance {
 	size_t dst_cap;
 
 	bool stopping;
-	void (*done)(struct instance *, void *);
-	void *done_arg;
+	const struct instance_ops *ops;
+	void *arg;
 	struct instance_stats st;
 };
 
-/* instance.c: once stopping with no client left, done and free, later. */
+/* instance.c: once stopping with no client left, gone and free, later. */
 void inst_gone_if_empty(struct instance *inst);
 
 /* instance_export.c */

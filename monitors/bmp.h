@@ -18,6 +18,9 @@
  * sends them (as its OPEN says), routes of one attribute set packed
  * together. A collector more than 128 MB behind is dropped (counted,
  * logged) and resynced by a new connection: nothing ever waits for one.
+ *
+ * Teardown: a plain container (muxd/lib/lifecycle.h): bmp_exporter_free
+ * frees it before it returns.
  */
 #ifndef BGPMUX_BMP_H
 #define BGPMUX_BMP_H

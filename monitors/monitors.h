@@ -2,6 +2,9 @@
  * monitors.h — the monitors muxd runs beside the instances, as the
  * configuration asks: MRT archives ("mrt", mrt_writer.h) and BMP export
  * ("bmp", bmp.h). Each subscribes to every view's feed.
+ *
+ * Teardown: a plain container (muxd/lib/lifecycle.h): monitors_free
+ * frees it before it returns.
  */
 #ifndef BGPMUX_MONITORS_H
 #define BGPMUX_MONITORS_H

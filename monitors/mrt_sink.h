@@ -10,6 +10,9 @@
  *
  * When more than max_queued bytes wait for the disk, new records are
  * dropped and counted (never queued without bound, never waited for).
+ *
+ * Teardown: a plain container (muxd/lib/lifecycle.h): mrt_sink_free
+ * frees it before it returns.
  */
 #ifndef BGPMUX_MRT_SINK_H
 #define BGPMUX_MRT_SINK_H

@@ -26,6 +26,9 @@
  *
  * A RIB entry's "originated time" is when the upstream session came up:
  * the views do not keep a time per route (4 bytes a route).
+ *
+ * Teardown: a plain container (muxd/lib/lifecycle.h): mrt_writer_free
+ * frees it before it returns.
  */
 #ifndef BGPMUX_MRT_WRITER_H
 #define BGPMUX_MRT_WRITER_H

@@ -22,7 +22,7 @@ struct peer_local daemon_local(struct daemon *d, const struct config *cfg)
 	return l;
 }
 
-static void view_freed(struct view *v, void *arg)
+static void view_gone(struct view *v, void *arg)
 {
 	struct daemon *d = arg;
 
@@ -31,7 +31,7 @@ static void view_freed(struct view *v, void *arg)
 	daemon_maybe_exit(d);
 }
 
-static void instance_freed(struct instance *inst, void *arg)
+static void instance_gone(struct instance *inst, void *arg)
 {
 	struct daemon *d = arg;
 	(void)inst;
@@ -39,9 +39,13 @@ static void instance_freed(struct instance *inst, void *arg)
 	daemon_maybe_exit(d);
 }
 
+static const struct view_ops neighbor_view_ops = { .gone = view_gone };
+static const struct instance_ops upstream_instance_ops = { .gone = instance_gone };
+
 void instance_stop(struct daemon *d, struct instance *inst, uint8_t subcode)
 {
-	instance_shutdown(inst, BGP_ERR_CEASE, subcode, instance_freed, d);
+	(void)d;
+	instance_shutdown(inst, BGP_ERR_CEASE, subcode);
 }
 
 /* A new neighbor's view, joined to the monitors and the live stream. */
@@ -52,7 +56,7 @@ static struct neighbor *neighbor_new(struct daemon *d, const struct neighbor_con
 	struct peer_local local = daemon_local(d, cfg);
 
 	n->d = d;
-	n->view = view_new(d->base, nc, &local, role);
+	n->view = view_new(d->base, nc, &local, role, &neighbor_view_ops, d);
 	monitors_add_view(d->mon, nc->name, view_feed(n->view));
 	if (d->stream)
 		stream_view_add(d->stream, n->view);
@@ -69,7 +73,8 @@ struct instance *upstream_instance(struct daemon *d, struct view *v,
 		.router_id = cfg->router_id, .hostname = d->hostname, .gw = d->gw,
 	};
 	char why[200], addr[64];
-	struct instance *inst = instance_new(d->base, &ip, view_feed(v), why, sizeof why);
+	struct instance *inst = instance_new(d->base, &ip, view_feed(v),
+	    &upstream_instance_ops, d, why, sizeof why);
 
 	if (inst == NULL) {
 		log_warnx("instance %s: %s: its clients cannot connect until "
@@ -124,7 +129,7 @@ void neighbor_stop(struct neighbor *n, uint8_t subcode)
 		gateway_detach_view(d->gw, view_name(n->view));
 	if (d->stream)
 		stream_view_remove(d->stream, n->view);
-	view_shutdown(n->view, BGP_ERR_CEASE, subcode, view_freed, d);
+	view_shutdown(n->view, BGP_ERR_CEASE, subcode);
 	n->inst = NULL;
 	n->view = NULL;
 }

@@ -33,6 +33,9 @@
  * When a FEED_ROUTE callback runs, the table already holds the new state
  * of that route; for a withdrawal with ev->clearing it still holds every
  * route of that family (families are cleared one after the other).
+ *
+ * Teardown: a plain container (muxd/lib/lifecycle.h): feed_free
+ * frees it before it returns.
  */
 #ifndef BGPMUX_FEED_H
 #define BGPMUX_FEED_H

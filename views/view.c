@@ -38,8 +38,8 @@ struct view {
 	unsigned npeers;                /* current + retired, not yet freed */
 	unsigned up;                    /* its sessions Established (multisession: several) */
 	bool stopping;
-	void (*done)(struct view *, void *);
-	void *done_arg;
+	const struct view_ops *ops;
+	void *arg;
 	struct view_stats st;
 	struct originated *own;         /* the gateway's own routes toward it */
 	struct stale *stale;            /* Graceful Restart: routes kept stale */
@@ -69,12 +69,15 @@ static void view_new_peer(struct view *v, const struct peer_local *local)
 }
 
 struct view *view_new(struct event_base *base, const struct neighbor_config *nc,
-    const struct peer_local *local, enum view_role role)
+    const struct peer_local *local, enum view_role role, const struct view_ops *ops,
+    void *arg)
 {
 	struct view *v = xcalloc(1, sizeof *v);
 
 	v->base = base;
 	v->role = role;
+	v->ops = ops;
+	v->arg = arg;
 	neighbor_config_copy(&v->cfg, nc);
 	v->name = xstrdup(nc->name);
 	snprintf(v->label, sizeof v->label, "view %s peer", v->name);
@@ -109,19 +112,19 @@ void view_reconfigure(struct view *v, const struct neighbor_config *nc,
 	peer_start(v->peer);
 }
 
-void view_shutdown(struct view *v, uint8_t code, uint8_t subcode,
-    void (*done)(struct view *, void *), void *arg)
+void view_shutdown(struct view *v, uint8_t code, uint8_t subcode)
 {
+	if (v->stopping)
+		return;
 	v->stopping = true;
-	v->done = done;
-	v->done_arg = arg;
 	peer_shutdown(v->peer, code, subcode, NULL);
 }
 
+/* From the last peer's gone (the loop): the view's gone, then the free. */
 static void view_free(struct view *v)
 {
-	if (v->done)
-		v->done(v, v->done_arg);
+	if (v->ops && v->ops->gone)
+		v->ops->gone(v, v->arg);
 	stale_free(v->stale);
 	feed_free(v->feed);
 	originated_free(v->own);
@@ -547,7 +550,7 @@ static void on_message(struct peer *p, struct session *s, bool sent,
 	feed_publish(v->feed, &ev);
 }
 
-static void on_freed(struct peer *p, void *owner)
+static void on_peer_gone(struct peer *p, void *owner)
 {
 	struct view *v = owner;
 
@@ -599,7 +602,7 @@ static const struct peer_ops view_peer_ops = {
 	.down = on_down,
 	.update = on_update,
 	.route_refresh = on_route_refresh,
-	.freed = on_freed,
+	.gone = on_peer_gone,
 	.message = on_message,
 };
 

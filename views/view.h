@@ -22,6 +22,8 @@
  * the families the neighbor preserves stay, as stale routes, until its
  * End-of-RIB or its restart time (views/stale.h, RFC 4724).
  *
+ * Teardown follows muxd/lib/lifecycle.h (view_shutdown, ops->gone).
+ *
  * A ROUTE-REFRESH from the neighbor (RFC 2918) is answered with what the
  * view sends it: the gateway's own routes of that family (none for a
  * plain peer), between BoRR and EoRR when the session negotiated enhanced
@@ -56,10 +58,20 @@ enum view_role {
 	VIEW_PEER,      /* "peers": a plain peer, labelled "peer NAME" */
 };
 
+/* Upcalls to the view's owner. */
+struct view_ops {
+	/* After view_shutdown, once its session is gone (lifecycle.h): the
+	 * last upcall, from the loop; the view is freed right after this
+	 * returns. Every feed subscriber must have unsubscribed by then. */
+	void (*gone)(struct view *v, void *arg);
+};
+
 /* nc and local are copied (local->label is the role's); the view names
- * itself after nc->name. The session starts with view_start. */
+ * itself after nc->name. The session starts with view_start. ops may be
+ * NULL. */
 struct view *view_new(struct event_base *base, const struct neighbor_config *nc,
-    const struct peer_local *local, enum view_role role);
+    const struct peer_local *local, enum view_role role, const struct view_ops *ops,
+    void *arg);
 void view_start(struct view *v);
 /* New settings for the upstream session (a reload): the running session
  * leaves with Cease / subcode (e.g. Other Configuration Change), its
@@ -67,11 +79,9 @@ void view_start(struct view *v);
  * feed and its subscribers stay. */
 void view_reconfigure(struct view *v, const struct neighbor_config *nc,
     const struct peer_local *local, uint8_t subcode);
-/* Close the session with the NOTIFICATION given, then free the view and
- * call done (if not NULL). Every feed subscriber must have unsubscribed by
- * the time done is due. */
-void view_shutdown(struct view *v, uint8_t code, uint8_t subcode,
-    void (*done)(struct view *v, void *arg), void *arg);
+/* Close the session with the NOTIFICATION given; ops->gone once it is
+ * gone, then the view frees itself. A second call does nothing. */
+void view_shutdown(struct view *v, uint8_t code, uint8_t subcode);
 
 const char *view_name(const struct view *v);
 enum view_role view_role(const struct view *v);

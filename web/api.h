@@ -15,6 +15,9 @@
  *
  * The API sees the daemon only through struct api_host: it never owns a
  * view, an instance or a peer.
+ *
+ * Teardown: a plain container (muxd/lib/lifecycle.h): api_free
+ * frees it before it returns.
  */
 #ifndef BGPMUX_API_H
 #define BGPMUX_API_H

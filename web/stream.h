@@ -36,6 +36,9 @@
  * on the API's: web/api.h api_http): the handlers take over the HTTP
  * connection (its bufferevent) once the request is read and write the
  * response themselves. stream_free must run before that evhttp_free.
+ *
+ * Teardown: a plain container (muxd/lib/lifecycle.h): stream_free
+ * frees it before it returns.
  */
 #ifndef BGPMUX_STREAM_H
 #define BGPMUX_STREAM_H

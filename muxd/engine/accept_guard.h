@@ -22,6 +22,9 @@
  * Logging: the first refusal of an episode is logged at once, then one
  * line per listener every ACCEPT_GUARD_LOG_SECS while refusals go on,
  * with their counts.
+ *
+ * Teardown: a plain container (muxd/lib/lifecycle.h): accept_guard_free
+ * frees it before it returns.
  */
 #ifndef BGPMUX_ACCEPT_GUARD_H
 #define BGPMUX_ACCEPT_GUARD_H

@@ -2,6 +2,9 @@
  * listener.h — a listening socket on one local address and port. Accepted
  * connections go to a callback that finds the peer; connections nobody
  * wants are refused with a NOTIFICATION (Cease / Connection Rejected).
+ *
+ * Teardown: a plain container (muxd/lib/lifecycle.h): listener_free
+ * frees it before it returns.
  */
 #ifndef BGPMUX_LISTENER_H
 #define BGPMUX_LISTENER_H

@@ -71,7 +71,10 @@ static void peer_make_room(struct peer *p)
 			    "one that has sent no OPEN");
 			session_drop(s, "a new connection took its place");
 		}
-		session_abort(s);       /* on_closed frees its place */
+		/* its place is free now; its gone comes from the loop */
+		p->sessions[i] = p->sessions[--p->nsessions];
+		p->leaving++;
+		session_abort(s);
 		return;
 	}
 }
@@ -283,8 +286,8 @@ static void free_cb(evutil_socket_t fd, short what, void *arg)
 	struct peer *p = arg;
 	(void)fd;
 	(void)what;
-	if (p->ops->freed)
-		p->ops->freed(p, p->owner);
+	if (p->ops->gone)
+		p->ops->gone(p, p->owner);
 	event_free(p->restart_ev);
 	event_free(p->free_ev);
 	event_free(p->connect_ev);
@@ -292,20 +295,22 @@ static void free_cb(evutil_socket_t fd, short what, void *arg)
 	free(p);
 }
 
-static void on_closed(struct session *s, void *arg)
+/* A session of p's, or one it gave up (peer_make_room), is gone. */
+static void on_session_gone(struct session *s, void *arg)
 {
 	struct peer *p = arg;
+	size_t i = 0;
 
-	for (size_t i = 0; i < p->nsessions; i++) {
-		if (p->sessions[i] == s) {
-			p->sessions[i] = p->sessions[--p->nsessions];
-			break;
-		}
-	}
+	while (i < p->nsessions && p->sessions[i] != s)
+		i++;
+	if (i < p->nsessions)
+		p->sessions[i] = p->sessions[--p->nsessions];
+	else
+		p->leaving--;
 	peer_learn_from_close(p, s);
 	if (!peer_has_live_session(p))
 		p->neighbor_single = false;
-	if (p->stopping && p->nsessions == 0)
+	if (p->stopping && p->nsessions == 0 && p->leaving == 0)
 		event_active(p->free_ev, 0, 0);
 	else if (p->follow_redirect) {
 		p->follow_redirect = false;
@@ -320,7 +325,7 @@ static const struct session_ops peer_session_ops = {
 	.update = on_update,
 	.route_refresh = on_route_refresh,
 	.confirmed = on_confirmed,
-	.closed = on_closed,
+	.gone = on_session_gone,
 	.message = on_message,
 };
 
@@ -363,17 +368,19 @@ void peer_start(struct peer *p)
 
 void peer_shutdown(struct peer *p, uint8_t code, uint8_t subcode, const char *text)
 {
+	if (p->stopping)
+		return;
 	p->stopping = true;
 	evtimer_del(p->restart_ev);
 	event_del(p->connect_ev);
-	/* session_close may free nothing synchronously; iterate over a copy
-	 * anyway, since on_closed reorders the array. */
+	/* session_close frees nothing synchronously; iterate over a copy
+	 * anyway, since on_session_gone reorders the array. */
 	struct session *copy[PEER_MAX_SESSIONS];
 	size_t n = p->nsessions;
 	memcpy(copy, p->sessions, n * sizeof copy[0]);
 	for (size_t i = 0; i < n; i++)
 		session_close(copy[i], code, subcode, text);
-	if (p->nsessions == 0)
+	if (p->nsessions == 0 && p->leaving == 0)
 		event_active(p->free_ev, 0, 0);
 }
 

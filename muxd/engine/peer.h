@@ -10,14 +10,10 @@
  * accessors and send on it, and close it through its peer
  * (peer_close_session), never with session_close.
  *
- * Teardown, the convention of every engine object (session.h):
- *   1. shutdown: peer_shutdown closes every session with its NOTIFICATION;
- *      the peer connects no more and accepts nothing;
- *   2. gone: once the last session is gone, the owner's `freed` is
- *      called, from the loop, never inside peer_shutdown;
- *   3. free: the peer's memory goes right after `freed` returns, in that
- *      same deferred event; the owner forgets the peer in `freed` (and
- *      may free itself there).
+ * Teardown follows muxd/lib/lifecycle.h: peer_shutdown closes every
+ * session with its NOTIFICATION (the peer connects no more and accepts
+ * nothing); once the last session is gone, ops->gone comes from the loop
+ * and the peer frees itself right after it returns.
  */
 #ifndef BGPMUX_PEER_H
 #define BGPMUX_PEER_H
@@ -41,9 +37,10 @@ struct peer_ops {
 	    void *owner);
 	void (*route_refresh)(struct peer *p, struct session *s, uint16_t afi,
 	    uint8_t safi, uint8_t subtype, void *owner);
-	/* After peer_shutdown, once every session is gone (teardown, above):
-	 * the last upcall; the peer is freed right after this returns. */
-	void (*freed)(struct peer *p, void *owner);
+	/* After peer_shutdown, once every session is gone (lifecycle.h):
+	 * the last upcall, from the loop; the peer is freed right after this
+	 * returns. */
+	void (*gone)(struct peer *p, void *owner);
 	/* The messages of its sessions, both ways, as session_ops' message
 	 * gives them (but the UPDATEs received: update has their bytes, in
 	 * u->msg). For monitors: quick, and no session closed. Optional. */
@@ -65,7 +62,8 @@ struct peer_local {
 struct peer *peer_new(struct event_base *base, const struct neighbor_config *cfg,
     const struct peer_local *local, const struct peer_ops *ops, void *owner);
 /* Stop every session with the NOTIFICATION given (e.g. Cease/Administrative
- * Shutdown), then free once they are gone. */
+ * Shutdown); ops->gone once they are gone, then the peer frees itself. A
+ * second call does nothing. */
 void peer_shutdown(struct peer *p, uint8_t code, uint8_t subcode, const char *text);
 void peer_start(struct peer *p);
 

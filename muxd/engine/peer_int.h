@@ -38,6 +38,7 @@ struct peer {
 
 	struct session *sessions[PEER_MAX_SESSIONS];
 	size_t nsessions;
+	unsigned leaving;               /* given up (session_abort), gone to come */
 	struct event *restart_ev, *free_ev;
 	unsigned backoff;               /* seconds until the next restart */
 	bool started, stopping;

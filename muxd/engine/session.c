@@ -5,8 +5,8 @@
  * result, a request from the peer) becomes an FSM event; fsm_step says
  * what to do; session_event_data does it, in one place, and is the only
  * place where the state changes and where state changes are reported.
- * A session ends as session.h says: closing, the owner's `closed`, then
- * the free from the loop.
+ * A session ends as muxd/lib/lifecycle.h says: closing, the owner's gone
+ * from the loop, then the free.
  */
 #include "muxd/engine/session_int.h"
 
@@ -54,18 +54,14 @@ void session_set_error(struct session *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- the end: closed, then freed from the loop ------------------------- */
+/* ---- the end: gone from the loop, then freed ---------------------------- */
 
-/* The owner hears `closed` (once); from then on the session does nothing:
- * its connection is closed and its timers stopped. */
-static void session_release(struct session *s)
+/* The connection closes and the timers stop: the session does nothing
+ * more. */
+static void session_disconnect(struct session *s)
 {
-	if (s->gone)
-		return;
-	s->gone = s->closing = true;
+	s->closing = true;
 	s->tcp_up = false;
-	if (s->ops->closed)
-		s->ops->closed(s, s->arg);
 	if (s->bev)
 		bufferevent_free(s->bev);
 	s->bev = NULL;
@@ -75,13 +71,18 @@ static void session_release(struct session *s)
 		event_del(evs[i]);
 }
 
+/* The owner hears gone (once, the last upcall), then the memory goes. */
 static void free_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct session *s = arg;
 	(void)fd;
 	(void)what;
 
-	session_release(s);
+	s->closing = true;
+	s->tcp_up = false;
+	if (s->ops->gone)
+		s->ops->gone(s, s->arg);
+	session_disconnect(s);
 	struct event *evs[] = { s->connect_retry_ev, s->hold_ev, s->keepalive_ev,
 		s->continue_ev, s->free_ev, s->linger_ev, s->connect_fail_ev };
 	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
@@ -328,7 +329,7 @@ void session_drop(struct session *s, const char *why)
 
 void session_abort(struct session *s)
 {
-	session_release(s);
+	session_disconnect(s);
 	schedule_free(s);
 }
 

@@ -6,15 +6,11 @@
  * actions it returns (send, arm timers, close). It knows nothing of views
  * or routes: decoded UPDATEs go up to its peer through callbacks.
  *
- * Teardown, the convention of every engine object (peer.h follows it):
- *   1. shutdown: session_close, session_drop or the FSM reaching Idle
- *      marks the session closing; it reads nothing more and makes no
- *      upcall but the one below;
- *   2. gone: the owner's `closed` is called once, from the loop (only
- *      session_abort calls it at once, and says so), and the owner
- *      forgets the session there;
- *   3. free: the memory goes in a deferred event of the loop, never
- *      inside the session's own callback chain.
+ * Teardown follows muxd/lib/lifecycle.h: session_close, session_close_data,
+ * session_drop, session_abort or the FSM reaching Idle is the shutdown
+ * (the session is closing: it reads nothing more and makes no upcall but
+ * gone); ops->gone comes once, from the loop; the session frees itself
+ * right after it returns.
  */
 #ifndef BGPMUX_SESSION_H
 #define BGPMUX_SESSION_H
@@ -124,9 +120,9 @@ struct session_ops {
 	/* The neighbor's first message after Established: it is Established
 	 * too (it was when it sent it). Optional. */
 	void (*confirmed)(struct session *s, void *arg);
-	/* The session is gone (teardown, above): the last upcall; it is
-	 * freed from the loop after. */
-	void (*closed)(struct session *s, void *arg);
+	/* The session is gone (lifecycle.h): the last upcall, from the
+	 * loop; it is freed right after this returns. */
+	void (*gone)(struct session *s, void *arg);
 	/* Every message, whole (header included) and borrowed for the call:
 	 * one received before it is handled, one sent as it is queued — but
 	 * the UPDATEs received (their bytes come with update: u->msg) and
@@ -158,9 +154,9 @@ void session_close(struct session *s, uint8_t code, uint8_t subcode,
 /* Drop the TCP connection without a NOTIFICATION, as if it had failed
  * (RFC 4724 §4.2: the old connection of a neighbor that restarted). */
 void session_drop(struct session *s, const char *why);
-/* Give s up now, without lingering: its connection closes and its
- * owner's `closed` is called before this returns (a newer connection
- * needs its place); the memory goes from the loop. Never from s's own
+/* Give s up now, without lingering: its connection and timers close
+ * before this returns (a newer connection needs its place); gone still
+ * comes from the loop, as after any shutdown. Never from s's own
  * callbacks. */
 void session_abort(struct session *s);
 /* The same with the NOTIFICATION's data field (e.g. RFC 4486 §4: AFI,

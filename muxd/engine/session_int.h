@@ -36,7 +36,6 @@ struct session {
 	enum fsm_state state;
 	bool initiated_locally;
 	bool closing;                   /* on its way out: no more input */
-	bool gone;                      /* the owner heard `closed`: nothing more */
 	bool tcp_up;
 	struct bufferevent *bev;
 	struct event *connect_retry_ev, *hold_ev, *keepalive_ev, *continue_ev,

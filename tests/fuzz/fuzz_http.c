@@ -167,11 +167,12 @@ static void world_new(void)
 	uc = &w.cfg->upstreams[0];
 	w.base = event_base_new();
 	struct peer_local local = { w.cfg->asn, w.cfg->router_id, "fuzz", NULL };
-	w.view = view_new(w.base, &uc->n, &local, VIEW_UPSTREAM);
+	w.view = view_new(w.base, &uc->n, &local, VIEW_UPSTREAM, NULL, NULL);
 	struct instance_params ip = { .name = uc->n.name, .cfg = uc->instance,
 		.families = uc->n.families, .family_count = uc->n.family_count,
 		.router_id = w.cfg->router_id, .hostname = "fuzz" };
-	if ((w.inst = instance_new(w.base, &ip, view_feed(w.view), why, sizeof why)))
+	if ((w.inst = instance_new(w.base, &ip, view_feed(w.view), NULL, NULL, why,
+	    sizeof why)))
 		instance_sync_clients(w.inst, w.cfg);
 	snprintf(path, sizeof path, "%s/bgpmux.db", w.dir);
 	if ((st = store_open(path, why, sizeof why)) == NULL ||

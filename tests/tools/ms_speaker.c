@@ -354,7 +354,7 @@ static void send_refresh(struct conn *c, const char *name)
 	session_send(c->s, buf, bgp_route_refresh_encode(&w, &rr));
 }
 
-static void on_closed(struct session *s, void *arg)
+static void on_gone(struct session *s, void *arg)
 {
 	struct conn *c = arg;
 	uint8_t code, sub;
@@ -376,7 +376,7 @@ static const struct session_ops conn_ops = {
 	.open_received = on_open,
 	.update = on_update,
 	.route_refresh = on_route_refresh,
-	.closed = on_closed,
+	.gone = on_gone,
 };
 
 static void conn_start(struct conn *c)

@@ -58,10 +58,13 @@ static void next_hops(void *v, const struct sockaddr_mux *v4, const struct socka
 
 static const struct gateway_view_ops to_view = { originate, next_hops };
 
+static void view_gone(struct view *v, void *arg);
+static const struct view_ops view_ops = { .gone = view_gone };
+
 static struct view *view_for(const struct upstream_config *uc)
 {
 	struct peer_local local = { 65000, 0xc0000201, NULL, NULL };
-	return view_new(base, &uc->n, &local, VIEW_UPSTREAM);
+	return view_new(base, &uc->n, &local, VIEW_UPSTREAM, &view_ops, NULL);
 }
 
 static void setup(void)
@@ -90,7 +93,7 @@ static void view_gone(struct view *v, void *arg)
 static void shut(struct view *v)
 {
 	int before = gone;
-	view_shutdown(v, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, view_gone, NULL);
+	view_shutdown(v, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	ck_assert_int_eq(gone, before + 1);
 }

@@ -68,6 +68,10 @@ static uint16_t inst_port;
 static struct event_base *base;
 static struct view *view;
 static struct instance *inst;
+static void view_gone(struct view *v, void *arg);
+static void inst_gone(struct instance *i, void *arg);
+static const struct view_ops view_ops = { .gone = view_gone };
+static const struct instance_ops inst_ops = { .gone = inst_gone };
 static struct event *tick;
 static struct session_negotiated neg;
 
@@ -130,7 +134,7 @@ static void setup(void)
 	nc.families[0] = (struct bgp_family){ BGP_AFI_IPV4, BGP_SAFI_UNICAST };
 	nc.families[1] = (struct bgp_family){ BGP_AFI_IPV6, BGP_SAFI_UNICAST };
 	nc.family_count = 2;
-	view = view_new(base, &nc, &local, VIEW_UPSTREAM);
+	view = view_new(base, &nc, &local, VIEW_UPSTREAM, &view_ops, NULL);
 	memset(&neg, 0, sizeof neg);
 	memcpy(neg.families, nc.families, sizeof neg.families);
 	neg.family_count = 2;
@@ -160,7 +164,7 @@ static void make_instance(size_t queue_limit, unsigned stall_secs, const char *c
 
 	ck_assert(sockaddr_parse(INST_ADDR, INST_PORT, &p.cfg.addr));
 	p.cfg.local_as = 65000;
-	inst = instance_new(base, &p, view_feed(view), why, sizeof why);
+	inst = instance_new(base, &p, view_feed(view), &inst_ops, NULL, why, sizeof why);
 	ck_assert_msg(inst != NULL, "%s", why);
 	snprintf(cfg_text, sizeof cfg_text, "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", "
 	    "\"upstreams\": [{\"name\": \"isp-t\", \"peer\": {\"address\": \"127.0.85.200\", "
@@ -195,7 +199,7 @@ static void make_c2c_instance(const char *clients_json)
 	gw = gateway_new(base, gw_cfg);
 	p.cfg = gw_cfg->upstreams[0].instance;
 	p.gw = gw;
-	inst = instance_new(base, &p, view_feed(view), why, sizeof why);
+	inst = instance_new(base, &p, view_feed(view), &inst_ops, NULL, why, sizeof why);
 	ck_assert_msg(inst != NULL, "%s", why);
 	instance_sync_clients(inst, gw_cfg);
 }
@@ -205,6 +209,7 @@ static void inst_gone(struct instance *i, void *arg)
 {
 	(void)i;
 	(void)arg;
+	ck_assert_msg(!inst_gone_flag, "gone twice");
 	inst_gone_flag = true;
 }
 
@@ -213,6 +218,7 @@ static void view_gone(struct view *v, void *arg)
 {
 	(void)v;
 	(void)arg;
+	ck_assert_msg(!view_gone_flag, "gone twice");
 	view_gone_flag = true;
 }
 
@@ -233,12 +239,17 @@ static void teardown(void)
 {
 	inst_gone_flag = view_gone_flag = false;
 	if (inst) {
-		instance_shutdown(inst, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, inst_gone, NULL);
+		/* lifecycle.h: gone never inside the call, which a second
+		 * call does not repeat, and once from the loop */
+		instance_shutdown(inst, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+		instance_shutdown(inst, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET);
+		ck_assert(!inst_gone_flag);
 		ck_assert(pump_until(flag_set, &inst_gone_flag, 10));
 	}
 	if (gw)
 		gateway_teardown();
-	view_shutdown(view, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, view_gone, NULL);
+	view_shutdown(view, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+	ck_assert(!view_gone_flag);
 	ck_assert(pump_until(flag_set, &view_gone_flag, 10));
 	event_free(tick);
 	event_base_free(base);

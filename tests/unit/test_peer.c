@@ -37,8 +37,15 @@
  *                            that session alone, once
  *   peer_json                the peer as web/ renders it from the
  *                            accessors: mode, summary, live sessions
- *   shutdown_then_freed      peer_shutdown: a NOTIFICATION on every
- *                            session; `freed` later, from the loop, once
+ *   shutdown_then_gone       peer_shutdown: a NOTIFICATION on every
+ *                            session; gone later, from the loop, once,
+ *                            and no upcall after it; a second call does
+ *                            nothing
+ *   room_then_shutdown       a ninth connection takes a silent one's
+ *                            place and the peer shuts down in the same
+ *                            pass: gone once, after every session's
+ *   shutdown_without_sessions  a peer with no session: gone still comes
+ *                            from the loop, never inside peer_shutdown
  */
 #include <check.h>
 #include <stdio.h>
@@ -60,7 +67,7 @@ static const struct bgp_family v6u = { BGP_AFI_IPV6, BGP_SAFI_UNICAST };
 
 /* What a peer told its owner. */
 struct prec {
-	unsigned established, down, updates, freed;
+	unsigned established, down, updates, gone;
 	struct session *last_up, *last_down;
 	char down_reason[200];
 	bool in_call;                   /* the test is inside a peer call */
@@ -70,6 +77,7 @@ static void on_established(struct peer *p, struct session *s, void *owner)
 {
 	struct prec *r = owner;
 	(void)p;
+	ck_assert_msg(r->gone == 0, "an upcall after gone");
 	r->established++;
 	r->last_up = s;
 }
@@ -78,6 +86,7 @@ static void on_down(struct peer *p, struct session *s, const char *reason, void 
 {
 	struct prec *r = owner;
 	(void)p;
+	ck_assert_msg(r->gone == 0, "an upcall after gone");
 	r->down++;
 	r->last_down = s;
 	snprintf(r->down_reason, sizeof r->down_reason, "%s", reason);
@@ -89,22 +98,24 @@ static void on_update(struct peer *p, struct session *s, const struct bgp_update
 	(void)p;
 	(void)s;
 	(void)u;
+	ck_assert_msg(((struct prec *)owner)->gone == 0, "an upcall after gone");
 	((struct prec *)owner)->updates++;
 }
 
-static void on_freed(struct peer *p, void *owner)
+static void on_gone(struct peer *p, void *owner)
 {
 	struct prec *r = owner;
 	(void)p;
-	ck_assert_msg(!r->in_call, "freed inside the caller's own call");
-	r->freed++;
+	ck_assert_msg(!r->in_call, "gone inside the caller's own call");
+	ck_assert_msg(r->gone == 0, "gone twice");
+	r->gone++;
 }
 
 static const struct peer_ops ops = {
 	.established = on_established,
 	.down = on_down,
 	.update = on_update,
-	.freed = on_freed,
+	.gone = on_gone,
 };
 
 static struct peer *the_peer;
@@ -144,9 +155,9 @@ static struct peer *make_peer(const struct neighbor_config *nc, uint32_t id, str
 	return the_peer;
 }
 
-static bool is_freed(void *arg)
+static bool is_gone(void *arg)
 {
-	return ((struct prec *)arg)->freed > 0;
+	return ((struct prec *)arg)->gone > 0;
 }
 
 /* The end of a test that passed: the peer shut down and freed, the loop
@@ -154,7 +165,7 @@ static bool is_freed(void *arg)
 static void finish(void)
 {
 	peer_shutdown(the_peer, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, NULL);
-	ck_assert(nb_until(is_freed, the_rec, 20));
+	ck_assert(nb_until(is_gone, the_rec, 20));
 	nb_end();
 }
 
@@ -618,7 +629,7 @@ START_TEST(test_peer_json)
 }
 END_TEST
 
-START_TEST(test_shutdown_then_freed)
+START_TEST(test_shutdown_then_gone)
 {
 	struct prec r;
 	struct nb a, b;
@@ -626,14 +637,56 @@ START_TEST(test_shutdown_then_freed)
 	struct peer *p = two_sessions(&r, &a, &b);
 	r.in_call = true;
 	peer_shutdown(p, BGP_ERR_CEASE, BGP_CEASE_PEER_DECONFIGURED, NULL);
+	peer_shutdown(p, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET, NULL);      /* nothing */
 	r.in_call = false;
-	ck_assert_uint_eq(r.freed, 0);
+	ck_assert_uint_eq(r.gone, 0);
 	ck_assert(nb_expect_notification(&a, BGP_ERR_CEASE, BGP_CEASE_PEER_DECONFIGURED, 10));
 	ck_assert(nb_expect_notification(&b, BGP_ERR_CEASE, BGP_CEASE_PEER_DECONFIGURED, 10));
-	ck_assert(nb_until(is_freed, &r, 20));
+	ck_assert(nb_until(is_gone, &r, 20));
 	ck_assert_uint_eq(r.down, 2);
 	nb_run(2);
-	ck_assert_uint_eq(r.freed, 1);
+	ck_assert_uint_eq(r.gone, 1);
+	nb_end();
+}
+END_TEST
+
+START_TEST(test_room_then_shutdown)
+{
+	struct neighbor_config nc;
+	struct prec r;
+	struct nb silent[PEER_MAX_SESSIONS + 1];
+	struct session *ss[PEER_MAX_SESSIONS];
+
+	config(&nc, MS_IETF, true, 179);
+	struct peer *p = make_peer(&nc, LOCAL_ID, &r);
+	r.in_call = true;
+	for (int i = 0; i <= PEER_MAX_SESSIONS; i++)
+		ck_assert_msg(peer_accept(p, nb_pair(&silent[i])), "connection %d refused", i);
+	ck_assert_uint_eq(peer_sessions(p, ss, PEER_MAX_SESSIONS), PEER_MAX_SESSIONS);
+	peer_shutdown(p, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, NULL);
+	r.in_call = false;
+	ck_assert_uint_eq(r.gone, 0);
+	ck_assert(nb_until(is_gone, &r, 20));
+	nb_run(1);
+	ck_assert_uint_eq(r.gone, 1);
+	nb_end();
+}
+END_TEST
+
+START_TEST(test_shutdown_without_sessions)
+{
+	struct neighbor_config nc;
+	struct prec r;
+
+	config(&nc, MS_OFF, true, 179);
+	struct peer *p = make_peer(&nc, LOCAL_ID, &r);
+	r.in_call = true;
+	peer_shutdown(p, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, NULL);
+	r.in_call = false;
+	ck_assert_uint_eq(r.gone, 0);
+	ck_assert(nb_until(is_gone, &r, 5));
+	nb_run(0.5);
+	ck_assert_uint_eq(r.gone, 1);
 	nb_end();
 }
 END_TEST
@@ -656,7 +709,9 @@ int main(void)
 	tcase_add_test(tc, test_malformed_resets_one);
 	tcase_add_test(tc, test_close_session);
 	tcase_add_test(tc, test_peer_json);
-	tcase_add_test(tc, test_shutdown_then_freed);
+	tcase_add_test(tc, test_shutdown_then_gone);
+	tcase_add_test(tc, test_room_then_shutdown);
+	tcase_add_test(tc, test_shutdown_without_sessions);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

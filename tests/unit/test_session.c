@@ -30,7 +30,10 @@
  *                            KEEPALIVE instead of a new connection gets
  *                            Redirect Required (2/0)
  *   close_then_free_later    session_close sends the NOTIFICATION; the
- *                            owner's `closed` comes from the loop, once
+ *                            owner's gone comes from the loop, once
+ *   shutdown_gone_from_loop  each way of leaving (close, close_data, drop,
+ *                            abort): gone never inside the call, once
+ *                            from the loop, and no upcall after it
  */
 #include <check.h>
 #include <stdio.h>
@@ -54,7 +57,7 @@ struct rec {
 	enum fsm_state states[32];
 	size_t nstates;
 	char reason[400];               /* of the last state change */
-	unsigned opens, updates, confirmed, closed;
+	unsigned opens, updates, confirmed, gone;
 	uint8_t nlri[64];               /* of the last UPDATE */
 	size_t nlri_len;
 	double established_at;          /* engine seconds */
@@ -78,6 +81,7 @@ static void on_state(struct session *s, enum fsm_state from, enum fsm_state to,
 	struct rec *r = arg;
 	(void)s;
 	(void)from;
+	ck_assert_msg(r->gone == 0, "an upcall after gone");
 	ck_assert_uint_lt(r->nstates, 32);
 	r->states[r->nstates++] = to;
 	if (to == FSM_ESTABLISHED)
@@ -89,6 +93,7 @@ static bool on_open(struct session *s, const struct bgp_open *o, void *arg)
 {
 	struct rec *r = arg;
 	(void)o;
+	ck_assert_msg(r->gone == 0, "an upcall after gone");
 	r->opens++;
 	if (r->redirect_port)
 		session_set_offer(s, &v6u, 1, MS_DIALECT_IETF, r->redirect_port);
@@ -99,6 +104,7 @@ static void on_update(struct session *s, const struct bgp_update *u, void *arg)
 {
 	struct rec *r = arg;
 	(void)s;
+	ck_assert_msg(r->gone == 0, "an upcall after gone");
 	r->updates++;
 	r->nlri_len = u->nlri.len < sizeof r->nlri ? u->nlri.len : sizeof r->nlri;
 	memcpy(r->nlri, u->nlri.p, r->nlri_len);
@@ -107,14 +113,16 @@ static void on_update(struct session *s, const struct bgp_update *u, void *arg)
 static void on_confirmed(struct session *s, void *arg)
 {
 	(void)s;
+	ck_assert_msg(((struct rec *)arg)->gone == 0, "an upcall after gone");
 	((struct rec *)arg)->confirmed++;
 }
 
-static void on_closed(struct session *s, void *arg)
+static void on_gone(struct session *s, void *arg)
 {
 	struct rec *r = arg;
-	ck_assert_msg(!r->in_callback, "closed inside the caller's own call");
-	r->closed++;
+	ck_assert_msg(!r->in_callback, "gone inside the caller's own call");
+	ck_assert_msg(r->gone == 0, "gone twice");
+	r->gone++;
 	r->notif_rx = session_notification_rx(s, &r->notif_code, &r->notif_subcode);
 	r->notifs_sent = session_counters_tx(s)->msgs[BGP_NOTIFICATION];
 	snprintf(r->last_error, sizeof r->last_error, "%s", session_last_error(s));
@@ -125,7 +133,7 @@ static const struct session_ops ops = {
 	.open_received = on_open,
 	.update = on_update,
 	.confirmed = on_confirmed,
-	.closed = on_closed,
+	.gone = on_gone,
 };
 
 /* ---- fixtures ------------------------------------------------------------ */
@@ -184,7 +192,7 @@ static struct session *accepted(const struct session_params *sp, struct rec *r,
 static void finish(void)
 {
 	for (size_t i = 0; i < nmade; i++)
-		if (made[i].r->closed == 0)
+		if (made[i].r->gone == 0)
 			session_abort(made[i].s);
 	nmade = 0;
 	nb_run(0.5);                    /* the deferred frees */
@@ -196,9 +204,9 @@ static bool is_established(void *arg)
 	return session_state(arg) == FSM_ESTABLISHED;
 }
 
-static bool has_closed(void *arg)
+static bool has_gone(void *arg)
 {
-	return ((struct rec *)arg)->closed > 0;
+	return ((struct rec *)arg)->gone > 0;
 }
 
 /* The neighbor's side of the OPEN exchange, up to Established. */
@@ -366,7 +374,7 @@ START_TEST(test_open_errors)
 	ck_assert_msg(m.len == 2 + c->data_len && memcmp(m.body + 2, c->data, c->data_len) == 0,
 	    "%s: data of %zu bytes", c->name, m.len - 2);
 	ck_assert(nb_wait_eof(&n, 10));
-	ck_assert(nb_until(has_closed, &r, 10));
+	ck_assert(nb_until(has_gone, &r, 10));
 	ck_assert_uint_eq(r.opens, 0);
 	(void)s;
 	finish();
@@ -391,7 +399,7 @@ START_TEST(test_hold_timer_expires)
 	ck_assert_msg(took >= 2.5 && took < 6, "Hold Timer Expired after %.2f s of a hold "
 	    "time of 3", took);
 	ck_assert(nb_wait_eof(&n, 10));
-	ck_assert(nb_until(has_closed, &r, 10));
+	ck_assert(nb_until(has_gone, &r, 10));
 	ck_assert_int_eq(r.states[r.nstates - 1], FSM_IDLE);
 	ck_assert_str_eq(r.reason, "Hold timer expired");
 	finish();
@@ -422,7 +430,7 @@ START_TEST(test_keepalives)
 	/* every 3 s over 16 s: 5, give or take the edges */
 	ck_assert_msg(got >= 4 && got <= 6, "%u KEEPALIVEs in 16 s with keepalive 3", got);
 	ck_assert_int_eq(session_state(s), FSM_ESTABLISHED);
-	ck_assert_uint_eq(r.closed, 0);
+	ck_assert_uint_eq(r.gone, 0);
 	finish();
 }
 END_TEST
@@ -444,7 +452,7 @@ START_TEST(test_open_timeout)
 	ck_assert(nb_expect_notification(&n, BGP_ERR_HOLD, 0, 30));
 	double took = nb_now() - start;
 	ck_assert_msg(took >= 3.5 && took < 7, "closed after %.2f s of 4", took);
-	ck_assert(nb_until(has_closed, &r, 10));
+	ck_assert(nb_until(has_gone, &r, 10));
 	ck_assert_str_eq(r.reason, "Hold timer expired: no OPEN within open_timeout (4 s)");
 	finish();
 }
@@ -551,11 +559,11 @@ START_TEST(test_malformed_messages)
 	ck_assert_msg(m.len == 2 + c->data_len && memcmp(m.body + 2, c->data, c->data_len) == 0,
 	    "%s: data of %zu bytes, expected %zu", c->name, m.len - 2, c->data_len);
 	ck_assert(nb_wait_eof(&n, 10));
-	ck_assert(nb_until(has_closed, &r, 10));
+	ck_assert(nb_until(has_gone, &r, 10));
 	/* the other session noticed nothing */
 	ck_assert_int_eq(session_state(other), FSM_ESTABLISHED);
 	ck_assert(!session_is_closing(other));
-	ck_assert_uint_eq(r2.closed, 0);
+	ck_assert_uint_eq(r2.gone, 0);
 	nb_write(&n2, (uint8_t[]){ MARKER16, 0, 19, BGP_KEEPALIVE }, 19);
 	nb_run(1);
 	ck_assert_int_eq(session_state(other), FSM_ESTABLISHED);
@@ -585,7 +593,7 @@ START_TEST(test_unexpected_message)
 	ck_assert_uint_eq(m.body[1], BGP_ERR_FSM_OPENCONFIRM);
 	ck_assert_uint_eq(m.len, 3);
 	ck_assert_uint_eq(m.body[2], BGP_UPDATE);       /* RFC 6608 §4 */
-	ck_assert(nb_until(has_closed, &r, 10));
+	ck_assert(nb_until(has_gone, &r, 10));
 	ck_assert_uint_eq(r.updates, 0);
 	finish();
 }
@@ -602,7 +610,7 @@ START_TEST(test_notification_received)
 	struct session *s = accepted(&sp, &r, &n);
 	establish(s, &n, 9);
 	nb_send_notification(&n, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
-	ck_assert(nb_until(has_closed, &r, 10));
+	ck_assert(nb_until(has_gone, &r, 10));
 	ck_assert(!nb_recv(&n, &m, 2) || m.type == BGP_KEEPALIVE);
 	ck_assert(!nb_recv(&n, &m, 2));
 	ck_assert(n.eof);
@@ -645,7 +653,7 @@ START_TEST(test_redirect_required)
 	/* instead of reconnecting to 1790, it carries on here */
 	nb_send_keepalive(&n);
 	ck_assert(nb_expect_notification(&n, BGP_ERR_OPEN, BGP_ERR_OPEN_MS_REDIRECT_REQUIRED, 5));
-	ck_assert(nb_until(has_closed, &r, 10));
+	ck_assert(nb_until(has_gone, &r, 10));
 	ck_assert_int_eq(r.states[r.nstates - 1], FSM_IDLE);
 	ck_assert(r.nstates < 2 || r.states[r.nstates - 2] != FSM_ESTABLISHED);
 	ck_assert_str_eq(r.last_error, "sent NOTIFICATION 2/0 (OPEN Message Error, Unspecific)");
@@ -665,12 +673,50 @@ START_TEST(test_close_then_free_later)
 	r.in_callback = true;
 	session_close(s, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET, "maintenance");
 	ck_assert(session_is_closing(s));
-	ck_assert_uint_eq(r.closed, 0);
+	ck_assert_uint_eq(r.gone, 0);
 	r.in_callback = false;
 	ck_assert(nb_expect_notification(&n, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET, 5));
-	ck_assert(nb_until(has_closed, &r, 10));
+	ck_assert(nb_until(has_gone, &r, 10));
 	nb_run(2);
-	ck_assert_uint_eq(r.closed, 1);
+	ck_assert_uint_eq(r.gone, 1);
+	finish();
+}
+END_TEST
+
+/* Every way the owner makes a session leave is its shutdown (lifecycle.h):
+ * gone never comes inside the call, comes once from the loop, and nothing
+ * comes after it. */
+enum { BY_CLOSE, BY_CLOSE_DATA, BY_DROP, BY_ABORT, BY_COUNT };
+
+START_TEST(test_shutdown_gone_from_loop)
+{
+	static const uint8_t data[] = { 0, 1, 1, 0, 0, 0, 10 };
+	struct session_params sp;
+	struct rec r;
+	struct nb n;
+
+	params(&sp);
+	struct session *s = accepted(&sp, &r, &n);
+	establish(s, &n, 9);
+	r.in_callback = true;
+	if (_i == BY_CLOSE)
+		session_close(s, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, NULL);
+	else if (_i == BY_CLOSE_DATA)
+		session_close_data(s, BGP_ERR_CEASE, BGP_CEASE_MAX_PREFIXES, data,
+		    sizeof data);
+	else if (_i == BY_DROP)
+		session_drop(s, "a test drops it");
+	else
+		session_abort(s);
+	ck_assert(session_is_closing(s));
+	ck_assert_uint_eq(r.gone, 0);
+	r.in_callback = false;
+	ck_assert(nb_until(has_gone, &r, 10));
+	size_t nstates = r.nstates;
+	nb_run(1);                      /* time for anything that would follow */
+	ck_assert_uint_eq(r.gone, 1);
+	ck_assert_uint_eq(r.nstates, nstates);
+	nb_close(&n);
 	finish();
 }
 END_TEST
@@ -696,6 +742,7 @@ int main(void)
 	tcase_add_test(tc, test_notification_received);
 	tcase_add_test(tc, test_redirect_required);
 	tcase_add_test(tc, test_close_then_free_later);
+	tcase_add_loop_test(tc, test_shutdown_gone_from_loop, 0, BY_COUNT);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -83,7 +83,7 @@ static void setup(void)
 	nc.hold_time = 90;
 	nc.families[0] = (struct bgp_family){ BGP_AFI_IPV4, BGP_SAFI_UNICAST };
 	nc.family_count = 1;
-	view = view_new(base, &nc, &local, VIEW_UPSTREAM); /* never started: no socket */
+	view = view_new(base, &nc, &local, VIEW_UPSTREAM, NULL, NULL); /* never started */
 	http = evhttp_new(base);
 	struct evhttp_bound_socket *b = evhttp_bind_socket_with_handle(http, "127.0.0.1", 0);
 	ck_assert_ptr_nonnull(b);
@@ -98,7 +98,7 @@ static void setup(void)
 static void teardown(void)
 {
 	stream_free(st);
-	view_shutdown(view, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, NULL, NULL);
+	view_shutdown(view, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	evhttp_free(http);
 	event_base_free(base);

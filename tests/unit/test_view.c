@@ -33,6 +33,8 @@ static struct event_base *base;
 static struct view *view;
 static struct session_negotiated neg;
 static bool view_gone;
+static void gone(struct view *v, void *arg);
+static const struct view_ops gone_ops = { .gone = gone };
 
 static const uint8_t path[] = { BGP_AS_SEQUENCE, 2, 0, 0, 0xfd, 0xf2, 0, 0, 0xfb, 0xf0 };
 static const uint8_t nh4[] = { 192, 0, 2, 1 };
@@ -53,7 +55,7 @@ static void setup(void)
 	nc.families[0] = (struct bgp_family){ BGP_AFI_IPV4, BGP_SAFI_UNICAST };
 	nc.families[1] = (struct bgp_family){ BGP_AFI_IPV6, BGP_SAFI_UNICAST };
 	nc.family_count = 2;
-	view = view_new(base, &nc, &local, VIEW_UPSTREAM);     /* never started: no socket */
+	view = view_new(base, &nc, &local, VIEW_UPSTREAM, &gone_ops, NULL); /* never started */
 	memset(&neg, 0, sizeof neg);
 	neg.families[0] = nc.families[0];
 	neg.families[1] = nc.families[1];
@@ -68,12 +70,18 @@ static void gone(struct view *v, void *arg)
 {
 	(void)v;
 	(void)arg;
+	ck_assert_msg(!view_gone, "gone twice");
 	view_gone = true;
 }
 
+/* The view's teardown (muxd/lib/lifecycle.h): gone never inside
+ * view_shutdown, a second call does nothing, gone once from the loop. */
 static void teardown(void)
 {
-	view_shutdown(view, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, gone, NULL);
+	view_shutdown(view, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+	ck_assert(!view_gone);
+	view_shutdown(view, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET);
+	ck_assert(!view_gone);
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	ck_assert(view_gone);
 	event_base_free(base);
@@ -580,7 +588,7 @@ static struct view *wired_view(enum view_role role, struct wire *w)
 	nc.multisession = MS_OFF;
 	nc.families[0] = (struct bgp_family){ BGP_AFI_IPV4, BGP_SAFI_UNICAST };
 	nc.family_count = 1;
-	struct view *v = view_new(base, &nc, &local, role);
+	struct view *v = view_new(base, &nc, &local, role, &gone_ops, NULL);
 	ck_assert_int_eq(view_role(v), role);
 	view_start(v);
 	memset(w, 0, sizeof *w);
@@ -615,7 +623,8 @@ static void unwire(struct view *v, struct wire *w)
 	double end = now_s() + 10;
 
 	view_gone = false;
-	view_shutdown(v, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, gone, NULL);
+	view_shutdown(v, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+	ck_assert(!view_gone);
 	close(w->fd);           /* the neighbor hangs up after the NOTIFICATION */
 	while (!view_gone && now_s() < end)
 		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);

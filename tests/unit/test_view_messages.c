@@ -95,6 +95,9 @@ static void teardown(void)
 	event_base_free(base);
 }
 
+static void view_stopped(struct view *v, void *arg);
+static const struct view_ops view_ops = { .gone = view_stopped };
+
 /* A view on a connection just accepted from the neighbor (fd). */
 static void upstream_start(struct upstream *u, const char *name, unsigned mask)
 {
@@ -114,7 +117,7 @@ static void upstream_start(struct upstream *u, const char *name, unsigned mask)
 	nc.passive = true;              /* it never connects out */
 	nc.families[0] = (struct bgp_family){ BGP_AFI_IPV4, BGP_SAFI_UNICAST };
 	nc.family_count = 1;
-	u->v = view_new(base, &nc, &local, VIEW_UPSTREAM);
+	u->v = view_new(base, &nc, &local, VIEW_UPSTREAM, &view_ops, NULL);
 	memset(&u->r, 0, sizeof u->r);
 	u->r.sub = feed_subscribe(view_feed(u->v), mask, record, &u->r);
 	view_start(u->v);
@@ -147,7 +150,7 @@ static void upstream_stop(struct upstream *u)
 
 	feed_unsubscribe(u->r.sub);
 	stopped = false;
-	view_shutdown(u->v, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, view_stopped, NULL);
+	view_shutdown(u->v, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
 	close(u->fd);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
