@@ -26,7 +26,9 @@ void alloc_free(struct alloc *a)
 	memset(a, 0, sizeof *a);
 }
 
-bool alloc_covers(const struct bgp_prefix *outer, const struct bgp_prefix *inner)
+/* Whether inner lies within outer (same AFI, outer no longer, same
+ * leading bits). */
+static bool alloc_covers(const struct bgp_prefix *outer, const struct bgp_prefix *inner)
 {
 	if (outer->afi != inner->afi || outer->len > inner->len)
 		return false;

@@ -19,7 +19,6 @@
 
 #define ALLOC_DEFAULT_MAX_LEN4 24
 #define ALLOC_DEFAULT_MAX_LEN6 48
-#define ALLOC_DEFAULT_MAX_PREFIXES 100
 
 enum alloc_verdict {
 	ALLOC_OK = 0,
@@ -41,9 +40,6 @@ void alloc_free(struct alloc *a);
 
 /* Whether p (path id ignored) may be announced. */
 enum alloc_verdict alloc_check(const struct alloc *a, const struct bgp_prefix *p);
-/* Whether inner lies within outer (same AFI, outer no longer, same
- * leading bits). */
-bool alloc_covers(const struct bgp_prefix *outer, const struct bgp_prefix *inner);
 const char *alloc_verdict_name(enum alloc_verdict v);
 
 /* max_prefixes: true when holding `held` accepted prefixes breaks the

@@ -110,9 +110,8 @@ struct instance_stats {
 	uint64_t dropped;               /* clients too slow */
 };
 const struct instance_stats *instance_stats(const struct instance *inst);
-/* Established clients, and those still walking the table. */
+/* Clients with an Established session. */
 size_t instance_clients_established(const struct instance *inst);
-size_t instance_clients_joining(const struct instance *inst);
 
 /* The clients that are not leaving — configured ones, their legs and
  * range members — up to max; returns how many there are (out may be NULL

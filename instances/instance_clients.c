@@ -10,7 +10,7 @@
 #include "instances/instance_int.h"
 #include "muxd/lib/log.h"
 
-void inst_clients_append(struct instance *inst, struct client *c)
+static void inst_clients_append(struct instance *inst, struct client *c)
 {
 	if (inst->nclients == inst->cap) {
 		inst->cap = inst->cap ? inst->cap * 2 : 8;
@@ -94,7 +94,8 @@ static void client_add_configured(struct instance *inst, const struct client_con
 	nameidx_put(&inst->by_name, c->cfg.name, c);
 }
 
-void inst_range_members_shutdown(struct instance *inst, const struct client *tmpl,
+/* A template leaves: so do the members of its range. */
+static void inst_range_members_shutdown(struct instance *inst, const struct client *tmpl,
     uint8_t subcode)
 {
 	for (size_t i = 0; i < inst->nclients; i++)
@@ -199,13 +200,5 @@ size_t instance_clients_established(const struct instance *inst)
 	size_t n = 0;
 	for (size_t i = 0; i < inst->nclients; i++)
 		n += inst->clients[i]->session != NULL;
-	return n;
-}
-
-size_t instance_clients_joining(const struct instance *inst)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < inst->nclients; i++)
-		n += inst->clients[i]->state == CLIENT_JOINING;
 	return n;
 }

@@ -79,7 +79,7 @@ struct instance {
 	struct client **clients;        /* retiring ones too, until gone */
 	size_t nclients, cap;
 	/* The configured clients by name (no leg, no range member); one that
-	 * retires stays until gone or replaced: inst_client_running checks. */
+	 * retires stays until gone or replaced: client_running checks. */
 	struct nameidx by_name;
 	struct inst_class *classes;
 	struct walk **walks;
@@ -122,14 +122,10 @@ void inst_client_down(struct client *c, void *arg);
 void inst_client_refresh(struct client *c, uint16_t afi, void *arg);
 
 /* instance_clients.c */
-void inst_clients_append(struct instance *inst, struct client *c);
 /* A client of cc's (a range member: of range_of's range), started unless
  * it is a range's template. */
 struct client *inst_client_add(struct instance *inst, const struct client_config *cc,
     struct client *range_of);
-/* A template leaves: so do the members of its range. */
-void inst_range_members_shutdown(struct instance *inst, const struct client *tmpl,
-    uint8_t subcode);
 
 /* instance_listen.c */
 bool inst_listen(struct instance *inst, char *why, size_t why_len);

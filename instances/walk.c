@@ -101,10 +101,8 @@ bool walk_remove(struct walk *w, struct client *c)
 
 size_t walk_member_count(const struct walk *w) { return w->n; }
 struct client *walk_member(const struct walk *w, size_t i) { return w->members[i]; }
-bool walk_started(const struct walk *w) { return w->started; }
 bool walk_refresh(const struct walk *w) { return w->refresh; }
 uint16_t walk_afi(const struct walk *w) { return w->afi; }
-uint64_t walk_routes(const struct walk *w) { return w->routes; }
 
 const char *walk_afi_text(uint16_t afi)
 {

@@ -66,7 +66,6 @@ void walk_add(struct walk *w, struct client *c);
 bool walk_remove(struct walk *w, struct client *c);
 size_t walk_member_count(const struct walk *w);
 struct client *walk_member(const struct walk *w, size_t i);
-bool walk_started(const struct walk *w);
 bool walk_refresh(const struct walk *w);
 bool walk_done(const struct walk *w);
 uint16_t walk_afi(const struct walk *w);
@@ -93,8 +92,5 @@ void walk_live(struct walk *w, uint16_t afi, const struct fanout_route *r,
 
 /* "IPv4", "IPv6", or "every family" for 0: what a walk covers, for logs. */
 const char *walk_afi_text(uint16_t afi);
-
-/* Routes sent by this walk so far. */
-uint64_t walk_routes(const struct walk *w);
 
 #endif

@@ -459,7 +459,7 @@ static void dump_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		if (outbatch_queued(&c->out) > OUT_PAUSE)
-			return;         /* resumed by conn_write_cb */
+			return;         /* resumed by conn_out_cb */
 		size_t n = dump_view_step(v, c->idx, budget);
 		budget = n >= budget ? 0 : budget - n;
 	}

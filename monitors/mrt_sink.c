@@ -207,7 +207,8 @@ void mrt_sink_open(struct mrt_sink *s, const char *tmp, const char *final, bool 
 	s->have_file = true;
 }
 
-void mrt_sink_close(struct mrt_sink *s)
+/* Finish the current file (renamed to its final name). */
+static void mrt_sink_close(struct mrt_sink *s)
 {
 	struct sink_item *it;
 

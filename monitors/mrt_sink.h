@@ -34,10 +34,8 @@ struct mrt_sink *mrt_sink_new(size_t max_queued);
 /* Finish the current file (renamed), stop the thread, free. NULL is fine. */
 void mrt_sink_free(struct mrt_sink *s);
 /* From now on bytes go to a new file: tmp while it is written, renamed to
- * final when the next mrt_sink_open or mrt_sink_close finishes it. */
+ * final when the next mrt_sink_open or mrt_sink_free finishes it. */
 void mrt_sink_open(struct mrt_sink *s, const char *tmp, const char *final, bool gzip);
-/* Finish the current file (renamed to its final name). */
-void mrt_sink_close(struct mrt_sink *s);
 /* Append one record; false (and counted) when it is dropped. */
 bool mrt_sink_write(struct mrt_sink *s, const void *p, size_t len);
 void mrt_sink_stats(struct mrt_sink *s, struct mrt_sink_stats *st);

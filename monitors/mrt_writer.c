@@ -358,11 +358,6 @@ static bool dump_start(struct mrt_writer *m, time_t ts)
 	_exit(ok ? 0 : 1);
 }
 
-bool mrt_writer_dump_now(struct mrt_writer *m)
-{
-	return dump_start(m, (time_t)now_secs() / m->cfg.rib_interval * m->cfg.rib_interval);
-}
-
 static void dump_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct mrt_writer *m = arg;

@@ -52,7 +52,4 @@ void mrt_writer_add_view(struct mrt_writer *m, const char *view, struct feed *fe
 /* Unsubscribe (before the view goes away). */
 void mrt_writer_remove_view(struct mrt_writer *m, struct feed *feed);
 
-/* Start a RIB dump now (tests, tools); false if one is still running. */
-bool mrt_writer_dump_now(struct mrt_writer *m);
-
 #endif

@@ -177,8 +177,3 @@ bool route_dump_reaped(struct route_dump *rd, pid_t pid, int status,
 	}
 	return true;
 }
-
-unsigned long route_dump_count(const struct route_dump *rd)
-{
-	return rd ? rd->started : 0;
-}

@@ -42,7 +42,5 @@ void route_dump_request(struct route_dump *rd);
  * start the one asked for meanwhile. False if pid is not the dump's. */
 bool route_dump_reaped(struct route_dump *rd, pid_t pid, int status,
     const struct rusage *ru);
-/* Dumps started since route_dump_new. */
-unsigned long route_dump_count(const struct route_dump *rd);
 
 #endif

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Full-table fan-out benchmark (issue 3, "Performance"); run by `make bench`.
+# Full-table fan-out benchmark: how fast bgpmux hands a full table to K
+# clients, against BIRD and the loopback floor; run by `make bench`.
 #
 # For each feed — the real PCH full-table session (tests/data/pch-*.gz) and
 # a synthetic table of 1,000,000 prefixes — and K = 1, 4, 16 clients, three
@@ -9,7 +10,7 @@
 #   bird    BIRD 2 as a transparent route server (tests/bench/bird-fanout.conf.in)
 #   bgpmux  build/muxd: one upstream, K clients on its instance
 #           (tests/bench/muxd-fanout.json.in)
-#   bgpmux-mon  the same with the monitors on (issue 7): MRT archives
+#   bgpmux-mon  the same with the monitors on: MRT archives
 #           (gzip updates files; RIB dumps from a forked child every
 #           BENCH_MON_RIB_INTERVAL s, default 7200)
 #           and BMP export to a collector that reads and counts
@@ -18,7 +19,7 @@
 #           unfiltered NDJSON stream (every message) from the API listener
 #           and counting lines and bytes (tests/tools/stream_count.py, or
 #           curl | wc -lc: BENCH_STREAM_READER); the report gives its time over
-#           bgpmux's (the issue wants at most 1.5×) and what each
+#           bgpmux's (the target is at most 1.5×) and what each
 #           subscriber received and lost
 #   bgpmux-base  another build of muxd (BENCH_MUXD_BASE=path, e.g. an older
 #           commit's build/muxd) run exactly as bgpmux, interleaved with it

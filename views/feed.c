@@ -177,12 +177,6 @@ bool feed_first_path(const struct feed *f, const struct bgp_prefix *p,
 	return adjrib_lookup(f->rib, p, ADJRIB_EXACT, first_cb, &c) != 0;
 }
 
-int feed_lookup(const struct feed *f, const struct bgp_prefix *p,
-    enum adjrib_match match, adjrib_cb cb, void *arg)
-{
-	return adjrib_lookup(f->rib, p, match, cb, arg);
-}
-
 int feed_lookup_after(const struct feed *f, const struct bgp_prefix *p,
     enum adjrib_match match, const struct bgp_prefix *after, adjrib_cb cb, void *arg)
 {

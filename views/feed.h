@@ -170,12 +170,10 @@ struct attrset *feed_route(const struct feed *f, const struct bgp_prefix *p);
 bool feed_first_path(const struct feed *f, const struct bgp_prefix *p,
     struct bgp_prefix *first, struct attrset **set);
 
-/* Looking glass: adjrib_lookup on the view's table (every path of the
- * prefixes that match p; cb must not change anything). Returns as
- * adjrib_lookup: a callback's non-zero return (it stops there), or 0. */
-int feed_lookup(const struct feed *f, const struct bgp_prefix *p,
-    enum adjrib_match match, adjrib_cb cb, void *arg);
-/* The same, resumed after a route it visited (adjrib_lookup_after). */
+/* Looking glass: adjrib_lookup_after on the view's table (every path of
+ * the prefixes that match p, resumed after a route it visited; cb must not
+ * change anything). Returns as adjrib_lookup_after: a callback's non-zero
+ * return (it stops there), or 0. */
 int feed_lookup_after(const struct feed *f, const struct bgp_prefix *p,
     enum adjrib_match match, const struct bgp_prefix *after, adjrib_cb cb, void *arg);
 

@@ -452,12 +452,6 @@ void view_session_down(struct view *v, const char *reason)
 	session_down(v, NULL, reason, NULL);
 }
 
-void view_session_family_down(struct view *v, const struct session_negotiated *n,
-    const char *reason)
-{
-	session_down(v, n, reason, NULL);
-}
-
 void view_set_families(struct view *v, const struct neighbor_config *nc)
 {
 	memcpy(v->cfg.families, nc->families, sizeof nc->families);
@@ -621,11 +615,6 @@ void view_originate(struct view *v, const struct bgp_prefix *p, const uint8_t *a
 		originated_send(v->own, ss[i], p, attrs, len);
 }
 
-void view_withdraw_originated(struct view *v, const struct bgp_prefix *p)
-{
-	view_originate(v, p, NULL, 0);
-}
-
 size_t view_originated_count(const struct view *v) { return originated_count(v->own); }
 
 void view_set_originated_next_hops(struct view *v, const struct sockaddr_mux *v4,
@@ -633,6 +622,3 @@ void view_set_originated_next_hops(struct view *v, const struct sockaddr_mux *v4
 {
 	originated_set_next_hops(v->own, v4, v6);
 }
-
-/* ---- JSON ------------------------------------------------------------- */
-

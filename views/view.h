@@ -108,16 +108,15 @@ struct view_memory {
 void view_memory(const struct view *v, struct view_memory *m);
 
 
-/* ---- the gateway's own routes (client routes, issue 5) --------------- */
+/* ---- the gateway's own routes (client routes) ------------------------ */
 
 /* Announce p upstream as the gateway's own: attrs is the attribute block
  * in canonical 4-octet form without next hop (instances/rewrite.h makes
  * it); the session's local address becomes the next hop. Sent at once
  * when the session is up, and again whenever it comes up; kept across
- * session downs. len 0 withdraws, as view_withdraw_originated does. */
+ * session downs. len 0 withdraws. */
 void view_originate(struct view *v, const struct bgp_prefix *p, const uint8_t *attrs,
     size_t len);
-void view_withdraw_originated(struct view *v, const struct bgp_prefix *p);
 size_t view_originated_count(const struct view *v);
 /* The gateway's next hop for IPv4 routes on an IPv6 session (v4) and for
  * IPv6 routes on an IPv4 session (v6); NULL: none (views/originated.h). */
@@ -132,10 +131,6 @@ void view_apply_update(struct view *v, const struct bgp_update *u,
 void view_session_up(struct view *v, const struct session_negotiated *n);
 /* Drops every route, publishing the withdrawals. */
 void view_session_down(struct view *v, const char *reason);
-/* One of several sessions went down (multisession): drops the routes of
- * the families it carried (n->families) only. */
-void view_session_family_down(struct view *v, const struct session_negotiated *n,
-    const char *reason);
 /* The upstream's families changed, nothing else (a reload): only the
  * sessions concerned change (peer_set_families). */
 void view_set_families(struct view *v, const struct neighbor_config *nc);

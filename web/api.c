@@ -29,6 +29,11 @@
 #define EVENTS_DEFAULT 100
 #define EVENTS_MAX 1000
 
+/* Updates per second of a view over the last minute (0 until known), and
+ * the per-interval history (oldest first) as JSON. */
+static double api_view_rate(const struct api *a, const char *view);
+static json_t *api_view_rate_history(const struct api *a, const char *view);
+
 /* ---- authorization and audit ---------------------------------------------- */
 
 /* The token file's first line, without its end of line; NULL on failure. */
@@ -361,7 +366,7 @@ static uint64_t sample(const struct view_rate *vr, size_t i)
 	return vr->samples[(vr->head + API_RATE_SAMPLES - 1 - i) % API_RATE_SAMPLES];
 }
 
-double api_view_rate(const struct api *a, const char *view)
+static double api_view_rate(const struct api *a, const char *view)
 {
 	const struct view_rate *vr = rate_of((struct api *)a, view, false);
 	size_t back = 60 / API_RATE_SECS;
@@ -373,7 +378,7 @@ double api_view_rate(const struct api *a, const char *view)
 	return (double)(sample(vr, 0) - sample(vr, back)) / (double)(back * API_RATE_SECS);
 }
 
-json_t *api_view_rate_history(const struct api *a, const char *view)
+static json_t *api_view_rate_history(const struct api *a, const char *view)
 {
 	const struct view_rate *vr = rate_of((struct api *)a, view, false);
 	json_t *arr = json_array();

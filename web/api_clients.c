@@ -24,7 +24,8 @@
 
 /* ---- the provisioned list ---------------------------------------------------- */
 
-const struct prov_client *api_prov_find(const struct api *a, const char *name)
+/* The provisioned client of that name (started or not), or NULL. */
+static const struct prov_client *api_prov_find(const struct api *a, const char *name)
 {
 	return nameidx_get(&a->prov, name);
 }

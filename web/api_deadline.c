@@ -32,7 +32,6 @@
 struct api_deadlines {
 	struct api_refusals *rf;
 	unsigned header_secs, body_secs;
-	unsigned watched;
 	bufferevent_event_cb evhttp_event_cb;   /* evhttp's, learnt from a probe */
 };
 
@@ -105,7 +104,6 @@ static void conn_free(struct api_conn *c)
 {
 	conn_unwatch(c);
 	event_free(c->timer);
-	c->d->watched--;
 	free(c);
 }
 
@@ -297,7 +295,6 @@ struct bufferevent *api_deadlines_bev(struct event_base *base, void *arg)
 	if (c->timer == NULL || c->in_cb == NULL || c->out_cb == NULL)
 		fatal("out of memory accepting an API connection");
 	bufferevent_incref(bev);        /* until conn_attach */
-	d->watched++;
 	evtimer_add(c->timer, &now);    /* conn_attach, once evhttp has it */
 	return bev;
 }
@@ -329,5 +326,3 @@ void api_deadlines_free(struct api_deadlines *d)
 {
 	free(d);
 }
-
-unsigned api_deadlines_watched(const struct api_deadlines *d) { return d ? d->watched : 0; }

@@ -28,7 +28,5 @@ void api_deadlines_set(struct api_deadlines *d, unsigned header_secs, unsigned b
  * runs no more (a connection accepted in its last turn is not attached
  * yet). NULL is fine. */
 void api_deadlines_free(struct api_deadlines *d);
-/* Connections watched right now (for tests and /metrics). */
-unsigned api_deadlines_watched(const struct api_deadlines *d);
 
 #endif

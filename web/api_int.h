@@ -73,16 +73,11 @@ struct inst_clients {
 	struct client **cl;
 	size_t n;
 };
-/* Every instance with its clients; *n gets the count. Free with
- * api_inst_clients_free. */
-struct inst_clients *api_inst_clients(struct api *a, size_t *n);
-void api_inst_clients_free(struct inst_clients *ic, size_t n);
 
 /* Calls cb for every session of every peer (one with session NULL for a
  * peer without any); a non-zero return stops and is returned. */
 int api_each_session(struct api *a, int (*cb)(const struct api_session *s, void *arg),
     void *arg);
-json_t *api_session_json(const struct api_session *s);
 
 /* Handlers in api_clients.c, api_sessions.c, metrics.c. */
 void api_get_clients(struct http_req *r, void *arg);
@@ -115,8 +110,6 @@ long long api_query_int(struct http_req *r, const char *key, long long def,
 /* Provisioned clients: load from the store, expiry timer. */
 void api_clients_load(struct api *a);
 void api_clients_free(struct api *a);
-/* The provisioned client of that name (started or not), or NULL. */
-const struct prov_client *api_prov_find(const struct api *a, const char *name);
 /* The running client of that name (the file's, or a provisioned one that
  * started: *pc set), or NULL. */
 const struct client_config *api_client_config(const struct api *a, const char *name,
@@ -125,10 +118,5 @@ const struct client_config *api_client_config(const struct api *a, const char *n
  * API), and its session at each of its instances. */
 json_t *api_client_json(struct api *a, const struct client_config *cc,
     const struct prov_client *pc);
-
-/* Updates per second of a view over the last minute (0 until known), and
- * the per-interval history (oldest first) as JSON. */
-double api_view_rate(const struct api *a, const char *view);
-json_t *api_view_rate_history(const struct api *a, const char *view);
 
 #endif

@@ -46,7 +46,9 @@ static int each_of_peer(struct api_session *as, const char *prefix,
 	return 0;
 }
 
-struct inst_clients *api_inst_clients(struct api *a, size_t *n)
+/* Every instance with its clients; *n gets the count. Free with
+ * api_inst_clients_free. */
+static struct inst_clients *api_inst_clients(struct api *a, size_t *n)
 {
 	struct instance *insts[API_MAX_OBJECTS];
 	size_t ni = a->host.instances(a->host.arg, insts, API_MAX_OBJECTS);
@@ -67,7 +69,7 @@ struct inst_clients *api_inst_clients(struct api *a, size_t *n)
 	return ic;
 }
 
-void api_inst_clients_free(struct inst_clients *ic, size_t n)
+static void api_inst_clients_free(struct inst_clients *ic, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(ic[i].cl);
@@ -115,7 +117,7 @@ int api_each_session(struct api *a, int (*cb)(const struct api_session *, void *
 	return each_client(a, cb, arg);
 }
 
-json_t *api_session_json(const struct api_session *s)
+static json_t *api_session_json(const struct api_session *s)
 {
 	const struct neighbor_config *nc = peer_config(s->peer);
 	char addr[64];

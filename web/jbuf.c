@@ -44,7 +44,7 @@ char *jb_take(struct jbuf *b)
 	return p;
 }
 
-void jb_raw(struct jbuf *b, const char *s, size_t n)
+static void jb_raw(struct jbuf *b, const char *s, size_t n)
 {
 	if (!jb_room(b, n))
 		return;

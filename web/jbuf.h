@@ -26,7 +26,6 @@ void jb_init(struct jbuf *b);
 /* The text, NUL-terminated, to free(); NULL after an allocation failure. */
 char *jb_take(struct jbuf *b);
 
-void jb_raw(struct jbuf *b, const char *s, size_t n);
 void jb_lit(struct jbuf *b, const char *s);             /* unescaped */
 void jb_str(struct jbuf *b, const char *s);             /* "escaped" */
 void jb_uint(struct jbuf *b, uint64_t v);

@@ -65,7 +65,8 @@ static bool parse_set(const char **s, struct ris_pattern_item *it)
 	return true;
 }
 
-bool ris_path_pattern_parse(const char *s, struct ris_sub *sub)
+/* An AS path pattern ("!^1,2,[3,4]$"); false on a bad one. */
+static bool ris_path_pattern_parse(const char *s, struct ris_sub *sub)
 {
 	sub->path_negate = *s == '!';
 	s += sub->path_negate;

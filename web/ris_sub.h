@@ -67,9 +67,6 @@ struct ris_sub {
 struct ris_sub *ris_sub_parse(const json_t *data, char *err, size_t errlen);
 void ris_sub_free(struct ris_sub *s);
 
-/* An AS path pattern ("!^1,2,[3,4]$"); false on a bad one. */
-bool ris_path_pattern_parse(const char *s, struct ris_sub *sub);
-
 bool ris_sub_matches(const struct ris_sub *s, const struct ris_msg *m);
 
 #endif

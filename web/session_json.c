@@ -9,7 +9,8 @@
 #include "muxd/lib/log.h"
 #include "web/untrusted_json.h"
 
-json_t *session_counters_to_json(const struct session_counters *c)
+/* Message counters by type, bytes and prefixes. */
+static json_t *session_counters_to_json(const struct session_counters *c)
 {
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "open", (json_int_t)c->msgs[BGP_OPEN],

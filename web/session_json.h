@@ -24,7 +24,5 @@ json_t *peer_to_json(const struct peer *p);
 /* The same keys for a peer that has no session right now: "Idle", the
  * families it is configured with, zero counters, nulls. */
 json_t *session_none_json(const struct bgp_family *fams, uint8_t nfams);
-/* Message counters by type, bytes and prefixes. */
-json_t *session_counters_to_json(const struct session_counters *c);
 
 #endif

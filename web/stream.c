@@ -28,7 +28,6 @@ struct rendered {
 static void lost(struct subscriber *c)
 {
 	c->dropped++;
-	c->st->dropped++;
 }
 
 /* A message that would take the queue past max_queue is lost: messages
@@ -70,7 +69,6 @@ static void deliver(struct stream *st, struct ris_msg *m)
 	gettimeofday(&tv, NULL);
 	m->timestamp = tv.tv_sec + tv.tv_usec / 1e6;
 	m->seq = ++st->seq;
-	st->messages++;
 	for (struct subscriber *c = st->subs; c; c = c->next)
 		if (!c->closing)
 			deliver_one(c, m, &r);
@@ -274,12 +272,4 @@ void stream_view_remove(struct stream *st, struct view *v)
 			return;
 		}
 	}
-}
-
-json_t *stream_to_json(const struct stream *st)
-{
-	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "subscribers",
-	    (json_int_t)st->n_subscribers, "messages", (json_int_t)st->messages,
-	    "dropped", (json_int_t)st->dropped, "overrun", (json_int_t)st->overrun,
-	    "idle", (json_int_t)st->idle);
 }

@@ -43,7 +43,6 @@
 #ifndef BGPMUX_STREAM_H
 #define BGPMUX_STREAM_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -67,9 +66,5 @@ bool stream_attach(struct stream *st, struct evhttp *http);
  * view is shut down). The view's name is its host name. */
 void stream_view_add(struct stream *st, struct view *v);
 void stream_view_remove(struct stream *st, struct view *v);
-
-/* {"subscribers", "messages", "dropped" (messages), "overrun" and "idle"
- * (subscribers dropped for each)} */
-json_t *stream_to_json(const struct stream *st);
 
 #endif

@@ -82,8 +82,7 @@ struct stream {
 	size_t n_subscribers;
 	struct event *tick_ev;          /* idle checks, every second */
 	struct event *reap_ev;          /* frees the subscribers that left */
-	uint64_t seq, messages, dropped;
-	uint64_t overrun, idle;         /* subscribers dropped for each */
+	uint64_t seq;
 	/* scratch for one UPDATE */
 	struct bgp_prefix *prefixes;
 	size_t prefix_cap;

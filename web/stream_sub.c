@@ -47,7 +47,6 @@ static bool answer_fits(struct subscriber *c, size_t len)
 		return false;
 	if (sub_queued(c) + len <= limit)
 		return true;
-	c->st->overrun++;
 	sub_drop(c, "dropped: it sent %llu requests without reading the answers, "
 	    "%zu bytes queued (limit %zu)", (unsigned long long)c->requests,
 	    sub_queued(c), limit);
@@ -213,7 +212,6 @@ static void sub_check_idle(struct subscriber *c, time_t now)
 	}
 	time_t quiet = c->kind == SUB_WS ? now - c->heard_at : now - c->progress_at;
 	if (quiet >= (time_t)limit) {
-		c->st->idle++;
 		sub_drop(c, "idle for %u s (stream.idle_timeout): %s", limit,
 		    c->kind == SUB_WS ? "nothing heard from it" : "nothing written to it");
 	} else if (quiet >= (time_t)(limit + 1) / 2 && !c->pinged) {

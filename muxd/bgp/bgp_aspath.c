@@ -98,21 +98,6 @@ int bgp_aspath_length(struct bgp_bytes path)
 	return n;
 }
 
-uint32_t bgp_aspath_first(struct bgp_bytes path)
-{
-	struct rbuf r = rbuf_make(path.p, path.len);
-	struct aspath_seg s;
-
-	while (aspath_next(&r, 4, &s)) {
-		if (aspath_seg_confed(s.type))
-			continue;
-		if (s.type != BGP_AS_SEQUENCE || s.count == 0)
-			return 0;
-		return aspath_asn(&s.asns, 4);
-	}
-	return 0;
-}
-
 bool bgp_aspath_contains(struct bgp_bytes path, uint32_t asn)
 {
 	struct rbuf r = rbuf_make(path.p, path.len);

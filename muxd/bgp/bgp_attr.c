@@ -323,7 +323,7 @@ enum {
 const struct attr_row bgp_attr_rows[] = {
 	/* RFC 7606 §7.1: length not 1 or value undefined → treat-as-withdraw;
 	 * flags §3 c → treat-as-withdraw. */
-	{ .type = BGP_ATTR_ORIGIN, .name = "ORIGIN",
+	{ .type = BGP_ATTR_ORIGIN,
 	  .decode = attr_decode_origin, .encode = attr_encode_origin,
 	  .flags = WK, .min_len = 1, .max_len = 1,
 	  .flags_tier = TAW, .bad_tier = TAW, .len_subcode = LEN },
@@ -331,25 +331,25 @@ const struct attr_row bgp_attr_rows[] = {
 	 * octet → treat-as-withdraw (3/11 for the log); so are AS 0
 	 * (RFC 7607 §2) and confederation segments from an external peer
 	 * (RFC 5065 §5). The first-AS check is the session's. */
-	{ .type = BGP_ATTR_AS_PATH, .name = "AS_PATH",
+	{ .type = BGP_ATTR_AS_PATH,
 	  .decode = attr_decode_as_path, .encode = attr_encode_as_path,
 	  .flags = WK, .min_len = 0, .max_len = ANY,
 	  .flags_tier = TAW, .bad_tier = TAW, .len_subcode = BGP_ERR_UPD_AS_PATH },
 	/* §7.3: length not 4 → treat-as-withdraw; not a host address
 	 * (RFC 4271 §6.3, 3/8 there) → treat-as-withdraw by §3 e. */
-	{ .type = BGP_ATTR_NEXT_HOP, .name = "NEXT_HOP",
+	{ .type = BGP_ATTR_NEXT_HOP,
 	  .decode = attr_decode_next_hop, .encode = attr_encode_next_hop,
 	  .flags = WK, .min_len = 4, .max_len = 4,
 	  .flags_tier = TAW, .bad_tier = TAW, .len_subcode = LEN },
 	/* §7.4: length not 4 → treat-as-withdraw. */
-	{ .type = BGP_ATTR_MED, .name = "MULTI_EXIT_DISC",
+	{ .type = BGP_ATTR_MED,
 	  .decode = attr_decode_u32, .encode = attr_encode_u32,
 	  .field = offsetof(struct bgp_attrs, med),
 	  .flags = OPT, .min_len = 4, .max_len = 4,
 	  .flags_tier = TAW, .bad_tier = TAW, .len_subcode = LEN },
 	/* §7.5: from an external peer → attribute discard, whatever it
 	 * holds; from an internal one, length not 4 → treat-as-withdraw. */
-	{ .type = BGP_ATTR_LOCAL_PREF, .name = "LOCAL_PREF",
+	{ .type = BGP_ATTR_LOCAL_PREF,
 	  .decode = attr_decode_u32, .encode = attr_encode_u32,
 	  .field = offsetof(struct bgp_attrs, local_pref),
 	  .flags = WK, .min_len = 4, .max_len = 4,
@@ -357,27 +357,27 @@ const struct attr_row bgp_attr_rows[] = {
 	  .skip = ATTR_SKIP_EBGP },
 	/* §7.6: length not 0 → attribute discard; flags too, by §3 f (the
 	 * RFC 4271 reset cases of ATOMIC_AGGREGATE become discards). */
-	{ .type = BGP_ATTR_ATOMIC_AGGREGATE, .name = "ATOMIC_AGGREGATE",
+	{ .type = BGP_ATTR_ATOMIC_AGGREGATE,
 	  .decode = attr_decode_atomic_aggregate, .encode = attr_encode_atomic_aggregate,
 	  .flags = WK, .min_len = 0,
 	  .max_len = 0, .flags_tier = DISCARD, .bad_tier = DISCARD,
 	  .len_subcode = LEN },
 	/* §7.7: length not 6 (2-octet session) / 8 (4-octet) → attribute
 	 * discard; flags by §3 f likewise; AS 0 (RFC 7607) → discard. */
-	{ .type = BGP_ATTR_AGGREGATOR, .name = "AGGREGATOR",
+	{ .type = BGP_ATTR_AGGREGATOR,
 	  .decode = attr_decode_aggregator, .encode = attr_encode_aggregator,
 	  .flags = OPT_T, .min_len = 6,
 	  .max_len = 8, .flags_tier = DISCARD, .bad_tier = DISCARD,
 	  .len_subcode = LEN },
 	/* §7.8: length not a non-zero multiple of 4 → treat-as-withdraw. */
-	{ .type = BGP_ATTR_COMMUNITIES, .name = "COMMUNITIES",
+	{ .type = BGP_ATTR_COMMUNITIES,
 	  .decode = attr_decode_list, .encode = attr_encode_list,
 	  .field = offsetof(struct bgp_attrs, communities), .item = 4,
 	  .flags = OPT_T, .min_len = 4,
 	  .max_len = ANY, .flags_tier = TAW, .bad_tier = TAW, .len_subcode = LEN },
 	/* §7.9: from an external peer → attribute discard; from an internal
 	 * one, length not 4 → treat-as-withdraw. */
-	{ .type = BGP_ATTR_ORIGINATOR_ID, .name = "ORIGINATOR_ID",
+	{ .type = BGP_ATTR_ORIGINATOR_ID,
 	  .decode = attr_decode_u32, .encode = attr_encode_u32,
 	  .field = offsetof(struct bgp_attrs, originator_id),
 	  .flags = OPT, .min_len = 4,
@@ -385,7 +385,7 @@ const struct attr_row bgp_attr_rows[] = {
 	  .skip = ATTR_SKIP_EBGP },
 	/* §7.10: from an external peer → attribute discard; from an
 	 * internal one, length not a non-zero multiple of 4 → treat-as-withdraw. */
-	{ .type = BGP_ATTR_CLUSTER_LIST, .name = "CLUSTER_LIST",
+	{ .type = BGP_ATTR_CLUSTER_LIST,
 	  .decode = attr_decode_list, .encode = attr_encode_list,
 	  .field = offsetof(struct bgp_attrs, cluster_list), .item = 4,
 	  .flags = OPT, .min_len = 4,
@@ -395,20 +395,20 @@ const struct attr_row bgp_attr_rows[] = {
 	 * for the family, a malformed or overrunning prefix → the NLRI
 	 * cannot be trusted: session reset (we do not do AFI/SAFI disable),
 	 * 3/9 as RFC 4760 §7 asks. Duplicates → 3/1 (§3 g). */
-	{ .type = BGP_ATTR_MP_REACH_NLRI, .name = "MP_REACH_NLRI",
+	{ .type = BGP_ATTR_MP_REACH_NLRI,
 	  .decode = attr_decode_mp_reach, .encode = NULL,
 	  .flags = OPT, .min_len = 5,
 	  .max_len = ANY, .flags_tier = RESET, .bad_tier = RESET,
 	  .len_subcode = BGP_ERR_UPD_OPTIONAL },
 	/* §5.3: as MP_REACH_NLRI, length under 3. */
-	{ .type = BGP_ATTR_MP_UNREACH_NLRI, .name = "MP_UNREACH_NLRI",
+	{ .type = BGP_ATTR_MP_UNREACH_NLRI,
 	  .decode = attr_decode_mp_unreach, .encode = NULL,
 	  .flags = OPT, .min_len = 3,
 	  .max_len = ANY, .flags_tier = RESET, .bad_tier = RESET,
 	  .len_subcode = BGP_ERR_UPD_OPTIONAL },
 	/* §7.14: length not a non-zero multiple of 8 → treat-as-withdraw;
 	 * unknown types and subtypes are no error. */
-	{ .type = BGP_ATTR_EXT_COMMUNITIES, .name = "EXTENDED_COMMUNITIES",
+	{ .type = BGP_ATTR_EXT_COMMUNITIES,
 	  .decode = attr_decode_list, .encode = attr_encode_list,
 	  .field = offsetof(struct bgp_attrs, ext_communities), .item = 8,
 	  .flags = OPT_T,
@@ -419,14 +419,14 @@ const struct attr_row bgp_attr_rows[] = {
 	 * per RFC 7607) → attribute discard; wrong flags make it malformed
 	 * (RFC 7606 §3 c), so discard as well. Confederation segments are
 	 * dropped from it, the rest used. */
-	{ .type = BGP_ATTR_AS4_PATH, .name = "AS4_PATH",
+	{ .type = BGP_ATTR_AS4_PATH,
 	  .decode = attr_decode_as4_path, .encode = attr_encode_as4_path,
 	  .flags = OPT_T, .min_len = 6, .max_len = ANY,
 	  .flags_tier = DISCARD, .bad_tier = DISCARD,
 	  .len_subcode = BGP_ERR_UPD_OPTIONAL, .skip = ATTR_SKIP_AS4,
 	  .needs = BGP_ATTR_AS_PATH },
 	/* RFC 6793 §4.1 and §6: as AS4_PATH; length not 8 → discard. */
-	{ .type = BGP_ATTR_AS4_AGGREGATOR, .name = "AS4_AGGREGATOR",
+	{ .type = BGP_ATTR_AS4_AGGREGATOR,
 	  .decode = attr_decode_as4_aggregator, .encode = attr_encode_as4_aggregator,
 	  .flags = OPT_T, .min_len = 8,
 	  .max_len = 8, .flags_tier = DISCARD, .bad_tier = DISCARD,
@@ -434,7 +434,7 @@ const struct attr_row bgp_attr_rows[] = {
 	  .needs = BGP_ATTR_AGGREGATOR },
 	/* RFC 8092 §6: length not a non-zero multiple of 12 →
 	 * treat-as-withdraw; duplicates inside are no error. */
-	{ .type = BGP_ATTR_LARGE_COMMUNITIES, .name = "LARGE_COMMUNITY",
+	{ .type = BGP_ATTR_LARGE_COMMUNITIES,
 	  .decode = attr_decode_list, .encode = attr_encode_list,
 	  .field = offsetof(struct bgp_attrs, large_communities), .item = 12,
 	  .flags = OPT_T,
@@ -450,10 +450,4 @@ const struct attr_row *bgp_attr_row(unsigned type)
 		if (bgp_attr_rows[i].type == type)
 			return &bgp_attr_rows[i];
 	return NULL;
-}
-
-const char *bgp_attr_name(unsigned type)
-{
-	const struct attr_row *row = bgp_attr_row(type);
-	return row ? row->name : "unknown";
 }

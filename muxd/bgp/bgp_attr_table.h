@@ -42,7 +42,6 @@ struct attr_row {
 	uint8_t needs;                  /* the encoder writes only with this type present */
 	uint8_t item;                   /* list rows: size of one item */
 	size_t field;                   /* u32 and list rows: where in bgp_attrs */
-	const char *name;
 	bool (*decode)(struct attr_in *in);
 	/* Writes the value; false when there is nothing to write. */
 	bool (*encode)(const struct attr_out *o);

@@ -20,7 +20,6 @@
 #define NONEXT_OPT_MAX          255
 #define NONEXT_PARAM_HDR        2       /* type, 1-octet length */
 #define EXT_PARAM_HDR           3       /* type, 2-octet length */
-#define CAP_HDR                 2       /* code, length */
 #define CAP_MAX_VALUE           255
 #define MP_VALUE_LEN            4       /* AFI, reserved, SAFI */
 #define AS4_VALUE_LEN           4

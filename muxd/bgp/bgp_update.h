@@ -290,10 +290,6 @@ int bgp_aspath_length(struct bgp_bytes path);
 /* Renders "64496 64500 {64501,64502}", confederation segments as
  * "(64512 64513)" and "[64512,64513]"; truncated to len, NUL-terminated. */
 void bgp_aspath_format(struct bgp_bytes path, char *buf, size_t len);
-/* First ASN of the leftmost AS_SEQUENCE (the neighbor), 0 if none:
- * confederation segments in front are skipped; a path that starts with
- * an AS_SET has no neighbor ASN. */
-uint32_t bgp_aspath_first(struct bgp_bytes path);
 /* Whether asn is anywhere in the path, in any kind of segment (for an
  * AS, a path holding it is a loop: RFC 4271 §9.1.2). */
 bool bgp_aspath_contains(struct bgp_bytes path, uint32_t asn);
@@ -321,7 +317,5 @@ void bgp_aspath_put_as4(struct wbuf *w, struct bgp_bytes path);
 /* Whether a 2-octet neighbor needs AS4_PATH: some ASN outside the
  * confederation segments is above 65535. */
 bool bgp_aspath_needs_as4(struct bgp_bytes path);
-
-const char *bgp_attr_name(unsigned type);       /* "AS_PATH", … */
 
 #endif

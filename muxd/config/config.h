@@ -227,8 +227,6 @@ bool bmp_config_equal(const struct config *a, const struct config *b);
  * (15 characters for IPv4, 39 for IPv6): at most 48 and 24 characters. */
 #define CLIENT_NAME_MAX 64
 #define CLIENT_NAME_CHARS "A-Z a-z 0-9 . _ @ : -"
-/* The longest name cc may have. */
-size_t client_name_max(const struct client_config *cc);
 /* True when name keeps the rule with at most max characters; else false
  * with why (which never quotes the name). */
 bool client_name_ok(const char *name, size_t max, char *why, size_t why_len);

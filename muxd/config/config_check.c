@@ -8,7 +8,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-void config_check_asn(struct jsonv *v, const char *path, uint64_t asn)
+/* An error at path if asn is AS_TRANS. */
+static void config_check_asn(struct jsonv *v, const char *path, uint64_t asn)
 {
 	if (asn == BGP_AS_TRANS)
 		jsonv_error(v, path, "23456 is AS_TRANS (RFC 6793), the stand-in for a "

@@ -19,9 +19,7 @@
  * of its own. */
 #define BGP_AS_TRANS 23456
 
-/* An error at path if asn is AS_TRANS. */
-void config_check_asn(struct jsonv *v, const char *path, uint64_t asn);
-/* The same for the AS number at path.key. */
+/* An error at path.key if the AS number there is AS_TRANS. */
 void config_check_asn_key(struct jsonv *v, const char *path, const char *key,
     uint64_t asn);
 

@@ -77,7 +77,8 @@ static void parse_client_routes(struct jsonv *v, const char *path, json_t *obj,
 	}
 }
 
-size_t client_name_max(const struct client_config *cc)
+/* The longest name cc may have. */
+static size_t client_name_max(const struct client_config *cc)
 {
 	if (cc->range_len == 0)
 		return CLIENT_NAME_MAX;

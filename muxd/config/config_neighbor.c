@@ -122,7 +122,8 @@ static const char *const neighbor_keys[] = { "name", "peer", "local_address",
 	"passive", "hold_time", "connect_retry", "families", "password",
 	"ttl_security", "add_path", "multisession", "family_ports", "max_prefixes", NULL };
 const char *const config_addpath_modes[] = { "off", "receive", "send", "both", NULL };
-const char *const config_ms_modes[] = { "auto", "off", "cisco", "ietf", NULL };
+/* "multisession" values in enum ms_mode's order, NULL-terminated. */
+static const char *const config_ms_modes[] = { "auto", "off", "cisco", "ietf", NULL };
 
 const char *ms_mode_name(enum ms_mode m)
 {

@@ -16,10 +16,8 @@
 #define CONFIG_HOLD_TIME_DEFAULT 90
 #define CONFIG_CONNECT_RETRY_DEFAULT 30
 
-/* "add_path" values in enum addpath_mode's order; "multisession" values in
- * enum ms_mode's order. NULL-terminated. */
+/* "add_path" values in enum addpath_mode's order, NULL-terminated. */
 extern const char *const config_addpath_modes[];
-extern const char *const config_ms_modes[];
 
 /* "peers", "upstreams" (each under the gateway's asn for its instance's
  * default local_as) and "clients" of root into c. */

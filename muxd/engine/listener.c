@@ -32,6 +32,10 @@ struct listener {
 	struct event_base *base;
 };
 
+/* Send a NOTIFICATION on a raw connection, let it drain, close it. */
+static void listener_reject(struct event_base *base, int fd, unsigned char code,
+    unsigned char subcode);
+
 static void accept_cb(evutil_socket_t fd, const struct sockaddr *sa, socklen_t salen,
     void *arg)
 {
@@ -165,7 +169,7 @@ static void reject_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	reject_free(arg);
 }
 
-void listener_reject(struct event_base *base, int fd, unsigned char code,
+static void listener_reject(struct event_base *base, int fd, unsigned char code,
     unsigned char subcode)
 {
 	uint8_t buf[BGP_HEADER_LEN + 2];

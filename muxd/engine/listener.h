@@ -30,8 +30,4 @@ void listener_free(struct listener *l);
 int listener_fd(const struct listener *l);
 const struct sockaddr_mux *listener_addr(const struct listener *l);
 
-/* Send a NOTIFICATION on a raw connection, let it drain, close it. */
-void listener_reject(struct event_base *base, int fd, unsigned char code,
-    unsigned char subcode);
-
 #endif

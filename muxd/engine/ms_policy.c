@@ -53,12 +53,13 @@ void ms_policy_session_down(struct ms_policy *p)
 	p->no_more = false;
 }
 
-int ms_fams_first(ms_fams f)
+/* The lowest family of a set, as an index; -1 for none. */
+static int ms_fams_first(ms_fams f)
 {
 	return f ? __builtin_ctz(f) : -1;
 }
 
-unsigned ms_fams_count(ms_fams f)
+static unsigned ms_fams_count(ms_fams f)
 {
 	return (unsigned)__builtin_popcount(f);
 }
@@ -204,7 +205,8 @@ enum ms_lesson ms_policy_learn(struct ms_policy *p, enum ms_mode mode, uint8_t n
 
 /* ---- the log line ------------------------------------------------------- */
 
-const char *ms_fams_text(ms_fams m, const struct bgp_family *fams, uint8_t nfam,
+/* "ipv4-unicast+ipv6-unicast" for a set of configured families. */
+static const char *ms_fams_text(ms_fams m, const struct bgp_family *fams, uint8_t nfam,
     char *buf, size_t len)
 {
 	struct bgp_family f[BGP_MAX_FAMILIES];

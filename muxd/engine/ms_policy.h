@@ -88,12 +88,5 @@ ms_fams ms_policy_answer(const struct ms_policy *p, enum ms_dialect d, ms_fams o
  * fams/nfam: the configured families the bits stand for. Returns buf. */
 const char *ms_lesson_text(const struct ms_policy *p, const struct ms_refusal *r,
     enum ms_lesson l, const struct bgp_family *fams, uint8_t nfam, char *buf, size_t len);
-/* "ipv4-unicast+ipv6-unicast" for a set of configured families. */
-const char *ms_fams_text(ms_fams m, const struct bgp_family *fams, uint8_t nfam,
-    char *buf, size_t len);
-
-/* The lowest family of a set, as an index; -1 for none. */
-int ms_fams_first(ms_fams f);
-unsigned ms_fams_count(ms_fams f);
 
 #endif

@@ -403,7 +403,7 @@ bool peer_accept(struct peer *p, int fd)
 	peer_make_room(p);
 	if (p->cfg.multisession != MS_OFF) {
 		/* which family it is for shows in its OPEN: collisions and
-		 * duplicates are settled then (on_open_received) */
+		 * duplicates are settled then (peer_open_received) */
 		target = peer_add_session(p, &sp);
 		if (target == NULL) {
 			log_peer_warnx(p->label, "incoming connection refused: %d "

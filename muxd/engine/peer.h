@@ -1,5 +1,5 @@
 /*
- * peer.h — everything shared with one neighbor (layer 4).
+ * peer.h — everything shared with one neighbor.
  *
  * A peer owns the sessions to one neighbor: normally one, two while a
  * connection collision is being resolved, and (multisession) one per

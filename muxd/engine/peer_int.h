@@ -64,9 +64,6 @@ size_t peer_established_count(const struct peer *p);
 
 /* ---- peer_ms.c ----------------------------------------------------------- */
 
-/* The session (but except) that carries f, NULL if none. */
-struct session *peer_session_for(const struct peer *p, struct bgp_family f,
-    const struct session *except);
 /* Once Established (or its OPEN agreed), what s negotiated; before, what
  * it offers; nothing while it waits for the neighbor's OPEN. */
 bool peer_session_carries(const struct session *s, struct bgp_family f);

@@ -42,7 +42,8 @@ bool peer_session_carries(const struct session *s, struct bgp_family f)
 	return false;
 }
 
-struct session *peer_session_for(const struct peer *p, struct bgp_family f,
+/* The session (but except) that carries f, NULL if none. */
+static struct session *peer_session_for(const struct peer *p, struct bgp_family f,
     const struct session *except)
 {
 	for (size_t i = 0; i < p->nsessions; i++)

@@ -196,7 +196,7 @@ static void apply_actions(struct session *s, const struct fsm_result *r)
 }
 
 /*
- * The one entry to the FSM. err_data (the NOTIFICATION data of a decode
+ * The one entry to the FSM. data (the NOTIFICATION data of a decode
  * error) is sent with the NOTIFICATION the FSM asks for.
  */
 static void session_event_data(struct session *s, enum fsm_event ev, uint8_t code,

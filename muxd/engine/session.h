@@ -1,5 +1,5 @@
 /*
- * session.h — one TCP connection to a neighbor and its FSM (layer 3).
+ * session.h — one TCP connection to a neighbor and its FSM.
  *
  * A session frames bytes from its bufferevent, hands each message to the
  * codec, feeds the resulting event to the pure FSM and carries out the

@@ -84,8 +84,6 @@ void session_record_addrs(struct session *s);
 /* Open the connection to the neighbor (the FSM's Connect action). */
 void session_connect(struct session *s);
 void session_timer_arm(struct event *ev, unsigned secs);
-/* Keep a copy of an OPEN or a NOTIFICATION (struct session's kept). */
-void session_keep(struct session *s, bool sent, const uint8_t *msg, size_t len);
 /* Write a whole encoded message and count it. */
 void session_write(struct session *s, const uint8_t *msg, size_t len);
 void session_send_keepalive(struct session *s);

@@ -34,7 +34,7 @@ void session_timer_arm(struct event *ev, unsigned secs)
 /* ---- writing ------------------------------------------------------------ */
 
 /* Keep a copy of an OPEN or a NOTIFICATION (see kept). */
-void session_keep(struct session *s, bool sent, const uint8_t *msg, size_t len)
+static void session_keep(struct session *s, bool sent, const uint8_t *msg, size_t len)
 {
 	int t = msg[18] == BGP_OPEN ? 0 : msg[18] == BGP_NOTIFICATION ? 1 : -1;
 

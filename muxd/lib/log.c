@@ -8,7 +8,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -28,17 +27,6 @@ void log_init(const char *progname, bool use_syslog)
 }
 
 void log_set_level(enum log_level lvl) { log_threshold = lvl; }
-
-bool log_level_parse(const char *s, enum log_level *lvl)
-{
-	for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++) {
-		if (strcmp(s, level_names[i]) == 0) {
-			*lvl = (enum log_level)i;
-			return true;
-		}
-	}
-	return false;
-}
 
 static void log_vline(enum log_level lvl, const char *who, const char *fmt, va_list ap)
 {
@@ -88,7 +76,6 @@ LOG_FN(log_debug, LOG_LVL_DEBUG)
 	}
 LOG_PEER_FN(log_peer_warnx, LOG_LVL_WARN)
 LOG_PEER_FN(log_peer_info, LOG_LVL_INFO)
-LOG_PEER_FN(log_peer_debug, LOG_LVL_DEBUG)
 
 void fatal(const char *fmt, ...)
 {

@@ -12,15 +12,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* xmalloc, xcalloc, xstrdup (fatal() on out-of-memory) come along for the
- * files that had them from here; new code includes xalloc.h itself. */
+/* xmalloc, xcalloc, xstrdup (fatal() on out-of-memory) come with this
+ * header: a file that logs may allocate without including xalloc.h. */
 #include "muxd/lib/xalloc.h"
 
 enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 void log_init(const char *progname, bool use_syslog);
 void log_set_level(enum log_level lvl);
-bool log_level_parse(const char *s, enum log_level *lvl);
 
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -31,8 +30,6 @@ void log_errorx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_peer_warnx(const char *who, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void log_peer_info(const char *who, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void log_peer_debug(const char *who, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -1,5 +1,5 @@
 /*
- * pathstore.h — the path store (layer 5 of DESIGN.md): what it is made of,
+ * pathstore.h — the path store (muxd/rib): what it is made of,
  * and the keyed hash its two halves share.
  *
  * The path store has two modules:

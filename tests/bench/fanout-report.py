@@ -347,7 +347,7 @@ def summary_table(rows, method):
 
 def monitors_table(rows, method):
     """bgpmux with MRT, BMP and the stream subscribers on against bgpmux
-    alone (issue 7: within 1.5×): fastest and median runs."""
+    alone (the target: within 1.5×): fastest and median runs."""
     head = ["feed", "K", "bgpmux s", "with monitors s", "ratio", "bgpmux median s",
             "with monitors median s", "median ratio", "bgpmux CPU s",
             "with monitors CPU s", "bgpmux MiB", "with monitors MiB",

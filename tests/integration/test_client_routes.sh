@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Client routes leave as the gateway's own (issue 5), read at two BIRD 2
+# Client routes leave as the gateway's own, read at two BIRD 2
 # upstream ISPs with `birdc show route all`:
 #   - a BIRD client (private AS 65101) and an ExaBGP client (public AS 3130,
 #     keep_asn) announce allocated and unallocated IPv4 and IPv6 prefixes

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Client routes at a GoBGP upstream (issue 5). GoBGP refuses 127/8 next
+# Client routes at a GoBGP upstream. GoBGP refuses 127/8 next
 # hops, so everything runs in one network namespace of the test's own
 # (bgpmux5-*) with documentation addresses on its loopback: muxd 192.0.2.1,
 # GoBGP ISP 192.0.2.11 (upstream id 1), BIRD ISP 192.0.2.12 (id 2),

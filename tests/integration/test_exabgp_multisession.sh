@@ -257,7 +257,7 @@ mux_log_has "view fam-out peer 127\.0\.153\.11: multisession: the neighbor refus
 	fail "no log line for fam-out's refused second connection"
 mux_log_has "view fam-out peer 127\.0\.153\.11: received NOTIFICATION 2/8 \(OPEN Message Error, Grouping Conflict \(draft-ietf-idr-bgp-multisession; Cisco: No Supported AFI/SAFI\)\): data \"when checking session id, capability multiprotocol did not match\"" ||
 	fail "the 2/8 from ExaBGP is not logged with its name and text"
-# An absence needs a window: the old backoff retried after 1, 2 and 4 s.
+# An absence needs a window: 8 s covers retries after 1, 2 and 4 s.
 third=$(wire "ip.dst == ${EXA[fam-out]} && bgp.type == 1" -e frame.time_epoch | sed -n 3p)
 window() { [[ $(python3 -c "import time; print(int(time.time() - $third >= 8))") == 1 ]]; }
 wait_until 15 "8 s since muxd's third OPEN to fam-out" window

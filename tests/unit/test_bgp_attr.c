@@ -368,7 +368,6 @@ START_TEST(test_aspath_helpers)
 	bgp_aspath_format(path, buf, sizeof buf);
 	ck_assert_str_eq(buf, "(65000 65002) 1 2 {3,4} [65003]");
 	ck_assert_int_eq(bgp_aspath_length(path), 3);
-	ck_assert_uint_eq(bgp_aspath_first(path), 1);
 	/* an ASN in any kind of segment is there (a loop) */
 	ck_assert(bgp_aspath_contains(path, 65002) && bgp_aspath_contains(path, 2));
 	ck_assert(bgp_aspath_contains(path, 4) && bgp_aspath_contains(path, 65003));
@@ -376,10 +375,8 @@ START_TEST(test_aspath_helpers)
 	bgp_aspath_format(path, buf, 10);
 	ck_assert_str_eq(buf, "(65000 65");
 	path.len = (uint16_t)hex("01 01 00 00 00 07 02 01 00 00 00 08", p, sizeof p);
-	ck_assert_uint_eq(bgp_aspath_first(path), 0);   /* a set first */
 	ck_assert_int_eq(bgp_aspath_length(path), 2);
 	path.len = 0;
-	ck_assert_uint_eq(bgp_aspath_first(path), 0);
 	ck_assert(!bgp_aspath_contains(path, 1));
 	ck_assert_int_eq(bgp_aspath_length(path), 0);
 	bgp_aspath_format(path, buf, sizeof buf);

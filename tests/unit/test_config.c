@@ -307,7 +307,8 @@ START_TEST(test_family_names)
 }
 END_TEST
 
-/* The example of the mux issue, verbatim: the contract users rely on. */
+/* The multiplexer's example configuration, verbatim: the contract users
+ * rely on. */
 static const char *const mux_example =
     "{ \"asn\": 65000, \"router_id\": \"192.0.2.1\", \"state_dir\": \"var\","
     "  \"upstreams\": [ { \"name\": \"isp-a\","
@@ -364,7 +365,7 @@ static const struct {
 	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"clients\": [{\"name\": \"c\","
 	  " \"address\": \"127.0.30.1\", \"asn\": 65101, \"upstreams\": [], \"colour\": 1}]}",
 	  "$.clients[0].colour: unknown key (check its spelling)" },
-	/* client routes (issue 5) */
+	/* client routes */
 	{ "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"clients\": [{\"name\": \"c\","
 	  " \"address\": \"127.0.30.1\", \"asn\": 65101, \"upstreams\": [],"
 	  " \"max_length\": {\"ipv4\": 33}}]}",
@@ -421,7 +422,7 @@ static const struct {
 	  "$.peers[0].graceful_restart: unknown key (check its spelling)" },
 };
 
-/* Client route settings (issue 5): every key, and the defaults. */
+/* Client route settings: every key, and the defaults. */
 START_TEST(test_client_routes)
 {
 	struct jsonv errs = { 0 };

@@ -1176,8 +1176,8 @@ static double cpu_seconds(void)
  * order, the lowest path looked up after each withdrawal (what an
  * instance does for its clients without ADD-PATH): linear work, 0.1 CPU
  * s (1.5 s under the sanitizers on a loaded machine; the bound is 5 s),
- * where a packed array moved every path behind each one withdrawn (15 to
- * 18 s in ascending order).
+ * where a packed array, moving every path behind each one withdrawn,
+ * takes 15 to 18 s in ascending order.
  */
 START_TEST(rib_many_paths_withdraw_linear)
 {
