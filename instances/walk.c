@@ -41,8 +41,8 @@ static struct fanout_route *live_buf;
 static char **live_owner;
 static size_t live_cap;
 
-struct walk *walk_new(struct fanout_class *const cls[AID_RIB_MAX], const struct bgp_family *fams,
-    uint8_t fam_count, uint16_t afi, bool refresh)
+struct walk *walk_new(struct fanout_class *const cls[AID_RIB_MAX],
+    const struct bgp_family *fams, uint8_t fam_count, uint16_t afi, bool refresh)
 {
 	struct walk *w = xcalloc(1, sizeof *w);
 	unsigned ncls = 0;

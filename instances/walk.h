@@ -52,8 +52,8 @@ struct walk;
 /* cls: the members' encoding class per RIB family (by aid; NULL = family
  * not negotiated), the same for every member. fams: the negotiated families,
  * for End-of-RIB. afi: 0 for every family the classes cover. */
-struct walk *walk_new(struct fanout_class *const cls[AID_RIB_MAX], const struct bgp_family *fams,
-    uint8_t fam_count, uint16_t afi, bool refresh);
+struct walk *walk_new(struct fanout_class *const cls[AID_RIB_MAX],
+    const struct bgp_family *fams, uint8_t fam_count, uint16_t afi, bool refresh);
 /* Members must have been removed. */
 void walk_free(struct walk *w);
 

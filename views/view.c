@@ -255,7 +255,7 @@ void view_apply_update(struct view *v, const struct bgp_update *u,
 	if (u->end_of_rib) {
 		struct feed_event ev = { .type = FEED_END_OF_RIB, .afi = u->eor_afi,
 			.safi = u->eor_safi };
-		enum bgp_aid aid = bgp_aid_of(u->eor_afi, u->eor_safi);
+		enum bgp_aid aid = bgp_aid_rib(u->eor_afi, u->eor_safi);
 		if (bgp_aid_is_rib(aid)) {
 			v->st.eor[aid] = true;
 			if (stale_pending(v->stale, u->eor_afi))
@@ -369,7 +369,7 @@ static void view_publish_up(struct view *v, const struct session_negotiated *n,
 	v->st.sessions++;
 	v->up++;
 	for (uint8_t i = 0; i < n->family_count; i++) {
-		enum bgp_aid aid = bgp_aid_of(n->families[i].afi, n->families[i].safi);
+		enum bgp_aid aid = bgp_aid_rib(n->families[i].afi, n->families[i].safi);
 		if (bgp_aid_is_rib(aid))
 			v->st.eor[aid] = false;
 	}
