@@ -16,8 +16,8 @@ void alloc_init(struct alloc *a, char *const *prefixes, size_t n,
 	for (size_t i = 0; i < n; i++)
 		if (bgp_prefix_parse(prefixes[i], &a->v[a->n]))
 			a->n++;
-	a->max_len[BGP_AFI_IPV4] = max_len4 ? max_len4 : ALLOC_DEFAULT_MAX_LEN4;
-	a->max_len[BGP_AFI_IPV6] = max_len6 ? max_len6 : ALLOC_DEFAULT_MAX_LEN6;
+	a->max_len[AID_IPV4_UNICAST] = max_len4 ? max_len4 : ALLOC_DEFAULT_MAX_LEN4;
+	a->max_len[AID_IPV6_UNICAST] = max_len6 ? max_len6 : ALLOC_DEFAULT_MAX_LEN6;
 }
 
 void alloc_free(struct alloc *a)
@@ -44,13 +44,14 @@ static bool alloc_covers(const struct bgp_prefix *outer, const struct bgp_prefix
 enum alloc_verdict alloc_check(const struct alloc *a, const struct bgp_prefix *p)
 {
 	enum alloc_verdict best = ALLOC_OUTSIDE;
+	enum bgp_aid aid = bgp_aid_unicast(p->afi);
 
-	if (p->afi != BGP_AFI_IPV4 && p->afi != BGP_AFI_IPV6)
+	if (!bgp_aid_is_rib(aid))
 		return ALLOC_OUTSIDE;
 	for (size_t i = 0; i < a->n; i++) {
 		if (!alloc_covers(&a->v[i], p))
 			continue;
-		if (p->len == a->v[i].len || p->len <= a->max_len[p->afi])
+		if (p->len == a->v[i].len || p->len <= a->max_len[aid])
 			return ALLOC_OK;
 		best = ALLOC_TOO_LONG;
 	}

@@ -29,7 +29,7 @@ enum alloc_verdict {
 struct alloc {
 	struct bgp_prefix *v;   /* the allocation, path ids 0 */
 	size_t n;
-	uint8_t max_len[3];     /* by AFI (index 1, 2) */
+	uint8_t max_len[AID_RIB_MAX];   /* by aid */
 };
 
 /* From the configuration's strings (already validated: an unparsable one

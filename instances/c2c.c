@@ -25,13 +25,14 @@ struct c2c_family {
 
 struct c2c {
 	struct attrstore *store;
-	struct c2c_family fam[3];       /* [afi] */
+	struct c2c_family fam[AID_RIB_MAX];
 };
 
 struct c2c *c2c_new(const struct sockaddr_mux *addr)
 {
 	struct c2c *t = xcalloc(1, sizeof *t);
-	struct c2c_family *v4 = &t->fam[BGP_AFI_IPV4], *v6 = &t->fam[BGP_AFI_IPV6];
+	struct c2c_family *v4 = &t->fam[AID_IPV4_UNICAST];
+	struct c2c_family *v6 = &t->fam[AID_IPV6_UNICAST];
 
 	t->store = attrstore_new();
 	if (sockaddr_family(addr) == AF_INET) {
@@ -51,8 +52,8 @@ void c2c_free(struct c2c *t)
 {
 	if (t == NULL)
 		return;
-	for (int afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
-		struct c2c_family *f = &t->fam[afi];
+	FOR_EACH_RIB_AID(aid) {
+		struct c2c_family *f = &t->fam[aid];
 		for (size_t i = 0; i < f->n; i++) {
 			attrset_put(f->v[i].set);
 			free(f->owner[i]);
@@ -119,11 +120,12 @@ bool c2c_change(struct c2c *t, const struct bgp_prefix *p, const uint8_t *attrs,
 {
 	struct c2c_family *f;
 	struct bgp_prefix q = *p;
+	enum bgp_aid aid = bgp_aid_unicast(p->afi);
 
 	*set = NULL;
-	if (p->afi != BGP_AFI_IPV4 && p->afi != BGP_AFI_IPV6)
+	if (!bgp_aid_is_rib(aid))
 		return false;
-	f = &t->fam[p->afi];
+	f = &t->fam[aid];
 	if (f->nh_len == 0)
 		return false;
 	q.path_id = 0;
@@ -152,9 +154,11 @@ bool c2c_change(struct c2c *t, const struct bgp_prefix *p, const uint8_t *attrs,
 size_t c2c_routes(const struct c2c *t, uint16_t afi, const struct fanout_route **r,
     char *const **owner)
 {
-	if (afi != BGP_AFI_IPV4 && afi != BGP_AFI_IPV6)
+	enum bgp_aid aid = bgp_aid_unicast(afi);
+
+	if (!bgp_aid_is_rib(aid))
 		return 0;
-	*r = t->fam[afi].v;
-	*owner = t->fam[afi].owner;
-	return t->fam[afi].n;
+	*r = t->fam[aid].v;
+	*owner = t->fam[aid].owner;
+	return t->fam[aid].n;
 }

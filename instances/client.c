@@ -190,12 +190,15 @@ bool client_rejected_prefixes(const struct client *c, uint64_t *count)
 
 bool client_has_family(const struct client *c, uint16_t afi)
 {
-	return afi >= BGP_AFI_IPV4 && afi <= BGP_AFI_IPV6 && c->cls[afi] != NULL;
+	enum bgp_aid aid = bgp_aid_unicast(afi);
+
+	return bgp_aid_is_rib(aid) && c->cls[aid] != NULL;
 }
 
 bool client_addpath(const struct client *c, uint16_t afi)
 {
-	return client_has_family(c, afi) && fanout_class_key(c->cls[afi])->addpath;
+	return client_has_family(c, afi) &&
+	    fanout_class_key(c->cls[bgp_aid_unicast(afi)])->addpath;
 }
 
 /* ---- the peer's upcalls ------------------------------------------------- */

@@ -89,9 +89,9 @@ struct client {
 	size_t nlegs;
 	struct session *session;        /* while Established */
 	enum client_state state;
-	/* Encoding class per AFI (index 1, 2) while Established; NULL for a
-	 * family not negotiated. Owned by the instance. */
-	struct fanout_class *cls[3];
+	/* Encoding class per RIB family (by aid) while Established; NULL for
+	 * a family not negotiated. Owned by the instance. */
+	struct fanout_class *cls[AID_RIB_MAX];
 	struct bgp_family fams[BGP_MAX_FAMILIES];       /* negotiated */
 	uint8_t fam_count;
 

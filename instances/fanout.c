@@ -68,20 +68,20 @@ void fanout_nh_init(struct fanout_nh *nh, const struct sockaddr_mux *addr, bool 
 	}
 }
 
-void fanout_key_from(struct fanout_key *k, uint16_t afi,
+void fanout_key_from(struct fanout_key *k, enum bgp_aid aid,
     const struct session_negotiated *n)
 {
 	memset(k, 0, sizeof *k);
-	k->afi = afi;
+	k->aid = aid;
 	k->as4 = n->tx.as4;
-	k->addpath = afi <= BGP_AFI_IPV6 && n->tx.addpath[afi];
+	k->addpath = n->tx.addpath[aid];
 	k->ebgp = n->tx.ebgp;
 	k->max_len = (uint32_t)n->tx.max_len;
 }
 
 bool fanout_key_equal(const struct fanout_key *a, const struct fanout_key *b)
 {
-	return a->afi == b->afi && a->as4 == b->as4 && a->addpath == b->addpath &&
+	return a->aid == b->aid && a->as4 == b->as4 && a->addpath == b->addpath &&
 	    a->ebgp == b->ebgp && a->max_len == b->max_len;
 }
 
@@ -264,7 +264,7 @@ static bool class_next_hop(const struct fanout_class *c, struct attrset *set,
 	*nh4 = NULL;
 	*mp_nh = NULL;
 	*mp_nh_len = 0;
-	if (c->key.afi == BGP_AFI_IPV4) {
+	if (c->key.aid == AID_IPV4_UNICAST) {
 		if (c->nh.self && c->nh.has_v4)
 			*nh4 = c->nh.v4;
 		else if (len == 4)
@@ -415,7 +415,7 @@ static size_t encode_run(struct fanout_class *c, struct fanout_out *o,
     const struct fanout_route *run, size_t m)
 {
 	struct bgp_pack_spec spec = {
-		.afi = c->key.afi, .safi = BGP_SAFI_UNICAST,
+		.afi = bgp_af(c->key.aid)->afi, .safi = bgp_af(c->key.aid)->safi,
 		.addpath = c->key.addpath, .withdraw = run[0].set == NULL,
 		.max_len = c->key.max_len,
 	};

@@ -54,15 +54,15 @@ void fanout_nh_init(struct fanout_nh *nh, const struct sockaddr_mux *addr, bool 
 
 /* What a client negotiated for one address family. */
 struct fanout_key {
-	uint16_t afi;           /* BGP_AFI_IPV4 or BGP_AFI_IPV6 (unicast) */
+	enum bgp_aid aid;       /* a RIB family */
 	bool as4;
 	bool addpath;           /* we send path ids */
 	bool ebgp;
 	uint32_t max_len;       /* 4096, or 65535 with extended messages */
 };
 
-/* The key for afi from what a session negotiated. */
-void fanout_key_from(struct fanout_key *k, uint16_t afi,
+/* The key for the RIB family aid from what a session negotiated. */
+void fanout_key_from(struct fanout_key *k, enum bgp_aid aid,
     const struct session_negotiated *n);
 bool fanout_key_equal(const struct fanout_key *a, const struct fanout_key *b);
 

@@ -37,9 +37,9 @@ void inst_export_init(struct instance *inst)
 
 void inst_export_free(struct instance *inst)
 {
-	for (int afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
-		xlog_free(&inst->log[afi][LOG_PREFIXES]);
-		xlog_free(&inst->log[afi][LOG_PATHS]);
+	FOR_EACH_RIB_AID(aid) {
+		xlog_free(&inst->log[aid][LOG_PREFIXES]);
+		xlog_free(&inst->log[aid][LOG_PATHS]);
 	}
 	if (inst->flush_ev)
 		event_free(inst->flush_ev);
@@ -89,19 +89,19 @@ static void flush_soon(struct instance *inst)
 
 void inst_log_route(struct instance *inst, const struct feed_event *ev)
 {
-	uint16_t afi = ev->prefix->afi;
+	enum bgp_aid aid = bgp_aid_unicast(ev->prefix->afi);
 	struct attrset *now;
 
-	if (afi != BGP_AFI_IPV4 && afi != BGP_AFI_IPV6)
+	if (!bgp_aid_is_rib(aid))
 		return;
-	if (inst->want[afi][LOG_PATHS]) {
-		xlog_append(&inst->log[afi][LOG_PATHS], ev->prefix, ev->set, NULL);
+	if (inst->want[aid][LOG_PATHS]) {
+		xlog_append(&inst->log[aid][LOG_PATHS], ev->prefix, ev->set, NULL);
 		inst->logged++;
 	}
-	if (inst->want[afi][LOG_PREFIXES] && lowest_path_change(inst, ev, &now)) {
+	if (inst->want[aid][LOG_PREFIXES] && lowest_path_change(inst, ev, &now)) {
 		struct bgp_prefix p = *ev->prefix;
 		p.path_id = 0;
-		xlog_append(&inst->log[afi][LOG_PREFIXES], &p, now, NULL);
+		xlog_append(&inst->log[aid][LOG_PREFIXES], &p, now, NULL);
 		inst->logged++;
 	}
 	inst->st.routes_logged++;
@@ -116,15 +116,16 @@ void inst_log_c2c(struct instance *inst, const struct bgp_prefix *p,
     const uint8_t *attrs, size_t len, const char *owner)
 {
 	struct attrset *set;
+	enum bgp_aid aid = bgp_aid_unicast(p->afi);
 
 	if (inst->c2c == NULL || !c2c_change(inst->c2c, p, attrs, len, owner, &set))
-		return;
+		return;         /* c2c_change takes IPv4 and IPv6 unicast only */
 	for (int k = LOG_PREFIXES; k <= LOG_PATHS; k++) {
-		if (inst->want[p->afi][k] == 0)
+		if (inst->want[aid][k] == 0)
 			continue;
 		struct bgp_prefix q = *p;
 		q.path_id = 0;
-		xlog_append(&inst->log[p->afi][k], &q, set, owner);
+		xlog_append(&inst->log[aid][k], &q, set, owner);
 		inst->logged++;
 	}
 	flush_soon(inst);
@@ -173,8 +174,8 @@ void inst_check_slow(struct instance *inst)
 
 static bool client_steady_in(const struct client *c, const struct fanout_class *fc)
 {
-	uint16_t afi = fanout_class_key(fc)->afi;
-	return c->session && c->state == CLIENT_STEADY && !c->drop && c->cls[afi] == fc;
+	enum bgp_aid aid = fanout_class_key(fc)->aid;
+	return c->session && c->state == CLIENT_STEADY && !c->drop && c->cls[aid] == fc;
 }
 
 /* The STEADY clients of a class, in inst->dst. */
@@ -196,7 +197,7 @@ static size_t class_clients(struct instance *inst, const struct fanout_class *fc
 static void flush_class(struct instance *inst, struct fanout_class *fc)
 {
 	const struct fanout_key *k = fanout_class_key(fc);
-	const struct xlog *l = &inst->log[k->afi][k->addpath ? LOG_PATHS : LOG_PREFIXES];
+	const struct xlog *l = &inst->log[k->aid][k->addpath ? LOG_PATHS : LOG_PREFIXES];
 	struct export_sent sent = { 0 };
 
 	if (l->n == 0)
@@ -213,13 +214,13 @@ static void flush_walk(struct instance *inst, struct walk *w)
 	if (walk_refresh(w) || walk_member_count(w) == 0)
 		return;
 	struct client *c = walk_member(w, 0);
-	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
-		if (!client_has_family(c, afi))
+	FOR_EACH_RIB_AID(aid) {
+		if (c->cls[aid] == NULL)
 			continue;
-		const struct xlog *l = &inst->log[afi][client_addpath(c, afi) ? LOG_PATHS :
-		    LOG_PREFIXES];
+		const struct xlog *l = &inst->log[aid][fanout_class_key(c->cls[aid])->addpath ?
+		    LOG_PATHS : LOG_PREFIXES];
 		if (l->n)
-			walk_live(w, afi, l->v, l->owner, l->n);
+			walk_live(w, aid, l->v, l->owner, l->n);
 	}
 }
 
@@ -232,9 +233,9 @@ void inst_flush(struct instance *inst)
 		flush_class(inst, ic->fc);
 	for (size_t i = 0; i < inst->nwalks; i++)
 		flush_walk(inst, inst->walks[i]);
-	for (int afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
-		xlog_clear(&inst->log[afi][LOG_PREFIXES]);
-		xlog_clear(&inst->log[afi][LOG_PATHS]);
+	FOR_EACH_RIB_AID(aid) {
+		xlog_clear(&inst->log[aid][LOG_PREFIXES]);
+		xlog_clear(&inst->log[aid][LOG_PATHS]);
 	}
 	inst->logged = 0;
 	inst_check_slow(inst);

@@ -85,8 +85,8 @@ struct instance {
 	struct walk **walks;
 	size_t nwalks, walks_cap;
 
-	struct xlog log[3][2];          /* [afi][LOG_*] */
-	unsigned want[3][2];            /* Established clients per log */
+	struct xlog log[AID_RIB_MAX][2];        /* [aid][LOG_*] */
+	unsigned want[AID_RIB_MAX][2];  /* Established clients per log */
 	size_t logged;                  /* entries in the logs */
 
 	struct event *flush_ev, *walk_ev, *tick_ev, *gone_ev;

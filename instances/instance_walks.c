@@ -159,18 +159,18 @@ void inst_walks_free(struct instance *inst)
 
 /* ---- joining and leaving ---------------------------------------------------------- */
 
-static bool offered(const struct instance *inst, uint16_t afi)
+static bool offered(const struct instance *inst, const struct bgp_af *af)
 {
 	for (uint8_t i = 0; i < inst->nfams; i++)
-		if (inst->fams[i].afi == afi && inst->fams[i].safi == BGP_SAFI_UNICAST)
+		if (inst->fams[i].afi == af->afi && inst->fams[i].safi == af->safi)
 			return true;
 	return false;
 }
 
-static bool negotiated(const struct session_negotiated *n, uint16_t afi)
+static bool negotiated(const struct session_negotiated *n, const struct bgp_af *af)
 {
 	for (uint8_t i = 0; i < n->family_count; i++)
-		if (n->families[i].afi == afi && n->families[i].safi == BGP_SAFI_UNICAST)
+		if (n->families[i].afi == af->afi && n->families[i].safi == af->safi)
 			return true;
 	return false;
 }
@@ -180,16 +180,17 @@ static bool negotiated(const struct session_negotiated *n, uint16_t afi)
 static void client_take_classes(struct instance *inst, struct client *c,
     const struct session_negotiated *n, char *fams, size_t fams_len)
 {
-	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+	FOR_EACH_RIB_AID(aid) {
+		const struct bgp_af *af = bgp_af(aid);
 		struct fanout_key k;
-		if (!offered(inst, afi) || !negotiated(n, afi))
+		if (!offered(inst, af) || !negotiated(n, af))
 			continue;
-		fanout_key_from(&k, afi, n);
-		c->cls[afi] = class_get(inst, &k);
-		inst->want[afi][k.addpath ? LOG_PATHS : LOG_PREFIXES]++;
+		fanout_key_from(&k, aid, n);
+		c->cls[aid] = class_get(inst, &k);
+		inst->want[aid][k.addpath ? LOG_PATHS : LOG_PREFIXES]++;
 		size_t used = strlen(fams);
 		snprintf(fams + used, fams_len - used, "%s%s%s", used ? ", " : "",
-		    afi == BGP_AFI_IPV4 ? "IPv4" : "IPv6", k.addpath ? " with ADD-PATH" : "");
+		    af->afi_name, k.addpath ? " with ADD-PATH" : "");
 	}
 }
 
@@ -249,12 +250,12 @@ void inst_client_down(struct client *c, void *arg)
 	if (c->walk)
 		client_leave_walk(inst, c);
 
-	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
-		if (c->cls[afi] == NULL)
+	FOR_EACH_RIB_AID(aid) {
+		if (c->cls[aid] == NULL)
 			continue;
-		inst->want[afi][fanout_class_key(c->cls[afi])->addpath ? LOG_PATHS : LOG_PREFIXES]--;
-		class_put(inst, c->cls[afi]);
-		c->cls[afi] = NULL;
+		inst->want[aid][fanout_class_key(c->cls[aid])->addpath ? LOG_PATHS : LOG_PREFIXES]--;
+		class_put(inst, c->cls[aid]);
+		c->cls[aid] = NULL;
 	}
 }
 

@@ -15,7 +15,7 @@
 #include "muxd/lib/log.h"
 
 struct walk {
-	struct fanout_class *cls[3];
+	struct fanout_class *cls[AID_RIB_MAX];
 	struct bgp_family fams[BGP_MAX_FAMILIES];
 	uint8_t fam_count;
 	uint16_t afi;
@@ -31,8 +31,8 @@ struct walk {
 	size_t n, cap;
 	struct session **dst;           /* scratch: the members' sessions */
 
-	struct fanout_route *buf[3];    /* a chunk, per AFI */
-	size_t bufn[3];
+	struct fanout_route *buf[AID_RIB_MAX];  /* a chunk, per family */
+	size_t bufn[AID_RIB_MAX];
 };
 
 /* Passed live changes, filtered for one walk, and their owners; grow as
@@ -41,19 +41,23 @@ static struct fanout_route *live_buf;
 static char **live_owner;
 static size_t live_cap;
 
-struct walk *walk_new(struct fanout_class *const cls[3], const struct bgp_family *fams,
-    uint8_t fam_count, uint16_t afi, bool refresh)
+struct walk *walk_new(struct fanout_class *const cls[AID_RIB_MAX],
+    const struct bgp_family *fams, uint8_t fam_count, uint16_t afi, bool refresh)
 {
 	struct walk *w = xcalloc(1, sizeof *w);
-	bool v4 = cls[BGP_AFI_IPV4] != NULL, v6 = cls[BGP_AFI_IPV6] != NULL;
+	unsigned ncls = 0;
+	uint16_t only = 0;
 
 	memcpy(w->cls, cls, sizeof w->cls);
 	memcpy(w->fams, fams, fam_count * sizeof fams[0]);
 	w->fam_count = fam_count;
-	if (afi == 0)
-		afi = v4 && v6 ? 0 : v4 ? BGP_AFI_IPV4 : BGP_AFI_IPV6;
+	FOR_EACH_RIB_AID(aid)
+		if (cls[aid] != NULL)
+			ncls++, only = bgp_af(aid)->afi;
+	if (afi == 0 && ncls == 1)
+		afi = only;
 	w->afi = afi;
-	w->empty = !v4 && !v6;
+	w->empty = ncls == 0;
 	w->refresh = refresh;
 	feed_cursor_init(&w->cursor, afi);
 	return w;
@@ -63,14 +67,14 @@ void walk_free(struct walk *w)
 {
 	if (w == NULL)
 		return;
-	for (int afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++)
-		free(w->buf[afi]);
+	FOR_EACH_RIB_AID(aid)
+		free(w->buf[aid]);
 	free(w->members);
 	free(w->dst);
 	free(w);
 }
 
-bool walk_joinable(const struct walk *w, struct fanout_class *const cls[3],
+bool walk_joinable(const struct walk *w, struct fanout_class *const cls[AID_RIB_MAX],
     const struct bgp_family *fams, uint8_t fam_count)
 {
 	return !w->started && !w->refresh &&
@@ -106,7 +110,16 @@ uint16_t walk_afi(const struct walk *w) { return w->afi; }
 
 const char *walk_afi_text(uint16_t afi)
 {
-	return afi == BGP_AFI_IPV4 ? "IPv4" : afi == BGP_AFI_IPV6 ? "IPv6" : "every family";
+	enum bgp_aid aid = bgp_aid_unicast(afi);
+
+	return aid == AID_NONE ? "every family" : bgp_af(aid)->afi_name;
+}
+
+/* Whether the walk sends the family aid: negotiated, and the one asked
+ * for (afi 0: every family). */
+static bool walks_family(const struct walk *w, enum bgp_aid aid)
+{
+	return w->cls[aid] != NULL && (w->afi == 0 || w->afi == bgp_af(aid)->afi);
 }
 
 bool walk_done(const struct walk *w)
@@ -139,23 +152,23 @@ static size_t member_sessions(struct walk *w)
 
 /* ---- the chunks -------------------------------------------------------- */
 
-static bool addpath(const struct walk *w, uint16_t afi)
+static bool addpath(const struct walk *w, enum bgp_aid aid)
 {
-	return fanout_class_key(w->cls[afi])->addpath;
+	return fanout_class_key(w->cls[aid])->addpath;
 }
 
 static int step_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
 {
 	struct walk *w = arg;
-	uint16_t afi = p->afi;
+	enum bgp_aid aid = bgp_aid_unicast(p->afi);
 
-	if (afi > BGP_AFI_IPV6 || w->cls[afi] == NULL)
+	if (!bgp_aid_is_rib(aid) || w->cls[aid] == NULL)
 		return 0;
-	struct fanout_route *r = &w->buf[afi][w->bufn[afi]];
+	struct fanout_route *r = &w->buf[aid][w->bufn[aid]];
 	r->p = *p;
-	if (!addpath(w, afi)) {
+	if (!addpath(w, aid)) {
 		/* One path per prefix: the first the walk meets, the lowest id. */
-		if (w->has_last && w->last.afi == afi && w->last.len == p->len &&
+		if (w->has_last && w->last.afi == p->afi && w->last.len == p->len &&
 		    memcmp(w->last.addr, p->addr, sizeof p->addr) == 0)
 			return 0;
 		w->last = *p;
@@ -163,7 +176,7 @@ static int step_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
 		r->p.path_id = 0;
 	}
 	r->set = set;
-	w->bufn[afi]++;
+	w->bufn[aid]++;
 	return 0;
 }
 
@@ -192,9 +205,10 @@ static void members_demarcate(struct walk *w, uint8_t subtype)
 		if (s == NULL || !session_negotiated(s)->enhanced_rr)
 			continue;
 		struct wbuf b = wbuf_make(buf, sizeof buf);
-		for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
-			struct bgp_route_refresh rr = { afi, subtype, BGP_SAFI_UNICAST };
-			if (w->cls[afi] != NULL && (w->afi == 0 || w->afi == afi))
+		FOR_EACH_RIB_AID(aid) {
+			struct bgp_route_refresh rr = { bgp_af(aid)->afi, subtype,
+				bgp_af(aid)->safi };
+			if (walks_family(w, aid))
 				bgp_route_refresh_encode(&b, &rr);
 		}
 		if (b.len)
@@ -234,13 +248,13 @@ static void members_steady(struct walk *w)
  * change of them is passed. */
 static void members_c2c(struct walk *w, const struct c2c *c2c)
 {
-	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+	FOR_EACH_RIB_AID(aid) {
 		const struct fanout_route *r;
 		char *const *owner;
-		if (w->cls[afi] == NULL || (w->afi != 0 && w->afi != afi))
+		if (!walks_family(w, aid))
 			continue;
-		size_t n = c2c_routes(c2c, afi, &r, &owner);
-		export_send(w->cls[afi], w->members, w->n, r, owner, n, NULL);
+		size_t n = c2c_routes(c2c, bgp_af(aid)->afi, &r, &owner);
+		export_send(w->cls[aid], w->members, w->n, r, owner, n, NULL);
 	}
 }
 
@@ -257,21 +271,21 @@ size_t walk_step(struct walk *w, const struct feed *f, const struct c2c *c2c, si
 	if (c2c && !w->started)
 		members_c2c(w, c2c);
 	w->started = true;
-	w->bufn[1] = w->bufn[2] = 0;
+	memset(w->bufn, 0, sizeof w->bufn);
 	if (!w->empty) {
-		for (int afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++)
-			if (w->cls[afi] && w->buf[afi] == NULL)
-				w->buf[afi] = xmalloc(WALK_CHUNK * sizeof *w->buf[afi]);
+		FOR_EACH_RIB_AID(aid)
+			if (w->cls[aid] && w->buf[aid] == NULL)
+				w->buf[aid] = xmalloc(WALK_CHUNK * sizeof *w->buf[aid]);
 		feed_cursor_next(f, &w->cursor, max, step_cb, w);
 	}
 	fanout_out_init(&out, w->dst, ndst);
-	for (int afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
-		size_t n = w->bufn[afi];
+	FOR_EACH_RIB_AID(aid) {
+		size_t n = w->bufn[aid];
 		if (n == 0)
 			continue;
 		/* Within a chunk order is free: grouped by set, it packs better. */
-		qsort(w->buf[afi], n, sizeof *w->buf[afi], route_by_set);
-		fanout_encode(w->cls[afi], &out, w->buf[afi], n);
+		qsort(w->buf[aid], n, sizeof *w->buf[aid], route_by_set);
+		fanout_encode(w->cls[aid], &out, w->buf[aid], n);
 		sent += n;
 	}
 	w->routes += sent;
@@ -288,12 +302,12 @@ size_t walk_step(struct walk *w, const struct feed *f, const struct c2c *c2c, si
 	return sent;
 }
 
-void walk_live(struct walk *w, uint16_t afi, const struct fanout_route *r,
+void walk_live(struct walk *w, enum bgp_aid aid, const struct fanout_route *r,
     char *const *owner, size_t n)
 {
 	size_t m = 0;
 
-	if (w->refresh || afi > BGP_AFI_IPV6 || w->cls[afi] == NULL || !w->started)
+	if (w->refresh || w->cls[aid] == NULL || !w->started)
 		return;         /* before the first chunk nothing is passed */
 	if (n > live_cap) {
 		live_cap = n < 1024 ? 1024 : n;
@@ -311,7 +325,7 @@ void walk_live(struct walk *w, uint16_t afi, const struct fanout_route *r,
 	}
 	if (m == 0)
 		return;
-	export_send(w->cls[afi], w->members, w->n, live_buf, owner ? live_owner : NULL, m,
+	export_send(w->cls[aid], w->members, w->n, live_buf, owner ? live_owner : NULL, m,
 	    NULL);
 	for (size_t i = 0; i < w->n; i++)
 		w->members[i]->st.live += m;

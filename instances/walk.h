@@ -49,17 +49,17 @@ struct c2c;
 struct client;
 struct walk;
 
-/* cls: the members' encoding class per AFI (index 1, 2; NULL = family not
- * negotiated), the same for every member. fams: the negotiated families,
+/* cls: the members' encoding class per RIB family (by aid; NULL = family
+ * not negotiated), the same for every member. fams: the negotiated families,
  * for End-of-RIB. afi: 0 for every family the classes cover. */
-struct walk *walk_new(struct fanout_class *const cls[3], const struct bgp_family *fams,
-    uint8_t fam_count, uint16_t afi, bool refresh);
+struct walk *walk_new(struct fanout_class *const cls[AID_RIB_MAX],
+    const struct bgp_family *fams, uint8_t fam_count, uint16_t afi, bool refresh);
 /* Members must have been removed. */
 void walk_free(struct walk *w);
 
 /* Whether c may join: same classes and families, not a refresh, and the
  * cursor has not moved yet. */
-bool walk_joinable(const struct walk *w, struct fanout_class *const cls[3],
+bool walk_joinable(const struct walk *w, struct fanout_class *const cls[AID_RIB_MAX],
     const struct bgp_family *fams, uint8_t fam_count);
 void walk_add(struct walk *w, struct client *c);
 /* False if c was not a member. */
@@ -86,8 +86,9 @@ size_t walk_step(struct walk *w, const struct feed *f, const struct c2c *c2c, si
  * had the old state from the walk, the others the walk sends later as they
  * are then — encoded once for every member. owner: parallel to r, a
  * client route's owner (NULL: every route is the view's); client routes
- * are passed from the first chunk on. Not for a refresh. */
-void walk_live(struct walk *w, uint16_t afi, const struct fanout_route *r,
+ * are passed from the first chunk on. Not for a refresh. aid: a RIB
+ * family. */
+void walk_live(struct walk *w, enum bgp_aid aid, const struct fanout_route *r,
     char *const *owner, size_t n);
 
 /* "IPv4", "IPv6", or "every family" for 0: what a walk covers, for logs. */

@@ -211,10 +211,11 @@ static void send_eor(struct bmp_view *v, uint32_t mask)
 {
 	struct bmp_exporter *x = v->x;
 
-	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+	FOR_EACH_RIB_AID(aid) {
 		struct wbuf w = wbuf_make(x->upd, sizeof x->upd);
-		if (v->peer.unicast[afi])
-			send_update(v, mask, x->upd, bgp_eor_encode(&w, afi, BGP_SAFI_UNICAST));
+		if (v->peer.unicast[aid])
+			send_update(v, mask, x->upd,
+			    bgp_eor_encode(&w, bgp_af(aid)->afi, bgp_af(aid)->safi));
 	}
 }
 
@@ -247,7 +248,7 @@ static void batch_flush(struct bmp_view *v, struct batch *b)
 	struct bmp_exporter *x = v->x;
 	size_t nh_len = 0, attrs_len = 0;
 	struct bgp_pack_spec spec = {
-		.afi = b->afi, .safi = BGP_SAFI_UNICAST, .addpath = v->peer.addpath[b->afi],
+		.afi = b->afi, .safi = BGP_SAFI_UNICAST, .addpath = mon_peer_addpath(&v->peer, b->afi),
 		.withdraw = b->withdraw,
 		.max_len = v->peer.ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN,
 	};

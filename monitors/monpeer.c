@@ -66,10 +66,12 @@ void mon_peer_up(struct mon_peer *p, const struct feed_event *ev)
 		p->ext_message = n->ext_message;
 		memcpy(p->addpath, n->rx.addpath, sizeof p->addpath);
 		memset(p->unicast, 0, sizeof p->unicast);
-		for (uint8_t i = 0; i < n->family_count; i++)
-			if (n->families[i].afi <= BGP_AFI_IPV6 &&
-			    n->families[i].safi == BGP_SAFI_UNICAST)
-				p->unicast[n->families[i].afi] = true;
+		for (uint8_t i = 0; i < n->family_count; i++) {
+			enum bgp_aid aid = bgp_aid_rib(n->families[i].afi,
+			    n->families[i].safi);
+			if (bgp_aid_is_rib(aid))
+				p->unicast[aid] = true;
+		}
 	}
 	forget_opens(p);
 	if (s == NULL)

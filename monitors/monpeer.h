@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/time.h>
 
+#include "muxd/bgp/bgp_family.h"
 #include "muxd/lib/sockaddr.h"
 #include "views/feed.h"
 
@@ -26,13 +27,21 @@ struct mon_peer {
 	uint32_t local_as, local_id;
 	bool as4;
 	bool ext_message;
-	bool addpath[3];                /* the upstream sends path ids, by AFI */
-	bool unicast[3];                /* unicast negotiated, by AFI */
+	bool addpath[AID_RIB_MAX];      /* the upstream sends path ids, by aid */
+	bool unicast[AID_RIB_MAX];      /* the family negotiated, by aid */
 	struct sockaddr_mux local, remote;  /* len 0 when not known */
 	struct timeval up_at;           /* wall clock, when Established */
 	uint8_t *open_sent, *open_rcvd; /* whole messages; NULL if not known */
 	size_t open_sent_len, open_rcvd_len;
 };
+
+/* Whether the upstream sends path ids with prefixes of afi (unicast). */
+static inline bool mon_peer_addpath(const struct mon_peer *p, uint16_t afi)
+{
+	enum bgp_aid aid = bgp_aid_unicast(afi);
+
+	return bgp_aid_is_rib(aid) && p->addpath[aid];
+}
 
 /* Why a session went down, as BMP Peer Down says it (RFC 7854 §4.9). */
 enum mon_down_reason {

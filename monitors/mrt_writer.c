@@ -150,19 +150,25 @@ static void session_of(const struct mon_peer *p, struct mrt_session *s)
 }
 
 /* RFC 8050: the _ADDPATH subtypes for messages whose NLRI carry path ids. */
-static bool update_has_path_ids(const struct bgp_update *u, const bool addpath[3])
+static bool path_ids(const bool addpath[AID_RIB_MAX], uint16_t afi, uint8_t safi)
+{
+	enum bgp_aid aid = bgp_aid_rib(afi, safi);
+
+	return bgp_aid_is_rib(aid) && addpath[aid];
+}
+
+static bool update_has_path_ids(const struct bgp_update *u,
+    const bool addpath[AID_RIB_MAX])
 {
 	const struct bgp_attrs *a = &u->attrs;
 
-	if ((u->withdrawn.len || u->nlri.len) && addpath[BGP_AFI_IPV4])
+	if ((u->withdrawn.len || u->nlri.len) && addpath[AID_IPV4_UNICAST])
 		return true;
-	if ((a->present & BGP_ATTR_BIT(14)) && a->mp_reach.afi <= BGP_AFI_IPV6 &&
-	    a->mp_reach.safi == BGP_SAFI_UNICAST && a->mp_reach.nlri.len &&
-	    addpath[a->mp_reach.afi])
+	if ((a->present & BGP_ATTR_BIT(14)) && a->mp_reach.nlri.len &&
+	    path_ids(addpath, a->mp_reach.afi, a->mp_reach.safi))
 		return true;
-	return (a->present & BGP_ATTR_BIT(15)) && a->mp_unreach.afi <= BGP_AFI_IPV6 &&
-	    a->mp_unreach.safi == BGP_SAFI_UNICAST && a->mp_unreach.nlri.len &&
-	    addpath[a->mp_unreach.afi];
+	return (a->present & BGP_ATTR_BIT(15)) && a->mp_unreach.nlri.len &&
+	    path_ids(addpath, a->mp_unreach.afi, a->mp_unreach.safi);
 }
 
 /* The UPDATE as it came, from the feed (an UPDATE that came from no
@@ -254,7 +260,7 @@ static bool same_prefix(const struct bgp_prefix *a, const struct bgp_prefix *b)
 static void dump_begin_record(struct dump *d, const struct bgp_prefix *p)
 {
 	mrt_rib_begin(&d->rib, &d->w, d->ts, d->seq++, p->afi,
-	    d->peer->addpath[p->afi], p->addr, p->len);
+	    mon_peer_addpath(d->peer, p->afi), p->addr, p->len);
 	d->cur = *p;
 	d->open = true;
 }

@@ -160,7 +160,7 @@ size_t originated_encode(struct wbuf *w, const struct bgp_prefix *p,
 	size_t nh_len = next_hop_for(p->afi, local, other, nh);
 	struct bgp_pack_spec spec = {
 		.afi = p->afi, .safi = BGP_SAFI_UNICAST,
-		.addpath = p->afi <= BGP_AFI_IPV6 && tx->addpath[p->afi],
+		.addpath = bgp_ctx_addpath(tx, p->afi),
 		.withdraw = len == 0, .max_len = tx->max_len ? tx->max_len : BGP_MAX_LEN,
 	};
 	struct bgp_packer pk;

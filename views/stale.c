@@ -6,6 +6,7 @@
 #include <event2/event.h>
 #include <stdlib.h>
 
+#include "muxd/bgp/bgp_family.h"
 #include "muxd/lib/log.h"
 
 struct stale_fam {
@@ -21,12 +22,14 @@ struct stale {
 	stale_sweep_cb *sweep;
 	stale_expired_cb *expired;
 	void *arg;
-	struct stale_fam fam[3];        /* by AFI: 1 IPv4, 2 IPv6 */
+	struct stale_fam fam[AID_RIB_MAX];
 };
 
 static struct stale_fam *fam_of(struct stale *st, uint16_t afi)
 {
-	return afi == BGP_AFI_IPV4 || afi == BGP_AFI_IPV6 ? &st->fam[afi] : NULL;
+	enum bgp_aid aid = bgp_aid_unicast(afi);
+
+	return bgp_aid_is_rib(aid) ? &st->fam[aid] : NULL;
 }
 
 static void timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -51,11 +54,11 @@ struct stale *stale_new(struct event_base *base, struct adjrib *rib,
 	st->sweep = sweep;
 	st->expired = expired;
 	st->arg = arg;
-	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
-		st->fam[afi].st = st;
-		st->fam[afi].afi = afi;
-		st->fam[afi].timer = evtimer_new(base, timer_cb, &st->fam[afi]);
-		if (st->fam[afi].timer == NULL)
+	FOR_EACH_RIB_AID(aid) {
+		st->fam[aid].st = st;
+		st->fam[aid].afi = bgp_af(aid)->afi;
+		st->fam[aid].timer = evtimer_new(base, timer_cb, &st->fam[aid]);
+		if (st->fam[aid].timer == NULL)
 			fatal("out of memory for a view's graceful restart timer");
 	}
 	return st;
@@ -65,8 +68,8 @@ void stale_free(struct stale *st)
 {
 	if (st == NULL)
 		return;
-	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++)
-		event_free(st->fam[afi].timer);
+	FOR_EACH_RIB_AID(aid)
+		event_free(st->fam[aid].timer);
 	adjrib_free(st->keys);
 	free(st);
 }
@@ -145,7 +148,9 @@ void stale_forget(struct stale *st, uint16_t afi)
 
 bool stale_pending(const struct stale *st, uint16_t afi)
 {
-	return (afi == BGP_AFI_IPV4 || afi == BGP_AFI_IPV6) && st->fam[afi].pending;
+	enum bgp_aid aid = bgp_aid_unicast(afi);
+
+	return bgp_aid_is_rib(aid) && st->fam[aid].pending;
 }
 
 size_t stale_count(const struct stale *st, uint16_t afi)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "muxd/bgp/bgp_family.h"
 #include "muxd/bgp/bgp_msg.h"
 #include "muxd/lib/log.h"
 #include "muxd/engine/prefix_limit.h"
@@ -257,8 +258,9 @@ void view_apply_update(struct view *v, const struct bgp_update *u,
 	if (u->end_of_rib) {
 		struct feed_event ev = { .type = FEED_END_OF_RIB, .afi = u->eor_afi,
 			.safi = u->eor_safi };
-		if (u->eor_afi <= BGP_AFI_IPV6 && u->eor_safi == BGP_SAFI_UNICAST) {
-			v->st.eor[u->eor_afi] = true;
+		enum bgp_aid aid = bgp_aid_rib(u->eor_afi, u->eor_safi);
+		if (bgp_aid_is_rib(aid)) {
+			v->st.eor[aid] = true;
 			if (stale_pending(v->stale, u->eor_afi))
 				log_info("view %s: graceful restart of %s done: %zu stale "
 				    "routes the upstream did not send again withdrawn", v->name,
@@ -369,9 +371,11 @@ static void view_publish_up(struct view *v, const struct session_negotiated *n,
 
 	v->st.sessions++;
 	v->up++;
-	for (uint8_t i = 0; i < n->family_count; i++)
-		if (n->families[i].afi <= BGP_AFI_IPV6 && n->families[i].safi == BGP_SAFI_UNICAST)
-			v->st.eor[n->families[i].afi] = false;
+	for (uint8_t i = 0; i < n->family_count; i++) {
+		enum bgp_aid aid = bgp_aid_rib(n->families[i].afi, n->families[i].safi);
+		if (bgp_aid_is_rib(aid))
+			v->st.eor[aid] = false;
+	}
 	feed_set_session(v->feed, true);
 	feed_set_upstream(v->feed, s);
 	feed_publish(v->feed, &ev);
@@ -396,12 +400,12 @@ static int clear_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
 	return 0;
 }
 
-static size_t clear_afi(struct view *v, uint16_t afi)
+static size_t clear_family(struct view *v, enum bgp_aid aid)
 {
 	bool publish = feed_wants(v->feed, FEED_MASK(FEED_ROUTE));
+	uint16_t afi = bgp_af(aid)->afi;
 
-	if (afi <= BGP_AFI_IPV6)
-		v->st.eor[afi] = false;
+	v->st.eor[aid] = false;
 	stale_forget(v->stale, afi);
 	return adjrib_clear_afi(v->rib, afi, publish ? clear_cb : NULL, v);
 }
@@ -428,15 +432,17 @@ static void session_down(struct view *v, const struct session_negotiated *n,
 	feed_set_session(v->feed, v->up > 0);
 	if (v->up == 0 || feed_upstream(v->feed) == s)
 		feed_set_upstream(v->feed, NULL);
-	bool keep[3] = { false };
-	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++)
-		ev.kept |= keep[afi] = carries(n, afi) && gr_keeps(v, s, n, afi);
+	bool keep[AID_RIB_MAX] = { false };
+	FOR_EACH_RIB_AID(aid) {
+		uint16_t afi = bgp_af(aid)->afi;
+		ev.kept |= keep[aid] = carries(n, afi) && gr_keeps(v, s, n, afi);
+	}
 	feed_publish(v->feed, &ev);
-	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
-		if (keep[afi])
-			kept += stale_mark(v->stale, afi, secs);
-		else if (carries(n, afi))
-			gone += clear_afi(v, afi);
+	FOR_EACH_RIB_AID(aid) {
+		if (keep[aid])
+			kept += stale_mark(v->stale, bgp_af(aid)->afi, secs);
+		else if (carries(n, bgp_af(aid)->afi))
+			gone += clear_family(v, aid);
 	}
 	if (gone)
 		log_info("view %s: %s session down (%s): withdrew its %zu routes "
@@ -499,18 +505,24 @@ static void on_down(struct peer *p, struct session *s, const char *reason, void 
 		session_down(v, session_negotiated(s), reason, s);
 }
 
+static size_t grown(const struct view *v, const size_t before[AID_RIB_MAX],
+    enum bgp_aid aid)
+{
+	return adjrib_count(v->rib, bgp_af(aid)->afi) - before[aid];
+}
+
 /* max_prefixes broken: the session that brought the paths closes with
  * 6/1 naming the family that grew most, and the upstream stays down. */
 static void limit_teardown(struct view *v, struct peer *p, struct session *s,
-    const size_t before[3])
+    const size_t before[AID_RIB_MAX])
 {
 	uint8_t data[PREFIX_LIMIT_DATA_LEN];
-	uint16_t afi = BGP_AFI_IPV4;
+	enum bgp_aid most = AID_IPV4_UNICAST;
 
-	if (adjrib_count(v->rib, BGP_AFI_IPV6) - before[BGP_AFI_IPV6] >
-	    adjrib_count(v->rib, BGP_AFI_IPV4) - before[BGP_AFI_IPV4])
-		afi = BGP_AFI_IPV6;
-	prefix_limit_data(afi, BGP_SAFI_UNICAST, v->cfg.max_prefixes.limit, data);
+	FOR_EACH_RIB_AID(aid)           /* the first family wins a tie */
+		if (grown(v, before, aid) > grown(v, before, most))
+			most = aid;
+	prefix_limit_data(bgp_af(most)->afi, bgp_af(most)->safi, v->cfg.max_prefixes.limit, data);
 	session_close_data(s, BGP_ERR_CEASE, BGP_CEASE_MAX_PREFIXES, data, sizeof data);
 	peer_hold_down(p, v->cfg.max_prefixes.restart);
 }
@@ -519,8 +531,10 @@ static void on_update(struct peer *p, struct session *s, const struct bgp_update
     void *owner)
 {
 	struct view *v = owner;
-	size_t before[3] = { 0, adjrib_count(v->rib, BGP_AFI_IPV4),
-		adjrib_count(v->rib, BGP_AFI_IPV6) };
+	size_t before[AID_RIB_MAX];
+
+	FOR_EACH_RIB_AID(aid)
+		before[aid] = adjrib_count(v->rib, bgp_af(aid)->afi);
 
 	if (p != v->peer || session_is_closing(s))
 		return;

@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "muxd/bgp/bgp_family.h"
 #include "muxd/config/config.h"
 #include "muxd/engine/peer.h"
 #include "views/feed.h"
@@ -49,7 +50,7 @@ struct view_stats {
 	uint64_t announced;             /* routes added or replaced */
 	uint64_t withdrawn;             /* routes withdrawn (session downs too) */
 	uint64_t sessions;              /* times the session came up */
-	bool eor[3];                    /* End-of-RIB seen, by AFI, this session */
+	bool eor[AID_RIB_MAX];          /* End-of-RIB seen, by aid, this session */
 };
 
 /* What the neighbor is to the gateway. */

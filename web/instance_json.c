@@ -21,7 +21,7 @@ static json_t *class_json(const struct instance_class *ic)
 	const struct fanout_class_stats *s = ic->stats;
 
 	return json_pack("{s:s, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-	    "family", k->afi == BGP_AFI_IPV4 ? "ipv4-unicast" : "ipv6-unicast",
+	    "family", bgp_af(k->aid)->name,
 	    "as4", k->as4, "add_path", k->addpath, "ebgp", k->ebgp,
 	    "max_len", (json_int_t)k->max_len,
 	    "clients", (json_int_t)ic->clients,

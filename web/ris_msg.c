@@ -75,8 +75,7 @@ static bool collect(struct bgp_bytes nlri, uint16_t afi, bool addpath,
 
 static bool unicast(uint16_t afi, uint8_t safi)
 {
-	return safi == BGP_SAFI_UNICAST &&
-	    (afi == BGP_AFI_IPV4 || afi == BGP_AFI_IPV6);
+	return bgp_aid_rib(afi, safi) != AID_NONE;
 }
 
 static void add_announce(struct ris_msg *m, uint16_t afi, const uint8_t *nh,
@@ -95,7 +94,7 @@ static bool collect_announced(struct ris_msg *m, const struct bgp_update *u,
 	const struct bgp_attrs *a = &u->attrs;
 	size_t start = *n;
 
-	if (!collect(u->nlri, BGP_AFI_IPV4, ctx->addpath[1], buf, cap, n))
+	if (!collect(u->nlri, BGP_AFI_IPV4, ctx->addpath[AID_IPV4_UNICAST], buf, cap, n))
 		return false;
 	add_announce(m, BGP_AFI_IPV4, a->next_hop, buf + start, *n - start);
 	const struct bgp_mp_reach *mp = &a->mp_reach;
@@ -103,9 +102,9 @@ static bool collect_announced(struct ris_msg *m, const struct bgp_update *u,
 	    !unicast(mp->afi, mp->safi))
 		return true;
 	start = *n;
-	if (!collect(mp->nlri, mp->afi, ctx->addpath[mp->afi], buf, cap, n))
+	if (!collect(mp->nlri, mp->afi, bgp_ctx_addpath(ctx, mp->afi), buf, cap, n))
 		return false;
-	size_t nh = mp->afi == BGP_AFI_IPV4 ? 4 : 16;
+	size_t nh = bgp_af(bgp_aid_unicast(mp->afi))->addr_len;
 	if (mp->next_hop.len >= nh)
 		add_announce(m, mp->afi, mp->next_hop.p, buf + start, *n - start);
 	if (mp->next_hop.len == 32)
@@ -119,11 +118,11 @@ static bool collect_withdrawn(const struct bgp_update *u,
 {
 	const struct bgp_mp_unreach *mu = &u->attrs.mp_unreach;
 
-	if (!collect(u->withdrawn, BGP_AFI_IPV4, ctx->addpath[1], buf, cap, n))
+	if (!collect(u->withdrawn, BGP_AFI_IPV4, ctx->addpath[AID_IPV4_UNICAST], buf, cap, n))
 		return false;
 	if ((u->attrs.present & BGP_ATTR_BIT(BGP_ATTR_MP_UNREACH_NLRI)) &&
 	    unicast(mu->afi, mu->safi))
-		return collect(mu->nlri, mu->afi, ctx->addpath[mu->afi], buf, cap, n);
+		return collect(mu->nlri, mu->afi, bgp_ctx_addpath(ctx, mu->afi), buf, cap, n);
 	return true;
 }
 
@@ -134,11 +133,11 @@ static bool collect_taw(const struct bgp_update *u,
 {
 	const struct bgp_mp_reach *mp = &u->attrs.mp_reach;
 
-	if (!collect(u->nlri, BGP_AFI_IPV4, ctx->addpath[1], buf, cap, n))
+	if (!collect(u->nlri, BGP_AFI_IPV4, ctx->addpath[AID_IPV4_UNICAST], buf, cap, n))
 		return false;
 	if ((u->attrs.present & BGP_ATTR_BIT(BGP_ATTR_MP_REACH_NLRI)) &&
 	    unicast(mp->afi, mp->safi))
-		return collect(mp->nlri, mp->afi, ctx->addpath[mp->afi], buf, cap, n);
+		return collect(mp->nlri, mp->afi, bgp_ctx_addpath(ctx, mp->afi), buf, cap, n);
 	return true;
 }
 

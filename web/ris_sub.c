@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_family.h"
 
 static bool fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -181,6 +182,12 @@ static bool prefixes_match(const struct ris_sub *s, const struct ris_msg *m)
 	return false;
 }
 
+/* The subscription's peer address bytes (parse_peer sets IPv4 or IPv6). */
+static size_t peer_addr_len(const struct ris_sub *s)
+{
+	return bgp_af(bgp_aid_unicast(s->peer_afi))->addr_len;
+}
+
 bool ris_sub_matches(const struct ris_sub *s, const struct ris_msg *m)
 {
 	if (s->type != RIS_ANY && s->type != m->type)
@@ -188,7 +195,7 @@ bool ris_sub_matches(const struct ris_sub *s, const struct ris_msg *m)
 	if (s->host && (m->host == NULL || strcmp(s->host, m->host) != 0))
 		return false;
 	if (s->has_peer && (s->peer_afi != m->peer_afi ||
-	    memcmp(s->peer_addr, m->peer_addr, s->peer_afi == BGP_AFI_IPV4 ? 4 : 16)))
+	    memcmp(s->peer_addr, m->peer_addr, peer_addr_len(s))))
 		return false;
 	if (s->require == RIS_REQ_ANNOUNCEMENTS && m->n_ann == 0)
 		return false;

@@ -143,8 +143,7 @@ static bool attr_decode_list(struct attr_in *in)
  * carried as opaque bytes (we do not know its NLRI). */
 static bool attr_mp_unicast(uint16_t afi, uint8_t safi)
 {
-	return (afi == BGP_AFI_IPV4 || afi == BGP_AFI_IPV6) &&
-	    safi == BGP_SAFI_UNICAST;
+	return safi == BGP_SAFI_UNICAST && bgp_aid_unicast(afi) != AID_NONE;
 }
 
 /* Next hop lengths RFC 4760 §3 and RFC 2545 §3 (IPv6: global, or global
@@ -159,7 +158,7 @@ static bool attr_mp_nh_len_ok(uint16_t afi, size_t len)
 static bool attr_mp_nlri_ok(const struct attr_state *st, uint16_t afi,
     struct bgp_bytes nlri)
 {
-	return bgp_nlri_count(nlri.p, nlri.len, afi, st->ctx->addpath[afi]) >= 0;
+	return bgp_nlri_count(nlri.p, nlri.len, afi, bgp_ctx_addpath(st->ctx, afi)) >= 0;
 }
 
 static bool attr_decode_mp_reach(struct attr_in *in)

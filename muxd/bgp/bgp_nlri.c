@@ -13,23 +13,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
-struct nlri_family {
-	uint8_t max_bits;       /* longest prefix: the address width */
-	int inet;               /* AF_INET / AF_INET6 for the text forms */
-};
-
-static const struct nlri_family nlri_families[] = {
-	[BGP_AFI_IPV4] = { 32, AF_INET },
-	[BGP_AFI_IPV6] = { 128, AF_INET6 },
-};
-
-static const struct nlri_family *nlri_family(uint16_t afi)
+/* The family's descriptor (its address width and text form); NULL for
+ * an AFI whose NLRI is not an address prefix we decode. */
+static const struct bgp_af *nlri_family(uint16_t afi)
 {
-	if (afi >= sizeof nlri_families / sizeof nlri_families[0])
-		return NULL;
-	if (nlri_families[afi].max_bits == 0)
-		return NULL;
-	return &nlri_families[afi];
+	enum bgp_aid aid = bgp_aid_unicast(afi);
+
+	return aid == AID_NONE ? NULL : bgp_af(aid);
 }
 
 static inline size_t nlri_bytes(unsigned bits)
@@ -40,7 +30,7 @@ static inline size_t nlri_bytes(unsigned bits)
 bool bgp_nlri_next(struct rbuf *r, uint16_t afi, bool addpath,
     struct bgp_prefix *p)
 {
-	const struct nlri_family *f = nlri_family(afi);
+	const struct bgp_af *f = nlri_family(afi);
 	struct rbuf t = *r;     /* committed only when the prefix is whole */
 	uint32_t path_id = 0;
 	uint8_t bits;
@@ -66,7 +56,7 @@ bool bgp_nlri_next(struct rbuf *r, uint16_t afi, bool addpath,
 
 long bgp_nlri_count(const uint8_t *p, size_t len, uint16_t afi, bool addpath)
 {
-	const struct nlri_family *f = nlri_family(afi);
+	const struct bgp_af *f = nlri_family(afi);
 	struct rbuf r = rbuf_make(p, len);
 	size_t id_len = addpath ? 4 : 0;
 	long count = 0;
@@ -142,7 +132,7 @@ bool bgp_prefix_parse(const char *s, struct bgp_prefix *p)
 	char addr[INET6_ADDRSTRLEN];
 	const char *slash = strchr(s, '/');
 	uint16_t afi = strchr(s, ':') ? BGP_AFI_IPV6 : BGP_AFI_IPV4;
-	const struct nlri_family *f = nlri_family(afi);
+	const struct bgp_af *f = nlri_family(afi);
 	struct bgp_prefix q;
 
 	if (slash == NULL || (size_t)(slash - s) >= sizeof addr)
@@ -163,7 +153,7 @@ bool bgp_prefix_parse(const char *s, struct bgp_prefix *p)
 
 void bgp_prefix_format(const struct bgp_prefix *p, char *buf, size_t len)
 {
-	const struct nlri_family *f = nlri_family(p->afi);
+	const struct bgp_af *f = nlri_family(p->afi);
 	char addr[INET6_ADDRSTRLEN];
 
 	if (len == 0)

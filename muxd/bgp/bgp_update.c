@@ -135,10 +135,10 @@ bool bgp_update_decode(const uint8_t *body, size_t len,
 	memset(err, 0, sizeof *err);
 	if (!update_split(body, len, u, err))
 		return false;
-	if (!update_check_ipv4(u->withdrawn, ctx->addpath[BGP_AFI_IPV4], err,
+	if (!update_check_ipv4(u->withdrawn, ctx->addpath[AID_IPV4_UNICAST], err,
 	    "Withdrawn Routes hold a malformed prefix"))
 		return false;
-	if (!update_check_ipv4(u->nlri, ctx->addpath[BGP_AFI_IPV4], err,
+	if (!update_check_ipv4(u->nlri, ctx->addpath[AID_IPV4_UNICAST], err,
 	    "NLRI holds a malformed prefix"))
 		return false;
 	if (!bgp_attrs_decode(u->attr_raw.p, u->attr_raw.len, ctx, scratch,

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_family.h"
 #include "muxd/lib/rbuf.h"
 #include "muxd/lib/wbuf.h"
 
@@ -119,11 +120,19 @@ struct bgp_attrs {
 struct bgp_codec_ctx {
 	bool as4;                       /* 4-octet AS both ways */
 	bool ebgp;
-	/* ADD-PATH in the direction of the message, per AFI (index 1 = IPv4,
-	 * 2 = IPv6) for SAFI unicast. */
-	bool addpath[3];
+	/* ADD-PATH in the direction of the message, per RIB family (aid). */
+	bool addpath[AID_RIB_MAX];
 	size_t max_len;                 /* 4096 or 65535 */
 };
+
+/* ADD-PATH for the unicast family of afi; false for an AFI the RIB does
+ * not carry. */
+static inline bool bgp_ctx_addpath(const struct bgp_codec_ctx *c, uint16_t afi)
+{
+	enum bgp_aid aid = bgp_aid_unicast(afi);
+
+	return bgp_aid_is_rib(aid) && c->addpath[aid];
+}
 
 /* Scratch a decoder may need for a path attribute section of len bytes:
  * a 2-octet AS_PATH widened (twice its size) plus AS4_PATH merged in. */

@@ -6,7 +6,7 @@
 static bool family_ok(uint16_t afi, uint8_t safi, const struct bgp_family *fams,
     size_t n)
 {
-	if (safi != BGP_SAFI_UNICAST || (afi != BGP_AFI_IPV4 && afi != BGP_AFI_IPV6))
+	if (safi != BGP_SAFI_UNICAST || bgp_aid_unicast(afi) == AID_NONE)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (fams[i].afi == afi && fams[i].safi == safi)
@@ -37,7 +37,7 @@ static void walk_block(struct bgp_bytes block, uint16_t afi, bool addpath,
 static void count_ignored(struct bgp_bytes block, uint16_t afi, bool addpath,
     struct update_walk_stats *st)
 {
-	long n = (afi == BGP_AFI_IPV4 || afi == BGP_AFI_IPV6) ?
+	long n = bgp_aid_unicast(afi) != AID_NONE ?
 	    bgp_nlri_count(block.p, block.len, afi, addpath) : 0;
 	st->ignored += n > 0 ? (size_t)n : (block.len ? 1 : 0);
 }
@@ -49,31 +49,32 @@ void update_walk(const struct bgp_update *u, const struct bgp_codec_ctx *rx,
 	const struct bgp_attrs *a = &u->attrs;
 	bool v4 = family_ok(BGP_AFI_IPV4, BGP_SAFI_UNICAST, fams, nfams);
 	bool announce = !u->treat_as_withdraw;
+	bool ap4 = rx->addpath[AID_IPV4_UNICAST];
 
 	if (v4)
-		walk_block(u->withdrawn, BGP_AFI_IPV4, rx->addpath[1], false, NULL, 0, ops, arg, st);
+		walk_block(u->withdrawn, BGP_AFI_IPV4, ap4, false, NULL, 0, ops, arg, st);
 	else
-		count_ignored(u->withdrawn, BGP_AFI_IPV4, rx->addpath[1], st);
+		count_ignored(u->withdrawn, BGP_AFI_IPV4, ap4, st);
 	if (a->present & BGP_ATTR_BIT(BGP_ATTR_MP_UNREACH_NLRI)) {
 		const struct bgp_mp_unreach *m = &a->mp_unreach;
 		if (family_ok(m->afi, m->safi, fams, nfams))
-			walk_block(m->nlri, m->afi, rx->addpath[m->afi], false, NULL, 0, ops, arg, st);
+			walk_block(m->nlri, m->afi, bgp_ctx_addpath(rx, m->afi), false, NULL, 0, ops, arg, st);
 		else
 			count_ignored(m->nlri, m->safi == BGP_SAFI_UNICAST ? m->afi : 0,
-			    m->afi <= 2 && rx->addpath[m->afi], st);
+			    bgp_ctx_addpath(rx, m->afi), st);
 	}
 	if (v4)
-		walk_block(u->nlri, BGP_AFI_IPV4, rx->addpath[1], announce,
+		walk_block(u->nlri, BGP_AFI_IPV4, ap4, announce,
 		    a->next_hop, 4, ops, arg, st);
 	else
-		count_ignored(u->nlri, BGP_AFI_IPV4, rx->addpath[1], st);
+		count_ignored(u->nlri, BGP_AFI_IPV4, ap4, st);
 	if (a->present & BGP_ATTR_BIT(BGP_ATTR_MP_REACH_NLRI)) {
 		const struct bgp_mp_reach *m = &a->mp_reach;
 		if (family_ok(m->afi, m->safi, fams, nfams))
-			walk_block(m->nlri, m->afi, rx->addpath[m->afi], announce,
+			walk_block(m->nlri, m->afi, bgp_ctx_addpath(rx, m->afi), announce,
 			    m->next_hop.p, m->next_hop.len, ops, arg, st);
 		else
 			count_ignored(m->nlri, m->safi == BGP_SAFI_UNICAST ? m->afi : 0,
-			    m->afi <= 2 && rx->addpath[m->afi], st);
+			    bgp_ctx_addpath(rx, m->afi), st);
 	}
 }

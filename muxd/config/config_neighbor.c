@@ -10,39 +10,27 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "muxd/bgp/bgp_family.h"
 #include "muxd/config/config_check.h"
 #include "muxd/lib/xalloc.h"
 
-static const struct {
-	const char *name;
-	struct bgp_family fam;
-} family_names[] = {
-	{ "ipv4-unicast", { BGP_AFI_IPV4, BGP_SAFI_UNICAST } },
-	{ "ipv6-unicast", { BGP_AFI_IPV6, BGP_SAFI_UNICAST } },
-	{ "ipv4-multicast", { BGP_AFI_IPV4, BGP_SAFI_MULTICAST } },
-	{ "ipv6-multicast", { BGP_AFI_IPV6, BGP_SAFI_MULTICAST } },
-	{ "ipv4-vpn", { BGP_AFI_IPV4, BGP_SAFI_VPN } },
-	{ "ipv6-vpn", { BGP_AFI_IPV6, BGP_SAFI_VPN } },
-};
-#define FAMILY_NAME_COUNT (sizeof family_names / sizeof family_names[0])
-
+/* The names are the family table's (muxd/bgp/bgp_family.h): config keys,
+ * API JSON and log lines spell a family one way. */
 bool family_parse(const char *s, struct bgp_family *f)
 {
-	for (size_t i = 0; i < FAMILY_NAME_COUNT; i++) {
-		if (strcmp(s, family_names[i].name) == 0) {
-			*f = family_names[i].fam;
-			return true;
-		}
-	}
-	return false;
+	enum bgp_aid aid = bgp_aid_by_name(s);
+
+	if (aid == AID_NONE)
+		return false;
+	*f = (struct bgp_family){ bgp_af(aid)->afi, bgp_af(aid)->safi };
+	return true;
 }
 
 const char *family_name(struct bgp_family f)
 {
-	for (size_t i = 0; i < FAMILY_NAME_COUNT; i++)
-		if (family_names[i].fam.afi == f.afi && family_names[i].fam.safi == f.safi)
-			return family_names[i].name;
-	return "unknown-family";
+	enum bgp_aid aid = bgp_aid_of(f.afi, f.safi);
+
+	return aid == AID_NONE ? "unknown-family" : bgp_af(aid)->name;
 }
 
 static void parse_families(struct jsonv *v, const char *path, json_t *obj,

@@ -112,18 +112,19 @@ static void negotiate_families(struct session *s, const struct bgp_caps *c)
 	}
 }
 
-/* ADD-PATH per AFI for unicast (RFC 7911 §4): we receive paths when we
+/* ADD-PATH per RIB family (RFC 7911 §4): we receive paths when we
  * offered to receive and they offered to send, and the other way round. */
 static void negotiate_addpath(struct session *s, const struct bgp_caps *c)
 {
 	struct session_negotiated *n = &s->neg;
 
-	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+	FOR_EACH_RIB_AID(aid) {
+		const struct bgp_af *af = bgp_af(aid);
 		uint8_t theirs = (c->present & BGP_CAPF_ADD_PATH) ?
-		    bgp_caps_addpath_mode(c, afi, BGP_SAFI_UNICAST) : 0;
-		n->rx.addpath[afi] = (s->p.add_path & BGP_ADDPATH_RECEIVE) &&
+		    bgp_caps_addpath_mode(c, af->afi, af->safi) : 0;
+		n->rx.addpath[aid] = (s->p.add_path & BGP_ADDPATH_RECEIVE) &&
 		    (theirs & BGP_ADDPATH_SEND);
-		n->tx.addpath[afi] = (s->p.add_path & BGP_ADDPATH_SEND) &&
+		n->tx.addpath[aid] = (s->p.add_path & BGP_ADDPATH_SEND) &&
 		    (theirs & BGP_ADDPATH_RECEIVE);
 	}
 }

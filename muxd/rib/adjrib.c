@@ -190,8 +190,8 @@ struct adjrib *adjrib_new(struct attrstore *store)
 {
 	struct adjrib *rib = xcalloc(1, sizeof *rib);
 	rib->store = store;
-	fam_init(&rib->fam[0], BGP_AFI_IPV4, 4);
-	fam_init(&rib->fam[1], BGP_AFI_IPV6, 16);
+	FOR_EACH_RIB_AID(aid)
+		fam_init(&rib->fam[aid], bgp_af(aid)->afi, bgp_af(aid)->addr_len);
 	return rib;
 }
 
@@ -233,14 +233,18 @@ static size_t fam_clear(struct rfam *f, adjrib_cb cb, void *arg)
 
 size_t adjrib_clear_each(struct adjrib *rib, adjrib_cb cb, void *arg)
 {
-	return fam_clear(&rib->fam[0], cb, arg) + fam_clear(&rib->fam[1], cb, arg);
+	size_t n = 0;
+
+	FOR_EACH_RIB_AID(aid)
+		n += fam_clear(&rib->fam[aid], cb, arg);
+	return n;
 }
 
 size_t adjrib_clear_afi(struct adjrib *rib, uint16_t afi, adjrib_cb cb, void *arg)
 {
-	if (afi != BGP_AFI_IPV4 && afi != BGP_AFI_IPV6)
-		return 0;
-	return fam_clear(&rib->fam[afi - 1], cb, arg);
+	struct rfam *f = fam_of(rib, afi);
+
+	return f ? fam_clear(f, cb, arg) : 0;
 }
 
 size_t adjrib_clear(struct adjrib *rib)
@@ -321,23 +325,33 @@ struct attrset *adjrib_get(const struct adjrib *rib, const struct bgp_prefix *p)
 size_t adjrib_count(const struct adjrib *rib, uint16_t afi)
 {
 	const struct rfam *f = fam_of(rib, afi);
+	size_t n = 0;
+
 	if (f != NULL)
 		return f->routes;
-	return afi == 0 ? rib->fam[0].routes + rib->fam[1].routes : 0;
+	if (afi == 0)
+		FOR_EACH_RIB_AID(aid)
+			n += rib->fam[aid].routes;
+	return n;
 }
 
 size_t adjrib_prefix_count(const struct adjrib *rib, uint16_t afi)
 {
 	const struct rfam *f = fam_of(rib, afi);
+	size_t n = 0;
+
 	if (f != NULL)
 		return f->prefixes;
-	return afi == 0 ? rib->fam[0].prefixes + rib->fam[1].prefixes : 0;
+	if (afi == 0)
+		FOR_EACH_RIB_AID(aid)
+			n += rib->fam[aid].prefixes;
+	return n;
 }
 
 int adjrib_walk(const struct adjrib *rib, uint16_t afi, adjrib_cb cb, void *arg)
 {
-	for (int k = 0; k < 2; k++) {
-		const struct rfam *f = &rib->fam[k];
+	FOR_EACH_RIB_AID(aid) {
+		const struct rfam *f = &rib->fam[aid];
 		if (afi != 0 && afi != f->afi)
 			continue;
 		int rc = rfam_walk_from(f, f->root, 0, cb, arg);
@@ -350,8 +364,8 @@ int adjrib_walk(const struct adjrib *rib, uint16_t afi, adjrib_cb cb, void *arg)
 void adjrib_stats(const struct adjrib *rib, struct adjrib_stats *st)
 {
 	memset(st, 0, sizeof *st);
-	for (int k = 0; k < 2; k++) {
-		const struct rfam *f = &rib->fam[k];
+	FOR_EACH_RIB_AID(aid) {
+		const struct rfam *f = &rib->fam[aid];
 		st->routes += f->routes;
 		st->prefixes += f->prefixes;
 		st->nodes += f->nodes;

@@ -174,7 +174,7 @@ size_t adjrib_cursor_next(const struct adjrib *rib, struct adjrib_cursor *c,
 	const struct rfam *f;
 	uint32_t i, k = SLOT_FIRST;
 	if (c->state == CURSOR_START) {
-		f = fam_of(rib, c->afi ? c->afi : BGP_AFI_IPV4);
+		f = c->afi ? fam_of(rib, c->afi) : &rib->fam[0];
 		i = rfam_skip_branches(f, f->root, 0);
 	} else {
 		f = fam_of(rib, c->last.afi);
@@ -183,8 +183,9 @@ size_t adjrib_cursor_next(const struct adjrib *rib, struct adjrib_cursor *c,
 	size_t visited = 0;
 	for (;;) {
 		if (i == 0) {
-			if (c->afi == 0 && f->afi == BGP_AFI_IPV4) {
-				f = fam_of(rib, BGP_AFI_IPV6);
+			/* every family: on to the next, in aid order */
+			if (c->afi == 0 && f != &rib->fam[AID_RIB_MAX - 1]) {
+				f++;
 				i = rfam_skip_branches(f, f->root, 0);
 				k = SLOT_FIRST;
 				continue;
@@ -232,14 +233,16 @@ bool adjrib_cursor_passed(const struct adjrib_cursor *c, const struct bgp_prefix
 {
 	if (c->afi != 0 && p->afi != c->afi)
 		return false;
-	if (p->afi != BGP_AFI_IPV4 && p->afi != BGP_AFI_IPV6)
+	enum bgp_aid aid = bgp_aid_unicast(p->afi);
+
+	if (!bgp_aid_is_rib(aid))
 		return false;
 	if (c->state == CURSOR_START)
 		return false;
 	if (c->state == CURSOR_DONE)
 		return true;
 	uint8_t addr[16] = { 0 };
-	unsigned width = p->afi == BGP_AFI_IPV4 ? 4 : 16;
+	unsigned width = bgp_af(aid)->addr_len;
 	mask_addr(addr, p->addr, width, p->len);
 	return key_cmp(p, addr, &c->last) <= 0;
 }

@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "muxd/bgp/bgp_family.h"
 #include "muxd/rib/adjrib.h"
 #include "muxd/rib/pathstore.h"
 #include "muxd/rib/pathvec.h"
@@ -78,7 +79,7 @@ struct rfam {
 
 struct adjrib {
 	struct attrstore *store;
-	struct rfam fam[2];     /* IPv4, IPv6 */
+	struct rfam fam[AID_RIB_MAX];   /* by aid */
 };
 
 /* ---- small helpers -------------------------------------------------- */
@@ -122,11 +123,9 @@ static inline void mask_addr(uint8_t *dst, const uint8_t *src, unsigned width, u
 
 static inline struct rfam *fam_of(const struct adjrib *rib, uint16_t afi)
 {
-	if (afi == BGP_AFI_IPV4)
-		return (struct rfam *)&rib->fam[0];
-	if (afi == BGP_AFI_IPV6)
-		return (struct rfam *)&rib->fam[1];
-	return NULL;
+	enum bgp_aid aid = bgp_aid_unicast(afi);
+
+	return bgp_aid_is_rib(aid) ? (struct rfam *)&rib->fam[aid] : NULL;
 }
 
 /* A valid prefix of a family this rib keeps: its family, with the

@@ -50,7 +50,7 @@ struct attrstore {
 static const struct bgp_codec_ctx canon_ctx = {
 	.as4 = true,
 	.ebgp = false,
-	.addpath = { false, false, false },
+	.addpath = { false },
 	.max_len = BGP_EXT_MAX_LEN,
 };
 

@@ -50,14 +50,14 @@ static void walk_all(const struct bgp_update *u, const struct bgp_codec_ctx *c)
 {
 	const struct bgp_attrs *a = &u->attrs;
 
-	walk(u->withdrawn, BGP_AFI_IPV4, c->addpath[1]);
-	walk(u->nlri, BGP_AFI_IPV4, c->addpath[1]);
+	walk(u->withdrawn, BGP_AFI_IPV4, c->addpath[AID_IPV4_UNICAST]);
+	walk(u->nlri, BGP_AFI_IPV4, c->addpath[AID_IPV4_UNICAST]);
 	if ((a->present & BGP_ATTR_BIT(BGP_ATTR_MP_REACH_NLRI)) &&
 	    unicast(a->mp_reach.afi, a->mp_reach.safi))
-		walk(a->mp_reach.nlri, a->mp_reach.afi, c->addpath[a->mp_reach.afi]);
+		walk(a->mp_reach.nlri, a->mp_reach.afi, bgp_ctx_addpath(c, a->mp_reach.afi));
 	if ((a->present & BGP_ATTR_BIT(BGP_ATTR_MP_UNREACH_NLRI)) &&
 	    unicast(a->mp_unreach.afi, a->mp_unreach.safi))
-		walk(a->mp_unreach.nlri, a->mp_unreach.afi, c->addpath[a->mp_unreach.afi]);
+		walk(a->mp_unreach.nlri, a->mp_unreach.afi, bgp_ctx_addpath(c, a->mp_unreach.afi));
 }
 
 /*
@@ -154,7 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned variant = 0; variant < 8; variant++) {
 		struct bgp_codec_ctx c = {
 			.as4 = variant & 1,
-			.addpath = { false, variant & 2, variant & 2 },
+			.addpath = { variant & 2, variant & 2 },
 			.ebgp = variant & 4,
 			.max_len = BGP_EXT_MAX_LEN,
 		};

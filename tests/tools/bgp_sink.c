@@ -247,8 +247,8 @@ static bool on_open(struct speaker *sp, const struct bgp_open *op, struct bgp_er
 	say(s->o, "%s: AS%" PRIu32 ", id %s, hold time %u s, 4-octet AS %s, "
 	    "ADD-PATH ipv4 %s ipv6 %s, max message %zu", sp->name, sp->peer_as,
 	    idbuf, sp->hold, sp->ctx.as4 ? "yes" : "no",
-	    sp->ctx.addpath[BGP_AFI_IPV4] ? "yes" : "no",
-	    sp->ctx.addpath[BGP_AFI_IPV6] ? "yes" : "no", sp->ctx.max_len);
+	    sp->ctx.addpath[AID_IPV4_UNICAST] ? "yes" : "no",
+	    sp->ctx.addpath[AID_IPV6_UNICAST] ? "yes" : "no", sp->ctx.max_len);
 	return true;
 }
 

@@ -135,7 +135,7 @@ static void send_routes(struct conn *c, struct bgp_family f)
 	uint8_t attrs[128], buf[BGP_MAX_LEN], nh[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff };
 	struct bgp_pack_spec spec = { .afi = f.afi, .safi = f.safi, .max_len = BGP_MAX_LEN,
 	    .attrs = attrs, .next_hop = nh, .next_hop_len = 16,
-	    .addpath = n->tx.addpath[f.afi] };
+	    .addpath = bgp_ctx_addpath(&n->tx, f.afi) };
 	struct bgp_packer pk;
 	struct bgp_prefix p;
 

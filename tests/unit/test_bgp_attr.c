@@ -483,7 +483,7 @@ START_TEST(test_packer)
 	uint8_t nh[16];
 	struct wbuf aw = wbuf_make(attrs, sizeof attrs);
 
-	c.addpath[1] = c.addpath[2] = pc->addpath;
+	c.addpath[AID_IPV4_UNICAST] = c.addpath[AID_IPV6_UNICAST] = pc->addpath;
 	c.max_len = pc->max_len;
 	ck_assert_int_eq(decode("40 01 01 00 40 02 0a 02 02 00 00 fd e9 00 00 fd ea "
 	    "c0 08 04 fd e9 00 64", &ctx4, &a), BGP_TIER_OK);

@@ -422,7 +422,7 @@ static struct bgp_codec_ctx vec_ctx(unsigned flags)
 	struct bgp_codec_ctx c = {
 		.as4 = !(flags & AS2),
 		.ebgp = (flags & EBGP) != 0,
-		.addpath = { false, (flags & ADDPATH) != 0, (flags & ADDPATH) != 0 },
+		.addpath = { (flags & ADDPATH) != 0, (flags & ADDPATH) != 0 },
 		.max_len = BGP_MAX_LEN,
 	};
 	return c;

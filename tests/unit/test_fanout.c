@@ -76,7 +76,7 @@ static struct attrset *set_v6(void)
 static struct fanout_class *class_make(uint16_t afi, bool as4, bool addpath, bool ebgp,
     uint32_t max_len, const char *addr, bool self)
 {
-	struct fanout_key k = { afi, as4, addpath, ebgp, max_len };
+	struct fanout_key k = { bgp_aid_unicast(afi), as4, addpath, ebgp, max_len };
 	struct fanout_nh nh;
 	struct sockaddr_mux sa;
 	ck_assert(sockaddr_parse(addr, 179, &sa));
@@ -149,7 +149,7 @@ static void decode_ctx(const struct got *g, bool as4, bool ebgp, bool addpath,
 	static uint8_t scratch[16 * 65536];
 	static const struct update_walk_ops ops = { w_withdraw, w_announce };
 	struct bgp_codec_ctx ctx = { .as4 = as4, .ebgp = ebgp,
-		.addpath = { false, addpath, addpath }, .max_len = max_len };
+		.addpath = { addpath, addpath }, .max_len = max_len };
 	struct bgp_family fams[] = { { 1, 1 }, { 2, 1 } };
 	size_t off = 0;
 

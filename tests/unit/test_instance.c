@@ -141,7 +141,7 @@ static void setup(void)
 	neg.as4 = neg.rx.as4 = true;
 	neg.rx.ebgp = true;
 	neg.rx.max_len = BGP_EXT_MAX_LEN;
-	neg.rx.addpath[1] = neg.rx.addpath[2] = true;
+	neg.rx.addpath[AID_IPV4_UNICAST] = neg.rx.addpath[AID_IPV6_UNICAST] = true;
 	inst = NULL;
 }
 
@@ -514,7 +514,7 @@ static void fake_update(struct fake *f, const uint8_t *body, size_t len)
 	struct update_walk_stats st = { 0 };
 
 	fw.ctx = (struct bgp_codec_ctx){ .as4 = f->as4, .ebgp = true,
-		.addpath = { false, f->addpath, f->addpath }, .max_len = BGP_MAX_LEN };
+		.addpath = { f->addpath, f->addpath }, .max_len = BGP_MAX_LEN };
 	if (!bgp_update_decode(body, len, &fw.ctx, scratch, sizeof scratch, &u, &e) ||
 	    e.tier != BGP_TIER_OK) {
 		f->redundant += 1000;   /* never: what muxd sends decodes cleanly */

@@ -136,8 +136,8 @@ START_TEST(test_open_negotiates)
 	ck_assert_uint_eq(p.b.peer_as, 4200000001u);    /* from the AS4 capability */
 	ck_assert_uint_eq(p.b.peer_id, 0x01010101);
 	ck_assert(p.a.ctx.as4 && p.a.ctx.ebgp && p.a.enhanced_rr);
-	ck_assert(p.a.ctx.addpath[BGP_AFI_IPV4] && !p.a.ctx.addpath[BGP_AFI_IPV6]);
-	ck_assert(!p.b.ctx.addpath[BGP_AFI_IPV4]);      /* B sends them, receives none */
+	ck_assert(p.a.ctx.addpath[AID_IPV4_UNICAST] && !p.a.ctx.addpath[AID_IPV6_UNICAST]);
+	ck_assert(!p.b.ctx.addpath[AID_IPV4_UNICAST]);      /* B sends them, receives none */
 	ck_assert_uint_eq(p.a.families, SPEAKER_FAM_IPV4 | SPEAKER_FAM_IPV6);
 	ck_assert_uint_eq(p.a.ctx.max_len, BGP_MAX_LEN);
 	pair_free(&p);

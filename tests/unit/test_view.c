@@ -116,7 +116,7 @@ static void update(uint16_t afi, const struct bgp_prefix *ps, size_t n, long med
 	}
 	bgp_attrs_encode(&aw, &a, &neg.rx);
 	struct bgp_pack_spec spec = {
-		.afi = afi, .safi = BGP_SAFI_UNICAST, .addpath = neg.rx.addpath[afi],
+		.afi = afi, .safi = BGP_SAFI_UNICAST, .addpath = bgp_ctx_addpath(&neg.rx, afi),
 		.withdraw = med < 0, .attrs = med < 0 ? NULL : attrs,
 		.attrs_len = med < 0 ? 0 : aw.len, .next_hop = nh6,
 		.next_hop_len = afi == BGP_AFI_IPV6 ? 16 : 0, .max_len = BGP_EXT_MAX_LEN,
@@ -261,7 +261,7 @@ START_TEST(addpath_paths_and_lowest)
 	struct feed *f = view_feed(view);
 	struct bgp_prefix p = pfx("10.9.0.0/16", 0);
 
-	neg.rx.addpath[BGP_AFI_IPV4] = true;
+	neg.rx.addpath[AID_IPV4_UNICAST] = true;
 	subscribe(&r, FEED_MASK(FEED_ROUTE));
 	announce("10.9.0.0/16", 7, 1);
 	announce("10.9.0.0/16", 3, 2);
@@ -294,7 +294,7 @@ START_TEST(end_of_rib_event)
 	view_apply_update(view, &u, &neg);
 	ck_assert_uint_eq(r.n, 1);
 	ck_assert_uint_eq(r.v[0].type, FEED_END_OF_RIB);
-	ck_assert(view_stats(view)->eor[BGP_AFI_IPV4]);
+	ck_assert(view_stats(view)->eor[AID_IPV4_UNICAST]);
 	feed_unsubscribe(r.sub);
 }
 END_TEST
@@ -304,7 +304,7 @@ START_TEST(session_down_withdraws_everything)
 	struct recorder r;
 	struct feed *f = view_feed(view);
 
-	neg.rx.addpath[BGP_AFI_IPV4] = true;
+	neg.rx.addpath[AID_IPV4_UNICAST] = true;
 	view_session_up(view, &neg);
 	ck_assert(feed_session_up(f));
 	announce("10.0.0.0/24", 1, 5);
@@ -439,7 +439,7 @@ START_TEST(walk_with_live_changes)
 	struct feed *f = view_feed(view);
 	unsigned rounds = 0;
 
-	neg.rx.addpath[BGP_AFI_IPV4] = neg.rx.addpath[BGP_AFI_IPV6] = true;
+	neg.rx.addpath[AID_IPV4_UNICAST] = neg.rx.addpath[AID_IPV6_UNICAST] = true;
 	rnd_state = (uint32_t)_i * 7919 + 1;
 	for (int i = 0; i < 1500; i++)
 		random_change();

@@ -25,9 +25,9 @@ bool recording_write_header(FILE *f, const struct bgp_codec_ctx *ctx,
 
 	if (ctx->as4)
 		flags |= RECORDING_AS4;
-	if (ctx->addpath[BGP_AFI_IPV4])
+	if (ctx->addpath[AID_IPV4_UNICAST])
 		flags |= RECORDING_ADDPATH4;
-	if (ctx->addpath[BGP_AFI_IPV6])
+	if (ctx->addpath[AID_IPV6_UNICAST])
 		flags |= RECORDING_ADDPATH6;
 	if (ctx->max_len > BGP_MAX_LEN)
 		flags |= RECORDING_EXTMSG;

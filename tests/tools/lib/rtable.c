@@ -259,11 +259,11 @@ static bool update_announce(struct rtable *t, const struct bgp_update *u,
 		return true;
 	base = attr_hash_base(a);
 	if (u->nlri.len && !walk_announce(t, u->nlri, BGP_AFI_IPV4,
-	    ctx->addpath[BGP_AFI_IPV4],
+	    ctx->addpath[AID_IPV4_UNICAST],
 	    attr_hash_finish(base, a->next_hop, sizeof a->next_hop)))
 		return false;
 	if (has(a, BGP_ATTR_MP_REACH_NLRI) && unicast_v4v6(mp->afi, mp->safi))
-		return walk_announce(t, mp->nlri, mp->afi, ctx->addpath[mp->afi],
+		return walk_announce(t, mp->nlri, mp->afi, bgp_ctx_addpath(ctx, mp->afi),
 		    attr_hash_finish(base, mp->next_hop.p, mp->next_hop.len));
 	return true;
 }

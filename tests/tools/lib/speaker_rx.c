@@ -46,8 +46,8 @@ static void open_negotiate(struct speaker *sp, const struct bgp_open *op)
 		sp->hold = op->hold_time;
 	sp->ctx.as4 = both_have(ours, theirs, BGP_CAPF_AS4);
 	sp->ctx.ebgp = sp->peer_as != sp->cfg->asn;
-	sp->ctx.addpath[BGP_AFI_IPV4] = addpath_receives(ours, theirs, BGP_AFI_IPV4);
-	sp->ctx.addpath[BGP_AFI_IPV6] = addpath_receives(ours, theirs, BGP_AFI_IPV6);
+	sp->ctx.addpath[AID_IPV4_UNICAST] = addpath_receives(ours, theirs, BGP_AFI_IPV4);
+	sp->ctx.addpath[AID_IPV6_UNICAST] = addpath_receives(ours, theirs, BGP_AFI_IPV6);
 	sp->ctx.max_len = both_have(ours, theirs, BGP_CAPF_EXT_MESSAGE) ?
 	    BGP_EXT_MAX_LEN : BGP_MAX_LEN;
 	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++)
