@@ -252,10 +252,9 @@ static void on_established(struct peer *p, struct session *s, void *owner)
 {
 	struct client *c = client_free_slot(owner);
 	const struct session_negotiated *n = session_negotiated(s);
-	(void)p;
 
 	if (c == NULL) {
-		session_close(s, BGP_ERR_CEASE, BGP_CEASE_OUT_OF_RESOURCES, NULL);
+		peer_close_session(p, s, BGP_ERR_CEASE, BGP_CEASE_OUT_OF_RESOURCES, NULL);
 		return;
 	}
 	c->session = s;
@@ -290,7 +289,6 @@ static void on_update(struct peer *p, struct session *s, const struct bgp_update
 {
 	struct client *pc = owner, *c = client_of(owner, s);
 	uint16_t afi = 0;
-	(void)p;
 
 	if (c == NULL)
 		return;
@@ -312,7 +310,7 @@ static void on_update(struct peer *p, struct session *s, const struct bgp_update
 	    "closing it with Cease/Maximum Number of Prefixes Reached; it may reconnect "
 	    "in %d s (the upstreams and the other clients are not affected)",
 	    c->cfg.max_prefixes, GATEWAY_LIMIT_HOLDOFF_SECS);
-	session_close_data(s, BGP_ERR_CEASE, BGP_CEASE_MAX_PREFIXES, data, sizeof data);
+	peer_close_session_data(p, s, BGP_ERR_CEASE, BGP_CEASE_MAX_PREFIXES, data, sizeof data);
 }
 
 static void on_route_refresh(struct peer *p, struct session *s, uint16_t afi,

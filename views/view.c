@@ -523,7 +523,7 @@ static void limit_teardown(struct view *v, struct peer *p, struct session *s,
 		if (grown(v, before, aid) > grown(v, before, most))
 			most = aid;
 	prefix_limit_data(bgp_af(most)->afi, bgp_af(most)->safi, v->cfg.max_prefixes.limit, data);
-	session_close_data(s, BGP_ERR_CEASE, BGP_CEASE_MAX_PREFIXES, data, sizeof data);
+	peer_close_session_data(p, s, BGP_ERR_CEASE, BGP_CEASE_MAX_PREFIXES, data, sizeof data);
 	peer_hold_down(p, v->cfg.max_prefixes.restart);
 }
 

@@ -465,18 +465,31 @@ size_t peer_sessions(const struct peer *p, struct session **out, size_t max)
 	return n;
 }
 
+/* Whether s is one of p's sessions and not closing already. */
+static bool peer_may_close(const struct peer *p, const struct session *s)
+{
+	for (size_t i = 0; i < p->nsessions; i++)
+		if (p->sessions[i] == s)
+			return !session_is_closing(s);
+	return false;
+}
+
 bool peer_close_session(struct peer *p, struct session *s, uint8_t code,
     uint8_t subcode, const char *text)
 {
-	for (size_t i = 0; i < p->nsessions; i++) {
-		if (p->sessions[i] != s)
-			continue;
-		if (session_is_closing(s))
-			return false;
-		session_close(s, code, subcode, text);
-		return true;
-	}
-	return false;
+	if (!peer_may_close(p, s))
+		return false;
+	session_close(s, code, subcode, text);
+	return true;
+}
+
+bool peer_close_session_data(struct peer *p, struct session *s, uint8_t code,
+    uint8_t subcode, const uint8_t *data, size_t data_len)
+{
+	if (!peer_may_close(p, s))
+		return false;
+	session_close_data(s, code, subcode, data, data_len);
+	return true;
 }
 
 bool peer_matches(const struct peer *p, const struct sockaddr_mux *remote,

@@ -107,6 +107,10 @@ void peer_set_families(struct peer *p, const struct neighbor_config *nc);
  * never with session_close. */
 bool peer_close_session(struct peer *p, struct session *s, uint8_t code,
     uint8_t subcode, const char *text);
+/* The same with the NOTIFICATION's data field (e.g. RFC 4486 §4: AFI,
+ * SAFI and the limit with Cease / Maximum Number of Prefixes). */
+bool peer_close_session_data(struct peer *p, struct session *s, uint8_t code,
+    uint8_t subcode, const uint8_t *data, size_t data_len);
 /* What `show bgp neighbors` says first: "multisession with N sessions
  * (M established)" or "single session (established)"; returns buf (the
  * whole of it in JSON: web/session_json.h's peer_to_json). */
