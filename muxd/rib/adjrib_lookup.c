@@ -112,16 +112,9 @@ static int longer_after(const struct rfam *f, const uint8_t *addr, unsigned len,
 		const struct rnode *n = node_at(f, i);
 		if (n->len < len || first_diff(addr, n->addr, len) < len)
 			return 0;
-		for (k = k == SLOT_FIRST ? node_first(n) : k; k < node_end(n); k = node_next(n, k)) {
-			struct bgp_prefix p;
-			uint32_t path_id;
-			struct attrset *set;
-			node_path(n, k, &path_id, &set);
-			node_prefix(f, n, path_id, &p);
-			int rc = cb(&p, set, arg);
-			if (rc != 0)
-				return rc;
-		}
+		int rc = rfam_visit_node_from(f, n, k == SLOT_FIRST ? node_first(n) : k, cb, arg);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }

@@ -249,6 +249,9 @@ uint32_t rfam_skip_branches(const struct rfam *f, uint32_t i, uint32_t top);
 uint32_t rfam_seek_after(const struct rfam *f, const uint8_t *addr, unsigned len);
 /* Each route of node n, in path id order; a non-zero cb return stops. */
 int rfam_visit_node(const struct rfam *f, const struct rnode *n, adjrib_cb cb, void *arg);
+/* The same from slot k of n on (a resumed walk). */
+int rfam_visit_node_from(const struct rfam *f, const struct rnode *n, uint32_t k,
+    adjrib_cb cb, void *arg);
 /* Every route at or after node i in pre-order, within top. */
 int rfam_walk_from(const struct rfam *f, uint32_t i, uint32_t top, adjrib_cb cb, void *arg);
 

@@ -167,7 +167,13 @@ uint32_t rfam_seek_after(const struct rfam *f, const uint8_t *addr, unsigned len
 int rfam_visit_node(const struct rfam *f, const struct rnode *n,
     adjrib_cb cb, void *arg)
 {
-	for (uint32_t k = node_first(n); k < node_end(n); k = node_next(n, k)) {
+	return rfam_visit_node_from(f, n, node_first(n), cb, arg);
+}
+
+int rfam_visit_node_from(const struct rfam *f, const struct rnode *n, uint32_t k,
+    adjrib_cb cb, void *arg)
+{
+	for (; k < node_end(n); k = node_next(n, k)) {
 		struct bgp_prefix p;
 		uint32_t path_id;
 		struct attrset *set;
