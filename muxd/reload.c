@@ -10,6 +10,7 @@
  * clients are synced by each instance that stays. A file that does not
  * load changes nothing.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,6 +148,34 @@ static void reload_state_dir(struct daemon *d, struct config *next)
 	next->state_dir = xstrdup(d->cfg->state_dir);
 }
 
+/* "dataplane" in text for the log: "off", or "vnets0, table_base 20000,
+ * fib default". */
+static const char *dataplane_text(const struct dataplane_config *dp, char *buf,
+    size_t len)
+{
+	if (!dp->enabled)
+		return "off";
+	snprintf(buf, len, "client_interface %s, table_base %u, fib %s",
+	    dp->client_interface, dp->table_base, dataplane_fib_name(dp->fib));
+	return buf;
+}
+
+/* The data plane's interfaces, rules and tables are set up at start: a
+ * changed "dataplane" takes a restart. Until then the running one stays. */
+static void reload_dataplane(struct daemon *d, struct config *next)
+{
+	char was[128], now[128];
+
+	if (dataplane_config_equal(&next->dataplane, &d->cfg->dataplane))
+		return;
+	log_warnx("reload: dataplane changed from %s to %s: a new dataplane needs a "
+	    "restart of muxd; until then it keeps the running one",
+	    dataplane_text(&d->cfg->dataplane, was, sizeof was),
+	    dataplane_text(&next->dataplane, now, sizeof now));
+	dataplane_config_release(&next->dataplane);
+	dataplane_config_copy(&next->dataplane, &d->cfg->dataplane);
+}
+
 /*
  * A new api.listen: the API's server (and the live stream on it) listens
  * there from now on, and stops listening at the old address once the new
@@ -188,6 +217,7 @@ void daemon_reload(struct daemon *d)
 		return;
 	}
 	reload_state_dir(d, next);
+	reload_dataplane(d, next);
 	reload_api_listen(d, next);
 	api_merge_clients(d->api, next);        /* provisioned clients stay */
 	bool global_change = next->asn != d->cfg->asn || next->router_id != d->cfg->router_id;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "muxd/config/config_check.h"
+#include "muxd/config/config_dataplane.h"
 #include "muxd/config/config_services.h"
 #include "muxd/lib/xalloc.h"
 
@@ -103,7 +104,7 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	static const char *const keys[] = { "asn", "router_id", "state_dir",
 		"listen_port", "log_level", "peers", "upstreams", "clients", "api", "mrt",
 		"bmp", "stream",
-		"open_timeout",
+		"open_timeout", "dataplane",
 		NULL };
 	static const char *const levels[] = { "error", "warn", "info", "debug", NULL };
 	struct config *c = xcalloc(1, sizeof *c);
@@ -130,8 +131,10 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	config_parse_upstreams(v, root, c);
 	config_parse_clients(v, root, c);
 	config_parse_services(v, root, c);
+	config_parse_dataplane(v, root, c);
 	check_mux(v, c);
 	config_check_conflicts(v, c);
+	config_check_dataplane(v, c);
 	return c;
 }
 
@@ -182,6 +185,7 @@ void config_free(struct config *c)
 	free(c->clients);
 	free(c->bmp);
 	api_config_release(&c->api);
+	dataplane_config_release(&c->dataplane);
 	free(c->state_dir);
 	free(c);
 }

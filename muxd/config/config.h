@@ -133,6 +133,23 @@ struct mrt_config {
 	bool gzip;                      /* "compress": "gzip" (default) or "none" */
 };
 
+/* "dataplane": the forwarding side of the instances (muxd/config/
+ * config_dataplane.c). Present when the key is; without it muxd touches no
+ * kernel state. Each instance becomes a forwarding identity on
+ * client_interface, and each upstream's packets take routing table
+ * table_base + its id. */
+#define CONFIG_DATAPLANE_TABLE_BASE_DEFAULT 20000
+enum dataplane_fib {
+	DATAPLANE_FIB_DEFAULT = 0,      /* one default route via the upstream */
+	DATAPLANE_FIB_FULL,             /* every path of the view */
+};
+struct dataplane_config {
+	bool enabled;
+	char *client_interface;         /* the operator's L2 link to the clients */
+	uint32_t table_base;
+	enum dataplane_fib fib;
+};
+
 struct config {
 	uint32_t asn;
 	uint32_t router_id;             /* host byte order */
@@ -158,6 +175,7 @@ struct config {
 	uint64_t stream_max_queue;
 	/* "stream": {"idle_timeout": SECONDS} */
 	uint64_t stream_idle_timeout;
+	struct dataplane_config dataplane;
 };
 
 /* Parse and validate. On failure returns NULL and fills errs (one line
@@ -186,6 +204,8 @@ void client_config_copy(struct client_config *dst, const struct client_config *s
 void client_config_release(struct client_config *cc);
 void api_config_copy(struct api_config *dst, const struct api_config *src);
 void api_config_release(struct api_config *a);
+void dataplane_config_copy(struct dataplane_config *dst, const struct dataplane_config *src);
+void dataplane_config_release(struct dataplane_config *d);
 
 /* True when two neighbor settings would produce the same session, so a
  * reload can leave it up. */
@@ -218,6 +238,16 @@ const char *client_addr_text(const struct client_config *c, char *buf, size_t le
 bool mrt_config_equal(const struct mrt_config *a, const struct mrt_config *b);
 /* Same BMP collectors, in the same order. */
 bool bmp_config_equal(const struct config *a, const struct config *b);
+bool dataplane_config_equal(const struct dataplane_config *a,
+    const struct dataplane_config *b);
+/* "default", "full". */
+const char *dataplane_fib_name(enum dataplane_fib f);
+/* The routing table of an upstream's packets: table_base + its id. */
+uint32_t dataplane_table(const struct dataplane_config *d, const struct upstream_config *u);
+/* True when name is one the Linux kernel takes for an interface (1..15
+ * characters, no '/', ':' or whitespace, not "." or ".."); else false with
+ * why (which never quotes the name). */
+bool config_ifname_ok(const char *name, char *why, size_t why_len);
 /* ---- client names ------------------------------------------------------ */
 
 /* A client's name is 1..CLIENT_NAME_MAX characters of [A-Za-z0-9._@:-]:

@@ -180,3 +180,22 @@ void api_config_release(struct api_config *a)
 	free(a->token_file);
 	a->token_file = NULL;
 }
+
+void dataplane_config_copy(struct dataplane_config *dst, const struct dataplane_config *src)
+{
+	*dst = *src;
+	dst->client_interface = xstrdup_or_null(src->client_interface);
+}
+
+void dataplane_config_release(struct dataplane_config *d)
+{
+	free(d->client_interface);
+	d->client_interface = NULL;
+}
+
+bool dataplane_config_equal(const struct dataplane_config *a,
+    const struct dataplane_config *b)
+{
+	return a->enabled == b->enabled && str_equal(a->client_interface,
+	    b->client_interface) && a->table_base == b->table_base && a->fib == b->fib;
+}

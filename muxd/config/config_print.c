@@ -133,7 +133,7 @@ static json_t *services_api_json(const struct api_config *api)
 	return o;
 }
 
-/* "api", "mrt" (when on), "bmp" and "stream" into o. */
+/* "api", "mrt" (when on), "bmp", "stream" and "dataplane" (when on) into o. */
 static void services_json(json_t *o, const struct config *c)
 {
 	json_t *bmp = json_array();
@@ -151,6 +151,11 @@ static void services_json(json_t *o, const struct config *c)
 	set(o, "stream", json_pack("{s:I, s:I}",
 	    "max_queue", (json_int_t)c->stream_max_queue,
 	    "idle_timeout", (json_int_t)c->stream_idle_timeout));
+	if (c->dataplane.enabled)
+		set(o, "dataplane", json_pack("{s:s, s:I, s:s}",
+		    "client_interface", c->dataplane.client_interface,
+		    "table_base", (json_int_t)c->dataplane.table_base,
+		    "fib", dataplane_fib_name(c->dataplane.fib)));
 }
 
 json_t *config_to_json(const struct config *c)
