@@ -188,7 +188,7 @@ void config_free(struct config *c);
  * in, keys in a fixed order, passwords as "<set>" (`muxd --check-config
  * -v`, as `bgpd -nv`). It loads again into an equal configuration, but
  * for the passwords. A key with no value (no password, no local_address,
- * no "mrt") is left out. */
+ * no "mrt", no "dataplane") is left out. */
 json_t *config_to_json(const struct config *c);
 
 /* ---- copies and comparisons (config_copy.c) ------------------------------- */
