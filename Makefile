@@ -15,7 +15,8 @@ SANITIZE ?=
 BUILD    ?= build
 
 # nettle: SHA-1 and base64 for the WebSocket handshake (web/ws.c).
-PKGS     := libevent jansson sqlite3 zlib nettle
+# libmnl: rtnetlink messages for the data plane (muxd/kernel/).
+PKGS     := libevent jansson sqlite3 zlib nettle libmnl
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread

@@ -31,12 +31,13 @@ declare -A MAY=(
 	[rib]="bgp lib"
 	[store]="config bgp lib"
 	[engine]="config bgp lib"
+	[kernel]="bgp lib"
 	[views]="feed engine rib store config bgp lib"
 	[feed]="engine rib config bgp lib"
 	[instances]="feed engine rib store config bgp lib"
 	[monitors]="feed engine rib config bgp lib"
 	[web]="views feed instances monitors engine rib store config bgp lib"
-	[root]="web views feed instances monitors engine rib store config bgp lib"
+	[root]="web views feed instances monitors engine kernel rib store config bgp lib"
 	[cli]=""
 )
 # room: system headers it may not include (an extended regex on the name).
@@ -45,6 +46,7 @@ declare -A DENY=(
 	[bgp]="^(event2/.*|jansson\\.h|sqlite3\\.h|pthread\\.h)$"
 	[rib]="^(event2/.*|jansson\\.h|sqlite3\\.h)$"
 	[engine]="^(jansson\\.h|sqlite3\\.h)$"
+	[kernel]="^(event2/.*|jansson\\.h|sqlite3\\.h)$"
 	[feed]="^(jansson\\.h|sqlite3\\.h)$"
 	[views]="^(jansson\\.h|sqlite3\\.h)$"
 	[instances]="^(jansson\\.h)$"
@@ -63,6 +65,7 @@ room_of() {
 	muxd/rib/*) ROOM=rib ;;
 	muxd/store/*) ROOM=store ;;
 	muxd/engine/*) ROOM=engine ;;
+	muxd/kernel/*) ROOM=kernel ;;
 	muxd/*/*) ROOM="?" ;;
 	muxd/*) ROOM=root ;;
 	views/feed.h | views/feed.c) ROOM=feed ;;

@@ -5,7 +5,8 @@ set -euo pipefail
 
 BUILD_PKGS=(build-essential pkg-config clang libclang-rt-14-dev
             libevent-dev libjansson-dev libsqlite3-dev zlib1g-dev check
-            nettle-dev)   # nettle: SHA-1 + base64 for the WebSocket handshake
+            nettle-dev    # nettle: SHA-1 + base64 for the WebSocket handshake
+            libmnl-dev)   # libmnl: rtnetlink for the data plane (muxd/kernel/)
 # pmacct: its pmbmpd is the real BMP collector of test_bmp.
 # curl: the API tests talk HTTP to muxd; chromium, nodejs, npm: the web UI
 # test drives Debian's headless chromium with playwright-core from npm;
