@@ -30,10 +30,11 @@ endif
 
 # Layers (docs/architecture.md, checked by scripts/check-layers.sh):
 # muxd/{lib,bgp,config,rib,store,engine} → views → instances, monitors →
-# web → the composition root (muxd/*.c).
+# dataplane → web → the composition root (muxd/*.c).
 CORE_SRC := $(filter-out muxd/main.c,$(wildcard muxd/*.c muxd/*/*.c)) \
             $(wildcard views/*.c) $(wildcard instances/*.c) \
-            $(wildcard monitors/*.c) $(wildcard web/*.c)
+            $(wildcard monitors/*.c) $(wildcard web/*.c) \
+            $(wildcard dataplane/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 # muxd serves the web UI and web/openapi.json from memory: C strings made
 # at build time (scripts/embed-assets.sh).

@@ -5,8 +5,9 @@
 #   scripts/check-layers.sh [ROOT]     ROOT: the tree to check (default: .)
 #
 # Every #include "X" of a .c or .h file under muxd/, views/, instances/,
-# monitors/, web/ and muxctl/ is looked up in the table below: the file's
-# room may include its own room and the rooms listed for it, nothing else.
+# monitors/, dataplane/, web/ and muxctl/ is looked up in the table below:
+# the file's room may include its own room and the rooms listed for it,
+# nothing else.
 # Some rooms may not include some system headers either (the codec knows
 # no event loop and no log; JSON is rendered in web/). Prints one line per
 # violation, "FILE:LINE: ROOM includes X (ROOM may include: …)", and exits
@@ -36,8 +37,9 @@ declare -A MAY=(
 	[feed]="engine rib config bgp lib"
 	[instances]="feed engine rib store config bgp lib"
 	[monitors]="feed engine rib config bgp lib"
-	[web]="views feed instances monitors engine rib store config bgp lib"
-	[root]="web views feed instances monitors engine kernel rib store config bgp lib"
+	[dataplane]="instances feed engine rib config bgp lib"
+	[web]="dataplane views feed instances monitors engine rib store config bgp lib"
+	[root]="web dataplane views feed instances monitors engine kernel rib store config bgp lib"
 	[cli]=""
 )
 # room: system headers it may not include (an extended regex on the name).
@@ -50,6 +52,7 @@ declare -A DENY=(
 	[feed]="^(jansson\\.h|sqlite3\\.h)$"
 	[views]="^(jansson\\.h|sqlite3\\.h)$"
 	[instances]="^(jansson\\.h)$"
+	[dataplane]="^(jansson\\.h|sqlite3\\.h|libmnl/.*|linux/.*|sys/socket\\.h)$"
 )
 # A file of the codec must not log either (decoders return errors).
 declare -A DENY_LOCAL=(
@@ -72,6 +75,7 @@ room_of() {
 	views/*) ROOM=views ;;
 	instances/*) ROOM=instances ;;
 	monitors/*) ROOM=monitors ;;
+	dataplane/*) ROOM=dataplane ;;
 	web/*) ROOM=web ;;
 	muxctl/*) ROOM=cli ;;
 	*) ROOM="?" ;;
@@ -128,7 +132,7 @@ while IFS= read -r f; do
 	done < <(awk '/^[ \t]*#[ \t]*include[ \t]*[<"]/ {
 		s = $0; sub(/^[ \t]*#[ \t]*include[ \t]*/, "", s); sub(/[>"].*$/, "&", s)
 		match(s, /^[<"][^>"]*[>"]/); print NR ":" substr(s, RSTART, RLENGTH) }' "$f")
-done < <(find muxd views instances monitors web muxctl -name '*.[ch]' 2>/dev/null | sort)
+done < <(find muxd views instances monitors dataplane web muxctl -name '*.[ch]' 2>/dev/null | sort)
 
 for k in "${!KNOWN[@]}"; do
 	if [[ -z ${SEEN[$k]:-} ]]; then

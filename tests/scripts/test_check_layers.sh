@@ -12,7 +12,7 @@ trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL test_check_layers: $*" >&2; exit 1; }
 
 mkdir -p "$T/tree/scripts"
-cp -r "$ROOT"/{muxd,views,instances,monitors,web,muxctl} "$T/tree/"
+cp -r "$ROOT"/{muxd,views,instances,monitors,dataplane,web,muxctl} "$T/tree/"
 cp "$ROOT/scripts/check-layers.sh" "$T/tree/scripts/"
 [[ -f $ROOT/scripts/check-layers.known ]] && cp "$ROOT/scripts/check-layers.known" "$T/tree/scripts/"
 find "$T/tree" -name '*.o' -delete
@@ -48,6 +48,11 @@ plant views/view.c '#include "muxd/kernel/knl.h"' '^views/view\.c:[0-9]+: views 
 plant views/feed.c '#include "instances/instance.h"' '^views/feed\.c:[0-9]+: feed includes instances/instance\.h'
 plant instances/walk.c '#include "views/view.h"' '^instances/walk\.c:[0-9]+: instances includes views/view\.h'
 plant monitors/bmp.c '#include "web/api.h"' '^monitors/bmp\.c:[0-9]+: monitors includes web/api\.h'
+plant dataplane/dp_fib.c '#include "muxd/kernel/knl.h"' '^dataplane/dp_fib\.c:[0-9]+: dataplane includes muxd/kernel/knl\.h'
+plant dataplane/dp_fib.c '#include "views/view.h"' '^dataplane/dp_fib\.c:[0-9]+: dataplane includes views/view\.h'
+plant dataplane/dp_fib.c '#include "instances/instance_int.h"' '^dataplane/dp_fib\.c:[0-9]+: dataplane includes instances/instance_int\.h \(private to the instances room\)'
+plant dataplane/dp_queue.c '#include <libmnl/libmnl.h>' '^dataplane/dp_queue\.c:[0-9]+: dataplane includes <libmnl/libmnl\.h>'
+plant instances/gateway.c '#include "dataplane/dataplane.h"' '^instances/gateway\.c:[0-9]+: instances includes dataplane/dataplane\.h'
 plant web/ws.c '#include "muxd/daemon.h"' '^web/ws\.c:[0-9]+: web includes muxd/daemon\.h'
 plant web/instance_json.c '#include "instances/client_int.h"' '^web/instance_json\.c:[0-9]+: web includes instances/client_int\.h \(private to the instances room\)'
 plant muxctl/table.c '#include "muxd/lib/log.h"' '^muxctl/table\.c:[0-9]+: cli includes muxd/lib/log\.h'

@@ -1,0 +1,252 @@
+/*
+ * dataplane.c — the data plane's life, the instances' forwarding
+ * identities (macvlan, MAC, address, rule), "fib": "default" and the
+ * status (dataplane.h says what the kernel is made to hold).
+ */
+#include "dataplane/dataplane.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataplane/dp_int.h"
+#include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
+
+void dp_instance_ifname(uint16_t id, char name[16])
+{
+	snprintf(name, 16, "mux%u", (unsigned)id);
+}
+
+void dp_instance_mac(uint16_t id, uint8_t mac[6])
+{
+	/* 0x02: locally administered, unicast; then "bmx" and the id */
+	static const uint8_t head[4] = { 0x02, 0x62, 0x6d, 0x78 };
+
+	memcpy(mac, head, sizeof head);
+	mac[4] = (uint8_t)(id >> 8);
+	mac[5] = (uint8_t)id;
+}
+
+/* An upstream is a forwarding identity when its instance announces
+ * itself as the next hop: only then do clients send packets to it. */
+static void add_upstream(struct dataplane *dp, const struct upstream_config *uc)
+{
+	struct dp_up *u = &dp->ups[dp->nups++];
+
+	memset(u, 0, sizeof *u);
+	u->dp = dp;
+	u->name = xstrdup(uc->n.name);
+	u->id = uc->id;
+	u->remote = uc->n.remote;
+	u->addr = uc->instance.addr;
+	dp_instance_ifname(uc->id, u->ifname);
+	dp_instance_mac(uc->id, u->mac);
+	u->t.id = dataplane_table(&dp->cfg->dataplane, uc);
+}
+
+struct dataplane *dp_new(struct event_base *base, const struct config *cfg,
+    const struct dp_kernel_ops *ops, void *arg)
+{
+	struct dataplane *dp;
+
+	if (!cfg->dataplane.enabled)
+		return NULL;
+	dp = xcalloc(1, sizeof *dp);
+	dp->base = base;
+	dp->cfg = cfg;
+	dp->ops = ops;
+	dp->arg = arg;
+	dp->parent = xstrdup(cfg->dataplane.client_interface);
+	dp->table_base = cfg->dataplane.table_base;
+	dp->fib = cfg->dataplane.fib;
+	dp->inbound.id = dp->table_base + DP_INBOUND_ID;
+	dp->ups = xcalloc(cfg->upstream_count ? cfg->upstream_count : 1, sizeof *dp->ups);
+	for (size_t i = 0; i < cfg->upstream_count; i++)
+		if (cfg->upstreams[i].instance.next_hop_self)
+			add_upstream(dp, &cfg->upstreams[i]);
+	return dp;
+}
+
+void dp_free(struct dataplane *dp)
+{
+	if (dp == NULL)
+		return;
+	dp_detach_gateway(dp);
+	for (size_t i = 0; i < dp->nups; i++) {
+		dp_fib_detach(&dp->ups[i]);
+		free(dp->ups[i].name);
+	}
+	dpq_clear(dp);
+	dp_inbound_free(dp);
+	if (dp->flush_ev)
+		event_free(dp->flush_ev);
+	free(dp->ups);
+	free(dp->parent);
+	free(dp);
+}
+
+void dp_set_config(struct dataplane *dp, const struct config *cfg)
+{
+	if (dp)
+		dp->cfg = cfg;
+}
+
+struct dp_up *dp_up_by_name(struct dataplane *dp, const char *name)
+{
+	for (size_t i = 0; i < dp->nups; i++)
+		if (strcmp(dp->ups[i].name, name) == 0)
+			return &dp->ups[i];
+	return NULL;
+}
+
+/* ---- start: identities, rules, default routes ------------------------------- */
+
+static size_t refused(struct dp_table *t, int rc, const char *what, const char *name)
+{
+	if (rc == 0)
+		return 0;
+	t->errors++;
+	log_warnx("dataplane: %s %s: refused: %s", what, name, strerror(-rc));
+	return 1;
+}
+
+static uint8_t host_len(const struct sockaddr_mux *a)
+{
+	return sockaddr_family(a) == AF_INET6 ? 128 : 32;
+}
+
+/* The macvlan, its address and the rules that send its packets to the
+ * upstream's table. */
+static size_t start_identity(struct dataplane *dp, struct dp_up *u)
+{
+	const struct dp_kernel_ops *o = dp->ops;
+	size_t bad = 0;
+
+	bad += refused(&u->t, o->link_add(u->ifname, dp->parent, u->mac, dp->arg),
+	    "macvlan", u->ifname);
+	if (bad)
+		return bad;     /* no link: no address or rule can name it */
+	bad += refused(&u->t, o->addr_add(u->ifname, &u->addr, host_len(&u->addr), dp->arg),
+	    "address on", u->ifname);
+	bad += refused(&u->t, o->rule_add(u->ifname, AF_INET, u->t.id, DP_RULE_PRIORITY,
+	    dp->arg), "IPv4 rule for", u->ifname);
+	bad += refused(&u->t, o->rule_add(u->ifname, AF_INET6, u->t.id, DP_RULE_PRIORITY,
+	    dp->arg), "IPv6 rule for", u->ifname);
+	return bad;
+}
+
+/* Whether the upstream's session carries afi. */
+static bool has_afi(const struct dataplane *dp, const struct dp_up *u, uint16_t afi)
+{
+	const struct upstream_config *uc = config_upstream(dp->cfg, u->name);
+
+	for (size_t i = 0; uc && i < uc->n.family_count; i++)
+		if (uc->n.families[i].afi == afi)
+			return true;
+	return false;
+}
+
+/* One default route per family the upstream has, via its address; a
+ * family of the other kind than the address has no gateway to go by. */
+static void default_routes(struct dataplane *dp, struct dp_up *u)
+{
+	static const uint16_t afis[] = { BGP_AFI_IPV4, BGP_AFI_IPV6 };
+	bool v6 = sockaddr_family(&u->remote) == AF_INET6;
+	const uint8_t *gw = v6 ? (const uint8_t *)&u->remote.u.sin6.sin6_addr
+	    : (const uint8_t *)&u->remote.u.sin.sin_addr;
+
+	for (size_t i = 0; i < 2; i++) {
+		struct bgp_prefix any = { .afi = afis[i] };
+		if (!has_afi(dp, u, afis[i]))
+			continue;
+		if ((afis[i] == BGP_AFI_IPV6) != v6) {
+			u->t.skipped++;
+			log_warnx("dataplane: table %u: no %s default route: upstream %s's "
+			    "address is of the other family", u->t.id,
+			    v6 ? "IPv4" : "IPv6", u->name);
+			continue;
+		}
+		dpq_put(dp, &u->t, &any, false, true, gw, NULL);
+	}
+}
+
+size_t dp_start(struct dataplane *dp)
+{
+	size_t bad = 0;
+	uint32_t last = dp->inbound.id;
+
+	bad += refused(&dp->inbound, dp->ops->rule_add(NULL, AF_INET, dp->inbound.id,
+	    DP_RULE_PRIORITY, dp->arg), "IPv4 rule for", "the inbound table");
+	bad += refused(&dp->inbound, dp->ops->rule_add(NULL, AF_INET6, dp->inbound.id,
+	    DP_RULE_PRIORITY, dp->arg), "IPv6 rule for", "the inbound table");
+	for (size_t i = 0; i < dp->nups; i++) {
+		bad += start_identity(dp, &dp->ups[i]);
+		if (dp->ups[i].t.id > last)
+			last = dp->ups[i].t.id;
+		if (dp->fib == DATAPLANE_FIB_DEFAULT)
+			default_routes(dp, &dp->ups[i]);
+	}
+	log_info("dataplane: %zu instance(s) on %s, tables %u..%u, fib %s%s", dp->nups,
+	    dp->parent, dp->inbound.id, last,
+	    dataplane_fib_name(dp->fib), bad ? " (with refusals)" : "");
+	return bad;
+}
+
+void dp_flush(struct dataplane *dp)
+{
+	dpq_flush(dp);
+}
+
+/* ---- route errors and status -------------------------------------------------- */
+
+static struct dp_table *table_of(struct dataplane *dp, uint32_t table)
+{
+	if (table == dp->inbound.id)
+		return &dp->inbound;
+	for (size_t i = 0; i < dp->nups; i++)
+		if (dp->ups[i].t.id == table)
+			return &dp->ups[i].t;
+	return NULL;
+}
+
+void dp_route_failed(struct dataplane *dp, uint32_t table, const struct bgp_prefix *dst,
+    int err, const char *why)
+{
+	struct dp_table *t = table_of(dp, table);
+	char pfx[BGP_PREFIX_STRLEN];
+
+	bgp_prefix_format(dst, pfx, sizeof pfx);
+	if (t)
+		t->errors++;
+	log_warnx("dataplane: route %s table %u refused: %s", pfx, table,
+	    why ? why : strerror(err));
+}
+
+size_t dp_tables(const struct dataplane *dp)
+{
+	return dp->nups + 1;
+}
+
+void dp_table_stats(const struct dataplane *dp, size_t i, struct dp_table_stats *st)
+{
+	const struct dp_table *t = &dp->inbound;
+
+	memset(st, 0, sizeof *st);
+	if (i < dp->nups) {
+		const struct dp_up *u = &dp->ups[i];
+		t = &u->t;
+		st->upstream = u->name;
+		memcpy(st->ifname, u->ifname, sizeof st->ifname);
+		memcpy(st->mac, u->mac, sizeof st->mac);
+	}
+	st->table = t->id;
+	st->routes = t->routes;
+	st->pending = t->pending;
+	st->coalesced = t->coalesced;
+	st->errors = t->errors;
+	st->skipped = t->skipped;
+}

@@ -1,0 +1,146 @@
+/*
+ * dataplane.h — the data plane's desired state: what the kernel must hold
+ * so that packets follow the control plane (the "dataplane" section of the
+ * configuration, README.md).
+ *
+ *   per instance (an upstream with next_hop self): a macvlan "muxU" on
+ *     client_interface with a stable locally administered MAC derived
+ *     from the upstream id U, the instance's address on it, and a rule
+ *     "iif muxU lookup table_base+U" (IPv4 and IPv6) at DP_RULE_PRIORITY;
+ *   per upstream table: "fib": "default" — one default route per family of
+ *     the upstream's address, via that address; "fib": "full" — the best
+ *     path (lowest path id, as the view's rule says) of every prefix of
+ *     the view, kept in step with its feed;
+ *   inbound: every prefix the gateway announces for a client, to any
+ *     upstream, routed to that client's address on client_interface, in
+ *     table DP_INBOUND_TABLE (table_base + 0, which no upstream takes:
+ *     ids start at 1), looked up by a rule without a selector at the same
+ *     priority, added before the instances' rules so it is consulted
+ *     first. A table of its own rather than main: everything muxd owns is
+ *     then in its table range and under its rule priority, which is what
+ *     the clean-up at start and stop goes by, and the operator's main
+ *     table is never touched.
+ *
+ * Pure: no netlink and no sockets. The kernel is reached through struct
+ * dp_kernel_ops, which the composition root wires to muxd/kernel; tests
+ * give a fake that records. Route changes are queued and go to the ops
+ * from a deferred event at the end of the loop pass, or at once when the
+ * queue holds DP_BATCH_MAX of them: the queue is bounded, a change of a
+ * prefix already queued replaces the queued one (counted as coalesced),
+ * and nothing ever waits.
+ *
+ * Without a "dataplane" key dp_new returns NULL and no op is ever called.
+ */
+#ifndef BGPMUX_DATAPLANE_H
+#define BGPMUX_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "muxd/bgp/bgp_update.h"
+#include "muxd/config/config.h"
+#include "muxd/lib/sockaddr.h"
+
+struct event_base;
+struct feed;
+struct gateway;
+struct dataplane;
+
+/* The priority of every rule muxd adds (what marks them as its own). */
+#define DP_RULE_PRIORITY 1000
+/* Route changes queued before they go to the ops without waiting for the
+ * end of the loop pass. */
+#define DP_BATCH_MAX 1024
+/* Routes of a view read per loop pass when a feed is attached to a table
+ * that already holds routes. */
+#define DP_WALK_CHUNK 4096
+/* The inbound table is table_base + this. */
+#define DP_INBOUND_ID 0
+
+/* One route of a table of ours. */
+struct dp_route {
+	uint32_t table;
+	struct bgp_prefix dst;          /* path_id 0 */
+	bool has_gw;
+	uint8_t gw[16];                 /* of dst's family */
+	const char *oif;                /* an interface name; NULL: the kernel's choice */
+};
+
+/*
+ * The kernel, as muxd/kernel offers it. The first three return 0 or a
+ * negative errno (the data plane logs and counts a refusal and goes on).
+ * route_set (add or replace) and route_del may only queue: flush sends
+ * what was queued, and a route the kernel refuses is reported back with
+ * dp_route_failed.
+ */
+struct dp_kernel_ops {
+	int (*link_add)(const char *name, const char *parent, const uint8_t mac[6],
+	    void *arg);
+	int (*addr_add)(const char *ifname, const struct sockaddr_mux *addr,
+	    uint8_t prefixlen, void *arg);
+	/* family AF_INET or AF_INET6; iif NULL: every packet */
+	int (*rule_add)(const char *iif, int family, uint32_t table, uint32_t priority,
+	    void *arg);
+	void (*route_set)(const struct dp_route *r, void *arg);
+	void (*route_del)(uint32_t table, const struct bgp_prefix *dst, void *arg);
+	void (*flush)(void *arg);
+};
+
+/* NULL when cfg has no data plane. cfg is borrowed (dp_set_config for a
+ * new one); ops and arg too. */
+struct dataplane *dp_new(struct event_base *base, const struct config *cfg,
+    const struct dp_kernel_ops *ops, void *arg);
+/* Unsubscribes from feeds and the gateway, drops what is queued, frees.
+ * Leaves the kernel as it is (the root's clean-up removes it). NULL is
+ * fine. */
+void dp_free(struct dataplane *dp);
+/* The running configuration (a reload): clients' addresses for inbound
+ * routes. The "dataplane" section itself changes only with a restart. */
+void dp_set_config(struct dataplane *dp, const struct config *cfg);
+
+/* The instances' links, addresses and rules, the inbound rule and, with
+ * "fib": "default", the default routes. Returns how many the kernel
+ * refused (each logged and counted). */
+size_t dp_start(struct dataplane *dp);
+
+/* "fib": "full": the table of upstream follows feed (what it holds now,
+ * walked in chunks, then every change). Nothing with "fib": "default" or
+ * an upstream without a forwarding identity. */
+void dp_attach_feed(struct dataplane *dp, const char *upstream, struct feed *f);
+void dp_detach_feed(struct dataplane *dp, const char *upstream);
+
+/* Inbound routes follow what gw announces (now and every change). */
+void dp_attach_gateway(struct dataplane *dp, struct gateway *gw);
+void dp_detach_gateway(struct dataplane *dp);
+
+/* Send what is queued now (the deferred event does it otherwise). */
+void dp_flush(struct dataplane *dp);
+/* The kernel refused a route of table (from the ops' flush): logged with
+ * why and counted in that table's errors. */
+void dp_route_failed(struct dataplane *dp, uint32_t table, const struct bgp_prefix *dst,
+    int err, const char *why);
+
+/* ---- status, for the API and metrics ---------------------------------- */
+
+struct dp_table_stats {
+	const char *upstream;           /* NULL for the inbound table */
+	uint32_t table;
+	char ifname[16];                /* "" for the inbound table */
+	uint8_t mac[6];
+	uint64_t routes;                /* routes the table holds, as sent */
+	uint64_t pending;               /* changes queued, not yet sent */
+	uint64_t coalesced;             /* changes replaced by a later one while queued */
+	uint64_t errors;                /* refusals reported for it */
+	uint64_t skipped;               /* routes it cannot hold (next hop of another family) */
+};
+/* The tables: one per instance, then the inbound table. */
+size_t dp_tables(const struct dataplane *dp);
+void dp_table_stats(const struct dataplane *dp, size_t i, struct dp_table_stats *st);
+
+/* "mux" + the upstream id (at most 8 characters) and the MAC
+ * 02:62:6d:78:HI:LO ("bmx" and the id): the same on every start. */
+void dp_instance_ifname(uint16_t id, char name[16]);
+void dp_instance_mac(uint16_t id, uint8_t mac[6]);
+
+#endif

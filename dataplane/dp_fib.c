@@ -1,0 +1,179 @@
+/*
+ * dp_fib.c — "fib": "full": an upstream's table holds, for every prefix
+ * of its view, the path with the lowest path id (the view's own rule for
+ * "the" path of a prefix, feed_first_path), via that path's next hop.
+ *
+ * Each FEED_ROUTE says which path changed; the table changes only when
+ * the prefix's first path did: a path announced, replaced or withdrawn
+ * behind the first one changes nothing. When a session goes down, the
+ * withdrawals come with the table still full (ev->clearing): the route
+ * goes with the first path's withdrawal.
+ *
+ * A feed attached to a view that already has routes is walked in chunks
+ * of DP_WALK_CHUNK from the deferred event; a live change ahead of the
+ * cursor is left to the walk (feed_cursor_passed), so nothing is missed
+ * or sent twice.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataplane/dp_int.h"
+#include "muxd/lib/log.h"
+#include "muxd/rib/attrset.h"
+
+/* The next hop of set for a prefix of afi, or NULL when it has none of
+ * that family (an IPv4 route with an IPv6 next hop: the table cannot hold
+ * it through the ops). For IPv6 the global address (the first 16 of 32). */
+static const uint8_t *next_hop_of(struct attrset *set, uint16_t afi)
+{
+	size_t len;
+	const uint8_t *nh = attrset_next_hop(set, &len);
+
+	if (afi == BGP_AFI_IPV4)
+		return len == 4 ? nh : NULL;
+	return len == 16 || len == 32 ? nh : NULL;
+}
+
+/* Queue the route of p: via set's next hop (set non-NULL), or gone. */
+static void put_route(struct dp_up *u, const struct bgp_prefix *p, bool was,
+    struct attrset *set)
+{
+	const uint8_t *gw = set ? next_hop_of(set, p->afi) : NULL;
+
+	if (set && gw == NULL) {
+		u->t.skipped++;
+		/* what the table held for p must not stay: its path changed */
+		dpq_put(u->dp, &u->t, p, was, false, NULL, NULL);
+		return;
+	}
+	dpq_put(u->dp, &u->t, p, was, set != NULL, gw, NULL);
+}
+
+struct other_ctx {
+	uint32_t path_id;
+	bool found;
+};
+
+static int other_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct other_ctx *c = arg;
+	(void)set;
+	if (p->path_id != c->path_id) {
+		c->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* Whether prefix p has a path besides p->path_id. */
+static bool has_other_path(const struct feed *f, const struct bgp_prefix *p)
+{
+	struct other_ctx c = { p->path_id, false };
+	feed_lookup_after(f, p, ADJRIB_EXACT, NULL, other_cb, &c);
+	return c.found;
+}
+
+/* Whether the walk has been at prefix p: it visits a prefix's paths in
+ * order of path id and takes the first one, so once it is past (p, path
+ * id 0) the prefix is the live changes' business. */
+static bool walk_passed(const struct dp_up *u, const struct bgp_prefix *p)
+{
+	struct bgp_prefix q = *p;
+
+	q.path_id = 0;
+	return feed_cursor_passed(&u->walk, &q);
+}
+
+static void on_route(struct dp_up *u, const struct feed_event *ev)
+{
+	const struct bgp_prefix *p = ev->prefix;
+	struct bgp_prefix first;
+	struct attrset *set = NULL;
+	bool any = feed_first_path(u->feed, p, &first, &set);
+
+	if (u->walking && !walk_passed(u, p))
+		return;                 /* the walk will read its state */
+	if (ev->clearing) {
+		/* the table still holds every path: the first one's
+		 * withdrawal takes the route away, the others change nothing */
+		if (any && first.path_id == p->path_id)
+			put_route(u, p, true, NULL);
+		return;
+	}
+	if (ev->change == FEED_WITHDRAW) {
+		if (!any)
+			put_route(u, p, true, NULL);
+		else if (p->path_id < first.path_id)
+			put_route(u, p, true, set);     /* the first went: the next one */
+		return;
+	}
+	if (!any || first.path_id != p->path_id)
+		return;                 /* a path behind the first one */
+	put_route(u, p, ev->change == FEED_REPLACE || has_other_path(u->feed, p), set);
+}
+
+static void feed_cb_(const struct feed_event *ev, void *arg)
+{
+	if (ev->type == FEED_ROUTE)
+		on_route(arg, ev);
+}
+
+void dp_attach_feed(struct dataplane *dp, const char *upstream, struct feed *f)
+{
+	struct dp_up *u;
+
+	if (dp == NULL || dp->fib != DATAPLANE_FIB_FULL ||
+	    (u = dp_up_by_name(dp, upstream)) == NULL)
+		return;
+	dp_fib_detach(u);
+	u->feed = f;
+	u->sub = feed_subscribe(f, FEED_MASK(FEED_ROUTE), feed_cb_, u);
+	feed_cursor_init(&u->walk, 0);
+	u->walking = true;
+	dp_kick(dp);
+}
+
+void dp_fib_detach(struct dp_up *u)
+{
+	if (u->sub)
+		feed_unsubscribe(u->sub);
+	u->sub = NULL;
+	u->feed = NULL;
+	u->walking = false;
+}
+
+void dp_detach_feed(struct dataplane *dp, const char *upstream)
+{
+	struct dp_up *u = dp ? dp_up_by_name(dp, upstream) : NULL;
+	if (u)
+		dp_fib_detach(u);
+}
+
+/* A route the walk visits: the prefix's first path goes in. */
+static int walk_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct dp_up *u = arg;
+	struct bgp_prefix first;
+	struct attrset *fset;
+
+	if (feed_first_path(u->feed, p, &first, &fset) && first.path_id == p->path_id)
+		put_route(u, p, false, set);
+	return 0;
+}
+
+bool dp_fib_walks(struct dataplane *dp)
+{
+	bool more = false;
+
+	for (size_t i = 0; i < dp->nups; i++) {
+		struct dp_up *u = &dp->ups[i];
+		if (!u->walking)
+			continue;
+		feed_cursor_next(u->feed, &u->walk, DP_WALK_CHUNK, walk_cb, u);
+		if (feed_cursor_done(&u->walk))
+			u->walking = false;
+		else
+			more = true;
+	}
+	return more;
+}

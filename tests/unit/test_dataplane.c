@@ -1,0 +1,732 @@
+/*
+ * test_dataplane.c — the data plane's desired state against a fake kernel
+ * that records every call: the instances' names, MACs, addresses and
+ * rules; "fib": "default"; "fib": "full" following a feed's announce,
+ * replace and withdraw exactly (after a flush the fake's table is the
+ * view's first path per prefix), through a random run, a session going
+ * down and a feed attached to a full table; the batch bound and the
+ * coalescing; inbound routes following what the gateway announces and
+ * withdraws; kernel refusals counted; nothing at all without "dataplane".
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dataplane/dataplane.h"
+#include "instances/gateway.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/rib/adjrib.h"
+#include "muxd/rib/attrset.h"
+#include "views/feed.h"
+#include "tests/unit/check_run.h"
+
+/* ---- the fake kernel ------------------------------------------------------- */
+
+#define FK_MAX 16384
+
+struct fk_route {
+	uint32_t table;
+	struct bgp_prefix p;
+	bool has_gw;
+	uint8_t gw[16];
+	char oif[16];
+};
+
+static struct {
+	char links[8][64];              /* "name parent mac" */
+	size_t nlinks;
+	char addrs[8][64];              /* "ifname addr/len" */
+	size_t naddrs;
+	char rules[16][64];             /* "iif family table prio" */
+	size_t nrules;
+	struct fk_route routes[FK_MAX];
+	size_t nroutes;
+	size_t sets, dels, flushes, bad_dels;
+	size_t calls;                   /* every call of every op */
+	int link_fail;                  /* errno link_add returns */
+	bool refuse_routes;             /* flush reports every route refused */
+	struct fk_route sent[DP_BATCH_MAX + 8];
+	size_t nsent;
+} fk;
+
+static struct dataplane *dp;
+
+static int fk_find(uint32_t table, const struct bgp_prefix *p)
+{
+	for (size_t i = 0; i < fk.nroutes; i++)
+		if (fk.routes[i].table == table && bgp_prefix_cmp(&fk.routes[i].p, p) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int fk_link_add(const char *name, const char *parent, const uint8_t mac[6], void *arg)
+{
+	(void)arg;
+	fk.calls++;
+	snprintf(fk.links[fk.nlinks++], 64, "%s %s %02x:%02x:%02x:%02x:%02x:%02x", name,
+	    parent, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	return -fk.link_fail;
+}
+
+static int fk_addr_add(const char *ifname, const struct sockaddr_mux *a, uint8_t len,
+    void *arg)
+{
+	char buf[64];
+	(void)arg;
+	fk.calls++;
+	snprintf(fk.addrs[fk.naddrs++], 64, "%s %s/%u", ifname,
+	    sockaddr_ntop(a, buf, sizeof buf), len);
+	return 0;
+}
+
+static int fk_rule_add(const char *iif, int family, uint32_t table, uint32_t prio, void *arg)
+{
+	(void)arg;
+	fk.calls++;
+	snprintf(fk.rules[fk.nrules++], 64, "%s %d %u %u", iif ? iif : "-",
+	    family == AF_INET6 ? 6 : 4, table, prio);
+	return 0;
+}
+
+static void fk_route_set(const struct dp_route *r, void *arg)
+{
+	int i = fk_find(r->table, &r->dst);
+	(void)arg;
+	fk.calls++;
+	fk.sets++;
+	if (i < 0) {
+		ck_assert_uint_lt(fk.nroutes, FK_MAX);
+		i = (int)fk.nroutes++;
+	}
+	memset(&fk.routes[i], 0, sizeof fk.routes[i]);
+	fk.routes[i].table = r->table;
+	fk.routes[i].p = r->dst;
+	fk.routes[i].has_gw = r->has_gw;
+	memcpy(fk.routes[i].gw, r->gw, 16);
+	snprintf(fk.routes[i].oif, 16, "%s", r->oif ? r->oif : "");
+	if (fk.nsent < DP_BATCH_MAX + 8)
+		fk.sent[fk.nsent++] = fk.routes[i];
+}
+
+static void fk_route_del(uint32_t table, const struct bgp_prefix *p, void *arg)
+{
+	int i = fk_find(table, p);
+	(void)arg;
+	fk.calls++;
+	fk.dels++;
+	if (i < 0) {
+		fk.bad_dels++;          /* a route the kernel does not have */
+		return;
+	}
+	fk.routes[i] = fk.routes[--fk.nroutes];
+}
+
+static void fk_flush(void *arg)
+{
+	(void)arg;
+	fk.calls++;
+	fk.flushes++;
+	if (fk.refuse_routes)
+		for (size_t i = 0; i < fk.nsent; i++)
+			dp_route_failed(dp, fk.sent[i].table, &fk.sent[i].p, ENETUNREACH, NULL);
+	fk.nsent = 0;
+}
+
+static const struct dp_kernel_ops fk_ops = { fk_link_add, fk_addr_add, fk_rule_add,
+	fk_route_set, fk_route_del, fk_flush };
+
+static size_t fk_count(uint32_t table)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < fk.nroutes; i++)
+		n += fk.routes[i].table == table;
+	return n;
+}
+
+static bool fk_has(const char (*v)[64], size_t n, const char *want)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], want) == 0)
+			return true;
+	return false;
+}
+
+/* ---- configuration, event loop, state dir ----------------------------------- */
+
+static struct event_base *base;
+static struct config *cfg;
+static char dir[64];
+
+/* Upstreams a (id 1, IPv4 with both families), b (id 12, IPv4), c (id 7,
+ * IPv6); client vnet on a; dataplane as given ("" for none). */
+static void config_with(const char *dataplane)
+{
+	char json[4096];
+	struct jsonv errs = { 0 };
+
+	snprintf(json, sizeof json,
+	    "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"state_dir\": \"%s\","
+	    " \"upstreams\": ["
+	    "  {\"name\": \"a\", \"id\": 1, \"peer\": {\"address\": \"198.51.100.1\", \"asn\": 65010},"
+	    "    \"families\": [\"ipv4-unicast\", \"ipv6-unicast\"],"
+	    "   \"instance\": {\"address\": \"192.0.2.11\", \"next_hop\": \"self\"}},"
+	    "  {\"name\": \"b\", \"id\": 12, \"peer\": {\"address\": \"198.51.100.2\", \"asn\": 65020},"
+	    "   \"instance\": {\"address\": \"192.0.2.12\", \"next_hop\": \"self\"}},"
+	    "  {\"name\": \"c\", \"id\": 7, \"peer\": {\"address\": \"2001:db8::c\", \"asn\": 65030},"
+	    "    \"families\": [\"ipv6-unicast\"],"
+	    "   \"instance\": {\"address\": \"2001:db8:1::7\", \"next_hop\": \"self\"}}],"
+	    " \"clients\": [{\"name\": \"vnet\", \"address\": \"192.0.2.50\", \"asn\": 65101,"
+	    "  \"upstreams\": [\"a\"], \"prefixes\": [\"184.164.224.0/22\"],"
+	    "  \"hold_down\": 0, \"min_interval\": 0}]%s%s}",
+	    dir, *dataplane ? ", " : "", dataplane);
+	cfg = config_load_string(json, &errs);
+	ck_assert_msg(cfg != NULL, "%s", errs.count ? errs.lines[0] : "");
+}
+
+static void setup(void)
+{
+	memset(&fk, 0, sizeof fk);
+	snprintf(dir, sizeof dir, "/tmp/test_dataplane.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	base = event_base_new();
+	dp = NULL;
+	cfg = NULL;
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	dp_free(dp);
+	config_free(cfg);
+	event_base_free(base);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void run_loop(void)
+{
+	for (int i = 0; i < 64; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+}
+
+static void start(const char *fib)
+{
+	char d[160];
+
+	snprintf(d, sizeof d, "\"dataplane\": {\"client_interface\": \"vnets0\", "
+	    "\"fib\": \"%s\"}", fib);
+	config_with(d);
+	dp = dp_new(base, cfg, &fk_ops, NULL);
+	ck_assert_ptr_nonnull(dp);
+	ck_assert_uint_eq(dp_start(dp), 0);
+}
+
+static struct bgp_prefix pfx(const char *s)
+{
+	struct bgp_prefix p;
+	ck_assert_msg(bgp_prefix_parse(s, &p), "%s", s);
+	return p;
+}
+
+static const struct dp_table_stats *stats_of(const char *upstream)
+{
+	static struct dp_table_stats st;
+	for (size_t i = 0; i < dp_tables(dp); i++) {
+		dp_table_stats(dp, i, &st);
+		if ((upstream == NULL && st.upstream == NULL) ||
+		    (upstream && st.upstream && strcmp(st.upstream, upstream) == 0))
+			return &st;
+	}
+	ck_abort_msg("no table for %s", upstream ? upstream : "inbound");
+	return NULL;
+}
+
+/* ---- no data plane, identities, fib default ----------------------------------- */
+
+START_TEST(absent_touches_nothing)
+{
+	config_with("");
+	ck_assert(!cfg->dataplane.enabled);
+	dp = dp_new(base, cfg, &fk_ops, NULL);
+	ck_assert_ptr_null(dp);
+	/* what the root calls whatever the configuration is: no-ops */
+	dp_attach_feed(dp, "a", NULL);
+	dp_detach_feed(dp, "a");
+	dp_attach_gateway(dp, NULL);
+	dp_detach_gateway(dp);
+	dp_set_config(dp, cfg);
+	run_loop();
+	ck_assert_uint_eq(fk.calls, 0);
+}
+END_TEST
+
+START_TEST(identities_and_rules)
+{
+	uint8_t mac[6];
+	char name[16];
+
+	start("default");
+	ck_assert_uint_eq(fk.nlinks, 3);
+	ck_assert(fk_has(fk.links, fk.nlinks, "mux1 vnets0 02:62:6d:78:00:01"));
+	ck_assert(fk_has(fk.links, fk.nlinks, "mux12 vnets0 02:62:6d:78:00:0c"));
+	ck_assert(fk_has(fk.links, fk.nlinks, "mux7 vnets0 02:62:6d:78:00:07"));
+	ck_assert_uint_eq(fk.naddrs, 3);
+	ck_assert(fk_has(fk.addrs, fk.naddrs, "mux1 192.0.2.11/32"));
+	ck_assert(fk_has(fk.addrs, fk.naddrs, "mux12 192.0.2.12/32"));
+	ck_assert(fk_has(fk.addrs, fk.naddrs, "mux7 2001:db8:1::7/128"));
+	/* the inbound table's rules come first (same priority: in order) */
+	ck_assert_uint_eq(fk.nrules, 8);
+	ck_assert_str_eq(fk.rules[0], "- 4 20000 1000");
+	ck_assert_str_eq(fk.rules[1], "- 6 20000 1000");
+	ck_assert(fk_has(fk.rules, fk.nrules, "mux1 4 20001 1000"));
+	ck_assert(fk_has(fk.rules, fk.nrules, "mux1 6 20001 1000"));
+	ck_assert(fk_has(fk.rules, fk.nrules, "mux12 4 20012 1000"));
+	ck_assert(fk_has(fk.rules, fk.nrules, "mux7 6 20007 1000"));
+	/* stable: a name of at most 15 characters, the same MAC every time */
+	dp_instance_ifname(999, name);
+	ck_assert_str_eq(name, "mux999");
+	dp_instance_mac(999, mac);
+	ck_assert_uint_eq(mac[0] & 3, 2);       /* locally administered, unicast */
+	ck_assert_uint_eq(mac[4] << 8 | mac[5], 999);
+	ck_assert_str_eq(stats_of("b")->ifname, "mux12");
+	ck_assert_uint_eq(stats_of("b")->table, 20012);
+	ck_assert_uint_eq(stats_of(NULL)->table, 20000);
+}
+END_TEST
+
+START_TEST(fib_default)
+{
+	char gw[64];
+
+	start("default");
+	ck_assert_uint_eq(fk.nroutes, 0);       /* queued until the loop runs */
+	run_loop();
+	ck_assert_uint_eq(fk.flushes, 1);
+	/* a: IPv4 only (its address is IPv4; no IPv6 gateway), b: IPv4, c: IPv6 */
+	ck_assert_uint_eq(fk.nroutes, 3);
+	struct bgp_prefix any4 = pfx("0.0.0.0/0"), any6 = pfx("::/0");
+	int i = fk_find(20001, &any4);
+	ck_assert_int_ge(i, 0);
+	ck_assert(fk.routes[i].has_gw);
+	ck_assert_str_eq(inet_ntop(AF_INET, fk.routes[i].gw, gw, sizeof gw), "198.51.100.1");
+	ck_assert_int_ge(fk_find(20012, &any4), 0);
+	i = fk_find(20007, &any6);
+	ck_assert_int_ge(i, 0);
+	ck_assert_str_eq(inet_ntop(AF_INET6, fk.routes[i].gw, gw, sizeof gw), "2001:db8::c");
+	ck_assert_int_lt(fk_find(20001, &any6), 0);
+	ck_assert_uint_eq(stats_of("a")->routes, 1);
+	ck_assert_uint_eq(stats_of("a")->skipped, 1);
+	ck_assert_uint_eq(stats_of("a")->pending, 0);
+}
+END_TEST
+
+START_TEST(refusals_counted)
+{
+	config_with("\"dataplane\": {\"client_interface\": \"vnets0\"}");
+	dp = dp_new(base, cfg, &fk_ops, NULL);
+	fk.link_fail = EEXIST;
+	fk.refuse_routes = true;
+	/* each refused link: no address and no rule on it */
+	ck_assert_uint_eq(dp_start(dp), 3);
+	ck_assert_uint_eq(fk.naddrs, 0);
+	ck_assert_uint_eq(fk.nrules, 2);
+	ck_assert_uint_eq(stats_of("a")->errors, 1);
+	run_loop();
+	ck_assert_uint_eq(stats_of("a")->errors, 2);    /* + its default route */
+	ck_assert_uint_eq(stats_of("c")->errors, 2);
+}
+END_TEST
+
+/* ---- fib full ------------------------------------------------------------------- */
+
+static struct attrstore *store;
+static struct adjrib *rib;
+static struct feed *feed;
+
+static void rib_setup(void)
+{
+	setup();
+	store = attrstore_new();
+	rib = adjrib_new(store);
+	feed = feed_new(rib);
+}
+
+static void rib_teardown(void)
+{
+	dp_free(dp);
+	dp = NULL;
+	feed_free(feed);
+	adjrib_free(rib);
+	attrstore_free(store);
+	teardown();
+}
+
+/* A set whose next hop is nh (IPv4 or IPv6 text). */
+static struct attrset *set_via(const char *nh)
+{
+	struct bgp_attrs a;
+	uint8_t b[16];
+	bool v6 = strchr(nh, ':') != NULL;
+
+	memset(&a, 0, sizeof a);
+	a.present = BGP_ATTR_BIT(BGP_ATTR_ORIGIN);
+	ck_assert_int_eq(inet_pton(v6 ? AF_INET6 : AF_INET, nh, b), 1);
+	return attrset_intern(store, &a, b, v6 ? 16 : 4);
+}
+
+/* The view applying one route change, as views/view.c does: the table
+ * first, then the event. */
+static void view_route(const char *prefix, uint32_t path_id, const char *nh)
+{
+	struct bgp_prefix p = pfx(prefix);
+	struct feed_event ev = { .type = FEED_ROUTE };
+
+	p.path_id = path_id;
+	ev.prefix = &p;
+	if (nh) {
+		struct attrset *set = set_via(nh);
+		ev.change = adjrib_get(rib, &p) ? FEED_REPLACE : FEED_ANNOUNCE;
+		adjrib_announce(rib, &p, set);
+		ev.set = set;
+		feed_publish(feed, &ev);
+		attrset_put(set);
+	} else if (adjrib_withdraw(rib, &p)) {
+		ev.change = FEED_WITHDRAW;
+		feed_publish(feed, &ev);
+	}
+}
+
+struct expect_ctx {
+	uint32_t table;
+	size_t n;
+};
+
+static int expect_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct expect_ctx *c = arg;
+	struct bgp_prefix first, q = *p;
+	struct attrset *fset;
+	size_t len;
+	const uint8_t *nh = attrset_next_hop(set, &len);
+	char s[BGP_PREFIX_STRLEN];
+
+	ck_assert(feed_first_path(feed, p, &first, &fset));
+	if (first.path_id != p->path_id)
+		return 0;
+	q.path_id = 0;
+	bgp_prefix_format(&q, s, sizeof s);
+	int i = fk_find(c->table, &q);
+	ck_assert_msg(i >= 0, "%s missing from table %u", s, c->table);
+	ck_assert_msg(fk.routes[i].has_gw && memcmp(fk.routes[i].gw, nh, len) == 0,
+	    "%s: wrong next hop in table %u", s, c->table);
+	c->n++;
+	return 0;
+}
+
+/* After a flush the fake's table is exactly the view's first paths. */
+static void assert_table_is_view(uint32_t table, const char *upstream)
+{
+	struct feed_cursor cur;
+	struct expect_ctx c = { table, 0 };
+
+	feed_cursor_init(&cur, 0);
+	while (!feed_cursor_done(&cur))
+		feed_cursor_next(feed, &cur, 1000, expect_cb, &c);
+	ck_assert_uint_eq(fk_count(table), c.n);
+	ck_assert_uint_eq(stats_of(upstream)->routes, c.n);
+	ck_assert_uint_eq(stats_of(upstream)->pending, 0);
+	ck_assert_uint_eq(fk.bad_dels, 0);
+}
+
+START_TEST(fib_full_follows_feed)
+{
+	char gw[64];
+
+	start("full");
+	run_loop();
+	ck_assert_uint_eq(fk.nroutes, 0);       /* no default route with fib full */
+	dp_attach_feed(dp, "a", feed);
+	view_route("203.0.113.0/24", 5, "198.51.100.5");
+	view_route("203.0.113.0/24", 2, "198.51.100.2");        /* a better path */
+	view_route("203.0.113.0/24", 9, "198.51.100.9");        /* a worse one */
+	view_route("2001:db8:f::/48", 1, "2001:db8::1");
+	run_loop();
+	assert_table_is_view(20001, "a");
+	struct bgp_prefix p = pfx("203.0.113.0/24");
+	ck_assert_str_eq(inet_ntop(AF_INET, fk.routes[fk_find(20001, &p)].gw, gw, sizeof gw),
+	    "198.51.100.2");
+	size_t sets = fk.sets;
+	view_route("203.0.113.0/24", 9, NULL);                  /* behind: nothing */
+	view_route("203.0.113.0/24", 5, "198.51.100.55");       /* behind: nothing */
+	run_loop();
+	ck_assert_uint_eq(fk.sets, sets);
+	view_route("203.0.113.0/24", 2, "198.51.100.22");       /* the first: replaced */
+	run_loop();
+	assert_table_is_view(20001, "a");
+	view_route("203.0.113.0/24", 2, NULL);                  /* the next one takes over */
+	run_loop();
+	assert_table_is_view(20001, "a");
+	ck_assert_str_eq(inet_ntop(AF_INET, fk.routes[fk_find(20001, &p)].gw, gw, sizeof gw),
+	    "198.51.100.55");
+	view_route("203.0.113.0/24", 5, NULL);
+	view_route("2001:db8:f::/48", 1, NULL);
+	run_loop();
+	ck_assert_uint_eq(fk_count(20001), 0);
+	assert_table_is_view(20001, "a");
+	ck_assert_uint_eq(fk_count(20012), 0);  /* other tables untouched */
+}
+END_TEST
+
+/* A random run over few prefixes and path ids, flushed at random points. */
+START_TEST(fib_full_random)
+{
+	char prefix[32], nh[32];
+	unsigned seed = 13;
+
+	start("full");
+	dp_attach_feed(dp, "b", feed);
+	run_loop();
+	for (int i = 0; i < 20000; i++) {
+		unsigned r = (unsigned)rand_r(&seed);
+		snprintf(prefix, sizeof prefix, "10.%u.0.0/16", r % 40);
+		snprintf(nh, sizeof nh, "198.51.100.%u", (r >> 8) % 5 + 1);
+		view_route(prefix, (r >> 12) % 4 + 1, (r >> 16) % 3 ? nh : NULL);
+		if ((r >> 20) % 50 == 0)
+			run_loop();
+		if (i % 1000 == 999) {
+			run_loop();
+			assert_table_is_view(20012, "b");
+		}
+	}
+	ck_assert_uint_gt(fk.dels, 0);
+	ck_assert_uint_gt(stats_of("b")->coalesced, 0);
+}
+END_TEST
+
+/* Session down: the withdrawals come with the table still full. */
+START_TEST(fib_full_clearing)
+{
+	start("full");
+	dp_attach_feed(dp, "a", feed);
+	view_route("203.0.113.0/24", 1, "198.51.100.1");
+	view_route("203.0.113.0/24", 2, "198.51.100.2");
+	view_route("198.18.0.0/15", 3, "198.51.100.3");
+	run_loop();
+	ck_assert_uint_eq(fk_count(20001), 2);
+	const char *pf[] = { "203.0.113.0/24", "203.0.113.0/24", "198.18.0.0/15" };
+	uint32_t ids[] = { 2, 1, 3 };   /* any order */
+	for (size_t i = 0; i < 3; i++) {
+		struct bgp_prefix p = pfx(pf[i]);
+		p.path_id = ids[i];
+		struct feed_event ev = { .type = FEED_ROUTE, .change = FEED_WITHDRAW,
+			.prefix = &p, .clearing = true };
+		feed_publish(feed, &ev);
+		if (i == 0)
+			dp_flush(dp);   /* a batch may go in between */
+	}
+	adjrib_clear(rib);
+	run_loop();
+	ck_assert_uint_eq(fk_count(20001), 0);
+	ck_assert_uint_eq(fk.bad_dels, 0);
+	ck_assert_uint_eq(stats_of("a")->routes, 0);
+}
+END_TEST
+
+/* The queue holds at most DP_BATCH_MAX changes; a prefix changed again
+ * while queued is one change. */
+START_TEST(batch_bound_and_coalescing)
+{
+	char prefix[32];
+
+	start("full");
+	run_loop();
+	dp_attach_feed(dp, "a", feed);
+	run_loop();
+	for (unsigned i = 0; i < DP_BATCH_MAX + 10; i++) {
+		snprintf(prefix, sizeof prefix, "10.%u.%u.0/24", i >> 8, i & 255);
+		view_route(prefix, 1, "198.51.100.1");
+	}
+	/* the one past the bound sent the batch, without the loop */
+	ck_assert_uint_eq(fk.flushes, 1);
+	ck_assert_uint_eq(fk.sets, DP_BATCH_MAX);
+	ck_assert_uint_eq(stats_of("a")->pending, 10);
+	run_loop();
+	ck_assert_uint_eq(fk.sets, DP_BATCH_MAX + 10);
+	ck_assert_uint_eq(stats_of("a")->pending, 0);
+
+	size_t sets = fk.sets;
+	for (unsigned i = 0; i < 100; i++) {
+		snprintf(prefix, sizeof prefix, "198.51.100.%u", i % 7 + 1);
+		view_route("192.0.2.0/24", 1, prefix);
+	}
+	ck_assert_uint_eq(stats_of("a")->pending, 1);
+	ck_assert_uint_eq(stats_of("a")->coalesced, 99);
+	/* announced and withdrawn within one batch: nothing to send */
+	view_route("198.18.0.0/15", 1, "198.51.100.1");
+	view_route("198.18.0.0/15", 1, NULL);
+	run_loop();
+	ck_assert_uint_eq(fk.sets, sets + 1);
+	ck_assert_uint_eq(fk.dels, 0);
+	assert_table_is_view(20001, "a");
+}
+END_TEST
+
+/* A feed attached to a view that holds routes: walked in chunks, with
+ * changes before and behind the cursor on the way. */
+START_TEST(fib_full_walk)
+{
+	char prefix[32];
+
+	start("full");
+	run_loop();
+	for (unsigned i = 0; i < 3 * DP_WALK_CHUNK; i++) {
+		snprintf(prefix, sizeof prefix, "10.%u.%u.0/24", i >> 8, i & 255);
+		view_route(prefix, 1 + i % 2, "198.51.100.1");
+	}
+	dp_attach_feed(dp, "a", feed);
+	event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE);   /* one chunk */
+	ck_assert_uint_gt(fk.sets, 0);
+	ck_assert_uint_lt(fk.sets, 3 * DP_WALK_CHUNK);
+	/* even i: path id 1, odd i: path id 2 */
+	view_route("10.0.2.0/24", 1, NULL);             /* behind the cursor */
+	view_route("10.0.4.0/24", 1, "198.51.100.9");   /* behind: replaced */
+	view_route("10.0.5.0/24", 1, "198.51.100.9");   /* behind: a better path */
+	view_route("10.40.0.0/24", 1, NULL);            /* ahead */
+	view_route("10.40.1.0/24", 1, "198.51.100.9");  /* ahead: a better path */
+	view_route("10.99.0.0/24", 1, "198.51.100.9");  /* ahead, new */
+	run_loop();
+	assert_table_is_view(20001, "a");
+	/* 10.0.2.0/24 and 10.40.0.0/24 gone, 10.99.0.0/24 new */
+	ck_assert_uint_eq(fk_count(20001), 3 * DP_WALK_CHUNK - 1);
+}
+END_TEST
+
+/* ---- inbound ---------------------------------------------------------------------- */
+
+static struct session_negotiated neg;
+
+/* An UPDATE from client vnet on a's instance: one IPv4 prefix, or its
+ * withdrawal; comm: a standard community (0: none). */
+static void client_update(struct gateway *gw, const char *prefix, uint32_t comm,
+    bool withdraw)
+{
+	static uint8_t msg[4096], attrs[512], scratch[16384];
+	static const uint8_t path[] = { BGP_AS_SEQUENCE, 1, 0, 0, 0xfe, 0x4d };
+	struct wbuf aw = wbuf_make(attrs, sizeof attrs), w = wbuf_make(msg, sizeof msg);
+	uint8_t c[4] = { comm >> 24, comm >> 16, comm >> 8, comm };
+	struct bgp_attrs a;
+	struct bgp_prefix p = pfx(prefix);
+	struct bgp_packer pk;
+	struct bgp_update u;
+	struct bgp_err e;
+	uint16_t afi;
+
+	memset(&a, 0, sizeof a);
+	a.present = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH) |
+	    BGP_ATTR_BIT(BGP_ATTR_NEXT_HOP);
+	a.as_path = (struct bgp_bytes){ path, sizeof path };
+	a.next_hop[0] = 192;
+	if (comm) {
+		a.present |= BGP_ATTR_BIT(BGP_ATTR_COMMUNITIES);
+		a.communities = (struct bgp_bytes){ c, 4 };
+	}
+	bgp_attrs_encode(&aw, &a, &neg.rx);
+	struct bgp_pack_spec spec = { .afi = BGP_AFI_IPV4, .safi = BGP_SAFI_UNICAST,
+		.withdraw = withdraw, .attrs = withdraw ? NULL : attrs,
+		.attrs_len = withdraw ? 0 : aw.len, .max_len = BGP_MAX_LEN };
+	ck_assert(bgp_packer_begin(&pk, &w, &spec));
+	ck_assert(bgp_packer_add(&pk, &p));
+	size_t len = bgp_packer_finish(&pk);
+	ck_assert(bgp_update_decode(msg + BGP_HEADER_LEN, len - BGP_HEADER_LEN, &neg.rx,
+	    scratch, sizeof scratch, &u, &e));
+	ck_assert(gateway_client_update(gw, &cfg->clients[0], "a", &u, &neg, &afi));
+}
+
+static void inbound_is(const char *prefix, const char *via)
+{
+	struct bgp_prefix p = pfx(prefix);
+	int i = fk_find(20000, &p);
+	char gw[64];
+
+	if (via == NULL) {
+		ck_assert_msg(i < 0, "%s still routed", prefix);
+		return;
+	}
+	ck_assert_msg(i >= 0, "%s not routed", prefix);
+	ck_assert_str_eq(inet_ntop(AF_INET, fk.routes[i].gw, gw, sizeof gw), via);
+	ck_assert_str_eq(fk.routes[i].oif, "vnets0");
+}
+
+START_TEST(inbound_follows_gateway)
+{
+	struct gateway *gw;
+
+	start("default");
+	memset(&neg, 0, sizeof neg);
+	neg.families[0] = (struct bgp_family){ BGP_AFI_IPV4, BGP_SAFI_UNICAST };
+	neg.family_count = 1;
+	neg.as4 = neg.rx.as4 = neg.tx.as4 = true;
+	neg.rx.ebgp = neg.tx.ebgp = true;
+	neg.rx.max_len = neg.tx.max_len = BGP_MAX_LEN;
+	gw = gateway_new(base, cfg);
+	gateway_client_up(gw, &cfg->clients[0], "a");
+	client_update(gw, "184.164.224.0/24", 0, false);        /* announced before */
+	dp_attach_gateway(dp, gw);
+	client_update(gw, "184.164.225.0/24", 0, false);
+	client_update(gw, "184.164.226.0/24", 65000u << 16 | 12, false);  /* to b */
+	client_update(gw, "10.0.0.0/24", 0, false);     /* outside: never announced */
+	run_loop();
+	inbound_is("184.164.224.0/24", "192.0.2.50");
+	inbound_is("184.164.225.0/24", "192.0.2.50");
+	inbound_is("184.164.226.0/24", "192.0.2.50");
+	inbound_is("10.0.0.0/24", NULL);
+	ck_assert_uint_eq(fk_count(20000), 3);
+	ck_assert_uint_eq(stats_of(NULL)->routes, 3);
+
+	/* withdrawn (min_interval 0: at once) */
+	client_update(gw, "184.164.225.0/24", 0, true);
+	run_loop();
+	inbound_is("184.164.225.0/24", NULL);
+	/* the client goes: its routes stay until hold-down (0 s) ends */
+	gateway_client_down(gw, &cfg->clients[0], "a");
+	ck_assert_uint_eq(fk_count(20000), 2);
+	for (int i = 0; i < 200 && fk_count(20000) > 0; i++) {
+		usleep(5000);
+		run_loop();
+	}
+	ck_assert_uint_eq(fk_count(20000), 0);
+	ck_assert_uint_eq(stats_of(NULL)->routes, 0);
+	ck_assert_uint_eq(fk.bad_dels, 0);
+	dp_detach_gateway(dp);
+	gateway_free(gw);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("dataplane");
+	TCase *tc = tcase_create("plan");
+	TCase *tf = tcase_create("fib");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, absent_touches_nothing);
+	tcase_add_test(tc, identities_and_rules);
+	tcase_add_test(tc, fib_default);
+	tcase_add_test(tc, refusals_counted);
+	tcase_add_test(tc, inbound_follows_gateway);
+	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(tf, rib_setup, rib_teardown);
+	tcase_add_test(tf, fib_full_follows_feed);
+	tcase_add_test(tf, fib_full_random);
+	tcase_add_test(tf, fib_full_clearing);
+	tcase_add_test(tf, batch_bound_and_coalescing);
+	tcase_add_test(tf, fib_full_walk);
+	suite_add_tcase(s, tf);
+	return check_run(s);
+}
