@@ -91,9 +91,9 @@ struct dp_kernel_ops {
  * new one); ops and arg too. */
 struct dataplane *dp_new(struct event_base *base, const struct config *cfg,
     const struct dp_kernel_ops *ops, void *arg);
-/* Unsubscribes from feeds and the gateway, drops what is queued, frees.
- * Leaves the kernel as it is (the root's clean-up removes it). NULL is
- * fine. */
+/* Unsubscribes from feeds and the gateway (so before they are freed),
+ * drops what is queued, frees. Leaves the kernel as it is (the root's
+ * clean-up removes it). NULL is fine. */
 void dp_free(struct dataplane *dp);
 /* The running configuration (a reload): clients' addresses for inbound
  * routes. The "dataplane" section itself changes only with a restart. */
@@ -128,7 +128,7 @@ struct dp_table_stats {
 	uint32_t table;
 	char ifname[16];                /* "" for the inbound table */
 	uint8_t mac[6];
-	uint64_t routes;                /* routes the table holds, as sent */
+	uint64_t routes;                /* routes sent to the table (refused ones too) */
 	uint64_t pending;               /* changes queued, not yet sent */
 	uint64_t coalesced;             /* changes replaced by a later one while queued */
 	uint64_t errors;                /* refusals reported for it */

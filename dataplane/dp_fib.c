@@ -7,7 +7,10 @@
  * the prefix's first path did: a path announced, replaced or withdrawn
  * behind the first one changes nothing. When a session goes down, the
  * withdrawals come with the table still full (ev->clearing): the route
- * goes with the first path's withdrawal.
+ * goes with the first path's withdrawal. A first path whose next hop the
+ * table cannot take (an IPv4 route with an IPv6 next hop, RFC 8950) keeps
+ * the prefix out of it, counted as skipped; the set a change replaced
+ * (ev->old, FEED_WANT_OLD) tells whether the table held a route before.
  *
  * A feed attached to a view that already has routes is walked in chunks
  * of DP_WALK_CHUNK from the deferred event; a live change ahead of the
@@ -34,7 +37,15 @@ static const uint8_t *next_hop_of(struct attrset *set, uint16_t afi)
 	return len == 16 || len == 32 ? nh : NULL;
 }
 
-/* Queue the route of p: via set's next hop (set non-NULL), or gone. */
+/* Whether the table holds a route for a prefix whose first path has set
+ * (NULL: none). */
+static bool held(struct attrset *set, uint16_t afi)
+{
+	return set && next_hop_of(set, afi) != NULL;
+}
+
+/* Queue the route of p: via set's next hop (set non-NULL), or gone. was:
+ * the table holds a route for p before this change. */
 static void put_route(struct dp_up *u, const struct bgp_prefix *p, bool was,
     struct attrset *set)
 {
@@ -51,26 +62,27 @@ static void put_route(struct dp_up *u, const struct bgp_prefix *p, bool was,
 
 struct other_ctx {
 	uint32_t path_id;
-	bool found;
+	uint32_t best;
+	struct attrset *set;
 };
 
 static int other_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
 {
 	struct other_ctx *c = arg;
-	(void)set;
-	if (p->path_id != c->path_id) {
-		c->found = true;
-		return 1;
+	if (p->path_id != c->path_id && (c->set == NULL || p->path_id < c->best)) {
+		c->best = p->path_id;
+		c->set = set;
 	}
 	return 0;
 }
 
-/* Whether prefix p has a path besides p->path_id. */
-static bool has_other_path(const struct feed *f, const struct bgp_prefix *p)
+/* The set of p's lowest path but p->path_id (NULL: none): after a new
+ * path came first, the one that was first before. */
+static struct attrset *previous_first(const struct feed *f, const struct bgp_prefix *p)
 {
-	struct other_ctx c = { p->path_id, false };
+	struct other_ctx c = { p->path_id, 0, NULL };
 	feed_lookup_after(f, p, ADJRIB_EXACT, NULL, other_cb, &c);
-	return c.found;
+	return c.set;
 }
 
 /* Whether the walk has been at prefix p: it visits a prefix's paths in
@@ -97,19 +109,20 @@ static void on_route(struct dp_up *u, const struct feed_event *ev)
 		/* the table still holds every path: the first one's
 		 * withdrawal takes the route away, the others change nothing */
 		if (any && first.path_id == p->path_id)
-			put_route(u, p, true, NULL);
+			put_route(u, p, held(set, p->afi), NULL);
 		return;
 	}
 	if (ev->change == FEED_WITHDRAW) {
 		if (!any)
-			put_route(u, p, true, NULL);
-		else if (p->path_id < first.path_id)
-			put_route(u, p, true, set);     /* the first went: the next one */
+			put_route(u, p, held(ev->old, p->afi), NULL);
+		else if (p->path_id < first.path_id)    /* the first went: the next one */
+			put_route(u, p, held(ev->old, p->afi), set);
 		return;
 	}
 	if (!any || first.path_id != p->path_id)
 		return;                 /* a path behind the first one */
-	put_route(u, p, ev->change == FEED_REPLACE || has_other_path(u->feed, p), set);
+	put_route(u, p, held(ev->change == FEED_REPLACE ? ev->old :
+	    previous_first(u->feed, p), p->afi), set);
 }
 
 static void feed_cb_(const struct feed_event *ev, void *arg)
@@ -127,7 +140,8 @@ void dp_attach_feed(struct dataplane *dp, const char *upstream, struct feed *f)
 		return;
 	dp_fib_detach(u);
 	u->feed = f;
-	u->sub = feed_subscribe(f, FEED_MASK(FEED_ROUTE), feed_cb_, u);
+	/* ev->old: whether the table held a route for the path replaced */
+	u->sub = feed_subscribe(f, FEED_MASK(FEED_ROUTE) | FEED_WANT_OLD, feed_cb_, u);
 	feed_cursor_init(&u->walk, 0);
 	u->walking = true;
 	dp_kick(dp);

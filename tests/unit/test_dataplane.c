@@ -263,9 +263,11 @@ static void view_route(const char *prefix, uint32_t path_id, const char *nh)
 
 	p.path_id = path_id;
 	ev.prefix = &p;
+	if ((ev.old = adjrib_get(rib, &p)) != NULL)
+		attrset_get(ev.old);
 	if (nh) {
 		struct attrset *set = set_via(nh);
-		ev.change = adjrib_get(rib, &p) ? FEED_REPLACE : FEED_ANNOUNCE;
+		ev.change = ev.old ? FEED_REPLACE : FEED_ANNOUNCE;
 		adjrib_announce(rib, &p, set);
 		ev.set = set;
 		feed_publish(feed, &ev);
@@ -274,6 +276,7 @@ static void view_route(const char *prefix, uint32_t path_id, const char *nh)
 		ev.change = FEED_WITHDRAW;
 		feed_publish(feed, &ev);
 	}
+	attrset_put(ev.old);
 }
 
 struct expect_ctx {
@@ -354,6 +357,36 @@ START_TEST(fib_full_follows_feed)
 	ck_assert_uint_eq(fk_count(20001), 0);
 	assert_table_is_view(20001, "a");
 	ck_assert_uint_eq(fk_count(20012), 0);  /* other tables untouched */
+}
+END_TEST
+
+/* An IPv4 route whose first path has an IPv6 next hop stays out of the
+ * table, and what the table held for the prefix goes. */
+START_TEST(fib_full_next_hop_of_other_family)
+{
+	start("full");
+	dp_attach_feed(dp, "a", feed);
+	view_route("203.0.113.0/24", 5, "198.51.100.5");
+	run_loop();
+	ck_assert_uint_eq(fk_count(20001), 1);
+	view_route("203.0.113.0/24", 2, "2001:db8::2");         /* first, unusable */
+	run_loop();
+	ck_assert_uint_eq(fk_count(20001), 0);
+	ck_assert_uint_eq(stats_of("a")->skipped, 1);
+	view_route("203.0.113.0/24", 2, "2001:db8::3");         /* replaced: still */
+	view_route("203.0.113.0/24", 2, NULL);                  /* the next one */
+	run_loop();
+	ck_assert_uint_eq(fk_count(20001), 1);
+	view_route("203.0.113.0/24", 1, "2001:db8::1");         /* unusable again */
+	view_route("198.18.0.0/15", 1, "2001:db8::1");          /* never held */
+	run_loop();
+	view_route("198.18.0.0/15", 1, NULL);
+	view_route("203.0.113.0/24", 1, NULL);
+	view_route("203.0.113.0/24", 5, NULL);
+	run_loop();
+	ck_assert_uint_eq(fk_count(20001), 0);
+	ck_assert_uint_eq(stats_of("a")->routes, 0);
+	ck_assert_uint_eq(fk.bad_dels, 0);
 }
 END_TEST
 
@@ -597,6 +630,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tf, rib_setup, rib_teardown);
 	tcase_add_test(tf, fib_full_follows_feed);
+	tcase_add_test(tf, fib_full_next_hop_of_other_family);
 	tcase_add_test(tf, fib_full_random);
 	tcase_add_test(tf, fib_full_clearing);
 	tcase_add_test(tf, batch_bound_and_coalescing);
