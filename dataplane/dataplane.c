@@ -91,8 +91,10 @@ void dp_free(struct dataplane *dp)
 
 void dp_set_config(struct dataplane *dp, const struct config *cfg)
 {
-	if (dp)
-		dp->cfg = cfg;
+	if (dp == NULL)
+		return;
+	dp->cfg = cfg;
+	dp_inbound_resync(dp);
 }
 
 struct dp_up *dp_up_by_name(struct dataplane *dp, const char *name)

@@ -65,6 +65,9 @@ struct dp_route {
 	bool has_gw;
 	uint8_t gw[16];                 /* of dst's family */
 	const char *oif;                /* an interface name; NULL: the kernel's choice */
+	/* gw is on oif's link though no address of the host covers it
+	 * (RTNH_F_ONLINK): inbound routes to a client's address */
+	bool onlink;
 };
 
 /*
@@ -95,8 +98,9 @@ struct dataplane *dp_new(struct event_base *base, const struct config *cfg,
  * drops what is queued, frees. Leaves the kernel as it is (the root's
  * clean-up removes it). NULL is fine. */
 void dp_free(struct dataplane *dp);
-/* The running configuration (a reload): clients' addresses for inbound
- * routes. The "dataplane" section itself changes only with a restart. */
+/* The running configuration (a reload, a client provisioned): clients'
+ * addresses for inbound routes, which follow a changed address at once.
+ * The "dataplane" section itself changes only with a restart. */
 void dp_set_config(struct dataplane *dp, const struct config *cfg);
 
 /* The instances' links, addresses and rules, the inbound rule and, with

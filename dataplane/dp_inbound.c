@@ -188,6 +188,14 @@ void dp_detach_gateway(struct dataplane *dp)
 	dp->gw = NULL;
 }
 
+void dp_inbound_resync(struct dataplane *dp)
+{
+	/* every entry has an owner (in_sync drops one with none), so none
+	 * goes while this runs */
+	for (size_t i = 0; i < dp->nin; i++)
+		in_sync(dp, dp->in[i]);
+}
+
 void dp_inbound_free(struct dataplane *dp)
 {
 	while (dp->nin)

@@ -115,6 +115,8 @@ void dp_fib_detach(struct dp_up *u);
 
 /* dp_inbound.c */
 void dp_inbound_free(struct dataplane *dp);
+/* Every inbound route to its owner's address in dp->cfg now. */
+void dp_inbound_resync(struct dataplane *dp);
 
 struct dp_up *dp_up_by_name(struct dataplane *dp, const char *name);
 size_t dp_addr_len(uint16_t afi);

@@ -89,7 +89,7 @@ static void send_change(struct dataplane *dp, const struct dp_change *c)
 	c->t->pending--;
 	if (c->want) {
 		struct dp_route r = { .table = c->t->id, .dst = c->dst, .has_gw = c->has_gw,
-			.oif = c->oif };
+			.oif = c->oif, .onlink = c->has_gw && c->oif != NULL };
 		memcpy(r.gw, c->gw, sizeof r.gw);
 		dp->ops->route_set(&r, dp->arg);
 		c->t->routes += !c->was;

@@ -24,6 +24,7 @@ struct fk_route {
 	bool has_gw;
 	uint8_t gw[16];
 	char oif[16];
+	bool onlink;
 };
 
 static struct {
@@ -97,6 +98,7 @@ static void fk_route_set(const struct dp_route *r, void *arg)
 	fk.routes[i].has_gw = r->has_gw;
 	memcpy(fk.routes[i].gw, r->gw, 16);
 	snprintf(fk.routes[i].oif, 16, "%s", r->oif ? r->oif : "");
+	fk.routes[i].onlink = r->onlink;
 	if (fk.nsent < DP_BATCH_MAX + 8)
 		fk.sent[fk.nsent++] = fk.routes[i];
 }

@@ -34,6 +34,7 @@ static struct dataplane *dp;
 static struct event_base *base;
 static struct config *cfg;
 static char dir[64];
+static const char *client_addr = "192.0.2.50";
 
 /* Upstreams a (id 1, IPv4 with both families), b (id 12, IPv4), c (id 7,
  * IPv6); client vnet on a; dataplane as given ("" for none). */
@@ -53,10 +54,10 @@ static void config_with(const char *dataplane)
 	    "  {\"name\": \"c\", \"id\": 7, \"peer\": {\"address\": \"2001:db8::c\", \"asn\": 65030},"
 	    "    \"families\": [\"ipv6-unicast\"],"
 	    "   \"instance\": {\"address\": \"2001:db8:1::7\", \"next_hop\": \"self\"}}],"
-	    " \"clients\": [{\"name\": \"vnet\", \"address\": \"192.0.2.50\", \"asn\": 65101,"
+	    " \"clients\": [{\"name\": \"vnet\", \"address\": \"%s\", \"asn\": 65101,"
 	    "  \"upstreams\": [\"a\"], \"prefixes\": [\"184.164.224.0/22\"],"
 	    "  \"hold_down\": 0, \"min_interval\": 0}]%s%s}",
-	    dir, *dataplane ? ", " : "", dataplane);
+	    dir, client_addr, *dataplane ? ", " : "", dataplane);
 	cfg = config_load_string(json, &errs);
 	ck_assert_msg(cfg != NULL, "%s", errs.count ? errs.lines[0] : "");
 }
@@ -568,6 +569,7 @@ static void inbound_is(const char *prefix, const char *via)
 	ck_assert_msg(i >= 0, "%s not routed", prefix);
 	ck_assert_str_eq(inet_ntop(AF_INET, fk.routes[i].gw, gw, sizeof gw), via);
 	ck_assert_str_eq(fk.routes[i].oif, "vnets0");
+	ck_assert(fk.routes[i].onlink);
 }
 
 START_TEST(inbound_follows_gateway)
@@ -600,6 +602,17 @@ START_TEST(inbound_follows_gateway)
 	client_update(gw, "184.164.225.0/24", 0, true);
 	run_loop();
 	inbound_is("184.164.225.0/24", NULL);
+	/* the client's address changes (a reload): its routes follow */
+	struct config *old = cfg;
+	client_addr = "192.0.2.51";
+	config_with("\"dataplane\": {\"client_interface\": \"vnets0\"}");
+	client_addr = "192.0.2.50";
+	dp_set_config(dp, cfg);
+	gateway_configure(gw, cfg);
+	config_free(old);
+	run_loop();
+	inbound_is("184.164.224.0/24", "192.0.2.51");
+	inbound_is("184.164.226.0/24", "192.0.2.51");
 	/* the client goes: its routes stay until hold-down (0 s) ends */
 	gateway_client_down(gw, &cfg->clients[0], "a");
 	ck_assert_uint_eq(fk_count(20000), 2);
