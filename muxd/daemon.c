@@ -130,12 +130,25 @@ static void daemon_free(struct daemon *d)
 	event_free(d->grace_ev);
 	monitors_free(d->mon);
 	route_dump_free(d->dump);
+	daemon_dataplane_stop(d);       /* before the gateway it follows */
 	gateway_free(d->gw);
 	/* Views and instances that did not finish closing in the grace time
 	 * stay: the process is exiting, so their memory goes with it. */
 	event_base_free(d->base);
 	config_free(d->cfg);
 	free(d);
+}
+
+/* What daemon_run made before the data plane refused to start. */
+static void daemon_free_early(struct daemon *d)
+{
+	route_dump_free(d->dump);
+	gateway_free(d->gw);
+	event_free(d->grace_ev);
+	event_base_free(d->base);
+	config_free(d->cfg);
+	free(d);
+	log_warnx("muxd did not start: fix the data plane's host (above)");
 }
 
 int daemon_run(struct config *cfg, const char *config_path)
@@ -155,11 +168,16 @@ int daemon_run(struct config *cfg, const char *config_path)
 	session_set_open_timeout(cfg->open_timeout);
 	d->dump = route_dump_new(cfg->state_dir, daemon_write_routes, d);
 	d->gw = gateway_new(d->base, cfg);
+	if (!daemon_dataplane_start(d)) {     /* before the instances bind its addresses */
+		daemon_free_early(d);
+		return 1;
+	}
 	daemon_signals(d);
 	d->mon = monitors_new(d->base, cfg, d->hostname);
 	daemon_open_store(d);           /* provisioned clients join cfg's */
 	daemon_start_stream(d);
 	daemon_start_upstreams(d);      /* instances bind before the daemon's listeners */
+	daemon_dataplane_attach(d);
 	daemon_listen(d);
 	char why[300];
 	if (!api_listen(d->api, d->cfg, why, sizeof why))

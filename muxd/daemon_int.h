@@ -10,6 +10,8 @@
  *   host.c       the store, the session history and the API's view of
  *                the daemon (web/api.h's api_host)
  *   dump_routes.c  the document routes.json holds (SIGUSR1)
+ *   dp_host.c    the data plane on this host: checks, start, clean-up
+ *   dp_kernel.c  the data plane's kernel ops on muxd/kernel
  */
 #ifndef BGPMUX_DAEMON_INT_H
 #define BGPMUX_DAEMON_INT_H
@@ -26,6 +28,9 @@
 
 struct event;
 struct event_base;
+struct dataplane;
+struct dp_kernel;
+struct knl;
 struct listener;
 struct view;
 struct instance;
@@ -64,6 +69,10 @@ struct daemon {
 	struct gateway *gw;             /* client routes, to the upstreams */
 	struct stream *stream;          /* the live stream, on the API's listener */
 	struct route_dump *dump;        /* routes.json (SIGUSR1) */
+	/* the data plane, with a "dataplane" key only (else all NULL) */
+	struct dataplane *dp;
+	struct dp_kernel *dpk;          /* its kernel ops' state */
+	struct knl *knl;                /* its netlink socket */
 };
 
 /* daemon.c */
@@ -100,6 +109,16 @@ void daemon_reload(struct daemon *d);
 /* host.c */
 void daemon_open_store(struct daemon *d);
 void daemon_close_store(struct daemon *d);
+
+/* dp_host.c: nothing without a "dataplane" key */
+/* Checks the host, cleans what a previous run left, installs the data
+ * plane; false (logged, naming the JSON path) when muxd must not start:
+ * nothing of it is then left in the kernel. */
+bool daemon_dataplane_start(struct daemon *d);
+/* Once the upstreams run: inbound routes follow the gateway. */
+void daemon_dataplane_attach(struct daemon *d);
+/* Frees the data plane and removes every route, rule and link of muxd's. */
+void daemon_dataplane_stop(struct daemon *d);
 
 /* dump_routes.c: route_dump_write_fn (muxd/route_dump.h) */
 bool daemon_write_routes(FILE *f, void *arg, size_t *routes);

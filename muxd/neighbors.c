@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataplane/dataplane.h"
 #include "instances/gateway.h"
 #include "instances/instance.h"
 #include "muxd/daemon_int.h"
@@ -113,6 +114,7 @@ void upstream_add(struct daemon *d, const struct upstream_config *uc,
 	gateway_attach_view(d->gw, uc->n.name, &gateway_view, n->view);
 	n->icfg = uc->instance;
 	n->inst = upstream_instance(d, n->view, uc, cfg);
+	dp_attach_feed(d->dp, uc->n.name, view_feed(n->view));
 	view_start(n->view);
 	n->next = d->upstreams;
 	d->upstreams = n;
@@ -125,8 +127,10 @@ void neighbor_stop(struct neighbor *n, uint8_t subcode)
 
 	if (n->inst)
 		instance_stop(d, n->inst, subcode);
-	if (view_role(n->view) == VIEW_UPSTREAM)
+	if (view_role(n->view) == VIEW_UPSTREAM) {
+		dp_detach_feed(d->dp, view_name(n->view));
 		gateway_detach_view(d->gw, view_name(n->view));
+	}
 	if (d->stream)
 		stream_view_remove(d->stream, n->view);
 	view_shutdown(n->view, BGP_ERR_CEASE, subcode);

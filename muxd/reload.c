@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataplane/dataplane.h"
 #include "instances/gateway.h"
 #include "instances/instance.h"
 #include "monitors/monitors.h"
@@ -226,6 +227,7 @@ void daemon_reload(struct daemon *d)
 	gateway_configure(d->gw, next);
 	reload_upstreams(d, next, global_change);
 	monitors_reconfigure(d->mon, next);
+	dp_set_config(d->dp, next);     /* it borrows the running configuration */
 	config_free(d->cfg);
 	d->cfg = next;
 	log_set_level(next->log_level);

@@ -179,6 +179,8 @@ struct nlmsghdr *kmsg_route(void *buf, enum kroute_op op, const struct kroute *r
 		return nlh;
 	if (r->has_gw)
 		mnl_attr_put(nlh, RTA_GATEWAY, alen, r->gw);
+	if (r->has_gw && r->onlink && r->oif != 0)
+		rtm->rtm_flags |= RTNH_F_ONLINK;
 	if (r->oif != 0)
 		mnl_attr_put_u32(nlh, RTA_OIF, r->oif);
 	return nlh;
@@ -264,6 +266,7 @@ int kmsg_route_parse(const struct nlmsghdr *nlh, struct kroute *out)
 	out->dst_len = rtm->rtm_dst_len;
 	out->protocol = rtm->rtm_protocol;
 	out->table = at.tb[RTA_TABLE] ? mnl_attr_get_u32(at.tb[RTA_TABLE]) : rtm->rtm_table;
+	out->onlink = (rtm->rtm_flags & RTNH_F_ONLINK) != 0;
 	if (at.tb[RTA_OIF])
 		out->oif = mnl_attr_get_u32(at.tb[RTA_OIF]);
 	if (at.tb[RTA_DST])

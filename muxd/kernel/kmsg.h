@@ -36,6 +36,9 @@ struct kroute {
 	uint8_t protocol;  /* rtm_protocol: KMSG_RTPROT_BGPMUX for ours */
 	uint32_t table;
 	uint32_t oif;      /* output ifindex; 0: none */
+	/* the gateway is on oif's link though no address of the host covers
+	 * it (RTNH_F_ONLINK; needs oif) */
+	bool onlink;
 	uint8_t dst[16];   /* 4 bytes used for AF_INET */
 	uint8_t gw[16];
 };

@@ -1,0 +1,294 @@
+/*
+ * dp_host.c — the data plane on this host: with a "dataplane" key, the
+ * checks at start (the client interface exists, no instance address is
+ * taken by another interface, IP forwarding is on, muxd's table range and
+ * rule priority hold nothing of anyone else), the clean-up of what a
+ * previous run left, the state installed (dataplane/dataplane.h through
+ * muxd/dp_kernel.h), and its removal at stop. Without the key nothing
+ * here runs: not even a netlink socket is opened.
+ *
+ * What muxd owns in the kernel: routes of protocol KMSG_RTPROT_BGPMUX in
+ * tables table_base .. table_base + the largest upstream id, rules at
+ * DP_RULE_PRIORITY, and the links named dp_instance_ifname() of the
+ * configured upstreams.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dataplane/dataplane.h"
+#include "muxd/daemon_int.h"
+#include "muxd/dp_kernel.h"
+#include "muxd/kernel/knl.h"
+#include "muxd/lib/log.h"
+
+/* The tables muxd owns. */
+static struct kroute_filter our_tables(const struct config *cfg)
+{
+	struct kroute_filter f = { .table_min = cfg->dataplane.table_base,
+	    .table_max = cfg->dataplane.table_base };
+
+	for (size_t i = 0; i < cfg->upstream_count; i++) {
+		uint32_t t = dataplane_table(&cfg->dataplane, &cfg->upstreams[i]);
+		if (t > f.table_max)
+			f.table_max = t;
+	}
+	return f;
+}
+
+/* The name of an interface muxd makes, or false. */
+static bool our_ifname(const struct config *cfg, const char *name)
+{
+	char ours[16];
+
+	for (size_t i = 0; i < cfg->upstream_count; i++) {
+		dp_instance_ifname(cfg->upstreams[i].id, ours);
+		if (strcmp(ours, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool sysctl_on(const char *path)
+{
+	char v[8] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, v, sizeof v - 1);
+	close(fd);
+	return n > 0 && v[0] != '0';
+}
+
+static bool check_forwarding(const struct config *cfg)
+{
+	bool v6 = false;
+
+	for (size_t i = 0; i < cfg->upstream_count; i++)
+		if (cfg->upstreams[i].instance.next_hop_self &&
+		    sockaddr_family(&cfg->upstreams[i].instance.addr) == AF_INET6)
+			v6 = true;
+	if (!sysctl_on("/proc/sys/net/ipv4/ip_forward")) {
+		log_warnx("$.dataplane: net.ipv4.ip_forward is off, so the instances "
+		    "would forward no packet: turn it on (sysctl -w net.ipv4.ip_forward=1, "
+		    "and in /etc/sysctl.d/ to keep it) and start muxd again");
+		return false;
+	}
+	if (v6 && !sysctl_on("/proc/sys/net/ipv6/conf/all/forwarding")) {
+		log_warnx("$.dataplane: net.ipv6.conf.all.forwarding is off and an instance "
+		    "has an IPv6 address: turn it on (sysctl -w "
+		    "net.ipv6.conf.all.forwarding=1) and start muxd again");
+		return false;
+	}
+	return true;
+}
+
+static bool same_addr(const struct sockaddr *sa, const struct sockaddr_mux *a)
+{
+	if (sa == NULL || sa->sa_family != sockaddr_family(a))
+		return false;
+	if (sa->sa_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)sa)->sin_addr,
+		    &a->u.sin.sin_addr, 4) == 0;
+	return memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr,
+	    &a->u.sin6.sin6_addr, 16) == 0;
+}
+
+/* An instance address on an interface that is not one of muxd's: the
+ * instance would not be the one answering for it. */
+static bool check_addresses(const struct config *cfg)
+{
+	struct ifaddrs *ifa, *i;
+	bool ok = true;
+	char a[64];
+
+	if (getifaddrs(&ifa) < 0) {
+		log_warnx("$.dataplane: cannot list the host's addresses: %s", strerror(errno));
+		return false;
+	}
+	for (size_t u = 0; u < cfg->upstream_count; u++) {
+		const struct upstream_config *uc = &cfg->upstreams[u];
+		if (!uc->instance.next_hop_self)
+			continue;
+		for (i = ifa; i; i = i->ifa_next) {
+			if (!same_addr(i->ifa_addr, &uc->instance.addr) ||
+			    our_ifname(cfg, i->ifa_name))
+				continue;
+			log_warnx("$.upstreams[%zu].instance.address: %s is already on "
+			    "interface %s: with a \"dataplane\" muxd puts it on the instance's "
+			    "own macvlan; remove it from %s (or give the instance another "
+			    "address)", u, sockaddr_ntop(&uc->instance.addr, a, sizeof a),
+			    i->ifa_name, i->ifa_name);
+			ok = false;
+			break;
+		}
+	}
+	freeifaddrs(ifa);
+	return ok;
+}
+
+struct foreign {
+	const struct kroute_filter *f;
+	size_t routes, rules;
+	char first[160];
+};
+
+static void foreign_route(const struct kroute *r, void *arg)
+{
+	struct foreign *fo = arg;
+	char what[128];
+
+	if (r->protocol == KMSG_RTPROT_BGPMUX)
+		return;
+	if (fo->routes++ == 0 && fo->rules == 0)
+		snprintf(fo->first, sizeof fo->first, "route %s (protocol %u)",
+		    kroute_str(r, what, sizeof what), r->protocol);
+}
+
+static int foreign_rule(const struct nlmsghdr *nlh, void *arg)
+{
+	struct foreign *fo = arg;
+	struct krule r;
+
+	if (kmsg_rule_parse(nlh, &r) < 0)
+		return 0;
+	bool ours_table = r.table >= fo->f->table_min && r.table <= fo->f->table_max;
+	bool ours_prio = r.priority == DP_RULE_PRIORITY;
+	if (ours_table == ours_prio)
+		return 0;
+	if (fo->rules++ == 0 && fo->routes == 0)
+		snprintf(fo->first, sizeof fo->first, "rule priority %u iif %s lookup %u",
+		    r.priority, r.iifname[0] ? r.iifname : "any", r.table);
+	return 0;
+}
+
+/* Routes of another protocol in muxd's tables, rules of another priority
+ * that look them up, rules at muxd's priority that look up other tables:
+ * the clean-up would delete or break what belongs to someone else. */
+static bool check_range(struct knl *nl, const struct config *cfg)
+{
+	struct kroute_filter f = our_tables(cfg);
+	struct foreign fo = { .f = &f };
+	uint8_t buf[KMSG_MAX];
+	int err = knl_routes_dump(nl, &f, foreign_route, &fo);
+
+	for (int fam = 0; err == 0 && fam < 2; fam++)
+		err = knl_dump(nl, kmsg_rule_dump(buf, fam ? AF_INET6 : AF_INET), foreign_rule,
+		    &fo, "dump rules");
+	if (err < 0) {
+		log_warnx("$.dataplane: cannot read the host's routes and rules: %s",
+		    knl_error(nl));
+		return false;
+	}
+	if (fo.routes == 0 && fo.rules == 0)
+		return true;
+	log_warnx("$.dataplane.table_base: tables %u..%u and rule priority %u are muxd's, "
+	    "but the host has %zu route(s) and %zu rule(s) of another owner there (first: "
+	    "%s): choose another table_base or remove them", f.table_min, f.table_max,
+	    DP_RULE_PRIORITY, fo.routes, fo.rules, fo.first);
+	return false;
+}
+
+/* Removes every route, rule and link of muxd's (a previous run's, or this
+ * one's); true when all of it went. */
+static bool dp_clean(struct knl *nl, const struct config *cfg, const char *when)
+{
+	struct kroute_filter f = our_tables(cfg);
+	size_t routes = 0, rules = 0, links = 0;
+	bool ok = true;
+
+	if (knl_routes_flush(nl, &f, &routes) < 0) {
+		log_warnx("dataplane: %s: removing routes: %s", when, knl_error(nl));
+		ok = false;
+	}
+	if (knl_rules_flush(nl, DP_RULE_PRIORITY, &rules) < 0) {
+		log_warnx("dataplane: %s: removing rules: %s", when, knl_error(nl));
+		ok = false;
+	}
+	for (size_t i = 0; i < cfg->upstream_count; i++) {
+		char name[16];
+		uint32_t idx;
+		dp_instance_ifname(cfg->upstreams[i].id, name);
+		if (knl_link_index(nl, name, &idx) < 0)
+			continue;
+		if (knl_link_del(nl, idx) == 0)
+			links++;
+		else {
+			log_warnx("dataplane: %s: removing %s: %s", when, name, knl_error(nl));
+			ok = false;
+		}
+	}
+	if (routes || rules || links)
+		log_info("dataplane: %s: removed %zu route(s), %zu rule(s), %zu link(s) of "
+		    "muxd's", when, routes, rules, links);
+	return ok;
+}
+
+static bool check_host(struct knl *nl, const struct config *cfg)
+{
+	const char *ifname = cfg->dataplane.client_interface;
+	uint32_t idx;
+
+	if (knl_link_index(nl, ifname, &idx) < 0) {
+		log_warnx("$.dataplane.client_interface: no interface \"%s\" on this host "
+		    "(%s): create it (the link to the clients) or name another", ifname,
+		    knl_error(nl));
+		return false;
+	}
+	return check_forwarding(cfg) && check_addresses(cfg) && check_range(nl, cfg);
+}
+
+bool daemon_dataplane_start(struct daemon *d)
+{
+	struct knl *nl;
+	int err;
+
+	if (!d->cfg->dataplane.enabled)
+		return true;
+	if ((err = knl_open(&nl)) < 0) {
+		log_warnx("$.dataplane: cannot open a netlink socket (%s): muxd needs "
+		    "CAP_NET_ADMIN for its data plane", strerror(-err));
+		return false;
+	}
+	if (!check_host(nl, d->cfg) || !dp_clean(nl, d->cfg, "start")) {
+		knl_close(nl);
+		return false;
+	}
+	d->knl = nl;
+	d->dpk = dp_kernel_new(nl);
+	d->dp = dp_new(d->base, d->cfg, &dp_kernel_ops, d->dpk);
+	dp_kernel_set_dataplane(d->dpk, d->dp);
+	if (dp_start(d->dp) > 0) {
+		log_warnx("$.dataplane: the kernel refused part of the data plane (above): "
+		    "nothing of it is left installed");
+		daemon_dataplane_stop(d);
+		return false;
+	}
+	dp_flush(d->dp);
+	return true;
+}
+
+/* After the upstreams: the inbound routes follow the gateway. */
+void daemon_dataplane_attach(struct daemon *d)
+{
+	dp_attach_gateway(d->dp, d->gw);
+}
+
+void daemon_dataplane_stop(struct daemon *d)
+{
+	if (d->knl == NULL)
+		return;
+	dp_free(d->dp);
+	d->dp = NULL;
+	dp_kernel_free(d->dpk);
+	d->dpk = NULL;
+	dp_clean(d->knl, d->cfg, "stop");
+	knl_close(d->knl);
+	d->knl = NULL;
+}

@@ -1,0 +1,24 @@
+/*
+ * dp_kernel.h — the data plane's kernel ops (dataplane/dataplane.h's
+ * struct dp_kernel_ops) on a muxd/kernel socket: the composition root
+ * wires them (muxd/dp_host.c).
+ */
+#ifndef BGPMUX_DP_KERNEL_H
+#define BGPMUX_DP_KERNEL_H
+
+#include "dataplane/dataplane.h"
+#include "muxd/kernel/knl.h"
+
+struct dp_kernel;
+
+/* The ops' arg; nl is borrowed. */
+struct dp_kernel *dp_kernel_new(struct knl *nl);
+/* Where refused routes are reported (dp_route_failed); NULL: logged only. */
+void dp_kernel_set_dataplane(struct dp_kernel *k, struct dataplane *dp);
+/* Sends the queued route changes. */
+void dp_kernel_flush(struct dp_kernel *k);
+void dp_kernel_free(struct dp_kernel *k);
+
+extern const struct dp_kernel_ops dp_kernel_ops;
+
+#endif
