@@ -42,6 +42,7 @@
 #   clients are configured at 198.18.x.x, RFC 2544's range, never contacted)
 #   127.0.126 scripts/bench-provision.sh
 #   127.0.172-173 test_stream_raw
+#   namespaces dpt-PID-*: test_dataplane (10.201.0-2.0/24 inside them)
 
 set -u -o pipefail
 
