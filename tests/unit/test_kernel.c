@@ -391,6 +391,34 @@ START_TEST(test_route_refused)
 }
 END_TEST
 
+static void onlink_seen(const struct kroute *r, void *arg)
+{
+	if (r->onlink && r->oif != 0)
+		(*(int *)arg)++;
+}
+
+/* A gateway no address of the host covers: refused, but taken onlink on
+ * the interface named (an inbound route to a client's address). */
+START_TEST(test_route_onlink)
+{
+	struct kroute r = route4(1, TABLE, "10.99.0.1");
+	struct kroute_filter f = { AF_INET, KMSG_RTPROT_BGPMUX, TABLE, TABLE };
+	size_t failed;
+	int seen = 0;
+
+	setup_netns();
+	r.oif = vp0;
+	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, &r, 1, NULL, NULL, &failed), 0);
+	ck_assert_uint_eq(failed, 1);
+	r.onlink = true;
+	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, &r, 1, NULL, NULL, &failed), 0);
+	ck_assert_uint_eq(failed, 0);
+	ck_assert_int_eq(knl_routes_dump(nl, &f, onlink_seen, &seen), 0);
+	ck_assert_int_eq(seen, 1);
+	knl_close(nl);
+}
+END_TEST
+
 /* The clean-up removes muxd's routes in its range and nothing else. */
 START_TEST(test_flush)
 {
@@ -465,6 +493,7 @@ static Suite *kernel_suite(void)
 	tcase_add_test(tc, test_rules);
 	tcase_add_test(tc, test_routes_batch);
 	tcase_add_test(tc, test_route_refused);
+	tcase_add_test(tc, test_route_onlink);
 	tcase_add_test(tc, test_flush);
 	suite_add_tcase(s, tc);
 	return s;
