@@ -118,6 +118,7 @@ void daemon_open_store(struct daemon *d)
 	}
 	host.arg = d;
 	d->api = api_new(d->base, d->store, d->events, &host);
+	api_set_dataplane(d->api, d->dp);       /* started before; stopped after api_free */
 	api_merge_clients(d->api, d->cfg);
 }
 

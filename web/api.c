@@ -19,6 +19,7 @@
 #include "muxd/engine/peer.h"
 #include "views/view.h"
 #include "web/assets.h"
+#include "web/dataplane_json.h"
 #include "web/instance_json.h"
 #include "web/session_json.h"
 #include "web/view_json.h"
@@ -232,6 +233,17 @@ static void get_instances(struct http_req *r, void *arg)
 	http_reply_json(r, 200, arr);
 }
 
+static void get_dataplane(struct http_req *r, void *arg)
+{
+	struct api *a = arg;
+	http_reply_json(r, 200, dataplane_to_json(a->dp, a->host.config(a->host.arg)));
+}
+
+void api_set_dataplane(struct api *a, struct dataplane *dp)
+{
+	a->dp = dp;
+}
+
 long long api_query_int(struct http_req *r, const char *key, long long def,
     long long min, long long max)
 {
@@ -309,6 +321,7 @@ static const struct http_route api_routes[] = {
 	{ EVHTTP_REQ_GET, "/api/v1/views/{}", get_view, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/views/{}/routes", api_get_routes, q_routes },
 	{ EVHTTP_REQ_GET, "/api/v1/instances", get_instances, NULL },
+	{ EVHTTP_REQ_GET, "/api/v1/dataplane", get_dataplane, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/clients", api_get_clients, q_page },
 	{ EVHTTP_REQ_POST, "/api/v1/clients", api_post_client, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/clients/{}", api_get_client, NULL },

@@ -33,6 +33,7 @@ struct event_base;
 struct view;
 struct instance;
 struct api;
+struct dataplane;
 struct evhttp;
 
 /* What the daemon runs right now. */
@@ -65,6 +66,10 @@ void api_free(struct api *a);
 /* The HTTP server once api_listen succeeded (NULL before or without), for
  * other handlers on the same listener (the live stream: web/stream.h). */
 struct evhttp *api_http(const struct api *a);
+
+/* The data plane whose status GET /api/v1/dataplane and /metrics show
+ * (NULL, the default: none). Borrowed: it outlives the API. */
+void api_set_dataplane(struct api *a, struct dataplane *dp);
 
 /* Moves a listening API to l (SIGHUP with a new api.listen). False, with
  * why, when l cannot be bound: the API stays where it was. */

@@ -39,6 +39,7 @@ struct api {
 	struct store *st;
 	struct opstore_events *events;
 	struct api_host host;
+	struct dataplane *dp;                   /* NULL: no data plane */
 	char *token_file;
 	struct api_refusals *refusals;          /* writes without the right token */
 	struct api_deadlines *deadlines;        /* per request, once listening */

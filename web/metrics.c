@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataplane/dataplane.h"
 #include "instances/instance.h"
 #include "muxd/engine/fsm.h"
 #include "muxd/lib/log.h"
 #include "muxd/lib/xalloc.h"
 #include "muxd/engine/peer.h"
 #include "views/view.h"
+#include "web/dataplane_json.h"
 
 struct text {
 	char *buf;              /* NULL once memory ran out: the answer is a 500 */
@@ -185,6 +187,38 @@ static void instances(struct api *a, struct text *t)
 		    (unsigned long long)instance_stats(in[i])->updates_written);
 }
 
+/* Per table of the data plane (the inbound table's upstream is ""):
+ * routes in it, and the kernel's refusals. Nothing without a data plane. */
+static void dataplane(struct api *a, struct text *t)
+{
+	struct dp_table_stats st;
+	size_t n = a->dp ? dp_tables(a->dp) : 0;
+	char name[200];
+
+	if (a->dp == NULL)
+		return;
+	head(t, "bgpmux_dataplane_routes", "gauge", "Routes in a routing table of the "
+	    "data plane.");
+	for (size_t i = 0; i < n; i++) {
+		dp_table_stats(a->dp, i, &st);
+		put(t, "bgpmux_dataplane_routes{table=\"%u\",upstream=\"%s\"} %llu\n",
+		    st.table, esc(st.upstream ? st.upstream : "", name, sizeof name),
+		    (unsigned long long)st.routes);
+	}
+	head(t, "bgpmux_dataplane_route_errors_total", "counter", "Changes the kernel "
+	    "refused for a table of the data plane (routes, and its link, address and "
+	    "rules).");
+	for (size_t i = 0; i < n; i++) {
+		dp_table_stats(a->dp, i, &st);
+		put(t, "bgpmux_dataplane_route_errors_total{table=\"%u\",upstream=\"%s\"} "
+		    "%llu\n", st.table, esc(st.upstream ? st.upstream : "", name, sizeof name),
+		    (unsigned long long)st.errors);
+	}
+	head(t, "bgpmux_dataplane_netlink_errors_total", "counter", "Netlink requests of "
+	    "the data plane the kernel refused.");
+	put(t, "bgpmux_dataplane_netlink_errors_total %llu\n", dataplane_netlink_errors(a->dp));
+}
+
 static void store(struct api *a, struct text *t)
 {
 	const struct store_stats *s;
@@ -234,6 +268,7 @@ void api_get_metrics(struct http_req *r, void *arg)
 	sessions(a, &t);
 	views(a, &t);
 	instances(a, &t);
+	dataplane(a, &t);
 	store(a, &t);
 	api_counters(a, &t);
 	put(&t, "# HELP bgpmux_clients_provisioned Clients provisioned through the API.\n"
