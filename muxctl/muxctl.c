@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "muxctl/http_client.h"
+#include "muxctl/show_dataplane.h"
 #include "muxctl/table.h"
 
 #define DEFAULT_SERVER "127.0.0.1:8179"
@@ -35,6 +36,7 @@ static void usage(FILE *out)
 	    "\n"
 	    "  show status\n"
 	    "  show sessions | views | instances | clients\n"
+	    "  show dataplane\n"
 	    "  show events [COUNT]\n"
 	    "  show route PREFIX [VIEW] [exact|longer|covering]\n"
 	    "  client add NAME address ADDR asn ASN upstreams U1[,U2...]\n"
@@ -463,6 +465,7 @@ static int show(const struct ctl *c, int argc, char **argv)
 		{ "instances", "/api/v1/instances", show_instances },
 		{ "clients", "/api/v1/clients", show_clients },
 		{ "status", "/api/v1/status", show_status },
+		{ "dataplane", "/api/v1/dataplane", show_dataplane },
 	};
 	char path[128];
 

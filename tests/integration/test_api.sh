@@ -207,7 +207,7 @@ assert d["openapi"].startswith("3."), d["openapi"]
 want = {"/api/v1/status", "/api/v1/sessions", "/api/v1/sessions/{id}/reset", "/api/v1/views",
         "/api/v1/views/{name}", "/api/v1/views/{name}/routes", "/api/v1/instances",
         "/api/v1/clients", "/api/v1/clients/{name}", "/api/v1/events", "/api/v1/audit",
-        "/api/v1/openapi.json", "/metrics"}
+        "/api/v1/openapi.json", "/api/v1/dataplane", "/metrics"}
 assert set(d["paths"]) == want, set(d["paths"]) ^ want
 open(sys.argv[1] + ".gets", "w").write("\n".join(p for p, ops in d["paths"].items() if "get" in ops))'
 while read -r p; do
@@ -216,7 +216,10 @@ while read -r p; do
 	[[ $p == /api/v1/clients/isp-a ]] && p=/api/v1/clients/vnet-1
 	api_ok GET "$p"
 done <"$API_BODY.gets"
-say "status, sessions, views, routes (exact, longer, covering), instances, clients, events (paged), metrics, openapi: shapes and values as the daemons see them"
+# No "dataplane" key: the endpoint says so, and /metrics has none of it.
+api_json /api/v1/dataplane 'assert d == {"enabled": False}, d'
+curl -s "$API/metrics" | matches '^bgpmux_dataplane_' && fail "/metrics has data plane metrics without a data plane"
+say "status, sessions, views, routes (exact, longer, covering), instances, clients, events (paged), dataplane (disabled), metrics, openapi: shapes and values as the daemons see them"
 
 # ------------------------------------------------------------- session reset
 
