@@ -17,6 +17,10 @@
 #   - a host that is not ready (no client_interface, an instance address
 #     already on the host, ip_forward off) is refused at start, naming the
 #     JSON path, with nothing installed;
+#   - its status: GET /api/v1/dataplane lists both instances (interface
+#     mux<ID>, MAC, table table_base+ID, the default route) and the inbound
+#     table, `muxctl show dataplane` prints them, /metrics has the same
+#     route counts and no netlink error;
 #   - muxd stopped: no route, rule or macvlan of its own is left.
 # Addresses (inside the test's own namespaces only): 10.201.0.0/24 vnet–mux
 # (mux .1, vnet .2, instances .11 and .12), 10.201.1.0/24 isp-a–mux and
@@ -130,6 +134,7 @@ cfg = {"asn": 65000, "router_id": "192.0.2.1", "state_dir": state, "listen_port"
        "clients": [{"name": "vnet", "address": "10.201.0.2", "asn": 65101,
                     "upstreams": ["isp-a", "isp-b"], "prefixes": ["184.164.224.0/24"],
                     "hold_down": 3, "min_interval": 0}],
+       "api": {"listen": "127.0.0.1:8179"},
        "dataplane": dp}
 json.dump(cfg, open(out, "w"), indent=2)
 PY
@@ -242,6 +247,46 @@ for round in 1 2; do
 	wait_until 15 "203.0.113.10 via instance B to answer isp-b (round $round)" answers isp-b
 done
 say "from the vnet: via $INST_A the host answers isp-a, via $INST_B isp-b (both ways, twice)"
+
+# ---------------------------------------------------------------- status
+# The API (on the mux namespace's own loopback), muxctl and /metrics.
+API=http://127.0.0.1:8179
+ip netns exec "$NS_M" curl -sf "$API/api/v1/dataplane" >"$T/dp.json" ||
+	fail "GET /api/v1/dataplane failed"
+python3 - "$T/dp.json" <<'PY' || fail "GET /api/v1/dataplane: $(cat "$T/dp.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["enabled"] is True and d["client_interface"] == "vnets0", d
+assert d["table_base"] == 20000 and d["fib"] == "default", d
+want = [("isp-a", "10.201.0.11", 1), ("isp-b", "10.201.0.12", 2)]
+assert [(t["upstream"], t["instance"]) for t in d["tables"]] == [w[:2] for w in want], d
+for t, (_, _, uid) in zip(d["tables"], want):
+    assert t["interface"] == "mux%d" % uid and t["table"] == 20000 + uid, t
+    assert t["mac"] == "02:62:6d:78:00:%02x" % uid, t
+    assert t["routes"] == 1 and t["errors"] == 0 and t["pending"] == 0, t
+i = d["inbound"]
+assert i["table"] == 20000 and i["routes"] == 1 and i["errors"] == 0, i
+PY
+for t in 1 2; do
+	ip -n "$NS_M" -o link show "mux$t" | matches "link/ether 02:62:6d:78:00:0$t" ||
+		fail "the API's MAC of mux$t is not the link's"
+done
+ip netns exec "$NS_M" "$ROOT/build/muxctl" -s 127.0.0.1:8179 show dataplane >"$T/ctl.txt" ||
+	fail "muxctl show dataplane failed: $(cat "$T/ctl.txt")"
+matches -E '^client interface vnets0, table base 20000, fib default$' "$T/ctl.txt" &&
+	matches -E '^isp-a +10\.201\.0\.11 +mux1 +02:62:6d:78:00:01 +20001 +1 +0 +0 +0 *$' "$T/ctl.txt" &&
+	matches -E '^isp-b +10\.201\.0\.12 +mux2 +02:62:6d:78:00:02 +20002 +1 +0 +0 +0 *$' "$T/ctl.txt" &&
+	matches -E '^inbound +- +- +- +20000 +1 +0 +0 +0 *$' "$T/ctl.txt" ||
+	fail "muxctl show dataplane: $(cat "$T/ctl.txt")"
+ip netns exec "$NS_M" curl -sf "$API/metrics" >"$T/metrics.txt" || fail "GET /metrics failed"
+for want in 'bgpmux_dataplane_routes{table="20001",upstream="isp-a"} 1' \
+	'bgpmux_dataplane_routes{table="20002",upstream="isp-b"} 1' \
+	'bgpmux_dataplane_routes{table="20000",upstream=""} 1' \
+	'bgpmux_dataplane_route_errors_total{table="20001",upstream="isp-a"} 0' \
+	'bgpmux_dataplane_netlink_errors_total 0'; do
+	grep -qxF "$want" "$T/metrics.txt" || fail "/metrics lacks '$want': $(grep dataplane "$T/metrics.txt")"
+done
+say "status: the API, muxctl show dataplane and /metrics list mux1 and mux2 (MAC, tables 20001, 20002, one route each) and the inbound route in 20000"
 
 # ---------------------------------------------------------------- inbound
 # reaches NS — the ISP's host reaches the vnet's 184.164.224.1:8080 (and
