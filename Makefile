@@ -140,12 +140,15 @@ layers:
 	@scripts/check-layers.sh
 	@tests/scripts/test_check_layers.sh
 
+# make check builds on every core; the tests themselves run one at a time
+# (each script waits for its prerequisites), so they never race a build.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 check: deps
 	$(MAKE) layers
-	$(MAKE) all
-	$(MAKE) unit
-	$(MAKE) sanitize
-	$(MAKE) fuzz
+	$(MAKE) -j$(JOBS) all
+	$(MAKE) -j$(JOBS) unit
+	$(MAKE) -j$(JOBS) sanitize
+	$(MAKE) -j$(JOBS) fuzz
 	$(MAKE) integration
 
 demo: deps
