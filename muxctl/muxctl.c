@@ -121,17 +121,6 @@ static void print_json(const json_t *j)
 
 /* ---- cell helpers ------------------------------------------------------------ */
 
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "-";
-}
-
-static long long num(const json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
-}
-
 static const char *duration(long long secs, char *buf, size_t len)
 {
 	if (secs <= 0)
@@ -197,17 +186,17 @@ static void show_sessions(const json_t *arr)
 	char up[32];
 
 	json_array_foreach(arr, i, s) {
-		table_cell(t, "%s", str(s, "id"));
-		table_cell(t, "%s", str(s, "kind"));
-		table_cell(t, "%s", str(s, "state"));
-		table_cell(t, "%s", duration(num(s, "uptime"), up, sizeof up));
-		table_cell(t, "%s", str(s, "neighbor"));
-		table_cell(t, "%lld", num(s, "neighbor_as"));
+		table_cell(t, "%s", json_cell_str(s, "id"));
+		table_cell(t, "%s", json_cell_str(s, "kind"));
+		table_cell(t, "%s", json_cell_str(s, "state"));
+		table_cell(t, "%s", duration(json_cell_num(s, "uptime"), up, sizeof up));
+		table_cell(t, "%s", json_cell_str(s, "neighbor"));
+		table_cell(t, "%lld", json_cell_num(s, "neighbor_as"));
 		table_cell(t, "%s", families(s, fams, sizeof fams));
-		table_cell(t, "%lld>%lld", num(s, "local_port"), num(s, "remote_port"));
-		table_cell(t, "%lld", num(json_object_get(s, "messages_received"), "update"));
-		table_cell(t, "%lld", num(json_object_get(s, "messages_sent"), "update"));
-		table_cell(t, "%s", str(s, "last_error"));
+		table_cell(t, "%lld>%lld", json_cell_num(s, "local_port"), json_cell_num(s, "remote_port"));
+		table_cell(t, "%lld", json_cell_num(json_object_get(s, "messages_received"), "update"));
+		table_cell(t, "%lld", json_cell_num(json_object_get(s, "messages_sent"), "update"));
+		table_cell(t, "%s", json_cell_str(s, "last_error"));
 		table_row(t);
 	}
 	table_print(t, stdout);
@@ -224,15 +213,15 @@ static void show_views(const json_t *arr)
 
 	json_array_foreach(arr, i, v) {
 		json_t *p = json_object_get(v, "paths");
-		table_cell(t, "%s", str(v, "name"));
-		table_cell(t, "%s", str(v, "state"));
-		table_cell(t, "%s", str(v, "address"));
-		table_cell(t, "%lld", num(v, "asn"));
-		table_cell(t, "%lld", num(p, "ipv4"));
-		table_cell(t, "%lld", num(p, "ipv6"));
-		table_cell(t, "%lld", num(v, "updates"));
+		table_cell(t, "%s", json_cell_str(v, "name"));
+		table_cell(t, "%s", json_cell_str(v, "state"));
+		table_cell(t, "%s", json_cell_str(v, "address"));
+		table_cell(t, "%lld", json_cell_num(v, "asn"));
+		table_cell(t, "%lld", json_cell_num(p, "ipv4"));
+		table_cell(t, "%lld", json_cell_num(p, "ipv6"));
+		table_cell(t, "%lld", json_cell_num(v, "updates"));
 		table_cell(t, "%.1f", json_number_value(json_object_get(v, "update_rate")));
-		table_cell(t, "%lld", num(v, "flaps"));
+		table_cell(t, "%lld", json_cell_num(v, "flaps"));
 		table_row(t);
 	}
 	table_print(t, stdout);
@@ -250,12 +239,12 @@ static void show_instances(const json_t *arr)
 	json_array_foreach(arr, i, in) {
 		size_t up = 0;
 		json_array_foreach(json_object_get(in, "clients"), k, c)
-			up += strcmp(str(c, "state"), "Established") == 0;
-		table_cell(t, "%s", str(in, "name"));
-		table_cell(t, "%s", str(in, "address"));
-		table_cell(t, "%lld", num(in, "port"));
-		table_cell(t, "%lld", num(in, "local_as"));
-		table_cell(t, "%s", str(in, "next_hop"));
+			up += strcmp(json_cell_str(c, "state"), "Established") == 0;
+		table_cell(t, "%s", json_cell_str(in, "name"));
+		table_cell(t, "%s", json_cell_str(in, "address"));
+		table_cell(t, "%lld", json_cell_num(in, "port"));
+		table_cell(t, "%lld", json_cell_num(in, "local_as"));
+		table_cell(t, "%s", json_cell_str(in, "next_hop"));
 		table_cell(t, "%zu", json_array_size(json_object_get(in, "clients")));
 		table_cell(t, "%zu", up);
 		table_row(t);
@@ -272,7 +261,7 @@ static char *client_states(const json_t *c)
 	char buf[160];
 
 	json_array_foreach(json_object_get(c, "instances"), i, s) {
-		snprintf(buf, sizeof buf, "%s:%s", str(s, "instance"), str(s, "state"));
+		snprintf(buf, sizeof buf, "%s:%s", json_cell_str(s, "instance"), json_cell_str(s, "state"));
 		json_array_append_new(arr, json_string(buf));
 	}
 	char *out = joined(arr, " ");
@@ -293,11 +282,11 @@ static void show_clients(const json_t *arr)
 		char *ups = joined(json_object_get(c, "upstreams"), ",");
 		char *pfx = joined(json_object_get(c, "prefixes"), ",");
 		char *st = client_states(c);
-		long long exp = num(c, "expires_at");
-		table_cell(t, "%s", str(c, "name"));
-		table_cell(t, "%s", str(c, "source"));
-		table_cell(t, "%s", str(c, "address"));
-		table_cell(t, "%lld", num(c, "asn"));
+		long long exp = json_cell_num(c, "expires_at");
+		table_cell(t, "%s", json_cell_str(c, "name"));
+		table_cell(t, "%s", json_cell_str(c, "source"));
+		table_cell(t, "%s", json_cell_str(c, "address"));
+		table_cell(t, "%lld", json_cell_num(c, "asn"));
 		table_cell(t, "%s", ups);
 		table_cell(t, "%s", pfx);
 		table_cell(t, "%s", exp ? duration(exp - (long long)time(NULL), buf, sizeof buf) : "never");
@@ -319,16 +308,16 @@ static void show_events(const json_t *page)
 	json_t *e;
 
 	json_array_foreach(json_object_get(page, "events"), i, e) {
-		time_t secs = (time_t)(num(e, "time_ms") / 1000);
+		time_t secs = (time_t)(json_cell_num(e, "time_ms") / 1000);
 		struct tm tm;
 		char when[32];
 		gmtime_r(&secs, &tm);
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-		table_cell(t, "%s.%03lld", when, num(e, "time_ms") % 1000);
-		table_cell(t, "%s", str(e, "peer"));
-		table_cell(t, "%lld", num(e, "session"));
-		table_cell(t, "%s -> %s", str(e, "old_state"), str(e, "new_state"));
-		table_cell(t, "%s", str(e, "reason"));
+		table_cell(t, "%s.%03lld", when, json_cell_num(e, "time_ms") % 1000);
+		table_cell(t, "%s", json_cell_str(e, "peer"));
+		table_cell(t, "%lld", json_cell_num(e, "session"));
+		table_cell(t, "%s -> %s", json_cell_str(e, "old_state"), json_cell_str(e, "new_state"));
+		table_cell(t, "%s", json_cell_str(e, "reason"));
 		table_row(t);
 	}
 	table_print(t, stdout);
@@ -344,7 +333,7 @@ static void session_states(const json_t *by, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < sizeof order / sizeof order[0] && n < len; i++) {
-		long long k = num(by, order[i]);
+		long long k = json_cell_num(by, order[i]);
 		if (k > 0)
 			n += (size_t)snprintf(buf + n, len - n, "%s%s %lld", n ? ", " : "",
 			    order[i], k);
@@ -366,14 +355,14 @@ static void show_status(const json_t *st)
 	char up[32], states[256];
 
 	session_states(json_object_get(st, "sessions"), states, sizeof states);
-	table_cell(t, "%lld", num(st, "asn"));
-	table_cell(t, "%s", str(st, "router_id"));
-	table_cell(t, "%s", duration(num(st, "uptime"), up, sizeof up));
-	table_cell(t, "%lld", num(st, "peers"));
-	table_cell(t, "%lld", num(st, "views"));
-	table_cell(t, "%lld", num(st, "instances"));
-	table_cell(t, "%lld", num(st, "clients"));
-	table_cell(t, "%lld", num(st, "clients_provisioned"));
+	table_cell(t, "%lld", json_cell_num(st, "asn"));
+	table_cell(t, "%s", json_cell_str(st, "router_id"));
+	table_cell(t, "%s", duration(json_cell_num(st, "uptime"), up, sizeof up));
+	table_cell(t, "%lld", json_cell_num(st, "peers"));
+	table_cell(t, "%lld", json_cell_num(st, "views"));
+	table_cell(t, "%lld", json_cell_num(st, "instances"));
+	table_cell(t, "%lld", json_cell_num(st, "clients"));
+	table_cell(t, "%lld", json_cell_num(st, "clients_provisioned"));
 	table_cell(t, "%s", states);
 	table_cell(t, "%s", yes_no(st, "writable"));
 	table_cell(t, "%s", yes_no(st, "store"));
@@ -394,11 +383,11 @@ static void route_rows(struct table *t, const char *view, const json_t *answer)
 		char *large = joined(json_object_get(r, "large_communities"), " ");
 		json_t *med = json_object_get(r, "med");
 		table_cell(t, "%s", view);
-		table_cell(t, "%s", str(r, "prefix"));
-		table_cell(t, "%lld", num(r, "path_id"));
-		table_cell(t, "%s", str(r, "next_hop"));
+		table_cell(t, "%s", json_cell_str(r, "prefix"));
+		table_cell(t, "%lld", json_cell_num(r, "path_id"));
+		table_cell(t, "%s", json_cell_str(r, "next_hop"));
 		table_cell(t, "%s", path);
-		table_cell(t, "%s", str(r, "origin"));
+		table_cell(t, "%s", json_cell_str(r, "origin"));
 		if (med)
 			table_cell(t, "%lld", (long long)json_integer_value(med));
 		else
@@ -434,7 +423,7 @@ static int show_route(const struct ctl *c, int argc, char **argv)
 	views = view ? json_pack("[{s:s}]", "name", view) : call(c, "GET", "/api/v1/views", NULL);
 	json_array_foreach(views, i, v) {
 		char path[1024];
-		char *ev = http_escape(str(v, "name")), *ep = http_escape(prefix);
+		char *ev = http_escape(json_cell_str(v, "name")), *ep = http_escape(prefix);
 		snprintf(path, sizeof path, "/api/v1/views/%s/routes?prefix=%s&match=%s", ev, ep, match);
 		free(ev);
 		free(ep);
@@ -445,7 +434,7 @@ static int show_route(const struct ctl *c, int argc, char **argv)
 	} else {
 		struct table *t = table_new(h);
 		json_array_foreach(answers, i, v)
-			route_rows(t, str(v, "view"), v);
+			route_rows(t, json_cell_str(v, "view"), v);
 		table_print(t, stdout);
 		table_free(t);
 	}
@@ -590,10 +579,10 @@ static void id_path(const char *id, char *out, size_t len)
  * address, or its id without the final "/N" (INSTANCE/CLIENT, UPSTREAM)? */
 static bool neighbor_is(const json_t *e, const char *neighbor)
 {
-	const char *id = str(e, "id"), *slash = strrchr(id, '/');
+	const char *id = json_cell_str(e, "id"), *slash = strrchr(id, '/');
 
-	return strcmp(str(e, "name"), neighbor) == 0 ||
-	    strcmp(str(e, "neighbor"), neighbor) == 0 ||
+	return strcmp(json_cell_str(e, "name"), neighbor) == 0 ||
+	    strcmp(json_cell_str(e, "neighbor"), neighbor) == 0 ||
 	    (slash && strlen(neighbor) == (size_t)(slash - id) &&
 	    strncmp(id, neighbor, (size_t)(slash - id)) == 0);
 }
@@ -622,7 +611,7 @@ static char *session_for_family(const struct ctl *c, const char *neighbor,
 		if (!neighbor_is(e, neighbor) || !carries(e, family))
 			continue;
 		if (found++ == 0)
-			id = strdup(str(e, "id"));
+			id = strdup(json_cell_str(e, "id"));
 	}
 	json_decref(all);
 	if (found == 1)
@@ -644,7 +633,7 @@ static int session_cmd(const struct ctl *c, int argc, char **argv)
 	id_path(argv[1], path, sizeof path);
 	json_t *j = call(c, "POST", path, NULL);
 	c->json ? print_json(j) : (void)printf("session %s reset (%s)\n", argv[1],
-	    str(j, "notification"));
+	    json_cell_str(j, "notification"));
 	json_decref(j);
 	free(id);
 	return EXIT_OK;

@@ -9,28 +9,17 @@
 
 #include "muxctl/table.h"
 
-static const char *text(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "-";
-}
-
-static long long count(const json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
-}
-
 static void table_row_of(struct table *t, const char *upstream, const json_t *r)
 {
 	table_cell(t, "%s", upstream);
-	table_cell(t, "%s", text(r, "instance"));
-	table_cell(t, "%s", text(r, "interface"));
-	table_cell(t, "%s", text(r, "mac"));
-	table_cell(t, "%lld", count(r, "table"));
-	table_cell(t, "%lld", count(r, "routes"));
-	table_cell(t, "%lld", count(r, "pending"));
-	table_cell(t, "%lld", count(r, "errors"));
-	table_cell(t, "%lld", count(r, "skipped"));
+	table_cell(t, "%s", json_cell_str(r, "instance"));
+	table_cell(t, "%s", json_cell_str(r, "interface"));
+	table_cell(t, "%s", json_cell_str(r, "mac"));
+	table_cell(t, "%lld", json_cell_num(r, "table"));
+	table_cell(t, "%lld", json_cell_num(r, "routes"));
+	table_cell(t, "%lld", json_cell_num(r, "pending"));
+	table_cell(t, "%lld", json_cell_num(r, "errors"));
+	table_cell(t, "%lld", json_cell_num(r, "skipped"));
 	table_row(t);
 }
 
@@ -48,10 +37,10 @@ void show_dataplane(const json_t *dp)
 		return;
 	}
 	printf("client interface %s, table base %lld, fib %s\n",
-	    text(dp, "client_interface"), count(dp, "table_base"), text(dp, "fib"));
+	    json_cell_str(dp, "client_interface"), json_cell_num(dp, "table_base"), json_cell_str(dp, "fib"));
 	t = table_new(h);
 	json_array_foreach(json_object_get(dp, "tables"), i, r)
-		table_row_of(t, text(r, "upstream"), r);
+		table_row_of(t, json_cell_str(r, "upstream"), r);
 	if (json_is_object(inbound))
 		table_row_of(t, "inbound", inbound);
 	table_print(t, stdout);

@@ -83,3 +83,14 @@ void table_free(struct table *t)
 	free(t->cells);
 	free(t);
 }
+
+const char *json_cell_str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "-";
+}
+
+long long json_cell_num(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}

@@ -6,6 +6,7 @@
 #ifndef MUXCTL_TABLE_H
 #define MUXCTL_TABLE_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 #define TABLE_MAX_COLS 12
@@ -18,5 +19,10 @@ void table_cell(struct table *t, const char *fmt, ...) __attribute__((format(pri
 void table_row(struct table *t);
 void table_print(const struct table *t, FILE *out);
 void table_free(struct table *t);
+
+/* A cell's value from an API answer: o[key] as text ("-" when absent or
+ * not a string), or as an integer (0 when absent). */
+const char *json_cell_str(const json_t *o, const char *key);
+long long json_cell_num(const json_t *o, const char *key);
 
 #endif
