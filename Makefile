@@ -42,7 +42,10 @@ ASSETS   := /:text/html\;charset=utf-8:web/ui/index.html \
             /ui/app.js:application/javascript:web/ui/app.js \
             /ui/style.css:text/css:web/ui/style.css \
             /api/v1/openapi.json:application/json:web/openapi.json
-GEN_OBJ  := $(BUILD)/obj/gen/web_assets.o
+# The version muxd, muxctl and the API report (muxd/lib/version.h): the
+# tree's `git describe`, or the package's version (debian/rules sets it).
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+GEN_OBJ  := $(BUILD)/obj/gen/web_assets.o $(BUILD)/obj/gen/version.o
 MAIN_OBJ := $(BUILD)/obj/muxd/main.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -57,7 +60,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_SECONDS ?= 8
 
-.PHONY: all check layers unit sanitize fuzz fuzz-build integration demo bench deps clean
+.PHONY: all check layers unit sanitize fuzz fuzz-build integration demo bench deps clean FORCE
 
 all: $(BUILD)/muxd $(BUILD)/muxctl $(TOOL_BIN)
 
@@ -68,6 +71,10 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/gen/web_assets.c: scripts/embed-assets.sh $(foreach a,$(ASSETS),$(lastword $(subst :, ,$(a))))
 	@mkdir -p $(dir $@)
 	scripts/embed-assets.sh $@ $(ASSETS)
+
+# Rewritten only when the version changes (scripts/gen-version.sh).
+$(BUILD)/gen/version.c: FORCE
+	@scripts/gen-version.sh $@ '$(VERSION)'
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
@@ -81,9 +88,9 @@ $(BUILD)/muxd: $(MAIN_OBJ) $(BUILD)/libmuxcore.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # muxctl talks HTTP to muxd's API; it links nothing of the daemon.
-$(BUILD)/muxctl: $(CTL_SRC)
+$(BUILD)/muxctl: $(CTL_SRC) $(wildcard muxctl/*.h) $(BUILD)/gen/version.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) $(CTL_SRC) $(shell pkg-config --libs jansson 2>/dev/null) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $(CTL_SRC) $(BUILD)/gen/version.c $(shell pkg-config --libs jansson 2>/dev/null) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtools.a $(BUILD)/libmuxcore.a
 	@mkdir -p $(dir $@)
@@ -120,11 +127,11 @@ build-fuzz/%: tests/fuzz/%.c $(CORE_SRC)
 # fuzz_http drives whole requests through the API in-process: it links
 # every module of the daemon (built here with clang), the embedded assets
 # and the daemon's libraries.
-build-fuzz/fuzz_http: tests/fuzz/fuzz_http.c $(CORE_SRC) $(BUILD)/gen/web_assets.c
+build-fuzz/fuzz_http: tests/fuzz/fuzz_http.c $(CORE_SRC) $(BUILD)/gen/web_assets.c $(BUILD)/gen/version.c
 	@mkdir -p build-fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $< $(CORE_SRC) \
-	    $(BUILD)/gen/web_assets.c -o $@ $(LDLIBS)
+	    $(BUILD)/gen/web_assets.c $(BUILD)/gen/version.c -o $@ $(LDLIBS)
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -33,6 +33,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: muxctl [-s ADDR:PORT] [-t TOKENFILE] [-j] COMMAND\n"
+	    "       muxctl --version\n"
 	    "\n"
 	    "  show status\n"
 	    "  show sessions | views | instances | clients\n"
@@ -639,6 +640,9 @@ static int session_cmd(const struct ctl *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* build/gen/version.c (scripts/gen-version.sh), linked in by the Makefile */
+extern const char bgpmux_version[];
+
 int main(int argc, char **argv)
 {
 	struct ctl c = { getenv("MUXCTL_SERVER"), getenv("MUXCTL_TOKEN_FILE"), false };
@@ -646,6 +650,10 @@ int main(int argc, char **argv)
 
 	if (c.server == NULL || c.server[0] == 0)
 		c.server = DEFAULT_SERVER;
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("muxctl %s\n", bgpmux_version);
+		return EXIT_OK;
+	}
 	while ((opt = getopt(argc, argv, "+s:t:jh")) != -1) {
 		switch (opt) {
 		case 's': c.server = optarg; break;

@@ -25,6 +25,7 @@
 #include "muxd/daemon_int.h"
 #include "muxd/lib/log.h"
 #include "muxd/route_dump.h"
+#include "muxd/sdnotify.h"
 #include "web/api.h"
 #include "web/stream.h"
 
@@ -63,6 +64,7 @@ static void daemon_shutdown(struct daemon *d)
 		return;
 	d->stopping = true;
 	log_info("shutting down: closing every session (Cease, Administrative Shutdown)");
+	sdnotify("STOPPING=1");
 	daemon_unlisten(d);
 	daemon_stop_neighbors(d, BGP_CEASE_ADMIN_SHUTDOWN);
 	evtimer_add(d->grace_ev, &tv);
@@ -188,6 +190,7 @@ int daemon_run(struct config *cfg, const char *config_path)
 	    "%zu clients", cfg->asn, cfg->router_id >> 24, (cfg->router_id >> 16) & 255,
 	    (cfg->router_id >> 8) & 255, cfg->router_id & 255, cfg->peer_count,
 	    cfg->upstream_count, cfg->client_count);
+	sdnotify("READY=1");            /* every listener, the API's too, is up */
 	event_base_dispatch(d->base);
 	daemon_free(d);
 	log_info("bye");

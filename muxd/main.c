@@ -12,19 +12,22 @@
 #include "muxd/daemon.h"
 #include "muxd/lib/log.h"
 #include "muxd/lib/statelock.h"
+#include "muxd/lib/version.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: muxd --config FILE [--syslog] [--debug]\n"
 	    "       muxd --check-config [-v] FILE\n"
+	    "       muxd --version\n"
 	    "\n"
 	    "  --config FILE        run in the foreground with this configuration\n"
 	    "  --check-config FILE  validate FILE: exit 0, or 1 with one line per error\n"
 	    "  -v, --verbose        with --check-config: print the normalised\n"
 	    "                       configuration (JSON, every key, defaults filled in)\n"
 	    "  --syslog             log to syslog instead of stderr\n"
-	    "  --debug              log debug messages\n");
+	    "  --debug              log debug messages\n"
+	    "  --version            print the version and exit\n");
 }
 
 /* Prints each error as "FILE: $.json.path: message". */
@@ -96,13 +99,14 @@ int main(int argc, char **argv)
 		{ "syslog", no_argument, NULL, 's' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_path = NULL, *check_path = NULL;
 	bool use_syslog = false, debug = false, verbose = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:k:vsdh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:k:vsdhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config_path = optarg; break;
 		case 'k': check_path = optarg; break;
@@ -110,6 +114,7 @@ int main(int argc, char **argv)
 		case 's': use_syslog = true; break;
 		case 'd': debug = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("muxd %s\n", bgpmux_version); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

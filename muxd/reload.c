@@ -20,6 +20,7 @@
 #include "monitors/monitors.h"
 #include "muxd/daemon_int.h"
 #include "muxd/lib/log.h"
+#include "muxd/sdnotify.h"
 #include "views/view.h"
 #include "web/api.h"
 
@@ -208,6 +209,7 @@ static void reload_api_listen(struct daemon *d, struct config *next)
 void daemon_reload(struct daemon *d)
 {
 	struct jsonv errs = { 0 };
+	sdnotify("RELOADING=1");         /* systemctl reload waits for READY=1 */
 	struct config *next = config_load_file(d->config_path, &errs);
 
 	if (next == NULL) {
@@ -215,6 +217,7 @@ void daemon_reload(struct daemon *d)
 			log_warnx("reload: %s: %s", d->config_path, errs.lines[i]);
 		log_warnx("reload: keeping the running configuration");
 		jsonv_free(&errs);
+		sdnotify("READY=1");
 		return;
 	}
 	reload_state_dir(d, next);
@@ -235,4 +238,5 @@ void daemon_reload(struct daemon *d)
 	daemon_listen(d);
 	daemon_start_peers(d);  /* the new ones */
 	log_info("reloaded %s", d->config_path);
+	sdnotify("READY=1");
 }

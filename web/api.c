@@ -17,6 +17,7 @@
 #include "muxd/engine/listener.h"
 #include "muxd/lib/log.h"
 #include "muxd/engine/peer.h"
+#include "muxd/lib/version.h"
 #include "views/view.h"
 #include "web/assets.h"
 #include "web/dataplane_json.h"
@@ -132,7 +133,7 @@ static void get_status(struct http_req *r, void *arg)
 	snprintf(rid, sizeof rid, "%u.%u.%u.%u", cfg->router_id >> 24,
 	    (cfg->router_id >> 16) & 255, (cfg->router_id >> 8) & 255, cfg->router_id & 255);
 	http_reply_json(r, 200, json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o, "
-	    "s:b, s:b}",
+	    "s:b, s:b, s:s}",
 	    "asn", (json_int_t)cfg->asn, "router_id", rid,
 	    "uptime", (json_int_t)(time(NULL) - a->started),
 	    "peers", (json_int_t)api_views(a, VIEW_PEER, NULL, 0),
@@ -142,7 +143,8 @@ static void get_status(struct http_req *r, void *arg)
 	    "clients_provisioned", (json_int_t)a->prov.n,
 	    "sessions", by,
 	    "writable", a->token_file != NULL && a->st != NULL,
-	    "store", a->st != NULL));
+	    "store", a->st != NULL,
+	    "version", bgpmux_version));
 }
 
 /* ---- views ----------------------------------------------------------------- */

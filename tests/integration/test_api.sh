@@ -105,10 +105,12 @@ say "provisioned client Established after $((SECONDS - t0))s and holds the whole
 
 # ------------------------------------------------------------- every endpoint's shape
 
+muxd_version=$("${MUXD_CMD[@]}" --version) || fail "muxd --version failed"
 api_json /api/v1/status '
 assert d["asn"] == 65000 and d["router_id"] == "192.0.2.1" and d["views"] == 1, d
 assert d["instances"] == 1 and d["clients"] == 2 and d["clients_provisioned"] == 1, d
-assert d["sessions"].get("Established") == 2 and d["writable"] is True, d'
+assert d["sessions"].get("Established") == 2 and d["writable"] is True, d
+assert "muxd " + d["version"] == "'"$muxd_version"'" and d["version"] != "", d'
 api_json /api/v1/sessions '
 by = {s["id"]: s for s in d}
 assert set(by) == {"isp-a/1", "isp-a/vnet-1/1", "isp-a/static-1/1"}, by.keys()
