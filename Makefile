@@ -60,7 +60,8 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_SECONDS ?= 8
 
-.PHONY: all check layers unit sanitize fuzz fuzz-build integration demo bench deps clean FORCE
+.PHONY: all check layers unit sanitize fuzz fuzz-build integration demo bench deps clean FORCE \
+        man mancheck deb
 
 all: $(BUILD)/muxd $(BUILD)/muxctl $(TOOL_BIN)
 
@@ -106,6 +107,29 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libtools.a $(BUILD)/libmuxcore.a
 
 deps:
 	@scripts/deps.sh
+
+# The manuals, from one Markdown source each (docs/man/*.md) with pandoc:
+# muxd(8), muxctl(8), muxd.json(5) (the configuration reference).
+MAN_SRC := $(wildcard docs/man/*.md)
+MAN_OUT := $(MAN_SRC:docs/man/%.md=$(BUILD)/man/%)
+man: $(MAN_OUT)
+
+$(BUILD)/man/%: docs/man/%.md
+	@mkdir -p $(dir $@)
+	pandoc -f markdown-smart --standalone --to man $< -o $@
+
+# Every key the configuration parser accepts is in muxd.json(5), and no
+# other; each page renders without a warning.
+mancheck: $(BUILD)/muxd man
+	@tests/scripts/test_man_keys.sh $(BUILD)/muxd docs/man/muxd.json.5.md $(MAN_OUT)
+
+# bgpmux_VERSION_amd64.deb in $(BUILD)/ with debhelper (debian/), from the
+# tree's build: after `make`, only the version stamp is relinked.
+# No -dbgsym package: it doubled the time of the build. dh skips its build
+# step after a first package unless its stamp goes.
+deb:
+	rm -f debian/debhelper-build-stamp
+	DEB_DESTDIR=$(BUILD) DEB_BUILD_OPTIONS=noautodbgsym debian/rules binary
 
 # The unit tests, and the normalised configuration against its golden
 # files (muxd --check-config -v, tests/config/).
@@ -154,6 +178,7 @@ check: deps
 	$(MAKE) layers
 	$(MAKE) -j$(JOBS) all
 	$(MAKE) -j$(JOBS) unit
+	$(MAKE) mancheck
 	$(MAKE) -j$(JOBS) sanitize
 	$(MAKE) -j$(JOBS) fuzz
 	$(MAKE) integration

@@ -42,6 +42,45 @@ static struct config *load(const char *path)
 	return cfg;
 }
 
+/* One object the parser checked: "PATH KEY..." with the array indices
+ * left out ("$.upstreams[].instance"), so that every upstream's instance
+ * prints the same line (the caller sorts them unique). */
+static void print_object_keys(void *arg, const char *path, const char *const *allowed)
+{
+	(void)arg;
+	for (const char *p = path; *p; p++) {
+		if (*p == '[') {
+			while (*p && *p != ']')
+				p++;
+			fputs("[]", stdout);
+			if (*p == '\0')
+				break;
+			continue;
+		}
+		putchar(*p);
+	}
+	for (; *allowed; allowed++)
+		printf(" %s", *allowed);
+	putchar('\n');
+}
+
+/* --dump-config-keys: every key each object of FILE may hold, as the
+ * parser checks them (tests/scripts/test_man_keys.sh compares them with
+ * muxd.json(5)). 0, or 1 when FILE does not load. */
+static int dump_config_keys(const char *path)
+{
+	struct jsonv errs = { .on_object = print_object_keys };
+	struct config *cfg = config_load_file(path, &errs);
+
+	for (size_t i = 0; i < errs.count; i++)
+		fprintf(stderr, "%s: %s\n", path, errs.lines[i]);
+	jsonv_free(&errs);
+	if (cfg == NULL)
+		return 1;
+	config_free(cfg);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 /* --check-config: 0 for a good file, 1 for a bad one; with -v the good
  * one is printed normalised (config_to_json), as `bgpd -nv` does. */
 static int check_config(const char *path, bool verbose)
@@ -100,6 +139,7 @@ int main(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "dump-config-keys", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_path = NULL, *check_path = NULL;
@@ -115,6 +155,7 @@ int main(int argc, char **argv)
 		case 'd': debug = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("muxd %s\n", bgpmux_version); return 0;
+		case 'K': return dump_config_keys(optarg);
 		default: usage(stderr); return 2;
 		}
 	}

@@ -6,13 +6,19 @@ set -euo pipefail
 BUILD_PKGS=(build-essential pkg-config clang libclang-rt-14-dev
             libevent-dev libjansson-dev libsqlite3-dev zlib1g-dev check
             nettle-dev    # nettle: SHA-1 + base64 for the WebSocket handshake
-            libmnl-dev)   # libmnl: rtnetlink for the data plane (muxd/kernel/)
+            libmnl-dev    # libmnl: rtnetlink for the data plane (muxd/kernel/)
+            pandoc        # pandoc: the manuals from docs/man/*.md (make man)
+            debhelper)    # debhelper: the Debian package (make deb, debian/)
 # pmacct: its pmbmpd is the real BMP collector of test_bmp.
 # curl: the API tests talk HTTP to muxd; chromium, nodejs, npm: the web UI
 # test drives Debian's headless chromium with playwright-core from npm;
 # python3-websockets: RIS Live clients of the live stream (test_stream)
+# lintian: test_deb checks the package with Debian's own checker; man-db:
+# test_man_keys renders each manual with man -l.
 TEST_PKGS=(bird2 gobgpd frr exabgp tshark iproute2 python3 procps bgpdump curl
-           chromium nodejs npm pmacct python3-websockets)
+           chromium nodejs npm pmacct python3-websockets
+           lintian
+           man-db)
 
 # Node.js may come from elsewhere (nodesource's nodejs bundles npm and
 # conflicts with Debian's npm): a working npm is enough.

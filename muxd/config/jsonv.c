@@ -63,6 +63,8 @@ bool jsonv_object(struct jsonv *v, const char *path, json_t *obj,
 		jsonv_error(v, path, "expected an object");
 		return false;
 	}
+	if (v->on_object)
+		v->on_object(v->on_object_arg, path, allowed);
 	json_object_foreach(obj, key, val) {
 		if (!key_allowed(key, allowed)) {
 			jsonv_path_key(at, sizeof at, path, key);

@@ -17,6 +17,10 @@ struct jsonv {
 	char **lines;       /* "PATH: message" */
 	size_t count;
 	const char *first_field; /* path of the first error, for API replies */
+	/* When set, told of every object checked and the keys it may hold
+	 * (muxd --dump-config-keys: the manual's keys against the parser's). */
+	void (*on_object)(void *arg, const char *path, const char *const *allowed);
+	void *on_object_arg;
 };
 
 void jsonv_error(struct jsonv *v, const char *path, const char *fmt, ...)
