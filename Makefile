@@ -5,6 +5,8 @@
 #   make sanitize   unit tests under AddressSanitizer + UBSan
 #   make demo       muxd on the embedded demo config, fed by a replay of real data
 #   make bench      benchmarks (figures go in README.md)
+#   make man        the manuals, build/man/ (docs/man/*.md, pandoc)
+#   make deb        build/bgpmux_VERSION_amd64.deb (debian/, debhelper)
 #
 # Sources are found by wildcard: a new module is a new .c/.h pair, a new
 # unit test is tests/unit/test_NAME.c with its own main, a new fuzz target
