@@ -3,11 +3,16 @@
 # ever found stays in tests/fuzz/regressions/NAME/), then for SECONDS over a
 # copy of its seed corpus tests/fuzz/corpus/NAME/. A new crash fails the run
 # and is saved under build-fuzz/crashes/ to be added to the regressions.
+# FUZZ_JOBS targets (default: the cores) run side by side, each on a core.
 set -u
 seconds=$1; shift
-passed=0 failed=0
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 mkdir -p build-fuzz/crashes
-for bin in "$@"; do
+
+# fuzz_one BIN: its regressions, then SECONDS of fuzzing; the verdict line
+# goes to build-fuzz/NAME.verdict (ok or FAILED).
+fuzz_one() {
+	local bin=$1 name reg seeds work ok runs
 	name=$(basename "$bin")
 	name=${name#fuzz_}
 	reg=tests/fuzz/regressions/$name
@@ -25,7 +30,26 @@ for bin in "$@"; do
 	fi
 	if [ $ok -eq 1 ]; then
 		runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "build-fuzz/$name.log" | grep -o '[0-9]*$')
-		echo "fuzz $name: ok, ${runs:-?} runs in ${seconds}s"
+		echo "ok, ${runs:-?} runs in ${seconds}s" >"build-fuzz/$name.verdict"
+	else
+		echo FAILED >"build-fuzz/$name.verdict"
+	fi
+}
+
+for bin in "$@"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+	rm -f "build-fuzz/$(basename "$bin" | sed 's/^fuzz_//').verdict"
+	fuzz_one "$bin" &
+done
+wait
+
+passed=0 failed=0
+for bin in "$@"; do
+	name=$(basename "$bin")
+	name=${name#fuzz_}
+	verdict=$(cat "build-fuzz/$name.verdict" 2>/dev/null || echo FAILED)
+	if [ "${verdict%%,*}" = ok ]; then
+		echo "fuzz $name: $verdict"
 		passed=$((passed + 1))
 	else
 		echo "fuzz $name: FAILED (see build-fuzz/$name.log, build-fuzz/$name.reg.log)" >&2
