@@ -130,10 +130,13 @@ mux_json "$T/muxd.json" fib=full
 mux_start "$T/muxd.json"
 wait_until 60 "muxd's sessions with both ISPs" \
 	eval 'mux_up "view isp-a peer" && mux_up "view isp-b peer"'
-UP=$SECONDS
-UP_MS=$(date +%s%N)
 wait_until 120 "table $TA to hold $N routes" has_n "$TA" "$N"
-say "table $TA holds $N routes $((($(date +%s%N) - UP_MS) / 1000000)) ms after the session came up (polled)"
+FULL_MS=$(date +%s%3N)
+# log_ms REGEX — when muxd logged the first line matching, in ms.
+log_ms() { date -d "$(grep -m 1 -E -- "$1" "$MUX_LOG" | cut -d' ' -f1)" +%s%3N; }
+UP_MS=$(log_ms 'view isp-a peer [^ ]+: OpenConfirm -> Established')
+EOR_MS=$(log_ms 'view isp-a: End-of-RIB')
+say "install: ISP A's $N routes in muxd $((EOR_MS - UP_MS)) ms after the session came up (End-of-RIB), all in table $TA $((FULL_MS - UP_MS)) ms after it (polled, a read of the table takes about a second)"
 wait_until 20 "table $TB to hold ISP B's route" has_n "$TB" 1
 got=$(same_as_view "$TA" isp-a 10.201.1.2) || fail "table $TA is not the view"
 [[ $(ip -n "$NS_M" route show table "$TB" proto 113) == "203.0.113.0/24 via 10.201.2.2 "* ]] ||
