@@ -74,8 +74,53 @@ static bool our_rule(const struct config *cfg, const struct krule *r)
 	return strcmp(r->iifname, name) == 0;
 }
 
-/* The name of an interface muxd makes, or false. */
-static bool our_ifname(const struct config *cfg, const char *name)
+/* The macvlans of muxd's instances: on client_interface, with the MAC
+ * dp_instance_mac() gives some id and the name dp_instance_ifname() gives
+ * the same id. */
+struct our_links {
+	uint32_t parent;
+	struct {
+		uint32_t index;
+		char name[IF_NAMESIZE];
+	} v[64];
+	size_t n;
+	bool full;
+};
+
+static void our_link(const struct klink *l, void *arg)
+{
+	struct our_links *o = arg;
+	uint8_t mac[6];
+	char name[16];
+	uint16_t id;
+
+	if (strcmp(l->kind, "macvlan") != 0 || l->parent != o->parent || !l->has_mac)
+		return;
+	id = (uint16_t)(l->mac[4] << 8 | l->mac[5]);
+	dp_instance_mac(id, mac);
+	dp_instance_ifname(id, name);
+	if (memcmp(mac, l->mac, sizeof mac) != 0 || strcmp(name, l->name) != 0)
+		return;
+	if (o->n == sizeof o->v / sizeof o->v[0]) {
+		o->full = true;
+		return;
+	}
+	o->v[o->n].index = l->index;
+	memcpy(o->v[o->n++].name, l->name, IF_NAMESIZE);
+}
+
+/* The first 64 macvlans of muxd's instances there are (o->full: more). */
+static int find_our_links(struct knl *nl, struct our_links *o)
+{
+	o->n = 0;
+	o->full = false;
+	return knl_links_dump(nl, our_link, o);
+}
+
+/* An interface muxd makes: a configured instance's, or one a run with
+ * other upstreams left (in o). */
+static bool our_ifname(const struct config *cfg, const struct our_links *o,
+    const char *name)
 {
 	char ours[16];
 
@@ -84,6 +129,9 @@ static bool our_ifname(const struct config *cfg, const char *name)
 		if (strcmp(ours, name) == 0)
 			return true;
 	}
+	for (size_t i = 0; i < o->n; i++)
+		if (strcmp(o->v[i].name, name) == 0)
+			return true;
 	return false;
 }
 
@@ -135,7 +183,7 @@ static bool same_addr(const struct sockaddr *sa, const struct sockaddr_mux *a)
 
 /* An instance address on an interface that is not one of muxd's: the
  * instance would not be the one answering for it. */
-static bool check_addresses(const struct config *cfg)
+static bool check_addresses(const struct config *cfg, const struct our_links *o)
 {
 	struct ifaddrs *ifa, *i;
 	bool ok = true;
@@ -151,7 +199,7 @@ static bool check_addresses(const struct config *cfg)
 			continue;
 		for (i = ifa; i; i = i->ifa_next) {
 			if (!same_addr(i->ifa_addr, &uc->instance.addr) ||
-			    our_ifname(cfg, i->ifa_name))
+			    our_ifname(cfg, o, i->ifa_name))
 				continue;
 			log_warnx("$.upstreams[%zu].instance.address: %s is already on "
 			    "interface %s: with a \"dataplane\" muxd puts it on the instance's "
@@ -229,36 +277,6 @@ static bool check_range(struct knl *nl, const struct config *cfg)
 	return false;
 }
 
-/* The macvlans of muxd's instances: on client_interface, with the MAC
- * dp_instance_mac() gives some id and the name dp_instance_ifname() gives
- * the same id. */
-struct our_links {
-	uint32_t parent;
-	uint32_t v[64];
-	size_t n;
-	bool full;
-};
-
-static void our_link(const struct klink *l, void *arg)
-{
-	struct our_links *o = arg;
-	uint8_t mac[6];
-	char name[16];
-	uint16_t id;
-
-	if (strcmp(l->kind, "macvlan") != 0 || l->parent != o->parent || !l->has_mac)
-		return;
-	id = (uint16_t)(l->mac[4] << 8 | l->mac[5]);
-	dp_instance_mac(id, mac);
-	dp_instance_ifname(id, name);
-	if (memcmp(mac, l->mac, sizeof mac) != 0 || strcmp(name, l->name) != 0)
-		return;
-	if (o->n < sizeof o->v / sizeof o->v[0])
-		o->v[o->n++] = l->index;
-	else
-		o->full = true;
-}
-
 /* Deletes the macvlans of muxd's instances, in rounds of a bounded size;
  * false on a failure (logged). */
 static bool clean_links(struct knl *nl, const struct config *cfg, const char *when,
@@ -269,14 +287,12 @@ static bool clean_links(struct knl *nl, const struct config *cfg, const char *wh
 	if (knl_link_index(nl, cfg->dataplane.client_interface, &o.parent) < 0)
 		return true;            /* no parent: no macvlan of ours either */
 	while (o.full) {
-		o.n = 0;
-		o.full = false;
-		if (knl_links_dump(nl, our_link, &o) < 0) {
+		if (find_our_links(nl, &o) < 0) {
 			log_warnx("dataplane: %s: listing links: %s", when, knl_error(nl));
 			return false;
 		}
 		for (size_t i = 0; i < o.n; i++) {
-			if (knl_link_del(nl, o.v[i]) < 0) {
+			if (knl_link_del(nl, o.v[i].index) < 0) {
 				log_warnx("dataplane: %s: removing a macvlan: %s", when,
 				    knl_error(nl));
 				return false;
@@ -313,15 +329,19 @@ static bool dp_clean(struct knl *nl, const struct config *cfg, const char *when)
 static bool check_host(struct knl *nl, const struct config *cfg)
 {
 	const char *ifname = cfg->dataplane.client_interface;
-	uint32_t idx;
+	struct our_links o;
 
-	if (knl_link_index(nl, ifname, &idx) < 0) {
+	if (knl_link_index(nl, ifname, &o.parent) < 0) {
 		log_warnx("$.dataplane.client_interface: no interface \"%s\" on this host "
 		    "(%s): create it (the link to the clients) or name another", ifname,
 		    knl_error(nl));
 		return false;
 	}
-	return check_forwarding(cfg) && check_addresses(cfg) && check_range(nl, cfg);
+	if (find_our_links(nl, &o) < 0) {
+		log_warnx("$.dataplane: cannot list the host's links: %s", knl_error(nl));
+		return false;
+	}
+	return check_forwarding(cfg) && check_addresses(cfg, &o) && check_range(nl, cfg);
 }
 
 bool daemon_dataplane_start(struct daemon *d)

@@ -12,7 +12,8 @@
 #   - while it installs, neither BGP session resets (muxd's own counts of
 #     transitions, with a 9 s hold time: a loop held longer would drop them);
 #   - muxd killed (-9) and started with ISP B removed from its
-#     configuration: the killed run's routes, rules and both macvlans go
+#     configuration and instance A on B's old address (still on the killed
+#     run's mux2): the killed run's routes, rules and both macvlans go
 #     (ISP B's table is empty, its rule and mux2 gone), the operator's two
 #     macvlans on the client interface stay (one with muxd's MAC prefix but
 #     another name, one named like an instance but with another MAC), and
@@ -167,6 +168,13 @@ stop_pid "$MUX_PID" KILL 10
 [[ $(kernel_count "$TB") == 1 ]] && ip -n "$NS_M" link show mux2 >/dev/null 2>&1 ||
 	fail "muxd killed: ISP B's route and mux2 are not there to clean"
 DP_UPSTREAMS=isp-a mux_json "$T/a-only.json" fib=full
+# ... and instance A takes B's address, which the killed run left on mux2.
+python3 - "$T/a-only.json" <<'PY' || fail "cannot edit a-only.json"
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["upstreams"][0]["instance"]["address"] = "10.201.0.12"
+json.dump(c, open(sys.argv[1], "w"))
+PY
 mux_start "$T/a-only.json"
 wait_until 20 "muxd to clean what the killed run left" mux_log_has 'dataplane: start: removed'
 mux_log_has "dataplane: start: removed $((N + 1)) route\(s\), 6 rule\(s\), 2 link\(s\)" ||
@@ -174,6 +182,8 @@ mux_log_has "dataplane: start: removed $((N + 1)) route\(s\), 6 rule\(s\), 2 lin
 [[ $(ip -n "$NS_M" route show table "$TB") == "" ]] || fail "table $TB is not empty"
 ip -n "$NS_M" rule show | matches -E "mux2|lookup $TB" && fail "a rule of mux2 is left"
 ip -n "$NS_M" link show mux2 >/dev/null 2>&1 && fail "mux2 is left"
+ip -n "$NS_M" -o addr show dev mux1 | matches ' 10\.201\.0\.12/32 ' ||
+	fail "mux1 does not have instance A's new address 10.201.0.12"
 for l in op0 mux9; do
 	ip -n "$NS_M" link show "$l" >/dev/null 2>&1 || fail "the operator's macvlan $l is gone"
 done
@@ -185,7 +195,7 @@ dp_status "$TA" "$N" || fail "the status of table $TA after the restart"
 [[ $(ip -n "$NS_M" rule show | grep -c '^1000:') == 2 ]] ||
 	fail "not exactly 2 rules at priority 1000: $(ip -n "$NS_M" rule show)"
 mux_log_has 'refused' && fail "a refusal in muxd's log: $(grep refused "$MUX_LOG" | head -n 3)"
-say "muxd killed and started without ISP B: the $((N + 1)) routes, 6 rules, mux1 and mux2 the killed run left are gone, the operator's op0 and mux9 stay, table $TA holds the view's $N routes once"
+say "muxd killed and started without ISP B, instance A on B's old address: the $((N + 1)) routes, 6 rules, mux1 and mux2 the killed run left are gone, the operator's op0 and mux9 stay, table $TA holds the view's $N routes once"
 
 # ---------------------------------------------------------------- stop
 stop_pid "$MUX_PID" TERM 20 || fail "muxd did not stop on SIGTERM"
