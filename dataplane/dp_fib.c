@@ -15,7 +15,8 @@
  * A feed attached to a view that already has routes is walked in chunks
  * of DP_WALK_CHUNK from the deferred event; a live change ahead of the
  * cursor is left to the walk (feed_cursor_passed), so nothing is missed
- * or sent twice.
+ * or sent twice. A feed detached (its view removed or restarted by a
+ * reload) is walked whole at once to take out what it put in.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -156,11 +157,39 @@ void dp_fib_detach(struct dp_up *u)
 	u->walking = false;
 }
 
+/* A route of the table's: the prefix's first path, installed (the walk
+ * has been there, or live changes have) and held; it goes. */
+static int unwalk_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct dp_up *u = arg;
+	struct bgp_prefix first;
+	struct attrset *fset;
+
+	if (feed_first_path(u->feed, p, &first, &fset) && first.path_id == p->path_id &&
+	    (!u->walking || walk_passed(u, p)) && held(set, p->afi))
+		dpq_put(u->dp, &u->t, p, true, false, NULL, NULL);
+	return 0;
+}
+
 void dp_detach_feed(struct dataplane *dp, const char *upstream)
 {
 	struct dp_up *u = dp ? dp_up_by_name(dp, upstream) : NULL;
-	if (u)
-		dp_fib_detach(u);
+	struct feed_cursor c;
+
+	if (u == NULL || u->feed == NULL)
+		return;
+	/* what the view put in the table must not outlive it: the routes go
+	 * now, in batches, while the feed can still say which they are */
+	feed_cursor_init(&c, 0);
+	while (!feed_cursor_done(&c))
+		feed_cursor_next(u->feed, &c, DP_WALK_CHUNK, unwalk_cb, u);
+	dp_fib_detach(u);
+}
+
+void dp_release_feeds(struct dataplane *dp)
+{
+	for (size_t i = 0; dp && i < dp->nups; i++)
+		dp_fib_detach(&dp->ups[i]);
 }
 
 /* A route the walk visits: the prefix's first path goes in. */

@@ -9,6 +9,8 @@
 #     how long the install took is said;
 #   - a prefix withdrawn at the ISP leaves the kernel (only it), a new one
 #     comes in;
+#   - ISP B removed by a reload: its route leaves its table; back, it
+#     returns;
 #   - while it installs, neither BGP session resets (muxd's own counts of
 #     transitions, with a 9 s hold time: a loop held longer would drop them);
 #   - muxd killed (-9) and started with ISP B removed from its
@@ -162,6 +164,19 @@ s="1 up, 0 down"
 [[ $(mux_sessions "view isp-a peer") == "$s" && $(mux_sessions "view isp-b peer") == "$s" ]] ||
 	fail "a session reset: A $(mux_sessions "view isp-a peer"), B $(mux_sessions "view isp-b peer")"
 say "$GONE withdrawn at ISP A left table $TA, $NEW came; both sessions stayed up ($s)"
+
+# ------------------------------------- ISP B removed by a reload, back
+# A removed upstream's routes leave its table with its view; back, its
+# view fills it again.
+cp "$T/muxd.json" "$T/both.json"
+DP_UPSTREAMS=isp-a mux_json "$T/muxd.json" fib=full
+kill -HUP "$MUX_PID"
+wait_until 20 "table $TB to empty after ISP B left by a reload" has_n "$TB" 0
+cp "$T/both.json" "$T/muxd.json"
+kill -HUP "$MUX_PID"
+wait_until 30 "table $TB to hold ISP B's route again" has_n "$TB" 1
+has_n "$TA" "$N" || fail "table $TA changed while ISP B left and came back"
+say "ISP B removed by a reload: its route left table $TB; back: it came again"
 
 # --------------------------------------- killed, started without ISP B
 stop_pid "$MUX_PID" KILL 10
