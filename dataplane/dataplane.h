@@ -112,9 +112,10 @@ size_t dp_start(struct dataplane *dp);
  * walked in chunks, then every change). Nothing with "fib": "default" or
  * an upstream without a forwarding identity. */
 void dp_attach_feed(struct dataplane *dp, const char *upstream, struct feed *f);
-/* The view of upstream goes (removed or restarted by a reload): the routes
- * its feed put in the table are queued for removal (the feed is walked
- * whole, at once), then the table stops following it. */
+/* The view of upstream goes (removed or restarted by a reload): the table
+ * stops following it, and the routes its feed put in the table (read from
+ * the feed now) are removed, DP_BATCH_MAX a loop pass; a feed attached
+ * again meanwhile is walked once they are gone. */
 void dp_detach_feed(struct dataplane *dp, const char *upstream);
 /* Shutdown: every table stops following its feed and keeps what it holds,
  * for the root's clean-up to remove in one go. */

@@ -557,6 +557,38 @@ START_TEST(fib_full_detach_empties_table)
 }
 END_TEST
 
+/* The removals go a batch a loop pass, and a feed attached again (a
+ * reload restarting the upstream) is walked only after them: the table
+ * ends as the view, nothing removed that the walk put back. */
+START_TEST(fib_full_detach_in_batches_then_attach)
+{
+	char prefix[32];
+	unsigned n = 3 * DP_WALK_CHUNK;
+
+	start("full");
+	run_loop();
+	dp_attach_feed(dp, "a", feed);
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(prefix, sizeof prefix, "10.%u.%u.0/24", i >> 8, i & 255);
+		view_route(prefix, 1, "198.51.100.1");
+	}
+	run_loop();
+	ck_assert_uint_eq(fk_count(20001), n);
+	size_t dels = fk.dels;
+	dp_detach_feed(dp, "a");
+	ck_assert_uint_eq(fk.dels, dels);               /* nothing sent inline */
+	event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
+	ck_assert_uint_eq(fk.dels - dels, DP_BATCH_MAX); /* one batch a pass */
+	dp_attach_feed(dp, "a", feed);
+	view_route("10.0.0.0/24", 1, "198.51.100.7");   /* live, while removing */
+	view_route("10.99.0.0/24", 1, "198.51.100.7");
+	run_loop();
+	ck_assert_uint_eq(fk.bad_dels, 0);
+	assert_table_is_view(20001, "a");
+	ck_assert_uint_eq(fk_count(20001), n + 1);
+}
+END_TEST
+
 /* ---- inbound ---------------------------------------------------------------------- */
 
 static struct session_negotiated neg;
@@ -691,6 +723,7 @@ int main(void)
 	tcase_add_test(tf, batch_bound_and_coalescing);
 	tcase_add_test(tf, fib_full_walk);
 	tcase_add_test(tf, fib_full_detach_empties_table);
+	tcase_add_test(tf, fib_full_detach_in_batches_then_attach);
 	suite_add_tcase(s, tf);
 	return check_run(s);
 }
