@@ -78,6 +78,7 @@ void dp_free(struct dataplane *dp)
 	dp_detach_gateway(dp);
 	for (size_t i = 0; i < dp->nups; i++) {
 		dp_fib_detach(&dp->ups[i]);
+		dp_fib_forget(&dp->ups[i]);
 		free(dp->ups[i].name);
 	}
 	dpq_clear(dp);

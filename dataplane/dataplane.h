@@ -112,7 +112,14 @@ size_t dp_start(struct dataplane *dp);
  * walked in chunks, then every change). Nothing with "fib": "default" or
  * an upstream without a forwarding identity. */
 void dp_attach_feed(struct dataplane *dp, const char *upstream, struct feed *f);
+/* The view of upstream goes (removed or restarted by a reload): the table
+ * stops following it, and the routes its feed put in the table (read from
+ * the feed now) are removed, DP_BATCH_MAX a loop pass; a feed attached
+ * again meanwhile is walked once they are gone. */
 void dp_detach_feed(struct dataplane *dp, const char *upstream);
+/* Shutdown: every table stops following its feed and keeps what it holds,
+ * for the root's clean-up to remove in one go. */
+void dp_release_feeds(struct dataplane *dp);
 
 /* Inbound routes follow what gw announces (now and every change). */
 void dp_attach_gateway(struct dataplane *dp, struct gateway *gw);

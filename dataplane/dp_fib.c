@@ -15,13 +15,17 @@
  * A feed attached to a view that already has routes is walked in chunks
  * of DP_WALK_CHUNK from the deferred event; a live change ahead of the
  * cursor is left to the walk (feed_cursor_passed), so nothing is missed
- * or sent twice.
+ * or sent twice. A feed detached (its view removed or restarted by a
+ * reload) is walked whole at once for the routes it put in, which then go
+ * a batch a loop pass; a feed attached to the table meanwhile starts its
+ * walk once they are gone.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "dataplane/dp_int.h"
 #include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
 #include "muxd/rib/attrset.h"
 
 /* The next hop of set for a prefix of afi, or NULL when it has none of
@@ -156,11 +160,69 @@ void dp_fib_detach(struct dp_up *u)
 	u->walking = false;
 }
 
+/* A route of the table's: the prefix's first path, installed (the walk
+ * has been there, or live changes have) and held; it is to go. */
+static int unwalk_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct dp_up *u = arg;
+	struct bgp_prefix first;
+	struct attrset *fset;
+
+	if (!feed_first_path(u->feed, p, &first, &fset) || first.path_id != p->path_id ||
+	    (u->walking && !walk_passed(u, p)) || !held(set, p->afi))
+		return 0;
+	u->gone.v = xgrow_array(u->gone.v, &u->gone.cap, u->gone.n + 1, sizeof *u->gone.v);
+	u->gone.v[u->gone.n] = *p;
+	u->gone.v[u->gone.n++].path_id = 0;
+	return 0;
+}
+
 void dp_detach_feed(struct dataplane *dp, const char *upstream)
 {
 	struct dp_up *u = dp ? dp_up_by_name(dp, upstream) : NULL;
-	if (u)
-		dp_fib_detach(u);
+	struct feed_cursor c;
+
+	if (u == NULL || u->feed == NULL)
+		return;
+	/* what the view put in the table must not outlive it: which routes
+	 * they are is read now, while the feed can say (memory only, no
+	 * kernel call), and they go a batch a loop pass, so that the loop
+	 * never waits for the kernel to delete a whole view */
+	feed_cursor_init(&c, 0);
+	while (!feed_cursor_done(&c))
+		feed_cursor_next(u->feed, &c, DP_WALK_CHUNK, unwalk_cb, u);
+	dp_fib_detach(u);
+	dp_kick(dp);
+}
+
+void dp_fib_forget(struct dp_up *u)
+{
+	free(u->gone.v);
+	memset(&u->gone, 0, sizeof u->gone);
+}
+
+void dp_release_feeds(struct dataplane *dp)
+{
+	for (size_t i = 0; dp && i < dp->nups; i++) {
+		dp_fib_detach(&dp->ups[i]);
+		dp_fib_forget(&dp->ups[i]);
+	}
+}
+
+/* The next batch of the routes of a detached feed; true while some are
+ * left. */
+static bool remove_gone(struct dp_up *u)
+{
+	size_t end = u->gone.next + DP_BATCH_MAX;
+
+	if (end > u->gone.n)
+		end = u->gone.n;
+	for (; u->gone.next < end; u->gone.next++)
+		dpq_put(u->dp, &u->t, &u->gone.v[u->gone.next], true, false, NULL, NULL);
+	if (u->gone.next < u->gone.n)
+		return true;
+	dp_fib_forget(u);
+	return false;
 }
 
 /* A route the walk visits: the prefix's first path goes in. */
@@ -181,6 +243,12 @@ bool dp_fib_walks(struct dataplane *dp)
 
 	for (size_t i = 0; i < dp->nups; i++) {
 		struct dp_up *u = &dp->ups[i];
+		if (u->gone.n > 0) {
+			/* a feed attached since waits: its walk would put back
+			 * routes these removals take out */
+			more |= remove_gone(u) || u->walking;
+			continue;
+		}
 		if (!u->walking)
 			continue;
 		feed_cursor_next(u->feed, &u->walk, DP_WALK_CHUNK, walk_cb, u);

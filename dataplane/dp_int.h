@@ -51,6 +51,12 @@ struct dp_up {
 	struct feed_sub *sub;
 	struct feed_cursor walk;
 	bool walking;
+	/* the routes of a feed detached, still to remove: v[next..n), sent
+	 * DP_BATCH_MAX a loop pass; a feed attached meanwhile waits for them */
+	struct {
+		struct bgp_prefix *v;
+		size_t n, next, cap;
+	} gone;
 };
 
 /* A prefix the gateway announces: to which upstreams, for which client
@@ -112,6 +118,8 @@ void dp_kick(struct dataplane *dp);
  * is not done. */
 bool dp_fib_walks(struct dataplane *dp);
 void dp_fib_detach(struct dp_up *u);
+/* Drops the removals still to send (dp_free, shutdown). */
+void dp_fib_forget(struct dp_up *u);
 
 /* dp_inbound.c */
 void dp_inbound_free(struct dataplane *dp);

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dataplane/dataplane.h"
 #include "instances/gateway.h"
 #include "monitors/monitors.h"
 #include "muxd/daemon_int.h"
@@ -66,6 +67,7 @@ static void daemon_shutdown(struct daemon *d)
 	log_info("shutting down: closing every session (Cease, Administrative Shutdown)");
 	sdnotify("STOPPING=1");
 	daemon_unlisten(d);
+	dp_release_feeds(d->dp);        /* the clean-up at exit removes the tables whole */
 	daemon_stop_neighbors(d, BGP_CEASE_ADMIN_SHUTDOWN);
 	evtimer_add(d->grace_ev, &tv);
 	daemon_maybe_exit(d);

@@ -9,8 +9,13 @@
  *
  * What muxd owns in the kernel: routes of protocol KMSG_RTPROT_BGPMUX in
  * tables table_base .. table_base + the largest upstream id, rules at
- * DP_RULE_PRIORITY, and the links named dp_instance_ifname() of the
- * configured upstreams.
+ * DP_RULE_PRIORITY, and the macvlans of its instances. A run with another
+ * configuration may have left more: the clean-up goes by what any
+ * upstream id could have made (tables up to table_base + 65,535, a rule
+ * "iif muxN lookup table_base+N", a macvlan on client_interface with the
+ * MAC and name of some id N), so an upstream removed from the
+ * configuration leaves nothing behind, and an operator's interface
+ * (another MAC, another parent, another name) is never touched.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,8 +46,81 @@ static struct kroute_filter our_tables(const struct config *cfg)
 	return f;
 }
 
-/* The name of an interface muxd makes, or false. */
-static bool our_ifname(const struct config *cfg, const char *name)
+/* Every table a run with this table_base could have used: upstream ids
+ * are 16 bits. */
+static struct kroute_filter any_tables(const struct config *cfg)
+{
+	struct kroute_filter f = { .table_min = cfg->dataplane.table_base };
+	uint64_t last = (uint64_t)cfg->dataplane.table_base + UINT16_MAX;
+
+	f.table_max = last < UINT32_MAX ? (uint32_t)last : UINT32_MAX - 1;
+	return f;
+}
+
+/* A rule as muxd makes them, for the id its table says: "iif muxN lookup
+ * table_base+N" (an instance's) or "lookup table_base" (the inbound
+ * table's), at DP_RULE_PRIORITY. */
+static bool our_rule(const struct config *cfg, const struct krule *r)
+{
+	uint32_t base = cfg->dataplane.table_base;
+	char name[16];
+
+	if (r->priority != DP_RULE_PRIORITY || r->table < base ||
+	    r->table - base > UINT16_MAX)
+		return false;
+	if (r->table == base + DP_INBOUND_ID)
+		return r->iifname[0] == 0;
+	dp_instance_ifname((uint16_t)(r->table - base), name);
+	return strcmp(r->iifname, name) == 0;
+}
+
+/* The macvlans of muxd's instances: on client_interface, with the MAC
+ * dp_instance_mac() gives some id and the name dp_instance_ifname() gives
+ * the same id. */
+struct our_links {
+	uint32_t parent;
+	struct {
+		uint32_t index;
+		char name[IF_NAMESIZE];
+	} v[64];
+	size_t n;
+	bool full;
+};
+
+static void our_link(const struct klink *l, void *arg)
+{
+	struct our_links *o = arg;
+	uint8_t mac[6];
+	char name[16];
+	uint16_t id;
+
+	if (strcmp(l->kind, "macvlan") != 0 || l->parent != o->parent || !l->has_mac)
+		return;
+	id = (uint16_t)(l->mac[4] << 8 | l->mac[5]);
+	dp_instance_mac(id, mac);
+	dp_instance_ifname(id, name);
+	if (memcmp(mac, l->mac, sizeof mac) != 0 || strcmp(name, l->name) != 0)
+		return;
+	if (o->n == sizeof o->v / sizeof o->v[0]) {
+		o->full = true;
+		return;
+	}
+	o->v[o->n].index = l->index;
+	memcpy(o->v[o->n++].name, l->name, IF_NAMESIZE);
+}
+
+/* The first 64 macvlans of muxd's instances there are (o->full: more). */
+static int find_our_links(struct knl *nl, struct our_links *o)
+{
+	o->n = 0;
+	o->full = false;
+	return knl_links_dump(nl, our_link, o);
+}
+
+/* An interface muxd makes: a configured instance's, or one a run with
+ * other upstreams left (in o). */
+static bool our_ifname(const struct config *cfg, const struct our_links *o,
+    const char *name)
 {
 	char ours[16];
 
@@ -51,6 +129,9 @@ static bool our_ifname(const struct config *cfg, const char *name)
 		if (strcmp(ours, name) == 0)
 			return true;
 	}
+	for (size_t i = 0; i < o->n; i++)
+		if (strcmp(o->v[i].name, name) == 0)
+			return true;
 	return false;
 }
 
@@ -102,7 +183,7 @@ static bool same_addr(const struct sockaddr *sa, const struct sockaddr_mux *a)
 
 /* An instance address on an interface that is not one of muxd's: the
  * instance would not be the one answering for it. */
-static bool check_addresses(const struct config *cfg)
+static bool check_addresses(const struct config *cfg, const struct our_links *o)
 {
 	struct ifaddrs *ifa, *i;
 	bool ok = true;
@@ -118,7 +199,7 @@ static bool check_addresses(const struct config *cfg)
 			continue;
 		for (i = ifa; i; i = i->ifa_next) {
 			if (!same_addr(i->ifa_addr, &uc->instance.addr) ||
-			    our_ifname(cfg, i->ifa_name))
+			    our_ifname(cfg, o, i->ifa_name))
 				continue;
 			log_warnx("$.upstreams[%zu].instance.address: %s is already on "
 			    "interface %s: with a \"dataplane\" muxd puts it on the instance's "
@@ -134,6 +215,7 @@ static bool check_addresses(const struct config *cfg)
 }
 
 struct foreign {
+	const struct config *cfg;
 	const struct kroute_filter *f;
 	size_t routes, rules;
 	char first[160];
@@ -160,7 +242,7 @@ static int foreign_rule(const struct nlmsghdr *nlh, void *arg)
 		return 0;
 	bool ours_table = r.table >= fo->f->table_min && r.table <= fo->f->table_max;
 	bool ours_prio = r.priority == DP_RULE_PRIORITY;
-	if (ours_table == ours_prio)
+	if (ours_table == ours_prio || our_rule(fo->cfg, &r))
 		return 0;
 	if (fo->rules++ == 0 && fo->routes == 0)
 		snprintf(fo->first, sizeof fo->first, "rule priority %u iif %s lookup %u",
@@ -174,7 +256,7 @@ static int foreign_rule(const struct nlmsghdr *nlh, void *arg)
 static bool check_range(struct knl *nl, const struct config *cfg)
 {
 	struct kroute_filter f = our_tables(cfg);
-	struct foreign fo = { .f = &f };
+	struct foreign fo = { .cfg = cfg, .f = &f };
 	uint8_t buf[KMSG_MAX];
 	int err = knl_routes_dump(nl, &f, foreign_route, &fo);
 
@@ -195,11 +277,37 @@ static bool check_range(struct knl *nl, const struct config *cfg)
 	return false;
 }
 
+/* Deletes the macvlans of muxd's instances, in rounds of a bounded size;
+ * false on a failure (logged). */
+static bool clean_links(struct knl *nl, const struct config *cfg, const char *when,
+    size_t *links)
+{
+	struct our_links o = { .full = true };
+
+	if (knl_link_index(nl, cfg->dataplane.client_interface, &o.parent) < 0)
+		return true;            /* no parent: no macvlan of ours either */
+	while (o.full) {
+		if (find_our_links(nl, &o) < 0) {
+			log_warnx("dataplane: %s: listing links: %s", when, knl_error(nl));
+			return false;
+		}
+		for (size_t i = 0; i < o.n; i++) {
+			if (knl_link_del(nl, o.v[i].index) < 0) {
+				log_warnx("dataplane: %s: removing a macvlan: %s", when,
+				    knl_error(nl));
+				return false;
+			}
+			(*links)++;
+		}
+	}
+	return true;
+}
+
 /* Removes every route, rule and link of muxd's (a previous run's, or this
  * one's); true when all of it went. */
 static bool dp_clean(struct knl *nl, const struct config *cfg, const char *when)
 {
-	struct kroute_filter f = our_tables(cfg);
+	struct kroute_filter f = any_tables(cfg);
 	size_t routes = 0, rules = 0, links = 0;
 	bool ok = true;
 
@@ -211,19 +319,7 @@ static bool dp_clean(struct knl *nl, const struct config *cfg, const char *when)
 		log_warnx("dataplane: %s: removing rules: %s", when, knl_error(nl));
 		ok = false;
 	}
-	for (size_t i = 0; i < cfg->upstream_count; i++) {
-		char name[16];
-		uint32_t idx;
-		dp_instance_ifname(cfg->upstreams[i].id, name);
-		if (knl_link_index(nl, name, &idx) < 0)
-			continue;
-		if (knl_link_del(nl, idx) == 0)
-			links++;
-		else {
-			log_warnx("dataplane: %s: removing %s: %s", when, name, knl_error(nl));
-			ok = false;
-		}
-	}
+	ok = clean_links(nl, cfg, when, &links) && ok;
 	if (routes || rules || links)
 		log_info("dataplane: %s: removed %zu route(s), %zu rule(s), %zu link(s) of "
 		    "muxd's", when, routes, rules, links);
@@ -233,15 +329,19 @@ static bool dp_clean(struct knl *nl, const struct config *cfg, const char *when)
 static bool check_host(struct knl *nl, const struct config *cfg)
 {
 	const char *ifname = cfg->dataplane.client_interface;
-	uint32_t idx;
+	struct our_links o;
 
-	if (knl_link_index(nl, ifname, &idx) < 0) {
+	if (knl_link_index(nl, ifname, &o.parent) < 0) {
 		log_warnx("$.dataplane.client_interface: no interface \"%s\" on this host "
 		    "(%s): create it (the link to the clients) or name another", ifname,
 		    knl_error(nl));
 		return false;
 	}
-	return check_forwarding(cfg) && check_addresses(cfg) && check_range(nl, cfg);
+	if (find_our_links(nl, &o) < 0) {
+		log_warnx("$.dataplane: cannot list the host's links: %s", knl_error(nl));
+		return false;
+	}
+	return check_forwarding(cfg) && check_addresses(cfg, &o) && check_range(nl, cfg);
 }
 
 bool daemon_dataplane_start(struct daemon *d)

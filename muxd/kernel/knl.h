@@ -52,6 +52,18 @@ int knl_macvlan_add(struct knl *nl, const char *name, uint32_t parent,
 int knl_link_del(struct knl *nl, uint32_t ifindex);
 int knl_link_index(struct knl *nl, const char *name, uint32_t *ifindex);
 int knl_link_up(struct knl *nl, uint32_t ifindex);
+/* A link as a dump lists it: kind is its IFLA_INFO_KIND ("" for none),
+ * parent its IFLA_LINK (0 for none), mac its address when has_mac. */
+struct klink {
+	uint32_t index, parent;
+	char name[IF_NAMESIZE];
+	char kind[16];
+	bool has_mac;
+	uint8_t mac[6];
+};
+typedef void knl_link_fn(const struct klink *l, void *arg);
+/* Every link of the namespace, to cb. */
+int knl_links_dump(struct knl *nl, knl_link_fn *cb, void *arg);
 /* arp_ignore=1, arp_announce=2 (each instance answers ARP only for its
  * own address, on its own interface) and rp_filter=2 (loose: a packet's
  * source may route out of another interface), in /proc/sys/net/ipv4/conf. */

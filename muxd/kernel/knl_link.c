@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
 #include <unistd.h>
 
 #include "muxd/kernel/knl_int.h"
@@ -70,6 +73,90 @@ int knl_link_up(struct knl *nl, uint32_t ifindex)
 
 	snprintf(what, sizeof what, "set link ifindex %u up", ifindex);
 	return knl_request(nl, kmsg_link_up(buf, ifindex), NULL, NULL, what);
+}
+
+/* Link dumps. Each attribute is checked for its length before it is
+ * read: a link the kernel lists with a short one is skipped, not trusted. */
+
+static int linkinfo_attr(const struct nlattr *a, void *data)
+{
+	struct klink *l = data;
+
+	if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
+	    mnl_attr_validate(a, MNL_TYPE_STRING) == 0) {
+		size_t n = strnlen(mnl_attr_get_str(a), mnl_attr_get_payload_len(a));
+		if (n < sizeof l->kind) {
+			memcpy(l->kind, mnl_attr_get_str(a), n);
+			l->kind[n] = 0;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static int link_attr(const struct nlattr *a, void *data)
+{
+	struct klink *l = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_IFNAME:
+		if (mnl_attr_validate(a, MNL_TYPE_STRING) == 0 &&
+		    strnlen(mnl_attr_get_str(a), mnl_attr_get_payload_len(a)) < IF_NAMESIZE)
+			snprintf(l->name, sizeof l->name, "%s", mnl_attr_get_str(a));
+		break;
+	case IFLA_LINK:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->parent = mnl_attr_get_u32(a);
+		break;
+	case IFLA_ADDRESS:
+		if (mnl_attr_get_payload_len(a) == 6) {
+			memcpy(l->mac, mnl_attr_get_payload(a), 6);
+			l->has_mac = true;
+		}
+		break;
+	case IFLA_LINKINFO:
+		if (mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
+			mnl_attr_parse_nested(a, linkinfo_attr, l);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+struct link_walk {
+	knl_link_fn *cb;
+	void *arg;
+};
+
+static int link_dump_reply(const struct nlmsghdr *nlh, void *arg)
+{
+	struct link_walk *w = arg;
+	struct klink l;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifinfomsg))
+		return 0;
+	memset(&l, 0, sizeof l);
+	l.index = (uint32_t)((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_index;
+	if (mnl_attr_parse(nlh, sizeof(struct ifinfomsg), link_attr, &l) < 0 ||
+	    l.index == 0 || l.name[0] == 0)
+		return 0;
+	w->cb(&l, w->arg);
+	return 0;
+}
+
+int knl_links_dump(struct knl *nl, knl_link_fn *cb, void *arg)
+{
+	uint8_t buf[KMSG_MAX];
+	struct link_walk w = { cb, arg };
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+
+	memset(buf, 0, sizeof buf);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
+	ifi->ifi_family = AF_UNSPEC;
+	return knl_dump(nl, nlh, link_dump_reply, &w, "dump links");
 }
 
 static int write_sysctl(struct knl *nl, const char *name, const char *key,

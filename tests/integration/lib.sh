@@ -44,6 +44,7 @@
 #   127.0.172-173 test_stream_raw
 #   namespaces dpt-PID-*: test_dataplane (10.201.0-2.0/24 inside them)
 #   127.0.186 test_deb (the installed muxd)
+#   namespaces dpf-PID-*: test_dataplane_full (the same, dataplane_lib.sh)
 
 set -u -o pipefail
 

@@ -22,75 +22,21 @@
 #     table, `muxctl show dataplane` prints them, /metrics has the same
 #     route counts and no netlink error;
 #   - muxd stopped: no route, rule or macvlan of its own is left.
-# Addresses (inside the test's own namespaces only): 10.201.0.0/24 vnet–mux
-# (mux .1, vnet .2, instances .11 and .12), 10.201.1.0/24 isp-a–mux and
-# 10.201.2.0/24 isp-b–mux (mux .1, the ISP .2).
+# Addresses: dataplane_lib.sh.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dataplane_lib.sh"
 
-TAG=dpt-$$
-NS_A=$TAG-isp-a
-NS_B=$TAG-isp-b
-NS_M=$TAG-mux
-NS_V=$TAG-vnet
-MUX_NS=$NS_M
-MUX_ADDR=10.201.1.1
 INST_A=10.201.0.11
 INST_B=10.201.0.12
 VNET=10.201.0.2
 HOST=203.0.113.10
-TABLE_BASE=20000
 HOLD_DOWN=3
 
 # ---------------------------------------------------------------- set-up
 
-for ns in "$NS_A" "$NS_B" "$NS_M" "$NS_V"; do netns_add "$ns"; done
-# link NS1 IF1 ADDR1 NS2 IF2 ADDR2 — a veth pair, addressed, up.
-link() {
-	ip -n "$1" link add "$2" type veth peer name "$5" netns "$4" ||
-		fail "cannot create the veth pair $2–$5"
-	[[ -n $3 ]] && ip -n "$1" addr add "$3" dev "$2"
-	[[ -n $6 ]] && ip -n "$4" addr add "$6" dev "$5"
-	ip -n "$1" link set "$2" up
-	ip -n "$4" link set "$5" up
-}
-link "$NS_M" vnets0 10.201.0.1/24 "$NS_V" eth0 "$VNET/24"
-link "$NS_M" up-a 10.201.1.1/24 "$NS_A" eth0 10.201.1.2/24
-link "$NS_M" up-b 10.201.2.1/24 "$NS_B" eth0 10.201.2.2/24
+dp_namespaces dpt-$$
 for ns in "$NS_A" "$NS_B"; do ip -n "$ns" addr add "$HOST/32" dev lo; done
 ip -n "$NS_V" addr add 184.164.224.1/32 dev lo
-ip netns exec "$NS_M" sysctl -qw net.ipv4.ip_forward=1
-
-# isp_start NAME NS ADDR ASN — a BIRD upstream: 203.0.113.0/24 to muxd,
-# what muxd sends into its kernel table.
-isp_start() {
-	local d=$T/$1
-	mkdir -p "$d"
-	cat >"$d/bird.conf" <<EOF
-router id $3;
-log "$d/bird.log" all;
-protocol device {}
-protocol direct { ipv4; interface "eth0"; }
-protocol static { ipv4; route 203.0.113.0/24 unreachable; }
-protocol kernel {
-	ipv4 { import none; export where source = RTS_BGP; };
-}
-protocol bgp mux {
-	local $3 as $4;
-	neighbor ${3%.2}.1 as 65000;
-	direct;
-	strict bind yes;
-	passive;
-	hold time 90;
-	ipv4 { import all; export where source = RTS_STATIC; };
-}
-EOF
-	ns_exec "$2"
-	spawn "bird $1" "$d/stderr" "${NSX[@]}" bird -f -c "$d/bird.conf" -s "$d/ctl" -P "$d/pid"
-	wait_until 20 "BIRD $1 to answer" _up "$1"
-}
-_bc() { birdc -s "$T/$1/ctl" "${@:2}"; }
-_up() { _bc "$1" show status 2>/dev/null | matches 'Daemon is up'; }
-established() { _bc "$1" show protocols "$2" | matches Established; }
 
 # answer_start NS ADDR NAME — a host at ADDR:8080 answering NAME.
 answer_start() {
@@ -114,32 +60,6 @@ answer_start "$NS_A" "$HOST" isp-a
 answer_start "$NS_B" "$HOST" isp-b
 answer_start "$NS_V" 184.164.224.1 vnet
 
-# mux_json FILE [KEY=VALUE...] — muxd's configuration; the optional
-# dataplane keys replace the defaults (client_interface=none: no key).
-mux_json() {
-	python3 - "$@" "$T/var" <<'PY' || fail "cannot write $1"
-import json, sys
-out, extra, state = sys.argv[1], sys.argv[2:-1], sys.argv[-1]
-dp = {"client_interface": "vnets0", "table_base": 20000, "fib": "default"}
-for kv in extra:
-    k, v = kv.split("=", 1)
-    dp[k] = v
-def upstream(name, uid, peer, asn, inst):
-    return {"name": name, "id": uid, "peer": {"address": peer, "asn": asn},
-            "local_address": peer.rsplit(".", 1)[0] + ".1", "families": ["ipv4-unicast"],
-            "instance": {"address": inst, "next_hop": "self"}}
-cfg = {"asn": 65000, "router_id": "192.0.2.1", "state_dir": state, "listen_port": 179,
-       "upstreams": [upstream("isp-a", 1, "10.201.1.2", 65010, "10.201.0.11"),
-                     upstream("isp-b", 2, "10.201.2.2", 65020, "10.201.0.12")],
-       "clients": [{"name": "vnet", "address": "10.201.0.2", "asn": 65101,
-                    "upstreams": ["isp-a", "isp-b"], "prefixes": ["184.164.224.0/24"],
-                    "hold_down": 3, "min_interval": 0}],
-       "api": {"listen": "127.0.0.1:8179"},
-       "dataplane": dp}
-json.dump(cfg, open(out, "w"), indent=2)
-PY
-}
-
 # ----------------------------------------------- a host that is not ready
 mkdir -p "$T/var"
 # refused CONFIG WHAT PATTERN — muxd exits at start, saying PATTERN, and
@@ -151,19 +71,6 @@ refused() {
 	grep -Eq -- "$3" "$T/refused.log" || { cat "$T/refused.log" >&2; fail "no clear error for $2"; }
 	nothing_left "after the refusal of $2"
 	say "refused at start: $2: $(grep -Eo -- "$3" "$T/refused.log" | head -n 1)"
-}
-# nothing_left WHEN — no route of protocol 113, no rule at priority 1000,
-# no macvlan in the mux namespace.
-nothing_left() {
-	local r
-	r=$(ip -n "$NS_M" route show table all proto 113)
-	[[ -z $r ]] || fail "routes of muxd left $1: $r"
-	r=$(ip -n "$NS_M" rule show | grep '^1000:' || true)
-	[[ -z $r ]] || fail "rules of muxd left $1: $r"
-	r=$(ip -n "$NS_M" -6 rule show | grep '^1000:' || true)
-	[[ -z $r ]] || fail "IPv6 rules of muxd left $1: $r"
-	r=$(ip -n "$NS_M" -o link show type macvlan)
-	[[ -z $r ]] || fail "macvlans left $1: $r"
 }
 mux_json "$T/noif.json" client_interface=nosuch0
 refused "$T/noif.json" "a client_interface that does not exist" \

@@ -515,6 +515,80 @@ START_TEST(fib_full_walk)
 }
 END_TEST
 
+/* A feed detached from a table (its upstream removed or restarted by a
+ * reload) takes the table's routes with it: only those installed, even
+ * while the walk of the feed is half-way, each once. */
+START_TEST(fib_full_detach_empties_table)
+{
+	char prefix[32];
+
+	start("full");
+	run_loop();
+	dp_attach_feed(dp, "a", feed);
+	view_route("203.0.113.0/24", 1, "198.51.100.1");
+	view_route("203.0.113.0/24", 2, "198.51.100.2");
+	view_route("192.0.2.0/24", 1, "2001:db8::1");   /* skipped: not installed */
+	view_route("2001:db8:f::/48", 1, "2001:db8::1");
+	run_loop();
+	ck_assert_uint_eq(fk_count(20001), 2);
+	view_route("198.18.0.0/24", 1, "198.51.100.1"); /* queued, not yet sent */
+	dp_detach_feed(dp, "a");
+	run_loop();
+	ck_assert_uint_eq(fk_count(20001), 0);
+	ck_assert_uint_eq(stats_of("a")->routes, 0);
+	ck_assert_uint_eq(stats_of("a")->pending, 0);
+	ck_assert_uint_eq(fk.bad_dels, 0);
+
+	/* attached again to a view of many routes, detached mid-walk */
+	for (unsigned i = 0; i < 3 * DP_WALK_CHUNK; i++) {
+		snprintf(prefix, sizeof prefix, "10.%u.%u.0/24", i >> 8, i & 255);
+		view_route(prefix, 1, "198.51.100.1");
+	}
+	dp_attach_feed(dp, "a", feed);
+	event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE);   /* one chunk */
+	ck_assert_uint_gt(fk_count(20001), 0);
+	ck_assert_uint_lt(fk_count(20001), 3 * DP_WALK_CHUNK);
+	view_route("10.99.0.0/24", 1, "198.51.100.9");  /* ahead of the walk */
+	dp_detach_feed(dp, "a");
+	run_loop();
+	ck_assert_uint_eq(fk_count(20001), 0);
+	ck_assert_uint_eq(stats_of("a")->routes, 0);
+	ck_assert_uint_eq(fk.bad_dels, 0);
+}
+END_TEST
+
+/* The removals go a batch a loop pass, and a feed attached again (a
+ * reload restarting the upstream) is walked only after them: the table
+ * ends as the view, nothing removed that the walk put back. */
+START_TEST(fib_full_detach_in_batches_then_attach)
+{
+	char prefix[32];
+	unsigned n = 3 * DP_WALK_CHUNK;
+
+	start("full");
+	run_loop();
+	dp_attach_feed(dp, "a", feed);
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(prefix, sizeof prefix, "10.%u.%u.0/24", i >> 8, i & 255);
+		view_route(prefix, 1, "198.51.100.1");
+	}
+	run_loop();
+	ck_assert_uint_eq(fk_count(20001), n);
+	size_t dels = fk.dels;
+	dp_detach_feed(dp, "a");
+	ck_assert_uint_eq(fk.dels, dels);               /* nothing sent inline */
+	event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
+	ck_assert_uint_eq(fk.dels - dels, DP_BATCH_MAX); /* one batch a pass */
+	dp_attach_feed(dp, "a", feed);
+	view_route("10.0.0.0/24", 1, "198.51.100.7");   /* live, while removing */
+	view_route("10.99.0.0/24", 1, "198.51.100.7");
+	run_loop();
+	ck_assert_uint_eq(fk.bad_dels, 0);
+	assert_table_is_view(20001, "a");
+	ck_assert_uint_eq(fk_count(20001), n + 1);
+}
+END_TEST
+
 /* ---- inbound ---------------------------------------------------------------------- */
 
 static struct session_negotiated neg;
@@ -648,6 +722,8 @@ int main(void)
 	tcase_add_test(tf, fib_full_clearing);
 	tcase_add_test(tf, batch_bound_and_coalescing);
 	tcase_add_test(tf, fib_full_walk);
+	tcase_add_test(tf, fib_full_detach_empties_table);
+	tcase_add_test(tf, fib_full_detach_in_batches_then_attach);
 	suite_add_tcase(s, tf);
 	return check_run(s);
 }

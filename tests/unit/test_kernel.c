@@ -152,6 +152,13 @@ static int link_reply(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
+/* The dump's entry for mux-a. */
+static void link_dumped(const struct klink *l, void *arg)
+{
+	if (strcmp(l->name, "mux-a") == 0)
+		*(struct klink *)arg = *l;
+}
+
 START_TEST(test_macvlan_address_up)
 {
 	static const uint8_t mac[6] = { 0x02, 0x42, 0x6d, 0x75, 0x78, 0x01 };
@@ -187,6 +194,14 @@ START_TEST(test_macvlan_address_up)
 	ck_assert_int_eq(knl_addr_add(nl, mv, AF_INET, a, 24), -EEXIST);
 	ck_assert_msg(knl_addr_del(nl, mv, AF_INET, a, 24) == 0, "%s", knl_error(nl));
 	ck_assert(!can_bind(AF_INET, "10.77.1.1"));
+
+	struct klink dumped = { 0 };
+	ck_assert_msg(knl_links_dump(nl, link_dumped, &dumped) == 0, "%s", knl_error(nl));
+	ck_assert_uint_eq(dumped.index, mv);
+	ck_assert_uint_eq(dumped.parent, vp0);
+	ck_assert_str_eq(dumped.kind, "macvlan");
+	ck_assert(dumped.has_mac);
+	ck_assert_mem_eq(dumped.mac, mac, 6);
 
 	ck_assert_msg(knl_link_del(nl, mv) == 0, "%s", knl_error(nl));
 	ck_assert_int_eq(knl_link_index(nl, "mux-a", &again), -ENODEV);
