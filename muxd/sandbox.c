@@ -26,8 +26,9 @@ static const char *const allowed[] = {
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack",
 	"restart_syscall", "clock_gettime", "clock_nanosleep", "nanosleep",
 	"gettimeofday", "time", "eventfd2", "pipe2", "sysinfo", "uname",
-	"getrusage", "prlimit64", "getrandom",
-	/* threads (the MRT writer), forked route and table dumps */
+	"getrusage", "prlimit64", "getrandom", "setpriority",
+	/* threads (the MRT writer, reniced: setpriority), forked route and
+	 * table dumps */
 	"futex", "set_robust_list", "rseq", "gettid", "getpid", "tgkill",
 	"sched_yield", "exit", "exit_group", "wait4", "kill",
 	/* sockets: BGP, API, stream, BMP, netlink, syslog */

@@ -43,6 +43,7 @@
 #   127.0.126 scripts/bench-provision.sh
 #   127.0.172-173 test_stream_raw
 #   namespaces dpt-PID-*: test_dataplane (10.201.0-2.0/24 inside them)
+#   namespaces prv-PID-*: test_privileges (10.202.0-2.0/24 inside them)
 
 set -u -o pipefail
 
