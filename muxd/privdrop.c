@@ -15,6 +15,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -61,18 +62,59 @@ static bool is_kept(cap_value_t c, const cap_value_t *caps, size_t n)
 	return false;
 }
 
-/* Only what root owns there: what muxd made at this start (or an earlier
- * start as root); the operator's own files stay theirs. Symlinks are not
- * followed, and the walk stays on one file system. */
+/* What muxd makes in state_dir: the lock, the store and its journal, the
+ * MRT directory (everything in it is muxd's), routes.json and its
+ * temporary files. Nothing else there is given away, so a state_dir
+ * pointed at a system directory by mistake costs nothing. */
+static bool muxd_made(const char *name, int level)
+{
+	static const char *const prefixes[] = { "bgpmux.db", "muxd.lock", "mrt",
+		"routes.json", ".routes.json." };
+
+	if (level == 0 || level == 2)   /* state_dir itself; in mrt/ (pruned below) */
+		return true;
+	for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Only entries root owns (what muxd made at this start or an earlier one
+ * as root); the operator's own files stay theirs. Symlinks are not
+ * followed, and the walk stays on one file system and within mrt/. */
 static int chown_entry(const char *path, const struct stat *st, int type,
     struct FTW *ftw)
 {
-	(void)type;
-	(void)ftw;
+	const char *name = path + ftw->base;
+
+	if (ftw->level > 2 || (ftw->level == 2 && strncmp(path + ftw->base - 4,
+	    "mrt/", 4) != 0))
+		return FTW_SKIP_SUBTREE;
+	if (!muxd_made(name, ftw->level))
+		return type == FTW_D ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
 	if (st->st_uid == 0 && lchown(path, chown_uid, chown_gid) < 0)
 		log_warnx("user: cannot give %s to uid %u: %s", path,
 		    (unsigned)chown_uid, strerror(errno));
-	return 0;
+	return FTW_CONTINUE;
+}
+
+/* state_dir and what muxd made there become the user's; "/" never does. */
+static void give_state_dir(const char *dir, const struct passwd *pw)
+{
+	char *real = realpath(dir, NULL);
+
+	if (real == NULL || strcmp(real, "/") == 0) {
+		log_warnx("user: state_dir %s is not given to %s (%s): muxd may not "
+		    "write its files", dir, pw->pw_name, real ? "the root directory" :
+		    strerror(errno));
+		free(real);
+		return;
+	}
+	free(real);
+	chown_uid = pw->pw_uid;
+	chown_gid = pw->pw_gid;
+	if (nftw(dir, chown_entry, 16, FTW_PHYS | FTW_MOUNT | FTW_ACTIONRETVAL) < 0)
+		log_warnx("user: cannot walk state_dir %s: %s", dir, strerror(errno));
 }
 
 static bool shrink_bounding_set(const cap_value_t *caps, size_t n, char *why,
@@ -129,11 +171,7 @@ static bool drop_to(const struct config *cfg, const struct passwd *pw, char *why
 	cap_value_t caps[MAX_KEPT];
 	size_t n = kept_caps(cfg, caps);
 
-	chown_uid = pw->pw_uid;
-	chown_gid = pw->pw_gid;
-	if (nftw(cfg->state_dir, chown_entry, 16, FTW_PHYS | FTW_MOUNT) < 0)
-		log_warnx("user: cannot walk state_dir %s: %s", cfg->state_dir,
-		    strerror(errno));
+	give_state_dir(cfg->state_dir, pw);
 	if (!shrink_bounding_set(caps, n, why, why_len) ||
 	    !change_ids(pw, why, why_len) || !set_caps(caps, n, why, why_len))
 		return false;

@@ -23,8 +23,9 @@ bool privdrop_check_user(const struct config *cfg, char *why, size_t why_len);
 
 /* Becomes cfg->user when started as root with one; without a user, or
  * when not root, changes no identity (and says so in the log). Sets
- * no_new_privs in every case. state_dir and what muxd made in it as root
- * are given to the user, who writes there from now on. False with why when
+ * no_new_privs in every case. state_dir and the files muxd makes there,
+ * where root owns them, are given to the user, who writes there from now
+ * on. False with why when
  * a step fails: muxd must not run on half-dropped. */
 bool privdrop_apply(const struct config *cfg, char *why, size_t why_len);
 
