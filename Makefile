@@ -18,7 +18,9 @@ BUILD    ?= build
 
 # nettle: SHA-1 and base64 for the WebSocket handshake (web/ws.c).
 # libmnl: rtnetlink messages for the data plane (muxd/kernel/).
-PKGS     := libevent jansson sqlite3 zlib nettle libmnl
+# libcap, libseccomp: least privilege and the system call filter
+# (muxd/privdrop.c, muxd/sandbox.c).
+PKGS     := libevent jansson sqlite3 zlib nettle libmnl libcap libseccomp
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
@@ -65,7 +67,7 @@ FUZZ_SECONDS ?= 8
 .PHONY: all check layers unit sanitize fuzz fuzz-build integration demo bench deps clean FORCE \
         man mancheck deb
 
-all: $(BUILD)/muxd $(BUILD)/muxctl $(TOOL_BIN)
+all: $(BUILD)/muxd $(BUILD)/muxd-hooks $(BUILD)/muxctl $(TOOL_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -88,6 +90,15 @@ $(BUILD)/libmuxcore.a: $(CORE_OBJ) $(GEN_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/muxd: $(MAIN_OBJ) $(BUILD)/libmuxcore.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# muxd with the test hooks (MUXD_TEST_HOOKS in muxd/main.c): a signal
+# makes it call a forbidden system call; only tests run it.
+$(BUILD)/obj/muxd/main-hooks.o: muxd/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DMUXD_TEST_HOOKS -MMD -MP -c $< -o $@
+
+$(BUILD)/muxd-hooks: $(BUILD)/obj/muxd/main-hooks.o $(BUILD)/libmuxcore.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # muxctl talks HTTP to muxd's API; it links nothing of the daemon.

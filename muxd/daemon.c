@@ -25,8 +25,10 @@
 #include "monitors/monitors.h"
 #include "muxd/daemon_int.h"
 #include "muxd/lib/log.h"
+#include "muxd/privdrop.h"
 #include "muxd/route_dump.h"
 #include "muxd/sdnotify.h"
+#include "muxd/sandbox.h"
 #include "web/api.h"
 #include "web/stream.h"
 
@@ -155,6 +157,30 @@ static void daemon_free_early(struct daemon *d)
 	log_warnx("muxd did not start: fix the data plane's host (above)");
 }
 
+/* Sockets bound, state open, data plane set up: from here on muxd needs
+ * neither root nor any system call it has not made yet (docs/security.md). */
+static bool daemon_confine(struct daemon *d)
+{
+	char why[400];
+
+	if (!privdrop_apply(d->cfg, why, sizeof why)) {
+		log_errorx("%s; muxd stops", why);
+		return false;
+	}
+	if (!d->cfg->seccomp) {
+		log_warnx("seccomp: off (\"seccomp\": false): every system call is "
+		    "allowed; turn it on again outside debugging");
+		return true;
+	}
+	if (!sandbox_apply(why, sizeof why)) {
+		log_errorx("%s; muxd stops (\"seccomp\": false runs it without the "
+		    "filter)", why);
+		return false;
+	}
+	log_info("seccomp: on: a system call muxd does not make kills it (SIGSYS)");
+	return true;
+}
+
 int daemon_run(struct config *cfg, const char *config_path)
 {
 	struct daemon *d = xcalloc(1, sizeof *d);
@@ -187,6 +213,10 @@ int daemon_run(struct config *cfg, const char *config_path)
 	if (!api_listen(d->api, d->cfg, why, sizeof why))
 		log_warnx("api: %s; muxd runs on without its API", why);
 	daemon_attach_stream(d);
+	if (!daemon_confine(d)) {
+		daemon_free(d);
+		return 1;
+	}
 	daemon_start_peers(d);
 	log_info("bgpmux running: AS %u, router id %u.%u.%u.%u, %zu peers, %zu upstreams, "
 	    "%zu clients", cfg->asn, cfg->router_id >> 24, (cfg->router_id >> 16) & 255,

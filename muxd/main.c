@@ -13,6 +13,12 @@
 #include "muxd/lib/log.h"
 #include "muxd/lib/statelock.h"
 #include "muxd/lib/version.h"
+#include "muxd/privdrop.h"
+
+#ifdef MUXD_TEST_HOOKS
+#include <signal.h>
+#include <unistd.h>
+#endif
 
 static void usage(FILE *out)
 {
@@ -90,6 +96,11 @@ static int check_config(const char *path, bool verbose)
 
 	if (cfg == NULL)
 		return 1;
+	/* The user may be made later (a package's postinst): a warning, so a
+	 * file written before it passes. muxd refuses to start without it. */
+	char why[300];
+	if (!privdrop_check_user(cfg, why, sizeof why))
+		fprintf(stderr, "%s: warning: %s\n", path, why);
 	if (verbose) {
 		json_t *j = config_to_json(cfg);
 		text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -128,6 +139,27 @@ static void raise_nofile(void)
 		log_info("file descriptors: at most %llu (RLIMIT_NOFILE)",
 		    (unsigned long long)rl.rlim_cur);
 }
+
+#ifdef MUXD_TEST_HOOKS
+/* Test builds only (build/muxd-hooks): SIGUSR2 makes muxd call execve, a
+ * system call its seccomp filter forbids, as code that took it over
+ * would; test_privileges sees it die of SIGSYS. */
+static void forbidden_call(int sig)
+{
+	static char *const argv[] = { "/bin/true", NULL };
+	(void)sig;
+	execve(argv[0], argv, argv + 1);
+}
+
+static void install_test_hooks(void)
+{
+	signal(SIGUSR2, forbidden_call);
+}
+#else
+static void install_test_hooks(void)
+{
+}
+#endif
 
 int main(int argc, char **argv)
 {
@@ -172,6 +204,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("muxd", use_syslog);
+	install_test_hooks();
 	struct config *cfg = load(config_path);
 	if (cfg == NULL)
 		return 1;

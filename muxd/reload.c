@@ -150,6 +150,33 @@ static void reload_state_dir(struct daemon *d, struct config *next)
 	next->state_dir = xstrdup(d->cfg->state_dir);
 }
 
+static const char *user_text(const char *user)
+{
+	return user != NULL ? user : "(none)";
+}
+
+/* Who muxd runs as and its system call filter are set once, at start: a
+ * change takes a restart. Until then the running ones stay. */
+static void reload_privileges(struct daemon *d, struct config *next)
+{
+	const char *was = d->cfg->user, *now = next->user;
+
+	if (!(was == NULL && now == NULL) &&
+	    (was == NULL || now == NULL || strcmp(was, now) != 0)) {
+		log_warnx("reload: user changed from %s to %s: a new user needs a "
+		    "restart of muxd; until then it runs as %s", user_text(was),
+		    user_text(now), user_text(was));
+		free(next->user);
+		next->user = was != NULL ? xstrdup(was) : NULL;
+	}
+	if (next->seccomp != d->cfg->seccomp) {
+		log_warnx("reload: seccomp changed to %s: the system call filter is "
+		    "set at start and needs a restart of muxd; until then it stays %s",
+		    next->seccomp ? "true" : "false", d->cfg->seccomp ? "on" : "off");
+		next->seccomp = d->cfg->seccomp;
+	}
+}
+
 /* "dataplane" in text for the log: "off", or "vnets0, table_base 20000,
  * fib default". */
 static const char *dataplane_text(const struct dataplane_config *dp, char *buf,
@@ -222,6 +249,7 @@ void daemon_reload(struct daemon *d)
 	}
 	reload_state_dir(d, next);
 	reload_dataplane(d, next);
+	reload_privileges(d, next);
 	reload_api_listen(d, next);
 	api_merge_clients(d->api, next);        /* provisioned clients stay */
 	bool global_change = next->asn != d->cfg->asn || next->router_id != d->cfg->router_id;

@@ -8,7 +8,9 @@ BUILD_PKGS=(build-essential pkg-config clang libclang-rt-14-dev
             nettle-dev    # nettle: SHA-1 + base64 for the WebSocket handshake
             libmnl-dev    # libmnl: rtnetlink for the data plane (muxd/kernel/)
             pandoc        # pandoc: the manuals from docs/man/*.md (make man)
-            debhelper)    # debhelper: the Debian package (make deb, debian/)
+            debhelper     # debhelper: the Debian package (make deb, debian/)
+            libcap-dev    # libcap: muxd keeps only the capabilities it needs (muxd/privdrop.c)
+            libseccomp-dev)  # libseccomp: muxd's system call filter (muxd/sandbox.c)
 # pmacct: its pmbmpd is the real BMP collector of test_bmp.
 # curl: the API tests talk HTTP to muxd; chromium, nodejs, npm: the web UI
 # test drives Debian's headless chromium with playwright-core from npm;

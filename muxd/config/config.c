@@ -10,6 +10,8 @@
 #include "muxd/config/config_parse.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,12 +101,50 @@ static void parse_router_id(struct jsonv *v, json_t *root, struct config *c)
 	c->router_id = ntohl(in.s_addr);
 }
 
+bool config_user_name_ok(const char *name, char *why, size_t why_len)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > 32) {
+		snprintf(why, why_len, "a user name has 1 to 32 characters");
+		return false;
+	}
+	if (name[0] == '-') {
+		snprintf(why, why_len, "a user name does not start with '-'");
+		return false;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && strchr("._-", name[i]) == NULL) {
+			snprintf(why, why_len, "a user name has only letters, digits, "
+			    "'.', '_' and '-'");
+			return false;
+		}
+	return true;
+}
+
+/* "user" and "seccomp": who muxd runs as, and its system call filter. */
+static void parse_privileges(struct jsonv *v, json_t *root, struct config *c)
+{
+	const char *user = NULL;
+	char why[80];
+
+	c->seccomp = true;
+	jsonv_bool(v, "$", root, "seccomp", false, &c->seccomp);
+	if (!jsonv_string(v, "$", root, "user", false, &user) || user == NULL)
+		return;
+	if (!config_user_name_ok(user, why, sizeof why)) {
+		jsonv_error(v, "$.user", "not a user name: %s", why);
+		return;
+	}
+	c->user = xstrdup(user);
+}
+
 static struct config *config_from_json(json_t *root, struct jsonv *v)
 {
 	static const char *const keys[] = { "asn", "router_id", "state_dir",
 		"listen_port", "log_level", "peers", "upstreams", "clients", "api", "mrt",
 		"bmp", "stream",
-		"open_timeout", "dataplane",
+		"open_timeout", "dataplane", "user", "seccomp",
 		NULL };
 	static const char *const levels[] = { "error", "warn", "info", "debug", NULL };
 	struct config *c = xcalloc(1, sizeof *c);
@@ -127,6 +167,7 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	c->log_level = (enum log_level)level;
 	jsonv_uint(v, "$", root, "open_timeout", false, 1, 240, &open_timeout);
 	c->open_timeout = (uint16_t)open_timeout;
+	parse_privileges(v, root, c);
 	config_parse_peers(v, root, c);
 	config_parse_upstreams(v, root, c);
 	config_parse_clients(v, root, c);
@@ -187,5 +228,6 @@ void config_free(struct config *c)
 	api_config_release(&c->api);
 	dataplane_config_release(&c->dataplane);
 	free(c->state_dir);
+	free(c->user);
 	free(c);
 }

@@ -176,6 +176,12 @@ struct config {
 	/* "stream": {"idle_timeout": SECONDS} */
 	uint64_t stream_idle_timeout;
 	struct dataplane_config dataplane;
+	/* "user": started as root, muxd runs as this user once its sockets and
+	 * state are open (muxd/privdrop.h); NULL: it stays who started it */
+	char *user;
+	/* "seccomp": the system call filter (muxd/sandbox.h); default true,
+	 * false only to debug */
+	bool seccomp;
 };
 
 /* Parse and validate. On failure returns NULL and fills errs (one line
@@ -247,6 +253,9 @@ uint32_t dataplane_table(const struct dataplane_config *d, const struct upstream
 /* True when name is one the Linux kernel takes for an interface (1..15
  * characters, no '/', ':' or whitespace, not "." or ".."); else false with
  * why (which never quotes the name). */
+/* True when name can be a user name (1..32 of [A-Za-z0-9._-], not starting
+ * with '-'); else false with why (which never quotes the name). */
+bool config_user_name_ok(const char *name, char *why, size_t why_len);
 bool config_ifname_ok(const char *name, char *why, size_t why_len);
 /* ---- client names ------------------------------------------------------ */
 

@@ -172,6 +172,9 @@ json_t *config_to_json(const struct config *c)
 	set(o, "listen_port", json_integer(c->listen_port));
 	set(o, "log_level", json_string(levels[c->log_level & 3]));
 	set(o, "open_timeout", json_integer(c->open_timeout));
+	if (c->user != NULL)
+		set(o, "user", json_string(c->user));
+	set(o, "seccomp", json_boolean(c->seccomp));
 	for (size_t i = 0; i < c->peer_count; i++)
 		json_array_append_new(peers, neighbor_json(&c->peers[i]));
 	set(o, "peers", peers);

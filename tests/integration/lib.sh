@@ -45,6 +45,7 @@
 #   namespaces dpt-PID-*: test_dataplane (10.201.0-2.0/24 inside them)
 #   127.0.186 test_deb (the installed muxd)
 #   namespaces dpf-PID-*: test_dataplane_full (the same, dataplane_lib.sh)
+#   namespaces prv-PID-*: test_privileges (10.202.0-2.0/24 inside them)
 
 set -u -o pipefail
 

@@ -193,6 +193,40 @@ START_TEST(test_open_timeout)
 }
 END_TEST
 
+/* "user" and "seccomp": no user and the filter on by default; a user
+ * name that cannot be one is an error at $.user. */
+START_TEST(test_privileges)
+{
+	struct jsonv errs = { 0 };
+	const char *head = "{\"asn\": 65000, \"router_id\": \"10.0.0.1\"";
+	const char *bad[] = { "\"\"", "\"-root\"", "\"a b\"", "\"a/b\"", "7",
+		"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"" };
+	char json[256];
+
+	snprintf(json, sizeof json, "%s}", head);
+	struct config *c = config_load_string(json, &errs);
+	ck_assert(c && c->user == NULL && c->seccomp);
+	config_free(c);
+	snprintf(json, sizeof json, "%s, \"user\": \"bgp-mux_1.x\", \"seccomp\": false}",
+	    head);
+	c = config_load_string(json, &errs);
+	ck_assert(c && c->user && strcmp(c->user, "bgp-mux_1.x") == 0 && !c->seccomp);
+	config_free(c);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(json, sizeof json, "%s, \"user\": %s}", head, bad[i]);
+		ck_assert_ptr_null(config_load_string(json, &errs));
+		ck_assert_uint_eq(errs.count, 1);
+		ck_assert_ptr_nonnull(strstr(errs.lines[0], "$.user"));
+		jsonv_free(&errs);
+		memset(&errs, 0, sizeof errs);
+	}
+	snprintf(json, sizeof json, "%s, \"seccomp\": \"no\"}", head);
+	ck_assert_ptr_null(config_load_string(json, &errs));
+	ck_assert_ptr_nonnull(strstr(errs.lines[0], "$.seccomp"));
+	jsonv_free(&errs);
+}
+END_TEST
+
 START_TEST(test_bad)
 {
 	struct jsonv errs = { 0 };
@@ -1013,6 +1047,7 @@ int main(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_stream);
 	tcase_add_test(tc, test_open_timeout);
+	tcase_add_test(tc, test_privileges);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof bad_cases / sizeof bad_cases[0]);
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_equal);

@@ -137,6 +137,8 @@ static void assert_same(const struct config *a, const struct config *b)
 	ck_assert_uint_eq(a->listen_port, b->listen_port);
 	ck_assert_int_eq(a->log_level, b->log_level);
 	ck_assert_uint_eq(a->open_timeout, b->open_timeout);
+	ck_assert_str_eq(a->user ? a->user : "", b->user ? b->user : "");
+	ck_assert(a->seccomp == b->seccomp);
 	ck_assert_uint_eq(a->peer_count, b->peer_count);
 	for (size_t i = 0; i < a->peer_count; i++) {
 		ck_assert(neighbor_config_equal(&a->peers[i], &b->peers[i]));
@@ -162,6 +164,7 @@ static void assert_same(const struct config *a, const struct config *b)
 
 static const char *const cases[] = {
 	"scripts/demo-config.json", "tests/config/mux.json", "tests/config/peers.json",
+	"tests/config/privileges.json",
 };
 
 /* Printed and loaded again: the same configuration, but each password
@@ -188,7 +191,7 @@ END_TEST
 START_TEST(test_key_order)
 {
 	static const char *const top[] = { "asn", "router_id", "state_dir", "listen_port",
-		"log_level", "open_timeout", "peers", "upstreams", "clients", "api", "mrt",
+		"log_level", "open_timeout", "seccomp", "peers", "upstreams", "clients", "api", "mrt",
 		"bmp", "stream" };
 	struct config *c = load("tests/config/mux.json");
 	json_t *j = config_to_json(c);
