@@ -155,7 +155,8 @@ demo: deps
 	$(MAKE) all
 	@scripts/demo.sh
 
-bench: deps
+bench:
+	@scripts/deps.sh bench
 	$(MAKE) all
 	@scripts/bench.sh
 

@@ -13,6 +13,12 @@ BUILD_PKGS=(build-essential pkg-config clang libclang-rt-14-dev
 # python3-websockets: RIS Live clients of the live stream (test_stream)
 TEST_PKGS=(bird2 gobgpd frr exabgp tshark iproute2 python3 procps bgpdump curl
            chromium nodejs npm pmacct python3-websockets)
+# `scripts/deps.sh bench` (make bench): the test packages and iperf3, the
+# data plane benchmark's traffic (scripts/bench-dataplane.sh).
+BENCH_PKGS=(iperf3)
+if [ "${1:-}" = bench ]; then
+	set -- "${TEST_PKGS[@]}" "${BENCH_PKGS[@]}"
+fi
 
 # Node.js may come from elsewhere (nodesource's nodejs bundles npm and
 # conflicts with Debian's npm): a working npm is enough.

@@ -43,6 +43,7 @@
 #   127.0.126 scripts/bench-provision.sh
 #   127.0.172-173 test_stream_raw
 #   namespaces dpt-PID-*: test_dataplane (10.201.0-2.0/24 inside them)
+#   namespaces dpb-PID-*: scripts/bench-dataplane.sh (10.202.0-3.0/24 inside them)
 
 set -u -o pipefail
 
