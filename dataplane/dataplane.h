@@ -124,6 +124,13 @@ void dp_flush(struct dataplane *dp);
  * why and counted in that table's errors. */
 void dp_route_failed(struct dataplane *dp, uint32_t table, const struct bgp_prefix *dst,
     int err, const char *why);
+/* A whole batch the kernel's socket failed (the sendmsg refused, ENOBUFS,
+ * no answer): counted as a netlink error; the ops log it once, with the
+ * reason, and send its routes again. A change of table whose fate stays
+ * unknown after that is counted in the table's errors, not logged (the
+ * ops' one line says how many). */
+void dp_batch_failed(struct dataplane *dp);
+void dp_route_lost(struct dataplane *dp, uint32_t table);
 
 /* ---- status, for the API and metrics ---------------------------------- */
 
@@ -141,6 +148,8 @@ struct dp_table_stats {
 /* The tables: one per instance, then the inbound table. */
 size_t dp_tables(const struct dataplane *dp);
 void dp_table_stats(const struct dataplane *dp, size_t i, struct dp_table_stats *st);
+/* Batches the kernel's socket failed as a whole (dp_batch_failed). */
+uint64_t dp_batch_errors(const struct dataplane *dp);
 
 /* "mux" + the upstream id (at most 8 characters) and the MAC
  * 02:62:6d:78:HI:LO ("bmx" and the id): the same on every start. */

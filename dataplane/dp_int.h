@@ -92,6 +92,7 @@ struct dataplane {
 	size_t ninsubs;
 	struct dp_queue q;
 	struct event *flush_ev;
+	uint64_t batch_errors;          /* dp_batch_failed */
 };
 
 /* dp_queue.c */

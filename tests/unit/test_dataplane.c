@@ -218,6 +218,24 @@ START_TEST(refusals_counted)
 }
 END_TEST
 
+/* A batch the kernel's socket failed: one netlink error for the batch, and
+ * each of its routes the ops could not send again in its own table. */
+START_TEST(lost_batch_counted)
+{
+	start("default");
+	uint32_t table = stats_of("b")->table;
+	ck_assert_uint_eq(dp_batch_errors(dp), 0);
+	dp_batch_failed(dp);
+	dp_route_lost(dp, table);
+	dp_route_lost(dp, table);
+	dp_route_lost(dp, 99);          /* not a table of the data plane */
+	ck_assert_uint_eq(dp_batch_errors(dp), 1);
+	ck_assert_uint_eq(stats_of("b")->errors, 2);
+	ck_assert_uint_eq(stats_of("a")->errors, 0);
+	ck_assert_uint_eq(stats_of(NULL)->errors, 0);
+}
+END_TEST
+
 /* ---- fib full ------------------------------------------------------------------- */
 
 static struct attrstore *store;
@@ -639,6 +657,7 @@ int main(void)
 	tcase_add_test(tc, identities_and_rules);
 	tcase_add_test(tc, fib_default);
 	tcase_add_test(tc, refusals_counted);
+	tcase_add_test(tc, lost_batch_counted);
 	tcase_add_test(tc, inbound_follows_gateway);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tf, rib_setup, rib_teardown);
