@@ -12,18 +12,23 @@
 #     kernel protocol exports into the same table number: the same two
 #     figures. Completion is watched cheaply (muxd's /metrics
 #     bgpmux_dataplane_routes, BIRD's kernel protocol export counter, every
-#     0.2 s) and confirmed once by a full count of the kernel table.
+#     0.2 s) and confirmed once by a full count of the kernel table. The
+#     slowest of those looks during the install (curl or birdc, their own
+#     start included) says how long each daemon's loop kept its control
+#     interface waiting while it installed.
 # (b) Forwarding. iperf3 from the vnet to a host in the ISP through the mux
 #     as muxd sets it up ("fib": "default": the instance's macvlan, its rule,
 #     the upstream's table), against the same namespaces with plain kernel
 #     routing (the vnet's route via the mux's own address on the veth, a
-#     static route in main): runs interleaved, median Gbit/s of each, ratio.
+#     static route in main; muxd's rules stay, so the difference is the
+#     macvlan and the per-upstream table): runs interleaved, median Gbit/s
+#     of each, ratio.
 #
 # Namespaces dpb-PID-{isp,mux,vnet,bird}, addresses inside them only:
 # 10.202.0.0/24 vnet–mux (mux .1, vnet .2, instance .11), 10.202.1.0/24
 # isp–mux, 10.202.3.0/24 isp–bird (the ISP .2 on both), the ISP's host
 # 203.0.113.10.
-#   BENCH_DP_ROUTES=1000000 BENCH_DP_IPERF_RUNS=5 BENCH_DP_IPERF_SECS=3
+#   BENCH_DP_ROUTES=1000000 BENCH_DP_IPERF_RUNS=7 BENCH_DP_IPERF_SECS=3
 #   BENCH_DP_SYSTEMS="bgpmux bird" BENCH_DP_FORWARD=1 (0: no part b)
 #   BENCH_MUXD=build/muxd
 # A run that fails prints why and exits non-zero; bench.sh goes on.
@@ -36,7 +41,7 @@ export MUXD
 . tests/integration/lib.sh
 
 N=${BENCH_DP_ROUTES:-1000000}
-IPERF_RUNS=${BENCH_DP_IPERF_RUNS:-5}
+IPERF_RUNS=${BENCH_DP_IPERF_RUNS:-7}
 IPERF_SECS=${BENCH_DP_IPERF_SECS:-3}
 SYSTEMS=${BENCH_DP_SYSTEMS-bgpmux bird}
 FORWARD=${BENCH_DP_FORWARD:-1}
@@ -107,9 +112,15 @@ rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }
 kernel_count() { ip -n "$1" -4 route show table "$TABLE" | wc -l; }
 
 # ---------------------------------------------------------- (a) bgpmux
+# Each look's answer time goes to $T/lat-SYSTEM: how long the daemon's loop
+# kept its control interface waiting while it installed.
 mux_routes() {
-	ip netns exec "$NS_M" curl -sf "$API/metrics" |
-		awk -v t="$TABLE" '$1 ~ "^bgpmux_dataplane_routes\\{table=\"" t "\"" { print $2 }'
+	local a b
+	a=$EPOCHREALTIME
+	ip netns exec "$NS_M" curl -sf "$API/metrics" >"$T/metrics.txt"
+	b=$EPOCHREALTIME
+	echo "$a $b" >>"$T/lat-bgpmux"
+	awk -v t="$TABLE" '$1 ~ "^bgpmux_dataplane_routes\\{table=\"" t "\"" { print $2 }' "$T/metrics.txt"
 }
 mux_has() { [[ $(mux_routes) == "$1" ]]; }
 mux_stat() {  # the route path's counters, once the table is complete
@@ -118,12 +129,14 @@ mux_stat() {  # the route path's counters, once the table is complete
 }
 
 bench_bgpmux() {
-	local t1 t2 t3 count
+	local t1 t2 t3 count from
 	mux_json "$T/full.json" full
 	mux_start "$T/full.json"
+	from=$(looks bgpmux)
 	feed_start 10.202.1.1 10.202.1.2 "$T/feeder-mux.log"
 	_poll "$INSTALL_WAIT" mux_has "$N" || fail "muxd's table did not reach $N routes: $(mux_routes)"
 	t1=$(now)
+	MUX_LAT=$(slowest bgpmux "$from")
 	count=$(kernel_count "$NS_M")
 	((count == N)) || fail "muxd: /metrics says $N routes, table $TABLE holds $count"
 	t2=$(now)
@@ -142,13 +155,23 @@ bench_bgpmux() {
 
 # ------------------------------------------------------------ (a) BIRD
 bird_exported() {
-	birdc -s "$T/bird/ctl" show protocols all k1 2>/dev/null |
-		sed -n 's/.*Routes:.* \([0-9]*\) exported.*/\1/p'
+	local a b
+	a=$EPOCHREALTIME
+	birdc -s "$T/bird/ctl" show protocols all k1 >"$T/birdc.txt" 2>/dev/null
+	b=$EPOCHREALTIME
+	echo "$a $b" >>"$T/lat-bird"
+	sed -n 's/.*Routes:.* \([0-9]*\) exported.*/\1/p' "$T/birdc.txt"
 }
+# The longest answer (ms) of the looks in $T/lat-SYSTEM since line $2.
+slowest() {
+	tail -n +"$(($2 + 1))" "$T/lat-$1" 2>/dev/null |
+		awk '{ d = ($2 - $1) * 1000; if (d > m) m = d } END { printf "%.0f", m }'
+}
+looks() { wc -l <"$T/lat-$1" 2>/dev/null || echo 0; }
 bird_has() { [[ $(bird_exported) == "$1" ]]; }
 
 bench_bird() {
-	local t1 t2 t3 count pid
+	local t1 t2 t3 count pid from
 	mkdir -p "$T/bird"
 	# The kernel protocol exports every BGP route into the table; no scan
 	# during a run (BIRD scans the kernel table every 60 s by default).
@@ -173,9 +196,11 @@ EOF
 	spawn bird "$T/bird/stderr" "${NSX[@]}" bird -f -c "$T/bird/bird.conf" -s "$T/bird/ctl" -P "$T/bird/pid"
 	pid=$LAST_PID
 	wait_until 20 "BIRD to answer" _poll 1 bird_has 0
+	from=$(looks bird)
 	feed_start 10.202.3.1 10.202.3.2 "$T/feeder-bird.log"
 	_poll "$INSTALL_WAIT" bird_has "$N" || fail "BIRD's kernel protocol did not export $N routes: $(bird_exported)"
 	t1=$(now)
+	BIRD_LAT=$(slowest bird "$from")
 	count=$(kernel_count "$NS_B")
 	((count == N)) || fail "BIRD: exported $N routes, table $TABLE holds $count"
 	t2=$(now)
@@ -229,7 +254,7 @@ bench_iperf() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
-MUX_IN=- MUX_OUT=- BIRD_IN=- BIRD_OUT=-
+MUX_IN=- MUX_OUT=- BIRD_IN=- BIRD_OUT=- MUX_LAT=- BIRD_LAT=-
 PLAIN_G=- MUX_G=-
 for s in $SYSTEMS; do "bench_$s"; done
 ((FORWARD)) && bench_iperf
@@ -240,6 +265,7 @@ Data plane, $(date -u +%F) on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loada
 |---|---|---|---|
 | install, routes/s | $MUX_IN | $BIRD_IN | $(ratio "$MUX_IN" "$BIRD_IN") |
 | withdraw, routes/s | $MUX_OUT | $BIRD_OUT | $(ratio "$MUX_OUT" "$BIRD_OUT") |
+| slowest control answer while installing, ms | $MUX_LAT | $BIRD_LAT | $(ratio "$MUX_LAT" "$BIRD_LAT") |
 
 | iperf3 vnet → ISP, median of $IPERF_RUNS × ${IPERF_SECS} s | Gbit/s |
 |---|---|
