@@ -117,9 +117,12 @@ kernel_count() { ip -n "$1" -4 route show table "$TABLE" | wc -l; }
 mux_routes() {
 	local a b
 	a=$EPOCHREALTIME
-	ip netns exec "$NS_M" curl -sf "$API/metrics" >"$T/metrics.txt"
+	ip netns exec "$NS_M" curl -sf -o "$T/metrics.txt" -w '%{time_total}' "$API/metrics" \
+		>"$T/curl-time"
 	b=$EPOCHREALTIME
 	echo "$a $b" >>"$T/lat-bgpmux"
+	cat "$T/curl-time" >>"$T/api-bgpmux"
+	echo >>"$T/api-bgpmux"
 	awk -v t="$TABLE" '$1 ~ "^bgpmux_dataplane_routes\\{table=\"" t "\"" { print $2 }' "$T/metrics.txt"
 }
 mux_has() { [[ $(mux_routes) == "$1" ]]; }
@@ -132,11 +135,16 @@ bench_bgpmux() {
 	local t1 t2 t3 count from
 	mux_json "$T/full.json" full
 	mux_start "$T/full.json"
+	MUX_IDLE=$(idle_answer bgpmux mux_routes)
 	from=$(looks bgpmux)
 	feed_start 10.202.1.1 10.202.1.2 "$T/feeder-mux.log"
 	_poll "$INSTALL_WAIT" mux_has "$N" || fail "muxd's table did not reach $N routes: $(mux_routes)"
 	t1=$(now)
 	MUX_LAT=$(slowest bgpmux "$from")
+	MUX_API=$(tail -n +"$((from + 1))" "$T/api-bgpmux" |
+		awk '{ if ($1 > m) m = $1 } END { printf "%.0f", m * 1000 }')
+	idle_answer bgpmux mux_routes >/dev/null
+	MUX_API_FULL=$(tail -n 5 "$T/api-bgpmux" | awk '{ printf "%.0f\n", $1 * 1000 }' | median)
 	count=$(kernel_count "$NS_M")
 	((count == N)) || fail "muxd: /metrics says $N routes, table $TABLE holds $count"
 	t2=$(now)
@@ -167,7 +175,15 @@ slowest() {
 	tail -n +"$(($2 + 1))" "$T/lat-$1" 2>/dev/null |
 		awk '{ d = ($2 - $1) * 1000; if (d > m) m = d } END { printf "%.0f", m }'
 }
-looks() { wc -l <"$T/lat-$1" 2>/dev/null || echo 0; }
+# The median answer (ms) of 5 looks at SYSTEM now: the same look's cost on
+# an idle daemon (the tools' own start, on this machine's load).
+idle_answer() {
+	local from i
+	from=$(looks "$1")
+	for ((i = 0; i < 5; i++)); do "$2" >/dev/null; done
+	tail -n +"$((from + 1))" "$T/lat-$1" | awk '{ printf "%.0f\n", ($2 - $1) * 1000 }' | median
+}
+looks() { wc -l 2>/dev/null <"$T/lat-$1" || echo 0; }
 bird_has() { [[ $(bird_exported) == "$1" ]]; }
 
 bench_bird() {
@@ -196,6 +212,7 @@ EOF
 	spawn bird "$T/bird/stderr" "${NSX[@]}" bird -f -c "$T/bird/bird.conf" -s "$T/bird/ctl" -P "$T/bird/pid"
 	pid=$LAST_PID
 	wait_until 20 "BIRD to answer" _poll 1 bird_has 0
+	BIRD_IDLE=$(idle_answer bird bird_exported)
 	from=$(looks bird)
 	feed_start 10.202.3.1 10.202.3.2 "$T/feeder-bird.log"
 	_poll "$INSTALL_WAIT" bird_has "$N" || fail "BIRD's kernel protocol did not export $N routes: $(bird_exported)"
@@ -254,7 +271,7 @@ bench_iperf() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
-MUX_IN=- MUX_OUT=- BIRD_IN=- BIRD_OUT=- MUX_LAT=- BIRD_LAT=-
+MUX_IN=- MUX_OUT=- BIRD_IN=- BIRD_OUT=- MUX_LAT=- BIRD_LAT=- MUX_IDLE=- BIRD_IDLE=- MUX_API=- MUX_API_FULL=-
 PLAIN_G=- MUX_G=-
 for s in $SYSTEMS; do "bench_$s"; done
 ((FORWARD)) && bench_iperf
@@ -266,6 +283,8 @@ Data plane, $(date -u +%F) on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loada
 | install, routes/s | $MUX_IN | $BIRD_IN | $(ratio "$MUX_IN" "$BIRD_IN") |
 | withdraw, routes/s | $MUX_OUT | $BIRD_OUT | $(ratio "$MUX_OUT" "$BIRD_OUT") |
 | slowest control answer while installing, ms | $MUX_LAT | $BIRD_LAT | $(ratio "$MUX_LAT" "$BIRD_LAT") |
+| the same look on the idle daemon (median), ms | $MUX_IDLE | $BIRD_IDLE | |
+(muxd's /metrics as curl times it, without the tools' start: slowest while installing $MUX_API ms; median once the table is full $MUX_API_FULL ms)
 
 | iperf3 vnet → ISP, median of $IPERF_RUNS × ${IPERF_SECS} s | Gbit/s |
 |---|---|
