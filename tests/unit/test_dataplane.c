@@ -464,29 +464,51 @@ START_TEST(fib_full_clearing)
 }
 END_TEST
 
-/* The queue holds at most DP_BATCH_MAX changes; a prefix changed again
- * while queued is one change. */
+/* Nothing goes to the ops inside the call that queues (a full table
+ * withdrawn at once must not hold the loop); then DP_BATCH_MAX changes a
+ * loop pass; a prefix changed again while queued is one change. */
 START_TEST(batch_bound_and_coalescing)
 {
 	char prefix[32];
+	enum { K = 3 * DP_BATCH_MAX + 10 };
 
 	start("full");
 	run_loop();
 	dp_attach_feed(dp, "a", feed);
 	run_loop();
-	for (unsigned i = 0; i < DP_BATCH_MAX + 10; i++) {
+	for (unsigned i = 0; i < K; i++) {
 		snprintf(prefix, sizeof prefix, "10.%u.%u.0/24", i >> 8, i & 255);
 		view_route(prefix, 1, "198.51.100.1");
 	}
-	/* the one past the bound sent the batch, without the loop */
+	ck_assert_uint_eq(fk.flushes, 0);
+	ck_assert_uint_eq(stats_of("a")->pending, K);
+	/* one pass, one batch */
+	event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
 	ck_assert_uint_eq(fk.flushes, 1);
 	ck_assert_uint_eq(fk.sets, DP_BATCH_MAX);
-	ck_assert_uint_eq(stats_of("a")->pending, 10);
+	ck_assert_uint_eq(stats_of("a")->pending, K - DP_BATCH_MAX);
+	/* a change of a prefix already sent is queued again, behind the rest */
+	view_route("10.0.0.0/24", 1, "198.51.100.2");
+	ck_assert_uint_eq(stats_of("a")->pending, K - DP_BATCH_MAX + 1);
 	run_loop();
-	ck_assert_uint_eq(fk.sets, DP_BATCH_MAX + 10);
+	ck_assert_uint_eq(fk.flushes, 4);
+	ck_assert_uint_eq(fk.sets, K + 1);
 	ck_assert_uint_eq(stats_of("a")->pending, 0);
+	assert_table_is_view(20001, "a");
 
-	size_t sets = fk.sets;
+	/* withdrawn all at once: nothing sent in the call, all of it after */
+	for (unsigned i = 0; i < K; i++) {
+		snprintf(prefix, sizeof prefix, "10.%u.%u.0/24", i >> 8, i & 255);
+		view_route(prefix, 1, NULL);
+	}
+	ck_assert_uint_eq(fk.flushes, 4);
+	ck_assert_uint_eq(fk.dels, 0);
+	run_loop();
+	ck_assert_uint_eq(fk.dels, K);
+	ck_assert_uint_eq(fk.bad_dels, 0);
+	assert_table_is_view(20001, "a");
+
+	size_t sets = fk.sets, dels = fk.dels;
 	for (unsigned i = 0; i < 100; i++) {
 		snprintf(prefix, sizeof prefix, "198.51.100.%u", i % 7 + 1);
 		view_route("192.0.2.0/24", 1, prefix);
@@ -498,7 +520,7 @@ START_TEST(batch_bound_and_coalescing)
 	view_route("198.18.0.0/15", 1, NULL);
 	run_loop();
 	ck_assert_uint_eq(fk.sets, sets + 1);
-	ck_assert_uint_eq(fk.dels, 0);
+	ck_assert_uint_eq(fk.dels, dels);
 	assert_table_is_view(20001, "a");
 }
 END_TEST
