@@ -92,16 +92,17 @@ static void rebuild(struct dp_queue *q, size_t nslots)
 	}
 }
 
-/* Room for one more change: the index at most 3/4 used, the array with a
- * free place at its end. */
+/* Room for one more change: the index at most half used (tombstones
+ * included: short probes), the array with a free place at its end. A
+ * rebuild leaves the index at most a quarter full. */
 static void make_room(struct dp_queue *q)
 {
 	size_t live = q->n - q->head, nslots = NSLOTS_MIN;
 
-	if (q->slot != NULL && (q->used + 1) * 4 <= q->nslots * 3 &&
+	if (q->slot != NULL && (q->used + 1) * 2 <= q->nslots &&
 	    (q->n < q->cap || q->head == 0))
 		goto grow;
-	while (nslots * 3 < (live + 1) * 4 * 2)
+	while (nslots < (live + 1) * 4)
 		nslots *= 2;
 	rebuild(q, nslots);
 grow:

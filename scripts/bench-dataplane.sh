@@ -154,7 +154,7 @@ bench_bgpmux() {
 	count=$(kernel_count "$NS_M")
 	((count == 0)) || fail "muxd: /metrics says 0 routes, table $TABLE holds $count"
 	MUX_CPU=$(ps -o cputime= -p "$MUX_PID" | tr -d ' ')
-	say "bgpmux: $(mux_stat)cpu $MUX_CPU"
+	say "bgpmux: $(mux_stat)cpu $MUX_CPU, peak RSS $(awk '/^VmHWM/ { print $2, $3 }' "/proc/$MUX_PID/status")"
 	MUX_IN=$(rate "$N" "$FEED_T0" "$t1")
 	MUX_OUT=$(rate "$N" "$t2" "$t3")
 	stop_pid "$MUX_PID" TERM 30

@@ -435,6 +435,35 @@ START_TEST(fib_full_random)
 }
 END_TEST
 
+/* Thousands of prefixes changing while the queue drains a batch a pass
+ * (no pass at all for 6,000 changes, then one every 300, in turns):
+ * changes of sent prefixes queued again, the index grown, rebuilt and
+ * compacted on the way; at each check the table is the view. */
+START_TEST(queue_drains_random)
+{
+	char prefix[32], nh[32];
+	unsigned seed = 29;
+
+	start("full");
+	dp_attach_feed(dp, "b", feed);
+	run_loop();
+	for (int i = 0; i < 60000; i++) {
+		unsigned r = (unsigned)rand_r(&seed);
+		snprintf(prefix, sizeof prefix, "10.%u.%u.0/24", r % 20, (r >> 5) % 250);
+		snprintf(nh, sizeof nh, "198.51.100.%u", (r >> 13) % 5 + 1);
+		view_route(prefix, 1, (r >> 16) % 4 ? nh : NULL);
+		if (i % 300 == 299 && (i / 6000) % 2)
+			event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
+		if (i % 20000 == 19999) {
+			run_loop();
+			assert_table_is_view(20012, "b");
+		}
+	}
+	ck_assert_uint_gt(fk.flushes, 50);
+	ck_assert_uint_gt(stats_of("b")->coalesced, 0);
+}
+END_TEST
+
 /* Session down: the withdrawals come with the table still full. */
 START_TEST(fib_full_clearing)
 {
@@ -686,6 +715,7 @@ int main(void)
 	tcase_add_test(tf, fib_full_follows_feed);
 	tcase_add_test(tf, fib_full_next_hop_of_other_family);
 	tcase_add_test(tf, fib_full_random);
+	tcase_add_test(tf, queue_drains_random);
 	tcase_add_test(tf, fib_full_clearing);
 	tcase_add_test(tf, batch_bound_and_coalescing);
 	tcase_add_test(tf, fib_full_walk);
