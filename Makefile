@@ -200,7 +200,8 @@ demo: deps
 	$(MAKE) all
 	@scripts/demo.sh
 
-bench: deps
+bench:
+	@scripts/deps.sh bench
 	$(MAKE) all
 	@scripts/bench.sh
 

@@ -229,6 +229,24 @@ void dp_route_failed(struct dataplane *dp, uint32_t table, const struct bgp_pref
 	    why ? why : strerror(err));
 }
 
+void dp_batch_failed(struct dataplane *dp)
+{
+	dp->batch_errors++;
+}
+
+void dp_route_lost(struct dataplane *dp, uint32_t table)
+{
+	struct dp_table *t = table_of(dp, table);
+
+	if (t)
+		t->errors++;
+}
+
+uint64_t dp_batch_errors(const struct dataplane *dp)
+{
+	return dp->batch_errors;
+}
+
 size_t dp_tables(const struct dataplane *dp)
 {
 	return dp->nups + 1;

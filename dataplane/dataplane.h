@@ -24,10 +24,11 @@
  * Pure: no netlink and no sockets. The kernel is reached through struct
  * dp_kernel_ops, which the composition root wires to muxd/kernel; tests
  * give a fake that records. Route changes are queued and go to the ops
- * from a deferred event at the end of the loop pass, or at once when the
- * queue holds DP_BATCH_MAX of them: the queue is bounded, a change of a
- * prefix already queued replaces the queued one (counted as coalesced),
- * and nothing ever waits.
+ * from a deferred event, DP_BATCH_MAX per loop pass, so that a full
+ * table's withdrawal never holds the loop: one change per (table,
+ * prefix) bounds the queue by the tables' routes and the views' prefixes,
+ * a change of a prefix already queued replaces the queued one (counted as
+ * coalesced), and nothing ever waits.
  *
  * Without a "dataplane" key dp_new returns NULL and no op is ever called.
  */
@@ -49,8 +50,7 @@ struct dataplane;
 
 /* The priority of every rule muxd adds (what marks them as its own). */
 #define DP_RULE_PRIORITY 1000
-/* Route changes queued before they go to the ops without waiting for the
- * end of the loop pass. */
+/* Route changes sent to the ops per loop pass (and per ops flush). */
 #define DP_BATCH_MAX 1024
 /* Routes of a view read per loop pass when a feed is attached to a table
  * that already holds routes. */
@@ -131,6 +131,13 @@ void dp_flush(struct dataplane *dp);
  * why and counted in that table's errors. */
 void dp_route_failed(struct dataplane *dp, uint32_t table, const struct bgp_prefix *dst,
     int err, const char *why);
+/* A whole batch the kernel's socket failed (the sendmsg refused, ENOBUFS,
+ * no answer): counted as a netlink error; the ops log it once, with the
+ * reason, and send its routes again. A change of table whose fate stays
+ * unknown after that is counted in the table's errors, not logged (the
+ * ops' one line says how many). */
+void dp_batch_failed(struct dataplane *dp);
+void dp_route_lost(struct dataplane *dp, uint32_t table);
 
 /* ---- status, for the API and metrics ---------------------------------- */
 
@@ -148,6 +155,8 @@ struct dp_table_stats {
 /* The tables: one per instance, then the inbound table. */
 size_t dp_tables(const struct dataplane *dp);
 void dp_table_stats(const struct dataplane *dp, size_t i, struct dp_table_stats *st);
+/* Batches the kernel's socket failed as a whole (dp_batch_failed). */
+uint64_t dp_batch_errors(const struct dataplane *dp);
 
 /* "mux" + the upstream id (at most 8 characters) and the MAC
  * 02:62:6d:78:HI:LO ("bmx" and the id): the same on every start. */

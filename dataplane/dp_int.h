@@ -25,15 +25,18 @@ struct dp_change {
 	bool has_gw;
 	uint8_t gw[16];
 	const char *oif;
+	uint32_t slot;                  /* its slot in the index */
 };
 
-/* The queue: at most DP_BATCH_MAX changes, one per (table, prefix), in
- * the order they came; an open-addressing index (2 * DP_BATCH_MAX slots,
- * 0 free, else the change's position + 1) finds the one of a prefix. */
+/* The queue (dp_queue.c): changes v[head..n), one per (table, prefix), in
+ * the order they came, so at most one per route of the tables and per
+ * prefix to come; an open-addressing index (nslots, a power of two) finds
+ * the one of a prefix. */
 struct dp_queue {
-	struct dp_change v[DP_BATCH_MAX];
-	size_t n;
-	uint16_t slot[2 * DP_BATCH_MAX];
+	struct dp_change *v;
+	size_t head, n, cap;
+	uint32_t *slot;                 /* 0 free, 1 sent, else position + 2 */
+	size_t nslots, used;            /* used: slots not free */
 };
 
 /* An upstream with a forwarding identity. */
@@ -98,17 +101,18 @@ struct dataplane {
 	size_t ninsubs;
 	struct dp_queue q;
 	struct event *flush_ev;
+	uint64_t batch_errors;          /* dp_batch_failed */
 };
 
 /* dp_queue.c */
 /* Queue a change of (t, dst): want with gw and oif, or its removal; was:
  * whether the kernel holds a route for it before this change (ignored
- * when a change of it is already queued). Flushes first when full. */
+ * when a change of it is already queued). */
 void dpq_put(struct dataplane *dp, struct dp_table *t, const struct bgp_prefix *dst,
     bool was, bool want, const uint8_t *gw, const char *oif);
-/* Every queued change to the ops, then their flush. */
+/* Every queued change to the ops, DP_BATCH_MAX per ops flush. */
 void dpq_flush(struct dataplane *dp);
-/* Drop what is queued (dp_free). */
+/* Drop what is queued and the queue's memory (dp_free). */
 void dpq_clear(struct dataplane *dp);
 /* The deferred flush at the end of this loop pass. */
 void dp_kick(struct dataplane *dp);

@@ -1,19 +1,28 @@
 /*
  * dp_queue.c — route changes on their way to the kernel: one per (table,
- * prefix), in a bounded queue flushed from a deferred event or when full.
+ * prefix), sent DP_BATCH_MAX per loop pass from a deferred event.
  *
  * A change of a prefix already queued replaces the queued one (the kernel
  * only ever sees the last state wanted), so a burst on one prefix costs
- * one message; a prefix announced and withdrawn within one batch costs
- * none. The queue never holds more than DP_BATCH_MAX changes: the one
- * that would overflow it sends the batch first.
+ * one message; a prefix announced and withdrawn before it is sent costs
+ * none. The queue is not flushed when it grows: a session going down
+ * withdraws a full table in one call, and sending it all there would hold
+ * the loop (every BGP session, the API) for as long as the kernel takes,
+ * seconds for a million routes. One change per (table, prefix) bounds the
+ * queue by the routes of the tables and the prefixes the views hold; it
+ * drains a batch per pass, and a feed's walk adds to it only while it
+ * holds less than DP_WALK_CHUNK.
  */
 #include <event2/event.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dataplane/dp_int.h"
+#include "muxd/lib/xalloc.h"
 
-#define NSLOTS (2 * DP_BATCH_MAX)
+#define NSLOTS_MIN (2 * DP_BATCH_MAX)
+#define SLOT_FREE 0u
+#define SLOT_SENT 1u                    /* its change went: a tombstone */
 
 size_t dp_addr_len(uint16_t afi)
 {
@@ -40,39 +49,90 @@ static bool same_key(const struct dp_change *c, const struct dp_table *t,
 	    memcmp(c->dst.addr, p->addr, dp_addr_len(p->afi)) == 0;
 }
 
-/* The slot of (t, p): the one holding it, or the free one it would take. */
+/* The slot of (t, p): the one holding its queued change (*found), or the
+ * one it would take (the first sent one on the way, else the free one). */
 static size_t find_slot(const struct dp_queue *q, const struct dp_table *t,
-    const struct bgp_prefix *p)
+    const struct bgp_prefix *p, bool *found)
 {
-	size_t i = key_hash(t, p) & (NSLOTS - 1);
+	size_t mask = q->nslots - 1, i = key_hash(t, p) & mask, take = SIZE_MAX;
 
-	while (q->slot[i] != 0 && !same_key(&q->v[q->slot[i] - 1], t, p))
-		i = (i + 1) & (NSLOTS - 1);
-	return i;
+	*found = false;
+	for (;; i = (i + 1) & mask) {
+		uint32_t s = q->slot[i];
+		if (s == SLOT_FREE)
+			return take != SIZE_MAX ? take : i;
+		if (s == SLOT_SENT) {
+			if (take == SIZE_MAX)
+				take = i;
+		} else if (same_key(&q->v[s - 2], t, p)) {
+			*found = true;
+			return i;
+		}
+	}
+}
+
+/* The queued changes moved to the front and indexed again in nslots
+ * slots: the sent ones' room and tombstones are gone. */
+static void rebuild(struct dp_queue *q, size_t nslots)
+{
+	size_t live = q->n - q->head;
+	bool found;
+
+	memmove(q->v, q->v + q->head, live * sizeof *q->v);
+	q->head = 0;
+	q->n = live;
+	free(q->slot);
+	q->slot = xcalloc(nslots, sizeof *q->slot);
+	q->nslots = nslots;
+	q->used = live;
+	for (size_t i = 0; i < live; i++) {
+		size_t s = find_slot(q, q->v[i].t, &q->v[i].dst, &found);
+		q->slot[s] = (uint32_t)i + 2;
+		q->v[i].slot = (uint32_t)s;
+	}
+}
+
+/* Room for one more change: the index at most half used (tombstones
+ * included: short probes), the array with a free place at its end. A
+ * rebuild leaves the index at most a quarter full. */
+static void make_room(struct dp_queue *q)
+{
+	size_t live = q->n - q->head, nslots = NSLOTS_MIN;
+
+	if (q->slot != NULL && (q->used + 1) * 2 <= q->nslots &&
+	    (q->n < q->cap || q->head == 0))
+		goto grow;
+	while (nslots < (live + 1) * 4)
+		nslots *= 2;
+	rebuild(q, nslots);
+grow:
+	if (q->n == q->cap)
+		q->v = xgrow_array(q->v, &q->cap, q->n + 1, sizeof *q->v);
 }
 
 void dpq_put(struct dataplane *dp, struct dp_table *t, const struct bgp_prefix *dst,
     bool was, bool want, const uint8_t *gw, const char *oif)
 {
 	struct dp_queue *q = &dp->q;
-	size_t s = find_slot(q, t, dst);
 	struct dp_change *c;
+	bool found = false;
+	size_t s = q->slot ? find_slot(q, t, dst, &found) : 0;
 
-	if (q->slot[s] != 0) {
-		c = &q->v[q->slot[s] - 1];
+	if (found) {
+		c = &q->v[q->slot[s] - 2];
 		t->coalesced++;
 	} else {
-		if (q->n == DP_BATCH_MAX) {
-			dpq_flush(dp);
-			s = find_slot(q, t, dst);
-		}
+		make_room(q);
+		s = find_slot(q, t, dst, &found);
+		q->used += q->slot[s] == SLOT_FREE;
 		c = &q->v[q->n++];
-		q->slot[s] = (uint16_t)q->n;
+		q->slot[s] = (uint32_t)q->n + 1;
 		memset(c, 0, sizeof *c);
 		c->t = t;
 		c->dst = *dst;
 		c->dst.path_id = 0;
 		c->was = was;
+		c->slot = (uint32_t)s;
 		t->pending++;
 	}
 	c->want = want;
@@ -99,38 +159,76 @@ static void send_change(struct dataplane *dp, const struct dp_change *c)
 	}
 }
 
-void dpq_flush(struct dataplane *dp)
+/* The queue emptied: its index starts afresh, small again after a burst. */
+static void reset(struct dp_queue *q)
+{
+	q->head = q->n = 0;
+	q->used = 0;
+	if (q->nslots > NSLOTS_MIN) {
+		free(q->slot);
+		free(q->v);
+		q->slot = NULL;
+		q->v = NULL;
+		q->nslots = q->cap = 0;
+	} else if (q->slot != NULL) {
+		memset(q->slot, 0, q->nslots * sizeof *q->slot);
+	}
+}
+
+/* The next DP_BATCH_MAX changes to the ops, then their flush. They leave
+ * the queue before the ops run: a failure the ops report
+ * (dp_route_failed) may come at once, and a new change of their prefix
+ * is queued again. */
+static void send_batch(struct dataplane *dp)
 {
 	struct dp_queue *q = &dp->q;
-	size_t n = q->n;
+	size_t first = q->head, k = q->n - q->head;
 
-	if (n == 0)
+	if (k == 0)
 		return;
-	/* the queue is empty before the ops run: a failure they report
-	 * (dp_route_failed) may come at once */
-	q->n = 0;
-	memset(q->slot, 0, sizeof q->slot);
-	for (size_t i = 0; i < n; i++)
+	if (k > DP_BATCH_MAX)
+		k = DP_BATCH_MAX;
+	q->head += k;
+	for (size_t i = first; i < first + k; i++)
+		q->slot[q->v[i].slot] = SLOT_SENT;
+	for (size_t i = first; i < first + k; i++)
 		send_change(dp, &q->v[i]);
 	dp->ops->flush(dp->arg);
+	if (q->head == q->n)
+		reset(q);
+}
+
+void dpq_flush(struct dataplane *dp)
+{
+	while (dp->q.head < dp->q.n)
+		send_batch(dp);
 }
 
 void dpq_clear(struct dataplane *dp)
 {
-	for (size_t i = 0; i < dp->q.n; i++)
-		dp->q.v[i].t->pending--;
-	dp->q.n = 0;
-	memset(dp->q.slot, 0, sizeof dp->q.slot);
+	struct dp_queue *q = &dp->q;
+
+	for (size_t i = q->head; i < q->n; i++)
+		q->v[i].t->pending--;
+	free(q->v);
+	free(q->slot);
+	memset(q, 0, sizeof *q);
 }
 
+/* A pass: the walks add a chunk while the queue is short, then one batch
+ * goes; again next pass while anything is left. */
 static void flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct dataplane *dp = arg;
+	bool more = false;
 	(void)fd;
 	(void)what;
-	bool more = dp_fib_walks(dp);
-	dpq_flush(dp);
-	if (more)
+	if (dp->q.n - dp->q.head < DP_WALK_CHUNK)
+		more = dp_fib_walks(dp);
+	else
+		more = true;
+	send_batch(dp);
+	if (more || dp->q.head < dp->q.n)
 		dp_kick(dp);
 }
 

@@ -206,15 +206,51 @@ static void route_refused(const struct kroute *r, int err, const char *ext, void
 		log_warnx("dataplane: %s", why);
 }
 
+/* Sent again after its batch failed: a deletion that finds its route gone
+ * is done (the batch may have taken it). */
+static void del_refused_again(const struct kroute *r, int err, const char *ext, void *arg)
+{
+	if (err != ESRCH)
+		route_refused(r, err, ext, arg);
+}
+
+/* The socket failed the batch v[0..n) as a whole, from v[done] on: one
+ * line says so with the reason, it counts as a netlink error, and the
+ * routes whose fate is unknown go again one per sendmsg (what a full
+ * socket buffer or a sendmsg too large for it still takes). If one of
+ * those fails at the socket too, it and the rest are counted as route
+ * errors: nothing is lost without a count. */
+static void batch_failed(struct dp_kernel *k, enum kroute_op op, const struct kroute *v,
+    size_t n, size_t done)
+{
+	knl_route_fail_fn *again = op == KROUTE_DEL ? del_refused_again : route_refused;
+	char why[256];
+	size_t failed, i;
+
+	snprintf(why, sizeof why, "%s", knl_error(k->nl));
+	for (i = done; i < n; i++)
+		if (knl_routes_apply(k->nl, op, &v[i], 1, again, k, &failed, NULL) < 0)
+			break;
+	if (i == n)
+		log_warnx("dataplane: route batch of %zu failed: %s; its %zu unconfirmed "
+		    "route(s) sent again one by one", n, why, n - done);
+	else
+		log_warnx("dataplane: route batch of %zu failed: %s; sent again one by one, "
+		    "%s: %zu route(s) not installed, counted as route errors", n, why,
+		    knl_error(k->nl), n - i);
+	if (k->dp == NULL)
+		return;
+	dp_batch_failed(k->dp);
+	for (; i < n; i++)
+		dp_route_lost(k->dp, v[i].table);
+}
+
 static void apply(struct dp_kernel *k, enum kroute_op op, const struct kroute *v, size_t n)
 {
-	size_t failed = 0;
+	size_t failed, done;
 
-	if (n == 0)
-		return;
-	if (knl_routes_apply(k->nl, op, v, n, route_refused, k, &failed) < 0)
-		log_warnx("dataplane: route batch: %s (%zu of %zu routes not installed)",
-		    knl_error(k->nl), failed, n);
+	if (n > 0 && knl_routes_apply(k->nl, op, v, n, route_refused, k, &failed, &done) < 0)
+		batch_failed(k, op, v, n, done);
 }
 
 void dp_kernel_flush(struct dp_kernel *k)

@@ -4,12 +4,14 @@
 #   scripts/bench-stream.sh   the live stream's cost per UPDATE
 #   scripts/bench-fanout.sh   full-table fan-out: bgpmux, BIRD 2, loopback floor
 #   scripts/bench-provision.sh  10,000 provisioning calls; routes while clients list
+#   scripts/bench-dataplane.sh  1,000,000 routes into a kernel table, bgpmux and
+#                               BIRD 2; iperf3 through the mux and without it
 # A benchmark that fails is reported and the next one still runs; the exit
 # status is 0 either way (figures, not a test).
 cd "$(dirname "$0")/.." || exit 1
 
 for bench in scripts/bench-decode.sh scripts/bench-stream.sh scripts/bench-fanout.sh \
-    scripts/bench-provision.sh; do
+    scripts/bench-provision.sh scripts/bench-dataplane.sh; do
 	if [ ! -x "$bench" ]; then
 		[ -e "$bench" ] && echo "bench: $bench is not executable; skipped" >&2
 		continue

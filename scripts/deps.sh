@@ -21,6 +21,12 @@ TEST_PKGS=(bird2 gobgpd frr exabgp tshark iproute2 python3 procps bgpdump curl
            chromium nodejs npm pmacct python3-websockets
            lintian
            man-db)
+# `scripts/deps.sh bench` (make bench): the test packages and iperf3, the
+# data plane benchmark's traffic (scripts/bench-dataplane.sh).
+BENCH_PKGS=(iperf3)
+if [ "${1:-}" = bench ]; then
+	set -- "${TEST_PKGS[@]}" "${BENCH_PKGS[@]}"
+fi
 
 # Node.js may come from elsewhere (nodesource's nodejs bundles npm and
 # conflicts with Debian's npm): a working npm is enough.

@@ -86,7 +86,7 @@ json_t *dataplane_to_json(const struct dataplane *dp, const struct config *cfg)
 unsigned long long dataplane_netlink_errors(const struct dataplane *dp)
 {
 	struct dp_table_stats st;
-	unsigned long long n = 0;
+	unsigned long long n = dp ? dp_batch_errors(dp) : 0;
 
 	for (size_t i = 0, k = dp ? dp_tables(dp) : 0; i < k; i++) {
 		dp_table_stats(dp, i, &st);

@@ -20,7 +20,8 @@ struct dataplane;
 json_t *dataplane_to_json(const struct dataplane *dp, const struct config *cfg);
 
 /* Every netlink error the data plane counted: the refusals of links,
- * addresses, rules and routes, over all its tables. */
+ * addresses, rules and routes, over all its tables, and the route batches
+ * its socket failed as a whole. */
 unsigned long long dataplane_netlink_errors(const struct dataplane *dp);
 
 #endif

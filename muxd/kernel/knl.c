@@ -197,6 +197,7 @@ struct chunk {
 	knl_fail_fn *fail;
 	void *arg;
 	size_t failed;
+	size_t seen;          /* 1 + the last message a reply named */
 };
 
 /* The replies of one datagram: 1 when the last message's ACK was seen. */
@@ -218,6 +219,7 @@ static int chunk_replies(struct knl *nl, struct chunk *c, int len)
 			if (c->fail != NULL)
 				c->fail(c->first + i, err, ext, c->arg);
 		}
+		c->seen = i + 1;
 		if (i == c->k - 1)
 			last = 1;
 	}
@@ -242,7 +244,7 @@ static int send_chunk(struct knl *nl, struct chunk *c, knl_build_fn *build)
 	int err = send_msgs(nl, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b));
 	mnl_nlmsg_batch_stop(b);
 	if (err < 0)
-		return err;
+		return err; /* the kernel took none of the chunk */
 	for (;;) {
 		int len = recv_some(nl);
 		if (len < 0)
@@ -252,21 +254,32 @@ static int send_chunk(struct knl *nl, struct chunk *c, knl_build_fn *build)
 	}
 }
 
+/* How many messages of a chunk that failed with err have a known fate.
+ * Replies come in order: on a mere timeout every message up to the last
+ * one a reply named was handled and its refusal, if any, reported. A
+ * failed sendmsg handled none; after ENOBUFS (replies dropped) or another
+ * socket error a refusal may be lost, so none is known. */
+static size_t chunk_known(const struct chunk *c, int err)
+{
+	return err == -ETIMEDOUT ? c->seen : 0;
+}
+
 int knl_batch(struct knl *nl, size_t n, knl_build_fn *build, knl_fail_fn *fail,
-              void *arg, size_t *failed)
+              void *arg, size_t *failed, size_t *done)
 {
 	struct chunk c = { .fail = fail, .arg = arg };
 
 	*failed = 0;
+	*done = n;
 	while (c.first < n) {
 		c.k = n - c.first < KNL_BATCH_MAX ? n - c.first : KNL_BATCH_MAX;
 		c.failed = 0;
+		c.seen = 0;
 		int err = send_chunk(nl, &c, build);
 		*failed += c.failed;
 		if (err < 0) {
-			/* What the kernel did with the rest of this chunk is
-			 * unknown: the caller resynchronises with a dump. */
-			*failed += n - c.first - c.failed;
+			*done = c.first + chunk_known(&c, err);
+			*failed += n - *done;
 			return knl_fail(nl, -err, NULL, "batch of %zu messages at %zu", c.k,
 			                c.first);
 		}

@@ -106,11 +106,16 @@ const char *kroute_error_str(const struct kroute *r, int err, const char *ext,
  * Adds, replaces or deletes n routes, KNL_BATCH_MAX per sendmsg; each gets
  * muxd's protocol. A refused route is given to fail (may be NULL) and
  * counted in *failed; the others still go in. Returns 0 when every
- * message reached the kernel, a negative errno when the socket failed
- * (the routes not sent are counted as failed too).
+ * message reached the kernel (*done is n). When the socket fails a batch
+ * as a whole (the kernel refuses the sendmsg itself, ENOBUFS, no answer)
+ * it stops there and returns the negative errno: v[0 .. *done) had their
+ * fate told, v[*done .. n) did not (the kernel may have taken some of
+ * them; none was given to fail) and are counted in *failed too. done may
+ * be NULL.
  */
 int knl_routes_apply(struct knl *nl, enum kroute_op op, const struct kroute *v,
-                     size_t n, knl_route_fail_fn *fail, void *arg, size_t *failed);
+                     size_t n, knl_route_fail_fn *fail, void *arg, size_t *failed,
+                     size_t *done);
 
 typedef void knl_route_fn(const struct kroute *r, void *arg);
 int knl_routes_dump(struct knl *nl, const struct kroute_filter *f,

@@ -32,8 +32,8 @@ typedef struct nlmsghdr *knl_build_fn(void *buf, size_t i, void *arg);
 /* Message i was refused. */
 typedef void knl_fail_fn(size_t i, int err, const char *ext, void *arg);
 /* Sends n messages, KNL_BATCH_MAX per sendmsg, and reports each refusal
- * by index (knl_routes_apply's contract). */
+ * by index (knl_routes_apply's contract, *done included). */
 int knl_batch(struct knl *nl, size_t n, knl_build_fn *build, knl_fail_fn *fail,
-              void *arg, size_t *failed);
+              void *arg, size_t *failed, size_t *done);
 
 #endif

@@ -48,11 +48,14 @@ static void route_refused(size_t i, int err, const char *ext, void *arg)
 }
 
 int knl_routes_apply(struct knl *nl, enum kroute_op op, const struct kroute *v,
-                     size_t n, knl_route_fail_fn *fail, void *arg, size_t *failed)
+                     size_t n, knl_route_fail_fn *fail, void *arg, size_t *failed,
+                     size_t *done)
 {
 	struct apply a = { op, v, fail, arg };
+	size_t ignored;
 
-	return knl_batch(nl, n, build_route, route_refused, &a, failed);
+	return knl_batch(nl, n, build_route, route_refused, &a, failed,
+	                 done != NULL ? done : &ignored);
 }
 
 struct route_walk {
@@ -152,7 +155,7 @@ int knl_routes_flush(struct knl *nl, const struct kroute_filter *f, size_t *remo
 		err = knl_routes_dump(nl, &ours, route_collect, &l);
 		if (err < 0 || l.n == 0)
 			break;
-		err = knl_routes_apply(nl, KROUTE_DEL, l.v, l.n, flush_refused, nl, &failed);
+		err = knl_routes_apply(nl, KROUTE_DEL, l.v, l.n, flush_refused, nl, &failed, NULL);
 		*removed += l.n - failed;
 		if (err < 0 || !l.full || failed == l.n)
 			break;

@@ -46,6 +46,7 @@
 #   127.0.186 test_deb (the installed muxd)
 #   namespaces dpf-PID-*: test_dataplane_full (the same, dataplane_lib.sh)
 #   namespaces prv-PID-*: test_privileges (10.202.0-2.0/24 inside them)
+#   namespaces dpb-PID-*: scripts/bench-dataplane.sh (10.202.0-3.0/24 inside them)
 
 set -u -o pipefail
 

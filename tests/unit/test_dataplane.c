@@ -218,6 +218,24 @@ START_TEST(refusals_counted)
 }
 END_TEST
 
+/* A batch the kernel's socket failed: one netlink error for the batch, and
+ * each of its routes the ops could not send again in its own table. */
+START_TEST(lost_batch_counted)
+{
+	start("default");
+	uint32_t table = stats_of("b")->table;
+	ck_assert_uint_eq(dp_batch_errors(dp), 0);
+	dp_batch_failed(dp);
+	dp_route_lost(dp, table);
+	dp_route_lost(dp, table);
+	dp_route_lost(dp, 99);          /* not a table of the data plane */
+	ck_assert_uint_eq(dp_batch_errors(dp), 1);
+	ck_assert_uint_eq(stats_of("b")->errors, 2);
+	ck_assert_uint_eq(stats_of("a")->errors, 0);
+	ck_assert_uint_eq(stats_of(NULL)->errors, 0);
+}
+END_TEST
+
 /* ---- fib full ------------------------------------------------------------------- */
 
 static struct attrstore *store;
@@ -417,6 +435,35 @@ START_TEST(fib_full_random)
 }
 END_TEST
 
+/* Thousands of prefixes changing while the queue drains a batch a pass
+ * (no pass at all for 6,000 changes, then one every 300, in turns):
+ * changes of sent prefixes queued again, the index grown, rebuilt and
+ * compacted on the way; at each check the table is the view. */
+START_TEST(queue_drains_random)
+{
+	char prefix[32], nh[32];
+	unsigned seed = 29;
+
+	start("full");
+	dp_attach_feed(dp, "b", feed);
+	run_loop();
+	for (int i = 0; i < 60000; i++) {
+		unsigned r = (unsigned)rand_r(&seed);
+		snprintf(prefix, sizeof prefix, "10.%u.%u.0/24", r % 20, (r >> 5) % 250);
+		snprintf(nh, sizeof nh, "198.51.100.%u", (r >> 13) % 5 + 1);
+		view_route(prefix, 1, (r >> 16) % 4 ? nh : NULL);
+		if (i % 300 == 299 && (i / 6000) % 2)
+			event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
+		if (i % 20000 == 19999) {
+			run_loop();
+			assert_table_is_view(20012, "b");
+		}
+	}
+	ck_assert_uint_gt(fk.flushes, 50);
+	ck_assert_uint_gt(stats_of("b")->coalesced, 0);
+}
+END_TEST
+
 /* Session down: the withdrawals come with the table still full. */
 START_TEST(fib_full_clearing)
 {
@@ -446,29 +493,51 @@ START_TEST(fib_full_clearing)
 }
 END_TEST
 
-/* The queue holds at most DP_BATCH_MAX changes; a prefix changed again
- * while queued is one change. */
+/* Nothing goes to the ops inside the call that queues (a full table
+ * withdrawn at once must not hold the loop); then DP_BATCH_MAX changes a
+ * loop pass; a prefix changed again while queued is one change. */
 START_TEST(batch_bound_and_coalescing)
 {
 	char prefix[32];
+	enum { K = 3 * DP_BATCH_MAX + 10 };
 
 	start("full");
 	run_loop();
 	dp_attach_feed(dp, "a", feed);
 	run_loop();
-	for (unsigned i = 0; i < DP_BATCH_MAX + 10; i++) {
+	for (unsigned i = 0; i < K; i++) {
 		snprintf(prefix, sizeof prefix, "10.%u.%u.0/24", i >> 8, i & 255);
 		view_route(prefix, 1, "198.51.100.1");
 	}
-	/* the one past the bound sent the batch, without the loop */
+	ck_assert_uint_eq(fk.flushes, 0);
+	ck_assert_uint_eq(stats_of("a")->pending, K);
+	/* one pass, one batch */
+	event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
 	ck_assert_uint_eq(fk.flushes, 1);
 	ck_assert_uint_eq(fk.sets, DP_BATCH_MAX);
-	ck_assert_uint_eq(stats_of("a")->pending, 10);
+	ck_assert_uint_eq(stats_of("a")->pending, K - DP_BATCH_MAX);
+	/* a change of a prefix already sent is queued again, behind the rest */
+	view_route("10.0.0.0/24", 1, "198.51.100.2");
+	ck_assert_uint_eq(stats_of("a")->pending, K - DP_BATCH_MAX + 1);
 	run_loop();
-	ck_assert_uint_eq(fk.sets, DP_BATCH_MAX + 10);
+	ck_assert_uint_eq(fk.flushes, 4);
+	ck_assert_uint_eq(fk.sets, K + 1);
 	ck_assert_uint_eq(stats_of("a")->pending, 0);
+	assert_table_is_view(20001, "a");
 
-	size_t sets = fk.sets;
+	/* withdrawn all at once: nothing sent in the call, all of it after */
+	for (unsigned i = 0; i < K; i++) {
+		snprintf(prefix, sizeof prefix, "10.%u.%u.0/24", i >> 8, i & 255);
+		view_route(prefix, 1, NULL);
+	}
+	ck_assert_uint_eq(fk.flushes, 4);
+	ck_assert_uint_eq(fk.dels, 0);
+	run_loop();
+	ck_assert_uint_eq(fk.dels, K);
+	ck_assert_uint_eq(fk.bad_dels, 0);
+	assert_table_is_view(20001, "a");
+
+	size_t sets = fk.sets, dels = fk.dels;
 	for (unsigned i = 0; i < 100; i++) {
 		snprintf(prefix, sizeof prefix, "198.51.100.%u", i % 7 + 1);
 		view_route("192.0.2.0/24", 1, prefix);
@@ -480,7 +549,7 @@ START_TEST(batch_bound_and_coalescing)
 	view_route("198.18.0.0/15", 1, NULL);
 	run_loop();
 	ck_assert_uint_eq(fk.sets, sets + 1);
-	ck_assert_uint_eq(fk.dels, 0);
+	ck_assert_uint_eq(fk.dels, dels);
 	assert_table_is_view(20001, "a");
 }
 END_TEST
@@ -713,12 +782,14 @@ int main(void)
 	tcase_add_test(tc, identities_and_rules);
 	tcase_add_test(tc, fib_default);
 	tcase_add_test(tc, refusals_counted);
+	tcase_add_test(tc, lost_batch_counted);
 	tcase_add_test(tc, inbound_follows_gateway);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tf, rib_setup, rib_teardown);
 	tcase_add_test(tf, fib_full_follows_feed);
 	tcase_add_test(tf, fib_full_next_hop_of_other_family);
 	tcase_add_test(tf, fib_full_random);
+	tcase_add_test(tf, queue_drains_random);
 	tcase_add_test(tf, fib_full_clearing);
 	tcase_add_test(tf, batch_bound_and_coalescing);
 	tcase_add_test(tf, fib_full_walk);

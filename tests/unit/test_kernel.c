@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "muxd/kernel/knl.h"
+#include "muxd/kernel/knl_int.h"
 #include "tests/unit/check_run.h"
 
 #define TABLE 20001
@@ -315,7 +317,7 @@ START_TEST(test_routes_batch)
 	for (uint32_t i = 0; i < N; i++)
 		v[i] = route4(i, TABLE, "10.77.0.2");
 	double t0 = now();
-	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, v, N, NULL, NULL, &failed), 0);
+	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, v, N, NULL, NULL, &failed, NULL), 0);
 	double t = now() - t0;
 	printf("test_kernel: %d routes in one batch: %.1f ms, %.0f routes/s\n", N,
 	       t * 1e3, N / t);
@@ -326,13 +328,13 @@ START_TEST(test_routes_batch)
 	ck_assert_uint_eq(count(AF_INET6, TABLE, 0), 0);
 
 	/* Adding again is refused route by route. */
-	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, v, 300, NULL, NULL, &failed), 0);
+	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, v, 300, NULL, NULL, &failed, NULL), 0);
 	ck_assert_uint_eq(failed, 300);
 
 	/* 1,000 replaced in place: same count, the new gateway. */
 	for (uint32_t i = 0; i < 1000; i++)
 		v[i] = route4(i * 7, TABLE, "10.77.0.3");
-	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_REPLACE, v, 1000, NULL, NULL, &failed), 0);
+	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_REPLACE, v, 1000, NULL, NULL, &failed, NULL), 0);
 	ck_assert_uint_eq(failed, 0);
 	ck_assert_uint_eq(count(AF_INET, TABLE, KMSG_RTPROT_BGPMUX), N);
 	ck_assert_int_eq(knl_routes_dump(nl, &f, gw_count, &via3), 0);
@@ -341,7 +343,7 @@ START_TEST(test_routes_batch)
 	/* Half deleted (the even ones). */
 	for (uint32_t i = 0; i < N / 2; i++)
 		v[i] = route4(2 * i, TABLE, "10.77.0.2");
-	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_DEL, v, N / 2, NULL, NULL, &failed), 0);
+	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_DEL, v, N / 2, NULL, NULL, &failed, NULL), 0);
 	ck_assert_uint_eq(failed, 0);
 	ck_assert_uint_eq(count(AF_INET, TABLE, KMSG_RTPROT_BGPMUX), N / 2);
 
@@ -354,7 +356,7 @@ START_TEST(test_routes_batch)
 		inet_pton(AF_INET6, "2001:db8:77::2", r.gw);
 		v[i] = r;
 	}
-	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, v, 100, NULL, NULL, &failed), 0);
+	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, v, 100, NULL, NULL, &failed, NULL), 0);
 	ck_assert_uint_eq(failed, 0);
 	ck_assert_uint_eq(count(AF_INET6, TABLE, KMSG_RTPROT_BGPMUX), 100);
 	ck_assert_uint_eq(count(0, TABLE, KMSG_RTPROT_BGPMUX), N / 2 + 100);
@@ -392,7 +394,7 @@ START_TEST(test_route_refused)
 		v[i] = route4(i, TABLE, "10.77.0.2");
 	v[5] = route4(5, TABLE, "10.99.0.1");
 	v[280] = route4(280, TABLE, "10.99.0.1");
-	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, v, 300, refused, &s, &failed), 0);
+	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, v, 300, refused, &s, &failed, NULL), 0);
 	ck_assert_uint_eq(failed, 2);
 	ck_assert_int_eq(s.n, 2);
 	ck_assert_int_eq(s.err[0], ENETUNREACH);
@@ -402,6 +404,49 @@ START_TEST(test_route_refused)
 	ck_assert_msg(strstr(s.line[1], "172.17.24.0/24 via 10.99.0.1 table 20001"), "%s",
 	              s.line[1]);
 	ck_assert_uint_eq(count(AF_INET, TABLE, KMSG_RTPROT_BGPMUX), 298);
+	knl_close(nl);
+}
+END_TEST
+
+/* A batch the socket refuses as a whole: a send buffer smaller than one
+ * sendmsg of KNL_BATCH_MAX routes (EMSGSIZE), then a socket that is gone
+ * (ENOTSOCK). Nothing is given to fail; *done says where the unknown
+ * starts, and every route from there is counted failed. */
+START_TEST(test_batch_socket_failure)
+{
+	struct kroute v[300];
+	struct refusals s = { 0 };
+	size_t failed, done;
+	int fd, small = 1;
+
+	setup_netns();
+	for (uint32_t i = 0; i < 300; i++)
+		v[i] = route4(i, TABLE, "10.77.0.2");
+	fd = mnl_socket_get_fd(nl->sock);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
+	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, v, 300, refused, &s, &failed, &done),
+	                 -EMSGSIZE);
+	ck_assert_uint_eq(done, 0);
+	ck_assert_uint_eq(failed, 300);
+	ck_assert_int_eq(s.n, 0);
+	ck_assert_msg(strstr(knl_error(nl), "batch of 256 messages at 0") &&
+	              strstr(knl_error(nl), strerror(EMSGSIZE)), "%s", knl_error(nl));
+	ck_assert_uint_eq(count(AF_INET, TABLE, 0), 0);
+	/* One message a sendmsg still goes through. */
+	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, v, 1, refused, &s, &failed, &done), 0);
+	ck_assert_uint_eq(done, 1);
+	ck_assert_uint_eq(failed, 0);
+	ck_assert_uint_eq(count(AF_INET, TABLE, 0), 1);
+
+	int null = open("/dev/null", O_RDWR);
+	ck_assert_int_ge(null, 0);
+	ck_assert_int_eq(dup2(null, fd), fd);
+	close(null);
+	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, v + 1, 10, refused, &s, &failed, &done),
+	                 -ENOTSOCK);
+	ck_assert_uint_eq(done, 0);
+	ck_assert_uint_eq(failed, 10);
+	ck_assert_int_eq(s.n, 0);
 	knl_close(nl);
 }
 END_TEST
@@ -423,10 +468,10 @@ START_TEST(test_route_onlink)
 
 	setup_netns();
 	r.oif = vp0;
-	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, &r, 1, NULL, NULL, &failed), 0);
+	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, &r, 1, NULL, NULL, &failed, NULL), 0);
 	ck_assert_uint_eq(failed, 1);
 	r.onlink = true;
-	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, &r, 1, NULL, NULL, &failed), 0);
+	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, &r, 1, NULL, NULL, &failed, NULL), 0);
 	ck_assert_uint_eq(failed, 0);
 	ck_assert_int_eq(knl_routes_dump(nl, &f, onlink_seen, &seen), 0);
 	ck_assert_int_eq(seen, 1);
@@ -445,10 +490,10 @@ START_TEST(test_flush)
 	setup_netns();
 	for (uint32_t i = 0; i < 600; i++)
 		v[i] = route4(i, i < 300 ? TABLE : 20500, "10.77.0.2");
-	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, v, 600, NULL, NULL, &failed), 0);
+	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, v, 600, NULL, NULL, &failed, NULL), 0);
 	ck_assert_uint_eq(failed, 0);
 	struct kroute outside = route4(1, 30000, "10.77.0.2");
-	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, &outside, 1, NULL, NULL, &failed), 0);
+	ck_assert_int_eq(knl_routes_apply(nl, KROUTE_ADD, &outside, 1, NULL, NULL, &failed, NULL), 0);
 	/* Another protocol's route (static) in one of our tables. */
 	struct kroute foreign = route4(4000, TABLE, "10.77.0.2");
 	foreign.protocol = RTPROT_STATIC;
@@ -508,6 +553,7 @@ static Suite *kernel_suite(void)
 	tcase_add_test(tc, test_rules);
 	tcase_add_test(tc, test_routes_batch);
 	tcase_add_test(tc, test_route_refused);
+	tcase_add_test(tc, test_batch_socket_failure);
 	tcase_add_test(tc, test_route_onlink);
 	tcase_add_test(tc, test_flush);
 	suite_add_tcase(s, tc);
