@@ -4,7 +4,7 @@
 #   make check      install missing dependencies, build, run every test
 #   make sanitize   unit tests under AddressSanitizer + UBSan
 #   make demo       muxd on the embedded demo config, fed by a replay of real data
-#   make bench      benchmarks (figures go in README.md)
+#   make bench      benchmarks (figures go in docs/performance.md)
 #   make man        the manuals, build/man/ (docs/man/*.md, pandoc)
 #   make deb        build/bgpmux_VERSION_amd64.deb (debian/, debhelper)
 #
@@ -65,7 +65,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_SECONDS ?= 8
 
 .PHONY: all check layers unit sanitize fuzz fuzz-build integration demo bench deps clean FORCE \
-        man mancheck deb
+        man mancheck doccheck deb
 
 all: $(BUILD)/muxd $(BUILD)/muxd-hooks $(BUILD)/muxctl $(TOOL_BIN)
 
@@ -136,6 +136,10 @@ $(BUILD)/man/%: docs/man/%.md
 mancheck: $(BUILD)/muxd man
 	@tests/scripts/test_man_keys.sh $(BUILD)/muxd docs/man/muxd.json.5.md $(MAN_OUT)
 
+# No relative link or #anchor of README.md and docs/ dangles.
+doccheck:
+	@tests/scripts/test_doc_links.sh
+
 # bgpmux_VERSION_amd64.deb in $(BUILD)/ with debhelper (debian/), from the
 # tree's build: after `make`, only the version stamp is relinked.
 # No -dbgsym package: it doubled the time of the build. dh skips its build
@@ -192,6 +196,7 @@ check: deps
 	$(MAKE) -j$(JOBS) all
 	$(MAKE) -j$(JOBS) unit
 	$(MAKE) mancheck
+	$(MAKE) doccheck
 	$(MAKE) -j$(JOBS) sanitize
 	$(MAKE) -j$(JOBS) fuzz
 	$(MAKE) integration

@@ -1,7 +1,7 @@
 /*
  * dataplane.h — the data plane's desired state: what the kernel must hold
  * so that packets follow the control plane (the "dataplane" section of the
- * configuration, README.md).
+ * configuration, docs/configuration.md).
  *
  *   per instance (an upstream with next_hop self): a macvlan "muxU" on
  *     client_interface with a stable locally administered MAC derived

@@ -23,6 +23,8 @@ MUX_ADDR=127.0.0.100            # muxd's side of the session
 PEER_ADDR=127.0.0.101           # the replayed PCH router's side
 WAIT_LISTEN=10 WAIT_REPLAY=600 WAIT_EOR=120 WAIT_DUMP=300
 
+PROG=demo
+. "$ROOT/scripts/demo-lib.sh"
 die() { echo "demo: $*" >&2; exit 1; }
 
 for f in "$MUXD" "$REPLAY"; do
@@ -35,21 +37,6 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/bgpmux-demo.XXXXXX")
 MUXD_PID= REPLAY_PID=
 
 # Stop what we started, by PID, and leave nothing behind.
-stop_pid() {
-	local pid=$1 i
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		echo "demo: PID $pid did not stop on SIGTERM within 10 s: killing it" >&2
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-}
-
 cleanup() {
 	stop_pid "$REPLAY_PID"
 	stop_pid "$MUXD_PID"
@@ -61,19 +48,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# Poll a file for a pattern until a deadline; fail early if PID died.
-wait_for() {
-	local file=$1 pattern=$2 secs=$3 pid=$4 what=$5 i
-	for i in $(seq 1 $((secs * 10))); do
-		grep -q -- "$pattern" "$file" 2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || { echo "demo: $what exited early:" >&2; tail -20 "$file" >&2; return 1; }
-		sleep 0.1
-	done
-	echo "demo: no '$pattern' from $what within $secs s:" >&2
-	tail -20 "$file" >&2
-	return 1
-}
 
 free_port() {
 	python3 -c 'import socket,sys

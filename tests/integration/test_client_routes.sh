@@ -7,7 +7,7 @@
 #     communities: each ISP holds exactly the expected prefixes, each with
 #     the exact AS_PATH, NEXT_HOP = muxd's address on that session, no
 #     community, no MED; steering (65000:2, 65000:1002) and prepending
-#     (65000:3:1) as the README's table says; nothing unallocated arrives;
+#     (65000:3:1) as docs/client-routes.md's table says; nothing unallocated arrives;
 #   - flap isolation: a client crashing and reconnecting 50 times within its
 #     hold-down → the ISP receives exactly one UPDATE for its prefix and no
 #     withdrawal; away past the hold-down → exactly one withdrawal;
