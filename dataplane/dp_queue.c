@@ -78,7 +78,8 @@ static void rebuild(struct dp_queue *q, size_t nslots)
 	size_t live = q->n - q->head;
 	bool found;
 
-	memmove(q->v, q->v + q->head, live * sizeof *q->v);
+	if (live > 0)   /* q->v is NULL before the first change */
+		memmove(q->v, q->v + q->head, live * sizeof *q->v);
 	q->head = 0;
 	q->n = live;
 	free(q->slot);

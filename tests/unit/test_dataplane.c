@@ -786,6 +786,9 @@ int main(void)
 	tcase_add_test(tc, inbound_follows_gateway);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tf, rib_setup, rib_teardown);
+	/* random runs of thousands of changes: minutes under ASan on a
+	 * shared 2-core machine, not Check's default 4 s */
+	tcase_set_timeout(tf, 120);
 	tcase_add_test(tf, fib_full_follows_feed);
 	tcase_add_test(tf, fib_full_next_hop_of_other_family);
 	tcase_add_test(tf, fib_full_random);
