@@ -181,6 +181,30 @@ static bool drop_to(const struct config *cfg, const struct passwd *pw, char *why
 	return true;
 }
 
+/* Started unprivileged with capabilities (systemd's User= with
+ * AmbientCapabilities): keep only those muxd needs that it holds, and
+ * none for the programs it never runs (the ambient set emptied). */
+static bool trim_caps(const struct config *cfg, char *why, size_t why_len)
+{
+	cap_value_t want[MAX_KEPT], have[MAX_KEPT];
+	size_t n = 0, nwant = kept_caps(cfg, want);
+	cap_t cur = cap_get_proc();
+	cap_flag_value_t v;
+
+	if (cur == NULL)
+		return true;
+	for (size_t i = 0; i < nwant; i++)
+		if (cap_get_flag(cur, want[i], CAP_PERMITTED, &v) == 0 && v == CAP_SET)
+			have[n++] = want[i];
+	cap_free(cur);
+	if (CAP_AMBIENT_SUPPORTED() && cap_reset_ambient() < 0) {
+		snprintf(why, why_len, "cannot empty the ambient capabilities: %s",
+		    strerror(errno));
+		return false;
+	}
+	return set_caps(have, n, why, why_len);
+}
+
 bool privdrop_apply(const struct config *cfg, char *why, size_t why_len)
 {
 	bool ok = true;
@@ -192,12 +216,14 @@ bool privdrop_apply(const struct config *cfg, char *why, size_t why_len)
 			return false;
 		}
 		ok = drop_to(cfg, pw, why, why_len);
-	} else if (cfg->user != NULL) {
-		log_info("user: not started as root: \"user\": \"%s\" is not applied; "
-		    "running as uid %u", cfg->user, (unsigned)geteuid());
 	} else if (geteuid() == 0) {
 		log_warnx("user: running as root with every capability: set \"user\" "
 		    "to run as an unprivileged user");
+	} else {
+		if (cfg->user != NULL)
+			log_info("user: not started as root: \"user\": \"%s\" is not "
+			    "applied; running as uid %u", cfg->user, (unsigned)geteuid());
+		ok = trim_caps(cfg, why, why_len);
 	}
 	if (ok && prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0) {
 		snprintf(why, why_len, "cannot set no_new_privs: %s", strerror(errno));

@@ -136,6 +136,13 @@ MUX_PID=$LAST_PID
 wait_until 30 "READY=1 from the installed muxd" ready_and_listening
 [[ -e $T/early ]] && fail "READY=1 came before muxd listened on $MUX_ADDR:179 and its API answered"
 [[ $(ps -o user= -p "$MUX_PID") == bgpmux ]] || fail "muxd runs as $(ps -o user= -p "$MUX_PID")"
+# Without a data plane muxd keeps CAP_NET_BIND_SERVICE (bit 10) alone of
+# what the unit gave it, and passes nothing on (ambient, inheritable empty).
+for f in CapEff:0000000000000400 CapPrm:0000000000000400 CapInh:0000000000000000 \
+    CapAmb:0000000000000000 NoNewPrivs:1 Seccomp:2; do
+	grep -qx "${f%%:*}:[[:space:]]*${f#*:}" "/proc/$MUX_PID/status" ||
+		fail "muxd as bgpmux: want ${f%%:*} ${f#*:}: $(grep "^${f%%:*}:" "/proc/$MUX_PID/status")"
+done
 kill -HUP "$MUX_PID"
 wait_until 20 "RELOADING=1 then READY=1 after SIGHUP" notified READY=1 2
 sed -n 2,3p "$T/notify.log" | tr '\n' ' ' | matches -x 'RELOADING=1 READY=1 ' ||
