@@ -7,10 +7,23 @@
 # (1,000,000) synthetic prefixes each. Feeder u is mrt_replay --synthetic
 # with AS 64512+u and next hop 198.18.x.y of its own, so every upstream's
 # paths differ (AS_PATH, communities, next hop) over the same prefixes.
-# Then the IXP shape (SCALE_IXP, default 1000x1000: 1,000 upstreams ×
-# 1,000 paths): one mrt_replay and one bgp_sink process per session
-# (2,000 small processes; mrt_replay holds 1,000 paths in ~2 MB), the
-# clients counting prefixes only (no recorded tables for 1,000 feeds).
+# Then the IXP shape (SCALE_IXP, default 999x1000: 999 upstreams × 1,000
+# paths; muxd numbers its upstreams 1..999 for the control communities, so
+# 999 is as many as one muxd takes): one mrt_replay and one bgp_sink
+# process per session (about 2,000 small processes; they start one after
+# the other, over seconds, so the feeders wait, sessions up, and all send
+# at once on a signal: mrt_replay --wait-go; the report says how far apart
+# their first UPDATEs went out), the clients counting prefixes only (no recorded
+# tables for a thousand feeds).
+#
+# Last the join storm (SCALE_JOIN, default 256 clients): one upstream
+# with SCALE_JOIN_N (100,000) paths, loaded (its first client holds it),
+# then SCALE_JOIN clients of its instance connect at once, each checked
+# against the recorded table; measured: seconds from the storm's start
+# until the last holds the table, and the daemon's memory per client
+# ((VmRSS after − VmRSS before) / clients). 100,000 paths, not a full
+# table: a bgp_sink holds its table in ~64 bytes a route, so 256 clients of
+# 1M paths would need 16 GiB on the client side alone.
 #
 # Every client is bgp_sink, connected and Established before the feeders
 # start; it checks its table against its upstream's recorded one
@@ -25,7 +38,8 @@
 # plot (seconds and bytes per path against M) to docs/img/scale.svg.
 #
 # Knobs (environment): SCALE_M="1 2 4 8" (empty: no curve) SCALE_N=1000000
-# SCALE_IXP=1000x1000 (UPSTREAMSxPATHS; empty: skip) SCALE_SYSTEMS="bgpmux bird"
+# SCALE_IXP=999x1000 (UPSTREAMSxPATHS; empty: skip)
+# SCALE_JOIN=256 (0: skip) SCALE_JOIN_N=100000 SCALE_SYSTEMS="bgpmux bird"
 # SCALE_MUXD=build/muxd SCALE_RUN_TIMEOUT=600 (seconds a run may take)
 # SCALE_SVG=docs/img/scale.svg (empty: no plot). Work files (configs,
 # logs, each client's JSON line, the recorded tables) stay in
@@ -37,12 +51,14 @@ cd "$(dirname "$0")/.." || exit 1
 
 SCALE_MS=${SCALE_M-1 2 4 8}
 N=${SCALE_N:-1000000}
-IXP=${SCALE_IXP-1000x1000}
+IXP=${SCALE_IXP-999x1000}
+JOIN=${SCALE_JOIN-256}
+JOIN_N=${SCALE_JOIN_N:-100000}
 SYSTEMS=${SCALE_SYSTEMS:-bgpmux bird}
 MUXD=${SCALE_MUXD:-build/muxd}
 RUN_TIMEOUT=${SCALE_RUN_TIMEOUT:-600}
 SVG=${SCALE_SVG-docs/img/scale.svg}
-ESTABLISH_WAIT=60               # seconds for every client to be Established
+ESTABLISH_WAIT=120              # seconds for every client (feeder) to be up
 
 SINK=build/tools/bgp_sink
 FEEDER=build/tools/mrt_replay
@@ -54,7 +70,9 @@ MD=build/bench-scale.md
 # up to 1,000 upstreams; upstream u is host (u-1) % 250 + 1 of /24
 # BASE + (u-1) / 250.
 FEED_NET=200                    # feeder u
-UP_NET=204                      # the daemon's side of upstream u
+# The daemon's side of every upstream: one address, as at an IXP (muxd
+# listens on at most 64 distinct local addresses; BIRD shares one socket).
+UP_ADDR=127.0.204.1
 INST_NET=208                    # instance u (the address client u connects to)
 CLIENT_NET=212                  # client u
 REC_ADDR=127.0.216.1            # the recording pass: a client on the feeder
@@ -65,6 +83,8 @@ BENCH_NAME=bench-scale
 # say, spawn, stop, wait_until, listening, proc_stats...; the EXIT trap.
 . scripts/bench-lib.sh
 
+# client_up I M C: the upstream of client i (as muxd_config)
+client_up() { if [ "$2" = "$3" ]; then echo "$1"; else echo 1; fi; }
 addr() { echo "127.0.$(($1 + ($2 - 1) / 250)).$((($2 - 1) % 250 + 1))"; }
 feed_asn() { echo $((64512 + $1)); }
 feed_nh() { echo "198.18.$(($1 / 250)).$(($1 % 250 + 1))"; }
@@ -74,15 +94,15 @@ feeder_args() {  # U PATHS: what feeder u sends
 
 # ---- the recorded tables --------------------------------------------------
 
-# record U: feeder u's table as a client straight on it holds it, in
-# $WORK/feeds/N-U.table (kept between runs of the script: the feed is
-# deterministic).
+# record U PATHS: feeder u's table as a client straight on it holds it,
+# in $WORK/feeds/PATHS-U.table (kept between runs of the script: the feed
+# is deterministic).
 record() {
-	local u=$1 t="$WORK/feeds/$N-$1.table" spid
+	local u=$1 paths=$2 t="$WORK/feeds/$2-$1.table" spid
 	[ -s "$t" ] && return 0
 	mkdir -p "$WORK/feeds"
 	spawn "$t.json" "$t.err" "$SINK" --listen "$REC_ADDR" --asn "$MUX_ASN" \
-	    --peer-as "$(feed_asn "$u")" --expect "$N" --timeout 300 --name "record$u" \
+	    --peer-as "$(feed_asn "$u")" --expect "$paths" --timeout 300 --name "record$u" \
 	    --dump-table "$t.tmp"
 	spid=$LAST_PID
 	if ! wait_until 10 grep -qs listening "$t.err"; then
@@ -92,7 +112,7 @@ record() {
 	fi
 	# shellcheck disable=SC2046
 	"$FEEDER" --quiet --connect "$REC_ADDR" --bind "$REC_FEED_ADDR" \
-	    $(feeder_args "$u" "$N") 2>"$t.feeder.err"
+	    $(feeder_args "$u" "$paths") 2>"$t.feeder.err"
 	wait_until 60 all_gone "$spid"
 	stop "$spid"
 	if ! grep -q '"complete":true' "$t.json"; then
@@ -107,34 +127,38 @@ record() {
 DPID=                           # the daemon of the current run
 UNAVAILABLE=                    # why the run could not be measured
 
-muxd_config() {  # DIR M
-	python3 - "$1" "$2" "$MUX_ASN" "$FEED_NET" "$UP_NET" "$INST_NET" "$CLIENT_NET" <<'EOF'
+# DIR M C: M upstreams; C clients, client i on upstream i (C = M) or all
+# on upstream 1 (the join storm)
+muxd_config() {  # DIR M C
+	python3 - "$1" "$2" "$3" "$MUX_ASN" "$FEED_NET" "$UP_ADDR" "$INST_NET" "$CLIENT_NET" <<'EOF'
 import json, sys
-d, m, asn = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-feed, up, inst, client = (int(x) for x in sys.argv[4:8])
+d, m, c, asn = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+feed, inst, client = (int(sys.argv[i]) for i in (5, 7, 8))
+up = sys.argv[6]
 def addr(base, u):
     return f"127.0.{base + (u - 1) // 250}.{(u - 1) % 250 + 1}"
 ups, clients = [], []
 for u in range(1, m + 1):
-    ups.append({"name": f"isp{u}", "passive": True, "local_address": addr(up, u),
+    ups.append({"name": f"isp{u}", "passive": True, "local_address": up,
                 "peer": {"address": addr(feed, u), "asn": 64512 + u},
                 "families": ["ipv4-unicast"],
                 "instance": {"address": addr(inst, u), "port": 179}})
-    clients.append({"name": f"c{u}", "address": addr(client, u), "asn": asn + u,
-                    "upstreams": [f"isp{u}"]})
+for i in range(1, c + 1):
+    clients.append({"name": f"c{i}", "address": addr(client, i), "asn": asn + i,
+                    "upstreams": [f"isp{i if c == m else 1}"]})
 json.dump({"asn": asn, "router_id": "192.0.2.1", "state_dir": f"{d}/state",
            "upstreams": ups, "clients": clients}, sys.stdout, indent=1)
 EOF
 }
 
-start_muxd() {  # DIR M
+start_muxd() {  # DIR M C
 	local dir=$1
 	if [ ! -x "$MUXD" ]; then
 		UNAVAILABLE="$MUXD is not built"
 		return
 	fi
 	mkdir -p "$dir/state"
-	muxd_config "$(pwd)/$dir" "$2" >"$dir/muxd.json"
+	muxd_config "$(pwd)/$dir" "$2" "$3" >"$dir/muxd.json"
 	if ! "$MUXD" --check-config "$dir/muxd.json" 2>"$dir/muxd.err"; then
 		UNAVAILABLE="--check-config: $(head -1 "$dir/muxd.err")"
 		return
@@ -147,30 +171,33 @@ start_muxd() {  # DIR M
 # it, its client (rs client: no AS prepended, next hop kept) exports it.
 # Next hops resolve in an empty table, so no route waits on a recursive
 # lookup (as tests/bench/bird-fanout.conf.in).
-bird_config() {  # DIR M
-	local u
+bird_config() {  # DIR M C
+	local u i
 	printf 'router id 192.0.2.1;\nlog "%s/bird.log" { warning, error, fatal };\n' "$1"
 	printf 'ipv4 table master4;\nipv4 table nexthop4;\n'
 	for ((u = 1; u <= $2; u++)); do
 		printf 'ipv4 table t%d;\n' "$u"
 		printf 'protocol bgp up%d { local %s as %d; neighbor %s as %d; multihop; strict bind yes;\n' \
-		    "$u" "$(addr $UP_NET "$u")" "$MUX_ASN" "$(addr $FEED_NET "$u")" "$(feed_asn "$u")"
+		    "$u" "$UP_ADDR" "$MUX_ASN" "$(addr $FEED_NET "$u")" "$(feed_asn "$u")"
 		printf '\tpassive yes; hold time 240;\n'
 		printf '\tipv4 { table t%d; import all; export none; igp table nexthop4; }; }\n' "$u"
+	done
+	for ((i = 1; i <= $3; i++)); do
+		u=$(client_up "$i" "$2" "$3")
 		printf 'protocol bgp c%d { local %s as %d; neighbor %s as %d; multihop; strict bind yes;\n' \
-		    "$u" "$(addr $INST_NET "$u")" "$MUX_ASN" "$(addr $CLIENT_NET "$u")" $((MUX_ASN + u))
+		    "$i" "$(addr $INST_NET "$u")" "$MUX_ASN" "$(addr $CLIENT_NET "$i")" $((MUX_ASN + i))
 		printf '\tpassive yes; rs client; hold time 240;\n'
 		printf '\tipv4 { table t%d; import none; export all; next hop keep; }; }\n' "$u"
 	done
 }
 
-start_bird() {  # DIR M
+start_bird() {  # DIR M C
 	local dir=$1
 	if ! command -v bird >/dev/null; then
 		UNAVAILABLE="bird not installed (scripts/deps.sh installs bird2)"
 		return
 	fi
-	bird_config "$(pwd)/$dir" "$2" >"$dir/bird.conf"
+	bird_config "$(pwd)/$dir" "$2" "$3" >"$dir/bird.conf"
 	if ! bird -p -c "$dir/bird.conf" 2>"$dir/bird.err"; then
 		UNAVAILABLE="BIRD rejects $dir/bird.conf: $(tail -1 "$dir/bird.err")"
 		return
@@ -180,28 +207,30 @@ start_bird() {  # DIR M
 	DPID=$LAST_PID
 }
 
-# Both daemons listen on the last instance and the last upstream address
+# Both daemons listen on the last instance and the upstream address
 # once they have taken the whole configuration.
-daemon_up() { listening "$(addr $INST_NET "$1")" 179 && listening "$(addr $UP_NET "$1")" 179; }
+daemon_up() { listening "$(addr $INST_NET "$1")" 179 && listening "$UP_ADDR" 179; }
 
 # ---- one run -----------------------------------------------------------------
 
 SINK_PIDS=()
 FEED_PIDS=()
 
-start_clients() {  # DIR M PATHS
-	local dir=$1 u expect table
-	SINK_PIDS=()
-	for ((u = 1; u <= $2; u++)); do
+# start_clients DIR FIRST LAST M C PATHS: clients FIRST..LAST; client i's
+# PID is SINK_PIDS[i-1].
+start_clients() {
+	local dir=$1 i u expect table
+	for ((i = $2; i <= $3; i++)); do
+		u=$(client_up "$i" "$4" "$5")
 		# the recorded table when there is one (the curve), else a count
-		table="$WORK/feeds/$3-$u.table"
-		expect=(--expect "$3")
+		table="$WORK/feeds/$6-$u.table"
+		expect=(--expect "$6")
 		[ -s "$table" ] && expect=(--expect-table "$table")
-		spawn "$dir/client$u.json" "$dir/client$u.err" "$SINK" \
-		    --connect "$(addr $INST_NET "$u")" --bind "$(addr $CLIENT_NET "$u")" \
-		    --asn $((MUX_ASN + u)) --peer-as "$MUX_ASN" "${expect[@]}" \
+		spawn "$dir/client$i.json" "$dir/client$i.err" "$SINK" \
+		    --connect "$(addr $INST_NET "$u")" --bind "$(addr $CLIENT_NET "$i")" \
+		    --asn $((MUX_ASN + i)) --peer-as "$MUX_ASN" "${expect[@]}" \
 		    --linger "$RUN_TIMEOUT" --timeout $((RUN_TIMEOUT + 120)) \
-		    --connect-wait 30 --name "c$u"
+		    --connect-wait 30 --name "c$i"
 		SINK_PIDS+=("$LAST_PID")
 	done
 }
@@ -211,20 +240,32 @@ start_feeders() {  # DIR M PATHS
 	FEED_PIDS=()
 	for ((u = 1; u <= $2; u++)); do
 		# shellcheck disable=SC2046
-		spawn /dev/null "$dir/feeder$u.err" "$FEEDER" --quiet --hold \
-		    --connect "$(addr $UP_NET "$u")" --bind "$(addr $FEED_NET "$u")" \
+		spawn /dev/null "$dir/feeder$u.err" "$FEEDER" --quiet --hold --wait-go \
+		    --connect "$UP_ADDR" --bind "$(addr $FEED_NET "$u")" \
 		    $(feeder_args "$u" "$3")
 		FEED_PIDS+=("$LAST_PID")
 	done
 }
 
+feeders_ready() { [ "$(count_files_with ': ready' "$1"/feeder*.err)" -ge "$2" ]; }
+
+# Every feeder has its session up and its table made (--wait-go): then
+# they all send at once, however long starting them one by one took.
+go_feeders() {  # DIR M
+	if ! wait_until "$ESTABLISH_WAIT" feeders_ready "$1" "$2"; then
+		UNAVAILABLE="$(count_files_with ': ready' "$1"/feeder*.err) of $2 feeders ready within ${ESTABLISH_WAIT} s"
+		return 1
+	fi
+	kill -USR1 "${FEED_PIDS[@]}"
+}
+
 all_established() { [ "$(count_files_with established "$1"/client*.err)" -ge "$2" ]; }
 # A client says "done:" once it holds its whole table; a client that gave
 # up has left: either way there is nothing more to wait for.
-all_settled() {
-	local u
-	for ((u = 1; u <= $2; u++)); do
-		grep -qs ': done: ' "$1/client$u.err" || ! alive "${SINK_PIDS[u - 1]}" || return 1
+all_settled() {  # DIR FIRST LAST
+	local i
+	for ((i = $2; i <= $3; i++)); do
+		grep -qs ': done: ' "$1/client$i.err" || ! alive "${SINK_PIDS[i - 1]}" || return 1
 	done
 }
 
@@ -236,9 +277,10 @@ measure() {  # DIR M PATHS
 		UNAVAILABLE="$(count_files_with established "$dir"/client*.err) of $2 clients Established within ${ESTABLISH_WAIT} s"
 		return
 	fi
-	proc_stats "$DPID" >"$dir/before.stats"
 	start_feeders "$@"
-	wait_until "$RUN_TIMEOUT" all_settled "$dir" "$2" ||
+	go_feeders "$dir" "$2" || return
+	proc_stats "$DPID" >"$dir/before.stats"
+	wait_until "$RUN_TIMEOUT" all_settled "$dir" 1 "$2" ||
 	    UNAVAILABLE="not every client held its table within ${RUN_TIMEOUT} s"
 	proc_stats "$DPID" >"$dir/after.stats" || UNAVAILABLE="the daemon died (see $dir)"
 }
@@ -257,20 +299,63 @@ run() {  # SYSTEM M PATHS
 	UNAVAILABLE=
 	SINK_PIDS=()
 	FEED_PIDS=()
-	"start_${sys/bgpmux/muxd}" "$dir" "$m"
+	"start_${sys/bgpmux/muxd}" "$dir" "$m" "$m"
 	if [ -z "$UNAVAILABLE" ] && ! wait_until 60 daemon_up "$m"; then
 		UNAVAILABLE="$sys does not listen on its last instance and upstream addresses"
 	fi
 	if [ -z "$UNAVAILABLE" ]; then
-		start_clients "$dir" "$m" "$paths"
+		start_clients "$dir" 1 "$m" "$m" "$m" "$paths"
 		measure "$dir" "$m" "$paths"
 	fi
+	finish "$dir" "$sys" "$m" "$paths" 0
+}
+
+finish() {  # DIR SYSTEM M PATHS JOIN: stop the run, report it
 	stop_all "${SINK_PIDS[@]}"
 	stop_all "${FEED_PIDS[@]}"
 	stop "$DPID"
-	printf '%s\n' "$UNAVAILABLE" >"$dir/unavailable"
-	python3 "$REPORT" row "$dir" "$sys" "$m" "$paths" >>"$WORK/results.jsonl"
+	printf '%s\n' "$UNAVAILABLE" >"$1/unavailable"
+	python3 "$REPORT" row "${@:1:5}" >>"$WORK/results.jsonl"
 	python3 "$REPORT" line "$WORK/results.jsonl" >&2
+}
+
+# The join storm: client 1 sees the view loaded, then clients 2..J+1
+# connect at once.
+join_storm() {  # DIR J PATHS
+	local dir=$1 c=$(($2 + 1))
+	start_clients "$dir" 1 1 1 "$c" "$3"
+	if ! wait_until "$ESTABLISH_WAIT" all_established "$dir" 1; then
+		UNAVAILABLE="the first client is not Established within ${ESTABLISH_WAIT} s"
+		return
+	fi
+	start_feeders "$dir" 1 "$3"
+	go_feeders "$dir" 1 || return
+	if ! wait_until "$RUN_TIMEOUT" all_settled "$dir" 1 1; then
+		UNAVAILABLE="the first client did not hold the table within ${RUN_TIMEOUT} s"
+		return
+	fi
+	proc_stats "$DPID" >"$dir/before.stats"
+	date +%s.%N >"$dir/storm.t0"
+	start_clients "$dir" 2 "$c" 1 "$c" "$3"
+	wait_until "$RUN_TIMEOUT" all_settled "$dir" 2 "$c" ||
+	    UNAVAILABLE="not every client held the table within ${RUN_TIMEOUT} s"
+	proc_stats "$DPID" >"$dir/after.stats" || UNAVAILABLE="the daemon died (see $dir)"
+}
+
+join_run() {  # SYSTEM J PATHS
+	local sys=$1 dir="$WORK/$1-join$2x$3"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	DPID=
+	UNAVAILABLE=
+	SINK_PIDS=()
+	FEED_PIDS=()
+	"start_${sys/bgpmux/muxd}" "$dir" 1 $(($2 + 1))
+	if [ -z "$UNAVAILABLE" ] && ! wait_until 60 daemon_up 1; then
+		UNAVAILABLE="$sys does not listen on its instance and upstream addresses"
+	fi
+	[ -z "$UNAVAILABLE" ] && join_storm "$dir" "$2" "$3"
+	finish "$dir" "$sys" 1 "$3" "$2"
 }
 
 # ---- main ----------------------------------------------------------------------
@@ -287,7 +372,7 @@ check_tools() {
 main() {
 	local m u sys max=0 start
 	check_tools || return 0
-	# 1,000 upstreams: two sessions and two listeners each in one daemon
+	# 999 upstreams: two sessions and two listeners each in one daemon
 	ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 	mkdir -p "$WORK"
 	exec 9>"$WORK.lock"
@@ -301,13 +386,16 @@ main() {
 	for m in $SCALE_MS; do [ "$m" -gt "$max" ] && max=$m; done
 	say "recording $max feeds of $N paths (once; kept in $WORK/feeds)"
 	for ((u = 1; u <= max; u++)); do
-		record "$u" || { say "cannot record feed $u; no scale curve"; SCALE_MS=; break; }
+		record "$u" "$N" || { say "cannot record feed $u; no scale curve"; SCALE_MS=; break; }
 	done
 	for m in $SCALE_MS; do
 		for sys in $SYSTEMS; do run "$sys" "$m" "$N"; done
 	done
 	if [[ "$IXP" =~ ^([0-9]+)x([0-9]+)$ ]]; then
 		for sys in $SYSTEMS; do run "$sys" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; done
+	fi
+	if [ "${JOIN:-0}" -gt 0 ] && record 1 "$JOIN_N"; then
+		for sys in $SYSTEMS; do join_run "$sys" "$JOIN" "$JOIN_N"; done
 	fi
 	say "done in $((SECONDS - start)) s"
 	python3 "$REPORT" render "$WORK" "$MD" "$SVG"

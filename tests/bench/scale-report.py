@@ -2,7 +2,8 @@
 """Figures of scripts/bench-scale.sh: one JSON line per run in, the table
 (text and Markdown) and the plot (an SVG written by hand) out.
 
-  scale-report.py row DIR SYSTEM M PATHS   one run's JSON line
+  scale-report.py row DIR SYSTEM M PATHS [JOIN]   one run's JSON line
+                                           (JOIN > 0: the join storm)
   scale-report.py line RESULTS.jsonl       the last run, one line of text
   scale-report.py render WORK MD SVG       the table; the plot ('' for none)
 """
@@ -47,8 +48,10 @@ def numbered(d, pattern):
     return sorted(files, key=lambda p: int(re.sub(r"\D", "", os.path.basename(p)) or 0))
 
 
-def row(d, system, m, paths):
-    m, paths = int(m), int(paths)
+def row(d, system, m, paths, join=0):
+    m, paths, join = int(m), int(paths), int(join)
+    if join:
+        return join_row(d, system, paths, join)
     clients = [load_json(p, {}) for p in numbered(d, "client*.json")]
     done = [c for c in clients if c.get("complete")]
     sent = [float(x.group(1)) for p in numbered(d, "feeder*.err")
@@ -63,6 +66,9 @@ def row(d, system, m, paths):
            "attr_mismatch": sum(c.get("attr_mismatch", 0) for c in clients),
            "seconds": None, "rss_kb": after.get("rss_kb"),
            "bytes_per_path": None, "cpu_per_m": None}
+    # the feeders start one after the other: how far apart their first
+    # UPDATEs went out (in the seconds; large with 1,000 feeder processes)
+    out["feeders_spread"] = max(sent) - min(sent) if sent else None
     if sent and len(done) == m and m:
         out["seconds"] = max(c["done_at"] for c in done) - min(sent)
     if "rss_now_kb" in after and "rss_now_kb" in before:
@@ -73,6 +79,38 @@ def row(d, system, m, paths):
         ends = sorted({c.get("end", "no report") for c in clients if not c.get("complete")})
         out["unavailable"] = f"{len(done)} of {m} clients held their table" + (
             f" ({ends[0]})" if ends else "")
+    print(json.dumps(out))
+    return 0
+
+
+def join_row(d, system, paths, join):
+    """The join storm: client 1 held the table before; clients 2.. are the
+    storm, timed from its start (storm.t0) to the last one holding it."""
+    clients = [load_json(p, {}) for p in numbered(d, "client*.json")]
+    storm = clients[1:]
+    done = [c for c in storm if c.get("complete")]
+    before, after = stats(os.path.join(d, "before.stats")), stats(os.path.join(d, "after.stats"))
+    t0 = read_text(os.path.join(d, "storm.t0")).strip()
+    out = {"system": system, "m": 1, "paths": paths, "join": join,
+           "unavailable": read_text(os.path.join(d, "unavailable")).strip(),
+           "clients": join, "complete": len(done),
+           "checked": "table" if any("expected" in c for c in storm) else "count",
+           "missing": sum(c.get("missing", 0) for c in storm),
+           "extra": sum(c.get("extra", 0) for c in storm),
+           "attr_mismatch": sum(c.get("attr_mismatch", 0) for c in storm),
+           "seconds": None, "rss_kb": after.get("rss_kb"), "kib_per_client": None,
+           "cpu_s": None}
+    # the clients are started one after the other: how far apart they came up
+    up = [c["established_at"] for c in storm if c.get("established_at")]
+    out["clients_spread"] = max(up) - min(up) if up else None
+    if t0 and len(done) == join:
+        out["seconds"] = max(c["done_at"] for c in done) - float(t0)
+    if "rss_now_kb" in after and "rss_now_kb" in before:
+        out["kib_per_client"] = (after["rss_now_kb"] - before["rss_now_kb"]) / join
+    if "cpu_s" in after and "cpu_s" in before:
+        out["cpu_s"] = after["cpu_s"] - before["cpu_s"]
+    if not out["unavailable"] and len(done) < join:
+        out["unavailable"] = f"{len(done)} of {join} clients held the table"
     print(json.dumps(out))
     return 0
 
@@ -112,12 +150,19 @@ def check_text(r):
 
 def line(path):
     rows = load_rows(path)
-    if rows:
+    if rows and rows[-1].get("join"):
+        r = rows[-1]
+        print(f"bench-scale: join storm, {r['join']} clients × {r['paths']:,} paths, "
+              f"{r['system']}: {fmt(r['seconds'], 2)} s, {fmt(r['kib_per_client'], 0)} KiB "
+              f"per client, peak {mib(r['rss_kb'])}, {fmt(r['cpu_s'], 2)} CPU s, clients up "
+              f"within {fmt(r.get('clients_spread'), 2)} s; {check_text(r)}")
+    elif rows:
         r = rows[-1]
         print(f"bench-scale: {shape(r['m'], r['paths'])} {r['system']}: "
               f"{fmt(r['seconds'], 2)} s, peak {mib(r['rss_kb'])}, "
               f"{fmt(r['bytes_per_path'], 0)} bytes/path, "
-              f"{fmt(r['cpu_per_m'], 2)} CPU s per M paths; {check_text(r)}")
+              f"{fmt(r['cpu_per_m'], 2)} CPU s per M paths, feeders started "
+              f"within {fmt(r.get('feeders_spread'), 2)} s; {check_text(r)}")
     return 0
 
 
@@ -127,7 +172,7 @@ HEAD = ["upstreams × paths", "bgpmux s", "BIRD s", "bgpmux RSS", "bytes/path",
 
 def table_rows(rows):
     by = {}
-    for r in rows:
+    for r in (r for r in rows if not r.get("join")):
         by.setdefault((r["paths"] < 100000, r["m"], r["paths"]), {})[r["system"]] = r
     body = []
     for key in sorted(by):
@@ -137,6 +182,24 @@ def table_rows(rows):
                      mib(mux.get("rss_kb")), fmt(mux.get("bytes_per_path"), 0),
                      mib(bird.get("rss_kb")), fmt(bird.get("bytes_per_path"), 0),
                      fmt(mux.get("cpu_per_m"), 2), fmt(bird.get("cpu_per_m"), 2), checks])
+    return body
+
+
+JOIN_HEAD = ["clients × paths", "bgpmux s", "BIRD s", "bgpmux KiB/client",
+             "BIRD KiB/client", "bgpmux CPU s", "BIRD CPU s", "checked"]
+
+
+def join_rows(rows):
+    by = {}
+    for r in (r for r in rows if r.get("join")):
+        by.setdefault((r["join"], r["paths"]), {})[r["system"]] = r
+    body = []
+    for key in sorted(by):
+        mux, bird = by[key].get("bgpmux", {}), by[key].get("bird", {})
+        checks = "; ".join(f"{s}: {check_text(by[key][s])}" for s in SYSTEMS if s in by[key])
+        body.append([f"{key[0]} × {key[1]:,}", fmt(mux.get("seconds"), 2), fmt(bird.get("seconds"), 2),
+                     fmt(mux.get("kib_per_client"), 0), fmt(bird.get("kib_per_client"), 0),
+                     fmt(mux.get("cpu_s"), 2), fmt(bird.get("cpu_s"), 2), checks])
     return body
 
 
@@ -163,13 +226,19 @@ def machine_text(work):
 
 def render(work, md_path, svg_path):
     rows = load_rows(os.path.join(work, "results.jsonl"))
-    body = table_rows(rows)
+    body, join = table_rows(rows), join_rows(rows)
     print(text_table(HEAD, body))
+    if join:
+        print("\njoin storm: clients connecting at once to one instance\n"
+              + text_table(JOIN_HEAD, join))
     print(machine_text(work))
     with open(md_path, "w", encoding="utf-8") as f:
-        f.write(md_table(HEAD, body) + "\n\n" + machine_text(work) + "\n")
+        f.write(md_table(HEAD, body) + "\n\n")
+        if join:
+            f.write("Join storm:\n\n" + md_table(JOIN_HEAD, join) + "\n\n")
+        f.write(machine_text(work) + "\n")
     if svg_path:
-        curve = [r for r in rows if r["paths"] >= 100000]
+        curve = [r for r in rows if r["paths"] >= 100000 and not r.get("join")]
         os.makedirs(os.path.dirname(svg_path) or ".", exist_ok=True)
         with open(svg_path, "w", encoding="utf-8") as f:
             f.write(svg(curve, machine_text(work)))
@@ -221,7 +290,7 @@ def svg(rows, caption):
 
 
 def main(argv):
-    if len(argv) == 6 and argv[1] == "row":
+    if len(argv) in (6, 7) and argv[1] == "row":
         return row(*argv[2:])
     if len(argv) == 3 and argv[1] == "line":
         return line(argv[2])
