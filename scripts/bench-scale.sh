@@ -18,7 +18,8 @@
 #
 # Last the join storm (SCALE_JOIN, default 256 clients): one upstream
 # with SCALE_JOIN_N (100,000) paths, loaded (its first client holds it),
-# then SCALE_JOIN clients of its instance connect at once, each checked
+# then SCALE_JOIN clients of its instance, started and waiting
+# (bgp_sink --wait-go), connect at once on a signal, each checked
 # against the recorded table; measured: seconds from the storm's start
 # until the last holds the table, and the daemon's memory per client
 # ((VmRSS after − VmRSS before) / clients). 100,000 paths, not a full
@@ -216,10 +217,10 @@ daemon_up() { listening "$(addr $INST_NET "$1")" 179 && listening "$UP_ADDR" 179
 SINK_PIDS=()
 FEED_PIDS=()
 
-# start_clients DIR FIRST LAST M C PATHS: clients FIRST..LAST; client i's
-# PID is SINK_PIDS[i-1].
+# start_clients DIR FIRST LAST M C PATHS [OPTION...]: clients FIRST..LAST;
+# client i's PID is SINK_PIDS[i-1].
 start_clients() {
-	local dir=$1 i u expect table
+	local dir=$1 i u expect table extra=("${@:7}")
 	for ((i = $2; i <= $3; i++)); do
 		u=$(client_up "$i" "$4" "$5")
 		# the recorded table when there is one (the curve), else a count
@@ -230,7 +231,7 @@ start_clients() {
 		    --connect "$(addr $INST_NET "$u")" --bind "$(addr $CLIENT_NET "$i")" \
 		    --asn $((MUX_ASN + i)) --peer-as "$MUX_ASN" "${expect[@]}" \
 		    --linger "$RUN_TIMEOUT" --timeout $((RUN_TIMEOUT + 120)) \
-		    --connect-wait 30 --name "c$i"
+		    --connect-wait 30 --name "c$i" "${extra[@]}"
 		SINK_PIDS+=("$LAST_PID")
 	done
 }
@@ -248,6 +249,7 @@ start_feeders() {  # DIR M PATHS
 }
 
 feeders_ready() { [ "$(count_files_with ': ready' "$1"/feeder*.err)" -ge "$2" ]; }
+clients_ready() { [ "$(count_files_with ': ready' "$1"/client*.err)" -ge "$2" ]; }
 
 # Every feeder has its session up and its table made (--wait-go): then
 # they all send at once, however long starting them one by one took.
@@ -319,8 +321,8 @@ finish() {  # DIR SYSTEM M PATHS JOIN: stop the run, report it
 	python3 "$REPORT" line "$WORK/results.jsonl" >&2
 }
 
-# The join storm: client 1 sees the view loaded, then clients 2..J+1
-# connect at once.
+# The join storm: client 1 sees the view loaded, then clients 2..J+1,
+# started one by one and waiting (--wait-go), connect at once.
 join_storm() {  # DIR J PATHS
 	local dir=$1 c=$(($2 + 1))
 	start_clients "$dir" 1 1 1 "$c" "$3"
@@ -334,9 +336,14 @@ join_storm() {  # DIR J PATHS
 		UNAVAILABLE="the first client did not hold the table within ${RUN_TIMEOUT} s"
 		return
 	fi
+	start_clients "$dir" 2 "$c" 1 "$c" "$3" --wait-go
+	if ! wait_until "$ESTABLISH_WAIT" clients_ready "$dir" "$2"; then
+		UNAVAILABLE="$(count_files_with ': ready' "$dir"/client*.err) of $2 clients ready within ${ESTABLISH_WAIT} s"
+		return
+	fi
 	proc_stats "$DPID" >"$dir/before.stats"
 	date +%s.%N >"$dir/storm.t0"
-	start_clients "$dir" 2 "$c" 1 "$c" "$3"
+	kill -USR1 "${SINK_PIDS[@]:1}"
 	wait_until "$RUN_TIMEOUT" all_settled "$dir" 2 "$c" ||
 	    UNAVAILABLE="not every client held the table within ${RUN_TIMEOUT} s"
 	proc_stats "$DPID" >"$dir/after.stats" || UNAVAILABLE="the daemon died (see $dir)"

@@ -178,31 +178,10 @@ static bool pump(struct replay *r, int timeout_ms)
 
 /* ---- the session ------------------------------------------------------ */
 
-static volatile sig_atomic_t go_signal;
-
-static void on_go(int sig)
-{
-	(void)sig;
-	go_signal = 1;
-}
-
-/* No SA_RESTART: SIGUSR1 ends the wait in poll at once. Installed before
- * "ready" is printed, so a go sent after it never kills us. */
-static void go_signal_init(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_go;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
-}
-
-/* --wait-go: keep the session (KEEPALIVEs) until SIGUSR1. "ready" is
- * printed even with --quiet: the script starting us waits for it. */
+/* --wait-go: keep the session (KEEPALIVEs) until the go signal. */
 static bool wait_go(struct replay *r)
 {
-	fprintf(stderr, PROG ": ready\n");
+	go_ready();
 	while (!go_signal)
 		if (stop_signal || !pump(r, 1000))
 			return false;
