@@ -6,8 +6,9 @@
 #   scripts/bench-provision.sh  10,000 provisioning calls; routes while clients list
 #   scripts/bench-dataplane.sh  1,000,000 routes into a kernel table, bgpmux and
 #                               BIRD 2; iperf3 through the mux and without it
-#   scripts/bench-scale.sh    M upstreams × 1M paths (M = 1 2 4 8) and 1,000 × 1,000:
-#                               time, memory per path, CPU, bgpmux and BIRD 2
+#   scripts/bench-scale.sh    M upstreams × 1M paths (M = 1 2 4 8), 999 × 1,000,
+#                               a join storm of 256 clients: time, memory per
+#                               path, CPU, bgpmux and BIRD 2
 # A benchmark that fails is reported and the next one still runs; the exit
 # status is 0 either way (figures, not a test).
 cd "$(dirname "$0")/.." || exit 1
