@@ -179,14 +179,14 @@ bird_config() {  # DIR M C
 	for ((u = 1; u <= $2; u++)); do
 		printf 'ipv4 table t%d;\n' "$u"
 		printf 'protocol bgp up%d { local %s as %d; neighbor %s as %d; multihop; strict bind yes;\n' \
-		    "$u" "$UP_ADDR" "$MUX_ASN" "$(addr $FEED_NET "$u")" "$(feed_asn "$u")"
+		    "$u" "$UP_ADDR" "$MUX_ASN" "$(addr "$FEED_NET" "$u")" "$(feed_asn "$u")"
 		printf '\tpassive yes; hold time 240;\n'
 		printf '\tipv4 { table t%d; import all; export none; igp table nexthop4; }; }\n' "$u"
 	done
 	for ((i = 1; i <= $3; i++)); do
 		u=$(client_up "$i" "$2" "$3")
 		printf 'protocol bgp c%d { local %s as %d; neighbor %s as %d; multihop; strict bind yes;\n' \
-		    "$i" "$(addr $INST_NET "$u")" "$MUX_ASN" "$(addr $CLIENT_NET "$i")" $((MUX_ASN + i))
+		    "$i" "$(addr "$INST_NET" "$u")" "$MUX_ASN" "$(addr "$CLIENT_NET" "$i")" $((MUX_ASN + i))
 		printf '\tpassive yes; rs client; hold time 240;\n'
 		printf '\tipv4 { table t%d; import none; export all; next hop keep; }; }\n' "$u"
 	done
@@ -210,7 +210,7 @@ start_bird() {  # DIR M C
 
 # Both daemons listen on the last instance and the upstream address
 # once they have taken the whole configuration.
-daemon_up() { listening "$(addr $INST_NET "$1")" 179 && listening "$UP_ADDR" 179; }
+daemon_up() { listening "$(addr "$INST_NET" "$1")" 179 && listening "$UP_ADDR" 179; }
 
 # ---- one run -----------------------------------------------------------------
 
@@ -228,7 +228,7 @@ start_clients() {
 		expect=(--expect "$6")
 		[ -s "$table" ] && expect=(--expect-table "$table")
 		spawn "$dir/client$i.json" "$dir/client$i.err" "$SINK" \
-		    --connect "$(addr $INST_NET "$u")" --bind "$(addr $CLIENT_NET "$i")" \
+		    --connect "$(addr "$INST_NET" "$u")" --bind "$(addr "$CLIENT_NET" "$i")" \
 		    --asn $((MUX_ASN + i)) --peer-as "$MUX_ASN" "${expect[@]}" \
 		    --linger "$RUN_TIMEOUT" --timeout $((RUN_TIMEOUT + 120)) \
 		    --connect-wait 30 --name "c$i" "${extra[@]}"
@@ -242,7 +242,7 @@ start_feeders() {  # DIR M PATHS
 	for ((u = 1; u <= $2; u++)); do
 		# shellcheck disable=SC2046
 		spawn /dev/null "$dir/feeder$u.err" "$FEEDER" --quiet --hold --wait-go \
-		    --connect "$UP_ADDR" --bind "$(addr $FEED_NET "$u")" \
+		    --connect "$UP_ADDR" --bind "$(addr "$FEED_NET" "$u")" \
 		    $(feeder_args "$u" "$3")
 		FEED_PIDS+=("$LAST_PID")
 	done
