@@ -100,74 +100,12 @@ FEED_ASN=3856
 FAN_ASN=4200001000
 SYNTH_NH=198.51.100.1
 
-say() { printf 'bench-fanout: %s\n' "$*" >&2; }
+BENCH_NAME=bench-fanout
+# say, spawn, stop, wait_until, listening, proc_stats...; the EXIT trap.
+. scripts/bench-lib.sh
 
-# ---- processes we start, and only those -----------------------------------
-
-PIDS=()
-LAST_PID=
-
-# spawn OUT ERR CMD...: start CMD in the background, remember its PID.
-spawn() {
-	local out=$1 err=$2
-	shift 2
-	"$@" >"$out" 2>"$err" &
-	LAST_PID=$!
-	PIDS+=("$LAST_PID")
-}
-
-alive() { kill -0 "$1" 2>/dev/null; }
-
-# stop PID: SIGTERM, up to 5 s to go, then SIGKILL. By PID only.
-stop() {
-	local pid=$1 i
-	[ -n "$pid" ] || return 0
-	if alive "$pid"; then
-		kill -TERM "$pid" 2>/dev/null
-		for ((i = 0; i < 50; i++)); do alive "$pid" || break; sleep 0.1; done
-		alive "$pid" && kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
-}
-
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do stop "$pid"; done
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# wait_until SECONDS CMD...: true as soon as CMD is, false at the deadline.
-wait_until() {
-	local n=$(($1 * 10)) i
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-listening() { ss -Hltn src "$1:$2" 2>/dev/null | grep -q .; }
-count_files_with() { grep -l -- "$1" "${@:2}" 2>/dev/null | wc -l; }
 all_established() { [ "$(count_files_with established "$1"/client*.err)" -ge "$2" ]; }
 any_update() { [ "$(count_files_with 'first UPDATE with routes' "$1"/client*.err)" -ge 1 ]; }
-all_gone() {
-	local pid
-	for pid in "$@"; do alive "$pid" && return 1; done
-	return 0
-}
-
-# The fan-out's peak memory and CPU time so far, as the report reads them.
-proc_stats() {
-	local pid=$1 tck
-	tck=$(getconf CLK_TCK)
-	alive "$pid" || return 1
-	awk '/^VmHWM:/ { print "rss_kb", $2 }' "/proc/$pid/status"
-	# Fields after "pid (comm) ": utime and stime are the 12th and 13th.
-	sed 's/.*) //' "/proc/$pid/stat" | awk -v t="$tck" '{ printf "cpu_s %.2f\n", ($12 + $13) / t }'
-}
 
 # ---- feeds ----------------------------------------------------------------
 

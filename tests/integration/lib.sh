@@ -44,6 +44,7 @@
 #   127.0.172-173 test_stream_raw
 #   namespaces dpt-PID-*: test_dataplane (10.201.0-2.0/24 inside them)
 #   127.0.186 test_deb (the installed muxd)
+#   127.0.200-216 scripts/bench-scale.sh (up to 1,000 upstreams: tests/bench/README.md)
 #   namespaces dpf-PID-*: test_dataplane_full (the same, dataplane_lib.sh)
 #   namespaces prv-PID-*: test_privileges (10.202.0-2.0/24 inside them)
 #   namespaces dpb-PID-*: scripts/bench-dataplane.sh (10.202.0-3.0/24 inside them)

@@ -29,7 +29,8 @@
  * The session is the tools' speaker (tests/tools/lib/speaker.h) around
  * one non-blocking socket and poll(), with an empty answer to
  * ROUTE-REFRESH (BoRR/EoRR); the table is tests/tools/lib/rtable.h. Every
- * loop is bounded by --timeout.
+ * loop is bounded by --timeout. --wait-go: say "ready" and connect only on
+ * SIGUSR1, so that many sinks started one after the other join at once.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -78,7 +79,7 @@ struct opts {
 	double linger;                  /* seconds to stay once done */
 	double timeout;                 /* seconds for the whole run */
 	double connect_wait;            /* seconds to keep trying to connect */
-	bool addpath, ext_msg, until_eor, quiet;
+	bool addpath, ext_msg, until_eor, quiet, wait_go;
 };
 
 struct sink {
@@ -474,6 +475,7 @@ static void usage(FILE *f)
 	    "           [--addpath] [--ext-msg] [--name LABEL] [--quiet]\n"
 	    "           [--expect N | --expect-table FILE | --until-eor] [--linger S]\n"
 	    "           [--timeout S] [--connect-wait S] [--save FILE] [--dump-table FILE]\n"
+	    "           [--wait-go]\n"
 	    "Receives one BGP session's UPDATEs, keeps the table they make, and prints\n"
 	    "one JSON line (CLOCK_REALTIME times) when it stops: once it holds N\n"
 	    "prefixes, every route of the table in FILE (from --dump-table), or has\n"
@@ -485,7 +487,7 @@ static void usage(FILE *f)
 enum {
 	OPT_BIND = 256, OPT_PEER_AS, OPT_ROUTER_ID, OPT_HOLD_TIME, OPT_ADDPATH,
 	OPT_EXT_MSG, OPT_EXPECT_TABLE, OPT_UNTIL_EOR, OPT_LINGER, OPT_TIMEOUT,
-	OPT_CONNECT_WAIT, OPT_SAVE, OPT_DUMP, OPT_NAME,
+	OPT_CONNECT_WAIT, OPT_SAVE, OPT_DUMP, OPT_NAME, OPT_WAIT_GO,
 };
 
 static const struct option long_opts[] = {
@@ -507,6 +509,7 @@ static const struct option long_opts[] = {
 	{ "save", required_argument, NULL, OPT_SAVE },
 	{ "dump-table", required_argument, NULL, OPT_DUMP },
 	{ "name", required_argument, NULL, OPT_NAME },
+	{ "wait-go", no_argument, NULL, OPT_WAIT_GO },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -553,6 +556,7 @@ static bool opt_one(struct opts *o, int ch, const char *arg)
 	case OPT_SAVE: o->save_path = arg; return true;
 	case OPT_DUMP: o->dump_path = arg; return true;
 	case OPT_NAME: o->name = arg; return true;
+	case OPT_WAIT_GO: o->wait_go = true; return true;
 	case 'q': o->quiet = true; return true;
 	default: return opt_value(o, ch, arg);
 	}
@@ -613,6 +617,12 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	signals_init();
+	if (o.wait_go) {
+		go_signal_init();
+		go_ready();
+		if (!go_wait())
+			return 1;
+	}
 	fd = o.listen_on ? sink_accept(&o) :
 	    net_connect(o.connect_to, o.bind_addr, o.connect_wait);
 	if (fd < 0)

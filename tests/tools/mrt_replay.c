@@ -19,6 +19,9 @@
  *
  * Options: --limit N (UPDATEs), --eor (End-of-RIB for IPv4 and IPv6 at the
  * end), --hold (keep the session up until SIGTERM; else Cease at once),
+ * --wait-go (once the session is up and the table made, print "ready" and
+ * send nothing until SIGUSR1: many feeders started one after the other
+ * then send together),
  * --peer ADDR (which recorded peer; default the first), --quiet. One
  * summary line goes to stderr at the end.
  *
@@ -31,6 +34,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,7 +80,7 @@ struct opts {
 	unsigned sync_wait;             /* 0: no ROUTE-REFRESH probe */
 	unsigned long limit;            /* 0: every UPDATE */
 	unsigned long synthetic;        /* 0: replay the file */
-	bool eor, hold, quiet;
+	bool eor, hold, quiet, wait_go;
 };
 
 struct replay {
@@ -173,6 +177,16 @@ static bool pump(struct replay *r, int timeout_ms)
 }
 
 /* ---- the session ------------------------------------------------------ */
+
+/* --wait-go: keep the session (KEEPALIVEs) until the go signal. */
+static bool wait_go(struct replay *r)
+{
+	go_ready();
+	while (!go_signal)
+		if (stop_signal || !pump(r, 1000))
+			return false;
+	return true;
+}
 
 static bool session_config(struct replay *r, int fd)
 {
@@ -397,6 +411,8 @@ static int run(struct replay *r, int fd)
 	    session_open(r);
 	if (ok && o->synthetic)
 		ok = make_synthetic(r);
+	if (ok && o->wait_go)
+		ok = wait_go(r);
 	if (ok)
 		ok = replay_send(r, &st);
 	if (ok && o->eor)
@@ -436,7 +452,7 @@ static void usage(FILE *f)
 	fprintf(f,
 	    "usage: " PROG " (--connect ADDR[:PORT] [--bind ADDR] | --listen ADDR[:PORT])\n"
 	    "           [--asn N] [--router-id A.B.C.D] [--hold-time S] [--limit N]\n"
-	    "           [--eor] [--hold] [--sync-wait S] [--quiet]\n"
+	    "           [--eor] [--hold] [--wait-go] [--sync-wait S] [--quiet]\n"
 	    "           (FILE.mrt[.gz] [--peer ADDR] | --synthetic N [--next-hop A.B.C.D])\n"
 	    "Replays the UPDATEs one peer sent in an MRT file (BGP4MP/BGP4MP_ET) to\n"
 	    "a BGP neighbor, verbatim and as fast as it reads them, or a synthetic\n"
@@ -447,7 +463,7 @@ static void usage(FILE *f)
 	    "(default 30, 0: do not ask) after its TCP acknowledged the last byte.\n");
 }
 
-enum { OPT_BIND = 256, OPT_ROUTER_ID, OPT_HOLD_TIME, OPT_NEXT_HOP, OPT_SYNC_WAIT };
+enum { OPT_BIND = 256, OPT_ROUTER_ID, OPT_HOLD_TIME, OPT_NEXT_HOP, OPT_SYNC_WAIT, OPT_WAIT_GO };
 
 static const struct option long_opts[] = {
 	{ "connect", required_argument, NULL, 'c' },
@@ -464,6 +480,7 @@ static const struct option long_opts[] = {
 	{ "eor", no_argument, NULL, 'e' },
 	{ "hold", no_argument, NULL, 'H' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "wait-go", no_argument, NULL, OPT_WAIT_GO },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -494,6 +511,7 @@ static bool opt_one(struct opts *o, int ch, const char *arg)
 	case 'e': o->eor = true; break;
 	case 'H': o->hold = true; break;
 	case 'q': o->quiet = true; break;
+	case OPT_WAIT_GO: o->wait_go = true; break;
 	default: ok = false; break;
 	}
 	return ok;
@@ -546,6 +564,8 @@ int main(int argc, char **argv)
 		return rc;
 	r.o = &o;
 	signals_init();
+	if (o.wait_go)
+		go_signal_init();
 	struct mrt_updates_spec spec = { o.file, o.peer, o.limit, o.quiet };
 	if (!o.synthetic && !mrt_updates_load(&spec, &r.ul, &r.recorded_as)) {
 		update_list_free(&r.ul);

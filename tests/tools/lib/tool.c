@@ -71,6 +71,47 @@ void signals_init(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+volatile sig_atomic_t go_signal;
+
+static void on_go(int sig)
+{
+	(void)sig;
+	go_signal = 1;
+}
+
+void go_signal_init(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_go;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+void go_ready(void)
+{
+	fprintf(stderr, "%s: ready\n", prog);
+	fflush(stderr);
+}
+
+/* The signals stay blocked between the test and sigsuspend, so that one
+ * arriving in between is not missed. */
+bool go_wait(void)
+{
+	sigset_t block, old;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	while (!go_signal && !stop_signal)
+		sigsuspend(&old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return !stop_signal;
+}
+
 bool parse_ulong(const char *s, unsigned long max, unsigned long *v)
 {
 	char *end;

@@ -28,6 +28,16 @@ extern volatile sig_atomic_t stop_signal;
  * poll() and accept()); SIGPIPE is ignored. */
 void signals_init(void);
 
+/* --wait-go: many tools started one after the other act together. The
+ * go signal (SIGUSR1) sets go_signal, without SA_RESTART (it wakes poll);
+ * install it before saying "ready". go_ready prints "PROG: ready" (even
+ * with --quiet: the script that started the tool waits for it). */
+extern volatile sig_atomic_t go_signal;
+void go_signal_init(void);
+void go_ready(void);
+/* Blocks until the go signal or a stop signal; false on a stop. */
+bool go_wait(void);
+
 /* A decimal number no larger than max, nothing else. */
 bool parse_ulong(const char *s, unsigned long max, unsigned long *v);
 /* Seconds: a decimal fraction from 0 up to a million. */
