@@ -771,6 +771,9 @@ fsm_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("table");
+	/* a row's test is short, but under ASan on a shared 2-core machine
+	 * Check's default 4 s has been too little */
+	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_table_row, 0, TABLE_ROWS);
 	tcase_add_loop_test(tc, test_table_row_ignores_args, 0, TABLE_ROWS);
 	tcase_add_test(tc, test_table_complete);
