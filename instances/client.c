@@ -358,7 +358,11 @@ bool client_too_slow(struct client *c, uint64_t now_ms, char *why, size_t why_le
 		    "limit of %zu", q, c->queue_limit);
 		return true;
 	}
-	if (q == 0 || progress != c->progress || c->progress_at == 0) {
+	/* The stall clock runs only while the socket refuses bytes: while it
+	 * would take more, what waits in the queue waits for this loop (busy,
+	 * or short of CPU on a loaded machine), not for the client. */
+	if (q == 0 || progress != c->progress || c->progress_at == 0 ||
+	    session_socket_writable(s)) {
 		c->progress = progress;
 		c->progress_at = now_ms;
 		return false;

@@ -174,6 +174,10 @@ bool session_send_ref(struct session *s, const uint8_t *msgs, size_t len,
     unsigned count, void (*release)(const void *msgs, size_t len, void *arg),
     void *arg);
 size_t session_queue_len(const struct session *s);
+/* Whether the kernel would take more bytes of this session now (its
+ * socket polls writable): bytes still in session_queue_len then wait for
+ * this process's loop, not for the neighbor. */
+bool session_socket_writable(const struct session *s);
 
 enum fsm_state session_state(const struct session *s);
 bool session_is_closing(const struct session *s);

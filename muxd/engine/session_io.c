@@ -9,6 +9,7 @@
 #include "muxd/engine/session_int.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -124,6 +125,14 @@ bool session_send_ref(struct session *s, const uint8_t *msgs, size_t len,
 size_t session_queue_len(const struct session *s)
 {
 	return s->bev ? evbuffer_get_length(bufferevent_get_output(s->bev)) : 0;
+}
+
+bool session_socket_writable(const struct session *s)
+{
+	struct pollfd p = { s->bev ? bufferevent_getfd(s->bev) : -1, POLLOUT, 0 };
+
+	return p.fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) &&
+	    !(p.revents & (POLLERR | POLLHUP));
 }
 
 /* ---- reading ------------------------------------------------------------ */

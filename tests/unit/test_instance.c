@@ -15,6 +15,8 @@
  *   stalled_client_dropped  a client that stops reading: Cease/Out of
  *                           Resources by the stall rule, the other goes on
  *   queue_limit_drop        … by the queue limit
+ *   busy_loop_is_not_a_stall bytes that wait for a busy loop, not for the
+ *                           client, do not count as the client's stall
  *   slow_joiner_split       two clients join in one shared walk; one stops
  *                           reading: the other still gets the whole view
  *   client_updates_isolated a client's UPDATE is ignored (counted); a
@@ -944,6 +946,42 @@ START_TEST(queue_limit_drop)
 }
 END_TEST
 
+/* One pass of the loop that does not wait: what is active runs (a due
+ * flush queues bytes), a write needs the next pass. */
+static void pass(void)
+{
+	event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+}
+
+START_TEST(busy_loop_is_not_a_stall)
+{
+	/* bytes queued for a client that reads everything, and the loop
+	 * busy (or short of CPU) for longer than the stall rule before it
+	 * writes them: they wait for the loop, not for the client, which
+	 * stays and gets every change */
+	struct fake a;
+	struct fake *live[] = { &a };
+
+	rnd_state = 99;
+	make_instance(0, 1, four_clients);
+	fake_start(&a, "127.0.85.11", 65101, true, true);
+	fake_go(&a);
+	ck_assert(pump_until(fake_joined, &a, 10));
+	random_change();
+	pass();                 /* the flush: queued, not written */
+	usleep(1500 * 1000);    /* the loop elsewhere, past the 1 s rule */
+	random_change();
+	pass();                 /* the next flush comes before the write */
+	ck_assert_uint_eq(instance_stats(inst)->dropped, 0);
+	sync_fakes(live, 1);
+	check_table(&a);
+	ck_assert_uint_eq(instance_stats(inst)->dropped, 0);
+	ck_assert_int_eq(atomic_load(&a.state), 1);
+	fake_stop(&a);
+	fake_free(&a);
+}
+END_TEST
+
 static void fake_send_update(struct fake *f, bool malformed)
 {
 	uint8_t msg[256], attrs[64];
@@ -1302,6 +1340,7 @@ static Suite *instance_suite(void)
 	tcase_add_test(t, join_with_live_changes);
 	tcase_add_test(t, unknown_client_rejected);
 	tcase_add_test(t, stalled_client_dropped);
+	tcase_add_test(t, busy_loop_is_not_a_stall);
 	tcase_add_test(t, queue_limit_drop);
 	tcase_add_test(t, client_updates_isolated);
 	tcase_add_test(t, route_refresh_rewalks);
