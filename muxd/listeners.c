@@ -141,7 +141,15 @@ static void daemon_listen_at(struct daemon *d, const struct neighbor_config *nc,
 		return;
 	}
 	struct listener *l = listener_find(d, a);
-	if (l == NULL && d->nlisteners < MAX_LISTENERS) {
+	if (l == NULL && d->nlisteners >= MAX_LISTENERS) {
+		log_warnx("%s: not listening on %s port %u: muxd listens on at most %d "
+		    "distinct local addresses and ports for peers and upstreams; its "
+		    "connections there are refused (give it a local_address muxd listens "
+		    "on already)", nc->name, sockaddr_ntop(a, why, sizeof why),
+		    sockaddr_port(a), MAX_LISTENERS);
+		return;
+	}
+	if (l == NULL) {
 		l = listener_new(d->base, a, daemon_accept, d, why, sizeof why);
 		if (l == NULL) {
 			log_warnx("%s: %s", nc->name, why);
