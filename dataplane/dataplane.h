@@ -80,10 +80,14 @@ struct dp_route {
 struct dp_kernel_ops {
 	int (*link_add)(const char *name, const char *parent, const uint8_t mac[6],
 	    void *arg);
+	/* the link and its addresses */
+	int (*link_del)(const char *name, void *arg);
 	int (*addr_add)(const char *ifname, const struct sockaddr_mux *addr,
 	    uint8_t prefixlen, void *arg);
 	/* family AF_INET or AF_INET6; iif NULL: every packet */
 	int (*rule_add)(const char *iif, int family, uint32_t table, uint32_t priority,
+	    void *arg);
+	int (*rule_del)(const char *iif, int family, uint32_t table, uint32_t priority,
 	    void *arg);
 	void (*route_set)(const struct dp_route *r, void *arg);
 	void (*route_del)(uint32_t table, const struct bgp_prefix *dst, void *arg);
@@ -102,6 +106,21 @@ void dp_free(struct dataplane *dp);
  * addresses for inbound routes, which follow a changed address at once.
  * The "dataplane" section itself changes only with a restart. */
 void dp_set_config(struct dataplane *dp, const struct config *cfg);
+
+/* Whether upstream cfg->upstreams[i] may have a forwarding identity on
+ * this host (the root's checks; it logs why not). */
+typedef bool dp_admit_fn(const struct config *cfg, size_t i, void *arg);
+/*
+ * A reload, before the views change (cfg becomes the running one, as
+ * dp_set_config): an upstream gone, or whose instance's id or address
+ * changed, loses its identity (its rules and macvlan with its address at
+ * once, its table's routes a batch a loop pass, a feed attached to it
+ * detached); a new one, or the changed one again, gets it as dp_start
+ * gives it, when admit says so, and the feed the old one followed. Returns
+ * how many kernel calls failed (each logged and counted).
+ */
+size_t dp_reconfigure(struct dataplane *dp, const struct config *cfg,
+    dp_admit_fn *admit, void *arg);
 
 /* The instances' links, addresses and rules, the inbound rule and, with
  * "fib": "default", the default routes. Returns how many the kernel
