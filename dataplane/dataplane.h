@@ -140,7 +140,10 @@ void dp_detach_feed(struct dataplane *dp, const char *upstream);
  * for the root's clean-up to remove in one go. */
 void dp_release_feeds(struct dataplane *dp);
 
-/* Inbound routes follow what gw announces (now and every change). */
+/* Inbound routes follow what gw announces (now and every change), to
+ * the upstreams of the running configuration: after a reload, attached
+ * again, an upstream added is followed too and the routes only a removed
+ * one was sent go. */
 void dp_attach_gateway(struct dataplane *dp, struct gateway *gw);
 void dp_detach_gateway(struct dataplane *dp);
 

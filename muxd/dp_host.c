@@ -414,6 +414,7 @@ void daemon_dataplane_reload(struct daemon *d, const struct config *next)
 	if (dp_reconfigure(d->dp, next, admit_upstream, d) > 0)
 		log_warnx("reload: the kernel refused part of the data plane's changes "
 		    "(above); the rest is in place");
+	dp_attach_gateway(d->dp, d->gw);        /* the upstreams of next */
 }
 
 /* After the upstreams: the inbound routes follow the gateway. */

@@ -889,9 +889,17 @@ START_TEST(inbound_follows_gateway)
 	run_loop();
 	inbound_is("184.164.224.0/24", "192.0.2.51");
 	inbound_is("184.164.226.0/24", "192.0.2.51");
+	/* b removed by a reload: the route only b was sent goes */
+	struct config *next = config_of(UPSTREAM_A "," UPSTREAM_C("2001:db8:1::7"), DP_DEFAULT);
+	gateway_configure(gw, next);
+	reconfigure(next, 0);
+	dp_attach_gateway(dp, gw);
+	run_loop();
+	inbound_is("184.164.226.0/24", NULL);
+	inbound_is("184.164.224.0/24", "192.0.2.50");
 	/* the client goes: its routes stay until hold-down (0 s) ends */
 	gateway_client_down(gw, &cfg->clients[0], "a");
-	ck_assert_uint_eq(fk_count(20000), 2);
+	ck_assert_uint_eq(fk_count(20000), 1);
 	for (int i = 0; i < 200 && fk_count(20000) > 0; i++) {
 		usleep(5000);
 		run_loop();
