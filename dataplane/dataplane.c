@@ -364,26 +364,29 @@ static struct dp_up *retired_of(struct dataplane *dp, uint32_t table)
 	return NULL;
 }
 
-/* An identity for cfg->upstreams[i], as dp_start gives it. */
-static size_t arrive(struct dataplane *dp, size_t i, struct feed *feed)
+/* An identity for cfg->upstreams[i], as dp_start gives it: u's (an
+ * upstream that stays without one), a retired one's of the same table, or
+ * a new one's. */
+static size_t arrive(struct dataplane *dp, size_t i, struct dp_up *u, struct feed *feed)
 {
 	const struct upstream_config *uc = &dp->cfg->upstreams[i];
-	struct dp_up *u = retired_of(dp, dataplane_table(&dp->cfg->dataplane, uc));
+	bool kept = u != NULL;          /* its table and routes stay as they are */
 	size_t bad = 0;
 
-	if (u != NULL) {
+	if (u == NULL && (u = retired_of(dp, dataplane_table(&dp->cfg->dataplane, uc)))) {
 		u->retired = false;
 		if (u->identity && !sockaddr_equal(&u->addr, &uc->instance.addr))
 			bad += drop_identity(dp, u);
-		up_init(dp, u, uc);
-	} else {
-		u = add_upstream(dp, uc);
 	}
+	if (u != NULL)
+		up_init(dp, u, uc);
+	else
+		u = add_upstream(dp, uc);
 	if (!u->identity)
 		bad += start_identity(dp, u);
 	log_info("dataplane: %s for upstream %s, table %u%s", u->ifname, u->name, u->t.id,
 	    bad ? " (with refusals)" : "");
-	if (dp->fib == DATAPLANE_FIB_DEFAULT)
+	if (dp->fib == DATAPLANE_FIB_DEFAULT && !kept)
 		default_routes(dp, u, true);
 	if (feed != NULL)
 		dp_attach_feed(dp, u->name, feed);
@@ -403,20 +406,26 @@ size_t dp_reconfigure(struct dataplane *dp, const struct config *cfg,
 		struct dp_up *u = dp->ups[i];
 		const struct upstream_config *nu = config_upstream(cfg, u->name);
 		bool stays = nu != NULL && nu->instance.next_hop_self;
-		/* one the kernel refused at the last reload is tried again */
-		if (u->retired || (stays && u->identity && nu->id == u->id &&
-		    sockaddr_equal(&nu->instance.addr, &u->addr)))
+		if (u->retired)
 			continue;
-		if (stays)      /* the same view, another identity: it follows */
-			carry[nu - cfg->upstreams] = u->feed;
-		bad += retire(dp, u, stays);
+		if (!stays || nu->id != u->id) {
+			if (stays)      /* the same view, another table: it follows */
+				carry[nu - cfg->upstreams] = u->feed;
+			bad += retire(dp, u, stays);
+		} else if (!sockaddr_equal(&nu->instance.addr, &u->addr)) {
+			/* the same table: only the macvlan and its address move */
+			bad += drop_identity(dp, u);
+		}
 	}
 	dp->cfg = cfg;
-	for (size_t i = 0; i < cfg->upstream_count; i++)
-		if (cfg->upstreams[i].instance.next_hop_self &&
-		    dp_up_by_name(dp, cfg->upstreams[i].n.name) == NULL &&
+	for (size_t i = 0; i < cfg->upstream_count; i++) {
+		struct dp_up *u = dp_up_by_name(dp, cfg->upstreams[i].n.name);
+		/* one without an identity (moved, or refused by the kernel at
+		 * the last reload) gets one */
+		if (cfg->upstreams[i].instance.next_hop_self && (u == NULL || !u->identity) &&
 		    admit(cfg, i, arg))
-			bad += arrive(dp, i, carry[i]);
+			bad += arrive(dp, i, u, carry[i]);
+	}
 	free(carry);
 	dp_kick(dp);
 	return bad;

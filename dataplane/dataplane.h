@@ -112,12 +112,14 @@ void dp_set_config(struct dataplane *dp, const struct config *cfg);
 typedef bool dp_admit_fn(const struct config *cfg, size_t i, void *arg);
 /*
  * A reload, before the views change (cfg becomes the running one, as
- * dp_set_config): an upstream gone, or whose instance's id or address
- * changed, loses its identity (its rules and macvlan with its address at
- * once, its table's routes a batch a loop pass, a feed attached to it
- * detached); a new one, or the changed one again, gets it as dp_start
- * gives it, when admit says so, and the feed the old one followed. Returns
- * how many kernel calls failed (each logged and counted).
+ * dp_set_config). An upstream gone loses its table's routes (a feed's a
+ * batch a loop pass), then its rules and macvlan with its address; one
+ * whose id changed loses its identity at once and its old table's routes
+ * likewise, and its new table follows the same feed; one whose instance
+ * address alone changed keeps its table and gets a new macvlan. A new
+ * identity is made as dp_start makes it, when admit says so; one the
+ * kernel refused is tried again at the next reload. Returns how many
+ * kernel calls failed (each logged and counted).
  */
 size_t dp_reconfigure(struct dataplane *dp, const struct config *cfg,
     dp_admit_fn *admit, void *arg);

@@ -274,6 +274,7 @@ START_TEST(reload_moves_identities)
 	ck_assert_uint_eq(dp_tables(dp), 4);
 	ck_assert_uint_eq(stats_of("d")->table, 20005);
 	ck_assert_uint_eq(stats_of("d")->routes, 1);
+	ck_assert_uint_eq(stats_of("c")->routes, 1);    /* its table stayed as it was */
 	/* b back: its identity and route as at start */
 	reconfigure(config_of(UPSTREAM_A "," UPSTREAM_B "," UPSTREAM_C("2001:db8:1::8"),
 	    DP_DEFAULT), 0);
