@@ -920,6 +920,9 @@ int main(void)
 	TCase *tf = tcase_create("fib");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	/* each a fraction of a second, but seconds on a machine loaded by
+	 * parallel builds and tests: more than Check's default 4 s */
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, absent_touches_nothing);
 	tcase_add_test(tc, identities_and_rules);
 	tcase_add_test(tc, fib_default);
