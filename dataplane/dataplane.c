@@ -33,12 +33,9 @@ void dp_instance_mac(uint16_t id, uint8_t mac[6])
 
 /* An upstream is a forwarding identity when its instance announces
  * itself as the next hop: only then do clients send packets to it. */
-static void add_upstream(struct dataplane *dp, const struct upstream_config *uc)
+static void up_init(struct dataplane *dp, struct dp_up *u, const struct upstream_config *uc)
 {
-	struct dp_up *u = &dp->ups[dp->nups++];
-
-	memset(u, 0, sizeof *u);
-	u->dp = dp;
+	free(u->name);
 	u->name = xstrdup(uc->n.name);
 	u->id = uc->id;
 	u->remote = uc->n.remote;
@@ -46,6 +43,25 @@ static void add_upstream(struct dataplane *dp, const struct upstream_config *uc)
 	dp_instance_ifname(uc->id, u->ifname);
 	dp_instance_mac(uc->id, u->mac);
 	u->t.id = dataplane_table(&dp->cfg->dataplane, uc);
+}
+
+static struct dp_up *add_upstream(struct dataplane *dp, const struct upstream_config *uc)
+{
+	struct dp_up *u = xcalloc(1, sizeof *u);
+
+	dp->ups = xgrow_array(dp->ups, &dp->capups, dp->nups + 1, sizeof *dp->ups);
+	dp->ups[dp->nups++] = u;
+	u->dp = dp;
+	up_init(dp, u, uc);
+	return u;
+}
+
+static void up_free(struct dp_up *u)
+{
+	dp_fib_detach(u);
+	dp_fib_forget(u);
+	free(u->name);
+	free(u);
 }
 
 struct dataplane *dp_new(struct event_base *base, const struct config *cfg,
@@ -64,7 +80,6 @@ struct dataplane *dp_new(struct event_base *base, const struct config *cfg,
 	dp->table_base = cfg->dataplane.table_base;
 	dp->fib = cfg->dataplane.fib;
 	dp->inbound.id = dp->table_base + DP_INBOUND_ID;
-	dp->ups = xcalloc(cfg->upstream_count ? cfg->upstream_count : 1, sizeof *dp->ups);
 	for (size_t i = 0; i < cfg->upstream_count; i++)
 		if (cfg->upstreams[i].instance.next_hop_self)
 			add_upstream(dp, &cfg->upstreams[i]);
@@ -76,11 +91,8 @@ void dp_free(struct dataplane *dp)
 	if (dp == NULL)
 		return;
 	dp_detach_gateway(dp);
-	for (size_t i = 0; i < dp->nups; i++) {
-		dp_fib_detach(&dp->ups[i]);
-		dp_fib_forget(&dp->ups[i]);
-		free(dp->ups[i].name);
-	}
+	for (size_t i = 0; i < dp->nups; i++)
+		up_free(dp->ups[i]);
 	dpq_clear(dp);
 	dp_inbound_free(dp);
 	if (dp->flush_ev)
@@ -101,8 +113,8 @@ void dp_set_config(struct dataplane *dp, const struct config *cfg)
 struct dp_up *dp_up_by_name(struct dataplane *dp, const char *name)
 {
 	for (size_t i = 0; i < dp->nups; i++)
-		if (strcmp(dp->ups[i].name, name) == 0)
-			return &dp->ups[i];
+		if (!dp->ups[i]->retired && strcmp(dp->ups[i]->name, name) == 0)
+			return dp->ups[i];
 	return NULL;
 }
 
@@ -133,6 +145,7 @@ static size_t start_identity(struct dataplane *dp, struct dp_up *u)
 	    "macvlan", u->ifname);
 	if (bad)
 		return bad;     /* no link: no address or rule can name it */
+	u->identity = true;
 	bad += refused(&u->t, o->addr_add(u->ifname, &u->addr, host_len(&u->addr), dp->arg),
 	    "address on", u->ifname);
 	bad += refused(&u->t, o->rule_add(u->ifname, AF_INET, u->t.id, DP_RULE_PRIORITY,
@@ -153,9 +166,10 @@ static bool has_afi(const struct dataplane *dp, const struct dp_up *u, uint16_t 
 	return false;
 }
 
-/* One default route per family the upstream has, via its address; a
- * family of the other kind than the address has no gateway to go by. */
-static void default_routes(struct dataplane *dp, struct dp_up *u)
+/* One default route per family the upstream has, via its address (or
+ * its removal: want false); a family of the other kind than the address
+ * has no gateway to go by. */
+static void default_routes(struct dataplane *dp, struct dp_up *u, bool want)
 {
 	static const uint16_t afis[] = { BGP_AFI_IPV4, BGP_AFI_IPV6 };
 	bool v6 = sockaddr_family(&u->remote) == AF_INET6;
@@ -167,13 +181,15 @@ static void default_routes(struct dataplane *dp, struct dp_up *u)
 		if (!has_afi(dp, u, afis[i]))
 			continue;
 		if ((afis[i] == BGP_AFI_IPV6) != v6) {
+			if (!want)
+				continue;
 			u->t.skipped++;
 			log_warnx("dataplane: table %u: no %s default route: upstream %s's "
 			    "address is of the other family", u->t.id,
 			    v6 ? "IPv4" : "IPv6", u->name);
 			continue;
 		}
-		dpq_put(dp, &u->t, &any, false, true, gw, NULL);
+		dpq_put(dp, &u->t, &any, !want, want, gw, NULL);
 	}
 }
 
@@ -187,11 +203,11 @@ size_t dp_start(struct dataplane *dp)
 	bad += refused(&dp->inbound, dp->ops->rule_add(NULL, AF_INET6, dp->inbound.id,
 	    DP_RULE_PRIORITY, dp->arg), "IPv6 rule for", "the inbound table");
 	for (size_t i = 0; i < dp->nups; i++) {
-		bad += start_identity(dp, &dp->ups[i]);
-		if (dp->ups[i].t.id > last)
-			last = dp->ups[i].t.id;
+		bad += start_identity(dp, dp->ups[i]);
+		if (dp->ups[i]->t.id > last)
+			last = dp->ups[i]->t.id;
 		if (dp->fib == DATAPLANE_FIB_DEFAULT)
-			default_routes(dp, &dp->ups[i]);
+			default_routes(dp, dp->ups[i], true);
 	}
 	log_info("dataplane: %zu instance(s) on %s, tables %u..%u, fib %s%s", dp->nups,
 	    dp->parent, dp->inbound.id, last,
@@ -211,8 +227,8 @@ static struct dp_table *table_of(struct dataplane *dp, uint32_t table)
 	if (table == dp->inbound.id)
 		return &dp->inbound;
 	for (size_t i = 0; i < dp->nups; i++)
-		if (dp->ups[i].t.id == table)
-			return &dp->ups[i].t;
+		if (dp->ups[i]->t.id == table)
+			return &dp->ups[i]->t;
 	return NULL;
 }
 
@@ -247,18 +263,32 @@ uint64_t dp_batch_errors(const struct dataplane *dp)
 	return dp->batch_errors;
 }
 
+/* The i-th upstream that is not retired, or NULL. */
+static const struct dp_up *live_up(const struct dataplane *dp, size_t i)
+{
+	for (size_t k = 0; k < dp->nups; k++)
+		if (!dp->ups[k]->retired && i-- == 0)
+			return dp->ups[k];
+	return NULL;
+}
+
 size_t dp_tables(const struct dataplane *dp)
 {
-	return dp->nups + 1;
+	size_t n = 1;
+
+	for (size_t k = 0; k < dp->nups; k++)
+		n += !dp->ups[k]->retired;
+	return n;
 }
 
 void dp_table_stats(const struct dataplane *dp, size_t i, struct dp_table_stats *st)
 {
 	const struct dp_table *t = &dp->inbound;
 
+	const struct dp_up *u = live_up(dp, i);
+
 	memset(st, 0, sizeof *st);
-	if (i < dp->nups) {
-		const struct dp_up *u = &dp->ups[i];
+	if (u != NULL) {
 		t = &u->t;
 		st->upstream = u->name;
 		memcpy(st->ifname, u->ifname, sizeof st->ifname);
@@ -270,4 +300,133 @@ void dp_table_stats(const struct dataplane *dp, size_t i, struct dp_table_stats 
 	st->coalesced = t->coalesced;
 	st->errors = t->errors;
 	st->skipped = t->skipped;
+}
+
+/* ---- reload: identities that go, change or come ------------------------------ */
+
+/* The rules, then the macvlan with its address. */
+static size_t drop_identity(struct dataplane *dp, struct dp_up *u)
+{
+	const struct dp_kernel_ops *o = dp->ops;
+	size_t bad = 0;
+
+	if (!u->identity)
+		return 0;
+	u->identity = false;
+	bad += refused(&u->t, o->rule_del(u->ifname, AF_INET, u->t.id, DP_RULE_PRIORITY,
+	    dp->arg), "removing the IPv4 rule for", u->ifname);
+	bad += refused(&u->t, o->rule_del(u->ifname, AF_INET6, u->t.id, DP_RULE_PRIORITY,
+	    dp->arg), "removing the IPv6 rule for", u->ifname);
+	bad += refused(&u->t, o->link_del(u->ifname, dp->arg), "removing macvlan", u->ifname);
+	return bad;
+}
+
+void dp_sweep(struct dataplane *dp)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < dp->nups; i++) {
+		struct dp_up *u = dp->ups[i];
+		if (u->retired && u->t.pending == 0 && u->gone.n == 0) {
+			drop_identity(dp, u);
+			log_info("dataplane: %s and table %u removed", u->ifname, u->t.id);
+			up_free(u);
+			continue;
+		}
+		dp->ups[k++] = u;
+	}
+	dp->nups = k;
+}
+
+/* Its table's routes go (a feed's a batch a loop pass); its identity
+ * with them (dp_sweep), or now when another takes its place (drop). Runs
+ * with the old configuration still dp->cfg (default_routes reads it). */
+static size_t retire(struct dataplane *dp, struct dp_up *u, bool drop)
+{
+	log_info("dataplane: %s (table %u) leaves the configuration or changes: its "
+	    "routes go, then its macvlan and rules", u->ifname, u->t.id);
+	if (u->feed != NULL)
+		dp_detach_feed(dp, u->name);
+	else if (dp->fib == DATAPLANE_FIB_DEFAULT)
+		default_routes(dp, u, false);
+	u->retired = true;
+	dp_kick(dp);
+	return drop ? drop_identity(dp, u) : 0;
+}
+
+/* A retired upstream of that table: its routes still going, it takes
+ * the new one's place (the queue holds its table's changes in order). */
+static struct dp_up *retired_of(struct dataplane *dp, uint32_t table)
+{
+	for (size_t i = 0; i < dp->nups; i++)
+		if (dp->ups[i]->retired && dp->ups[i]->t.id == table)
+			return dp->ups[i];
+	return NULL;
+}
+
+/* An identity for cfg->upstreams[i], as dp_start gives it: u's (an
+ * upstream that stays without one), a retired one's of the same table, or
+ * a new one's. */
+static size_t arrive(struct dataplane *dp, size_t i, struct dp_up *u, struct feed *feed)
+{
+	const struct upstream_config *uc = &dp->cfg->upstreams[i];
+	bool kept = u != NULL;          /* its table and routes stay as they are */
+	size_t bad = 0;
+
+	if (u == NULL && (u = retired_of(dp, dataplane_table(&dp->cfg->dataplane, uc)))) {
+		u->retired = false;
+		if (u->identity && !sockaddr_equal(&u->addr, &uc->instance.addr))
+			bad += drop_identity(dp, u);
+	}
+	if (u != NULL)
+		up_init(dp, u, uc);
+	else
+		u = add_upstream(dp, uc);
+	if (!u->identity)
+		bad += start_identity(dp, u);
+	log_info("dataplane: %s for upstream %s, table %u%s", u->ifname, u->name, u->t.id,
+	    bad ? " (with refusals)" : "");
+	if (dp->fib == DATAPLANE_FIB_DEFAULT && !kept)
+		default_routes(dp, u, true);
+	if (feed != NULL)
+		dp_attach_feed(dp, u->name, feed);
+	return bad;
+}
+
+size_t dp_reconfigure(struct dataplane *dp, const struct config *cfg,
+    dp_admit_fn *admit, void *arg)
+{
+	struct feed **carry;
+	size_t bad = 0;
+
+	if (dp == NULL)
+		return 0;
+	carry = xcalloc(cfg->upstream_count ? cfg->upstream_count : 1, sizeof *carry);
+	for (size_t i = 0; i < dp->nups; i++) {
+		struct dp_up *u = dp->ups[i];
+		const struct upstream_config *nu = config_upstream(cfg, u->name);
+		bool stays = nu != NULL && nu->instance.next_hop_self;
+		if (u->retired)
+			continue;
+		if (!stays || nu->id != u->id) {
+			if (stays)      /* the same view, another table: it follows */
+				carry[nu - cfg->upstreams] = u->feed;
+			bad += retire(dp, u, stays);
+		} else if (!sockaddr_equal(&nu->instance.addr, &u->addr)) {
+			/* the same table: only the macvlan and its address move */
+			bad += drop_identity(dp, u);
+		}
+	}
+	dp->cfg = cfg;
+	for (size_t i = 0; i < cfg->upstream_count; i++) {
+		struct dp_up *u = dp_up_by_name(dp, cfg->upstreams[i].n.name);
+		/* one without an identity (moved, or refused by the kernel at
+		 * the last reload) gets one */
+		if (cfg->upstreams[i].instance.next_hop_self && (u == NULL || !u->identity) &&
+		    admit(cfg, i, arg))
+			bad += arrive(dp, i, u, carry[i]);
+	}
+	free(carry);
+	dp_kick(dp);
+	return bad;
 }

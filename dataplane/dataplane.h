@@ -80,10 +80,14 @@ struct dp_route {
 struct dp_kernel_ops {
 	int (*link_add)(const char *name, const char *parent, const uint8_t mac[6],
 	    void *arg);
+	/* the link and its addresses */
+	int (*link_del)(const char *name, void *arg);
 	int (*addr_add)(const char *ifname, const struct sockaddr_mux *addr,
 	    uint8_t prefixlen, void *arg);
 	/* family AF_INET or AF_INET6; iif NULL: every packet */
 	int (*rule_add)(const char *iif, int family, uint32_t table, uint32_t priority,
+	    void *arg);
+	int (*rule_del)(const char *iif, int family, uint32_t table, uint32_t priority,
 	    void *arg);
 	void (*route_set)(const struct dp_route *r, void *arg);
 	void (*route_del)(uint32_t table, const struct bgp_prefix *dst, void *arg);
@@ -103,6 +107,23 @@ void dp_free(struct dataplane *dp);
  * The "dataplane" section itself changes only with a restart. */
 void dp_set_config(struct dataplane *dp, const struct config *cfg);
 
+/* Whether upstream cfg->upstreams[i] may have a forwarding identity on
+ * this host (the root's checks; it logs why not). */
+typedef bool dp_admit_fn(const struct config *cfg, size_t i, void *arg);
+/*
+ * A reload, before the views change (cfg becomes the running one, as
+ * dp_set_config). An upstream gone loses its table's routes (a feed's a
+ * batch a loop pass), then its rules and macvlan with its address; one
+ * whose id changed loses its identity at once and its old table's routes
+ * likewise, and its new table follows the same feed; one whose instance
+ * address alone changed keeps its table and gets a new macvlan. A new
+ * identity is made as dp_start makes it, when admit says so; one the
+ * kernel refused is tried again at the next reload. Returns how many
+ * kernel calls failed (each logged and counted).
+ */
+size_t dp_reconfigure(struct dataplane *dp, const struct config *cfg,
+    dp_admit_fn *admit, void *arg);
+
 /* The instances' links, addresses and rules, the inbound rule and, with
  * "fib": "default", the default routes. Returns how many the kernel
  * refused (each logged and counted). */
@@ -121,7 +142,10 @@ void dp_detach_feed(struct dataplane *dp, const char *upstream);
  * for the root's clean-up to remove in one go. */
 void dp_release_feeds(struct dataplane *dp);
 
-/* Inbound routes follow what gw announces (now and every change). */
+/* Inbound routes follow what gw announces (now and every change), to
+ * the upstreams of the running configuration: after a reload, attached
+ * again, an upstream added is followed too and the routes only a removed
+ * one was sent go. */
 void dp_attach_gateway(struct dataplane *dp, struct gateway *gw);
 void dp_detach_gateway(struct dataplane *dp);
 

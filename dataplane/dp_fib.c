@@ -204,8 +204,8 @@ void dp_fib_forget(struct dp_up *u)
 void dp_release_feeds(struct dataplane *dp)
 {
 	for (size_t i = 0; dp && i < dp->nups; i++) {
-		dp_fib_detach(&dp->ups[i]);
-		dp_fib_forget(&dp->ups[i]);
+		dp_fib_detach(dp->ups[i]);
+		dp_fib_forget(dp->ups[i]);
 	}
 }
 
@@ -242,7 +242,7 @@ bool dp_fib_walks(struct dataplane *dp)
 	bool more = false;
 
 	for (size_t i = 0; i < dp->nups; i++) {
-		struct dp_up *u = &dp->ups[i];
+		struct dp_up *u = dp->ups[i];
 		if (u->gone.n > 0) {
 			/* a feed attached since waits: its walk would put back
 			 * routes these removals take out */

@@ -157,6 +157,35 @@ static void on_gateway(const struct bgp_prefix *p0, const uint8_t *attrs, size_t
 	in_sync(s->dp, in);
 }
 
+static bool configured_id(const struct config *cfg, uint16_t id)
+{
+	for (size_t i = 0; i < cfg->upstream_count; i++)
+		if (cfg->upstreams[i].id == id)
+			return true;
+	return false;
+}
+
+/* Owners toward an upstream the configuration no longer has (a reload
+ * removed it): no withdrawal of theirs comes once it is gone. */
+static void drop_gone_owners(struct dataplane *dp)
+{
+	for (size_t i = 0; i < dp->nin;) {
+		struct dp_in *in = dp->in[i];
+		size_t n = in->n, before = dp->nin;
+		for (size_t k = 0; k < in->n;) {
+			if (configured_id(dp->cfg, in->v[k].id)) {
+				k++;
+				continue;
+			}
+			free(in->v[k].owner);
+			in->v[k] = in->v[--in->n];
+		}
+		if (in->n != n)
+			in_sync(dp, in);        /* may drop it */
+		i += dp->nin == before;
+	}
+}
+
 void dp_attach_gateway(struct dataplane *dp, struct gateway *gw)
 {
 	const struct config *cfg;
@@ -164,6 +193,7 @@ void dp_attach_gateway(struct dataplane *dp, struct gateway *gw)
 	if (dp == NULL)
 		return;
 	dp_detach_gateway(dp);
+	drop_gone_owners(dp);
 	cfg = dp->cfg;
 	dp->gw = gw;
 	dp->insubs = xcalloc(cfg->upstream_count ? cfg->upstream_count : 1,

@@ -49,6 +49,10 @@ struct dp_up {
 	char ifname[16];
 	uint8_t mac[6];
 	struct dp_table t;
+	bool identity;                  /* its macvlan is made (start_identity) */
+	/* gone from the configuration (dp_reconfigure): its identity goes
+	 * once its table's routes have (dp_sweep) */
+	bool retired;
 	/* fib full */
 	struct feed *feed;
 	struct feed_sub *sub;
@@ -90,8 +94,10 @@ struct dataplane {
 	char *parent;                   /* client_interface */
 	uint32_t table_base;
 	enum dataplane_fib fib;
-	struct dp_up *ups;
-	size_t nups;
+	/* pointers: a feed's subscription and the queue's changes hold an
+	 * upstream's address across a reload that adds some */
+	struct dp_up **ups;
+	size_t nups, capups;
 	struct dp_table inbound;
 	/* inbound routes, sorted by prefix (bgp_prefix_cmp) */
 	struct dp_in **in;
@@ -130,7 +136,11 @@ void dp_inbound_free(struct dataplane *dp);
 /* Every inbound route to its owner's address in dp->cfg now. */
 void dp_inbound_resync(struct dataplane *dp);
 
+/* dataplane.c */
+/* The upstream of that name with an identity, not a retired one. */
 struct dp_up *dp_up_by_name(struct dataplane *dp, const char *name);
+/* Retired upstreams whose routes are gone lose their identity and go. */
+void dp_sweep(struct dataplane *dp);
 size_t dp_addr_len(uint16_t afi);
 
 #endif

@@ -229,6 +229,7 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 	else
 		more = true;
 	send_batch(dp);
+	dp_sweep(dp);
 	if (more || dp->q.head < dp->q.n)
 		dp_kick(dp);
 }

@@ -117,6 +117,9 @@ void daemon_close_store(struct daemon *d);
 bool daemon_dataplane_start(struct daemon *d);
 /* Once the upstreams run: inbound routes follow the gateway. */
 void daemon_dataplane_attach(struct daemon *d);
+/* A reload: the instances' identities follow next (before the upstreams
+ * change, so a new upstream's feed finds its table). */
+void daemon_dataplane_reload(struct daemon *d, const struct config *next);
 /* Frees the data plane and removes every route, rule and link of muxd's. */
 void daemon_dataplane_stop(struct daemon *d);
 

@@ -181,35 +181,41 @@ static bool same_addr(const struct sockaddr *sa, const struct sockaddr_mux *a)
 	    &a->u.sin6.sin6_addr, 16) == 0;
 }
 
-/* An instance address on an interface that is not one of muxd's: the
- * instance would not be the one answering for it. */
+/* Whether upstream u's instance address is on an interface that is not
+ * one of muxd's (logged): the instance would not be the one answering for
+ * it. */
+static bool address_taken(const struct config *cfg, const struct our_links *o,
+    const struct ifaddrs *ifa, size_t u)
+{
+	const struct upstream_config *uc = &cfg->upstreams[u];
+	char a[64];
+
+	for (const struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		if (!same_addr(i->ifa_addr, &uc->instance.addr) ||
+		    our_ifname(cfg, o, i->ifa_name))
+			continue;
+		log_warnx("$.upstreams[%zu].instance.address: %s is already on "
+		    "interface %s: with a \"dataplane\" muxd puts it on the instance's "
+		    "own macvlan; remove it from %s (or give the instance another "
+		    "address)", u, sockaddr_ntop(&uc->instance.addr, a, sizeof a),
+		    i->ifa_name, i->ifa_name);
+		return true;
+	}
+	return false;
+}
+
 static bool check_addresses(const struct config *cfg, const struct our_links *o)
 {
-	struct ifaddrs *ifa, *i;
+	struct ifaddrs *ifa;
 	bool ok = true;
-	char a[64];
 
 	if (getifaddrs(&ifa) < 0) {
 		log_warnx("$.dataplane: cannot list the host's addresses: %s", strerror(errno));
 		return false;
 	}
-	for (size_t u = 0; u < cfg->upstream_count; u++) {
-		const struct upstream_config *uc = &cfg->upstreams[u];
-		if (!uc->instance.next_hop_self)
-			continue;
-		for (i = ifa; i; i = i->ifa_next) {
-			if (!same_addr(i->ifa_addr, &uc->instance.addr) ||
-			    our_ifname(cfg, o, i->ifa_name))
-				continue;
-			log_warnx("$.upstreams[%zu].instance.address: %s is already on "
-			    "interface %s: with a \"dataplane\" muxd puts it on the instance's "
-			    "own macvlan; remove it from %s (or give the instance another "
-			    "address)", u, sockaddr_ntop(&uc->instance.addr, a, sizeof a),
-			    i->ifa_name, i->ifa_name);
+	for (size_t u = 0; u < cfg->upstream_count; u++)
+		if (cfg->upstreams[u].instance.next_hop_self && address_taken(cfg, o, ifa, u))
 			ok = false;
-			break;
-		}
-	}
 	freeifaddrs(ifa);
 	return ok;
 }
@@ -372,6 +378,43 @@ bool daemon_dataplane_start(struct daemon *d)
 	}
 	dp_flush(d->dp);
 	return true;
+}
+
+/* A reload's new identity: the check of its address that start makes
+ * (the client interface, forwarding and the table range are the
+ * "dataplane" section's, which a reload keeps). */
+static bool admit_upstream(const struct config *cfg, size_t i, void *arg)
+{
+	struct daemon *d = arg;
+	struct our_links o;
+	struct ifaddrs *ifa;
+	bool ok;
+
+	if (knl_link_index(d->knl, cfg->dataplane.client_interface, &o.parent) < 0 ||
+	    find_our_links(d->knl, &o) < 0 || getifaddrs(&ifa) < 0) {
+		log_warnx("$.upstreams[%zu].instance: no data plane for it: cannot read "
+		    "the host's links and addresses: %s", i, knl_error(d->knl));
+		return false;
+	}
+	ok = !address_taken(cfg, &o, ifa, i);
+	freeifaddrs(ifa);
+	if (!ok)
+		log_warnx("$.upstreams[%zu].instance: no data plane for upstream %s (its "
+		    "sessions run; a reload after the fix adds it)", i,
+		    cfg->upstreams[i].n.name);
+	return ok;
+}
+
+/* Before the upstreams change: the identities follow the new
+ * configuration; a refusal is logged and counted, never more. */
+void daemon_dataplane_reload(struct daemon *d, const struct config *next)
+{
+	if (d->dp == NULL)
+		return;
+	if (dp_reconfigure(d->dp, next, admit_upstream, d) > 0)
+		log_warnx("reload: the kernel refused part of the data plane's changes "
+		    "(above); the rest is in place");
+	dp_attach_gateway(d->dp, d->gw);        /* the upstreams of next */
 }
 
 /* After the upstreams: the inbound routes follow the gateway. */

@@ -1,7 +1,7 @@
 /*
  * dp_kernel.c — the data plane's kernel (struct dp_kernel_ops of
  * dataplane/dataplane.h) backed by muxd/kernel: a macvlan made is also
- * set up (ARP and reverse-path sysctls, link up); route changes are
+ * set up (ARP and reverse-path settings through netlink, link up); route changes are
  * queued and go to the kernel in batches at flush, and each refusal goes
  * back to the data plane (dp_route_failed), which logs and counts it.
  * Nothing here stops the process or a BGP session.
@@ -98,11 +98,27 @@ static int op_link_add(const char *name, const char *parent, const uint8_t mac[6
 		return err;
 	if ((err = if_index(k, name, &idx)) < 0)
 		return err;
-	if ((err = logged(k, knl_link_sysctls(k->nl, name))) < 0)
+	if ((err = logged(k, knl_link_devconf(k->nl, idx))) < 0)
 		return err;
-	if ((err = logged(k, knl_link_sysctls(k->nl, parent))) < 0)
+	if ((err = logged(k, knl_link_devconf(k->nl, pidx))) < 0)
 		return err;
 	return logged(k, knl_link_up(k->nl, idx));
+}
+
+/* The interface and what is on it (its address) go; its index leaves
+ * the cache, as a link of the same name made again gets another. */
+static int op_link_del(const char *name, void *arg)
+{
+	struct dp_kernel *k = arg;
+	uint32_t idx;
+	int err = if_index(k, name, &idx);
+
+	for (size_t i = 0; i < k->nifs; i++)
+		if (strcmp(k->ifs[i].name, name) == 0)
+			k->ifs[i] = k->ifs[--k->nifs];
+	if (err < 0)
+		return err;
+	return logged(k, knl_link_del(k->nl, idx));
 }
 
 static int op_addr_add(const char *ifname, const struct sockaddr_mux *addr,
@@ -120,15 +136,27 @@ static int op_addr_add(const char *ifname, const struct sockaddr_mux *addr,
 	return logged(k, knl_addr_add(k->nl, idx, v6 ? AF_INET6 : AF_INET, a, prefixlen));
 }
 
-static int op_rule_add(const char *iif, int family, uint32_t table, uint32_t priority,
-    void *arg)
+static int rule_change(bool add, const char *iif, int family, uint32_t table,
+    uint32_t priority, void *arg)
 {
 	struct dp_kernel *k = arg;
 	struct krule r = { .family = (uint8_t)family, .table = table, .priority = priority };
 
 	if (iif)
 		snprintf(r.iifname, sizeof r.iifname, "%s", iif);
-	return logged(k, knl_rule_add(k->nl, &r));
+	return logged(k, add ? knl_rule_add(k->nl, &r) : knl_rule_del(k->nl, &r));
+}
+
+static int op_rule_add(const char *iif, int family, uint32_t table, uint32_t priority,
+    void *arg)
+{
+	return rule_change(true, iif, family, table, priority, arg);
+}
+
+static int op_rule_del(const char *iif, int family, uint32_t table, uint32_t priority,
+    void *arg)
+{
+	return rule_change(false, iif, family, table, priority, arg);
 }
 
 static void to_kroute(const struct bgp_prefix *dst, uint32_t table, struct kroute *kr)
@@ -269,8 +297,10 @@ static void op_flush(void *arg)
 
 const struct dp_kernel_ops dp_kernel_ops = {
 	.link_add = op_link_add,
+	.link_del = op_link_del,
 	.addr_add = op_addr_add,
 	.rule_add = op_rule_add,
+	.rule_del = op_rule_del,
 	.route_set = op_route_set,
 	.route_del = op_route_del,
 	.flush = op_flush,

@@ -7,8 +7,10 @@
  * De-configured; a new max_prefixes applies without a restart. A change
  * of the gateway's own AS or identifier restarts them all. An upstream's
  * instance restarts when its own settings or its families change; its
- * clients are synced by each instance that stays. A file that does not
- * load changes nothing.
+ * clients are synced by each instance that stays. With a data plane, the
+ * instances' forwarding identities follow (dp_reconfigure): a new one gets
+ * its macvlan, address, rule and table, a removed one loses them. A file
+ * that does not load changes nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,6 +258,7 @@ void daemon_reload(struct daemon *d)
 	reload_peers(d, next, global_change);
 	daemon_unlisten(d);
 	gateway_configure(d->gw, next);
+	daemon_dataplane_reload(d, next);
 	reload_upstreams(d, next, global_change);
 	monitors_reconfigure(d->mon, next);
 	dp_set_config(d->dp, next);     /* it borrows the running configuration */

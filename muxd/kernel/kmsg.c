@@ -92,6 +92,22 @@ struct nlmsghdr *kmsg_link_up(void *buf, uint32_t ifindex)
 	return nlh;
 }
 
+struct nlmsghdr *kmsg_link_inet_conf(void *buf, uint32_t ifindex,
+                                     const struct kdevconf *v, size_t n)
+{
+	struct nlmsghdr *nlh = link_msg(buf, RTM_SETLINK, 0, ifindex);
+	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	struct nlattr *inet = mnl_attr_nest_start(nlh, AF_INET);
+	struct nlattr *conf = mnl_attr_nest_start(nlh, IFLA_INET_CONF);
+
+	for (size_t i = 0; i < n; i++)
+		mnl_attr_put_u32(nlh, v[i].id, v[i].value);
+	mnl_attr_nest_end(nlh, conf);
+	mnl_attr_nest_end(nlh, inet);
+	mnl_attr_nest_end(nlh, spec);
+	return nlh;
+}
+
 /* IPv6 addresses skip duplicate address detection: the instance's
  * address is usable (bind, ARP/ND answers) as soon as it is added. */
 struct nlmsghdr *kmsg_addr(void *buf, bool add, uint32_t ifindex, uint8_t family,

@@ -65,6 +65,19 @@ struct nlmsghdr *kmsg_macvlan_new(void *buf, const char *name, uint32_t parent,
 struct nlmsghdr *kmsg_link_del(void *buf, uint32_t ifindex);
 struct nlmsghdr *kmsg_link_get(void *buf, const char *name);
 struct nlmsghdr *kmsg_link_up(void *buf, uint32_t ifindex);
+/* One IPv4 setting of an interface: id an IPV4_DEVCONF_* (1-based, what
+ * the kernel's IFLA_INET_CONF attribute types are), its u32 value. */
+struct kdevconf {
+	uint16_t id;
+	uint32_t value;
+};
+/* RTM_SETLINK with IFLA_AF_SPEC / AF_INET / IFLA_INET_CONF: the
+ * interface's IPv4 settings (the /proc/sys/net/ipv4/conf/IF/ ones) with
+ * CAP_NET_ADMIN alone; /proc's files need root's DAC permission. n at
+ * most KMSG_DEVCONF_MAX. */
+#define KMSG_DEVCONF_MAX 16
+struct nlmsghdr *kmsg_link_inet_conf(void *buf, uint32_t ifindex,
+                                     const struct kdevconf *v, size_t n);
 
 /* Addresses: add (NLM_F_CREATE|NLM_F_EXCL) or delete. */
 struct nlmsghdr *kmsg_addr(void *buf, bool add, uint32_t ifindex, uint8_t family,

@@ -66,8 +66,10 @@ typedef void knl_link_fn(const struct klink *l, void *arg);
 int knl_links_dump(struct knl *nl, knl_link_fn *cb, void *arg);
 /* arp_ignore=1, arp_announce=2 (each instance answers ARP only for its
  * own address, on its own interface) and rp_filter=2 (loose: a packet's
- * source may route out of another interface), in /proc/sys/net/ipv4/conf. */
-int knl_link_sysctls(struct knl *nl, const char *name);
+ * source may route out of another interface), through netlink
+ * (kmsg_link_inet_conf): CAP_NET_ADMIN suffices, so muxd sets them after
+ * it dropped root too, at a reload. */
+int knl_link_devconf(struct knl *nl, uint32_t ifindex);
 
 /* Addresses (AF_INET: 4 bytes, AF_INET6: 16). */
 int knl_addr_add(struct knl *nl, uint32_t ifindex, uint8_t family,

@@ -1,22 +1,21 @@
 /*
- * knl_link.c — links (macvlan, up, delete, lookup, sysctls), addresses
+ * knl_link.c — links (macvlan, up, delete, lookup, IPv4 settings), addresses
  * and policy rules.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
-#include <unistd.h>
 
 #include "muxd/kernel/knl_int.h"
 #include "muxd/lib/xalloc.h"
 
-/* An interface name that is safe in a /proc path and fits the kernel. */
+/* An interface name that fits the kernel. */
 static bool ifname_ok(const char *name)
 {
 	size_t len = strnlen(name, IF_NAMESIZE);
@@ -159,36 +158,20 @@ int knl_links_dump(struct knl *nl, knl_link_fn *cb, void *arg)
 	return knl_dump(nl, nlh, link_dump_reply, &w, "dump links");
 }
 
-static int write_sysctl(struct knl *nl, const char *name, const char *key,
-                        const char *value)
+int knl_link_devconf(struct knl *nl, uint32_t ifindex)
 {
-	char path[96];
-	int fd, err = 0;
-
-	snprintf(path, sizeof path, "/proc/sys/net/ipv4/conf/%s/%s", name, key);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return knl_fail(nl, errno, NULL, "%s", path);
-	if (write(fd, value, strlen(value)) != (ssize_t)strlen(value))
-		err = errno != 0 ? errno : EIO;
-	close(fd);
-	return err != 0 ? knl_fail(nl, err, NULL, "%s", path) : 0;
-}
-
-int knl_link_sysctls(struct knl *nl, const char *name)
-{
-	static const char *const kv[][2] = {
-		{ "arp_ignore", "1" }, { "arp_announce", "2" }, { "rp_filter", "2" },
+	static const struct kdevconf conf[] = {
+		{ IPV4_DEVCONF_ARP_IGNORE, 1 },
+		{ IPV4_DEVCONF_ARP_ANNOUNCE, 2 },
+		{ IPV4_DEVCONF_RP_FILTER, 2 },
 	};
+	uint8_t buf[KMSG_MAX];
+	char what[80];
 
-	if (!ifname_ok(name))
-		return knl_fail(nl, EINVAL, NULL, "sysctl: bad interface name");
-	for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
-		int err = write_sysctl(nl, name, kv[i][0], kv[i][1]);
-		if (err < 0)
-			return err;
-	}
-	return 0;
+	snprintf(what, sizeof what, "IPv4 settings (arp_ignore, arp_announce, rp_filter) "
+	         "of ifindex %u", ifindex);
+	return knl_request(nl, kmsg_link_inet_conf(buf, ifindex, conf,
+	                   sizeof conf / sizeof conf[0]), NULL, NULL, what);
 }
 
 static int addr_change(struct knl *nl, bool add, uint32_t ifindex, uint8_t family,

@@ -3,7 +3,8 @@
 # links between their namespaces, the ISPs' BIRD, muxd's configuration and
 # the check that muxd left nothing of its own. The namespaces are $NS_A,
 # $NS_B (the ISPs), $NS_M (muxd) and $NS_V (the vnet); addresses inside
-# them: 10.201.0.0/24 vnet–mux (mux .1, vnet .2, instances .11 and .12),
+# them, the hosts that answer and how they are asked (answer_start,
+# fetch): 10.201.0.0/24 vnet–mux (mux .1, vnet .2, instances .11 and .12),
 # 10.201.1.0/24 isp-a–mux and 10.201.2.0/24 isp-b–mux (mux .1, ISP .2).
 
 TABLE_BASE=20000
@@ -95,6 +96,32 @@ cfg = {"asn": 65000, "router_id": "192.0.2.1", "state_dir": state, "listen_port"
        "dataplane": dp}
 json.dump(cfg, open(out, "w"), indent=2)
 PY
+}
+
+# answer_start NS ADDR NAME — a host at ADDR:8080 answering NAME.
+answer_start() {
+	ns_exec "$1"
+	spawn "host $3" "$T/host-$3.log" "${NSX[@]}" python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 8080))
+s.listen(16)
+while True:
+    c, _ = s.accept()
+    c.sendall((sys.argv[2] + "\n").encode())
+    c.close()
+' "$2" "$3"
+	wait_until 10 "$3's host to listen" listening "$2" 8080 "$1"
+}
+
+# fetch NS DST SRC — what DST:8080 answers NS's SRC.
+fetch() {
+	ip netns exec "$1" python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], 8080), timeout=2, source_address=(sys.argv[2], 0))
+print(s.recv(64).decode().strip())
+' "$2" "$3" 2>/dev/null
 }
 
 # nothing_left WHEN — no route of protocol 113, no rule at priority 1000,

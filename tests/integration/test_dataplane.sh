@@ -38,22 +38,6 @@ dp_namespaces dpt-$$
 for ns in "$NS_A" "$NS_B"; do ip -n "$ns" addr add "$HOST/32" dev lo; done
 ip -n "$NS_V" addr add 184.164.224.1/32 dev lo
 
-# answer_start NS ADDR NAME — a host at ADDR:8080 answering NAME.
-answer_start() {
-	ns_exec "$1"
-	spawn "host $3" "$T/host-$3.log" "${NSX[@]}" python3 -c '
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 8080))
-s.listen(16)
-while True:
-    c, _ = s.accept()
-    c.sendall((sys.argv[2] + "\n").encode())
-    c.close()
-' "$2" "$3"
-	wait_until 10 "$3's host to listen" listening "$2" 8080 "$1"
-}
 isp_start isp-a "$NS_A" 10.201.1.2 65010
 isp_start isp-b "$NS_B" 10.201.2.2 65020
 answer_start "$NS_A" "$HOST" isp-a
@@ -132,14 +116,6 @@ wait_until 30 "the vnet to hold 203.0.113.0/24 via $INST_A and via $INST_B" both
 say "the vnet holds 203.0.113.0/24 via both instances (next hops $INST_A, $INST_B)"
 
 # ---------------------------------------------------------------- outbound
-# fetch NS DST SRC — what DST:8080 answers NS's SRC.
-fetch() {
-	ip netns exec "$1" python3 -c '
-import socket, sys
-s = socket.create_connection((sys.argv[1], 8080), timeout=2, source_address=(sys.argv[2], 0))
-print(s.recv(64).decode().strip())
-' "$2" "$3" 2>/dev/null
-}
 # via INSTANCE-ADDR — the vnet's route to the host, set by hand.
 via() { ip -n "$NS_V" route replace "$HOST/32" via "$1" src 184.164.224.1; }
 answers() { [[ $(fetch "$NS_V" "$HOST" 184.164.224.1) == "$1" ]]; }

@@ -9,8 +9,10 @@
 #     how long the install took is said;
 #   - a prefix withdrawn at the ISP leaves the kernel (only it), a new one
 #     comes in;
-#   - ISP B removed by a reload: its route leaves its table; back, it
-#     returns;
+#   - ISP B removed by a reload: its route leaves its table, then mux2,
+#     its address and its rules go; back by a reload, they return, and the
+#     vnet's packets via instance B's address reach ISP B's host again;
+#     ISP A's session and table are never disturbed;
 #   - while it installs, neither BGP session resets (muxd's own counts of
 #     transitions, with a 9 s hold time: a loop held longer would drop them);
 #   - muxd killed (-9) and started with ISP B removed from its
@@ -57,6 +59,14 @@ routes_file "$T/isp-a.routes"
 ISP_HOLD=9
 isp_start isp-a "$NS_A" 10.201.1.2 65010 "$T/isp-a.routes"
 isp_start isp-b "$NS_B" 10.201.2.2 65020
+# ISP B's host, which the vnet reaches from its own address through
+# instance B (the way back: the mux's connected 10.201.0.0/24).
+HOST=203.0.113.10
+ip -n "$NS_B" addr add "$HOST/32" dev lo
+ip -n "$NS_B" route add 10.201.0.0/24 via 10.201.2.1
+answer_start "$NS_B" "$HOST" isp-b
+ip -n "$NS_V" route add "$HOST/32" via 10.201.0.12
+answers_b() { [[ $(fetch "$NS_V" "$HOST" 10.201.0.2) == isp-b ]]; }
 
 # kernel_count TABLE — muxd's routes in TABLE.
 kernel_count() { ip -n "$NS_M" route show table "$1" proto 113 | wc -l; }
@@ -166,17 +176,39 @@ s="1 up, 0 down"
 say "$GONE withdrawn at ISP A left table $TA, $NEW came; both sessions stayed up ($s)"
 
 # ------------------------------------- ISP B removed by a reload, back
-# A removed upstream's routes leave its table with its view; back, its
-# view fills it again.
+# A removed upstream's routes leave its table with its view, then its
+# identity goes; back, it returns and its view fills the table again.
+# identity_b — mux2 with its MAC and address, its rule to table TB.
+identity_b() {
+	ip -n "$NS_M" -o link show mux2 2>/dev/null | matches 'link/ether 02:62:6d:78:00:02 ' &&
+		ip -n "$NS_M" -o addr show dev mux2 | matches ' 10\.201\.0\.12/32 ' &&
+		ip -n "$NS_M" rule show | matches "^1000:.* iif mux2 lookup $TB"
+}
+no_identity_b() {
+	! ip -n "$NS_M" link show mux2 >/dev/null 2>&1 &&
+		! ip -n "$NS_M" -o addr show | matches ' 10\.201\.0\.12/32 ' &&
+		! ip -n "$NS_M" rule show | matches -E "mux2|lookup $TB\b"
+}
+wait_until 15 "the vnet's packets via instance B to reach ISP B's host" answers_b
 cp "$T/muxd.json" "$T/both.json"
 DP_UPSTREAMS=isp-a mux_json "$T/muxd.json" fib=full
 kill -HUP "$MUX_PID"
 wait_until 20 "table $TB to empty after ISP B left by a reload" has_n "$TB" 0
+wait_until 10 "mux2, its address and its rule to go after its routes" no_identity_b
+answers_b && fail "the vnet's packets via instance B still reach ISP B after it left"
 cp "$T/both.json" "$T/muxd.json"
 kill -HUP "$MUX_PID"
+wait_until 10 "mux2, its address and its rule back" identity_b
 wait_until 30 "table $TB to hold ISP B's route again" has_n "$TB" 1
+[[ $(ip -n "$NS_M" route show table "$TB" proto 113) == "203.0.113.0/24 via 10.201.2.2 "* ]] ||
+	fail "table $TB is not ISP B's 203.0.113.0/24: $(ip -n "$NS_M" route show table "$TB")"
+wait_until 15 "the vnet's packets via instance B to reach ISP B's host again" answers_b
 has_n "$TA" "$N" || fail "table $TA changed while ISP B left and came back"
-say "ISP B removed by a reload: its route left table $TB; back: it came again"
+[[ $(mux_sessions "view isp-a peer") == "1 up, 0 down" ]] ||
+	fail "ISP A's session was disturbed by the reloads: $(mux_sessions "view isp-a peer")"
+dp_status "$TA" "$N" || fail "the status of table $TA after the reloads"
+mux_log_has 'refused' && fail "a refusal in muxd's log: $(grep refused "$MUX_LOG" | head -n 3)"
+say "ISP B removed by a reload: its route left table $TB, then mux2, its address and rule; back by a reload: all of them, and the vnet reaches ISP B's host through instance B again; ISP A's session (1 up, 0 down) and its $N routes untouched"
 
 # --------------------------------------- killed, started without ISP B
 stop_pid "$MUX_PID" KILL 10

@@ -10,13 +10,17 @@
 #     (routes.json, written by a forked child), the data plane installs its
 #     default route (CAP_NET_ADMIN), MRT writes update and RIB files as the
 #     user, the API answers, and a reload that adds a peer with a new local
-#     address listens on port 179 (CAP_NET_BIND_SERVICE);
+#     address listens on port 179 (CAP_NET_BIND_SERVICE) and adds an
+#     upstream with an instance: its macvlan mux2 with its address, rule,
+#     default route and IPv4 settings (arp_ignore, arp_announce, rp_filter:
+#     netlink, as the user cannot write /proc/sys);
 #   - SIGUSR2 (the test hook) makes muxd call execve: the filter kills it
 #     with SIGSYS (wait status 128+31), and the kernel's audit line names
 #     the call when the kernel log can be read.
 # Addresses (inside the test's own namespaces only): 10.202.0.0/24 the
-# client-facing link (a veth pair) (instance .11), 10.202.1.0/24 mux–isp (mux .1,
-# isp .2), 10.202.2.1 the reload's new local address.
+# client-facing link (a veth pair) (instances .11 and, from the reload,
+# .12), 10.202.1.0/24 mux–isp (mux .1, isp .2; .3 the reload's upstream,
+# which never answers), 10.202.2.1 the reload's new local address.
 V4=${V4:-200}
 V6=${V6:-0}
 . "$(dirname "$0")/lib.sh"
@@ -70,7 +74,8 @@ PEER_DIRECT[isp]=1
 bird_start isp
 
 # mux_json FILE USER [PEER] — one upstream with the data plane, MRT, API;
-# PEER adds a plain peer whose local address is 10.202.2.1.
+# PEER adds a plain peer whose local address is 10.202.2.1 and a second
+# upstream (id 2, instance 10.202.0.12) with no one at its address.
 mux_json() {
 	python3 - "$@" "$T/var" <<'PY' || fail "cannot write $1"
 import json, sys
@@ -87,6 +92,10 @@ cfg = {"asn": 65000, "router_id": "192.0.2.1", "state_dir": state, "listen_port"
 if peer:
     cfg["peers"].append({"name": "late", "peer": {"address": "10.202.2.2", "asn": 65020},
                          "local_address": "10.202.2.1", "passive": True})
+    cfg["upstreams"].append({"name": "isp2", "id": 2, "families": ["ipv4-unicast"],
+                             "peer": {"address": "10.202.1.3", "asn": 65030},
+                             "local_address": "10.202.1.1", "passive": True,
+                             "instance": {"address": "10.202.0.12", "next_hop": "self"}})
 json.dump(cfg, open(out, "w"), indent=2)
 PY
 }
@@ -160,7 +169,19 @@ kill -HUP "$MUX_PID"
 wait_until 20 "muxd to reload" mux_log_since "$mark" "reloaded "
 wait_until 10 "muxd to listen on 10.202.2.1:179 after the reload" listening 10.202.2.1 179 "$NS_M"
 ! mux_log_since "$mark" "cannot|Permission denied" || fail "the reload logged an error: $(tail -n +"$((mark + 1))" "$MUX_LOG" | grep -E 'cannot|Permission denied')"
-say "reload: a new listener on 10.202.2.1:179"
+# mux2_ready — the reload's instance: macvlan, address, rule, default
+# route, and the IPv4 settings muxd set through netlink as $PRIV_USER.
+mux2_ready() {
+	ip -n "$NS_M" -o link show mux2 2>/dev/null | matches 'link/ether 02:62:6d:78:00:02 ' &&
+		ip -n "$NS_M" -o addr show dev mux2 | matches ' 10\.202\.0\.12/32 ' &&
+		ip -n "$NS_M" rule show | matches '^1000:.* iif mux2 lookup 20002' &&
+		ip -n "$NS_M" route show table 20002 proto 113 | matches '^default via 10\.202\.1\.3'
+}
+wait_until 10 "the reload's upstream to get mux2, its address, rule and default route" mux2_ready
+conf=$(ip netns exec "$NS_M" sh -c 'cd /proc/sys/net/ipv4/conf/mux2 && cat arp_ignore arp_announce rp_filter' | tr '\n' ' ')
+[[ $conf == "1 2 2 " ]] || fail "mux2's arp_ignore, arp_announce, rp_filter are $conf, not 1 2 2"
+! mux_log_since "$mark" "refused" || fail "the reload's data plane logged a refusal: $(tail -n +"$((mark + 1))" "$MUX_LOG" | grep refused)"
+say "reload: a new listener on 10.202.2.1:179; upstream isp2's mux2 with 10.202.0.12, its rule, default route and arp_ignore/arp_announce/rp_filter $conf(netlink, as $PRIV_USER)"
 
 # ------------------------------------------------------- a forbidden call
 kill -USR2 "$MUX_PID"

@@ -2,7 +2,8 @@
  * fake_kernel.h — a kernel for the data plane's tests (struct
  * dp_kernel_ops): it records every call, keeps the routes it is given per
  * table as a kernel would (route_set adds or replaces, route_del of a
- * route it does not hold is counted in bad_dels), and can refuse: links
+ * route it does not hold is counted in bad_dels; link_del takes the
+ * link's addresses too), and can refuse: links
  * (link_fail, an errno) and every route of a flush (refuse_routes,
  * reported to fk.dp through dp_route_failed).
  */
@@ -37,6 +38,7 @@ static struct {
 	struct fk_route routes[FK_MAX];
 	size_t nroutes;
 	size_t sets, dels, flushes, bad_dels;
+	size_t link_dels, rule_dels;
 	size_t calls;                   /* every call of every op */
 	int link_fail;                  /* errno link_add returns */
 	bool refuse_routes;             /* flush reports every route refused */
@@ -62,6 +64,34 @@ static int fk_link_add(const char *name, const char *parent, const uint8_t mac[6
 	return -fk.link_fail;
 }
 
+/* Removes the entries of v[0..*n) that start with head; how many. */
+static size_t fk_remove(char (*v)[64], size_t *n, const char *head)
+{
+	size_t k = 0, gone = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		if (strncmp(v[i], head, strlen(head)) == 0) {
+			gone++;
+			continue;
+		}
+		memmove(v[k++], v[i], 64);
+	}
+	*n = k;
+	return gone;
+}
+
+/* The link and its addresses go, as the kernel's do. */
+static int fk_link_del(const char *name, void *arg)
+{
+	char head[32];
+	(void)arg;
+	fk.calls++;
+	fk.link_dels++;
+	snprintf(head, sizeof head, "%s ", name);
+	fk_remove(fk.addrs, &fk.naddrs, head);
+	return fk_remove(fk.links, &fk.nlinks, head) ? 0 : -ENODEV;
+}
+
 static int fk_addr_add(const char *ifname, const struct sockaddr_mux *a, uint8_t len,
     void *arg)
 {
@@ -80,6 +110,17 @@ static int fk_rule_add(const char *iif, int family, uint32_t table, uint32_t pri
 	snprintf(fk.rules[fk.nrules++], 64, "%s %d %u %u", iif ? iif : "-",
 	    family == AF_INET6 ? 6 : 4, table, prio);
 	return 0;
+}
+
+static int fk_rule_del(const char *iif, int family, uint32_t table, uint32_t prio, void *arg)
+{
+	char rule[64];
+	(void)arg;
+	fk.calls++;
+	fk.rule_dels++;
+	snprintf(rule, 64, "%s %d %u %u", iif ? iif : "-", family == AF_INET6 ? 6 : 4,
+	    table, prio);
+	return fk_remove(fk.rules, &fk.nrules, rule) ? 0 : -ENOENT;
 }
 
 static void fk_route_set(const struct dp_route *r, void *arg)
@@ -127,8 +168,8 @@ static void fk_flush(void *arg)
 	fk.nsent = 0;
 }
 
-static const struct dp_kernel_ops fk_ops = { fk_link_add, fk_addr_add, fk_rule_add,
-	fk_route_set, fk_route_del, fk_flush };
+static const struct dp_kernel_ops fk_ops = { fk_link_add, fk_link_del, fk_addr_add,
+	fk_rule_add, fk_rule_del, fk_route_set, fk_route_del, fk_flush };
 
 static size_t fk_count(uint32_t table)
 {

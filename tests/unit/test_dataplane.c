@@ -37,29 +37,42 @@ static char dir[64];
 static const char *client_addr = "192.0.2.50";
 
 /* Upstreams a (id 1, IPv4 with both families), b (id 12, IPv4), c (id 7,
- * IPv6); client vnet on a; dataplane as given ("" for none). */
-static void config_with(const char *dataplane)
+ * IPv6). */
+#define UPSTREAM_A \
+	"  {\"name\": \"a\", \"id\": 1, \"peer\": {\"address\": \"198.51.100.1\", \"asn\": 65010}," \
+	"    \"families\": [\"ipv4-unicast\", \"ipv6-unicast\"]," \
+	"   \"instance\": {\"address\": \"192.0.2.11\", \"next_hop\": \"self\"}}"
+#define UPSTREAM_B \
+	"  {\"name\": \"b\", \"id\": 12, \"peer\": {\"address\": \"198.51.100.2\", \"asn\": 65020}," \
+	"   \"instance\": {\"address\": \"192.0.2.12\", \"next_hop\": \"self\"}}"
+#define UPSTREAM_C(addr) \
+	"  {\"name\": \"c\", \"id\": 7, \"peer\": {\"address\": \"2001:db8::c\", \"asn\": 65030}," \
+	"    \"families\": [\"ipv6-unicast\"]," \
+	"   \"instance\": {\"address\": \"" addr "\", \"next_hop\": \"self\"}}"
+
+/* A configuration of these upstreams, client vnet on a, dataplane as
+ * given ("" for none). */
+static struct config *config_of(const char *upstreams, const char *dataplane)
 {
 	char json[4096];
 	struct jsonv errs = { 0 };
+	struct config *c;
 
 	snprintf(json, sizeof json,
 	    "{\"asn\": 65000, \"router_id\": \"192.0.2.1\", \"state_dir\": \"%s\","
-	    " \"upstreams\": ["
-	    "  {\"name\": \"a\", \"id\": 1, \"peer\": {\"address\": \"198.51.100.1\", \"asn\": 65010},"
-	    "    \"families\": [\"ipv4-unicast\", \"ipv6-unicast\"],"
-	    "   \"instance\": {\"address\": \"192.0.2.11\", \"next_hop\": \"self\"}},"
-	    "  {\"name\": \"b\", \"id\": 12, \"peer\": {\"address\": \"198.51.100.2\", \"asn\": 65020},"
-	    "   \"instance\": {\"address\": \"192.0.2.12\", \"next_hop\": \"self\"}},"
-	    "  {\"name\": \"c\", \"id\": 7, \"peer\": {\"address\": \"2001:db8::c\", \"asn\": 65030},"
-	    "    \"families\": [\"ipv6-unicast\"],"
-	    "   \"instance\": {\"address\": \"2001:db8:1::7\", \"next_hop\": \"self\"}}],"
+	    " \"upstreams\": [%s],"
 	    " \"clients\": [{\"name\": \"vnet\", \"address\": \"%s\", \"asn\": 65101,"
 	    "  \"upstreams\": [\"a\"], \"prefixes\": [\"184.164.224.0/22\"],"
 	    "  \"hold_down\": 0, \"min_interval\": 0}]%s%s}",
-	    dir, client_addr, *dataplane ? ", " : "", dataplane);
-	cfg = config_load_string(json, &errs);
-	ck_assert_msg(cfg != NULL, "%s", errs.count ? errs.lines[0] : "");
+	    dir, upstreams, client_addr, *dataplane ? ", " : "", dataplane);
+	c = config_load_string(json, &errs);
+	ck_assert_msg(c != NULL, "%s", errs.count ? errs.lines[0] : "");
+	return c;
+}
+
+static void config_with(const char *dataplane)
+{
+	cfg = config_of(UPSTREAM_A "," UPSTREAM_B "," UPSTREAM_C("2001:db8:1::7"), dataplane);
 }
 
 static void setup(void)
@@ -197,6 +210,127 @@ START_TEST(fib_default)
 	ck_assert_uint_eq(stats_of("a")->routes, 1);
 	ck_assert_uint_eq(stats_of("a")->skipped, 1);
 	ck_assert_uint_eq(stats_of("a")->pending, 0);
+}
+END_TEST
+
+/* ---- reload: identities follow the configuration ------------------------------- */
+
+#define UPSTREAM_D(id, addr) \
+	"  {\"name\": \"d\", \"id\": " id ", \"peer\": {\"address\": \"198.51.100.4\", \"asn\": 65040}," \
+	"   \"instance\": {\"address\": \"" addr "\", \"next_hop\": \"self\"}}"
+#define UPSTREAM_E \
+	"  {\"name\": \"e\", \"id\": 6, \"peer\": {\"address\": \"198.51.100.5\", \"asn\": 65050}," \
+	"   \"instance\": {\"address\": \"192.0.2.16\", \"next_hop\": \"self\"}}"
+#define DP_DEFAULT "\"dataplane\": {\"client_interface\": \"vnets0\", \"fib\": \"default\"}"
+
+/* The root's host check: e's address is taken. */
+static bool admit_but_e(const struct config *c, size_t i, void *arg)
+{
+	(void)arg;
+	return strcmp(c->upstreams[i].n.name, "e") != 0;
+}
+
+/* The running configuration becomes next (dp borrows it). */
+static void reconfigure(struct config *next, size_t refusals)
+{
+	ck_assert_uint_eq(dp_reconfigure(dp, next, admit_but_e, NULL), refusals);
+	dp_set_config(dp, next);
+	config_free(cfg);
+	cfg = next;
+}
+
+START_TEST(reload_moves_identities)
+{
+	struct bgp_prefix any4 = pfx("0.0.0.0/0"), any6 = pfx("::/0");
+
+	start("default");
+	run_loop();
+	/* b goes, c's address changes, d (id 5) and e come; e is refused */
+	reconfigure(config_of(UPSTREAM_A "," UPSTREAM_C("2001:db8:1::8") ","
+	    UPSTREAM_D("5", "192.0.2.15") "," UPSTREAM_E, DP_DEFAULT), 0);
+	/* c's new identity at once, the old one gone first */
+	ck_assert(fk_has(fk.addrs, fk.naddrs, "mux7 2001:db8:1::8/128"));
+	ck_assert(!fk_has(fk.addrs, fk.naddrs, "mux7 2001:db8:1::7/128"));
+	ck_assert(fk_has(fk.links, fk.nlinks, "mux5 vnets0 02:62:6d:78:00:05"));
+	ck_assert(fk_has(fk.addrs, fk.naddrs, "mux5 192.0.2.15/32"));
+	ck_assert(fk_has(fk.rules, fk.nrules, "mux5 4 20005 1000"));
+	ck_assert(fk_has(fk.rules, fk.nrules, "mux5 6 20005 1000"));
+	ck_assert(!fk_has(fk.links, fk.nlinks, "mux6 vnets0 02:62:6d:78:00:06"));
+	/* b's identity stays until its table's route is gone */
+	ck_assert(fk_has(fk.links, fk.nlinks, "mux12 vnets0 02:62:6d:78:00:0c"));
+	ck_assert_int_ge(fk_find(20012, &any4), 0);
+	run_loop();
+	ck_assert_int_lt(fk_find(20012, &any4), 0);
+	ck_assert(!fk_has(fk.links, fk.nlinks, "mux12 vnets0 02:62:6d:78:00:0c"));
+	ck_assert(!fk_has(fk.addrs, fk.naddrs, "mux12 192.0.2.12/32"));
+	ck_assert(!fk_has(fk.rules, fk.nrules, "mux12 4 20012 1000"));
+	ck_assert(!fk_has(fk.rules, fk.nrules, "mux12 6 20012 1000"));
+	ck_assert_int_ge(fk_find(20005, &any4), 0);
+	ck_assert_int_ge(fk_find(20007, &any6), 0);
+	ck_assert_int_ge(fk_find(20001, &any4), 0);
+	ck_assert_uint_eq(fk.nlinks, 3);        /* mux1, mux7, mux5 */
+	ck_assert_uint_eq(fk.nrules, 8);
+	ck_assert_uint_eq(fk.bad_dels, 0);
+	ck_assert_uint_eq(dp_tables(dp), 4);
+	ck_assert_uint_eq(stats_of("d")->table, 20005);
+	ck_assert_uint_eq(stats_of("d")->routes, 1);
+	ck_assert_uint_eq(stats_of("c")->routes, 1);    /* its table stayed as it was */
+	/* b back: its identity and route as at start */
+	reconfigure(config_of(UPSTREAM_A "," UPSTREAM_B "," UPSTREAM_C("2001:db8:1::8"),
+	    DP_DEFAULT), 0);
+	run_loop();
+	ck_assert(fk_has(fk.links, fk.nlinks, "mux12 vnets0 02:62:6d:78:00:0c"));
+	ck_assert(fk_has(fk.addrs, fk.naddrs, "mux12 192.0.2.12/32"));
+	ck_assert(fk_has(fk.rules, fk.nrules, "mux12 4 20012 1000"));
+	ck_assert_int_ge(fk_find(20012, &any4), 0);
+	ck_assert(!fk_has(fk.links, fk.nlinks, "mux5 vnets0 02:62:6d:78:00:05"));
+	ck_assert_int_lt(fk_find(20005, &any4), 0);
+	ck_assert_uint_eq(stats_of("b")->routes, 1);
+	ck_assert_uint_eq(fk.bad_dels, 0);
+}
+END_TEST
+
+/* Removed and back before its route went: the identity never leaves, the
+ * route stays. */
+START_TEST(reload_back_before_routes_go)
+{
+	struct bgp_prefix any4 = pfx("0.0.0.0/0");
+
+	start("default");
+	run_loop();
+	size_t links = fk.link_dels, sets = fk.sets;
+	reconfigure(config_of(UPSTREAM_A "," UPSTREAM_C("2001:db8:1::7"), DP_DEFAULT), 0);
+	reconfigure(config_of(UPSTREAM_A "," UPSTREAM_B "," UPSTREAM_C("2001:db8:1::7"),
+	    DP_DEFAULT), 0);
+	run_loop();
+	ck_assert_uint_eq(fk.link_dels, links);
+	ck_assert_uint_eq(fk.nlinks, 3);
+	ck_assert_uint_eq(fk.nrules, 8);
+	ck_assert_int_ge(fk_find(20012, &any4), 0);
+	ck_assert_uint_eq(fk.dels, 0);
+	ck_assert_uint_le(fk.sets, sets + 1);
+	ck_assert_uint_eq(stats_of("b")->routes, 1);
+	ck_assert_uint_eq(dp_tables(dp), 4);
+}
+END_TEST
+
+/* A kernel refusal at a reload is counted, and the rest goes on. */
+START_TEST(reload_refusal_counted)
+{
+	start("default");
+	run_loop();
+	fk.link_fail = EPERM;
+	reconfigure(config_of(UPSTREAM_A "," UPSTREAM_B "," UPSTREAM_C("2001:db8:1::7") ","
+	    UPSTREAM_D("5", "192.0.2.15"), DP_DEFAULT), 1);
+	ck_assert_uint_eq(stats_of("d")->errors, 1);
+	ck_assert(!fk_has(fk.rules, fk.nrules, "mux5 4 20005 1000"));
+	ck_assert_uint_eq(fk.nlinks, 4);        /* the fake records the refused one */
+	/* the next reload tries it again */
+	fk.link_fail = 0;
+	reconfigure(config_of(UPSTREAM_A "," UPSTREAM_B "," UPSTREAM_C("2001:db8:1::7") ","
+	    UPSTREAM_D("5", "192.0.2.15"), DP_DEFAULT), 0);
+	ck_assert(fk_has(fk.rules, fk.nrules, "mux5 4 20005 1000"));
+	ck_assert(fk_has(fk.addrs, fk.naddrs, "mux5 192.0.2.15/32"));
 }
 END_TEST
 
@@ -756,9 +890,17 @@ START_TEST(inbound_follows_gateway)
 	run_loop();
 	inbound_is("184.164.224.0/24", "192.0.2.51");
 	inbound_is("184.164.226.0/24", "192.0.2.51");
+	/* b removed by a reload: the route only b was sent goes */
+	struct config *next = config_of(UPSTREAM_A "," UPSTREAM_C("2001:db8:1::7"), DP_DEFAULT);
+	gateway_configure(gw, next);
+	reconfigure(next, 0);
+	dp_attach_gateway(dp, gw);
+	run_loop();
+	inbound_is("184.164.226.0/24", NULL);
+	inbound_is("184.164.224.0/24", "192.0.2.50");
 	/* the client goes: its routes stay until hold-down (0 s) ends */
 	gateway_client_down(gw, &cfg->clients[0], "a");
-	ck_assert_uint_eq(fk_count(20000), 2);
+	ck_assert_uint_eq(fk_count(20000), 1);
 	for (int i = 0; i < 200 && fk_count(20000) > 0; i++) {
 		usleep(5000);
 		run_loop();
@@ -778,10 +920,16 @@ int main(void)
 	TCase *tf = tcase_create("fib");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	/* each a fraction of a second, but seconds on a machine loaded by
+	 * parallel builds and tests: more than Check's default 4 s */
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, absent_touches_nothing);
 	tcase_add_test(tc, identities_and_rules);
 	tcase_add_test(tc, fib_default);
 	tcase_add_test(tc, refusals_counted);
+	tcase_add_test(tc, reload_moves_identities);
+	tcase_add_test(tc, reload_back_before_routes_go);
+	tcase_add_test(tc, reload_refusal_counted);
 	tcase_add_test(tc, lost_batch_counted);
 	tcase_add_test(tc, inbound_follows_gateway);
 	suite_add_tcase(s, tc);

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
@@ -180,12 +181,13 @@ START_TEST(test_macvlan_address_up)
 	ck_assert_str_eq(seen.kind, "macvlan");
 	ck_assert(seen.flags & IFF_UP);
 
-	ck_assert_msg(knl_link_sysctls(nl, "mux-a") == 0, "%s", knl_error(nl));
+	ck_assert_int_eq(read_int("/proc/sys/net/ipv4/conf/mux-a/arp_ignore"), 0);
+	ck_assert_msg(knl_link_devconf(nl, mv) == 0, "%s", knl_error(nl));
 	ck_assert_int_eq(read_int("/proc/sys/net/ipv4/conf/mux-a/arp_ignore"), 1);
 	ck_assert_int_eq(read_int("/proc/sys/net/ipv4/conf/mux-a/arp_announce"), 2);
 	ck_assert_int_eq(read_int("/proc/sys/net/ipv4/conf/mux-a/rp_filter"), 2);
-	ck_assert_int_eq(knl_link_sysctls(nl, "../all"), -EINVAL);
-	ck_assert_int_eq(knl_link_sysctls(nl, "nosuch0"), -ENOENT);
+	ck_assert_int_eq(knl_link_devconf(nl, 999999), -ENODEV);
+	ck_assert_ptr_nonnull(strstr(knl_error(nl), "IPv4 settings"));
 
 	ck_assert(!can_bind(AF_INET, "10.77.1.1"));
 	addr_add(mv, AF_INET, "10.77.1.1", 24);
@@ -536,6 +538,60 @@ START_TEST(test_codec_round_trip)
 }
 END_TEST
 
+struct devconf_seen {
+	uint32_t v[IPV4_DEVCONF_MAX + 1];
+	size_t n;
+};
+
+static int devconf_attr(const struct nlattr *a, void *data)
+{
+	struct devconf_seen *seen = data;
+
+	ck_assert_uint_eq(mnl_attr_get_payload_len(a), 4);
+	ck_assert_uint_le(mnl_attr_get_type(a), IPV4_DEVCONF_MAX);
+	seen->v[mnl_attr_get_type(a)] = mnl_attr_get_u32(a);
+	seen->n++;
+	return MNL_CB_OK;
+}
+
+/* The only attribute of the nest a, of type type. */
+static const struct nlattr *only_nested(const struct nlattr *a, uint16_t type)
+{
+	const struct nlattr *in = mnl_attr_get_payload(a);
+
+	ck_assert_uint_eq(mnl_attr_get_type(in), type);
+	ck_assert_uint_eq(MNL_ALIGN(in->nla_len), mnl_attr_get_payload_len(a));
+	return in;
+}
+
+/* IFLA_AF_SPEC / AF_INET / IFLA_INET_CONF, each setting an attribute of
+ * its IPV4_DEVCONF_* type (what the kernel's inet_set_link_af reads). */
+START_TEST(test_codec_inet_conf)
+{
+	static const struct kdevconf conf[] = {
+		{ IPV4_DEVCONF_ARP_IGNORE, 1 }, { IPV4_DEVCONF_RP_FILTER, 2 },
+	};
+	uint8_t buf[KMSG_MAX];
+	struct devconf_seen seen = { { 0 }, 0 };
+	struct nlmsghdr *nlh = kmsg_link_inet_conf(buf, 42, conf, 2);
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	ck_assert_uint_eq(nlh->nlmsg_type, RTM_SETLINK);
+	ck_assert(nlh->nlmsg_flags & NLM_F_ACK);
+	ck_assert_int_eq(ifi->ifi_index, 42);
+	const struct nlattr *spec = mnl_nlmsg_get_payload_offset(nlh, sizeof *ifi);
+	ck_assert_uint_eq(mnl_attr_get_type(spec), IFLA_AF_SPEC);
+	ck_assert_uint_eq(MNL_ALIGN(spec->nla_len) + MNL_NLMSG_HDRLEN +
+	                  MNL_ALIGN(sizeof *ifi), nlh->nlmsg_len);
+	const struct nlattr *conf_nest = only_nested(only_nested(spec, AF_INET),
+	                                             IFLA_INET_CONF);
+	ck_assert_int_ge(mnl_attr_parse_nested(conf_nest, devconf_attr, &seen), 0);
+	ck_assert_uint_eq(seen.n, 2);
+	ck_assert_uint_eq(seen.v[IPV4_DEVCONF_ARP_IGNORE], 1);
+	ck_assert_uint_eq(seen.v[IPV4_DEVCONF_RP_FILTER], 2);
+}
+END_TEST
+
 static Suite *kernel_suite(void)
 {
 	Suite *s = suite_create("kernel");
@@ -543,6 +599,7 @@ static Suite *kernel_suite(void)
 	TCase *tc = tcase_create("netns");
 
 	tcase_add_test(codec, test_codec_round_trip);
+	tcase_add_test(codec, test_codec_inet_conf);
 	suite_add_tcase(s, codec);
 	if (geteuid() != 0) {
 		printf("test_kernel: netns tests SKIPPED: not root (they need a network namespace)\n");
