@@ -128,7 +128,7 @@ ready_and_listening() {
 	listening "$MUX_ADDR" 179 && api_answers || echo early >"$T/early"
 	return 0
 }
-caps=+net_bind_service,+net_admin,+net_raw
+caps=+net_bind_service,+net_admin
 NOTIFY_SOCKET=$T/run/notify spawn muxd "$T/muxd.log" setpriv --reuid bgpmux --regid bgpmux \
 	--init-groups --inh-caps "$caps" --ambient-caps "$caps" \
 	/usr/sbin/muxd --config "$T/run/muxd.json"
