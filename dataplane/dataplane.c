@@ -91,9 +91,9 @@ void dp_free(struct dataplane *dp)
 	if (dp == NULL)
 		return;
 	dp_detach_gateway(dp);
+	dpq_clear(dp);          /* queued changes point at the tables freed next */
 	for (size_t i = 0; i < dp->nups; i++)
 		up_free(dp->ups[i]);
-	dpq_clear(dp);
 	dp_inbound_free(dp);
 	if (dp->flush_ev)
 		event_free(dp->flush_ev);
