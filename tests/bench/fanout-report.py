@@ -20,6 +20,8 @@ import subprocess
 import sys
 import time
 
+from report_lib import load_json, load_rows, read_text
+
 SYSTEMS = ("floor", "bird", "bgpmux", "bgpmux-mon", "bgpmux-base")
 NAMES = {"floor": "loopback floor", "bird": "BIRD", "bgpmux": "bgpmux",
          "bgpmux-mon": "bgpmux + MRT/BMP/stream", "bgpmux-base": "bgpmux (base build)"}
@@ -27,22 +29,6 @@ FEED_NAMES = {"pch": "PCH full table (real)", "synthetic": "synthetic"}
 # A feeder line such as "mrt_replay: first UPDATE sent at 1700000000.123456".
 FEEDER_T0 = re.compile(r"first UPDATE (?:sent )?at ([0-9]+\.[0-9]+)")
 TARGETS = {"speedup": 10.0, "floor": 3.0, "memory": 0.5}
-
-
-def load_json(path, default=None):
-    try:
-        with open(path) as f:
-            return json.loads(f.read().strip().splitlines()[-1])
-    except (OSError, ValueError, IndexError):
-        return default
-
-
-def read_text(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return ""
 
 
 # ---- machine and feeds ------------------------------------------------------
@@ -174,16 +160,6 @@ def row(d, feed_name, k, system, rep):
                               + (f" ({ends[0]})" if ends else ""))
     print(json.dumps(out))
     return 0
-
-
-def load_rows(path):
-    rows = []
-    for line in read_text(path).splitlines():
-        try:
-            rows.append(json.loads(line))
-        except ValueError:
-            pass
-    return rows
 
 
 def t0_method(rows):

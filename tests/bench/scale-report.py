@@ -14,24 +14,11 @@ import os
 import re
 import sys
 
+from report_lib import load_json, load_rows, read_text
+
 FEEDER_T0 = re.compile(r"first UPDATE sent at ([0-9]+\.[0-9]+)")
 SYSTEMS = ("bgpmux", "bird")
 COLOURS = {"bgpmux": "#1f6fb4", "bird": "#d95f02"}
-
-
-def read_text(path):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
-def load_json(path, default=None):
-    try:
-        return json.loads(read_text(path).strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        return default
 
 
 def stats(path):
@@ -113,16 +100,6 @@ def join_row(d, system, paths, join):
         out["unavailable"] = f"{len(done)} of {join} clients held the table"
     print(json.dumps(out))
     return 0
-
-
-def load_rows(path):
-    rows = []
-    for line in read_text(path).splitlines():
-        try:
-            rows.append(json.loads(line))
-        except ValueError:
-            pass
-    return rows
 
 
 def fmt(v, digits=1):
