@@ -48,6 +48,7 @@ struct mrt_writer {
 	struct mrt_view *views;
 	uint64_t logged_drops;
 	uint64_t records;               /* in the current updates file */
+	bool updates_open;              /* the first one opens with its first record */
 	uint8_t record[RECORD_MAX];
 };
 
@@ -104,6 +105,7 @@ static void open_updates(struct mrt_writer *m, time_t start)
 	log_debug("mrt: next updates file %s (%llu records in the previous one)", final,
 	    (unsigned long long)m->records);
 	m->records = 0;
+	m->updates_open = true;
 	mrt_sink_open(m->sink, tmp, final, m->cfg.gzip);
 }
 
@@ -132,8 +134,13 @@ static void rotate_cb(evutil_socket_t fd, short what, void *arg)
 	arm_at_boundary(m->rotate_ev, m->cfg.updates_interval, &m->rotate_at);
 }
 
+/* The first updates file is opened by its first record, in the event
+ * loop: after muxd has dropped root (muxd/privdrop.c), so that every file
+ * in mrt/ is the configured user's. */
 static void put_record(struct mrt_writer *m, size_t n)
 {
+	if (n && !m->updates_open)
+		open_updates(m, m->rotate_at - (time_t)m->cfg.updates_interval);
 	if (n && mrt_sink_write(m->sink, m->record, n))
 		m->records++;
 }
@@ -415,7 +422,6 @@ struct mrt_writer *mrt_writer_new(struct event_base *base, const struct mrt_conf
 	m->sink = mrt_sink_new(MAX_QUEUED);
 	m->rotate_ev = evtimer_new(base, rotate_cb, m);
 	m->dump_ev = evtimer_new(base, dump_cb, m);
-	open_updates(m, (time_t)now_secs() / cfg->updates_interval * cfg->updates_interval);
 	arm_at_boundary(m->rotate_ev, cfg->updates_interval, &m->rotate_at);
 	arm_at_boundary(m->dump_ev, cfg->rib_interval, &m->dump_at);
 	log_info("mrt: writing %s/updates.* every %u s and bview.* every %u s (%s)", m->dir,

@@ -161,6 +161,10 @@ mrt_written() {
 }
 wait_until 20 "an MRT updates file written by $PRIV_USER" mrt_written updates
 wait_until 20 "an MRT RIB file written by $PRIV_USER" mrt_written bview
+# Every file, the first updates file too (its records came before any
+# rotation), is the user's: none was made as root before the drop.
+others=$(find "$T/var/mrt" -mindepth 1 ! -uid "$PRIV_UID" -printf '%f (uid %U) ')
+[[ -z $others ]] || fail "files in mrt/ not owned by $PRIV_USER: $others"
 say "after the drop: session up, $V4 routes, default route in table 20001, API, MRT files"
 
 mux_json "$T/muxd.json" "$PRIV_USER" peer
