@@ -393,15 +393,31 @@ static size_t arrive(struct dataplane *dp, size_t i, struct dp_up *u, struct fee
 	return bad;
 }
 
+/* "fib": "default" of an upstream that stays in its table: its default
+ * routes go by its address and families, so a change of either re-points
+ * them (the removal and the new route of one prefix meet in the queue as
+ * one replace: the table is never without a default route). */
+static bool defaults_move(const struct dataplane *dp, const struct dp_up *u,
+    const struct upstream_config *nu)
+{
+	const struct upstream_config *old = config_upstream(dp->cfg, u->name);
+
+	return dp->fib == DATAPLANE_FIB_DEFAULT && old != NULL &&
+	    (!sockaddr_equal(&nu->n.remote, &u->remote) ||
+	    !neighbor_families_equal(&old->n, &nu->n));
+}
+
 size_t dp_reconfigure(struct dataplane *dp, const struct config *cfg,
     dp_admit_fn *admit, void *arg)
 {
 	struct feed **carry;
+	bool *repoint;
 	size_t bad = 0;
 
 	if (dp == NULL)
 		return 0;
 	carry = xcalloc(cfg->upstream_count ? cfg->upstream_count : 1, sizeof *carry);
+	repoint = xcalloc(cfg->upstream_count ? cfg->upstream_count : 1, sizeof *repoint);
 	for (size_t i = 0; i < dp->nups; i++) {
 		struct dp_up *u = dp->ups[i];
 		const struct upstream_config *nu = config_upstream(cfg, u->name);
@@ -412,14 +428,23 @@ size_t dp_reconfigure(struct dataplane *dp, const struct config *cfg,
 			if (stays)      /* the same view, another table: it follows */
 				carry[nu - cfg->upstreams] = u->feed;
 			bad += retire(dp, u, stays);
-		} else if (!sockaddr_equal(&nu->instance.addr, &u->addr)) {
+			continue;
+		}
+		if (!sockaddr_equal(&nu->instance.addr, &u->addr))
 			/* the same table: only the macvlan and its address move */
 			bad += drop_identity(dp, u);
+		if (defaults_move(dp, u, nu)) {
+			default_routes(dp, u, false);   /* by the old families */
+			repoint[nu - cfg->upstreams] = true;
 		}
 	}
 	dp->cfg = cfg;
 	for (size_t i = 0; i < cfg->upstream_count; i++) {
 		struct dp_up *u = dp_up_by_name(dp, cfg->upstreams[i].n.name);
+		if (repoint[i]) {
+			u->remote = cfg->upstreams[i].n.remote;
+			default_routes(dp, u, true);
+		}
 		/* one without an identity (moved, or refused by the kernel at
 		 * the last reload) gets one */
 		if (cfg->upstreams[i].instance.next_hop_self && (u == NULL || !u->identity) &&
@@ -427,6 +452,7 @@ size_t dp_reconfigure(struct dataplane *dp, const struct config *cfg,
 			bad += arrive(dp, i, u, carry[i]);
 	}
 	free(carry);
+	free(repoint);
 	dp_kick(dp);
 	return bad;
 }

@@ -290,6 +290,36 @@ START_TEST(reload_moves_identities)
 }
 END_TEST
 
+/* b's peer moves: its default route follows at once, replaced in place
+ * (the table is never without one), and its identity stays. */
+#define UPSTREAM_B_MOVED \
+	"  {\"name\": \"b\", \"id\": 12, \"peer\": {\"address\": \"198.51.100.22\", \"asn\": 65020}," \
+	"   \"instance\": {\"address\": \"192.0.2.12\", \"next_hop\": \"self\"}}"
+
+START_TEST(reload_repoints_default)
+{
+	struct bgp_prefix any4 = pfx("0.0.0.0/0");
+	char gw[64];
+	size_t dels;
+
+	start("default");
+	run_loop();
+	dels = fk.dels;
+	reconfigure(config_of(UPSTREAM_A "," UPSTREAM_B_MOVED "," UPSTREAM_C("2001:db8:1::7"),
+	    DP_DEFAULT), 0);
+	run_loop();
+	int i = fk_find(20012, &any4);
+	ck_assert_int_ge(i, 0);
+	ck_assert_str_eq(inet_ntop(AF_INET, fk.routes[i].gw, gw, sizeof gw), "198.51.100.22");
+	ck_assert_uint_eq(fk.dels, dels);         /* replaced, never removed */
+	ck_assert(fk_has(fk.links, fk.nlinks, "mux12 vnets0 02:62:6d:78:00:0c"));
+	ck_assert_uint_eq(stats_of("b")->routes, 1);
+	i = fk_find(20001, &any4);                      /* a's is as it was */
+	ck_assert_str_eq(inet_ntop(AF_INET, fk.routes[i].gw, gw, sizeof gw), "198.51.100.1");
+	ck_assert_uint_eq(fk.bad_dels, 0);
+}
+END_TEST
+
 /* Removed and back before its route went: the identity never leaves, the
  * route stays. */
 START_TEST(reload_back_before_routes_go)
@@ -928,6 +958,7 @@ int main(void)
 	tcase_add_test(tc, fib_default);
 	tcase_add_test(tc, refusals_counted);
 	tcase_add_test(tc, reload_moves_identities);
+	tcase_add_test(tc, reload_repoints_default);
 	tcase_add_test(tc, reload_back_before_routes_go);
 	tcase_add_test(tc, reload_refusal_counted);
 	tcase_add_test(tc, lost_batch_counted);
