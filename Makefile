@@ -159,7 +159,7 @@ sanitize:
 
 # libFuzzer needs clang; the targets link the codec objects built with it
 # (the BGP codec, and the WebSocket framing with nettle for its handshake).
-FUZZ_LINK := $(filter muxd/bgp/%.c web/ws.c muxd/handover_state.c muxd/lib/sockaddr.c,$(CORE_SRC))
+FUZZ_LINK := $(filter muxd/bgp/%.c web/ws.c,$(CORE_SRC))
 build-fuzz/%: tests/fuzz/%.c $(CORE_SRC)
 	@mkdir -p build-fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \

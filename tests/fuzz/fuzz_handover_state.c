@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "muxd/handover_state.h"
+#include "muxd/handover_state.c"
+#include "muxd/lib/sockaddr.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
