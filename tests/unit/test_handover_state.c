@@ -4,6 +4,7 @@
  * refused with a reason, never read past its end.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,8 @@
 #include "tests/unit/check_run.h"
 
 static struct handover_listener ls[3];
+static const uint8_t open_rx[] = { 0xff, 0xff, 0, 29, 1, 4 }, open_tx[] = { 9, 8, 7 };
+static const uint8_t unread[] = { 0xff, 0xff, 0xff }, table[] = "RIBSNAP1 and so on";
 
 static struct handover_state sample(void)
 {
@@ -52,6 +55,93 @@ START_TEST(round_trip)
 		ck_assert(sockaddr_equal(&d.listeners[i].addr, &ls[i].addr));
 	}
 	handover_state_release(&d);
+	free(buf);
+}
+END_TEST
+
+static struct handover_session sess[2];
+static struct handover_view views[1];
+
+/* sample() with two sessions (an upstream's, a client's) and a view. */
+static struct handover_state with_sessions(void)
+{
+	struct handover_state s = sample();
+
+	s.nfds = 8;
+	memset(sess, 0, sizeof sess);
+	sess[0] = (struct handover_session){ .fd_index = 6, .kind = HANDOVER_UPSTREAM,
+	    .id = 1, .uptime = 3600, .initiated_locally = true, .open_rx = open_rx,
+	    .open_rx_len = sizeof open_rx, .open_tx = open_tx, .open_tx_len = sizeof open_tx,
+	    .unread = unread, .unread_len = sizeof unread };
+	snprintf(sess[0].owner, sizeof sess[0].owner, "isp-a");
+	sess[0].rx.msgs[2] = 1000000;
+	sess[0].tx.bytes = 1ULL << 40;
+	sess[1] = (struct handover_session){ .fd_index = 7, .kind = HANDOVER_CLIENT,
+	    .id = 2, .open_rx = open_tx, .open_rx_len = sizeof open_tx, .open_tx = open_rx,
+	    .open_tx_len = sizeof open_rx, .unwritten = unread, .unwritten_len = 2 };
+	snprintf(sess[1].owner, sizeof sess[1].owner, "vnet-1");
+	snprintf(sess[1].instance, sizeof sess[1].instance, "isp-a");
+	snprintf(views[0].name, sizeof views[0].name, "isp-a");
+	views[0].table = table;
+	views[0].table_len = sizeof table;
+	s.sessions = sess;
+	s.nsessions = 2;
+	s.views = views;
+	s.nviews = 1;
+	return s;
+}
+
+static void same_session(const struct handover_session *a, const struct handover_session *b)
+{
+	ck_assert(a->fd_index == b->fd_index && a->kind == b->kind && a->id == b->id &&
+	    a->uptime == b->uptime && a->initiated_locally == b->initiated_locally);
+	ck_assert_str_eq(a->owner, b->owner);
+	ck_assert_str_eq(a->instance, b->instance);
+	ck_assert(memcmp(&a->rx, &b->rx, sizeof a->rx) == 0);
+	ck_assert(memcmp(&a->tx, &b->tx, sizeof a->tx) == 0);
+	ck_assert(a->open_rx_len == b->open_rx_len && !memcmp(a->open_rx, b->open_rx, a->open_rx_len));
+	ck_assert(a->open_tx_len == b->open_tx_len && !memcmp(a->open_tx, b->open_tx, a->open_tx_len));
+	ck_assert(a->unread_len == b->unread_len &&
+	    (a->unread_len == 0 || !memcmp(a->unread, b->unread, a->unread_len)));
+	ck_assert(a->unwritten_len == b->unwritten_len &&
+	    (a->unwritten_len == 0 || !memcmp(a->unwritten, b->unwritten, a->unwritten_len)));
+}
+
+START_TEST(sessions_and_views_round_trip)
+{
+	struct handover_state s = with_sessions(), d;
+	size_t len;
+	uint8_t *buf = encoded(&s, &len);
+	char why[200];
+
+	ck_assert_msg(handover_state_decode(buf, len, &d, why, sizeof why), "%s", why);
+	ck_assert_uint_eq(d.nsessions, 2);
+	same_session(&d.sessions[0], &sess[0]);
+	same_session(&d.sessions[1], &sess[1]);
+	ck_assert_uint_eq(d.nviews, 1);
+	ck_assert_str_eq(d.views[0].name, "isp-a");
+	ck_assert(d.views[0].table_len == sizeof table &&
+	    memcmp(d.views[0].table, table, sizeof table) == 0);
+	handover_state_release(&d);
+	/* every cut of it refused too */
+	for (size_t cut = 0; cut < len; cut++) {
+		ck_assert(!handover_state_decode(buf, cut, &d, why, sizeof why));
+	}
+	free(buf);
+}
+END_TEST
+
+/* Two records naming one descriptor: two objects would adopt it. */
+START_TEST(descriptor_named_twice_refused)
+{
+	struct handover_state s = with_sessions(), d;
+	size_t len;
+	char why[200];
+
+	sess[1].fd_index = ls[0].fd_index;
+	uint8_t *buf = encoded(&s, &len);
+	ck_assert(!handover_state_decode(buf, len, &d, why, sizeof why));
+	ck_assert_msg(strstr(why, "named twice") != NULL, "%s", why);
 	free(buf);
 }
 END_TEST
@@ -159,6 +249,8 @@ int main(void)
 	TCase *tc = tcase_create("codec");
 
 	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, sessions_and_views_round_trip);
+	tcase_add_test(tc, descriptor_named_twice_refused);
 	tcase_add_test(tc, short_buffer_writes_nothing_claimed);
 	tcase_add_test(tc, truncated_refused);
 	tcase_add_test(tc, garbage_refused);
