@@ -17,6 +17,7 @@
 
 #include "muxctl/http_client.h"
 #include "muxctl/show_dataplane.h"
+#include "muxctl/show_process.h"
 #include "muxctl/table.h"
 
 #define DEFAULT_SERVER "127.0.0.1:8179"
@@ -46,6 +47,7 @@ static void usage(FILE *out)
 	    "  client del NAME\n"
 	    "  session reset ID            (IDs as in 'show sessions')\n"
 	    "  session reset NEIGHBOR FAMILY  (that family's session only)\n"
+	    "  upgrade                     (upgrade in place, as SIGUSR2: muxd(8))\n"
 	    "\n"
 	    "  -s ADDR:PORT   muxd's api.listen (default %s, or $MUXCTL_SERVER)\n"
 	    "  -t TOKENFILE   file whose first line is the API token, for writes\n"
@@ -351,9 +353,10 @@ static const char *yes_no(const json_t *o, const char *key)
 static void show_status(const json_t *st)
 {
 	static const char *const h[] = { "AS", "Router id", "Uptime", "Peers", "Views",
-		"Instances", "Clients", "Provisioned", "Sessions", "Writes", "Store", NULL };
+		"Instances", "Clients", "Provisioned", "Sessions", "Writes", "Store",
+		"Generation", "Upgraded", NULL };
 	struct table *t = table_new(h);
-	char up[32], states[256];
+	char up[32], states[256], upgraded[48];
 
 	session_states(json_object_get(st, "sessions"), states, sizeof states);
 	table_cell(t, "%lld", json_cell_num(st, "asn"));
@@ -367,6 +370,8 @@ static void show_status(const json_t *st)
 	table_cell(t, "%s", states);
 	table_cell(t, "%s", yes_no(st, "writable"));
 	table_cell(t, "%s", yes_no(st, "store"));
+	table_cell(t, "%lld", json_cell_num(st, "generation"));
+	table_cell(t, "%s", show_upgraded_at(st, upgraded, sizeof upgraded));
 	table_row(t);
 	table_print(t, stdout);
 	table_free(t);
@@ -640,6 +645,18 @@ static int session_cmd(const struct ctl *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* POST /api/v1/upgrade: begun; 'show status' names the new process once it serves. */
+static int upgrade_cmd(const struct ctl *c, int argc)
+{
+	if (argc != 0)
+		return EXIT_USAGE;
+	json_t *j = call(c, "POST", "/api/v1/upgrade", NULL);
+	c->json ? print_json(j) : (void)printf("upgrade begun by muxd pid %lld\n",
+	    json_cell_num(j, "pid"));
+	json_decref(j);
+	return EXIT_OK;
+}
+
 /* build/gen/version.c (scripts/gen-version.sh), linked in by the Makefile */
 extern const char bgpmux_version[];
 
@@ -671,6 +688,8 @@ int main(int argc, char **argv)
 		rc = client_cmd(&c, argc - 1, argv + 1);
 	else if (argc >= 1 && strcmp(argv[0], "session") == 0)
 		rc = session_cmd(&c, argc - 1, argv + 1);
+	else if (argc >= 1 && strcmp(argv[0], "upgrade") == 0)
+		rc = upgrade_cmd(&c, argc - 1);
 	if (rc == EXIT_USAGE)
 		usage(stderr);
 	return rc;

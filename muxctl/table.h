@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
-#define TABLE_MAX_COLS 12
+#define TABLE_MAX_COLS 16
 
 struct table;
 

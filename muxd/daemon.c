@@ -3,7 +3,8 @@
  * instances in front of them, monitors, gateway, store, API, live
  * stream), wires them together, and runs the event loop until SIGTERM.
  * SIGHUP reloads (muxd/reload.c); SIGUSR1 dumps every table as JSON
- * (muxd/route_dump.h, muxd/dump_routes.c). What each other file of the
+ * (muxd/route_dump.h, muxd/dump_routes.c); SIGUSR2 upgrades in place
+ * (muxd/upgrade.h). What each other file of the
  * root does: muxd/daemon_int.h.
  */
 #include "muxd/daemon.h"
@@ -29,6 +30,8 @@
 #include "muxd/route_dump.h"
 #include "muxd/sdnotify.h"
 #include "muxd/sandbox.h"
+#include "muxd/upgrade.h"
+#include "muxd/upgrade_takeover.h"
 #include "web/api.h"
 #include "web/stream.h"
 
@@ -47,7 +50,8 @@ static void daemon_reap_children(struct daemon *d)
 	pid_t pid;
 
 	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0)
-		route_dump_reaped(d->dump, pid, status, &ru);
+		if (!route_dump_reaped(d->dump, pid, status, &ru))
+			upgrade_reaped(d->upgrade, pid, status);
 }
 
 static void grace_cb(evutil_socket_t fd, short what, void *arg)
@@ -88,11 +92,43 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 		route_dump_request(d->dump);
 	else if (sig == SIGCHLD)
 		daemon_reap_children(d);
+	else if (sig == SIGUSR2 && !d->stopping) {
+		char why[300];
+		if (!daemon_upgrade(d, why, sizeof why))
+			log_warnx("upgrade (SIGUSR2) refused: %s", why);
+	}
+}
+
+bool daemon_upgrade(struct daemon *d, char *why, size_t why_len)
+{
+	if (d->stopping) {
+		snprintf(why, why_len, "muxd is shutting down");
+		return false;
+	}
+	/* The new process would clean the kernel state this one keeps. */
+	if (d->dp) {
+		snprintf(why, why_len, "the data plane's kernel state is not handed over: "
+		    "restart muxd instead");
+		return false;
+	}
+	return upgrade_start(d->upgrade, why, why_len);
+}
+
+/* The new process serves: this one leaves. Its sessions are not handed
+ * over yet, so they close as at a shutdown, and the new process's
+ * sessions come up in their place. */
+static void daemon_handed_over(pid_t pid, void *arg)
+{
+	struct daemon *d = arg;
+
+	log_info("upgrade: muxd pid %ld took over the listeners; closing this "
+	    "process's sessions", (long)pid);
+	daemon_shutdown(d);
 }
 
 static void daemon_signals(struct daemon *d)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD, SIGUSR2 };
 
 	signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; i < NSIGNALS; i++) {
@@ -128,6 +164,7 @@ void daemon_attach_stream(struct daemon *d)
 
 static void daemon_free(struct daemon *d)
 {
+	upgrade_free(d->upgrade);
 	stream_free(d->stream);         /* before the API's HTTP server it took over */
 	daemon_unlisten(d);
 	daemon_close_store(d);
@@ -181,7 +218,18 @@ static bool daemon_confine(struct daemon *d)
 	return true;
 }
 
-int daemon_run(struct config *cfg, const char *config_path)
+static void daemon_start_upgrades(struct daemon *d, const struct daemon_start *st)
+{
+	struct upgrade_ops ops = { daemon_handed_over, d };
+
+	d->generation = st->takeover ? st->takeover->generation + 1 : 1;
+	d->upgraded_at = st->takeover ? st->takeover->started : 0;
+	d->upgrade = upgrade_new(d->base, st->launcher_fd, st->launcher_pid, st->lock_fd,
+	    d->generation, &ops);
+}
+
+int daemon_run(struct config *cfg, const char *config_path,
+    const struct daemon_start *start)
 {
 	struct daemon *d = xcalloc(1, sizeof *d);
 
@@ -203,6 +251,7 @@ int daemon_run(struct config *cfg, const char *config_path)
 		return 1;
 	}
 	daemon_signals(d);
+	daemon_start_upgrades(d, start);
 	d->mon = monitors_new(d->base, cfg, d->hostname);
 	daemon_open_store(d);           /* provisioned clients join cfg's */
 	daemon_start_stream(d);
@@ -222,6 +271,10 @@ int daemon_run(struct config *cfg, const char *config_path)
 	    "%zu clients", cfg->asn, cfg->router_id >> 24, (cfg->router_id >> 16) & 255,
 	    (cfg->router_id >> 8) & 255, cfg->router_id & 255, cfg->peer_count,
 	    cfg->upstream_count, cfg->client_count);
+	if (start->takeover)
+		upgrade_takeover_ready(start->takeover);
+	log_info("generation %u (pid %ld)%s", d->generation, (long)getpid(),
+	    start->takeover ? ": took over from the previous muxd" : "");
 	sdnotify("READY=1");            /* every listener, the API's too, is up */
 	event_base_dispatch(d->base);
 	daemon_free(d);

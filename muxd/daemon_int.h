@@ -19,12 +19,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "muxd/config/config.h"
 #include "muxd/engine/peer.h"
 
 #define MAX_LISTENERS 64
-#define NSIGNALS 5
+#define NSIGNALS 6
 
 struct event;
 struct event_base;
@@ -73,6 +74,9 @@ struct daemon {
 	struct dataplane *dp;
 	struct dp_kernel *dpk;          /* its kernel ops' state */
 	struct knl *knl;                /* its netlink socket */
+	struct upgrade *upgrade;        /* SIGUSR2: muxd/upgrade.h */
+	uint32_t generation;            /* 1 at a cold start, +1 per upgrade */
+	time_t upgraded_at;             /* when the last upgrade began; 0: none */
 };
 
 /* daemon.c */
@@ -80,6 +84,8 @@ struct daemon {
 void daemon_maybe_exit(struct daemon *d);
 /* The live stream on the API's listener, once the API listens. */
 void daemon_attach_stream(struct daemon *d);
+/* SIGUSR2, POST /api/v1/upgrade: false with why when it cannot begin. */
+bool daemon_upgrade(struct daemon *d, char *why, size_t why_len);
 
 /* neighbors.c */
 struct peer_local daemon_local(struct daemon *d, const struct config *cfg);

@@ -94,12 +94,25 @@ static void host_client_removed(void *arg, const char *name)
 			instance_client_remove(u->inst, name);
 }
 
+static bool host_upgrade(void *arg, char *why, size_t why_len)
+{
+	return daemon_upgrade(arg, why, why_len);
+}
+
+static void host_process(void *arg, uint32_t *generation, time_t *upgraded_at)
+{
+	const struct daemon *d = arg;
+
+	*generation = d->generation;
+	*upgraded_at = d->upgraded_at;
+}
+
 /* The store, the session history and the API. Without the store muxd
  * runs on: no history, no provisioning. */
 void daemon_open_store(struct daemon *d)
 {
 	static const struct api_host host_ops = { host_config, host_views, host_instances,
-		host_client_added, host_client_removed, NULL };
+		host_client_added, host_client_removed, NULL, host_upgrade, host_process };
 	struct api_host host = host_ops;
 	char path[4200], why[300];
 

@@ -14,6 +14,8 @@
 #include "muxd/lib/statelock.h"
 #include "muxd/lib/version.h"
 #include "muxd/privdrop.h"
+#include "muxd/upgrade_launcher.h"
+#include "muxd/upgrade_takeover.h"
 
 #ifdef MUXD_TEST_HOOKS
 #include <signal.h>
@@ -33,7 +35,9 @@ static void usage(FILE *out)
 	    "                       configuration (JSON, every key, defaults filled in)\n"
 	    "  --syslog             log to syslog instead of stderr\n"
 	    "  --debug              log debug messages\n"
-	    "  --version            print the version and exit\n");
+	    "  --version            print the version and exit\n"
+	    "  --takeover FD        (started by an upgrade in place, not by hand) take\n"
+	    "                       over the state and sockets handed over from FD on\n");
 }
 
 /* Prints each error as "FILE: $.json.path: message". */
@@ -141,9 +145,9 @@ static void raise_nofile(void)
 }
 
 #ifdef MUXD_TEST_HOOKS
-/* Test builds only (build/muxd-hooks): SIGUSR2 makes muxd call execve, a
- * system call its seccomp filter forbids, as code that took it over
- * would; test_privileges sees it die of SIGSYS. */
+/* Test builds only (build/muxd-hooks): SIGWINCH makes muxd call execve,
+ * a system call its seccomp filter forbids, as code that took it over
+ * would; test_privileges sees it die of SIGSYS. (SIGUSR2 is the upgrade.) */
 static void forbidden_call(int sig)
 {
 	static char *const argv[] = { "/bin/true", NULL };
@@ -153,13 +157,54 @@ static void forbidden_call(int sig)
 
 static void install_test_hooks(void)
 {
-	signal(SIGUSR2, forbidden_call);
+	signal(SIGWINCH, forbidden_call);
 }
 #else
 static void install_test_hooks(void)
 {
 }
 #endif
+
+/* The state_dir's lock: taken, or with --takeover (first_fd >= 0) handed
+ * over with the rest of the state the old muxd left in t. */
+static bool take_state(const struct config *cfg, int first_fd, struct upgrade_takeover *t,
+    struct daemon_start *start)
+{
+	char why[4600];
+
+	if (first_fd < 0) {
+		start->lock_fd = statelock_take(cfg->state_dir, why, sizeof why);
+		if (start->lock_fd < 0)
+			log_errorx("%s", why);
+		return start->lock_fd >= 0;
+	}
+	if (!upgrade_takeover_read(first_fd, t, why, sizeof why)) {
+		log_errorx("upgrade: refusing the handed-over state: %s", why);
+		upgrade_takeover_refuse(first_fd, why);
+		return false;
+	}
+	start->takeover = t;
+	start->lock_fd = t->lock_fd;
+	return true;
+}
+
+/* The launcher of upgrades in place (muxd/upgrade_launcher.h), forked
+ * while muxd still has its start privileges and no thread. */
+static void start_launcher(const char *exe, char **argv, struct daemon_start *start)
+{
+	char why[300];
+
+	if (exe == NULL) {
+		log_warnx("upgrade: cannot tell which binary muxd runs from (%s): upgrades "
+		    "in place are off", argv[0]);
+		return;
+	}
+	start->launcher_fd = launcher_start(exe, argv, &start->launcher_pid, why, sizeof why);
+	if (start->launcher_fd < 0)
+		log_warnx("%s: upgrades in place are off", why);
+	else
+		log_debug("upgrade: launcher pid %ld will run %s", (long)start->launcher_pid, exe);
+}
 
 int main(int argc, char **argv)
 {
@@ -172,9 +217,10 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "dump-config-keys", required_argument, NULL, 'K' },
+		{ "takeover", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_path = NULL, *check_path = NULL;
+	const char *config_path = NULL, *check_path = NULL, *takeover = NULL;
 	bool use_syslog = false, debug = false, verbose = false;
 	int c;
 
@@ -188,6 +234,7 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("muxd %s\n", bgpmux_version); return 0;
 		case 'K': return dump_config_keys(optarg);
+		case 'T': takeover = optarg; break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -205,17 +252,29 @@ int main(int argc, char **argv)
 	}
 	log_init("muxd", use_syslog);
 	install_test_hooks();
+	int first_fd = takeover ? atoi(takeover) : -1;
+	if (takeover && first_fd < 3) {
+		log_errorx("--takeover %s: not a handed-over descriptor", takeover);
+		return 2;
+	}
+	char *exe = launcher_exe_path(argv[0]);   /* now: the file may be replaced */
 	struct config *cfg = load(config_path);
-	if (cfg == NULL)
+	if (cfg == NULL) {
+		if (takeover)
+			upgrade_takeover_refuse(first_fd, "the configuration does not load "
+			    "(the new muxd's log says why)");
 		return 1;
+	}
 	if (debug)
 		cfg->log_level = LOG_LVL_DEBUG;
 	raise_nofile();
-	char why[4600];
-	if (statelock_take(cfg->state_dir, why, sizeof why) < 0) {
-		log_errorx("%s", why);
+	struct upgrade_takeover t;
+	struct daemon_start start = { .lock_fd = -1, .launcher_fd = -1 };
+	if (!take_state(cfg, first_fd, &t, &start)) {
 		config_free(cfg);
 		return 1;
 	}
-	return daemon_run(cfg, config_path);
+	start_launcher(exe, argv, &start);
+	free(exe);
+	return daemon_run(cfg, config_path, &start);
 }

@@ -132,7 +132,7 @@ static void get_status(struct http_req *r, void *arg)
 	api_each_session(a, count_state, by);
 	snprintf(rid, sizeof rid, "%u.%u.%u.%u", cfg->router_id >> 24,
 	    (cfg->router_id >> 16) & 255, (cfg->router_id >> 8) & 255, cfg->router_id & 255);
-	http_reply_json(r, 200, json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o, "
+	json_t *st = json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o, "
 	    "s:b, s:b, s:s}",
 	    "asn", (json_int_t)cfg->asn, "router_id", rid,
 	    "uptime", (json_int_t)(time(NULL) - a->started),
@@ -144,7 +144,9 @@ static void get_status(struct http_req *r, void *arg)
 	    "sessions", by,
 	    "writable", a->token_file != NULL && a->st != NULL,
 	    "store", a->st != NULL,
-	    "version", bgpmux_version));
+	    "version", bgpmux_version);
+	api_status_process(a, st);
+	http_reply_json(r, 200, st);
 }
 
 /* ---- views ----------------------------------------------------------------- */
@@ -319,6 +321,7 @@ static const struct http_route api_routes[] = {
 	{ EVHTTP_REQ_GET, "/api/v1/status", get_status, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/sessions", api_get_sessions, NULL },
 	{ EVHTTP_REQ_POST, "/api/v1/sessions/{*}/reset", api_reset_session, NULL },
+	{ EVHTTP_REQ_POST, "/api/v1/upgrade", api_post_upgrade, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/views", get_views, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/views/{}", get_view, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/views/{}/routes", api_get_routes, q_routes },

@@ -24,6 +24,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "muxd/config/config.h"
 #include "muxd/store/opstore.h"
@@ -50,6 +52,12 @@ struct api_host {
 	void (*client_added)(void *arg, const struct client_config *cc);
 	void (*client_removed)(void *arg, const char *name);
 	void *arg;
+	/* POST /api/v1/upgrade: begin an upgrade in place (muxd/upgrade.h);
+	 * false with why when it cannot begin. NULL: never. */
+	bool (*upgrade)(void *arg, char *why, size_t why_len);
+	/* The process generation (1 at a cold start, +1 per upgrade) and when
+	 * the last upgrade began (0: none), for /api/v1/status. NULL: 1, 0. */
+	void (*process)(void *arg, uint32_t *generation, time_t *upgraded_at);
 };
 
 /* st and events may be NULL (no store: writes answer 503). Loads the

@@ -87,6 +87,9 @@ void api_post_client(struct http_req *r, void *arg);
 void api_delete_client(struct http_req *r, void *arg);
 void api_get_sessions(struct http_req *r, void *arg);
 void api_reset_session(struct http_req *r, void *arg);
+/* api_upgrade.c: POST /api/v1/upgrade; the process's fields of the status */
+void api_post_upgrade(struct http_req *r, void *arg);
+void api_status_process(struct api *a, json_t *status);
 void api_get_metrics(struct http_req *r, void *arg);
 void api_get_routes(struct http_req *r, void *arg);
 /* The views of that role (the API's "views" are the upstreams'; plain

@@ -70,6 +70,7 @@ struct accept_guard {
 };
 
 static struct accept_guard *guards;     /* to find a guard by its listener */
+static bool all_paused;                 /* an upgrade is handing them over */
 static int reserve_fd = -1;
 
 static time_t mono_now(void)
@@ -335,7 +336,15 @@ static void resume_cb(evutil_socket_t fd, short what, void *arg)
 	struct accept_guard *g = arg;
 	(void)fd;
 	(void)what;
-	evconnlistener_enable(g->lev);
+	if (!all_paused)
+		evconnlistener_enable(g->lev);
+}
+
+void accept_guard_pause_all(bool paused)
+{
+	all_paused = paused;
+	for (struct accept_guard *g = guards; g; g = g->next)
+		paused ? evconnlistener_disable(g->lev) : evconnlistener_enable(g->lev);
 }
 
 /* ---- evhttp's connections ----------------------------------------------- */

@@ -30,6 +30,7 @@
 #define BGPMUX_ACCEPT_GUARD_H
 
 #include <event2/util.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -72,6 +73,9 @@ struct accept_guard *accept_guard_new_http(struct event_base *base,
 
 void accept_guard_free(struct accept_guard *g);
 evutil_socket_t accept_guard_fd(const struct accept_guard *g);
+/* Every guard stops accepting (connections wait in the kernel's backlog)
+ * or starts again: an upgrade hands the listening sockets over meanwhile. */
+void accept_guard_pause_all(bool paused);
 /* Connections it counts as open (after looking which have closed). */
 size_t accept_guard_open(struct accept_guard *g);
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "muxd/engine/accept_guard.h"
+#include "muxd/engine/listen_pool.h"
 #include "muxd/bgp/bgp_msg.h"
 #include "muxd/lib/log.h"
 
@@ -56,7 +57,11 @@ static void accept_cb(evutil_socket_t fd, const struct sockaddr *sa, socklen_t s
 
 int listener_socket(const struct sockaddr_mux *addr)
 {
-	int fd = socket(sockaddr_family(addr), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = listen_pool_take(addr);
+
+	if (fd >= 0)
+		return fd;      /* handed over by the muxd this one replaced */
+	fd = socket(sockaddr_family(addr), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;
 
 	if (fd < 0)

@@ -10,6 +10,8 @@
  *   session_open.c  the OPEN: ours built, theirs checked, negotiated, logged
  *   session_rx.c    every other message from the neighbor, handed to the
  *                   FSM and to the owner
+ *   session_handover.c  an upgrade in place: a session frozen and handed
+ *                   over, or adopted Established
  *
  * Not for the session's owners.
  */
@@ -59,6 +61,7 @@ struct session {
 	/* The last OPEN [0] and NOTIFICATION [1], received [0] and sent [1],
 	 * whole: monitors report them (BMP Peer Up and Peer Down). */
 	struct { uint8_t *p; size_t len; } kept[2][2];
+	bool frozen;                    /* an upgrade is handing it over */
 };
 
 /* ---- session.c ---------------------------------------------------------- */
@@ -95,6 +98,9 @@ void session_send_notification(struct session *s, uint8_t code, uint8_t subcode,
 /* Ours (not yet, for a passive delay_open session before theirs). */
 void session_send_open(struct session *s);
 void session_handle_open(struct session *s, const uint8_t *body, size_t len);
+/* Agree with the neighbor's OPEN on what s->p offers (s->neg); false with
+ * the error (session_handover.c: the OPENs of a handed-over session). */
+bool session_negotiate(struct session *s, const struct bgp_open *o, struct bgp_err *e);
 
 /* ---- session_rx.c ------------------------------------------------------- */
 

@@ -168,6 +168,11 @@ static bool negotiate(struct session *s, const struct bgp_open *o, struct bgp_er
 	return true;
 }
 
+bool session_negotiate(struct session *s, const struct bgp_open *o, struct bgp_err *e)
+{
+	return negotiate(s, o, e);
+}
+
 const char *families_text(const struct bgp_family *f, uint8_t n, char *buf, size_t len)
 {
 	size_t at = 0;

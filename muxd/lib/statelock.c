@@ -67,3 +67,9 @@ int statelock_take(const char *dir, char *why, size_t why_len)
 		snprintf(why, why_len, "cannot lock %s: %s", path, strerror(err));
 	return -1;
 }
+
+void statelock_adopt(int fd)
+{
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	write_pid(fd);
+}

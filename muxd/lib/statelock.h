@@ -17,4 +17,8 @@
  * (naming the PID that holds the lock, when another muxd does). */
 int statelock_take(const char *dir, char *why, size_t why_len);
 
+/* The lock a previous muxd handed over at an upgrade (the same open file,
+ * so the same flock): it becomes this process's, with its PID. */
+void statelock_adopt(int fd);
+
 #endif

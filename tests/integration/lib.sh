@@ -48,6 +48,7 @@
 #   namespaces dpf-PID-*: test_dataplane_full (the same, dataplane_lib.sh)
 #   namespaces prv-PID-*: test_privileges (10.202.0-2.0/24 inside them)
 #   namespaces dpb-PID-*: scripts/bench-dataplane.sh (10.202.0-3.0/24 inside them)
+#   127.0.230-234 test_upgrade
 
 set -u -o pipefail
 

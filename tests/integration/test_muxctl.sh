@@ -185,10 +185,10 @@ ctl_table "
 assert len(t) == 1, t
 s = t[0]
 assert (s['AS'], s['Router id'], s['Peers'], s['Views'], s['Instances'], s['Clients'],
-        s['Provisioned'], s['Sessions'], s['Writes'], s['Store']) == \
-    ('65000', '192.0.2.1', '0', '1', '1', '1', '1', 'Established 2', 'yes', 'yes'), s
+        s['Provisioned'], s['Sessions'], s['Writes'], s['Store'], s['Generation'], s['Upgraded']) == \
+    ('65000', '192.0.2.1', '0', '1', '1', '1', '1', 'Established 2', 'yes', 'yes', '1', 'never'), s
 assert len(s['Uptime'].split(':')) == 3, s" show status
-head -n 1 "$CTL_OUT" | matches -E '^AS +Router id +Uptime +Peers +Views +Instances +Clients +Provisioned +Sessions +Writes +Store$' ||
+head -n 1 "$CTL_OUT" | matches -E '^AS +Router id +Uptime +Peers +Views +Instances +Clients +Provisioned +Sessions +Writes +Store +Generation +Upgraded$' ||
 	fail "show status header: $(head -n 1 "$CTL_OUT")"
 ctl_expect 0 -j show status
 "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["asn"] == 65000 and d["sessions"]["Established"] == 2, d' "$CTL_OUT" ||

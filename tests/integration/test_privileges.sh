@@ -14,7 +14,7 @@
 #     upstream with an instance: its macvlan mux2 with its address, rule,
 #     default route and IPv4 settings (arp_ignore, arp_announce, rp_filter:
 #     netlink, as the user cannot write /proc/sys);
-#   - SIGUSR2 (the test hook) makes muxd call execve: the filter kills it
+#   - SIGWINCH (the test hook) makes muxd call execve: the filter kills it
 #     with SIGSYS (wait status 128+31), and the kernel's audit line names
 #     the call when the kernel log can be read.
 # Addresses (inside the test's own namespaces only): 10.202.0.0/24 the
@@ -188,7 +188,7 @@ conf=$(ip netns exec "$NS_M" sh -c 'cd /proc/sys/net/ipv4/conf/mux2 && cat arp_i
 say "reload: a new listener on 10.202.2.1:179; upstream isp2's mux2 with 10.202.0.12, its rule, default route and arp_ignore/arp_announce/rp_filter $conf(netlink, as $PRIV_USER)"
 
 # ------------------------------------------------------- a forbidden call
-kill -USR2 "$MUX_PID"
+kill -WINCH "$MUX_PID"
 wait_until 10 "muxd to die of its forbidden call" eval '! running "$MUX_PID"'
 wait "$MUX_PID"
 rc=$?
@@ -200,5 +200,5 @@ if dmesg >/dev/null 2>&1; then
 else
 	say "the kernel log cannot be read here (dmesg refused): the wait status alone shows SIGSYS"
 fi
-say "SIGUSR2: muxd called execve and the filter killed it (wait status $rc: SIGSYS)"
+say "SIGWINCH: muxd called execve and the filter killed it (wait status $rc: SIGSYS)"
 MUX_PID=

@@ -1,0 +1,34 @@
+/*
+ * upgrade_takeover.h — the new process's side of an upgrade in place
+ * (muxd/upgrade.h): `muxd ... --takeover FD` reads the state at FD, takes
+ * the state lock and puts the listening sockets in the listen pool
+ * (muxd/engine/listen_pool.h) for the listeners to adopt; once the daemon
+ * serves it tells the old process so, or why it refuses.
+ */
+#ifndef BGPMUX_UPGRADE_TAKEOVER_H
+#define BGPMUX_UPGRADE_TAKEOVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct upgrade_takeover {
+	uint32_t generation;            /* the old process's */
+	time_t started;                 /* when it began the upgrade */
+	int ready_fd;                   /* -1 once answered */
+	int lock_fd;
+	size_t listeners;               /* put in the pool */
+};
+
+/* Reads the handed-over descriptors from first_fd on; false with why
+ * (then answer with upgrade_takeover_refuse). */
+bool upgrade_takeover_read(int first_fd, struct upgrade_takeover *t, char *why,
+    size_t why_len);
+/* "refused: why" to the old process, which goes on serving. */
+void upgrade_takeover_refuse(int first_fd, const char *why);
+/* This process serves: "ready" to the old process; handed-over listeners
+ * nobody took (no longer configured) are closed, logged. */
+void upgrade_takeover_ready(struct upgrade_takeover *t);
+
+#endif

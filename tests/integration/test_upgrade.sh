@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Upgrade in place (SIGUSR2, `muxctl upgrade`): a new muxd, started from
+# the binary path the old one was started from, takes over every listening
+# socket, and the old one leaves; a new binary that cannot start leaves the
+# old muxd serving.
+#   - after each upgrade the BGP listener, the instance's listener and the
+#     API's are the very same sockets (same inodes), now the new process's;
+#     the PID changed and /api/v1/status counts the generation (1, 2, 3);
+#   - the upstream (BIRD) is Established with the new process after each
+#     upgrade (the sessions themselves are not handed over yet: each comes
+#     up again through the adopted listener);
+#   - the binary replaced by a script that exits 1: SIGUSR2 logs why, the
+#     same muxd goes on serving (same PID and generation), the session
+#     is untouched (muxd's count of its session changes holds, BIRD stays
+#     Established) and the listeners accept again.
+# Addresses: 127.0.230.0/24 (muxd 127.0.230.1, BIRD 127.0.230.11),
+# 127.0.231.1 (the upstream's instance).
+. "$(dirname "$0")/lib.sh"
+
+MUX_ADDR=127.0.230.1
+API=$MUX_ADDR:8230
+V4=100
+V6=50
+peer_add isp bird 127.0.230.11 65230 1 active
+claim_addrs "$MUX_ADDR" 127.0.230.11 127.0.231.1
+
+# muxd runs from a copy, so the test can replace "the installed binary".
+mkdir -p "$T/bin"
+cp "${MUXD_CMD[0]}" "$T/bin/muxd"
+MUXD_CMD=("$T/bin/muxd")
+echo "upgrade-test-token-$$" >"$T/token"
+chmod 600 "$T/token"
+cat >"$T/muxd.json" <<JSON
+{"asn": 65000, "router_id": "192.0.2.1", "state_dir": "$T/var", "listen_port": 179,
+ "api": {"listen": "$API", "token_file": "$T/token"},
+ "upstreams": [{"name": "isp", "peer": {"address": "127.0.230.11", "asn": 65230},
+                "local_address": "$MUX_ADDR", "passive": true,
+                "families": ["ipv4-unicast", "ipv6-unicast"],
+                "instance": {"address": "127.0.231.1"}}]}
+JSON
+mux_start "$T/muxd.json"
+bird_start isp
+wait_until 30 "the upstream session" mux_up "view isp peer"
+
+# status_is PID GENERATION — /api/v1/status names that process and generation.
+status_is() {
+	curl -s -m 5 "http://$API/api/v1/status" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+pid, gen = int(sys.argv[1]), int(sys.argv[2])
+ok = d["pid"] == pid and d["generation"] == gen and (d["upgraded_at"] is None) == (gen == 1)
+sys.exit(0 if ok else 1)' "$1" "$2"
+}
+# sockets — "ADDR:PORT inode pid" of each listening socket of ours.
+sockets() {
+	ss -Htlnpe "( src $MUX_ADDR or src 127.0.231.1 )" |
+		awk '{ match($0, /pid=[0-9]+/); p = substr($0, RSTART + 4, RLENGTH - 4);
+		       match($0, /ino:[0-9]+/); i = substr($0, RSTART + 4, RLENGTH - 4);
+		       print $4, i, p }' | sort
+}
+inodes() { sockets | awk '{ print $1, $2 }'; }
+owners() { sockets | awk '{ print $3 }' | sort -u; }
+
+status_is "$MUX_PID" 1 || fail "status: not pid $MUX_PID, generation 1"
+INODES=$(inodes)
+(($(wc -l <<<"$INODES") == 3)) || fail "want 3 listeners (BGP, instance, API), have: $INODES"
+
+# upgraded_to GENERATION — the old muxd left, a new one serves the same
+# sockets: NEW_PID.
+upgraded_to() {
+	local gen=$1 old=$MUX_PID line
+	wait_until 20 "muxd $old to hand over and leave" eval '! running "$old"'
+	line=$(grep -oE "upgrade: the new muxd \(pid [0-9]+, generation $gen\) serves" "$MUX_LOG" | tail -n 1)
+	[[ -n $line ]] || fail "no log line naming generation $gen serving"
+	NEW_PID=$(grep -oE '[0-9]+' <<<"${line#*pid }" | head -n 1)
+	PIDS+=("$NEW_PID")
+	PID_NAME[$NEW_PID]="muxd generation $gen"
+	running "$NEW_PID" || fail "the new muxd (pid $NEW_PID) is not running"
+	[[ $(inodes) == "$INODES" ]] || fail "listeners changed: before $INODES, now $(inodes)"
+	[[ $(owners) == "$NEW_PID" ]] || fail "listeners held by $(owners | tr '\n' ' '), not $NEW_PID"
+	wait_until 10 "the status to name pid $NEW_PID, generation $gen" status_is "$NEW_PID" "$gen"
+	MUX_PID=$NEW_PID
+	wait_until 30 "the upstream session with generation $gen" mux_up "view isp peer"
+	say "generation $gen: pid $MUX_PID holds the same 3 listening sockets; upstream Established"
+}
+
+t0=${EPOCHREALTIME/./}
+kill -USR2 "$MUX_PID"
+upgraded_to 2
+ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
+grep -E "upgrade: handed [0-9]+ listening sockets and [0-9]+ bytes" "$MUX_LOG" | tail -n 1 >&2
+say "SIGUSR2 to generation 2 serving (and checked): $ms ms"
+
+"$ROOT/build/muxctl" -s "$API" -t "$T/token" upgrade >"$T/ctl.out" ||
+	fail "muxctl upgrade: $(cat "$T/ctl.out")"
+upgraded_to 3
+say "muxctl upgrade: $(cat "$T/ctl.out")"
+
+# ---- the failure path: the new binary exits at once
+printf '#!/bin/sh\nexit 1\n' >"$T/bin/muxd.new"
+chmod +x "$T/bin/muxd.new"
+mv "$T/bin/muxd.new" "$T/bin/muxd"
+before=$(mux_sessions "view isp peer")
+mark=$(mux_log_lines)
+kill -USR2 "$MUX_PID"
+wait_until 10 "muxd to log the failed upgrade" mux_log_since "$mark" \
+	"upgrade failed: the new muxd \(pid [0-9]+\) exited with status 1.*goes on serving"
+tail -n +"$((mark + 1))" "$MUX_LOG" | grep "upgrade failed" >&2
+running "$MUX_PID" || fail "muxd $MUX_PID is gone after a failed upgrade"
+status_is "$MUX_PID" 3 || fail "status after the failed upgrade: not pid $MUX_PID, generation 3"
+[[ $(inodes) == "$INODES" && $(owners) == "$MUX_PID" ]] ||
+	fail "listeners after the failed upgrade: $(sockets | tr '\n' ' ')"
+_session_same() { [[ $(mux_sessions "view isp peer") == "$before" ]] && bird_established isp; }
+holds_for 3 "the upstream session, untouched" _session_same
+# the listeners accept again: a new connection to the API is answered
+status_is "$MUX_PID" 3 || fail "the API does not answer after the failed upgrade"
+say "failed upgrade: pid $MUX_PID, generation 3 goes on serving; session untouched ($before)"
