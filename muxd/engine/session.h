@@ -95,6 +95,9 @@ struct session_negotiated {
 	/* Graceful Restart: both OPENs carry it; the neighbor's restart time,
 	 * flags (R, N) and the families it preserves (with the F bit). */
 	bool gr;
+	/* RFC 8538: both set N; a NOTIFICATION other than Hard Reset then
+	 * ends the session as a restart does (session_ended_as_restart). */
+	bool gr_notification;
 	uint16_t gr_restart_time;
 	uint8_t gr_flags;
 	struct bgp_gr_family gr_fam[BGP_MAX_FAMILIES];
@@ -212,6 +215,11 @@ bool session_ever_established(const struct session *s);
 /* A NOTIFICATION was sent or received on this connection (RFC 4724: only
  * a session that ended without one is a restart to wait for). */
 bool session_notified(const struct session *s);
+/* The session ended the way Graceful Restart keeps the neighbor's routes
+ * for: without a NOTIFICATION (RFC 4724), or, when both sides set the N
+ * bit, with any NOTIFICATION but a Cease / Hard Reset either way
+ * (RFC 8538 §4). Says nothing of whether GR was negotiated at all. */
+bool session_ended_as_restart(const struct session *s);
 /* "ipv4-unicast+ipv6-unicast" (a family without a name: "AFI/SAFI 25/70");
  * returns buf. */
 const char *families_text(const struct bgp_family *f, uint8_t n, char *buf, size_t len);

@@ -46,6 +46,7 @@ static void build_open(const struct session *s, struct bgp_open *o)
 	if (p->graceful_restart) {
 		c->present |= BGP_CAPF_GRACEFUL_RESTART;
 		c->gr.restart_time = GR_OUR_RESTART_TIME;
+		c->gr.flags = BGP_GR_NOTIFICATION;
 	}
 	if (p->hostname && *p->hostname) {
 		c->present |= BGP_CAPF_FQDN;
@@ -149,6 +150,7 @@ static bool negotiate(struct session *s, const struct bgp_open *o, struct bgp_er
 	negotiate_families(s, c);
 	negotiate_addpath(s, c);
 	n->gr = s->p.graceful_restart && (c->present & BGP_CAPF_GRACEFUL_RESTART);
+	n->gr_notification = n->gr && (c->gr.flags & BGP_GR_NOTIFICATION);
 	n->gr_restart_time = c->gr.restart_time;
 	n->gr_flags = c->gr.flags;
 	n->gr_count = c->gr.count;
