@@ -98,6 +98,7 @@ static void instance_init(struct instance *inst, struct event_base *base,
 	inst->nfams = p->family_count;
 	memcpy(inst->fams, p->families, p->family_count * sizeof inst->fams[0]);
 	inst->router_id = p->router_id;
+	inst->gr = p->gr;
 	if (p->hostname)
 		snprintf(inst->hostname, sizeof inst->hostname, "%s", p->hostname);
 	inst->queue_limit = p->queue_limit;

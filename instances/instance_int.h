@@ -64,6 +64,7 @@ struct instance {
 	uint8_t nfams;
 	uint32_t router_id;
 	char hostname[64];
+	const struct gr_speaker *gr;    /* instance_params.gr */
 	size_t queue_limit;
 	unsigned stall_secs;
 	size_t split_queue;

@@ -73,6 +73,9 @@ struct daemon {
 	struct dataplane *dp;
 	struct dp_kernel *dpk;          /* its kernel ops' state */
 	struct knl *knl;                /* its netlink socket */
+	/* Graceful Restart as the restarting speaker: what the upstream
+	 * sessions' capability says (neighbors.c, daemon_gr_start) */
+	struct gr_speaker gr;
 };
 
 /* daemon.c */
@@ -83,6 +86,10 @@ void daemon_attach_stream(struct daemon *d);
 
 /* neighbors.c */
 struct peer_local daemon_local(struct daemon *d, const struct config *cfg);
+/* At start: takes the restart mark (restart_mark.h) and sets d->gr. */
+void daemon_gr_start(struct daemon *d);
+/* d->gr after cfg (start, reload): for the sessions that open next. */
+void daemon_gr_configure(struct daemon *d, const struct config *cfg);
 void upstream_add(struct daemon *d, const struct upstream_config *uc,
     const struct config *cfg);
 /* The instance of an upstream of cfg, with its clients; NULL (logged) if

@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "muxd/engine/session.h"
+#include "muxd/engine/timebase.h"
 #include "tests/unit/check_run.h"
 #include "tests/unit/neighbor.h"
 
@@ -780,6 +781,36 @@ START_TEST(test_gr_sent_hard_reset)
 }
 END_TEST
 
+/* As a restarting speaker, our capability lists the session's families
+ * (F as the daemon says) and its restart time, and sets R within the
+ * restart time after an unclean stop. */
+START_TEST(test_gr_restarting_speaker_open)
+{
+	struct gr_speaker g = { .restart_time = 30, .forwarding = _i == 0,
+		.restarted_until = _i == 0 ? timebase_now() + 100 : 0 };
+	struct session_params sp;
+	struct rec r;
+	struct nb n;
+	struct nb_msg m;
+	struct bgp_open o;
+
+	params(&sp);
+	sp.graceful_restart = true;
+	sp.gr_speaker = &g;
+	accepted(&sp, &r, &n);
+	ck_assert(nb_expect_open(&n, &m, &o, 5));
+	ck_assert(o.caps.present & BGP_CAPF_GRACEFUL_RESTART);
+	ck_assert_uint_eq(o.caps.gr.restart_time, 30);
+	ck_assert_uint_eq(o.caps.gr.flags, BGP_GR_NOTIFICATION |
+	    (_i == 0 ? BGP_GR_RESTARTED : 0));
+	ck_assert_uint_eq(o.caps.gr.count, 2);
+	ck_assert_uint_eq(o.caps.gr.fam[0].fam.afi, BGP_AFI_IPV4);
+	ck_assert_uint_eq(o.caps.gr.fam[1].fam.afi, BGP_AFI_IPV6);
+	ck_assert_uint_eq(o.caps.gr.fam[0].flags, _i == 0 ? BGP_GR_FORWARDING : 0);
+	finish();
+}
+END_TEST
+
 /* Every way the owner makes a session leave is its shutdown (lifecycle.h):
  * gone never comes inside the call, comes once from the loop, and nothing
  * comes after it. */
@@ -843,6 +874,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_gr_hold_expiry_is_restart_with_n, 0, 2);
 	tcase_add_loop_test(tc, test_gr_received_hard_reset_ends_routes, 0, 2);
 	tcase_add_loop_test(tc, test_gr_sent_hard_reset, 0, 3);
+	tcase_add_loop_test(tc, test_gr_restarting_speaker_open, 0, 2);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
