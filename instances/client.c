@@ -51,10 +51,11 @@ struct client *client_new(struct event_base *base, const struct client_config *c
 	nc.password = c->cfg.password;
 	nc.add_path = cc->add_path;
 	nc.multisession = cc->multisession;
+	nc.graceful_restart = cc->graceful_restart;
 	if (p->family_ports)
 		memcpy(nc.family_ports, p->family_ports, sizeof nc.family_ports);
 	snprintf(label, sizeof label, "instance %s client %s", p->instance, cc->name);
-	struct peer_local local = { p->local_as, p->router_id, p->hostname, label };
+	struct peer_local local = { p->local_as, p->router_id, p->hostname, label, p->gr };
 	c->peer = peer_new(base, &nc, &local, &client_peer_ops, c);
 	return c;
 }

@@ -60,6 +60,7 @@ struct client_params {
 	uint32_t local_as;
 	uint32_t router_id;
 	const char *hostname;
+	const struct gr_speaker *gr;            /* NULL: receiving speaker only */
 	const struct bgp_family *families;      /* offered: the upstream's */
 	uint8_t family_count;
 	const uint16_t *family_ports;           /* redirects, parallel; NULL: none */

@@ -29,6 +29,9 @@ static void on_feed(const struct feed_event *ev, void *arg)
 		log_info("instance %s: upstream session up; %zu clients Established",
 		    inst->name, instance_clients_established(inst));
 		break;
+	case FEED_END_OF_RIB:
+		inst_gr_upstream_eor(inst, ev->afi, ev->safi);
+		break;
 	case FEED_SESSION_DOWN:
 		log_info("instance %s: upstream session down (%s): %s its "
 		    "%s routes from %zu client sessions", inst->name, ev->reason,
@@ -62,6 +65,7 @@ static void instance_free(struct instance *inst)
 	inst_unlisten(inst);
 	inst_export_free(inst);
 	inst_walks_free(inst);
+	inst_gr_free(inst);
 	c2c_free(inst->c2c);            /* after the logs and classes: its sets */
 	event_free(inst->tick_ev);
 	event_free(inst->gone_ev);
@@ -98,6 +102,7 @@ static void instance_init(struct instance *inst, struct event_base *base,
 	inst->nfams = p->family_count;
 	memcpy(inst->fams, p->families, p->family_count * sizeof inst->fams[0]);
 	inst->router_id = p->router_id;
+	inst->gr = p->gr;
 	if (p->hostname)
 		snprintf(inst->hostname, sizeof inst->hostname, "%s", p->hostname);
 	inst->queue_limit = p->queue_limit;
@@ -108,6 +113,7 @@ static void instance_init(struct instance *inst, struct event_base *base,
 	inst->gw = p->gw;
 	inst_export_init(inst);
 	inst_walks_init(inst);
+	inst_gr_init(inst);
 	inst->tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, inst);
 	inst->gone_ev = event_new(base, -1, 0, gone_cb, inst);
 }
@@ -128,7 +134,8 @@ struct instance *instance_new(struct event_base *base, const struct instance_par
 	}
 	evtimer_add(inst->tick_ev, &sec);
 	inst->sub = feed_subscribe(feed, FEED_MASK(FEED_ROUTE) |
-	    FEED_MASK(FEED_SESSION_UP) | FEED_MASK(FEED_SESSION_DOWN), on_feed, inst);
+	    FEED_MASK(FEED_SESSION_UP) | FEED_MASK(FEED_SESSION_DOWN) |
+	    FEED_MASK(FEED_END_OF_RIB), on_feed, inst);
 	if (inst->gw && inst->cfg.client_to_client) {
 		/* what the upstream holds now, then every change */
 		inst->c2c = c2c_new(&inst->cfg.addr);

@@ -50,6 +50,9 @@ struct instance_params {
 	uint8_t family_count;
 	uint32_t router_id;
 	const char *hostname;
+	/* Graceful Restart as the restarting speaker toward the clients that
+	 * have "graceful_restart"; NULL: never. It outlives the instance. */
+	const struct gr_speaker *gr;
 	/* 0: the defaults of client.h and walk.h (tests set less) */
 	size_t queue_limit;
 	unsigned stall_secs;

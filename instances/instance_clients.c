@@ -70,7 +70,7 @@ struct client *inst_client_add(struct instance *inst, const struct client_config
 	struct client_params cp = {
 		.instance = inst->name, .local = inst->cfg.addr,
 		.local_as = inst->cfg.local_as, .router_id = inst->router_id,
-		.hostname = inst->hostname[0] ? inst->hostname : NULL,
+		.hostname = inst->hostname[0] ? inst->hostname : NULL, .gr = inst->gr,
 		.families = inst->fams, .family_count = inst->nfams,
 		.family_ports = inst->cfg.family_ports,
 		.queue_limit = inst->queue_limit, .stall_secs = inst->stall_secs,

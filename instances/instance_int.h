@@ -64,6 +64,7 @@ struct instance {
 	uint8_t nfams;
 	uint32_t router_id;
 	char hostname[64];
+	const struct gr_speaker *gr;    /* instance_params.gr */
 	size_t queue_limit;
 	unsigned stall_secs;
 	size_t split_queue;
@@ -93,6 +94,11 @@ struct instance {
 	bool flush_queued;              /* flush_ev is active */
 	struct client **dst;            /* scratch: a class's STEADY clients */
 	size_t dst_cap;
+
+	/* After a graceful restart of muxd, clients get End-of-RIB of a family
+	 * only after the upstream's (instance_gr.c) */
+	bool eor_held[AID_RIB_MAX];
+	struct event *gr_ev;
 
 	bool stopping;
 	const struct instance_ops *ops;
@@ -126,6 +132,12 @@ void inst_client_refresh(struct client *c, uint16_t afi, void *arg);
  * it is a range's template. */
 struct client *inst_client_add(struct instance *inst, const struct client_config *cc,
     struct client *range_of);
+
+/* instance_gr.c: End-of-RIB to clients after muxd's graceful restart */
+void inst_gr_init(struct instance *inst);
+void inst_gr_free(struct instance *inst);
+/* The upstream's End-of-RIB (a feed event): the clients' may go. */
+void inst_gr_upstream_eor(struct instance *inst, uint16_t afi, uint8_t safi);
 
 /* instance_listen.c */
 bool inst_listen(struct instance *inst, char *why, size_t why_len);

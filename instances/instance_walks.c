@@ -206,6 +206,7 @@ static void client_join_walk(struct instance *inst, struct client *c)
 	}
 	if (c->walk == NULL) {
 		c->walk = walk_new(c->cls, c->fams, c->fam_count, 0, false);
+		walk_hold_eor(c->walk, inst->eor_held);
 		walk_add(c->walk, c);
 		walks_append(inst, c->walk);
 	}

@@ -33,6 +33,7 @@ struct walk {
 
 	struct fanout_route *buf[AID_RIB_MAX];  /* a chunk, per family */
 	size_t bufn[AID_RIB_MAX];
+	const bool *eor_held;           /* walk_hold_eor; NULL: none held */
 };
 
 /* Passed live changes, filtered for one walk, and their owners; grow as
@@ -136,6 +137,7 @@ struct walk *walk_split(struct walk *w, struct client *c)
 	s->has_last = w->has_last;
 	s->started = w->started;
 	s->routes = w->routes;
+	s->eor_held = w->eor_held;
 	walk_remove(w, c);
 	walk_add(s, c);
 	return s;
@@ -231,7 +233,19 @@ static void members_refreshed(struct walk *w)
 	}
 }
 
-static void members_steady(struct walk *w)
+void walk_hold_eor(struct walk *w, const bool held[AID_RIB_MAX])
+{
+	w->eor_held = held;
+}
+
+static bool eor_held(const struct walk *w, struct bgp_family f)
+{
+	enum bgp_aid aid = bgp_aid_rib(f.afi, f.safi);
+
+	return w->eor_held && bgp_aid_is_rib(aid) && w->eor_held[aid];
+}
+
+static void members_steady(struct walk *w, bool held)
 {
 	for (size_t i = 0; i < w->n; i++) {
 		struct client *c = w->members[i];
@@ -239,8 +253,9 @@ static void members_steady(struct walk *w)
 			continue;
 		c->state = CLIENT_STEADY;
 		log_peer_info(client_label(c), "sent the whole view (%llu routes%s) and "
-		    "End-of-RIB", (unsigned long long)w->routes,
-		    w->n > 1 ? ", one walk shared by clients joining together" : "");
+		    "End-of-RIB%s", (unsigned long long)w->routes,
+		    w->n > 1 ? ", one walk shared by clients joining together" : "",
+		    held ? " (of some families only after the upstream's: muxd restarted)" : "");
 	}
 }
 
@@ -290,9 +305,14 @@ size_t walk_step(struct walk *w, const struct feed *f, const struct c2c *c2c, si
 	}
 	w->routes += sent;
 	if (walk_done(w) && !w->refresh) {
-		for (uint8_t i = 0; i < w->fam_count; i++)
-			fanout_eor(&out, w->fams[i].afi, w->fams[i].safi);
-		members_steady(w);
+		bool held = false;
+		for (uint8_t i = 0; i < w->fam_count; i++) {
+			if (eor_held(w, w->fams[i]))
+				held = true;
+			else
+				fanout_eor(&out, w->fams[i].afi, w->fams[i].safi);
+		}
+		members_steady(w, held);
 	}
 	fanout_out_finish(&out);
 	if (walk_done(w) && w->refresh)

@@ -70,6 +70,10 @@ bool walk_refresh(const struct walk *w);
 bool walk_done(const struct walk *w);
 uint16_t walk_afi(const struct walk *w);
 
+/* The families whose End-of-RIB the walk holds back (held[aid] true when
+ * it is done): held stays the caller's, read when the walk ends. */
+void walk_hold_eor(struct walk *w, const bool held[AID_RIB_MAX]);
+
 /* A new walk for member c, going on from where w is (c leaves w). */
 struct walk *walk_split(struct walk *w, struct client *c);
 

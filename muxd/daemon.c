@@ -27,6 +27,7 @@
 #include "muxd/daemon_int.h"
 #include "muxd/lib/log.h"
 #include "muxd/privdrop.h"
+#include "muxd/restart_mark.h"
 #include "muxd/route_dump.h"
 #include "muxd/sdnotify.h"
 #include "muxd/sandbox.h"
@@ -123,6 +124,7 @@ static void daemon_handed_over(pid_t pid, void *arg)
 
 	log_info("upgrade: muxd pid %ld took over the listeners; closing this "
 	    "process's sessions", (long)pid);
+	d->handed_over = true;          /* muxd.running is the new process's now */
 	daemon_shutdown(d);
 }
 
@@ -244,6 +246,7 @@ int daemon_run(struct config *cfg, const char *config_path,
 		log_warnx("cannot create state_dir %s: %s", cfg->state_dir, strerror(errno));
 	log_set_level(cfg->log_level);
 	session_set_open_timeout(cfg->open_timeout);
+	daemon_gr_start(d, start->takeover != NULL);
 	d->dump = route_dump_new(cfg->state_dir, daemon_write_routes, d);
 	d->gw = gateway_new(d->base, cfg);
 	if (!daemon_dataplane_start(d)) {     /* before the instances bind its addresses */
@@ -277,6 +280,8 @@ int daemon_run(struct config *cfg, const char *config_path,
 	    start->takeover ? ": took over from the previous muxd" : "");
 	sdnotify("READY=1");            /* every listener, the API's too, is up */
 	event_base_dispatch(d->base);
+	if (!d->handed_over)
+		restart_mark_clear(d->cfg->state_dir);  /* a clean stop */
 	daemon_free(d);
 	log_info("bye");
 	return 0;

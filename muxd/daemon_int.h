@@ -77,6 +77,10 @@ struct daemon {
 	struct upgrade *upgrade;        /* SIGUSR2: muxd/upgrade.h */
 	uint32_t generation;            /* 1 at a cold start, +1 per upgrade */
 	time_t upgraded_at;             /* when the last upgrade began; 0: none */
+	bool handed_over;               /* an upgrade took over: exit quietly */
+	/* Graceful Restart as the restarting speaker: what the upstream
+	 * sessions' capability says (neighbors.c, daemon_gr_start) */
+	struct gr_speaker gr;
 };
 
 /* daemon.c */
@@ -89,6 +93,12 @@ bool daemon_upgrade(struct daemon *d, char *why, size_t why_len);
 
 /* neighbors.c */
 struct peer_local daemon_local(struct daemon *d, const struct config *cfg);
+/* At start: takes the restart mark (restart_mark.h) and sets d->gr. */
+/* takeover: an upgrade in place, not a restart (muxd.running is the old
+ * process's, still running). */
+void daemon_gr_start(struct daemon *d, bool takeover);
+/* d->gr after cfg (start, reload): for the sessions that open next. */
+void daemon_gr_configure(struct daemon *d, const struct config *cfg);
 void upstream_add(struct daemon *d, const struct upstream_config *uc,
     const struct config *cfg);
 /* The instance of an upstream of cfg, with its clients; NULL (logged) if

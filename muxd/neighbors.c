@@ -12,15 +12,49 @@
 #include "instances/gateway.h"
 #include "instances/instance.h"
 #include "muxd/daemon_int.h"
+#include "muxd/engine/timebase.h"
 #include "muxd/lib/log.h"
+#include "muxd/restart_mark.h"
 #include "monitors/monitors.h"
 #include "views/view.h"
 #include "web/stream.h"
 
 struct peer_local daemon_local(struct daemon *d, const struct config *cfg)
 {
-	struct peer_local l = { cfg->asn, cfg->router_id, d->hostname, NULL };
+	struct peer_local l = { cfg->asn, cfg->router_id, d->hostname, NULL, &d->gr };
 	return l;
+}
+
+void daemon_gr_configure(struct daemon *d, const struct config *cfg)
+{
+	d->gr.restart_time = cfg->gr_restart_time;
+	/* F: the data plane's kernel routes are removed when muxd starts
+	 * (dp_host.c's clean-up), so with it nothing muxd forwarded survives.
+	 * Without it muxd holds no forwarding state at all: traffic to the
+	 * routes it announces goes on through the host's (or the clients')
+	 * own routes while muxd restarts. */
+	d->gr.forwarding = !cfg->dataplane.enabled;
+}
+
+void daemon_gr_start(struct daemon *d, bool takeover)
+{
+	const struct config *cfg = d->cfg;
+	bool restarted = restart_mark_take(cfg->state_dir) && !takeover;
+
+	daemon_gr_configure(d, cfg);
+	if (!restarted)
+		return;
+	if (cfg->gr_restart_time == 0) {
+		log_info("the previous muxd on %s did not stop cleanly; no \"graceful_restart\" "
+		    "is configured, so its neighbors have withdrawn its routes", cfg->state_dir);
+		return;
+	}
+	d->gr.restarted_until = timebase_now() + cfg->gr_restart_time;
+	log_info("graceful restart: the previous muxd on %s did not stop cleanly: "
+	    "sessions opened in the next %u s set the restart bit, and each upstream "
+	    "gets the gateway's own routes again before its End-of-RIB (forwarding "
+	    "state kept: %s)", cfg->state_dir, cfg->gr_restart_time,
+	    d->gr.forwarding ? "yes" : "no, the data plane starts afresh");
 }
 
 static void view_gone(struct view *v, void *arg)
@@ -72,6 +106,7 @@ struct instance *upstream_instance(struct daemon *d, struct view *v,
 		.name = uc->n.name, .cfg = uc->instance,
 		.families = uc->n.families, .family_count = uc->n.family_count,
 		.router_id = cfg->router_id, .hostname = d->hostname, .gw = d->gw,
+		.gr = &d->gr,
 	};
 	char why[200], addr[64];
 	struct instance *inst = instance_new(d->base, &ip, view_feed(v),

@@ -69,7 +69,7 @@ static bool is_kept(cap_value_t c, const cap_value_t *caps, size_t n)
 static bool muxd_made(const char *name, int level)
 {
 	static const char *const prefixes[] = { "bgpmux.db", "muxd.lock", "mrt",
-		"routes.json", ".routes.json." };
+		"routes.json", ".routes.json.", "muxd.running" };
 
 	if (level == 0 || level == 2)   /* state_dir itself; in mrt/ (pruned below) */
 		return true;

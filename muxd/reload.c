@@ -266,6 +266,7 @@ void daemon_reload(struct daemon *d)
 	d->cfg = next;
 	log_set_level(next->log_level);
 	session_set_open_timeout(next->open_timeout);
+	daemon_gr_configure(d, next);
 	daemon_listen(d);
 	daemon_start_peers(d);  /* the new ones */
 	log_info("reloaded %s", d->config_path);

@@ -314,11 +314,12 @@ static const struct bgp_gr_family *gr_family(const struct session_negotiated *n,
 }
 
 /* Keep afi's routes as stale, rather than withdraw them, when a session
- * that negotiated Graceful Restart ended without a NOTIFICATION. */
+ * that negotiated Graceful Restart ended as a restart: without a
+ * NOTIFICATION, or with one but Hard Reset when both set N (RFC 8538). */
 static bool gr_keeps(const struct view *v, const struct session *s,
     const struct session_negotiated *n, uint16_t afi)
 {
-	return s && n && !v->stopping && n->gr && !session_notified(s) &&
+	return s && n && !v->stopping && n->gr && session_ended_as_restart(s) &&
 	    gr_family(n, afi) != NULL;
 }
 
@@ -332,9 +333,10 @@ static void gr_log_negotiated(const struct view *v, const struct session_negotia
 		    i ? ", " : "", family_name(n->gr_fam[i].fam),
 		    (n->gr_fam[i].flags & BGP_GR_FORWARDING) ? " (forwarding state kept)" : "");
 	log_info("view %s: graceful restart negotiated: the upstream's restart time "
-	    "is %u s%s; families it preserves: %s", v->name, n->gr_restart_time,
+	    "is %u s%s%s; families it preserves: %s", v->name, n->gr_restart_time,
 	    (n->gr_flags & BGP_GR_RESTARTED) ? ", it has just restarted" : "",
-	    off ? fams : "none");
+	    n->gr_notification ? ", NOTIFICATIONs but Hard Reset keep its routes "
+	    "(RFC 8538)" : "", off ? fams : "none");
 }
 
 /* A session is back: for each family it carries that waits, go on waiting

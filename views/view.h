@@ -18,7 +18,9 @@
  *
  * When the session leaves Established the view drops every route and
  * publishes the withdrawals — unless the upstream has "graceful_restart"
- * and the session negotiated it and ended without a NOTIFICATION: then
+ * and the session negotiated it and ended as a restart (without a
+ * NOTIFICATION, or with one but Cease / Hard Reset when both sides set
+ * RFC 8538's N bit): then
  * the families the neighbor preserves stay, as stale routes, until its
  * End-of-RIB or its restart time (views/stale.h, RFC 4724).
  *

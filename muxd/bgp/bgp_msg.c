@@ -319,7 +319,15 @@ const char *bgp_notification_data_text(const struct bgp_notification *n,
 	if (len == 0)
 		return buf;
 	buf[0] = '\0';
-	if (n->has_shutdown_msg) {
+	uint8_t code, subcode;
+	if (bgp_notification_hard_reset_of(n, &code, &subcode)) {
+		sb_put(&b, "for %u/%u (%s, %s)", code, subcode, bgp_err_code_name(code),
+		    bgp_err_subcode_name(code, subcode));
+		if (n->data_len > 2) {
+			sb_put(&b, ", data ");
+			put_hex(&b, n->data + 2, n->data_len - 2u);
+		}
+	} else if (n->has_shutdown_msg) {
 		const uint8_t *t = (const uint8_t *)n->shutdown_msg;
 		size_t tn = strlen(n->shutdown_msg);
 		sb_put(&b, "shutdown communication ");
@@ -361,6 +369,26 @@ size_t bgp_notification_encode_shutdown(struct wbuf *w, uint8_t subcode,
 	wbuf_u8(w, (uint8_t)n);
 	wbuf_bytes(w, text, n);
 	return msg_end(w, start);
+}
+
+size_t bgp_notification_encode_hard_reset(struct wbuf *w, const uint8_t *inner,
+    size_t inner_len)
+{
+	if (inner_len < BGP_NOTIFICATION_MIN_LEN || inner[18] != BGP_NOTIFICATION)
+		return 0;
+	return bgp_notification_encode(w, BGP_ERR_CEASE, BGP_CEASE_HARD_RESET,
+	    inner + BGP_HEADER_LEN, inner_len - BGP_HEADER_LEN);
+}
+
+bool bgp_notification_hard_reset_of(const struct bgp_notification *n,
+    uint8_t *code, uint8_t *subcode)
+{
+	if (n->code != BGP_ERR_CEASE || n->subcode != BGP_CEASE_HARD_RESET ||
+	    n->data_len < 2)
+		return false;
+	*code = n->data[0];
+	*subcode = n->data[1];
+	return true;
 }
 
 /* ---- ROUTE-REFRESH --------------------------------------------------- */

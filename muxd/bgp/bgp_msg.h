@@ -80,6 +80,18 @@ const char *bgp_notification_data_text(const struct bgp_notification *n,
 size_t bgp_notification_encode_shutdown(struct wbuf *w, uint8_t subcode,
     const char *text);
 
+/* RFC 8538 §3: Cease / Hard Reset (6/9) carries the NOTIFICATION it
+ * stands for as its data: that one's code, subcode and data. inner is a
+ * whole encoded NOTIFICATION (header included, as the encoders above
+ * write it). Returns the bytes written, 0 when w overflowed or inner is
+ * no NOTIFICATION. */
+size_t bgp_notification_encode_hard_reset(struct wbuf *w, const uint8_t *inner,
+    size_t inner_len);
+/* The code and subcode a Hard Reset stands for; false for any other
+ * NOTIFICATION and for a Hard Reset with less than two octets of data. */
+bool bgp_notification_hard_reset_of(const struct bgp_notification *n,
+    uint8_t *code, uint8_t *subcode);
+
 enum {
 	BGP_RR_NORMAL = 0,
 	BGP_RR_BORR = 1,    /* Beginning of Route Refresh, RFC 7313 */

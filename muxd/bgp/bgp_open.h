@@ -36,6 +36,8 @@ struct bgp_addpath_family {
 /* Graceful Restart flags (RFC 4724 §3, RFC 8538): the capability's, and
  * a family's */
 #define BGP_GR_RESTARTED 0x8        /* R: the speaker has just restarted */
+#define BGP_GR_NOTIFICATION 0x4     /* N: a NOTIFICATION other than Hard Reset
+                                     * is a restart too (RFC 8538 §2) */
 #define BGP_GR_FORWARDING 0x80      /* F: it kept the family's forwarding state */
 
 struct bgp_gr_family {

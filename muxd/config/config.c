@@ -139,12 +139,24 @@ static void parse_privileges(struct jsonv *v, json_t *root, struct config *c)
 	c->user = xstrdup(user);
 }
 
+static void parse_graceful_restart(struct jsonv *v, json_t *root, struct config *c)
+{
+	static const char *const keys[] = { "restart_time", NULL };
+	json_t *o = jsonv_child_object(v, "$", root, "graceful_restart", false);
+	uint64_t secs = CONFIG_GR_RESTART_TIME_DEFAULT;
+
+	if (o == NULL || !jsonv_object(v, "$.graceful_restart", o, keys))
+		return;
+	jsonv_uint(v, "$.graceful_restart", o, "restart_time", false, 1, 4095, &secs);
+	c->gr_restart_time = (uint16_t)secs;
+}
+
 static struct config *config_from_json(json_t *root, struct jsonv *v)
 {
 	static const char *const keys[] = { "asn", "router_id", "state_dir",
 		"listen_port", "log_level", "peers", "upstreams", "clients", "api", "mrt",
 		"bmp", "stream",
-		"open_timeout", "dataplane", "user", "seccomp",
+		"open_timeout", "dataplane", "user", "seccomp", "graceful_restart",
 		NULL };
 	static const char *const levels[] = { "error", "warn", "info", "debug", NULL };
 	struct config *c = xcalloc(1, sizeof *c);
@@ -167,6 +179,7 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	c->log_level = (enum log_level)level;
 	jsonv_uint(v, "$", root, "open_timeout", false, 1, 240, &open_timeout);
 	c->open_timeout = (uint16_t)open_timeout;
+	parse_graceful_restart(v, root, c);
 	parse_privileges(v, root, c);
 	config_parse_peers(v, root, c);
 	config_parse_upstreams(v, root, c);

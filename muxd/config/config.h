@@ -23,6 +23,7 @@
  * stream made without a configuration). */
 #define CONFIG_STREAM_MAX_QUEUE_DEFAULT (4u << 20)      /* bytes */
 #define CONFIG_STREAM_IDLE_TIMEOUT_DEFAULT 120          /* seconds */
+#define CONFIG_GR_RESTART_TIME_DEFAULT 120              /* seconds, RFC 4724's 12 bits */
 
 enum addpath_mode { ADDPATH_OFF = 0, ADDPATH_RECEIVE = 1, ADDPATH_SEND = 2,
                     ADDPATH_BOTH = 3 };
@@ -113,6 +114,10 @@ struct client_config {
 	bool keep_asn;                  /* the client's public ASN stays in the path */
 	uint32_t hold_down;             /* seconds; default 300 */
 	uint32_t min_interval;          /* seconds per prefix; default 30 */
+	/* "graceful_restart": the client's session offers Graceful Restart
+	 * (RFC 4724, N bit), and with the top-level "graceful_restart" muxd
+	 * restarts gracefully toward it too */
+	bool graceful_restart;
 };
 
 /* The HTTP API (web/api.h): "api": {"listen", "token_file"}. */
@@ -160,6 +165,12 @@ struct config {
 	 * (RFC 4271's "large" hold time of OpenSent; BIRD's "startup hold
 	 * time"), for every session: peers, upstreams, clients */
 	uint16_t open_timeout;
+	/* "graceful_restart": {"restart_time": SECONDS} — muxd restarts
+	 * gracefully itself (RFC 4724's restarting speaker) toward every
+	 * upstream whose own "graceful_restart" is true: its capability lists
+	 * the session's families and this restart time. 0: the key is absent
+	 * (muxd is a receiving speaker only). */
+	uint16_t gr_restart_time;
 	struct neighbor_config *peers;
 	size_t peer_count;
 	struct upstream_config *upstreams;

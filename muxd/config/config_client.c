@@ -63,6 +63,7 @@ static void parse_client_routes(struct jsonv *v, const char *path, json_t *obj,
 	}
 	jsonv_uint(v, path, obj, "max_prefixes", false, 1, 1000000, &maxp);
 	jsonv_bool(v, path, obj, "keep_asn", false, &cc->keep_asn);
+	jsonv_bool(v, path, obj, "graceful_restart", false, &cc->graceful_restart);
 	jsonv_uint(v, path, obj, "hold_down", false, 0, 86400, &hold);
 	jsonv_uint(v, path, obj, "min_interval", false, 0, 3600, &mini);
 	cc->max_len4 = (uint8_t)ml4;
@@ -123,7 +124,8 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
 {
 	static const char *const keys[] = { "name", "address", "asn", "upstreams",
 		"prefixes", "password", "hold_time", "add_path", "multisession", "max_length",
-		"max_prefixes", "keep_asn", "hold_down", "min_interval", "role", NULL };
+		"max_prefixes", "keep_asn", "hold_down", "min_interval", "role",
+		"graceful_restart", NULL };
 	static const char *const roles[] = { "client", "monitor", NULL };
 	int role = 0;
 	const char *name = NULL, *addr = NULL;
@@ -227,6 +229,8 @@ json_t *client_config_to_json(const struct client_config *cc, bool with_password
 	    "ipv6", cc->max_len6));
 	json_object_set_new(o, "max_prefixes", json_integer(cc->max_prefixes));
 	json_object_set_new(o, "keep_asn", json_boolean(cc->keep_asn));
+	if (cc->graceful_restart)       /* only when set: older outputs stay as they were */
+		json_object_set_new(o, "graceful_restart", json_true());
 	json_object_set_new(o, "hold_down", json_integer(cc->hold_down));
 	json_object_set_new(o, "min_interval", json_integer(cc->min_interval));
 	if (with_password && cc->password)

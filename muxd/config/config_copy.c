@@ -162,6 +162,7 @@ bool client_config_equal(const struct client_config *a, const struct client_conf
 	    a->multisession == b->multisession &&
 	    a->max_len4 == b->max_len4 && a->max_len6 == b->max_len6 &&
 	    a->max_prefixes == b->max_prefixes && a->keep_asn == b->keep_asn &&
+	    a->graceful_restart == b->graceful_restart &&
 	    a->hold_down == b->hold_down && a->min_interval == b->min_interval &&
 	    strings_equal(a->upstreams, a->upstream_count, b->upstreams, b->upstream_count) &&
 	    strings_equal(a->prefixes, a->prefix_count, b->prefixes, b->prefix_count);

@@ -172,6 +172,9 @@ json_t *config_to_json(const struct config *c)
 	set(o, "listen_port", json_integer(c->listen_port));
 	set(o, "log_level", json_string(levels[c->log_level & 3]));
 	set(o, "open_timeout", json_integer(c->open_timeout));
+	if (c->gr_restart_time)
+		set(o, "graceful_restart", json_pack("{s:i}", "restart_time",
+		    (int)c->gr_restart_time));
 	if (c->user != NULL)
 		set(o, "user", json_string(c->user));
 	set(o, "seccomp", json_boolean(c->seccomp));

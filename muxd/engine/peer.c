@@ -41,6 +41,7 @@ static void peer_params(const struct peer *p, struct session_params *sp)
 	sp->password = c->password;
 	sp->ttl_security = c->ttl_security;
 	sp->graceful_restart = c->graceful_restart;
+	sp->gr_speaker = p->local.gr;
 	sp->hostname = p->hostname[0] ? p->hostname : NULL;
 	/* An accepted connection answers in the neighbor's dialect. */
 	sp->delay_open = c->multisession != MS_OFF;

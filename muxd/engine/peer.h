@@ -56,6 +56,9 @@ struct peer_local {
 	/* What the log label says before the neighbor's address: "view isp-a
 	 * peer", "instance isp-a client vnet-1". NULL: "peer NAME". Copied. */
 	const char *label;
+	/* Graceful Restart as the restarting speaker; NULL: never. Not copied:
+	 * it outlives the peer. */
+	const struct gr_speaker *gr;
 };
 
 /* cfg is copied. The peer starts when peer_start is called. */

@@ -366,6 +366,20 @@ bool session_notified(const struct session *s)
 	return s->notif_rx || s->notif_tx;
 }
 
+static bool is_hard_reset(uint8_t code, uint8_t subcode)
+{
+	return code == BGP_ERR_CEASE && subcode == BGP_CEASE_HARD_RESET;
+}
+
+bool session_ended_as_restart(const struct session *s)
+{
+	if (!session_notified(s))
+		return true;
+	return s->neg.gr_notification &&
+	    !(s->notif_rx && is_hard_reset(s->notif_code, s->notif_subcode)) &&
+	    !(s->notif_tx && is_hard_reset(s->notif_tx_code, s->notif_tx_subcode));
+}
+
 const uint8_t *session_kept_msg(const struct session *s, uint8_t type, bool sent,
     size_t *len)
 {

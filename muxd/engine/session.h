@@ -39,6 +39,18 @@ struct session_counters {
 	uint64_t attr_discarded;        /* UPDATEs with an attribute discarded */
 };
 
+/* Graceful Restart as the restarting speaker (RFC 4724 §4.1): the
+ * daemon's, shared by every peer (it outlives them). */
+struct gr_speaker {
+	uint16_t restart_time;          /* advertised; 0: receiving speaker only */
+	/* Sessions opened before then (timebase_now) set R: the
+	 * daemon's previous run ended without a clean stop. */
+	time_t restarted_until;
+	/* F for every family listed: the forwarding state of muxd's own
+	 * routes survives a restart of muxd (it keeps none in the kernel). */
+	bool forwarding;
+};
+
 /* What the session was told about its neighbor and itself. */
 struct session_params {
 	const char *label;              /* "peer isp-a 127.0.10.1", for logs */
@@ -64,9 +76,11 @@ struct session_params {
 	 * the IETF draft's passive speaker does): open_received picks the
 	 * group with session_set_offer before our OPEN is built. */
 	bool delay_open;
-	/* Offer Graceful Restart (RFC 4724) as a receiving speaker only: the
-	 * capability with no family (we keep no forwarding state). */
+	/* Offer Graceful Restart (RFC 4724) with RFC 8538's N bit: as a
+	 * receiving speaker only (no family listed) when gr_speaker is NULL or
+	 * its restart_time 0, else as a restarting speaker too. */
 	bool graceful_restart;
+	const struct gr_speaker *gr_speaker;
 };
 
 /* What both sides agreed on, once the OPENs are exchanged. */
@@ -95,6 +109,9 @@ struct session_negotiated {
 	/* Graceful Restart: both OPENs carry it; the neighbor's restart time,
 	 * flags (R, N) and the families it preserves (with the F bit). */
 	bool gr;
+	/* RFC 8538: both set N; a NOTIFICATION other than Hard Reset then
+	 * ends the session as a restart does (session_ended_as_restart). */
+	bool gr_notification;
 	uint16_t gr_restart_time;
 	uint8_t gr_flags;
 	struct bgp_gr_family gr_fam[BGP_MAX_FAMILIES];
@@ -212,6 +229,11 @@ bool session_ever_established(const struct session *s);
 /* A NOTIFICATION was sent or received on this connection (RFC 4724: only
  * a session that ended without one is a restart to wait for). */
 bool session_notified(const struct session *s);
+/* The session ended the way Graceful Restart keeps the neighbor's routes
+ * for: without a NOTIFICATION (RFC 4724), or, when both sides set the N
+ * bit, with any NOTIFICATION but a Cease / Hard Reset either way
+ * (RFC 8538 §4). Says nothing of whether GR was negotiated at all. */
+bool session_ended_as_restart(const struct session *s);
 /* "ipv4-unicast+ipv6-unicast" (a family without a name: "AFI/SAFI 25/70");
  * returns buf. */
 const char *families_text(const struct bgp_family *f, uint8_t n, char *buf, size_t len);

@@ -55,7 +55,8 @@ struct session {
 	bool confirmed;                 /* heard from the neighbor since then */
 	uint16_t redirect_port;         /* we set R: they must reconnect there */
 	bool notif_rx, notif_tx;
-	uint8_t notif_code, notif_subcode;
+	uint8_t notif_code, notif_subcode;             /* received */
+	uint8_t notif_tx_code, notif_tx_subcode;       /* sent (6/9 as sent) */
 	char last_error[320];
 	char shutdown_text[256];        /* goes with Cease 2/4 */
 	/* The last OPEN [0] and NOTIFICATION [1], received [0] and sent [1],

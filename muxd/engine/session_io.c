@@ -69,26 +69,60 @@ void session_send_keepalive(struct session *s)
 	session_write(s, buf, bgp_keepalive_encode(&w));
 }
 
+/*
+ * RFC 8538 §5's table, for what muxd itself sends: a Cease that means to
+ * end the neighbor's routes for good goes as Hard Reset once both sides
+ * set N — max-prefix (the routes are refused), a neighbor removed from
+ * the configuration, an operator's reset. Administrative Shutdown stays
+ * a plain Cease although the RFC suggests Hard Reset for it: muxd sends
+ * it only when its own process stops (SIGTERM), which is a restart far
+ * more often than a retirement, and the neighbor then keeps muxd's
+ * routes for the restart time muxd advertised and ends them itself if
+ * muxd does not come back. Other Configuration Change, Out of Resources
+ * and the rest are graceful, as the table says.
+ */
+static bool cease_ends_routes(uint8_t code, uint8_t subcode)
+{
+	return code == BGP_ERR_CEASE && (subcode == BGP_CEASE_MAX_PREFIXES ||
+	    subcode == BGP_CEASE_PEER_DECONFIGURED || subcode == BGP_CEASE_ADMIN_RESET);
+}
+
+static size_t notification_encode(const struct session *s, struct wbuf *w,
+    uint8_t code, uint8_t subcode, const uint8_t *data, size_t data_len)
+{
+	if (code == BGP_ERR_CEASE && s->shutdown_text[0] &&
+	    (subcode == BGP_CEASE_ADMIN_SHUTDOWN || subcode == BGP_CEASE_ADMIN_RESET))
+		return bgp_notification_encode_shutdown(w, subcode, s->shutdown_text);
+	return bgp_notification_encode(w, code, subcode, data, data_len);
+}
+
 void session_send_notification(struct session *s, uint8_t code, uint8_t subcode,
     const uint8_t *data, size_t data_len)
 {
 	uint8_t buf[BGP_HEADER_LEN + 2 + 1 + 255 + BGP_ERR_DATA_MAX];
+	uint8_t hard[sizeof buf + 2];
 	struct wbuf w = wbuf_make(buf, sizeof buf);
-	size_t n;
+	size_t n = notification_encode(s, &w, code, subcode, data, data_len);
+	const uint8_t *msg = buf;
 
-	if (code == BGP_ERR_CEASE && s->shutdown_text[0] &&
-	    (subcode == BGP_CEASE_ADMIN_SHUTDOWN || subcode == BGP_CEASE_ADMIN_RESET))
-		n = bgp_notification_encode_shutdown(&w, subcode, s->shutdown_text);
-	else
-		n = bgp_notification_encode(&w, code, subcode, data, data_len);
-	session_write(s, buf, n);
+	if (n && s->neg.gr_notification && cease_ends_routes(code, subcode)) {
+		struct wbuf wh = wbuf_make(hard, sizeof hard);
+		size_t hn = bgp_notification_encode_hard_reset(&wh, buf, n);
+		if (hn) {
+			msg = hard, n = hn;
+			code = BGP_ERR_CEASE, subcode = BGP_CEASE_HARD_RESET;
+		}
+	}
+	session_write(s, msg, n);
 	s->notif_tx = true;
+	s->notif_tx_code = code;
+	s->notif_tx_subcode = subcode;
 	/* the log shows what went out, read back as the neighbor reads it */
 	struct bgp_notification sent;
 	struct bgp_err e = { 0 };
 	char text[BGP_NOTIF_TEXT_LEN] = "";
 	if (n > BGP_HEADER_LEN &&
-	    bgp_notification_decode(buf + BGP_HEADER_LEN, n - BGP_HEADER_LEN, &sent, &e))
+	    bgp_notification_decode(msg + BGP_HEADER_LEN, n - BGP_HEADER_LEN, &sent, &e))
 		bgp_notification_data_text(&sent, text, sizeof text);
 	log_peer_warnx(s->p.label, "sent NOTIFICATION %u/%u (%s, %s)%s%s", code,
 	    subcode, bgp_err_code_name(code), bgp_err_subcode_name(code, subcode),

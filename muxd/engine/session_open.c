@@ -8,16 +8,42 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "muxd/bgp/bgp_family.h"
 #include "muxd/bgp/bgp_msg.h"
 #include "muxd/bgp/bgp_multisession.h"
 #include "muxd/config/config.h"
+#include "muxd/engine/timebase.h"
 #include "muxd/lib/log.h"
 
-/* Our Graceful Restart capability lists no family: peers keep none of our
- * routes, whatever this says; 120 s is what routers commonly send. */
+/* As a receiving speaker only, our Graceful Restart capability lists no
+ * family: peers keep none of our routes, whatever this says; 120 s is
+ * what routers commonly send. */
 #define GR_OUR_RESTART_TIME 120
 
 /* ---- ours ----------------------------------------------------------------- */
+
+/* RFC 4724 §3 and RFC 8538 §2. As a restarting speaker, every RIB family
+ * of the session is listed: a helper keeps muxd's routes of those while
+ * muxd restarts, and R says this start follows one. */
+static void build_gr(const struct session_params *p, struct bgp_caps *c)
+{
+	const struct gr_speaker *g = p->gr_speaker;
+
+	c->present |= BGP_CAPF_GRACEFUL_RESTART;
+	c->gr.flags = BGP_GR_NOTIFICATION;
+	c->gr.restart_time = GR_OUR_RESTART_TIME;
+	if (g == NULL || g->restart_time == 0)
+		return;
+	c->gr.restart_time = g->restart_time;
+	if (timebase_now() < g->restarted_until)
+		c->gr.flags |= BGP_GR_RESTARTED;
+	for (uint8_t i = 0; i < p->family_count && c->gr.count < BGP_MAX_FAMILIES; i++) {
+		if (!bgp_aid_is_rib(bgp_aid_rib(p->families[i].afi, p->families[i].safi)))
+			continue;
+		c->gr.fam[c->gr.count].fam = p->families[i];
+		c->gr.fam[c->gr.count++].flags = g->forwarding ? BGP_GR_FORWARDING : 0;
+	}
+}
 
 static void build_open(const struct session *s, struct bgp_open *o)
 {
@@ -43,10 +69,8 @@ static void build_open(const struct session *s, struct bgp_open *o)
 			c->addpath[c->addpath_count++].mode = p->add_path;
 		}
 	}
-	if (p->graceful_restart) {
-		c->present |= BGP_CAPF_GRACEFUL_RESTART;
-		c->gr.restart_time = GR_OUR_RESTART_TIME;
-	}
+	if (p->graceful_restart)
+		build_gr(p, c);
 	if (p->hostname && *p->hostname) {
 		c->present |= BGP_CAPF_FQDN;
 		snprintf(c->fqdn_host, sizeof c->fqdn_host, "%s", p->hostname);
@@ -149,6 +173,7 @@ static bool negotiate(struct session *s, const struct bgp_open *o, struct bgp_er
 	negotiate_families(s, c);
 	negotiate_addpath(s, c);
 	n->gr = s->p.graceful_restart && (c->present & BGP_CAPF_GRACEFUL_RESTART);
+	n->gr_notification = n->gr && (c->gr.flags & BGP_GR_NOTIFICATION);
 	n->gr_restart_time = c->gr.restart_time;
 	n->gr_flags = c->gr.flags;
 	n->gr_count = c->gr.count;

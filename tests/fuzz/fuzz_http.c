@@ -166,7 +166,7 @@ static void world_new(void)
 	make_config();
 	uc = &w.cfg->upstreams[0];
 	w.base = event_base_new();
-	struct peer_local local = { w.cfg->asn, w.cfg->router_id, "fuzz", NULL };
+	struct peer_local local = { w.cfg->asn, w.cfg->router_id, "fuzz", NULL, NULL };
 	w.view = view_new(w.base, &uc->n, &local, VIEW_UPSTREAM, NULL, NULL);
 	struct instance_params ip = { .name = uc->n.name, .cfg = uc->instance,
 		.families = uc->n.families, .family_count = uc->n.family_count,

@@ -31,6 +31,7 @@
 #   127.0.110-114 test_client_routes*  namespaces bgpmux5-*: test_client_routes_gobgp
 #   127.0.75-79 test_stream (75-76 in use)
 #   127.0.116-117 test_graceful_restart
+#   127.0.220-221 test_gr_notification   127.0.222-224 test_gr_restart
 #   127.0.120-121 test_api_hostile (122 reserved for it; namespace bgpmux120-*)
 #   127.0.150-154 test_exabgp_multisession
 #   127.0.130 test_stream_limits   127.0.131-132 test_fd_limits

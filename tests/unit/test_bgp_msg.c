@@ -373,6 +373,11 @@ static const struct text_row text_rows[] = {
 	  "shutdown communication \"\xc3\xa4\\u0085!\"" },
 	{ "empty shutdown communication", "06 02 00", "shutdown communication \"\"" },
 	{ "malformed communication: hex", "06 02 05 6d61", "data 0x056d61" },
+	{ "Hard Reset names what it stands for", "06 09 0603",
+	  "for 6/3 (Cease, Peer De-configured)" },
+	{ "Hard Reset of max-prefix, with its data", "06 09 0601 0001 01 00000064",
+	  "for 6/1 (Cease, Maximum Number of Prefixes Reached), data 0x00010100000064" },
+	{ "Hard Reset too short to name one", "06 09 06", "data 0x06" },
 };
 
 START_TEST(test_notification_data_text)
@@ -469,6 +474,48 @@ START_TEST(test_shutdown_encode)
 	hex(MARKER "0016 03 06 04 00", want, sizeof want);
 	ck_assert_uint_eq(bgp_notification_encode_shutdown(&w2, 4, NULL), 22);
 	ck_assert_mem_eq(out, want, 22);
+}
+END_TEST
+
+/* RFC 8538 §3: the Hard Reset's data is the whole NOTIFICATION it
+ * stands for, after the header: code, subcode, data. */
+START_TEST(test_hard_reset_encode)
+{
+	uint8_t inner[64], out[64], want[32];
+	struct wbuf wi = wbuf_make(inner, sizeof inner);
+	size_t in = bgp_notification_encode(&wi, 6, 3, NULL, 0);
+	struct wbuf w = wbuf_make(out, sizeof out);
+
+	hex(MARKER "0017 03 06 09 06 03", want, sizeof want);
+	ck_assert_uint_eq(bgp_notification_encode_hard_reset(&w, inner, in), 23);
+	ck_assert_mem_eq(out, want, 23);
+
+	/* an Administrative Reset with its Shutdown Communication, whole */
+	wi = wbuf_make(inner, sizeof inner);
+	in = bgp_notification_encode_shutdown(&wi, 4, "bye");
+	w = wbuf_make(out, sizeof out);
+	hex(MARKER "001b 03 06 09 06 04 03 627965", want, sizeof want);
+	ck_assert_uint_eq(bgp_notification_encode_hard_reset(&w, inner, in), 27);
+	ck_assert_mem_eq(out, want, 27);
+
+	struct bgp_notification nt;
+	struct bgp_err err = { 0 };
+	uint8_t code = 0, sub = 0;
+	ck_assert(bgp_notification_decode(out + 19, 8, &nt, &err));
+	ck_assert(bgp_notification_hard_reset_of(&nt, &code, &sub));
+	ck_assert_uint_eq(code, 6);
+	ck_assert_uint_eq(sub, 4);
+	/* a plain Cease stands for nothing else */
+	ck_assert(bgp_notification_decode(inner + 19, in - 19, &nt, &err));
+	ck_assert(!bgp_notification_hard_reset_of(&nt, &code, &sub));
+
+	/* no NOTIFICATION inside (a KEEPALIVE, or too short): nothing written */
+	w = wbuf_make(out, sizeof out);
+	wi = wbuf_make(inner, sizeof inner);
+	in = bgp_keepalive_encode(&wi);
+	ck_assert_uint_eq(bgp_notification_encode_hard_reset(&w, inner, in), 0);
+	ck_assert_uint_eq(bgp_notification_encode_hard_reset(&w, inner, 20), 0);
+	ck_assert_uint_eq(w.len, 0);
 }
 END_TEST
 
@@ -658,6 +705,7 @@ static Suite *msg_suite(void)
 	tcase_add_test(t, test_subcode_names_multisession);
 	tcase_add_test(t, test_shutdown_encode);
 	tcase_add_test(t, test_shutdown_encode_wrong_subcode);
+	tcase_add_test(t, test_hard_reset_encode);
 	tcase_add_test(t, test_shutdown_encode_truncates);
 	suite_add_tcase(s, t);
 

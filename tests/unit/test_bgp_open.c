@@ -570,9 +570,17 @@ START_TEST(test_cap_graceful_restart)
 
 	/* Helper mode: no families; N bit and the full 12-bit time. */
 	cap_case("40 02 4fff", &o);
-	ck_assert_uint_eq(o.caps.gr.flags, 0x4);
+	ck_assert_uint_eq(o.caps.gr.flags, BGP_GR_NOTIFICATION);
 	ck_assert_uint_eq(o.caps.gr.restart_time, 4095);
 	ck_assert_uint_eq(o.caps.gr.count, 0);
+
+	/* A restarting speaker with N (FRR's form): R and N, 120 s, IPv4
+	 * unicast without its forwarding state. */
+	cap_case("40 06 c078 0001 01 00", &o);
+	ck_assert_uint_eq(o.caps.gr.flags, BGP_GR_RESTARTED | BGP_GR_NOTIFICATION);
+	ck_assert_uint_eq(o.caps.gr.restart_time, 120);
+	ck_assert_uint_eq(o.caps.gr.count, 1);
+	ck_assert_uint_eq(o.caps.gr.fam[0].flags, 0);
 }
 END_TEST
 

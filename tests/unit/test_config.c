@@ -193,6 +193,39 @@ START_TEST(test_open_timeout)
 }
 END_TEST
 
+/* "graceful_restart": {"restart_time"}: absent, muxd restarts gracefully
+ * toward nobody (0); present, 120 s unless set, 1..4095 (12 bits). */
+START_TEST(test_gr_restart_time)
+{
+	struct jsonv errs = { 0 };
+	const char *head = "{\"asn\": 65000, \"router_id\": \"10.0.0.1\"";
+	const char *bad[] = { "{\"restart_time\": 0}", "{\"restart_time\": 4096}",
+		"{\"restart\": 10}", "true" };
+	char json[256];
+
+	snprintf(json, sizeof json, "%s}", head);
+	struct config *c = config_load_string(json, &errs);
+	ck_assert(c && c->gr_restart_time == 0);
+	config_free(c);
+	snprintf(json, sizeof json, "%s, \"graceful_restart\": {}}", head);
+	c = config_load_string(json, &errs);
+	ck_assert(c && c->gr_restart_time == CONFIG_GR_RESTART_TIME_DEFAULT);
+	config_free(c);
+	snprintf(json, sizeof json, "%s, \"graceful_restart\": {\"restart_time\": 4095}}", head);
+	c = config_load_string(json, &errs);
+	ck_assert(c && c->gr_restart_time == 4095);
+	config_free(c);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(json, sizeof json, "%s, \"graceful_restart\": %s}", head, bad[i]);
+		ck_assert_ptr_null(config_load_string(json, &errs));
+		ck_assert_uint_ge(errs.count, 1);
+		ck_assert_ptr_nonnull(strstr(errs.lines[0], "$.graceful_restart"));
+		jsonv_free(&errs);
+		memset(&errs, 0, sizeof errs);
+	}
+}
+END_TEST
+
 /* "user" and "seccomp": no user and the filter on by default; a user
  * name that cannot be one is an error at $.user. */
 START_TEST(test_privileges)
@@ -1047,6 +1080,7 @@ int main(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_stream);
 	tcase_add_test(tc, test_open_timeout);
+	tcase_add_test(tc, test_gr_restart_time);
 	tcase_add_test(tc, test_privileges);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof bad_cases / sizeof bad_cases[0]);
 	tcase_add_test(tc, test_all_errors_reported);

@@ -35,6 +35,11 @@ START_TEST(test_client_copy_is_deep)
 	ck_assert_ptr_ne(copy.password, c->clients[0].password);
 	ck_assert_ptr_ne(copy.upstreams, c->clients[0].upstreams);
 	ck_assert_ptr_ne(copy.prefixes[1], c->clients[0].prefixes[1]);
+	ck_assert(copy.graceful_restart);
+	copy.graceful_restart = false;          /* a change a reload must see */
+	ck_assert(!client_config_equal(&copy, &c->clients[0]));
+	copy.graceful_restart = true;
+	ck_assert_uint_eq(c->gr_restart_time, 90);
 	config_free(c);                 /* the original goes; the copy lives on */
 	ck_assert_str_eq(copy.name, "vnet-1");
 	ck_assert_str_eq(copy.password, "client-secret");
@@ -191,7 +196,8 @@ END_TEST
 START_TEST(test_key_order)
 {
 	static const char *const top[] = { "asn", "router_id", "state_dir", "listen_port",
-		"log_level", "open_timeout", "seccomp", "peers", "upstreams", "clients", "api", "mrt",
+		"log_level", "open_timeout", "graceful_restart", "seccomp", "peers", "upstreams",
+		"clients", "api", "mrt",
 		"bmp", "stream" };
 	struct config *c = load("tests/config/mux.json");
 	json_t *j = config_to_json(c);

@@ -63,7 +63,7 @@ static const struct view_ops view_ops = { .gone = view_gone };
 
 static struct view *view_for(const struct upstream_config *uc)
 {
-	struct peer_local local = { 65000, 0xc0000201, NULL, NULL };
+	struct peer_local local = { 65000, 0xc0000201, NULL, NULL, NULL };
 	return view_new(base, &uc->n, &local, VIEW_UPSTREAM, &view_ops, NULL);
 }
 

@@ -119,7 +119,7 @@ static bool pump_until(bool (*cond)(void *), void *arg, double secs)
 static void setup(void)
 {
 	struct neighbor_config nc;
-	struct peer_local local = { 65000, 0xc0000201, NULL, NULL };
+	struct peer_local local = { 65000, 0xc0000201, NULL, NULL, NULL };
 	struct timeval ms = { 0, 2000 };
 
 	log_set_level(LOG_LVL_WARN);

@@ -146,7 +146,7 @@ static void config(struct neighbor_config *nc, enum ms_mode ms, bool passive,
 
 static struct peer *make_peer(const struct neighbor_config *nc, uint32_t id, struct prec *r)
 {
-	struct peer_local local = { 65000, id, NULL, NULL };
+	struct peer_local local = { 65000, id, NULL, NULL, NULL };
 
 	memset(r, 0, sizeof *r);
 	the_rec = r;

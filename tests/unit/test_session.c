@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "muxd/engine/session.h"
+#include "muxd/engine/timebase.h"
 #include "tests/unit/check_run.h"
 #include "tests/unit/neighbor.h"
 
@@ -69,6 +70,7 @@ struct rec {
 	uint8_t notif_code, notif_subcode;
 	uint64_t notifs_sent;
 	char last_error[320];
+	bool ended_as_restart;
 };
 
 /* Every session a test made, to free those still there at its end. */
@@ -126,6 +128,7 @@ static void on_gone(struct session *s, void *arg)
 	r->notif_rx = session_notification_rx(s, &r->notif_code, &r->notif_subcode);
 	r->notifs_sent = session_counters_tx(s)->msgs[BGP_NOTIFICATION];
 	snprintf(r->last_error, sizeof r->last_error, "%s", session_last_error(s));
+	r->ended_as_restart = session_ended_as_restart(s);
 }
 
 static const struct session_ops ops = {
@@ -683,6 +686,131 @@ START_TEST(test_close_then_free_later)
 }
 END_TEST
 
+/* ---- Graceful Restart's N bit (RFC 8538) ---------------------------------- */
+
+/* Up to Established with Graceful Restart on our side; the neighbor's
+ * capability sets N when n_bit. Our OPEN always offers N. */
+static struct session *gr_established(struct rec *r, struct nb *n, uint16_t hold,
+    bool n_bit)
+{
+	struct session_params sp;
+	struct nb_msg m;
+	struct bgp_open o;
+	const struct bgp_family fams[] = { v4u, v6u };
+
+	params(&sp);
+	sp.graceful_restart = true;
+	sp.hold_time = hold;
+	struct session *s = accepted(&sp, r, n);
+	ck_assert(nb_expect_open(n, &m, &o, 5));
+	ck_assert(o.caps.present & BGP_CAPF_GRACEFUL_RESTART);
+	ck_assert_uint_eq(o.caps.gr.flags, BGP_GR_NOTIFICATION);
+	nb_open_init(&o, 65010, REMOTE_ID, hold, fams, 2);
+	o.caps.present |= BGP_CAPF_GRACEFUL_RESTART;
+	o.caps.gr.flags = n_bit ? BGP_GR_NOTIFICATION : 0;
+	o.caps.gr.restart_time = 120;
+	o.caps.gr.fam[o.caps.gr.count++] = (struct bgp_gr_family){ v4u, 0 };
+	nb_send_open(n, &o);
+	ck_assert(nb_expect(n, BGP_KEEPALIVE, &m, 5));
+	nb_send_keepalive(n);
+	ck_assert(nb_until(is_established, s, 5));
+	ck_assert(session_negotiated(s)->gr);
+	ck_assert_int_eq(session_negotiated(s)->gr_notification, n_bit);
+	return s;
+}
+
+/* A hold-timer expiry sends 4/0 either way; with N on both sides the
+ * session still ended as a restart, without it not. */
+START_TEST(test_gr_hold_expiry_is_restart_with_n)
+{
+	struct rec r;
+	struct nb n;
+
+	measuring();
+	gr_established(&r, &n, 3, _i == 1);
+	ck_assert(nb_expect_notification(&n, BGP_ERR_HOLD, 0, 30));
+	ck_assert(nb_until(has_gone, &r, 10));
+	ck_assert_int_eq(r.ended_as_restart, _i == 1);
+	finish();
+}
+END_TEST
+
+/* With N, a received Cease other than Hard Reset is a restart; a Hard
+ * Reset is not. */
+START_TEST(test_gr_received_hard_reset_ends_routes)
+{
+	struct rec r;
+	struct nb n;
+
+	gr_established(&r, &n, 9, true);
+	nb_send_notification(&n, BGP_ERR_CEASE, _i ? BGP_CEASE_HARD_RESET :
+	    BGP_CEASE_ADMIN_SHUTDOWN);
+	ck_assert(nb_until(has_gone, &r, 10));
+	ck_assert_int_eq(r.ended_as_restart, _i == 0);
+	finish();
+}
+END_TEST
+
+/* With N, muxd's own Cease that ends routes for good (Peer De-configured
+ * here) goes as Hard Reset carrying it (6/9, data 06 03); Administrative
+ * Shutdown (muxd stopping) stays itself. Without N, nothing is wrapped. */
+START_TEST(test_gr_sent_hard_reset)
+{
+	static const struct { bool n_bit; uint8_t sub, want_sub; bool restart; } c[] = {
+		{ true, BGP_CEASE_PEER_DECONFIGURED, BGP_CEASE_HARD_RESET, false },
+		{ true, BGP_CEASE_ADMIN_SHUTDOWN, BGP_CEASE_ADMIN_SHUTDOWN, true },
+		{ false, BGP_CEASE_PEER_DECONFIGURED, BGP_CEASE_PEER_DECONFIGURED, false },
+	};
+	struct rec r;
+	struct nb n;
+	struct nb_msg m;
+
+	struct session *s = gr_established(&r, &n, 9, c[_i].n_bit);
+	session_close(s, BGP_ERR_CEASE, c[_i].sub, NULL);
+	ck_assert(nb_expect(&n, BGP_NOTIFICATION, &m, 5));
+	ck_assert_uint_eq(m.body[0], BGP_ERR_CEASE);
+	ck_assert_uint_eq(m.body[1], c[_i].want_sub);
+	if (c[_i].want_sub == BGP_CEASE_HARD_RESET) {
+		ck_assert_uint_eq(m.len, 4);
+		ck_assert_uint_eq(m.body[2], BGP_ERR_CEASE);
+		ck_assert_uint_eq(m.body[3], c[_i].sub);
+	}
+	ck_assert(nb_until(has_gone, &r, 10));
+	ck_assert_int_eq(r.ended_as_restart, c[_i].restart);
+	finish();
+}
+END_TEST
+
+/* As a restarting speaker, our capability lists the session's families
+ * (F as the daemon says) and its restart time, and sets R within the
+ * restart time after an unclean stop. */
+START_TEST(test_gr_restarting_speaker_open)
+{
+	struct gr_speaker g = { .restart_time = 30, .forwarding = _i == 0,
+		.restarted_until = _i == 0 ? timebase_now() + 100 : 0 };
+	struct session_params sp;
+	struct rec r;
+	struct nb n;
+	struct nb_msg m;
+	struct bgp_open o;
+
+	params(&sp);
+	sp.graceful_restart = true;
+	sp.gr_speaker = &g;
+	accepted(&sp, &r, &n);
+	ck_assert(nb_expect_open(&n, &m, &o, 5));
+	ck_assert(o.caps.present & BGP_CAPF_GRACEFUL_RESTART);
+	ck_assert_uint_eq(o.caps.gr.restart_time, 30);
+	ck_assert_uint_eq(o.caps.gr.flags, BGP_GR_NOTIFICATION |
+	    (_i == 0 ? BGP_GR_RESTARTED : 0));
+	ck_assert_uint_eq(o.caps.gr.count, 2);
+	ck_assert_uint_eq(o.caps.gr.fam[0].fam.afi, BGP_AFI_IPV4);
+	ck_assert_uint_eq(o.caps.gr.fam[1].fam.afi, BGP_AFI_IPV6);
+	ck_assert_uint_eq(o.caps.gr.fam[0].flags, _i == 0 ? BGP_GR_FORWARDING : 0);
+	finish();
+}
+END_TEST
+
 /* Every way the owner makes a session leave is its shutdown (lifecycle.h):
  * gone never comes inside the call, comes once from the loop, and nothing
  * comes after it. */
@@ -743,6 +871,10 @@ int main(void)
 	tcase_add_test(tc, test_redirect_required);
 	tcase_add_test(tc, test_close_then_free_later);
 	tcase_add_loop_test(tc, test_shutdown_gone_from_loop, 0, BY_COUNT);
+	tcase_add_loop_test(tc, test_gr_hold_expiry_is_restart_with_n, 0, 2);
+	tcase_add_loop_test(tc, test_gr_received_hard_reset_ends_routes, 0, 2);
+	tcase_add_loop_test(tc, test_gr_sent_hard_reset, 0, 3);
+	tcase_add_loop_test(tc, test_gr_restarting_speaker_open, 0, 2);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

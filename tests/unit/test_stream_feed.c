@@ -71,7 +71,7 @@ static const uint8_t notification[] = {
 static void setup(void)
 {
 	struct neighbor_config nc;
-	struct peer_local local = { 65000, 0x01020304, NULL, NULL };
+	struct peer_local local = { 65000, 0x01020304, NULL, NULL, NULL };
 	struct sockaddr_in sin;
 	socklen_t len = sizeof sin;
 

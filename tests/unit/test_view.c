@@ -43,7 +43,7 @@ static const uint8_t nh6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 static void setup(void)
 {
 	struct neighbor_config nc;
-	struct peer_local local = { 65000, 0x01020304, NULL, NULL };
+	struct peer_local local = { 65000, 0x01020304, NULL, NULL, NULL };
 
 	base = event_base_new();
 	memset(&nc, 0, sizeof nc);
@@ -572,7 +572,7 @@ static void tcp_pair(int *ours, int *theirs)
 static struct view *wired_view(enum view_role role, struct wire *w)
 {
 	struct neighbor_config nc;
-	struct peer_local local = { 65000, 0x01020304, NULL, NULL };
+	struct peer_local local = { 65000, 0x01020304, NULL, NULL, NULL };
 	uint8_t buf[BGP_MAX_LEN];
 	struct wbuf wb = wbuf_make(buf, sizeof buf);
 	struct bgp_open o;

@@ -102,7 +102,7 @@ static const struct view_ops view_ops = { .gone = view_stopped };
 static void upstream_start(struct upstream *u, const char *name, unsigned mask)
 {
 	struct neighbor_config nc;
-	struct peer_local local = { 65000, 0x01020304, NULL, NULL };
+	struct peer_local local = { 65000, 0x01020304, NULL, NULL, NULL };
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof sin;
