@@ -369,8 +369,10 @@ void adjrib_stats(const struct adjrib *rib, struct adjrib_stats *st)
 		st->routes += f->routes;
 		st->prefixes += f->prefixes;
 		st->nodes += f->nodes;
-		st->bytes += (size_t)f->nchunks * CHUNK_NODES * f->esize +
-		    f->nchunks * sizeof *f->chunks +
-		    f->cap * sizeof *f->slots + f->path_bytes;
+		st->node_bytes += (size_t)f->nchunks * CHUNK_NODES * f->esize +
+		    f->nchunks * sizeof *f->chunks;
+		st->hash_bytes += f->cap * sizeof *f->slots;
+		st->path_bytes += f->path_bytes;
 	}
+	st->bytes = st->node_bytes + st->hash_bytes + st->path_bytes;
 }

@@ -147,6 +147,9 @@ struct adjrib_stats {
 	size_t prefixes;
 	size_t nodes;           /* trie nodes in use, prefix and branch nodes */
 	size_t bytes;           /* node pools, path arrays and hash tables */
+	size_t node_bytes;      /* of bytes: the node pools (prefix and branch nodes) */
+	size_t hash_bytes;      /* of bytes: the hash tables' slots */
+	size_t path_bytes;      /* of bytes: the path arrays of prefixes with several */
 };
 void adjrib_stats(const struct adjrib *rib, struct adjrib_stats *st);
 
