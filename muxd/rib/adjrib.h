@@ -16,8 +16,11 @@
  * synthetic full tables: 72 bytes per IPv4 prefix, 118 per IPv6 prefix,
  * 35 per route when prefixes have 10 paths (16 per extra path, 16 per
  * prefix for its path array's header); the attribute sets are shared and
- * counted by their store. Withdrawing the paths of one prefix one by one
- * costs no more than announcing them (muxd/rib/pathvec.h).
+ * counted by their store. Ribs that share a table (below) pay for a
+ * prefix once: 8 full tables of the same prefixes take 29 bytes per path
+ * (bench_pathstore views 8), against 82 in tables of their own.
+ * Withdrawing the paths of one prefix one by one costs no more than
+ * announcing them (muxd/rib/pathvec.h).
  *
  * Callbacks. Walks and lookups call cb(prefix, set, arg) for each route;
  * a non-zero return stops the walk and is returned. The prefix carries

@@ -15,12 +15,21 @@
  * Memory. Nodes live in per-family pools of fixed-size slots addressed by
  * 32-bit indices (half the size of pointers, no malloc header per node):
  * 32 bytes for an IPv4 node, 48 for IPv6. A node holds one path inline
- * (attribute set + path id); a prefix with more paths points to a sorted
- * array of them (muxd/rib/pathvec.h: withdrawing one leaves a hole, so
- * that withdrawing many costs no more than adding them). The hash table
- * slot is a node index plus the low 32 bits of the hash (8 bytes; probes
- * compare those before touching a node, and the bucket is derived from
- * them, so rehashing never reads a node).
+ * (attribute set + path id, and its rib's id in the node's tag); a prefix
+ * with more paths, of one rib (ADD-PATH) or of several ribs of the table,
+ * points to an array of them sorted by (rib, path id) (muxd/rib/pathvec.h:
+ * withdrawing one leaves a hole, so that withdrawing many costs no more
+ * than adding them). The hash table slot is a node index plus the low 32
+ * bits of the hash (8 bytes; probes compare those before touching a node,
+ * and the bucket is derived from them, so rehashing never reads a node).
+ *
+ * Sharing. The nodes, the trie and the hash table belong to the table
+ * (struct adjrib_table), not to a rib: a prefix that eight views carry
+ * is one node (and the branch node above it) and one hash slot, 81 bytes
+ * on a full table, instead of eight; each view's path is a 16-byte slot
+ * of the prefix's array. A rib is its id and its counters. A node is a
+ * branch node when no rib has a path there (TAG_EMPTY): the trie's shape
+ * depends on the table, what a rib sees on the paths of its id.
  *
  * The small helpers are inline here: announce and withdraw run through
  * them for every path.
@@ -253,10 +262,18 @@ static inline struct rrange node_range(const struct rnode *n, uint32_t rib)
 	return (struct rrange){ first, end };
 }
 
+/* Whether rib has a path at n: one search, not the two of node_range
+ * (walks ask it of every node of the table). */
 static inline bool node_has(const struct rnode *n, uint32_t rib)
 {
-	struct rrange r = node_range(n, rib);
-	return r.first < r.end;
+	if (n->tag != TAG_PATHS)
+		return n->tag == rib + 1;
+	const struct pathvec *v = n->u.paths;
+	for (uint32_t k = pathvec_lower(v, pathvec_key(rib, 0));
+	    k < v->end && v->slot[k].rib == rib; k++)
+		if (v->slot[k].set != NULL)
+			return true;
+	return false;
 }
 
 /* The path after slot k of the range r (r.end if none). */

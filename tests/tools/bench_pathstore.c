@@ -439,6 +439,33 @@ static void views_report(const char *what, double total, size_t paths, const cha
 	    total / (double)paths, note);
 }
 
+/* What sharing a table costs a walk: a full view's, and a peer's with
+ * ten routes among the full tables (it goes over every node); then the
+ * clear of one full view (its session down). */
+static void views_walks(struct adjrib_table *shared, struct bview *v, unsigned nviews)
+{
+	struct adjrib *peer = adjrib_new_in(shared, v[0].store);
+	struct bgp_prefix p = { .afi = BGP_AFI_IPV4, .len = 24, .addr = { 11, 0, 0 } };
+	for (int i = 0; i < 10; i++) {
+		p.addr[2] = (uint8_t)(i * 20);
+		adjrib_announce(peer, &p, v[0].sets[0]);
+	}
+	size_t seen = 0;
+	double t = now_ns();
+	adjrib_walk(v[0].rib, 0, count_cb, &seen);
+	printf("views  walk of a full view: %.1f ms (%zu routes)\n", (now_ns() - t) / 1e6, seen);
+	seen = 0;
+	t = now_ns();
+	adjrib_walk(peer, 0, count_cb, &seen);
+	printf("views  walk of a 10-route peer in the same table: %.1f ms (%zu routes)\n",
+	    (now_ns() - t) / 1e6, seen);
+	adjrib_free(peer);
+	t = now_ns();
+	size_t gone = adjrib_clear(v[nviews - 1].rib);
+	printf("views  clear of one full view among %u: %.1f ms (%zu routes)\n", nviews,
+	    (now_ns() - t) / 1e6, gone);
+}
+
 /* Where the bytes of V views go; see the comment at the top. */
 static int bench_views(unsigned nviews, size_t n)
 {
@@ -505,6 +532,7 @@ static int bench_views(unsigned nviews, size_t n)
 	views_report("RSS growth", (double)rss, paths, "/proc/self/statm");
 	printf("views  ingest (decode, intern, announce) %.3f CPU s, %.3f CPU s per M paths\n",
 	    cpu, cpu / ((double)paths / 1e6));
+	views_walks(shared, v, nviews);
 	for (unsigned u = 0; u < nviews; u++) {
 		adjrib_free(v[u].rib);
 		for (size_t k = 0; k < v[u].nsets; k++)
