@@ -214,6 +214,7 @@ static void fam_reset(struct rfam *f)
 struct adjrib_table *adjrib_table_new(void)
 {
 	struct adjrib_table *t = xcalloc(1, sizeof *t);
+	t->join_routes = ADJRIB_JOIN_ROUTES;
 	FOR_EACH_RIB_AID(aid)
 		fam_init(&t->fam[aid], bgp_af(aid)->afi, bgp_af(aid)->addr_len);
 	return t;
@@ -223,40 +224,94 @@ void adjrib_table_free(struct adjrib_table *t)
 {
 	if (t == NULL)
 		return;
-	if (t->ribs != 0)
-		fatal("adjrib_table_free: %zu ribs still in the table", t->ribs);
+	if (t->ribs + t->waiting != 0)
+		fatal("adjrib_table_free: %zu ribs still in the table",
+		    t->ribs + t->waiting);
 	FOR_EACH_RIB_AID(aid)
 		fam_reset(&t->fam[aid]);
 	free(t->free_ids);
 	free(t);
 }
 
-size_t adjrib_table_ribs(const struct adjrib_table *t) { return t->ribs; }
+size_t adjrib_table_ribs(const struct adjrib_table *t) { return t->ribs + t->waiting; }
 
 /* ---- the rib -------------------------------------------------------- */
 
-struct adjrib *adjrib_new_in(struct adjrib_table *t, struct attrstore *store)
+/* Give rib an id in t: it is in t from now on. */
+static void rib_enter(struct adjrib *rib, struct adjrib_table *t)
 {
-	struct adjrib *rib = xcalloc(1, sizeof *rib);
-	rib->store = store;
 	rib->table = t;
 	if (t->nfree > 0) {
 		rib->id = t->free_ids[--t->nfree];
 	} else {
 		/* 16 million ribs in one table: a bug, not a load. */
 		if (t->next_id > RIB_ID_MAX)
-			fatal("adjrib_new_in: more than %u ribs in one table", RIB_ID_MAX);
+			fatal("adjrib: more than %u ribs in one table", RIB_ID_MAX);
 		rib->id = t->next_id++;
 	}
 	t->ribs++;
-	return rib;
+}
+
+/* Take rib out of its table, giving its id back. */
+static void rib_leave(struct adjrib *rib)
+{
+	struct adjrib_table *t = rib->table;
+	t->ribs--;
+	t->free_ids = xgrow_array(t->free_ids, &t->free_cap, t->nfree + 1,
+	    sizeof *t->free_ids);
+	t->free_ids[t->nfree++] = rib->id;
 }
 
 struct adjrib *adjrib_new(struct attrstore *store)
 {
-	struct adjrib *rib = adjrib_new_in(adjrib_table_new(), store);
+	struct adjrib *rib = xcalloc(1, sizeof *rib);
+	rib->store = store;
 	rib->own_table = true;
+	rib_enter(rib, adjrib_table_new());
 	return rib;
+}
+
+struct adjrib *adjrib_new_in(struct adjrib_table *t, struct attrstore *store)
+{
+	if (t->join_routes == 0) {
+		struct adjrib *rib = xcalloc(1, sizeof *rib);
+		rib->store = store;
+		rib_enter(rib, t);
+		return rib;
+	}
+	struct adjrib *rib = adjrib_new(store);
+	rib->joins = t;
+	t->waiting++;
+	return rib;
+}
+
+void adjrib_table_join_at(struct adjrib_table *t, size_t routes)
+{
+	t->join_routes = routes;
+}
+
+static int join_route(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	adjrib_announce(arg, p, set);
+	return 0;
+}
+
+/* The rib has grown to the table's join_routes: its routes move from its
+ * own table into the one it joins (once: it stays there). */
+static void rib_join(struct adjrib *rib)
+{
+	struct adjrib old = *rib;
+	struct adjrib_table *t = rib->joins;
+
+	t->waiting--;
+	rib->joins = NULL;
+	rib->own_table = false;
+	memset(rib->cnt, 0, sizeof rib->cnt);
+	rib_enter(rib, t);
+	adjrib_walk(&old, 0, join_route, rib);
+	adjrib_clear(&old);
+	old.table->ribs--;
+	adjrib_table_free(old.table);
 }
 
 struct clear_ctx {
@@ -353,14 +408,13 @@ void adjrib_free(struct adjrib *rib)
 	if (rib == NULL)
 		return;
 	adjrib_clear(rib);
-	struct adjrib_table *t = rib->table;
-	t->ribs--;
+	if (rib->joins != NULL)
+		rib->joins->waiting--;
 	if (rib->own_table) {
-		adjrib_table_free(t);
+		rib->table->ribs--;
+		adjrib_table_free(rib->table);
 	} else {
-		t->free_ids = xgrow_array(t->free_ids, &t->free_cap, t->nfree + 1,
-		    sizeof *t->free_ids);
-		t->free_ids[t->nfree++] = rib->id;
+		rib_leave(rib);
 	}
 	free(rib);
 }
@@ -390,6 +444,8 @@ bool adjrib_announce(struct adjrib *rib, const struct bgp_prefix *p,
 		f->routes++;
 		rib->cnt[aid].routes++;
 		rib->cnt[aid].prefixes += !had;
+		if (rib->joins != NULL && adjrib_count(rib, 0) >= rib->joins->join_routes)
+			rib_join(rib);
 	}
 	return r != 0;
 }

@@ -60,10 +60,24 @@ typedef int (*adjrib_cb)(const struct bgp_prefix *p, struct attrset *set,
  */
 struct adjrib_table;
 
+/*
+ * A rib of a table starts in a table of its own and moves into the
+ * shared one when it holds ADJRIB_JOIN_ROUTES routes (once; it then
+ * stays): small ribs (an IXP's peers with a few thousand prefixes of
+ * their own) would gain little from sharing and would pay for it on
+ * every walk, which goes over all the table's nodes; full tables gain
+ * most. The move re-announces the rib's routes into the table: O(routes)
+ * once.
+ */
+#define ADJRIB_JOIN_ROUTES 65536
+
 struct adjrib_table *adjrib_table_new(void);
+/* Ribs join at `routes` routes (0: at once, in adjrib_new_in). For tests;
+ * set before any rib is made in t. */
+void adjrib_table_join_at(struct adjrib_table *t, size_t routes);
 /* Every rib in it must have been freed (else fatal). NULL is fine. */
 void adjrib_table_free(struct adjrib_table *t);
-/* Ribs in the table. */
+/* Ribs in the table, or to join it. */
 size_t adjrib_table_ribs(const struct adjrib_table *t);
 
 /* A rib in table t; every set announced into it must come from store

@@ -95,7 +95,9 @@ struct rfam {
 /* The prefixes of several ribs, each interned once (adjrib.h). */
 struct adjrib_table {
 	struct rfam fam[AID_RIB_MAX];   /* by aid */
-	size_t ribs;
+	size_t ribs;                    /* ribs with an id in the table */
+	size_t waiting;                 /* ribs still in tables of their own */
+	size_t join_routes;             /* adjrib_table_join_at */
 	uint32_t next_id;               /* never given out yet */
 	uint32_t *free_ids;             /* ids of ribs freed, to give out again */
 	size_t nfree, free_cap;
@@ -104,7 +106,8 @@ struct adjrib_table {
 struct adjrib {
 	struct attrstore *store;
 	struct adjrib_table *table;
-	bool own_table;                 /* adjrib_new: a table of its own */
+	bool own_table;                 /* in a table of its own */
+	struct adjrib_table *joins;     /* the table it moves to at join_routes */
 	uint32_t id;                    /* in the table: the key of its paths */
 	struct {
 		size_t routes, prefixes;

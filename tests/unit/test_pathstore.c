@@ -966,13 +966,15 @@ static void model_clear(struct adjrib *rib, struct model *m, uint16_t afi)
 
 #define MODEL_RIBS 4
 
-/* nribs ribs (each with a store of its own) in one table, or one rib
- * with a table of its own; random operations on random ribs, drawing
- * prefixes from every rib's routes so that ribs share them; every rib
- * checked against its model. */
-static void model_run(uint16_t afi, uint64_t seed, int ops, unsigned nribs)
+/* nribs ribs (each with a store of its own) in one table, joining it at
+ * `join` routes, or one rib with a table of its own; random operations on
+ * random ribs, drawing prefixes from every rib's routes so that ribs share
+ * them; every rib checked against its model. */
+static void model_run(uint16_t afi, uint64_t seed, int ops, unsigned nribs, size_t join)
 {
 	struct adjrib_table *t = nribs > 1 ? adjrib_table_new() : NULL;
+	if (t != NULL)
+		adjrib_table_join_at(t, join);
 	struct attrstore *s[MODEL_RIBS];
 	struct adjrib *rib[MODEL_RIBS];
 	struct attrset *sets[MODEL_RIBS][5];
@@ -1037,26 +1039,32 @@ static void model_run(uint16_t afi, uint64_t seed, int ops, unsigned nribs)
 
 START_TEST(rib_model_ipv4)
 {
-	model_run(BGP_AFI_IPV4, 0x9e3779b97f4a7c15ULL + (uint64_t)_i, 8000, 1);
+	model_run(BGP_AFI_IPV4, 0x9e3779b97f4a7c15ULL + (uint64_t)_i, 8000, 1, 0);
 }
 END_TEST
 
 START_TEST(rib_model_ipv6)
 {
-	model_run(BGP_AFI_IPV6, 0xd1b54a32d192ed03ULL + (uint64_t)_i, 8000, 1);
+	model_run(BGP_AFI_IPV6, 0xd1b54a32d192ed03ULL + (uint64_t)_i, 8000, 1, 0);
 }
 END_TEST
 
-/* Ribs sharing one table (adjrib_new_in, as the views do). */
+/* Ribs sharing one table (adjrib_new_in, as the views do): joining it
+ * at once, or after a few routes (each moves in the middle of the run),
+ * or never (every rib stays in a table of its own). */
+static const size_t model_join[] = { 0, 300, 100000 };
+
 START_TEST(rib_shared_model_ipv4)
 {
-	model_run(BGP_AFI_IPV4, 0x632be59bd9b4e019ULL + (uint64_t)_i, 12000, MODEL_RIBS);
+	model_run(BGP_AFI_IPV4, 0x632be59bd9b4e019ULL + (uint64_t)_i, 12000, MODEL_RIBS,
+	    model_join[_i]);
 }
 END_TEST
 
 START_TEST(rib_shared_model_ipv6)
 {
-	model_run(BGP_AFI_IPV6, 0x8cb92ba72f3d8dd7ULL + (uint64_t)_i, 12000, MODEL_RIBS);
+	model_run(BGP_AFI_IPV6, 0x8cb92ba72f3d8dd7ULL + (uint64_t)_i, 12000, MODEL_RIBS,
+	    model_join[_i]);
 }
 END_TEST
 
@@ -1077,6 +1085,7 @@ static struct adjrib *noisy_new(struct noisy *n, struct attrstore *s, int i)
 	if (i == 0)
 		return n->rib = adjrib_new(s);
 	n->t = adjrib_table_new();
+	adjrib_table_join_at(n->t, 0);
 	n->ns = attrstore_new();
 	n->nset = intern_med(n->ns, 99);
 	if (i % 2)
