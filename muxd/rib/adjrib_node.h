@@ -27,9 +27,11 @@
  * (struct adjrib_table), not to a rib: a prefix that eight views carry
  * is one node (and the branch node above it) and one hash slot, 81 bytes
  * on a full table, instead of eight; each view's path is a 16-byte slot
- * of the prefix's array. A rib is its id and its counters. A node is a
- * branch node when no rib has a path there (TAG_EMPTY): the trie's shape
- * depends on the table, what a rib sees on the paths of its id.
+ * of the prefix's array (a rib joins at ADJRIB_JOIN_ROUTES: until then it
+ * is alone in a table of its own). A rib is its id and its counters. A
+ * node is a branch node when no rib has a path there (TAG_EMPTY): the
+ * trie's shape depends on the table, what a rib sees on the paths of its
+ * id.
  *
  * The small helpers are inline here: announce and withdraw run through
  * them for every path.
