@@ -69,6 +69,12 @@ static void view_new_peer(struct view *v, const struct peer_local *local)
 	v->npeers++;
 }
 
+/* The table every view's Adj-RIB-In is in: upstreams with full tables
+ * carry nearly the same prefixes, and a shared table keeps each once
+ * (adjrib.h). Views live on the daemon's one event loop; the table goes
+ * with the last view. */
+static struct adjrib_table *view_table;
+
 struct view *view_new(struct event_base *base, const struct neighbor_config *nc,
     const struct peer_local *local, enum view_role role, const struct view_ops *ops,
     void *arg)
@@ -83,7 +89,9 @@ struct view *view_new(struct event_base *base, const struct neighbor_config *nc,
 	v->name = xstrdup(nc->name);
 	snprintf(v->label, sizeof v->label, "view %s peer", v->name);
 	v->store = attrstore_new();
-	v->rib = adjrib_new(v->store);
+	if (view_table == NULL)
+		view_table = adjrib_table_new();
+	v->rib = adjrib_new_in(view_table, v->store);
 	v->feed = feed_new(v->rib);
 	v->own = originated_new();
 	v->stale = stale_new(base, v->rib, v->store, stale_sweep_one, stale_expired, v);
@@ -130,6 +138,10 @@ static void view_free(struct view *v)
 	feed_free(v->feed);
 	originated_free(v->own);
 	adjrib_free(v->rib);
+	if (adjrib_table_ribs(view_table) == 0) {
+		adjrib_table_free(view_table);
+		view_table = NULL;
+	}
 	attrstore_free(v->store);
 	neighbor_config_release(&v->cfg);
 	free(v->name);

@@ -100,79 +100,92 @@ static void hash_remove(struct rfam *f, uint32_t node, uint32_t hlo)
 
 /* ---- paths of one prefix -------------------------------------------- */
 
-/* Set (path_id → set), taking a reference. 1 added, 2 replaced, 0 the
- * same set was there already or the prefix is full. */
-static int paths_set(struct rfam *f, struct rnode *n, uint32_t path_id,
+/* Set (rib id, path_id → set), taking a reference. 1 added, 2 replaced,
+ * 0 the same set was there already or the prefix is full. */
+static int paths_set(struct rfam *f, struct rnode *n, uint32_t id, uint32_t path_id,
     struct attrset *set)
 {
-	if (n->npaths == 0) {
+	if (n->tag == TAG_EMPTY) {
 		n->u.set = attrset_get(set);
 		n->aux = path_id;
-		n->npaths = 1;
+		n->tag = id + 1;
 		return 1;
 	}
-	if (n->npaths == 1 && n->aux == path_id) {
+	if (n->tag == id + 1 && n->aux == path_id) {
 		if (n->u.set == set)
 			return 0;
 		attrset_put(n->u.set);
 		n->u.set = attrset_get(set);
 		return 2;
 	}
-	if (n->npaths == 1) {
-		struct pathvec_slot one = { n->u.set, n->aux };
-		struct pathvec_slot add = { attrset_get(set), path_id };
-		n->u.paths = one.path_id < path_id ? pathvec_new(one, add, &f->path_bytes) :
-		    pathvec_new(add, one, &f->path_bytes);
+	if (n->tag != TAG_PATHS) {
+		struct pathvec_slot one = { n->u.set, n->aux, n->tag - 1 };
+		struct pathvec_slot add = { attrset_get(set), path_id, id };
+		n->u.paths = pathvec_slot_key(&one) < pathvec_slot_key(&add) ?
+		    pathvec_new(one, add, &f->path_bytes) : pathvec_new(add, one, &f->path_bytes);
 		n->aux = 0;
-		n->npaths = 2;
+		n->tag = TAG_PATHS;
 		return 1;
 	}
-	if (n->npaths == ADJRIB_MAX_PATHS && pathvec_find(n->u.paths, path_id) == PATHVEC_NONE)
+	uint64_t key = pathvec_key(id, path_id);
+	if (n->u.paths->live >= ADJRIB_MAX_PATHS && pathvec_find(n->u.paths, key) == PATHVEC_NONE)
 		return 0;
-	int r = pathvec_set(&n->u.paths, path_id, set, &f->path_bytes);
-	n->npaths = n->u.paths->live;
-	return r;
+	return pathvec_set(&n->u.paths, key, set, &f->path_bytes);
 }
 
-/* Remove path_id; returns its set (the caller puts it) or NULL. */
-static struct attrset *paths_remove(struct rfam *f, struct rnode *n, uint32_t path_id)
+/* Remove (rib id, path_id); returns its set (the caller puts it) or
+ * NULL. */
+static struct attrset *paths_remove(struct rfam *f, struct rnode *n, uint32_t id,
+    uint32_t path_id)
 {
 	struct attrset *set;
-	if (n->npaths == 0)
-		return NULL;
-	if (n->npaths == 1) {
-		if (n->aux != path_id)
+	if (n->tag != TAG_PATHS) {
+		if (n->tag != id + 1 || n->aux != path_id)
 			return NULL;
 		set = n->u.set;
 		n->u.set = NULL;
-		n->npaths = 0;
+		n->tag = TAG_EMPTY;
 		return set;
 	}
-	set = pathvec_remove(&n->u.paths, path_id, &f->path_bytes);
+	set = pathvec_remove(&n->u.paths, pathvec_key(id, path_id), &f->path_bytes);
 	if (set == NULL)
 		return NULL;
 	struct pathvec *v = n->u.paths;
-	n->npaths = v->live;
 	if (v->live == 1) {
 		struct pathvec_slot last = v->slot[v->head];
 		pathvec_free(v, &f->path_bytes);
 		n->u.set = last.set;
 		n->aux = last.path_id;
+		n->tag = last.rib + 1;
 	}
 	return set;
 }
 
-/* Drop every path of n (for clear). */
+/* Drop every path of n, whatever its rib (a table cleared whole). */
 static void paths_drop_all(struct rfam *f, struct rnode *n)
 {
-	if (n->npaths == 1)
-		attrset_put(n->u.set);
-	else if (n->npaths > 1)
+	if (n->tag == TAG_PATHS)
 		pathvec_drop_all(n->u.paths, &f->path_bytes);
-	n->npaths = 0;
+	else if (n->tag != TAG_EMPTY)
+		attrset_put(n->u.set);
+	n->tag = TAG_EMPTY;
 }
 
-/* ---- the rib -------------------------------------------------------- */
+/* Drop rib id's paths of n; returns how many. */
+static size_t paths_drop_rib(struct rfam *f, struct rnode *n, uint32_t id)
+{
+	size_t dropped = 0;
+	for (struct rrange r = node_range(n, id); r.first < r.end; r = node_range(n, id)) {
+		uint32_t path_id;
+		struct attrset *set;
+		node_path(n, r.first, &path_id, &set);
+		attrset_put(paths_remove(f, n, id, path_id));
+		dropped++;
+	}
+	return dropped;
+}
+
+/* ---- the table -------------------------------------------------------- */
 
 static void fam_init(struct rfam *f, uint16_t afi, unsigned width)
 {
@@ -186,13 +199,119 @@ static void fam_init(struct rfam *f, uint16_t afi, unsigned width)
 	pathstore_seed_init(&f->seed);
 }
 
+/* Give the family's memory back (every path already dropped). */
+static void fam_reset(struct rfam *f)
+{
+	for (uint32_t c = 0; c < f->nchunks; c++)
+		free(f->chunks[c]);
+	free(f->chunks);
+	free(f->slots);
+	struct pathstore_seed seed = f->seed;
+	fam_init(f, f->afi, f->width);
+	f->seed = seed;
+}
+
+struct adjrib_table *adjrib_table_new(void)
+{
+	struct adjrib_table *t = xcalloc(1, sizeof *t);
+	t->join_routes = ADJRIB_JOIN_ROUTES;
+	FOR_EACH_RIB_AID(aid)
+		fam_init(&t->fam[aid], bgp_af(aid)->afi, bgp_af(aid)->addr_len);
+	return t;
+}
+
+void adjrib_table_free(struct adjrib_table *t)
+{
+	if (t == NULL)
+		return;
+	if (t->ribs + t->waiting != 0)
+		fatal("adjrib_table_free: %zu ribs still in the table",
+		    t->ribs + t->waiting);
+	FOR_EACH_RIB_AID(aid)
+		fam_reset(&t->fam[aid]);
+	free(t->free_ids);
+	free(t);
+}
+
+size_t adjrib_table_ribs(const struct adjrib_table *t) { return t->ribs + t->waiting; }
+
+/* ---- the rib -------------------------------------------------------- */
+
+/* Give rib an id in t: it is in t from now on. */
+static void rib_enter(struct adjrib *rib, struct adjrib_table *t)
+{
+	rib->table = t;
+	if (t->nfree > 0) {
+		rib->id = t->free_ids[--t->nfree];
+	} else {
+		/* 16 million ribs in one table: a bug, not a load. */
+		if (t->next_id > RIB_ID_MAX)
+			fatal("adjrib: more than %u ribs in one table", RIB_ID_MAX);
+		rib->id = t->next_id++;
+	}
+	t->ribs++;
+}
+
+/* Take rib out of its table, giving its id back. */
+static void rib_leave(struct adjrib *rib)
+{
+	struct adjrib_table *t = rib->table;
+	t->ribs--;
+	t->free_ids = xgrow_array(t->free_ids, &t->free_cap, t->nfree + 1,
+	    sizeof *t->free_ids);
+	t->free_ids[t->nfree++] = rib->id;
+}
+
 struct adjrib *adjrib_new(struct attrstore *store)
 {
 	struct adjrib *rib = xcalloc(1, sizeof *rib);
 	rib->store = store;
-	FOR_EACH_RIB_AID(aid)
-		fam_init(&rib->fam[aid], bgp_af(aid)->afi, bgp_af(aid)->addr_len);
+	rib->own_table = true;
+	rib_enter(rib, adjrib_table_new());
 	return rib;
+}
+
+struct adjrib *adjrib_new_in(struct adjrib_table *t, struct attrstore *store)
+{
+	if (t->join_routes == 0) {
+		struct adjrib *rib = xcalloc(1, sizeof *rib);
+		rib->store = store;
+		rib_enter(rib, t);
+		return rib;
+	}
+	struct adjrib *rib = adjrib_new(store);
+	rib->joins = t;
+	t->waiting++;
+	return rib;
+}
+
+void adjrib_table_join_at(struct adjrib_table *t, size_t routes)
+{
+	t->join_routes = routes;
+}
+
+static int join_route(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	adjrib_announce(arg, p, set);
+	return 0;
+}
+
+/* The rib has grown to the table's join_routes: its routes move from its
+ * own table into the one it joins (once: it stays there). */
+static void rib_join(struct adjrib *rib)
+{
+	struct adjrib old = *rib;
+	struct adjrib_table *t = rib->joins;
+
+	t->waiting--;
+	rib->joins = NULL;
+	rib->own_table = false;
+	memset(rib->cnt, 0, sizeof rib->cnt);
+	rib_enter(rib, t);
+	adjrib_walk(&old, 0, join_route, rib);
+	adjrib_clear(&old);
+	old.table->ribs--;
+	adjrib_table_free(old.table);
 }
 
 struct clear_ctx {
@@ -209,26 +328,58 @@ static int clear_route(const struct bgp_prefix *p, struct attrset *set, void *ar
 	return 0;
 }
 
-static size_t fam_clear(struct rfam *f, adjrib_cb cb, void *arg)
+/* Clear a family whose only rib is this one: visit in order, then drop
+ * every node's paths; the trie is thrown away whole, so it need not stay
+ * consistent while going. */
+static size_t fam_clear_alone(struct rfam *f, uint32_t id, adjrib_cb cb, void *arg)
 {
 	struct clear_ctx cc = { cb, arg, 0 };
-	/* Visit in order, then drop every node's paths: the trie is thrown
-	 * away whole, so it need not stay consistent while going. */
 	if (cb != NULL)
-		rfam_walk_from(f, f->root, 0, clear_route, &cc);
+		rfam_walk_from(f, id, f->root, 0, clear_route, &cc);
 	else
 		cc.removed = f->routes;
 	for (size_t i = 0; i < f->cap; i++)
 		if (f->slots[i].node != 0)
 			paths_drop_all(f, node_at(f, f->slots[i].node));
-	for (uint32_t c = 0; c < f->nchunks; c++)
-		free(f->chunks[c]);
-	free(f->chunks);
-	free(f->slots);
-	struct pathstore_seed seed = f->seed;
-	fam_init(f, f->afi, f->width);
-	f->seed = seed;
+	fam_reset(f);
 	return cc.removed;
+}
+
+/* Clear the rib's paths of a family other ribs share: node by node in
+ * prefix order, unlinking the nodes left with no path. The next node is
+ * found before unlinking: unlinking a node frees it and perhaps its
+ * parent, never the node after it in pre-order (a child of it, which
+ * takes its place, or a node outside its parent's subtree). */
+static size_t fam_clear_shared(struct rfam *f, uint32_t id, adjrib_cb cb, void *arg)
+{
+	size_t removed = 0;
+	for (uint32_t i = rfam_skip_branches(f, id, f->root, 0); i != 0;) {
+		struct rnode *n = node_at(f, i);
+		struct clear_ctx cc = { cb, arg, 0 };
+		if (cb != NULL)
+			rfam_visit_node(f, id, n, clear_route, &cc);
+		removed += paths_drop_rib(f, n, id);
+		uint32_t next = rfam_preorder_next(f, i, 0);
+		if (node_empty(n)) {
+			hash_remove(f, i, prefix_hash(f, n->addr, n->len));
+			rfam_trie_unlink(f, i);
+		}
+		i = rfam_skip_branches(f, id, next, 0);
+	}
+	f->routes -= removed;
+	if (f->prefixes == 0)
+		fam_reset(f);
+	return removed;
+}
+
+static size_t fam_clear(struct adjrib *rib, struct rfam *f, adjrib_cb cb, void *arg)
+{
+	size_t aid = rib_aid(rib, f);
+	size_t removed = rib->table->ribs == 1 ? fam_clear_alone(f, rib->id, cb, arg) :
+	    rib->cnt[aid].routes == 0 ? 0 : fam_clear_shared(f, rib->id, cb, arg);
+	rib->cnt[aid].routes = 0;
+	rib->cnt[aid].prefixes = 0;
+	return removed;
 }
 
 size_t adjrib_clear_each(struct adjrib *rib, adjrib_cb cb, void *arg)
@@ -236,7 +387,7 @@ size_t adjrib_clear_each(struct adjrib *rib, adjrib_cb cb, void *arg)
 	size_t n = 0;
 
 	FOR_EACH_RIB_AID(aid)
-		n += fam_clear(&rib->fam[aid], cb, arg);
+		n += fam_clear(rib, &rib->table->fam[aid], cb, arg);
 	return n;
 }
 
@@ -244,7 +395,7 @@ size_t adjrib_clear_afi(struct adjrib *rib, uint16_t afi, adjrib_cb cb, void *ar
 {
 	struct rfam *f = fam_of(rib, afi);
 
-	return f ? fam_clear(f, cb, arg) : 0;
+	return f ? fam_clear(rib, f, cb, arg) : 0;
 }
 
 size_t adjrib_clear(struct adjrib *rib)
@@ -257,6 +408,14 @@ void adjrib_free(struct adjrib *rib)
 	if (rib == NULL)
 		return;
 	adjrib_clear(rib);
+	if (rib->joins != NULL)
+		rib->joins->waiting--;
+	if (rib->own_table) {
+		rib->table->ribs--;
+		adjrib_table_free(rib->table);
+	} else {
+		rib_leave(rib);
+	}
 	free(rib);
 }
 
@@ -277,9 +436,17 @@ bool adjrib_announce(struct adjrib *rib, const struct bgp_prefix *p,
 		i = rfam_trie_insert(f, addr, p->len);
 		hash_insert(f, i, hlo);
 	}
-	int r = paths_set(f, node_at(f, i), p->path_id, set);
-	if (r == 1)
+	struct rnode *n = node_at(f, i);
+	bool had = node_has(n, rib->id);
+	int r = paths_set(f, n, rib->id, p->path_id, set);
+	if (r == 1) {
+		size_t aid = rib_aid(rib, f);
 		f->routes++;
+		rib->cnt[aid].routes++;
+		rib->cnt[aid].prefixes += !had;
+		if (rib->joins != NULL && adjrib_count(rib, 0) >= rib->joins->join_routes)
+			rib_join(rib);
+	}
 	return r != 0;
 }
 
@@ -294,12 +461,15 @@ bool adjrib_withdraw(struct adjrib *rib, const struct bgp_prefix *p)
 	if (i == 0)
 		return false;
 	struct rnode *n = node_at(f, i);
-	struct attrset *set = paths_remove(f, n, p->path_id);
+	struct attrset *set = paths_remove(f, n, rib->id, p->path_id);
 	if (set == NULL)
 		return false;
 	attrset_put(set);
+	size_t aid = rib_aid(rib, f);
 	f->routes--;
-	if (n->npaths == 0) {
+	rib->cnt[aid].routes--;
+	rib->cnt[aid].prefixes -= !node_has(n, rib->id);
+	if (node_empty(n)) {
 		hash_remove(f, i, hlo);
 		rfam_trie_unlink(f, i);
 	}
@@ -316,9 +486,9 @@ struct attrset *adjrib_get(const struct adjrib *rib, const struct bgp_prefix *p)
 	if (i == 0)
 		return NULL;
 	const struct rnode *n = node_at(f, i);
-	if (n->npaths == 1)
-		return n->aux == p->path_id ? n->u.set : NULL;
-	uint32_t k = pathvec_find(n->u.paths, p->path_id);
+	if (n->tag != TAG_PATHS)
+		return n->tag == rib->id + 1 && n->aux == p->path_id ? n->u.set : NULL;
+	uint32_t k = pathvec_find(n->u.paths, pathvec_key(rib->id, p->path_id));
 	return k != PATHVEC_NONE ? n->u.paths->slot[k].set : NULL;
 }
 
@@ -328,10 +498,10 @@ size_t adjrib_count(const struct adjrib *rib, uint16_t afi)
 	size_t n = 0;
 
 	if (f != NULL)
-		return f->routes;
+		return rib->cnt[rib_aid(rib, f)].routes;
 	if (afi == 0)
 		FOR_EACH_RIB_AID(aid)
-			n += rib->fam[aid].routes;
+			n += rib->cnt[aid].routes;
 	return n;
 }
 
@@ -341,36 +511,67 @@ size_t adjrib_prefix_count(const struct adjrib *rib, uint16_t afi)
 	size_t n = 0;
 
 	if (f != NULL)
-		return f->prefixes;
+		return rib->cnt[rib_aid(rib, f)].prefixes;
 	if (afi == 0)
 		FOR_EACH_RIB_AID(aid)
-			n += rib->fam[aid].prefixes;
+			n += rib->cnt[aid].prefixes;
 	return n;
 }
 
 int adjrib_walk(const struct adjrib *rib, uint16_t afi, adjrib_cb cb, void *arg)
 {
 	FOR_EACH_RIB_AID(aid) {
-		const struct rfam *f = &rib->fam[aid];
+		const struct rfam *f = &rib->table->fam[aid];
 		if (afi != 0 && afi != f->afi)
 			continue;
-		int rc = rfam_walk_from(f, f->root, 0, cb, arg);
+		int rc = rfam_walk_from(f, rib->id, f->root, 0, cb, arg);
 		if (rc != 0)
 			return rc;
 	}
 	return 0;
 }
 
+/* x's share of a family's total: this rib's routes of all the table's. */
+static size_t share(size_t x, size_t routes, size_t total, size_t ribs)
+{
+	if (total == 0)
+		return ribs == 1 ? x : 0;
+	return (size_t)((unsigned __int128)x * routes / total);
+}
+
+/* Family f's figures, scaled by routes / f->routes (the whole family:
+ * routes = f->routes). */
+static void fam_stats(const struct rfam *f, size_t routes, size_t ribs,
+    struct adjrib_stats *st)
+{
+	st->nodes += share(f->nodes, routes, f->routes, ribs);
+	st->node_bytes += share((size_t)f->nchunks * CHUNK_NODES * f->esize +
+	    f->nchunks * sizeof *f->chunks, routes, f->routes, ribs);
+	st->hash_bytes += share(f->cap * sizeof *f->slots, routes, f->routes, ribs);
+	st->path_bytes += share(f->path_bytes, routes, f->routes, ribs);
+}
+
 void adjrib_stats(const struct adjrib *rib, struct adjrib_stats *st)
+{
+	const struct adjrib_table *t = rib->table;
+
+	memset(st, 0, sizeof *st);
+	FOR_EACH_RIB_AID(aid) {
+		st->routes += rib->cnt[aid].routes;
+		st->prefixes += rib->cnt[aid].prefixes;
+		fam_stats(&t->fam[aid], rib->cnt[aid].routes, t->ribs, st);
+	}
+	st->bytes = st->node_bytes + st->hash_bytes + st->path_bytes;
+}
+
+void adjrib_table_stats(const struct adjrib_table *t, struct adjrib_stats *st)
 {
 	memset(st, 0, sizeof *st);
 	FOR_EACH_RIB_AID(aid) {
-		const struct rfam *f = &rib->fam[aid];
+		const struct rfam *f = &t->fam[aid];
 		st->routes += f->routes;
 		st->prefixes += f->prefixes;
-		st->nodes += f->nodes;
-		st->bytes += (size_t)f->nchunks * CHUNK_NODES * f->esize +
-		    f->nchunks * sizeof *f->chunks +
-		    f->cap * sizeof *f->slots + f->path_bytes;
+		fam_stats(f, f->routes, 1, st);
 	}
+	st->bytes = st->node_bytes + st->hash_bytes + st->path_bytes;
 }

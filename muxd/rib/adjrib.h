@@ -16,8 +16,12 @@
  * synthetic full tables: 72 bytes per IPv4 prefix, 118 per IPv6 prefix,
  * 35 per route when prefixes have 10 paths (16 per extra path, 16 per
  * prefix for its path array's header); the attribute sets are shared and
- * counted by their store. Withdrawing the paths of one prefix one by one
- * costs no more than announcing them (muxd/rib/pathvec.h).
+ * counted by their store. Ribs that share a table (below) pay for a
+ * prefix once: 8 full tables of the same prefixes take 29 bytes per path
+ * counted, 32 of RSS (bench_pathstore views 8), against 82 in tables of
+ * their own.
+ * Withdrawing the paths of one prefix one by one costs no more than
+ * announcing them (muxd/rib/pathvec.h).
  *
  * Callbacks. Walks and lookups call cb(prefix, set, arg) for each route;
  * a non-zero return stops the walk and is returned. The prefix carries
@@ -39,14 +43,51 @@
 
 struct adjrib;
 
-#define ADJRIB_MAX_PATHS ((1u << 24) - 1)   /* per prefix */
+#define ADJRIB_MAX_PATHS ((1u << 24) - 1)   /* per prefix and table */
 
 typedef int (*adjrib_cb)(const struct bgp_prefix *p, struct attrset *set,
     void *arg);
 
-/* Every set announced into the rib must come from this store. */
+/*
+ * A table: the prefixes of several ribs, each interned once. Ribs that
+ * carry nearly the same prefixes (the views of full-table upstreams)
+ * share one table: a prefix's trie node and hash slot are paid once, and
+ * each rib's path costs a slot in the prefix's path array (16 bytes).
+ * Every operation of a rib behaves as if the rib had the table alone,
+ * except that a rib's walk, lookup and clear go over the table's nodes,
+ * skipping those where the rib has no path, and ADJRIB_MAX_PATHS bounds
+ * the paths of a prefix in the table, all ribs together. One thread owns
+ * a table and all its ribs.
+ */
+struct adjrib_table;
+
+/*
+ * A rib of a table starts in a table of its own and moves into the
+ * shared one when it holds ADJRIB_JOIN_ROUTES routes (once; it then
+ * stays): small ribs (an IXP's peers with a few thousand prefixes of
+ * their own) would gain little from sharing and would pay for it on
+ * every walk, which goes over all the table's nodes; full tables gain
+ * most. The move re-announces the rib's routes into the table: O(routes)
+ * once.
+ */
+#define ADJRIB_JOIN_ROUTES 65536
+
+struct adjrib_table *adjrib_table_new(void);
+/* Ribs join at `routes` routes (0: at once, in adjrib_new_in). For tests;
+ * set before any rib is made in t. */
+void adjrib_table_join_at(struct adjrib_table *t, size_t routes);
+/* Every rib in it must have been freed (else fatal). NULL is fine. */
+void adjrib_table_free(struct adjrib_table *t);
+/* Ribs in the table, or to join it. */
+size_t adjrib_table_ribs(const struct adjrib_table *t);
+
+/* A rib in table t; every set announced into it must come from store
+ * (ribs of one table may have different stores). */
+struct adjrib *adjrib_new_in(struct adjrib_table *t, struct attrstore *store);
+/* A rib with a table of its own. */
 struct adjrib *adjrib_new(struct attrstore *store);
-/* Drops every reference the rib holds. NULL is fine. */
+/* Drops every reference the rib holds (and frees its own table). NULL is
+ * fine. */
 void adjrib_free(struct adjrib *rib);
 
 /*
@@ -55,7 +96,8 @@ void adjrib_free(struct adjrib *rib);
  * true if anything changed, false if the route was already there with
  * this very set, or p is not a valid IPv4/IPv6 prefix (an AFI other than
  * 1 or 2, or a length beyond 32/128), or the prefix already holds
- * 16,777,215 paths (ADJRIB_MAX_PATHS). Host bits of p are ignored.
+ * 16,777,215 paths in the table (ADJRIB_MAX_PATHS). Host bits of p are
+ * ignored.
  * A NULL set withdraws the route (adjrib_withdraw's result), so that an
  * attrset_intern that failed turns into treat-as-withdraw (RFC 7606).
  */
@@ -141,13 +183,21 @@ bool adjrib_cursor_done(const struct adjrib_cursor *c);
  * the cursor does not walk is never passed. */
 bool adjrib_cursor_passed(const struct adjrib_cursor *c, const struct bgp_prefix *p);
 
-/* Memory counters, for the API and metrics. */
+/* Memory counters, for the API and metrics. What the ribs of a table
+ * share (nodes, hash slots, path arrays) is split among them by their
+ * share of the table's routes, so the figures of a table's ribs add up to
+ * the table's. */
 struct adjrib_stats {
 	size_t routes;          /* both families */
 	size_t prefixes;
 	size_t nodes;           /* trie nodes in use, prefix and branch nodes */
 	size_t bytes;           /* node pools, path arrays and hash tables */
+	size_t node_bytes;      /* of bytes: the node pools (prefix and branch nodes) */
+	size_t hash_bytes;      /* of bytes: the hash tables' slots */
+	size_t path_bytes;      /* of bytes: the path arrays of prefixes with several */
 };
 void adjrib_stats(const struct adjrib *rib, struct adjrib_stats *st);
+/* The same for a whole table: every rib's routes, distinct prefixes. */
+void adjrib_table_stats(const struct adjrib_table *t, struct adjrib_stats *st);
 
 #endif

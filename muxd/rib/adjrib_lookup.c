@@ -8,7 +8,7 @@
 
 /* ---- looking glass -------------------------------------------------- */
 
-static int lookup_longer(const struct rfam *f, const uint8_t *addr,
+static int lookup_longer(const struct rfam *f, uint32_t id, const uint8_t *addr,
     unsigned len, adjrib_cb cb, void *arg)
 {
 	uint32_t i = f->root;
@@ -17,7 +17,7 @@ static int lookup_longer(const struct rfam *f, const uint8_t *addr,
 		if (n->len >= len) {
 			if (first_diff(addr, n->addr, len) < len)
 				return 0;
-			return rfam_walk_from(f, i, i, cb, arg);
+			return rfam_walk_from(f, id, i, i, cb, arg);
 		}
 		if (first_diff(addr, n->addr, n->len) < n->len)
 			return 0;
@@ -26,7 +26,7 @@ static int lookup_longer(const struct rfam *f, const uint8_t *addr,
 	return 0;
 }
 
-static int lookup_covering(const struct rfam *f, const uint8_t *addr,
+static int lookup_covering(const struct rfam *f, uint32_t id, const uint8_t *addr,
     unsigned len, adjrib_cb cb, void *arg)
 {
 	uint32_t i = f->root;
@@ -34,7 +34,7 @@ static int lookup_covering(const struct rfam *f, const uint8_t *addr,
 		const struct rnode *n = node_at(f, i);
 		if (n->len > len || first_diff(addr, n->addr, n->len) < n->len)
 			return 0;
-		int rc = rfam_visit_node(f, n, cb, arg);
+		int rc = rfam_visit_node(f, id, n, cb, arg);
 		if (rc != 0 || n->len == len)
 			return rc;
 		i = n->child[addr_bit(addr, n->len)];
@@ -52,12 +52,12 @@ int adjrib_lookup(const struct adjrib *rib, const struct bgp_prefix *p,
 	switch (match) {
 	case ADJRIB_EXACT: {
 		uint32_t i = hash_find(f, addr, p->len, prefix_hash(f, addr, p->len));
-		return i ? rfam_visit_node(f, node_at(f, i), cb, arg) : 0;
+		return i ? rfam_visit_node(f, rib->id, node_at(f, i), cb, arg) : 0;
 	}
 	case ADJRIB_LONGER:
-		return lookup_longer(f, addr, p->len, cb, arg);
+		return lookup_longer(f, rib->id, addr, p->len, cb, arg);
 	case ADJRIB_COVERING:
-		return lookup_covering(f, addr, p->len, cb, arg);
+		return lookup_covering(f, rib->id, addr, p->len, cb, arg);
 	}
 	return 0;
 }
@@ -82,37 +82,40 @@ static int skip_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
 	return s->cb(p, set, s->arg);
 }
 
-/* The first route of f after `last`: node index (0 if none) and path
- * slot *k. */
-static uint32_t route_after(const struct rfam *f, const struct bgp_prefix *last,
-    uint32_t *k)
+/* The first route of rib id in f after `last`: node index (0 if none)
+ * and path slot *k. */
+static uint32_t route_after(const struct rfam *f, uint32_t id,
+    const struct bgp_prefix *last, uint32_t *k)
 {
 	*k = SLOT_FIRST;
 	uint32_t i = hash_find(f, last->addr, last->len,
 	    prefix_hash(f, last->addr, last->len));
 	if (i != 0) {
 		const struct rnode *n = node_at(f, i);
-		*k = paths_after(n, last->path_id);
-		if (*k < node_end(n))
+		struct rrange r = node_range(n, id);
+		*k = paths_after(n, r, id, last->path_id);
+		if (*k < r.end)
 			return i;
 		*k = SLOT_FIRST;
-		return rfam_skip_branches(f, rfam_preorder_next(f, i, 0), 0);
+		return rfam_skip_branches(f, id, rfam_preorder_next(f, i, 0), 0);
 	}
-	return rfam_skip_branches(f, rfam_seek_after(f, last->addr, last->len), 0);
+	return rfam_skip_branches(f, id, rfam_seek_after(f, last->addr, last->len), 0);
 }
 
 /* LONGER from the first route after `after` (inside addr/len): the rest
  * of the subtree in pre-order, which ends at the first node outside it. */
-static int longer_after(const struct rfam *f, const uint8_t *addr, unsigned len,
-    const struct bgp_prefix *after, adjrib_cb cb, void *arg)
+static int longer_after(const struct rfam *f, uint32_t id, const uint8_t *addr,
+    unsigned len, const struct bgp_prefix *after, adjrib_cb cb, void *arg)
 {
-	uint32_t k, i = route_after(f, after, &k);
+	uint32_t k, i = route_after(f, id, after, &k);
 
-	for (; i != 0; i = rfam_skip_branches(f, rfam_preorder_next(f, i, 0), 0), k = SLOT_FIRST) {
+	for (; i != 0; i = rfam_skip_branches(f, id, rfam_preorder_next(f, i, 0), 0),
+	    k = SLOT_FIRST) {
 		const struct rnode *n = node_at(f, i);
 		if (n->len < len || first_diff(addr, n->addr, len) < len)
 			return 0;
-		int rc = rfam_visit_node_from(f, n, k == SLOT_FIRST ? node_first(n) : k, cb, arg);
+		struct rrange r = node_range(n, id);
+		int rc = rfam_visit_node_from(f, n, r, k == SLOT_FIRST ? r.first : k, cb, arg);
 		if (rc != 0)
 			return rc;
 	}
@@ -136,7 +139,7 @@ int adjrib_lookup_after(const struct adjrib *rib, const struct bgp_prefix *p,
 		return 0;       /* not a route of this lookup */
 	struct bgp_prefix last = *after;
 	memcpy(last.addr, aaddr, f->width);
-	return longer_after(f, addr, p->len, &last, cb, arg);
+	return longer_after(f, rib->id, addr, p->len, &last, cb, arg);
 }
 
 /* ---- cursor --------------------------------------------------------- */
@@ -164,22 +167,22 @@ size_t adjrib_cursor_next(const struct adjrib *rib, struct adjrib_cursor *c,
 		c->state = CURSOR_DONE;
 		return 0;
 	}
-	const struct rfam *f;
-	uint32_t i, k = SLOT_FIRST;
+	const struct rfam *f, *last_fam = &rib->table->fam[AID_RIB_MAX - 1];
+	uint32_t id = rib->id, i, k = SLOT_FIRST;
 	if (c->state == CURSOR_START) {
-		f = c->afi ? fam_of(rib, c->afi) : &rib->fam[0];
-		i = rfam_skip_branches(f, f->root, 0);
+		f = c->afi ? fam_of(rib, c->afi) : &rib->table->fam[0];
+		i = rfam_skip_branches(f, id, f->root, 0);
 	} else {
 		f = fam_of(rib, c->last.afi);
-		i = route_after(f, &c->last, &k);
+		i = route_after(f, id, &c->last, &k);
 	}
 	size_t visited = 0;
 	for (;;) {
 		if (i == 0) {
 			/* every family: on to the next, in aid order */
-			if (c->afi == 0 && f != &rib->fam[AID_RIB_MAX - 1]) {
+			if (c->afi == 0 && f != last_fam) {
 				f++;
-				i = rfam_skip_branches(f, f->root, 0);
+				i = rfam_skip_branches(f, id, f->root, 0);
 				k = SLOT_FIRST;
 				continue;
 			}
@@ -189,10 +192,11 @@ size_t adjrib_cursor_next(const struct adjrib *rib, struct adjrib_cursor *c,
 		if (visited == max)
 			return visited;
 		const struct rnode *n = node_at(f, i);
+		struct rrange r = node_range(n, id);
 		uint32_t path_id;
 		struct attrset *set;
 		if (k == SLOT_FIRST)
-			k = node_first(n);
+			k = r.first;
 		node_path(n, k, &path_id, &set);
 		node_prefix(f, n, path_id, &c->last);
 		c->state = CURSOR_RUNNING;
@@ -200,9 +204,9 @@ size_t adjrib_cursor_next(const struct adjrib *rib, struct adjrib_cursor *c,
 		struct bgp_prefix p = c->last;
 		if (cb(&p, set, arg) != 0)
 			return visited;
-		if ((k = node_next(n, k)) >= node_end(n)) {
+		if ((k = node_next(n, r, k)) >= r.end) {
 			k = SLOT_FIRST;
-			i = rfam_skip_branches(f, rfam_preorder_next(f, i, 0), 0);
+			i = rfam_skip_branches(f, id, rfam_preorder_next(f, i, 0), 0);
 		}
 	}
 }

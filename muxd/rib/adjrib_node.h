@@ -15,12 +15,23 @@
  * Memory. Nodes live in per-family pools of fixed-size slots addressed by
  * 32-bit indices (half the size of pointers, no malloc header per node):
  * 32 bytes for an IPv4 node, 48 for IPv6. A node holds one path inline
- * (attribute set + path id); a prefix with more paths points to a sorted
- * array of them (muxd/rib/pathvec.h: withdrawing one leaves a hole, so
- * that withdrawing many costs no more than adding them). The hash table
- * slot is a node index plus the low 32 bits of the hash (8 bytes; probes
- * compare those before touching a node, and the bucket is derived from
- * them, so rehashing never reads a node).
+ * (attribute set + path id, and its rib's id in the node's tag); a prefix
+ * with more paths, of one rib (ADD-PATH) or of several ribs of the table,
+ * points to an array of them sorted by (rib, path id) (muxd/rib/pathvec.h:
+ * withdrawing one leaves a hole, so that withdrawing many costs no more
+ * than adding them). The hash table slot is a node index plus the low 32
+ * bits of the hash (8 bytes; probes compare those before touching a node,
+ * and the bucket is derived from them, so rehashing never reads a node).
+ *
+ * Sharing. The nodes, the trie and the hash table belong to the table
+ * (struct adjrib_table), not to a rib: a prefix that eight views carry
+ * is one node (and the branch node above it) and one hash slot, 81 bytes
+ * on a full table, instead of eight; each view's path is a 16-byte slot
+ * of the prefix's array (a rib joins at ADJRIB_JOIN_ROUTES: until then it
+ * is alone in a table of its own). A rib is its id and its counters. A
+ * node is a branch node when no rib has a path there (TAG_EMPTY): the
+ * trie's shape depends on the table, what a rib sees on the paths of its
+ * id.
  *
  * The small helpers are inline here: announce and withdraw run through
  * them for every path.
@@ -38,16 +49,20 @@
 
 struct rnode {
 	union {
-		struct attrset *set;    /* npaths == 1 */
-		struct pathvec *paths;  /* npaths > 1, ascending path id */
+		struct attrset *set;    /* one path: tag names its rib */
+		struct pathvec *paths;  /* tag == TAG_PATHS: ascending (rib, path id) */
 	} u;
 	uint32_t child[2];      /* node indices, 0 = none */
 	uint32_t parent;
 	uint32_t len : 8;
-	uint32_t npaths : 24;   /* 0: a branch node; at most ADJRIB_MAX_PATHS */
-	uint32_t aux;           /* npaths == 1: the path id */
+	uint32_t tag : 24;      /* TAG_EMPTY, TAG_PATHS, or 1 + the rib id of the one path */
+	uint32_t aux;           /* one path: its path id */
 	uint8_t addr[];         /* 4 or 16 bytes, bits past len zero */
 };
+
+#define TAG_EMPTY 0u            /* no path of any rib: a branch node */
+#define TAG_PATHS 0xffffffu     /* several paths: u.paths */
+#define RIB_ID_MAX (TAG_PATHS - 2)
 
 struct hslot {
 	uint32_t node;          /* 0 = empty */
@@ -58,6 +73,8 @@ struct hslot {
 #define CHUNK_NODES (1u << CHUNK_SHIFT)
 #define HASH_MIN_CAP 64
 
+/* One family of a table: the nodes, the trie, the hash table, and the
+ * totals of every rib in the table. */
 struct rfam {
 	uint16_t afi;
 	uint8_t width;          /* address bytes */
@@ -72,14 +89,31 @@ struct rfam {
 	struct hslot *slots;
 	size_t cap;             /* power of two or 0 */
 	size_t prefixes;        /* = entries in the hash table */
-	size_t routes;
+	size_t routes;          /* every rib's */
 	size_t path_bytes;
 	struct pathstore_seed seed;
 };
 
+/* The prefixes of several ribs, each interned once (adjrib.h). */
+struct adjrib_table {
+	struct rfam fam[AID_RIB_MAX];   /* by aid */
+	size_t ribs;                    /* ribs with an id in the table */
+	size_t waiting;                 /* ribs still in tables of their own */
+	size_t join_routes;             /* adjrib_table_join_at */
+	uint32_t next_id;               /* never given out yet */
+	uint32_t *free_ids;             /* ids of ribs freed, to give out again */
+	size_t nfree, free_cap;
+};
+
 struct adjrib {
 	struct attrstore *store;
-	struct rfam fam[AID_RIB_MAX];   /* by aid */
+	struct adjrib_table *table;
+	bool own_table;                 /* in a table of its own */
+	struct adjrib_table *joins;     /* the table it moves to at join_routes */
+	uint32_t id;                    /* in the table: the key of its paths */
+	struct {
+		size_t routes, prefixes;
+	} cnt[AID_RIB_MAX];             /* this rib's, by aid */
 };
 
 /* ---- small helpers -------------------------------------------------- */
@@ -125,7 +159,13 @@ static inline struct rfam *fam_of(const struct adjrib *rib, uint16_t afi)
 {
 	enum bgp_aid aid = bgp_aid_unicast(afi);
 
-	return bgp_aid_is_rib(aid) ? (struct rfam *)&rib->fam[aid] : NULL;
+	return bgp_aid_is_rib(aid) ? &rib->table->fam[aid] : NULL;
+}
+
+/* The rib's own counters for family f of its table. */
+static inline size_t rib_aid(const struct adjrib *rib, const struct rfam *f)
+{
+	return (size_t)(f - rib->table->fam);
 }
 
 /* A valid prefix of a family this rib keeps: its family, with the
@@ -164,10 +204,15 @@ static inline void node_prefix(const struct rfam *f, const struct rnode *n,
 	memcpy(p->addr, n->addr, f->width);
 }
 
+static inline bool node_empty(const struct rnode *n)
+{
+	return n->tag == TAG_EMPTY;
+}
+
 static inline void node_path(const struct rnode *n, uint32_t k, uint32_t *path_id,
     struct attrset **set)
 {
-	if (n->npaths == 1) {
+	if (n->tag != TAG_PATHS) {
 		*path_id = n->aux;
 		*set = n->u.set;
 	} else {
@@ -194,34 +239,65 @@ static inline uint32_t hash_find(const struct rfam *f, const uint8_t *addr,
 	return 0;
 }
 
-/* ---- paths of one prefix -------------------------------------------- */
+/* ---- one rib's paths of one prefix ---------------------------------- */
 
-/* Slots of n's paths: [node_first, node_end), stepping with node_next
- * (one inline path: slot 0; more: the vector's slots, holes skipped). */
-/* A path slot that stands for "the node's first path". */
+/* A path slot that stands for "the first path of the rib at the node". */
 #define SLOT_FIRST UINT32_MAX
 
-static inline uint32_t node_first(const struct rnode *n)
+/*
+ * The paths of rib `rib` at node n are the slots [first, end) (holes
+ * skipped, stepping with node_next): the one inline path is slot 0 of
+ * [0, 1); in a vector, the run of the rib's keys. first == end: none.
+ */
+struct rrange {
+	uint32_t first, end;
+};
+
+static inline struct rrange node_range(const struct rnode *n, uint32_t rib)
 {
-	return n->npaths > 1 ? n->u.paths->head : 0;
+	if (n->tag != TAG_PATHS) {
+		uint32_t one = n->tag == rib + 1;
+		return (struct rrange){ one ? 0 : 1, 1 };
+	}
+	const struct pathvec *v = n->u.paths;
+	uint32_t end = pathvec_lower(v, pathvec_key(rib + 1, 0));
+	uint32_t first = pathvec_lower(v, pathvec_key(rib, 0));
+	while (first < end && v->slot[first].set == NULL)
+		first++;
+	return (struct rrange){ first, end };
 }
 
-static inline uint32_t node_end(const struct rnode *n)
+/* Whether rib has a path at n: one search, not the two of node_range
+ * (walks ask it of every node of the table). */
+static inline bool node_has(const struct rnode *n, uint32_t rib)
 {
-	return n->npaths > 1 ? n->u.paths->end : n->npaths;
+	if (n->tag != TAG_PATHS)
+		return n->tag == rib + 1;
+	const struct pathvec *v = n->u.paths;
+	for (uint32_t k = pathvec_lower(v, pathvec_key(rib, 0));
+	    k < v->end && v->slot[k].rib == rib; k++)
+		if (v->slot[k].set != NULL)
+			return true;
+	return false;
 }
 
-static inline uint32_t node_next(const struct rnode *n, uint32_t k)
+/* The path after slot k of the range r (r.end if none). */
+static inline uint32_t node_next(const struct rnode *n, struct rrange r, uint32_t k)
 {
-	return n->npaths > 1 ? pathvec_next(n->u.paths, k) : k + 1;
+	if (n->tag != TAG_PATHS)
+		return r.end;
+	uint32_t j = pathvec_next(n->u.paths, k);
+	return j < r.end ? j : r.end;
 }
 
-/* The slot of the first path with id > path_id, node_end if none. */
-static inline uint32_t paths_after(const struct rnode *n, uint32_t path_id)
+/* The slot of the rib's first path with id > path_id, r.end if none. */
+static inline uint32_t paths_after(const struct rnode *n, struct rrange r, uint32_t rib,
+    uint32_t path_id)
 {
-	if (n->npaths == 1)
-		return n->aux > path_id ? 0 : 1;
-	return pathvec_after(n->u.paths, path_id);
+	if (n->tag != TAG_PATHS)
+		return r.first < r.end && n->aux > path_id ? 0 : r.end;
+	uint32_t k = pathvec_after(n->u.paths, pathvec_key(rib, path_id));
+	return k < r.end ? k : r.end;
 }
 
 /* ---- node pool (adjrib.c) ------------------------------------------- */
@@ -242,17 +318,21 @@ void rfam_trie_unlink(struct rfam *f, uint32_t i);
 /* The node after i in pre-order, not leaving the subtree of top (0: the
  * whole trie); 0 at the end. */
 uint32_t rfam_preorder_next(const struct rfam *f, uint32_t i, uint32_t top);
-/* The first prefix node at or after i in pre-order (within top). */
-uint32_t rfam_skip_branches(const struct rfam *f, uint32_t i, uint32_t top);
+/* The first node at or after i in pre-order (within top) where rib id
+ * has a path. */
+uint32_t rfam_skip_branches(const struct rfam *f, uint32_t id, uint32_t i, uint32_t top);
 /* The first node (prefix or branch) whose key is greater than addr/len,
  * in prefix order; 0 if none. */
 uint32_t rfam_seek_after(const struct rfam *f, const uint8_t *addr, unsigned len);
-/* Each route of node n, in path id order; a non-zero cb return stops. */
-int rfam_visit_node(const struct rfam *f, const struct rnode *n, adjrib_cb cb, void *arg);
-/* The same from slot k of n on (a resumed walk). */
-int rfam_visit_node_from(const struct rfam *f, const struct rnode *n, uint32_t k,
+/* Each route of rib id at node n, in path id order; a non-zero cb
+ * return stops. */
+int rfam_visit_node(const struct rfam *f, uint32_t id, const struct rnode *n,
     adjrib_cb cb, void *arg);
-/* Every route at or after node i in pre-order, within top. */
-int rfam_walk_from(const struct rfam *f, uint32_t i, uint32_t top, adjrib_cb cb, void *arg);
+/* The same from slot k of the range r on (a resumed walk). */
+int rfam_visit_node_from(const struct rfam *f, const struct rnode *n, struct rrange r,
+    uint32_t k, adjrib_cb cb, void *arg);
+/* Every route of rib id at or after node i in pre-order, within top. */
+int rfam_walk_from(const struct rfam *f, uint32_t id, uint32_t i, uint32_t top,
+    adjrib_cb cb, void *arg);
 
 #endif

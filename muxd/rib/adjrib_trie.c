@@ -33,7 +33,7 @@ uint32_t rfam_trie_insert(struct rfam *f, const uint8_t *addr, unsigned len)
 	 * last one on the way (branch nodes always have both children). */
 	uint32_t i = f->root;
 	struct rnode *n = node_at(f, i);
-	while (n->len < len || n->npaths == 0) {
+	while (n->len < len || node_empty(n)) {
 		uint32_t c = n->child[addr_bit(addr, n->len)];
 		if (c == 0)
 			break;
@@ -100,7 +100,7 @@ void rfam_trie_unlink(struct rfam *f, uint32_t i)
 	if (p == 0)
 		return;
 	struct rnode *pn = node_at(f, p);
-	if (pn->npaths != 0)
+	if (!node_empty(pn))
 		return;
 	uint32_t other = pn->child[0] ? pn->child[0] : pn->child[1];
 	replace_child(f, pn->parent, p, other);
@@ -128,10 +128,11 @@ uint32_t rfam_preorder_next(const struct rfam *f, uint32_t i, uint32_t top)
 	return 0;
 }
 
-/* The first prefix node at or after i in pre-order (within top). */
-uint32_t rfam_skip_branches(const struct rfam *f, uint32_t i, uint32_t top)
+/* The first node at or after i in pre-order (within top) where rib id
+ * has a path. */
+uint32_t rfam_skip_branches(const struct rfam *f, uint32_t id, uint32_t i, uint32_t top)
 {
-	while (i != 0 && node_at(f, i)->npaths == 0)
+	while (i != 0 && !node_has(node_at(f, i), id))
 		i = rfam_preorder_next(f, i, top);
 	return i;
 }
@@ -164,16 +165,17 @@ uint32_t rfam_seek_after(const struct rfam *f, const uint8_t *addr, unsigned len
 
 /* ---- visiting ------------------------------------------------------- */
 
-int rfam_visit_node(const struct rfam *f, const struct rnode *n,
+int rfam_visit_node(const struct rfam *f, uint32_t id, const struct rnode *n,
     adjrib_cb cb, void *arg)
 {
-	return rfam_visit_node_from(f, n, node_first(n), cb, arg);
+	struct rrange r = node_range(n, id);
+	return rfam_visit_node_from(f, n, r, r.first, cb, arg);
 }
 
-int rfam_visit_node_from(const struct rfam *f, const struct rnode *n, uint32_t k,
-    adjrib_cb cb, void *arg)
+int rfam_visit_node_from(const struct rfam *f, const struct rnode *n, struct rrange r,
+    uint32_t k, adjrib_cb cb, void *arg)
 {
-	for (; k < node_end(n); k = node_next(n, k)) {
+	for (; k < r.end; k = node_next(n, r, k)) {
 		struct bgp_prefix p;
 		uint32_t path_id;
 		struct attrset *set;
@@ -186,13 +188,13 @@ int rfam_visit_node_from(const struct rfam *f, const struct rnode *n, uint32_t k
 	return 0;
 }
 
-/* Every route at or after node i in pre-order, within top. */
-int rfam_walk_from(const struct rfam *f, uint32_t i, uint32_t top,
+/* Every route of rib id at or after node i in pre-order, within top. */
+int rfam_walk_from(const struct rfam *f, uint32_t id, uint32_t i, uint32_t top,
     adjrib_cb cb, void *arg)
 {
-	for (i = rfam_skip_branches(f, i, top); i != 0;
-	    i = rfam_skip_branches(f, rfam_preorder_next(f, i, top), top)) {
-		int rc = rfam_visit_node(f, node_at(f, i), cb, arg);
+	for (i = rfam_skip_branches(f, id, i, top); i != 0;
+	    i = rfam_skip_branches(f, id, rfam_preorder_next(f, i, top), top)) {
+		int rc = rfam_visit_node(f, id, node_at(f, i), cb, arg);
 		if (rc != 0)
 			return rc;
 	}

@@ -60,14 +60,13 @@ static uint32_t holes(const struct pathvec *v)
 	return v->end - v->head - v->live;
 }
 
-/* The first slot in use whose id is >= path_id (a hole or not), or end. */
-static uint32_t search(const struct pathvec *v, uint32_t path_id)
+uint32_t pathvec_lower(const struct pathvec *v, uint64_t key)
 {
 	uint32_t lo = v->head, hi = v->end;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		if (v->slot[mid].path_id < path_id)
+		if (pathvec_slot_key(&v->slot[mid]) < key)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -75,11 +74,11 @@ static uint32_t search(const struct pathvec *v, uint32_t path_id)
 	return lo;
 }
 
-uint32_t pathvec_find(const struct pathvec *v, uint32_t path_id)
+uint32_t pathvec_find(const struct pathvec *v, uint64_t key)
 {
-	uint32_t k = search(v, path_id);
+	uint32_t k = pathvec_lower(v, key);
 
-	if (k < v->end && v->slot[k].path_id == path_id && v->slot[k].set != NULL)
+	if (k < v->end && pathvec_slot_key(&v->slot[k]) == key && v->slot[k].set != NULL)
 		return k;
 	return PATHVEC_NONE;
 }
@@ -91,11 +90,11 @@ uint32_t pathvec_next(const struct pathvec *v, uint32_t k)
 	return k < v->end ? k : v->end;
 }
 
-uint32_t pathvec_after(const struct pathvec *v, uint32_t path_id)
+uint32_t pathvec_after(const struct pathvec *v, uint64_t key)
 {
-	uint32_t k = search(v, path_id);
+	uint32_t k = pathvec_lower(v, key);
 
-	if (k < v->end && v->slot[k].path_id == path_id)
+	if (k < v->end && pathvec_slot_key(&v->slot[k]) == key)
 		k++;
 	while (k < v->end && v->slot[k].set == NULL)
 		k++;
@@ -180,12 +179,12 @@ static uint32_t open_slot(struct pathvec **vp, uint32_t k, size_t *bytes)
 	return k;
 }
 
-int pathvec_set(struct pathvec **vp, uint32_t path_id, struct attrset *set, size_t *bytes)
+int pathvec_set(struct pathvec **vp, uint64_t key, struct attrset *set, size_t *bytes)
 {
 	struct pathvec *v = *vp;
-	uint32_t k = search(v, path_id);
+	uint32_t k = pathvec_lower(v, key);
 
-	if (k < v->end && v->slot[k].path_id == path_id) {
+	if (k < v->end && pathvec_slot_key(&v->slot[k]) == key) {
 		struct attrset *old = v->slot[k].set;
 		if (old == set)
 			return 0;
@@ -205,15 +204,16 @@ int pathvec_set(struct pathvec **vp, uint32_t path_id, struct attrset *set, size
 		v = *vp;
 	}
 	v->slot[k].set = attrset_get(set);
-	v->slot[k].path_id = path_id;
+	v->slot[k].path_id = (uint32_t)key;
+	v->slot[k].rib = (uint32_t)(key >> 32);
 	v->live++;
 	return 1;
 }
 
-struct attrset *pathvec_remove(struct pathvec **vp, uint32_t path_id, size_t *bytes)
+struct attrset *pathvec_remove(struct pathvec **vp, uint64_t key, size_t *bytes)
 {
 	struct pathvec *v = *vp;
-	uint32_t k = pathvec_find(v, path_id);
+	uint32_t k = pathvec_find(v, key);
 
 	if (k == PATHVEC_NONE)
 		return NULL;

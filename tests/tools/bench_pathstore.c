@@ -11,7 +11,19 @@
  * and random path id order (the cost must stay linear in the paths).
  * Every figure is printed as "name: value unit"; memory is the growth of
  * the resident set (/proc/self/statm) next to what the rib counts itself.
+ *
+ *   bench_pathstore views V [prefixes]             (default 1000000)
+ *
+ * The profile of scripts/bench-scale.sh's load, without the sessions: V
+ * views, each with its own attribute store, fed the synthetic table of
+ * mrt_replay --synthetic (tests/tools/lib/synth.h: the same prefixes for
+ * every view, AS 64512+u and a next hop of its own, so every view's
+ * attribute sets differ), decoded, interned and announced as a view does.
+ * Prints where the bytes go (nodes, branch nodes, hash slots, path
+ * arrays, attribute sets with their malloc overhead) against the growth
+ * of the resident set, and the CPU seconds per million paths.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +31,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "muxd/bgp/bgp.h"
 #include "muxd/bgp/bgp_update.h"
 #include "muxd/rib/pathstore.h"
+#include "tests/tools/lib/synth.h"
 
 static double now_ns(void)
 {
@@ -356,8 +370,192 @@ static void scenario(const char *name, struct bgp_prefix *p, size_t n,
 	}
 }
 
+static double cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One view: its store, its rib, and the sets it interned (to measure
+ * them: canonical bytes, malloc's usable size). */
+struct bview {
+	struct attrstore *store;
+	struct adjrib *rib;
+	struct attrset **sets;
+	size_t nsets, cap;
+};
+
+static void view_keep_set(struct bview *v, struct attrset *set)
+{
+	if (v->nsets == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 1024;
+		v->sets = realloc(v->sets, v->cap * sizeof *v->sets);
+		if (v->sets == NULL)
+			exit(1);
+	}
+	v->sets[v->nsets++] = attrset_get(set);
+}
+
+/* Decode, intern and announce every UPDATE of l into v, as a view does
+ * (one intern per UPDATE, one announce per prefix). Returns the paths. */
+static size_t view_feed(struct bview *v, const struct update_list *l)
+{
+	static const struct bgp_codec_ctx ctx = {
+		.as4 = true, .ebgp = true, .max_len = BGP_MAX_LEN,
+	};
+	static uint8_t scratch[BGP_ATTR_SCRATCH(BGP_MAX_LEN)];
+	size_t paths = 0;
+
+	for (size_t m = 0; m < l->n; m++) {
+		const uint8_t *msg = l->data + l->msgs[m].off;
+		struct bgp_update u;
+		struct bgp_err e;
+		if (!bgp_update_decode(msg + BGP_HEADER_LEN, l->msgs[m].len - BGP_HEADER_LEN,
+		    &ctx, scratch, sizeof scratch, &u, &e) || e.tier != BGP_TIER_OK) {
+			fprintf(stderr, "bench_pathstore: synthetic UPDATE refused: %s\n", e.why);
+			exit(1);
+		}
+		size_t before = attrstore_count(v->store);
+		struct attrset *set = attrset_intern(v->store, &u.attrs, u.attrs.next_hop, 4);
+		if (set == NULL)
+			exit(1);
+		if (attrstore_count(v->store) > before)
+			view_keep_set(v, set);
+		struct rbuf r = rbuf_make(u.nlri.p, u.nlri.len);
+		struct bgp_prefix p;
+		while (bgp_nlri_next(&r, BGP_AFI_IPV4, false, &p)) {
+			adjrib_announce(v->rib, &p, set);
+			paths++;
+		}
+		attrset_put(set);
+	}
+	return paths;
+}
+
+static void views_report(const char *what, double total, size_t paths, const char *note)
+{
+	printf("views  %-34s %12.0f bytes %7.2f bytes/path  %s\n", what, total,
+	    total / (double)paths, note);
+}
+
+/* What sharing a table costs a walk: a full view's, and a peer's with
+ * ten routes among the full tables (it goes over every node); then the
+ * clear of one full view (its session down). */
+static void views_walks(struct adjrib_table *shared, struct bview *v, unsigned nviews)
+{
+	struct adjrib *peer = adjrib_new_in(shared, v[0].store);
+	struct bgp_prefix p = { .afi = BGP_AFI_IPV4, .len = 24, .addr = { 11, 0, 0 } };
+	for (int i = 0; i < 10; i++) {
+		p.addr[2] = (uint8_t)(i * 20);
+		adjrib_announce(peer, &p, v[0].sets[0]);
+	}
+	size_t seen = 0;
+	double t = now_ns();
+	adjrib_walk(v[0].rib, 0, count_cb, &seen);
+	printf("views  walk of a full view: %.1f ms (%zu routes)\n", (now_ns() - t) / 1e6, seen);
+	seen = 0;
+	t = now_ns();
+	adjrib_walk(peer, 0, count_cb, &seen);
+	printf("views  walk of a 10-route peer in the same table: %.1f ms (%zu routes)\n",
+	    (now_ns() - t) / 1e6, seen);
+	adjrib_free(peer);
+	t = now_ns();
+	size_t gone = adjrib_clear(v[nviews - 1].rib);
+	printf("views  clear of one full view among %u: %.1f ms (%zu routes)\n", nviews,
+	    (now_ns() - t) / 1e6, gone);
+}
+
+/* Where the bytes of V views go; see the comment at the top. */
+static int bench_views(unsigned nviews, size_t n)
+{
+	struct bview *v = calloc(nviews, sizeof *v);
+	struct update_list *feeds = calloc(nviews, sizeof *feeds);
+	for (unsigned u = 0; u < nviews; u++) {
+		uint32_t nh = (198u << 24) | (18u << 16) | ((u + 1) / 250) << 8 | ((u + 1) % 250 + 1);
+		if (!synth_table(&feeds[u], n, 64512 + u + 1, nh, true))
+			return 1;
+	}
+	long rss0 = rss_bytes();
+	double cpu0 = cpu_s();
+	size_t paths = 0;
+	struct adjrib_table *shared = adjrib_table_new();     /* as views/view.c */
+	for (unsigned u = 0; u < nviews; u++) {
+		v[u].store = attrstore_new();
+		v[u].rib = adjrib_new_in(shared, v[u].store);
+		paths += view_feed(&v[u], &feeds[u]);
+	}
+	double cpu = cpu_s() - cpu0;
+	long rss = rss_bytes() - rss0;
+
+	struct adjrib_stats sum;
+	size_t sets = 0, canon = 0, set_struct = 0, usable = 0, table = 0;
+	adjrib_table_stats(shared, &sum);
+	for (unsigned u = 0; u < nviews; u++) {
+		struct attrstore_stats as;
+		attrstore_stats(v[u].store, &as);
+		sets += as.sets;
+		set_struct += as.set_bytes;
+		table += as.table_bytes;
+		for (size_t k = 0; k < v[u].nsets; k++) {
+			size_t wl, nl;
+			attrset_wire(v[u].sets[k], &wl);
+			attrset_next_hop(v[u].sets[k], &nl);
+			canon += wl + nl;
+			usable += malloc_usable_size(v[u].sets[k]);
+		}
+	}
+	if (sum.routes != paths) {
+		fprintf(stderr, "bench_pathstore: views: %zu routes for %zu paths\n",
+		    sum.routes, paths);
+		return 1;
+	}
+	printf("views  %u views x %zu prefixes: %zu paths, %zu distinct prefixes, %zu nodes "
+	    "(%zu branch), %zu attribute sets (%.1f canonical bytes each)\n",
+	    nviews, n, paths, sum.prefixes, sum.nodes, sum.nodes - sum.prefixes,
+	    sets, sets ? (double)canon / (double)sets : 0.0);
+	char note[96];
+	snprintf(note, sizeof note, "%.2f nodes/prefix, pool slots included",
+	    (double)sum.nodes / (double)sum.prefixes);
+	views_report("trie nodes (prefix + branch)", (double)sum.node_bytes, paths, note);
+	views_report("hash slots", (double)sum.hash_bytes, paths, "");
+	views_report("path arrays", (double)sum.path_bytes, paths,
+	    "prefixes with paths of several views, or ADD-PATH");
+	views_report("attribute sets: canonical bytes", (double)canon, paths, "");
+	views_report("attribute sets: struct headers", (double)(set_struct - canon), paths, "");
+	views_report("attribute sets: malloc overhead", (double)(usable + 16 * sets - set_struct),
+	    paths, "usable size - asked + 16-byte chunk header (x86-64 glibc)");
+	views_report("attribute sets: hash tables, scratch", (double)table, paths, "");
+	double counted = (double)(sum.node_bytes + sum.hash_bytes + sum.path_bytes) +
+	    (double)(usable + 16 * sets + table);
+	views_report("total counted", counted, paths, "");
+	views_report("RSS growth", (double)rss, paths, "/proc/self/statm");
+	printf("views  ingest (decode, intern, announce) %.3f CPU s, %.3f CPU s per M paths\n",
+	    cpu, cpu / ((double)paths / 1e6));
+	views_walks(shared, v, nviews);
+	for (unsigned u = 0; u < nviews; u++) {
+		adjrib_free(v[u].rib);
+		for (size_t k = 0; k < v[u].nsets; k++)
+			attrset_put(v[u].sets[k]);
+		free(v[u].sets);
+		attrstore_free(v[u].store);
+		update_list_free(&feeds[u]);
+	}
+	adjrib_table_free(shared);
+	free(v);
+	free(feeds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && strcmp(argv[1], "views") == 0) {
+		unsigned long nviews = strtoul(argv[2], NULL, 10);
+		size_t np = argc > 3 ? strtoul(argv[3], NULL, 10) : 1000000;
+		if (nviews == 0 || nviews > 1000 || np == 0)
+			return 2;
+		return bench_views((unsigned)nviews, np);
+	}
 	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
 	size_t nsets = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
 	unsigned long npaths = argc > 3 ? strtoul(argv[3], NULL, 10) : 300000;

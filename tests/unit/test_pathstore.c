@@ -917,80 +917,206 @@ static void check_rib(struct adjrib *rib, const struct model *m, uint16_t afi)
 	free(log.r);
 }
 
-static void model_run(uint16_t afi, uint64_t seed, int ops)
+static void model_add(struct model *m, const struct bgp_prefix *p, struct attrset *set)
 {
-	struct attrstore *s = attrstore_new();
-	struct adjrib *rib = adjrib_new(s);
-	struct attrset *sets[5];
-	struct model m = { 0 };
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 256;
+		m->r = realloc(m->r, m->cap * sizeof *m->r);
+	}
+	m->r[m->n].p = *p;
+	m->r[m->n].set = set;
+	m->n++;
+}
+
+/* One random announce or withdraw of p in rib, the same in its model. */
+static void model_step(struct adjrib *rib, struct model *m, struct attrset *const *sets,
+    struct bgp_prefix p)
+{
+	long at = model_find(m, &p);
+	if (rng() % 100 < 65) {
+		struct attrset *set = sets[rng() % 5];
+		bool changed = adjrib_announce(rib, &p, set);
+		REQUIRE(changed == (at < 0 || m->r[at].set != set));
+		if (at >= 0)
+			m->r[at].set = set;
+		else
+			model_add(m, &p, set);
+	} else {
+		REQUIRE(adjrib_withdraw(rib, &p) == (at >= 0));
+		if (at >= 0)
+			m->r[at] = m->r[--m->n];
+	}
+}
+
+/* Clear one rib of a shared table (all of it or its family): the
+ * callback must see exactly its routes, in order; the others keep
+ * theirs (checked by the caller). */
+static void model_clear(struct adjrib *rib, struct model *m, uint16_t afi)
+{
+	struct walk_log log = { 0 };
+	struct bgp_prefix fam = { .afi = afi };
+	size_t n = rng() % 2 ? adjrib_clear_each(rib, log_route, &log) :
+	    adjrib_clear_afi(rib, afi, log_route, &log);
+	REQUIRE(n == m->n);
+	expect_routes(&log, m, &fam, -1);
+	REQUIRE(adjrib_count(rib, 0) == 0 && adjrib_prefix_count(rib, 0) == 0);
+	m->n = 0;
+	free(log.r);
+}
+
+#define MODEL_RIBS 4
+
+/* nribs ribs (each with a store of its own) in one table, joining it at
+ * `join` routes, or one rib with a table of its own; random operations on
+ * random ribs, drawing prefixes from every rib's routes so that ribs share
+ * them; every rib checked against its model. */
+static void model_run(uint16_t afi, uint64_t seed, int ops, unsigned nribs, size_t join)
+{
+	struct adjrib_table *t = nribs > 1 ? adjrib_table_new() : NULL;
+	if (t != NULL)
+		adjrib_table_join_at(t, join);
+	struct attrstore *s[MODEL_RIBS];
+	struct adjrib *rib[MODEL_RIBS];
+	struct attrset *sets[MODEL_RIBS][5];
+	struct model m[MODEL_RIBS] = { 0 };
 
 	rng_state = seed;
-	for (uint32_t i = 0; i < 5; i++)
-		sets[i] = intern_med(s, i);
-	for (int op = 0; op < ops; op++) {
-		struct bgp_prefix p;
-		if (m.n > 0 && rng() % 3 == 0)
-			p = m.r[rng() % m.n].p;
-		else
-			p = random_prefix(afi);
-		long at = model_find(&m, &p);
-		if (rng() % 100 < 65) {
-			struct attrset *set = sets[rng() % 5];
-			bool changed = adjrib_announce(rib, &p, set);
-			REQUIRE(changed == (at < 0 || m.r[at].set != set));
-			if (at >= 0) {
-				m.r[at].set = set;
-			} else {
-				if (m.n == m.cap) {
-					m.cap = m.cap ? 2 * m.cap : 256;
-					m.r = realloc(m.r, m.cap * sizeof *m.r);
-				}
-				m.r[m.n].p = p;
-				m.r[m.n].set = set;
-				m.n++;
-			}
-		} else {
-			REQUIRE(adjrib_withdraw(rib, &p) == (at >= 0));
-			if (at >= 0)
-				m.r[at] = m.r[--m.n];
-		}
-		if (op % 1000 == 999)
-			check_rib(rib, &m, afi);
+	for (unsigned r = 0; r < nribs; r++) {
+		s[r] = attrstore_new();
+		rib[r] = t ? adjrib_new_in(t, s[r]) : adjrib_new(s[r]);
+		for (uint32_t i = 0; i < 5; i++)
+			sets[r][i] = intern_med(s[r], i);
 	}
-	check_rib(rib, &m, afi);
+	for (int op = 0; op < ops; op++) {
+		unsigned r = rng() % nribs;
+		const struct model *from = &m[rng() % nribs];
+		if (nribs > 1 && rng() % 1000 == 0)
+			model_clear(rib[r], &m[r], afi);
+		else
+			model_step(rib[r], &m[r], sets[r], from->n > 0 && rng() % 3 == 0 ?
+			    from->r[rng() % from->n].p : random_prefix(afi));
+		if (op % 1000 == 999)
+			for (unsigned k = 0; k < nribs; k++)
+				check_rib(rib[k], &m[k], afi);
+	}
+	for (unsigned r = 0; r < nribs; r++)
+		check_rib(rib[r], &m[r], afi);
 
-	/* Withdraw everything one by one: the trie must end empty. */
-	while (m.n > 0) {
-		size_t i = rng() % m.n;
-		REQUIRE(adjrib_withdraw(rib, &m.r[i].p));
-		m.r[i] = m.r[--m.n];
-		if (m.n % 500 == 0)
-			check_rib(rib, &m, afi);
+	/* Withdraw everything one by one, the ribs interleaved: the trie
+	 * must end empty. */
+	for (unsigned r = 0, left = nribs; left > 0; r = rng() % nribs) {
+		if (m[r].n == 0) {
+			left = 0;
+			for (unsigned k = 0; k < nribs; k++)
+				left += m[k].n > 0;
+			continue;
+		}
+		size_t i = rng() % m[r].n;
+		REQUIRE(adjrib_withdraw(rib[r], &m[r].r[i].p));
+		m[r].r[i] = m[r].r[--m[r].n];
+		if (m[r].n % 500 == 0)
+			check_rib(rib[r], &m[r], afi);
 	}
 	struct adjrib_stats st;
-	adjrib_stats(rib, &st);
+	adjrib_stats(rib[0], &st);
 	REQUIRE(st.nodes == 0);
 	REQUIRE(st.routes == 0);
-	adjrib_free(rib);
-	for (int i = 0; i < 5; i++) {
-		REQUIRE(attrset_refcount(sets[i]) == 1);
-		attrset_put(sets[i]);
+	if (t != NULL) {
+		adjrib_table_stats(t, &st);
+		REQUIRE(st.nodes == 0 && st.routes == 0 && st.prefixes == 0 && st.path_bytes == 0);
 	}
-	free(m.r);
-	attrstore_free(s);
+	for (unsigned r = 0; r < nribs; r++) {
+		adjrib_free(rib[r]);
+		for (int i = 0; i < 5; i++) {
+			REQUIRE(attrset_refcount(sets[r][i]) == 1);
+			attrset_put(sets[r][i]);
+		}
+		free(m[r].r);
+		attrstore_free(s[r]);
+	}
+	adjrib_table_free(t);
 }
 
 START_TEST(rib_model_ipv4)
 {
-	model_run(BGP_AFI_IPV4, 0x9e3779b97f4a7c15ULL + (uint64_t)_i, 8000);
+	model_run(BGP_AFI_IPV4, 0x9e3779b97f4a7c15ULL + (uint64_t)_i, 8000, 1, 0);
 }
 END_TEST
 
 START_TEST(rib_model_ipv6)
 {
-	model_run(BGP_AFI_IPV6, 0xd1b54a32d192ed03ULL + (uint64_t)_i, 8000);
+	model_run(BGP_AFI_IPV6, 0xd1b54a32d192ed03ULL + (uint64_t)_i, 8000, 1, 0);
 }
 END_TEST
+
+/* Ribs sharing one table (adjrib_new_in, as the views do): joining it
+ * at once, or after a few routes (each moves in the middle of the run),
+ * or never (every rib stays in a table of its own). */
+static const size_t model_join[] = { 0, 300, 100000 };
+
+START_TEST(rib_shared_model_ipv4)
+{
+	model_run(BGP_AFI_IPV4, 0x632be59bd9b4e019ULL + (uint64_t)_i, 12000, MODEL_RIBS,
+	    model_join[_i]);
+}
+END_TEST
+
+START_TEST(rib_shared_model_ipv6)
+{
+	model_run(BGP_AFI_IPV6, 0x8cb92ba72f3d8dd7ULL + (uint64_t)_i, 12000, MODEL_RIBS,
+	    model_join[_i]);
+}
+END_TEST
+
+/* The rib under test, for loop index i: 0 a rib alone; otherwise a rib
+ * in a table with a noise rib (made before it when i is odd, after it
+ * when even, so that its paths sort before or after the rib's), which
+ * noise() fills with paths beside the rib's: they must never show. */
+struct noisy {
+	struct adjrib_table *t;
+	struct attrstore *ns;
+	struct adjrib *rib, *noise;
+	struct attrset *nset;
+};
+
+static struct adjrib *noisy_new(struct noisy *n, struct attrstore *s, int i)
+{
+	memset(n, 0, sizeof *n);
+	if (i == 0)
+		return n->rib = adjrib_new(s);
+	n->t = adjrib_table_new();
+	adjrib_table_join_at(n->t, 0);
+	n->ns = attrstore_new();
+	n->nset = intern_med(n->ns, 99);
+	if (i % 2)
+		n->noise = adjrib_new_in(n->t, n->ns);
+	n->rib = adjrib_new_in(n->t, s);
+	if (i % 2 == 0)
+		n->noise = adjrib_new_in(n->t, n->ns);
+	return n->rib;
+}
+
+/* Paths of the noise rib at p: p's own path id and a neighbour. */
+static void noise(struct noisy *n, struct bgp_prefix p)
+{
+	if (n->noise == NULL)
+		return;
+	adjrib_announce(n->noise, &p, n->nset);
+	p.path_id ^= 1;
+	adjrib_announce(n->noise, &p, n->nset);
+}
+
+static void noisy_free(struct noisy *n)
+{
+	adjrib_free(n->rib);
+	if (n->noise == NULL)
+		return;
+	adjrib_free(n->noise);
+	REQUIRE(attrset_refcount(n->nset) == 1);
+	attrset_put(n->nset);
+	attrstore_free(n->ns);
+	adjrib_table_free(n->t);
+}
 
 /* A chunked walk with random changes between chunks: keys strictly
  * increase; every route present throughout is visited exactly once, with
@@ -999,7 +1125,8 @@ END_TEST
 START_TEST(rib_cursor_model)
 {
 	struct attrstore *s = attrstore_new();
-	struct adjrib *rib = adjrib_new(s);
+	struct noisy nz;
+	struct adjrib *rib = noisy_new(&nz, s, _i);
 	struct attrset *sets[3];
 	struct model m = { 0 };
 	struct walk_log log = { 0 };
@@ -1009,6 +1136,7 @@ START_TEST(rib_cursor_model)
 		sets[i] = intern_med(s, i);
 	for (int i = 0; i < 3000; i++) {
 		struct bgp_prefix p = random_prefix(i % 3 ? BGP_AFI_IPV4 : BGP_AFI_IPV6);
+		noise(&nz, p);
 		if (adjrib_announce(rib, &p, sets[0])) {
 			if (m.n == m.cap) {
 				m.cap = m.cap ? 2 * m.cap : 256;
@@ -1032,6 +1160,7 @@ START_TEST(rib_cursor_model)
 			if (i > 0)
 				REQUIRE(bgp_prefix_cmp(&log.r[i - 1].p, &log.r[i].p) < 0);
 			REQUIRE(adjrib_cursor_passed(&c, &log.r[i].p));
+			REQUIRE(log.r[i].set != nz.nset || nz.noise == NULL);
 		}
 		/* Often take away the route the cursor stands on: the next
 		 * chunk must find its way on from a key no longer there. */
@@ -1055,6 +1184,7 @@ START_TEST(rib_cursor_model)
 			struct bgp_prefix p = random_prefix(k ? BGP_AFI_IPV4 : BGP_AFI_IPV6);
 			p.path_id = 100 + rng() % 4;    /* not among the originals */
 			adjrib_announce(rib, &p, sets[2]);
+			noise(&nz, p);
 		}
 	}
 	for (size_t i = 0; i < stable; i++) {
@@ -1073,7 +1203,7 @@ START_TEST(rib_cursor_model)
 	free(touched);
 	free(log.r);
 	free(m.r);
-	adjrib_free(rib);
+	noisy_free(&nz);
 	for (int i = 0; i < 3; i++)
 		attrset_put(sets[i]);
 	attrstore_free(s);
@@ -1122,7 +1252,8 @@ static void check_paths(struct adjrib *rib, struct bgp_prefix p,
 START_TEST(rib_many_paths_model)
 {
 	struct attrstore *s = attrstore_new();
-	struct adjrib *rib = adjrib_new(s);
+	struct noisy nz;
+	struct adjrib *rib = noisy_new(&nz, s, _i);
 	struct attrset *sets[4], **model = calloc(MP_IDS, sizeof *model);
 	struct bgp_prefix p = pfx("192.0.2.0/24", 0);
 
@@ -1137,6 +1268,8 @@ START_TEST(rib_many_paths_model)
 			    step == 1 ? (from + MP_IDS - k) % MP_IDS : rng() % MP_IDS;
 			struct attrset *set = sets[rng() % 4];
 			p.path_id = id;
+			if (rng() % 8 == 0)
+				noise(&nz, p);
 			if (announce) {
 				REQUIRE(adjrib_announce(rib, &p, set) == (model[id] != set));
 				model[id] = set;
@@ -1154,7 +1287,7 @@ START_TEST(rib_many_paths_model)
 	struct adjrib_stats st;
 	adjrib_stats(rib, &st);
 	REQUIRE(st.routes == 0 && st.nodes == 0);
-	adjrib_free(rib);
+	noisy_free(&nz);
 	for (int i = 0; i < 4; i++) {
 		REQUIRE(attrset_refcount(sets[i]) == 1);
 		attrset_put(sets[i]);
@@ -1246,6 +1379,8 @@ static Suite *pathstore_suite(void)
 	tcase_add_test(t, rib_cursor_resume_after_withdraw);
 	tcase_add_loop_test(t, rib_model_ipv4, 0, 3);
 	tcase_add_loop_test(t, rib_model_ipv6, 0, 3);
+	tcase_add_loop_test(t, rib_shared_model_ipv4, 0, 3);
+	tcase_add_loop_test(t, rib_shared_model_ipv6, 0, 3);
 	tcase_add_loop_test(t, rib_cursor_model, 0, 3);
 	tcase_add_loop_test(t, rib_many_paths_model, 0, 4);
 	tcase_add_test(t, rib_many_paths_withdraw_linear);
