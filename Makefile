@@ -188,8 +188,9 @@ layers:
 	@scripts/check-layers.sh
 	@tests/scripts/test_check_layers.sh
 
-# make check builds on every core; the tests themselves run one at a time
-# (each script waits for its prerequisites), so they never race a build.
+# make check builds on every core; the integration tests start after the
+# build (two at a time: INTEGRATION_JOBS, scripts/run-integration.sh), so
+# they never race a build.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 check: deps
 	$(MAKE) layers

@@ -17,7 +17,9 @@
 # muxd connects to (the daemon is passive) 127.0.X.11, the daemon that
 # connects to muxd 127.0.X.12, anything else 127.0.X.100 and up. Every test
 # has its own /24, so that tests (and people) running at the same time do
-# not meet; claim_addrs waits until nobody else uses them. In use:
+# not meet; claim_addrs waits until nobody else uses them (scripts/
+# run-integration.sh runs two tests at once; a test that must not have
+# another beside it says "# alone: REASON" on a line of its own). In use:
 #   127.0.10  test_bird        127.0.40  test_reload     127.0.80-81  test_mux_smoke
 #   127.0.20  test_gobgp       127.0.44  test_exabgp     127.0.92-93  bench-fanout
 #   127.0.30  test_frr         127.0.50-52 test_mux_isps

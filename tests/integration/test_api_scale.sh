@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# alone: it compares request latencies (a p99 ratio, p50/p99 bounds) that a neighbour skews
 # muxd's API with thousands of clients:
 #   - provisioning stays flat: 2,000 POST /api/v1/clients one after the
 #     other, and the p99 of the last 200 is within a small factor of the

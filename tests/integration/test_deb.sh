@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# alone: dpkg -i/-r on the real root (user bgpmux, /etc/bgpmux), make deb in the shared tree
 # The Debian package, installed on this machine and taken away again:
 #   - make deb builds bgpmux_VERSION_amd64.deb from the tree's build, and
 #     lintian finds no error in it (its warnings are listed);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# alone: 1,000,000 prefixes through muxd to a BIRD client and a sink take both cores
 # Misbehaving mux clients are dealt with alone, on loopback:
 #   upstream: build/tools/mrt_replay, a synthetic IPv4 table of N prefixes
 #   (default 1,000,000: about 4.7 MB of UPDATEs, more than loopback's 4 MB TCP send buffer, so bytes must wait in muxd's queue for the stalled client) sent as fast as muxd reads, connecting to muxd

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# alone: creates and deletes the user bgpmuxtest (/etc/passwd, as test_deb's dpkg does)
 # Least privilege and the seccomp filter (docs/security.md). muxd (the test
 # build, build/muxd-hooks) starts as root with "user" and "dataplane" in a
 # network namespace of its own, with an upstream BIRD in another:

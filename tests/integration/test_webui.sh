@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# alone: headless chromium takes both cores
 # The web UI in a real browser: Debian's headless chromium driven by
 # playwright-core (npm, version pinned in tests/webui/package.json) against
 # a running muxd with a BIRD upstream and a BIRD client:
