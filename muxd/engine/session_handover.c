@@ -35,7 +35,7 @@ void session_thaw(struct session *s)
 		return;
 	s->frozen = false;
 	if (s->bev)
-		bufferevent_enable(s->bev, EV_READ);
+		bufferevent_enable(s->bev, EV_READ | EV_WRITE);  /* and its output, held or not */
 	s->last_rx = timebase_now();
 	if (s->state == FSM_ESTABLISHED && s->neg.hold_time)
 		session_timer_arm(s->hold_ev, s->neg.hold_time);
@@ -45,6 +45,12 @@ void session_thaw(struct session *s)
 }
 
 bool session_is_frozen(const struct session *s) { return s->frozen; }
+
+void session_hold_output(struct session *s)
+{
+	if (s->frozen && !s->closing && s->bev)
+		bufferevent_disable(s->bev, EV_WRITE);
+}
 
 static uint8_t *copy_out(struct evbuffer *b, size_t *len)
 {
