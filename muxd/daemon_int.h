@@ -77,6 +77,9 @@ struct daemon {
 	struct upgrade *upgrade;        /* SIGUSR2: muxd/upgrade.h */
 	uint32_t generation;            /* 1 at a cold start, +1 per upgrade */
 	time_t upgraded_at;             /* when the last upgrade began; 0: none */
+	/* What the process before handed over, while the views and clients
+	 * start (muxd/upgrade_sessions.h); NULL after, and at a cold start. */
+	struct upgrade_takeover *takeover;
 };
 
 /* daemon.c */
