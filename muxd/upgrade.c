@@ -460,7 +460,10 @@ bool upgrade_start(struct upgrade *u, char *why, size_t why_len)
 	u->busy = true;
 	u->ops.freeze(true, u->ops.arg);
 	clock_gettime(CLOCK_MONOTONIC, &u->flush_start);
-	event_active(u->flush_ev, 0, 0);
+	/* a timer, not at once: the instances' flushes waiting at the end of
+	 * this loop pass put their bytes on the sessions first */
+	struct timeval poll = { 0, UPGRADE_FLUSH_POLL_USEC };
+	evtimer_add(u->flush_ev, &poll);
 	return true;
 }
 

@@ -4,10 +4,15 @@
  * one handed over with its view's table; thawed if the upgrade fails.
  *
  * What goes: every Established session of a view (upstream or plain
- * peer), and the session of each configured client. What stays and ends
- * with this process (the neighbor sees its connection close, and comes
- * back to the new one): sessions not Established, multisession legs of
- * clients and members of address ranges.
+ * peer), and the session of each configured client that had the whole
+ * view. What stays and ends with this process (the neighbor sees its
+ * connection close, and comes back to the new one): sessions not
+ * Established, clients still joining, multisession legs of clients and
+ * members of address ranges.
+ *
+ * The new process does no I/O on a session before it answers "ready"
+ * (its loop runs only after): until then this process may still thaw
+ * them, and the stream of each stays whole.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +139,10 @@ static void export_clients(struct exporter *x, struct instance *inst)
 
 	k = instance_clients(inst, cs, k);
 	for (size_t i = 0; i < k; i++) {
-		if (client_is_leg(cs[i]) || client_range_of(cs[i]) || !client_session(cs[i]))
+		/* a client still joining has not had the whole view: it starts
+		 * again with the new process */
+		if (client_is_leg(cs[i]) || client_range_of(cs[i]) || !client_session(cs[i]) ||
+		    client_state(cs[i]) != CLIENT_STEADY)
 			continue;
 		peer_hold_output(client_peer(cs[i]));
 		export_session(x, client_session(cs[i]), HANDOVER_CLIENT,
