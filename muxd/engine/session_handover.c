@@ -57,8 +57,20 @@ static uint8_t *copy_out(struct evbuffer *b, size_t *len)
 	*len = evbuffer_get_length(b);
 	if (*len == 0)
 		return NULL;
+	/* evbuffer_copyout refuses a buffer whose start is frozen, as a
+	 * bufferevent's output is (only its socket drains it): peek instead */
+	int n = evbuffer_peek(b, -1, NULL, NULL, 0);
+	struct evbuffer_iovec *v = xcalloc((size_t)n, sizeof *v);
 	uint8_t *p = xmalloc(*len);
-	evbuffer_copyout(b, p, *len);
+	size_t off = 0;
+
+	evbuffer_peek(b, -1, NULL, v, n);
+	for (int i = 0; i < n && off < *len; i++) {
+		size_t k = v[i].iov_len < *len - off ? v[i].iov_len : *len - off;
+		memcpy(p + off, v[i].iov_base, k);
+		off += k;
+	}
+	free(v);
 	return p;
 }
 
