@@ -4,10 +4,11 @@
 # socket and every Established session, with the views' tables, and the
 # old one leaves without a word on any session; a new binary that cannot
 # start leaves the old muxd serving.
-#   - after each of three upgrades the BGP listener, the instance's
-#     listener and the API's are the very same sockets (same inodes), now
-#     the new process's; the PID changed and /api/v1/status counts the
-#     generation (1, 2, 3, 4);
+#   - after each of four upgrades (SIGUSR2, muxctl upgrade, SIGUSR2 to
+#     another build — muxd-hooks —, SIGUSR2 back to this one) the BGP
+#     listener, the instance's listener and the API's are the very same
+#     sockets (same inodes), now the new process's; the PID changed and
+#     /api/v1/status counts the generation (1 to 5);
 #   - the sessions never went down, as the neighbors see them: the BIRD
 #     upstream's and the BIRD client's TCP connections are the same
 #     4-tuples and socket inodes (a reconnect makes a new socket), BIRD's
@@ -16,8 +17,8 @@
 #     muxd logs each session as "survived the upgrade (handed over)";
 #   - the client's table (1,000 + 50 routes) is the same after as before
 #     (counts and a digest of `show route all`);
-#   - a route the upstream announces after the last upgrade reaches the
-#     client;
+#   - a route the upstream announces during the last upgrade reaches the
+#     client once the new process serves;
 #   - the binary replaced by a script that exits 1: SIGUSR2 logs why, the
 #     same muxd goes on serving (same PID and generation), the session
 #     is untouched (muxd's count of its session changes holds, BIRD stays
@@ -38,6 +39,7 @@ claim_addrs "$MUX_ADDR" 127.0.230.11 "$INST" "$CLIENT"
 # muxd runs from a copy, so the test can replace "the installed binary".
 mkdir -p "$T/bin"
 cp "${MUXD_CMD[0]}" "$T/bin/muxd"
+cp "${MUXD_CMD[0]}" "$T/bin/muxd.plain"
 MUXD_CMD=("$T/bin/muxd")
 echo "upgrade-test-token-$$" >"$T/token"
 chmod 600 "$T/token"
@@ -132,7 +134,6 @@ upgraded_to() {
 	[[ $(owners) == "$NEW_PID" ]] || fail "listeners held by $(owners | tr '\n' ' '), not $NEW_PID"
 	wait_until 10 "the status to name pid $NEW_PID, generation $gen" status_is "$NEW_PID" "$gen"
 	MUX_PID=$NEW_PID
-	sessions_untouched "$gen"
 }
 
 # sessions_untouched GENERATION — both sessions went on through the
@@ -154,21 +155,36 @@ t0=${EPOCHREALTIME/./}
 kill -USR2 "$MUX_PID"
 upgraded_to 2
 ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
+sessions_untouched 2
 grep -E "upgrade: handed [0-9]+ listening sockets, [0-9]+ sessions" "$MUX_LOG" | tail -n 1 >&2
 say "SIGUSR2 to generation 2 serving (and checked): $ms ms"
 
 "$ROOT/build/muxctl" -s "$API" -t "$T/token" upgrade >"$T/ctl.out" ||
 	fail "muxctl upgrade: $(cat "$T/ctl.out")"
 upgraded_to 3
+sessions_untouched 3
 say "muxctl upgrade: $(cat "$T/ctl.out")"
+
+# another build of muxd (the one with test hooks) takes over, then this
+# one again from it
+install_muxd() { cp "$1" "$T/bin/muxd.new" && mv "$T/bin/muxd.new" "$T/bin/muxd"; }
+install_muxd "${MUXD_HOOKS:-$ROOT/build/muxd-hooks}"
 kill -USR2 "$MUX_PID"
 upgraded_to 4
+sessions_untouched 4
+install_muxd "$T/bin/muxd.plain"
 
-# a route the upstream announces now reaches the client through generation 4
-t0=${EPOCHREALTIME/./}
+# a route the upstream announces during the upgrade (its bytes wait while
+# the sessions are frozen) reaches the client through generation 5
+kill -USR2 "$MUX_PID"
 _birdc isp enable late4 >/dev/null || fail "birdc enable late4 failed"
-wait_until 10 "the upstream's new route at the client" client_has "1001 50"
-say "a route announced after the upgrades reached the client in $(((${EPOCHREALTIME/./} - t0) / 1000)) ms"
+upgraded_to 5
+t0=${EPOCHREALTIME/./}
+wait_until 5 "the route announced during the upgrade at the client" client_has "1001 50"
+say "the route announced during the upgrade reached the client $(((${EPOCHREALTIME/./} - t0) / 1000)) ms after generation 5 served"
+[[ $(connections) == "$CONNS" ]] || fail "connections changed: before $CONNS, now $(connections)"
+(($(grep -c "survived the upgrade (handed over)" "$MUX_LOG") == 8)) ||
+	fail "not 2 sessions logged as handed over per upgrade"
 
 # ---- the failure path: the new binary exits at once
 printf '#!/bin/sh\nexit 1\n' >"$T/bin/muxd.new"
@@ -181,11 +197,11 @@ wait_until 10 "muxd to log the failed upgrade" mux_log_since "$mark" \
 	"upgrade failed: the new muxd \(pid [0-9]+\) exited with status 1.*goes on serving"
 tail -n +"$((mark + 1))" "$MUX_LOG" | grep "upgrade failed" >&2
 running "$MUX_PID" || fail "muxd $MUX_PID is gone after a failed upgrade"
-status_is "$MUX_PID" 4 || fail "status after the failed upgrade: not pid $MUX_PID, generation 4"
+status_is "$MUX_PID" 5 || fail "status after the failed upgrade: not pid $MUX_PID, generation 5"
 [[ $(inodes) == "$INODES" && $(owners) == "$MUX_PID" ]] ||
 	fail "listeners after the failed upgrade: $(sockets | tr '\n' ' ')"
 _session_same() { [[ $(mux_sessions "view isp peer") == "$before" ]] && bird_established isp; }
 holds_for 3 "the upstream session, untouched" _session_same
 # the listeners accept again: a new connection to the API is answered
-status_is "$MUX_PID" 4 || fail "the API does not answer after the failed upgrade"
-say "failed upgrade: pid $MUX_PID, generation 4 goes on serving; session untouched ($before)"
+status_is "$MUX_PID" 5 || fail "the API does not answer after the failed upgrade"
+say "failed upgrade: pid $MUX_PID, generation 5 goes on serving; session untouched ($before)"
