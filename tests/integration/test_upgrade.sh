@@ -22,7 +22,8 @@
 #   - the binary replaced by a script that exits 1: SIGUSR2 logs why, the
 #     same muxd goes on serving (same PID and generation), the session
 #     is untouched (muxd's count of its session changes holds, BIRD stays
-#     Established) and the listeners accept again.
+#     Established) and goes on (a withdrawal reaches the client), and the
+#     listeners accept again.
 # Addresses: 127.0.230.0/24 (muxd 127.0.230.1, BIRD 127.0.230.11),
 # 127.0.231.1 (the upstream's instance), 127.0.232.12 (the client).
 . "$(dirname "$0")/lib.sh"
@@ -204,4 +205,7 @@ _session_same() { [[ $(mux_sessions "view isp peer") == "$before" ]] && bird_est
 holds_for 3 "the upstream session, untouched" _session_same
 # the listeners accept again: a new connection to the API is answered
 status_is "$MUX_PID" 5 || fail "the API does not answer after the failed upgrade"
+# thawed, the sessions read and write again: a withdrawal reaches the client
+_birdc isp disable late4 >/dev/null || fail "birdc disable late4 failed"
+wait_until 10 "the upstream's withdrawal at the client after the failed upgrade" client_has "1000 50"
 say "failed upgrade: pid $MUX_PID, generation 5 goes on serving; session untouched ($before)"
