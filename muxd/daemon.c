@@ -87,6 +87,9 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 
 	if (sig == SIGTERM || sig == SIGINT)
 		daemon_shutdown(d);
+	else if (sig == SIGHUP && !d->stopping && upgrade_busy(d->upgrade))
+		log_warnx("reload (SIGHUP) refused: an upgrade is under way (the sessions "
+		    "are frozen); send it again once it is over");
 	else if (sig == SIGHUP && !d->stopping)
 		daemon_reload(d);
 	else if (sig == SIGUSR1)

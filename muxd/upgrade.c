@@ -467,6 +467,8 @@ bool upgrade_start(struct upgrade *u, char *why, size_t why_len)
 	return true;
 }
 
+bool upgrade_busy(const struct upgrade *u) { return u && u->busy; }
+
 bool upgrade_reaped(struct upgrade *u, pid_t pid, int status)
 {
 	(void)status;

@@ -72,6 +72,9 @@ void upgrade_free(struct upgrade *u);
 /* Begins an upgrade; false with why when it cannot begin (one is under
  * way, no launcher). Its outcome is logged. */
 bool upgrade_start(struct upgrade *u, char *why, size_t why_len);
+/* An upgrade is under way (its sessions frozen): nothing may close or
+ * restart them until it ends. */
+bool upgrade_busy(const struct upgrade *u);
 /* A child was reaped: true if it was the launcher (upgrades end). */
 bool upgrade_reaped(struct upgrade *u, pid_t pid, int status);
 
