@@ -23,7 +23,9 @@
 #     same muxd goes on serving (same PID and generation), the session
 #     is untouched (muxd's count of its session changes holds, BIRD stays
 #     Established) and goes on (a withdrawal reaches the client), and the
-#     listeners accept again.
+#     listeners accept again;
+#   - a client whose AS the new configuration changed is not taken over:
+#     logged, its connection closes; the upstream's session goes on.
 # Addresses: 127.0.230.0/24 (muxd 127.0.230.1, BIRD 127.0.230.11),
 # 127.0.231.1 (the upstream's instance), 127.0.232.12 (the client).
 . "$(dirname "$0")/lib.sh"
@@ -209,3 +211,20 @@ status_is "$MUX_PID" 5 || fail "the API does not answer after the failed upgrade
 _birdc isp disable late4 >/dev/null || fail "birdc disable late4 failed"
 wait_until 10 "the upstream's withdrawal at the client after the failed upgrade" client_has "1000 50"
 say "failed upgrade: pid $MUX_PID, generation 5 goes on serving; session untouched ($before)"
+
+# ---- a session the new configuration no longer matches is not taken over
+# (the client's AS changed): it closes and its neighbor connects again; the
+# upstream's goes on
+install_muxd "$T/bin/muxd.plain"
+sed -i 's/"asn": 65232/"asn": 65299/' "$T/muxd.json"
+upstream_conn() { connections | grep -F "127.0.230.11:"; }
+UPSTREAM_CONN=$(upstream_conn)
+kill -USR2 "$MUX_PID"
+upgraded_to 6
+mux_log_has "the session of c1 on instance isp is not taken over \(the neighbor's OPEN no longer matches" ||
+	fail "no log line refusing the client's session"
+(($(grep -c "survived the upgrade (handed over)" "$MUX_LOG") == 9)) ||
+	fail "not the upstream's session alone handed over to generation 6"
+[[ $(upstream_conn) == "$UPSTREAM_CONN" ]] || fail "the upstream's connection changed: $(upstream_conn)"
+wait_until 10 "the client BIRD to lose its session" eval '! cbirdc show protocols mux | matches Established'
+say "generation 6: the client whose AS changed was not taken over (it reconnects); the upstream's session went on"
