@@ -134,4 +134,14 @@ struct instance_class {
  * event loop runs again. */
 size_t instance_classes(const struct instance *inst, struct instance_class *out, size_t max);
 
+/* ---- upgrade in place (muxd/upgrade.h) --------------------------------- */
+
+struct session_handover;
+/* The Established session of the configured client named client, handed
+ * over: it had the whole view, so it goes on with live changes only
+ * (nothing sent again, no End-of-RIB). False with why (h->fd is the
+ * caller's still). */
+bool instance_adopt_client(struct instance *inst, const char *client,
+    const struct session_handover *h, char *why, size_t why_len);
+
 #endif

@@ -13,6 +13,7 @@
 #include "instances/c2c.h"
 #include "instances/instance_int.h"
 #include "instances/walk.h"
+#include "muxd/engine/session_handover.h"
 #include "muxd/lib/log.h"
 
 /* Logged routes that trigger a flush right away (bounds the logs when a
@@ -158,7 +159,9 @@ void inst_check_slow(struct instance *inst)
 	uint64_t now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	for (size_t i = 0; i < inst->nclients; i++) {
 		struct client *c = inst->clients[i];
-		if (c->session == NULL || c->drop || !client_too_slow(c, now_ms, why, sizeof why))
+		/* frozen by an upgrade, its queue waits for the new process */
+		if (c->session == NULL || c->drop || session_is_frozen(c->session) ||
+		    !client_too_slow(c, now_ms, why, sizeof why))
 			continue;
 		log_peer_warnx(client_label(c), "cannot keep up: %s; dropping it with "
 		    "Cease/Out of Resources (the upstream and the other clients are not "

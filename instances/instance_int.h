@@ -126,6 +126,8 @@ void inst_walks_free(struct instance *inst);
 void inst_client_established(struct client *c, void *arg);
 void inst_client_down(struct client *c, void *arg);
 void inst_client_refresh(struct client *c, uint16_t afi, void *arg);
+/* c's session came from an upgrade in place (client_adopt.c). */
+void inst_client_adopted(struct instance *inst, struct client *c);
 
 /* instance_clients.c */
 /* A client of cc's (a range member: of range_of's range), started unless

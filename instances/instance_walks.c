@@ -282,3 +282,16 @@ void inst_client_refresh(struct client *c, uint16_t afi, void *arg)
 	walks_append(inst, c->walk);
 	walk_schedule(inst, 0);
 }
+
+/* A session handed over by an upgrade in place (client_adopt.c): the
+ * client had the whole view already, so it is STEADY at once. */
+void inst_client_adopted(struct instance *inst, struct client *c)
+{
+	char fams[96] = "";
+
+	client_take_classes(inst, c, session_negotiated(c->session), fams, sizeof fams);
+	c->state = CLIENT_STEADY;
+	log_peer_info(client_label(c), "steady (%s): it had the view's %zu routes "
+	    "before the upgrade; live changes from now", fams[0] ? fams :
+	    "no family in common", feed_route_count(inst->feed, 0));
+}

@@ -32,6 +32,7 @@
 #include "muxd/sdnotify.h"
 #include "muxd/sandbox.h"
 #include "muxd/upgrade.h"
+#include "muxd/upgrade_sessions.h"
 #include "muxd/upgrade_takeover.h"
 #include "web/api.h"
 #include "web/stream.h"
@@ -87,6 +88,9 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 
 	if (sig == SIGTERM || sig == SIGINT)
 		daemon_shutdown(d);
+	else if (sig == SIGHUP && !d->stopping && upgrade_busy(d->upgrade))
+		log_warnx("reload (SIGHUP) refused: an upgrade is under way (the sessions "
+		    "are frozen); send it again once it is over");
 	else if (sig == SIGHUP && !d->stopping)
 		daemon_reload(d);
 	else if (sig == SIGUSR1)
@@ -115,17 +119,19 @@ bool daemon_upgrade(struct daemon *d, char *why, size_t why_len)
 	return upgrade_start(d->upgrade, why, why_len);
 }
 
-/* The new process serves: this one leaves. Its sessions are not handed
- * over yet, so they close as at a shutdown, and the new process's
- * sessions come up in their place. */
+/* The new process serves: this one leaves at once, without a word on
+ * any session — the new process has the connections. (Those it did not
+ * get, not Established, close with this process.) */
 static void daemon_handed_over(pid_t pid, void *arg)
 {
 	struct daemon *d = arg;
 
-	log_info("upgrade: muxd pid %ld took over the listeners; closing this "
-	    "process's sessions", (long)pid);
+	log_info("upgrade: muxd pid %ld took over the listeners and the sessions; "
+	    "this process leaves without a word on any session", (long)pid);
+	d->stopping = true;
 	d->handed_over = true;          /* muxd.running is the new process's now */
-	daemon_shutdown(d);
+	daemon_unlisten(d);
+	event_base_loopexit(d->base, NULL);
 }
 
 static void daemon_signals(struct daemon *d)
@@ -222,10 +228,12 @@ static bool daemon_confine(struct daemon *d)
 
 static void daemon_start_upgrades(struct daemon *d, const struct daemon_start *st)
 {
-	struct upgrade_ops ops = { daemon_handed_over, d };
+	struct upgrade_ops ops = { daemon_handed_over, upgrade_sessions_freeze,
+	    upgrade_sessions_queued, upgrade_sessions_export, upgrade_sessions_release, d };
 
 	d->generation = st->takeover ? st->takeover->generation + 1 : 1;
 	d->upgraded_at = st->takeover ? st->takeover->started : 0;
+	d->takeover = st->takeover;
 	d->upgrade = upgrade_new(d->base, st->launcher_fd, st->launcher_pid, st->lock_fd,
 	    d->generation, &ops);
 }
@@ -274,8 +282,11 @@ int daemon_run(struct config *cfg, const char *config_path,
 	    "%zu clients", cfg->asn, cfg->router_id >> 24, (cfg->router_id >> 16) & 255,
 	    (cfg->router_id >> 8) & 255, cfg->router_id & 255, cfg->peer_count,
 	    cfg->upstream_count, cfg->client_count);
-	if (start->takeover)
+	if (start->takeover) {
+		upgrade_takeover_done(start->takeover);
+		d->takeover = NULL;
 		upgrade_takeover_ready(start->takeover);
+	}
 	log_info("generation %u (pid %ld)%s", d->generation, (long)getpid(),
 	    start->takeover ? ": took over from the previous muxd" : "");
 	sdnotify("READY=1");            /* every listener, the API's too, is up */

@@ -81,6 +81,9 @@ struct daemon {
 	/* Graceful Restart as the restarting speaker: what the upstream
 	 * sessions' capability says (neighbors.c, daemon_gr_start) */
 	struct gr_speaker gr;
+	/* What the process before handed over, while the views and clients
+	 * start (muxd/upgrade_sessions.h); NULL after, and at a cold start. */
+	struct upgrade_takeover *takeover;
 };
 
 /* daemon.c */

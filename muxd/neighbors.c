@@ -15,6 +15,7 @@
 #include "muxd/engine/timebase.h"
 #include "muxd/lib/log.h"
 #include "muxd/restart_mark.h"
+#include "muxd/upgrade_sessions.h"
 #include "monitors/monitors.h"
 #include "views/view.h"
 #include "web/stream.h"
@@ -147,8 +148,10 @@ void upstream_add(struct daemon *d, const struct upstream_config *uc,
 	struct neighbor *n = neighbor_new(d, &uc->n, cfg, VIEW_UPSTREAM);
 
 	gateway_attach_view(d->gw, uc->n.name, &gateway_view, n->view);
+	upgrade_adopt_view(d, n->view);
 	n->icfg = uc->instance;
 	n->inst = upstream_instance(d, n->view, uc, cfg);
+	upgrade_adopt_clients(d, n->inst);
 	dp_attach_feed(d->dp, uc->n.name, view_feed(n->view));
 	view_start(n->view);
 	n->next = d->upstreams;
@@ -193,6 +196,7 @@ void daemon_start_peers(struct daemon *d)
 		if (peer_running(d, d->cfg->peers[i].name))
 			continue;
 		struct neighbor *n = neighbor_new(d, &d->cfg->peers[i], d->cfg, VIEW_PEER);
+		upgrade_adopt_view(d, n->view);
 		view_start(n->view);
 		n->next = d->peers;
 		d->peers = n;

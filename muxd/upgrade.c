@@ -28,6 +28,8 @@
 /* After the new process closed its pipe without a word: how long its
  * exit status may take to come from the launcher. */
 #define UPGRADE_EXIT_GRACE_SECS 2
+/* How often the frozen sessions' queues are looked at. */
+#define UPGRADE_FLUSH_POLL_USEC 10000
 
 struct upgrade {
 	struct event_base *base;
@@ -36,6 +38,8 @@ struct upgrade {
 	pid_t launcher_pid;
 	uint32_t generation;
 	struct event *launcher_ev, *ready_ev, *deadline_ev;
+	struct event *flush_ev;         /* polls the frozen sessions' queues */
+	struct timespec flush_start;
 	bool busy;
 	pid_t child;                    /* the new process, once the launcher said */
 	int ready_fd;                   /* the pipe's read end, -1 when closed */
@@ -45,15 +49,11 @@ struct upgrade {
 
 /* ---- the state and the descriptors ------------------------------------- */
 
-struct fdlist {
-	int *fds;
-	size_t n, cap;
-};
-
-static void fdlist_add(struct fdlist *l, int fd)
+uint16_t upgrade_fds_add(struct upgrade_fds *l, int fd)
 {
 	l->fds = xgrow_array(l->fds, &l->cap, l->n + 1, sizeof *l->fds);
-	l->fds[l->n++] = fd;
+	l->fds[l->n] = fd;
+	return (uint16_t)l->n++;
 }
 
 /* A TCP socket listening on IPv4 or IPv6, and where. */
@@ -75,7 +75,7 @@ static bool is_listener(int fd, struct sockaddr_mux *addr)
 
 /* Every listening socket of the process, whoever made it (the daemon's
  * BGP listeners, the instances', the API's): found by looking. */
-static bool collect_listeners(struct handover_state *st, struct fdlist *fds)
+static bool collect_listeners(struct handover_state *st, struct upgrade_fds *fds)
 {
 	DIR *dir = opendir("/proc/self/fd");
 	struct dirent *e;
@@ -90,9 +90,8 @@ static bool collect_listeners(struct handover_state *st, struct fdlist *fds)
 			continue;
 		if (st->nlisteners >= HANDOVER_MAX_LISTENERS)
 			break;
-		st->listeners[st->nlisteners].fd_index = (uint16_t)fds->n;
-		st->listeners[st->nlisteners++].addr = a;
-		fdlist_add(fds, (int)fd);
+		st->listeners[st->nlisteners].addr = a;
+		st->listeners[st->nlisteners++].fd_index = upgrade_fds_add(fds, (int)fd);
 	}
 	closedir(dir);
 	return true;
@@ -161,7 +160,7 @@ static bool hand_over(struct upgrade *u, char *why, size_t why_len)
 {
 	struct handover_state st = { .generation = u->generation,
 	    .started = (uint64_t)time(NULL), .old_pid = (uint32_t)getpid() };
-	struct fdlist fds = { 0 };
+	struct upgrade_fds fds = { 0 };
 	int pipefd[2] = { -1, -1 }, memfd = -1;
 	bool ok = false;
 
@@ -174,11 +173,16 @@ static bool hand_over(struct upgrade *u, char *why, size_t why_len)
 		snprintf(why, why_len, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	fdlist_add(&fds, -1);                   /* UPGRADE_FD_STATE, below */
-	fdlist_add(&fds, pipefd[1]);            /* UPGRADE_FD_READY */
-	fdlist_add(&fds, u->lock_fd);           /* UPGRADE_FD_LOCK */
+	upgrade_fds_add(&fds, -1);                   /* UPGRADE_FD_STATE, below */
+	upgrade_fds_add(&fds, pipefd[1]);            /* UPGRADE_FD_READY */
+	upgrade_fds_add(&fds, u->lock_fd);           /* UPGRADE_FD_LOCK */
 	if (!collect_listeners(&st, &fds)) {
 		snprintf(why, why_len, "cannot list the descriptors: %s", strerror(errno));
+		goto out;
+	}
+	u->ops.export(&st, &fds, u->ops.arg);
+	if (fds.n > HANDOVER_MAX_FDS) {
+		snprintf(why, why_len, "%zu descriptors to hand over: too many", fds.n);
 		goto out;
 	}
 	st.nfds = (uint16_t)fds.n;
@@ -191,8 +195,9 @@ static bool hand_over(struct upgrade *u, char *why, size_t why_len)
 	if (!ok)
 		snprintf(why, why_len, "cannot reach the launcher: %s", strerror(errno));
 	else
-		log_info("upgrade: handed %zu listening sockets and %zu bytes of state to "
-		    "the launcher", st.nlisteners, handover_state_size(&st));
+		log_info("upgrade: handed %zu listening sockets, %zu sessions, %zu views "
+		    "and %zu bytes of state to the launcher", st.nlisteners, st.nsessions,
+		    st.nviews, handover_state_size(&st));
 out:
 	if (memfd >= 0)
 		close(memfd);
@@ -203,6 +208,7 @@ out:
 		close(pipefd[0]);
 	free(fds.fds);
 	free(st.listeners);
+	u->ops.release(&st, u->ops.arg);
 	return ok;
 }
 
@@ -218,6 +224,7 @@ static void upgrade_end(struct upgrade *u)
 		close(u->ready_fd);
 	u->ready_fd = -1;
 	evtimer_del(u->deadline_ev);
+	evtimer_del(u->flush_ev);
 	u->busy = false;
 	u->child = 0;
 	u->answer_len = 0;
@@ -231,6 +238,7 @@ static void upgrade_failed(struct upgrade *u, const char *why)
 	    "serving, nothing was sent on any session", why, (long)getpid(),
 	    u->generation);
 	upgrade_end(u);
+	u->ops.freeze(false, u->ops.arg);
 	accept_guard_pause_all(false);
 }
 
@@ -360,6 +368,8 @@ static void launcher_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static void flush_cb(evutil_socket_t fd, short what, void *arg);
+
 /* ---- the object ----------------------------------------------------------- */
 
 struct upgrade *upgrade_new(struct event_base *base, int launcher_fd, pid_t launcher_pid,
@@ -375,6 +385,7 @@ struct upgrade *upgrade_new(struct event_base *base, int launcher_fd, pid_t laun
 	u->generation = generation;
 	u->ready_fd = -1;
 	u->deadline_ev = evtimer_new(base, deadline_cb, u);
+	u->flush_ev = evtimer_new(base, flush_cb, u);
 	if (launcher_fd >= 0) {
 		u->launcher_ev = event_new(base, launcher_fd, EV_READ | EV_PERSIST,
 		    launcher_cb, u);
@@ -391,15 +402,49 @@ void upgrade_free(struct upgrade *u)
 	if (u->launcher_ev)
 		event_free(u->launcher_ev);
 	event_free(u->deadline_ev);
+	event_free(u->flush_ev);
 	if (u->launcher_fd >= 0)
 		close(u->launcher_fd);  /* the launcher sees it and exits */
 	free(u);
 }
 
-bool upgrade_start(struct upgrade *u, char *why, size_t why_len)
+/* The sessions are frozen and have written what they could: hand over. */
+static void upgrade_hand_over(struct upgrade *u)
 {
 	struct timeval tv = { UPGRADE_READY_SECS, 0 };
+	char why[300];
 
+	if (!hand_over(u, why, sizeof why)) {
+		upgrade_failed(u, why);
+		return;
+	}
+	u->ready_ev = event_new(u->base, u->ready_fd, EV_READ | EV_PERSIST, ready_cb, u);
+	event_add(u->ready_ev, NULL);
+	evtimer_add(u->deadline_ev, &tv);
+}
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upgrade *u = arg;
+	struct timeval poll = { 0, UPGRADE_FLUSH_POLL_USEC };
+	struct timespec now;
+	(void)fd;
+	(void)what;
+
+	size_t queued = u->ops.queued(u->ops.arg);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (queued && now.tv_sec - u->flush_start.tv_sec < UPGRADE_FLUSH_SECS) {
+		evtimer_add(u->flush_ev, &poll);
+		return;
+	}
+	if (queued)
+		log_info("upgrade: %zu bytes still queued on the sessions after %d s: "
+		    "the new muxd writes them", queued, UPGRADE_FLUSH_SECS);
+	upgrade_hand_over(u);
+}
+
+bool upgrade_start(struct upgrade *u, char *why, size_t why_len)
+{
 	if (u->busy) {
 		snprintf(why, why_len, "an upgrade is under way already");
 		return false;
@@ -413,15 +458,16 @@ bool upgrade_start(struct upgrade *u, char *why, size_t why_len)
 	    (long)getpid(), u->generation);
 	accept_guard_pause_all(true);
 	u->busy = true;
-	if (!hand_over(u, why, why_len)) {
-		upgrade_failed(u, why);
-		return true;            /* begun, and failed: logged */
-	}
-	u->ready_ev = event_new(u->base, u->ready_fd, EV_READ | EV_PERSIST, ready_cb, u);
-	event_add(u->ready_ev, NULL);
-	evtimer_add(u->deadline_ev, &tv);
+	u->ops.freeze(true, u->ops.arg);
+	clock_gettime(CLOCK_MONOTONIC, &u->flush_start);
+	/* a timer, not at once: the instances' flushes waiting at the end of
+	 * this loop pass put their bytes on the sessions first */
+	struct timeval poll = { 0, UPGRADE_FLUSH_POLL_USEC };
+	evtimer_add(u->flush_ev, &poll);
 	return true;
 }
+
+bool upgrade_busy(const struct upgrade *u) { return u && u->busy; }
 
 bool upgrade_reaped(struct upgrade *u, pid_t pid, int status)
 {

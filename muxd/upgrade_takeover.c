@@ -17,6 +17,7 @@
 #include "muxd/handover_state.h"
 #include "muxd/lib/log.h"
 #include "muxd/lib/statelock.h"
+#include "muxd/lib/xalloc.h"
 #include "muxd/upgrade.h"
 
 /* A state larger than this is not one muxd wrote. */
@@ -84,14 +85,22 @@ static bool adopt_listener(int fd, const struct sockaddr_mux *want)
 	return listen_pool_add(fd, want);
 }
 
+static bool named(const struct handover_state *st, unsigned i)
+{
+	for (size_t k = 0; k < st->nlisteners; k++)
+		if (st->listeners[k].fd_index == i)
+			return true;
+	for (size_t k = 0; k < st->nsessions; k++)
+		if (st->sessions[k].fd_index == i)
+			return true;
+	return false;
+}
+
 /* Descriptors no record named (a newer writer's): closed. */
 static void close_unnamed(int first_fd, const struct handover_state *st)
 {
 	for (unsigned i = UPGRADE_FD_FIRST_LISTENER; i < st->nfds; i++) {
-		bool named = false;
-		for (size_t k = 0; k < st->nlisteners && !named; k++)
-			named = st->listeners[k].fd_index == i;
-		if (!named) {
+		if (!named(st, i)) {
 			log_warnx("upgrade: descriptor %d was handed over with nothing said of "
 			    "it: closed", first_fd + (int)i);
 			close(first_fd + (int)i);
@@ -99,42 +108,83 @@ static void close_unnamed(int first_fd, const struct handover_state *st)
 	}
 }
 
+/* The sessions' connections wait for their owners (upgrade_takeover_take). */
+static void keep_sessions(struct upgrade_takeover *t)
+{
+	t->fds = xcalloc(t->st.nsessions ? t->st.nsessions : 1, sizeof *t->fds);
+	for (size_t i = 0; i < t->st.nsessions; i++) {
+		t->fds[i] = t->first_fd + t->st.sessions[i].fd_index;
+		fcntl(t->fds[i], F_SETFD, FD_CLOEXEC);
+	}
+}
+
 bool upgrade_takeover_read(int first_fd, struct upgrade_takeover *t, char *why,
     size_t why_len)
 {
-	struct handover_state st;
 	size_t len;
 	uint8_t *buf = read_state(first_fd + UPGRADE_FD_STATE, &len, why, why_len);
+	struct handover_state *st = &t->st;
 
 	memset(t, 0, sizeof *t);
 	t->ready_fd = t->lock_fd = -1;
+	t->first_fd = first_fd;
 	if (buf == NULL)
 		return false;
-	bool ok = handover_state_decode(buf, len, &st, why, why_len);
-	free(buf);
-	if (!ok)
-		return false;
-	if (st.nfds <= UPGRADE_FD_LOCK || !fds_open(first_fd, st.nfds, why, why_len)) {
-		if (st.nfds <= UPGRADE_FD_LOCK)
-			snprintf(why, why_len, "%u descriptors handed over: no state lock", st.nfds);
-		handover_state_release(&st);
+	if (!handover_state_decode(buf, len, st, why, why_len)) {
+		free(buf);
 		return false;
 	}
+	if (st->nfds <= UPGRADE_FD_LOCK || !fds_open(first_fd, st->nfds, why, why_len)) {
+		if (st->nfds <= UPGRADE_FD_LOCK)
+			snprintf(why, why_len, "%u descriptors handed over: no state lock", st->nfds);
+		handover_state_release(st);
+		free(buf);
+		return false;
+	}
+	t->state = buf;
 	close(first_fd + UPGRADE_FD_STATE);
-	t->generation = st.generation;
-	t->started = (time_t)st.started;
+	t->generation = st->generation;
+	t->started = (time_t)st->started;
 	t->ready_fd = first_fd + UPGRADE_FD_READY;
 	fcntl(t->ready_fd, F_SETFD, FD_CLOEXEC);
 	t->lock_fd = first_fd + UPGRADE_FD_LOCK;
 	statelock_adopt(t->lock_fd);
-	for (size_t i = 0; i < st.nlisteners; i++)
-		t->listeners += adopt_listener(first_fd + st.listeners[i].fd_index,
-		    &st.listeners[i].addr);
-	close_unnamed(first_fd, &st);
+	for (size_t i = 0; i < st->nlisteners; i++)
+		t->listeners += adopt_listener(first_fd + st->listeners[i].fd_index,
+		    &st->listeners[i].addr);
+	close_unnamed(first_fd, st);
+	keep_sessions(t);
 	log_info("upgrade: taking over from muxd pid %u (generation %u): %zu listening "
-	    "sockets", st.old_pid, st.generation, t->listeners);
-	handover_state_release(&st);
+	    "sockets, %zu sessions, %zu views", st->old_pid, st->generation, t->listeners,
+	    st->nsessions, st->nviews);
 	return true;
+}
+
+int upgrade_takeover_take(struct upgrade_takeover *t, size_t i)
+{
+	int fd = t->fds[i];
+
+	t->fds[i] = -1;
+	return fd;
+}
+
+void upgrade_takeover_done(struct upgrade_takeover *t)
+{
+	for (size_t i = 0; i < t->st.nsessions; i++) {
+		if (t->fds[i] < 0)
+			continue;
+		log_warnx("upgrade: the session of %s%s%s was handed over but nothing here "
+		    "takes it: its connection closes (the neighbor connects again)",
+		    t->st.sessions[i].owner, t->st.sessions[i].instance[0] ? " on instance " : "",
+		    t->st.sessions[i].instance);
+		close(t->fds[i]);
+	}
+	free(t->fds);
+	t->fds = NULL;
+	handover_state_release(&t->st);
+	memset(&t->st, 0, sizeof t->st);
+	free(t->state);
+	t->state = NULL;
 }
 
 static void answer(int fd, const char *line)

@@ -18,6 +18,7 @@
 #include "muxd/lib/log.h"
 #include "muxd/engine/prefix_limit.h"
 #include "muxd/bgp/update_walk.h"
+#include "muxd/rib/rib_snapshot.h"
 #include "muxd/lib/wbuf.h"
 #include "views/originated.h"
 #include "views/stale.h"
@@ -649,4 +650,39 @@ void view_set_originated_next_hops(struct view *v, const struct sockaddr_mux *v4
     const struct sockaddr_mux *v6)
 {
 	originated_set_next_hops(v->own, v4, v6);
+}
+
+/* ---- upgrade in place (muxd/upgrade.h) ---------------------------------- */
+
+uint8_t *view_table_bytes(const struct view *v, size_t *len)
+{
+	return rib_snapshot_write(v->rib, len);
+}
+
+/* Filled quietly: whoever follows the feed had these routes from the
+ * process before. */
+bool view_load_table(struct view *v, const uint8_t *p, size_t len, char *why,
+    size_t why_len)
+{
+	size_t paths = 0;
+
+	if (adjrib_count(v->rib, 0) || feed_session_up(v->feed)) {
+		snprintf(why, why_len, "the view has routes or a session already");
+		return false;
+	}
+	if (!rib_snapshot_read(v->rib, v->store, p, len, &paths, why, why_len))
+		return false;
+	log_info("view %s: %zu paths taken over from the process before", v->name, paths);
+	return true;
+}
+
+bool view_adopt_session(struct view *v, const struct session_handover *h, char *why,
+    size_t why_len)
+{
+	struct session *s = peer_adopt(v->peer, h, why, why_len);
+
+	if (s == NULL)
+		return false;
+	view_publish_up(v, session_negotiated(s), s);
+	return true;
 }

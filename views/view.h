@@ -138,4 +138,19 @@ void view_session_down(struct view *v, const char *reason);
  * sessions concerned change (peer_set_families). */
 void view_set_families(struct view *v, const struct neighbor_config *nc);
 
+/* ---- upgrade in place (muxd/upgrade.h) --------------------------------- */
+
+struct session_handover;
+/* The view's table as bytes (muxd/rib/rib_snapshot.h), allocated. */
+uint8_t *view_table_bytes(const struct view *v, size_t *len);
+/* A new view's table from those bytes, before its session is adopted:
+ * nothing published (the feed's followers had it all). False with why. */
+bool view_load_table(struct view *v, const uint8_t *p, size_t len, char *why,
+    size_t why_len);
+/* The upstream's Established session handed over: up as it was, nothing
+ * sent on it (no own routes, no End-of-RIB). False with why (h->fd is
+ * the caller's still). */
+bool view_adopt_session(struct view *v, const struct session_handover *h, char *why,
+    size_t why_len);
+
 #endif

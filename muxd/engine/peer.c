@@ -523,3 +523,12 @@ const char *peer_summary(const struct peer *p, char *buf, size_t len)
 		snprintf(buf, len, "single session%s", up ? " (established)" : "");
 	return buf;
 }
+
+/* ---- upgrade in place (peer_handover.c) ------------------------------------ */
+
+void peer_session_setup(const struct peer *p, struct session_params *sp,
+    const struct session_ops **ops)
+{
+	peer_params(p, sp);
+	*ops = &peer_session_ops;
+}

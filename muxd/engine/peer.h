@@ -119,4 +119,21 @@ bool peer_close_session_data(struct peer *p, struct session *s, uint8_t code,
  * whole of it in JSON: web/session_json.h's peer_to_json). */
 const char *peer_summary(const struct peer *p, char *buf, size_t len);
 
+/* ---- upgrade in place (muxd/engine/session_handover.h) ----------------- */
+
+struct session_handover;
+/* Every session of p frozen (reads nothing, timers stopped, its queue
+ * drains) or thawed. */
+void peer_freeze(struct peer *p, bool freeze);
+/* Bytes p's sessions have queued and not written yet. */
+size_t peer_queued(const struct peer *p);
+/* Its frozen sessions write no more: what is queued travels instead. */
+void peer_hold_output(struct peer *p);
+/* The neighbor's Established session handed over by the process before,
+ * adopted as one of p's: Established as it was, nothing sent, no upcall
+ * (the owner takes it as it was). Logged. NULL with why when p cannot
+ * take it (h->fd is then the caller's still). */
+struct session *peer_adopt(struct peer *p, const struct session_handover *h,
+    char *why, size_t why_len);
+
 #endif

@@ -9,6 +9,8 @@
  *                     what the next connection offers, the answer to a
  *                     neighbor's offer, what a refusal teaches, families
  *                     changed at run time
+ *   peer_handover.c   an upgrade in place: sessions frozen, thawed, and
+ *                     adopted Established from the process before
  *   peer_collision.c  an OPEN arrives: the multisession answer, then
  *                     connection collisions (RFC 4271 §6.8) and a
  *                     neighbor that restarted (RFC 4724)
@@ -61,6 +63,9 @@ struct peer {
 bool peer_has_live_session(const struct peer *p);
 size_t peer_live_count(const struct peer *p);
 size_t peer_established_count(const struct peer *p);
+/* What p's sessions are made with: for one adopted across an upgrade. */
+void peer_session_setup(const struct peer *p, struct session_params *sp,
+    const struct session_ops **ops);
 
 /* ---- peer_ms.c ----------------------------------------------------------- */
 

@@ -35,7 +35,7 @@ void session_thaw(struct session *s)
 		return;
 	s->frozen = false;
 	if (s->bev)
-		bufferevent_enable(s->bev, EV_READ);
+		bufferevent_enable(s->bev, EV_READ | EV_WRITE);  /* and its output, held or not */
 	s->last_rx = timebase_now();
 	if (s->state == FSM_ESTABLISHED && s->neg.hold_time)
 		session_timer_arm(s->hold_ev, s->neg.hold_time);
@@ -46,13 +46,31 @@ void session_thaw(struct session *s)
 
 bool session_is_frozen(const struct session *s) { return s->frozen; }
 
+void session_hold_output(struct session *s)
+{
+	if (s->frozen && !s->closing && s->bev)
+		bufferevent_disable(s->bev, EV_WRITE);
+}
+
 static uint8_t *copy_out(struct evbuffer *b, size_t *len)
 {
 	*len = evbuffer_get_length(b);
 	if (*len == 0)
 		return NULL;
+	/* evbuffer_copyout refuses a buffer whose start is frozen, as a
+	 * bufferevent's output is (only its socket drains it): peek instead */
+	int n = evbuffer_peek(b, -1, NULL, NULL, 0);
+	struct evbuffer_iovec *v = xcalloc((size_t)n, sizeof *v);
 	uint8_t *p = xmalloc(*len);
-	evbuffer_copyout(b, p, *len);
+	size_t off = 0;
+
+	evbuffer_peek(b, -1, NULL, v, n);
+	for (int i = 0; i < n && off < *len; i++) {
+		size_t k = v[i].iov_len < *len - off ? v[i].iov_len : *len - off;
+		memcpy(p + off, v[i].iov_base, k);
+		off += k;
+	}
+	free(v);
 	return p;
 }
 

@@ -34,6 +34,9 @@ struct session_handover {
 void session_freeze(struct session *s);
 void session_thaw(struct session *s);
 bool session_is_frozen(const struct session *s);
+/* A frozen session writes no more (its queue is what session_handover_export
+ * hands over, written by the new process); session_thaw writes again. */
+void session_hold_output(struct session *s);
 
 /* What a frozen Established session hands over (allocated: release with
  * session_handover_release); false if it is not one. */

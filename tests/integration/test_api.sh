@@ -209,7 +209,7 @@ assert d["openapi"].startswith("3."), d["openapi"]
 want = {"/api/v1/status", "/api/v1/sessions", "/api/v1/sessions/{id}/reset", "/api/v1/views",
         "/api/v1/views/{name}", "/api/v1/views/{name}/routes", "/api/v1/instances",
         "/api/v1/clients", "/api/v1/clients/{name}", "/api/v1/events", "/api/v1/audit",
-        "/api/v1/openapi.json", "/api/v1/dataplane", "/metrics"}
+        "/api/v1/openapi.json", "/api/v1/dataplane", "/api/v1/upgrade", "/metrics"}
 assert set(d["paths"]) == want, set(d["paths"]) ^ want
 open(sys.argv[1] + ".gets", "w").write("\n".join(p for p, ops in d["paths"].items() if "get" in ops))'
 while read -r p; do

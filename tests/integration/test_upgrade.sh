@@ -1,32 +1,48 @@
 #!/usr/bin/env bash
 # Upgrade in place (SIGUSR2, `muxctl upgrade`): a new muxd, started from
 # the binary path the old one was started from, takes over every listening
-# socket, and the old one leaves; a new binary that cannot start leaves the
-# old muxd serving.
-#   - after each upgrade the BGP listener, the instance's listener and the
-#     API's are the very same sockets (same inodes), now the new process's;
-#     the PID changed and /api/v1/status counts the generation (1, 2, 3);
-#   - the upstream (BIRD) is Established with the new process after each
-#     upgrade (the sessions themselves are not handed over yet: each comes
-#     up again through the adopted listener);
+# socket and every Established session, with the views' tables, and the
+# old one leaves without a word on any session; a new binary that cannot
+# start leaves the old muxd serving.
+#   - after each of four upgrades (SIGUSR2, muxctl upgrade, SIGUSR2 to
+#     another build — muxd-hooks —, SIGUSR2 back to this one) the BGP
+#     listener, the instance's listener and the API's are the very same
+#     sockets (same inodes), now the new process's; the PID changed and
+#     /api/v1/status counts the generation (1 to 5);
+#   - the sessions never went down, as the neighbors see them: the BIRD
+#     upstream's and the BIRD client's TCP connections are the same
+#     4-tuples and socket inodes (a reconnect makes a new socket), BIRD's
+#     own route change counters of the session are unchanged (a reset or
+#     the table sent again would move them), both stay Established, and
+#     muxd logs each session as "survived the upgrade (handed over)";
+#   - the client's table (1,000 + 50 routes) is the same after as before
+#     (counts and a digest of `show route all`);
+#   - a route the upstream announces during the last upgrade reaches the
+#     client once the new process serves;
 #   - the binary replaced by a script that exits 1: SIGUSR2 logs why, the
 #     same muxd goes on serving (same PID and generation), the session
 #     is untouched (muxd's count of its session changes holds, BIRD stays
-#     Established) and the listeners accept again.
+#     Established) and goes on (a withdrawal reaches the client), and the
+#     listeners accept again;
+#   - a client whose AS the new configuration changed is not taken over:
+#     logged, its connection closes; the upstream's session goes on.
 # Addresses: 127.0.230.0/24 (muxd 127.0.230.1, BIRD 127.0.230.11),
-# 127.0.231.1 (the upstream's instance).
+# 127.0.231.1 (the upstream's instance), 127.0.232.12 (the client).
 . "$(dirname "$0")/lib.sh"
 
 MUX_ADDR=127.0.230.1
 API=$MUX_ADDR:8230
-V4=100
+INST=127.0.231.1
+CLIENT=127.0.232.12
+V4=1000
 V6=50
 peer_add isp bird 127.0.230.11 65230 1 active
-claim_addrs "$MUX_ADDR" 127.0.230.11 127.0.231.1
+claim_addrs "$MUX_ADDR" 127.0.230.11 "$INST" "$CLIENT"
 
 # muxd runs from a copy, so the test can replace "the installed binary".
 mkdir -p "$T/bin"
 cp "${MUXD_CMD[0]}" "$T/bin/muxd"
+cp "${MUXD_CMD[0]}" "$T/bin/muxd.plain"
 MUXD_CMD=("$T/bin/muxd")
 echo "upgrade-test-token-$$" >"$T/token"
 chmod 600 "$T/token"
@@ -36,11 +52,52 @@ cat >"$T/muxd.json" <<JSON
  "upstreams": [{"name": "isp", "peer": {"address": "127.0.230.11", "asn": 65230},
                 "local_address": "$MUX_ADDR", "passive": true,
                 "families": ["ipv4-unicast", "ipv6-unicast"],
-                "instance": {"address": "127.0.231.1"}}]}
+                "instance": {"address": "$INST"}}],
+ "clients": [{"name": "c1", "address": "$CLIENT", "asn": 65232, "upstreams": ["isp"]}]}
 JSON
 mux_start "$T/muxd.json"
 bird_start isp
+# one route more, announced (enabled) only after the upgrades
+cat >>"$T/isp/bird.conf" <<EOC
+protocol static late4 { disabled; ipv4 { table t4_isp; };
+	route 198.51.100.0/24 blackhole { bgp_next_hop = 192.0.2.99; }; }
+EOC
+_birdc isp configure >/dev/null || fail "birdc configure failed for the upstream"
 wait_until 30 "the upstream session" mux_up "view isp peer"
+CB=$T/client
+client_bird_start "$CB" "$CLIENT" 65232 "$INST"
+cbirdc() { birdc -s "$CB/ctl" "$@"; }
+client_count() {
+	local t n
+	for t in c4 c6; do
+		n=$(cbirdc show route count table "$t" | awk '/routes/ { print $1; exit }')
+		printf '%s ' "${n:-0}"
+	done
+}
+client_has() { [[ $(client_count) == "$1 " ]]; }
+# both ends' sessions as the neighbors' kernels and BIRD see them
+connections() {
+	ss -Htne state established "( src 127.0.230.11 or src $CLIENT )" |
+		awk '{ match($0, /ino:[0-9]+/); print $3, $4, substr($0, RSTART, RLENGTH) }' | sort
+}
+bird_stats() {
+	{ _birdc isp show protocols all mux; cbirdc show protocols all mux; } |
+		grep -E "BGP state|Import (updates|withdraws)|Export (updates|withdraws)"
+}
+# (without BIRD's import times: it derives them from two clocks, and they
+# move under load; its import counters tell a route sent again)
+client_digest() {
+	{ cbirdc show route all table c4; cbirdc show route all table c6; } |
+		sed -E 's/ [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)? / /' | sha256sum
+}
+wait_until 30 "the client to hold the view (1000 + 50 routes)" client_has "1000 50"
+wait_until 10 "the client to be steady" mux_log_has "client c1 .*sent the whole view"
+CONNS=$(connections)
+(($(wc -l <<<"$CONNS") == 2)) || fail "want 2 connections (upstream, client), have: $CONNS"
+STATS=$(bird_stats)
+[[ $(grep -c "BGP state: *Established" <<<"$STATS") == 2 && $(grep -c "Import updates" <<<"$STATS") -ge 4 ]] ||
+	fail "BIRD's statistics lack the sessions' lines: $STATS"
+DIGEST=$(client_digest)
 
 # status_is PID GENERATION — /api/v1/status names that process and generation.
 status_is() {
@@ -80,21 +137,57 @@ upgraded_to() {
 	[[ $(owners) == "$NEW_PID" ]] || fail "listeners held by $(owners | tr '\n' ' '), not $NEW_PID"
 	wait_until 10 "the status to name pid $NEW_PID, generation $gen" status_is "$NEW_PID" "$gen"
 	MUX_PID=$NEW_PID
-	wait_until 30 "the upstream session with generation $gen" mux_up "view isp peer"
-	say "generation $gen: pid $MUX_PID holds the same 3 listening sockets; upstream Established"
+}
+
+# sessions_untouched GENERATION — both sessions went on through the
+# upgrade: same connections, BIRD's counters, the client's table.
+sessions_untouched() {
+	local n
+	n=$(grep -c "survived the upgrade (handed over)" "$MUX_LOG")
+	((n == 2 * ($1 - 1))) || fail "generation $1: $n sessions logged as handed over, want $((2 * ($1 - 1)))"
+	[[ $(connections) == "$CONNS" ]] || fail "connections changed: before $CONNS, now $(connections)"
+	[[ $(bird_stats) == "$STATS" ]] || fail "BIRD's session counters moved: before $STATS, now $(bird_stats)"
+	[[ $(mux_sessions "view isp peer") == "1 up, 0 down" ]] ||
+		fail "muxd's upstream session changes: $(mux_sessions "view isp peer")"
+	client_has "1000 50" || fail "the client holds $(client_count)after the upgrade"
+	[[ $(client_digest) == "$DIGEST" ]] || fail "the client's table changed"
+	say "generation $1: pid $MUX_PID holds the same 3 listening sockets and both sessions (same connections, BIRD's counters, the client's table)"
 }
 
 t0=${EPOCHREALTIME/./}
 kill -USR2 "$MUX_PID"
 upgraded_to 2
 ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
-grep -E "upgrade: handed [0-9]+ listening sockets and [0-9]+ bytes" "$MUX_LOG" | tail -n 1 >&2
+sessions_untouched 2
+grep -E "upgrade: handed [0-9]+ listening sockets, [0-9]+ sessions" "$MUX_LOG" | tail -n 1 >&2
 say "SIGUSR2 to generation 2 serving (and checked): $ms ms"
 
 "$ROOT/build/muxctl" -s "$API" -t "$T/token" upgrade >"$T/ctl.out" ||
 	fail "muxctl upgrade: $(cat "$T/ctl.out")"
 upgraded_to 3
+sessions_untouched 3
 say "muxctl upgrade: $(cat "$T/ctl.out")"
+
+# another build of muxd (the one with test hooks) takes over, then this
+# one again from it
+install_muxd() { cp "$1" "$T/bin/muxd.new" && mv "$T/bin/muxd.new" "$T/bin/muxd"; }
+install_muxd "${MUXD_HOOKS:-$ROOT/build/muxd-hooks}"
+kill -USR2 "$MUX_PID"
+upgraded_to 4
+sessions_untouched 4
+install_muxd "$T/bin/muxd.plain"
+
+# a route the upstream announces during the upgrade (its bytes wait while
+# the sessions are frozen) reaches the client through generation 5
+kill -USR2 "$MUX_PID"
+_birdc isp enable late4 >/dev/null || fail "birdc enable late4 failed"
+upgraded_to 5
+t0=${EPOCHREALTIME/./}
+wait_until 5 "the route announced during the upgrade at the client" client_has "1001 50"
+say "the route announced during the upgrade reached the client $(((${EPOCHREALTIME/./} - t0) / 1000)) ms after generation 5 served"
+[[ $(connections) == "$CONNS" ]] || fail "connections changed: before $CONNS, now $(connections)"
+(($(grep -c "survived the upgrade (handed over)" "$MUX_LOG") == 8)) ||
+	fail "not 2 sessions logged as handed over per upgrade"
 
 # ---- the failure path: the new binary exits at once
 printf '#!/bin/sh\nexit 1\n' >"$T/bin/muxd.new"
@@ -107,11 +200,31 @@ wait_until 10 "muxd to log the failed upgrade" mux_log_since "$mark" \
 	"upgrade failed: the new muxd \(pid [0-9]+\) exited with status 1.*goes on serving"
 tail -n +"$((mark + 1))" "$MUX_LOG" | grep "upgrade failed" >&2
 running "$MUX_PID" || fail "muxd $MUX_PID is gone after a failed upgrade"
-status_is "$MUX_PID" 3 || fail "status after the failed upgrade: not pid $MUX_PID, generation 3"
+status_is "$MUX_PID" 5 || fail "status after the failed upgrade: not pid $MUX_PID, generation 5"
 [[ $(inodes) == "$INODES" && $(owners) == "$MUX_PID" ]] ||
 	fail "listeners after the failed upgrade: $(sockets | tr '\n' ' ')"
 _session_same() { [[ $(mux_sessions "view isp peer") == "$before" ]] && bird_established isp; }
 holds_for 3 "the upstream session, untouched" _session_same
 # the listeners accept again: a new connection to the API is answered
-status_is "$MUX_PID" 3 || fail "the API does not answer after the failed upgrade"
-say "failed upgrade: pid $MUX_PID, generation 3 goes on serving; session untouched ($before)"
+status_is "$MUX_PID" 5 || fail "the API does not answer after the failed upgrade"
+# thawed, the sessions read and write again: a withdrawal reaches the client
+_birdc isp disable late4 >/dev/null || fail "birdc disable late4 failed"
+wait_until 10 "the upstream's withdrawal at the client after the failed upgrade" client_has "1000 50"
+say "failed upgrade: pid $MUX_PID, generation 5 goes on serving; session untouched ($before)"
+
+# ---- a session the new configuration no longer matches is not taken over
+# (the client's AS changed): it closes and its neighbor connects again; the
+# upstream's goes on
+install_muxd "$T/bin/muxd.plain"
+sed -i 's/"asn": 65232/"asn": 65299/' "$T/muxd.json"
+upstream_conn() { connections | grep -F "127.0.230.11:"; }
+UPSTREAM_CONN=$(upstream_conn)
+kill -USR2 "$MUX_PID"
+upgraded_to 6
+mux_log_has "the session of c1 on instance isp is not taken over \(the neighbor's OPEN no longer matches" ||
+	fail "no log line refusing the client's session"
+(($(grep -c "survived the upgrade (handed over)" "$MUX_LOG") == 9)) ||
+	fail "not the upstream's session alone handed over to generation 6"
+[[ $(upstream_conn) == "$UPSTREAM_CONN" ]] || fail "the upstream's connection changed: $(upstream_conn)"
+wait_until 10 "the client BIRD to lose its session" eval '! cbirdc show protocols mux | matches Established'
+say "generation 6: the client whose AS changed was not taken over (it reconnects); the upstream's session went on"
