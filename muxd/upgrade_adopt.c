@@ -14,7 +14,7 @@
 #include "muxd/daemon_int.h"
 #include "muxd/engine/session_handover.h"
 #include "muxd/lib/log.h"
-#include "muxd/lib/untrusted.h"
+#include "muxd/bgp/bgp.h"
 #include "muxd/upgrade_sessions.h"
 #include "muxd/upgrade_takeover.h"
 #include "views/view.h"
@@ -43,16 +43,10 @@ static void handover_of(struct session_handover *h, const struct handover_sessio
 	h->unwritten = (uint8_t *)r->unwritten, h->unwritten_len = r->unwritten_len;
 }
 
+/* The configuration here no longer matches what the session was. */
 static void refused(const struct handover_session *r, const char *why, int fd)
 {
-	char owner[sizeof r->owner * 4], inst[sizeof r->instance * 4];
-
-	untrusted_log_escape(owner, sizeof owner, r->owner);
-	untrusted_log_escape(inst, sizeof inst, r->instance);
-	log_warnx("upgrade: the session of %s%s%s is not taken over (%s): its connection "
-	    "closes, the neighbor connects again", owner, inst[0] ? " on instance " : "",
-	    inst, why);
-	close(fd);
+	upgrade_takeover_close(r, fd, BGP_CEASE_CONFIG_CHANGE, why);
 }
 
 static bool is_view_record(const struct handover_session *r, const struct view *v)

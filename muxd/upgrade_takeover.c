@@ -15,8 +15,12 @@
 
 #include "muxd/engine/listen_pool.h"
 #include "muxd/handover_state.h"
+#include "muxd/bgp/bgp.h"
+#include "muxd/bgp/bgp_msg.h"
 #include "muxd/lib/log.h"
 #include "muxd/lib/statelock.h"
+#include "muxd/lib/untrusted.h"
+#include "muxd/lib/wbuf.h"
 #include "muxd/lib/xalloc.h"
 #include "muxd/upgrade.h"
 
@@ -168,16 +172,34 @@ int upgrade_takeover_take(struct upgrade_takeover *t, size_t i)
 	return fd;
 }
 
+void upgrade_takeover_close(const struct handover_session *r, int fd, uint8_t subcode,
+    const char *why)
+{
+	char owner[sizeof r->owner * 4], inst[sizeof r->instance * 4];
+	uint8_t msg[BGP_HEADER_LEN + 2];
+	struct wbuf w = wbuf_make(msg, sizeof msg);
+	/* Bytes the old process left unwritten may end in the middle of a
+	 * message: a NOTIFICATION after them would be read as its rest. */
+	bool clean = r->unwritten_len == 0;
+
+	untrusted_log_escape(owner, sizeof owner, r->owner);
+	untrusted_log_escape(inst, sizeof inst, r->instance);
+	log_warnx("upgrade: the session of %s%s%s is not taken over (%s): %s, the "
+	    "neighbor connects again", owner, inst[0] ? " on instance " : "", inst, why,
+	    clean ? "Cease sent" : "closed without a NOTIFICATION (a message was half written)");
+	if (clean && bgp_notification_encode(&w, BGP_ERR_CEASE, subcode, NULL, 0) &&
+	    send(fd, msg, w.len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		log_debug("upgrade: Cease to %s not sent: %s", owner, strerror(errno));
+	close(fd);
+}
+
 void upgrade_takeover_done(struct upgrade_takeover *t)
 {
 	for (size_t i = 0; i < t->st.nsessions; i++) {
 		if (t->fds[i] < 0)
 			continue;
-		log_warnx("upgrade: the session of %s%s%s was handed over but nothing here "
-		    "takes it: its connection closes (the neighbor connects again)",
-		    t->st.sessions[i].owner, t->st.sessions[i].instance[0] ? " on instance " : "",
-		    t->st.sessions[i].instance);
-		close(t->fds[i]);
+		upgrade_takeover_close(&t->st.sessions[i], t->fds[i],
+		    BGP_CEASE_PEER_DECONFIGURED, "nothing here takes it");
 	}
 	free(t->fds);
 	t->fds = NULL;

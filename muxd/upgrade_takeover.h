@@ -36,6 +36,11 @@ bool upgrade_takeover_read(int first_fd, struct upgrade_takeover *t, char *why,
     size_t why_len);
 /* The connection of session record i, now the caller's (-1 if taken). */
 int upgrade_takeover_take(struct upgrade_takeover *t, size_t i);
+/* A handed-over session of record r that is not taken, on fd: logged
+ * (why), told Cease with subcode (unless the old process left a message
+ * half written), closed. */
+void upgrade_takeover_close(const struct handover_session *r, int fd, uint8_t subcode,
+    const char *why);
 /* The sessions nobody took are closed, logged (their neighbors connect
  * again); the state is let go. */
 void upgrade_takeover_done(struct upgrade_takeover *t);

@@ -227,4 +227,7 @@ mux_log_has "the session of c1 on instance isp is not taken over \(the neighbor'
 	fail "not the upstream's session alone handed over to generation 6"
 [[ $(upstream_conn) == "$UPSTREAM_CONN" ]] || fail "the upstream's connection changed: $(upstream_conn)"
 wait_until 10 "the client BIRD to lose its session" eval '! cbirdc show protocols mux | matches Established'
-say "generation 6: the client whose AS changed was not taken over (it reconnects); the upstream's session went on"
+# told so: Cease / Other Configuration Change (RFC 4486), not a bare close
+wait_until 10 "the client BIRD to be told Cease, Other configuration change" \
+	eval 'cbirdc show protocols all mux | matches -i "Received: Other configuration change"'
+say "generation 6: the client whose AS changed was not taken over (told Cease 6/6, it reconnects); the upstream's session went on"
