@@ -191,7 +191,7 @@ void peer_observe_states(peer_state_observer cb, void *arg)
 	state_observer_arg = arg;
 }
 
-static void notify_observer(struct peer *p, struct session *s, enum fsm_state from,
+void peer_notify_observer(struct peer *p, struct session *s, enum fsm_state from,
     enum fsm_state to, const char *reason)
 {
 	size_t i = 0;
@@ -225,7 +225,7 @@ static void on_state_changed(struct session *s, enum fsm_state from,
 {
 	struct peer *p = arg;
 
-	notify_observer(p, s, from, to, reason);
+	peer_notify_observer(p, s, from, to, reason);
 	if (to == FSM_ESTABLISHED) {
 		p->backoff = RESTART_FIRST_SECS;
 		ms_policy_established(&p->ms);

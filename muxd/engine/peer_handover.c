@@ -87,6 +87,9 @@ struct session *peer_adopt(struct peer *p, const struct session_handover *h,
 		return NULL;
 	p->sessions[p->nsessions++] = s;
 	peer_claim_families(p, s);
+	/* the session history goes on: one row says where the session went
+	 * (Established to Established), none says it went down */
+	peer_notify_observer(p, s, FSM_ESTABLISHED, FSM_ESTABLISHED, "handed over (upgrade)");
 	log_peer_info(p->label, "session %u survived the upgrade (handed over): "
 	    "Established for %u s, %zu bytes unread and %zu unwritten carried over",
 	    session_id(s), h->uptime, h->unread_len, h->unwritten_len);

@@ -66,6 +66,9 @@ size_t peer_established_count(const struct peer *p);
 /* What p's sessions are made with: for one adopted across an upgrade. */
 void peer_session_setup(const struct peer *p, struct session_params *sp,
     const struct session_ops **ops);
+/* The process-wide observer (peer_observe_states) hears of s. */
+void peer_notify_observer(struct peer *p, struct session *s, enum fsm_state from,
+    enum fsm_state to, const char *reason);
 
 /* ---- peer_ms.c ----------------------------------------------------------- */
 

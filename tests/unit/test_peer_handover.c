@@ -9,7 +9,9 @@
  *                           a new peer adopts the session Established with
  *                           no upcall, writes the UPDATE first, hears the
  *                           neighbor's UPDATE; the neighbor sees no OPEN;
- *                           a second adoption beside it is refused
+ *                           a second adoption beside it is refused; the
+ *                           state observer (the session history) hears
+ *                           one Established -> Established "handed over"
  *   thawed_writes_again     frozen with its output held, then thawed (the
  *                           upgrade failed): what was queued is written
  */
@@ -75,6 +77,23 @@ static struct peer *make_peer(struct prec *r)
 	struct peer *p = peer_new(nb_base, &nc, &local, &ops, r);
 	peer_start(p);
 	return p;
+}
+
+/* What the state observer heard after the adoption. */
+static struct {
+	unsigned calls;
+	enum fsm_state from, to;
+	size_t index;
+	char reason[80];
+} heard;
+
+static void observe(const struct peer *p, const struct session *s, size_t index,
+    enum fsm_state from, enum fsm_state to, const char *reason, void *arg)
+{
+	(void)p, (void)s, (void)arg;
+	heard.calls++;
+	heard.from = from, heard.to = to, heard.index = index;
+	snprintf(heard.reason, sizeof heard.reason, "%s", reason ? reason : "");
 }
 
 static bool is_up(void *arg) { return ((struct prec *)arg)->established > 0; }
@@ -153,8 +172,15 @@ START_TEST(adopted_by_a_new_peer)
 	shut(p1, &r1);
 
 	struct peer *p2 = make_peer(&r2);
+	memset(&heard, 0, sizeof heard);
+	peer_observe_states(observe, NULL);
 	struct session *s2 = peer_adopt(p2, &h, why, sizeof why);
+	peer_observe_states(NULL, NULL);
 	ck_assert_msg(s2 != NULL, "%s", why);
+	ck_assert_uint_eq(heard.calls, 1);
+	ck_assert(heard.from == FSM_ESTABLISHED && heard.to == FSM_ESTABLISHED &&
+	    heard.index == 0);
+	ck_assert_str_eq(heard.reason, "handed over (upgrade)");
 	ck_assert(peer_adopt(p2, &h, why, sizeof why) == NULL);
 	ck_assert_msg(strstr(why, "already") != NULL, "%s", why);
 	session_handover_release(&h);
