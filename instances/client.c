@@ -215,9 +215,7 @@ static struct client *client_of(struct client *c, const struct session *s)
 	return NULL;
 }
 
-/* Where a newly Established session goes: the primary when it has none,
- * else an idle leg, else a new leg. */
-static struct client *client_free_slot(struct client *c)
+struct client *client_free_slot(struct client *c)
 {
 	if (c->session == NULL)
 		return c;
@@ -249,22 +247,28 @@ static void client_routes_down(struct client *primary)
 	gateway_client_down(primary->gw, &primary->cfg, primary->upstream);
 }
 
-static void on_established(struct peer *p, struct session *s, void *owner)
+void client_take_session(struct client *c, struct session *s)
 {
-	struct client *c = client_free_slot(owner);
 	const struct session_negotiated *n = session_negotiated(s);
 
-	if (c == NULL) {
-		peer_close_session(p, s, BGP_ERR_CEASE, BGP_CEASE_OUT_OF_RESOURCES, NULL);
-		return;
-	}
 	c->session = s;
 	c->st.joins++;
 	memcpy(c->fams, n->families, n->family_count * sizeof c->fams[0]);
 	c->fam_count = n->family_count;
 	c->progress = session_counters_tx(s)->bytes - session_queue_len(s);
 	c->progress_at = 0;
-	client_routes_up(owner);
+	client_routes_up(c->primary ? c->primary : c);
+}
+
+static void on_established(struct peer *p, struct session *s, void *owner)
+{
+	struct client *c = client_free_slot(owner);
+
+	if (c == NULL) {
+		peer_close_session(p, s, BGP_ERR_CEASE, BGP_CEASE_OUT_OF_RESOURCES, NULL);
+		return;
+	}
+	client_take_session(c, s);
 	c->ops->established(c, c->arg);
 }
 

@@ -125,6 +125,12 @@ void client_start(struct client *c);
  * change (peer_set_families). Primary only. */
 void client_set_families(struct client *c, const struct bgp_family *fams, uint8_t n,
     const uint16_t *family_ports);
+/* Where a newly Established session of primary c goes: c when it has
+ * none, else an idle leg, else a new leg; NULL when it has all it may. */
+struct client *client_free_slot(struct client *c);
+/* c (that slot) has session s Established: counted as a join, its
+ * families noted, the client's routes up with its first session. */
+void client_take_session(struct client *c, struct session *s);
 /* Leave for good with this NOTIFICATION; ops->gone once gone (a leg
  * leaves with its primary, and has no gone of its own). A second call
  * does nothing. */

@@ -137,11 +137,22 @@ size_t instance_classes(const struct instance *inst, struct instance_class *out,
 /* ---- upgrade in place (muxd/upgrade.h) --------------------------------- */
 
 struct session_handover;
-/* The Established session of the configured client named client, handed
- * over: it had the whole view, so it goes on with live changes only
- * (nothing sent again, no End-of-RIB). False with why (h->fd is the
- * caller's still). */
-bool instance_adopt_client(struct instance *inst, const char *client,
+/* What a client was doing when its session was handed over. */
+struct client_handover {
+	const char *name;               /* configured, or "NAME@ADDRESS" of a range */
+	bool refreshing;                /* a ROUTE-REFRESH re-send was under way */
+	uint16_t refresh_afi;           /* its AFI; 0: every family */
+};
+/* An Established session of the client named ch->name (a further one of
+ * a multisession client becomes a leg; a range member is made again for
+ * the session's address), handed over: it had the whole view, so it goes
+ * on with live changes only (nothing sent again, no End-of-RIB) — but a
+ * ROUTE-REFRESH re-send that was under way starts again. False with why
+ * (h->fd is the caller's still). */
+bool instance_adopt_client(struct instance *inst, const struct client_handover *ch,
     const struct session_handover *h, char *why, size_t why_len);
+/* Whether c (STEADY) is being sent the view again for a ROUTE-REFRESH,
+ * and for which AFI (0: every family). */
+bool instance_client_refreshing(const struct client *c, uint16_t *afi);
 
 #endif

@@ -127,7 +127,8 @@ void inst_client_established(struct client *c, void *arg);
 void inst_client_down(struct client *c, void *arg);
 void inst_client_refresh(struct client *c, uint16_t afi, void *arg);
 /* c's session came from an upgrade in place (client_adopt.c). */
-void inst_client_adopted(struct instance *inst, struct client *c);
+void inst_client_adopted(struct instance *inst, struct client *c,
+    const struct client_handover *ch);
 
 /* instance_clients.c */
 /* A client of cc's (a range member: of range_of's range), started unless
@@ -147,6 +148,9 @@ void inst_unlisten(struct instance *inst);
 /* The TCP-MD5 key (NULL: none) for cc's address or range on the listeners. */
 void inst_listener_key(struct instance *inst, const struct client_config *cc,
     const char *key);
+/* The client a connection from a is for: the one with that address, or
+ * a member of a range that holds it (made if need be); NULL if none. */
+struct client *inst_client_by_addr(struct instance *inst, const struct sockaddr_mux *a);
 /* Range members whose connections all ended before Established go. */
 void inst_reap_range_members(struct instance *inst);
 

@@ -31,9 +31,7 @@ static struct client *range_member_new(struct instance *inst, struct client *ran
 	return inst_client_add(inst, &member, range);
 }
 
-/* The client a connection from a is for: the one with that address, or a
- * new member of a range that holds it. */
-static struct client *client_by_addr(struct instance *inst, const struct sockaddr_mux *a)
+struct client *inst_client_by_addr(struct instance *inst, const struct sockaddr_mux *a)
 {
 	struct client *range = NULL;
 
@@ -53,7 +51,7 @@ static bool inst_accept(int fd, const struct sockaddr_mux *remote,
     const struct sockaddr_mux *local, void *arg)
 {
 	struct instance *inst = arg;
-	struct client *c = client_by_addr(inst, remote);
+	struct client *c = inst_client_by_addr(inst, remote);
 	char ra[64], la[64];
 
 	if (c != NULL && inst->gw && !gateway_client_allowed(inst->gw, c->cfg.name, inst->name)) {

@@ -260,6 +260,16 @@ void inst_client_down(struct client *c, void *arg)
 	}
 }
 
+/* c is sent the view again (afi's part; 0: all), between BoRR and EoRR
+ * when it negotiated enhanced route refresh. */
+static void refresh_start(struct instance *inst, struct client *c, uint16_t afi)
+{
+	c->walk = walk_new(c->cls, c->fams, c->fam_count, afi, true);
+	walk_add(c->walk, c);
+	walks_append(inst, c->walk);
+	walk_schedule(inst, 0);
+}
+
 void inst_client_refresh(struct client *c, uint16_t afi, void *arg)
 {
 	struct instance *inst = arg;
@@ -277,15 +287,21 @@ void inst_client_refresh(struct client *c, uint16_t afi, void *arg)
 	    session_negotiated(c->session)->enhanced_rr ?
 	    " between Beginning and End of Route Refresh (RFC 7313)" : "");
 	c->st.refreshes++;
-	c->walk = walk_new(c->cls, c->fams, c->fam_count, afi, true);
-	walk_add(c->walk, c);
-	walks_append(inst, c->walk);
-	walk_schedule(inst, 0);
+	refresh_start(inst, c, afi);
+}
+
+bool instance_client_refreshing(const struct client *c, uint16_t *afi)
+{
+	if (c->state != CLIENT_STEADY || c->walk == NULL || !walk_refresh(c->walk))
+		return false;
+	*afi = walk_afi(c->walk);
+	return true;
 }
 
 /* A session handed over by an upgrade in place (client_adopt.c): the
  * client had the whole view already, so it is STEADY at once. */
-void inst_client_adopted(struct instance *inst, struct client *c)
+void inst_client_adopted(struct instance *inst, struct client *c,
+    const struct client_handover *ch)
 {
 	char fams[96] = "";
 
@@ -294,4 +310,16 @@ void inst_client_adopted(struct instance *inst, struct client *c)
 	log_peer_info(client_label(c), "steady (%s): it had the view's %zu routes "
 	    "before the upgrade; live changes from now", fams[0] ? fams :
 	    "no family in common", feed_route_count(inst->feed, 0));
+	if (!ch->refreshing || inst->stopping)
+		return;
+	/* The old process sent part of the re-send (its BoRR, some routes):
+	 * the whole of it again is what RFC 7313 §4 allows — a BoRR again
+	 * marks the routes stale again, the view follows, and the EoRR
+	 * drops what it did not name — and what a normal refresh's receiver
+	 * takes too (routes sent again replace themselves). */
+	log_peer_info(client_label(c), "a ROUTE-REFRESH re-send for %s was under way "
+	    "at the upgrade: it starts again%s", walk_afi_text(ch->refresh_afi),
+	    session_negotiated(c->session)->enhanced_rr ? " (Beginning of Route Refresh "
+	    "again, the view, then End of Route Refresh)" : "");
+	refresh_start(inst, c, ch->refresh_afi);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "muxd/bgp/bgp.h"
 #include "muxd/lib/rbuf.h"
 #include "muxd/lib/wbuf.h"
 
@@ -82,6 +83,30 @@ static void put_counters(struct wbuf *w, const struct handover_counters *c)
 	put_u64(w, c->prefixes);
 }
 
+/* The AFIs of a refresh as flag bits (handover_state.h). */
+#define FLAG_LOCAL 1
+#define FLAG_REFRESH_V4 2
+#define FLAG_REFRESH_V6 4
+
+static uint8_t session_flags(const struct handover_session *x)
+{
+	uint8_t f = x->initiated_locally ? FLAG_LOCAL : 0;
+
+	if (x->refreshing && x->refresh_afi != BGP_AFI_IPV6)
+		f |= FLAG_REFRESH_V4;
+	if (x->refreshing && x->refresh_afi != BGP_AFI_IPV4)
+		f |= FLAG_REFRESH_V6;
+	return f;
+}
+
+static void session_flags_in(struct handover_session *x, uint8_t f)
+{
+	x->initiated_locally = f & FLAG_LOCAL;
+	x->refreshing = f & (FLAG_REFRESH_V4 | FLAG_REFRESH_V6);
+	x->refresh_afi = (f & FLAG_REFRESH_V4) && (f & FLAG_REFRESH_V6) ? 0 :
+	    f & FLAG_REFRESH_V4 ? BGP_AFI_IPV4 : f & FLAG_REFRESH_V6 ? BGP_AFI_IPV6 : 0;
+}
+
 static void put_session(struct wbuf *w, const struct handover_session *x)
 {
 	wbuf_u8(w, REC_SESSION);
@@ -90,7 +115,7 @@ static void put_session(struct wbuf *w, const struct handover_session *x)
 	wbuf_u8(w, x->kind);
 	wbuf_u32(w, x->id);
 	wbuf_u32(w, x->uptime);
-	wbuf_u8(w, x->initiated_locally ? 1 : 0);
+	wbuf_u8(w, session_flags(x));
 	put_name(w, x->owner);
 	put_name(w, x->instance);
 	put_counters(w, &x->rx);
@@ -260,7 +285,7 @@ static bool get_session(struct rbuf *r, struct handover_session *x)
 	    !get_bytes(r, true, &x->unread, &x->unread_len) ||
 	    !get_bytes(r, true, &x->unwritten, &x->unwritten_len))
 		return false;
-	x->initiated_locally = flags & 1;
+	session_flags_in(x, flags);
 	return rbuf_empty(r);
 }
 

@@ -15,7 +15,9 @@
  *   LISTENER  descriptor index u16, family u8 (4 or 6), address (4 or 16
  *             bytes), port u16
  *   SESSION   descriptor index u16, owner kind u8, session id u32, seconds
- *             Established u32, flags u8 (1: we connected), owner name and
+ *             Established u32, flags u8 (1: we connected; a client's: 2
+ *             and 4, a ROUTE-REFRESH re-send to it under way for IPv4,
+ *             IPv6 — both: every family), owner name and
  *             instance name (u8 length, bytes each), counters received
  *             then sent (by type [0..5], bytes, prefixes: u64 each), the
  *             OPENs received and sent (u16 length, bytes each), the bytes
@@ -64,6 +66,8 @@ struct handover_session {
 	uint8_t kind;                   /* enum handover_owner */
 	uint32_t id, uptime;
 	bool initiated_locally;
+	bool refreshing;                /* a client's ROUTE-REFRESH re-send */
+	uint16_t refresh_afi;           /* its AFI (1, 2); 0: every family */
 	char owner[256], instance[256]; /* names; instance: clients only */
 	struct handover_counters rx, tx;
 	const uint8_t *open_rx, *open_tx, *unread, *unwritten;

@@ -113,8 +113,9 @@ void upgrade_adopt_clients(struct daemon *d, struct instance *inst)
 		    strcmp(r->instance, instance_name(inst)) != 0)
 			continue;
 		struct session_handover h;
+		struct client_handover ch = { r->owner, r->refreshing, r->refresh_afi };
 		handover_of(&h, r, upgrade_takeover_take(t, i));
-		if (!instance_adopt_client(inst, r->owner, &h, why, sizeof why))
+		if (!instance_adopt_client(inst, &ch, &h, why, sizeof why))
 			refused(r, why, h.fd);
 	}
 }

@@ -4,11 +4,12 @@
  * one handed over with its view's table; thawed if the upgrade fails.
  *
  * What goes: every Established session of a view (upstream or plain
- * peer), and the session of each configured client that had the whole
- * view. What stays and ends with this process (the neighbor sees its
- * connection close, and comes back to the new one): sessions not
- * Established, clients still joining, multisession legs of clients and
- * members of address ranges.
+ * peer), and each client session that had the whole view — a configured
+ * client's, each further one of a multisession client (a leg), a range
+ * member's — with a ROUTE-REFRESH re-send under way noted, to start
+ * again there. What stays and ends with this process (the neighbor sees
+ * its connection close, and comes back to the new one): sessions not
+ * Established and clients still joining.
  *
  * The new process does no I/O on a session before it answers "ready"
  * (its loop runs only after): until then this process may still thaw
@@ -83,16 +84,16 @@ static void counters_out(struct handover_counters *o, const struct session_count
 	o->prefixes = c->prefixes;
 }
 
-/* s's record, owned by owner (and instance, for a client); nothing if it
- * is not a frozen Established session. Its bytes are the record's until
- * upgrade_sessions_release. */
-static void export_session(struct exporter *x, struct session *s, enum handover_owner kind,
+/* s's record, owned by owner (and instance, for a client); nothing
+ * (NULL) if it is not a frozen Established session. Its bytes are the
+ * record's until upgrade_sessions_release. */
+static struct handover_session *export_session(struct exporter *x, struct session *s, enum handover_owner kind,
     const char *owner, const char *instance)
 {
 	struct session_handover h;
 
 	if (x->st->nsessions >= HANDOVER_MAX_SESSIONS || !session_handover_export(s, &h))
-		return;
+		return NULL;
 	x->st->sessions = xgrow_array(x->st->sessions, &x->cap, x->st->nsessions + 1,
 	    sizeof *x->st->sessions);
 	struct handover_session *r = &x->st->sessions[x->st->nsessions++];
@@ -110,6 +111,7 @@ static void export_session(struct exporter *x, struct session *s, enum handover_
 	r->open_tx = h.open_tx, r->open_tx_len = h.open_tx_len;
 	r->unread = h.unread, r->unread_len = h.unread_len;
 	r->unwritten = h.unwritten, r->unwritten_len = h.unwritten_len;
+	return r;
 }
 
 static void export_view(struct exporter *x, struct view *v, size_t *vcap)
@@ -140,13 +142,15 @@ static void export_clients(struct exporter *x, struct instance *inst)
 	k = instance_clients(inst, cs, k);
 	for (size_t i = 0; i < k; i++) {
 		/* a client still joining has not had the whole view: it starts
-		 * again with the new process */
-		if (client_is_leg(cs[i]) || client_range_of(cs[i]) || !client_session(cs[i]) ||
-		    client_state(cs[i]) != CLIENT_STEADY)
+		 * again with the new process (a leg too: its name is its
+		 * primary's, a range member's "RANGE@ADDRESS") */
+		if (!client_session(cs[i]) || client_state(cs[i]) != CLIENT_STEADY)
 			continue;
 		peer_hold_output(client_peer(cs[i]));
-		export_session(x, client_session(cs[i]), HANDOVER_CLIENT,
-		    client_name(cs[i]), instance_name(inst));
+		struct handover_session *r = export_session(x, client_session(cs[i]),
+		    HANDOVER_CLIENT, client_name(cs[i]), instance_name(inst));
+		if (r)
+			r->refreshing = instance_client_refreshing(cs[i], &r->refresh_afi);
 	}
 	free(cs);
 }

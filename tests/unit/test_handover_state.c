@@ -79,6 +79,8 @@ static struct handover_state with_sessions(void)
 	sess[1] = (struct handover_session){ .fd_index = 7, .kind = HANDOVER_CLIENT,
 	    .id = 2, .open_rx = open_tx, .open_rx_len = sizeof open_tx, .open_tx = open_rx,
 	    .open_tx_len = sizeof open_rx, .unwritten = unread, .unwritten_len = 2 };
+	sess[1].refreshing = true;
+	sess[1].refresh_afi = 2;
 	snprintf(sess[1].owner, sizeof sess[1].owner, "vnet-1");
 	snprintf(sess[1].instance, sizeof sess[1].instance, "isp-a");
 	snprintf(views[0].name, sizeof views[0].name, "isp-a");
@@ -94,7 +96,8 @@ static struct handover_state with_sessions(void)
 static void same_session(const struct handover_session *a, const struct handover_session *b)
 {
 	ck_assert(a->fd_index == b->fd_index && a->kind == b->kind && a->id == b->id &&
-	    a->uptime == b->uptime && a->initiated_locally == b->initiated_locally);
+	    a->uptime == b->uptime && a->initiated_locally == b->initiated_locally &&
+	    a->refreshing == b->refreshing && a->refresh_afi == b->refresh_afi);
 	ck_assert_str_eq(a->owner, b->owner);
 	ck_assert_str_eq(a->instance, b->instance);
 	ck_assert(memcmp(&a->rx, &b->rx, sizeof a->rx) == 0);

@@ -25,6 +25,10 @@
  *   enhanced_refresh_demarcated  with enhanced route refresh: BoRR, the
  *                           table, EoRR per family; a client that drops
  *                           what EoRR finds stale still holds the view
+ *   refresh_restarted_after_handover  a client's session handed over (an
+ *                           upgrade in place) in the middle of an enhanced
+ *                           refresh: the new instance sends BoRR again,
+ *                           the whole view, EoRR; the client holds the view
  *   lowest_path_rule        without ADD-PATH: the lowest path id, the
  *                           next one when it goes, a withdrawal at the end
  *   client_routes_walked    client_to_client through a gateway: another
@@ -47,8 +51,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "instances/client.h"
 #include "instances/gateway.h"
 #include "instances/instance.h"
+#include "muxd/engine/session_handover.h"
 #include "muxd/bgp/bgp_msg.h"
 #include "muxd/bgp/bgp_open.h"
 #include "muxd/lib/log.h"
@@ -1181,6 +1187,75 @@ START_TEST(enhanced_refresh_demarcated)
 }
 END_TEST
 
+static struct client *refresh_client;
+static bool refresh_running(void *arg)
+{
+	uint16_t afi;
+	(void)arg;
+	return instance_client_refreshing(refresh_client, &afi);
+}
+
+/* An upgrade in place hands over a client whose enhanced refresh of IPv4
+ * is under way (BoRR sent, EoRR not yet): the instance that adopts its
+ * session sends it all again — BoRR, the view, EoRR — so that the client
+ * ends with exactly the view and no EoRR goes missing. */
+START_TEST(refresh_restarted_after_handover)
+{
+	struct fake a;
+	struct fake *live[] = { &a };
+	struct fakes fs = { live, 1, 2, 0 };
+	struct session_handover h;
+	char why[200];
+	uint16_t afi = 0;
+
+	rnd_state = 4724;
+	preload();
+	make_instance(0, 0, four_clients);
+	fake_start(&a, "127.0.85.13", 65103, true, false);
+	a.enhanced_rr = true;
+	fake_go(&a);
+	ck_assert(pump_until(all_joined, &fs, 30));
+	sync_fakes(live, 1);
+
+	/* the refresh starts (its BoRR and some routes may be out); frozen
+	 * and handed over at once, before its EoRR */
+	refresh_client = instance_client_named(inst, "plain");
+	send_refresh(&a, BGP_AFI_IPV4);
+	ck_assert(pump_until(refresh_running, NULL, 10));
+	peer_freeze(client_peer(refresh_client), true);
+	peer_hold_output(client_peer(refresh_client));
+	ck_assert(instance_client_refreshing(refresh_client, &afi));
+	ck_assert_uint_eq(afi, BGP_AFI_IPV4);
+	struct session *s = client_session(refresh_client);
+	ck_assert(session_handover_export(s, &h));
+	h.fd = dup(h.fd);       /* the new instance's; the old one's goes */
+	session_abort(s);
+	instance_shutdown(inst, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+	ck_assert(pump_until(flag_set, &inst_gone_flag, 10));
+	inst_gone_flag = false;
+	ck_assert_uint_eq(atomic_load(&a.eorr[1]), 0);
+
+	make_instance(0, 0, four_clients);
+	struct client_handover ch = { "plain", true, BGP_AFI_IPV4 };
+	ck_assert_msg(instance_adopt_client(inst, &ch, &h, why, sizeof why), "%s", why);
+	session_handover_release(&h);
+	want_eorr[1] = 1;
+	want_eorr[2] = 0;
+	ck_assert_msg(pump_until(refreshed, &a, 30), "no End of Route Refresh after the handover");
+	sync_fakes(live, 1);
+	check_table(&a);
+	/* the first BoRR, if it got out, then the second */
+	ck_assert_uint_ge(atomic_load(&a.borr[1]), 1);
+	ck_assert_uint_le(atomic_load(&a.borr[1]), 2);
+	ck_assert_uint_eq(atomic_load(&a.eorr[1]), 1);
+	ck_assert_uint_eq(atomic_load(&a.borr[2]) + atomic_load(&a.eorr[2]), 0);
+	ck_assert_uint_eq(atomic_load(&a.rr_other), 0);
+	ck_assert_int_eq(atomic_load(&a.state), 1);
+	fake_stop(&a);
+	fake_free(&a);
+}
+END_TEST
+
 /* The MED of the route a client holds for p (path id 0), -1 for none. */
 static long held_med(struct fake *f, const char *prefix)
 {
@@ -1345,6 +1420,7 @@ static Suite *instance_suite(void)
 	tcase_add_test(t, client_updates_isolated);
 	tcase_add_test(t, route_refresh_rewalks);
 	tcase_add_test(t, enhanced_refresh_demarcated);
+	tcase_add_test(t, refresh_restarted_after_handover);
 	tcase_add_test(t, lowest_path_rule);
 	tcase_add_test(t, client_routes_walked);
 	suite_add_tcase(s, t);
