@@ -10,11 +10,16 @@
 #     sockets (same inodes), now the new process's; the PID changed and
 #     /api/v1/status counts the generation (1 to 5);
 #   - the sessions never went down, as the neighbors see them: the BIRD
-#     upstream's and the BIRD client's TCP connections are the same
-#     4-tuples and socket inodes (a reconnect makes a new socket), BIRD's
-#     own route change counters of the session are unchanged (a reset or
-#     the table sent again would move them), both stay Established, and
-#     muxd logs each session as "survived the upgrade (handed over)";
+#     upstream's, the BIRD client's, both sessions of a multisession
+#     client (tests/tools/ms_speaker, IETF dialect: one per family) and a
+#     member of a client address range (ms_speaker, one session) are the
+#     same TCP 4-tuples and socket inodes (a reconnect makes a new
+#     socket), BIRD's own route change counters of the session are
+#     unchanged (a reset or the table sent again would move them), the
+#     speakers' counts of sessions established and of routes held too,
+#     every session stays Established, muxd logs each as "survived the
+#     upgrade (handed over)" and the session history (/api/v1/events)
+#     has a "handed over (upgrade)" row for each, none of a session down;
 #   - the client's table (1,000 + 50 routes) is the same after as before
 #     (counts and a digest of `show route all`);
 #   - a route the upstream announces during the last upgrade reaches the
@@ -27,17 +32,23 @@
 #   - a client whose AS the new configuration changed is not taken over:
 #     logged, its connection closes; the upstream's session goes on.
 # Addresses: 127.0.230.0/24 (muxd 127.0.230.1, BIRD 127.0.230.11),
-# 127.0.231.1 (the upstream's instance), 127.0.232.12 (the client).
+# 127.0.231.1 (the upstream's instance), 127.0.232.12 (the client),
+# 127.0.233.13 (the multisession client), 127.0.234.0/24 (the range;
+# its member 127.0.234.5).
 . "$(dirname "$0")/lib.sh"
 
 MUX_ADDR=127.0.230.1
 API=$MUX_ADDR:8230
 INST=127.0.231.1
 CLIENT=127.0.232.12
+MS=127.0.233.13
+MEMBER=127.0.234.5
+SPEAKER=$ROOT/build/tools/ms_speaker
+[[ -x $SPEAKER ]] || fail "$SPEAKER not built: run make"
 V4=1000
 V6=50
 peer_add isp bird 127.0.230.11 65230 1 active
-claim_addrs "$MUX_ADDR" 127.0.230.11 "$INST" "$CLIENT"
+claim_addrs "$MUX_ADDR" 127.0.230.11 "$INST" "$CLIENT" "$MS" "$MEMBER"
 
 # muxd runs from a copy, so the test can replace "the installed binary".
 mkdir -p "$T/bin"
@@ -53,7 +64,10 @@ cat >"$T/muxd.json" <<JSON
                 "local_address": "$MUX_ADDR", "passive": true,
                 "families": ["ipv4-unicast", "ipv6-unicast"],
                 "instance": {"address": "$INST"}}],
- "clients": [{"name": "c1", "address": "$CLIENT", "asn": 65232, "upstreams": ["isp"]}]}
+ "clients": [{"name": "c1", "address": "$CLIENT", "asn": 65232, "upstreams": ["isp"]},
+             {"name": "ms", "address": "$MS", "asn": 65233, "upstreams": ["isp"],
+              "multisession": "ietf"},
+             {"name": "r", "address": "127.0.234.0/24", "asn": 65234, "upstreams": ["isp"]}]}
 JSON
 mux_start "$T/muxd.json"
 bird_start isp
@@ -75,9 +89,26 @@ client_count() {
 	done
 }
 client_has() { [[ $(client_count) == "$1 " ]]; }
+# the speakers: ms (a session per family) and r's member (one session)
+speaker() {
+	spawn "speaker $1" "$T/$1.log" "$SPEAKER" --local "$2" --remote "$INST" --asn "$3" \
+		--peer-as 65000 --id "$2" --dialect "$4" --family ipv4-unicast \
+		--family ipv6-unicast --hold 30 --status "$T/$1.json"
+}
+speaker ms "$MS" 65233 ietf
+speaker member "$MEMBER" 65234 none
+# speaker_state NAME — "IPv4 IPv6 routes, sessions Established, times any
+# was established"
+speaker_state() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["sessions"]
+print(d["ipv4_routes"], d["ipv6_routes"], sum(x["state"] == "Established" for x in s),
+      sum(x["established"] for x in s))' "$T/$1.json" 2>/dev/null
+}
+speakers() { echo "ms $(speaker_state ms); member $(speaker_state member)"; }
+SPEAKERS_WANT="ms 1000 50 2 2; member 1000 50 1 1"
 # both ends' sessions as the neighbors' kernels and BIRD see them
 connections() {
-	ss -Htne state established "( src 127.0.230.11 or src $CLIENT )" |
+	ss -Htne state established "( src 127.0.230.11 or src $CLIENT or src $MS or src $MEMBER )" |
 		awk '{ match($0, /ino:[0-9]+/); print $3, $4, substr($0, RSTART, RLENGTH) }' | sort
 }
 bird_stats() {
@@ -92,8 +123,13 @@ client_digest() {
 }
 wait_until 30 "the client to hold the view (1000 + 50 routes)" client_has "1000 50"
 wait_until 10 "the client to be steady" mux_log_has "client c1 .*sent the whole view"
+wait_until 30 "the speakers to hold the view" eval '[[ $(speakers) == "$SPEAKERS_WANT" ]]'
+# only a client that had the whole view is handed over: wait for them all
+wait_until 10 "every client session to be steady" eval \
+	'(($(grep -cE "client (ms|r@127\.0\.234\.5) .*sent the whole view" "$MUX_LOG") == 3))'
 CONNS=$(connections)
-(($(wc -l <<<"$CONNS") == 2)) || fail "want 2 connections (upstream, client), have: $CONNS"
+(($(wc -l <<<"$CONNS") == 5)) ||
+	fail "want 5 connections (upstream, client, ms's two, the member), have: $CONNS"
 STATS=$(bird_stats)
 [[ $(grep -c "BGP state: *Established" <<<"$STATS") == 2 && $(grep -c "Import updates" <<<"$STATS") -ge 4 ]] ||
 	fail "BIRD's statistics lack the sessions' lines: $STATS"
@@ -144,15 +180,28 @@ upgraded_to() {
 sessions_untouched() {
 	local n
 	n=$(grep -c "survived the upgrade (handed over)" "$MUX_LOG")
-	((n == 2 * ($1 - 1))) || fail "generation $1: $n sessions logged as handed over, want $((2 * ($1 - 1)))"
+	((n == 5 * ($1 - 1))) || fail "generation $1: $n sessions logged as handed over, want $((5 * ($1 - 1)))"
 	[[ $(connections) == "$CONNS" ]] || fail "connections changed: before $CONNS, now $(connections)"
+	[[ $(speakers) == "$SPEAKERS_WANT" ]] || fail "the speakers: $(speakers), want $SPEAKERS_WANT"
 	[[ $(bird_stats) == "$STATS" ]] || fail "BIRD's session counters moved: before $STATS, now $(bird_stats)"
 	[[ $(mux_sessions "view isp peer") == "1 up, 0 down" ]] ||
 		fail "muxd's upstream session changes: $(mux_sessions "view isp peer")"
 	client_has "1000 50" || fail "the client holds $(client_count)after the upgrade"
 	[[ $(client_digest) == "$DIGEST" ]] || fail "the client's table changed"
-	say "generation $1: pid $MUX_PID holds the same 3 listening sockets and both sessions (same connections, BIRD's counters, the client's table)"
+	say "generation $1: pid $MUX_PID holds the same 3 listening sockets and all 5 sessions (same connections, BIRD's and the speakers' counters, the client's table)"
 }
+
+# events — the session history (/api/v1/events): "handed over" rows, and
+# rows of a session leaving Established
+events() {
+	curl -s -m 5 "http://$API/api/v1/events?limit=1000" | python3 -c '
+import json, sys
+ev = json.load(sys.stdin)["events"]
+print(sum(e["reason"] == "handed over (upgrade)" and e["old_state"] == e["new_state"] == "Established"
+          for e in ev), sum(e["old_state"] == "Established" and e["new_state"] != "Established" for e in ev))'
+}
+wait_until 5 "the session history of the start" eval '[[ $(events) == "0 "* ]]'
+EVENTS0=$(events)
 
 t0=${EPOCHREALTIME/./}
 kill -USR2 "$MUX_PID"
@@ -186,8 +235,12 @@ t0=${EPOCHREALTIME/./}
 wait_until 5 "the route announced during the upgrade at the client" client_has "1001 50"
 say "the route announced during the upgrade reached the client $(((${EPOCHREALTIME/./} - t0) / 1000)) ms after generation 5 served"
 [[ $(connections) == "$CONNS" ]] || fail "connections changed: before $CONNS, now $(connections)"
-(($(grep -c "survived the upgrade (handed over)" "$MUX_LOG") == 8)) ||
-	fail "not 2 sessions logged as handed over per upgrade"
+(($(grep -c "survived the upgrade (handed over)" "$MUX_LOG") == 20)) ||
+	fail "not 5 sessions logged as handed over per upgrade"
+# the history goes on: a "handed over" row per session and upgrade, no
+# session went down
+wait_until 5 "the session history to hold 20 handed-over rows" eval \
+	'[[ $(events) == "20 ${EVENTS0#* }" ]]'
 
 # ---- the failure path: the new binary exits at once
 printf '#!/bin/sh\nexit 1\n' >"$T/bin/muxd.new"
@@ -223,11 +276,13 @@ kill -USR2 "$MUX_PID"
 upgraded_to 6
 mux_log_has "the session of c1 on instance isp is not taken over \(the neighbor's OPEN no longer matches" ||
 	fail "no log line refusing the client's session"
-(($(grep -c "survived the upgrade (handed over)" "$MUX_LOG") == 9)) ||
-	fail "not the upstream's session alone handed over to generation 6"
+(($(grep -c "survived the upgrade (handed over)" "$MUX_LOG") == 24)) ||
+	fail "not the upstream's session and the speakers' alone handed over to generation 6"
 [[ $(upstream_conn) == "$UPSTREAM_CONN" ]] || fail "the upstream's connection changed: $(upstream_conn)"
 wait_until 10 "the client BIRD to lose its session" eval '! cbirdc show protocols mux | matches Established'
 # told so: Cease / Other Configuration Change (RFC 4486), not a bare close
+# (BIRD's log: its "show protocols" gives only the last error, and BIRD
+# connects again within a second, to be told Bad Peer AS)
 wait_until 10 "the client BIRD to be told Cease, Other configuration change" \
-	eval 'cbirdc show protocols all mux | matches -i "Received: Other configuration change"'
+	matches "Received: Other configuration change" "$CB/bird.log"
 say "generation 6: the client whose AS changed was not taken over (told Cease 6/6, it reconnects); the upstream's session went on"
