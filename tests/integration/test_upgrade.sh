@@ -20,6 +20,7 @@
 #     every session stays Established, muxd logs each as "survived the
 #     upgrade (handed over)" and the session history (/api/v1/events)
 #     has a "handed over (upgrade)" row for each, none of a session down;
+#     each client session counts one join in the process that serves it;
 #   - the client's table (1,000 + 50 routes) is the same after as before
 #     (counts and a digest of `show route all`);
 #   - a route the upstream announces during the last upgrade reaches the
@@ -241,6 +242,14 @@ say "the route announced during the upgrade reached the client $(((${EPOCHREALTI
 # session went down
 wait_until 5 "the session history to hold 20 handed-over rows" eval \
 	'[[ $(events) == "20 ${EVENTS0#* }" ]]'
+# the client sessions as generation 5 counts them: each handed over, one
+# join each (a process counts its own joins)
+mux_dump
+joins=$(python3 -c 'import json, sys
+i = json.load(open(sys.argv[1]))["instances"][0]
+print(" ".join(sorted("%s:%d:%d" % (c["name"], c["session_id"], c["joins"]) for c in i["clients"]
+                      if c["state"] == "Established")))' "$ROUTES_JSON")
+[[ $joins == "c1:1:1 ms:1:1 ms:2:1 r@127.0.234.5:1:1" ]] || fail "the client sessions at generation 5: $joins"
 
 # ---- the failure path: the new binary exits at once
 printf '#!/bin/sh\nexit 1\n' >"$T/bin/muxd.new"
