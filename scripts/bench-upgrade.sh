@@ -121,16 +121,35 @@ client_counters() {  # TAG
 	done
 }
 
-# status TAG ROUND: every client's counters now (a status line each)
+STATUS_ROUND=0
+# status TAG: every client's counters now (a status line each)
 status() {
+	STATUS_ROUND=$((STATUS_ROUND + 1))
 	kill -USR2 "${SINK_PIDS[@]}"
-	wait_until 30 statuses_at "$1" $((CLIENTS * $2)) || say "not every client answered SIGUSR2"
+	wait_until 30 statuses_at "$1" $((CLIENTS * STATUS_ROUND)) ||
+	    say "not every client answered SIGUSR2"
 	client_counters "$1"
+}
+
+# settled TAG: the clients' counters, once two readings a second apart
+# agree (an End-of-RIB may follow the last route): what they hold before
+# the first upgrade.
+settled() {
+	local a b i
+	a=$(status "$1")
+	for ((i = 0; i < 30; i++)); do
+		sleep 1
+		b=$(status "$1")
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	printf '%s\n' "$b"
 }
 
 # Running, not a zombie: the first muxd and the clients are this
 # shell's children, and a child that left answers kill -0 until it is waited for.
 running() { [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status"; }
+gone() { ! running "$1"; }
 peak_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
 # Every TCP connection of the feeder and the clients, as their kernel
@@ -187,10 +206,12 @@ upgrade_once() {
 # The comparison: SIGTERM, start again; until every client holds the
 # table again.
 restart() {
-	local t0 tag=restart
+	local t0 tag=restart old=$MUX_PID
 	t0=$EPOCHREALTIME
-	stop "$MUX_PID"
+	kill -TERM "$old"
+	wait_until 60 gone "$old" || { say "muxd $old does not stop"; return 1; }
 	stop_all "${SINK_PIDS[@]}" "$FEED_PID"
+	LOG=$WORK/muxd-restart.err
 	start_muxd || return 1
 	start_clients "$tag"
 	start_feeder "$tag"
@@ -248,12 +269,12 @@ main() {
 	load || return 0
 	conns=$(connections)
 	say "$(wc -l <<<"$conns") connections; the clients' counters before the upgrades:"
-	before=$(status load 1)
+	before=$(settled load)
 	printf '%s\n' "$before" | head -3 >&2
 	for ((n = 1; n <= COUNT; n++)); do
 		upgrade_once "$conns" || { say "upgrade $n failed (see $LOG)"; break; }
 	done
-	after=$(status load 2)
+	after=$(status load)
 	if [ "$before" = "$after" ]; then
 		UPDATES_VERDICT="No UPDATE reached any of the $CLIENTS clients across the upgrades (bgp_sink's counters unchanged)."
 	else
