@@ -110,7 +110,6 @@ start_feeder() {
 count_lines() { grep -hc -- "$1" "${@:2}" 2>/dev/null | awk '{ n += $1 } END { print n + 0 }'; }
 all_established() { [ "$(count_files_with established "$WORK/$1"-c*.err)" -ge "$CLIENTS" ]; }
 all_hold() { [ "$(count_files_with ': done: ' "$WORK/$1"-c*.err)" -ge "$CLIENTS" ]; }
-all_sent() { [ "$(grep -c 'sent the whole view' "$LOG")" -ge "$1" ]; }
 statuses_at() { [ "$(count_lines ': status: ' "$WORK/$1"-c*.err)" -ge "$2" ]; }
 
 # The table's path, from SIGUSR2 to the clients: each one's last status line.
@@ -121,13 +120,13 @@ client_counters() {  # TAG
 	done
 }
 
-STATUS_ROUND=0
-# status TAG: every client's counters now (a status line each)
+# status TAG: every client's counters now (a status line each); counted
+# from the lines already there, so it holds in a subshell too.
 status() {
-	STATUS_ROUND=$((STATUS_ROUND + 1))
+	local n
+	n=$(count_lines ': status: ' "$WORK/$1"-c*.err)
 	kill -USR2 "${SINK_PIDS[@]}"
-	wait_until 30 statuses_at "$1" $((CLIENTS * STATUS_ROUND)) ||
-	    say "not every client answered SIGUSR2"
+	wait_until 30 statuses_at "$1" $((n + CLIENTS)) || say "not every client answered SIGUSR2"
 	client_counters "$1"
 }
 
@@ -243,8 +242,6 @@ load() {
 	start_feeder load
 	wait_until "$TIMEOUT" all_hold load || { say "not every client holds the table"; return 1; }
 	say "$CLIENTS clients hold $PATHS paths: $(python3 -c "print(round($EPOCHREALTIME - $t0, 1))") s after the feed began"
-	# the instance's last flush logged: nothing is on its way to a client
-	wait_until 60 all_sent "$CLIENTS" || say "muxd has not logged every client's whole view"
 }
 
 check_tools() {
@@ -281,8 +278,6 @@ main() {
 		UPDATES_VERDICT="The clients' counters changed across the upgrades: $(diff <(echo "$before") <(echo "$after") | grep '^>' | head -3)"
 	fi
 	say "$UPDATES_VERDICT"
-	[ "$(count_files_with established "$WORK"/load-c*.err)" -eq "$CLIENTS" ] &&
-	    say "each client saw one OPEN exchange (one 'established' line each)"
 	[ "$RESTART" = 1 ] && restart
 	python3 "$REPORT" render "$WORK/results.jsonl" "$MD"
 	echo "$UPDATES_VERDICT" | tee -a "$MD"
