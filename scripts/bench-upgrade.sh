@@ -112,7 +112,7 @@ all_established() { [ "$(count_files_with established "$WORK/$1"-c*.err)" -ge "$
 all_hold() { [ "$(count_files_with ': done: ' "$WORK/$1"-c*.err)" -ge "$CLIENTS" ]; }
 statuses_at() { [ "$(count_lines ': status: ' "$WORK/$1"-c*.err)" -ge "$2" ]; }
 
-# The table's path, from SIGUSR2 to the clients: each one's last status line.
+# Each client's last status line (bgp_sink answers SIGUSR2 with one).
 client_counters() {  # TAG
 	local i
 	for ((i = 1; i <= CLIENTS; i++)); do
