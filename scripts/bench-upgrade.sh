@@ -182,6 +182,7 @@ upgrade_ended() {  # MARK OLD_PID
 upgrade_once() {
 	local mark old=$MUX_PID t0 hwm=0 h new wire deadline=$((SECONDS + TIMEOUT))
 	mark=$(wc -l <"$LOG")
+	hwm=$(peak_kb "$old")
 	t0=$EPOCHREALTIME
 	kill -USR2 "$old"
 	# the old process's peak: VmHWM only grows, so the last one read
