@@ -23,7 +23,9 @@
 #
 # Knobs (environment): UPGRADE_PATHS=1000000 UPGRADE_CLIENTS=16
 # UPGRADE_COUNT=5 UPGRADE_RESTART=1 (0: no restart) UPGRADE_MUXD=build/muxd
-# UPGRADE_TIMEOUT=600 (seconds for the table to reach every client).
+# UPGRADE_TIMEOUT=600 (seconds for the table to reach every client)
+# UPGRADE_PERF=FILE (perf record -a -g of the first upgrade, both
+# processes: `perf report -i FILE --comm muxd`).
 # Work files (config, logs, each client's output) stay in
 # build/bench-upgrade/; the table goes to build/bench-upgrade.md.
 # Addresses: muxd's upstream side 127.0.235.1, the feeder 127.0.235.2,
@@ -39,6 +41,7 @@ COUNT=${UPGRADE_COUNT:-5}
 RESTART=${UPGRADE_RESTART:-1}
 MUXD=${UPGRADE_MUXD:-build/muxd}
 TIMEOUT=${UPGRADE_TIMEOUT:-600}
+PERF_OUT=${UPGRADE_PERF:-}
 
 SINK=build/tools/bgp_sink
 FEEDER=build/tools/mrt_replay
@@ -178,11 +181,30 @@ upgrade_ended() {  # MARK OLD_PID
 	tail -n +"$(($1 + 1))" "$LOG" | grep -q 'upgrade failed'
 }
 
+# The whole machine (the new process is the launcher's child, started
+# after the signal), once: the first upgrade.
+PERF_PID=
+perf_start() {
+	[ -n "$PERF_OUT" ] || return 0
+	spawn /dev/null "$WORK/perf.err" perf record -a -g -o "$PERF_OUT"
+	PERF_PID=$LAST_PID
+	# it writes its file's header once it records
+	wait_until 10 test -s "$PERF_OUT" || say "perf has not started: $(cat "$WORK/perf.err")"
+}
+perf_stop() {
+	[ -n "$PERF_PID" ] || return 0
+	kill -INT "$PERF_PID"
+	wait "$PERF_PID"
+	PERF_PID=
+	PERF_OUT=
+}
+
 # upgrade_once BASELINE_CONNS: one SIGUSR2, its figures in results.jsonl
 upgrade_once() {
 	local mark old=$MUX_PID t0 hwm=0 h new wire deadline=$((SECONDS + TIMEOUT))
 	mark=$(wc -l <"$LOG")
 	hwm=$(peak_kb "$old")
+	perf_start
 	t0=$EPOCHREALTIME
 	kill -USR2 "$old"
 	# the old process's peak: VmHWM only grows, so the last one read
@@ -191,6 +213,7 @@ upgrade_once() {
 		h=$(peak_kb "$old") && [ -n "$h" ] && hwm=$h
 		sleep 0.05
 	done
+	perf_stop
 	new=$(serving_pid "$mark")
 	if [ -n "$new" ]; then
 		MUX_PID=$new
