@@ -154,10 +154,22 @@ static bool send_fds(int sock, const int *fds, size_t n)
 	return true;
 }
 
+/* Milliseconds since the sessions froze: the log says how long the flush
+ * and the state's writing kept them frozen. */
+static long ms_frozen(const struct upgrade *u)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - u->flush_start.tv_sec) * 1000 +
+	    (now.tv_nsec - u->flush_start.tv_nsec) / 1000000;
+}
+
 /* Writes the state and sends it with every descriptor; the pipe's read
  * end in u->ready_fd. False with why. */
 static bool hand_over(struct upgrade *u, char *why, size_t why_len)
 {
+	long flushed_ms = ms_frozen(u);
 	struct handover_state st = { .generation = u->generation,
 	    .started = (uint64_t)time(NULL), .old_pid = (uint32_t)getpid() };
 	struct upgrade_fds fds = { 0 };
@@ -194,10 +206,13 @@ static bool hand_over(struct upgrade *u, char *why, size_t why_len)
 	ok = send_fds(u->launcher_fd, fds.fds, fds.n);
 	if (!ok)
 		snprintf(why, why_len, "cannot reach the launcher: %s", strerror(errno));
-	else
+	else {
+		long frozen_ms = ms_frozen(u);
 		log_info("upgrade: handed %zu listening sockets, %zu sessions, %zu views "
-		    "and %zu bytes of state to the launcher", st.nlisteners, st.nsessions,
-		    st.nviews, handover_state_size(&st));
+		    "and %zu bytes of state to the launcher (frozen %ld ms: flush %ld ms, "
+		    "state %ld ms)", st.nlisteners, st.nsessions, st.nviews,
+		    handover_state_size(&st), frozen_ms, flushed_ms, frozen_ms - flushed_ms);
+	}
 out:
 	if (memfd >= 0)
 		close(memfd);

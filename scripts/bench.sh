@@ -9,12 +9,15 @@
 #   scripts/bench-scale.sh    M upstreams × 1M paths (M = 1 2 4 8), 999 × 1,000,
 #                               a join storm of 256 clients: time, memory per
 #                               path, CPU, bgpmux and BIRD 2
+#   scripts/bench-upgrade.sh  upgrade in place with 1M paths and 16 clients:
+#                               signal to serving, state bytes; a restart
 # A benchmark that fails is reported and the next one still runs; the exit
 # status is 0 either way (figures, not a test).
 cd "$(dirname "$0")/.." || exit 1
 
 for bench in scripts/bench-decode.sh scripts/bench-stream.sh scripts/bench-fanout.sh \
-    scripts/bench-provision.sh scripts/bench-dataplane.sh scripts/bench-scale.sh; do
+    scripts/bench-provision.sh scripts/bench-dataplane.sh scripts/bench-scale.sh \
+    scripts/bench-upgrade.sh; do
 	if [ ! -x "$bench" ]; then
 		[ -e "$bench" ] && echo "bench: $bench is not executable; skipped" >&2
 		continue

@@ -52,6 +52,7 @@
 #   namespaces prv-PID-*: test_privileges (10.202.0-2.0/24 inside them)
 #   namespaces dpb-PID-*: scripts/bench-dataplane.sh (10.202.0-3.0/24 inside them)
 #   127.0.230-234 test_upgrade
+#   127.0.235-237 scripts/bench-upgrade.sh (238-239 reserved for it)
 
 set -u -o pipefail
 

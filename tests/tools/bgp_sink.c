@@ -31,6 +31,9 @@
  * ROUTE-REFRESH (BoRR/EoRR); the table is tests/tools/lib/rtable.h. Every
  * loop is bounded by --timeout. --wait-go: say "ready" and connect only on
  * SIGUSR1, so that many sinks started one after the other join at once.
+ * SIGUSR2: one "status:" line on stderr with the counters so far (UPDATEs,
+ * bytes, prefixes), so that a script can tell whether anything arrived
+ * between two moments (an upgrade of the neighbor) without ending the run.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -101,6 +104,25 @@ struct sink {
 	bool finished, failed;
 	char end[200];
 };
+
+static volatile sig_atomic_t status_asked;
+
+static void on_status_signal(int sig)
+{
+	(void)sig;
+	status_asked = 1;
+}
+
+/* No SA_RESTART: the signal wakes poll() and the line goes out at once. */
+static void status_signal_init(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_status_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+}
 
 /* ---- how it ends ------------------------------------------------------ */
 
@@ -374,10 +396,19 @@ static void sink_check_stall(struct sink *s, double cpu_before)
 		    s->sp.name, took);
 }
 
+static void sink_status(struct sink *s)
+{
+	status_asked = 0;
+	tool_say(false, "status: %lu UPDATEs, %" PRIu64 " bytes, %zu prefixes, End-of-RIB %s",
+	    s->updates, s->bytes, s->table.present, s->eor_ipv4 ? "yes" : "no");
+}
+
 static void sink_loop(struct sink *s)
 {
 	while (!s->finished) {
 		double cpu = secs_cpu();
+		if (status_asked)
+			sink_status(s);
 		if (stop_signal) {
 			sink_end(s, !s->done_at, "stopped by signal %d", (int)stop_signal);
 			break;
@@ -481,7 +512,8 @@ static void usage(FILE *f)
 	    "prefixes, every route of the table in FILE (from --dump-table), or has\n"
 	    "End-of-RIB for IPv4 — plus --linger S seconds — or when the neighbor\n"
 	    "closes. --asn defaults to 65101, --router-id to our IPv4 address,\n"
-	    "--timeout to 600 s, --connect-wait to 30 s, port to 179.\n");
+	    "--timeout to 600 s, --connect-wait to 30 s, port to 179. SIGUSR2 prints\n"
+	    "the counters so far (a \"status:\" line on stderr).\n");
 }
 
 enum {
@@ -617,6 +649,7 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	signals_init();
+	status_signal_init();
 	if (o.wait_go) {
 		go_signal_init();
 		go_ready();
