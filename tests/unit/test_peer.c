@@ -684,7 +684,7 @@ START_TEST(test_shutdown_without_sessions)
 	peer_shutdown(p, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, NULL);
 	r.in_call = false;
 	ck_assert_uint_eq(r.gone, 0);
-	ck_assert(nb_until(is_gone, &r, 5));
+	ck_assert(nb_until(is_gone, &r, 15));
 	nb_run(0.5);
 	ck_assert_uint_eq(r.gone, 1);
 	nb_end();

@@ -107,12 +107,12 @@ static struct session *established(struct peer *p, struct prec *r, struct nb *n)
 	struct bgp_open o;
 
 	ck_assert(peer_accept(p, nb_pair(n)));
-	ck_assert(nb_expect_open(n, &m, &o, 5));
+	ck_assert(nb_expect_open(n, &m, &o, 15));
 	nb_open_init(&o, 65010, REMOTE_ID, 0, &v4u, 1);
 	nb_send_open(n, &o);
-	ck_assert(nb_expect(n, BGP_KEEPALIVE, &m, 5));
+	ck_assert(nb_expect(n, BGP_KEEPALIVE, &m, 15));
 	nb_send_keepalive(n);
-	ck_assert(nb_until(is_up, r, 5));
+	ck_assert(nb_until(is_up, r, 15));
 	return peer_session(p);
 }
 
@@ -191,7 +191,7 @@ START_TEST(adopted_by_a_new_peer)
 	ck_assert_uint_eq(m.type, BGP_UPDATE);
 	ck_assert_uint_eq(m.len + BGP_HEADER_LEN, len);
 	nb_write(&n, upd, len);
-	ck_assert(nb_until(got_update, &r2, 5));
+	ck_assert(nb_until(got_update, &r2, 15));
 	ck_assert_msg(!nb_recv(&n, &m, 0.5), "the neighbor got message type %u", m.type);
 	ck_assert(!n.eof);
 	ck_assert_int_eq(session_state(s2), FSM_ESTABLISHED);

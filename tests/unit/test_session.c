@@ -219,12 +219,12 @@ static void establish(struct session *s, struct nb *n, uint16_t hold)
 	struct bgp_open o;
 	const struct bgp_family fams[] = { v4u, v6u };
 
-	ck_assert(nb_expect_open(n, &m, &o, 5));
+	ck_assert(nb_expect_open(n, &m, &o, 15));
 	nb_open_init(&o, 65010, REMOTE_ID, hold, fams, 2);
 	nb_send_open(n, &o);
-	ck_assert(nb_expect(n, BGP_KEEPALIVE, &m, 5));
+	ck_assert(nb_expect(n, BGP_KEEPALIVE, &m, 15));
 	nb_send_keepalive(n);
-	ck_assert(nb_until(is_established, s, 5));
+	ck_assert(nb_until(is_established, s, 15));
 }
 
 /* An UPDATE announcing 10.0.0.0/8, AS_PATH 65010 (4 octets), next hop
@@ -262,7 +262,7 @@ START_TEST(test_open_exchange_negotiates)
 
 	params(&sp);
 	struct session *s = accepted(&sp, &r, &n);
-	ck_assert(nb_expect_open(&n, &m, &o, 5));
+	ck_assert(nb_expect_open(&n, &m, &o, 15));
 	ck_assert_uint_eq(o.version, 4);
 	ck_assert_uint_eq(o.my_as, 65000);
 	ck_assert_uint_eq(o.hold_time, 9);
@@ -278,7 +278,7 @@ START_TEST(test_open_exchange_negotiates)
 
 	nb_open_init(&o, 65010, REMOTE_ID, 6, theirs, 2);
 	nb_send_open(&n, &o);
-	ck_assert(nb_expect(&n, BGP_KEEPALIVE, &m, 5));
+	ck_assert(nb_expect(&n, BGP_KEEPALIVE, &m, 15));
 	ck_assert_int_eq(session_state(s), FSM_OPENCONFIRM);
 	ck_assert_uint_eq(r.opens, 1);
 	const struct session_negotiated *neg = session_negotiated(s);
@@ -294,7 +294,7 @@ START_TEST(test_open_exchange_negotiates)
 	ck_assert_int_eq(neg->ms, MS_DIALECT_NONE);
 
 	nb_send_keepalive(&n);
-	ck_assert(nb_until(is_established, s, 5));
+	ck_assert(nb_until(is_established, s, 15));
 	ck_assert_uint_eq(r.nstates, 4);
 	ck_assert_int_eq(r.states[0], FSM_ACTIVE);
 	ck_assert_int_eq(r.states[1], FSM_OPENSENT);
@@ -323,13 +323,13 @@ START_TEST(test_four_octet_as)
 	sp.local_as = 4200000001u;
 	sp.remote_as = 4200000002u;
 	struct session *s = accepted(&sp, &r, &n);
-	ck_assert(nb_expect_open(&n, &m, &o, 5));
+	ck_assert(nb_expect_open(&n, &m, &o, 15));
 	ck_assert_uint_eq(o.my_as, BGP_AS_TRANS);
 	ck_assert_uint_eq(o.caps.as4, 4200000001u);
 	nb_open_init(&o, 4200000002u, REMOTE_ID, 9, &v4u, 1);
 	ck_assert_uint_eq(o.my_as, BGP_AS_TRANS);
 	nb_send_open(&n, &o);
-	ck_assert(nb_expect(&n, BGP_KEEPALIVE, &m, 5));
+	ck_assert(nb_expect(&n, BGP_KEEPALIVE, &m, 15));
 	ck_assert_uint_eq(session_negotiated(s)->remote_as, 4200000002u);
 	ck_assert(session_negotiated(s)->rx.as4);
 	finish();
@@ -366,7 +366,7 @@ START_TEST(test_open_errors)
 
 	params(&sp);
 	struct session *s = accepted(&sp, &r, &n);
-	ck_assert(nb_expect_open(&n, &m, &o, 5));
+	ck_assert(nb_expect_open(&n, &m, &o, 15));
 	nb_open_init(&o, c->as, c->id, c->hold, &v4u, 1);
 	o.version = c->version;
 	nb_send_open(&n, &o);
@@ -450,7 +450,7 @@ START_TEST(test_open_timeout)
 	session_set_open_timeout(4);
 	params(&sp);
 	accepted(&sp, &r, &n);
-	ck_assert(nb_expect_open(&n, &m, &o, 5));
+	ck_assert(nb_expect_open(&n, &m, &o, 15));
 	double start = nb_now();
 	ck_assert(nb_expect_notification(&n, BGP_ERR_HOLD, 0, 30));
 	double took = nb_now() - start;
@@ -475,7 +475,7 @@ START_TEST(test_half_written_messages)
 
 	params(&sp);
 	struct session *s = accepted(&sp, &r, &n);
-	ck_assert(nb_expect_open(&n, &m, &o, 5));
+	ck_assert(nb_expect_open(&n, &m, &o, 15));
 	nb_open_init(&o, 65010, REMOTE_ID, 9, &v4u, 1);
 	size_t len = bgp_open_encode(&w, &o);
 	/* the OPEN in three pieces: part of the header, part of the body */
@@ -486,10 +486,10 @@ START_TEST(test_half_written_messages)
 	ck_assert_uint_eq(r.opens, 0);
 	ck_assert_int_eq(session_state(s), FSM_OPENSENT);
 	nb_write(&n, buf + 25, len - 25);
-	ck_assert(nb_expect(&n, BGP_KEEPALIVE, &m, 5));
+	ck_assert(nb_expect(&n, BGP_KEEPALIVE, &m, 15));
 	ck_assert_uint_eq(r.opens, 1);
 	nb_send_keepalive(&n);
-	ck_assert(nb_until(is_established, s, 5));
+	ck_assert(nb_until(is_established, s, 15));
 
 	/* an UPDATE, cut one byte before its end, then the last byte */
 	len = update_msg(buf, sizeof buf);
@@ -586,12 +586,12 @@ START_TEST(test_unexpected_message)
 
 	params(&sp);
 	accepted(&sp, &r, &n);
-	ck_assert(nb_expect_open(&n, &m, &o, 5));
+	ck_assert(nb_expect_open(&n, &m, &o, 15));
 	nb_open_init(&o, 65010, REMOTE_ID, 9, &v4u, 1);
 	nb_send_open(&n, &o);
-	ck_assert(nb_expect(&n, BGP_KEEPALIVE, &m, 5));
+	ck_assert(nb_expect(&n, BGP_KEEPALIVE, &m, 15));
 	nb_write(&n, buf, update_msg(buf, sizeof buf));
-	ck_assert(nb_expect(&n, BGP_NOTIFICATION, &m, 5));
+	ck_assert(nb_expect(&n, BGP_NOTIFICATION, &m, 15));
 	ck_assert_uint_eq(m.body[0], BGP_ERR_FSM);
 	ck_assert_uint_eq(m.body[1], BGP_ERR_FSM_OPENCONFIRM);
 	ck_assert_uint_eq(m.len, 3);
@@ -646,16 +646,16 @@ START_TEST(test_redirect_required)
 	o.caps.present |= BGP_CAPF_MULTISESSION_IETF;
 	o.caps.ms_ietf.present = true;
 	nb_send_open(&n, &o);
-	ck_assert(nb_expect_open(&n, &m, &o, 5));
+	ck_assert(nb_expect_open(&n, &m, &o, 15));
 	ck_assert(o.caps.present & BGP_CAPF_MULTISESSION_IETF);
 	ck_assert(o.caps.ms_ietf.redirect);
 	ck_assert_uint_eq(o.caps.ms_ietf.redirect_port, 1790);
 	ck_assert_uint_eq(o.caps.mp_count, 1);
 	ck_assert_uint_eq(o.caps.mp[0].afi, BGP_AFI_IPV6);
-	ck_assert(nb_expect(&n, BGP_KEEPALIVE, &m, 5));
+	ck_assert(nb_expect(&n, BGP_KEEPALIVE, &m, 15));
 	/* instead of reconnecting to 1790, it carries on here */
 	nb_send_keepalive(&n);
-	ck_assert(nb_expect_notification(&n, BGP_ERR_OPEN, BGP_ERR_OPEN_MS_REDIRECT_REQUIRED, 5));
+	ck_assert(nb_expect_notification(&n, BGP_ERR_OPEN, BGP_ERR_OPEN_MS_REDIRECT_REQUIRED, 15));
 	ck_assert(nb_until(has_gone, &r, 10));
 	ck_assert_int_eq(r.states[r.nstates - 1], FSM_IDLE);
 	ck_assert(r.nstates < 2 || r.states[r.nstates - 2] != FSM_ESTABLISHED);
@@ -678,7 +678,7 @@ START_TEST(test_close_then_free_later)
 	ck_assert(session_is_closing(s));
 	ck_assert_uint_eq(r.gone, 0);
 	r.in_callback = false;
-	ck_assert(nb_expect_notification(&n, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET, 5));
+	ck_assert(nb_expect_notification(&n, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET, 15));
 	ck_assert(nb_until(has_gone, &r, 10));
 	nb_run(2);
 	ck_assert_uint_eq(r.gone, 1);
@@ -702,7 +702,7 @@ static struct session *gr_established(struct rec *r, struct nb *n, uint16_t hold
 	sp.graceful_restart = true;
 	sp.hold_time = hold;
 	struct session *s = accepted(&sp, r, n);
-	ck_assert(nb_expect_open(n, &m, &o, 5));
+	ck_assert(nb_expect_open(n, &m, &o, 15));
 	ck_assert(o.caps.present & BGP_CAPF_GRACEFUL_RESTART);
 	ck_assert_uint_eq(o.caps.gr.flags, BGP_GR_NOTIFICATION);
 	nb_open_init(&o, 65010, REMOTE_ID, hold, fams, 2);
@@ -711,9 +711,9 @@ static struct session *gr_established(struct rec *r, struct nb *n, uint16_t hold
 	o.caps.gr.restart_time = 120;
 	o.caps.gr.fam[o.caps.gr.count++] = (struct bgp_gr_family){ v4u, 0 };
 	nb_send_open(n, &o);
-	ck_assert(nb_expect(n, BGP_KEEPALIVE, &m, 5));
+	ck_assert(nb_expect(n, BGP_KEEPALIVE, &m, 15));
 	nb_send_keepalive(n);
-	ck_assert(nb_until(is_established, s, 5));
+	ck_assert(nb_until(is_established, s, 15));
 	ck_assert(session_negotiated(s)->gr);
 	ck_assert_int_eq(session_negotiated(s)->gr_notification, n_bit);
 	return s;
@@ -767,7 +767,7 @@ START_TEST(test_gr_sent_hard_reset)
 
 	struct session *s = gr_established(&r, &n, 9, c[_i].n_bit);
 	session_close(s, BGP_ERR_CEASE, c[_i].sub, NULL);
-	ck_assert(nb_expect(&n, BGP_NOTIFICATION, &m, 5));
+	ck_assert(nb_expect(&n, BGP_NOTIFICATION, &m, 15));
 	ck_assert_uint_eq(m.body[0], BGP_ERR_CEASE);
 	ck_assert_uint_eq(m.body[1], c[_i].want_sub);
 	if (c[_i].want_sub == BGP_CEASE_HARD_RESET) {
@@ -798,7 +798,7 @@ START_TEST(test_gr_restarting_speaker_open)
 	sp.graceful_restart = true;
 	sp.gr_speaker = &g;
 	accepted(&sp, &r, &n);
-	ck_assert(nb_expect_open(&n, &m, &o, 5));
+	ck_assert(nb_expect_open(&n, &m, &o, 15));
 	ck_assert(o.caps.present & BGP_CAPF_GRACEFUL_RESTART);
 	ck_assert_uint_eq(o.caps.gr.restart_time, 30);
 	ck_assert_uint_eq(o.caps.gr.flags, BGP_GR_NOTIFICATION |

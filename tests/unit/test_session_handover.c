@@ -86,12 +86,12 @@ static struct session *established(const struct session_params *sp, struct rec *
 
 	memset(r, 0, sizeof *r);
 	session_accept(s, nb_pair(n));
-	ck_assert(nb_expect_open(n, &m, &o, 5));
+	ck_assert(nb_expect_open(n, &m, &o, 15));
 	nb_open_init(&o, 65010, REMOTE_ID, 9, fams, 2);
 	nb_send_open(n, &o);
-	ck_assert(nb_expect(n, BGP_KEEPALIVE, &m, 5));
+	ck_assert(nb_expect(n, BGP_KEEPALIVE, &m, 15));
 	nb_send_keepalive(n);
-	ck_assert(nb_until(is_established, s, 5));
+	ck_assert(nb_until(is_established, s, 15));
 	return s;
 }
 
@@ -195,7 +195,7 @@ START_TEST(thawed_session_reads_what_came)
 	nb_run(0.5);
 	ck_assert_uint_eq(r.updates, 0);
 	session_thaw(s);
-	ck_assert(nb_until(got_update, &r, 5));
+	ck_assert(nb_until(got_update, &r, 15));
 	ck_assert_int_eq(session_state(s), FSM_ESTABLISHED);
 	session_abort(s);
 	nb_run(0.2);
