@@ -37,6 +37,12 @@ static void on_client_gone(struct client *c, void *arg)
 {
 	struct instance *inst = arg;
 
+	/* A session that never went down (frozen for an upgrade in place,
+	 * then aborted) still holds its walk and classes: they go now
+	 * (inst_client_down does nothing for a client already down). */
+	for (size_t i = 0; i < c->nlegs; i++)
+		inst_client_down(c->legs[i], inst);
+	inst_client_down(c, inst);
 	for (size_t i = 0; i < c->nlegs; i++)
 		clients_remove(inst, c->legs[i]);
 	for (size_t i = 0; i < inst->nclients; i++)
