@@ -402,4 +402,26 @@ static inline int nb_tcp_pair(struct nb *n)
 	return afd;
 }
 
+/* An UPDATE announcing 10.0.0.0/8, AS_PATH 65010 (4 octets), next hop
+ * 192.0.2.1, into buf; its length. */
+static inline size_t nb_update_msg(uint8_t *buf, size_t cap)
+{
+	static const uint8_t attrs[] = {
+		0x40, BGP_ATTR_ORIGIN, 1, 0,
+		0x40, BGP_ATTR_AS_PATH, 6, BGP_AS_SEQUENCE, 1, 0, 0, 0xfd, 0xf2,
+		0x40, BGP_ATTR_NEXT_HOP, 4, 192, 0, 2, 1,
+	};
+	static const uint8_t nlri[] = { 8, 10 };
+	struct wbuf w = wbuf_make(buf, cap);
+	size_t start = bgp_msg_begin(&w, BGP_UPDATE);
+
+	wbuf_u16(&w, 0);
+	wbuf_u16(&w, sizeof attrs);
+	wbuf_bytes(&w, attrs, sizeof attrs);
+	wbuf_bytes(&w, nlri, sizeof nlri);
+	bgp_msg_finish(&w, start);
+	ck_assert(!w.overflow);
+	return w.len;
+}
+
 #endif

@@ -116,27 +116,6 @@ static struct session *established(struct peer *p, struct prec *r, struct nb *n)
 	return peer_session(p);
 }
 
-/* UPDATE announcing 10.0.0.0/8, AS_PATH 65010, next hop 192.0.2.1. */
-static size_t update_msg(uint8_t *buf, size_t cap)
-{
-	static const uint8_t attrs[] = {
-		0x40, BGP_ATTR_ORIGIN, 1, 0,
-		0x40, BGP_ATTR_AS_PATH, 6, BGP_AS_SEQUENCE, 1, 0, 0, 0xfd, 0xf2,
-		0x40, BGP_ATTR_NEXT_HOP, 4, 192, 0, 2, 1,
-	};
-	static const uint8_t nlri[] = { 8, 10 };
-	struct wbuf w = wbuf_make(buf, cap);
-	size_t start = bgp_msg_begin(&w, BGP_UPDATE);
-
-	wbuf_u16(&w, 0);
-	wbuf_u16(&w, sizeof attrs);
-	wbuf_bytes(&w, attrs, sizeof attrs);
-	wbuf_bytes(&w, nlri, sizeof nlri);
-	bgp_msg_finish(&w, start);
-	ck_assert(!w.overflow);
-	return w.len;
-}
-
 static void shut(struct peer *p, struct prec *r)
 {
 	peer_shutdown(p, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, NULL);
@@ -153,7 +132,7 @@ START_TEST(adopted_by_a_new_peer)
 	struct nb_msg m;
 	struct session_handover h;
 	uint8_t upd[128];
-	size_t len = update_msg(upd, sizeof upd);
+	size_t len = nb_update_msg(upd, sizeof upd);
 	char why[200];
 
 	struct peer *p1 = make_peer(&r1);
@@ -205,7 +184,7 @@ START_TEST(thawed_writes_again)
 	struct nb n;
 	struct nb_msg m;
 	uint8_t upd[128];
-	size_t len = update_msg(upd, sizeof upd);
+	size_t len = nb_update_msg(upd, sizeof upd);
 
 	struct peer *p = make_peer(&r);
 	struct session *s = established(p, &r, &n);

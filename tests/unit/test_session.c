@@ -227,28 +227,6 @@ static void establish(struct session *s, struct nb *n, uint16_t hold)
 	ck_assert(nb_until(is_established, s, 15));
 }
 
-/* An UPDATE announcing 10.0.0.0/8, AS_PATH 65010 (4 octets), next hop
- * 192.0.2.1. */
-static size_t update_msg(uint8_t *buf, size_t cap)
-{
-	static const uint8_t attrs[] = {
-		0x40, BGP_ATTR_ORIGIN, 1, 0,
-		0x40, BGP_ATTR_AS_PATH, 6, BGP_AS_SEQUENCE, 1, 0, 0, 0xfd, 0xf2,
-		0x40, BGP_ATTR_NEXT_HOP, 4, 192, 0, 2, 1,
-	};
-	static const uint8_t nlri[] = { 8, 10 };
-	struct wbuf w = wbuf_make(buf, cap);
-	size_t start = bgp_msg_begin(&w, BGP_UPDATE);
-
-	wbuf_u16(&w, 0);
-	wbuf_u16(&w, sizeof attrs);
-	wbuf_bytes(&w, attrs, sizeof attrs);
-	wbuf_bytes(&w, nlri, sizeof nlri);
-	bgp_msg_finish(&w, start);
-	ck_assert(!w.overflow);
-	return w.len;
-}
-
 /* ---- the OPEN exchange --------------------------------------------------- */
 
 START_TEST(test_open_exchange_negotiates)
@@ -492,7 +470,7 @@ START_TEST(test_half_written_messages)
 	ck_assert(nb_until(is_established, s, 15));
 
 	/* an UPDATE, cut one byte before its end, then the last byte */
-	len = update_msg(buf, sizeof buf);
+	len = nb_update_msg(buf, sizeof buf);
 	nb_write(&n, buf, 19);
 	nb_run(1);
 	nb_write(&n, buf + 19, len - 20);
@@ -590,7 +568,7 @@ START_TEST(test_unexpected_message)
 	nb_open_init(&o, 65010, REMOTE_ID, 9, &v4u, 1);
 	nb_send_open(&n, &o);
 	ck_assert(nb_expect(&n, BGP_KEEPALIVE, &m, 15));
-	nb_write(&n, buf, update_msg(buf, sizeof buf));
+	nb_write(&n, buf, nb_update_msg(buf, sizeof buf));
 	ck_assert(nb_expect(&n, BGP_NOTIFICATION, &m, 15));
 	ck_assert_uint_eq(m.body[0], BGP_ERR_FSM);
 	ck_assert_uint_eq(m.body[1], BGP_ERR_FSM_OPENCONFIRM);

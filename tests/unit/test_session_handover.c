@@ -95,27 +95,6 @@ static struct session *established(const struct session_params *sp, struct rec *
 	return s;
 }
 
-/* UPDATE announcing 10.0.0.0/8, AS_PATH 65010, next hop 192.0.2.1. */
-static size_t update_msg(uint8_t *buf, size_t cap)
-{
-	static const uint8_t attrs[] = {
-		0x40, BGP_ATTR_ORIGIN, 1, 0,
-		0x40, BGP_ATTR_AS_PATH, 6, BGP_AS_SEQUENCE, 1, 0, 0, 0xfd, 0xf2,
-		0x40, BGP_ATTR_NEXT_HOP, 4, 192, 0, 2, 1,
-	};
-	static const uint8_t nlri[] = { 8, 10 };
-	struct wbuf w = wbuf_make(buf, cap);
-	size_t start = bgp_msg_begin(&w, BGP_UPDATE);
-
-	wbuf_u16(&w, 0);
-	wbuf_u16(&w, sizeof attrs);
-	wbuf_bytes(&w, attrs, sizeof attrs);
-	wbuf_bytes(&w, nlri, sizeof nlri);
-	bgp_msg_finish(&w, start);
-	ck_assert(!w.overflow);
-	return w.len;
-}
-
 static void setup(void) { nb_start(SECOND_US); }
 static void teardown(void) { nb_end(); }
 
@@ -127,7 +106,7 @@ START_TEST(adopted_session_goes_on)
 	struct nb n;
 	struct nb_msg m;
 	uint8_t upd[128];
-	size_t len = update_msg(upd, sizeof upd);
+	size_t len = nb_update_msg(upd, sizeof upd);
 	char why[200];
 
 	params(&sp);
@@ -185,7 +164,7 @@ START_TEST(thawed_session_reads_what_came)
 	struct rec r;
 	struct nb n;
 	uint8_t upd[128];
-	size_t len = update_msg(upd, sizeof upd);
+	size_t len = nb_update_msg(upd, sizeof upd);
 
 	params(&sp);
 	struct session *s = established(&sp, &r, &n);
