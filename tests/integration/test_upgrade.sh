@@ -152,14 +152,18 @@ speaker() {
 }
 speaker ms "$MS" 65233 ietf
 speaker member "$MEMBER" 65234 none
-# speaker_state NAME — "IPv4 IPv6 routes, sessions Established, times any
-# was established"
-speaker_state() {
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["sessions"]
-print(d["ipv4_routes"], d["ipv6_routes"], sum(x["state"] == "Established" for x in s),
-      sum(x["established"] for x in s))' "$T/$1.json" 2>/dev/null
+# speakers — per speaker "NAME IPv4 IPv6 routes, sessions Established,
+# times any was established" (one python for both: it starts slowly)
+speakers() {
+	python3 -c 'import json, sys
+def state(name):
+    d = json.load(open("%s/%s.json" % (sys.argv[1], name)))
+    s = d["sessions"]
+    return "%s %d %d %d %d" % (name, d["ipv4_routes"], d["ipv6_routes"],
+                               sum(x["state"] == "Established" for x in s),
+                               sum(x["established"] for x in s))
+print("; ".join(state(n) for n in ("ms", "member")))' "$T" 2>/dev/null
 }
-speakers() { echo "ms $(speaker_state ms); member $(speaker_state member)"; }
 SPEAKERS_WANT="ms 1000 50 2 2; member 1000 50 1 1"
 # both ends' sessions as the neighbors' kernels and BIRD see them
 connections() {
