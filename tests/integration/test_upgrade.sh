@@ -6,16 +6,15 @@
 # start leaves the old muxd serving.
 #   - after each of five upgrades in a row (SIGUSR2, muxctl upgrade,
 #     SIGUSR2, SIGUSR2 to another build — muxd-hooks —, SIGUSR2 back to
-#     this one) the BGP
-#     listener, the instance's listener and the API's are the very same
-#     sockets (same inodes), now the new process's; the PID changed and
-#     /api/v1/status counts the generation (1 to 6);
+#     this one) the BGP listener, the instance's listener and the API's
+#     are the very same sockets (same inodes), now the new process's; the
+#     PID changed and /api/v1/status counts the generation (1 to 6);
 #   - the sessions never went down, as the neighbors see them: the BIRD
-#     upstream's, the BIRD client's, the FRR client's, both sessions of a multisession
-#     client (tests/tools/ms_speaker, IETF dialect: one per family) and a
-#     member of a client address range (ms_speaker, one session) are the
-#     same TCP 4-tuples and socket inodes (a reconnect makes a new
-#     socket), BIRD's own route change counters of the session are
+#     upstream's, the BIRD client's, the FRR client's, both sessions of a
+#     multisession client (tests/tools/ms_speaker, IETF dialect: one per
+#     family) and a member of a client address range (ms_speaker, one
+#     session) are the same TCP 4-tuples and socket inodes (a reconnect
+#     makes a new socket), BIRD's own route change counters of the session are
 #     unchanged (a reset or the table sent again would move them), FRR's
 #     (sessions established, UPDATEs and NOTIFICATIONs received) and the
 #     speakers' counts of sessions established and of routes held too,
@@ -36,9 +35,8 @@
 #     logged, its connection closes; the upstream's session goes on.
 # Addresses: 127.0.230.0/24 (muxd 127.0.230.1, BIRD 127.0.230.11),
 # 127.0.231.1 (the upstream's instance), 127.0.232.12 (the client),
-# 127.0.232.14 (the FRR client),
-# 127.0.233.13 (the multisession client), 127.0.234.0/24 (the range;
-# its member 127.0.234.5).
+# 127.0.232.14 (the FRR client), 127.0.233.13 (the multisession client),
+# 127.0.234.0/24 (the range; its member 127.0.234.5).
 . "$(dirname "$0")/lib.sh"
 
 MUX_ADDR=127.0.230.1
