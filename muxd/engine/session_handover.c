@@ -17,6 +17,19 @@
 #include "muxd/lib/log.h"
 #include "muxd/lib/xalloc.h"
 
+/*
+ * A KEEPALIVE goes out as soon as a frozen session runs again (thawed, or
+ * adopted by the new process): when the last one went is not known here,
+ * and the neighbor's hold timer ran all along. Re-arming the whole
+ * keepalive interval instead lets upgrades that come faster than it starve
+ * the neighbor of KEEPALIVEs until its hold timer expires.
+ */
+static void keepalive_at_once(struct session *s)
+{
+	if (s->neg.keepalive)
+		session_timer_arm(s->keepalive_ev, 0);
+}
+
 void session_freeze(struct session *s)
 {
 	if (s->frozen || s->closing)
@@ -39,8 +52,8 @@ void session_thaw(struct session *s)
 	s->last_rx = timebase_now();
 	if (s->state == FSM_ESTABLISHED && s->neg.hold_time)
 		session_timer_arm(s->hold_ev, s->neg.hold_time);
-	if (s->state == FSM_ESTABLISHED && s->neg.keepalive)
-		session_timer_arm(s->keepalive_ev, s->neg.keepalive);
+	if (s->state == FSM_ESTABLISHED)
+		keepalive_at_once(s);
 	event_active(s->continue_ev, 0, 0);     /* what arrived meanwhile */
 }
 
@@ -223,7 +236,6 @@ struct session *session_adopt_established(struct event_base *base,
 	s->last_rx = timebase_now();
 	if (s->neg.hold_time)
 		session_timer_arm(s->hold_ev, s->neg.hold_time);
-	if (s->neg.keepalive)
-		session_timer_arm(s->keepalive_ev, s->neg.keepalive);
+	keepalive_at_once(s);
 	return s;
 }

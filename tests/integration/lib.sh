@@ -51,6 +51,7 @@
 #   namespaces dpf-PID-*: test_dataplane_full (the same, dataplane_lib.sh)
 #   namespaces prv-PID-*: test_privileges (10.202.0-2.0/24 inside them)
 #   namespaces dpb-PID-*: scripts/bench-dataplane.sh (10.202.0-3.0/24 inside them)
+#   127.0.225-226 test_gr_frr
 #   127.0.230-234 test_upgrade
 #   127.0.235-237 scripts/bench-upgrade.sh (238-239 reserved for it)
 
@@ -616,13 +617,14 @@ gobgp_saw_cease() {
 FRR_BGPD=/usr/lib/frr/bgpd
 
 # frr_start NAME — bgpd without zebra (-Z), listening on its own address;
-# the routes are loaded into the running bgpd with `vtysh -f`.
+# the routes are loaded into the running bgpd with `vtysh -f`. FRR_EXTRA:
+# more lines for its `router bgp` block (default none).
 frr_start() {
 	local name=$1 d=$T/$1 passive="" fill
 	mkdir -p "$d"
 	[[ ${PEER_MODE[$name]} == passive ]] && passive="neighbor $MUX_ADDR passive"
 	fill=(--set "ADDR=${PEER_ADDR[$name]}" --set "ASN=${PEER_ASN[$name]}" --set "DIR=$d"
-		--set "NAME=$name" --set "PASSIVE=$passive" --set "MUX_ADDR=$MUX_ADDR"
+		--set "NAME=$name" --set "PASSIVE=$passive" --set "EXTRA=${FRR_EXTRA:-}" --set "MUX_ADDR=$MUX_ADDR"
 		--set "MUX_PORT=$MUX_PORT" --set "MUX_ASN=$MUX_ASN")
 	"${ROUTEGEN[@]}" fill --template "$CONF/frr.conf.in" --out "$d/bgpd.conf" "${fill[@]}" &&
 		_routegen_peer render "$name" --template "$CONF/frr-routes.conf.in" \

@@ -203,6 +203,43 @@ START_TEST(frozen_hold_timer_stops)
 }
 END_TEST
 
+/* A session that runs again — thawed, or adopted by the new process —
+ * sends a KEEPALIVE at once rather than a whole keepalive interval (3 s)
+ * later: upgrades one after the other would otherwise starve the
+ * neighbor's hold timer. */
+START_TEST(keepalive_at_once_when_running_again)
+{
+	struct session_params sp;
+	struct session_handover h;
+	struct rec r1, r2;
+	struct nb n;
+	struct nb_msg m;
+	char why[200];
+
+	params(&sp);
+	struct session *s1 = established(&sp, &r1, &n);
+	session_freeze(s1);
+	nb_run(0.5);
+	session_thaw(s1);
+	ck_assert_msg(nb_recv(&n, &m, 2) && m.type == BGP_KEEPALIVE,
+	    "no KEEPALIVE within 2 s of the thaw");
+	session_freeze(s1);
+	nb_run(0.5);
+	ck_assert(session_handover_export(s1, &h));
+	h.fd = dup(h.fd);
+	session_abort(s1);
+	struct session *s2 = session_adopt_established(nb_base, &sp, &ops, &r2, &h, why,
+	    sizeof why);
+	session_handover_release(&h);
+	ck_assert_msg(s2 != NULL, "%s", why);
+	ck_assert_msg(nb_recv(&n, &m, 2) && m.type == BGP_KEEPALIVE,
+	    "no KEEPALIVE within 2 s of the adoption");
+	ck_assert_int_eq(session_state(s2), FSM_ESTABLISHED);
+	session_abort(s2);
+	nb_run(0.2);
+}
+END_TEST
+
 START_TEST(changed_configuration_refused)
 {
 	struct session_params sp;
@@ -243,6 +280,7 @@ int main(void)
 	tcase_add_test(tc, thawed_session_reads_what_came);
 	tcase_add_test(tc, frozen_hold_timer_stops);
 	tcase_add_test(tc, changed_configuration_refused);
+	tcase_add_test(tc, keepalive_at_once_when_running_again);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
