@@ -250,7 +250,8 @@ static void upgrade_failed(struct upgrade *u, const char *why)
 	if (u->child > 0)
 		kill(u->child, SIGKILL);        /* never two muxds serving */
 	log_warnx("upgrade failed: %s; this muxd (pid %ld, generation %u) goes on "
-	    "serving, nothing was sent on any session", why, (long)getpid(),
+	    "serving; the upgrade sent nothing on any session (each sends a "
+	    "KEEPALIVE as it runs again)", why, (long)getpid(),
 	    u->generation);
 	upgrade_end(u);
 	u->ops.freeze(false, u->ops.arg);
