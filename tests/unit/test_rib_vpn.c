@@ -321,6 +321,7 @@ START_TEST(test_emit_stops)
 	    &c, &st), 1);
 	ck_assert_uint_eq(c.msgs, 3);
 	ck_assert_uint_eq(st.updates, 3);
+	free(c.buf);
 }
 END_TEST
 
