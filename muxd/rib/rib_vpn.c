@@ -84,7 +84,6 @@ static void out_init(struct vpn_out *o, uint16_t afi,
     struct rib_vpn_stats *st)
 {
 	memset(o, 0, sizeof *o);
-	memset(st, 0, sizeof *st);
 	o->spec = spec;
 	o->emit = emit;
 	o->arg = arg;
@@ -141,30 +140,58 @@ static void export_run(struct vpn_out *o, const struct vpn_route *run, size_t n)
 		o->st->skipped += n;
 }
 
+void rib_vpn_walk_init(struct rib_vpn_walk *w, uint16_t afi,
+    const struct rib_vpn_spec *spec)
+{
+	memset(w, 0, sizeof *w);
+	adjrib_cursor_init(&w->cursor, afi);
+	w->spec = *spec;
+	w->afi = afi;
+}
+
+bool rib_vpn_walk_done(const struct rib_vpn_walk *w)
+{
+	return adjrib_cursor_done(&w->cursor);
+}
+
+int rib_vpn_walk_step(const struct adjrib *rib, struct rib_vpn_walk *w,
+    size_t max_routes, rib_vpn_emit emit, void *arg, struct rib_vpn_stats *st)
+{
+	struct rib_vpn_stats local = { 0 };
+	struct vpn_out o;
+	struct vpn_step step = { NULL, 0 };
+
+	if (max_routes == 0 || rib_vpn_walk_done(w))
+		return 0;
+	step.r = xcalloc(max_routes, sizeof *step.r);
+	out_init(&o, w->afi, &w->spec, emit, arg, st ? st : &local);
+	adjrib_cursor_next(rib, &w->cursor, max_routes, step_add, &step);
+	qsort(step.r, step.n, sizeof *step.r, route_cmp);
+	for (size_t i = 0, j; i < step.n && o.rc == 0; i = j) {
+		for (j = i + 1; j < step.n && step.r[j].set == step.r[i].set; j++)
+			;
+		export_run(&o, step.r + i, j - i);
+	}
+	free(step.r);
+	free(o.w.p);
+	return o.rc;
+}
+
 int rib_vpn_export(const struct adjrib *rib, uint16_t afi,
     const struct rib_vpn_spec *spec, rib_vpn_emit emit, void *arg,
     struct rib_vpn_stats *st)
 {
 	struct rib_vpn_stats local;
-	struct vpn_out o;
-	struct adjrib_cursor c;
-	struct vpn_step step = { xcalloc(RIB_VPN_CHUNK, sizeof *step.r), 0 };
+	struct rib_vpn_walk w;
+	int rc = 0;
 
-	out_init(&o, afi, spec, emit, arg, st ? st : &local);
-	adjrib_cursor_init(&c, afi);
-	while (o.rc == 0 && !adjrib_cursor_done(&c)) {
-		step.n = 0;
-		adjrib_cursor_next(rib, &c, RIB_VPN_CHUNK, step_add, &step);
-		qsort(step.r, step.n, sizeof *step.r, route_cmp);
-		for (size_t i = 0, j; i < step.n && o.rc == 0; i = j) {
-			for (j = i + 1; j < step.n && step.r[j].set == step.r[i].set; j++)
-				;
-			export_run(&o, step.r + i, j - i);
-		}
-	}
-	free(step.r);
-	free(o.w.p);
-	return o.rc;
+	if (st == NULL)
+		st = &local;
+	memset(st, 0, sizeof *st);
+	rib_vpn_walk_init(&w, afi, spec);
+	while (rc == 0 && !rib_vpn_walk_done(&w))
+		rc = rib_vpn_walk_step(rib, &w, RIB_VPN_CHUNK, emit, arg, st);
+	return rc;
 }
 
 int rib_vpn_withdraw(const struct bgp_prefix *routes, size_t n, uint16_t afi,
@@ -174,7 +201,10 @@ int rib_vpn_withdraw(const struct bgp_prefix *routes, size_t n, uint16_t afi,
 	struct rib_vpn_stats local;
 	struct vpn_out o;
 
-	out_init(&o, afi, spec, emit, arg, st ? st : &local);
+	if (st == NULL)
+		st = &local;
+	memset(st, 0, sizeof *st);
+	out_init(&o, afi, spec, emit, arg, st);
 	o.ps.withdraw = true;
 	if (n > 0 && !out_pack(&o, routes, n, sizeof *routes))
 		o.st->skipped += n;

@@ -18,7 +18,15 @@
  *   {"routes":1000000,"updates":…,"bytes":…,"export_s":…,"import_s":…,
  *    "export_routes_per_s":…,"import_routes_per_s":…}
  *
- *   bench_vpn [-n prefixes] [-k paths] [-s sets] [-r run]
+ * With -f FILE the view is instead the table one peer sent in a recorded
+ * session (an MRT file of BGP4MP UPDATEs, e.g. tests/data's PCH full
+ * table): real attribute sets in their real prefix order, one path a
+ * prefix.
+ *
+ * -c sets the routes an export step takes (RIB_VPN_CHUNK by default).
+ *
+ *   bench_vpn [-n prefixes] [-k paths] [-s sets] [-r run] [-c step]
+ *       [-f FILE.mrt[.gz]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +34,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "muxd/bgp/update_walk.h"
 #include "muxd/rib/rib_vpn.h"
+#include "tests/tools/lib/mrt_updates.h"
 
 struct out {
 	uint8_t *buf;
@@ -94,6 +104,60 @@ static void build(struct adjrib *rib, struct attrset **sets, unsigned long n,
 	}
 }
 
+/* The recorded table: every UPDATE decoded and walked into rib. */
+struct load {
+	struct attrstore *store;
+	struct adjrib *rib;
+	const struct bgp_attrs *attrs;
+};
+
+static void load_announce(const struct bgp_prefix *p, const uint8_t *nh,
+    size_t nh_len, void *arg)
+{
+	struct load *l = arg;
+	struct attrset *set = attrset_intern(l->store, l->attrs, nh, nh_len);
+
+	adjrib_announce(l->rib, p, set);
+	attrset_put(set);
+}
+
+static void load_withdraw(const struct bgp_prefix *p, void *arg)
+{
+	struct load *l = arg;
+
+	adjrib_withdraw(l->rib, p);
+}
+
+static bool load_file(const char *path, struct attrstore *store, struct adjrib *rib)
+{
+	static uint8_t scratch[BGP_ATTR_SCRATCH(BGP_MAX_LEN)];
+	static const struct bgp_family fams[] = {
+		{ BGP_AFI_IPV4, BGP_SAFI_UNICAST }, { BGP_AFI_IPV6, BGP_SAFI_UNICAST },
+	};
+	static const struct update_walk_ops ops = { load_withdraw, load_announce };
+	struct mrt_updates_spec spec = { path, NULL, 0, true };
+	struct update_list ul = { 0 };
+	struct load l = { store, rib, NULL };
+	uint32_t peer_as;
+
+	if (!mrt_updates_load(&spec, &ul, &peer_as))
+		return false;
+	struct bgp_codec_ctx ctx = { .as4 = ul.as4, .max_len = BGP_MAX_LEN };
+	for (size_t i = 0; i < ul.n; i++) {
+		const uint8_t *m = ul.data + ul.msgs[i].off;
+		struct bgp_update u;
+		struct bgp_err err;
+		struct update_walk_stats st = { 0 };
+		if (!bgp_update_decode(m + BGP_HEADER_LEN, ul.msgs[i].len - BGP_HEADER_LEN,
+		    &ctx, scratch, sizeof scratch, &u, &err))
+			continue;
+		l.attrs = &u.attrs;
+		update_walk(&u, &ctx, fams, 2, &ops, &l, &st);
+	}
+	update_list_free(&ul);
+	return true;
+}
+
 struct import {
 	struct attrstore *store;
 	struct adjrib *rib;
@@ -125,7 +189,7 @@ static double import_all(const struct out *o, struct import *im)
 	struct bgp_err err;
 	double t0 = now();
 
-	ctx.addpath[AID_IPV4_VPN] = true;
+	ctx.addpath[AID_IPV4_VPN] = ctx.addpath[AID_IPV6_VPN] = true;
 	for (size_t off = 0; off < o->len;) {
 		size_t len = be16(o->buf + off + 16);
 		if (!bgp_update_decode(o->buf + off + BGP_HEADER_LEN, len - BGP_HEADER_LEN,
@@ -141,39 +205,55 @@ static double import_all(const struct out *o, struct import *im)
 
 int main(int argc, char **argv)
 {
-	unsigned long n = 500000, k = 2, nsets = 100000, run = 10;
+	unsigned long n = 500000, k = 2, nsets = 100000, run = 10, chunk = RIB_VPN_CHUNK;
+	const char *file = NULL;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "n:k:s:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:k:s:r:c:f:")) != -1) {
+		if (ch == 'f') {
+			file = optarg;
+			continue;
+		}
 		unsigned long *v = ch == 'n' ? &n : ch == 'k' ? &k : ch == 's' ? &nsets :
-		    ch == 'r' ? &run : NULL;
+		    ch == 'r' ? &run : ch == 'c' ? &chunk : NULL;
 		if (v == NULL || (*v = strtoul(optarg, NULL, 10)) == 0) {
-			fprintf(stderr, "usage: bench_vpn [-n prefixes] [-k paths] [-s sets] [-r run]\n");
+			fprintf(stderr, "usage: bench_vpn [-n prefixes] [-k paths] [-s sets] "
+			    "[-r run] [-c step] [-f FILE.mrt[.gz]]\n");
 			return 2;
 		}
 	}
 	struct attrstore *store = attrstore_new();
 	struct adjrib *rib = adjrib_new(store);
 	struct attrset **sets = calloc(nsets, sizeof *sets);
-	for (unsigned long i = 0; i < nsets; i++)
+	for (unsigned long i = 0; file == NULL && i < nsets; i++)
 		sets[i] = bench_set(store, (unsigned)i);
-	build(rib, sets, n, k, nsets, run);
+	if (file == NULL)
+		build(rib, sets, n, k, nsets, run);
+	else if (!load_file(file, store, rib))
+		return 1;
 
 	struct rib_vpn_spec spec = { .label = 100, .addpath = true, .max_len = BGP_MAX_LEN };
 	struct rib_vpn_stats st;
 	struct out o = { 0 };
 	bgp_rd_make(65000, 1, &spec.rd);
 	double t0 = now();
-	rib_vpn_export(rib, BGP_AFI_IPV4, &spec, keep, &o, &st);
+	memset(&st, 0, sizeof st);
+	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+		struct rib_vpn_walk w;
+		rib_vpn_walk_init(&w, afi, &spec);
+		while (!rib_vpn_walk_done(&w))
+			rib_vpn_walk_step(rib, &w, chunk, keep, &o, &st);
+	}
 	double t_export = now() - t0;
 
 	struct import im = { attrstore_new(), NULL };
 	im.rib = adjrib_new(im.store);
 	double t_import = import_all(&o, &im);
 	size_t routes = adjrib_count(rib, 0), copied = adjrib_count(im.rib, 0);
-	printf("{\"routes\":%zu,\"copied\":%zu,\"updates\":%zu,\"bytes\":%zu,"
-	    "\"export_s\":%.3f,\"import_s\":%.3f,\"export_routes_per_s\":%.0f,"
-	    "\"import_routes_per_s\":%.0f}\n", routes, copied, o.updates, o.len,
+	printf("{\"routes\":%zu,\"copied\":%zu,\"sets\":%zu,\"updates\":%zu,\"bytes\":%zu,"
+	    "\"step\":%lu,\"export_s\":%.3f,\"import_s\":%.3f,\"export_routes_per_s\":%.0f,"
+	    "\"import_routes_per_s\":%.0f}\n", routes, copied, attrstore_count(store),
+	    o.updates, o.len, chunk,
 	    t_export, t_import, (double)routes / t_export, (double)routes / t_import);
 	for (unsigned long i = 0; i < nsets; i++)
 		attrset_put(sets[i]);

@@ -308,6 +308,62 @@ START_TEST(test_withdraw)
 }
 END_TEST
 
+/* The export in steps, the view changing between them: a route
+ * withdrawn ahead of the walk never goes out, and the copy ends equal to
+ * the view. */
+struct ahead {
+	const struct rib_vpn_walk *w;
+	struct bgp_prefix p;
+	bool found;
+};
+
+static int find_ahead(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct ahead *a = arg;
+
+	(void)set;
+	if (adjrib_cursor_passed(&a->w->cursor, p))
+		return 0;
+	a->p = *p;
+	a->found = true;
+	return 1;
+}
+
+START_TEST(test_walk_steps)
+{
+	struct rib_vpn_spec spec = { .label = 300, .addpath = true,
+	    .max_len = BGP_MAX_LEN };
+	struct capture c = { 0 };
+	struct rib_vpn_stats st = { 0 };
+	struct import_state s;
+	struct rib_vpn_walk w;
+	unsigned steps = 0;
+
+	ck_assert(bgp_rd_make(65000, 9, &spec.rd));
+	s = (struct import_state){ .rd = spec.rd };
+	rib_vpn_walk_init(&w, BGP_AFI_IPV6, &spec);
+	while (!rib_vpn_walk_done(&w)) {
+		ck_assert_int_eq(rib_vpn_walk_step(rib_a, &w, 1000, capture_emit, &c,
+		    &st), 0);
+		if (++steps == 2) {
+			struct ahead a = { &w, { 0 }, false };
+			adjrib_walk(rib_a, BGP_AFI_IPV6, find_ahead, &a);
+			ck_assert(a.found);
+			ck_assert(adjrib_withdraw(rib_a, &a.p));
+		}
+	}
+	ck_assert_uint_gt(steps, 2);
+	ck_assert_uint_ge(steps, adjrib_count(rib_a, BGP_AFI_IPV6) / 1000);
+	ck_assert_uint_eq(st.routes, adjrib_count(rib_a, BGP_AFI_IPV6));
+	import_all(&c, true, &s);
+	ck_assert_uint_eq(adjrib_count(rib_b, 0), adjrib_count(rib_a, BGP_AFI_IPV6));
+	size_t n = 0;
+	adjrib_walk(rib_a, BGP_AFI_IPV6, same_route, &n);
+	ck_assert_uint_eq(n, adjrib_count(rib_b, 0));
+	free(c.buf);
+}
+END_TEST
+
 /* emit's non-zero result stops the export there. */
 START_TEST(test_emit_stops)
 {
@@ -368,6 +424,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_round_trip, 0, 2);
 	tcase_add_test(tc, test_withdraw);
+	tcase_add_test(tc, test_walk_steps);
 	tcase_add_test(tc, test_emit_stops);
 	tcase_add_test(tc, test_import_treat_as_withdraw);
 	suite_add_tcase(s, tc);
