@@ -54,7 +54,8 @@ static void out_route(const struct vpn_out *o, const struct bgp_prefix *p,
 	vp->labels[0] = BGP_VPN_LABEL(o->spec->label & 0xfffff);
 }
 
-/* Pack routes[0..n) under the packer spec o->ps: as many UPDATEs as they
+/* Pack n prefixes, stride bytes apart (a plain array, or the prefixes of
+ * a step's routes), under the packer spec o->ps: as many UPDATEs as they
  * need. False when not even one route fits an UPDATE (attributes longer
  * than max_len allows). */
 static bool out_pack(struct vpn_out *o, const struct bgp_prefix *routes,
