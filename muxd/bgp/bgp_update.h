@@ -192,7 +192,10 @@ struct bgp_update {
  * bytes always do for a 4096-byte message; 16 * 65535 for an extended one).
  * The withdrawn routes, the NLRI and the IPv4/IPv6 unicast NLRI in
  * MP_REACH/MP_UNREACH are checked whole: walking them afterwards with
- * bgp_nlri_next cannot fail.
+ * bgp_nlri_next cannot fail. So are VPN-IPv4/VPN-IPv6 NLRI (SAFI 128,
+ * with ADD-PATH as ctx->addpath[AID_IPV4_VPN/AID_IPV6_VPN] says) and
+ * their next hop lengths, for bgp_vpn_next (bgp_vpn.h); other families'
+ * NLRI is carried unread.
  *
  * Returns false only for errors that need a session reset (err->tier ==
  * BGP_TIER_RESET with the exact code/subcode/data). Otherwise true, with
