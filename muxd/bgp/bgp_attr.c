@@ -11,6 +11,7 @@
  * length is an error but for AS_PATH and ATOMIC_AGGREGATE).
  */
 #include "muxd/bgp/bgp_attr_table.h"
+#include "muxd/bgp/bgp_vpn.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -139,25 +140,37 @@ static bool attr_decode_list(struct attr_in *in)
 	return true;
 }
 
-/* IPv4 and IPv6 unicast are decoded and checked; every other family is
- * carried as opaque bytes (we do not know its NLRI). */
-static bool attr_mp_unicast(uint16_t afi, uint8_t safi)
+/* How the NLRI of an MP attribute is checked: IPv4 and IPv6 unicast
+ * and VPN are decoded; every other family is carried as opaque bytes (we
+ * do not know its NLRI). */
+enum mp_kind { MP_OPAQUE, MP_UNICAST, MP_VPN };
+
+static enum mp_kind attr_mp_kind(uint16_t afi, uint8_t safi)
 {
-	return safi == BGP_SAFI_UNICAST && bgp_aid_unicast(afi) != AID_NONE;
+	if (afi != BGP_AFI_IPV4 && afi != BGP_AFI_IPV6)
+		return MP_OPAQUE;
+	return safi == BGP_SAFI_UNICAST ? MP_UNICAST :
+	    safi == BGP_SAFI_VPN ? MP_VPN : MP_OPAQUE;
 }
 
 /* Next hop lengths RFC 4760 §3 and RFC 2545 §3 (IPv6: global, or global
- * and link-local) allow, and RFC 8950 (IPv6 next hop for IPv4 NLRI). */
-static bool attr_mp_nh_len_ok(uint16_t afi, size_t len)
+ * and link-local) allow, and RFC 8950 (IPv6 next hop for IPv4 NLRI);
+ * for VPN, RFC 4364 §4.3.2 and RFC 4659 §3.2.1 (bgp_vpn_nh_len_ok). */
+static bool attr_mp_nh_len_ok(enum mp_kind kind, uint16_t afi, size_t len)
 {
+	if (kind == MP_VPN)
+		return bgp_vpn_nh_len_ok(afi, len);
 	if (afi == BGP_AFI_IPV4 && len == 4)
 		return true;
 	return len == 16 || len == 32;
 }
 
-static bool attr_mp_nlri_ok(const struct attr_state *st, uint16_t afi,
-    struct bgp_bytes nlri)
+static bool attr_mp_nlri_ok(const struct attr_state *st, enum mp_kind kind,
+    uint16_t afi, struct bgp_bytes nlri, bool withdraw)
 {
+	if (kind == MP_VPN)
+		return bgp_vpn_count(nlri.p, nlri.len, afi,
+		    bgp_ctx_addpath_vpn(st->ctx, afi), withdraw) >= 0;
 	return bgp_nlri_count(nlri.p, nlri.len, afi, bgp_ctx_addpath(st->ctx, afi)) >= 0;
 }
 
@@ -175,12 +188,13 @@ static bool attr_decode_mp_reach(struct attr_in *in)
 		    "MP_REACH_NLRI next hop overruns the attribute");
 	m->next_hop = bgp_attr_bytes(&nh);
 	m->nlri = bgp_attr_bytes(&in->val);
-	if (attr_mp_unicast(m->afi, m->safi)) {
+	enum mp_kind kind = attr_mp_kind(m->afi, m->safi);
+	if (kind != MP_OPAQUE) {
 		/* RFC 7606 §7.11: a wrong next hop length hides the NLRI. */
-		if (!attr_mp_nh_len_ok(m->afi, nh_len))
+		if (!attr_mp_nh_len_ok(kind, m->afi, nh_len))
 			return bgp_attr_fail(in, BGP_ERR_UPD_OPTIONAL,
 			    "MP_REACH_NLRI next hop length wrong for the family");
-		if (!attr_mp_nlri_ok(in->st, m->afi, m->nlri))
+		if (!attr_mp_nlri_ok(in->st, kind, m->afi, m->nlri, false))
 			return bgp_attr_fail(in, BGP_ERR_UPD_OPTIONAL,
 			    "MP_REACH_NLRI holds a malformed prefix");
 	}
@@ -195,8 +209,9 @@ static bool attr_decode_mp_unreach(struct attr_in *in)
 	rbuf_u16(&in->val, &m->afi);
 	rbuf_u8(&in->val, &m->safi);
 	m->nlri = bgp_attr_bytes(&in->val);
-	if (attr_mp_unicast(m->afi, m->safi) &&
-	    !attr_mp_nlri_ok(in->st, m->afi, m->nlri))
+	enum mp_kind kind = attr_mp_kind(m->afi, m->safi);
+	if (kind != MP_OPAQUE &&
+	    !attr_mp_nlri_ok(in->st, kind, m->afi, m->nlri, true))
 		return bgp_attr_fail(in, BGP_ERR_UPD_OPTIONAL,
 		    "MP_UNREACH_NLRI holds a malformed prefix");
 	attr_set(in);

@@ -237,10 +237,13 @@ static bool packer_is_mp(const struct bgp_pack_spec *s)
 	return !(s->afi == BGP_AFI_IPV4 && s->safi == BGP_SAFI_UNICAST);
 }
 
-/* The largest prefix of the family, so begin can promise one fits. */
+/* The largest prefix of the family, so begin can promise one fits (a
+ * VPN prefix with one label, the usual stack). */
 static size_t packer_max_prefix(const struct bgp_pack_spec *s)
 {
-	return (s->addpath ? 4 : 0) + 1 + (s->afi == BGP_AFI_IPV4 ? 4 : 16);
+	size_t vpn = s->safi == BGP_SAFI_VPN ? 3 + 8 : 0;
+
+	return (s->addpath ? 4 : 0) + 1 + vpn + (s->afi == BGP_AFI_IPV4 ? 4 : 16);
 }
 
 static void packer_begin_mp(struct bgp_packer *pk)
@@ -306,15 +309,28 @@ bool bgp_packer_begin(struct bgp_packer *pk, struct wbuf *w,
 	return true;
 }
 
+/* Whether n more NLRI bytes fit in this UPDATE and in w. */
+static bool packer_fits(const struct bgp_packer *pk, size_t n)
+{
+	size_t after = pk->w->len + n + pk->fixed;
+
+	return after - pk->start <= pk->max_len && after <= pk->w->cap;
+}
+
+bool bgp_packer_add_raw(struct bgp_packer *pk, const uint8_t *nlri, size_t n)
+{
+	if (!packer_fits(pk, n))
+		return false;
+	wbuf_bytes(pk->w, nlri, n);
+	pk->count++;
+	return true;
+}
+
 bool bgp_packer_add(struct bgp_packer *pk, const struct bgp_prefix *p)
 {
-	struct wbuf *w = pk->w;
-	size_t n = bgp_nlri_size(p, pk->spec->addpath);
-	size_t after = w->len + n + pk->fixed;
-
-	if (after - pk->start > pk->max_len || after > w->cap)
+	if (!packer_fits(pk, bgp_nlri_size(p, pk->spec->addpath)))
 		return false;
-	bgp_nlri_put(w, p, pk->spec->addpath);
+	bgp_nlri_put(pk->w, p, pk->spec->addpath);
 	pk->count++;
 	return true;
 }

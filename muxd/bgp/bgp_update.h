@@ -120,8 +120,9 @@ struct bgp_attrs {
 struct bgp_codec_ctx {
 	bool as4;                       /* 4-octet AS both ways */
 	bool ebgp;
-	/* ADD-PATH in the direction of the message, per RIB family (aid). */
-	bool addpath[AID_RIB_MAX];
+	/* ADD-PATH in the direction of the message, per family (aid): the
+	 * RIB families', and the VPN families' an export session speaks. */
+	bool addpath[AID_MAX];
 	size_t max_len;                 /* 4096 or 65535 */
 };
 
@@ -132,6 +133,14 @@ static inline bool bgp_ctx_addpath(const struct bgp_codec_ctx *c, uint16_t afi)
 	enum bgp_aid aid = bgp_aid_unicast(afi);
 
 	return bgp_aid_is_rib(aid) && c->addpath[aid];
+}
+
+/* ADD-PATH for the VPN family (SAFI 128) of afi. */
+static inline bool bgp_ctx_addpath_vpn(const struct bgp_codec_ctx *c,
+    uint16_t afi)
+{
+	return afi == BGP_AFI_IPV4 ? c->addpath[AID_IPV4_VPN] :
+	    afi == BGP_AFI_IPV6 ? c->addpath[AID_IPV6_VPN] : false;
 }
 
 /* Scratch a decoder may need for a path attribute section of len bytes:
@@ -183,7 +192,10 @@ struct bgp_update {
  * bytes always do for a 4096-byte message; 16 * 65535 for an extended one).
  * The withdrawn routes, the NLRI and the IPv4/IPv6 unicast NLRI in
  * MP_REACH/MP_UNREACH are checked whole: walking them afterwards with
- * bgp_nlri_next cannot fail.
+ * bgp_nlri_next cannot fail. So are VPN-IPv4/VPN-IPv6 NLRI (SAFI 128,
+ * with ADD-PATH as ctx->addpath[AID_IPV4_VPN/AID_IPV6_VPN] says) and
+ * their next hop lengths, for bgp_vpn_next (bgp_vpn.h); other families'
+ * NLRI is carried unread.
  *
  * Returns false only for errors that need a session reset (err->tier ==
  * BGP_TIER_RESET with the exact code/subcode/data). Otherwise true, with
@@ -250,8 +262,9 @@ size_t bgp_eor_encode(struct wbuf *w, uint16_t afi, uint8_t safi);
  * IPv4 unicast goes in the NLRI field (withdrawals in Withdrawn Routes);
  * every other family in MP_REACH_NLRI (MP_UNREACH_NLRI), written as the
  * first attribute (RFC 7606 §5.1), with the attribute block after it.
- * Families whose NLRI is a plain prefix only (unicast, multicast); every
- * prefix added must be of spec->afi. Nothing is allocated; the UPDATE is
+ * bgp_packer_add takes the families whose NLRI is a plain prefix
+ * (unicast, multicast); every prefix added must be of spec->afi. Other
+ * NLRI (VPN: bgp_vpn_packer_add) is added encoded, bgp_packer_add_raw. Nothing is allocated; the UPDATE is
  * written in place in w.
  */
 struct bgp_pack_spec {
@@ -287,6 +300,9 @@ bool bgp_packer_begin(struct bgp_packer *pk, struct wbuf *w,
 /* Append p. False if it does not fit (nothing written): finish this
  * UPDATE and begin the next. */
 bool bgp_packer_add(struct bgp_packer *pk, const struct bgp_prefix *p);
+/* Append n bytes of one NLRI entry already encoded for spec's family.
+ * False if it does not fit (nothing written). */
+bool bgp_packer_add_raw(struct bgp_packer *pk, const uint8_t *nlri, size_t n);
 /* Complete the UPDATE. Returns its length; 0 if it holds no prefix (it
  * is taken out of w again), or if w overflowed (a prefix longer than its
  * address was added). */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "muxd/bgp/bgp_update.h"
+#include "muxd/bgp/bgp_vpn.h"
 
 static uint8_t scratch[BGP_ATTR_SCRATCH(BGP_EXT_MAX_LEN)];
 static uint8_t scratch2[BGP_ATTR_SCRATCH(BGP_EXT_MAX_LEN)];
@@ -41,6 +42,27 @@ static void walk(struct bgp_bytes b, uint16_t afi, bool addpath)
 	CHECK(n == bgp_nlri_count(b.p, b.len, afi, addpath));
 }
 
+/* A VPN block the decoder accepted reads whole, as rib_vpn_import
+ * relies on. */
+static void walk_vpn(struct bgp_bytes b, uint16_t afi, bool addpath,
+    bool withdraw)
+{
+	struct rbuf r = rbuf_make(b.p, b.len);
+	struct bgp_vpn_prefix vp;
+	long n = 0;
+
+	while (!rbuf_empty(&r)) {
+		CHECK(bgp_vpn_next(&r, afi, addpath, withdraw, &vp));
+		n++;
+	}
+	CHECK(n == bgp_vpn_count(b.p, b.len, afi, addpath, withdraw));
+}
+
+static bool vpn(uint16_t afi, uint8_t safi)
+{
+	return (afi == BGP_AFI_IPV4 || afi == BGP_AFI_IPV6) && safi == BGP_SAFI_VPN;
+}
+
 static bool unicast(uint16_t afi, uint8_t safi)
 {
 	return (afi == BGP_AFI_IPV4 || afi == BGP_AFI_IPV6) && safi == BGP_SAFI_UNICAST;
@@ -58,6 +80,14 @@ static void walk_all(const struct bgp_update *u, const struct bgp_codec_ctx *c)
 	if ((a->present & BGP_ATTR_BIT(BGP_ATTR_MP_UNREACH_NLRI)) &&
 	    unicast(a->mp_unreach.afi, a->mp_unreach.safi))
 		walk(a->mp_unreach.nlri, a->mp_unreach.afi, bgp_ctx_addpath(c, a->mp_unreach.afi));
+	if ((a->present & BGP_ATTR_BIT(BGP_ATTR_MP_REACH_NLRI)) &&
+	    vpn(a->mp_reach.afi, a->mp_reach.safi))
+		walk_vpn(a->mp_reach.nlri, a->mp_reach.afi,
+		    bgp_ctx_addpath_vpn(c, a->mp_reach.afi), false);
+	if ((a->present & BGP_ATTR_BIT(BGP_ATTR_MP_UNREACH_NLRI)) &&
+	    vpn(a->mp_unreach.afi, a->mp_unreach.safi))
+		walk_vpn(a->mp_unreach.nlri, a->mp_unreach.afi,
+		    bgp_ctx_addpath_vpn(c, a->mp_unreach.afi), true);
 }
 
 /*
@@ -160,6 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		};
 		struct bgp_update u;
 		struct bgp_err e;
+		c.addpath[AID_IPV4_VPN] = c.addpath[AID_IPV6_VPN] = variant & 2;
 		bool ok = bgp_update_decode(data, size, &c, scratch, sizeof scratch,
 		    &u, &e);
 		CHECK(ok == (e.tier != BGP_TIER_RESET));

@@ -54,6 +54,7 @@
 #   127.0.225-226 test_gr_frr
 #   127.0.230-234 test_upgrade
 #   127.0.235-237 scripts/bench-upgrade.sh (238-239 reserved for it)
+#   127.0.240 test_vpn_gobgp (241 reserved for it)
 
 set -u -o pipefail
 

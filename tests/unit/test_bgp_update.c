@@ -97,8 +97,12 @@ static const struct vec vecs[] = {
 	OK_("MP_REACH_NLRI ADD-PATH IPv6", ADDPATH, "", ORIGIN ASPATH
 	    "80 0e 1e 00 02 01 10 " V6NH "00 00 00 00 09 20 20 01 0d b8", "",
 	    B(ORIGIN) | B(AS_PATH) | B(MP_REACH_NLRI)),
-	OK_("MP_REACH_NLRI VPNv4: opaque, not checked", 0, "", ORIGIN ASPATH
-	    "80 0e 13 00 01 80 0c 00 00 00 00 00 00 00 00 c0 00 02 01 00 ff ff", "",
+	OK_("MP_REACH_NLRI VPNv4, label 100, RD 65000:1", 0, "", ORIGIN ASPATH
+	    "80 0e 20 00 01 80 0c 00 00 00 00 00 00 00 00 c0 00 02 01 00 "
+	    "70 00 06 41 00 00 fd e8 00 00 00 01 0a 00 00", "",
+	    B(ORIGIN) | B(AS_PATH) | B(MP_REACH_NLRI)),
+	OK_("MP_REACH_NLRI of another SAFI: opaque, not checked", 0, "", ORIGIN ASPATH
+	    "80 0e 0b 00 01 85 04 c0 00 02 01 00 ff ff", "",
 	    B(ORIGIN) | B(AS_PATH) | B(MP_REACH_NLRI)),
 	OK_("MP_UNREACH_NLRI IPv6", 0, "", MPUNREACH6, "", B(MP_UNREACH_NLRI)),
 	OK_("MP_UNREACH_NLRI and MP_REACH_NLRI", 0, "", ORIGIN ASPATH MPUNREACH6
@@ -271,6 +275,16 @@ static const struct vec vecs[] = {
 	    NULL, 0),
 	ERR("MP_REACH_NLRI twice", 0, "", ORIGIN ASPATH MPREACH6 MPREACH6, "", RESET,
 	    BGP_ERR_UPD_ATTR_LIST, "", 0),
+	ERR("MP_REACH_NLRI VPNv4 prefix overruns", 0, "", ORIGIN ASPATH
+	    "80 0e 13 00 01 80 0c 00 00 00 00 00 00 00 00 c0 00 02 01 00 ff ff", "",
+	    RESET, BGP_ERR_UPD_OPTIONAL, NULL, 0),
+	ERR("MP_REACH_NLRI VPNv4 next hop length 4", 0, "", ORIGIN ASPATH
+	    "80 0e 18 00 01 80 04 c0 00 02 01 00 "
+	    "70 00 06 41 00 00 fd e8 00 00 00 01 0a 00 00", "",
+	    RESET, BGP_ERR_UPD_OPTIONAL, NULL, 0),
+	ERR("MP_UNREACH_NLRI VPNv6 length shorter than label and RD", 0, "",
+	    "80 0f 0f 00 02 80 50 80 00 00 00 00 fd e8 00 00 00 01", "",
+	    RESET, BGP_ERR_UPD_OPTIONAL, NULL, 0),
 	ERR("MP_UNREACH_NLRI length 2", 0, "", "80 0f 02 00 02", "", RESET,
 	    BGP_ERR_UPD_OPTIONAL, "80 0f 02 00 02", 0),
 	ERR("MP_UNREACH_NLRI prefix /200", 0, "", "80 0f 04 00 02 01 c8", "", RESET,
