@@ -253,6 +253,7 @@ void daemon_reload(struct daemon *d)
 	reload_dataplane(d, next);
 	reload_privileges(d, next);
 	reload_api_listen(d, next);
+	daemon_export_reload(d, next);
 	api_merge_clients(d->api, next);        /* provisioned clients stay */
 	bool global_change = next->asn != d->cfg->asn || next->router_id != d->cfg->router_id;
 	reload_peers(d, next, global_change);

@@ -181,6 +181,8 @@ struct view_host_config {
 	struct sockaddr_mux addr;       /* address + port (default 179) */
 	uint32_t asn;                   /* the gateway's (iBGP): default $.asn */
 	char *password;                 /* TCP-MD5, NULL without */
+	struct sockaddr_mux local;      /* "local_address": the session's source */
+	bool has_local;
 };
 
 struct config {

@@ -279,5 +279,7 @@ bool view_host_config_equal(const struct view_host_config *a,
     const struct view_host_config *b)
 {
 	return a->enabled == b->enabled && sockaddr_equal(&a->addr, &b->addr) &&
-	    a->asn == b->asn && str_equal(a->password, b->password);
+	    a->asn == b->asn && str_equal(a->password, b->password) &&
+	    a->has_local == b->has_local &&
+	    (!a->has_local || sockaddr_same_addr(&a->local, &b->local));
 }

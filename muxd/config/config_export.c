@@ -103,8 +103,10 @@ static void parse_export(struct jsonv *v, json_t *root, struct config *c)
 
 static void parse_view_host(struct jsonv *v, json_t *root, struct config *c)
 {
-	static const char *const keys[] = { "address", "port", "asn", "password", NULL };
+	static const char *const keys[] = { "address", "port", "asn", "password",
+		"local_address", NULL };
 	json_t *o = jsonv_child_object(v, "$", root, "view_host", false);
+	struct view_host_config *vh = &c->view_host;
 	uint64_t port = BGP_PORT, asn = c->asn;
 
 	if (o == NULL || !jsonv_object(v, "$.view_host", o, keys))
@@ -119,6 +121,15 @@ static void parse_view_host(struct jsonv *v, json_t *root, struct config *c)
 		    (unsigned long long)asn, c->asn);
 	c->view_host.asn = (uint32_t)asn;
 	c->view_host.password = config_parse_password(v, "$.view_host", o);
+	/* The address the view host knows this host by, when the route to it
+	 * would pick another source. */
+	if (json_object_get(o, "local_address") &&
+	    parse_address(v, "$.view_host", o, "local_address", 0, &vh->local)) {
+		vh->has_local = true;
+		if (vh->addr.len && sockaddr_family(&vh->addr) != sockaddr_family(&vh->local))
+			jsonv_error(v, "$.view_host.local_address", "address family differs "
+			    "from view_host.address");
+	}
 }
 
 void config_parse_roles(struct jsonv *v, json_t *root, struct config *c)

@@ -172,6 +172,8 @@ static void roles_json(json_t *o, const struct config *c)
 		    "port", (int)sockaddr_port(&vh->addr), "asn", (json_int_t)vh->asn);
 		if (vh->password)
 			set(vo, "password", json_string(PASSWORD_SHOWN));
+		if (vh->has_local)
+			set(vo, "local_address", addr_json(&vh->local));
 		set(o, "view_host", vo);
 	}
 }

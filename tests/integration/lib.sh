@@ -53,6 +53,7 @@
 #   namespaces dpb-PID-*: scripts/bench-dataplane.sh (10.202.0-3.0/24 inside them)
 #   127.0.230-234 test_upgrade
 #   127.0.235-237 scripts/bench-upgrade.sh (238-239 reserved for it)
+#   127.0.243-245 test_export_session
 
 set -u -o pipefail
 
