@@ -117,6 +117,12 @@ bool daemon_upgrade(struct daemon *d, char *why, size_t why_len)
 		    "restart muxd instead");
 		return false;
 	}
+	/* Nor are the export sessions and their listener (muxd/export.c). */
+	if (d->exports) {
+		snprintf(why, why_len, "the sessions between view host and instance "
+		    "hosts are not handed over: restart muxd instead");
+		return false;
+	}
 	return upgrade_start(d->upgrade, why, why_len);
 }
 

@@ -75,55 +75,9 @@ gb_state() { gb neighbor "$VH" -j 2>/dev/null | python3 -c "
 import json, sys
 print(json.load(sys.stdin)['state'].get('session_state', 0))"; }
 gb_established() { [[ $(gb_state) == 6 ]]; }
-wait_until 30 "GoBGP's session with the view host to be Established" gb_established
-say "GoBGP (an export host with TCP-MD5) is Established with the view host"
 
-# Both VPN families negotiated, ADD-PATH both ways (GoBGP's own view).
-gb neighbor "$VH" >"$T/gobgp/neighbor.txt" || fail "gobgp neighbor failed"
-# (its lines are "FAMILY:<TAB>what")
-sed -n '/^ *add-path:/,/^ *enhanced-route-refresh:/p' "$T/gobgp/neighbor.txt" >"$T/gobgp/addpath.txt"
-for fam in l3vpn-ipv4-unicast l3vpn-ipv6-unicast; do
-	grep -Eq "^ +$fam:[[:space:]]+advertised and received" "$T/gobgp/neighbor.txt" ||
-		fail "GoBGP does not show $fam advertised and received: $(cat "$T/gobgp/neighbor.txt")"
-	# Local and Remote: both send and receive paths
-	(($(grep -Ec "^ +$fam:[[:space:]]+receive/send" "$T/gobgp/addpath.txt") == 2)) ||
-		fail "GoBGP does not show ADD-PATH receive/send both ways for $fam: $(cat "$T/gobgp/neighbor.txt")"
-done
-mux_log_has "export host ih-gobgp $GB.*established: ADD-PATH ipv4-vpn both, ipv6-vpn both" ||
-	fail "muxd did not negotiate ADD-PATH both ways on both VPN families"
-say "both VPN families negotiated, ADD-PATH both ways on each"
-
-# End-of-RIB for each family: GoBGP counts the two UPDATEs it got, and
-# holds no route.
-gb_updates() { gb neighbor "$VH" -j | python3 -c "
-import json, sys
-print(json.load(sys.stdin)['state']['messages']['received'].get('update', 0))"; }
-_two_eors() { [[ $(gb_updates) == 2 ]]; }
-wait_until 15 "GoBGP to receive the two End-of-RIB UPDATEs" _two_eors
-for a in vpnv4 vpnv6; do
-	[[ $(gb global rib -a $a 2>&1) == *"Network not in table"* ]] ||
-		fail "GoBGP holds $a routes from the view host: $(gb global rib -a $a)"
-done
-say "the view host sent End-of-RIB for both families and no route"
-
-# The API: both hosts, ih-gobgp Established with its counters.
-_api_export() { curl -fsS "http://$VH:8179/api/v1/export" >"$T/export.json"; }
-wait_until 10 "GET /api/v1/export" _api_export
-python3 - "$T/export.json" "$GB" <<'PY' || fail "GET /api/v1/export: $(cat "$T/export.json")"
-import json, sys
-d = json.load(open(sys.argv[1]))
-assert d["role"] == "view-host", d
-hosts = {h["name"]: h for h in d["hosts"]}
-assert set(hosts) == {"ih-gobgp", "ih-muxd"}, hosts
-g = hosts["ih-gobgp"]
-assert g["address"] == sys.argv[2] and g["state"] == "Established", g
-assert g["uptime"] >= 0 and g["established"] == 1 and g["end_of_rib_sent"] == 2, g
-assert sorted(g["families"]) == ["ipv4-vpn", "ipv6-vpn"], g
-assert g["add_path"] == {"ipv4-vpn": "both", "ipv6-vpn": "both"}, g
-assert "password" not in json.dumps(d) and "export-secret" not in json.dumps(d)
-PY
-say "GET /api/v1/export shows both hosts, ih-gobgp Established, no password"
-
+# While GoBGP makes its first connection (seconds: its own delay), the
+# checks that need no GoBGP.
 # ---- a stranger: refused at accept, as for an unknown peer
 python3 - "$STRANGER" "$VH" "$EXPORT_PORT" <<'PY' >"$T/stranger.txt" || fail "the stranger's connection: $(cat "$T/stranger.txt")"
 import socket, sys
@@ -192,6 +146,55 @@ EOF
 mkdir -p "$T/var-ih"
 spawn "muxd instance host" "$T/ih.log" "${MUXD_CMD[@]}" --config "$T/instancehost.json"
 IH_PID=$LAST_PID
+wait_until 30 "GoBGP's session with the view host to be Established" gb_established
+say "GoBGP (an export host with TCP-MD5) is Established with the view host"
+
+# Both VPN families negotiated, ADD-PATH both ways (GoBGP's own view).
+gb neighbor "$VH" >"$T/gobgp/neighbor.txt" || fail "gobgp neighbor failed"
+# (its lines are "FAMILY:<TAB>what")
+sed -n '/^ *add-path:/,/^ *enhanced-route-refresh:/p' "$T/gobgp/neighbor.txt" >"$T/gobgp/addpath.txt"
+for fam in l3vpn-ipv4-unicast l3vpn-ipv6-unicast; do
+	grep -Eq "^ +$fam:[[:space:]]+advertised and received" "$T/gobgp/neighbor.txt" ||
+		fail "GoBGP does not show $fam advertised and received: $(cat "$T/gobgp/neighbor.txt")"
+	# Local and Remote: both send and receive paths
+	(($(grep -Ec "^ +$fam:[[:space:]]+receive/send" "$T/gobgp/addpath.txt") == 2)) ||
+		fail "GoBGP does not show ADD-PATH receive/send both ways for $fam: $(cat "$T/gobgp/neighbor.txt")"
+done
+mux_log_has "export host ih-gobgp $GB.*established: ADD-PATH ipv4-vpn both, ipv6-vpn both" ||
+	fail "muxd did not negotiate ADD-PATH both ways on both VPN families"
+say "both VPN families negotiated, ADD-PATH both ways on each"
+
+# End-of-RIB for each family: GoBGP counts the two UPDATEs it got, and
+# holds no route.
+gb_updates() { gb neighbor "$VH" -j | python3 -c "
+import json, sys
+print(json.load(sys.stdin)['state']['messages']['received'].get('update', 0))"; }
+_two_eors() { [[ $(gb_updates) == 2 ]]; }
+wait_until 15 "GoBGP to receive the two End-of-RIB UPDATEs" _two_eors
+for a in vpnv4 vpnv6; do
+	[[ $(gb global rib -a $a 2>&1) == *"Network not in table"* ]] ||
+		fail "GoBGP holds $a routes from the view host: $(gb global rib -a $a)"
+done
+say "the view host sent End-of-RIB for both families and no route"
+
+# The API: both hosts, ih-gobgp Established with its counters.
+_api_export() { curl -fsS "http://$VH:8179/api/v1/export" >"$T/export.json"; }
+wait_until 10 "GET /api/v1/export" _api_export
+python3 - "$T/export.json" "$GB" <<'PY' || fail "GET /api/v1/export: $(cat "$T/export.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["role"] == "view-host", d
+hosts = {h["name"]: h for h in d["hosts"]}
+assert set(hosts) == {"ih-gobgp", "ih-muxd"}, hosts
+g = hosts["ih-gobgp"]
+assert g["address"] == sys.argv[2] and g["state"] == "Established", g
+assert g["uptime"] >= 0 and g["established"] == 1 and g["end_of_rib_sent"] == 2, g
+assert sorted(g["families"]) == ["ipv4-vpn", "ipv6-vpn"], g
+assert g["add_path"] == {"ipv4-vpn": "both", "ipv6-vpn": "both"}, g
+assert "password" not in json.dumps(d) and "export-secret" not in json.dumps(d)
+PY
+say "GET /api/v1/export shows both hosts, ih-gobgp Established, no password"
+
 _ih_up() {
 	running "$IH_PID" || fail "the instance host muxd is gone: $(tail -n 5 "$T/ih.log")"
 	curl -fsS "http://$IH:8179/api/v1/export" 2>/dev/null |
@@ -218,6 +221,48 @@ assert d['role'] == 'instance-host' and d['view_host']['state'] == 'Established'
 wait_until 10 "the instance host's /api/v1/status to name its role" _ih_status
 say "a muxd instance host holds its session to the view host; its instance listens"
 
+# ---- muxctl
+"$ROOT/build/muxctl" -s "$VH:8179" show export >"$T/muxctl.txt" || fail "muxctl show export failed"
+grep -Eq "^ih-gobgp +$GB +Established +[0-9]+s +ipv4-vpn both, ipv6-vpn both +1 +2 " "$T/muxctl.txt" ||
+	fail "muxctl show export: $(cat "$T/muxctl.txt")"
+say "muxctl show export shows ih-gobgp Established with its ADD-PATH and counters"
+
+# ---- a reload: ih-muxd removed leaves with Cease / Peer De-configured,
+# ih-gobgp's session stays up; a change of role is refused
+python3 - "$T/viewhost.json" <<'PY' || fail "cannot edit the view host's configuration"
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["export"]["hosts"] = [h for h in c["export"]["hosts"] if h["name"] != "ih-muxd"]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+kill -HUP "$MUX_PID"
+_ih_deconfigured() { grep -q "session to view-host $VH: received NOTIFICATION 6/3" "$T/ih.log"; }
+wait_until 15 "the instance host to get Cease / Peer De-configured" _ih_deconfigured
+_one_host() {
+	curl -fsS "http://$VH:8179/api/v1/export" | python3 -c "
+import json, sys
+h = json.load(sys.stdin)['hosts']
+assert [x['name'] for x in h] == ['ih-gobgp'] and h[0]['state'] == 'Established' and h[0]['established'] == 1, h"
+}
+wait_until 10 "GET /api/v1/export to list ih-gobgp alone" _one_host
+_ih_refused() { mux_log_has "connection from $IH port [0-9]+ to $VH refused: no instance host"; }
+wait_until 15 "the view host to refuse the removed instance host" _ih_refused
+python3 - "$T/viewhost.json" <<'PY' || fail "cannot edit the view host's configuration"
+import json, sys
+c = json.load(open(sys.argv[1]))
+del c["export"]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+kill -HUP "$MUX_PID"
+_role_kept() { mux_log_has 'reload: "export" or "view_host" changed: .* keeps the running one'; }
+wait_until 15 "the view host to refuse a change of role at reload" _role_kept
+_one_host || fail "ih-gobgp's session did not stay up through the reloads"
+[[ $(gb neighbor "$VH" -j | python3 -c "import json,sys; print(json.load(sys.stdin)['state'].get('flops', 0))") == 0 ]] ||
+	fail "GoBGP's session went down during the reloads"
+say "reload: a removed host leaves with 6/3 and is refused after; a change of role is refused; ih-gobgp stays up"
+
 stop_pid "$IH_PID" TERM 10 || fail "the instance host muxd did not stop on SIGTERM"
 mux_stop_clean
+mux_log_has "export host ih-gobgp $GB: sent NOTIFICATION 6/2" ||
+	fail "the view host did not send ih-gobgp Cease / Administrative Shutdown at SIGTERM"
 say "PASS"
