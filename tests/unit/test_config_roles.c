@@ -93,6 +93,25 @@ START_TEST(test_instance_host_role)
 }
 END_TEST
 
+START_TEST(test_view_host_local_address)
+{
+	struct jsonv errs = { 0 };
+	struct config *c = load(GW "\"view_host\": {\"address\": \"127.0.30.9\", "
+	    "\"local_address\": \"127.0.30.2\"}, \"upstreams\": [" RUP("") "]}", &errs);
+	struct view_host_config vh;
+	char buf[64];
+
+	ck_assert(c->view_host.has_local);
+	ck_assert_str_eq(sockaddr_ntop(&c->view_host.local, buf, sizeof buf), "127.0.30.2");
+	view_host_config_copy(&vh, &c->view_host);
+	ck_assert(view_host_config_equal(&vh, &c->view_host));
+	vh.has_local = false;
+	ck_assert(!view_host_config_equal(&vh, &c->view_host));
+	view_host_config_release(&vh);
+	config_free(c);
+}
+END_TEST
+
 /* "port" and "asn" of view_host have defaults: 179 and the gateway's. */
 START_TEST(test_view_host_defaults)
 {
@@ -103,6 +122,7 @@ START_TEST(test_view_host_defaults)
 	ck_assert_uint_eq(sockaddr_port(&c->view_host.addr), 179);
 	ck_assert_uint_eq(c->view_host.asn, 65000);
 	ck_assert_str_eq(c->view_host.password, "k");
+	ck_assert(!c->view_host.has_local);
 	config_free(c);
 }
 END_TEST
@@ -159,6 +179,11 @@ static const struct {
 	  "$.view_host.asn: 65001 is not the gateway's asn 65000: the session to the "
 	  "view host is iBGP (give both hosts the same \"asn\")" },
 	{ GW "\"view_host\": {\"port\": 1179}}", "$.view_host.address: missing (required)" },
+	{ GW "\"view_host\": {\"address\": \"::1\", \"local_address\": \"127.0.0.2\"}}",
+	  "$.view_host.local_address: address family differs from view_host.address" },
+	{ GW "\"view_host\": {\"address\": \"::1\", \"local_address\": \"me\"}}",
+	  "$.view_host.local_address: not an IP address: \"me\" (give a numeric IPv4 or "
+	  "IPv6 address)" },
 	{ GW VIEW_HOST ", \"upstreams\": [" UP "]}",
 	  "$.upstreams[0].peer: an instance host's upstream has no session of its own: "
 	  "its view host ($.view_host) holds it (remove this key)" },
@@ -284,6 +309,7 @@ int main(void)
 	tcase_add_test(tc, test_view_host_role);
 	tcase_add_test(tc, test_instance_host_role);
 	tcase_add_test(tc, test_view_host_defaults);
+	tcase_add_test(tc, test_view_host_local_address);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof bad / sizeof bad[0]);
 	tcase_add_test(tc, test_every_session_key_named);
 	tcase_add_test(tc, test_copy_equal_release);
