@@ -40,8 +40,10 @@ static void parse_export_host(struct jsonv *v, const char *path, json_t *obj,
 	char at[256], why[200];
 
 	jsonv_object(v, path, obj, keys);
-	if (!json_is_object(obj))
+	if (!json_is_object(obj)) {
+		h->name = xstrdup("");          /* the checks across hosts read it */
 		return;
+	}
 	if (jsonv_string(v, path, obj, "name", true, &name) && name &&
 	    !client_name_ok(name, CLIENT_NAME_MAX, why, sizeof why)) {
 		jsonv_path_key(at, sizeof at, path, "name");

@@ -272,6 +272,8 @@ static void parse_neighbor(struct jsonv *v, const char *path, json_t *obj,
 	jsonv_object(v, path, obj, neighbor_keys);
 	if (json_is_object(obj))
 		parse_neighbor_fields(v, path, obj, n);
+	else
+		n->name = xstrdup("");          /* the checks across peers read it */
 }
 
 static void check_unique_names(struct jsonv *v, const struct config *c)
@@ -402,8 +404,10 @@ static void parse_upstream(struct jsonv *v, const char *path, json_t *obj,
     const struct config *c, struct upstream_config *u)
 {
 	jsonv_object(v, path, obj, upstream_keys());
-	if (!json_is_object(obj))
+	if (!json_is_object(obj)) {
+		u->n.name = xstrdup("");        /* the checks across upstreams read it */
 		return;
+	}
 	if (c->view_host.enabled) {
 		parse_remote_upstream(v, path, obj, c->asn, u);
 		return;

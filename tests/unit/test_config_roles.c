@@ -232,6 +232,28 @@ START_TEST(test_every_session_key_named)
 }
 END_TEST
 
+/* A list item that is not an object is an error naming it, never a crash
+ * (the checks across a list compare names). */
+START_TEST(test_item_not_an_object)
+{
+	static const char *const docs[][2] = {
+		{ GW "\"peers\": [1, 2]}", "$.peers[0]: expected an object" },
+		{ GW "\"upstreams\": [1, 2]}", "$.upstreams[0]: expected an object" },
+		{ GW VIEW_HOST ", \"upstreams\": [1, 2]}", "$.upstreams[0]: expected an object" },
+		{ GW "\"clients\": [1, 2]}", "$.clients[0]: expected an object" },
+		{ GW EXPORT("1, 2") "}", "$.export.hosts[0]: expected an object" },
+	};
+
+	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+		struct jsonv errs = { 0 };
+		ck_assert_ptr_null(config_load_string(docs[i][0], &errs));
+		ck_assert_uint_ge(errs.count, 2);
+		ck_assert_str_eq(errs.lines[0], docs[i][1]);
+		jsonv_free(&errs);
+	}
+}
+END_TEST
+
 START_TEST(test_copy_equal_release)
 {
 	struct jsonv errs = { 0 };
@@ -312,6 +334,7 @@ int main(void)
 	tcase_add_test(tc, test_view_host_local_address);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof bad / sizeof bad[0]);
 	tcase_add_test(tc, test_every_session_key_named);
+	tcase_add_test(tc, test_item_not_an_object);
 	tcase_add_test(tc, test_copy_equal_release);
 	tcase_add_test(tc, test_round_trip);
 	suite_add_tcase(s, tc);
