@@ -160,17 +160,18 @@ static void link_neighbor(const struct config *c, const struct export_host_confi
 	nc->multisession = MS_OFF;
 }
 
-static struct export_link *link_new(struct exports *x, const struct export_host_config *h,
-    bool passive, const char *label)
+/* cfg: the configuration the link runs with (at a reload, the next one). */
+static struct export_link *link_new(struct exports *x, const struct config *cfg,
+    const struct export_host_config *h, bool passive, const char *label)
 {
 	struct export_link *l = xcalloc(1, sizeof *l);
-	struct peer_local local = daemon_local(x->d, x->d->cfg);
+	struct peer_local local = daemon_local(x->d, cfg);
 	struct neighbor_config nc;
 	char text[128];
 
 	l->x = x;
 	export_host_config_copy(&l->cfg, h);
-	link_neighbor(x->d->cfg, h, passive, &nc);
+	link_neighbor(cfg, h, passive, &nc);
 	snprintf(text, sizeof text, "%s %s", label, h->name);
 	local.label = text;
 	local.gr = NULL;
@@ -243,6 +244,15 @@ static void export_listen(struct exports *x, const struct export_config *e)
 
 /* ---- the daemon's side -------------------------------------------------------- */
 
+/* An instance host's one session, to its view host. */
+static void view_host_link(struct exports *x, const struct config *c)
+{
+	struct export_host_config vh = { .name = (char *)"view-host",
+		.addr = c->view_host.addr, .password = c->view_host.password };
+
+	link_new(x, c, &vh, false, "instance host: session to");
+}
+
 void daemon_export_start(struct daemon *d)
 {
 	const struct config *c = d->cfg;
@@ -255,12 +265,10 @@ void daemon_export_start(struct daemon *d)
 	if (c->export.enabled) {
 		export_listen(x, &c->export);
 		for (size_t i = 0; i < c->export.host_count; i++)
-			link_new(x, &c->export.hosts[i], true, "export host");
+			link_new(x, c, &c->export.hosts[i], true, "export host");
 		return;
 	}
-	struct export_host_config vh = { .name = (char *)"view-host",
-		.addr = c->view_host.addr, .password = c->view_host.password };
-	link_new(x, &vh, false, "instance host: session to");
+	view_host_link(x, c);
 }
 
 void daemon_export_stop(struct daemon *d, uint8_t subcode)
@@ -298,15 +306,17 @@ static struct export_link *link_find(struct exports *x, const char *name)
 }
 
 /* Hosts removed leave (Cease / Peer De-configured), changed ones start
- * again (Cease / Other Configuration Change), new ones are taken. */
-static void export_sync_hosts(struct exports *x, const struct export_config *next)
+ * again (Cease / Other Configuration Change), new ones are taken; with a
+ * new AS or router id (global) every session starts again. */
+static void export_sync_hosts(struct exports *x, const struct config *cfg, bool global)
 {
+	const struct export_config *next = &cfg->export;
 	struct export_link **pp = &x->links;
 
 	while (*pp) {
 		struct export_link *l = *pp;
 		const struct export_host_config *h = config_export_host(next, l->cfg.name);
-		if (h && export_host_config_equal(h, &l->cfg)) {
+		if (h && !global && export_host_config_equal(h, &l->cfg)) {
 			pp = &l->next;
 			continue;
 		}
@@ -317,7 +327,7 @@ static void export_sync_hosts(struct exports *x, const struct export_config *nex
 	}
 	for (size_t i = 0; i < next->host_count; i++)
 		if (link_find(x, next->hosts[i].name) == NULL)
-			link_new(x, &next->hosts[i], true, "export host");
+			link_new(x, cfg, &next->hosts[i], true, "export host");
 	if (x->listener)
 		export_keys(x, next);
 }
@@ -330,6 +340,7 @@ static void export_sync_hosts(struct exports *x, const struct export_config *nex
 void daemon_export_reload(struct daemon *d, struct config *next)
 {
 	const struct config *c = d->cfg;
+	bool global = next->asn != c->asn || next->router_id != c->router_id;
 
 	if (c->export.enabled != next->export.enabled ||
 	    !view_host_config_equal(&c->view_host, &next->view_host)) {
@@ -340,16 +351,27 @@ void daemon_export_reload(struct daemon *d, struct config *next)
 		export_config_copy(&next->export, &c->export);
 		view_host_config_release(&next->view_host);
 		view_host_config_copy(&next->view_host, &c->view_host);
-		return;
 	}
-	if (!next->export.enabled || d->exports == NULL)
+	if (d->exports == NULL)
+		return;
+	if (next->view_host.enabled && global) {
+		log_info("instance host: AS or router id changed: the session to the view "
+		    "host starts again");
+		while (d->exports->links) {
+			struct export_link *l = d->exports->links;
+			d->exports->links = l->next;
+			link_remove(l, BGP_CEASE_CONFIG_CHANGE);
+		}
+		view_host_link(d->exports, next);
+	}
+	if (!next->export.enabled)
 		return;
 	if (!sockaddr_equal(&c->export.listen, &next->export.listen)) {
 		log_warnx("reload: export.listen changed: a new export address takes a "
 		    "restart of muxd; until then it listens where it did");
 		next->export.listen = c->export.listen;
 	}
-	export_sync_hosts(d->exports, &next->export);
+	export_sync_hosts(d->exports, next, global);
 }
 
 /* ---- what the API shows ------------------------------------------------------ */
