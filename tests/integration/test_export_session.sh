@@ -7,7 +7,10 @@
 # connection from an address no host has is refused (logged), and a
 # speaker that offers no VPN family is refused in its OPEN with
 # Unsupported Capability (2/7) naming the families. A second muxd, an
-# instance host ("view_host"), holds its session to the view host.
+# instance host ("view_host"), holds its session to the view host, and
+# its instance serves a client (an empty view for now). A reload adds
+# and removes hosts without touching the others; a change of role waits
+# for a restart.
 # Addresses: 127.0.243.0/24 (the view host), 127.0.244.0/24 (GoBGP,
 # strangers), 127.0.245.0/24 (the instance host).
 . "$(dirname "$0")/lib.sh"
@@ -140,7 +143,9 @@ cat >"$T/instancehost.json" <<EOF || fail "cannot write the instance host's conf
   "view_host": { "address": "$VH", "port": $EXPORT_PORT, "local_address": "$IH" },
   "upstreams": [
     { "name": "isp-a", "id": 1, "instance": { "address": "$IH", "port": 1790 } }
-  ]
+  ],
+  "clients": [ { "name": "vnet-1", "address": "127.0.245.10", "asn": 65100,
+                 "upstreams": ["isp-a"] } ]
 }
 EOF
 mkdir -p "$T/var-ih"
@@ -219,7 +224,16 @@ d = json.load(sys.stdin)
 assert d['role'] == 'instance-host' and d['view_host']['state'] == 'Established', d"
 }
 wait_until 10 "the instance host's /api/v1/status to name its role" _ih_status
-say "a muxd instance host holds its session to the view host; its instance listens"
+# Its instance serves a client: the (empty) view, then End-of-RIB.
+"$ROOT/build/tools/bgp_sink" --connect "$IH:1790" --bind 127.0.245.10 --asn 65100 \
+	--peer-as "$MUX_ASN" --until-eor --timeout 15 --quiet >"$T/client.json" 2>"$T/client.err" ||
+	fail "the instance host's client session: $(cat "$T/client.err")"
+python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['eor_ipv4'] and d['complete'] and d['prefixes'] == 0, d" "$T/client.json" ||
+	fail "the instance host's client did not get an empty table and End-of-RIB: $(cat "$T/client.json")"
+say "a muxd instance host holds its session to the view host; its instance serves a client the empty view and End-of-RIB"
 
 # ---- muxctl
 "$ROOT/build/muxctl" -s "$VH:8179" show export >"$T/muxctl.txt" || fail "muxctl show export failed"
