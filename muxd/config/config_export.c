@@ -203,13 +203,23 @@ static void check_export_listen(struct jsonv *v, const struct config *c)
 }
 
 /* An export host that is also a peer or an upstream: its connections
- * to listen_port and to the export would be two roles of one neighbor. */
+ * to listen_port and to the export would be two roles of one neighbor.
+ * One of another address family than export.listen could never connect
+ * (the listener is IPv6-only on an IPv6 address). */
 static void check_export_neighbors(struct jsonv *v, const struct config *c)
 {
+	const struct sockaddr_mux *l = &c->export.listen;
 	char at[256];
 
 	for (size_t i = 0; i < c->export.host_count; i++) {
 		const struct export_host_config *h = &c->export.hosts[i];
+		if (h->addr.len && l->len && sockaddr_family(&h->addr) != sockaddr_family(l)) {
+			snprintf(at, sizeof at, "$.export.hosts[%zu].address", i);
+			jsonv_error(v, at, "an %s address, but export.listen is %s: this "
+			    "host could never connect (give it an address of export.listen's "
+			    "family)", sockaddr_family(&h->addr) == AF_INET ? "IPv4" : "IPv6",
+			    sockaddr_family(l) == AF_INET ? "IPv4" : "IPv6");
+		}
 		for (size_t k = 0; k < c->upstream_count && h->addr.len; k++) {
 			if (!sockaddr_same_addr(&h->addr, &c->upstreams[k].n.remote))
 				continue;

@@ -52,7 +52,7 @@ START_TEST(test_view_host_role)
 {
 	struct jsonv errs = { 0 };
 	struct config *c = load(GW "\"upstreams\": [" UP "], \"export\": {\"listen\": "
-	    "\"[::1]:1179\", \"hosts\": [{\"name\": \"ih-1\", \"address\": \"127.0.30.1\", "
+	    "\"[::1]:1179\", \"hosts\": [{\"name\": \"ih-1\", \"address\": \"::2\", "
 	    "\"password\": \"s3cret\"}, " HOST("ih-2", "2001:db8::2") "]}}", &errs);
 	char buf[64];
 
@@ -61,8 +61,7 @@ START_TEST(test_view_host_role)
 	ck_assert_uint_eq(sockaddr_port(&c->export.listen), 1179);
 	ck_assert_uint_eq(c->export.host_count, 2);
 	ck_assert_str_eq(c->export.hosts[0].name, "ih-1");
-	ck_assert_str_eq(sockaddr_ntop(&c->export.hosts[0].addr, buf, sizeof buf),
-	    "127.0.30.1");
+	ck_assert_str_eq(sockaddr_ntop(&c->export.hosts[0].addr, buf, sizeof buf), "::2");
 	ck_assert_str_eq(c->export.hosts[0].password, "s3cret");
 	ck_assert_ptr_null(c->export.hosts[1].password);
 	ck_assert_ptr_eq(config_export_host(&c->export, "ih-2"), &c->export.hosts[1]);
@@ -172,6 +171,9 @@ static const struct {
 	{ GW "\"upstreams\": [" UP "], " EXPORT(HOST("ih-1", "127.0.10.1")) "}",
 	  "$.export.hosts[0].address: already the peer address of $.upstreams[0]: an "
 	  "instance host is not an upstream (give it another address)" },
+	{ GW EXPORT(HOST("ih-1", "::1")) "}",
+	  "$.export.hosts[0].address: an IPv6 address, but export.listen is IPv4: this "
+	  "host could never connect (give it an address of export.listen's family)" },
 	{ GW "\"view_host\": {\"address\": \"view-host\"}}",
 	  "$.view_host.address: not an IP address: \"view-host\" (give a numeric IPv4 "
 	  "or IPv6 address)" },
@@ -295,7 +297,7 @@ START_TEST(test_round_trip)
 {
 	static const char *const docs[] = {
 		GW "\"upstreams\": [" UP "], \"export\": {\"listen\": \"[::1]:1179\", "
-		"\"hosts\": [{\"name\": \"ih-1\", \"address\": \"127.0.30.1\", "
+		"\"hosts\": [{\"name\": \"ih-1\", \"address\": \"2001:db8::11\", "
 		"\"password\": \"s3cret\"}]}}",
 		GW "\"view_host\": {\"address\": \"127.0.30.9\", \"password\": \"s3cret\"}, "
 		"\"upstreams\": [" RUP("") "]}",
