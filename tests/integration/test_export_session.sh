@@ -200,30 +200,39 @@ assert "password" not in json.dumps(d) and "export-secret" not in json.dumps(d)
 PY
 say "GET /api/v1/export shows both hosts, ih-gobgp Established, no password"
 
-_ih_up() {
-	running "$IH_PID" || fail "the instance host muxd is gone: $(tail -n 5 "$T/ih.log")"
-	curl -fsS "http://$IH:8179/api/v1/export" 2>/dev/null |
-		python3 -c "
-import json, sys
-d = json.load(sys.stdin)
-assert d['role'] == 'instance-host' and d['hosts'][0]['state'] == 'Established'"
-}
-wait_until 30 "the instance host's session to the view host to be Established" _ih_up
-_vh_sees_ih() {
+# A VPN route from the instance host's side (client routes travel that way
+# later): taken and counted, the session stays up.
+gb global rib -a vpnv4 add 10.1.0.0/24 label 100 rd 65000:1 rt 65000:1 nexthop 192.0.2.11 \
+	>/dev/null || fail "gobgp cannot add a vpnv4 route"
+gb global rib -a vpnv6 add 2001:db8:1::/48 label 100 rd 65000:1 rt 65000:1 nexthop 2001:db8::11 \
+	>/dev/null || fail "gobgp cannot add a vpnv6 route"
+_vpn_received() {
 	curl -fsS "http://$VH:8179/api/v1/export" | python3 -c "
 import json, sys
-h = {h['name']: h for h in json.load(sys.stdin)['hosts']}['ih-muxd']
-assert h['state'] == 'Established' and h['end_of_rib_sent'] == 2, h"
+g = {h['name']: h for h in json.load(sys.stdin)['hosts']}['ih-gobgp']
+assert g['updates_received'] >= 2 and g['state'] == 'Established' and g['established'] == 1, g"
 }
-wait_until 10 "the view host to show ih-muxd Established" _vh_sees_ih
+wait_until 15 "the view host to count GoBGP's two VPN UPDATEs" _vpn_received
+say "GoBGP's vpnv4 and vpnv6 UPDATEs are taken (counted, not yet used); the session stays up"
+
+# Both sides at once, in one look: the instance host's /export and
+# /status, the view host's /export.
+_ih_up() {
+	running "$IH_PID" || fail "the instance host muxd is gone: $(tail -n 5 "$T/ih.log")"
+	python3 - "$IH" "$VH" <<'PY' 2>/dev/null
+import json, sys, urllib.request
+get = lambda host, path: json.load(urllib.request.urlopen(f"http://{host}:8179/api/v1/{path}", timeout=5))
+ih, vh = sys.argv[1:3]
+d = get(ih, "export")
+assert d["role"] == "instance-host" and d["hosts"][0]["state"] == "Established", d
+st = get(ih, "status")
+assert st["role"] == "instance-host" and st["view_host"]["state"] == "Established", st
+h = {h["name"]: h for h in get(vh, "export")["hosts"]}["ih-muxd"]
+assert h["state"] == "Established" and h["end_of_rib_sent"] == 2, h
+PY
+}
+wait_until 30 "the instance host's session to the view host to be Established, on both sides and in its status" _ih_up
 listening "$IH" 1790 || fail "the instance host's instance does not listen on $IH:1790"
-_ih_status() {
-	curl -fsS "http://$IH:8179/api/v1/status" | python3 -c "
-import json, sys
-d = json.load(sys.stdin)
-assert d['role'] == 'instance-host' and d['view_host']['state'] == 'Established', d"
-}
-wait_until 10 "the instance host's /api/v1/status to name its role" _ih_status
 # Its instance serves a client: the (empty) view, then End-of-RIB.
 "$ROOT/build/tools/bgp_sink" --connect "$IH:1790" --bind 127.0.245.10 --asn 65100 \
 	--peer-as "$MUX_ASN" --until-eor --timeout 15 --quiet >"$T/client.json" 2>"$T/client.err" ||
