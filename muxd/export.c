@@ -15,6 +15,7 @@
  * the VPN families it has, so the other knows the (empty) table is whole.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -48,6 +49,11 @@ struct exports {
 };
 
 static const enum bgp_aid vpn_aids[] = { AID_IPV4_VPN, AID_IPV6_VPN };
+
+/* What a neighbor's entry defaults to (muxd.json(5)): the export keys
+ * have no timers of their own. */
+#define EXPORT_HOLD_TIME 90             /* seconds */
+#define EXPORT_CONNECT_RETRY 30         /* seconds, the longest backoff */
 
 /* ---- the sessions ------------------------------------------------------- */
 
@@ -144,8 +150,8 @@ static void link_neighbor(const struct config *c, const struct export_host_confi
 	nc->remote = h->addr;
 	nc->remote_as = c->asn;
 	nc->passive = passive;
-	nc->hold_time = 90;
-	nc->connect_retry = 30;
+	nc->hold_time = EXPORT_HOLD_TIME;
+	nc->connect_retry = EXPORT_CONNECT_RETRY;
 	for (size_t i = 0; i < sizeof vpn_aids / sizeof vpn_aids[0]; i++)
 		nc->families[nc->family_count++] = (struct bgp_family){
 			bgp_af(vpn_aids[i])->afi, bgp_af(vpn_aids[i])->safi };
