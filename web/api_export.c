@@ -13,9 +13,8 @@
 #include "web/api_int.h"
 #include "web/http_util.h"
 
-/* At most this many sessions are shown: export.hosts is no longer in any
- * deployment the design has in mind (one per instance host). */
-#define API_MAX_EXPORT_LINKS 256
+/* Every session fits one answer: export.hosts has at most this many. */
+#define API_MAX_EXPORT_LINKS CONFIG_EXPORT_HOSTS_MAX
 
 const char *api_role(const struct config *c)
 {

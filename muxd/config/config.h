@@ -167,6 +167,9 @@ struct export_host_config {
 	struct sockaddr_mux addr;       /* port 0: the host connects from it */
 	char *password;                 /* TCP-MD5, NULL without */
 };
+/* Instance hosts of one view host: each is one session and one copy of
+ * every view on the wire, so a few; the API lists them in one answer. */
+#define CONFIG_EXPORT_HOSTS_MAX 256
 struct export_config {
 	bool enabled;                   /* the key is there */
 	struct sockaddr_mux listen;     /* "ADDR:PORT" or "[V6]:PORT" */

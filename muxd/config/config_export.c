@@ -95,6 +95,11 @@ static void parse_export(struct jsonv *v, json_t *root, struct config *c)
 	arr = jsonv_array(v, "$.export", o, "hosts", true);
 	if (arr == NULL)
 		return;
+	if (json_array_size(arr) > CONFIG_EXPORT_HOSTS_MAX) {
+		jsonv_error(v, "$.export.hosts", "%zu hosts: at most %d instance hosts "
+		    "per view host", json_array_size(arr), CONFIG_EXPORT_HOSTS_MAX);
+		return;
+	}
 	c->export.hosts = xcalloc(json_array_size(arr) + 1, sizeof *c->export.hosts);
 	json_array_foreach(arr, i, val) {
 		jsonv_path_index(at, sizeof at, "$.export.hosts", i);

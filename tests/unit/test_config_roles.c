@@ -216,6 +216,35 @@ START_TEST(test_bad)
 }
 END_TEST
 
+/* At most CONFIG_EXPORT_HOSTS_MAX hosts: the limit itself is taken. */
+START_TEST(test_host_limit)
+{
+	for (size_t n = CONFIG_EXPORT_HOSTS_MAX; n <= CONFIG_EXPORT_HOSTS_MAX + 1; n++) {
+		struct jsonv errs = { 0 };
+		size_t cap = 128 + n * 64, at;
+		char *doc = malloc(cap);
+		at = (size_t)snprintf(doc, cap, GW "\"export\": {\"listen\": "
+		    "\"127.0.0.1:1179\", \"hosts\": [");
+		for (size_t i = 0; i < n; i++)
+			at += (size_t)snprintf(doc + at, cap - at, "%s{\"name\": \"h%zu\", "
+			    "\"address\": \"10.0.%zu.%zu\"}", i ? ", " : "", i, i / 256, i % 256);
+		snprintf(doc + at, cap - at, "]}}");
+		struct config *c = config_load_string(doc, &errs);
+		if (n == CONFIG_EXPORT_HOSTS_MAX) {
+			ck_assert_msg(c != NULL, "%s", errs.count ? errs.lines[0] : "");
+			ck_assert_uint_eq(c->export.host_count, n);
+			config_free(c);
+		} else {
+			ck_assert_ptr_null(c);
+			ck_assert_str_eq(errs.lines[0], "$.export.hosts: 257 hosts: at most 256 "
+			    "instance hosts per view host");
+			jsonv_free(&errs);
+		}
+		free(doc);
+	}
+}
+END_TEST
+
 /* Each session key of an instance host's upstream is named, all in one pass. */
 START_TEST(test_every_session_key_named)
 {
@@ -336,6 +365,7 @@ int main(void)
 	tcase_add_test(tc, test_view_host_local_address);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof bad / sizeof bad[0]);
 	tcase_add_test(tc, test_every_session_key_named);
+	tcase_add_test(tc, test_host_limit);
 	tcase_add_test(tc, test_item_not_an_object);
 	tcase_add_test(tc, test_copy_equal_release);
 	tcase_add_test(tc, test_round_trip);
