@@ -73,6 +73,7 @@ struct daemon {
 	/* the data plane, with a "dataplane" key only (else all NULL) */
 	struct dataplane *dp;
 	struct dp_kernel *dpk;          /* its kernel ops' state */
+	struct event *dp_sweep_ev;      /* after a takeover: the routes not wanted go */
 	struct knl *knl;                /* its netlink socket */
 	struct upgrade *upgrade;        /* SIGUSR2: muxd/upgrade.h */
 	uint32_t generation;            /* 1 at a cold start, +1 per upgrade */
