@@ -54,6 +54,7 @@
 #   127.0.225-226 test_gr_frr
 #   127.0.230-234 test_upgrade
 #   127.0.235-237 scripts/bench-upgrade.sh (238-239 reserved for it)
+#   namespaces upd-PID-*: test_upgrade_dataplane (10.201.0-1.0/24 inside them, dataplane_lib.sh)
 
 set -u -o pipefail
 
