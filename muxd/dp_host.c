@@ -90,19 +90,25 @@ struct our_links {
 	bool full;
 };
 
-static void our_link(const struct klink *l, void *arg)
+static bool is_our_link(const struct klink *l, uint32_t parent)
 {
-	struct our_links *o = arg;
 	uint8_t mac[6];
 	char name[16];
 	uint16_t id;
 
-	if (strcmp(l->kind, "macvlan") != 0 || l->parent != o->parent || !l->has_mac)
-		return;
+	if (strcmp(l->kind, "macvlan") != 0 || l->parent != parent || !l->has_mac)
+		return false;
 	id = (uint16_t)(l->mac[4] << 8 | l->mac[5]);
 	dp_instance_mac(id, mac);
 	dp_instance_ifname(id, name);
-	if (memcmp(mac, l->mac, sizeof mac) != 0 || strcmp(name, l->name) != 0)
+	return memcmp(mac, l->mac, sizeof mac) == 0 && strcmp(name, l->name) == 0;
+}
+
+static void our_link(const struct klink *l, void *arg)
+{
+	struct our_links *o = arg;
+
+	if (!is_our_link(l, o->parent))
 		return;
 	if (o->n == sizeof o->v / sizeof o->v[0]) {
 		o->full = true;
@@ -370,6 +376,24 @@ static bool link_as_made(const struct ifaddrs *ifa, const char *name,
 	return true;
 }
 
+/* Every macvlan of muxd's instances there is (an upgrade keeps most of
+ * them, so they are not taken in rounds as the clean-up takes them). */
+struct link_list {
+	uint32_t parent;
+	struct klink *v;
+	size_t n, cap;
+};
+
+static void link_listed(const struct klink *l, void *arg)
+{
+	struct link_list *o = arg;
+
+	if (!is_our_link(l, o->parent))
+		return;
+	o->v = xgrow_array(o->v, &o->cap, o->n + 1, sizeof *o->v);
+	o->v[o->n++] = *l;
+}
+
 /* The macvlans of the configuration's instances, with their address, are
  * kept as they are (the handed-over sockets are bound to it); the others
  * of muxd's (an upstream removed, an address changed) go, as a reload
@@ -377,13 +401,14 @@ static bool link_as_made(const struct ifaddrs *ifa, const char *name,
 static bool adopt_links(struct knl *nl, struct dp_kernel *k, const struct config *cfg,
     size_t *kept, size_t *removed)
 {
-	struct our_links o;
+	struct link_list o = { 0 };
 	struct ifaddrs *ifa;
 	bool ok = true;
 
 	if (knl_link_index(nl, cfg->dataplane.client_interface, &o.parent) < 0 ||
-	    find_our_links(nl, &o) < 0 || getifaddrs(&ifa) < 0) {
+	    knl_links_dump(nl, link_listed, &o) < 0 || getifaddrs(&ifa) < 0) {
 		log_warnx("dataplane: takeover: listing links: %s", knl_error(nl));
+		free(o.v);
 		return false;
 	}
 	for (size_t i = 0; ok && i < o.n; i++) {
@@ -399,6 +424,7 @@ static bool adopt_links(struct knl *nl, struct dp_kernel *k, const struct config
 			(*removed)++;
 	}
 	freeifaddrs(ifa);
+	free(o.v);
 	return ok;
 }
 

@@ -11,6 +11,8 @@
 #     upgrade: mux1's ifindex, the rules at priority 1000, the routes of
 #     protocol 113 in ISP A's and the inbound table;
 #   - the sessions (ISP A's, the vnet's) are the same TCP 4-tuples;
+#   - a macvlan, a rule and a route of muxd's that the configuration does
+#     not have (left for the first upgrade) are removed by the new muxd;
 #   - the new muxd owns the tables: a route ISP A withdraws after the
 #     upgrades leaves the kernel's table.
 # On a muxd that refuses the upgrade with a data plane it fails at the
@@ -136,7 +138,18 @@ upgrade() {
 		fail "generation $gen: the sessions changed: before $CONNS, now $(connections)"
 	say "generation $gen (pid $MUX_PID): the same macvlan, rules, routes and sessions"
 }
+# What a run with an upstream of id 5 would have left, which the
+# configuration no longer has: the new muxd removes it (and keeps the rest).
+ip -n "$NS_M" link add mux5 link vnets0 address 02:62:6d:78:00:05 type macvlan ||
+	fail "cannot create mux5"
+ip -n "$NS_M" rule add iif mux5 lookup $((TABLE_BASE + 5)) priority 1000
+ip -n "$NS_M" route add 192.0.2.0/24 via 10.201.1.2 table "$TA" proto 113
 upgrade 2
+mux_log_has "takeover: kept 1 link\(s\) and 4 rule\(s\) of the previous muxd, removed 1 link\(s\) and 1 rule\(s\)" ||
+	fail "generation 2 did not keep mux1 and its rules and remove mux5 and its rule"
+mux_log_has "takeover: 6 route\(s\) of muxd's in the tables, 1 the previous muxd left and this one does not want removed" ||
+	fail "generation 2 did not sweep the route it does not want"
+say "generation 2 removed mux5, its rule and a route of table $TA it does not want"
 upgrade 3
 n=$(replies)
 wait_until 10 "25 more replies after the upgrades" more_replies $((n + 25))
