@@ -3,8 +3,9 @@
  * checks at start (the client interface exists, no instance address is
  * taken by another interface, IP forwarding is on, muxd's table range and
  * rule priority hold nothing of anyone else), the clean-up of what a
- * previous run left, the state installed (dataplane/dataplane.h through
- * muxd/dp_kernel.h), and its removal at stop. Without the key nothing
+ * previous run left (or, in an upgrade in place, the adoption of what the
+ * previous process left), the state installed (dataplane/dataplane.h
+ * through muxd/dp_kernel.h), and its removal at stop. Without the key nothing
  * here runs: not even a netlink socket is opened.
  *
  * What muxd owns in the kernel: routes of protocol KMSG_RTPROT_BGPMUX in
@@ -582,13 +583,16 @@ bool daemon_dataplane_start(struct daemon *d)
 		    "CAP_NET_ADMIN for its data plane", strerror(-err));
 		return false;
 	}
-	d->knl = nl;
 	d->dpk = dp_kernel_new(nl);
 	if (!check_host(nl, d->cfg) || !(adopt ? dp_adopt(nl, d->dpk, d->cfg)
 	    : dp_clean(nl, d->cfg, "start"))) {
-		daemon_dataplane_stop(d);
+		/* no clean-up: what the checks found may be someone else's */
+		dp_kernel_free(d->dpk);
+		d->dpk = NULL;
+		knl_close(nl);
 		return false;
 	}
+	d->knl = nl;
 	d->dp = dp_new(d->base, d->cfg, &dp_kernel_ops, d->dpk);
 	dp_kernel_set_dataplane(d->dpk, d->dp);
 	dp_kernel_adopting(d->dpk, adopt);
