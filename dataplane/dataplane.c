@@ -215,6 +215,42 @@ size_t dp_start(struct dataplane *dp)
 	return bad;
 }
 
+/* ---- an upgrade in place: what the tables are to hold ----------------------- */
+
+bool dp_settled(const struct dataplane *dp)
+{
+	if (dp->q.head < dp->q.n)
+		return false;
+	for (size_t i = 0; i < dp->nups; i++)
+		if (dp->ups[i]->walking || dp->ups[i]->gone.n > 0 || dp->ups[i]->retired)
+			return false;
+	return true;
+}
+
+/* "fib": "default": the default route of a family the upstream has, of
+ * its address's family (default_routes). */
+static bool default_wanted(const struct dataplane *dp, const struct dp_up *u,
+    const struct bgp_prefix *dst)
+{
+	bool v6 = sockaddr_family(&u->remote) == AF_INET6;
+
+	return dst->len == 0 && (dst->afi == BGP_AFI_IPV6) == v6 && has_afi(dp, u, dst->afi);
+}
+
+bool dp_route_wanted(struct dataplane *dp, uint32_t table, const struct bgp_prefix *dst)
+{
+	if (table == dp->inbound.id)
+		return dp_inbound_wants(dp, dst);
+	for (size_t i = 0; i < dp->nups; i++) {
+		const struct dp_up *u = dp->ups[i];
+		if (u->retired || !u->identity || u->t.id != table)
+			continue;
+		return dp->fib == DATAPLANE_FIB_DEFAULT ? default_wanted(dp, u, dst)
+		    : dp_fib_wants(u, dst);
+	}
+	return false;
+}
+
 void dp_flush(struct dataplane *dp)
 {
 	dpq_flush(dp);

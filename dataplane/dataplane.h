@@ -149,6 +149,18 @@ void dp_release_feeds(struct dataplane *dp);
 void dp_attach_gateway(struct dataplane *dp, struct gateway *gw);
 void dp_detach_gateway(struct dataplane *dp);
 
+/*
+ * An upgrade in place: the new muxd adopts the kernel state the old one
+ * left (routes are installed with replace, so the table it inherits is
+ * never emptied). Once the data plane is settled — every walk done,
+ * every removal and change sent — the root sweeps the routes of muxd's
+ * protocol in its tables that dp_route_wanted does not want: those the
+ * old process installed for a prefix gone since, or for an upstream the
+ * new configuration no longer has.
+ */
+bool dp_settled(const struct dataplane *dp);
+bool dp_route_wanted(struct dataplane *dp, uint32_t table, const struct bgp_prefix *dst);
+
 /* Send what is queued now (the deferred event does it otherwise). */
 void dp_flush(struct dataplane *dp);
 /* The kernel refused a route of table (from the ops' flush): logged with

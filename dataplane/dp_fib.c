@@ -195,6 +195,15 @@ void dp_detach_feed(struct dataplane *dp, const char *upstream)
 	dp_kick(dp);
 }
 
+bool dp_fib_wants(const struct dp_up *u, const struct bgp_prefix *p)
+{
+	struct bgp_prefix first;
+	struct attrset *set;
+
+	return u->feed != NULL && feed_first_path(u->feed, p, &first, &set) &&
+	    held(set, p->afi);
+}
+
 void dp_fib_forget(struct dp_up *u)
 {
 	free(u->gone.v);

@@ -226,6 +226,14 @@ void dp_inbound_resync(struct dataplane *dp)
 		in_sync(dp, dp->in[i]);
 }
 
+bool dp_inbound_wants(const struct dataplane *dp, const struct bgp_prefix *p)
+{
+	bool found;
+	size_t i = in_find(dp, p, &found);
+
+	return found && dp->in[i]->installed;
+}
+
 void dp_inbound_free(struct dataplane *dp)
 {
 	while (dp->nin)

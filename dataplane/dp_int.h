@@ -130,11 +130,15 @@ bool dp_fib_walks(struct dataplane *dp);
 void dp_fib_detach(struct dp_up *u);
 /* Drops the removals still to send (dp_free, shutdown). */
 void dp_fib_forget(struct dp_up *u);
+/* Whether u's table holds a route for p by its feed now. */
+bool dp_fib_wants(const struct dp_up *u, const struct bgp_prefix *p);
 
 /* dp_inbound.c */
 void dp_inbound_free(struct dataplane *dp);
 /* Every inbound route to its owner's address in dp->cfg now. */
 void dp_inbound_resync(struct dataplane *dp);
+/* Whether the inbound table holds a route for p now. */
+bool dp_inbound_wants(const struct dataplane *dp, const struct bgp_prefix *p);
 
 /* dataplane.c */
 /* The upstream of that name with an identity, not a retired one. */

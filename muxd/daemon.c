@@ -111,13 +111,8 @@ bool daemon_upgrade(struct daemon *d, char *why, size_t why_len)
 		snprintf(why, why_len, "muxd is shutting down");
 		return false;
 	}
-	/* The new process would clean the kernel state this one keeps. */
-	if (d->dp) {
-		snprintf(why, why_len, "the data plane's kernel state is not handed over: "
-		    "restart muxd instead");
-		return false;
-	}
-	/* Nor are the export sessions and their listener (muxd/export.c). */
+	/* The export sessions and their listener (muxd/export.c) are not
+	 * handed over. */
 	if (d->exports) {
 		snprintf(why, why_len, "the sessions between view host and instance "
 		    "hosts are not handed over: restart muxd instead");
@@ -265,6 +260,7 @@ int daemon_run(struct config *cfg, const char *config_path,
 	daemon_gr_start(d, start->takeover != NULL);
 	d->dump = route_dump_new(cfg->state_dir, daemon_write_routes, d);
 	d->gw = gateway_new(d->base, cfg);
+	d->takeover = start->takeover;  /* the data plane adopts the kernel state */
 	if (!daemon_dataplane_start(d)) {     /* before the instances bind its addresses */
 		daemon_free_early(d);
 		return 1;

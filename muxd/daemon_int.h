@@ -76,6 +76,7 @@ struct daemon {
 	/* the data plane, with a "dataplane" key only (else all NULL) */
 	struct dataplane *dp;
 	struct dp_kernel *dpk;          /* its kernel ops' state */
+	struct event *dp_sweep_ev;      /* after a takeover: the routes not wanted go */
 	struct knl *knl;                /* its netlink socket */
 	struct upgrade *upgrade;        /* SIGUSR2: muxd/upgrade.h */
 	uint32_t generation;            /* 1 at a cold start, +1 per upgrade */
@@ -138,14 +139,18 @@ void daemon_close_store(struct daemon *d);
 /* dp_host.c: nothing without a "dataplane" key */
 /* Checks the host, cleans what a previous run left, installs the data
  * plane; false (logged, naming the JSON path) when muxd must not start:
- * nothing of it is then left in the kernel. */
+ * nothing of it is then left in the kernel. With d->takeover (an upgrade
+ * in place) it adopts what the old muxd left instead of cleaning it, and
+ * sweeps the routes it does not want once settled; false then leaves the
+ * kernel state to the old muxd. */
 bool daemon_dataplane_start(struct daemon *d);
 /* Once the upstreams run: inbound routes follow the gateway. */
 void daemon_dataplane_attach(struct daemon *d);
 /* A reload: the instances' identities follow next (before the upstreams
  * change, so a new upstream's feed finds its table). */
 void daemon_dataplane_reload(struct daemon *d, const struct config *next);
-/* Frees the data plane and removes every route, rule and link of muxd's. */
+/* Frees the data plane and removes every route, rule and link of muxd's
+ * (but after a handover, or in a takeover that failed: they stay). */
 void daemon_dataplane_stop(struct daemon *d);
 
 /* export.c: nothing on a single machine (neither "export" nor "view_host") */

@@ -3,8 +3,9 @@
  * checks at start (the client interface exists, no instance address is
  * taken by another interface, IP forwarding is on, muxd's table range and
  * rule priority hold nothing of anyone else), the clean-up of what a
- * previous run left, the state installed (dataplane/dataplane.h through
- * muxd/dp_kernel.h), and its removal at stop. Without the key nothing
+ * previous run left (or, in an upgrade in place, the adoption of what the
+ * previous process left), the state installed (dataplane/dataplane.h
+ * through muxd/dp_kernel.h), and its removal at stop. Without the key nothing
  * here runs: not even a netlink socket is opened.
  *
  * What muxd owns in the kernel: routes of protocol KMSG_RTPROT_BGPMUX in
@@ -26,11 +27,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "dataplane/dataplane.h"
 #include "muxd/daemon_int.h"
 #include "muxd/dp_kernel.h"
 #include "muxd/kernel/knl.h"
 #include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
 
 /* The tables muxd owns. */
 static struct kroute_filter our_tables(const struct config *cfg)
@@ -87,19 +91,25 @@ struct our_links {
 	bool full;
 };
 
-static void our_link(const struct klink *l, void *arg)
+static bool is_our_link(const struct klink *l, uint32_t parent)
 {
-	struct our_links *o = arg;
 	uint8_t mac[6];
 	char name[16];
 	uint16_t id;
 
-	if (strcmp(l->kind, "macvlan") != 0 || l->parent != o->parent || !l->has_mac)
-		return;
+	if (strcmp(l->kind, "macvlan") != 0 || l->parent != parent || !l->has_mac)
+		return false;
 	id = (uint16_t)(l->mac[4] << 8 | l->mac[5]);
 	dp_instance_mac(id, mac);
 	dp_instance_ifname(id, name);
-	if (memcmp(mac, l->mac, sizeof mac) != 0 || strcmp(name, l->name) != 0)
+	return memcmp(mac, l->mac, sizeof mac) == 0 && strcmp(name, l->name) == 0;
+}
+
+static void our_link(const struct klink *l, void *arg)
+{
+	struct our_links *o = arg;
+
+	if (!is_our_link(l, o->parent))
 		return;
 	if (o->n == sizeof o->v / sizeof o->v[0]) {
 		o->full = true;
@@ -332,6 +342,216 @@ static bool dp_clean(struct knl *nl, const struct config *cfg, const char *when)
 	return ok;
 }
 
+/* ---- an upgrade in place: the kernel state the previous muxd left ---------- */
+
+/* The upstream of cfg whose instance's macvlan is name (next_hop_self). */
+static const struct upstream_config *instance_of(const struct config *cfg,
+    const char *name)
+{
+	char ours[16];
+
+	for (size_t i = 0; i < cfg->upstream_count; i++) {
+		dp_instance_ifname(cfg->upstreams[i].id, ours);
+		if (cfg->upstreams[i].instance.next_hop_self && strcmp(ours, name) == 0)
+			return &cfg->upstreams[i];
+	}
+	return NULL;
+}
+
+/* Whether link name holds no address but the instance's own (an IPv6
+ * link-local one aside): what start_identity would make of it. */
+static bool link_as_made(const struct ifaddrs *ifa, const char *name,
+    const struct upstream_config *uc)
+{
+	for (const struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr *sa = i->ifa_addr;
+		if (sa == NULL || strcmp(i->ifa_name, name) != 0 ||
+		    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+			continue;
+		if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr))
+			continue;
+		if (!same_addr(sa, &uc->instance.addr))
+			return false;
+	}
+	return true;
+}
+
+/* Every macvlan of muxd's instances there is (an upgrade keeps most of
+ * them, so they are not taken in rounds as the clean-up takes them). */
+struct link_list {
+	uint32_t parent;
+	struct klink *v;
+	size_t n, cap;
+};
+
+static void link_listed(const struct klink *l, void *arg)
+{
+	struct link_list *o = arg;
+
+	if (!is_our_link(l, o->parent))
+		return;
+	o->v = xgrow_array(o->v, &o->cap, o->n + 1, sizeof *o->v);
+	o->v[o->n++] = *l;
+}
+
+/* The macvlans of the configuration's instances, with their address, are
+ * kept as they are (the handed-over sockets are bound to it); the others
+ * of muxd's (an upstream removed, an address changed) go, as a reload
+ * would remove them. */
+static bool adopt_links(struct knl *nl, struct dp_kernel *k, const struct config *cfg,
+    size_t *kept, size_t *removed)
+{
+	struct link_list o = { 0 };
+	struct ifaddrs *ifa;
+	bool ok = true;
+
+	if (knl_link_index(nl, cfg->dataplane.client_interface, &o.parent) < 0 ||
+	    knl_links_dump(nl, link_listed, &o) < 0 || getifaddrs(&ifa) < 0) {
+		log_warnx("dataplane: takeover: listing links: %s", knl_error(nl));
+		free(o.v);
+		return false;
+	}
+	for (size_t i = 0; ok && i < o.n; i++) {
+		const struct upstream_config *uc = instance_of(cfg, o.v[i].name);
+		if (uc != NULL && link_as_made(ifa, o.v[i].name, uc)) {
+			dp_kernel_keep_link(k, o.v[i].name);
+			(*kept)++;
+		} else if (knl_link_del(nl, o.v[i].index) < 0) {
+			log_warnx("dataplane: takeover: removing %s: %s", o.v[i].name,
+			    knl_error(nl));
+			ok = false;
+		} else
+			(*removed)++;
+	}
+	freeifaddrs(ifa);
+	free(o.v);
+	return ok;
+}
+
+/* The rules at muxd's priority, as a dump lists them (at most 2 per
+ * upstream id and the inbound table's two). */
+struct rule_list {
+	struct krule *v;
+	size_t n, cap;
+};
+
+static void rule_listed(const struct krule *r, void *arg)
+{
+	struct rule_list *l = arg;
+
+	l->v = xgrow_array(l->v, &l->cap, l->n + 1, sizeof *l->v);
+	l->v[l->n++] = *r;
+}
+
+/* A rule dp_start makes for cfg: the inbound table's, or an instance's
+ * "iif muxN lookup" its table. */
+static bool rule_wanted(const struct config *cfg, const struct krule *r)
+{
+	const struct upstream_config *uc;
+
+	if (!our_rule(cfg, r))
+		return false;
+	if (r->iifname[0] == 0)
+		return r->table == cfg->dataplane.table_base + DP_INBOUND_ID;
+	uc = instance_of(cfg, r->iifname);
+	return uc != NULL && dataplane_table(&cfg->dataplane, uc) == r->table;
+}
+
+/* The rules dp_start would add stay; the others at muxd's priority go. */
+static bool adopt_rules(struct knl *nl, const struct config *cfg, size_t *kept,
+    size_t *removed)
+{
+	struct rule_list l = { 0 };
+	bool ok = knl_rules_dump(nl, 0, DP_RULE_PRIORITY, rule_listed, &l) == 0;
+
+	for (size_t i = 0; ok && i < l.n; i++) {
+		if (rule_wanted(cfg, &l.v[i]))
+			(*kept)++;
+		else if (knl_rule_del(nl, &l.v[i]) == 0)
+			(*removed)++;
+		else
+			ok = false;
+	}
+	if (!ok)
+		log_warnx("dataplane: takeover: rules: %s", knl_error(nl));
+	free(l.v);
+	return ok;
+}
+
+/* Instead of the clean-up at start: what the new configuration keeps
+ * stays, the rest goes; routes stay until the sweep (adopt_sweep). */
+static bool dp_adopt(struct knl *nl, struct dp_kernel *k, const struct config *cfg)
+{
+	size_t links = 0, links_gone = 0, rules = 0, rules_gone = 0;
+
+	if (!adopt_links(nl, k, cfg, &links, &links_gone) ||
+	    !adopt_rules(nl, cfg, &rules, &rules_gone))
+		return false;
+	log_info("dataplane: takeover: kept %zu link(s) and %zu rule(s) of the previous "
+	    "muxd, removed %zu link(s) and %zu rule(s) the configuration no longer has",
+	    links, rules, links_gone, rules_gone);
+	return true;
+}
+
+/* Routes of muxd's protocol the data plane does not want now. */
+struct unwanted {
+	struct dataplane *dp;
+	struct kroute *v;
+	size_t n, cap, seen;
+};
+
+static void route_listed(const struct kroute *r, void *arg)
+{
+	struct unwanted *u = arg;
+	struct bgp_prefix p = { .afi = r->family == AF_INET6 ? BGP_AFI_IPV6 : BGP_AFI_IPV4,
+	    .len = r->dst_len };
+
+	u->seen++;
+	memcpy(p.addr, r->dst, kmsg_addr_len(r->family));
+	if (dp_route_wanted(u->dp, r->table, &p))
+		return;
+	u->v = xgrow_array(u->v, &u->cap, u->n + 1, sizeof *u->v);
+	u->v[u->n++] = *r;
+}
+
+/* The sweep after a takeover, once the views, the gateway and the
+ * defaults are all in the tables (every route the previous muxd left
+ * that this one wants was replaced in place): the others go. Until the
+ * data plane is settled it looks again a little later. */
+static void adopt_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	static const struct timeval again = { 0, 50 * 1000 };
+	struct daemon *d = arg;
+	struct kroute_filter f = any_tables(d->cfg);
+	struct unwanted u = { .dp = d->dp };
+	size_t failed = 0;
+	(void)fd;
+	(void)what;
+
+	if (!dp_settled(d->dp)) {
+		evtimer_add(d->dp_sweep_ev, &again);
+		return;
+	}
+	f.protocol = KMSG_RTPROT_BGPMUX;
+	if (knl_routes_dump(d->knl, &f, route_listed, &u) < 0 ||
+	    (u.n > 0 && knl_routes_apply(d->knl, KROUTE_DEL, u.v, u.n, NULL, NULL, &failed,
+	    NULL) < 0))
+		log_warnx("dataplane: takeover: sweeping the routes: %s", knl_error(d->knl));
+	log_info("dataplane: takeover: %zu route(s) of muxd's in the tables, %zu the "
+	    "previous muxd left and this one does not want removed%s", u.seen, u.n - failed,
+	    failed ? " (some refused)" : "");
+	free(u.v);
+}
+
+static void adopt_sweep_later(struct daemon *d)
+{
+	static const struct timeval now = { 0, 0 };
+
+	d->dp_sweep_ev = evtimer_new(d->base, adopt_sweep, d);
+	evtimer_add(d->dp_sweep_ev, &now);
+}
+
 static bool check_host(struct knl *nl, const struct config *cfg)
 {
 	const char *ifname = cfg->dataplane.client_interface;
@@ -352,6 +572,7 @@ static bool check_host(struct knl *nl, const struct config *cfg)
 
 bool daemon_dataplane_start(struct daemon *d)
 {
+	bool adopt = d->takeover != NULL;       /* an upgrade in place */
 	struct knl *nl;
 	int err;
 
@@ -362,21 +583,30 @@ bool daemon_dataplane_start(struct daemon *d)
 		    "CAP_NET_ADMIN for its data plane", strerror(-err));
 		return false;
 	}
-	if (!check_host(nl, d->cfg) || !dp_clean(nl, d->cfg, "start")) {
+	d->dpk = dp_kernel_new(nl);
+	if (!check_host(nl, d->cfg) || !(adopt ? dp_adopt(nl, d->dpk, d->cfg)
+	    : dp_clean(nl, d->cfg, "start"))) {
+		/* no clean-up: what the checks found may be someone else's */
+		dp_kernel_free(d->dpk);
+		d->dpk = NULL;
 		knl_close(nl);
 		return false;
 	}
 	d->knl = nl;
-	d->dpk = dp_kernel_new(nl);
 	d->dp = dp_new(d->base, d->cfg, &dp_kernel_ops, d->dpk);
 	dp_kernel_set_dataplane(d->dpk, d->dp);
-	if (dp_start(d->dp) > 0) {
+	dp_kernel_adopting(d->dpk, adopt);
+	size_t bad = dp_start(d->dp);
+	dp_kernel_adopting(d->dpk, false);
+	if (bad > 0) {
 		log_warnx("$.dataplane: the kernel refused part of the data plane (above): "
-		    "nothing of it is left installed");
+		    "%s", adopt ? "the previous muxd goes on" : "nothing of it is left installed");
 		daemon_dataplane_stop(d);
 		return false;
 	}
 	dp_flush(d->dp);
+	if (adopt)
+		adopt_sweep_later(d);
 	return true;
 }
 
@@ -431,7 +661,16 @@ void daemon_dataplane_stop(struct daemon *d)
 	d->dp = NULL;
 	dp_kernel_free(d->dpk);
 	d->dpk = NULL;
-	dp_clean(d->knl, d->cfg, "stop");
+	if (d->dp_sweep_ev)
+		event_free(d->dp_sweep_ev);
+	d->dp_sweep_ev = NULL;
+	/* After a handover the new muxd has the kernel state; a takeover
+	 * that fails leaves it to the previous muxd, which goes on. */
+	if (d->handed_over || d->takeover != NULL)
+		log_info("dataplane: its routes, rules and links stay for the muxd that "
+		    "%s", d->handed_over ? "took over" : "goes on");
+	else
+		dp_clean(d->knl, d->cfg, "stop");
 	knl_close(d->knl);
 	d->knl = NULL;
 }

@@ -31,6 +31,10 @@ struct dp_kernel {
 	size_t nifs;
 	struct kroute *set, *del;       /* queued changes */
 	size_t nset, ndel, capset, capdel;
+	/* an upgrade in place: the macvlans kept (dp_kernel_keep_link) */
+	bool adopting;
+	char (*kept)[IF_NAMESIZE];
+	size_t nkept, capkept;
 };
 
 struct dp_kernel *dp_kernel_new(struct knl *nl)
@@ -52,7 +56,19 @@ void dp_kernel_free(struct dp_kernel *k)
 		return;
 	free(k->set);
 	free(k->del);
+	free(k->kept);
 	free(k);
+}
+
+void dp_kernel_keep_link(struct dp_kernel *k, const char *name)
+{
+	k->kept = xgrow_array(k->kept, &k->capkept, k->nkept + 1, sizeof *k->kept);
+	snprintf(k->kept[k->nkept++], IF_NAMESIZE, "%s", name);
+}
+
+void dp_kernel_adopting(struct dp_kernel *k, bool on)
+{
+	k->adopting = on;
 }
 
 /* 0 or a negative errno; failures are logged with knl_error's words. */
@@ -82,6 +98,20 @@ static int logged(struct dp_kernel *k, int err)
 	return err;
 }
 
+static bool kept_link(const struct dp_kernel *k, const char *name)
+{
+	for (size_t i = 0; k->adopting && i < k->nkept; i++)
+		if (strcmp(k->kept[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* While adopting, what the kernel already has is what was to be added. */
+static int adopted(struct dp_kernel *k, int err)
+{
+	return err == -EEXIST && k->adopting ? 0 : logged(k, err);
+}
+
 /* The macvlan, then what makes it a forwarding identity: it answers ARP
  * only for its own address, takes packets whose source routes out of
  * another interface (rp_filter loose), and is up. */
@@ -94,7 +124,8 @@ static int op_link_add(const char *name, const char *parent, const uint8_t mac[6
 
 	if ((err = if_index(k, parent, &pidx)) < 0)
 		return err;
-	if ((err = logged(k, knl_macvlan_add(k->nl, name, pidx, mac))) < 0)
+	if (!kept_link(k, name) && (err = logged(k, knl_macvlan_add(k->nl, name, pidx,
+	    mac))) < 0)
 		return err;
 	if ((err = if_index(k, name, &idx)) < 0)
 		return err;
@@ -133,7 +164,7 @@ static int op_addr_add(const char *ifname, const struct sockaddr_mux *addr,
 
 	if (err < 0)
 		return err;
-	return logged(k, knl_addr_add(k->nl, idx, v6 ? AF_INET6 : AF_INET, a, prefixlen));
+	return adopted(k, knl_addr_add(k->nl, idx, v6 ? AF_INET6 : AF_INET, a, prefixlen));
 }
 
 static int rule_change(bool add, const char *iif, int family, uint32_t table,
@@ -144,7 +175,7 @@ static int rule_change(bool add, const char *iif, int family, uint32_t table,
 
 	if (iif)
 		snprintf(r.iifname, sizeof r.iifname, "%s", iif);
-	return logged(k, add ? knl_rule_add(k->nl, &r) : knl_rule_del(k->nl, &r));
+	return add ? adopted(k, knl_rule_add(k->nl, &r)) : logged(k, knl_rule_del(k->nl, &r));
 }
 
 static int op_rule_add(const char *iif, int family, uint32_t table, uint32_t priority,

@@ -213,6 +213,26 @@ START_TEST(fib_default)
 }
 END_TEST
 
+/* An upgrade in place: the sweep keeps what the data plane wants once it
+ * is settled — fib default: each table's default route of its family. */
+START_TEST(takeover_wants_defaults)
+{
+	struct bgp_prefix any4 = pfx("0.0.0.0/0"), any6 = pfx("::/0");
+	struct bgp_prefix other = pfx("203.0.113.0/24");
+
+	start("default");
+	ck_assert(!dp_settled(dp));             /* the default routes are queued */
+	run_loop();
+	ck_assert(dp_settled(dp));
+	ck_assert(dp_route_wanted(dp, 20001, &any4));
+	ck_assert(!dp_route_wanted(dp, 20001, &any6));  /* a's address is IPv4 */
+	ck_assert(!dp_route_wanted(dp, 20001, &other));
+	ck_assert(dp_route_wanted(dp, 20007, &any6));
+	ck_assert(!dp_route_wanted(dp, 20099, &any4));  /* no upstream's table */
+	ck_assert(!dp_route_wanted(dp, 20000, &other)); /* nothing inbound */
+}
+END_TEST
+
 /* ---- reload: identities follow the configuration ------------------------------- */
 
 #define UPSTREAM_D(id, addr) \
@@ -540,6 +560,32 @@ START_TEST(fib_full_follows_feed)
 	ck_assert_uint_eq(fk_count(20001), 0);
 	assert_table_is_view(20001, "a");
 	ck_assert_uint_eq(fk_count(20012), 0);  /* other tables untouched */
+}
+END_TEST
+
+/* fib full: the first path of each prefix of the view, held; settled once
+ * the walk is done and every change sent. */
+START_TEST(takeover_wants_view)
+{
+	struct bgp_prefix p = pfx("203.0.113.0/24"), q = pfx("198.51.100.0/24");
+	struct bgp_prefix r = pfx("192.0.2.128/25");
+
+	start("full");
+	view_route("203.0.113.0/24", 2, "198.51.100.2");
+	view_route("192.0.2.128/25", 1, "2001:db8::1");         /* not held */
+	dp_attach_feed(dp, "a", feed);
+	ck_assert(!dp_settled(dp));             /* the walk is to come */
+	run_loop();
+	ck_assert(dp_settled(dp));
+	ck_assert(dp_route_wanted(dp, 20001, &p));
+	ck_assert(!dp_route_wanted(dp, 20001, &q));
+	ck_assert(!dp_route_wanted(dp, 20001, &r));
+	ck_assert(!dp_route_wanted(dp, 20012, &p));     /* b follows no feed */
+	view_route("203.0.113.0/24", 2, NULL);
+	ck_assert(!dp_settled(dp));
+	run_loop();
+	ck_assert(dp_settled(dp));
+	ck_assert(!dp_route_wanted(dp, 20001, &p));
 }
 END_TEST
 
@@ -956,6 +1002,7 @@ int main(void)
 	tcase_add_test(tc, absent_touches_nothing);
 	tcase_add_test(tc, identities_and_rules);
 	tcase_add_test(tc, fib_default);
+	tcase_add_test(tc, takeover_wants_defaults);
 	tcase_add_test(tc, refusals_counted);
 	tcase_add_test(tc, reload_moves_identities);
 	tcase_add_test(tc, reload_repoints_default);
@@ -969,6 +1016,7 @@ int main(void)
 	 * shared 2-core machine, not Check's default 4 s */
 	tcase_set_timeout(tf, 120);
 	tcase_add_test(tf, fib_full_follows_feed);
+	tcase_add_test(tf, takeover_wants_view);
 	tcase_add_test(tf, fib_full_next_hop_of_other_family);
 	tcase_add_test(tf, fib_full_random);
 	tcase_add_test(tf, queue_drains_random);

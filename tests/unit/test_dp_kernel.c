@@ -16,6 +16,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -171,6 +172,36 @@ START_TEST(test_batch_lost_counted)
 }
 END_TEST
 
+/* An upgrade in place: the macvlan the previous muxd left is kept (the
+ * same interface, not made again) and its address and rule count as
+ * added; without the takeover each is refused as already there. */
+START_TEST(test_adopt_keeps_link)
+{
+	const struct dp_kernel_ops *o = &dp_kernel_ops;
+	static const uint8_t mac[6] = { 0x02, 0x62, 0x6d, 0x78, 0, 1 };
+	struct sockaddr_mux a;
+	uint32_t before, after;
+
+	ck_assert_int_eq(system("ip link add vn0 type veth peer name vn1 && ip link set vn0 up"), 0);
+	ck_assert(sockaddr_parse("10.201.0.11", 0, &a));
+	ck_assert_int_eq(o->link_add("mux1", "vn0", mac, k), 0);
+	ck_assert_int_eq(o->addr_add("mux1", &a, 32, k), 0);
+	ck_assert_int_eq(o->rule_add("mux1", AF_INET, TABLE, 1000, k), 0);
+	ck_assert(knl_link_index(look, "mux1", &before) == 0);
+	ck_assert_int_eq(o->link_add("mux1", "vn0", mac, k), -EEXIST);
+	ck_assert_int_eq(o->addr_add("mux1", &a, 32, k), -EEXIST);
+	ck_assert_int_eq(o->rule_add("mux1", AF_INET, TABLE, 1000, k), -EEXIST);
+	dp_kernel_keep_link(k, "mux1");
+	dp_kernel_adopting(k, true);
+	ck_assert_int_eq(o->link_add("mux1", "vn0", mac, k), 0);
+	ck_assert_int_eq(o->addr_add("mux1", &a, 32, k), 0);
+	ck_assert_int_eq(o->rule_add("mux1", AF_INET, TABLE, 1000, k), 0);
+	dp_kernel_adopting(k, false);
+	ck_assert(knl_link_index(look, "mux1", &after) == 0);
+	ck_assert_uint_eq(before, after);
+}
+END_TEST
+
 static Suite *dp_kernel_suite(void)
 {
 	Suite *s = suite_create("dp_kernel");
@@ -185,6 +216,7 @@ static Suite *dp_kernel_suite(void)
 	tcase_add_test(tc, test_batches);
 	tcase_add_test(tc, test_batch_refused_sent_again);
 	tcase_add_test(tc, test_batch_lost_counted);
+	tcase_add_test(tc, test_adopt_keeps_link);
 	suite_add_tcase(s, tc);
 	return s;
 }
