@@ -40,6 +40,8 @@ uint32_t rfam_node_new(struct rfam *f, const uint8_t *addr, unsigned len)
 void rfam_node_free(struct rfam *f, uint32_t i)
 {
 	struct rnode *n = node_at(f, i);
+	if (f->finger == i)
+		f->finger = 0;
 	n->child[0] = f->free_list;
 	f->free_list = i;
 	f->nodes--;

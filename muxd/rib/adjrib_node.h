@@ -85,6 +85,8 @@ struct rfam {
 	uint32_t fresh;         /* next never-used node index (0 is "none") */
 	uint32_t free_list;     /* freed nodes, linked through child[0] */
 	uint32_t root;
+	uint32_t finger;        /* the node inserted last (0: none), where the
+	                         * next insertion's descent may start */
 	size_t nodes;
 	struct hslot *slots;
 	size_t cap;             /* power of two or 0 */

@@ -807,6 +807,33 @@ static struct bgp_prefix random_prefix(uint16_t afi)
 	return p;
 }
 
+/* A prefix next to p, as the next prefix of a table dump is: p with a
+ * last bit flipped, one bit longer or shorter, or its last byte one up
+ * (carried). */
+static struct bgp_prefix near_prefix(struct bgp_prefix p)
+{
+	unsigned bits = p.afi == BGP_AFI_IPV4 ? 32 : 128;
+	switch (rng() % 4) {
+	case 0:
+		if (p.len > 0)
+			p.addr[(p.len - 1) / 8] ^= (uint8_t)(0x80 >> ((p.len - 1) % 8));
+		break;
+	case 1:
+		p.len += p.len < bits;
+		p.addr[(p.len - 1) / 8] |= (uint8_t)(rng() % 2 ? 0x80 >> ((p.len - 1) % 8) : 0);
+		break;
+	case 2:
+		p.len -= p.len > 0;
+		break;
+	default:
+		for (int i = (int)(p.len ? (p.len - 1) / 8 : 0); i >= 0; i--)
+			if (++p.addr[i] != 0)
+				break;
+	}
+	mask_prefix(&p);
+	return p;
+}
+
 struct model_route {
 	struct bgp_prefix p;
 	struct attrset *set;
@@ -928,8 +955,9 @@ static void model_add(struct model *m, const struct bgp_prefix *p, struct attrse
 	m->n++;
 }
 
-/* One random announce or withdraw of p in rib, the same in its model. */
-static void model_step(struct adjrib *rib, struct model *m, struct attrset *const *sets,
+/* One random announce or withdraw of p in rib, the same in its model;
+ * returns p. */
+static struct bgp_prefix model_step(struct adjrib *rib, struct model *m, struct attrset *const *sets,
     struct bgp_prefix p)
 {
 	long at = model_find(m, &p);
@@ -946,6 +974,7 @@ static void model_step(struct adjrib *rib, struct model *m, struct attrset *cons
 		if (at >= 0)
 			m->r[at] = m->r[--m->n];
 	}
+	return p;
 }
 
 /* Clear one rib of a shared table (all of it or its family): the
@@ -979,8 +1008,10 @@ static void model_run(uint16_t afi, uint64_t seed, int ops, unsigned nribs, size
 	struct adjrib *rib[MODEL_RIBS];
 	struct attrset *sets[MODEL_RIBS][5];
 	struct model m[MODEL_RIBS] = { 0 };
+	struct bgp_prefix last;
 
 	rng_state = seed;
+	last = random_prefix(afi);
 	for (unsigned r = 0; r < nribs; r++) {
 		s[r] = attrstore_new();
 		rib[r] = t ? adjrib_new_in(t, s[r]) : adjrib_new(s[r]);
@@ -993,8 +1024,9 @@ static void model_run(uint16_t afi, uint64_t seed, int ops, unsigned nribs, size
 		if (nribs > 1 && rng() % 1000 == 0)
 			model_clear(rib[r], &m[r], afi);
 		else
-			model_step(rib[r], &m[r], sets[r], from->n > 0 && rng() % 3 == 0 ?
-			    from->r[rng() % from->n].p : random_prefix(afi));
+			last = model_step(rib[r], &m[r], sets[r], from->n > 0 && rng() % 3 == 0 ?
+			    from->r[rng() % from->n].p : rng() % 2 ? near_prefix(last) :
+			    random_prefix(afi));
 		if (op % 1000 == 999)
 			for (unsigned k = 0; k < nribs; k++)
 				check_rib(rib[k], &m[k], afi);
