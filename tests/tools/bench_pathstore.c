@@ -397,8 +397,20 @@ static void view_keep_set(struct bview *v, struct attrset *set)
 	v->sets[v->nsets++] = attrset_get(set);
 }
 
+struct feed_one {
+	struct adjrib *rib;
+	struct attrset *set;
+};
+
+static void feed_announce(const struct bgp_prefix *p, void *arg)
+{
+	struct feed_one *f = arg;
+	adjrib_announce(f->rib, p, f->set);
+}
+
 /* Decode, intern and announce every UPDATE of l into v, as a view does
- * (one intern per UPDATE, one announce per prefix). Returns the paths. */
+ * (one intern per UPDATE, its prefixes announced through a batch).
+ * Returns the paths. */
 static size_t view_feed(struct bview *v, const struct update_list *l)
 {
 	static const struct bgp_codec_ctx ctx = {
@@ -424,10 +436,13 @@ static size_t view_feed(struct bview *v, const struct update_list *l)
 			view_keep_set(v, set);
 		struct rbuf r = rbuf_make(u.nlri.p, u.nlri.len);
 		struct bgp_prefix p;
+		struct feed_one one = { v->rib, set };
+		struct adjrib_batch b = { .rib = v->rib, .fn = feed_announce, .arg = &one };
 		while (bgp_nlri_next(&r, BGP_AFI_IPV4, false, &p)) {
-			adjrib_announce(v->rib, &p, set);
+			adjrib_batch_add(&b, &p);
 			paths++;
 		}
+		adjrib_batch_flush(&b);
 		attrset_put(set);
 	}
 	return paths;
