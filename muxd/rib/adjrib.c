@@ -298,8 +298,21 @@ static int join_route(const struct bgp_prefix *p, struct attrset *set, void *arg
 	return 0;
 }
 
+static bool table_empty(const struct adjrib_table *t)
+{
+	if (t->ribs != 0)
+		return false;
+	FOR_EACH_RIB_AID(aid)
+		if (t->fam[aid].nodes != 0)
+			return false;
+	return true;
+}
+
 /* The rib has grown to the table's join_routes: its routes move from its
- * own table into the one it joins (once: it stays there). */
+ * own table into the one it joins (once: it stays there). Into a table
+ * with no rib yet (the first full table), the families move over whole:
+ * no id is in use there, so the rib takes the id it has in its own table
+ * (the first, 0) and its nodes' tags stay right. */
 static void rib_join(struct adjrib *rib)
 {
 	struct adjrib old = *rib;
@@ -308,10 +321,21 @@ static void rib_join(struct adjrib *rib)
 	t->waiting--;
 	rib->joins = NULL;
 	rib->own_table = false;
-	memset(rib->cnt, 0, sizeof rib->cnt);
-	rib_enter(rib, t);
-	adjrib_walk(&old, 0, join_route, rib);
-	adjrib_clear(&old);
+	if (table_empty(t) && old.id == 0) {
+		t->next_id = 0;
+		t->nfree = 0;
+		FOR_EACH_RIB_AID(aid) {
+			struct rfam f = t->fam[aid];
+			t->fam[aid] = old.table->fam[aid];
+			old.table->fam[aid] = f;
+		}
+		rib_enter(rib, t);
+	} else {
+		memset(rib->cnt, 0, sizeof rib->cnt);
+		rib_enter(rib, t);
+		adjrib_walk(&old, 0, join_route, rib);
+		adjrib_clear(&old);
+	}
 	old.table->ribs--;
 	adjrib_table_free(old.table);
 }

@@ -68,7 +68,7 @@ struct adjrib_table;
  * their own) would gain little from sharing and would pay for it on
  * every walk, which goes over all the table's nodes; full tables gain
  * most. The move re-announces the rib's routes into the table: O(routes)
- * once.
+ * once (the first rib of a table moves its nodes over whole: O(1)).
  */
 #define ADJRIB_JOIN_ROUTES 65536
 

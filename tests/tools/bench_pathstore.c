@@ -21,7 +21,8 @@
  * attribute sets differ), decoded, interned and announced as a view does.
  * Prints where the bytes go (nodes, branch nodes, hash slots, path
  * arrays, attribute sets with their malloc overhead) against the growth
- * of the resident set, and the CPU seconds per million paths.
+ * of the resident set, the CPU seconds per million paths, and the CPU
+ * time of loading one view's snapshot (an upgrade's takeover).
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 #include "muxd/bgp/bgp.h"
 #include "muxd/bgp/bgp_update.h"
 #include "muxd/rib/pathstore.h"
+#include "muxd/rib/rib_snapshot.h"
 #include "tests/tools/lib/synth.h"
 
 static double now_ns(void)
@@ -481,6 +483,27 @@ static void views_walks(struct adjrib_table *shared, struct bview *v, unsigned n
 	    (now_ns() - t) / 1e6, gone);
 }
 
+/* An upgrade's takeover of the full view v: its snapshot read into a
+ * rib of a new table, as the new process does (views/view.c). */
+static void views_snapshot(const struct bview *v)
+{
+	size_t len, paths;
+	char why[128];
+	uint8_t *snap = rib_snapshot_write(v->rib, &len);
+	struct adjrib_table *t = adjrib_table_new();
+	struct adjrib *rib = adjrib_new_in(t, v->store);
+	double cpu0 = cpu_s();
+	if (!rib_snapshot_read(rib, v->store, snap, len, &paths, why, sizeof why)) {
+		fprintf(stderr, "bench_pathstore: snapshot refused: %s\n", why);
+		exit(1);
+	}
+	printf("views  snapshot load of a full view: %.1f ms CPU (%zu paths)\n",
+	    (cpu_s() - cpu0) * 1e3, paths);
+	adjrib_free(rib);
+	adjrib_table_free(t);
+	free(snap);
+}
+
 /* Where the bytes of V views go; see the comment at the top. */
 static int bench_views(unsigned nviews, size_t n)
 {
@@ -547,6 +570,7 @@ static int bench_views(unsigned nviews, size_t n)
 	views_report("RSS growth", (double)rss, paths, "/proc/self/statm");
 	printf("views  ingest (decode, intern, announce) %.3f CPU s, %.3f CPU s per M paths\n",
 	    cpu, cpu / ((double)paths / 1e6));
+	views_snapshot(&v[0]);
 	views_walks(shared, v, nviews);
 	for (unsigned u = 0; u < nviews; u++) {
 		adjrib_free(v[u].rib);
