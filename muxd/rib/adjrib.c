@@ -11,8 +11,38 @@
 
 #include "muxd/lib/log.h"
 #include "muxd/lib/xalloc.h"
+#include "muxd/rib/hugemem.h"
 
 /* ---- node pool ------------------------------------------------------ */
+
+/* A table's first chunks come from malloc (a small rib's table stays
+ * small: an IXP's peers); a table that outgrows them, a full table, gets
+ * the rest carved from huge-page regions (hugemem.h). */
+#define POOL_SMALL_CHUNKS 16
+
+static uint8_t *chunk_alloc(struct rfam *f)
+{
+	size_t size = CHUNK_NODES * f->esize;
+	if (f->nchunks < POOL_SMALL_CHUNKS)
+		return xmalloc(size);
+	if (f->region_left < size) {
+		f->regions = xreallocarray(f->regions, f->nregions + 1, sizeof *f->regions);
+		f->regions[f->nregions++] = hugemem_alloc(HUGEMEM_PAGE);
+		f->region_left = HUGEMEM_PAGE;
+	}
+	f->region_left -= size;
+	return f->regions[f->nregions - 1] + HUGEMEM_PAGE - f->region_left - size;
+}
+
+static void chunks_free(struct rfam *f)
+{
+	for (uint32_t c = 0; c < f->nchunks && c < POOL_SMALL_CHUNKS; c++)
+		free(f->chunks[c]);
+	free(f->chunks);
+	for (uint32_t r = 0; r < f->nregions; r++)
+		hugemem_free(f->regions[r], HUGEMEM_PAGE);
+	free(f->regions);
+}
 
 uint32_t rfam_node_new(struct rfam *f, const uint8_t *addr, unsigned len)
 {
@@ -25,7 +55,8 @@ uint32_t rfam_node_new(struct rfam *f, const uint8_t *addr, unsigned len)
 			fatal("RIB node pool exhausted (%zu nodes)", f->nodes);
 		if ((f->fresh >> CHUNK_SHIFT) == f->nchunks) {
 			f->chunks = xreallocarray(f->chunks, f->nchunks + 1, sizeof *f->chunks);
-			f->chunks[f->nchunks++] = xmalloc(CHUNK_NODES * f->esize);
+			f->chunks[f->nchunks] = chunk_alloc(f);
+			f->nchunks++;
 		}
 		i = f->fresh++;
 	}
@@ -59,13 +90,29 @@ static void hash_place(struct hslot *slots, size_t cap, uint32_t node, uint32_t 
 	slots[i].hlo = hlo;
 }
 
+/* Slot arrays of 2 MiB and more (a full table's) in huge pages. */
+static struct hslot *slots_alloc(size_t cap)
+{
+	if (cap * sizeof(struct hslot) >= HUGEMEM_PAGE)
+		return hugemem_alloc(cap * sizeof(struct hslot));
+	return xcalloc(cap, sizeof(struct hslot));
+}
+
+static void slots_free(struct hslot *slots, size_t cap)
+{
+	if (cap * sizeof(struct hslot) >= HUGEMEM_PAGE)
+		hugemem_free(slots, cap * sizeof(struct hslot));
+	else
+		free(slots);
+}
+
 static void hash_resize(struct rfam *f, size_t cap)
 {
-	struct hslot *slots = xcalloc(cap, sizeof *slots);
+	struct hslot *slots = slots_alloc(cap);
 	for (size_t i = 0; i < f->cap; i++)
 		if (f->slots[i].node != 0)
 			hash_place(slots, cap, f->slots[i].node, f->slots[i].hlo);
-	free(f->slots);
+	slots_free(f->slots, f->cap);
 	f->slots = slots;
 	f->cap = cap;
 }
@@ -204,10 +251,8 @@ static void fam_init(struct rfam *f, uint16_t afi, unsigned width)
 /* Give the family's memory back (every path already dropped). */
 static void fam_reset(struct rfam *f)
 {
-	for (uint32_t c = 0; c < f->nchunks; c++)
-		free(f->chunks[c]);
-	free(f->chunks);
-	free(f->slots);
+	chunks_free(f);
+	slots_free(f->slots, f->cap);
 	struct pathstore_seed seed = f->seed;
 	fam_init(f, f->afi, f->width);
 	f->seed = seed;

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "muxd/bgp/bgp_update.h"
+#include "muxd/rib/hugemem.h"
 #include "muxd/rib/pathstore.h"
 #include "muxd/lib/wbuf.h"
 #include "tests/unit/check_run.h"
@@ -703,6 +704,69 @@ START_TEST(rib_batch_in_order)
 			adjrib_prefetch(rib, &ps[i], depth);
 	}
 	adjrib_free(rib);
+	attrset_put(set);
+	attrstore_free(s);
+}
+END_TEST
+
+START_TEST(hugemem_aligned_zeroed)
+{
+	size_t bytes = 2 * HUGEMEM_PAGE;
+	unsigned char *p = hugemem_alloc(bytes);
+	ck_assert_uint_eq((uintptr_t)p % HUGEMEM_PAGE, 0);
+	for (size_t i = 0; i < bytes; i += 4093)
+		ck_assert_uint_eq(p[i], 0);
+	memset(p, 0xa5, bytes);
+	ck_assert_uint_eq(p[bytes - 1], 0xa5);
+	hugemem_free(p, bytes);
+	hugemem_free(NULL, bytes);
+}
+END_TEST
+
+static int order_route(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct bgp_prefix *last = arg;
+	(void)set;
+	ck_assert_int_lt(bgp_prefix_cmp(last, p), 0);
+	*last = *p;
+	return 0;
+}
+
+/* A full table's size: node chunks past the malloc'd ones come from
+ * huge-page regions, the hash slots too; every route there, in order,
+ * and all of it given back. */
+START_TEST(rib_large_table)
+{
+	struct attrstore *s = attrstore_new();
+	struct attrset *set = intern_med(s, 1);
+	struct adjrib *rib = adjrib_new(s);
+	const uint32_t n = 200000;
+	struct bgp_prefix p = { .afi = BGP_AFI_IPV4, .len = 24 };
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t a = (i * 2654435761u) % (1u << 24) << 8;   /* spread, distinct */
+		p.addr[0] = (uint8_t)(a >> 24);
+		p.addr[1] = (uint8_t)(a >> 16);
+		p.addr[2] = (uint8_t)(a >> 8);
+		ck_assert(adjrib_announce(rib, &p, set));
+	}
+	struct adjrib_stats st;
+	adjrib_stats(rib, &st);
+	ck_assert_uint_eq(st.routes, n);
+	ck_assert_uint_ge(st.hash_bytes, HUGEMEM_PAGE);
+	ck_assert_uint_gt(st.nodes, 16 * 4096);
+	struct bgp_prefix last = { .afi = BGP_AFI_IPV4 };
+	ck_assert_int_eq(adjrib_walk(rib, 0, order_route, &last), 0);
+	for (uint32_t i = 0; i < n; i += 7) {
+		uint32_t a = (i * 2654435761u) % (1u << 24) << 8;
+		p.addr[0] = (uint8_t)(a >> 24);
+		p.addr[1] = (uint8_t)(a >> 16);
+		p.addr[2] = (uint8_t)(a >> 8);
+		ck_assert_ptr_eq(adjrib_get(rib, &p), set);
+	}
+	ck_assert_uint_eq(adjrib_clear(rib), n);
+	adjrib_free(rib);
+	ck_assert_uint_eq(attrset_refcount(set), 1);
 	attrset_put(set);
 	attrstore_free(s);
 }
@@ -1463,6 +1527,8 @@ static Suite *pathstore_suite(void)
 	tcase_add_test(t, rib_lookup_after);
 	tcase_add_test(t, rib_clear);
 	tcase_add_test(t, rib_batch_in_order);
+	tcase_add_test(t, hugemem_aligned_zeroed);
+	tcase_add_test(t, rib_large_table);
 	tcase_add_test(t, rib_cursor_basic);
 	tcase_add_test(t, rib_cursor_resume_after_withdraw);
 	tcase_add_loop_test(t, rib_model_ipv4, 0, 3);
