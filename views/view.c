@@ -184,6 +184,7 @@ struct apply {
 	const uint8_t *set_nh;
 	size_t set_nh_len;
 	bool tried;                     /* set_nh was interned (set may be NULL) */
+	struct adjrib_batch batch;      /* announces of set, fetched ahead */
 };
 
 static void publish_route(struct view *v, enum feed_change change,
@@ -202,6 +203,7 @@ static void apply_withdraw(const struct bgp_prefix *p, void *arg)
 	struct view *v = a->v;
 	struct attrset *old = NULL;
 
+	adjrib_batch_flush(&a->batch);
 	if (a->want_old && (old = adjrib_get(v->rib, p)) != NULL)
 		attrset_get(old);
 	stale_refreshed(v->stale, p);
@@ -221,16 +223,24 @@ static void apply_announce(const struct bgp_prefix *p, const uint8_t *nh,
 	struct view *v = a->v;
 
 	if (!a->tried || nh_len != a->set_nh_len || memcmp(nh, a->set_nh, nh_len)) {
+		adjrib_batch_flush(&a->batch);
 		attrset_put(a->set);
 		a->set = attrset_intern(v->store, a->attrs, nh, nh_len);
 		a->set_nh = nh;
 		a->set_nh_len = nh_len;
 		a->tried = true;
 	}
-	if (a->set == NULL) {           /* could not intern: treat as withdraw */
+	if (a->set == NULL)             /* could not intern: treat as withdraw */
 		apply_withdraw(p, arg);
-		return;
-	}
+	else
+		adjrib_batch_add(&a->batch, p);
+}
+
+/* One prefix of the batch: announced with a->set. */
+static void announce_one(const struct bgp_prefix *p, void *arg)
+{
+	struct apply *a = arg;
+	struct view *v = a->v;
 	struct attrset *old = NULL;
 	if (a->want_old && (old = adjrib_get(v->rib, p)) != NULL)
 		attrset_get(old);
@@ -253,6 +263,7 @@ void view_apply_update(struct view *v, const struct bgp_update *u,
 	struct apply a = {
 		.v = v, .attrs = &u->attrs,
 		.want_old = feed_wants(v->feed, FEED_WANT_OLD),
+		.batch = { .rib = v->rib, .fn = announce_one, .arg = &a },
 	};
 	struct update_walk_stats ws = { 0 };
 
@@ -263,6 +274,7 @@ void view_apply_update(struct view *v, const struct bgp_update *u,
 		feed_publish(v->feed, &ev);
 	}
 	update_walk(u, &n->rx, n->families, n->family_count, &ops, &a, &ws);
+	adjrib_batch_flush(&a.batch);
 	attrset_put(a.set);
 	if (u->treat_as_withdraw) {
 		feed_counters(v->feed)->taw_updates++;

@@ -11,8 +11,38 @@
 
 #include "muxd/lib/log.h"
 #include "muxd/lib/xalloc.h"
+#include "muxd/rib/hugemem.h"
 
 /* ---- node pool ------------------------------------------------------ */
+
+/* A table's first chunks come from malloc (a small rib's table stays
+ * small: an IXP's peers); a table that outgrows them, a full table, gets
+ * the rest carved from huge-page regions (hugemem.h). */
+#define POOL_SMALL_CHUNKS 16
+
+static uint8_t *chunk_alloc(struct rfam *f)
+{
+	size_t size = CHUNK_NODES * f->esize;
+	if (f->nchunks < POOL_SMALL_CHUNKS)
+		return xmalloc(size);
+	if (f->region_left < size) {
+		f->regions = xreallocarray(f->regions, f->nregions + 1, sizeof *f->regions);
+		f->regions[f->nregions++] = hugemem_alloc(HUGEMEM_PAGE);
+		f->region_left = HUGEMEM_PAGE;
+	}
+	f->region_left -= size;
+	return f->regions[f->nregions - 1] + HUGEMEM_PAGE - f->region_left - size;
+}
+
+static void chunks_free(struct rfam *f)
+{
+	for (uint32_t c = 0; c < f->nchunks && c < POOL_SMALL_CHUNKS; c++)
+		free(f->chunks[c]);
+	free(f->chunks);
+	for (uint32_t r = 0; r < f->nregions; r++)
+		hugemem_free(f->regions[r], HUGEMEM_PAGE);
+	free(f->regions);
+}
 
 uint32_t rfam_node_new(struct rfam *f, const uint8_t *addr, unsigned len)
 {
@@ -25,7 +55,8 @@ uint32_t rfam_node_new(struct rfam *f, const uint8_t *addr, unsigned len)
 			fatal("RIB node pool exhausted (%zu nodes)", f->nodes);
 		if ((f->fresh >> CHUNK_SHIFT) == f->nchunks) {
 			f->chunks = xreallocarray(f->chunks, f->nchunks + 1, sizeof *f->chunks);
-			f->chunks[f->nchunks++] = xmalloc(CHUNK_NODES * f->esize);
+			f->chunks[f->nchunks] = chunk_alloc(f);
+			f->nchunks++;
 		}
 		i = f->fresh++;
 	}
@@ -40,6 +71,8 @@ uint32_t rfam_node_new(struct rfam *f, const uint8_t *addr, unsigned len)
 void rfam_node_free(struct rfam *f, uint32_t i)
 {
 	struct rnode *n = node_at(f, i);
+	if (f->finger == i)
+		f->finger = 0;
 	n->child[0] = f->free_list;
 	f->free_list = i;
 	f->nodes--;
@@ -57,13 +90,29 @@ static void hash_place(struct hslot *slots, size_t cap, uint32_t node, uint32_t 
 	slots[i].hlo = hlo;
 }
 
+/* Slot arrays of 2 MiB and more (a full table's) in huge pages. */
+static struct hslot *slots_alloc(size_t cap)
+{
+	if (cap * sizeof(struct hslot) >= HUGEMEM_PAGE)
+		return hugemem_alloc(cap * sizeof(struct hslot));
+	return xcalloc(cap, sizeof(struct hslot));
+}
+
+static void slots_free(struct hslot *slots, size_t cap)
+{
+	if (cap * sizeof(struct hslot) >= HUGEMEM_PAGE)
+		hugemem_free(slots, cap * sizeof(struct hslot));
+	else
+		free(slots);
+}
+
 static void hash_resize(struct rfam *f, size_t cap)
 {
-	struct hslot *slots = xcalloc(cap, sizeof *slots);
+	struct hslot *slots = slots_alloc(cap);
 	for (size_t i = 0; i < f->cap; i++)
 		if (f->slots[i].node != 0)
 			hash_place(slots, cap, f->slots[i].node, f->slots[i].hlo);
-	free(f->slots);
+	slots_free(f->slots, f->cap);
 	f->slots = slots;
 	f->cap = cap;
 }
@@ -100,10 +149,28 @@ static void hash_remove(struct rfam *f, uint32_t node, uint32_t hlo)
 
 /* ---- paths of one prefix -------------------------------------------- */
 
+/*
+ * The room a prefix's array of paths is made with when a second rib's
+ * path comes: one slot per rib of the table, as most prefixes of a full
+ * table are in every full table (ribs join the table only when full
+ * tables, ADJRIB_JOIN_ROUTES). When the upstreams send at once, every
+ * prefix gets its ribs' paths one after the other: an array that grew
+ * 2, 4, 8 cost two reallocs per prefix (11 % of muxd's CPU at 8 x 1M).
+ * ADD-PATH paths of one rib start at two.
+ */
+#define PATHS_ROOM_MAX 64
+
+static uint32_t paths_room(const struct adjrib_table *t, uint32_t rib_a, uint32_t rib_b)
+{
+	if (rib_a == rib_b)
+		return 2;
+	return t->ribs < PATHS_ROOM_MAX ? (uint32_t)t->ribs : PATHS_ROOM_MAX;
+}
+
 /* Set (rib id, path_id → set), taking a reference. 1 added, 2 replaced,
  * 0 the same set was there already or the prefix is full. */
-static int paths_set(struct rfam *f, struct rnode *n, uint32_t id, uint32_t path_id,
-    struct attrset *set)
+static int paths_set(struct adjrib_table *t, struct rfam *f, struct rnode *n, uint32_t id,
+    uint32_t path_id, struct attrset *set)
 {
 	if (n->tag == TAG_EMPTY) {
 		n->u.set = attrset_get(set);
@@ -121,8 +188,10 @@ static int paths_set(struct rfam *f, struct rnode *n, uint32_t id, uint32_t path
 	if (n->tag != TAG_PATHS) {
 		struct pathvec_slot one = { n->u.set, n->aux, n->tag - 1 };
 		struct pathvec_slot add = { attrset_get(set), path_id, id };
+		uint32_t room = paths_room(t, one.rib, add.rib);
 		n->u.paths = pathvec_slot_key(&one) < pathvec_slot_key(&add) ?
-		    pathvec_new(one, add, &f->path_bytes) : pathvec_new(add, one, &f->path_bytes);
+		    pathvec_new(one, add, room, &f->path_bytes) :
+		    pathvec_new(add, one, room, &f->path_bytes);
 		n->aux = 0;
 		n->tag = TAG_PATHS;
 		return 1;
@@ -202,10 +271,8 @@ static void fam_init(struct rfam *f, uint16_t afi, unsigned width)
 /* Give the family's memory back (every path already dropped). */
 static void fam_reset(struct rfam *f)
 {
-	for (uint32_t c = 0; c < f->nchunks; c++)
-		free(f->chunks[c]);
-	free(f->chunks);
-	free(f->slots);
+	chunks_free(f);
+	slots_free(f->slots, f->cap);
 	struct pathstore_seed seed = f->seed;
 	fam_init(f, f->afi, f->width);
 	f->seed = seed;
@@ -296,8 +363,21 @@ static int join_route(const struct bgp_prefix *p, struct attrset *set, void *arg
 	return 0;
 }
 
+static bool table_empty(const struct adjrib_table *t)
+{
+	if (t->ribs != 0)
+		return false;
+	FOR_EACH_RIB_AID(aid)
+		if (t->fam[aid].nodes != 0)
+			return false;
+	return true;
+}
+
 /* The rib has grown to the table's join_routes: its routes move from its
- * own table into the one it joins (once: it stays there). */
+ * own table into the one it joins (once: it stays there). Into a table
+ * with no rib yet (the first full table), the families move over whole:
+ * no id is in use there, so the rib takes the id it has in its own table
+ * (the first, 0) and its nodes' tags stay right. */
 static void rib_join(struct adjrib *rib)
 {
 	struct adjrib old = *rib;
@@ -306,10 +386,21 @@ static void rib_join(struct adjrib *rib)
 	t->waiting--;
 	rib->joins = NULL;
 	rib->own_table = false;
-	memset(rib->cnt, 0, sizeof rib->cnt);
-	rib_enter(rib, t);
-	adjrib_walk(&old, 0, join_route, rib);
-	adjrib_clear(&old);
+	if (table_empty(t) && old.id == 0) {
+		t->next_id = 0;
+		t->nfree = 0;
+		FOR_EACH_RIB_AID(aid) {
+			struct rfam f = t->fam[aid];
+			t->fam[aid] = old.table->fam[aid];
+			old.table->fam[aid] = f;
+		}
+		rib_enter(rib, t);
+	} else {
+		memset(rib->cnt, 0, sizeof rib->cnt);
+		rib_enter(rib, t);
+		adjrib_walk(&old, 0, join_route, rib);
+		adjrib_clear(&old);
+	}
 	old.table->ribs--;
 	adjrib_table_free(old.table);
 }
@@ -438,7 +529,7 @@ bool adjrib_announce(struct adjrib *rib, const struct bgp_prefix *p,
 	}
 	struct rnode *n = node_at(f, i);
 	bool had = node_has(n, rib->id);
-	int r = paths_set(f, n, rib->id, p->path_id, set);
+	int r = paths_set(rib->table, f, n, rib->id, p->path_id, set);
 	if (r == 1) {
 		size_t aid = rib_aid(rib, f);
 		f->routes++;

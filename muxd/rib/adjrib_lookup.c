@@ -2,7 +2,7 @@
  * adjrib_lookup.c — reading the Adj-RIB-In by prefix: the looking glass
  * (exact, or longer, or covering), the same lookup resumed after a route
  * (pages of an API answer), and cursors that walk the whole rib in chunks
- * while it changes (adjrib.h).
+ * while it changes (adjrib.h); fetching ahead for a batch of announces.
  */
 #include "muxd/rib/adjrib_node.h"
 
@@ -242,4 +242,61 @@ bool adjrib_cursor_passed(const struct adjrib_cursor *c, const struct bgp_prefix
 	unsigned width = bgp_af(aid)->addr_len;
 	mask_addr(addr, p->addr, width, p->len);
 	return key_cmp(p, addr, &c->last) <= 0;
+}
+
+/* ---- fetching ahead ------------------------------------------------- */
+
+void adjrib_prefetch(const struct adjrib *rib, const struct bgp_prefix *p, int depth)
+{
+	uint8_t addr[16];
+	const struct rfam *f = key_of(rib, p, addr);
+	if (f == NULL || f->cap == 0)
+		return;
+	uint32_t hlo = prefix_hash(f, addr, p->len);
+	size_t mask = f->cap - 1;
+	size_t i = hlo & mask;
+	if (depth == 0) {
+		__builtin_prefetch(&f->slots[i], 1);
+		return;
+	}
+	for (; f->slots[i].node != 0; i = (i + 1) & mask) {
+		if (f->slots[i].hlo != hlo)
+			continue;
+		const struct rnode *n = node_at(f, f->slots[i].node);
+		if (depth == 1)
+			__builtin_prefetch(n, 1);
+		else if (n->tag == TAG_PATHS)
+			__builtin_prefetch(n->u.paths, 1);
+		return;
+	}
+}
+
+/* How far ahead each level is fetched: a slot early enough for the node
+ * read through it to hit, the node before its paths. */
+#define AHEAD_SLOT 12
+#define AHEAD_NODE 6
+#define AHEAD_PATHS 2
+
+void adjrib_batch_flush(struct adjrib_batch *b)
+{
+	size_t n = b->n;
+	b->n = 0;
+	for (size_t i = 0; i < n && i < AHEAD_SLOT; i++)
+		adjrib_prefetch(b->rib, &b->p[i], 0);
+	for (size_t i = 0; i < n; i++) {
+		if (i + AHEAD_SLOT < n)
+			adjrib_prefetch(b->rib, &b->p[i + AHEAD_SLOT], 0);
+		if (i + AHEAD_NODE < n)
+			adjrib_prefetch(b->rib, &b->p[i + AHEAD_NODE], 1);
+		if (i + AHEAD_PATHS < n)
+			adjrib_prefetch(b->rib, &b->p[i + AHEAD_PATHS], 2);
+		b->fn(&b->p[i], b->arg);
+	}
+}
+
+void adjrib_batch_add(struct adjrib_batch *b, const struct bgp_prefix *p)
+{
+	b->p[b->n++] = *p;
+	if (b->n == ADJRIB_BATCH)
+		adjrib_batch_flush(b);
 }

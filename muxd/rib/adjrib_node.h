@@ -82,9 +82,15 @@ struct rfam {
 	size_t esize;           /* pool slot size */
 	uint8_t **chunks;
 	uint32_t nchunks;
+	uint8_t **regions;      /* huge-page regions the chunks after the
+	                         * first POOL_SMALL_CHUNKS are carved from */
+	uint32_t nregions;
+	size_t region_left;     /* bytes of the last region not carved yet */
 	uint32_t fresh;         /* next never-used node index (0 is "none") */
 	uint32_t free_list;     /* freed nodes, linked through child[0] */
 	uint32_t root;
+	uint32_t finger;        /* the node inserted last (0: none), where the
+	                         * next insertion's descent may start */
 	size_t nodes;
 	struct hslot *slots;
 	size_t cap;             /* power of two or 0 */

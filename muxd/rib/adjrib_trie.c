@@ -22,16 +22,36 @@ static void replace_child(struct rfam *f, uint32_t parent, uint32_t old, uint32_
 	p->child[p->child[0] == old ? 0 : 1] = new;
 }
 
-/* The node for addr/len, linked into the trie: an existing one (a branch
- * node at exactly that key is reused) or a new one with no paths. */
-uint32_t rfam_trie_insert(struct rfam *f, const uint8_t *addr, unsigned len)
+/*
+ * Where the descent for addr/len may start: the lowest node on the way
+ * up from the last node inserted (f->finger) whose key covers addr/len,
+ * or the root. Every node above it covers addr/len too, so a descent
+ * from the root would pass through it: starting there gives the same
+ * result. A table dump comes in prefix order, so the next prefix is
+ * usually a few nodes from the last one, all of them in the cache,
+ * where a descent from the root takes ~20 cache misses on a full table.
+ */
+static uint32_t descent_start(const struct rfam *f, const uint8_t *addr, unsigned len)
+{
+	uint32_t i = f->finger;
+	while (i != 0) {
+		const struct rnode *n = node_at(f, i);
+		if (n->len <= len && first_diff(addr, n->addr, n->len) == n->len)
+			return i;
+		i = n->parent;
+	}
+	return f->root;
+}
+
+/* rfam_trie_insert without the finger's update. */
+static uint32_t trie_insert(struct rfam *f, const uint8_t *addr, unsigned len)
 {
 	if (f->root == 0)
 		return f->root = rfam_node_new(f, addr, len);
 
 	/* Down to the first prefix node at or past len along addr, or the
 	 * last one on the way (branch nodes always have both children). */
-	uint32_t i = f->root;
+	uint32_t i = descent_start(f, addr, len);
 	struct rnode *n = node_at(f, i);
 	while (n->len < len || node_empty(n)) {
 		uint32_t c = n->child[addr_bit(addr, n->len)];
@@ -79,6 +99,15 @@ uint32_t rfam_trie_insert(struct rfam *f, const uint8_t *addr, unsigned len)
 	n->parent = g;
 	nk->parent = g;
 	return k;
+}
+
+/* The node for addr/len, linked into the trie: an existing one (a branch
+ * node at exactly that key is reused) or a new one with no paths. */
+uint32_t rfam_trie_insert(struct rfam *f, const uint8_t *addr, unsigned len)
+{
+	uint32_t i = trie_insert(f, addr, len);
+	f->finger = i;
+	return i;
 }
 
 /* n has just lost its last path: keep it as a branch node if it has two

@@ -26,9 +26,10 @@ static struct pathvec *vec_resize(struct pathvec *v, uint32_t cap, size_t *bytes
 	return n;
 }
 
-struct pathvec *pathvec_new(struct pathvec_slot a, struct pathvec_slot b, size_t *bytes)
+struct pathvec *pathvec_new(struct pathvec_slot a, struct pathvec_slot b, uint32_t cap,
+    size_t *bytes)
 {
-	struct pathvec *v = vec_resize(NULL, MIN_CAP, bytes);
+	struct pathvec *v = vec_resize(NULL, cap > MIN_CAP ? cap : MIN_CAP, bytes);
 
 	v->head = 0;
 	v->end = 2;

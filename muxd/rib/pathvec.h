@@ -56,9 +56,10 @@ struct pathvec {
 /* Every function that allocates or frees adds the change in bytes to
  * *bytes (the rib's memory counter). */
 
-/* A vector of the two paths a and b (a's key < b's); it takes over the
- * references they hold. */
-struct pathvec *pathvec_new(struct pathvec_slot a, struct pathvec_slot b, size_t *bytes);
+/* A vector of the two paths a and b (a's key < b's), with room for cap
+ * (at least 2); it takes over the references they hold. */
+struct pathvec *pathvec_new(struct pathvec_slot a, struct pathvec_slot b, uint32_t cap,
+    size_t *bytes);
 /* Frees the vector only: the sets' references stay with the caller. */
 void pathvec_free(struct pathvec *v, size_t *bytes);
 /* Puts every set and frees the vector. */

@@ -14,6 +14,7 @@
 #include "muxd/rib/adjrib_lookup.c"
 #include "muxd/rib/adjrib_trie.c"
 #include "muxd/rib/attrset.c"
+#include "muxd/rib/hugemem.c"
 #include "muxd/rib/pathstore.c"
 #include "muxd/rib/pathvec.c"
 #include "muxd/rib/rib_snapshot.c"

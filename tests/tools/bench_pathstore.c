@@ -21,7 +21,8 @@
  * attribute sets differ), decoded, interned and announced as a view does.
  * Prints where the bytes go (nodes, branch nodes, hash slots, path
  * arrays, attribute sets with their malloc overhead) against the growth
- * of the resident set, and the CPU seconds per million paths.
+ * of the resident set, the CPU seconds per million paths, and the CPU
+ * time of loading one view's snapshot (an upgrade's takeover).
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 #include "muxd/bgp/bgp.h"
 #include "muxd/bgp/bgp_update.h"
 #include "muxd/rib/pathstore.h"
+#include "muxd/rib/rib_snapshot.h"
 #include "tests/tools/lib/synth.h"
 
 static double now_ns(void)
@@ -397,8 +399,20 @@ static void view_keep_set(struct bview *v, struct attrset *set)
 	v->sets[v->nsets++] = attrset_get(set);
 }
 
+struct feed_one {
+	struct adjrib *rib;
+	struct attrset *set;
+};
+
+static void feed_announce(const struct bgp_prefix *p, void *arg)
+{
+	struct feed_one *f = arg;
+	adjrib_announce(f->rib, p, f->set);
+}
+
 /* Decode, intern and announce every UPDATE of l into v, as a view does
- * (one intern per UPDATE, one announce per prefix). Returns the paths. */
+ * (one intern per UPDATE, its prefixes announced through a batch).
+ * Returns the paths. */
 static size_t view_feed(struct bview *v, const struct update_list *l)
 {
 	static const struct bgp_codec_ctx ctx = {
@@ -424,10 +438,13 @@ static size_t view_feed(struct bview *v, const struct update_list *l)
 			view_keep_set(v, set);
 		struct rbuf r = rbuf_make(u.nlri.p, u.nlri.len);
 		struct bgp_prefix p;
+		struct feed_one one = { v->rib, set };
+		struct adjrib_batch b = { .rib = v->rib, .fn = feed_announce, .arg = &one };
 		while (bgp_nlri_next(&r, BGP_AFI_IPV4, false, &p)) {
-			adjrib_announce(v->rib, &p, set);
+			adjrib_batch_add(&b, &p);
 			paths++;
 		}
+		adjrib_batch_flush(&b);
 		attrset_put(set);
 	}
 	return paths;
@@ -464,6 +481,27 @@ static void views_walks(struct adjrib_table *shared, struct bview *v, unsigned n
 	size_t gone = adjrib_clear(v[nviews - 1].rib);
 	printf("views  clear of one full view among %u: %.1f ms (%zu routes)\n", nviews,
 	    (now_ns() - t) / 1e6, gone);
+}
+
+/* An upgrade's takeover of the full view v: its snapshot read into a
+ * rib of a new table, as the new process does (views/view.c). */
+static void views_snapshot(const struct bview *v)
+{
+	size_t len, paths;
+	char why[128];
+	uint8_t *snap = rib_snapshot_write(v->rib, &len);
+	struct adjrib_table *t = adjrib_table_new();
+	struct adjrib *rib = adjrib_new_in(t, v->store);
+	double cpu0 = cpu_s();
+	if (!rib_snapshot_read(rib, v->store, snap, len, &paths, why, sizeof why)) {
+		fprintf(stderr, "bench_pathstore: snapshot refused: %s\n", why);
+		exit(1);
+	}
+	printf("views  snapshot load of a full view: %.1f ms CPU (%zu paths)\n",
+	    (cpu_s() - cpu0) * 1e3, paths);
+	adjrib_free(rib);
+	adjrib_table_free(t);
+	free(snap);
 }
 
 /* Where the bytes of V views go; see the comment at the top. */
@@ -532,6 +570,7 @@ static int bench_views(unsigned nviews, size_t n)
 	views_report("RSS growth", (double)rss, paths, "/proc/self/statm");
 	printf("views  ingest (decode, intern, announce) %.3f CPU s, %.3f CPU s per M paths\n",
 	    cpu, cpu / ((double)paths / 1e6));
+	views_snapshot(&v[0]);
 	views_walks(shared, v, nviews);
 	for (unsigned u = 0; u < nviews; u++) {
 		adjrib_free(v[u].rib);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "muxd/bgp/bgp_update.h"
+#include "muxd/rib/hugemem.h"
 #include "muxd/rib/pathstore.h"
 #include "muxd/lib/wbuf.h"
 #include "tests/unit/check_run.h"
@@ -653,6 +654,124 @@ START_TEST(rib_clear)
 }
 END_TEST
 
+struct batch_log {
+	struct adjrib *rib;
+	struct attrset *set;
+	struct bgp_prefix seen[100];
+	size_t n;
+};
+
+static void batch_announce(const struct bgp_prefix *p, void *arg)
+{
+	struct batch_log *l = arg;
+	l->seen[l->n++] = *p;
+	ck_assert(adjrib_announce(l->rib, p, l->set));
+}
+
+/* A batch runs its function for every prefix, in order: when it fills,
+ * and the rest at the flush; fetching ahead reads nothing it may not
+ * (an empty table, a family the rib does not keep, IPv6 beside IPv4). */
+START_TEST(rib_batch_in_order)
+{
+	struct attrstore *s = attrstore_new();
+	struct attrset *set = intern_med(s, 1);
+	struct adjrib *rib = adjrib_new(s);
+	struct batch_log l = { .rib = rib, .set = set };
+	struct adjrib_batch b = { .rib = rib, .fn = batch_announce, .arg = &l };
+	struct bgp_prefix ps[100];
+
+	struct bgp_prefix odd = { .afi = 3, .len = 8 };
+	adjrib_prefetch(rib, &odd, 0);
+	for (int i = 0; i < 100; i++) {
+		char txt[48];
+		if (i % 3 == 0)
+			snprintf(txt, sizeof txt, "2001:db8:%x::/48", i);
+		else
+			snprintf(txt, sizeof txt, "10.%d.0.0/16", i);
+		ps[i] = pfx(txt, 0);
+		adjrib_prefetch(rib, &ps[i], i % 3);
+		adjrib_batch_add(&b, &ps[i]);
+	}
+	ck_assert_uint_eq(l.n, 100 / ADJRIB_BATCH * ADJRIB_BATCH);
+	ck_assert_uint_eq(adjrib_count(rib, 0), l.n);
+	adjrib_batch_flush(&b);
+	adjrib_batch_flush(&b);                 /* empty: nothing */
+	ck_assert_uint_eq(l.n, 100);
+	for (int i = 0; i < 100; i++) {
+		ck_assert_int_eq(bgp_prefix_cmp(&l.seen[i], &ps[i]), 0);
+		ck_assert_ptr_eq(adjrib_get(rib, &ps[i]), set);
+		for (int depth = 0; depth < 3; depth++)
+			adjrib_prefetch(rib, &ps[i], depth);
+	}
+	adjrib_free(rib);
+	attrset_put(set);
+	attrstore_free(s);
+}
+END_TEST
+
+START_TEST(hugemem_aligned_zeroed)
+{
+	size_t bytes = 2 * HUGEMEM_PAGE;
+	unsigned char *p = hugemem_alloc(bytes);
+	ck_assert_uint_eq((uintptr_t)p % HUGEMEM_PAGE, 0);
+	for (size_t i = 0; i < bytes; i += 4093)
+		ck_assert_uint_eq(p[i], 0);
+	memset(p, 0xa5, bytes);
+	ck_assert_uint_eq(p[bytes - 1], 0xa5);
+	hugemem_free(p, bytes);
+	hugemem_free(NULL, bytes);
+}
+END_TEST
+
+static int order_route(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct bgp_prefix *last = arg;
+	(void)set;
+	ck_assert_int_lt(bgp_prefix_cmp(last, p), 0);
+	*last = *p;
+	return 0;
+}
+
+/* A full table's size: node chunks past the malloc'd ones come from
+ * huge-page regions, the hash slots too; every route there, in order,
+ * and all of it given back. */
+START_TEST(rib_large_table)
+{
+	struct attrstore *s = attrstore_new();
+	struct attrset *set = intern_med(s, 1);
+	struct adjrib *rib = adjrib_new(s);
+	const uint32_t n = 200000;
+	struct bgp_prefix p = { .afi = BGP_AFI_IPV4, .len = 24 };
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t a = (i * 2654435761u) % (1u << 24) << 8;   /* spread, distinct */
+		p.addr[0] = (uint8_t)(a >> 24);
+		p.addr[1] = (uint8_t)(a >> 16);
+		p.addr[2] = (uint8_t)(a >> 8);
+		ck_assert(adjrib_announce(rib, &p, set));
+	}
+	struct adjrib_stats st;
+	adjrib_stats(rib, &st);
+	ck_assert_uint_eq(st.routes, n);
+	ck_assert_uint_ge(st.hash_bytes, HUGEMEM_PAGE);
+	ck_assert_uint_gt(st.nodes, 16 * 4096);
+	struct bgp_prefix last = { .afi = BGP_AFI_IPV4 };
+	ck_assert_int_eq(adjrib_walk(rib, 0, order_route, &last), 0);
+	for (uint32_t i = 0; i < n; i += 7) {
+		uint32_t a = (i * 2654435761u) % (1u << 24) << 8;
+		p.addr[0] = (uint8_t)(a >> 24);
+		p.addr[1] = (uint8_t)(a >> 16);
+		p.addr[2] = (uint8_t)(a >> 8);
+		ck_assert_ptr_eq(adjrib_get(rib, &p), set);
+	}
+	ck_assert_uint_eq(adjrib_clear(rib), n);
+	adjrib_free(rib);
+	ck_assert_uint_eq(attrset_refcount(set), 1);
+	attrset_put(set);
+	attrstore_free(s);
+}
+END_TEST
+
 START_TEST(rib_cursor_basic)
 {
 	struct attrstore *s = attrstore_new();
@@ -807,6 +926,33 @@ static struct bgp_prefix random_prefix(uint16_t afi)
 	return p;
 }
 
+/* A prefix next to p, as the next prefix of a table dump is: p with a
+ * last bit flipped, one bit longer or shorter, or its last byte one up
+ * (carried). */
+static struct bgp_prefix near_prefix(struct bgp_prefix p)
+{
+	unsigned bits = p.afi == BGP_AFI_IPV4 ? 32 : 128;
+	switch (rng() % 4) {
+	case 0:
+		if (p.len > 0)
+			p.addr[(p.len - 1) / 8] ^= (uint8_t)(0x80 >> ((p.len - 1) % 8));
+		break;
+	case 1:
+		p.len += p.len < bits;
+		p.addr[(p.len - 1) / 8] |= (uint8_t)(rng() % 2 ? 0x80 >> ((p.len - 1) % 8) : 0);
+		break;
+	case 2:
+		p.len -= p.len > 0;
+		break;
+	default:
+		for (int i = (int)(p.len ? (p.len - 1) / 8 : 0); i >= 0; i--)
+			if (++p.addr[i] != 0)
+				break;
+	}
+	mask_prefix(&p);
+	return p;
+}
+
 struct model_route {
 	struct bgp_prefix p;
 	struct attrset *set;
@@ -928,8 +1074,9 @@ static void model_add(struct model *m, const struct bgp_prefix *p, struct attrse
 	m->n++;
 }
 
-/* One random announce or withdraw of p in rib, the same in its model. */
-static void model_step(struct adjrib *rib, struct model *m, struct attrset *const *sets,
+/* One random announce or withdraw of p in rib, the same in its model;
+ * returns p. */
+static struct bgp_prefix model_step(struct adjrib *rib, struct model *m, struct attrset *const *sets,
     struct bgp_prefix p)
 {
 	long at = model_find(m, &p);
@@ -946,6 +1093,7 @@ static void model_step(struct adjrib *rib, struct model *m, struct attrset *cons
 		if (at >= 0)
 			m->r[at] = m->r[--m->n];
 	}
+	return p;
 }
 
 /* Clear one rib of a shared table (all of it or its family): the
@@ -979,8 +1127,10 @@ static void model_run(uint16_t afi, uint64_t seed, int ops, unsigned nribs, size
 	struct adjrib *rib[MODEL_RIBS];
 	struct attrset *sets[MODEL_RIBS][5];
 	struct model m[MODEL_RIBS] = { 0 };
+	struct bgp_prefix last;
 
 	rng_state = seed;
+	last = random_prefix(afi);
 	for (unsigned r = 0; r < nribs; r++) {
 		s[r] = attrstore_new();
 		rib[r] = t ? adjrib_new_in(t, s[r]) : adjrib_new(s[r]);
@@ -993,8 +1143,9 @@ static void model_run(uint16_t afi, uint64_t seed, int ops, unsigned nribs, size
 		if (nribs > 1 && rng() % 1000 == 0)
 			model_clear(rib[r], &m[r], afi);
 		else
-			model_step(rib[r], &m[r], sets[r], from->n > 0 && rng() % 3 == 0 ?
-			    from->r[rng() % from->n].p : random_prefix(afi));
+			last = model_step(rib[r], &m[r], sets[r], from->n > 0 && rng() % 3 == 0 ?
+			    from->r[rng() % from->n].p : rng() % 2 ? near_prefix(last) :
+			    random_prefix(afi));
 		if (op % 1000 == 999)
 			for (unsigned k = 0; k < nribs; k++)
 				check_rib(rib[k], &m[k], afi);
@@ -1375,6 +1526,9 @@ static Suite *pathstore_suite(void)
 	tcase_add_test(t, rib_lookup);
 	tcase_add_test(t, rib_lookup_after);
 	tcase_add_test(t, rib_clear);
+	tcase_add_test(t, rib_batch_in_order);
+	tcase_add_test(t, hugemem_aligned_zeroed);
+	tcase_add_test(t, rib_large_table);
 	tcase_add_test(t, rib_cursor_basic);
 	tcase_add_test(t, rib_cursor_resume_after_withdraw);
 	tcase_add_loop_test(t, rib_model_ipv4, 0, 3);

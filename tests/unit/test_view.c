@@ -233,6 +233,38 @@ START_TEST(announce_replace_withdraw)
 }
 END_TEST
 
+/* A full table's UPDATEs carry many prefixes, handled in batches
+ * (adjrib_batch): the events still come one per prefix, in the UPDATE's
+ * order, each with the table holding exactly the prefixes before it and
+ * its own; a prefix twice in one UPDATE changes nothing the second time. */
+START_TEST(many_prefixes_in_order)
+{
+	struct recorder r;
+	struct bgp_prefix ps[71];
+	char s[32];
+
+	for (int i = 0; i < 70; i++) {
+		snprintf(s, sizeof s, "10.%d.%d.0/24", i / 8, i % 8 * 32);
+		ps[i] = pfx(s, 0);
+	}
+	update(BGP_AFI_IPV4, ps, 40, 5);
+	subscribe(&r, FEED_MASK(FEED_ROUTE));
+	memmove(&ps[34], &ps[33], 37 * sizeof *ps);
+	ps[33] = ps[2];                         /* again, after a batch's end */
+	update(BGP_AFI_IPV4, ps, 71, 6);
+	ck_assert_uint_eq(r.n, 70);
+	for (int i = 0; i < 70; i++) {
+		const struct bgp_prefix *want = &ps[i < 33 ? i : i + 1];
+		bgp_prefix_format(want, s, sizeof s);
+		ck_assert_str_eq(r.v[i].prefix, s);
+		ck_assert_int_eq(r.v[i].change, i < 40 ? FEED_REPLACE : FEED_ANNOUNCE);
+		ck_assert_uint_eq(r.v[i].table_at, i < 40 ? 40 : (size_t)i + 1);
+	}
+	ck_assert_uint_eq(feed_counters(view_feed(view))->dup_announced, 1);
+	feed_unsubscribe(r.sub);
+}
+END_TEST
+
 START_TEST(old_sets_on_request)
 {
 	struct recorder r;
@@ -691,6 +723,7 @@ static Suite *view_suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, announce_replace_withdraw);
+	tcase_add_test(t, many_prefixes_in_order);
 	tcase_add_test(t, old_sets_on_request);
 	tcase_add_test(t, addpath_paths_and_lowest);
 	tcase_add_test(t, end_of_rib_event);
