@@ -17,6 +17,7 @@
 
 #include "muxctl/http_client.h"
 #include "muxctl/show_dataplane.h"
+#include "muxctl/show_export.h"
 #include "muxctl/show_process.h"
 #include "muxctl/table.h"
 
@@ -38,7 +39,7 @@ static void usage(FILE *out)
 	    "\n"
 	    "  show status\n"
 	    "  show sessions | views | instances | clients\n"
-	    "  show dataplane\n"
+	    "  show dataplane | export\n"
 	    "  show events [COUNT]\n"
 	    "  show route PREFIX [VIEW] [exact|longer|covering]\n"
 	    "  client add NAME address ADDR asn ASN upstreams U1[,U2...]\n"
@@ -461,6 +462,7 @@ static int show(const struct ctl *c, int argc, char **argv)
 		{ "clients", "/api/v1/clients", show_clients },
 		{ "status", "/api/v1/status", show_status },
 		{ "dataplane", "/api/v1/dataplane", show_dataplane },
+		{ "export", "/api/v1/export", show_export },
 	};
 	char path[128];
 

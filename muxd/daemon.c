@@ -75,6 +75,7 @@ static void daemon_shutdown(struct daemon *d)
 	log_info("shutting down: closing every session (Cease, Administrative Shutdown)");
 	sdnotify("STOPPING=1");
 	daemon_unlisten(d);
+	daemon_export_stop(d, BGP_CEASE_ADMIN_SHUTDOWN);
 	dp_release_feeds(d->dp);        /* the clean-up at exit removes the tables whole */
 	daemon_stop_neighbors(d, BGP_CEASE_ADMIN_SHUTDOWN);
 	evtimer_add(d->grace_ev, &tv);
@@ -114,6 +115,12 @@ bool daemon_upgrade(struct daemon *d, char *why, size_t why_len)
 	if (d->dp) {
 		snprintf(why, why_len, "the data plane's kernel state is not handed over: "
 		    "restart muxd instead");
+		return false;
+	}
+	/* Nor are the export sessions and their listener (muxd/export.c). */
+	if (d->exports) {
+		snprintf(why, why_len, "the sessions between view host and instance "
+		    "hosts are not handed over: restart muxd instead");
 		return false;
 	}
 	return upgrade_start(d->upgrade, why, why_len);
@@ -175,6 +182,7 @@ static void daemon_free(struct daemon *d)
 	upgrade_free(d->upgrade);
 	stream_free(d->stream);         /* before the API's HTTP server it took over */
 	daemon_unlisten(d);
+	daemon_export_free(d);
 	daemon_close_store(d);
 	for (size_t i = 0; i < NSIGNALS; i++)
 		event_free(d->signals[i]);
@@ -269,6 +277,7 @@ int daemon_run(struct config *cfg, const char *config_path,
 	daemon_start_upstreams(d);      /* instances bind before the daemon's listeners */
 	daemon_dataplane_attach(d);
 	daemon_listen(d);
+	daemon_export_start(d);         /* binds export.listen before privileges go */
 	char why[300];
 	if (!api_listen(d->api, d->cfg, why, sizeof why))
 		log_warnx("api: %s; muxd runs on without its API", why);

@@ -12,6 +12,7 @@
  *   dump_routes.c  the document routes.json holds (SIGUSR1)
  *   dp_host.c    the data plane on this host: checks, start, clean-up
  *   dp_kernel.c  the data plane's kernel ops on muxd/kernel
+ *   export.c     the sessions between a view host and its instance hosts
  */
 #ifndef BGPMUX_DAEMON_INT_H
 #define BGPMUX_DAEMON_INT_H
@@ -35,6 +36,8 @@ struct knl;
 struct listener;
 struct view;
 struct instance;
+struct exports;
+struct api_export_link;
 
 /*
  * A neighbor the daemon runs: its view, and for an upstream the instance
@@ -84,6 +87,9 @@ struct daemon {
 	/* What the process before handed over, while the views and clients
 	 * start (muxd/upgrade_sessions.h); NULL after, and at a cold start. */
 	struct upgrade_takeover *takeover;
+	/* "export" or "view_host": the sessions between the machines of a
+	 * split gateway (export.c); NULL on a single machine */
+	struct exports *exports;
 };
 
 /* daemon.c */
@@ -141,6 +147,20 @@ void daemon_dataplane_attach(struct daemon *d);
 void daemon_dataplane_reload(struct daemon *d, const struct config *next);
 /* Frees the data plane and removes every route, rule and link of muxd's. */
 void daemon_dataplane_stop(struct daemon *d);
+
+/* export.c: nothing on a single machine (neither "export" nor "view_host") */
+/* A view host listens on export.listen and takes its instance hosts'
+ * sessions; an instance host connects to its view host. */
+void daemon_export_start(struct daemon *d);
+/* Every session closes with Cease / subcode, the listener with them. */
+void daemon_export_stop(struct daemon *d, uint8_t subcode);
+void daemon_export_free(struct daemon *d);
+/* Hosts added, removed or changed follow next; a change of role or of
+ * export.listen is refused (logged, the running one copied into next). */
+void daemon_export_reload(struct daemon *d, struct config *next);
+/* The sessions for GET /api/v1/export, at most max. */
+size_t daemon_export_links(const struct daemon *d, struct api_export_link *out,
+    size_t max);
 
 /* dump_routes.c: route_dump_write_fn (muxd/route_dump.h) */
 bool daemon_write_routes(FILE *f, void *arg, size_t *routes);

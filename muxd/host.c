@@ -107,12 +107,18 @@ static void host_process(void *arg, uint32_t *generation, time_t *upgraded_at)
 	*upgraded_at = d->upgraded_at;
 }
 
+static size_t host_export_links(void *arg, struct api_export_link *out, size_t max)
+{
+	return daemon_export_links(arg, out, max);
+}
+
 /* The store, the session history and the API. Without the store muxd
  * runs on: no history, no provisioning. */
 void daemon_open_store(struct daemon *d)
 {
 	static const struct api_host host_ops = { host_config, host_views, host_instances,
-		host_client_added, host_client_removed, NULL, host_upgrade, host_process };
+		host_client_added, host_client_removed, NULL, host_upgrade, host_process,
+		host_export_links };
 	struct api_host host = host_ops;
 	char path[4200], why[300];
 

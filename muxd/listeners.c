@@ -174,6 +174,8 @@ void daemon_listen(struct daemon *d)
 	for (size_t i = 0; i < d->cfg->peer_count + d->cfg->upstream_count; i++) {
 		struct sockaddr_mux a;
 		const struct neighbor_config *nc = daemon_neighbor(d, i);
+		if (nc->remote.len == 0)
+			continue;       /* an instance host's upstream: no session */
 		neighbor_listen_addr(d, nc, &a);
 		daemon_listen_at(d, nc, &a);
 		for (uint8_t k = 0; k < nc->family_count; k++) {

@@ -153,7 +153,10 @@ void upstream_add(struct daemon *d, const struct upstream_config *uc,
 	n->inst = upstream_instance(d, n->view, uc, cfg);
 	upgrade_adopt_clients(d, n->inst);
 	dp_attach_feed(d->dp, uc->n.name, view_feed(n->view));
-	view_start(n->view);
+	/* An instance host's upstream has no session: its view host holds it,
+	 * and its view is empty until the view host's routes fill it. */
+	if (uc->n.remote.len)
+		view_start(n->view);
 	n->next = d->upstreams;
 	d->upstreams = n;
 }

@@ -35,6 +35,11 @@ static bool reload_view(struct view *v, const struct neighbor_config *nc,
 	bool fams_only = !global_change && !neighbor_config_equal(old, nc) &&
 	    neighbor_config_equal_but_families(old, nc);
 
+	/* An instance host's upstream: its view has no session to change
+	 * (the view host holds it); new families go to its instance. */
+	if (nc->remote.len == 0)
+		return !neighbor_families_equal(old, nc);
+
 	if (!prefix_limit_config_equal(&old->max_prefixes, &nc->max_prefixes))
 		view_set_prefix_limit(v, &nc->max_prefixes);
 	if (fams_only)
@@ -253,6 +258,7 @@ void daemon_reload(struct daemon *d)
 	reload_dataplane(d, next);
 	reload_privileges(d, next);
 	reload_api_listen(d, next);
+	daemon_export_reload(d, next);
 	api_merge_clients(d->api, next);        /* provisioned clients stay */
 	bool global_change = next->asn != d->cfg->asn || next->router_id != d->cfg->router_id;
 	reload_peers(d, next, global_change);

@@ -146,6 +146,7 @@ static void get_status(struct http_req *r, void *arg)
 	    "store", a->st != NULL,
 	    "version", bgpmux_version);
 	api_status_process(a, st);
+	api_status_role(a, st);
 	http_reply_json(r, 200, st);
 }
 
@@ -327,6 +328,7 @@ static const struct http_route api_routes[] = {
 	{ EVHTTP_REQ_GET, "/api/v1/views/{}/routes", api_get_routes, q_routes },
 	{ EVHTTP_REQ_GET, "/api/v1/instances", get_instances, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/dataplane", get_dataplane, NULL },
+	{ EVHTTP_REQ_GET, "/api/v1/export", api_get_export, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/clients", api_get_clients, q_page },
 	{ EVHTTP_REQ_POST, "/api/v1/clients", api_post_client, NULL },
 	{ EVHTTP_REQ_GET, "/api/v1/clients/{}", api_get_client, NULL },

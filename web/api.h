@@ -38,6 +38,20 @@ struct api;
 struct dataplane;
 struct evhttp;
 
+struct peer;
+
+/* One session between the machines of a split gateway (GET
+ * /api/v1/export): an instance host's on a view host, the view host's on
+ * an instance host. */
+struct api_export_link {
+	const char *name;
+	const struct sockaddr_mux *addr;
+	const struct peer *peer;        /* NULL while it closes */
+	uint64_t established;           /* sessions that reached Established */
+	uint64_t eor_sent;              /* End-of-RIB markers sent */
+	uint64_t updates_received;
+};
+
 /* What the daemon runs right now. */
 struct api_host {
 	/* The running configuration (the file's clients and the provisioned
@@ -58,6 +72,8 @@ struct api_host {
 	/* The process generation (1 at a cold start, +1 per upgrade) and when
 	 * the last upgrade began (0: none), for /api/v1/status. NULL: 1, 0. */
 	void (*process)(void *arg, uint32_t *generation, time_t *upgraded_at);
+	/* The export sessions, at most max (NULL: none, a single machine). */
+	size_t (*export_links)(void *arg, struct api_export_link *out, size_t max);
 };
 
 /* st and events may be NULL (no store: writes answer 503). Loads the

@@ -90,6 +90,12 @@ void api_reset_session(struct http_req *r, void *arg);
 /* api_upgrade.c: POST /api/v1/upgrade; the process's fields of the status */
 void api_post_upgrade(struct http_req *r, void *arg);
 void api_status_process(struct api *a, json_t *status);
+/* api_export.c: GET /api/v1/export; the role (and an instance host's view
+ * host session) in /api/v1/status; "single", "view-host" or
+ * "instance-host". */
+void api_get_export(struct http_req *r, void *arg);
+void api_status_role(struct api *a, json_t *status);
+const char *api_role(const struct config *c);
 void api_get_metrics(struct http_req *r, void *arg);
 void api_get_routes(struct http_req *r, void *arg);
 /* The views of that role (the API's "views" are the upstreams'; plain

@@ -157,7 +157,7 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 		"listen_port", "log_level", "peers", "upstreams", "clients", "api", "mrt",
 		"bmp", "stream",
 		"open_timeout", "dataplane", "user", "seccomp", "graceful_restart",
-		NULL };
+		"export", "view_host", NULL };
 	static const char *const levels[] = { "error", "warn", "info", "debug", NULL };
 	struct config *c = xcalloc(1, sizeof *c);
 	const char *state_dir = "var";
@@ -181,6 +181,7 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	c->open_timeout = (uint16_t)open_timeout;
 	parse_graceful_restart(v, root, c);
 	parse_privileges(v, root, c);
+	config_parse_roles(v, root, c);
 	config_parse_peers(v, root, c);
 	config_parse_upstreams(v, root, c);
 	config_parse_clients(v, root, c);
@@ -189,6 +190,7 @@ static struct config *config_from_json(json_t *root, struct jsonv *v)
 	check_mux(v, c);
 	config_check_conflicts(v, c);
 	config_check_dataplane(v, c);
+	config_check_roles(v, c);
 	return c;
 }
 
@@ -240,6 +242,8 @@ void config_free(struct config *c)
 	free(c->bmp);
 	api_config_release(&c->api);
 	dataplane_config_release(&c->dataplane);
+	export_config_release(&c->export);
+	view_host_config_release(&c->view_host);
 	free(c->state_dir);
 	free(c->user);
 	free(c);

@@ -66,6 +66,11 @@ struct neighbor_config {
 	 * to this port (IETF dialect); parallel to families, 0 = none. */
 	uint16_t family_ports[BGP_MAX_FAMILIES];
 	struct prefix_limit_config max_prefixes;
+	/* Set by the code, never by a key: an export session (muxd/export.c)
+	 * offers ADD-PATH on the VPN families too, and refuses a neighbor that
+	 * takes none of its families (OPEN error Unsupported Capability). */
+	bool add_path_vpn;
+	bool require_family;
 };
 
 /* An upstream's instance: where its clients peer. */
@@ -155,6 +160,34 @@ struct dataplane_config {
 	enum dataplane_fib fib;
 };
 
+/* "export": this muxd is a view host (docs/scaleout.md): its views go
+ * over iBGP to each instance host named here, which connects to listen. */
+struct export_host_config {
+	char *name;                     /* 1..CLIENT_NAME_MAX of CLIENT_NAME_CHARS */
+	struct sockaddr_mux addr;       /* port 0: the host connects from it */
+	char *password;                 /* TCP-MD5, NULL without */
+};
+/* Instance hosts of one view host: each is one session and one copy of
+ * every view on the wire, so a few; the API lists them in one answer. */
+#define CONFIG_EXPORT_HOSTS_MAX 256
+struct export_config {
+	bool enabled;                   /* the key is there */
+	struct sockaddr_mux listen;     /* "ADDR:PORT" or "[V6]:PORT" */
+	struct export_host_config *hosts;
+	size_t host_count;
+};
+
+/* "view_host": this muxd is an instance host: its upstreams' views come
+ * from that view host, over one iBGP session it opens. */
+struct view_host_config {
+	bool enabled;                   /* the key is there */
+	struct sockaddr_mux addr;       /* address + port (default 179) */
+	uint32_t asn;                   /* the gateway's (iBGP): default $.asn */
+	char *password;                 /* TCP-MD5, NULL without */
+	struct sockaddr_mux local;      /* "local_address": the session's source */
+	bool has_local;
+};
+
 struct config {
 	uint32_t asn;
 	uint32_t router_id;             /* host byte order */
@@ -187,6 +220,8 @@ struct config {
 	/* "stream": {"idle_timeout": SECONDS} */
 	uint64_t stream_idle_timeout;
 	struct dataplane_config dataplane;
+	struct export_config export;    /* view host; else .enabled false */
+	struct view_host_config view_host;      /* instance host; likewise */
 	/* "user": started as root, muxd runs as this user once its sockets and
 	 * state are open (muxd/privdrop.h); NULL: it stays who started it */
 	char *user;
@@ -223,6 +258,13 @@ void api_config_copy(struct api_config *dst, const struct api_config *src);
 void api_config_release(struct api_config *a);
 void dataplane_config_copy(struct dataplane_config *dst, const struct dataplane_config *src);
 void dataplane_config_release(struct dataplane_config *d);
+void export_host_config_copy(struct export_host_config *dst,
+    const struct export_host_config *src);
+void export_host_config_release(struct export_host_config *h);
+void export_config_copy(struct export_config *dst, const struct export_config *src);
+void export_config_release(struct export_config *e);
+void view_host_config_copy(struct view_host_config *dst, const struct view_host_config *src);
+void view_host_config_release(struct view_host_config *vh);
 
 /* True when two neighbor settings would produce the same session, so a
  * reload can leave it up. */
@@ -257,6 +299,16 @@ bool mrt_config_equal(const struct mrt_config *a, const struct mrt_config *b);
 bool bmp_config_equal(const struct config *a, const struct config *b);
 bool dataplane_config_equal(const struct dataplane_config *a,
     const struct dataplane_config *b);
+/* The same host: name, address and password. */
+bool export_host_config_equal(const struct export_host_config *a,
+    const struct export_host_config *b);
+/* The same listen address and the same hosts, in the same order. */
+bool export_config_equal(const struct export_config *a, const struct export_config *b);
+bool view_host_config_equal(const struct view_host_config *a,
+    const struct view_host_config *b);
+/* The export host of that name, or NULL. */
+const struct export_host_config *config_export_host(const struct export_config *e,
+    const char *name);
 /* "default", "full". */
 const char *dataplane_fib_name(enum dataplane_fib f);
 /* The routing table of an upstream's packets: table_base + its id. */

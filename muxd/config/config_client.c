@@ -133,8 +133,10 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
 	int addpath = ADDPATH_SEND;
 
 	jsonv_object(v, path, obj, keys);
-	if (!json_is_object(obj))
+	if (!json_is_object(obj)) {
+		cc->name = xstrdup("");         /* the checks across clients read it */
 		return;
+	}
 	jsonv_string(v, path, obj, "name", true, &name);
 	cc->name = xstrdup(name ? name : "");
 	jsonv_string(v, path, obj, "address", true, &addr);

@@ -104,7 +104,8 @@ bool neighbor_config_equal_but_families(const struct neighbor_config *a,
 	    str_equal(a->password, b->password) &&
 	    a->ttl_security == b->ttl_security && a->add_path == b->add_path &&
 	    a->multisession == b->multisession &&
-	    a->graceful_restart == b->graceful_restart;
+	    a->graceful_restart == b->graceful_restart &&
+	    a->add_path_vpn == b->add_path_vpn && a->require_family == b->require_family;
 }
 
 bool prefix_limit_config_equal(const struct prefix_limit_config *a,
@@ -199,4 +200,86 @@ bool dataplane_config_equal(const struct dataplane_config *a,
 {
 	return a->enabled == b->enabled && str_equal(a->client_interface,
 	    b->client_interface) && a->table_base == b->table_base && a->fib == b->fib;
+}
+
+/* ---- roles: export, view_host ------------------------------------------------ */
+
+void export_host_config_copy(struct export_host_config *dst,
+    const struct export_host_config *src)
+{
+	*dst = *src;
+	dst->name = xstrdup_or_null(src->name);
+	dst->password = xstrdup_or_null(src->password);
+}
+
+void export_host_config_release(struct export_host_config *h)
+{
+	free(h->name);
+	free(h->password);
+	h->name = h->password = NULL;
+}
+
+bool export_host_config_equal(const struct export_host_config *a,
+    const struct export_host_config *b)
+{
+	return str_equal(a->name, b->name) && sockaddr_equal(&a->addr, &b->addr) &&
+	    str_equal(a->password, b->password);
+}
+
+void export_config_copy(struct export_config *dst, const struct export_config *src)
+{
+	*dst = *src;
+	dst->hosts = xcalloc(src->host_count + 1, sizeof *dst->hosts);
+	for (size_t i = 0; i < src->host_count; i++)
+		export_host_config_copy(&dst->hosts[i], &src->hosts[i]);
+}
+
+void export_config_release(struct export_config *e)
+{
+	for (size_t i = 0; i < e->host_count; i++)
+		export_host_config_release(&e->hosts[i]);
+	free(e->hosts);
+	e->hosts = NULL;
+	e->host_count = 0;
+}
+
+bool export_config_equal(const struct export_config *a, const struct export_config *b)
+{
+	if (a->enabled != b->enabled || !sockaddr_equal(&a->listen, &b->listen) ||
+	    a->host_count != b->host_count)
+		return false;
+	for (size_t i = 0; i < a->host_count; i++)
+		if (!export_host_config_equal(&a->hosts[i], &b->hosts[i]))
+			return false;
+	return true;
+}
+
+const struct export_host_config *config_export_host(const struct export_config *e,
+    const char *name)
+{
+	for (size_t i = 0; i < e->host_count; i++)
+		if (strcmp(e->hosts[i].name, name) == 0)
+			return &e->hosts[i];
+	return NULL;
+}
+
+void view_host_config_copy(struct view_host_config *dst, const struct view_host_config *src)
+{
+	*dst = *src;
+	dst->password = xstrdup_or_null(src->password);
+}
+
+void view_host_config_release(struct view_host_config *vh)
+{
+	free(vh->password);
+	vh->password = NULL;
+}
+
+bool view_host_config_equal(const struct view_host_config *a,
+    const struct view_host_config *b)
+{
+	return a->enabled == b->enabled && sockaddr_equal(&a->addr, &b->addr) &&
+	    a->asn == b->asn && str_equal(a->password, b->password) &&
+	    a->has_local == b->has_local &&
+	    (!a->has_local || sockaddr_same_addr(&a->local, &b->local));
 }

@@ -272,6 +272,8 @@ static void parse_neighbor(struct jsonv *v, const char *path, json_t *obj,
 	jsonv_object(v, path, obj, neighbor_keys);
 	if (json_is_object(obj))
 		parse_neighbor_fields(v, path, obj, n);
+	else
+		n->name = xstrdup("");          /* the checks across peers read it */
 }
 
 static void check_unique_names(struct jsonv *v, const struct config *c)
@@ -359,8 +361,7 @@ static void parse_own_next_hop(struct jsonv *v, const char *path, json_t *obj,
 	}
 }
 
-static void parse_upstream(struct jsonv *v, const char *path, json_t *obj,
-    uint32_t gateway_as, struct upstream_config *u)
+static const char *const *upstream_keys(void)
 {
 	static const char *keys[24];
 
@@ -374,15 +375,49 @@ static void parse_upstream(struct jsonv *v, const char *path, json_t *obj,
 		keys[i++] = "next_hop_ipv6";
 		keys[i] = "graceful_restart";
 	}
-	jsonv_object(v, path, obj, keys);
-	if (!json_is_object(obj))
+	return keys;
+}
+
+/* An instance host's upstream: a view of its view host, named, with the
+ * id that names the view there, its families and its instance; its
+ * session is the view host's. */
+static void parse_remote_upstream(struct jsonv *v, const char *path, json_t *obj,
+    uint32_t gateway_as, struct upstream_config *u)
+{
+	const char *name = NULL;
+	uint64_t id = 0;
+
+	config_upstream_session_keys(v, path, obj);
+	jsonv_string(v, path, obj, "name", true, &name);
+	u->n.name = xstrdup(name ? name : "");
+	u->n.remote_as = gateway_as;
+	u->n.hold_time = CONFIG_HOLD_TIME_DEFAULT;
+	u->n.connect_retry = CONFIG_CONNECT_RETRY_DEFAULT;
+	parse_families(v, path, obj, &u->n);
+	parse_instance(v, path, obj, gateway_as, &u->n, &u->instance);
+	/* required: the view host knows the view by it, not by position */
+	jsonv_uint(v, path, obj, "id", true, 1, 999, &id);
+	u->id = (uint16_t)id;
+}
+
+static void parse_upstream(struct jsonv *v, const char *path, json_t *obj,
+    const struct config *c, struct upstream_config *u)
+{
+	jsonv_object(v, path, obj, upstream_keys());
+	if (!json_is_object(obj)) {
+		u->n.name = xstrdup("");        /* the checks across upstreams read it */
 		return;
+	}
+	if (c->view_host.enabled) {
+		parse_remote_upstream(v, path, obj, c->asn, u);
+		return;
+	}
 	/* A view keeps every path: upstreams offer ADD-PATH receive by
 	 * default; "add_path": "off" turns it off. */
 	u->n.add_path = ADDPATH_RECEIVE;
 	parse_neighbor_fields(v, path, obj, &u->n);
 	jsonv_bool(v, path, obj, "graceful_restart", false, &u->n.graceful_restart);
-	parse_instance(v, path, obj, gateway_as, &u->n, &u->instance);
+	parse_instance(v, path, obj, c->asn, &u->n, &u->instance);
 	uint64_t id = 0;
 	jsonv_uint(v, path, obj, "id", false, 1, 999, &id);
 	u->id = (uint16_t)id;           /* 0: its position, set in check_mux */
@@ -401,6 +436,6 @@ void config_parse_upstreams(struct jsonv *v, json_t *root, struct config *c)
 	c->upstreams = xcalloc(json_array_size(arr), sizeof *c->upstreams);
 	json_array_foreach(arr, i, val) {
 		jsonv_path_index(at, sizeof at, "$.upstreams", i);
-		parse_upstream(v, at, val, c->asn, &c->upstreams[c->upstream_count++]);
+		parse_upstream(v, at, val, c, &c->upstreams[c->upstream_count++]);
 	}
 }

@@ -31,5 +31,15 @@ void config_parse_hold_time(struct jsonv *v, const char *path, json_t *obj,
 /* "password" copied (NULL without); at most 80 bytes (TCP-MD5). */
 char *config_parse_password(struct jsonv *v, const char *path, json_t *obj);
 enum ms_mode config_parse_ms_mode(struct jsonv *v, const char *path, json_t *obj);
+/* "ADDR:PORT" or "[V6]:PORT" (as "api.listen" and "export.listen"). */
+bool config_parse_listen(const char *s, struct sockaddr_mux *out);
+
+/* config_export.c: "export" and "view_host" (before the upstreams, whose
+ * keys depend on them), then their checks across sections (after). */
+void config_parse_roles(struct jsonv *v, json_t *root, struct config *c);
+void config_check_roles(struct jsonv *v, const struct config *c);
+/* An instance host's upstream: an error for each key of its session
+ * there; true when there is none. */
+bool config_upstream_session_keys(struct jsonv *v, const char *path, json_t *obj);
 
 #endif

@@ -87,8 +87,24 @@ static json_t *instance_json(const struct upstream_config *u)
 	    "family_ports", family_ports_json(&u->n, ic->family_ports));
 }
 
-static json_t *upstream_json(const struct upstream_config *u)
+/* An instance host's upstream: its view host holds its session. */
+static json_t *remote_upstream_json(const struct upstream_config *u)
 {
+	json_t *o = json_object(), *fams = json_array();
+
+	set(o, "name", json_string(u->n.name));
+	for (uint8_t i = 0; i < u->n.family_count; i++)
+		json_array_append_new(fams, json_string(family_name(u->n.families[i])));
+	set(o, "families", fams);
+	set(o, "id", json_integer(u->id));
+	set(o, "instance", instance_json(u));
+	return o;
+}
+
+static json_t *upstream_json(const struct upstream_config *u, bool remote)
+{
+	if (remote)
+		return remote_upstream_json(u);
 	json_t *o = neighbor_json(&u->n);
 
 	set(o, "graceful_restart", json_boolean(u->n.graceful_restart));
@@ -131,6 +147,35 @@ static json_t *services_api_json(const struct api_config *api)
 	set(o, "header_timeout", json_integer(api->header_timeout));
 	set(o, "body_timeout", json_integer(api->body_timeout));
 	return o;
+}
+
+/* "export" (a view host's) and "view_host" (an instance host's), when
+ * there. */
+static void roles_json(json_t *o, const struct config *c)
+{
+	if (c->export.enabled) {
+		json_t *hosts = json_array();
+		for (size_t i = 0; i < c->export.host_count; i++) {
+			const struct export_host_config *h = &c->export.hosts[i];
+			json_t *ho = json_pack("{s:s, s:o}", "name", h->name,
+			    "address", addr_json(&h->addr));
+			if (h->password)
+				set(ho, "password", json_string(PASSWORD_SHOWN));
+			json_array_append_new(hosts, ho);
+		}
+		set(o, "export", json_pack("{s:o, s:o}", "listen",
+		    listen_json(&c->export.listen), "hosts", hosts));
+	}
+	if (c->view_host.enabled) {
+		const struct view_host_config *vh = &c->view_host;
+		json_t *vo = json_pack("{s:o, s:i, s:I}", "address", addr_json(&vh->addr),
+		    "port", (int)sockaddr_port(&vh->addr), "asn", (json_int_t)vh->asn);
+		if (vh->password)
+			set(vo, "password", json_string(PASSWORD_SHOWN));
+		if (vh->has_local)
+			set(vo, "local_address", addr_json(&vh->local));
+		set(o, "view_host", vo);
+	}
 }
 
 /* "api", "mrt" (when on), "bmp", "stream" and "dataplane" (when on) into o. */
@@ -182,11 +227,13 @@ json_t *config_to_json(const struct config *c)
 		json_array_append_new(peers, neighbor_json(&c->peers[i]));
 	set(o, "peers", peers);
 	for (size_t i = 0; i < c->upstream_count; i++)
-		json_array_append_new(ups, upstream_json(&c->upstreams[i]));
+		json_array_append_new(ups, upstream_json(&c->upstreams[i],
+		    c->view_host.enabled));
 	set(o, "upstreams", ups);
 	for (size_t i = 0; i < c->client_count; i++)
 		json_array_append_new(clients, client_json(&c->clients[i]));
 	set(o, "clients", clients);
 	services_json(o, c);
+	roles_json(o, c);
 	return o;
 }

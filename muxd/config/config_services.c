@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "muxd/config/config_parse.h"
 #include "muxd/lib/log.h"
 
 /* ---- monitors: MRT archives, BMP collectors ------------------------------ */
@@ -97,7 +98,7 @@ bool bmp_config_equal(const struct config *a, const struct config *b)
 
 /* "api": {"listen": "ADDR:PORT" or "[V6]:PORT", "token_file": PATH,
  * "header_timeout": S, "body_timeout": S}. */
-static bool parse_listen(const char *s, struct sockaddr_mux *out)
+bool config_parse_listen(const char *s, struct sockaddr_mux *out)
 {
 	char host[64];
 	const char *colon = strrchr(s, ':');
@@ -154,7 +155,7 @@ static void parse_api(struct jsonv *v, json_t *root, struct config *c)
 	c->api.header_timeout = (uint32_t)header;
 	c->api.body_timeout = (uint32_t)body;
 	if (jsonv_string(v, "$.api", api, "listen", false, &listen) && listen &&
-	    !parse_listen(listen, &c->api.listen))
+	    !config_parse_listen(listen, &c->api.listen))
 		jsonv_error(v, "$.api.listen", "\"%s\" is not ADDRESS:PORT (e.g. "
 		    "\"127.0.0.1:8179\" or \"[::1]:8179\")", listen);
 	if (jsonv_string(v, "$.api", api, "token_file", false, &token) && token) {

@@ -35,6 +35,8 @@ static void peer_params(const struct peer *p, struct session_params *sp)
 	memcpy(sp->families, c->families, sizeof sp->families);
 	sp->family_count = c->family_count;
 	sp->add_path = (uint8_t)c->add_path;
+	sp->add_path_vpn = c->add_path_vpn;
+	sp->require_family = c->require_family;
 	sp->remote = c->remote;
 	sp->local = c->local;
 	sp->has_local = c->has_local;

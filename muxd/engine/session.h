@@ -81,6 +81,14 @@ struct session_params {
 	 * its restart_time 0, else as a restarting speaker too. */
 	bool graceful_restart;
 	const struct gr_speaker *gr_speaker;
+	/* add_path is offered on the VPN families too (an export session:
+	 * every path of every view); else on the unicast ones only. */
+	bool add_path_vpn;
+	/* A neighbor whose OPEN takes none of families is refused with OPEN
+	 * Message Error / Unsupported Capability (RFC 5492 §3), its data our
+	 * Multiprotocol capabilities, instead of an Established session that
+	 * could carry nothing. */
+	bool require_family;
 };
 
 /* What both sides agreed on, once the OPENs are exchanged. */
@@ -116,6 +124,10 @@ struct session_negotiated {
 	uint8_t gr_flags;
 	struct bgp_gr_family gr_fam[BGP_MAX_FAMILIES];
 	uint8_t gr_count;
+	/* ADD-PATH on ipv4-vpn [0] and ipv6-vpn [1] (add_path_vpn):
+	 * BGP_ADDPATH_RECEIVE when we receive path ids, BGP_ADDPATH_SEND when
+	 * we send them; the codec contexts carry the RIB families' only. */
+	uint8_t vpn_addpath[2];
 	struct bgp_codec_ctx rx;        /* decoding what the neighbor sends */
 	struct bgp_codec_ctx tx;        /* encoding what we send */
 };

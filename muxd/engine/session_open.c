@@ -63,7 +63,8 @@ static void build_open(const struct session *s, struct bgp_open *o)
 	if (p->add_path) {
 		c->present |= BGP_CAPF_ADD_PATH;
 		for (uint8_t i = 0; i < p->family_count; i++) {
-			if (p->families[i].safi != BGP_SAFI_UNICAST)
+			if (p->families[i].safi != BGP_SAFI_UNICAST &&
+			    !(p->add_path_vpn && p->families[i].safi == BGP_SAFI_VPN))
 				continue;
 			c->addpath[c->addpath_count].fam = p->families[i];
 			c->addpath[c->addpath_count++].mode = p->add_path;
@@ -153,6 +154,42 @@ static void negotiate_addpath(struct session *s, const struct bgp_caps *c)
 	}
 }
 
+/* The VPN families' ADD-PATH, by the same rule (RFC 7911 applies to any
+ * AFI/SAFI), for an export session only. */
+static void negotiate_addpath_vpn(struct session *s, const struct bgp_caps *c)
+{
+	static const enum bgp_aid vpn[2] = { AID_IPV4_VPN, AID_IPV6_VPN };
+
+	for (size_t i = 0; i < 2; i++) {
+		const struct bgp_af *af = bgp_af(vpn[i]);
+		uint8_t theirs = (s->p.add_path_vpn && (c->present & BGP_CAPF_ADD_PATH)) ?
+		    bgp_caps_addpath_mode(c, af->afi, af->safi) : 0;
+		s->neg.vpn_addpath[i] =
+		    ((s->p.add_path & BGP_ADDPATH_RECEIVE) && (theirs & BGP_ADDPATH_SEND) ?
+		    BGP_ADDPATH_RECEIVE : 0) |
+		    ((s->p.add_path & BGP_ADDPATH_SEND) && (theirs & BGP_ADDPATH_RECEIVE) ?
+		    BGP_ADDPATH_SEND : 0);
+	}
+}
+
+/* RFC 5492 §3: the NOTIFICATION names the capabilities at fault — our
+ * Multiprotocol capabilities (code 1, length 4: AFI, reserved, SAFI). */
+static void refuse_no_family(const struct session *s, struct bgp_err *e)
+{
+	uint8_t data[BGP_MAX_FAMILIES * 6];
+	size_t n = 0;
+
+	for (uint8_t i = 0; i < s->p.family_count; i++) {
+		const struct bgp_family f = s->p.families[i];
+		const uint8_t cap[6] = { BGP_CAP_MP, 4, (uint8_t)(f.afi >> 8),
+			(uint8_t)f.afi, 0, f.safi };
+		memcpy(data + n, cap, sizeof cap);
+		n += sizeof cap;
+	}
+	bgp_err_set(e, BGP_TIER_RESET, BGP_ERR_OPEN, BGP_ERR_OPEN_CAPABILITY, data, n,
+	    "none of the families offered (Multiprotocol capability) is taken");
+}
+
 static bool negotiate(struct session *s, const struct bgp_open *o, struct bgp_err *e)
 {
 	struct session_negotiated *n = &s->neg;
@@ -172,6 +209,11 @@ static bool negotiate(struct session *s, const struct bgp_open *o, struct bgp_er
 	n->enhanced_rr = (c->present & BGP_CAPF_ENHANCED_RR) != 0;
 	negotiate_families(s, c);
 	negotiate_addpath(s, c);
+	negotiate_addpath_vpn(s, c);
+	if (s->p.require_family && n->family_count == 0) {
+		refuse_no_family(s, e);
+		return false;
+	}
 	n->gr = s->p.graceful_restart && (c->present & BGP_CAPF_GRACEFUL_RESTART);
 	n->gr_notification = n->gr && (c->gr.flags & BGP_GR_NOTIFICATION);
 	n->gr_restart_time = c->gr.restart_time;

@@ -17,6 +17,7 @@
 #include "muxd/config/config_client.c"
 #include "muxd/config/config_copy.c"
 #include "muxd/config/config_dataplane.c"
+#include "muxd/config/config_export.c"
 #include "muxd/config/config_neighbor.c"
 #include "muxd/config/config_services.c"
 #include "muxd/config/jsonv.c"

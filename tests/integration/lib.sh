@@ -55,6 +55,7 @@
 #   127.0.230-234 test_upgrade
 #   127.0.235-237 scripts/bench-upgrade.sh (238-239 reserved for it)
 #   127.0.240 test_vpn_gobgp (241 reserved for it)
+#   127.0.243-245 test_export_session
 
 set -u -o pipefail
 

@@ -110,7 +110,9 @@ api_json /api/v1/status '
 assert d["asn"] == 65000 and d["router_id"] == "192.0.2.1" and d["views"] == 1, d
 assert d["instances"] == 1 and d["clients"] == 2 and d["clients_provisioned"] == 1, d
 assert d["sessions"].get("Established") == 2 and d["writable"] is True, d
-assert "muxd " + d["version"] == "'"$muxd_version"'" and d["version"] != "", d'
+assert "muxd " + d["version"] == "'"$muxd_version"'" and d["version"] != "", d
+assert d["role"] == "single" and "view_host" not in d, d'
+api_json /api/v1/export 'assert d == {"role": "single", "hosts": []}, d'
 api_json /api/v1/sessions '
 by = {s["id"]: s for s in d}
 assert set(by) == {"isp-a/1", "isp-a/vnet-1/1", "isp-a/static-1/1"}, by.keys()
@@ -209,7 +211,8 @@ assert d["openapi"].startswith("3."), d["openapi"]
 want = {"/api/v1/status", "/api/v1/sessions", "/api/v1/sessions/{id}/reset", "/api/v1/views",
         "/api/v1/views/{name}", "/api/v1/views/{name}/routes", "/api/v1/instances",
         "/api/v1/clients", "/api/v1/clients/{name}", "/api/v1/events", "/api/v1/audit",
-        "/api/v1/openapi.json", "/api/v1/dataplane", "/api/v1/upgrade", "/metrics"}
+        "/api/v1/openapi.json", "/api/v1/dataplane", "/api/v1/upgrade", "/api/v1/export",
+        "/metrics"}
 assert set(d["paths"]) == want, set(d["paths"]) ^ want
 open(sys.argv[1] + ".gets", "w").write("\n".join(p for p, ops in d["paths"].items() if "get" in ops))'
 while read -r p; do

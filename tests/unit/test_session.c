@@ -362,6 +362,98 @@ START_TEST(test_open_errors)
 }
 END_TEST
 
+/* ---- export sessions: the VPN families ---------------------------------- */
+
+static const struct bgp_family v4vpn = { BGP_AFI_IPV4, BGP_SAFI_VPN };
+static const struct bgp_family v6vpn = { BGP_AFI_IPV6, BGP_SAFI_VPN };
+
+static void vpn_params(struct session_params *sp)
+{
+	params(sp);
+	sp->remote_as = sp->local_as;   /* iBGP */
+	sp->families[0] = v4vpn;
+	sp->families[1] = v6vpn;
+	sp->add_path = BGP_ADDPATH_BOTH;
+}
+
+/* The ADD-PATH mode an OPEN offers for f (0: none). */
+static uint8_t addpath_offered(const struct bgp_open *o, struct bgp_family f)
+{
+	return (o->caps.present & BGP_CAPF_ADD_PATH) ?
+	    bgp_caps_addpath_mode(&o->caps, f.afi, f.safi) : 0;
+}
+
+/* ADD-PATH is offered on the VPN families only when asked (an export
+ * session), and negotiated per family by RFC 7911's rule. */
+START_TEST(test_vpn_add_path)
+{
+	const bool on = _i;
+	struct session_params sp;
+	struct rec r;
+	struct nb n;
+	struct nb_msg m;
+	struct bgp_open o;
+	const struct bgp_family theirs[] = { v4vpn, v6vpn };
+
+	vpn_params(&sp);
+	sp.add_path_vpn = on;
+	struct session *s = accepted(&sp, &r, &n);
+	ck_assert(nb_expect_open(&n, &m, &o, 15));
+	ck_assert_uint_eq(addpath_offered(&o, v4vpn), on ? BGP_ADDPATH_BOTH : 0);
+	ck_assert_uint_eq(addpath_offered(&o, v6vpn), on ? BGP_ADDPATH_BOTH : 0);
+	nb_open_init(&o, 65000, REMOTE_ID, 9, theirs, 2);
+	o.caps.present |= BGP_CAPF_ADD_PATH;
+	o.caps.addpath[0] = (struct bgp_addpath_family){ v4vpn, BGP_ADDPATH_BOTH };
+	o.caps.addpath[1] = (struct bgp_addpath_family){ v6vpn, BGP_ADDPATH_SEND };
+	o.caps.addpath_count = 2;
+	nb_send_open(&n, &o);
+	ck_assert(nb_expect(&n, BGP_KEEPALIVE, &m, 15));
+	const struct session_negotiated *neg = session_negotiated(s);
+	ck_assert_uint_eq(neg->family_count, 2);
+	/* they send on v6 only: muxd receives path ids there, sends none */
+	ck_assert_uint_eq(neg->vpn_addpath[0], on ? BGP_ADDPATH_BOTH : 0);
+	ck_assert_uint_eq(neg->vpn_addpath[1], on ? BGP_ADDPATH_RECEIVE : 0);
+	finish();
+}
+END_TEST
+
+/* A neighbor that takes none of the families is refused in its OPEN with
+ * Unsupported Capability, the data our Multiprotocol capabilities (RFC
+ * 5492 §3); without require_family the session comes up with none. */
+START_TEST(test_require_family)
+{
+	const bool require = _i;
+	static const uint8_t data[] = { 1, 4, 0, 1, 0, 128, 1, 4, 0, 2, 0, 128 };
+	struct session_params sp;
+	struct rec r;
+	struct nb n;
+	struct nb_msg m;
+	struct bgp_open o;
+
+	vpn_params(&sp);
+	sp.require_family = require;
+	struct session *s = accepted(&sp, &r, &n);
+	ck_assert(nb_expect_open(&n, &m, &o, 15));
+	nb_open_init(&o, 65000, REMOTE_ID, 9, &v4u, 1);
+	nb_send_open(&n, &o);
+	if (!require) {
+		ck_assert(nb_expect(&n, BGP_KEEPALIVE, &m, 15));
+		ck_assert_uint_eq(session_negotiated(s)->family_count, 0);
+		finish();
+		return;
+	}
+	ck_assert(nb_expect(&n, BGP_NOTIFICATION, &m, 15));
+	ck_assert_uint_eq(m.body[0], BGP_ERR_OPEN);
+	ck_assert_uint_eq(m.body[1], BGP_ERR_OPEN_CAPABILITY);
+	ck_assert_uint_eq(m.len, 2 + sizeof data);
+	ck_assert(memcmp(m.body + 2, data, sizeof data) == 0);
+	ck_assert(nb_wait_eof(&n, 10));
+	ck_assert(nb_until(has_gone, &r, 10));
+	ck_assert_uint_eq(r.opens, 0);
+	finish();
+}
+END_TEST
+
 /* ---- timers -------------------------------------------------------------- */
 
 START_TEST(test_hold_timer_expires)
@@ -838,6 +930,8 @@ int main(void)
 	tcase_add_test(tc, test_four_octet_as);
 	tcase_add_loop_test(tc, test_open_errors, 0,
 	    (int)(sizeof open_cases / sizeof open_cases[0]));
+	tcase_add_loop_test(tc, test_vpn_add_path, 0, 2);
+	tcase_add_loop_test(tc, test_require_family, 0, 2);
 	tcase_add_test(tc, test_hold_timer_expires);
 	tcase_add_test(tc, test_keepalives);
 	tcase_add_test(tc, test_open_timeout);

@@ -1,0 +1,399 @@
+/*
+ * export.c — the sessions between the machines of a split gateway
+ * (docs/scaleout.md), for the two roles of the configuration:
+ *
+ *   a view host ("export") listens on export.listen and takes one iBGP
+ *   session from each configured instance host, known by its address;
+ *   an instance host ("view_host") keeps one iBGP session to its view
+ *   host up, connecting again with the peer's backoff.
+ *
+ * Both sides offer and require the VPN families (ipv4-vpn, ipv6-vpn: each
+ * view one VPN), ADD-PATH both ways on them (every path of a view), route
+ * refresh, and TCP-MD5 with a password. A neighbor that takes neither
+ * family is refused in its OPEN (RFC 5492: Unsupported Capability). No
+ * route travels yet: once Established, each side sends End-of-RIB for
+ * the VPN families it has, so the other knows the (empty) table is whole.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "muxd/bgp/bgp_family.h"
+#include "muxd/bgp/bgp_update.h"
+#include "muxd/daemon_int.h"
+#include "muxd/engine/listener.h"
+#include "muxd/engine/sockopt.h"
+#include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
+#include "web/api.h"
+
+/* One neighbor of the split: an instance host (on a view host), or the
+ * view host (on an instance host). */
+struct export_link {
+	struct exports *x;
+	struct export_host_config cfg;  /* on an instance host: name "view-host" */
+	struct peer *peer;              /* NULL once it is gone */
+	bool removed;                   /* deconfigured: freed when its peer is gone */
+	uint64_t established;           /* sessions that reached Established */
+	uint64_t eor_sent;              /* End-of-RIB markers sent */
+	uint64_t updates_received;      /* kept for the next step; ignored now */
+	struct export_link *next;
+};
+
+struct exports {
+	struct daemon *d;
+	struct listener *listener;      /* a view host's; NULL on an instance host */
+	struct export_link *links;
+};
+
+static const enum bgp_aid vpn_aids[] = { AID_IPV4_VPN, AID_IPV6_VPN };
+
+/* What a neighbor's entry defaults to (muxd.json(5)): the export keys
+ * have no timers of their own. */
+#define EXPORT_HOLD_TIME 90             /* seconds */
+#define EXPORT_CONNECT_RETRY 30         /* seconds, the longest backoff */
+
+/* ---- the sessions ------------------------------------------------------- */
+
+static bool negotiated(const struct session_negotiated *n, enum bgp_aid aid)
+{
+	for (uint8_t i = 0; i < n->family_count; i++)
+		if (bgp_aid_of(n->families[i].afi, n->families[i].safi) == aid)
+			return true;
+	return false;
+}
+
+/* The (empty) dump is done: End-of-RIB (RFC 4724 §2) per VPN family. */
+static void link_established(struct peer *p, struct session *s, void *owner)
+{
+	struct export_link *l = owner;
+	const struct session_negotiated *n = session_negotiated(s);
+	uint8_t buf[64];
+
+	l->established++;
+	for (size_t i = 0; i < sizeof vpn_aids / sizeof vpn_aids[0]; i++) {
+		const struct bgp_af *af = bgp_af(vpn_aids[i]);
+		struct wbuf w = wbuf_make(buf, sizeof buf);
+		size_t len;
+		if (!negotiated(n, vpn_aids[i]))
+			continue;
+		len = bgp_eor_encode(&w, af->afi, af->safi);
+		if (len && session_send(s, buf, len))
+			l->eor_sent++;
+	}
+	log_peer_info(peer_label(p), "established: ADD-PATH ipv4-vpn %s, ipv6-vpn %s; "
+	    "End-of-RIB sent (no view is exported yet)",
+	    addpath_mode_name((enum addpath_mode)n->vpn_addpath[0]),
+	    addpath_mode_name((enum addpath_mode)n->vpn_addpath[1]));
+}
+
+static void link_down(struct peer *p, struct session *s, const char *reason, void *owner)
+{
+	(void)s;
+	(void)owner;
+	log_peer_info(peer_label(p), "down: %s", reason);
+}
+
+static void link_update(struct peer *p, struct session *s, const struct bgp_update *u,
+    void *owner)
+{
+	struct export_link *l = owner;
+	(void)p;
+	(void)s;
+	(void)u;
+	l->updates_received++;
+}
+
+/* Nothing is exported yet: the answer to a refresh is the empty table. */
+static void link_refresh(struct peer *p, struct session *s, uint16_t afi,
+    uint8_t safi, uint8_t subtype, void *owner)
+{
+	(void)owner;
+	(void)s;
+	(void)subtype;
+	log_peer_info(peer_label(p), "route refresh for AFI %u SAFI %u: nothing to "
+	    "send", afi, safi);
+}
+
+static void link_free(struct export_link *l)
+{
+	export_host_config_release(&l->cfg);
+	free(l);
+}
+
+static void link_gone(struct peer *p, void *owner)
+{
+	struct export_link *l = owner;
+	struct daemon *d = l->x->d;
+	(void)p;
+
+	l->peer = NULL;
+	d->views_alive--;
+	if (l->removed)
+		link_free(l);
+	daemon_maybe_exit(d);
+}
+
+static const struct peer_ops link_ops = {
+	.established = link_established, .down = link_down, .update = link_update,
+	.route_refresh = link_refresh, .gone = link_gone,
+};
+
+/* The neighbor as the engine sees it: iBGP, the VPN families, every path. */
+static void link_neighbor(const struct config *c, const struct export_host_config *h,
+    bool passive, struct neighbor_config *nc)
+{
+	memset(nc, 0, sizeof *nc);
+	nc->name = h->name;
+	nc->remote = h->addr;
+	nc->remote_as = c->asn;
+	nc->passive = passive;
+	nc->hold_time = EXPORT_HOLD_TIME;
+	nc->connect_retry = EXPORT_CONNECT_RETRY;
+	for (size_t i = 0; i < sizeof vpn_aids / sizeof vpn_aids[0]; i++)
+		nc->families[nc->family_count++] = (struct bgp_family){
+			bgp_af(vpn_aids[i])->afi, bgp_af(vpn_aids[i])->safi };
+	nc->password = h->password;
+	if (!passive && c->view_host.has_local) {
+		nc->local = c->view_host.local;
+		nc->has_local = true;
+	}
+	nc->add_path = ADDPATH_BOTH;
+	nc->add_path_vpn = true;
+	nc->require_family = true;
+	nc->multisession = MS_OFF;
+}
+
+/* cfg: the configuration the link runs with (at a reload, the next one). */
+static struct export_link *link_new(struct exports *x, const struct config *cfg,
+    const struct export_host_config *h, bool passive, const char *label)
+{
+	struct export_link *l = xcalloc(1, sizeof *l);
+	struct peer_local local = daemon_local(x->d, cfg);
+	struct neighbor_config nc;
+	char text[128];
+
+	l->x = x;
+	export_host_config_copy(&l->cfg, h);
+	link_neighbor(cfg, h, passive, &nc);
+	snprintf(text, sizeof text, "%s %s", label, h->name);
+	local.label = text;
+	local.gr = NULL;
+	l->peer = peer_new(x->d->base, &nc, &local, &link_ops, l);
+	x->d->views_alive++;
+	peer_start(l->peer);
+	l->next = x->links;
+	x->links = l;
+	return l;
+}
+
+static void link_remove(struct export_link *l, uint8_t subcode)
+{
+	l->removed = true;
+	if (l->peer)
+		peer_shutdown(l->peer, BGP_ERR_CEASE, subcode, NULL);
+	else
+		link_free(l);
+}
+
+/* ---- a view host's listener ------------------------------------------------ */
+
+static bool export_accept(int fd, const struct sockaddr_mux *remote,
+    const struct sockaddr_mux *local, void *arg)
+{
+	struct exports *x = arg;
+	char ra[64], la[64];
+
+	for (struct export_link *l = x->links; l; l = l->next)
+		if (!l->removed && l->peer && peer_matches(l->peer, remote, local))
+			return peer_accept(l->peer, fd);
+	log_warnx("connection from %s port %u to %s refused: no instance host is "
+	    "configured with that address (add it to \"export\".\"hosts\")",
+	    sockaddr_ntop(remote, ra, sizeof ra), sockaddr_port(remote),
+	    sockaddr_ntop(local, la, sizeof la));
+	return false;
+}
+
+/* TCP-MD5 keys live on the listening socket too, or a signed SYN is
+ * dropped. */
+static void export_keys(struct exports *x, const struct export_config *e)
+{
+	int af = sockaddr_family(listener_addr(x->listener));
+
+	for (size_t i = 0; i < e->host_count; i++) {
+		const struct export_host_config *h = &e->hosts[i];
+		if (h->password && sockaddr_family(&h->addr) == af &&
+		    sockopt_md5(listener_fd(x->listener), &h->addr, h->password) < 0)
+			log_warnx("export host %s: cannot set its TCP-MD5 key on the "
+			    "export listener: %s", h->name, strerror(errno));
+	}
+}
+
+static void export_listen(struct exports *x, const struct export_config *e)
+{
+	char why[200], a[64];
+
+	x->listener = listener_new(x->d->base, &e->listen, export_accept, x, why,
+	    sizeof why);
+	if (x->listener == NULL) {
+		log_warnx("export: %s: the instance hosts cannot connect until "
+		    "export.listen is fixed and muxd restarted", why);
+		return;
+	}
+	export_keys(x, e);
+	log_info("export: listening on %s port %u for %zu instance hosts",
+	    sockaddr_ntop(&e->listen, a, sizeof a), sockaddr_port(&e->listen),
+	    e->host_count);
+}
+
+/* ---- the daemon's side -------------------------------------------------------- */
+
+/* An instance host's one session, to its view host. */
+static void view_host_link(struct exports *x, const struct config *c)
+{
+	struct export_host_config vh = { .name = (char *)"view-host",
+		.addr = c->view_host.addr, .password = c->view_host.password };
+
+	link_new(x, c, &vh, false, "instance host: session to");
+}
+
+void daemon_export_start(struct daemon *d)
+{
+	const struct config *c = d->cfg;
+	struct exports *x;
+
+	if (!c->export.enabled && !c->view_host.enabled)
+		return;
+	x = d->exports = xcalloc(1, sizeof *x);
+	x->d = d;
+	if (c->export.enabled) {
+		export_listen(x, &c->export);
+		for (size_t i = 0; i < c->export.host_count; i++)
+			link_new(x, c, &c->export.hosts[i], true, "export host");
+		return;
+	}
+	view_host_link(x, c);
+}
+
+void daemon_export_stop(struct daemon *d, uint8_t subcode)
+{
+	struct exports *x = d->exports;
+
+	if (x == NULL)
+		return;
+	listener_free(x->listener);
+	x->listener = NULL;
+	while (x->links) {
+		struct export_link *l = x->links;
+		x->links = l->next;
+		link_remove(l, subcode);
+	}
+}
+
+/* Links whose peers did not finish closing stay, as views do: the
+ * process is exiting. */
+void daemon_export_free(struct daemon *d)
+{
+	if (d->exports == NULL)
+		return;
+	listener_free(d->exports->listener);
+	free(d->exports);
+	d->exports = NULL;
+}
+
+static struct export_link *link_find(struct exports *x, const char *name)
+{
+	for (struct export_link *l = x->links; l; l = l->next)
+		if (strcmp(l->cfg.name, name) == 0)
+			return l;
+	return NULL;
+}
+
+/* Hosts removed leave (Cease / Peer De-configured), changed ones start
+ * again (Cease / Other Configuration Change), new ones are taken; with a
+ * new AS or router id (global) every session starts again. */
+static void export_sync_hosts(struct exports *x, const struct config *cfg, bool global)
+{
+	const struct export_config *next = &cfg->export;
+	struct export_link **pp = &x->links;
+
+	while (*pp) {
+		struct export_link *l = *pp;
+		const struct export_host_config *h = config_export_host(next, l->cfg.name);
+		if (h && !global && export_host_config_equal(h, &l->cfg)) {
+			pp = &l->next;
+			continue;
+		}
+		*pp = l->next;
+		log_info("export host %s: %s", l->cfg.name, h ? "changed: its session "
+		    "starts again" : "removed");
+		link_remove(l, h ? BGP_CEASE_CONFIG_CHANGE : BGP_CEASE_PEER_DECONFIGURED);
+	}
+	for (size_t i = 0; i < next->host_count; i++)
+		if (link_find(x, next->hosts[i].name) == NULL)
+			link_new(x, cfg, &next->hosts[i], true, "export host");
+	if (x->listener)
+		export_keys(x, next);
+}
+
+/*
+ * A role is set at start: "export" or "view_host" appearing, going or
+ * changing, and a new export.listen, take a restart; until then the
+ * running ones stay (copied into next). Export hosts follow at once.
+ */
+void daemon_export_reload(struct daemon *d, struct config *next)
+{
+	const struct config *c = d->cfg;
+	bool global = next->asn != c->asn || next->router_id != c->router_id;
+
+	if (c->export.enabled != next->export.enabled ||
+	    !view_host_config_equal(&c->view_host, &next->view_host)) {
+		log_warnx("reload: \"export\" or \"view_host\" changed: a host's role "
+		    "(single machine, view host, instance host) changes at a restart "
+		    "of muxd only; until then it keeps the running one");
+		export_config_release(&next->export);
+		export_config_copy(&next->export, &c->export);
+		view_host_config_release(&next->view_host);
+		view_host_config_copy(&next->view_host, &c->view_host);
+	}
+	if (d->exports == NULL)
+		return;
+	if (next->view_host.enabled && global) {
+		log_info("instance host: AS or router id changed: the session to the view "
+		    "host starts again");
+		while (d->exports->links) {
+			struct export_link *l = d->exports->links;
+			d->exports->links = l->next;
+			link_remove(l, BGP_CEASE_CONFIG_CHANGE);
+		}
+		view_host_link(d->exports, next);
+	}
+	if (!next->export.enabled)
+		return;
+	if (!sockaddr_equal(&c->export.listen, &next->export.listen)) {
+		log_warnx("reload: export.listen changed: a new export address takes a "
+		    "restart of muxd; until then it listens where it did");
+		next->export.listen = c->export.listen;
+	}
+	export_sync_hosts(d->exports, next, global);
+}
+
+/* ---- what the API shows ------------------------------------------------------ */
+
+size_t daemon_export_links(const struct daemon *d, struct api_export_link *out,
+    size_t max)
+{
+	size_t n = 0;
+
+	if (d->exports == NULL)
+		return 0;
+	for (const struct export_link *l = d->exports->links; l && n < max; l = l->next) {
+		if (l->removed)
+			continue;
+		out[n++] = (struct api_export_link){ l->cfg.name, &l->cfg.addr, l->peer,
+			l->established, l->eor_sent, l->updates_received };
+	}
+	return n;
+}
