@@ -17,6 +17,11 @@
 
 #include "muxd/bgp/bgp_update.h"
 
+/* How long an instance host's clients wait for the view host's
+ * End-of-RIB, from the start, before they get their own (seconds; RFC
+ * 4724's stale-routes time, as views use). */
+#define EXPORT_RECV_EOR_WAIT 360
+
 struct daemon;
 struct session_negotiated;
 struct export_recv;
