@@ -103,6 +103,7 @@ static void instance_init(struct instance *inst, struct event_base *base,
 	memcpy(inst->fams, p->families, p->family_count * sizeof inst->fams[0]);
 	inst->router_id = p->router_id;
 	inst->gr = p->gr;
+	inst->eor_wait = p->eor_wait;
 	if (p->hostname)
 		snprintf(inst->hostname, sizeof inst->hostname, "%s", p->hostname);
 	inst->queue_limit = p->queue_limit;

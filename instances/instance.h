@@ -53,6 +53,9 @@ struct instance_params {
 	/* Graceful Restart as the restarting speaker toward the clients that
 	 * have "graceful_restart"; NULL: never. It outlives the instance. */
 	const struct gr_speaker *gr;
+	/* An instance host's: clients' End-of-RIB waits for the view's, at
+	 * most this many seconds from the start (0: it does not wait). */
+	unsigned eor_wait;
 	/* 0: the defaults of client.h and walk.h (tests set less) */
 	size_t queue_limit;
 	unsigned stall_secs;

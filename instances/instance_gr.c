@@ -51,17 +51,22 @@ static void expired_cb(evutil_socket_t fd, short what, void *arg)
 		release(arg, aid, "the restart time ran out before the upstream's");
 }
 
+/* On an instance host the views fill from the view host's session as
+ * after a restart: its End-of-RIB is the upstream's (eor_wait). */
 void inst_gr_init(struct instance *inst)
 {
 	const struct gr_speaker *g = inst->gr;
 	time_t now = timebase_now();
+	time_t until = now + inst->eor_wait;
 
-	if (g == NULL || g->restart_time == 0 || now >= g->restarted_until)
+	if (g && g->restart_time && g->restarted_until > until)
+		until = g->restarted_until;
+	if (until <= now)
 		return;
 	FOR_EACH_RIB_AID(aid)
 		inst->eor_held[aid] = true;
 	inst->gr_ev = evtimer_new(inst->base, expired_cb, inst);
-	struct timeval tv = timebase_secs((unsigned)(g->restarted_until - now));
+	struct timeval tv = timebase_secs((unsigned)(until - now));
 	evtimer_add(inst->gr_ev, &tv);
 }
 

@@ -65,6 +65,7 @@ struct instance {
 	uint32_t router_id;
 	char hostname[64];
 	const struct gr_speaker *gr;    /* instance_params.gr */
+	unsigned eor_wait;              /* instance_params.eor_wait */
 	size_t queue_limit;
 	unsigned stall_secs;
 	size_t split_queue;

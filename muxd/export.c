@@ -25,6 +25,7 @@
 #include "muxd/daemon_int.h"
 #include "muxd/engine/listener.h"
 #include "muxd/engine/sockopt.h"
+#include "muxd/export_recv.h"
 #include "muxd/lib/log.h"
 #include "muxd/lib/xalloc.h"
 #include "web/api.h"
@@ -38,7 +39,8 @@ struct export_link {
 	bool removed;                   /* deconfigured: freed when its peer is gone */
 	uint64_t established;           /* sessions that reached Established */
 	uint64_t eor_sent;              /* End-of-RIB markers sent */
-	uint64_t updates_received;      /* kept for the next step; ignored now */
+	uint64_t updates_received;
+	struct export_recv *recv;       /* an instance host's views; NULL on a view host */
 	struct export_link *next;
 };
 
@@ -73,6 +75,8 @@ static void link_established(struct peer *p, struct session *s, void *owner)
 	uint8_t buf[64];
 
 	l->established++;
+	if (l->recv)
+		export_recv_up(l->recv);
 	for (size_t i = 0; i < sizeof vpn_aids / sizeof vpn_aids[0]; i++) {
 		const struct bgp_af *af = bgp_af(vpn_aids[i]);
 		struct wbuf w = wbuf_make(buf, sizeof buf);
@@ -91,9 +95,12 @@ static void link_established(struct peer *p, struct session *s, void *owner)
 
 static void link_down(struct peer *p, struct session *s, const char *reason, void *owner)
 {
+	struct export_link *l = owner;
+
 	(void)s;
-	(void)owner;
 	log_peer_info(peer_label(p), "down: %s", reason);
+	if (l->recv)
+		export_recv_down(l->recv, reason);
 }
 
 static void link_update(struct peer *p, struct session *s, const struct bgp_update *u,
@@ -101,9 +108,10 @@ static void link_update(struct peer *p, struct session *s, const struct bgp_upda
 {
 	struct export_link *l = owner;
 	(void)p;
-	(void)s;
-	(void)u;
+
 	l->updates_received++;
+	if (l->recv)
+		export_recv_update(l->recv, u, session_negotiated(s));
 }
 
 /* Nothing is exported yet: the answer to a refresh is the empty table. */
@@ -120,6 +128,7 @@ static void link_refresh(struct peer *p, struct session *s, uint16_t afi,
 static void link_free(struct export_link *l)
 {
 	export_host_config_release(&l->cfg);
+	export_recv_free(l->recv);
 	free(l);
 }
 
@@ -256,7 +265,8 @@ static void view_host_link(struct exports *x, const struct config *c)
 	struct export_host_config vh = { .name = (char *)"view-host",
 		.addr = c->view_host.addr, .password = c->view_host.password };
 
-	link_new(x, c, &vh, false, "instance host: session to");
+	link_new(x, c, &vh, false, "instance host: session to")->recv =
+	    export_recv_new(x->d);
 }
 
 void daemon_export_start(struct daemon *d)

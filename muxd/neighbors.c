@@ -13,6 +13,7 @@
 #include "instances/instance.h"
 #include "muxd/daemon_int.h"
 #include "muxd/engine/timebase.h"
+#include "muxd/export_recv.h"
 #include "muxd/lib/log.h"
 #include "muxd/restart_mark.h"
 #include "muxd/upgrade_sessions.h"
@@ -108,6 +109,7 @@ struct instance *upstream_instance(struct daemon *d, struct view *v,
 		.families = uc->n.families, .family_count = uc->n.family_count,
 		.router_id = cfg->router_id, .hostname = d->hostname, .gw = d->gw,
 		.gr = &d->gr,
+		.eor_wait = uc->n.remote.len ? 0 : EXPORT_RECV_EOR_WAIT,
 	};
 	char why[200], addr[64];
 	struct instance *inst = instance_new(d->base, &ip, view_feed(v),

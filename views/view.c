@@ -303,6 +303,18 @@ void view_apply_update(struct view *v, const struct bgp_update *u,
 		    v->name, ws.ignored);
 }
 
+void view_put_path(struct view *v, const struct bgp_prefix *p,
+    const struct bgp_attrs *attrs, const uint8_t *nh, size_t nh_len)
+{
+	struct apply a = { .v = v, .attrs = attrs,
+		.want_old = feed_wants(v->feed, FEED_WANT_OLD) };
+	if (attrs)
+		apply_announce(p, nh, nh_len, &a);
+	else
+		apply_withdraw(p, &a);
+	attrset_put(a.set);
+}
+
 /* ---- Graceful Restart (RFC 4724, receiving speaker) ------------------ */
 
 static void stale_sweep_one(const struct bgp_prefix *p, void *arg)

@@ -132,6 +132,11 @@ void view_set_originated_next_hops(struct view *v, const struct sockaddr_mux *v4
 void view_apply_update(struct view *v, const struct bgp_update *u,
     const struct session_negotiated *n);
 void view_session_up(struct view *v, const struct session_negotiated *n);
+/* One path from elsewhere than the view's session (an instance host's
+ * view host): announced with attrs and next hop nh, or withdrawn when
+ * attrs is NULL; published as an UPDATE's routes are. */
+void view_put_path(struct view *v, const struct bgp_prefix *p,
+    const struct bgp_attrs *attrs, const uint8_t *nh, size_t nh_len);
 /* Drops every route, publishing the withdrawals. */
 void view_session_down(struct view *v, const char *reason);
 /* The upstream's families changed, nothing else (a reload): only the

@@ -11,8 +11,13 @@
  * View v's prefix i is 10.v.i.0/24 and 2001:db8:v:i::/64; its path k
  * (path id k, 1..K) has AS_PATH "64496+v 65000+k", MED k, LOCAL_PREF 100
  * and next hop 192.0.2.v (IPv4) or 2001:db8::v (IPv6). The label is 100+v.
- * After the whole export it holds the session; SIGUSR1 withdraws view 1
- * (every path of it, with ADD-PATH), SIGTERM ends the session.
+ * After the whole export, End-of-RIB for each VPN family, it holds the
+ * session; SIGUSR1 withdraws view 1 (every path of it, with ADD-PATH),
+ * SIGTERM ends the session. With --listen ADDR:PORT it waits for the
+ * neighbor's connection instead, as a view host does for instance hosts.
+ * --dump-tables PREFIX writes view v's table to PREFIX.v as bgp_sink's
+ * --dump-table would hold it through a transparent re-advertiser (every
+ * path, by path id), for a client's --expect-table.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -22,7 +27,9 @@
 #include <unistd.h>
 
 #include "muxd/rib/rib_vpn.h"
+#include "tests/tools/lib/attr_hash.h"
 #include "tests/tools/lib/net.h"
+#include "tests/tools/lib/rtable.h"
 #include "tests/tools/lib/speaker.h"
 #include "tests/tools/lib/tool.h"
 
@@ -31,7 +38,7 @@
 #define OPEN_WAIT 30.0
 
 struct opts {
-	const char *connect_to, *bind_addr;
+	const char *connect_to, *bind_addr, *listen_on, *dump_prefix;
 	unsigned long asn, views, prefixes, paths;
 	bool quiet;
 };
@@ -124,6 +131,42 @@ static bool make_views(struct exporter *x)
 		}
 	}
 	return true;
+}
+
+/* ---- the tables a client should end with ----------------------------------- */
+
+static int table_add(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct rtable *t = arg;
+	struct bgp_attrs a;
+	size_t nh_len;
+	const uint8_t *nh = attrset_next_hop(set, &nh_len);
+	struct rtable_route *r = rtable_get(t, p, rtable_prefix_hash(p));
+
+	if (r == NULL || !attrset_attrs(set, &a))
+		return 1;
+	r->attr = attr_hash_finish(attr_hash_base(&a), nh, nh_len);
+	r->flags |= RT_PRESENT;
+	t->present++;
+	return 0;
+}
+
+static bool dump_tables(const struct exporter *x)
+{
+	char path[4096];
+	bool ok = true;
+
+	for (unsigned v = 1; ok && x->o->dump_prefix && v <= x->o->views; v++) {
+		struct rtable t;
+		if (!rtable_init(&t, adjrib_count(x->ribs[v - 1], 0)))
+			return false;
+		snprintf(path, sizeof path, "%s.%u", x->o->dump_prefix, v);
+		for (uint16_t afi = BGP_AFI_IPV4; ok && afi <= BGP_AFI_IPV6; afi++)
+			ok = adjrib_walk(x->ribs[v - 1], afi, table_add, &t) == 0;
+		ok = ok && rtable_dump(&t, path);
+		rtable_free(&t);
+	}
+	return ok;
 }
 
 /* ---- the session ----------------------------------------------------------- */
@@ -220,8 +263,15 @@ static bool export_all(struct exporter *x)
 			x->routes += st.routes;
 		}
 	}
-	say(x->o, "exported %zu routes of %lu views in %zu UPDATEs", x->routes,
-	    x->o->views, x->updates);
+	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+		uint8_t buf[64];
+		struct wbuf w = wbuf_make(buf, sizeof buf);
+		size_t len = bgp_eor_encode(&w, afi, BGP_SAFI_VPN);
+		if (len == 0 || queue_update(buf, len, x) != 0)
+			return false;
+	}
+	say(x->o, "exported %zu routes of %lu views in %zu UPDATEs, then End-of-RIB",
+	    x->routes, x->o->views, x->updates);
 	return true;
 }
 
@@ -257,7 +307,7 @@ static int run(struct exporter *x, int fd)
 {
 	bool ok = session_config(x, fd) &&
 	    speaker_init(&x->sp, fd, &x->cfg, &export_ops, x) && session_open(x) &&
-	    make_views(x) && export_all(x);
+	    export_all(x);
 
 	while (ok && !stop_signal) {
 		if (withdraw_signal) {
@@ -284,6 +334,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: " PROG " --connect ADDR[:PORT] [--bind ADDR] [--asn N]\n"
+	    "       " PROG " --listen ADDR:PORT [--asn N] ...\n"
+	    "           [--dump-tables PREFIX]\n"
 	    "           [--views V] [--prefixes P] [--paths K] [--quiet]\n"
 	    "Exports V synthetic views (P IPv4 and P IPv6 prefixes, K paths each)\n"
 	    "as VPN routes with ADD-PATH over one iBGP session (AS N, 65000 by\n"
@@ -295,6 +347,8 @@ static bool opts_parse(int argc, char **argv, struct opts *o)
 	static const struct option lo[] = {
 		{ "connect", required_argument, NULL, 'c' },
 		{ "bind", required_argument, NULL, 'b' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "dump-tables", required_argument, NULL, 'd' },
 		{ "asn", required_argument, NULL, 'a' },
 		{ "views", required_argument, NULL, 'v' },
 		{ "prefixes", required_argument, NULL, 'p' },
@@ -310,6 +364,8 @@ static bool opts_parse(int argc, char **argv, struct opts *o)
 		switch (ch) {
 		case 'c': o->connect_to = optarg; break;
 		case 'b': o->bind_addr = optarg; break;
+		case 'l': o->listen_on = optarg; break;
+		case 'd': o->dump_prefix = optarg; break;
 		case 'a': good = opt_ulong("--asn", optarg, UINT32_MAX, &o->asn); break;
 		case 'v': good = opt_ulong("--views", optarg, 255, &o->views); break;
 		case 'p': good = opt_ulong("--prefixes", optarg, 256, &o->prefixes); break;
@@ -320,8 +376,19 @@ static bool opts_parse(int argc, char **argv, struct opts *o)
 		if (!good)
 			return false;
 	}
-	return o->connect_to != NULL && optind == argc && o->views > 0 &&
+	return (o->connect_to != NULL) != (o->listen_on != NULL) && optind == argc && o->views > 0 &&
 	    o->paths > 0 && o->asn > 0;
+}
+
+/* The neighbor connects (it retries with its backoff: wait long enough). */
+static int accept_one(const char *on)
+{
+	int lfd = net_listen(on, 1, false, NULL);
+	int fd = lfd < 0 ? -1 : net_accept(lfd, on, OPEN_WAIT);
+
+	if (lfd >= 0)
+		close(lfd);
+	return fd;
 }
 
 int main(int argc, char **argv)
@@ -337,6 +404,11 @@ int main(int argc, char **argv)
 	x.o = &o;
 	signals_init();
 	signal(SIGUSR1, on_usr1);
-	int fd = net_connect(o.connect_to, o.bind_addr, CONNECT_WAIT);
+	if (!make_views(&x) || !dump_tables(&x)) {
+		warnx_("cannot make the views or write their tables");
+		return 1;
+	}
+	int fd = o.listen_on ? accept_one(o.listen_on) :
+	    net_connect(o.connect_to, o.bind_addr, CONNECT_WAIT);
 	return fd < 0 ? 1 : run(&x, fd);
 }

@@ -272,20 +272,21 @@ static void update_withdraw(struct rtable *t, const struct bgp_update *u,
     const struct bgp_codec_ctx *ctx)
 {
 	const struct bgp_attrs *a = &u->attrs;
-	const bool *ap = ctx->addpath;
+	const bool v4 = bgp_ctx_addpath(ctx, BGP_AFI_IPV4);
 
-	walk_withdraw(t, u->withdrawn, BGP_AFI_IPV4, ap[BGP_AFI_IPV4]);
+	walk_withdraw(t, u->withdrawn, BGP_AFI_IPV4, v4);
 	if (has(a, BGP_ATTR_MP_UNREACH_NLRI) &&
 	    unicast_v4v6(a->mp_unreach.afi, a->mp_unreach.safi))
 		walk_withdraw(t, a->mp_unreach.nlri, a->mp_unreach.afi,
-		    ap[a->mp_unreach.afi]);
+		    bgp_ctx_addpath(ctx, a->mp_unreach.afi));
 	if (!u->treat_as_withdraw)
 		return;
 	/* RFC 7606: what it announces is withdrawn instead. */
-	walk_withdraw(t, u->nlri, BGP_AFI_IPV4, ap[BGP_AFI_IPV4]);
+	walk_withdraw(t, u->nlri, BGP_AFI_IPV4, v4);
 	if (has(a, BGP_ATTR_MP_REACH_NLRI) &&
 	    unicast_v4v6(a->mp_reach.afi, a->mp_reach.safi))
-		walk_withdraw(t, a->mp_reach.nlri, a->mp_reach.afi, ap[a->mp_reach.afi]);
+		walk_withdraw(t, a->mp_reach.nlri, a->mp_reach.afi,
+		    bgp_ctx_addpath(ctx, a->mp_reach.afi));
 }
 
 bool rtable_apply(struct rtable *t, const struct bgp_update *u,
