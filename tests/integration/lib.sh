@@ -56,6 +56,7 @@
 #   127.0.235-237 scripts/bench-upgrade.sh (238-239 reserved for it)
 #   127.0.240 test_vpn_gobgp (241 reserved for it)
 #   127.0.243-245 test_export_session
+#   127.0.246-247 test_export_views
 
 set -u -o pipefail
 
