@@ -10,9 +10,9 @@
  * Both sides offer and require the VPN families (ipv4-vpn, ipv6-vpn: each
  * view one VPN), ADD-PATH both ways on them (every path of a view), route
  * refresh, and TCP-MD5 with a password. A neighbor that takes neither
- * family is refused in its OPEN (RFC 5492: Unsupported Capability). No
- * route travels yet: once Established, each side sends End-of-RIB for
- * the VPN families it has, so the other knows the (empty) table is whole.
+ * family is refused in its OPEN (RFC 5492: Unsupported Capability). A
+ * view host sends every view on each Established session (export_send.c);
+ * an instance host sends End-of-RIB for the VPN families at once.
  */
 #include <errno.h>
 #include <stdio.h>
