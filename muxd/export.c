@@ -122,17 +122,11 @@ static void link_send_start(struct export_link *l, struct session *s)
 
 /* An instance host has nothing to send yet: End-of-RIB (RFC 4724 §2) per
  * VPN family at once. */
-static void link_established(struct peer *p, struct session *s, void *owner)
+static void link_send_eor(struct export_link *l, struct session *s)
 {
-	struct export_link *l = owner;
 	const struct session_negotiated *n = session_negotiated(s);
 	uint8_t buf[64];
 
-	l->established++;
-	if (l->x->d->cfg->export.enabled) {
-		link_send_start(l, s);
-		return;
-	}
 	for (size_t i = 0; i < sizeof vpn_aids / sizeof vpn_aids[0]; i++) {
 		const struct bgp_af *af = bgp_af(vpn_aids[i]);
 		struct wbuf w = wbuf_make(buf, sizeof buf);
@@ -143,10 +137,23 @@ static void link_established(struct peer *p, struct session *s, void *owner)
 		if (len && session_send(s, buf, len))
 			l->eor_sent++;
 	}
-	log_peer_info(peer_label(p), "established: ADD-PATH ipv4-vpn %s, ipv6-vpn %s; "
-	    "End-of-RIB sent (no view is exported yet)",
+}
+
+static void link_established(struct peer *p, struct session *s, void *owner)
+{
+	struct export_link *l = owner;
+	const struct session_negotiated *n = session_negotiated(s);
+	bool view_host = l->x->d->cfg->export.enabled;
+
+	l->established++;
+	if (view_host)
+		link_send_start(l, s);
+	else
+		link_send_eor(l, s);
+	log_peer_info(peer_label(p), "established: ADD-PATH ipv4-vpn %s, ipv6-vpn %s; %s",
 	    addpath_mode_name((enum addpath_mode)n->vpn_addpath[0]),
-	    addpath_mode_name((enum addpath_mode)n->vpn_addpath[1]));
+	    addpath_mode_name((enum addpath_mode)n->vpn_addpath[1]), view_host ?
+	    "sending every view, then End-of-RIB" : "End-of-RIB sent (nothing to send yet)");
 }
 
 static void link_down(struct peer *p, struct session *s, const char *reason, void *owner)

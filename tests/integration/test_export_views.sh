@@ -6,14 +6,15 @@
 # each view under its distinguisher (65000:1, 65000:2) with its path id,
 # label, next hop and AS path. isp-a withdrawing a prefix after the dump:
 # gone at GoBGP; isp-b's session going down: its view's paths withdrawn
-# at GoBGP, isp-a's kept, GoBGP's session up throughout.
+# at GoBGP, isp-a's kept, GoBGP's session up throughout. Another export
+# host's ROUTE-REFRESH of ipv4-vpn gets isp-a's view again.
 # Addresses: 127.0.246.0/24 (the view host, its upstreams),
 # 127.0.247.0/24 (GoBGP).
 . "$(dirname "$0")/lib.sh"
 
-VH=127.0.246.1 ISPA=127.0.246.11 ISPB=127.0.246.12 GB=127.0.247.11
+VH=127.0.246.1 ISPA=127.0.246.11 ISPB=127.0.246.12 GB=127.0.247.11 RH=127.0.247.12
 EXPORT_PORT=1179 PREFIXES=5
-claim_addrs "$VH" "$ISPA" "$ISPB" "$GB" 127.0.246.2 127.0.246.3
+claim_addrs "$VH" "$ISPA" "$ISPB" "$GB" "$RH" 127.0.246.2 127.0.246.3
 
 cat >"$T/viewhost.json" <<EOF || fail "cannot write the view host's configuration"
 {
@@ -29,7 +30,8 @@ cat >"$T/viewhost.json" <<EOF || fail "cannot write the view host's configuratio
       "peer": { "address": "$ISPB", "asn": 65020 },
       "instance": { "address": "127.0.246.3" } }
   ],
-  "export": { "listen": "$VH:$EXPORT_PORT", "hosts": [ { "name": "ih-gobgp", "address": "$GB" } ] }
+  "export": { "listen": "$VH:$EXPORT_PORT", "hosts": [ { "name": "ih-gobgp", "address": "$GB" },
+                                                   { "name": "ih-refresh", "address": "$RH" } ] }
 }
 EOF
 MUX_ADDR=$VH
@@ -117,7 +119,7 @@ say "GoBGP lists every path of both views under 65000:1 and 65000:2 with path id
 _api_counts() {
 	curl -fsS "http://$VH:8179/api/v1/export" | python3 -c "
 import json, sys
-g = json.load(sys.stdin)['hosts'][0]
+g = {h['name']: h for h in json.load(sys.stdin)['hosts']}['ih-gobgp']
 assert g['views_sent'] == 2 and g['routes_sent'] >= $((PREFIXES * 4)) and g['end_of_rib_sent'] == 2, g"
 }
 wait_until 10 "GET /api/v1/export to count 2 views and their routes sent" _api_counts
@@ -136,6 +138,22 @@ same vpnv4 1 "after isp-b's session went down"
 [[ $("${G[@]}" neighbor "$VH" -j | python3 -c "import json,sys; print(json.load(sys.stdin)['state'].get('flops', 0))") == 0 ]] ||
 	fail "GoBGP's session went down: $(grep -i 'peer down' "$T/gobgp/gobgpd.log")"
 say "isp-b's session down: its view's paths withdrawn at GoBGP, isp-a's kept, the session up"
+
+# A second host asks for a ROUTE-REFRESH of ipv4-vpn, enhanced then
+# plain: isp-a's view again (between BoRR and EoRR when enhanced).
+for mode in enhanced plain; do
+	python3 "$TOOLS/vpn_refresh_host.py" --src "$RH" --vh "$VH" --port "$EXPORT_PORT" \
+		--asn "$MUX_ASN" $([[ $mode == plain ]] && echo --plain) >"$T/refresh.json" ||
+		fail "the $mode refresh host: $(cat "$T/refresh.json")"
+	python3 - "$T/refresh.json" "$mode" $(((PREFIXES - 1) * 2)) <<'PY' ||
+import json, sys
+d, enhanced, n = json.load(open(sys.argv[1])), sys.argv[2] == "enhanced", int(sys.argv[3])
+assert d["dump"] == {"1": n, "2": 0} and sorted(d["eor"]) == [1, 2], d
+assert d["refresh"] == n and d["borr"] == enhanced and d["eorr"] == enhanced, d
+PY
+		fail "the $mode route refresh: $(cat "$T/refresh.json")"
+done
+say "a ROUTE-REFRESH of ipv4-vpn (enhanced, and plain) gets isp-a's view again"
 
 stop_pid "$ISPA_PID" TERM 10 || true
 mux_stop_clean
