@@ -169,6 +169,9 @@ static void negotiate_addpath_vpn(struct session *s, const struct bgp_caps *c)
 		    BGP_ADDPATH_RECEIVE : 0) |
 		    ((s->p.add_path & BGP_ADDPATH_SEND) && (theirs & BGP_ADDPATH_RECEIVE) ?
 		    BGP_ADDPATH_SEND : 0);
+		/* the decoder reads path ids of VPN routes by these */
+		s->neg.rx.addpath[vpn[i]] = (s->neg.vpn_addpath[i] & BGP_ADDPATH_RECEIVE) != 0;
+		s->neg.tx.addpath[vpn[i]] = (s->neg.vpn_addpath[i] & BGP_ADDPATH_SEND) != 0;
 	}
 }
 
