@@ -38,6 +38,7 @@ struct view;
 struct instance;
 struct exports;
 struct api_export_link;
+struct feed;
 
 /*
  * A neighbor the daemon runs: its view, and for an upstream the instance
@@ -163,6 +164,10 @@ void daemon_export_free(struct daemon *d);
 /* Hosts added, removed or changed follow next; a change of role or of
  * export.listen is refused (logged, the running one copied into next). */
 void daemon_export_reload(struct daemon *d, struct config *next);
+/* A view host's upstream view added (a reload) or going: its export
+ * sessions send it, or stop sending it. */
+void daemon_export_view_added(struct daemon *d, const struct neighbor *n);
+void daemon_export_view_gone(struct daemon *d, const struct feed *f);
 /* The sessions for GET /api/v1/export, at most max. */
 size_t daemon_export_links(const struct daemon *d, struct api_export_link *out,
     size_t max);

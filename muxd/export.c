@@ -10,9 +10,10 @@
  * Both sides offer and require the VPN families (ipv4-vpn, ipv6-vpn: each
  * view one VPN), ADD-PATH both ways on them (every path of a view), route
  * refresh, and TCP-MD5 with a password. A neighbor that takes neither
- * family is refused in its OPEN (RFC 5492: Unsupported Capability). No
- * route travels yet: once Established, each side sends End-of-RIB for
- * the VPN families it has, so the other knows the (empty) table is whole.
+ * family is refused in its OPEN (RFC 5492: Unsupported Capability). A
+ * view host sends every view on each Established session (export_send.c);
+ * an instance host fills its views from what it receives (export_recv.c)
+ * and sends End-of-RIB for the VPN families at once.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,11 +24,14 @@
 #include "muxd/bgp/bgp_family.h"
 #include "muxd/bgp/bgp_update.h"
 #include "muxd/daemon_int.h"
+#include "muxd/export_send.h"
 #include "muxd/engine/listener.h"
 #include "muxd/engine/sockopt.h"
 #include "muxd/export_recv.h"
 #include "muxd/lib/log.h"
 #include "muxd/lib/xalloc.h"
+#include "views/feed.h"
+#include "views/view.h"
 #include "web/api.h"
 
 /* One neighbor of the split: an instance host (on a view host), or the
@@ -41,6 +45,10 @@ struct export_link {
 	uint64_t eor_sent;              /* End-of-RIB markers sent */
 	uint64_t updates_received;
 	struct export_recv *recv;       /* an instance host's views; NULL on a view host */
+	/* a view host's: every view on the Established session */
+	struct export_send *send;
+	struct session *session;
+	struct export_send_stats sent;  /* of the sessions before */
 	struct export_link *next;
 };
 
@@ -67,14 +75,62 @@ static bool negotiated(const struct session_negotiated *n, enum bgp_aid aid)
 	return false;
 }
 
-/* The (empty) dump is done: End-of-RIB (RFC 4724 §2) per VPN family. */
-static void link_established(struct peer *p, struct session *s, void *owner)
+/* The sender's counts go to the link's, the sender with its session. */
+static void link_send_stop(struct export_link *l)
 {
-	struct export_link *l = owner;
+	const struct export_send_stats *st;
+
+	if (l->send == NULL)
+		return;
+	st = export_send_stats(l->send);
+	l->sent.routes += st->routes;
+	l->sent.views += st->views;
+	l->eor_sent += st->eor;
+	export_send_free(l->send);
+	l->send = NULL;
+	l->session = NULL;
+}
+
+/* The instance host does not keep up: closed as a slow client is. */
+static void link_send_fail(const char *why, void *arg)
+{
+	struct export_link *l = arg;
+
+	log_peer_warnx(peer_label(l->peer), "closed: %s", why);
+	peer_close_session(l->peer, l->session, BGP_ERR_CEASE,
+	    BGP_CEASE_OUT_OF_RESOURCES, NULL);
+}
+
+static void link_send_view(struct export_link *l, const struct neighbor *n)
+{
+	const struct config *c = l->x->d->cfg;
+	const struct upstream_config *uc = config_upstream(c, view_name(n->view));
+
+	if (uc)
+		export_send_add_view(l->send, uc->n.name, view_feed(n->view), c->asn,
+		    uc->id);
+}
+
+/* A view host: every view, then End-of-RIB per VPN family. */
+static void link_send_start(struct export_link *l, struct session *s)
+{
+	link_send_stop(l);
+	l->session = s;
+	l->send = export_send_new(l->x->d->base, s, peer_label(l->peer),
+	    link_send_fail, l);
+	for (const struct neighbor *n = l->x->d->upstreams; n; n = n->next)
+		link_send_view(l, n);
+	export_send_start(l->send);
+}
+
+/* An instance host: its views fill from the session; it sends nothing
+ * yet (its clients' routes do not travel back), so End-of-RIB (RFC 4724
+ * §2) per VPN family at once. */
+static void link_send_eor(struct export_link *l, struct session *s)
+{
 	const struct session_negotiated *n = session_negotiated(s);
 	uint8_t buf[64];
 
-	l->established++;
 	if (l->recv)
 		export_recv_up(l->recv);
 	for (size_t i = 0; i < sizeof vpn_aids / sizeof vpn_aids[0]; i++) {
@@ -87,17 +143,31 @@ static void link_established(struct peer *p, struct session *s, void *owner)
 		if (len && session_send(s, buf, len))
 			l->eor_sent++;
 	}
-	log_peer_info(peer_label(p), "established: ADD-PATH ipv4-vpn %s, ipv6-vpn %s; "
-	    "End-of-RIB sent (no view is exported yet)",
+}
+
+static void link_established(struct peer *p, struct session *s, void *owner)
+{
+	struct export_link *l = owner;
+	const struct session_negotiated *n = session_negotiated(s);
+	bool view_host = l->x->d->cfg->export.enabled;
+
+	l->established++;
+	if (view_host)
+		link_send_start(l, s);
+	else
+		link_send_eor(l, s);
+	log_peer_info(peer_label(p), "established: ADD-PATH ipv4-vpn %s, ipv6-vpn %s; %s",
 	    addpath_mode_name((enum addpath_mode)n->vpn_addpath[0]),
-	    addpath_mode_name((enum addpath_mode)n->vpn_addpath[1]));
+	    addpath_mode_name((enum addpath_mode)n->vpn_addpath[1]), view_host ?
+	    "sending every view, then End-of-RIB" : "End-of-RIB sent (its clients' routes do not travel yet)");
 }
 
 static void link_down(struct peer *p, struct session *s, const char *reason, void *owner)
 {
 	struct export_link *l = owner;
 
-	(void)s;
+	if (l->session == s)
+		link_send_stop(l);
 	log_peer_info(peer_label(p), "down: %s", reason);
 	if (l->recv)
 		export_recv_down(l->recv, reason);
@@ -114,15 +184,17 @@ static void link_update(struct peer *p, struct session *s, const struct bgp_upda
 		export_recv_update(l->recv, u, session_negotiated(s));
 }
 
-/* Nothing is exported yet: the answer to a refresh is the empty table. */
+/* A view host sends the family again; an instance host has nothing. */
 static void link_refresh(struct peer *p, struct session *s, uint16_t afi,
     uint8_t safi, uint8_t subtype, void *owner)
 {
-	(void)owner;
-	(void)s;
+	struct export_link *l = owner;
 	(void)subtype;
-	log_peer_info(peer_label(p), "route refresh for AFI %u SAFI %u: nothing to "
-	    "send", afi, safi);
+
+	log_peer_info(peer_label(p), "route refresh for AFI %u SAFI %u%s", afi, safi,
+	    l->send && l->session == s ? ": every view again" : ": nothing to send");
+	if (l->send && l->session == s)
+		export_send_refresh(l->send, afi, safi);
 }
 
 static void link_free(struct export_link *l)
@@ -138,6 +210,7 @@ static void link_gone(struct peer *p, void *owner)
 	struct daemon *d = l->x->d;
 	(void)p;
 
+	link_send_stop(l);
 	l->peer = NULL;
 	d->views_alive--;
 	if (l->removed)
@@ -402,8 +475,31 @@ size_t daemon_export_links(const struct daemon *d, struct api_export_link *out,
 	for (const struct export_link *l = d->exports->links; l && n < max; l = l->next) {
 		if (l->removed)
 			continue;
+		const struct export_send_stats *st = l->send ? export_send_stats(l->send) :
+		    &(struct export_send_stats){ 0 };
 		out[n++] = (struct api_export_link){ l->cfg.name, &l->cfg.addr, l->peer,
-			l->established, l->eor_sent, l->updates_received };
+			l->established, l->eor_sent + st->eor, l->updates_received,
+			l->sent.routes + st->routes, l->sent.views + st->views };
 	}
 	return n;
+}
+
+/* ---- views coming and going (neighbors.c) -------------------------------------- */
+
+void daemon_export_view_added(struct daemon *d, const struct neighbor *n)
+{
+	if (d->exports == NULL)
+		return;
+	for (struct export_link *l = d->exports->links; l; l = l->next)
+		if (l->send)
+			link_send_view(l, n);
+}
+
+void daemon_export_view_gone(struct daemon *d, const struct feed *f)
+{
+	if (d->exports == NULL)
+		return;
+	for (struct export_link *l = d->exports->links; l; l = l->next)
+		if (l->send)
+			export_send_remove_view(l->send, f);
 }

@@ -64,6 +64,7 @@ static void view_gone(struct view *v, void *arg)
 	struct daemon *d = arg;
 
 	monitors_remove_view(d->mon, view_feed(v));
+	daemon_export_view_gone(d, view_feed(v));
 	d->views_alive--;
 	daemon_maybe_exit(d);
 }
@@ -161,6 +162,7 @@ void upstream_add(struct daemon *d, const struct upstream_config *uc,
 		view_start(n->view);
 	n->next = d->upstreams;
 	d->upstreams = n;
+	daemon_export_view_added(d, n);
 }
 
 /* The instance first: it leaves the view's feed at once. */

@@ -152,6 +152,8 @@ size_t feed_route_count(const struct feed *f, uint16_t afi)
 
 struct feed_counters *feed_counters(struct feed *f) { return &f->counters; }
 
+const struct adjrib *feed_table(const struct feed *f) { return f->rib; }
+
 struct attrset *feed_route(const struct feed *f, const struct bgp_prefix *p)
 {
 	return adjrib_get(f->rib, p);

@@ -177,6 +177,11 @@ bool feed_first_path(const struct feed *f, const struct bgp_prefix *p,
 int feed_lookup_after(const struct feed *f, const struct bgp_prefix *p,
     enum adjrib_match match, const struct bgp_prefix *after, adjrib_cb cb, void *arg);
 
+/* The table itself, read only: for walks that encode it in steps of
+ * their own (muxd/rib/rib_vpn.h's rib_vpn_walk), with the cursor rules
+ * of feed_cursor_passed. */
+const struct adjrib *feed_table(const struct feed *f);
+
 /* A resumable walk over the table in prefix order (adjrib.h's cursor, with
  * the same guarantees): a route announced behind the cursor is not
  * visited, one ahead of it is visited with its set at that time. */

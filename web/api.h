@@ -50,6 +50,8 @@ struct api_export_link {
 	uint64_t established;           /* sessions that reached Established */
 	uint64_t eor_sent;              /* End-of-RIB markers sent */
 	uint64_t updates_received;
+	uint64_t routes_sent;           /* VPN routes announced or withdrawn */
+	uint64_t views_sent;            /* views whose whole table went */
 };
 
 /* What the daemon runs right now. */

@@ -48,12 +48,14 @@ static json_t *link_json(const struct api_export_link *l)
 	const struct session *s = l->peer ? peer_session(l->peer) : NULL;
 	bool up = s && session_state(s) == FSM_ESTABLISHED;
 	char addr[64];
-	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}",
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
 	    "name", l->name, "address", sockaddr_ntop(l->addr, addr, sizeof addr),
 	    "state", s ? fsm_state_name(session_state(s)) : "Idle",
 	    "established", (json_int_t)l->established,
 	    "end_of_rib_sent", (json_int_t)l->eor_sent,
-	    "updates_received", (json_int_t)l->updates_received);
+	    "updates_received", (json_int_t)l->updates_received,
+	    "routes_sent", (json_int_t)l->routes_sent,
+	    "views_sent", (json_int_t)l->views_sent);
 
 	json_object_set_new(o, "uptime", up ? json_integer((json_int_t)session_uptime(s)) :
 	    json_null());

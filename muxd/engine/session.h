@@ -126,7 +126,7 @@ struct session_negotiated {
 	uint8_t gr_count;
 	/* ADD-PATH on ipv4-vpn [0] and ipv6-vpn [1] (add_path_vpn):
 	 * BGP_ADDPATH_RECEIVE when we receive path ids, BGP_ADDPATH_SEND when
-	 * we send them; the codec contexts carry the RIB families' only. */
+	 * we send them; rx and tx carry the same for the VPN decoder. */
 	uint8_t vpn_addpath[2];
 	struct bgp_codec_ctx rx;        /* decoding what the neighbor sends */
 	struct bgp_codec_ctx tx;        /* encoding what we send */

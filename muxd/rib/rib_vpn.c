@@ -195,6 +195,20 @@ int rib_vpn_export(const struct adjrib *rib, uint16_t afi,
 	return rc;
 }
 
+int rib_vpn_announce(const struct bgp_prefix *p, const struct attrset *set,
+    uint16_t afi, const struct rib_vpn_spec *spec, rib_vpn_emit emit, void *arg,
+    struct rib_vpn_stats *st)
+{
+	struct rib_vpn_stats local = { 0 };
+	struct vpn_route r = { *p, set, 0 };
+	struct vpn_out o;
+
+	out_init(&o, afi, spec, emit, arg, st ? st : &local);
+	export_run(&o, &r, 1);
+	free(o.w.p);
+	return o.rc;
+}
+
 int rib_vpn_withdraw(const struct bgp_prefix *routes, size_t n, uint16_t afi,
     const struct rib_vpn_spec *spec, rib_vpn_emit emit, void *arg,
     struct rib_vpn_stats *st)

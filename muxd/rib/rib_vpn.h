@@ -84,6 +84,15 @@ int rib_vpn_walk_step(const struct adjrib *rib, struct rib_vpn_walk *w,
 bool rib_vpn_walk_done(const struct rib_vpn_walk *w);
 
 /*
+ * One route (p with its path id, and its set) as a VPN announcement of
+ * spec->rd: a live change once the walk has passed it. st's counts are
+ * added to (may be NULL). Same returns as rib_vpn_export.
+ */
+int rib_vpn_announce(const struct bgp_prefix *p, const struct attrset *set,
+    uint16_t afi, const struct rib_vpn_spec *spec, rib_vpn_emit emit, void *arg,
+    struct rib_vpn_stats *st);
+
+/*
  * Withdrawals of routes (prefix with path id) of afi under spec->rd, as
  * UPDATEs with MP_UNREACH_NLRI (label field 0x800000): the view host's
  * side of a path going away. Same returns as rib_vpn_export.

@@ -1,0 +1,299 @@
+/*
+ * export_send.c — every view over one export session (export_send.h).
+ */
+#include "muxd/export_send.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "muxd/bgp/bgp_family.h"
+#include "muxd/bgp/bgp_msg.h"
+#include "muxd/engine/session.h"
+#include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
+#include "muxd/rib/rib_vpn.h"
+#include "views/feed.h"
+
+/* [0] ipv4-vpn, [1] ipv6-vpn, as session_negotiated's vpn_addpath. */
+#define VPN_FAMS 2
+/* Routes per step, and the queue under which a step may go: the pacing
+ * of an instance's walks (instances/walk.h), for the same reason. */
+#define SEND_CHUNK 16384
+#define SEND_QUEUE_HIGH (1u << 20)
+/* While the session's queue is over SEND_QUEUE_HIGH. */
+#define SEND_RETRY_USEC 1000
+/* Labels 0..15 are reserved (RFC 3032 §2.1): a view's is 16 + its id.
+ * Nothing forwards on it; it keeps the routes well formed. */
+#define VIEW_LABEL_BASE 16
+
+static const uint16_t fam_afi[VPN_FAMS] = { BGP_AFI_IPV4, BGP_AFI_IPV6 };
+
+/* What ends the dump of a family in progress. */
+enum dump_end { END_NONE, END_EOR, END_EORR };
+
+struct xview {
+	struct export_send *x;
+	char *name;
+	struct feed *feed;
+	struct feed_sub *sub;
+	struct rib_vpn_walk walk[VPN_FAMS];
+	bool counted;                   /* its whole table went: st.views */
+};
+
+struct export_send {
+	struct session *s;
+	char *label;
+	export_send_fail fail;
+	void *arg;
+	struct xview **views;
+	size_t nviews, cap;
+	bool fam[VPN_FAMS];             /* negotiated */
+	bool addpath[VPN_FAMS];         /* we send path ids */
+	size_t max_len;
+	enum dump_end end[VPN_FAMS];
+	bool started, failed;
+	struct event *tick;
+	struct export_send_stats st;
+};
+
+static int fam_index(uint16_t afi)
+{
+	return afi == BGP_AFI_IPV4 ? 0 : afi == BGP_AFI_IPV6 ? 1 : -1;
+}
+
+static void schedule(struct export_send *x, long usec)
+{
+	struct timeval tv = { 0, usec };
+
+	if (!evtimer_pending(x->tick, NULL))
+		evtimer_add(x->tick, &tv);
+}
+
+/* The session refused a message: nothing more goes, and the owner closes
+ * it from the loop (never from inside a feed callback). */
+static int emit(const uint8_t *msg, size_t len, void *arg)
+{
+	struct export_send *x = arg;
+
+	if (x->failed)
+		return -1;
+	if (session_send(x->s, msg, len))
+		return 0;
+	x->failed = true;
+	event_del(x->tick);
+	event_active(x->tick, EV_TIMEOUT, 0);
+	return -1;
+}
+
+/* ---- live changes ---------------------------------------------------------- */
+
+/* A change the walk has passed goes now; one ahead of it is the walk's. */
+static void on_route(const struct feed_event *ev, void *arg)
+{
+	struct xview *v = arg;
+	struct export_send *x = v->x;
+	struct rib_vpn_stats st = { 0 };
+	int i = fam_index(ev->prefix->afi);
+
+	if (x->failed || i < 0 || !x->fam[i] ||
+	    !adjrib_cursor_passed(&v->walk[i].cursor, ev->prefix))
+		return;
+	if (ev->change == FEED_WITHDRAW)
+		rib_vpn_withdraw(ev->prefix, 1, fam_afi[i], &v->walk[i].spec, emit, x, &st);
+	else
+		rib_vpn_announce(ev->prefix, ev->set, fam_afi[i], &v->walk[i].spec, emit,
+		    x, &st);
+	x->st.routes += st.routes;
+}
+
+/* ---- the dump ------------------------------------------------------------------ */
+
+/* End-of-RIB (RFC 4724 §2), or a ROUTE-REFRESH marker (RFC 7313). */
+static bool send_marker(struct export_send *x, int i, bool eor, uint8_t subtype)
+{
+	const struct bgp_af *af = bgp_af(bgp_aid_of(fam_afi[i], BGP_SAFI_VPN));
+	uint8_t buf[64];
+	struct wbuf w = wbuf_make(buf, sizeof buf);
+	struct bgp_route_refresh rr = { af->afi, subtype, af->safi };
+	size_t len = eor ? bgp_eor_encode(&w, af->afi, af->safi) :
+	    bgp_route_refresh_encode(&w, &rr);
+
+	return len && emit(buf, len, x) == 0;
+}
+
+static bool view_done(const struct export_send *x, const struct xview *v)
+{
+	for (int i = 0; i < VPN_FAMS; i++)
+		if (x->fam[i] && !rib_vpn_walk_done(&v->walk[i]))
+			return false;
+	return true;
+}
+
+/* One step of the first walk not done, families in turn (every view of
+ * ipv4-vpn, then of ipv6-vpn), a family's end marker once every view of
+ * it is sent. False when nothing is left. */
+static bool dump_step(struct export_send *x)
+{
+	for (int i = 0; i < VPN_FAMS; i++) {
+		if (!x->fam[i])
+			continue;
+		for (size_t k = 0; k < x->nviews; k++) {
+			struct xview *v = x->views[k];
+			struct rib_vpn_stats st = { 0 };
+			if (rib_vpn_walk_done(&v->walk[i]))
+				continue;
+			rib_vpn_walk_step(feed_table(v->feed), &v->walk[i], SEND_CHUNK, emit,
+			    x, &st);
+			x->st.routes += st.routes;
+			if (!v->counted && view_done(x, v)) {
+				v->counted = true;
+				x->st.views++;
+			}
+			return true;
+		}
+		if (x->end[i] != END_NONE) {
+			bool eor = x->end[i] == END_EOR;
+			if (send_marker(x, i, eor, BGP_RR_EORR) && eor)
+				x->st.eor++;
+			x->end[i] = END_NONE;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A timer, not event_active: the loop polls its sockets between steps. */
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct export_send *x = arg;
+	(void)fd;
+	(void)what;
+
+	if (x->failed) {
+		/* the owner frees x: nothing of x after this */
+		x->fail("its output queue is full: the instance host does not keep "
+		    "up", x->arg);
+		return;
+	}
+	if (session_queue_len(x->s) >= SEND_QUEUE_HIGH) {
+		schedule(x, SEND_RETRY_USEC);
+		return;
+	}
+	if (dump_step(x))
+		schedule(x, 0);
+}
+
+/* ---- the sender ------------------------------------------------------------------ */
+
+struct export_send *export_send_new(struct event_base *base, struct session *s,
+    const char *label, export_send_fail fail, void *arg)
+{
+	struct export_send *x = xcalloc(1, sizeof *x);
+	const struct session_negotiated *n = session_negotiated(s);
+
+	x->s = s;
+	x->label = xstrdup(label);
+	x->fail = fail;
+	x->arg = arg;
+	for (uint8_t k = 0; k < n->family_count; k++) {
+		int i = n->families[k].safi == BGP_SAFI_VPN ?
+		    fam_index(n->families[k].afi) : -1;
+		if (i >= 0)
+			x->fam[i] = true;
+	}
+	for (int i = 0; i < VPN_FAMS; i++)
+		x->addpath[i] = (n->vpn_addpath[i] & BGP_ADDPATH_SEND) != 0;
+	x->max_len = n->ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN;
+	x->tick = evtimer_new(base, tick_cb, x);
+	return x;
+}
+
+void export_send_free(struct export_send *x)
+{
+	if (x == NULL)
+		return;
+	for (size_t k = 0; k < x->nviews; k++) {
+		feed_unsubscribe(x->views[k]->sub);
+		free(x->views[k]->name);
+		free(x->views[k]);
+	}
+	free(x->views);
+	event_free(x->tick);
+	free(x->label);
+	free(x);
+}
+
+void export_send_add_view(struct export_send *x, const char *name, struct feed *f,
+    uint32_t asn, uint16_t id)
+{
+	struct rib_vpn_spec spec = { .label = VIEW_LABEL_BASE + id };
+	struct xview *v;
+
+	if (!bgp_rd_make(asn, id, &spec.rd)) {
+		log_warnx("%s: view %s is not exported: its id %u does not fit a route "
+		    "distinguisher of AS %u", x->label, name, id, asn);
+		return;
+	}
+	v = xcalloc(1, sizeof *v);
+	v->x = x;
+	v->name = xstrdup(name);
+	v->feed = f;
+	spec.max_len = x->max_len;
+	for (int i = 0; i < VPN_FAMS; i++) {
+		spec.addpath = x->addpath[i];
+		rib_vpn_walk_init(&v->walk[i], fam_afi[i], &spec);
+	}
+	x->views = xgrow_array(x->views, &x->cap, x->nviews + 1, sizeof *x->views);
+	x->views[x->nviews++] = v;
+	v->sub = feed_subscribe(f, FEED_MASK(FEED_ROUTE), on_route, v);
+	if (x->started)
+		schedule(x, 0);
+}
+
+void export_send_remove_view(struct export_send *x, const struct feed *f)
+{
+	for (size_t k = 0; k < x->nviews; k++) {
+		struct xview *v = x->views[k];
+		if (v->feed != f)
+			continue;
+		feed_unsubscribe(v->sub);
+		free(v->name);
+		free(v);
+		memmove(x->views + k, x->views + k + 1, (x->nviews - k - 1) * sizeof *x->views);
+		x->nviews--;
+		return;
+	}
+}
+
+void export_send_start(struct export_send *x)
+{
+	x->started = true;
+	for (int i = 0; i < VPN_FAMS; i++)
+		x->end[i] = x->fam[i] ? END_EOR : END_NONE;
+	schedule(x, 0);
+}
+
+void export_send_refresh(struct export_send *x, uint16_t afi, uint8_t safi)
+{
+	int i = safi == BGP_SAFI_VPN ? fam_index(afi) : -1;
+	bool enhanced = session_negotiated(x->s)->enhanced_rr;
+
+	if (i < 0 || !x->fam[i] || x->failed)
+		return;
+	if (enhanced)
+		send_marker(x, i, false, BGP_RR_BORR);
+	for (size_t k = 0; k < x->nviews; k++) {
+		struct rib_vpn_spec spec = x->views[k]->walk[i].spec;
+		rib_vpn_walk_init(&x->views[k]->walk[i], fam_afi[i], &spec);
+	}
+	/* A dump of the family still going ends with its End-of-RIB. */
+	if (x->end[i] == END_NONE && enhanced)
+		x->end[i] = END_EORR;
+	schedule(x, 0);
+}
+
+const struct export_send_stats *export_send_stats(const struct export_send *x)
+{
+	return &x->st;
+}
