@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -67,7 +68,6 @@ struct swconn {
 
 struct swriter {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;              /* the thread waits for work or a tick */
 	pthread_cond_t idle_cv;         /* a busy connection was let go */
 	pthread_t thread;
 	bool threaded, stop, idle, urgent, work;
@@ -75,6 +75,7 @@ struct swriter {
 	struct swconn *conns;
 	struct swconn *news_head, **news_tail;
 	int efd;                        /* the thread wakes the loop (threaded) */
+	int wake_fd;                    /* the loop wakes the thread (threaded) */
 	struct event *news_ev;
 	struct event *tick_ev;          /* the loop's writes (not threaded) */
 	swriter_news_cb *cb;
@@ -322,9 +323,35 @@ static void timespec_add_ms(struct timespec *t, long ms)
 	t->tv_nsec %= 1000000000L;
 }
 
-static bool before(const struct timespec *a, const struct timespec *b)
+/* Milliseconds from now to t, rounded up; 0 if t has come. */
+static int ms_until(const struct timespec *t)
 {
-	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ns = (long long)(t->tv_sec - now.tv_sec) * 1000000000LL +
+	    (t->tv_nsec - now.tv_nsec);
+	return ns <= 0 ? 0 : (int)((ns + 999999) / 1000000);
+}
+
+static void wake_thread(struct swriter *w)
+{
+	uint64_t one = 1;
+
+	if (write(w->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+		log_debug("live stream: cannot wake the writer thread: %s", strerror(errno));
+}
+
+/* Sleep unlocked until woken or ms pass (-1: until woken). */
+static void thread_sleep(struct swriter *w, int ms)
+{
+	struct pollfd p = { w->wake_fd, POLLIN, 0 };
+	uint64_t n;
+
+	pthread_mutex_unlock(&w->mu);
+	if (poll(&p, 1, ms) > 0 && read(w->wake_fd, &n, sizeof n) < 0 && errno != EAGAIN)
+		log_debug("live stream: the writer thread's eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&w->mu);
 }
 
 /* Waits for work, then writes it a tick after it came (so that a tick's
@@ -332,8 +359,9 @@ static bool before(const struct timespec *a, const struct timespec *b)
 static void *writer_thread(void *arg)
 {
 	struct swriter *w = arg;
-	struct timespec tick, now;
+	struct timespec tick;
 	sigset_t all;
+	int ms;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);  /* signals are the loop's */
@@ -341,15 +369,14 @@ static void *writer_thread(void *arg)
 	while (!w->stop) {
 		if (!w->work && !w->urgent) {
 			w->idle = true;
-			pthread_cond_wait(&w->cv, &w->mu);
+			thread_sleep(w, -1);
 			w->idle = false;
 			clock_gettime(CLOCK_MONOTONIC, &tick);
 			timespec_add_ms(&tick, OUTBATCH_MS);
 			continue;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (!w->urgent && before(&now, &tick)) {
-			pthread_cond_timedwait(&w->cv, &w->mu, &tick);
+		if (!w->urgent && (ms = ms_until(&tick)) > 0) {
+			thread_sleep(w, ms);
 			continue;
 		}
 		/* work is what comes from now on: a message queued while the
@@ -394,7 +421,7 @@ static void work_came(struct swriter *w)
 	} else if (!w->work) {
 		w->work = true;
 		if (w->idle)
-			pthread_cond_signal(&w->cv);
+			wake_thread(w);
 	}
 }
 
@@ -504,7 +531,7 @@ void swconn_flush(struct swconn *c)
 			schedule(w);
 	} else {
 		w->urgent = true;
-		pthread_cond_signal(&w->cv);
+		wake_thread(w);
 	}
 	pthread_mutex_unlock(&w->mu);
 }
@@ -537,29 +564,35 @@ uint64_t swconn_written(const struct swconn *c)
 
 /* ---- the writer ------------------------------------------------------- */
 
+static void close_fds(struct swriter *w)
+{
+	if (w->efd >= 0)
+		close(w->efd);
+	if (w->wake_fd >= 0)
+		close(w->wake_fd);
+	w->efd = w->wake_fd = -1;
+}
+
+/* Without it, the loop writes: the stream works, only slower; one line
+ * says so. */
 static bool start_thread(struct swriter *w)
 {
-	pthread_condattr_t ca;
 	int rc;
 
 	w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (w->efd < 0) {
+	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->efd < 0 || w->wake_fd < 0) {
 		log_warnx("live stream: cannot start its writer thread (eventfd: %s): "
 		    "the event loop writes the subscribers", strerror(errno));
+		close_fds(w);
 		return false;
 	}
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_destroy(&w->cv);
-	pthread_cond_init(&w->cv, &ca);
-	pthread_condattr_destroy(&ca);
 	w->threaded = true;
 	if ((rc = pthread_create(&w->thread, NULL, writer_thread, w)) != 0) {
 		log_warnx("live stream: cannot start its writer thread (%s): "
 		    "the event loop writes the subscribers", strerror(rc));
 		w->threaded = false;
-		close(w->efd);
-		w->efd = -1;
+		close_fds(w);
 		return false;
 	}
 	return true;
@@ -573,11 +606,10 @@ struct swriter *swriter_new(struct event_base *base, swriter_news_cb *cb,
 	if (w == NULL)
 		return NULL;
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
 	pthread_cond_init(&w->idle_cv, NULL);
 	w->news_tail = &w->news_head;
 	w->cb = cb;
-	w->efd = -1;
+	w->efd = w->wake_fd = -1;
 	if (threaded)
 		start_thread(w);
 	if (w->threaded)
@@ -601,10 +633,10 @@ void swriter_free(struct swriter *w)
 	if (w->threaded) {
 		pthread_mutex_lock(&w->mu);
 		w->stop = true;
-		pthread_cond_signal(&w->cv);
+		wake_thread(w);
 		pthread_mutex_unlock(&w->mu);
 		pthread_join(w->thread, NULL);
-		close(w->efd);
+		close_fds(w);
 	}
 	while (w->conns)
 		swconn_free(w->conns);
@@ -613,7 +645,6 @@ void swriter_free(struct swriter *w)
 	if (w->tick_ev)
 		event_free(w->tick_ev);
 	pthread_cond_destroy(&w->idle_cv);
-	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
 }
