@@ -365,6 +365,8 @@ static void *writer_thread(void *arg)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);  /* signals are the loop's */
+	/* work queued before the thread ran is written at once */
+	clock_gettime(CLOCK_MONOTONIC, &tick);
 	pthread_mutex_lock(&w->mu);
 	while (!w->stop) {
 		if (!w->work && !w->urgent) {

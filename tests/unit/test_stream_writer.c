@@ -202,6 +202,22 @@ START_TEST(every_message_in_order)
 }
 END_TEST
 
+static bool r0_took_some(void) { return swconn_written(rd[0].c) > 0; }
+
+/* Wait until the writer has written to rd[0] all its socket takes: its
+ * count stays put for 50 ms (and the thread is not in a writev). */
+static void until_socket_full(void)
+{
+	bool none[READERS] = { false };
+	uint64_t before;
+
+	pump(none, r0_took_some);
+	do {
+		before = swconn_written(rd[0].c);
+		idle_ms(50);
+	} while (swconn_written(rd[0].c) != before);
+}
+
 static bool r0_empty_told(void) { return rd[0].news & SW_NEWS_EMPTY; }
 static size_t r0_want;
 static bool r0_read(void) { return rd[0].got_len >= r0_want; }
@@ -219,7 +235,7 @@ START_TEST(stalled_reader_then_news_once)
 		ck_assert(swconn_add(rd[0].c, chunk, sizeof chunk));
 		pushed += sizeof chunk;
 	}
-	idle_ms(100);
+	until_socket_full();
 	size_t queued = swconn_queued(rd[0].c);
 	ck_assert_uint_gt(queued, 1000);
 	ck_assert_uint_lt(queued, pushed);      /* the socket took some */
@@ -276,9 +292,9 @@ START_TEST(discard_drops_what_is_queued)
 	memset(chunk, 'y', sizeof chunk);
 	for (int i = 0; i < 200; i++)
 		swconn_add(rd[0].c, chunk, sizeof chunk);
-	idle_ms(50);
+	until_socket_full();
+	swconn_discard(rd[0].c);                /* waits for a writev in progress */
 	uint64_t written = swconn_written(rd[0].c);
-	swconn_discard(rd[0].c);
 	ck_assert_uint_eq(swconn_queued(rd[0].c), 0);
 	r0_want = written;
 	pump(reading, r0_read);
