@@ -157,6 +157,16 @@ unit: $(UNIT_BIN) $(BUILD)/muxd
 sanitize:
 	$(MAKE) SANITIZE=1 unit
 
+# The live stream's writer thread under ThreadSanitizer: its unit test,
+# in one process (CK_FORK=no) so that the thread and the loop meet.
+.PHONY: tsan
+TSAN_SRC := tests/unit/test_stream_writer.c web/stream_writer.c muxd/lib/log.c muxd/lib/untrusted.c
+tsan: $(TSAN_SRC)
+	@mkdir -p $(BUILD)/tsan
+	$(CC) -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -I. -fsanitize=thread \
+	    $(TSAN_SRC) $(CHECK_LIBS) -levent -pthread -o $(BUILD)/tsan/test_stream_writer
+	CK_FORK=no $(BUILD)/tsan/test_stream_writer
+
 # libFuzzer needs clang; the targets link the codec objects built with it
 # (the BGP codec, and the WebSocket framing with nettle for its handshake).
 FUZZ_LINK := $(filter muxd/bgp/%.c web/ws.c,$(CORE_SRC))

@@ -19,15 +19,29 @@
 
 /* ---- fan-out ---------------------------------------------------------- */
 
-/* A message as JSON, rendered once per form for every subscriber. */
+/* A message as JSON, rendered once per form for every subscriber, and
+ * shared by their queues. */
 struct rendered {
-	char *js[2];                    /* [0] without "raw", [1] with it */
-	size_t len[2];
+	struct swmsg *m[2];             /* [0] without "raw", [1] with it */
+	bool tried[2];
 };
 
+/* The first message lost since the last notice asks the writer to say
+ * when the queue has drained to half: the notice goes then. */
 static void lost(struct subscriber *c)
 {
-	c->dropped++;
+	if (++c->dropped - c->dropped_told == 1)
+		swconn_arm(c->out, SW_NEWS_LOW);
+}
+
+static struct swmsg *render(struct rendered *r, const struct ris_msg *m, bool raw)
+{
+	if (!r->tried[raw]) {
+		char *js = ris_message_json(m, raw);
+		r->tried[raw] = true;
+		r->m[raw] = js ? swmsg_adopt(js, strlen(js)) : NULL;
+	}
+	return r->m[raw];
 }
 
 /* A message that would take the queue past max_queue is lost: messages
@@ -49,21 +63,20 @@ static void deliver_one(struct subscriber *c, const struct ris_msg *m,
 		lost(c);
 		return;
 	}
-	if (r->js[want_raw] == NULL && (r->js[want_raw] = ris_message_json(m, want_raw)))
-		r->len[want_raw] = strlen(r->js[want_raw]);
-	if (r->js[want_raw] == NULL)
+	struct swmsg *js = render(r, m, want_raw);
+	if (js == NULL)
 		return;
-	if (sub_queued(c) + r->len[want_raw] + WS_HEADER_MAX > c->st->max_queue) {
+	if (sub_queued(c) + swmsg_len(js) + WS_HEADER_MAX > c->st->max_queue) {
 		lost(c);
 		return;
 	}
 	sub_tell_dropped(c);
-	sub_write_text(c, r->js[want_raw], r->len[want_raw]);
+	sub_write_msg(c, js);
 }
 
 static void deliver(struct stream *st, struct ris_msg *m)
 {
-	struct rendered r = { { NULL, NULL }, { 0, 0 } };
+	struct rendered r = { { NULL, NULL }, { false, false } };
 	struct timeval tv;
 
 	gettimeofday(&tv, NULL);
@@ -72,8 +85,8 @@ static void deliver(struct stream *st, struct ris_msg *m)
 	for (struct subscriber *c = st->subs; c; c = c->next)
 		if (!c->closing)
 			deliver_one(c, m, &r);
-	free(r.js[0]);
-	free(r.js[1]);
+	swmsg_unref(r.m[0]);
+	swmsg_unref(r.m[1]);
 }
 
 static void msg_init(struct ris_msg *m, const struct stream_view *sv,
@@ -215,7 +228,8 @@ struct stream *stream_new(struct event_base *base, size_t max_queue,
 	st->idle_timeout = idle_timeout ? idle_timeout : STREAM_IDLE_TIMEOUT_DEFAULT;
 	st->tick_ev = event_new(base, -1, EV_PERSIST, sub_tick_cb, st);
 	st->reap_ev = event_new(base, -1, 0, sub_reap_cb, st);
-	if (st->tick_ev == NULL || st->reap_ev == NULL) {
+	st->writer = swriter_new(base, sub_news_cb, true);
+	if (st->tick_ev == NULL || st->reap_ev == NULL || st->writer == NULL) {
 		stream_free(st);
 		return NULL;
 	}
@@ -235,6 +249,7 @@ void stream_free(struct stream *st)
 		event_free(st->tick_ev);
 	if (st->reap_ev)
 		event_free(st->reap_ev);
+	swriter_free(st->writer);       /* after its connections: joins the thread */
 	free(st->prefixes);
 	free(st->items);
 	free(st);

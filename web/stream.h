@@ -12,8 +12,9 @@
  *
  * It never slows a BGP session: each message is rendered at most twice
  * (with and without "raw") and queued to each matching subscriber without
- * waiting; the queue is written paced, once every few milliseconds, as
- * much as the socket takes (muxd/lib/outbatch.h). A message that would take
+ * waiting and without a copy; a thread of the stream's own writes the
+ * queues, paced, once every few milliseconds, as much as each socket takes
+ * (web/stream_writer.h). A message that would take
  * a subscriber's queue past max_queue bytes is lost; when its queue has
  * drained to half, it gets a ris_error {"message", "dropped": N,
  * "dropped_total": M} before the next message, N counting the messages

@@ -94,9 +94,11 @@ static void ws_handler(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 503, "too many stream subscribers: try again later");
 		return;
 	}
-	evbuffer_add_printf(outbatch_queue(&c->out), "HTTP/1.1 101 Switching "
+	char head[160];
+	int n = snprintf(head, sizeof head, "HTTP/1.1 101 Switching "
 	    "Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
+	sub_write_raw(c, head, (size_t)n);
 	/* a frame may have come with the request; ws_read sends the 101 too */
 	sub_ws_read(c);
 }
@@ -175,10 +177,12 @@ static void http_stream_handler(struct evhttp_request *req, void *arg)
 		return;
 	}
 	c->subs[c->n_subs++] = s;
-	evbuffer_add_printf(outbatch_queue(&c->out), "HTTP/1.1 200 OK\r\n"
+	char head[160];
+	int n = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\n"
 	    "Content-Type: %s\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
 	    json ? "application/x-ndjson" : "text/event-stream");
-	outbatch_flush(&c->out);
+	sub_write_raw(c, head, (size_t)n);
+	swconn_flush(c->out);
 }
 
 bool stream_attach(struct stream *st, struct evhttp *http)

@@ -16,10 +16,10 @@
 #include <time.h>
 
 #include "muxd/config/config.h"
-#include "muxd/lib/outbatch.h"
 #include "web/ris_msg.h"
 #include "web/ris_sub.h"
 #include "web/stream.h"
+#include "web/stream_writer.h"
 #include "web/ws.h"
 
 #define SUBS_PER_CLIENT 16              /* ris_subscribe per connection */
@@ -44,7 +44,7 @@ struct subscriber {
 	enum sub_kind kind;
 	struct evhttp_connection *evcon;
 	struct bufferevent *bev;
-	struct outbatch out;            /* what we write, batched */
+	struct swconn *out;             /* what we write: the writer thread's */
 	struct ws_reader rd;
 	struct ris_sub *subs[SUBS_PER_CLIENT];
 	size_t n_subs;
@@ -57,7 +57,7 @@ struct subscriber {
 	struct event *more_ev;          /* input left for the next loop pass */
 	time_t heard_at;                /* monotonic: the client's last bytes */
 	time_t progress_at;             /* monotonic: the socket last took bytes */
-	uint64_t written_seen;          /* out.written at progress_at */
+	uint64_t written_seen;          /* swconn_written at progress_at */
 	char why[192];                  /* why it left, for the log */
 	char client[CLIENT_NAME_MAX + 1];
 };
@@ -82,6 +82,7 @@ struct stream {
 	size_t n_subscribers;
 	struct event *tick_ev;          /* idle checks, every second */
 	struct event *reap_ev;          /* frees the subscribers that left */
+	struct swriter *writer;         /* writes every subscriber's queue */
 	uint64_t seq;
 	/* scratch for one UPDATE */
 	struct bgp_prefix *prefixes;
@@ -101,8 +102,13 @@ void sub_free(struct subscriber *c, const char *why);
  * the answers). */
 void sub_ws_read(struct subscriber *c);
 size_t sub_queued(const struct subscriber *c);
-/* A message for the subscriber, framed for its kind. */
-void sub_write_text(struct subscriber *c, const char *s, size_t len);
+/* A message for the subscriber, framed for its kind (m: shared, a
+ * reference taken). */
+void sub_write_msg(struct subscriber *c, struct swmsg *m);
+/* Queue bytes as they are (an HTTP response's head). */
+void sub_write_raw(struct subscriber *c, const char *s, size_t len);
+/* The writer's news of a subscriber (stream_writer.h). */
+void sub_news_cb(struct swconn *out, unsigned news, int err, void *arg);
 /* Tell the subscriber what it lost since the last notice. */
 void sub_tell_dropped(struct subscriber *c);
 /* Event callbacks (arg: the stream): idle checks, and the reaper. */

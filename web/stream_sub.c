@@ -31,7 +31,7 @@ static time_t mono_now(void)
 
 size_t sub_queued(const struct subscriber *c)
 {
-	return outbatch_queued(&c->out);
+	return swconn_queued(c->out);
 }
 
 static void sub_drop(struct subscriber *c, const char *fmt, ...)
@@ -53,28 +53,34 @@ static bool answer_fits(struct subscriber *c, size_t len)
 	return false;
 }
 
-void sub_write_text(struct subscriber *c, const char *s, size_t len)
+/* The framing goes in the queue entry, the message is shared: no copy
+ * per subscriber. One that cannot be queued (out of memory) is lost. */
+void sub_write_msg(struct subscriber *c, struct swmsg *m)
 {
 	uint8_t h[WS_HEADER_MAX];
-	struct evbuffer *out = outbatch_queue(&c->out);
+	bool ok = false;
 
 	switch (c->kind) {
 	case SUB_WS:
-		evbuffer_add(out, h, ws_frame_header(h, true, WS_OP_TEXT, len, NULL));
-		evbuffer_add(out, s, len);
+		ok = swconn_push(c->out, h, ws_frame_header(h, true, WS_OP_TEXT,
+		    swmsg_len(m), NULL), m, NULL, 0);
 		break;
 	case SUB_SSE:
-		evbuffer_add(out, "data: ", 6);
-		evbuffer_add(out, s, len);
-		evbuffer_add(out, "\n\n", 2);
+		ok = swconn_push(c->out, "data: ", 6, m, "\n\n", 2);
 		break;
 	case SUB_NDJSON:
-		evbuffer_add(out, s, len);
-		evbuffer_add(out, "\n", 1);
+		ok = swconn_push(c->out, NULL, 0, m, "\n", 1);
 		break;
 	}
-	outbatch_commit(&c->out);
-	c->sent++;
+	if (ok)
+		c->sent++;
+	else
+		c->dropped++;
+}
+
+void sub_write_raw(struct subscriber *c, const char *s, size_t len)
+{
+	swconn_add(c->out, s, len);
 }
 
 /* A WebSocket control frame (pong, ping, close): an answer too. */
@@ -82,23 +88,27 @@ static void write_control(struct subscriber *c, uint8_t opcode, const void *data
     size_t len)
 {
 	uint8_t h[WS_HEADER_MAX];
-	struct evbuffer *out = outbatch_queue(&c->out);
+	struct swmsg *m;
 
-	if (!answer_fits(c, WS_HEADER_MAX + len))
+	if (!answer_fits(c, WS_HEADER_MAX + len) || (m = swmsg_copy(data, len)) == NULL)
 		return;
-	evbuffer_add(out, h, ws_frame_header(h, true, opcode, len, NULL));
-	if (len)
-		evbuffer_add(out, data, len);
-	outbatch_commit(&c->out);
+	swconn_push(c->out, h, ws_frame_header(h, true, opcode, len, NULL), m, NULL, 0);
+	swmsg_unref(m);
 }
 
 /* An answer to the client (a JSON frame of type with data). */
 static void send_frame(struct subscriber *c, const char *type, json_t *data)
 {
 	char *s = ris_frame_json(type, data);
-	if (s && answer_fits(c, strlen(s) + WS_HEADER_MAX))
-		sub_write_text(c, s, strlen(s));
-	free(s);
+	struct swmsg *m;
+
+	if (s && answer_fits(c, strlen(s) + WS_HEADER_MAX) &&
+	    (m = swmsg_adopt(s, strlen(s)))) {
+		sub_write_msg(c, m);
+		swmsg_unref(m);
+	} else {
+		free(s);
+	}
 }
 
 static void send_error(struct subscriber *c, const char *msg)
@@ -137,7 +147,7 @@ void sub_free(struct subscriber *c, const char *why)
 	for (size_t i = 0; i < c->n_subs; i++)
 		ris_sub_free(c->subs[i]);
 	ws_reader_free(&c->rd);
-	outbatch_free(&c->out);
+	swconn_free(c->out);            /* the writer lets go of the socket */
 	event_free(c->more_ev);
 	/* frees the bufferevent and the request we never answered */
 	evhttp_connection_free(c->evcon);
@@ -156,7 +166,7 @@ static void sub_drop(struct subscriber *c, const char *fmt, ...)
 	vsnprintf(c->why, sizeof c->why, fmt, ap);
 	va_end(ap);
 	c->dead = c->closing = true;
-	outbatch_discard(&c->out);
+	swconn_discard(c->out);
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	event_active(c->st->reap_ev, 0, 0);
 }
@@ -185,7 +195,8 @@ static void sub_close(struct subscriber *c, uint16_t ws_code)
 		write_control(c, WS_OP_CLOSE, code, 2);
 	if (c->dead)
 		return;
-	outbatch_flush(&c->out);        /* sub_out_cb frees c once it is all out */
+	swconn_flush(c->out);
+	swconn_arm(c->out, SW_NEWS_EMPTY);      /* sub_news_cb drops c then */
 	c->closing = true;
 	bufferevent_disable(c->bev, EV_READ);
 }
@@ -199,8 +210,10 @@ static void sub_check_idle(struct subscriber *c, time_t now)
 {
 	unsigned limit = c->st->idle_timeout;
 
-	if (c->out.written != c->written_seen) {
-		c->written_seen = c->out.written;
+	uint64_t written = swconn_written(c->out);
+
+	if (written != c->written_seen) {
+		c->written_seen = written;
 		c->progress_at = now;
 		if (c->kind != SUB_WS)
 			c->pinged = false;
@@ -219,7 +232,7 @@ static void sub_check_idle(struct subscriber *c, time_t now)
 		if (c->kind == SUB_WS)
 			write_control(c, WS_OP_PING, NULL, 0);
 		else if (c->kind == SUB_SSE && sub_queued(c) == 0)
-			outbatch_add(&c->out, ":\n\n", 3);
+			sub_write_raw(c, ":\n\n", 3);
 	}
 }
 
@@ -352,7 +365,7 @@ void sub_ws_read(struct subscriber *c)
 		evbuffer_drain(in, used);
 	}
 	if (!c->dead)   /* answers (pong, subscribe_ok, errors): no waiting */
-		outbatch_flush(&c->out);
+		swconn_flush(c->out);
 }
 
 static void more_cb(evutil_socket_t fd, short what, void *arg)
@@ -379,15 +392,17 @@ static void sub_read_cb(struct bufferevent *bev, void *arg)
 		    evbuffer_get_length(bufferevent_get_input(bev)));
 }
 
-/* A paced write left the queue at half of max_queue or less, or failed. */
-static void sub_out_cb(struct outbatch *ob, enum outbatch_event what, void *arg)
+/* A write failed, or left the queue as armed: empty after a close, at
+ * half of max_queue or less after a message was lost. */
+void sub_news_cb(struct swconn *out, unsigned news, int err, void *arg)
 {
 	struct subscriber *c = arg;
-	(void)ob;
+	(void)out;
+	(void)err;
 
 	if (c->dead)
 		return;
-	if (what == OUTBATCH_ERROR)
+	if (news & SW_NEWS_ERROR)
 		sub_drop(c, "connection error");
 	else if (c->closing && sub_queued(c) == 0)
 		sub_drop(c, "closed");
@@ -415,7 +430,14 @@ struct subscriber *sub_adopt(struct stream *st, struct evhttp_request *req,
 
 	if (st->n_subscribers >= MAX_SUBSCRIBERS || (c = calloc(1, sizeof *c)) == NULL)
 		return NULL;
-	if ((c->more_ev = event_new(st->base, -1, 0, more_cb, c)) == NULL) {
+	c->more_ev = event_new(st->base, -1, 0, more_cb, c);
+	c->out = swconn_new(st->writer, bufferevent_getfd(
+	    evhttp_connection_get_bufferevent(evhttp_request_get_connection(req))),
+	    st->max_queue / 2, c);
+	if (c->more_ev == NULL || c->out == NULL) {
+		if (c->more_ev)
+			event_free(c->more_ev);
+		swconn_free(c->out);
 		free(c);
 		return NULL;
 	}
@@ -427,10 +449,8 @@ struct subscriber *sub_adopt(struct stream *st, struct evhttp_request *req,
 	ws_reader_init(&c->rd, WS_MAX_MESSAGE);
 	c->heard_at = c->progress_at = mono_now();
 	/* evhttp no longer sees this connection: the bufferevent reads for
-	 * us, without timeouts; the outbatch writes; a small kernel buffer so
-	 * that the queue limit is ours to keep */
-	outbatch_init(&c->out, st->base, bufferevent_getfd(c->bev), st->max_queue / 2,
-	    sub_out_cb, c);
+	 * us, without timeouts; the writer thread writes; a small kernel
+	 * buffer so that the queue limit is ours to keep */
 	bufferevent_setcb(c->bev, sub_read_cb, NULL, sub_event_cb, c);
 	bufferevent_set_timeouts(c->bev, NULL, NULL);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, INPUT_MAX);

@@ -9,7 +9,12 @@
  *   - what it shows of the feed's events, in order, with includeRaw: OPEN
  *     and NOTIFICATION both ways, KEEPALIVE received only (not sent, and
  *     no ROUTE-REFRESH), the UPDATE with its raw bytes, the session's ups
- *     and downs; each "raw" is the event's message.
+ *     and downs; each "raw" is the event's message;
+ *   - with a small stream.max_queue, a subscriber that keeps up gets every
+ *     UPDATE in order while one that does not read loses what would
+ *     take its queue past the bound, and once it reads, one ris_error
+ *     tells it how many: what it got and what it was told it lost add up
+ *     to what was published, in order.
  */
 #include <check.h>
 #include <event2/event.h>
@@ -40,6 +45,7 @@ static struct view *view;
 static uint16_t port;
 static char got[1 << 16];               /* what the subscriber read */
 static size_t got_len;
+static size_t queue_limit;              /* stream.max_queue: 0, the default */
 
 static const uint8_t header_only[BGP_HEADER_LEN] = {
 	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -89,7 +95,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(b);
 	ck_assert(getsockname(evhttp_bound_socket_get_fd(b), (struct sockaddr *)&sin, &len) == 0);
 	port = ntohs(sin.sin_port);
-	st = stream_new(base, 0, 0);
+	st = stream_new(base, queue_limit, 0);
 	ck_assert(st && stream_attach(st, http));
 	stream_view_add(st, view);
 	got_len = 0;
@@ -122,18 +128,27 @@ static void pump(int fd, bool (*done)(void))
 	}
 }
 
-static int subscribe(const char *query)
+/* rcvbuf: the subscriber's socket receive buffer (0: the system's). */
+static int subscribe_with(const char *query, int rcvbuf)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	char req[256];
 
+	if (rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+
 	ck_assert(connect(fd, (struct sockaddr *)&sin, sizeof sin) == 0);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	int n = snprintf(req, sizeof req, "GET /v1/stream/?%s HTTP/1.1\r\nHost: t\r\n\r\n", query);
 	ck_assert_int_eq(write(fd, req, (size_t)n), n);
 	return fd;
+}
+
+static int subscribe(const char *query)
+{
+	return subscribe_with(query, 0);
 }
 
 static bool headers_in(void) { return strstr(got, "\r\n\r\n") != NULL; }
@@ -269,6 +284,131 @@ START_TEST(what_it_shows)
 }
 END_TEST
 
+/* An NDJSON subscriber read line by line: the UPDATEs it got (their ids'
+ * sequence numbers must grow), the ris_error notices of messages lost. */
+struct line_reader {
+	int fd;
+	char buf[1 << 16];
+	size_t len;
+	bool past_headers, in_order;
+	unsigned long long updates, last_seq, notices, dropped, dropped_total;
+};
+
+static void line_seen(struct line_reader *r, const char *line, size_t len)
+{
+	json_error_t err;
+	json_t *j = json_loadb(line, len, 0, &err);
+	const char *type = json_string_value(json_object_get(j, "type"));
+	json_t *d = json_object_get(j, "data");
+
+	ck_assert_msg(type != NULL, "not a message: %.*s", (int)len, line);
+	if (strcmp(type, "ris_message") == 0) {
+		const char *id = json_string_value(json_object_get(d, "id"));
+		unsigned long long seq = strtoull(strrchr(id, '-') + 1, NULL, 16);
+		r->in_order &= seq > r->last_seq;
+		r->last_seq = seq;
+		r->updates++;
+	} else if (strcmp(type, "ris_error") == 0) {
+		r->notices++;
+		r->dropped += (unsigned long long)json_integer_value(json_object_get(d, "dropped"));
+		r->dropped_total = (unsigned long long)json_integer_value(
+		    json_object_get(d, "dropped_total"));
+	}
+	json_decref(j);
+}
+
+static void line_read(struct line_reader *r)
+{
+	ssize_t n;
+
+	while ((n = read(r->fd, r->buf + r->len, sizeof r->buf - r->len)) > 0) {
+		r->len += (size_t)n;
+		char *p = r->buf, *end = r->buf + r->len, *nl;
+		if (!r->past_headers) {
+			char *h = memmem(p, r->len, "\r\n\r\n", 4);
+			if (h == NULL)
+				continue;
+			r->past_headers = true;
+			p = h + 4;
+		}
+		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			line_seen(r, p, (size_t)(nl - p));
+			p = nl + 1;
+		}
+		r->len = (size_t)(end - p);
+		memmove(r->buf, p, r->len);
+	}
+}
+
+static struct line_reader fast, slow;
+static unsigned long long want_updates;
+static bool reading_slow;
+
+static bool fast_has_all(void) { return fast.updates >= want_updates; }
+static bool both_in(void) { return fast.past_headers && slow.past_headers; }
+static bool slow_accounted(void)
+{
+	return slow.notices > 0 && slow.updates + slow.dropped_total >= want_updates;
+}
+
+/* Run the loop and the readers (slow only while reading_slow). */
+static void pump_readers(bool (*done)(void))
+{
+	struct timespec t0, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!done()) {
+		event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
+		line_read(&fast);
+		if (reading_slow)
+			line_read(&slow);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ck_assert_msg(now.tv_sec - t0.tv_sec < 10, "not done in 10 s: fast %llu, "
+		    "slow %llu + %llu dropped", fast.updates, slow.updates, slow.dropped_total);
+		usleep(500);
+	}
+}
+
+START_TEST(slow_subscriber_loses_fast_one_gets_all)
+{
+	const unsigned batches = 40, per_batch = 100;
+
+	memset(&fast, 0, sizeof fast);
+	memset(&slow, 0, sizeof slow);
+	fast.in_order = slow.in_order = true;
+	fast.fd = subscribe("format=json");
+	slow.fd = subscribe_with("format=json", 4096);
+	reading_slow = true;
+	pump_readers(both_in);
+	reading_slow = false;                   /* from now on it reads nothing */
+	for (unsigned b = 0; b < batches; b++) {
+		for (unsigned i = 0; i < per_batch; i++)
+			publish_update();
+		want_updates = (unsigned long long)(b + 1) * per_batch;
+		pump_readers(fast_has_all);
+	}
+	ck_assert_uint_eq(fast.updates, batches * per_batch);
+	ck_assert(fast.in_order);
+	ck_assert_uint_eq(fast.notices, 0);
+
+	reading_slow = true;
+	pump_readers(slow_accounted);
+	ck_assert_uint_gt(slow.dropped_total, 0);
+	ck_assert_uint_lt(slow.updates, batches * per_batch);
+	ck_assert_uint_eq(slow.updates + slow.dropped_total, batches * per_batch);
+	ck_assert_uint_eq(slow.dropped, slow.dropped_total);
+	ck_assert(slow.in_order);
+	close(fast.fd);
+	close(slow.fd);
+}
+END_TEST
+
+static void setup_small_queue(void)
+{
+	queue_limit = 64 * 1024;
+	setup();
+}
+
 static Suite *stream_feed_suite(void)
 {
 	Suite *s = suite_create("stream_feed");
@@ -277,6 +417,11 @@ static Suite *stream_feed_suite(void)
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, follows_while_subscribed);
 	tcase_add_test(t, what_it_shows);
+	suite_add_tcase(s, t);
+	t = tcase_create("max_queue");
+	tcase_add_checked_fixture(t, setup_small_queue, teardown);
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, slow_subscriber_loses_fast_one_gets_all);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -1,0 +1,92 @@
+/*
+ * stream_writer.h — the live stream's output, written to the subscribers'
+ * sockets by a thread of its own.
+ *
+ * The event loop renders each message once and queues it, without a copy,
+ * to every subscriber that wants it: a queue entry is a few bytes of
+ * framing and a reference to the shared message (struct swmsg). The
+ * writer's thread writes each queue paced, at most once every OUTBATCH_MS
+ * (muxd/lib/outbatch.h says why), as much as the socket takes, in writev
+ * calls of many entries; so the copies into the subscribers' sockets, the
+ * largest cost of a busy stream, leave the loop that runs the BGP sessions.
+ *
+ * The loop keeps everything else: the connection (reading it, closing it),
+ * the subscriptions, the queue's bound and the drop accounting. It learns
+ * what the thread saw through news (swriter_news_cb), delivered on the loop:
+ * a queue drained to its low mark or to empty (each asked for once with
+ * swconn_arm), a write that failed. The thread makes no libevent call: it
+ * wakes the loop through an eventfd.
+ *
+ * Without a thread (pthread_create failed, or swriter_new was asked for
+ * none) the same queues are written by a timer on the loop, as before.
+ *
+ * Teardown: plain containers (muxd/lib/lifecycle.h). swconn_free returns
+ * once the thread has let go of the socket, which its owner then closes;
+ * swriter_free joins the thread, after every swconn_free.
+ */
+#ifndef BGPMUX_STREAM_WRITER_H
+#define BGPMUX_STREAM_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct swriter;
+struct swconn;
+struct swmsg;
+
+#define SW_HEAD_MAX 16          /* framing before a message: a WebSocket header */
+
+enum swconn_news {
+	SW_NEWS_LOW = 1,        /* the queue is at or below its low mark */
+	SW_NEWS_EMPTY = 2,      /* the queue is empty */
+	SW_NEWS_ERROR = 4,      /* a write failed: err says why; nothing more is written */
+};
+
+/* On the loop, for each connection with news (a mask of swconn_news); arg
+ * is the connection's (swconn_new). It may free the connection. */
+typedef void swriter_news_cb(struct swconn *c, unsigned news, int err, void *arg);
+
+/* threaded false: no thread, the loop writes (for tests of that path).
+ * NULL if out of memory. */
+struct swriter *swriter_new(struct event_base *base, swriter_news_cb *cb,
+    bool threaded);
+/* Stops and joins the thread. Every connection must be freed before. */
+void swriter_free(struct swriter *w);
+bool swriter_threaded(const struct swriter *w);
+
+/* A rendered message, shared by the queues it is in. swmsg_adopt takes s
+ * (from malloc); swmsg_copy copies it. NULL if out of memory (s is freed). */
+struct swmsg *swmsg_adopt(char *s, size_t len);
+struct swmsg *swmsg_copy(const void *p, size_t len);
+void swmsg_unref(struct swmsg *m);
+const char *swmsg_data(const struct swmsg *m);
+size_t swmsg_len(const struct swmsg *m);
+
+/* A socket to write (non-blocking; its owner keeps it), with its queue;
+ * low: the mark of SW_NEWS_LOW. NULL if out of memory. */
+struct swconn *swconn_new(struct swriter *w, int fd, size_t low, void *arg);
+/* Drops what is queued; the thread never touches the socket again. */
+void swconn_free(struct swconn *c);
+
+/* Queue head (at most SW_HEAD_MAX bytes, copied), body (a reference
+ * taken) and tail (a string that lives forever). False if out of memory:
+ * nothing queued. */
+bool swconn_push(struct swconn *c, const void *head, size_t hlen,
+    struct swmsg *body, const char *tail, size_t tlen);
+/* Queue a copy of p. */
+bool swconn_add(struct swconn *c, const void *p, size_t len);
+/* Write now rather than at the next tick (an answer to the client). */
+void swconn_flush(struct swconn *c);
+/* Ask for SW_NEWS_LOW or SW_NEWS_EMPTY, once: it comes when a write
+ * leaves the queue so, or at once if it already is. */
+void swconn_arm(struct swconn *c, unsigned news);
+/* Drop what is queued (a subscriber being dropped). */
+void swconn_discard(struct swconn *c);
+
+/* Bytes queued, not yet taken by the socket; bytes it took, ever. */
+size_t swconn_queued(const struct swconn *c);
+uint64_t swconn_written(const struct swconn *c);
+
+#endif
