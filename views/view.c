@@ -8,6 +8,7 @@
  * whose set is the one it already had publishes nothing.
  */
 #include "views/view.h"
+#include "views/view_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,6 @@
 #include "muxd/lib/log.h"
 #include "muxd/engine/prefix_limit.h"
 #include "muxd/bgp/update_walk.h"
-#include "muxd/rib/rib_snapshot.h"
 #include "muxd/lib/wbuf.h"
 #include "views/originated.h"
 #include "views/stale.h"
@@ -27,26 +27,6 @@
  * End-of-RIB (FRR's default) */
 #define GR_STALE_SECS 360
 
-struct view {
-	struct event_base *base;
-	char *name;
-	enum view_role role;
-	struct neighbor_config cfg;     /* own copy, strings included */
-	char label[96];                 /* "view isp-a peer" */
-	struct attrstore *store;
-	struct adjrib *rib;
-	struct feed *feed;
-	struct peer *peer;              /* the current one */
-	unsigned npeers;                /* current + retired, not yet freed */
-	unsigned up;                    /* its sessions Established (multisession: several) */
-	bool stopping;
-	const struct view_ops *ops;
-	void *arg;
-	struct view_stats st;
-	struct originated *own;         /* the gateway's own routes toward it */
-	struct stale *stale;            /* Graceful Restart: routes kept stale */
-	struct prefix_limit limit;      /* max_prefixes: what has been logged */
-};
 
 static const struct peer_ops view_peer_ops;
 static stale_sweep_cb stale_sweep_one;
@@ -403,7 +383,7 @@ static void gr_session_up(struct view *v, const struct session_negotiated *n)
 	}
 }
 
-static void view_publish_up(struct view *v, const struct session_negotiated *n,
+void view_publish_up(struct view *v, const struct session_negotiated *n,
     const struct session *s)
 {
 	struct feed_event ev = { .type = FEED_SESSION_UP, .neg = n, .session = s };
@@ -674,39 +654,4 @@ void view_set_originated_next_hops(struct view *v, const struct sockaddr_mux *v4
     const struct sockaddr_mux *v6)
 {
 	originated_set_next_hops(v->own, v4, v6);
-}
-
-/* ---- upgrade in place (muxd/upgrade.h) ---------------------------------- */
-
-uint8_t *view_table_bytes(const struct view *v, size_t *len)
-{
-	return rib_snapshot_write(v->rib, len);
-}
-
-/* Filled quietly: whoever follows the feed had these routes from the
- * process before. */
-bool view_load_table(struct view *v, const uint8_t *p, size_t len, char *why,
-    size_t why_len)
-{
-	size_t paths = 0;
-
-	if (adjrib_count(v->rib, 0) || feed_session_up(v->feed)) {
-		snprintf(why, why_len, "the view has routes or a session already");
-		return false;
-	}
-	if (!rib_snapshot_read(v->rib, v->store, p, len, &paths, why, why_len))
-		return false;
-	log_info("view %s: %zu paths taken over from the process before", v->name, paths);
-	return true;
-}
-
-bool view_adopt_session(struct view *v, const struct session_handover *h, char *why,
-    size_t why_len)
-{
-	struct session *s = peer_adopt(v->peer, h, why, why_len);
-
-	if (s == NULL)
-		return false;
-	view_publish_up(v, session_negotiated(s), s);
-	return true;
 }
