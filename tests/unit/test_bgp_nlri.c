@@ -8,24 +8,7 @@
 
 #include "muxd/bgp/bgp_update.h"
 #include "tests/unit/check_run.h"
-
-/* "18 c0 00 02" → bytes; blanks ignored. Returns the length. */
-static size_t hex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	while (*s) {
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		unsigned v;
-		ck_assert_msg(sscanf(s, "%2x", &v) == 1, "bad hex at %s", s);
-		ck_assert(n < cap);
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
+#include "tests/unit/hex.h"
 
 static const char *fmt(const struct bgp_prefix *p)
 {

@@ -14,6 +14,7 @@
 #include "muxd/bgp/bgp_multisession.h"
 #include "muxd/bgp/bgp_open.h"
 #include "tests/unit/check_run.h"
+#include "tests/unit/hex.h"
 
 #define MARKER "ffffffffffffffffffffffffffffffff"
 /* version 4, AS 65200, hold 180, BGP Identifier 172.25.2.2 */
@@ -37,33 +38,6 @@
 	"02 02 46 00" \
 	"02 06 41 04 0000 fe4c" \
 	"02 03 83 01 00"
-
-static size_t hex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	int hi = -1;
-
-	for (; *s; s++) {
-		int v;
-		if (*s == ' ' || *s == '\n')
-			continue;
-		if (*s >= '0' && *s <= '9')
-			v = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			v = *s - 'a' + 10;
-		else
-			ck_abort_msg("bad hex digit '%c'", *s);
-		if (hi < 0) {
-			hi = v;
-			continue;
-		}
-		ck_assert_uint_lt(n, cap);
-		out[n++] = (uint8_t)(hi << 4 | v);
-		hi = -1;
-	}
-	ck_assert_int_lt(hi, 0);
-	return n;
-}
 
 static void assert_err(const struct bgp_err *e, uint8_t code, uint8_t sub,
     const char *data_hex)

@@ -11,25 +11,9 @@
 
 #include "muxd/bgp/bgp_update.h"
 #include "tests/unit/check_run.h"
+#include "tests/unit/hex.h"
 
 /* ---- bytes ---------------------------------------------------------- */
-
-static size_t hex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	while (*s) {
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		unsigned v;
-		ck_assert_msg(sscanf(s, "%2x", &v) == 1, "bad hex at %s", s);
-		ck_assert(n < cap);
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
 
 /* Attributes used to build the rows. */
 #define ORIGIN "40 01 01 00 "
