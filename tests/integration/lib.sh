@@ -556,6 +556,48 @@ bird_saw_cease() {
 
 # ----------------------------------------------------------------- GoBGP
 
+# gobgp_vpn_start DIR ADDR PEER [passive|port=N] [password=S] [send_max=N]
+# — gobgpd (API on ADDR:50051, log in DIR) as an internal VPN speaker (AS
+# $MUX_ASN) with one neighbor PEER: VPNv4 and VPNv6, ADD-PATH received
+# (and sent, up to send_max paths, when given); passive (listening on
+# ADDR:179) or connecting to PEER's port N, TCP-MD5 with a password.
+gobgp_vpn_start() {
+	local dir=$1 addr=$2 peer=$3 arg listen=-1 transport auth="" addpath fam
+	transport="    remote-port = 179"
+	addpath="      receive = true"
+	shift 3
+	for arg; do
+		case $arg in
+		passive) listen=179 transport="    passive-mode = true" ;;
+		port=*) transport="    remote-port = ${arg#port=}" ;;
+		password=*) auth="    auth-password = \"${arg#password=}\"" ;;
+		send_max=*) addpath+=$'\n'"      send-max = ${arg#send_max=}" ;;
+		*) fail "gobgp_vpn_start: unknown option $arg" ;;
+		esac
+	done
+	mkdir -p "$dir"
+	{
+		printf '[global.config]\n  as = %s\n  router-id = "%s"\n  port = %s\n' \
+			"$MUX_ASN" "$addr" "$listen"
+		[[ $listen == -1 ]] || printf '  local-address-list = ["%s"]\n' "$addr"
+		printf '[[neighbors]]\n  [neighbors.config]\n    neighbor-address = "%s"\n' "$peer"
+		printf '    peer-as = %s\n' "$MUX_ASN"
+		[[ -z $auth ]] || printf '%s\n' "$auth"
+		printf '  [neighbors.transport.config]\n    local-address = "%s"\n%s\n' \
+			"$addr" "$transport"
+		printf '  [neighbors.timers.config]\n    connect-retry = 1\n'
+		for fam in l3vpn-ipv4-unicast l3vpn-ipv6-unicast; do
+			printf '  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n'
+			printf '      afi-safi-name = "%s"\n' "$fam"
+			printf '    [neighbors.afi-safis.add-paths.config]\n%s\n' "$addpath"
+		done
+	} >"$dir/gobgpd.toml"
+	spawn gobgpd "$dir/gobgpd.log" gobgpd -f "$dir/gobgpd.toml" \
+		--api-hosts "$addr:50051" --pprof-disable
+	wait_until 20 "gobgpd on $addr to answer its API" \
+		eval 'gobgp -u "$addr" -p 50051 global >/dev/null 2>&1'
+}
+
 # gobgp_start NAME — gobgpd (API on ADDR:50051) loaded with the routes.
 gobgp_start() {
 	local name=$1 d=$T/$1 passive=false

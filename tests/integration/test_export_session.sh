@@ -42,37 +42,7 @@ mux_start "$T/viewhost.json"
 wait_until 20 "the export listener on $VH:$EXPORT_PORT" listening "$VH" "$EXPORT_PORT"
 
 # ---- GoBGP as an instance host: VPNv4 and VPNv6 with ADD-PATH, TCP-MD5
-mkdir -p "$T/gobgp"
-cat >"$T/gobgp/gobgpd.toml" <<EOF
-[global.config]
-  as = $MUX_ASN
-  router-id = "$GB"
-  port = -1
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "$VH"
-    peer-as = $MUX_ASN
-    auth-password = "export-secret"
-  [neighbors.transport.config]
-    local-address = "$GB"
-    remote-port = $EXPORT_PORT
-  [neighbors.timers.config]
-    connect-retry = 1
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "l3vpn-ipv4-unicast"
-    [neighbors.afi-safis.add-paths.config]
-      receive = true
-      send-max = 8
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "l3vpn-ipv6-unicast"
-    [neighbors.afi-safis.add-paths.config]
-      receive = true
-      send-max = 8
-EOF
-spawn gobgpd "$T/gobgp/gobgpd.log" gobgpd -f "$T/gobgp/gobgpd.toml" \
-	--api-hosts "$GB:50051" --pprof-disable
+gobgp_vpn_start "$T/gobgp" "$GB" "$VH" "port=$EXPORT_PORT" password=export-secret send_max=8
 gb() { gobgp -u "$GB" -p 50051 "$@"; }
 gb_state() { gb neighbor "$VH" -j 2>/dev/null | python3 -c "
 import json, sys

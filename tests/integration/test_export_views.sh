@@ -54,34 +54,7 @@ assert d['route_count'] == $((PREFIXES * 2)), d" 2>/dev/null
 wait_until 20 "isp-a's view to hold $((PREFIXES * 2)) paths" _view_full isp-a
 wait_until 20 "isp-b's view to hold $((PREFIXES * 2)) paths" _view_full isp-b
 
-mkdir -p "$T/gobgp"
-cat >"$T/gobgp/gobgpd.toml" <<EOF
-[global.config]
-  as = $MUX_ASN
-  router-id = "$GB"
-  port = -1
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "$VH"
-    peer-as = $MUX_ASN
-  [neighbors.transport.config]
-    local-address = "$GB"
-    remote-port = $EXPORT_PORT
-  [neighbors.timers.config]
-    connect-retry = 1
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "l3vpn-ipv4-unicast"
-    [neighbors.afi-safis.add-paths.config]
-      receive = true
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "l3vpn-ipv6-unicast"
-    [neighbors.afi-safis.add-paths.config]
-      receive = true
-EOF
-spawn gobgpd "$T/gobgp/gobgpd.log" gobgpd -f "$T/gobgp/gobgpd.toml" \
-	--api-hosts "$GB:50051" --pprof-disable
+gobgp_vpn_start "$T/gobgp" "$GB" "$VH" "port=$EXPORT_PORT"
 G=(gobgp -u "$GB" -p 50051)
 
 # adj_in FAMILY — GoBGP's Adj-RIB-In from the view host, one path a line:

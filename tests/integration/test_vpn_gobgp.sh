@@ -9,17 +9,11 @@
 
 ADDR=127.0.240.11
 SELF=127.0.240.1
-ASN=65000
+ASN=$MUX_ASN
 VIEWS=3 PREFIXES=50 PATHS=2
 G=(gobgp -u "$ADDR" -p 50051)
 
-mkdir -p "$T/gobgp"
-"${ROUTEGEN[@]}" fill --template "$CONF/gobgpd-vpn.toml.in" --out "$T/gobgp/gobgpd.toml" \
-	--set "ADDR=$ADDR" --set "ASN=$ASN" --set "PEER=$SELF" ||
-	fail "cannot render gobgpd.toml"
-spawn gobgpd "$T/gobgp/gobgpd.log" gobgpd -f "$T/gobgp/gobgpd.toml" \
-	--api-hosts "$ADDR:50051" --pprof-disable
-wait_until 20 "gobgpd to answer its API" eval '"${G[@]}" global >/dev/null 2>&1'
+gobgp_vpn_start "$T/gobgp" "$ADDR" "$SELF" passive
 
 spawn vpn_export "$T/vpn_export.log" "$ROOT/build/tools/vpn_export" \
 	--connect "$ADDR" --bind "$SELF" --asn "$ASN" \
