@@ -287,11 +287,13 @@ void view_put_path(struct view *v, const struct bgp_prefix *p,
     const struct bgp_attrs *attrs, const uint8_t *nh, size_t nh_len)
 {
 	struct apply a = { .v = v, .attrs = attrs,
-		.want_old = feed_wants(v->feed, FEED_WANT_OLD) };
+		.want_old = feed_wants(v->feed, FEED_WANT_OLD),
+		.batch = { .rib = v->rib, .fn = announce_one, .arg = &a } };
 	if (attrs)
 		apply_announce(p, nh, nh_len, &a);
 	else
 		apply_withdraw(p, &a);
+	adjrib_batch_flush(&a.batch);   /* an announcement waits in the batch */
 	attrset_put(a.set);
 }
 

@@ -265,6 +265,33 @@ START_TEST(many_prefixes_in_order)
 }
 END_TEST
 
+/* A path put from outside a session (an instance host's view, filled
+ * from its view host): in the table and published at once, then gone. */
+START_TEST(put_path_from_outside)
+{
+	struct recorder r;
+	struct bgp_prefix p = pfx("10.9.0.0/24", 7);
+	struct bgp_attrs a;
+
+	memset(&a, 0, sizeof a);
+	a.present = BIT(BGP_ATTR_ORIGIN) | BIT(BGP_ATTR_AS_PATH) | BIT(BGP_ATTR_NEXT_HOP);
+	a.as_path = (struct bgp_bytes){ path, sizeof path };
+	memcpy(a.next_hop, nh4, 4);
+	subscribe(&r, FEED_MASK(FEED_ROUTE));
+	view_put_path(view, &p, &a, nh4, 4);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_int_eq(r.v[0].change, FEED_ANNOUNCE);
+	ck_assert_uint_eq(r.v[0].path_id, 7);
+	ck_assert_uint_eq(r.v[0].table_at, 1);
+	ck_assert_ptr_nonnull(feed_route(view_feed(view), &p));
+	view_put_path(view, &p, NULL, NULL, 0);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_int_eq(r.v[1].change, FEED_WITHDRAW);
+	ck_assert_uint_eq(feed_route_count(view_feed(view), 0), 0);
+	feed_unsubscribe(r.sub);
+}
+END_TEST
+
 START_TEST(old_sets_on_request)
 {
 	struct recorder r;
@@ -724,6 +751,7 @@ static Suite *view_suite(void)
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, announce_replace_withdraw);
 	tcase_add_test(t, many_prefixes_in_order);
+	tcase_add_test(t, put_path_from_outside);
 	tcase_add_test(t, old_sets_on_request);
 	tcase_add_test(t, addpath_paths_and_lowest);
 	tcase_add_test(t, end_of_rib_event);
