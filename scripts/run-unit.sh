@@ -13,7 +13,7 @@ trap 'rm -rf "$out"' EXIT
 
 # Longest first: the known heavy ones, then the rest in the order given.
 ordered=()
-for heavy in test_instance test_instance_routes test_fsm test_bgp_update test_pathstore test_config; do
+for heavy in test_instance test_instance_routes test_fsm test_bgp_update test_pathstore test_rib_model test_config; do
 	for t in "$@"; do [ "$(basename "$t")" = "$heavy" ] && ordered+=("$t"); done
 done
 for t in "$@"; do
