@@ -86,6 +86,9 @@ struct daemon {
 	/* Graceful Restart as the restarting speaker: what the upstream
 	 * sessions' capability says (neighbors.c, daemon_gr_start) */
 	struct gr_speaker gr;
+	/* The previous run on state_dir did not stop cleanly (restart_mark.h):
+	 * export sessions set R whether or not "graceful_restart" is set. */
+	bool restarted;
 	/* What the process before handed over, while the views and clients
 	 * start (muxd/upgrade_sessions.h); NULL after, and at a cold start. */
 	struct upgrade_takeover *takeover;

@@ -14,6 +14,11 @@
  * view host sends every view on each Established session (export_send.c);
  * an instance host fills its views from what it receives (export_recv.c)
  * and sends End-of-RIB for the VPN families at once.
+ *
+ * Both sides offer Graceful Restart (RFC 4724, N of RFC 8538) with the
+ * VPN families and F: an instance host keeps serving a lost view host's
+ * paths as stale until the view host's End-of-RIB, which a view host
+ * sends only once its views are whole again (export_gate.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,9 +29,11 @@
 #include "muxd/bgp/bgp_family.h"
 #include "muxd/bgp/bgp_update.h"
 #include "muxd/daemon_int.h"
+#include "muxd/export_gate.h"
 #include "muxd/export_send.h"
 #include "muxd/engine/listener.h"
 #include "muxd/engine/sockopt.h"
+#include "muxd/engine/timebase.h"
 #include "muxd/export_recv.h"
 #include "muxd/lib/log.h"
 #include "muxd/lib/xalloc.h"
@@ -49,6 +56,7 @@ struct export_link {
 	struct export_send *send;
 	struct session *session;
 	struct export_send_stats sent;  /* of the sessions before */
+	bool eor_held[2];               /* End-of-RIB waits, logged: ipv4-vpn, ipv6-vpn */
 	struct export_link *next;
 };
 
@@ -56,6 +64,8 @@ struct exports {
 	struct daemon *d;
 	struct listener *listener;      /* a view host's; NULL on an instance host */
 	struct export_link *links;
+	struct gr_speaker gr;           /* what the sessions' capability says */
+	time_t eor_deadline;            /* End-of-RIB waits for no view after */
 };
 
 static const enum bgp_aid vpn_aids[] = { AID_IPV4_VPN, AID_IPV6_VPN };
@@ -111,6 +121,40 @@ static void link_send_view(struct export_link *l, const struct neighbor *n)
 		    uc->id);
 }
 
+/* The views' upstreams not whole yet for afi (export_gate.h). */
+static size_t views_waited_for(const struct exports *x, uint16_t afi)
+{
+	size_t n = 0;
+
+	for (const struct neighbor *u = x->d->upstreams; u; u = u->next)
+		if (config_upstream(x->d->cfg, view_name(u->view)) &&
+		    !export_gate_view_ready(u->view, afi))
+			n++;
+	return n;
+}
+
+/* End-of-RIB's gate: every view whole, or the deadline passed; each wait
+ * logged once, when it begins and when it ends. */
+static bool link_eor_ready(uint16_t afi, void *arg)
+{
+	struct export_link *l = arg;
+	bool *held = &l->eor_held[afi == BGP_AFI_IPV6];
+	time_t now = timebase_now();
+	size_t waiting = now >= l->x->eor_deadline ? 0 : views_waited_for(l->x, afi);
+
+	if (waiting && !*held)
+		log_peer_info(peer_label(l->peer), "every view of %s sent; its End-of-RIB "
+		    "waits for %zu views' upstreams to send theirs (at most %lld s more)",
+		    bgp_af(bgp_aid_of(afi, BGP_SAFI_VPN))->name, waiting,
+		    (long long)(l->x->eor_deadline - now));
+	else if (!waiting && *held)
+		log_peer_info(peer_label(l->peer), "End-of-RIB of %s goes: %s",
+		    bgp_af(bgp_aid_of(afi, BGP_SAFI_VPN))->name, now >= l->x->eor_deadline ?
+		    "the wait for the upstreams ran out" : "every view is whole");
+	*held = waiting > 0;
+	return waiting == 0;
+}
+
 /* A view host: every view, then End-of-RIB per VPN family. */
 static void link_send_start(struct export_link *l, struct session *s)
 {
@@ -118,6 +162,8 @@ static void link_send_start(struct export_link *l, struct session *s)
 	l->session = s;
 	l->send = export_send_new(l->x->d->base, s, peer_label(l->peer),
 	    link_send_fail, l);
+	l->eor_held[0] = l->eor_held[1] = false;
+	export_send_gate(l->send, link_eor_ready, l);
 	for (const struct neighbor *n = l->x->d->upstreams; n; n = n->next)
 		link_send_view(l, n);
 	export_send_start(l->send);
@@ -132,7 +178,7 @@ static void link_send_eor(struct export_link *l, struct session *s)
 	uint8_t buf[64];
 
 	if (l->recv)
-		export_recv_up(l->recv);
+		export_recv_up(l->recv, n);
 	for (size_t i = 0; i < sizeof vpn_aids / sizeof vpn_aids[0]; i++) {
 		const struct bgp_af *af = bgp_af(vpn_aids[i]);
 		struct wbuf w = wbuf_make(buf, sizeof buf);
@@ -168,9 +214,18 @@ static void link_down(struct peer *p, struct session *s, const char *reason, voi
 
 	if (l->session == s)
 		link_send_stop(l);
-	log_peer_info(peer_label(p), "down: %s", reason);
-	if (l->recv)
-		export_recv_down(l->recv, reason);
+	if (l->recv == NULL) {
+		log_peer_info(peer_label(p), "down: %s", reason);
+		return;
+	}
+	if (export_recv_down(l->recv, reason, session_ended_as_restart(s)))
+		log_peer_info(peer_label(p), "down: %s; graceful restart: the views keep "
+		    "their paths as stale for up to %u s, until the view host's "
+		    "End-of-RIB", reason, export_recv_stale_secs(l->recv));
+	else
+		log_peer_info(peer_label(p), "down: %s; the views are cleared (%s)", reason,
+		    session_negotiated(s)->gr ? "not a restart: a Hard Reset, or a "
+		    "NOTIFICATION without RFC 8538's N" : "no graceful restart negotiated");
 }
 
 static void link_update(struct peer *p, struct session *s, const struct bgp_update *u,
@@ -246,6 +301,7 @@ static void link_neighbor(const struct config *c, const struct export_host_confi
 	nc->add_path_vpn = true;
 	nc->require_family = true;
 	nc->multisession = MS_OFF;
+	nc->graceful_restart = true;
 }
 
 /* cfg: the configuration the link runs with (at a reload, the next one). */
@@ -262,7 +318,7 @@ static struct export_link *link_new(struct exports *x, const struct config *cfg,
 	link_neighbor(cfg, h, passive, &nc);
 	snprintf(text, sizeof text, "%s %s", label, h->name);
 	local.label = text;
-	local.gr = NULL;
+	local.gr = &x->gr;
 	l->peer = peer_new(x->d->base, &nc, &local, &link_ops, l);
 	x->d->views_alive++;
 	peer_start(l->peer);
@@ -342,6 +398,19 @@ static void view_host_link(struct exports *x, const struct config *c)
 	    export_recv_new(x->d);
 }
 
+/* The restart time of the "graceful_restart" key, else the default; R
+ * after a start that follows a run that did not stop cleanly; F: the
+ * other host keeps the paths (a view host's views fill again from their
+ * upstreams, an instance host's clients' routes are held down). */
+static void export_gr(struct exports *x, const struct config *c)
+{
+	x->gr.restart_time = c->gr_restart_time ? c->gr_restart_time :
+	    CONFIG_GR_RESTART_TIME_DEFAULT;
+	x->gr.restarted_until = x->d->restarted ? timebase_now() + x->gr.restart_time : 0;
+	x->gr.forwarding = true;
+	x->gr.vpn = true;
+}
+
 void daemon_export_start(struct daemon *d)
 {
 	const struct config *c = d->cfg;
@@ -351,6 +420,8 @@ void daemon_export_start(struct daemon *d)
 		return;
 	x = d->exports = xcalloc(1, sizeof *x);
 	x->d = d;
+	export_gr(x, c);
+	x->eor_deadline = timebase_now() + EXPORT_GATE_WAIT;
 	if (c->export.enabled) {
 		export_listen(x, &c->export);
 		for (size_t i = 0; i < c->export.host_count; i++)

@@ -23,6 +23,9 @@
 /* Distinguishers naming no upstream that are logged; past this many,
  * new ones are only counted. */
 #define RECV_LOGGED_MAX 64
+/* The longest the views keep a lost view host's paths (seconds), whatever
+ * restart time it offers: RFC 4724's stale-routes time, as views use. */
+#define RECV_STALE_MAX 360
 
 struct export_recv {
 	struct daemon *d;
@@ -162,14 +165,41 @@ void export_recv_update(struct export_recv *r, const struct bgp_update *u,
 		end_of_rib(r, u->eor_afi);
 }
 
-void export_recv_up(struct export_recv *r)
+void export_recv_map_gr(struct session_negotiated *views,
+    const struct session_negotiated *s)
 {
+	views->gr = s->gr;
+	views->gr_notification = s->gr_notification;
+	views->gr_flags = s->gr_flags;
+	views->gr_restart_time = s->gr_restart_time < RECV_STALE_MAX ?
+	    s->gr_restart_time : RECV_STALE_MAX;
+	views->gr_count = 0;
+	for (uint8_t i = 0; s->gr && i < s->gr_count; i++) {
+		const struct bgp_gr_family *g = &s->gr_fam[i];
+		if (g->fam.safi != BGP_SAFI_VPN || bgp_aid_unicast(g->fam.afi) == AID_NONE)
+			continue;
+		views->gr_fam[views->gr_count++] = (struct bgp_gr_family){
+			{ g->fam.afi, BGP_SAFI_UNICAST }, g->flags };
+	}
+}
+
+void export_recv_up(struct export_recv *r, const struct session_negotiated *s)
+{
+	export_recv_map_gr(&r->neg, s);
 	for (struct neighbor *n = r->d->upstreams; n; n = n->next)
 		view_session_up(n->view, &r->neg);
 }
 
-void export_recv_down(struct export_recv *r, const char *reason)
+bool export_recv_down(struct export_recv *r, const char *reason, bool restart)
 {
+	bool kept = restart && r->neg.gr && r->neg.gr_count > 0;
+
 	for (struct neighbor *n = r->d->upstreams; n; n = n->next)
-		view_session_down(n->view, reason);
+		view_session_lost(n->view, &r->neg, reason, restart);
+	return kept;
+}
+
+unsigned export_recv_stale_secs(const struct export_recv *r)
+{
+	return r->neg.gr_restart_time;
 }

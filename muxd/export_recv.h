@@ -8,11 +8,20 @@
  * instance serves its clients what a local view would. A distinguisher
  * naming no configured upstream is counted and ignored (logged once).
  * The session's End-of-RIB of a VPN family is every view's End-of-RIB of
- * the matching unicast family; the session going down clears the views.
+ * the matching unicast family.
+ *
+ * Graceful Restart (RFC 4724, as the receiving speaker): the session
+ * going down as a restart when it negotiated Graceful Restart keeps each
+ * view's paths of the families the view host's capability lists, as
+ * stale, for its restart time (at most 360 s); a new session whose
+ * capability sets F for a family waits for its End-of-RIB (at most 360 s
+ * more), which withdraws the paths not sent again; otherwise, or without
+ * Graceful Restart, the views are cleared at once.
  */
 #ifndef BGPMUX_EXPORT_RECV_H
 #define BGPMUX_EXPORT_RECV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "muxd/bgp/bgp_update.h"
@@ -29,14 +38,25 @@ struct export_recv;
 struct export_recv *export_recv_new(struct daemon *d);
 void export_recv_free(struct export_recv *r);
 
-/* The session to the view host is Established: every view's "session"
- * is up (its feed says so; its End-of-RIB is to come). */
-void export_recv_up(struct export_recv *r);
+/* The session s to the view host is Established: every view's "session"
+ * is up (its feed says so; its End-of-RIB is to come), with s's Graceful
+ * Restart as its own. */
+void export_recv_up(struct export_recv *r, const struct session_negotiated *s);
 /* One UPDATE from the view host, decoded with the session's context n. */
 void export_recv_update(struct export_recv *r, const struct bgp_update *u,
     const struct session_negotiated *n);
-/* The session left Established: every view drops its paths. */
-void export_recv_down(struct export_recv *r, const char *reason);
+/* The session left Established; restart: it ended as a restart
+ * (session_ended_as_restart). Returns true when the views keep their
+ * paths as stale (for export_recv_stale_secs), false when they are
+ * cleared. */
+bool export_recv_down(struct export_recv *r, const char *reason, bool restart);
+unsigned export_recv_stale_secs(const struct export_recv *r);
+
+/* The views' Graceful Restart from the session's s: each VPN family s's
+ * capability lists becomes its unicast family (flags kept), the restart
+ * time at most 360 s. Pure, for tests. */
+void export_recv_map_gr(struct session_negotiated *views,
+    const struct session_negotiated *s);
 
 /* VPN routes whose distinguisher names no configured upstream. */
 uint64_t export_recv_unknown(const struct export_recv *r);

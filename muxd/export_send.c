@@ -53,6 +53,9 @@ struct export_send {
 	size_t max_len;
 	enum dump_end end[VPN_FAMS];
 	bool started, failed;
+	export_send_ready ready;        /* End-of-RIB's gate; NULL: none */
+	void *ready_arg;
+	bool held;                      /* an End-of-RIB waits for the gate */
 	struct event *tick;
 	struct export_send_stats st;
 };
@@ -135,6 +138,7 @@ static bool view_done(const struct export_send *x, const struct xview *v)
  * it is sent. False when nothing is left. */
 static bool dump_step(struct export_send *x)
 {
+	x->held = false;
 	for (int i = 0; i < VPN_FAMS; i++) {
 		if (!x->fam[i])
 			continue;
@@ -154,6 +158,10 @@ static bool dump_step(struct export_send *x)
 		}
 		if (x->end[i] != END_NONE) {
 			bool eor = x->end[i] == END_EOR;
+			if (eor && x->ready && !x->ready(fam_afi[i], x->ready_arg)) {
+				x->held = true;
+				continue;
+			}
 			if (send_marker(x, i, eor, BGP_RR_EORR) && eor)
 				x->st.eor++;
 			x->end[i] = END_NONE;
@@ -182,6 +190,8 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (dump_step(x))
 		schedule(x, 0);
+	else if (x->held)
+		schedule(x, EXPORT_SEND_GATE_MS * 1000L);
 }
 
 /* ---- the sender ------------------------------------------------------------------ */
@@ -272,6 +282,12 @@ void export_send_start(struct export_send *x)
 	for (int i = 0; i < VPN_FAMS; i++)
 		x->end[i] = x->fam[i] ? END_EOR : END_NONE;
 	schedule(x, 0);
+}
+
+void export_send_gate(struct export_send *x, export_send_ready ready, void *arg)
+{
+	x->ready = ready;
+	x->ready_arg = arg;
 }
 
 void export_send_refresh(struct export_send *x, uint16_t afi, uint8_t safi)

@@ -48,6 +48,13 @@ void export_send_remove_view(struct export_send *x, const struct feed *f);
 
 /* The dump of every view, then End-of-RIB per VPN family negotiated. */
 void export_send_start(struct export_send *x);
+/* May End-of-RIB of afi's VPN family go? Asked once the family's views
+ * are sent, then every EXPORT_SEND_GATE_MS until it says yes (changes go
+ * on meanwhile): a view host just started waits for its views'
+ * upstreams (export_gate.h). Without a gate it goes at once. */
+typedef bool (*export_send_ready)(uint16_t afi, void *arg);
+#define EXPORT_SEND_GATE_MS 250
+void export_send_gate(struct export_send *x, export_send_ready ready, void *arg);
 /* ROUTE-REFRESH for afi/safi (a VPN family): the dump of that family
  * again, between BoRR and EoRR when enhanced (RFC 7313). */
 void export_send_refresh(struct export_send *x, uint16_t afi, uint8_t safi);

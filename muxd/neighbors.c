@@ -44,6 +44,7 @@ void daemon_gr_start(struct daemon *d, bool takeover)
 	bool restarted = restart_mark_take(cfg->state_dir) && !takeover;
 
 	daemon_gr_configure(d, cfg);
+	d->restarted = restarted;
 	if (!restarted)
 		return;
 	if (cfg->gr_restart_time == 0) {

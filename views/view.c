@@ -333,13 +333,12 @@ static const struct bgp_gr_family *gr_family(const struct session_negotiated *n,
 }
 
 /* Keep afi's routes as stale, rather than withdraw them, when a session
- * that negotiated Graceful Restart ended as a restart: without a
- * NOTIFICATION, or with one but Hard Reset when both set N (RFC 8538). */
-static bool gr_keeps(const struct view *v, const struct session *s,
+ * that negotiated Graceful Restart ended as a restart (restart: without a
+ * NOTIFICATION, or with one but Hard Reset when both set N, RFC 8538). */
+static bool gr_keeps(const struct view *v, bool restart,
     const struct session_negotiated *n, uint16_t afi)
 {
-	return s && n && !v->stopping && n->gr && session_ended_as_restart(s) &&
-	    gr_family(n, afi) != NULL;
+	return restart && n && !v->stopping && n->gr && gr_family(n, afi) != NULL;
 }
 
 static void gr_log_negotiated(const struct view *v, const struct session_negotiated *n)
@@ -440,9 +439,9 @@ static bool carries(const struct session_negotiated *n, uint16_t afi)
 }
 
 /* n: the families that went down with their session s; NULL: all of them
- * (no Graceful Restart then). */
+ * (no Graceful Restart then). restart: the session ended as a restart. */
 static void session_down(struct view *v, const struct session_negotiated *n,
-    const char *reason, const struct session *s)
+    const char *reason, const struct session *s, bool restart)
 {
 	struct feed_event ev = { .type = FEED_SESSION_DOWN, .reason = reason, .neg = n,
 		.session = s };
@@ -456,7 +455,7 @@ static void session_down(struct view *v, const struct session_negotiated *n,
 	bool keep[AID_RIB_MAX] = { false };
 	FOR_EACH_RIB_AID(aid) {
 		uint16_t afi = bgp_af(aid)->afi;
-		ev.kept |= keep[aid] = carries(n, afi) && gr_keeps(v, s, n, afi);
+		ev.kept |= keep[aid] = carries(n, afi) && gr_keeps(v, restart, n, afi);
 	}
 	feed_publish(v->feed, &ev);
 	FOR_EACH_RIB_AID(aid) {
@@ -476,7 +475,13 @@ static void session_down(struct view *v, const struct session_negotiated *n,
 
 void view_session_down(struct view *v, const char *reason)
 {
-	session_down(v, NULL, reason, NULL);
+	session_down(v, NULL, reason, NULL, false);
+}
+
+void view_session_lost(struct view *v, const struct session_negotiated *n,
+    const char *reason, bool restart)
+{
+	session_down(v, n, reason, NULL, restart);
 }
 
 void view_set_families(struct view *v, const struct neighbor_config *nc)
@@ -523,7 +528,7 @@ static void on_down(struct peer *p, struct session *s, const char *reason, void 
 {
 	struct view *v = owner;
 	if (p == v->peer)
-		session_down(v, session_negotiated(s), reason, s);
+		session_down(v, session_negotiated(s), reason, s, session_ended_as_restart(s));
 }
 
 static size_t grown(const struct view *v, const size_t before[AID_RIB_MAX],

@@ -139,6 +139,13 @@ void view_put_path(struct view *v, const struct bgp_prefix *p,
     const struct bgp_attrs *attrs, const uint8_t *nh, size_t nh_len);
 /* Drops every route, publishing the withdrawals. */
 void view_session_down(struct view *v, const char *reason);
+/* A session from elsewhere (an instance host's view host) that was up
+ * with n (view_session_up) is lost: restart (it ended as a restart, RFC
+ * 4724/8538) and n negotiated Graceful Restart, the families n's
+ * capability lists stay as stale routes for n->gr_restart_time, the
+ * others are withdrawn, as for the view's own session. */
+void view_session_lost(struct view *v, const struct session_negotiated *n,
+    const char *reason, bool restart);
 /* The upstream's families changed, nothing else (a reload): only the
  * sessions concerned change (peer_set_families). */
 void view_set_families(struct view *v, const struct neighbor_config *nc);

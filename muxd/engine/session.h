@@ -49,6 +49,9 @@ struct gr_speaker {
 	/* F for every family listed: the forwarding state of muxd's own
 	 * routes survives a restart of muxd (it keeps none in the kernel). */
 	bool forwarding;
+	/* The session's VPN families are listed too: an export session,
+	 * whose instance host keeps the view host's paths (docs/scaleout.md). */
+	bool vpn;
 };
 
 /* What the session was told about its neighbor and itself. */

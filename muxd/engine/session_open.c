@@ -38,7 +38,8 @@ static void build_gr(const struct session_params *p, struct bgp_caps *c)
 	if (timebase_now() < g->restarted_until)
 		c->gr.flags |= BGP_GR_RESTARTED;
 	for (uint8_t i = 0; i < p->family_count && c->gr.count < BGP_MAX_FAMILIES; i++) {
-		if (!bgp_aid_is_rib(bgp_aid_rib(p->families[i].afi, p->families[i].safi)))
+		if (!bgp_aid_is_rib(bgp_aid_rib(p->families[i].afi, p->families[i].safi)) &&
+		    !(g->vpn && p->families[i].safi == BGP_SAFI_VPN))
 			continue;
 		c->gr.fam[c->gr.count].fam = p->families[i];
 		c->gr.fam[c->gr.count++].flags = g->forwarding ? BGP_GR_FORWARDING : 0;
