@@ -37,6 +37,7 @@
 #include "muxd/export_recv.h"
 #include "muxd/lib/log.h"
 #include "muxd/lib/xalloc.h"
+#include "muxd/restart_mark.h"
 #include "views/feed.h"
 #include "views/view.h"
 #include "web/api.h"
@@ -66,6 +67,7 @@ struct exports {
 	struct export_link *links;
 	struct gr_speaker gr;           /* what the sessions' capability says */
 	time_t eor_deadline;            /* End-of-RIB waits for no view after */
+	bool eor_wait_absent;           /* ... and for views not up yet (export_gate.h) */
 };
 
 static const enum bgp_aid vpn_aids[] = { AID_IPV4_VPN, AID_IPV6_VPN };
@@ -128,7 +130,7 @@ static size_t views_waited_for(const struct exports *x, uint16_t afi)
 
 	for (const struct neighbor *u = x->d->upstreams; u; u = u->next)
 		if (config_upstream(x->d->cfg, view_name(u->view)) &&
-		    !export_gate_view_ready(u->view, afi))
+		    !export_gate_view_ready(u->view, afi, x->eor_wait_absent))
 			n++;
 	return n;
 }
@@ -411,6 +413,21 @@ static void export_gr(struct exports *x, const struct config *c)
 	x->gr.vpn = true;
 }
 
+/* End-of-RIB waits for the views (export_gate.h); for those not up yet
+ * too when a view host ran on this state_dir before: its instance hosts
+ * may keep their paths. */
+static void export_gate_start(struct exports *x, const struct config *c)
+{
+	x->eor_deadline = timebase_now() + EXPORT_GATE_WAIT;
+	x->eor_wait_absent = state_mark_take(c->state_dir, EXPORT_MARK_FILE, "its next "
+	    "start will not wait for its upstreams before End-of-RIB, and instance "
+	    "hosts may withdraw paths merely late");
+	if (x->eor_wait_absent)
+			log_info("export: a view host ran on %s before: its instance hosts may "
+		    "keep its paths (graceful restart), so End-of-RIB waits for every "
+		    "view's upstream, at most %d s", c->state_dir, EXPORT_GATE_WAIT);
+}
+
 void daemon_export_start(struct daemon *d)
 {
 	const struct config *c = d->cfg;
@@ -421,8 +438,8 @@ void daemon_export_start(struct daemon *d)
 	x = d->exports = xcalloc(1, sizeof *x);
 	x->d = d;
 	export_gr(x, c);
-	x->eor_deadline = timebase_now() + EXPORT_GATE_WAIT;
 	if (c->export.enabled) {
+		export_gate_start(x, c);
 		export_listen(x, &c->export);
 		for (size_t i = 0; i < c->export.host_count; i++)
 			link_new(x, c, &c->export.hosts[i], true, "export host");

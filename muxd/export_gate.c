@@ -30,7 +30,7 @@ static bool carries(const struct view *v, uint16_t afi)
 	return false;
 }
 
-bool export_gate_view_ready(const struct view *v, uint16_t afi)
+bool export_gate_view_ready(const struct view *v, uint16_t afi, bool wait_absent)
 {
 	enum bgp_aid aid = bgp_aid_unicast(afi);
 	const struct view_stats *st = view_stats(v);
@@ -38,6 +38,6 @@ bool export_gate_view_ready(const struct view *v, uint16_t afi)
 	if (!bgp_aid_is_rib(aid))
 		return true;
 	if (!feed_session_up(view_feed(v)))
-		return st->sessions > 0;
+		return st->sessions > 0 || !wait_absent;
 	return st->eor[aid] || !carries(v, afi);
 }

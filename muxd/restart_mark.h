@@ -19,6 +19,10 @@
  * then (re)writes it. A mark that cannot be written is logged: the next
  * start then takes this run's end for a clean one. */
 bool restart_mark_take(const char *state_dir);
+/* Another mark of state_dir, kept across runs: whether STATE_DIR/name
+ * was there; then (re)writes it. lost: what a mark that cannot be
+ * written costs, for the log. */
+bool state_mark_take(const char *state_dir, const char *name, const char *lost);
 /* A clean stop: the mark goes. */
 void restart_mark_clear(const char *state_dir);
 

@@ -59,6 +59,7 @@
 #   namespaces upd-PID-*: test_upgrade_dataplane (10.201.0-1.0/24 inside them, dataplane_lib.sh)
 #   127.0.248-249 test_export_import
 #   127.0.246-247 test_export_views
+#   127.0.168-170 test_export_gr
 
 set -u -o pipefail
 

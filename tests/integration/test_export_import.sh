@@ -8,7 +8,8 @@
 # gets the view's table path by path (path ids and attributes: the table
 # vpn_export wrote, bgp_sink --expect-table). vpn_export withdraws view 1:
 # a client of isp-a still connected loses every path; isp-b keeps its.
-# The session's end clears the views (it has no Graceful Restart).
+# The session's end clears the views (vpn_export offers no Graceful
+# Restart: test_export_gr has the session that does).
 # Addresses: 127.0.248.0/24 (the view host), 127.0.249.0/24 (the
 # instance host, its instances and clients).
 . "$(dirname "$0")/lib.sh"
@@ -134,6 +135,8 @@ d = json.load(sys.stdin)
 assert all(x['route_count'] == 0 for x in (d['views'] if isinstance(d, dict) else d)), d"
 }
 wait_until 10 "the views to be empty once the view host's session is down" _views_empty
-say "the view host's session down: every view cleared"
+mux_log_has "session to view-host [0-9.]+: down: .*; the views are cleared \(no graceful restart negotiated\)" ||
+	fail "the session's end did not say the views are cleared for want of Graceful Restart: $(grep 'down:' "$MUX_LOG")"
+say "the view host's session down (no Graceful Restart negotiated): every view cleared"
 stop_pid "$MUX_PID" TERM 10 || fail "the instance host did not stop on SIGTERM"
 say "ok"

@@ -229,7 +229,8 @@ c["export"]["hosts"] = [h for h in c["export"]["hosts"] if h["name"] != "ih-muxd
 json.dump(c, open(sys.argv[1], "w"))
 PY
 kill -HUP "$MUX_PID"
-_ih_deconfigured() { grep -q "session to view-host $VH: received NOTIFICATION 6/3" "$T/ih.log"; }
+# 6/3, sent as Hard Reset (RFC 8538: the session negotiated N).
+_ih_deconfigured() { grep -Eq "session to view-host $VH: received NOTIFICATION 6/9 .*: for 6/3" "$T/ih.log"; }
 wait_until 15 "the instance host to get Cease / Peer De-configured" _ih_deconfigured
 _one_host() {
 	curl -fsS "http://$VH:8179/api/v1/export" | python3 -c "
