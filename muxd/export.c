@@ -213,6 +213,7 @@ static void link_established(struct peer *p, struct session *s, void *owner)
 static void link_down(struct peer *p, struct session *s, const char *reason, void *owner)
 {
 	struct export_link *l = owner;
+	bool restart = session_ended_as_restart(s);
 
 	if (l->session == s)
 		link_send_stop(l);
@@ -220,14 +221,15 @@ static void link_down(struct peer *p, struct session *s, const char *reason, voi
 		log_peer_info(peer_label(p), "down: %s", reason);
 		return;
 	}
-	if (export_recv_down(l->recv, reason, session_ended_as_restart(s)))
+	if (export_recv_down(l->recv, reason, restart))
 		log_peer_info(peer_label(p), "down: %s; graceful restart: the views keep "
 		    "their paths as stale for up to %u s, until the view host's "
 		    "End-of-RIB", reason, export_recv_stale_secs(l->recv));
 	else
 		log_peer_info(peer_label(p), "down: %s; the views are cleared (%s)", reason,
-		    session_negotiated(s)->gr ? "not a restart: a Hard Reset, or a "
-		    "NOTIFICATION without RFC 8538's N" : "no graceful restart negotiated");
+		    !session_negotiated(s)->gr ? "no graceful restart negotiated" :
+		    !restart ? "not a restart: a Hard Reset, or a NOTIFICATION without "
+		    "RFC 8538's N" : "the view host's capability lists no VPN family");
 }
 
 static void link_update(struct peer *p, struct session *s, const struct bgp_update *u,
