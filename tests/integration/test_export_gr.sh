@@ -22,6 +22,10 @@
 #      exactly the differences: 10.168.3.0/24 withdrawn,
 #      10.168.2.0/24 (MED 20) and 10.168.4.0/24 announced, nothing for
 #      10.168.1.0/24.
+#   4. The view host stopped cleanly (SIGTERM: Cease / Administrative
+#      Shutdown, a restart when N is negotiated) and started again, BIRD
+#      sending the same: the views are kept and the client receives
+#      nothing.
 # Without Graceful Restart on the session the views are cleared at once:
 # test_export_import (its view host, vpn_export, offers none).
 # Addresses: 127.0.168.0/24 (upstream, view host), 127.0.169.0/24 (the
@@ -167,6 +171,21 @@ _c1_settled() {
 }
 wait_until 10 "the client to get the differences" _c1_settled
 holds_for 1 "the client getting nothing more" _c1_settled
+say "3. at the view host's End-of-RIB the instance host swept 1 stale path; the client got 2 or 3 UPDATEs"
+
+# 4. A clean stop (SIGTERM: Cease / Administrative Shutdown, a restart
+# with N) and start, BIRD sending the same: the client gets nothing.
+read -r UPDATES1 _ <<<"$(c1_status)"
+stop_pid "$VH_PID" TERM 10 || fail "the view host did not stop on SIGTERM"
+wait_until 10 "the instance host to keep the views through a clean stop" mux_log_has \
+	"session to view-host [0-9.]+: down: received NOTIFICATION 6/2 .*graceful restart: the views keep"
+mv "$T/vh/muxd.log" "$T/vh/muxd-2.log"
+vh_start
+wait_until 30 "the view host's End-of-RIB after its clean restart" mux_log_has \
+	"view isp-a: graceful restart of ipv4-unicast done: 0 stale routes"
+_c1_same() { [[ $(c1_status) == "$UPDATES1 3 yes" ]]; }
+holds_for 1 "the client receiving nothing through a clean restart" _c1_same
+say "4. view host stopped cleanly and back, BIRD the same: the client received no UPDATE"
 stop_pid "$C1_PID" TERM 5 || fail "the client did not stop"
 
 # Every route event of the recording after the UPDATES0 UPDATEs the
@@ -214,6 +233,6 @@ if got != want:
     print("after the restart the client got %s, not %s" % (got, want), file=sys.stderr)
     sys.exit(1)
 PY
-say "3. after the view host's End-of-RIB the client got exactly the differences: 10.168.3.0/24 withdrawn, 10.168.2.0/24 (MED 20) and 10.168.4.0/24 announced, nothing for 10.168.1.0/24"
+say "3-4. since the first restart the client got exactly the differences: 10.168.3.0/24 withdrawn, 10.168.2.0/24 (MED 20) and 10.168.4.0/24 announced, nothing for 10.168.1.0/24"
 stop_pid "$MUX_PID" TERM 10 || fail "the instance host did not stop on SIGTERM"
 say "ok"
