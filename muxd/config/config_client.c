@@ -162,6 +162,34 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
 	parse_client_routes(v, path, obj, cc);
 }
 
+uint32_t client_source_number(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+/* The numbers tell clients apart on the wire between hosts: two equal
+ * ones would merge two clients' routes there. */
+static void check_client_numbers(struct jsonv *v, const struct config *c)
+{
+	char at[256];
+
+	for (size_t i = 0; i < c->client_count; i++)
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(c->clients[i].name, c->clients[j].name) == 0 ||
+			    client_source_number(c->clients[i].name) !=
+			    client_source_number(c->clients[j].name))
+				continue;
+			snprintf(at, sizeof at, "$.clients[%zu].name", i);
+			jsonv_error(v, at, "its number (the FNV-1a hash of the name, which "
+			    "tells clients apart between a view host and its instance hosts) "
+			    "equals $.clients[%zu].name's: rename one of them", j);
+		}
+}
+
 void config_parse_clients(struct jsonv *v, json_t *root, struct config *c)
 {
 	json_t *arr = jsonv_array(v, "$", root, "clients", false), *val;
@@ -175,6 +203,7 @@ void config_parse_clients(struct jsonv *v, json_t *root, struct config *c)
 		jsonv_path_index(at, sizeof at, "$.clients", i);
 		parse_client(v, at, val, &c->clients[c->client_count++]);
 	}
+	check_client_numbers(v, c);
 }
 
 bool client_has_upstream(const struct client_config *cc, const char *upstream)
@@ -273,6 +302,11 @@ void config_check_new_client(struct jsonv *errs, const char *path,
 			snprintf(at, sizeof at, "%s.address", path);
 			jsonv_error(errs, at, "client %s has this address already",
 			    c->clients[j].name);
+		} else if (client_source_number(cc->name) ==
+		    client_source_number(c->clients[j].name)) {
+			snprintf(at, sizeof at, "%s.name", path);
+			jsonv_error(errs, at, "its number (the FNV-1a hash of the name) equals "
+			    "client %s's: choose another name", c->clients[j].name);
 		}
 	}
 }
