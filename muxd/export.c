@@ -24,6 +24,8 @@
 #include "muxd/bgp/bgp_family.h"
 #include "muxd/bgp/bgp_update.h"
 #include "muxd/daemon_int.h"
+#include "muxd/export_clients.h"
+#include "muxd/export_clients_in.h"
 #include "muxd/export_send.h"
 #include "muxd/engine/listener.h"
 #include "muxd/engine/sockopt.h"
@@ -45,6 +47,7 @@ struct export_link {
 	uint64_t eor_sent;              /* End-of-RIB markers sent */
 	uint64_t updates_received;
 	struct export_recv *recv;       /* an instance host's views; NULL on a view host */
+	struct export_clients_in *in;   /* a view host's: the host's client routes */
 	/* a view host's: every view on the Established session */
 	struct export_send *send;
 	struct session *session;
@@ -56,6 +59,7 @@ struct exports {
 	struct daemon *d;
 	struct listener *listener;      /* a view host's; NULL on an instance host */
 	struct export_link *links;
+	struct export_clients *relay;   /* an instance host's clients' routes */
 };
 
 static const enum bgp_aid vpn_aids[] = { AID_IPV4_VPN, AID_IPV6_VPN };
@@ -133,6 +137,8 @@ static void link_send_eor(struct export_link *l, struct session *s)
 
 	if (l->recv)
 		export_recv_up(l->recv);
+	l->session = s;                 /* for link_send_fail */
+	export_clients_start(l->x->relay, s, link_send_fail, l);
 	for (size_t i = 0; i < sizeof vpn_aids / sizeof vpn_aids[0]; i++) {
 		const struct bgp_af *af = bgp_af(vpn_aids[i]);
 		struct wbuf w = wbuf_make(buf, sizeof buf);
@@ -159,7 +165,7 @@ static void link_established(struct peer *p, struct session *s, void *owner)
 	log_peer_info(peer_label(p), "established: ADD-PATH ipv4-vpn %s, ipv6-vpn %s; %s",
 	    addpath_mode_name((enum addpath_mode)n->vpn_addpath[0]),
 	    addpath_mode_name((enum addpath_mode)n->vpn_addpath[1]), view_host ?
-	    "sending every view, then End-of-RIB" : "End-of-RIB sent (its clients' routes do not travel yet)");
+	    "sending every view, then End-of-RIB" : "its clients' routes sent, then End-of-RIB");
 }
 
 static void link_down(struct peer *p, struct session *s, const char *reason, void *owner)
@@ -171,6 +177,12 @@ static void link_down(struct peer *p, struct session *s, const char *reason, voi
 	log_peer_info(peer_label(p), "down: %s", reason);
 	if (l->recv)
 		export_recv_down(l->recv, reason);
+	if (l->recv && l->session == s) {
+		export_clients_stop(l->x->relay, s);
+		l->session = NULL;
+	}
+	if (l->in)
+		export_clients_in_down(l->in);
 }
 
 static void link_update(struct peer *p, struct session *s, const struct bgp_update *u,
@@ -182,6 +194,8 @@ static void link_update(struct peer *p, struct session *s, const struct bgp_upda
 	l->updates_received++;
 	if (l->recv)
 		export_recv_update(l->recv, u, session_negotiated(s));
+	if (l->in)
+		export_clients_in_update(l->in, u, session_negotiated(s));
 }
 
 /* A view host sends the family again; an instance host has nothing. */
@@ -201,6 +215,7 @@ static void link_free(struct export_link *l)
 {
 	export_host_config_release(&l->cfg);
 	export_recv_free(l->recv);
+	export_clients_in_free(l->in);
 	free(l);
 }
 
@@ -259,6 +274,9 @@ static struct export_link *link_new(struct exports *x, const struct config *cfg,
 
 	l->x = x;
 	export_host_config_copy(&l->cfg, h);
+	if (passive)
+		l->in = export_clients_in_new(x->d->gw, (const struct config *const *)&x->d->cfg,
+		    h->name);
 	link_neighbor(cfg, h, passive, &nc);
 	snprintf(text, sizeof text, "%s %s", label, h->name);
 	local.label = text;
@@ -340,6 +358,10 @@ static void view_host_link(struct exports *x, const struct config *c)
 
 	link_new(x, c, &vh, false, "instance host: session to")->recv =
 	    export_recv_new(x->d);
+	if (x->relay == NULL) {
+		x->relay = export_clients_new(x->d->base, (const struct config *const *)&x->d->cfg);
+		gateway_set_relay(x->d->gw, &export_clients_relay_ops, x->relay);
+	}
 }
 
 void daemon_export_start(struct daemon *d)
@@ -382,6 +404,9 @@ void daemon_export_free(struct daemon *d)
 	if (d->exports == NULL)
 		return;
 	listener_free(d->exports->listener);
+	if (d->exports->relay)
+		gateway_set_relay(d->gw, NULL, NULL);
+	export_clients_free(d->exports->relay);
 	free(d->exports);
 	d->exports = NULL;
 }
@@ -465,6 +490,22 @@ void daemon_export_reload(struct daemon *d, struct config *next)
 
 /* ---- what the API shows ------------------------------------------------------ */
 
+static void link_client_counts(const struct export_link *l, struct api_export_link *o)
+{
+	struct export_clients_in_stats in;
+	struct export_clients_stats rs;
+
+	if (l->in) {
+		export_clients_in_stats(l->in, &in);
+		o->client_routes_received = in.routes;
+		o->clients_up = in.sources_up;
+	} else if (l->recv && l->x->relay) {
+		export_clients_stats(l->x->relay, &rs);
+		o->client_routes_sent = rs.routes_sent;
+		o->clients_up = rs.sources;
+	}
+}
+
 size_t daemon_export_links(const struct daemon *d, struct api_export_link *out,
     size_t max)
 {
@@ -477,9 +518,10 @@ size_t daemon_export_links(const struct daemon *d, struct api_export_link *out,
 			continue;
 		const struct export_send_stats *st = l->send ? export_send_stats(l->send) :
 		    &(struct export_send_stats){ 0 };
-		out[n++] = (struct api_export_link){ l->cfg.name, &l->cfg.addr, l->peer,
+		out[n] = (struct api_export_link){ l->cfg.name, &l->cfg.addr, l->peer,
 			l->established, l->eor_sent + st->eor, l->updates_received,
-			l->sent.routes + st->routes, l->sent.views + st->views };
+			l->sent.routes + st->routes, l->sent.views + st->views, 0, 0, 0 };
+		link_client_counts(l, &out[n++]);
 	}
 	return n;
 }
