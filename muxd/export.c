@@ -11,9 +11,10 @@
  * view one VPN), ADD-PATH both ways on them (every path of a view), route
  * refresh, and TCP-MD5 with a password. A neighbor that takes neither
  * family is refused in its OPEN (RFC 5492: Unsupported Capability). A
- * view host sends every view on each Established session (export_send.c);
- * an instance host fills its views from what it receives (export_recv.c)
- * and sends End-of-RIB for the VPN families at once.
+ * view host sends every view on each Established session (export_send.c)
+ * and takes its instance hosts' client routes (export_clients_in.c); an
+ * instance host fills its views from what it receives (export_recv.c)
+ * and sends its clients' routes (export_clients.c), then End-of-RIB.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -127,9 +128,15 @@ static void link_send_start(struct export_link *l, struct session *s)
 	export_send_start(l->send);
 }
 
-/* An instance host: its views fill from the session; it sends nothing
- * yet (its clients' routes do not travel back), so End-of-RIB (RFC 4724
- * §2) per VPN family at once. */
+static bool link_relay_send(const uint8_t *msg, size_t len, void *arg)
+{
+	struct export_link *l = arg;
+	return l->session && session_send(l->session, msg, len);
+}
+
+/* An instance host: its views fill from the session; it sends its
+ * clients' routes (export_clients.h), then End-of-RIB (RFC 4724 §2) per
+ * VPN family. */
 static void link_send_eor(struct export_link *l, struct session *s)
 {
 	const struct session_negotiated *n = session_negotiated(s);
@@ -138,7 +145,7 @@ static void link_send_eor(struct export_link *l, struct session *s)
 	if (l->recv)
 		export_recv_up(l->recv);
 	l->session = s;                 /* for link_send_fail */
-	export_clients_start(l->x->relay, s, link_send_fail, l);
+	export_clients_start(l->x->relay, s, n, link_relay_send, link_send_fail, l);
 	for (size_t i = 0; i < sizeof vpn_aids / sizeof vpn_aids[0]; i++) {
 		const struct bgp_af *af = bgp_af(vpn_aids[i]);
 		struct wbuf w = wbuf_make(buf, sizeof buf);

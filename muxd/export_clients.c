@@ -40,7 +40,8 @@ struct export_clients {
 	struct attrstore *store;
 	struct relay_source **srcs;
 	size_t nsrcs;
-	struct session *s;              /* Established, or NULL */
+	const void *s;                  /* the Established session, or NULL */
+	export_clients_send_cb *send;
 	bool addpath[2];                /* per VPN family: path ids go out */
 	size_t max_len;
 	bool failed;                    /* the session refused a message */
@@ -157,7 +158,7 @@ static int emit(const uint8_t *msg, size_t len, void *arg)
 
 	if (r->s == NULL || r->failed)
 		return -1;
-	if (session_send(r->s, msg, len))
+	if (r->send(msg, len, r->fail_arg))
 		return 0;
 	r->failed = true;
 	event_active(r->fail_ev, 0, 0);
@@ -266,8 +267,9 @@ static void relay_down(void *arg, const struct client_config *cc, uint16_t src)
 		attrset_put(stale);
 	}
 	if (rs->n)
-		log_info("instance host: client %s left instance %u: its %zu routes went to "
-		    "the view host marked LLGR_STALE (it holds them down)", cc->name, src, rs->n);
+		log_info("instance host: client %s left upstream %u's instance: its %zu routes "
+		    "went to the view host marked LLGR_STALE (it holds them down)", cc->name,
+		    src, rs->n);
 	routes_put(rs);
 }
 
@@ -330,13 +332,14 @@ const struct gateway_relay_ops export_clients_relay_ops = {
 
 /* ---- the session ---------------------------------------------------------------------- */
 
-void export_clients_start(struct export_clients *r, struct session *s,
+void export_clients_start(struct export_clients *r, const void *key,
+    const struct session_negotiated *n, export_clients_send_cb *send,
     export_clients_fail_cb *fail, void *arg)
 {
-	const struct session_negotiated *n = session_negotiated(s);
 	size_t routes = 0;
 
-	r->s = s;
+	r->s = key;
+	r->send = send;
 	r->failed = false;
 	r->fail = fail;
 	r->fail_arg = arg;
@@ -355,9 +358,9 @@ void export_clients_start(struct export_clients *r, struct session *s,
 		log_info("instance host: %zu client routes sent to the view host", routes);
 }
 
-void export_clients_stop(struct export_clients *r, const struct session *s)
+void export_clients_stop(struct export_clients *r, const void *key)
 {
-	if (r->s != s)
+	if (r->s != key)
 		return;
 	r->s = NULL;
 	event_del(r->fail_ev);

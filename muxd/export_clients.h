@@ -34,10 +34,13 @@
 
 struct event_base;
 struct export_clients;
-struct session;
+struct session_negotiated;
 
-/* The session refused a message (its queue is full): the owner closes
- * it, from the loop. */
+/* Sends one UPDATE on the session; false when it refuses it (its queue
+ * is full). */
+typedef bool export_clients_send_cb(const uint8_t *msg, size_t len, void *arg);
+/* The session refused a message: the owner closes it (called from the
+ * loop). */
 typedef void export_clients_fail_cb(const char *why, void *arg);
 
 /* cfg: where the running configuration is (it changes at a reload). */
@@ -48,12 +51,14 @@ void export_clients_free(struct export_clients *r);
 /* What the gateway calls (arg: the relay). */
 extern const struct gateway_relay_ops export_clients_relay_ops;
 
-/* The export session s is Established: every route kept goes on it now
- * (before the caller's End-of-RIB), every change from now on. */
-void export_clients_start(struct export_clients *r, struct session *s,
+/* An export session (key, negotiated n) is Established: every route kept
+ * goes through send now (before the caller's End-of-RIB), every change
+ * from now on. */
+void export_clients_start(struct export_clients *r, const void *key,
+    const struct session_negotiated *n, export_clients_send_cb *send,
     export_clients_fail_cb *fail, void *arg);
-/* Session s is gone: nothing is sent until the next start. */
-void export_clients_stop(struct export_clients *r, const struct session *s);
+/* The session key is gone: nothing is sent until the next start. */
+void export_clients_stop(struct export_clients *r, const void *key);
 
 struct export_clients_stats {
 	uint64_t routes_sent;           /* VPN routes announced or withdrawn */
