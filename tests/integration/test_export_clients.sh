@@ -53,19 +53,11 @@ isp_counts() {
 }
 # isp_routes — the ISP's IPv4 routes, one line each: PREFIX AS_PATH NEXT_HOP.
 isp_routes() {
-	isp show route all table t4 | python3 -c '
-import re, sys
-routes, cur = {}, None
-for line in sys.stdin:
-    m = re.match(r"^([0-9.]+/\d+)\s", line)
-    if m:
-        cur = routes.setdefault(m.group(1), {})
-        continue
-    m = re.match(r"^\s+BGP\.(as_path|next_hop):\s*(.*)$", line)
-    if m and cur is not None:
-        cur[m.group(1)] = m.group(2).strip()
-for p, a in sorted(routes.items()):
-    print(p, a.get("as_path", "?"), a.get("next_hop", "?"))'
+	isp show route all table t4 | awk '
+		/^[0-9.]+\/[0-9]+ / { p = $1; n[++k] = p }
+		/BGP\.as_path:/ { sub(/.*BGP\.as_path: */, ""); path[p] = $0 }
+		/BGP\.next_hop:/ { nh[p] = $2 }
+		END { for (i = 1; i <= k; i++) print n[i], path[n[i]], nh[n[i]] }'
 }
 isp_holds() { [[ $(isp_routes) == "$PREFIX 65000 $VH" ]]; }
 isp_empty() { [[ -z $(isp_routes) ]]; }
