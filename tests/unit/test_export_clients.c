@@ -53,8 +53,9 @@ static void never_fails(const char *why, void *arg)
 	ck_abort_msg("the session failed: %s", why);
 }
 
-static struct config *config_for(const char *state, unsigned id, const char *client,
-    unsigned hold_down)
+/* The client is at address (a range: ADDR/LEN). */
+static struct config *config_at(const char *state, unsigned id, const char *client,
+    const char *address, unsigned hold_down)
 {
 	char json[2048];
 	struct jsonv errs = { 0 };
@@ -65,12 +66,19 @@ static struct config *config_for(const char *state, unsigned id, const char *cli
 	    " \"upstreams\": ["
 	    "  {\"name\": \"a\", \"id\": %u, \"peer\": {\"address\": \"127.0.114.11\", \"asn\": 65010},"
 	    "   \"instance\": {\"address\": \"127.0.114.1\"}}],"
-	    " \"clients\": [{\"name\": \"%s\", \"address\": \"127.0.114.21\", \"asn\": 65101,"
+	    " \"clients\": [{\"name\": \"%s\", \"address\": \"%s\", \"asn\": 65101,"
 	    "  \"upstreams\": [\"a\"], \"prefixes\": [\"184.164.224.0/22\"], \"max_prefixes\": 3,"
-	    "  \"hold_down\": %u, \"min_interval\": 0}]}", state, id, client, hold_down);
+	    "  \"hold_down\": %u, \"min_interval\": 0}]}", state, id, client, address,
+	    hold_down);
 	c = config_load_string(json, &errs);
 	ck_assert_msg(c != NULL, "%s", errs.count ? errs.lines[0] : "");
 	return c;
+}
+
+static struct config *config_for(const char *state, unsigned id, const char *client,
+    unsigned hold_down)
+{
+	return config_at(state, id, client, "127.0.114.21", hold_down);
 }
 
 /* An instance host's gateway (relaying) and a view host's, each on its
@@ -118,7 +126,8 @@ static void teardown(void)
 
 /* The client's route for prefix (AS_PATH [65101], next hop 127.0.114.21),
  * or its withdrawal, as gateway_client_update takes each prefix. */
-static bool client_route(const char *prefix, bool withdraw)
+static bool member_route(const struct client_config *cc, const char *prefix,
+    bool withdraw)
 {
 	static const uint8_t path[] = { BGP_AS_SEQUENCE, 1, 0, 0, 0xfe, 0x4d };
 	static const uint8_t nh[4] = { 127, 0, 114, 21 };
@@ -131,8 +140,12 @@ static bool client_route(const char *prefix, bool withdraw)
 	    BGP_ATTR_BIT(BGP_ATTR_NEXT_HOP);
 	a.as_path = (struct bgp_bytes){ path, sizeof path };
 	memcpy(a.next_hop, nh, 4);
-	return gateway_source_route(gw_ih, &cfg_ih->clients[0], "a", &p,
-	    withdraw ? NULL : &a, nh, 4);
+	return gateway_source_route(gw_ih, cc, "a", &p, withdraw ? NULL : &a, nh, 4);
+}
+
+static bool client_route(const char *prefix, bool withdraw)
+{
+	return member_route(&cfg_ih->clients[0], prefix, withdraw);
 }
 
 /* What message i says: its one VPN route, and whether it is withdrawn
@@ -305,6 +318,37 @@ START_TEST(relay_sends_every_route_on_a_new_session)
 }
 END_TEST
 
+/* The members of a range (NAME@ADDRESS, the range's settings) are the
+ * range to the view host: its number, up while any member is. */
+START_TEST(relay_takes_a_range_as_one_client)
+{
+	struct client_config m1, m2;
+
+	hosts(1, "vnet", 300);
+	config_free(cfg_ih);
+	cfg_ih = config_at(dir_ih, 1, "r", "127.0.114.32/28", 300);
+	m1 = m2 = cfg_ih->clients[0];
+	m1.range_len = m2.range_len = 0;
+	m1.name = (char *)"r@127.0.114.33";
+	m2.name = (char *)"r@127.0.114.34";
+	ck_assert(sockaddr_parse("127.0.114.33", 0, &m1.addr));
+	ck_assert(sockaddr_parse("127.0.114.34", 0, &m2.addr));
+	export_clients_start(relay, &session_key, &vneg, capture, never_fails, NULL);
+	gateway_client_up(gw_ih, &m1, "a");
+	gateway_client_up(gw_ih, &m2, "a");
+	ck_assert(member_route(&m1, "184.164.224.0/24", false));
+	ck_assert(member_route(&m2, "184.164.225.0/24", false));
+	ck_assert_uint_eq(nmsgs, 2);
+	ck_assert_uint_eq(message(0).vp.p.path_id, client_source_number("r"));
+	ck_assert_uint_eq(message(1).vp.p.path_id, client_source_number("r"));
+	gateway_client_down(gw_ih, &m1, "a");
+	ck_assert_uint_eq(nmsgs, 2);                    /* m2 is still up */
+	gateway_client_down(gw_ih, &m2, "a");
+	ck_assert_uint_eq(nmsgs, 4);
+	ck_assert(message(2).stale && message(3).stale);
+}
+END_TEST
+
 /* ---- the view host ------------------------------------------------------------- */
 
 static const char *owner_seen;
@@ -402,6 +446,7 @@ int main(void)
 	tcase_add_test(t, client_number_is_fnv1a);
 	tcase_add_test(t, relay_sends_client_routes);
 	tcase_add_test(t, relay_sends_every_route_on_a_new_session);
+	tcase_add_test(t, relay_takes_a_range_as_one_client);
 	tcase_add_test(t, view_host_takes_client_routes);
 	tcase_add_test(t, view_host_ignores_unknown_upstream_and_client);
 	suite_add_tcase(s, t);
