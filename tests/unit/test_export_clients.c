@@ -241,7 +241,19 @@ START_TEST(client_number_is_fnv1a)
 	ck_assert_msg(strstr(errs.lines[0], "$.clients[1].name") &&
 	    strstr(errs.lines[0], "$.clients[0].name"), "%s", errs.lines[0]);
 	jsonv_free(&errs);
-	hosts(1, "vnet", 0);            /* for the teardown */
+
+	/* a client provisioned at run time (the API) is refused the same way */
+	hosts(1, "gwzx", 0);
+	struct client_config cc = cfg_ih->clients[0];
+	cc.name = (char *)"16cd";
+	ck_assert_ptr_eq(config_client_same_number(cfg_ih, cfg_ih->client_count, "16cd"),
+	    &cfg_ih->clients[0]);
+	ck_assert_ptr_null(config_client_same_number(cfg_ih, cfg_ih->client_count, "gwzx"));
+	config_check_new_client(&errs, "$", cfg_ih, &cc);
+	ck_assert_uint_ge(errs.count, 1);
+	ck_assert_msg(strstr(errs.lines[errs.count - 1], "$.name: its number") &&
+	    strstr(errs.lines[errs.count - 1], "client gwzx's"), "%s", errs.lines[errs.count - 1]);
+	jsonv_free(&errs);
 }
 END_TEST
 
