@@ -205,7 +205,8 @@ static void link_update(struct peer *p, struct session *s, const struct bgp_upda
 		export_clients_in_update(l->in, u, session_negotiated(s));
 }
 
-/* A view host sends the family again; an instance host has nothing. */
+/* A view host sends the family's views again, an instance host its
+ * clients' routes of it. */
 static void link_refresh(struct peer *p, struct session *s, uint16_t afi,
     uint8_t safi, uint8_t subtype, void *owner)
 {
@@ -213,9 +214,12 @@ static void link_refresh(struct peer *p, struct session *s, uint16_t afi,
 	(void)subtype;
 
 	log_peer_info(peer_label(p), "route refresh for AFI %u SAFI %u%s", afi, safi,
-	    l->send && l->session == s ? ": every view again" : ": nothing to send");
+	    l->send && l->session == s ? ": every view again" : l->recv ?
+	    ": the clients' routes again" : ": nothing to send");
 	if (l->send && l->session == s)
 		export_send_refresh(l->send, afi, safi);
+	if (l->recv && safi == BGP_SAFI_VPN)
+		export_clients_refresh(l->x->relay, s, afi);
 }
 
 static void link_free(struct export_link *l)

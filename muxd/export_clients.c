@@ -332,11 +332,27 @@ const struct gateway_relay_ops export_clients_relay_ops = {
 
 /* ---- the session ---------------------------------------------------------------------- */
 
+/* Every route kept of afi (0: both) on the session; how many. */
+static size_t send_all(struct export_clients *r, uint16_t afi)
+{
+	size_t routes = 0;
+
+	for (size_t k = 0; k < r->nsrcs; k++)
+		for (size_t i = 0; i < r->srcs[k]->n; i++) {
+			const struct relay_route *rt = &r->srcs[k]->routes[i];
+			if (afi && rt->p.afi != afi)
+				continue;
+			send_route(r, r->srcs[k], &rt->p, rt->set);
+			routes++;
+		}
+	return routes;
+}
+
 void export_clients_start(struct export_clients *r, const void *key,
     const struct session_negotiated *n, export_clients_send_cb *send,
     export_clients_fail_cb *fail, void *arg)
 {
-	size_t routes = 0;
+	size_t routes;
 
 	r->s = key;
 	r->send = send;
@@ -350,12 +366,15 @@ void export_clients_start(struct export_clients *r, const void *key,
 		log_warnx("instance host: the view host takes no ADD-PATH for ipv4-vpn or "
 		    "ipv6-vpn: client routes of that family are not sent (their path id "
 		    "names the client)");
-	for (size_t k = 0; k < r->nsrcs; k++)
-		for (size_t i = 0; i < r->srcs[k]->n; i++, routes++)
-			send_route(r, r->srcs[k], &r->srcs[k]->routes[i].p,
-			    r->srcs[k]->routes[i].set);
+	routes = send_all(r, 0);
 	if (routes)
 		log_info("instance host: %zu client routes sent to the view host", routes);
+}
+
+void export_clients_refresh(struct export_clients *r, const void *key, uint16_t afi)
+{
+	if (r->s == key)
+		send_all(r, afi);
 }
 
 void export_clients_stop(struct export_clients *r, const void *key)

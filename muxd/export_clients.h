@@ -57,6 +57,9 @@ extern const struct gateway_relay_ops export_clients_relay_ops;
 void export_clients_start(struct export_clients *r, const void *key,
     const struct session_negotiated *n, export_clients_send_cb *send,
     export_clients_fail_cb *fail, void *arg);
+/* The view host asked for afi's VPN family again (ROUTE-REFRESH): every
+ * route of afi kept goes again on session key. */
+void export_clients_refresh(struct export_clients *r, const void *key, uint16_t afi);
 /* The session key is gone: nothing is sent until the next start. */
 void export_clients_stop(struct export_clients *r, const void *key);
 

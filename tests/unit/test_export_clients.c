@@ -327,6 +327,12 @@ START_TEST(relay_sends_every_route_on_a_new_session)
 	ck_assert_uint_eq(nmsgs, 2);                    /* kept, not sent */
 	export_clients_start(relay, &session_key, &vneg, capture, never_fails, NULL);
 	ck_assert_uint_eq(nmsgs, 5);
+	/* ROUTE-REFRESH: the family's routes again, on that session only */
+	export_clients_refresh(relay, &session_key, BGP_AFI_IPV4);
+	ck_assert_uint_eq(nmsgs, 8);
+	export_clients_refresh(relay, &session_key, BGP_AFI_IPV6);
+	export_clients_refresh(relay, &nmsgs, BGP_AFI_IPV4);
+	ck_assert_uint_eq(nmsgs, 8);
 }
 END_TEST
 
