@@ -67,7 +67,7 @@ static struct config *config_at(const char *state, unsigned id, const char *clie
 	    "  {\"name\": \"a\", \"id\": %u, \"peer\": {\"address\": \"127.0.114.11\", \"asn\": 65010},"
 	    "   \"instance\": {\"address\": \"127.0.114.1\"}}],"
 	    " \"clients\": [{\"name\": \"%s\", \"address\": \"%s\", \"asn\": 65101,"
-	    "  \"upstreams\": [\"a\"], \"prefixes\": [\"184.164.224.0/22\"], \"max_prefixes\": 3,"
+	    "  \"upstreams\": [\"a\"], \"prefixes\": [\"184.164.224.0/22\", \"2001:db8:100::/40\"], \"max_prefixes\": 3,"
 	    "  \"hold_down\": %u, \"min_interval\": 0}]}", state, id, client, address,
 	    hold_down);
 	c = config_load_string(json, &errs);
@@ -146,6 +146,22 @@ static bool member_route(const struct client_config *cc, const char *prefix,
 static bool client_route(const char *prefix, bool withdraw)
 {
 	return member_route(&cfg_ih->clients[0], prefix, withdraw);
+}
+
+/* An IPv6 route of the client: MP_REACH's next hop, global and
+ * link-local (the attributes without NEXT_HOP). */
+static bool client_route6(const char *prefix)
+{
+	static const uint8_t path[] = { BGP_AS_SEQUENCE, 1, 0, 0, 0xfe, 0x4d };
+	uint8_t nh[32] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x21, [16] = 0xfe, 0x80, [31] = 1 };
+	struct bgp_attrs a;
+	struct bgp_prefix p;
+
+	ck_assert(bgp_prefix_parse(prefix, &p));
+	memset(&a, 0, sizeof a);
+	a.present = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH);
+	a.as_path = (struct bgp_bytes){ path, sizeof path };
+	return gateway_source_route(gw_ih, &cfg_ih->clients[0], "a", &p, &a, nh, sizeof nh);
 }
 
 /* What message i says: its one VPN route, and whether it is withdrawn
@@ -411,13 +427,14 @@ START_TEST(view_host_takes_client_routes)
 	mark = nmsgs;
 	gateway_client_up(gw_ih, &cfg_ih->clients[0], "a");
 	ck_assert(client_route("184.164.225.0/24", false));
+	ck_assert(client_route6("2001:db8:100::/48"));  /* VPNv6, its next hop 48 bytes */
 	deliver(in, mark);
-	ck_assert_uint_eq(announced_vh(), 1);
+	ck_assert_uint_eq(announced_vh(), 2);
 	export_clients_in_down(in);
 	ck_assert_uint_eq(announced_vh(), 0);
 	export_clients_in_stats(in, &st);
 	ck_assert_uint_eq(st.sources_up, 0);
-	ck_assert_uint_eq(st.routes, 3);
+	ck_assert_uint_eq(st.routes, 4);
 	export_clients_in_free(in);
 	event_base_loop(base, EVLOOP_NONBLOCK);         /* the deferred saves */
 }
