@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "instances/alloc.h"
+#include "instances/gateway_int.h"
 #include "instances/origin.h"
 #include "instances/origin_store.h"
 #include "instances/rewrite.h"
@@ -23,55 +24,6 @@
  * seconds with the count and an example. A client that announces the
  * view back (FRR does, without an export policy) sends the whole table. */
 #define GW_REJECT_LOG_SECS 60
-
-struct gw_upstream {
-	char *name;
-	uint16_t id;
-	const struct gateway_view_ops *vops;    /* its view, as the daemon wires it */
-	void *view;
-	struct sockaddr_mux nh4, nh6;   /* next hops for the other family */
-};
-
-/* A client on one instance: its rejected prefixes and its hold-off. */
-struct gw_source {
-	char *client;
-	uint16_t src;
-	uint64_t rejected;              /* prefixes outside the allocation */
-	/* the rejected since the last line about them, and one of them */
-	uint64_t unlogged;
-	uint64_t logged_at;             /* monotonic ms of that line; 0: none yet */
-	struct bgp_prefix example;
-	enum alloc_verdict example_why;
-	bool example_loops;             /* its AS_PATH holds the gateway's AS */
-	uint64_t holdoff_until;         /* ms; after max_prefixes */
-};
-
-struct gw_sub {
-	uint16_t id;
-	gateway_route_cb *cb;
-	void *arg;
-};
-
-struct gateway {
-	struct event_base *base;
-	struct origin *origin;
-	struct origin_store *store;
-	uint32_t asn;
-	struct gw_upstream *ups;
-	size_t nups;
-	struct gw_source **srcs;
-	size_t nsrcs;
-	struct gw_sub *subs;
-	size_t nsubs;
-	const struct config *cfg;       /* the running one, for clients' settings */
-	struct event *timer_ev, *save_ev;
-	struct event *reject_ev;        /* the next aggregate line is due … */
-	uint64_t reject_due;            /* … then (monotonic ms) */
-	uint64_t reject_log_ms;
-	bool save_queued;
-	uint64_t rejected;
-	uint64_t limit_resets;
-};
 
 static void reject_cb(evutil_socket_t fd, short what, void *arg);
 
@@ -108,7 +60,7 @@ static struct gw_upstream *up_by_name(const struct gateway *gw, const char *name
 	return NULL;
 }
 
-static uint16_t id_of(const struct gateway *gw, const char *name)
+uint16_t gw_id_of(const struct gateway *gw, const char *name)
 {
 	const struct gw_upstream *u = name ? up_by_name(gw, name) : NULL;
 	return u ? u->id : 0;
@@ -124,7 +76,7 @@ static const char *names_name(uint16_t id, void *arg)
 
 static uint16_t names_id(const char *name, void *arg)
 {
-	return id_of(arg, name);
+	return gw_id_of(arg, name);
 }
 
 static const struct client_config *client_cfg(const struct gateway *gw, const char *name)
@@ -291,7 +243,7 @@ void gateway_configure(struct gateway *gw, const struct config *cfg)
 	for (size_t i = 0; i < cfg->client_count; i++) {
 		const struct client_config *cc = &cfg->clients[i];
 		for (size_t k = 0; k < cc->upstream_count; k++) {
-			uint16_t src = id_of(gw, cc->upstreams[k]);
+			uint16_t src = gw_id_of(gw, cc->upstreams[k]);
 			if (src)
 				origin_source_config(gw->origin, cc->name, src, cc->hold_down,
 				    cc->min_interval);
@@ -370,9 +322,11 @@ static struct gw_source *source_get(struct gateway *gw, const char *client, uint
 void gateway_client_up(struct gateway *gw, const struct client_config *cc,
     const char *upstream)
 {
-	uint16_t src = id_of(gw, upstream);
+	uint16_t src = gw_id_of(gw, upstream);
 
-	if (src == 0)
+	if (src && gw->relay)
+		gw->relay->up(gw->relay_arg, cc, src);
+	if (src == 0 || gw->relay)
 		return;
 	origin_source_config(gw->origin, cc->name, src, cc->hold_down, cc->min_interval);
 	origin_source_up(gw->origin, cc->name, src);
@@ -382,10 +336,12 @@ void gateway_client_up(struct gateway *gw, const struct client_config *cc,
 void gateway_client_down(struct gateway *gw, const struct client_config *cc,
     const char *upstream)
 {
-	uint16_t src = id_of(gw, upstream);
+	uint16_t src = gw_id_of(gw, upstream);
 	size_t n;
 
-	if (src == 0)
+	if (src && gw->relay)
+		gw->relay->down(gw->relay_arg, cc, src);
+	if (src == 0 || gw->relay)
 		return;
 	n = origin_source_count(gw->origin, cc->name, src);
 	origin_source_down(gw->origin, cc->name, src, now_ms());
@@ -398,7 +354,7 @@ void gateway_client_down(struct gateway *gw, const struct client_config *cc,
 
 bool gateway_client_allowed(struct gateway *gw, const char *client, const char *upstream)
 {
-	uint16_t src = id_of(gw, upstream);
+	uint16_t src = gw_id_of(gw, upstream);
 	for (size_t i = 0; src && i < gw->nsrcs; i++)
 		if (gw->srcs[i]->src == src && strcmp(gw->srcs[i]->client, client) == 0)
 			return gw->srcs[i]->holdoff_until <= now_ms();
@@ -476,7 +432,7 @@ void gateway_set_reject_log_interval(struct gateway *gw, unsigned ms)
 bool gateway_client_rejected(const struct gateway *gw, const char *client,
     const char *upstream, uint64_t *count)
 {
-	uint16_t src = id_of(gw, upstream);
+	uint16_t src = gw_id_of(gw, upstream);
 
 	for (size_t i = 0; src && i < gw->nsrcs; i++) {
 		if (gw->srcs[i]->src == src && strcmp(gw->srcs[i]->client, client) == 0) {
@@ -553,11 +509,35 @@ static void make_outs(struct upd *c)
 	}
 }
 
+/* p withdrawn: from the table, or through the relay. */
+static void upd_forget(struct upd *c, const struct bgp_prefix *p)
+{
+	const struct gateway *gw = c->gw;
+
+	if (gw->relay)
+		gw->relay->route(gw->relay_arg, c->cc, c->src, p, NULL, NULL, 0);
+	else
+		origin_withdraw(gw->origin, c->cc->name, c->src, p, c->now);
+}
+
+/* Whether p, new to the source, would take it past max_prefixes. */
+static bool upd_over_limit(const struct upd *c, const struct bgp_prefix *p)
+{
+	const struct gateway *gw = c->gw;
+	const char *name = c->cc->name;
+
+	if (gw->relay ? gw->relay->has(gw->relay_arg, c->cc, c->src, p) :
+	    origin_has(gw->origin, name, c->src, p))
+		return false;
+	return alloc_over_limit(1 + (gw->relay ? gw->relay->count(gw->relay_arg, c->cc,
+	    c->src) : origin_source_count(gw->origin, name, c->src)), c->cc->max_prefixes);
+}
+
 static void upd_withdraw(const struct bgp_prefix *p, void *arg)
 {
 	struct upd *c = arg;
 	if (!c->over)
-		origin_withdraw(c->gw->origin, c->cc->name, c->src, p, c->now);
+		upd_forget(c, p);
 }
 
 static void upd_announce(const struct bgp_prefix *p, const uint8_t *nh, size_t nh_len,
@@ -566,21 +546,21 @@ static void upd_announce(const struct bgp_prefix *p, const uint8_t *nh, size_t n
 	struct upd *c = arg;
 	struct origin *o = c->gw->origin;
 	enum alloc_verdict v = alloc_check(&c->alloc, p);
-	(void)nh;
-	(void)nh_len;
 
 	if (c->over)
 		return;
 	if (v != ALLOC_OK) {
 		log_rejected(c, p, v);
-		origin_withdraw(o, c->cc->name, c->src, p, c->now);
+		upd_forget(c, p);
 		return;
 	}
-	if (!origin_has(o, c->cc->name, c->src, p) &&
-	    alloc_over_limit(origin_source_count(o, c->cc->name, c->src) + 1,
-	    c->cc->max_prefixes)) {
+	if (upd_over_limit(c, p)) {
 		c->over = true;
 		c->over_afi = p->afi;
+		return;
+	}
+	if (c->gw->relay) {
+		c->gw->relay->route(c->gw->relay_arg, c->cc, c->src, p, c->attrs, nh, nh_len);
 		return;
 	}
 	if (!c->made)
@@ -592,97 +572,67 @@ static void upd_announce(const struct bgp_prefix *p, const uint8_t *nh, size_t n
 	origin_announce(o, c->cc->name, c->src, p, c->outs, c->nouts, c->now);
 }
 
+/* The routes of one UPDATE (attrs) of cc on upstream's instance; false
+ * when upstream has no id. */
+static bool upd_begin(struct upd *c, struct gateway *gw, const struct client_config *cc,
+    const char *upstream, const struct bgp_attrs *attrs)
+{
+	*c = (struct upd){ .gw = gw, .cc = cc, .upstream = upstream, .mono = mono_ms(),
+		.src = gw_id_of(gw, upstream), .attrs = attrs, .now = now_ms() };
+	if (c->src == 0)
+		return false;
+	c->gs = source_get(gw, cc->name, c->src);
+	alloc_init(&c->alloc, cc->prefixes, cc->prefix_count, cc->max_len4, cc->max_len6);
+	return true;
+}
+
+static bool upd_end(struct upd *c, uint16_t *afi)
+{
+	alloc_free(&c->alloc);
+	free(c->outs);
+	free(c->buf);
+	if (c->over) {
+		c->gw->limit_resets++;
+		c->gs->holdoff_until = c->now + GATEWAY_LIMIT_HOLDOFF_SECS * 1000ull;
+		*afi = c->over_afi;
+	}
+	gw_kick(c->gw);
+	return !c->over;
+}
+
 bool gateway_client_update(struct gateway *gw, const struct client_config *cc,
     const char *upstream, const struct bgp_update *u,
     const struct session_negotiated *n, uint16_t *afi)
 {
 	static const struct update_walk_ops ops = { upd_withdraw, upd_announce };
-	struct upd c = { .gw = gw, .cc = cc, .upstream = upstream, .mono = mono_ms(),
-		.src = id_of(gw, upstream), .attrs = &u->attrs, .now = now_ms() };
 	struct update_walk_stats ws = { 0 };
+	struct upd c;
 
-	if (c.src == 0)
+	if (!upd_begin(&c, gw, cc, upstream, &u->attrs))
 		return true;
-	c.gs = source_get(gw, cc->name, c.src);
-	alloc_init(&c.alloc, cc->prefixes, cc->prefix_count, cc->max_len4, cc->max_len6);
 	update_walk(u, &n->rx, n->families, n->family_count, &ops, &c, &ws);
-	alloc_free(&c.alloc);
-	free(c.outs);
-	free(c.buf);
-	if (c.over) {
-		gw->limit_resets++;
-		c.gs->holdoff_until = c.now + GATEWAY_LIMIT_HOLDOFF_SECS * 1000ull;
-		*afi = c.over_afi;
-	}
-	gw_kick(gw);
-	return !c.over;
+	return upd_end(&c, afi);
 }
 
-/* ---- client_to_client -------------------------------------------------------------- */
+bool gateway_source_route(struct gateway *gw, const struct client_config *cc,
+    const char *upstream, const struct bgp_prefix *p, const struct bgp_attrs *a,
+    const uint8_t *nh, size_t nh_len)
+{
+	uint16_t afi;
+	struct upd c;
 
-void gateway_subscribe(struct gateway *gw, const char *upstream, gateway_route_cb *cb,
+	if (!upd_begin(&c, gw, cc, upstream, a))
+		return true;
+	if (a)
+		upd_announce(p, nh, nh_len, &c);
+	else
+		upd_withdraw(p, &c);
+	return upd_end(&c, &afi);
+}
+
+void gateway_set_relay(struct gateway *gw, const struct gateway_relay_ops *ops,
     void *arg)
 {
-	uint16_t id = id_of(gw, upstream);
-
-	gw->subs = xreallocarray(gw->subs, gw->nsubs + 1, sizeof *gw->subs);
-	gw->subs[gw->nsubs++] = (struct gw_sub){ id, cb, arg };
-}
-
-void gateway_unsubscribe(struct gateway *gw, void *arg)
-{
-	for (size_t i = 0; i < gw->nsubs;) {
-		if (gw->subs[i].arg == arg)
-			gw->subs[i] = gw->subs[--gw->nsubs];
-		else
-			i++;
-	}
-}
-
-struct each_ctx {
-	gateway_route_cb *cb;
-	void *arg;
-};
-
-static void each_cb(uint16_t id, const struct bgp_prefix *p, const uint8_t *attrs,
-    size_t len, const char *owner, uint16_t src, uint64_t sent_at, void *arg)
-{
-	struct each_ctx *c = arg;
-	(void)id;
-	(void)src;
-	(void)sent_at;
-	c->cb(p, attrs, len, owner, c->arg);
-}
-
-void gateway_each(struct gateway *gw, const char *upstream, gateway_route_cb *cb, void *arg)
-{
-	struct each_ctx c = { cb, arg };
-	uint16_t id = id_of(gw, upstream);
-	if (id)
-		origin_each_sent(gw->origin, id, each_cb, &c);
-}
-
-/* ---- what the API reads -------------------------------------------------------------- */
-
-void gateway_stats(const struct gateway *gw, struct gateway_stats *st)
-{
-	const struct origin_stats *o = origin_stats(gw->origin);
-
-	st->rejected = gw->rejected;
-	st->limit_resets = gw->limit_resets;
-	st->sent_announce = o->sent_announce;
-	st->sent_withdraw = o->sent_withdraw;
-	st->damped = o->damped;
-	st->held = o->held;
-}
-
-size_t gateway_upstreams(const struct gateway *gw)
-{
-	return gw->nups;
-}
-
-const char *gateway_upstream(const struct gateway *gw, size_t i, size_t *announced)
-{
-	*announced = origin_sent_count(gw->origin, gw->ups[i].id);
-	return gw->ups[i].name;
+	gw->relay = ops;
+	gw->relay_arg = arg;
 }

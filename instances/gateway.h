@@ -73,6 +73,33 @@ bool gateway_client_update(struct gateway *gw, const struct client_config *cc,
     const char *upstream, const struct bgp_update *u,
     const struct session_negotiated *n, uint16_t *afi);
 
+/* One route of the client, as gateway_client_update takes each prefix
+ * of an UPDATE (the same checks, rewrite and table): a view host's entry
+ * for its instance hosts' clients (a = NULL withdraws p). False when it
+ * broke max_prefixes (the route is ignored). */
+bool gateway_source_route(struct gateway *gw, const struct client_config *cc,
+    const char *upstream, const struct bgp_prefix *p, const struct bgp_attrs *a,
+    const uint8_t *nh, size_t nh_len);
+
+/* An instance host's gateway relays (docs/scaleout.md, "Client routes"):
+ * its clients' routes, once past the allocation and max_prefixes, and
+ * their sessions coming and going, go to the relay instead of its own
+ * table (src: the upstream's id). has and count stand for the table in
+ * the max_prefixes check. The daemon sets it before any client is up. */
+struct gateway_relay_ops {
+	void (*up)(void *arg, const struct client_config *cc, uint16_t src);
+	void (*down)(void *arg, const struct client_config *cc, uint16_t src);
+	/* a = NULL: withdrawn */
+	void (*route)(void *arg, const struct client_config *cc, uint16_t src,
+	    const struct bgp_prefix *p, const struct bgp_attrs *a, const uint8_t *nh,
+	    size_t nh_len);
+	bool (*has)(void *arg, const struct client_config *cc, uint16_t src,
+	    const struct bgp_prefix *p);
+	size_t (*count)(void *arg, const struct client_config *cc, uint16_t src);
+};
+void gateway_set_relay(struct gateway *gw, const struct gateway_relay_ops *ops,
+    void *arg);
+
 /* What upstream is sent, change by change (client_to_client); owner is
  * the client whose route it is. */
 typedef void gateway_route_cb(const struct bgp_prefix *p, const uint8_t *attrs,

@@ -11,9 +11,10 @@
  * view one VPN), ADD-PATH both ways on them (every path of a view), route
  * refresh, and TCP-MD5 with a password. A neighbor that takes neither
  * family is refused in its OPEN (RFC 5492: Unsupported Capability). A
- * view host sends every view on each Established session (export_send.c);
- * an instance host fills its views from what it receives (export_recv.c)
- * and sends End-of-RIB for the VPN families at once.
+ * view host sends every view on each Established session (export_send.c)
+ * and takes its instance hosts' client routes (export_clients_in.c); an
+ * instance host fills its views from what it receives (export_recv.c)
+ * and sends its clients' routes (export_clients.c), then End-of-RIB.
  *
  * Both sides offer Graceful Restart (RFC 4724, N of RFC 8538) with the
  * VPN families and F: an instance host keeps serving a lost view host's
@@ -29,6 +30,8 @@
 #include "muxd/bgp/bgp_family.h"
 #include "muxd/bgp/bgp_update.h"
 #include "muxd/daemon_int.h"
+#include "muxd/export_clients.h"
+#include "muxd/export_clients_in.h"
 #include "muxd/export_gate.h"
 #include "muxd/export_send.h"
 #include "muxd/engine/listener.h"
@@ -53,6 +56,7 @@ struct export_link {
 	uint64_t eor_sent;              /* End-of-RIB markers sent */
 	uint64_t updates_received;
 	struct export_recv *recv;       /* an instance host's views; NULL on a view host */
+	struct export_clients_in *in;   /* a view host's: the host's client routes */
 	/* a view host's: every view on the Established session */
 	struct export_send *send;
 	struct session *session;
@@ -68,6 +72,7 @@ struct exports {
 	struct gr_speaker gr;           /* what the sessions' capability says */
 	time_t eor_deadline;            /* End-of-RIB waits for no view after */
 	bool eor_wait_absent;           /* ... and for views not up yet (export_gate.h) */
+	struct export_clients *relay;   /* an instance host's clients' routes */
 };
 
 static const enum bgp_aid vpn_aids[] = { AID_IPV4_VPN, AID_IPV6_VPN };
@@ -171,9 +176,15 @@ static void link_send_start(struct export_link *l, struct session *s)
 	export_send_start(l->send);
 }
 
-/* An instance host: its views fill from the session; it sends nothing
- * yet (its clients' routes do not travel back), so End-of-RIB (RFC 4724
- * §2) per VPN family at once. */
+static bool link_relay_send(const uint8_t *msg, size_t len, void *arg)
+{
+	struct export_link *l = arg;
+	return l->session && session_send(l->session, msg, len);
+}
+
+/* An instance host: its views fill from the session; it sends its
+ * clients' routes (export_clients.h), then End-of-RIB (RFC 4724 §2) per
+ * VPN family. */
 static void link_send_eor(struct export_link *l, struct session *s)
 {
 	const struct session_negotiated *n = session_negotiated(s);
@@ -181,6 +192,8 @@ static void link_send_eor(struct export_link *l, struct session *s)
 
 	if (l->recv)
 		export_recv_up(l->recv, n);
+	l->session = s;                 /* for link_send_fail */
+	export_clients_start(l->x->relay, s, n, link_relay_send, link_send_fail, l);
 	for (size_t i = 0; i < sizeof vpn_aids / sizeof vpn_aids[0]; i++) {
 		const struct bgp_af *af = bgp_af(vpn_aids[i]);
 		struct wbuf w = wbuf_make(buf, sizeof buf);
@@ -207,7 +220,7 @@ static void link_established(struct peer *p, struct session *s, void *owner)
 	log_peer_info(peer_label(p), "established: ADD-PATH ipv4-vpn %s, ipv6-vpn %s; %s",
 	    addpath_mode_name((enum addpath_mode)n->vpn_addpath[0]),
 	    addpath_mode_name((enum addpath_mode)n->vpn_addpath[1]), view_host ?
-	    "sending every view, then End-of-RIB" : "End-of-RIB sent (its clients' routes do not travel yet)");
+	    "sending every view, then End-of-RIB" : "its clients' routes sent, then End-of-RIB");
 }
 
 static void link_down(struct peer *p, struct session *s, const char *reason, void *owner)
@@ -217,6 +230,12 @@ static void link_down(struct peer *p, struct session *s, const char *reason, voi
 
 	if (l->session == s)
 		link_send_stop(l);
+	if (l->recv && l->session == s) {
+		export_clients_stop(l->x->relay, s);
+		l->session = NULL;
+	}
+	if (l->in)
+		export_clients_in_down(l->in);
 	if (l->recv == NULL) {
 		log_peer_info(peer_label(p), "down: %s", reason);
 		return;
@@ -241,9 +260,12 @@ static void link_update(struct peer *p, struct session *s, const struct bgp_upda
 	l->updates_received++;
 	if (l->recv)
 		export_recv_update(l->recv, u, session_negotiated(s));
+	if (l->in)
+		export_clients_in_update(l->in, u, session_negotiated(s));
 }
 
-/* A view host sends the family again; an instance host has nothing. */
+/* A view host sends the family's views again, an instance host its
+ * clients' routes of it. */
 static void link_refresh(struct peer *p, struct session *s, uint16_t afi,
     uint8_t safi, uint8_t subtype, void *owner)
 {
@@ -251,15 +273,19 @@ static void link_refresh(struct peer *p, struct session *s, uint16_t afi,
 	(void)subtype;
 
 	log_peer_info(peer_label(p), "route refresh for AFI %u SAFI %u%s", afi, safi,
-	    l->send && l->session == s ? ": every view again" : ": nothing to send");
+	    l->send && l->session == s ? ": every view again" : l->recv ?
+	    ": the clients' routes again" : ": nothing to send");
 	if (l->send && l->session == s)
 		export_send_refresh(l->send, afi, safi);
+	if (l->recv && safi == BGP_SAFI_VPN)
+		export_clients_refresh(l->x->relay, s, afi);
 }
 
 static void link_free(struct export_link *l)
 {
 	export_host_config_release(&l->cfg);
 	export_recv_free(l->recv);
+	export_clients_in_free(l->in);
 	free(l);
 }
 
@@ -319,6 +345,9 @@ static struct export_link *link_new(struct exports *x, const struct config *cfg,
 
 	l->x = x;
 	export_host_config_copy(&l->cfg, h);
+	if (passive)
+		l->in = export_clients_in_new(x->d->gw, (const struct config *const *)&x->d->cfg,
+		    h->name);
 	link_neighbor(cfg, h, passive, &nc);
 	snprintf(text, sizeof text, "%s %s", label, h->name);
 	local.label = text;
@@ -400,6 +429,10 @@ static void view_host_link(struct exports *x, const struct config *c)
 
 	link_new(x, c, &vh, false, "instance host: session to")->recv =
 	    export_recv_new(x->d);
+	if (x->relay == NULL) {
+		x->relay = export_clients_new(x->d->base, (const struct config *const *)&x->d->cfg);
+		gateway_set_relay(x->d->gw, &export_clients_relay_ops, x->relay);
+	}
 }
 
 /* The restart time of the "graceful_restart" key, else the default; R
@@ -425,7 +458,7 @@ static void export_gate_start(struct exports *x, const struct config *c)
 	    "start will not wait for its upstreams before End-of-RIB, and instance "
 	    "hosts may withdraw paths merely late");
 	if (x->eor_wait_absent)
-			log_info("export: a view host ran on %s before: its instance hosts may "
+		log_info("export: a view host ran on %s before: its instance hosts may "
 		    "keep its paths (graceful restart), so End-of-RIB waits for every "
 		    "view's upstream, at most %d s", c->state_dir, EXPORT_GATE_WAIT);
 }
@@ -472,6 +505,9 @@ void daemon_export_free(struct daemon *d)
 	if (d->exports == NULL)
 		return;
 	listener_free(d->exports->listener);
+	if (d->exports->relay)
+		gateway_set_relay(d->gw, NULL, NULL);
+	export_clients_free(d->exports->relay);
 	free(d->exports);
 	d->exports = NULL;
 }
@@ -555,6 +591,22 @@ void daemon_export_reload(struct daemon *d, struct config *next)
 
 /* ---- what the API shows ------------------------------------------------------ */
 
+static void link_client_counts(const struct export_link *l, struct api_export_link *o)
+{
+	struct export_clients_in_stats in;
+	struct export_clients_stats rs;
+
+	if (l->in) {
+		export_clients_in_stats(l->in, &in);
+		o->client_routes_received = in.routes;
+		o->clients_up = in.sources_up;
+	} else if (l->recv && l->x->relay) {
+		export_clients_stats(l->x->relay, &rs);
+		o->client_routes_sent = rs.routes_sent;
+		o->clients_up = rs.sources;
+	}
+}
+
 size_t daemon_export_links(const struct daemon *d, struct api_export_link *out,
     size_t max)
 {
@@ -567,9 +619,10 @@ size_t daemon_export_links(const struct daemon *d, struct api_export_link *out,
 			continue;
 		const struct export_send_stats *st = l->send ? export_send_stats(l->send) :
 		    &(struct export_send_stats){ 0 };
-		out[n++] = (struct api_export_link){ l->cfg.name, &l->cfg.addr, l->peer,
+		out[n] = (struct api_export_link){ l->cfg.name, &l->cfg.addr, l->peer,
 			l->established, l->eor_sent + st->eor, l->updates_received,
-			l->sent.routes + st->routes, l->sent.views + st->views };
+			l->sent.routes + st->routes, l->sent.views + st->views, 0, 0, 0 };
+		link_client_counts(l, &out[n++]);
 	}
 	return n;
 }

@@ -52,6 +52,12 @@ struct api_export_link {
 	uint64_t updates_received;
 	uint64_t routes_sent;           /* VPN routes announced or withdrawn */
 	uint64_t views_sent;            /* views whose whole table went */
+	/* Client routes (docs/scaleout.md): on a view host, the instance
+	 * host's received and its clients up through the session; on an
+	 * instance host, its clients' sent and its clients up. */
+	uint64_t client_routes_received;
+	uint64_t client_routes_sent;
+	uint64_t clients_up;
 };
 
 /* What the daemon runs right now. */

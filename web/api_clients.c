@@ -229,9 +229,10 @@ void api_merge_clients(struct api *a, struct config *cfg)
 		p->running = false;
 		if (p->expires_at && p->expires_at <= now)
 			continue;       /* expired while muxd was down: the timer removes it */
-		if (nameidx_get(&a->files, pc->name) || config_client_at(cfg, a->files.n, pc)) {
+		if (nameidx_get(&a->files, pc->name) || config_client_at(cfg, a->files.n, pc) ||
+		    config_client_same_number(cfg, a->files.n, pc->name)) {
 			log_warnx("api: provisioned client %s is not started: the configuration "
-			    "file has a client with its name or address (DELETE "
+			    "file has a client with its name, address or number (DELETE "
 			    "/api/v1/clients/%s to drop it)", pc->name, pc->name);
 			continue;
 		}
@@ -294,6 +295,12 @@ static bool conflicts(struct api *a, struct http_req *r, const struct config *cf
 	if ((other = config_client_at(cfg, cfg->client_count, cc)) != NULL) {
 		http_reply_error(r, 409, "$.address", "$.address: client %s has this address "
 		    "already", other->name);
+		return true;
+	}
+	if ((other = config_client_same_number(cfg, cfg->client_count, cc->name)) != NULL) {
+		http_reply_error(r, 409, "$.name", "$.name: its number (the FNV-1a hash of "
+		    "the name, which tells clients apart between a view host and its "
+		    "instance hosts) equals client %s's: pick another name", other->name);
 		return true;
 	}
 	return false;

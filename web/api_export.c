@@ -65,6 +65,11 @@ static json_t *link_json(const struct api_export_link *l)
 	    json_object());
 	json_object_set_new(o, "flaps", json_integer(l->peer ?
 	    (json_int_t)peer_flaps(l->peer) : 0));
+	json_object_set_new(o, "client_routes_received",
+	    json_integer((json_int_t)l->client_routes_received));
+	json_object_set_new(o, "client_routes_sent",
+	    json_integer((json_int_t)l->client_routes_sent));
+	json_object_set_new(o, "clients_up", json_integer((json_int_t)l->clients_up));
 	return o;
 }
 

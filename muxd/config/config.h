@@ -333,6 +333,16 @@ bool config_ifname_ok(const char *name, char *why, size_t why_len);
  * with why (which never quotes the name). */
 bool client_name_ok(const char *name, size_t max, char *why, size_t why_len);
 
+/* The number a client's routes carry between a view host and its
+ * instance hosts (docs/scaleout.md, "Client routes"): the 32-bit FNV-1a
+ * hash of its configured name (a range's own, for every member), the
+ * same on both hosts. Two clients whose numbers are equal are refused. */
+uint32_t client_source_number(const char *name);
+/* The client among the first n of c, other than one named name, whose
+ * number is name's; NULL if none. */
+const struct client_config *config_client_same_number(const struct config *c, size_t n,
+    const char *name);
+
 /* ---- clients provisioned at run time (web/api.c, the store) ---------- */
 
 /* One client object as in "clients": the same keys, types and defaults,

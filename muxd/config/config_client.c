@@ -162,6 +162,44 @@ static void parse_client(struct jsonv *v, const char *path, json_t *obj,
 	parse_client_routes(v, path, obj, cc);
 }
 
+uint32_t client_source_number(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+const struct client_config *config_client_same_number(const struct config *c, size_t n,
+    const char *name)
+{
+	uint32_t number = client_source_number(name);
+
+	for (size_t i = 0; i < n && i < c->client_count; i++)
+		if (strcmp(c->clients[i].name, name) != 0 &&
+		    client_source_number(c->clients[i].name) == number)
+			return &c->clients[i];
+	return NULL;
+}
+
+/* The numbers tell clients apart on the wire between hosts: two equal
+ * ones would merge two clients' routes there. */
+static void check_client_numbers(struct jsonv *v, const struct config *c)
+{
+	const struct client_config *other;
+	char at[256];
+
+	for (size_t i = 0; i < c->client_count; i++) {
+		if ((other = config_client_same_number(c, i, c->clients[i].name)) == NULL)
+			continue;
+		snprintf(at, sizeof at, "$.clients[%zu].name", i);
+		jsonv_error(v, at, "its number (the FNV-1a hash of the name, which tells "
+		    "clients apart between a view host and its instance hosts) equals "
+		    "$.clients[%zu].name's: rename one of them", (size_t)(other - c->clients));
+	}
+}
+
 void config_parse_clients(struct jsonv *v, json_t *root, struct config *c)
 {
 	json_t *arr = jsonv_array(v, "$", root, "clients", false), *val;
@@ -175,6 +213,7 @@ void config_parse_clients(struct jsonv *v, json_t *root, struct config *c)
 		jsonv_path_index(at, sizeof at, "$.clients", i);
 		parse_client(v, at, val, &c->clients[c->client_count++]);
 	}
+	check_client_numbers(v, c);
 }
 
 bool client_has_upstream(const struct client_config *cc, const char *upstream)
@@ -262,6 +301,7 @@ void config_check_client_upstreams(struct jsonv *errs, const char *path,
 void config_check_new_client(struct jsonv *errs, const char *path,
     const struct config *c, const struct client_config *cc)
 {
+	const struct client_config *other;
 	char at[256];
 
 	config_check_client_upstreams(errs, path, c, cc);
@@ -274,6 +314,11 @@ void config_check_new_client(struct jsonv *errs, const char *path,
 			jsonv_error(errs, at, "client %s has this address already",
 			    c->clients[j].name);
 		}
+	}
+	if ((other = config_client_same_number(c, c->client_count, cc->name)) != NULL) {
+		snprintf(at, sizeof at, "%s.name", path);
+		jsonv_error(errs, at, "its number (the FNV-1a hash of the name) equals "
+		    "client %s's: choose another name", other->name);
 	}
 }
 

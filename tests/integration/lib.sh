@@ -58,6 +58,7 @@
 #   127.0.243-245 test_export_session
 #   namespaces upd-PID-*: test_upgrade_dataplane (10.201.0-1.0/24 inside them, dataplane_lib.sh)
 #   127.0.248-249 test_export_import
+#   127.0.165-167 test_export_clients
 #   127.0.246-247 test_export_views
 #   127.0.168-170 test_export_gr
 

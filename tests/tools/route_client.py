@@ -9,6 +9,9 @@ test_client_routes.sh (client routes: flaps, bursts, floods).
         connect, announce P, then --count changes alternating withdraw /
         announce (the last one an announcement when count is even), then
         stay connected sending KEEPALIVEs until killed.
+    route_client.py hold  --inst A --src S --asn N --prefix P [--more Q]...
+        connect, announce P and each Q, then stay connected sending
+        KEEPALIVEs until killed (the socket closes: a crash).
     route_client.py flood --inst A --src S --asn N --base 44.0.0.0 [--count 10000]
         connect, announce --count /24s from --base (packed 500 per UPDATE),
         read until muxd closes, print the NOTIFICATION it sent as JSON.
@@ -138,7 +141,7 @@ def read_notification(s, limit):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["flap", "burst", "flood"])
+    ap.add_argument("cmd", choices=["flap", "burst", "hold", "flood"])
     ap.add_argument("--inst", required=True)
     ap.add_argument("--src", required=True)
     ap.add_argument("--asn", type=int, required=True)
@@ -149,6 +152,7 @@ def main():
     ap.add_argument("--up-ms", type=int, default=50)
     ap.add_argument("--community", action="append", default=[])
     ap.add_argument("--large", action="append", default=[])
+    ap.add_argument("--more", action="append", default=[])
     a = ap.parse_args()
     if a.cmd == "flap":
         net = [ipaddress.ip_network(a.prefix)]
@@ -166,6 +170,14 @@ def main():
         for i in range(a.count):
             s.sendall(withdraw(net) if i % 2 == 0 else announce(a, net))
         print(json.dumps({"changes": a.count + 1}), flush=True)
+        while True:
+            time.sleep(5)
+            s.sendall(msg(4))
+    elif a.cmd == "hold":
+        s = connect(a)
+        for p in [a.prefix] + a.more:
+            s.sendall(announce(a, [ipaddress.ip_network(p)]))
+        print(json.dumps({"announced": 1 + len(a.more)}), flush=True)
         while True:
             time.sleep(5)
             s.sendall(msg(4))
