@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 
 #include "muxd/bgp/bgp_family.h"
+#include "muxd/bgp/bgp_msg.h"
 #include "muxd/bgp/bgp_update.h"
 #include "muxd/daemon_int.h"
 #include "muxd/export_clients.h"
@@ -270,8 +271,15 @@ static void link_refresh(struct peer *p, struct session *s, uint16_t afi,
     uint8_t safi, uint8_t subtype, void *owner)
 {
 	struct export_link *l = owner;
-	(void)subtype;
 
+	if (subtype != BGP_RR_NORMAL) {
+		/* the other side's BoRR or EoRR around a family sent again, not a
+		 * request (RFC 7313): a view host's marks its views' paths stale,
+		 * then withdraws those not sent again */
+		if (l->recv && safi == BGP_SAFI_VPN)
+			export_recv_refresh(l->recv, afi, subtype == BGP_RR_BORR);
+		return;
+	}
 	log_peer_info(peer_label(p), "route refresh for AFI %u SAFI %u%s", afi, safi,
 	    l->send && l->session == s ? ": every view again" : l->recv ?
 	    ": the clients' routes again" : ": nothing to send");

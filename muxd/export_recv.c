@@ -165,6 +165,24 @@ void export_recv_update(struct export_recv *r, const struct bgp_update *u,
 		end_of_rib(r, u->eor_afi);
 }
 
+void export_recv_refresh(struct export_recv *r, uint16_t afi, bool begin)
+{
+	size_t swept = 0;
+
+	if (bgp_aid_unicast(afi) == AID_NONE)
+		return;
+	for (struct neighbor *n = r->d->upstreams; n; n = n->next) {
+		if (begin)
+			view_refresh_begin(n->view, afi);
+		else
+			swept += view_refresh_end(n->view, afi);
+	}
+	if (!begin)
+		log_info("instance host: the view host's refresh of %s VPN routes done: "
+		    "%zu paths it did not send again withdrawn", afi == BGP_AFI_IPV4 ?
+		    "IPv4" : "IPv6", swept);
+}
+
 void export_recv_map_gr(struct session_negotiated *views,
     const struct session_negotiated *s)
 {

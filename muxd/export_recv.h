@@ -58,6 +58,12 @@ unsigned export_recv_stale_secs(const struct export_recv *r);
 void export_recv_map_gr(struct session_negotiated *views,
     const struct session_negotiated *s);
 
+/* The view host's BoRR (begin true) or EoRR of afi's VPN family (RFC
+ * 7313): it sends every view of the family again, so every view's paths
+ * of afi turn stale at the first and those not sent again go at the
+ * second — as after its restart, the clients see only the differences. */
+void export_recv_refresh(struct export_recv *r, uint16_t afi, bool begin);
+
 /* VPN routes whose distinguisher names no configured upstream. */
 uint64_t export_recv_unknown(const struct export_recv *r);
 

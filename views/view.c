@@ -321,6 +321,20 @@ static void stale_expired(uint16_t afi, size_t swept, void *arg)
 	    family_name((struct bgp_family){ afi, BGP_SAFI_UNICAST }), swept);
 }
 
+void view_refresh_begin(struct view *v, uint16_t afi)
+{
+	size_t n = stale_mark(v->stale, afi, GR_STALE_SECS);
+
+	log_debug("view %s: route refresh of %s begins: %zu routes stale until "
+	    "sent again", v->name, family_name((struct bgp_family){ afi,
+	    BGP_SAFI_UNICAST }), n);
+}
+
+size_t view_refresh_end(struct view *v, uint16_t afi)
+{
+	return stale_pending(v->stale, afi) ? stale_sweep(v->stale, afi) : 0;
+}
+
 /* The neighbor preserves afi across its restart (its capability lists the
  * family; the F bit is only asked of a session that comes back). */
 static const struct bgp_gr_family *gr_family(const struct session_negotiated *n,

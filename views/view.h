@@ -146,6 +146,13 @@ void view_session_down(struct view *v, const char *reason);
  * others are withdrawn, as for the view's own session. */
 void view_session_lost(struct view *v, const struct session_negotiated *n,
     const char *reason, bool restart);
+/* Enhanced Route Refresh (RFC 7313), as the receiver of a session from
+ * elsewhere: at the neighbor's BoRR for afi every route of afi turns
+ * stale; at its EoRR those it did not send again are withdrawn (the
+ * count is returned). A missing EoRR ends as a Graceful Restart's
+ * stale-routes time does. */
+void view_refresh_begin(struct view *v, uint16_t afi);
+size_t view_refresh_end(struct view *v, uint16_t afi);
 /* The upstream's families changed, nothing else (a reload): only the
  * sessions concerned change (peer_set_families). */
 void view_set_families(struct view *v, const struct neighbor_config *nc);

@@ -263,6 +263,33 @@ START_TEST(restart_sends_only_the_differences)
 }
 END_TEST
 
+/* The view host sends a family again between BoRR and EoRR (RFC 7313):
+ * the clients see only the differences, the other family is untouched. */
+START_TEST(refresh_sends_only_the_differences)
+{
+	struct recorder r;
+
+	fill();
+	subscribe(&r);
+	view_refresh_begin(view, BGP_AFI_IPV4);
+	ck_assert_uint_eq(r.n, 0);
+	ck_assert_uint_eq(view_stale_count(view), 3);
+	put("10.0.1.0/24", 1, 10);
+	put("10.0.2.0/24", 1, 20);
+	ck_assert_uint_eq(r.n, 1);              /* 10.0.2 replaced */
+	ck_assert_uint_eq(view_refresh_end(view, BGP_AFI_IPV4), 1);
+	ck_assert_uint_eq(r.n, 2);
+	got_once(&r, FEED_REPLACE, "10.0.2.0/24");
+	got_once(&r, FEED_WITHDRAW, "10.0.3.0/24");
+	ck_assert_uint_eq(view_stale_count(view), 0);
+	ck_assert_uint_eq(feed_route_count(view_feed(view), BGP_AFI_IPV6), 2);
+	/* an EoRR with no BoRR before withdraws nothing */
+	ck_assert_uint_eq(view_refresh_end(view, BGP_AFI_IPV6), 0);
+	ck_assert_uint_eq(r.n, 2);
+	feed_unsubscribe(r.sub);
+}
+END_TEST
+
 /* No new session within the restart time (1 s here): the stale paths go. */
 START_TEST(stale_paths_go_when_no_session_returns)
 {
@@ -366,6 +393,7 @@ int main(void)
 	tcase_set_timeout(t, 20);
 	tcase_add_test(t, capability_maps_to_the_views);
 	tcase_add_test(t, restart_sends_only_the_differences);
+	tcase_add_test(t, refresh_sends_only_the_differences);
 	tcase_add_test(t, stale_paths_go_when_no_session_returns);
 	tcase_add_test(t, cleared_at_once_without_graceful_restart);
 	tcase_add_test(t, cleared_at_once_when_not_a_restart);
