@@ -54,6 +54,10 @@ struct export_send {
 	enum dump_end end[VPN_FAMS];
 	bool started, failed;
 	struct event *tick;
+	/* Live changes wait here for the end of the loop pass (flush_ev),
+	 * or for the next walk step, whichever comes first. */
+	struct rib_vpn_batch *batch;
+	struct event *flush_ev;
 	struct export_send_stats st;
 };
 
@@ -88,23 +92,38 @@ static int emit(const uint8_t *msg, size_t len, void *arg)
 
 /* ---- live changes ---------------------------------------------------------- */
 
-/* A change the walk has passed goes now; one ahead of it is the walk's. */
+/* What waits goes before anything else is sent (a walk step, a marker),
+ * so the wire keeps the order things happened in. */
+static void flush_changes(struct export_send *x)
+{
+	if (rib_vpn_batch_pending(x->batch))
+		rib_vpn_batch_flush(x->batch);
+}
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	flush_changes(arg);
+}
+
+/* A change the walk has passed goes now (batched with the others of this
+ * loop pass); one ahead of it is the walk's. */
 static void on_route(const struct feed_event *ev, void *arg)
 {
 	struct xview *v = arg;
 	struct export_send *x = v->x;
-	struct rib_vpn_stats st = { 0 };
 	int i = fam_index(ev->prefix->afi);
 
 	if (x->failed || i < 0 || !x->fam[i] ||
 	    !adjrib_cursor_passed(&v->walk[i].cursor, ev->prefix))
 		return;
-	if (ev->change == FEED_WITHDRAW)
-		rib_vpn_withdraw(ev->prefix, 1, fam_afi[i], &v->walk[i].spec, emit, x, &st);
-	else
-		rib_vpn_announce(ev->prefix, ev->set, fam_afi[i], &v->walk[i].spec, emit,
-		    x, &st);
-	x->st.routes += st.routes;
+	size_t before = rib_vpn_batch_stats(x->batch)->routes;
+	rib_vpn_batch_add(x->batch, ev->prefix,
+	    ev->change == FEED_WITHDRAW ? NULL : ev->set, fam_afi[i], &v->walk[i].spec);
+	x->st.routes += rib_vpn_batch_stats(x->batch)->routes - before;
+	if (rib_vpn_batch_pending(x->batch))
+		event_active(x->flush_ev, EV_TIMEOUT, 0);
 }
 
 /* ---- the dump ------------------------------------------------------------------ */
@@ -112,6 +131,7 @@ static void on_route(const struct feed_event *ev, void *arg)
 /* End-of-RIB (RFC 4724 §2), or a ROUTE-REFRESH marker (RFC 7313). */
 static bool send_marker(struct export_send *x, int i, bool eor, uint8_t subtype)
 {
+	flush_changes(x);
 	const struct bgp_af *af = bgp_af(bgp_aid_of(fam_afi[i], BGP_SAFI_VPN));
 	uint8_t buf[64];
 	struct wbuf w = wbuf_make(buf, sizeof buf);
@@ -180,6 +200,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 		schedule(x, SEND_RETRY_USEC);
 		return;
 	}
+	flush_changes(x);       /* before the cursor moves */
 	if (dump_step(x))
 		schedule(x, 0);
 }
@@ -206,6 +227,8 @@ struct export_send *export_send_new(struct event_base *base, struct session *s,
 		x->addpath[i] = (n->vpn_addpath[i] & BGP_ADDPATH_SEND) != 0;
 	x->max_len = n->ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN;
 	x->tick = evtimer_new(base, tick_cb, x);
+	x->batch = rib_vpn_batch_new(emit, x);
+	x->flush_ev = event_new(base, -1, 0, flush_cb, x);
 	return x;
 }
 
@@ -219,6 +242,8 @@ void export_send_free(struct export_send *x)
 		free(x->views[k]);
 	}
 	free(x->views);
+	rib_vpn_batch_free(x->batch);   /* before the views' sets can go */
+	event_free(x->flush_ev);
 	event_free(x->tick);
 	free(x->label);
 	free(x);
@@ -257,6 +282,7 @@ void export_send_remove_view(struct export_send *x, const struct feed *f)
 		struct xview *v = x->views[k];
 		if (v->feed != f)
 			continue;
+		flush_changes(x);       /* the batch may hold one of its sets */
 		feed_unsubscribe(v->sub);
 		free(v->name);
 		free(v);
