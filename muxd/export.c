@@ -96,7 +96,8 @@ static void link_send_fail(const char *why, void *arg)
 {
 	struct export_link *l = arg;
 
-	log_peer_warnx(peer_label(l->peer), "closed: %s", why);
+	log_peer_warnx(peer_label(l->peer), "closed with Cease/Out of Resources: %s; "
+	    "its next session gets every view again", why);
 	peer_close_session(l->peer, l->session, BGP_ERR_CEASE,
 	    BGP_CEASE_OUT_OF_RESOURCES, NULL);
 }

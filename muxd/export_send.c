@@ -4,12 +4,15 @@
 #include "muxd/export_send.h"
 
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "muxd/bgp/bgp_family.h"
 #include "muxd/bgp/bgp_msg.h"
 #include "muxd/engine/session.h"
+#include "muxd/engine/stall.h"
+#include "muxd/engine/timebase.h"
 #include "muxd/lib/log.h"
 #include "muxd/lib/xalloc.h"
 #include "muxd/rib/rib_vpn.h"
@@ -23,6 +26,10 @@
 #define SEND_QUEUE_HIGH (1u << 20)
 /* While the session's queue is over SEND_QUEUE_HIGH. */
 #define SEND_RETRY_USEC 1000
+/* An instance host that reads nothing for this long while bytes wait
+ * for it (stall.h's rule) is closed, as a client is (CLIENT_STALL_SECS);
+ * checked every engine second. */
+#define EXPORT_STALL_SECS 10
 /* Labels 0..15 are reserved (RFC 3032 §2.1): a view's is 16 + its id.
  * Nothing forwards on it; it keeps the routes well formed. */
 #define VIEW_LABEL_BASE 16
@@ -58,6 +65,9 @@ struct export_send {
 	 * or for the next walk step, whichever comes first. */
 	struct rib_vpn_batch *batch;
 	struct event *flush_ev;
+	struct stall_clock stall;
+	struct event *stall_ev;
+	char why[160];                  /* why it failed */
 	struct export_send_stats st;
 };
 
@@ -74,8 +84,16 @@ static void schedule(struct export_send *x, long usec)
 		evtimer_add(x->tick, &tv);
 }
 
-/* The session refused a message: nothing more goes, and the owner closes
- * it from the loop (never from inside a feed callback). */
+/* Nothing more goes, and the owner closes the session from the loop
+ * (never from inside a feed callback). */
+static void fail_soon(struct export_send *x, const char *why)
+{
+	x->failed = true;
+	snprintf(x->why, sizeof x->why, "%s", why);
+	event_del(x->tick);
+	event_active(x->tick, EV_TIMEOUT, 0);
+}
+
 static int emit(const uint8_t *msg, size_t len, void *arg)
 {
 	struct export_send *x = arg;
@@ -84,10 +102,25 @@ static int emit(const uint8_t *msg, size_t len, void *arg)
 		return -1;
 	if (session_send(x->s, msg, len))
 		return 0;
-	x->failed = true;
-	event_del(x->tick);
-	event_active(x->tick, EV_TIMEOUT, 0);
+	fail_soon(x, "its output queue is full: the instance host does not keep up");
 	return -1;
+}
+
+static void stall_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct export_send *x = arg;
+	uint64_t idle_ms = stall_clock_idle_ms(&x->stall, x->s,
+	    (uint64_t)timebase_now_ms());
+	char why[160];
+	(void)fd;
+	(void)what;
+
+	if (x->failed || idle_ms < EXPORT_STALL_SECS * 1000)
+		return;
+	snprintf(why, sizeof why, "it has not read a byte for %.1f s with %zu bytes "
+	    "waiting: the instance host does not keep up", idle_ms / 1000.0,
+	    session_queue_len(x->s));
+	fail_soon(x, why);
 }
 
 /* ---- live changes ---------------------------------------------------------- */
@@ -192,8 +225,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (x->failed) {
 		/* the owner frees x: nothing of x after this */
-		x->fail("its output queue is full: the instance host does not keep "
-		    "up", x->arg);
+		x->fail(x->why, x->arg);
 		return;
 	}
 	if (session_queue_len(x->s) >= SEND_QUEUE_HIGH) {
@@ -229,6 +261,9 @@ struct export_send *export_send_new(struct event_base *base, struct session *s,
 	x->tick = evtimer_new(base, tick_cb, x);
 	x->batch = rib_vpn_batch_new(emit, x);
 	x->flush_ev = event_new(base, -1, 0, flush_cb, x);
+	x->stall_ev = event_new(base, -1, EV_PERSIST, stall_cb, x);
+	struct timeval second = timebase_secs(1);
+	event_add(x->stall_ev, &second);
 	return x;
 }
 
@@ -244,6 +279,7 @@ void export_send_free(struct export_send *x)
 	free(x->views);
 	rib_vpn_batch_free(x->batch);   /* before the views' sets can go */
 	event_free(x->flush_ev);
+	event_free(x->stall_ev);
 	event_free(x->tick);
 	free(x->label);
 	free(x);

@@ -5,7 +5,7 @@
  * instance host does (rib_vpn_import): live changes of one loop pass
  * share UPDATEs, and with a dump in progress the copy ends equal to the
  * view, every change applied in order, whether the walk had passed its
- * route or not.
+ * route or not; an instance host that reads nothing is let go.
  */
 #include <check.h>
 #include <stdio.h>
@@ -30,6 +30,7 @@ static const struct bgp_family vpn_fams[] = {
 /* ---- the session ------------------------------------------------------ */
 
 static unsigned gone, fails;
+static char fail_why[200];
 static struct session *sess;
 static struct nb nbr;
 
@@ -139,7 +140,8 @@ static void change(unsigned i, uint32_t path_id, struct attrset *set)
 
 static void on_fail(const char *why, void *arg)
 {
-	(void)why, (void)arg;
+	(void)arg;
+	snprintf(fail_why, sizeof fail_why, "%s", why);
 	fails++;
 }
 
@@ -307,6 +309,32 @@ START_TEST(test_changes_during_dump)
 }
 END_TEST
 
+static bool failed(void *arg)
+{
+	(void)arg;
+	return fails > 0;
+}
+
+/* An instance host that stops reading in the middle of the dump: its
+ * socket fills, then the sender's output stands still, and after 10 s
+ * (EXPORT_STALL_SECS) the owner is told to close it, once. */
+START_TEST(test_stalled_host_is_let_go)
+{
+	for (unsigned i = 0; i < 20000; i++) {
+		change(i, 1, set_a);
+		change(i, 2, set_b);
+	}
+	event_del(nbr.ev);              /* it reads nothing from now on */
+	export_send_start(sender);
+	double t0 = nb_now();
+	ck_assert(nb_until(failed, NULL, 30));
+	ck_assert_double_ge(nb_now() - t0, 10);
+	ck_assert_msg(strstr(fail_why, "has not read a byte") != NULL, "%s", fail_why);
+	nb_run(2);
+	ck_assert_uint_eq(fails, 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("export_send");
@@ -316,6 +344,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_live_changes_share_updates);
 	tcase_add_test(tc, test_changes_during_dump);
+	tcase_add_test(tc, test_stalled_host_is_let_go);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
