@@ -102,9 +102,10 @@ static void link_send_fail(const char *why, void *arg)
 	    BGP_CEASE_OUT_OF_RESOURCES, NULL);
 }
 
-static void link_send_view(struct export_link *l, const struct neighbor *n)
+/* c: the configuration n runs with (at a reload, the next one). */
+static void link_send_view(struct export_link *l, const struct neighbor *n,
+    const struct config *c)
 {
-	const struct config *c = l->x->d->cfg;
 	const struct upstream_config *uc = config_upstream(c, view_name(n->view));
 
 	if (uc)
@@ -120,7 +121,7 @@ static void link_send_start(struct export_link *l, struct session *s)
 	l->send = export_send_new(l->x->d->base, s, peer_label(l->peer),
 	    link_send_fail, l);
 	for (const struct neighbor *n = l->x->d->upstreams; n; n = n->next)
-		link_send_view(l, n);
+		link_send_view(l, n, l->x->d->cfg);
 	export_send_start(l->send);
 }
 
@@ -487,13 +488,24 @@ size_t daemon_export_links(const struct daemon *d, struct api_export_link *out,
 
 /* ---- views coming and going (neighbors.c) -------------------------------------- */
 
-void daemon_export_view_added(struct daemon *d, const struct neighbor *n)
+void daemon_export_view_added(struct daemon *d, const struct neighbor *n,
+    const struct config *cfg)
 {
 	if (d->exports == NULL)
 		return;
 	for (struct export_link *l = d->exports->links; l; l = l->next)
 		if (l->send)
-			link_send_view(l, n);
+			link_send_view(l, n, cfg);
+}
+
+void daemon_export_view_id(struct daemon *d, const struct neighbor *n, uint32_t asn,
+    uint16_t id)
+{
+	if (d->exports == NULL)
+		return;
+	for (struct export_link *l = d->exports->links; l; l = l->next)
+		if (l->send)
+			export_send_view_id(l->send, view_feed(n->view), asn, id);
 }
 
 void daemon_export_view_gone(struct daemon *d, const struct feed *f)

@@ -328,6 +328,50 @@ void export_send_remove_view(struct export_send *x, const struct feed *f)
 	}
 }
 
+/* What the instance host holds of one family of v: every route the walk
+ * has passed (a live change behind it went out as it happened). */
+struct sent_walk {
+	struct export_send *x;
+	const struct rib_vpn_walk *w;
+};
+
+static int withdraw_sent(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct sent_walk *sw = arg;
+	(void)set;
+
+	if (adjrib_cursor_passed(&sw->w->cursor, p))
+		rib_vpn_batch_add(sw->x->batch, p, NULL, sw->w->afi, &sw->w->spec);
+	return 0;
+}
+
+void export_send_view_id(struct export_send *x, const struct feed *f, uint32_t asn,
+    uint16_t id)
+{
+	struct xview *v = NULL;
+	struct bgp_rd rd;
+
+	for (size_t k = 0; k < x->nviews && v == NULL; k++)
+		v = x->views[k]->feed == f ? x->views[k] : NULL;
+	if (v == NULL || x->failed || !bgp_rd_make(asn, id, &rd))
+		return;
+	flush_changes(x);
+	size_t before = rib_vpn_batch_stats(x->batch)->routes;
+	for (int i = 0; i < VPN_FAMS; i++) {
+		struct sent_walk sw = { x, &v->walk[i] };
+		struct rib_vpn_spec spec = v->walk[i].spec;
+		if (x->fam[i])
+			adjrib_walk(feed_table(f), fam_afi[i], withdraw_sent, &sw);
+		flush_changes(x);
+		spec.rd = rd;
+		spec.label = VIEW_LABEL_BASE + id;
+		rib_vpn_walk_init(&v->walk[i], fam_afi[i], &spec);
+	}
+	x->st.routes += rib_vpn_batch_stats(x->batch)->routes - before;
+	if (x->started)
+		schedule(x, 0);
+}
+
 void export_send_start(struct export_send *x)
 {
 	x->started = true;

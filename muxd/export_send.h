@@ -49,6 +49,12 @@ void export_send_add_view(struct export_send *x, const char *name, struct feed *
 /* The view is going (its feed with it): no more of it is sent. */
 void export_send_remove_view(struct export_send *x, const struct feed *f);
 
+/* The view's distinguisher changes (its upstream's id, at a reload):
+ * every path the instance host holds under the old one is withdrawn, and
+ * the view is sent again, paced, under the new one. */
+void export_send_view_id(struct export_send *x, const struct feed *f, uint32_t asn,
+    uint16_t id);
+
 /* The dump of every view, then End-of-RIB per VPN family negotiated. */
 void export_send_start(struct export_send *x);
 /* ROUTE-REFRESH for afi/safi (a VPN family): the dump of that family

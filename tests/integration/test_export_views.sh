@@ -7,7 +7,9 @@
 # label, next hop and AS path. isp-a withdrawing a prefix after the dump:
 # gone at GoBGP; isp-b's session going down: its view's paths withdrawn
 # at GoBGP, isp-a's kept, GoBGP's session up throughout. Another export
-# host's ROUTE-REFRESH of ipv4-vpn gets isp-a's view again.
+# host's ROUTE-REFRESH of ipv4-vpn gets isp-a's view again. isp-a's id
+# changed at a reload (1 to 3): GoBGP loses its paths under 65000:1 and
+# gets them under 65000:3, its session up throughout.
 # Addresses: 127.0.246.0/24 (the view host, its upstreams),
 # 127.0.247.0/24 (GoBGP).
 . "$(dirname "$0")/lib.sh"
@@ -127,6 +129,24 @@ PY
 		fail "the $mode route refresh: $(cat "$T/refresh.json")"
 done
 say "a ROUTE-REFRESH of ipv4-vpn (enhanced, and plain) gets isp-a's view again"
+
+# isp-a's id changes at a reload: its view moves from 65000:1 (label 17)
+# to 65000:3 (label 19) on the export session that stays up.
+python3 - "$T/viewhost.json" <<'PY' || fail "cannot edit the view host's configuration"
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["upstreams"][0]["id"] = 3
+json.dump(c, open(sys.argv[1], "w"))
+PY
+kill -HUP "$MUX_PID"
+_moved() {
+	diff <(expected vpnv4 1 | sed "s/ $MUX_ASN:1:/ $MUX_ASN:3:/; s/\[17\]/[19]/") \
+		<(adj_in vpnv4) >/dev/null
+}
+wait_until 20 "isp-a's paths to move to $MUX_ASN:3 at GoBGP" _moved
+[[ $("${G[@]}" neighbor "$VH" -j | python3 -c "import json,sys; print(json.load(sys.stdin)['state'].get('flops', 0))") == 0 ]] ||
+	fail "GoBGP's session went down at the reload"
+say "isp-a's id changed at a reload: its paths withdrawn under $MUX_ASN:1, sent under $MUX_ASN:3"
 
 stop_pid "$ISPA_PID" TERM 10 || true
 mux_stop_clean

@@ -5,7 +5,8 @@
  * instance host does (rib_vpn_import): live changes of one loop pass
  * share UPDATEs, and with a dump in progress the copy ends equal to the
  * view, every change applied in order, whether the walk had passed its
- * route or not; an instance host that reads nothing is let go.
+ * route or not; an instance host that reads nothing is let go; a view
+ * whose distinguisher changes moves from the old one to the new.
  */
 #include <check.h>
 #include <stdio.h>
@@ -91,7 +92,7 @@ static void session_up(void)
 /* ---- the view and its copy ------------------------------------------------ */
 
 static struct attrstore *store, *copy_store;
-static struct adjrib *rib, *copy;
+static struct adjrib *rib, *copy, *copy_new;   /* copy_new: under VIEW_ID + 1 */
 static struct feed *feed;
 static struct attrset *set_a, *set_b;
 static struct export_send *sender;
@@ -152,6 +153,7 @@ static void setup(void)
 	copy_store = attrstore_new();
 	rib = adjrib_new(store);
 	copy = adjrib_new(copy_store);
+	copy_new = adjrib_new(copy_store);
 	feed = feed_new(rib);
 	set_a = make_set(10);
 	set_b = make_set(20);
@@ -173,11 +175,24 @@ static void teardown(void)
 	attrset_put(set_b);
 	adjrib_free(rib);
 	adjrib_free(copy);
+	adjrib_free(copy_new);
 	attrstore_free(store);
 	attrstore_free(copy_store);
 }
 
 /* ---- the instance host's side ---------------------------------------------- */
+
+/* The copy of the view's distinguisher: ASN:VIEW_ID, or ASN:VIEW_ID+1. */
+static struct adjrib *copy_of(const struct bgp_rd *rd)
+{
+	struct bgp_rd mine, next;
+
+	ck_assert(bgp_rd_make(ASN, VIEW_ID, &mine) && bgp_rd_make(ASN, VIEW_ID + 1, &next));
+	if (memcmp(rd, &mine, sizeof mine) == 0)
+		return copy;
+	ck_assert_msg(memcmp(rd, &next, sizeof next) == 0, "a route of another view");
+	return copy_new;
+}
 
 static void on_announce(const struct bgp_vpn_prefix *vp, const struct bgp_attrs *a,
     const uint8_t *nh, size_t nh_len, void *arg)
@@ -185,7 +200,7 @@ static void on_announce(const struct bgp_vpn_prefix *vp, const struct bgp_attrs 
 	struct attrset *set = attrset_intern(copy_store, a, nh, nh_len);
 	(void)arg;
 
-	adjrib_announce(copy, &vp->p, set);
+	adjrib_announce(copy_of(&vp->rd), &vp->p, set);
 	attrset_put(set);
 }
 
@@ -193,7 +208,8 @@ static void on_announce(const struct bgp_vpn_prefix *vp, const struct bgp_attrs 
 static void on_withdraw(const struct bgp_vpn_prefix *vp, void *arg)
 {
 	(void)arg;
-	ck_assert_msg(adjrib_withdraw(copy, &vp->p), "a withdrawal before its route");
+	ck_assert_msg(adjrib_withdraw(copy_of(&vp->rd), &vp->p),
+	    "a withdrawal before its route");
 }
 
 struct seen {
@@ -335,6 +351,34 @@ START_TEST(test_stalled_host_is_let_go)
 }
 END_TEST
 
+/* The upstream's id changes (a reload) in the middle of the dump: what
+ * the instance host got under the old distinguisher is withdrawn, and the
+ * whole view comes under the new one. */
+START_TEST(test_view_id_changes)
+{
+	struct seen sn = { 0 };
+	double until;
+
+	for (unsigned i = 0; i < 20000; i++) {
+		change(i, 1, set_a);
+		change(i, 2, set_b);
+	}
+	export_send_start(sender);
+	until = nb_now() + 15;
+	while (export_send_stats(sender)->routes == 0 && nb_run_once(until))
+		;
+	export_send_view_id(sender, feed, ASN, VIEW_ID + 1);
+	change(5, 1, NULL);
+	read_all(&sn);
+	ck_assert_uint_eq(adjrib_count(copy, 0), 0);
+	struct adjrib *old = copy;
+	copy = copy_new;                /* copy_equals_view reads copy */
+	copy_equals_view();
+	copy = old;
+	ck_assert_uint_eq(fails, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("export_send");
@@ -345,6 +389,7 @@ int main(void)
 	tcase_add_test(tc, test_live_changes_share_updates);
 	tcase_add_test(tc, test_changes_during_dump);
 	tcase_add_test(tc, test_stalled_host_is_let_go);
+	tcase_add_test(tc, test_view_id_changes);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
