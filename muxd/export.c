@@ -26,6 +26,7 @@
 #include "muxd/daemon_int.h"
 #include "muxd/export_send.h"
 #include "muxd/engine/listener.h"
+#include "muxd/engine/prefix_limit.h"
 #include "muxd/engine/sockopt.h"
 #include "muxd/export_recv.h"
 #include "muxd/lib/log.h"
@@ -179,11 +180,17 @@ static void link_update(struct peer *p, struct session *s, const struct bgp_upda
     void *owner)
 {
 	struct export_link *l = owner;
-	(void)p;
+
+	uint8_t data[PREFIX_LIMIT_DATA_LEN];
 
 	l->updates_received++;
 	if (l->recv)
 		export_recv_update(l->recv, u, session_negotiated(s));
+	if (l->recv && export_recv_over_limit(l->recv, data)) {
+		peer_close_session_data(p, s, BGP_ERR_CEASE, BGP_CEASE_MAX_PREFIXES, data,
+		    sizeof data);
+		peer_hold_down(p, EXPORT_RECV_LIMIT_HOLD);
+	}
 }
 
 /* A view host sends the family again; an instance host has nothing. */
