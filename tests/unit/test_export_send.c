@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "muxd/engine/session.h"
 #include "muxd/export_send.h"
@@ -63,11 +64,13 @@ static bool is_established(void *arg)
 }
 
 /* An export session as muxd's export.c makes it: iBGP, the VPN families,
- * ADD-PATH both ways on them; the neighbor takes them all. */
+ * ADD-PATH both ways on them; the neighbor takes them all. The longest
+ * hold time: the neighbor sends no KEEPALIVE, and a test's engine seconds
+ * are short (90 of them pass in 4.5 s). */
 static void session_up(void)
 {
 	struct session_params sp = { .label = "export host ih-test", .local_as = ASN,
-	    .local_id = 0xc0000201u, .remote_as = ASN, .hold_time = 90,
+	    .local_id = 0xc0000201u, .remote_as = ASN, .hold_time = 65535,
 	    .connect_retry = 5, .passive = true, .family_count = 2,
 	    .add_path = BGP_ADDPATH_BOTH, .add_path_vpn = true };
 	static struct nb_msg m;
@@ -77,7 +80,7 @@ static void session_up(void)
 	sess = session_new(nb_base, &sp, &ops, NULL);
 	session_accept(sess, nb_pair(&nbr));
 	ck_assert(nb_expect_open(&nbr, &m, &o, 15));
-	nb_open_init(&o, ASN, 0x0a000001u, 90, vpn_fams, 2);
+	nb_open_init(&o, ASN, 0x0a000001u, 65535, vpn_fams, 2);
 	o.caps.present |= BGP_CAPF_ADD_PATH;
 	for (int i = 0; i < 2; i++)
 		o.caps.addpath[i] = (struct bgp_addpath_family){ vpn_fams[i],
@@ -216,9 +219,13 @@ struct seen {
 	size_t updates, routes, eor;
 };
 
-/* Read and import what comes until the connection is quiet for a while
- * (the loop runs meanwhile: the sender's steps and flushes). */
-static void read_all(struct seen *sn)
+/* Engine seconds a test waits for what it expects (30 real seconds). */
+#define WAIT 600
+
+/* Read and import what comes until sn counts eor End-of-RIB markers and
+ * routes routes (the loop runs meanwhile: the sender's steps and
+ * flushes). */
+static void read_until(struct seen *sn, size_t eor, size_t routes)
 {
 	static const struct rib_vpn_import_ops iops = { on_announce, on_withdraw };
 	static uint8_t scratch[BGP_ATTR_SCRATCH(BGP_EXT_MAX_LEN)];
@@ -228,7 +235,10 @@ static void read_all(struct seen *sn)
 	struct bgp_err err;
 
 	ctx.addpath[AID_IPV4_VPN] = ctx.addpath[AID_IPV6_VPN] = true;
-	while (nb_recv(&nbr, &m, 1.0)) {
+	while (sn->eor < eor || sn->routes < routes) {
+		ck_assert_msg(nb_recv(&nbr, &m, WAIT), "%zu End-of-RIB, %zu routes after "
+		    "%d s: %zu and %zu expected (the sender failed %u times: %s)", sn->eor,
+		    sn->routes, WAIT, eor, routes, fails, fail_why);
 		if (m.type != BGP_UPDATE)
 			continue;
 		ck_assert(bgp_update_decode(m.body, m.len, &ctx, scratch, sizeof scratch,
@@ -239,25 +249,31 @@ static void read_all(struct seen *sn)
 	}
 }
 
+struct compare {
+	const struct adjrib *copy;
+	size_t n;
+};
+
 static int same_as_view(const struct bgp_prefix *p, struct attrset *set, void *arg)
 {
-	size_t *n = arg, la, lb;
-	struct attrset *other = adjrib_get(copy, p);
+	struct compare *c = arg;
+	struct attrset *other = adjrib_get(c->copy, p);
+	size_t la, lb;
 
 	ck_assert_ptr_nonnull(other);
 	const uint8_t *wa = attrset_wire(set, &la), *wb = attrset_wire(other, &lb);
 	ck_assert(la == lb && memcmp(wa, wb, la) == 0);
-	(*n)++;
+	c->n++;
 	return 0;
 }
 
-static void copy_equals_view(void)
+static void equals_view(const struct adjrib *c)
 {
-	size_t n = 0;
+	struct compare cmp = { c, 0 };
 
-	adjrib_walk(rib, 0, same_as_view, &n);
-	ck_assert_uint_eq(n, adjrib_count(rib, 0));
-	ck_assert_uint_eq(adjrib_count(copy, 0), n);
+	adjrib_walk(rib, 0, same_as_view, &cmp);
+	ck_assert_uint_eq(cmp.n, adjrib_count(rib, 0));
+	ck_assert_uint_eq(adjrib_count(c, 0), cmp.n);
 }
 
 /* ---- the tests ----------------------------------------------------------- */
@@ -270,15 +286,16 @@ START_TEST(test_live_changes_share_updates)
 	struct seen dump = { 0 }, live = { 0 };
 
 	export_send_start(sender);
-	read_all(&dump);
-	ck_assert_uint_eq(dump.eor, 2);
+	read_until(&dump, 2, 0);
 	for (unsigned i = 0; i < 1000; i++)
 		change(i, 1, set_a);
-	read_all(&live);
-	copy_equals_view();
+	read_until(&live, 0, 1000);
+	equals_view(copy);
 	for (unsigned i = 0; i < 1000; i++)
 		change(i, 1, NULL);
-	read_all(&live);
+	read_until(&live, 0, 2000);
+	nb_run(1);                      /* nothing more comes */
+	ck_assert_uint_eq(nbr.len, 0);
 	ck_assert_uint_eq(live.routes, 2000);
 	/* 1,000 routes of 20 bytes: 5 UPDATEs of 4,096 bytes each way */
 	ck_assert_uint_le(live.updates, 12);
@@ -318,9 +335,8 @@ START_TEST(test_changes_during_dump)
 	change(19999, 1, NULL);
 	change(19999, 2, set_a);
 	change(19998, 3, set_b);
-	read_all(&sn);
-	ck_assert_uint_eq(sn.eor, 2);
-	copy_equals_view();
+	read_until(&sn, 2, 0);          /* End-of-RIB: the dump and its changes are in */
+	equals_view(copy);
 	ck_assert_uint_eq(fails, 0);
 }
 END_TEST
@@ -369,13 +385,59 @@ START_TEST(test_view_id_changes)
 		;
 	export_send_view_id(sender, feed, ASN, VIEW_ID + 1);
 	change(5, 1, NULL);
-	read_all(&sn);
+	read_until(&sn, 2, 0);
 	ck_assert_uint_eq(adjrib_count(copy, 0), 0);
-	struct adjrib *old = copy;
-	copy = copy_new;                /* copy_equals_view reads copy */
-	copy_equals_view();
-	copy = old;
+	equals_view(copy_new);
 	ck_assert_uint_eq(fails, 0);
+}
+END_TEST
+
+/*
+ * The measurement of docs/scaleout.md ("Live changes, measured"), run
+ * only when asked (EXPORT_SEND_BENCH=1): a view of 1M paths dumped, then
+ * every path withdrawn in one pass as its upstream going down makes the
+ * view do, with the instance host not reading (the UPDATEs wait in the
+ * session's queue). Prints the UPDATEs, bytes and CPU time the
+ * withdrawals took through the sender.
+ */
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+START_TEST(bench_view_down)
+{
+	const unsigned prefixes = 500000;
+	struct bgp_prefix *all = malloc(2 * prefixes * sizeof *all);
+	struct seen dump = { 0 };
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(all);
+	for (unsigned i = 0; i < prefixes; i++)
+		for (uint32_t k = 1; k <= 2; k++, n++) {
+			route(i, k, &all[n]);
+			all[n].addr[0] = (uint8_t)(10 + (i >> 16));
+			adjrib_announce(rib, &all[n], k == 1 ? set_a : set_b);
+		}
+	export_send_start(sender);
+	read_until(&dump, 2, n);
+	event_del(nbr.ev);
+	const struct session_counters *tx = session_counters_tx(sess);
+	uint64_t updates = tx->msgs[BGP_UPDATE], bytes = tx->bytes;
+	double t0 = cpu_now();
+	for (size_t j = 0; j < n; j++) {
+		struct feed_event ev = { .type = FEED_ROUTE, .prefix = &all[j],
+			.change = FEED_WITHDRAW, .clearing = true };
+		feed_publish(feed, &ev);
+	}
+	nb_run_once(nb_now() + 1);      /* the end of the pass: the flush */
+	printf("{\"paths\":%zu,\"updates\":%llu,\"bytes\":%llu,\"cpu_s\":%.3f}\n", n,
+	    (unsigned long long)(tx->msgs[BGP_UPDATE] - updates),
+	    (unsigned long long)(tx->bytes - bytes), cpu_now() - t0);
+	free(all);
 }
 END_TEST
 
@@ -390,6 +452,10 @@ int main(void)
 	tcase_add_test(tc, test_changes_during_dump);
 	tcase_add_test(tc, test_stalled_host_is_let_go);
 	tcase_add_test(tc, test_view_id_changes);
+	if (getenv("EXPORT_SEND_BENCH")) {
+		tcase_set_timeout(tc, 600);
+		tcase_add_test(tc, bench_view_down);
+	}
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
