@@ -255,8 +255,7 @@ void client_take_session(struct client *c, struct session *s)
 	c->st.joins++;
 	memcpy(c->fams, n->families, n->family_count * sizeof c->fams[0]);
 	c->fam_count = n->family_count;
-	c->progress = session_counters_tx(s)->bytes - session_queue_len(s);
-	c->progress_at = 0;
+	c->stall = (struct stall_clock){ 0 };  /* starts at the first check */
 	client_routes_up(c->primary ? c->primary : c);
 }
 
@@ -357,23 +356,13 @@ bool client_too_slow(struct client *c, uint64_t now_ms, char *why, size_t why_le
 	if (s == NULL)
 		return false;
 	size_t q = session_queue_len(s);
-	uint64_t progress = session_counters_tx(s)->bytes - q;
 	if (q > c->queue_limit) {
 		snprintf(why, why_len, "%zu bytes wait in its output queue, over the "
 		    "limit of %zu", q, c->queue_limit);
 		return true;
 	}
-	/* The stall clock runs only while the socket refuses bytes: while it
-	 * would take more, what waits in the queue waits for this loop (busy,
-	 * or short of CPU on a loaded machine), not for the client. */
-	if (q == 0 || progress != c->progress || c->progress_at == 0 ||
-	    session_socket_writable(s)) {
-		c->progress = progress;
-		c->progress_at = now_ms;
-		return false;
-	}
 	/* milliseconds: whole seconds would let a 1 s rule fire after 1 ms */
-	uint64_t idle_ms = now_ms - c->progress_at;
+	uint64_t idle_ms = stall_clock_idle_ms(&c->stall, s, now_ms);
 	if (idle_ms >= (uint64_t)c->stall_secs * 1000) {
 		snprintf(why, why_len, "it has not read a byte for %.1f s with %zu "
 		    "bytes waiting", idle_ms / 1000.0, q);

@@ -19,6 +19,7 @@
 #include "instances/fanout.h"
 #include "muxd/config/config.h"
 #include "muxd/engine/peer.h"
+#include "muxd/engine/stall.h"
 
 /*
  * A client is dropped (Cease / Out of Resources) when more than this many
@@ -98,9 +99,8 @@ struct client {
 
 	struct walk *walk;              /* JOINING, or a refresh; owned by the instance */
 
-	/* output progress, for the stall rule */
-	uint64_t progress;              /* bytes the kernel took */
-	uint64_t progress_at;           /* CLOCK_MONOTONIC ms; 0: not yet */
+	/* output progress, for the stall rule (CLOCK_MONOTONIC ms) */
+	struct stall_clock stall;
 	size_t queue_limit;
 	unsigned stall_secs;
 

@@ -167,10 +167,16 @@ void daemon_export_free(struct daemon *d);
 /* Hosts added, removed or changed follow next; a change of role or of
  * export.listen is refused (logged, the running one copied into next). */
 void daemon_export_reload(struct daemon *d, struct config *next);
-/* A view host's upstream view added (a reload) or going: its export
- * sessions send it, or stop sending it. */
-void daemon_export_view_added(struct daemon *d, const struct neighbor *n);
+/* A view host's upstream view added (cfg: the configuration it runs
+ * with, at a reload the next one) or going: its export sessions send it,
+ * or stop sending it. */
+void daemon_export_view_added(struct daemon *d, const struct neighbor *n,
+    const struct config *cfg);
 void daemon_export_view_gone(struct daemon *d, const struct feed *f);
+/* Its upstream's id changed at a reload: every export session withdraws
+ * the view under the old distinguisher and sends it under asn:id. */
+void daemon_export_view_id(struct daemon *d, const struct neighbor *n, uint32_t asn,
+    uint16_t id);
 /* The sessions for GET /api/v1/export, at most max. */
 size_t daemon_export_links(const struct daemon *d, struct api_export_link *out,
     size_t max);

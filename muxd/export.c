@@ -36,6 +36,7 @@
 #include "muxd/export_gate.h"
 #include "muxd/export_send.h"
 #include "muxd/engine/listener.h"
+#include "muxd/engine/prefix_limit.h"
 #include "muxd/engine/sockopt.h"
 #include "muxd/engine/timebase.h"
 #include "muxd/export_recv.h"
@@ -114,14 +115,16 @@ static void link_send_fail(const char *why, void *arg)
 {
 	struct export_link *l = arg;
 
-	log_peer_warnx(peer_label(l->peer), "closed: %s", why);
+	log_peer_warnx(peer_label(l->peer), "closed with Cease/Out of Resources: %s; "
+	    "its next session gets every view again", why);
 	peer_close_session(l->peer, l->session, BGP_ERR_CEASE,
 	    BGP_CEASE_OUT_OF_RESOURCES, NULL);
 }
 
-static void link_send_view(struct export_link *l, const struct neighbor *n)
+/* c: the configuration n runs with (at a reload, the next one). */
+static void link_send_view(struct export_link *l, const struct neighbor *n,
+    const struct config *c)
 {
-	const struct config *c = l->x->d->cfg;
 	const struct upstream_config *uc = config_upstream(c, view_name(n->view));
 
 	if (uc)
@@ -173,7 +176,7 @@ static void link_send_start(struct export_link *l, struct session *s)
 	l->eor_held[0] = l->eor_held[1] = false;
 	export_send_gate(l->send, link_eor_ready, l);
 	for (const struct neighbor *n = l->x->d->upstreams; n; n = n->next)
-		link_send_view(l, n);
+		link_send_view(l, n, l->x->d->cfg);
 	export_send_start(l->send);
 }
 
@@ -256,13 +259,18 @@ static void link_update(struct peer *p, struct session *s, const struct bgp_upda
     void *owner)
 {
 	struct export_link *l = owner;
-	(void)p;
+	uint8_t data[PREFIX_LIMIT_DATA_LEN];
 
 	l->updates_received++;
 	if (l->recv)
 		export_recv_update(l->recv, u, session_negotiated(s));
 	if (l->in)
 		export_clients_in_update(l->in, u, session_negotiated(s));
+	if (l->recv && export_recv_over_limit(l->recv, data)) {
+		peer_close_session_data(p, s, BGP_ERR_CEASE, BGP_CEASE_MAX_PREFIXES, data,
+		    sizeof data);
+		peer_hold_down(p, EXPORT_RECV_LIMIT_HOLD);
+	}
 }
 
 /* A view host sends the family's views again, an instance host its
@@ -637,13 +645,24 @@ size_t daemon_export_links(const struct daemon *d, struct api_export_link *out,
 
 /* ---- views coming and going (neighbors.c) -------------------------------------- */
 
-void daemon_export_view_added(struct daemon *d, const struct neighbor *n)
+void daemon_export_view_added(struct daemon *d, const struct neighbor *n,
+    const struct config *cfg)
 {
 	if (d->exports == NULL)
 		return;
 	for (struct export_link *l = d->exports->links; l; l = l->next)
 		if (l->send)
-			link_send_view(l, n);
+			link_send_view(l, n, cfg);
+}
+
+void daemon_export_view_id(struct daemon *d, const struct neighbor *n, uint32_t asn,
+    uint16_t id)
+{
+	if (d->exports == NULL)
+		return;
+	for (struct export_link *l = d->exports->links; l; l = l->next)
+		if (l->send)
+			export_send_view_id(l->send, view_feed(n->view), asn, id);
 }
 
 void daemon_export_view_gone(struct daemon *d, const struct feed *f)

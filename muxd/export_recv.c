@@ -15,9 +15,11 @@
 #include "muxd/bgp/bgp_family.h"
 #include "muxd/bgp/bgp_vpn.h"
 #include "muxd/daemon_int.h"
+#include "muxd/engine/prefix_limit.h"
 #include "muxd/lib/log.h"
 #include "muxd/lib/xalloc.h"
 #include "muxd/rib/rib_vpn.h"
+#include "views/feed.h"
 #include "views/view.h"
 
 /* Distinguishers naming no upstream that are logged; past this many,
@@ -38,6 +40,10 @@ struct export_recv {
 	struct bgp_rd last_rd;
 	struct view *last_view;
 	bool have_last;
+	/* the paths bound of every view (export_recv.h) */
+	size_t max_paths;
+	bool over;                      /* broken by the UPDATE in hand */
+	uint16_t over_afi;
 };
 
 /* The views' side of the session: both unicast families, every path. */
@@ -59,6 +65,7 @@ struct export_recv *export_recv_new(struct daemon *d)
 	struct export_recv *r = xcalloc(1, sizeof *r);
 
 	r->d = d;
+	r->max_paths = EXPORT_RECV_MAX_PATHS;
 	views_negotiated(&r->neg);
 	return r;
 }
@@ -111,6 +118,25 @@ static void unknown_rd(struct export_recv *r, const struct bgp_rd *rd)
 	    "are counted, not logged" : "");
 }
 
+/* Whether v may take one more path: past the bound, nothing more of this
+ * UPDATE goes in, and the session is to be reset (logged once). */
+static bool within_limit(struct export_recv *r, struct view *v, const struct bgp_prefix *p)
+{
+	size_t held = feed_route_count(view_feed(v), 0);
+
+	if (r->over)
+		return false;
+	if (held < r->max_paths || feed_route(view_feed(v), p) != NULL)
+		return true;
+	r->over = true;
+	r->over_afi = p->afi;
+	log_warnx("instance host: view %s would hold more than %zu paths from the view "
+	    "host: the session to it is reset with Cease/Maximum Number of Prefixes "
+	    "Reached and held down %d s", view_name(v), r->max_paths,
+	    EXPORT_RECV_LIMIT_HOLD);
+	return false;
+}
+
 static void on_announce(const struct bgp_vpn_prefix *vp, const struct bgp_attrs *a,
     const uint8_t *nh, size_t nh_len, void *arg)
 {
@@ -119,7 +145,7 @@ static void on_announce(const struct bgp_vpn_prefix *vp, const struct bgp_attrs 
 
 	if (v == NULL)
 		unknown_rd(r, &vp->rd);
-	else
+	else if (within_limit(r, v, &vp->p))
 		view_put_path(v, &vp->p, a, nh, nh_len);
 }
 
@@ -163,6 +189,20 @@ void export_recv_update(struct export_recv *r, const struct bgp_update *u,
 	if (u->end_of_rib && u->eor_safi == BGP_SAFI_VPN &&
 	    bgp_aid_unicast(u->eor_afi) != AID_NONE)
 		end_of_rib(r, u->eor_afi);
+}
+
+bool export_recv_over_limit(struct export_recv *r, uint8_t data[7])
+{
+	if (!r->over)
+		return false;
+	r->over = false;
+	prefix_limit_data(r->over_afi, BGP_SAFI_VPN, (uint32_t)r->max_paths, data);
+	return true;
+}
+
+void export_recv_set_max_paths(struct export_recv *r, size_t max)
+{
+	r->max_paths = max ? max : EXPORT_RECV_MAX_PATHS;
 }
 
 void export_recv_refresh(struct export_recv *r, uint16_t afi, bool begin)

@@ -22,6 +22,7 @@
 #define BGPMUX_EXPORT_RECV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "muxd/bgp/bgp_update.h"
@@ -66,5 +67,21 @@ void export_recv_refresh(struct export_recv *r, uint16_t afi, bool begin);
 
 /* VPN routes whose distinguisher names no configured upstream. */
 uint64_t export_recv_unknown(const struct export_recv *r);
+
+/*
+ * A view holds at most EXPORT_RECV_MAX_PATHS paths from the view host
+ * (an instance host's upstream takes no max_prefixes: its view host's
+ * upstream session has it): a bound on what a faulty or hostile view
+ * host can make this host keep. The UPDATE that breaks it puts nothing
+ * more in that view; export_recv_over_limit then says so once, with Cease
+ * 6/1's data (RFC 4486: the VPN family, the bound), and the owner resets
+ * the session with it and holds it down EXPORT_RECV_LIMIT_HOLD seconds,
+ * as an upstream breaking its max_prefixes is.
+ */
+#define EXPORT_RECV_MAX_PATHS 10000000
+#define EXPORT_RECV_LIMIT_HOLD 300
+bool export_recv_over_limit(struct export_recv *r, uint8_t data[7]);
+/* For tests: a bound other than EXPORT_RECV_MAX_PATHS (0: that one). */
+void export_recv_set_max_paths(struct export_recv *r, size_t max);
 
 #endif

@@ -4,12 +4,15 @@
 #include "muxd/export_send.h"
 
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "muxd/bgp/bgp_family.h"
 #include "muxd/bgp/bgp_msg.h"
 #include "muxd/engine/session.h"
+#include "muxd/engine/stall.h"
+#include "muxd/engine/timebase.h"
 #include "muxd/lib/log.h"
 #include "muxd/lib/xalloc.h"
 #include "muxd/rib/rib_vpn.h"
@@ -23,6 +26,10 @@
 #define SEND_QUEUE_HIGH (1u << 20)
 /* While the session's queue is over SEND_QUEUE_HIGH. */
 #define SEND_RETRY_USEC 1000
+/* An instance host that reads nothing for this long while bytes wait
+ * for it (stall.h's rule) is closed, as a client is (CLIENT_STALL_SECS);
+ * checked every engine second. */
+#define EXPORT_STALL_SECS 10
 /* Labels 0..15 are reserved (RFC 3032 §2.1): a view's is 16 + its id.
  * Nothing forwards on it; it keeps the routes well formed. */
 #define VIEW_LABEL_BASE 16
@@ -57,6 +64,13 @@ struct export_send {
 	void *ready_arg;
 	bool held;                      /* an End-of-RIB waits for the gate */
 	struct event *tick;
+	/* Live changes wait here for the end of the loop pass (flush_ev),
+	 * or for the next walk step, whichever comes first. */
+	struct rib_vpn_batch *batch;
+	struct event *flush_ev;
+	struct stall_clock stall;
+	struct event *stall_ev;
+	char why[160];                  /* why it failed */
 	struct export_send_stats st;
 };
 
@@ -73,8 +87,16 @@ static void schedule(struct export_send *x, long usec)
 		evtimer_add(x->tick, &tv);
 }
 
-/* The session refused a message: nothing more goes, and the owner closes
- * it from the loop (never from inside a feed callback). */
+/* Nothing more goes, and the owner closes the session from the loop
+ * (never from inside a feed callback). */
+static void fail_soon(struct export_send *x, const char *why)
+{
+	x->failed = true;
+	snprintf(x->why, sizeof x->why, "%s", why);
+	event_del(x->tick);
+	event_active(x->tick, EV_TIMEOUT, 0);
+}
+
 static int emit(const uint8_t *msg, size_t len, void *arg)
 {
 	struct export_send *x = arg;
@@ -83,31 +105,61 @@ static int emit(const uint8_t *msg, size_t len, void *arg)
 		return -1;
 	if (session_send(x->s, msg, len))
 		return 0;
-	x->failed = true;
-	event_del(x->tick);
-	event_active(x->tick, EV_TIMEOUT, 0);
+	fail_soon(x, "its output queue is full: the instance host does not keep up");
 	return -1;
+}
+
+static void stall_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct export_send *x = arg;
+	uint64_t idle_ms = stall_clock_idle_ms(&x->stall, x->s,
+	    (uint64_t)timebase_now_ms());
+	char why[160];
+	(void)fd;
+	(void)what;
+
+	if (x->failed || idle_ms < EXPORT_STALL_SECS * 1000)
+		return;
+	snprintf(why, sizeof why, "it has not read a byte for %.1f s with %zu bytes "
+	    "waiting: the instance host does not keep up", idle_ms / 1000.0,
+	    session_queue_len(x->s));
+	fail_soon(x, why);
 }
 
 /* ---- live changes ---------------------------------------------------------- */
 
-/* A change the walk has passed goes now; one ahead of it is the walk's. */
+/* What waits goes before anything else is sent (a walk step, a marker),
+ * so the wire keeps the order things happened in. */
+static void flush_changes(struct export_send *x)
+{
+	if (rib_vpn_batch_pending(x->batch))
+		rib_vpn_batch_flush(x->batch);
+}
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	flush_changes(arg);
+}
+
+/* A change the walk has passed goes now (batched with the others of this
+ * loop pass); one ahead of it is the walk's. */
 static void on_route(const struct feed_event *ev, void *arg)
 {
 	struct xview *v = arg;
 	struct export_send *x = v->x;
-	struct rib_vpn_stats st = { 0 };
 	int i = fam_index(ev->prefix->afi);
 
 	if (x->failed || i < 0 || !x->fam[i] ||
 	    !adjrib_cursor_passed(&v->walk[i].cursor, ev->prefix))
 		return;
-	if (ev->change == FEED_WITHDRAW)
-		rib_vpn_withdraw(ev->prefix, 1, fam_afi[i], &v->walk[i].spec, emit, x, &st);
-	else
-		rib_vpn_announce(ev->prefix, ev->set, fam_afi[i], &v->walk[i].spec, emit,
-		    x, &st);
-	x->st.routes += st.routes;
+	size_t before = rib_vpn_batch_stats(x->batch)->routes;
+	rib_vpn_batch_add(x->batch, ev->prefix,
+	    ev->change == FEED_WITHDRAW ? NULL : ev->set, fam_afi[i], &v->walk[i].spec);
+	x->st.routes += rib_vpn_batch_stats(x->batch)->routes - before;
+	if (rib_vpn_batch_pending(x->batch))
+		event_active(x->flush_ev, EV_TIMEOUT, 0);
 }
 
 /* ---- the dump ------------------------------------------------------------------ */
@@ -115,6 +167,7 @@ static void on_route(const struct feed_event *ev, void *arg)
 /* End-of-RIB (RFC 4724 §2), or a ROUTE-REFRESH marker (RFC 7313). */
 static bool send_marker(struct export_send *x, int i, bool eor, uint8_t subtype)
 {
+	flush_changes(x);
 	const struct bgp_af *af = bgp_af(bgp_aid_of(fam_afi[i], BGP_SAFI_VPN));
 	uint8_t buf[64];
 	struct wbuf w = wbuf_make(buf, sizeof buf);
@@ -180,14 +233,14 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (x->failed) {
 		/* the owner frees x: nothing of x after this */
-		x->fail("its output queue is full: the instance host does not keep "
-		    "up", x->arg);
+		x->fail(x->why, x->arg);
 		return;
 	}
 	if (session_queue_len(x->s) >= SEND_QUEUE_HIGH) {
 		schedule(x, SEND_RETRY_USEC);
 		return;
 	}
+	flush_changes(x);       /* before the cursor moves */
 	if (dump_step(x))
 		schedule(x, 0);
 	else if (x->held)
@@ -216,6 +269,11 @@ struct export_send *export_send_new(struct event_base *base, struct session *s,
 		x->addpath[i] = (n->vpn_addpath[i] & BGP_ADDPATH_SEND) != 0;
 	x->max_len = n->ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN;
 	x->tick = evtimer_new(base, tick_cb, x);
+	x->batch = rib_vpn_batch_new(emit, x);
+	x->flush_ev = event_new(base, -1, 0, flush_cb, x);
+	x->stall_ev = event_new(base, -1, EV_PERSIST, stall_cb, x);
+	struct timeval second = timebase_secs(1);
+	event_add(x->stall_ev, &second);
 	return x;
 }
 
@@ -229,6 +287,9 @@ void export_send_free(struct export_send *x)
 		free(x->views[k]);
 	}
 	free(x->views);
+	rib_vpn_batch_free(x->batch);   /* before the views' sets can go */
+	event_free(x->flush_ev);
+	event_free(x->stall_ev);
 	event_free(x->tick);
 	free(x->label);
 	free(x);
@@ -267,6 +328,7 @@ void export_send_remove_view(struct export_send *x, const struct feed *f)
 		struct xview *v = x->views[k];
 		if (v->feed != f)
 			continue;
+		flush_changes(x);       /* the batch may hold one of its sets */
 		feed_unsubscribe(v->sub);
 		free(v->name);
 		free(v);
@@ -274,6 +336,50 @@ void export_send_remove_view(struct export_send *x, const struct feed *f)
 		x->nviews--;
 		return;
 	}
+}
+
+/* What the instance host holds of one family of v: every route the walk
+ * has passed (a live change behind it went out as it happened). */
+struct sent_walk {
+	struct export_send *x;
+	const struct rib_vpn_walk *w;
+};
+
+static int withdraw_sent(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct sent_walk *sw = arg;
+	(void)set;
+
+	if (adjrib_cursor_passed(&sw->w->cursor, p))
+		rib_vpn_batch_add(sw->x->batch, p, NULL, sw->w->afi, &sw->w->spec);
+	return 0;
+}
+
+void export_send_view_id(struct export_send *x, const struct feed *f, uint32_t asn,
+    uint16_t id)
+{
+	struct xview *v = NULL;
+	struct bgp_rd rd;
+
+	for (size_t k = 0; k < x->nviews && v == NULL; k++)
+		v = x->views[k]->feed == f ? x->views[k] : NULL;
+	if (v == NULL || x->failed || !bgp_rd_make(asn, id, &rd))
+		return;
+	flush_changes(x);
+	size_t before = rib_vpn_batch_stats(x->batch)->routes;
+	for (int i = 0; i < VPN_FAMS; i++) {
+		struct sent_walk sw = { x, &v->walk[i] };
+		struct rib_vpn_spec spec = v->walk[i].spec;
+		if (x->fam[i])
+			adjrib_walk(feed_table(f), fam_afi[i], withdraw_sent, &sw);
+		flush_changes(x);
+		spec.rd = rd;
+		spec.label = VIEW_LABEL_BASE + id;
+		rib_vpn_walk_init(&v->walk[i], fam_afi[i], &spec);
+	}
+	x->st.routes += rib_vpn_batch_stats(x->batch)->routes - before;
+	if (x->started)
+		schedule(x, 0);
 }
 
 void export_send_start(struct export_send *x)

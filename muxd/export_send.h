@@ -6,11 +6,14 @@
  * view (docs/scaleout.md).
  *
  * The dump goes in steps (muxd/rib/rib_vpn.h's walk), paced by the
- * session's output queue; a change a walk has passed goes out at once,
- * one it has not is left to the walk (adjrib_cursor_passed), so nothing
- * is lost or sent twice out of order. A session whose queue refuses a
- * message is too slow: the owner is told (from the loop) to close it, as
- * a slow client is closed; its next session gets the dump again.
+ * session's output queue; a change a walk has passed goes out with the
+ * others of its loop pass (rib_vpn_batch: few full UPDATEs, in order,
+ * sent at the end of the pass or before the walk's next step), one it has
+ * not is left to the walk (adjrib_cursor_passed), so nothing is lost or
+ * sent twice out of order. A session whose queue refuses a message, or
+ * that has read nothing for 10 s while bytes wait (muxd/engine/stall.h),
+ * is too slow: the owner is told (from the loop, with why) to close it,
+ * as a slow client is closed; its next session gets the dump again.
  */
 #ifndef BGPMUX_EXPORT_SEND_H
 #define BGPMUX_EXPORT_SEND_H
@@ -45,6 +48,12 @@ void export_send_add_view(struct export_send *x, const char *name, struct feed *
     uint32_t asn, uint16_t id);
 /* The view is going (its feed with it): no more of it is sent. */
 void export_send_remove_view(struct export_send *x, const struct feed *f);
+
+/* The view's distinguisher changes (its upstream's id, at a reload):
+ * every path the instance host holds under the old one is withdrawn, and
+ * the view is sent again, paced, under the new one. */
+void export_send_view_id(struct export_send *x, const struct feed *f, uint32_t asn,
+    uint16_t id);
 
 /* The dump of every view, then End-of-RIB per VPN family negotiated. */
 void export_send_start(struct export_send *x);

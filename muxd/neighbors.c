@@ -163,7 +163,7 @@ void upstream_add(struct daemon *d, const struct upstream_config *uc,
 		view_start(n->view);
 	n->next = d->upstreams;
 	d->upstreams = n;
-	daemon_export_view_added(d, n);
+	daemon_export_view_added(d, n, cfg);
 }
 
 /* The instance first: it leaves the view's feed at once. */

@@ -77,7 +77,12 @@ static void reload_upstream(struct neighbor *u, const struct upstream_config *nu
     const struct config *next, bool global_change)
 {
 	struct peer_local local = daemon_local(u->d, next);
+	const struct upstream_config *ou = config_upstream(u->d->cfg, nu->n.name);
 	bool fams = !neighbor_families_equal(view_config(u->view), &nu->n);
+
+	/* the view's distinguisher on the export sessions */
+	if (ou && ou->id != nu->id)
+		daemon_export_view_id(u->d, u, next->asn, nu->id);
 	bool fams_only = reload_view(u->view, &nu->n, &local, global_change);
 	bool inst_same = instance_config_equal(&u->icfg, &nu->instance);
 	/* families alone: only their sessions change, upstream and clients */

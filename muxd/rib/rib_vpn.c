@@ -123,21 +123,27 @@ static int step_add(const struct bgp_prefix *p, struct attrset *set, void *arg)
 	return 0;
 }
 
-/* One set's routes: its attributes, its next hop in VPN form. */
-static void export_run(struct vpn_out *o, const struct vpn_route *run, size_t n)
+/* The packer spec's attributes for set: its bytes, its next hop in VPN
+ * form. False when the next hop is none a VPN route can carry. */
+static bool out_attrs(struct vpn_out *o, const struct attrset *set)
 {
 	size_t nh_len, wire_len;
-	const uint8_t *nh = attrset_next_hop(run[0].set, &nh_len);
+	const uint8_t *nh = attrset_next_hop(set, &nh_len);
 
-	o->ps.attrs = attrset_wire(run[0].set, &wire_len);
+	o->ps.attrs = attrset_wire(set, &wire_len);
 	o->ps.attrs_len = wire_len;
 	/* 4 → 12, 16 → 24, 32 (global, link-local) → 48 */
 	o->ps.next_hop_len = nh_len == 32 ?
 	    bgp_vpn_nh_make(o->nh, nh, 16, nh + 16) :
 	    bgp_vpn_nh_make(o->nh, nh, nh_len, NULL);
 	o->ps.next_hop = o->nh;
-	if (o->ps.next_hop_len == 0 ||
-	    !out_pack(o, &run[0].p, n, sizeof run[0]))
+	return o->ps.next_hop_len != 0;
+}
+
+/* One set's routes. */
+static void export_run(struct vpn_out *o, const struct vpn_route *run, size_t n)
+{
+	if (!out_attrs(o, run[0].set) || !out_pack(o, &run[0].p, n, sizeof run[0]))
 		o->st->skipped += n;
 }
 
@@ -225,6 +231,113 @@ int rib_vpn_withdraw(const struct bgp_prefix *routes, size_t n, uint16_t afi,
 		o.st->skipped += n;
 	free(o.w.p);
 	return o.rc;
+}
+
+/* ---- live changes, batched --------------------------------------------- */
+
+struct rib_vpn_batch {
+	struct vpn_out o;               /* o.w: one buffer for the batch's life */
+	struct rib_vpn_stats st;        /* since rib_vpn_batch_new */
+	struct rib_vpn_spec spec;       /* the open UPDATE's view */
+	struct attrset *set;            /* its set, held until it is sent;
+	                                 * NULL: it withdraws */
+	uint16_t afi;
+	bool open;                      /* an UPDATE is begun in o.w */
+};
+
+struct rib_vpn_batch *rib_vpn_batch_new(rib_vpn_emit emit, void *arg)
+{
+	struct rib_vpn_batch *b = xcalloc(1, sizeof *b);
+
+	b->o.emit = emit;
+	b->o.arg = arg;
+	b->o.st = &b->st;
+	b->o.spec = &b->spec;
+	b->o.w = wbuf_make(xmalloc(BGP_EXT_MAX_LEN), BGP_EXT_MAX_LEN);
+	return b;
+}
+
+void rib_vpn_batch_free(struct rib_vpn_batch *b)
+{
+	if (b == NULL)
+		return;
+	attrset_put(b->set);
+	free(b->o.w.p);
+	free(b);
+}
+
+int rib_vpn_batch_flush(struct rib_vpn_batch *b)
+{
+	if (b->open)
+		out_flush(&b->o);
+	b->open = false;
+	attrset_put(b->set);
+	b->set = NULL;
+	return b->o.rc;
+}
+
+bool rib_vpn_batch_pending(const struct rib_vpn_batch *b)
+{
+	return b->open;
+}
+
+const struct rib_vpn_stats *rib_vpn_batch_stats(const struct rib_vpn_batch *b)
+{
+	return &b->st;
+}
+
+static bool spec_equal(const struct rib_vpn_spec *a, const struct rib_vpn_spec *b)
+{
+	return memcmp(a->rd.b, b->rd.b, sizeof a->rd.b) == 0 && a->label == b->label &&
+	    a->addpath == b->addpath && a->max_len == b->max_len;
+}
+
+/* Begin the UPDATE a route of set (NULL: a withdrawal) goes in. False
+ * when it cannot: a next hop no VPN route carries, or attributes longer
+ * than max_len allows. */
+static bool batch_begin(struct rib_vpn_batch *b, struct attrset *set, uint16_t afi,
+    const struct rib_vpn_spec *spec)
+{
+	struct vpn_out *o = &b->o;
+
+	b->spec = *spec;
+	b->afi = afi;
+	memset(&o->ps, 0, sizeof o->ps);
+	o->ps.afi = afi;
+	o->ps.safi = BGP_SAFI_VPN;
+	o->ps.addpath = spec->addpath;
+	o->ps.max_len = spec->max_len;
+	o->ps.withdraw = set == NULL;
+	if ((set && !out_attrs(o, set)) || !bgp_packer_begin(&o->pk, &o->w, &o->ps))
+		return false;
+	b->set = set ? attrset_get(set) : NULL;
+	b->open = true;
+	return true;
+}
+
+int rib_vpn_batch_add(struct rib_vpn_batch *b, const struct bgp_prefix *p,
+    struct attrset *set, uint16_t afi, const struct rib_vpn_spec *spec)
+{
+	struct vpn_out *o = &b->o;
+	struct bgp_vpn_prefix vp;
+
+	if (o->rc)
+		return o->rc;
+	/* Anything the open UPDATE cannot carry finishes it: order is kept. */
+	if (b->open && (b->set != set || b->afi != afi || !spec_equal(&b->spec, spec)))
+		rib_vpn_batch_flush(b);
+	if (!b->open && !batch_begin(b, set, afi, spec)) {
+		b->st.skipped++;
+		return o->rc;
+	}
+	out_route(o, p, &vp);
+	if (!bgp_vpn_packer_add(&o->pk, &vp)) {
+		out_flush(o);
+		bgp_packer_begin(&o->pk, &o->w, &o->ps);
+		bgp_vpn_packer_add(&o->pk, &vp);
+	}
+	b->st.routes++;
+	return o->rc;
 }
 
 /* ---- import ------------------------------------------------------------ */

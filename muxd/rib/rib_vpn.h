@@ -84,9 +84,41 @@ int rib_vpn_walk_step(const struct adjrib *rib, struct rib_vpn_walk *w,
 bool rib_vpn_walk_done(const struct rib_vpn_walk *w);
 
 /*
- * One route (p with its path id, and its set) as a VPN announcement of
- * spec->rd: a live change once the walk has passed it. st's counts are
- * added to (may be NULL). Same returns as rib_vpn_export.
+ * Live changes, batched: routes given one at a time go into one open
+ * UPDATE as long as they can share it — the same family, distinguisher
+ * and kind, and for announcements the same attribute set (so the same
+ * next hop) — filling it up to spec->max_len; a route it cannot carry
+ * finishes it (handed to emit) and begins the next. So the wire keeps the
+ * order of the changes exactly (a route changed twice goes out twice, in
+ * order), while the changes that come together — a view's UPDATE, every
+ * path of an upstream that went down — share UPDATEs. One 64 KiB buffer
+ * for the batch's life; the open UPDATE's set is held (a reference)
+ * until it is sent, so it may go from the table meanwhile.
+ *
+ * rib_vpn_batch_add: p (with its path id) announced with set, or
+ * withdrawn (set NULL), under spec. Returns emit's non-zero result
+ * (nothing more is sent from then on), or 0. A route that cannot go (no
+ * next hop a VPN route carries, attributes too long) is counted as
+ * skipped. rib_vpn_batch_flush sends the open UPDATE, if any; free drops
+ * it unsent (flush first).
+ */
+struct rib_vpn_batch;
+
+struct rib_vpn_batch *rib_vpn_batch_new(rib_vpn_emit emit, void *arg);
+void rib_vpn_batch_free(struct rib_vpn_batch *b);
+int rib_vpn_batch_add(struct rib_vpn_batch *b, const struct bgp_prefix *p,
+    struct attrset *set, uint16_t afi, const struct rib_vpn_spec *spec);
+int rib_vpn_batch_flush(struct rib_vpn_batch *b);
+/* Whether an UPDATE is open (changes wait for a flush). */
+bool rib_vpn_batch_pending(const struct rib_vpn_batch *b);
+/* Routes added (sent or waiting), UPDATEs emitted, routes skipped. */
+const struct rib_vpn_stats *rib_vpn_batch_stats(const struct rib_vpn_batch *b);
+
+/*
+ * One route (p with its path id, and its set) as one VPN announcement of
+ * spec->rd, at once (an instance host's client routes: few, and each
+ * goes when it comes). st's counts are added to (may be NULL). Same
+ * returns as rib_vpn_export.
  */
 int rib_vpn_announce(const struct bgp_prefix *p, const struct attrset *set,
     uint16_t afi, const struct rib_vpn_spec *spec, rib_vpn_emit emit, void *arg,

@@ -7,14 +7,18 @@
 # label, next hop and AS path. isp-a withdrawing a prefix after the dump:
 # gone at GoBGP; isp-b's session going down: its view's paths withdrawn
 # at GoBGP, isp-a's kept, GoBGP's session up throughout. Another export
-# host's ROUTE-REFRESH of ipv4-vpn gets isp-a's view again.
+# host's ROUTE-REFRESH of ipv4-vpn gets isp-a's view again. A reload
+# changes isp-a's id (1 to 3) and adds isp-c (id 4): GoBGP loses isp-a's
+# paths under 65000:1, gets them under 65000:3, and gets isp-c's under
+# 65000:4, its session up throughout.
 # Addresses: 127.0.246.0/24 (the view host, its upstreams),
 # 127.0.247.0/24 (GoBGP).
 . "$(dirname "$0")/lib.sh"
 
-VH=127.0.246.1 ISPA=127.0.246.11 ISPB=127.0.246.12 GB=127.0.247.11 RH=127.0.247.12
+VH=127.0.246.1 ISPA=127.0.246.11 ISPB=127.0.246.12 ISPC=127.0.246.13
+GB=127.0.247.11 RH=127.0.247.12
 EXPORT_PORT=1179 PREFIXES=5
-claim_addrs "$VH" "$ISPA" "$ISPB" "$GB" "$RH" 127.0.246.2 127.0.246.3
+claim_addrs "$VH" "$ISPA" "$ISPB" "$ISPC" "$GB" "$RH" 127.0.246.2 127.0.246.3 127.0.246.4
 
 cat >"$T/viewhost.json" <<EOF || fail "cannot write the view host's configuration"
 {
@@ -128,6 +132,32 @@ PY
 done
 say "a ROUTE-REFRESH of ipv4-vpn (enhanced, and plain) gets isp-a's view again"
 
+# A reload: isp-a's id changes, its view moves from 65000:1 (label 17)
+# to 65000:3 (label 19); isp-c is added (65000:4, label 20); the export
+# session stays up.
+python3 - "$T/viewhost.json" "$VH" "$ISPC" <<'PY' || fail "cannot edit the view host's configuration"
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["upstreams"][0]["id"] = 3
+c["upstreams"].append({"name": "isp-c", "id": 4, "passive": True, "local_address": sys.argv[2],
+    "add_path": "receive", "families": ["ipv4-unicast"],
+    "peer": {"address": sys.argv[3], "asn": 65030}, "instance": {"address": "127.0.246.4"}})
+json.dump(c, open(sys.argv[1], "w"))
+PY
+kill -HUP "$MUX_PID"
+upstream isp-c "$ISPC" 65030 4
+ISPC_PID=$LAST_PID
+_moved() {
+	diff <({ expected vpnv4 1 | sed "s/ $MUX_ASN:1:/ $MUX_ASN:3:/; s/\[17\]/[19]/"
+		 expected vpnv4 0 | sed "s/ $MUX_ASN:1:/ $MUX_ASN:4:/; s/\[17\]/[20]/; s/192.0.2.11 65010/192.0.2.13 65030/"
+	       } | sort) <(adj_in vpnv4) >"$T/moved.diff"
+}
+wait_until 20 "isp-a's paths under $MUX_ASN:3 and isp-c's under $MUX_ASN:4 at GoBGP" _moved
+[[ $("${G[@]}" neighbor "$VH" -j | python3 -c "import json,sys; print(json.load(sys.stdin)['state'].get('flops', 0))") == 0 ]] ||
+	fail "GoBGP's session went down at the reload"
+say "a reload: isp-a's paths withdrawn under $MUX_ASN:1, sent under $MUX_ASN:3; isp-c's added under $MUX_ASN:4"
+
+stop_pid "$ISPC_PID" TERM 10 || true
 stop_pid "$ISPA_PID" TERM 10 || true
 mux_stop_clean
 say "PASS"

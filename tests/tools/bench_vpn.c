@@ -25,8 +25,17 @@
  *
  * -c sets the routes an export step takes (RIB_VPN_CHUNK by default).
  *
+ * -l measures live changes instead: every route of the view withdrawn
+ * one change at a time, as a view host's sender is told when the view's
+ * upstream goes down, once as one UPDATE per change (rib_vpn_withdraw of
+ * one route, how changes went before they were batched) and once through
+ * a batch (rib_vpn_batch), with -x the UPDATE size (4096, or 65535 for
+ * extended messages). Prints one JSON line per way:
+ *
+ *   {"way":"per-change","routes":…,"updates":…,"bytes":…,"cpu_s":…}
+ *
  *   bench_vpn [-n prefixes] [-k paths] [-s sets] [-r run] [-c step]
- *       [-f FILE.mrt[.gz]]
+ *       [-f FILE.mrt[.gz]] [-l [-x max_len]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +74,70 @@ static int keep(const uint8_t *msg, size_t len, void *arg)
 	o->len += len;
 	o->updates++;
 	return 0;
+}
+
+/* Counts what a live change sends; the bytes go nowhere. */
+struct tally {
+	size_t updates, bytes;
+};
+
+static int count(const uint8_t *msg, size_t len, void *arg)
+{
+	struct tally *t = arg;
+	(void)msg;
+
+	t->updates++;
+	t->bytes += len;
+	return 0;
+}
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int collect(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	struct bgp_prefix **at = arg;
+	(void)set;
+
+	*(*at)++ = *p;
+	return 0;
+}
+
+static void live_report(const char *way, size_t routes, const struct tally *t,
+    double cpu)
+{
+	printf("{\"way\":\"%s\",\"routes\":%zu,\"updates\":%zu,\"bytes\":%zu,"
+	    "\"cpu_s\":%.3f}\n", way, routes, t->updates, t->bytes, cpu);
+}
+
+/* Every IPv4 route of rib withdrawn one change at a time, both ways. */
+static void live(const struct adjrib *rib, const struct rib_vpn_spec *spec)
+{
+	size_t n = adjrib_count(rib, BGP_AFI_IPV4);
+	struct bgp_prefix *routes = malloc((n ? n : 1) * sizeof *routes), *at = routes;
+	struct adjrib_cursor c;
+	struct tally one = { 0 }, many = { 0 };
+
+	adjrib_cursor_init(&c, BGP_AFI_IPV4);
+	while (!adjrib_cursor_done(&c))
+		adjrib_cursor_next(rib, &c, RIB_VPN_CHUNK, collect, &at);
+	double t0 = cpu_now();
+	for (size_t i = 0; i < n; i++)
+		rib_vpn_withdraw(&routes[i], 1, BGP_AFI_IPV4, spec, count, &one, NULL);
+	live_report("per-change", n, &one, cpu_now() - t0);
+	t0 = cpu_now();
+	struct rib_vpn_batch *b = rib_vpn_batch_new(count, &many);
+	for (size_t i = 0; i < n; i++)
+		rib_vpn_batch_add(b, &routes[i], NULL, BGP_AFI_IPV4, spec);
+	rib_vpn_batch_flush(b);
+	rib_vpn_batch_free(b);
+	live_report("batched", n, &many, cpu_now() - t0);
+	free(routes);
 }
 
 static struct attrset *bench_set(struct attrstore *s, unsigned i)
@@ -203,44 +276,19 @@ static double import_all(const struct out *o, struct import *im)
 	return now() - t0;
 }
 
-int main(int argc, char **argv)
+/* The export in steps, then the import into a second rib; 0 when the
+ * copy holds as many routes. */
+static int export_import(const struct adjrib *rib, const struct attrstore *store,
+    const struct rib_vpn_spec *spec, unsigned long chunk)
 {
-	unsigned long n = 500000, k = 2, nsets = 100000, run = 10, chunk = RIB_VPN_CHUNK;
-	const char *file = NULL;
-	int ch;
-
-	while ((ch = getopt(argc, argv, "n:k:s:r:c:f:")) != -1) {
-		if (ch == 'f') {
-			file = optarg;
-			continue;
-		}
-		unsigned long *v = ch == 'n' ? &n : ch == 'k' ? &k : ch == 's' ? &nsets :
-		    ch == 'r' ? &run : ch == 'c' ? &chunk : NULL;
-		if (v == NULL || (*v = strtoul(optarg, NULL, 10)) == 0) {
-			fprintf(stderr, "usage: bench_vpn [-n prefixes] [-k paths] [-s sets] "
-			    "[-r run] [-c step] [-f FILE.mrt[.gz]]\n");
-			return 2;
-		}
-	}
-	struct attrstore *store = attrstore_new();
-	struct adjrib *rib = adjrib_new(store);
-	struct attrset **sets = calloc(nsets, sizeof *sets);
-	for (unsigned long i = 0; file == NULL && i < nsets; i++)
-		sets[i] = bench_set(store, (unsigned)i);
-	if (file == NULL)
-		build(rib, sets, n, k, nsets, run);
-	else if (!load_file(file, store, rib))
-		return 1;
-
-	struct rib_vpn_spec spec = { .label = 100, .addpath = true, .max_len = BGP_MAX_LEN };
 	struct rib_vpn_stats st;
 	struct out o = { 0 };
-	bgp_rd_make(65000, 1, &spec.rd);
 	double t0 = now();
+
 	memset(&st, 0, sizeof st);
 	for (uint16_t afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
 		struct rib_vpn_walk w;
-		rib_vpn_walk_init(&w, afi, &spec);
+		rib_vpn_walk_init(&w, afi, spec);
 		while (!rib_vpn_walk_done(&w))
 			rib_vpn_walk_step(rib, &w, chunk, keep, &o, &st);
 	}
@@ -255,13 +303,55 @@ int main(int argc, char **argv)
 	    "\"import_routes_per_s\":%.0f}\n", routes, copied, attrstore_count(store),
 	    o.updates, o.len, chunk,
 	    t_export, t_import, (double)routes / t_export, (double)routes / t_import);
+	free(o.buf);
+	adjrib_free(im.rib);
+	attrstore_free(im.store);
+	return copied == routes ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long n = 500000, k = 2, nsets = 100000, run = 10, chunk = RIB_VPN_CHUNK;
+	unsigned long max_len = BGP_MAX_LEN;
+	const char *file = NULL;
+	bool live_only = false;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "n:k:s:r:c:f:lx:")) != -1) {
+		if (ch == 'f' || ch == 'l') {
+			file = ch == 'f' ? optarg : file;
+			live_only |= ch == 'l';
+			continue;
+		}
+		unsigned long *v = ch == 'n' ? &n : ch == 'k' ? &k : ch == 's' ? &nsets :
+		    ch == 'r' ? &run : ch == 'c' ? &chunk : ch == 'x' ? &max_len : NULL;
+		if (v == NULL || (*v = strtoul(optarg, NULL, 10)) == 0) {
+			fprintf(stderr, "usage: bench_vpn [-n prefixes] [-k paths] [-s sets] "
+			    "[-r run] [-c step] [-f FILE.mrt[.gz]] [-l [-x max_len]]\n");
+			return 2;
+		}
+	}
+	struct attrstore *store = attrstore_new();
+	struct adjrib *rib = adjrib_new(store);
+	struct attrset **sets = calloc(nsets, sizeof *sets);
+	for (unsigned long i = 0; file == NULL && i < nsets; i++)
+		sets[i] = bench_set(store, (unsigned)i);
+	if (file == NULL)
+		build(rib, sets, n, k, nsets, run);
+	else if (!load_file(file, store, rib))
+		return 1;
+
+	struct rib_vpn_spec spec = { .label = 100, .addpath = true, .max_len = max_len };
+	bgp_rd_make(65000, 1, &spec.rd);
+	int rc = 0;
+	if (live_only)
+		live(rib, &spec);
+	else
+		rc = export_import(rib, store, &spec, chunk);
 	for (unsigned long i = 0; i < nsets; i++)
 		attrset_put(sets[i]);
 	free(sets);
-	free(o.buf);
-	adjrib_free(im.rib);
 	adjrib_free(rib);
-	attrstore_free(im.store);
 	attrstore_free(store);
-	return copied == routes ? 0 : 1;
+	return rc;
 }

@@ -3,7 +3,8 @@
  * (muxd/rib/rib_vpn.h): view → UPDATEs → view is exact (the same
  * prefixes, path ids, attribute bytes and next hops), each set's
  * attributes go once per UPDATE, UPDATEs stay within max_len, the
- * withdrawals empty the copy again, and emit can stop an export.
+ * withdrawals empty the copy again, and emit can stop an export; live
+ * changes through a batch keep their order and share UPDATEs.
  */
 #include <check.h>
 #include <stdio.h>
@@ -416,6 +417,154 @@ START_TEST(test_import_treat_as_withdraw)
 }
 END_TEST
 
+/* ---- live changes, batched --------------------------------------------- */
+
+/* The model: what rib_b must hold after the wire is imported. */
+static int same_as_model(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	size_t *n = arg;
+	struct attrset *other = adjrib_get(rib_b, p);
+	size_t la, lb;
+
+	ck_assert_ptr_nonnull(other);
+	const uint8_t *wa = attrset_wire(set, &la), *wb = attrset_wire(other, &lb);
+	ck_assert(la == lb && memcmp(wa, wb, la) == 0);
+	(*n)++;
+	return 0;
+}
+
+/* A route changed several times in one batch, among others: the wire
+ * keeps the order (the copy ends as the model, and every withdrawal finds
+ * its route), and consecutive changes that can share an UPDATE share it:
+ * as many UPDATEs as runs of one kind and set. */
+START_TEST(test_batch_order_and_runs)
+{
+	struct rib_vpn_spec spec = { .label = 300, .addpath = true, .max_len = BGP_MAX_LEN };
+	struct adjrib *model = adjrib_new(store_a);
+	struct capture c = { 0 };
+	struct import_state s;
+	struct rib_vpn_batch *b = rib_vpn_batch_new(capture_emit, &c);
+	const struct attrset *last = NULL;
+	bool last_withdraw = false;
+	size_t runs = 0, changes = 3000;
+
+	ck_assert(bgp_rd_make(65000, 7, &spec.rd));
+	s = (struct import_state){ .rd = spec.rd };
+	for (size_t j = 0; j < changes; j++) {
+		struct bgp_prefix p;
+		make_prefix((unsigned)(j * 37 % 100), BGP_AFI_IPV4, &p);
+		p.path_id = 1 + (uint32_t)(j % 2);
+		/* blocks of ten changes: two of announcements, one of withdrawals */
+		bool withdraw = j / 10 % 3 == 2 && adjrib_get(model, &p) != NULL;
+		struct attrset *set = withdraw ? NULL : sets[0][j / 5 % SETS];
+		if (j == 0 || withdraw != last_withdraw || (!withdraw && set != last))
+			runs++;
+		last = set;
+		last_withdraw = withdraw;
+		if (withdraw)
+			adjrib_withdraw(model, &p);
+		else
+			adjrib_announce(model, &p, set);
+		ck_assert_int_eq(rib_vpn_batch_add(b, &p, set, BGP_AFI_IPV4, &spec), 0);
+	}
+	ck_assert(rib_vpn_batch_pending(b));
+	ck_assert_int_eq(rib_vpn_batch_flush(b), 0);
+	ck_assert(!rib_vpn_batch_pending(b));
+	ck_assert_uint_eq(rib_vpn_batch_stats(b)->routes, changes);
+	ck_assert_uint_eq(rib_vpn_batch_stats(b)->updates, c.msgs);
+	ck_assert_uint_eq(c.msgs, runs);
+	ck_assert_uint_lt(runs, changes / 4);
+	import_all(&c, true, &s);
+	size_t n = 0;
+	adjrib_walk(model, 0, same_as_model, &n);
+	ck_assert_uint_eq(n, adjrib_count(rib_b, 0));
+	ck_assert_uint_gt(n, 0);
+	rib_vpn_batch_free(b);
+	adjrib_free(model);
+	free(c.buf);
+}
+END_TEST
+
+/* Every IPv4 route of the view withdrawn one change at a time: UPDATEs
+ * within max_len and full (4,096 bytes, and 65,535 with extended
+ * messages); a change of family finishes the UPDATE in hand. */
+START_TEST(test_batch_limits)
+{
+	struct rib_vpn_spec spec = { .label = 300, .addpath = true,
+	    .max_len = _i ? BGP_EXT_MAX_LEN : BGP_MAX_LEN };
+	struct capture c = { 0 }, mixed = { 0 };
+	size_t n4 = adjrib_count(rib_a, BGP_AFI_IPV4);
+	struct keys k = { calloc(n4, sizeof *k.p), 0 };
+	struct rib_vpn_batch *b = rib_vpn_batch_new(capture_emit, &c);
+
+	ck_assert(bgp_rd_make(65000, 7, &spec.rd));
+	adjrib_walk(rib_a, BGP_AFI_IPV4, collect_key, &k);
+	for (size_t i = 0; i < k.n; i++)
+		ck_assert_int_eq(rib_vpn_batch_add(b, &k.p[i], NULL, BGP_AFI_IPV4, &spec), 0);
+	rib_vpn_batch_flush(b);
+	ck_assert_uint_le(c.max_msg, spec.max_len);
+	/* full: each but the last has less room left than one route takes */
+	ck_assert_uint_le(c.msgs, c.len / (spec.max_len - 40) + 1);
+	ck_assert_uint_gt(c.msgs, 1);   /* 4,096 bytes: 41; 65,535: 3 */
+	rib_vpn_batch_free(b);
+
+	/* IPv4 and IPv6 in turn: nothing can share */
+	b = rib_vpn_batch_new(capture_emit, &mixed);
+	for (unsigned i = 0; i < 10; i++) {
+		struct bgp_prefix p;
+		make_prefix(i, i % 2 ? BGP_AFI_IPV6 : BGP_AFI_IPV4, &p);
+		rib_vpn_batch_add(b, &p, NULL, p.afi, &spec);
+	}
+	rib_vpn_batch_flush(b);
+	ck_assert_uint_eq(mixed.msgs, 10);
+	rib_vpn_batch_free(b);
+	free(k.p);
+	free(c.buf);
+	free(mixed.buf);
+}
+END_TEST
+
+/* The open UPDATE holds its set: the table letting go of it before the
+ * flush changes nothing on the wire. A set with no next hop a VPN route
+ * carries is skipped, and emit's non-zero result stops the batch. */
+START_TEST(test_batch_holds_and_stops)
+{
+	struct rib_vpn_spec spec = { .label = 300, .addpath = true, .max_len = BGP_MAX_LEN };
+	struct capture c = { .stop_after = 1 };
+	struct import_state s;
+	struct bgp_attrs a;
+	size_t nh_len;
+	const uint8_t *nh = attrset_next_hop(sets[0][3], &nh_len);
+	struct bgp_prefix p;
+
+	ck_assert(bgp_rd_make(65000, 7, &spec.rd));
+	s = (struct import_state){ .rd = spec.rd };
+	ck_assert(attrset_attrs(sets[0][3], &a));
+	a.med = 4242;
+	a.present |= BGP_ATTR_BIT(BGP_ATTR_MED);
+	struct attrset *own = attrset_intern(store_a, &a, nh, nh_len);
+	struct attrset *none = attrset_intern(store_a, &a, NULL, 0);
+	struct rib_vpn_batch *b = rib_vpn_batch_new(capture_emit, &c);
+	make_prefix(1, BGP_AFI_IPV4, &p);
+	ck_assert_int_eq(rib_vpn_batch_add(b, &p, none, BGP_AFI_IPV4, &spec), 0);
+	ck_assert_uint_eq(rib_vpn_batch_stats(b)->skipped, 1);
+	ck_assert_int_eq(rib_vpn_batch_add(b, &p, own, BGP_AFI_IPV4, &spec), 0);
+	attrset_put(own);
+	attrset_put(none);
+	ck_assert_int_eq(rib_vpn_batch_flush(b), 1);   /* stop_after 1 */
+	import_all(&c, true, &s);
+	ck_assert_uint_eq(s.announced, 1);
+	ck_assert_uint_eq(adjrib_get(rib_b, &p) ? attrset_attrs(adjrib_get(rib_b, &p),
+	    &a) && a.med == 4242 : 0, 1);
+	make_prefix(2, BGP_AFI_IPV4, &p);
+	ck_assert_int_eq(rib_vpn_batch_add(b, &p, NULL, BGP_AFI_IPV4, &spec), 1);
+	ck_assert_int_eq(rib_vpn_batch_flush(b), 1);
+	ck_assert_uint_eq(c.msgs, 1);
+	rib_vpn_batch_free(b);
+	free(c.buf);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rib_vpn");
@@ -427,6 +576,9 @@ int main(void)
 	tcase_add_test(tc, test_walk_steps);
 	tcase_add_test(tc, test_emit_stops);
 	tcase_add_test(tc, test_import_treat_as_withdraw);
+	tcase_add_test(tc, test_batch_order_and_runs);
+	tcase_add_loop_test(tc, test_batch_limits, 0, 2);
+	tcase_add_test(tc, test_batch_holds_and_stops);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
