@@ -60,6 +60,7 @@
 #   127.0.248-249 test_export_import
 #   127.0.246-247 test_export_views
 #   namespaces sco-*-PID: test_scaleout (10.203.0.0/24 inside them)
+#   namespaces scb-*-PID: scripts/bench-scaleout.sh (10.204.0.0/16 inside them)
 
 set -u -o pipefail
 
