@@ -114,7 +114,7 @@ host_name() { case $1 in 1) echo viewhost ;; 2) echo ih1 ;; 3) echo ih2 ;; 4) ec
 # host_json HOST: the configuration of host 1 (view host), 2-3 (instance
 # hosts, clients (h-2)*C+1 .. (h-1)*C) or 4 (single machine, every client).
 host_json() {
-	python3 - "$1" "$WORK/$(host_name "$1")" "$M" "$C" "$MUX_ASN" "$NET" "$EXPORT_PORT" <<'EOF'
+	python3 - "$1" "$RUN_DIR/$(host_name "$1")" "$M" "$C" "$MUX_ASN" "$NET" "$EXPORT_PORT" <<'EOF'
 import json, sys
 h, d, m, c, asn, net, port = int(sys.argv[1]), sys.argv[2], *map(int, sys.argv[3:6]), *sys.argv[6:8]
 me = f"{net}.0.{10 * h}"
@@ -140,11 +140,12 @@ EOF
 
 declare -A HOST_PID=()
 UNAVAILABLE=
+RUN_DIR=
 
 start_host() {  # HOST
 	local name dir
 	name=$(host_name "$1")
-	dir=$WORK/$name
+	dir=$RUN_DIR/$name
 	mkdir -p "$dir/state"
 	host_json "$1" >"$dir/muxd.json"
 	if ! "$MUXD" --check-config "$dir/muxd.json" 2>"$dir/muxd.err"; then
@@ -193,8 +194,8 @@ count_with() { count_files_with "$1" "${@:2}"; }
 clients_up() { [ "$(count_with established "$1"/client*.err)" -ge $((2 * C)) ]; }
 feeders_ready() { [ "$(count_with ': ready' "$1"/feeder*.err)" -ge "$M" ]; }
 exports_up() {
-	grep -qs "session to view-host .*-> Established" "$WORK/ih1/muxd.err" &&
-		grep -qs "session to view-host .*-> Established" "$WORK/ih2/muxd.err"
+	grep -qs "session to view-host .*-> Established" "$RUN_DIR/ih1/muxd.err" &&
+		grep -qs "session to view-host .*-> Established" "$RUN_DIR/ih2/muxd.err"
 }
 all_settled() {
 	local i
@@ -227,7 +228,8 @@ feed_and_wait() {  # DIR HOST-OF-THE-FEED
 
 run() {  # split|single
 	local dir=$WORK/$1 pid h
-	rm -rf "$dir" "$WORK"/{viewhost,ih1,ih2,single}
+	RUN_DIR=$dir            # each host's configuration and log: RUN_DIR/HOST/
+	rm -rf "$dir"
 	mkdir -p "$dir"
 	HOST_PID=() SINK_PIDS=() FEED_PIDS=() UNAVAILABLE=
 	if [ "$1" = split ]; then

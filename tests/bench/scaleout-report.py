@@ -40,6 +40,13 @@ def row(d, run, m, paths, clients):
            "checked": "table" if any("expected" in c for c in got) else "count",
            "unavailable": read_text(os.path.join(d, "unavailable")).strip(),
            "seconds": None, "hosts": {}}
+    # an instance host's session to its view host Established more than
+    # once: it went down (the view host closes one whose queue is full) and
+    # its clients lost the views meanwhile
+    out["export_resets"] = sum(
+        max(0, len(re.findall(r"session to view-host .*-> Established",
+                              read_text(os.path.join(d, h, "muxd.err")))) - 1)
+        for h in ("ih1", "ih2") if run == "split")
     if sent and len(done) == clients:
         out["seconds"] = max(c["done_at"] for c in done) - min(sent)
     for h in HOSTS[run]:
@@ -56,7 +63,8 @@ def check_text(r):
     if r["unavailable"]:
         return "no run: " + r["unavailable"]
     what = "tables equal, attributes too" if r["checked"] == "table" else "counts"
-    return f"{r['complete']}/{r['clients']} clients, {what}"
+    resets = f", export sessions reset {r['export_resets']} times" if r.get("export_resets") else ""
+    return f"{r['complete']}/{r['clients']} clients, {what}{resets}"
 
 
 def line(path):
