@@ -14,7 +14,9 @@
 # included (the expectation is the generator's, never muxd's); the three
 # bgp_sinks hold the same routes — prefix, path id and attribute
 # fingerprint — so a client of an instance host cannot tell it from a
-# client of the single machine.
+# client of the single machine. Then ih1 dies by SIGKILL: the ISP receives
+# no UPDATE and no NOTIFICATION (a capture in its namespace), its sessions
+# stay up, and vnet2 receives nothing.
 # Addresses: only inside the namespaces sco-*-PID.
 . "$(dirname "$0")/lib.sh"
 
@@ -212,7 +214,51 @@ for s in vnet1-sink vnet2-sink single-sink; do sink_complete "$s"; done
 	fail "the instance hosts' clients do not hold what the single machine's client holds"
 say "ih1's and ih2's clients hold what the single machine's client holds: prefixes, path ids, attributes"
 
-for role in ih1 ih2 viewhost single; do
+# ----------------------------------------------------- ih1 crashes
+
+# gobgp_counts — UPDATEs vnet2's GoBGP has received from ih2, and the times
+# its session left Established.
+gobgp_counts() {
+	gobgpc neighbor "$IH2_INST" -j | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["state"]
+print(s["messages"]["received"].get("update", 0), s.get("flops", 0))'
+}
+# downs LOG REGEX — how many times the sessions matching REGEX left Established.
+downs() { grep -cE -- "$2: Established -> " "$T/$1.log"; }
+# nothing_moves COUNTS — vnet2 got no UPDATE and kept its session; the ISP's
+# sessions and ih2's to the view host stayed up.
+nothing_moves() {
+	[[ $(gobgp_counts) == "$1" ]] && (($(downs viewhost "view isp peer [^ ]+") == 0)) &&
+		(($(downs single "view isp peer [^ ]+") == 0)) &&
+		(($(downs ih2 "session to view-host [^ ]+") == 0))
+}
+# bgp_to_isp — UPDATEs and NOTIFICATIONs the capture saw reach the ISP.
+bgp_to_isp() {
+	tshark -r "$CAP" -Y "ip.dst == $ISP && (bgp.type == 2 || bgp.type == 3)" -T fields \
+		-e ip.src -e bgp.type 2>/dev/null
+}
+
+# SIGKILL of ih1: the view host sees its export session end and nothing
+# else moves — the ISP receives no UPDATE and no NOTIFICATION, its sessions
+# stay up, vnet2 (on ih2) receives nothing.
+ih1_crash() {
+	local counts
+	counts=$(gobgp_counts)
+	CAP_NS=$(ns isp) CAP_IF=eth0 capture_start "$ISP"
+	kill -KILL "${HOST_PID[ih1]}"
+	wait "${HOST_PID[ih1]}" 2>/dev/null
+	unset 'HOST_PID[ih1]'
+	wait_until 10 "the view host to see ih1's export session end" \
+		grep -qE "export host ih1 [^ ]+: Established -> " "$T/viewhost.log"
+	holds_for 3 "nothing else moving after ih1's SIGKILL" nothing_moves "$counts"
+	capture_stop
+	[[ -z $(bgp_to_isp) ]] || fail "the ISP received after ih1's SIGKILL: $(bgp_to_isp | head -3 | tr '\n' ' ')"
+	say "ih1 killed: the ISP received no UPDATE and no NOTIFICATION, vnet2 nothing; every other session up"
+}
+ih1_crash
+
+for role in "${!HOST_PID[@]}"; do
 	stop_pid "${HOST_PID[$role]}" TERM 15 || fail "muxd $role did not stop on SIGTERM"
 	((STOP_RC == 0)) || fail "muxd $role exited with status $STOP_RC after SIGTERM"
 done
