@@ -27,7 +27,10 @@ NET=10.203.0
 ISP=$NET.1 VH=$NET.2 IH1=$NET.3 IH2=$NET.4 SINGLE=$NET.5
 VH_INST=$NET.12 IH1_INST=$NET.13 IH2_INST=$NET.14 SINGLE_INST=$NET.15 SINGLE_SINK=$NET.16
 VNET1_BIRD=$NET.21 VNET1_SINK=$NET.22 VNET2_GOBGP=$NET.31 VNET2_SINK=$NET.32
-PT=(python3 "$TOOLS/path_tables.py")
+# The interpreter itself, not a version manager's shim: this test runs
+# Python a few dozen times, and a shim costs seconds on a busy machine.
+PY=$(python3 -c 'import sys; print(sys.executable)') || fail "no python3"
+PT=("$PY" "$TOOLS/path_tables.py")
 SINK=$ROOT/build/tools/bgp_sink
 
 # ---------------------------------------------------------------- machines
@@ -73,7 +76,7 @@ isp_start() {
 # host_json ROLE FILE — a muxd's configuration: ROLE viewhost (the upstream
 # session, "export"), ih1/ih2 ("view_host"), single (the upstream session).
 host_json() {
-	python3 - "$@" "$T" "$MUX_ASN" "$ISP_ASN" "$NET" "$EXPORT_PORT" <<'PY' || fail "cannot write $2"
+	"$PY" - "$@" "$T" "$MUX_ASN" "$ISP_ASN" "$NET" "$EXPORT_PORT" <<'PY' || fail "cannot write $2"
 import json, sys
 role, out, t, asn, isp_asn, net, port = sys.argv[1:8]
 addr = {"viewhost": 2, "ih1": 3, "ih2": 4, "single": 5}[role]
@@ -101,17 +104,22 @@ json.dump(conf, open(out, "w"), indent=2)
 PY
 }
 
-declare -A HOST_PID=()
-# host_start ROLE — muxd in namespace ROLE; started once its instance listens.
-host_start() {
-	local role=$1 inst
-	mkdir -p "$T/$role"
-	host_json "$role" "$T/$role.json"
-	ns_exec "$(ns "$role")"
-	spawn "muxd $role" "$T/$role.log" "${NSX[@]}" "${MUXD_CMD[@]}" --config "$T/$role.json"
-	HOST_PID[$role]=$LAST_PID
-	inst=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["upstreams"][0]["instance"]["address"])' "$T/$role.json")
-	wait_until 20 "muxd $role to listen on its instance $inst" _host_listening "$role" "$inst"
+declare -A HOST_PID=() HOST_INST=([viewhost]=$VH_INST [ih1]=$IH1_INST [ih2]=$IH2_INST [single]=$SINGLE_INST)
+# hosts_start ROLE... — muxd in namespace ROLE, each; started once every
+# one's instance listens.
+hosts_start() {
+	local role
+	for role; do
+		mkdir -p "$T/$role"
+		host_json "$role" "$T/$role.json"
+		ns_exec "$(ns "$role")"
+		spawn "muxd $role" "$T/$role.log" "${NSX[@]}" "${MUXD_CMD[@]}" --config "$T/$role.json"
+		HOST_PID[$role]=$LAST_PID
+	done
+	for role; do
+		wait_until 20 "muxd $role to listen on its instance ${HOST_INST[$role]}" \
+			_host_listening "$role" "${HOST_INST[$role]}"
+	done
 }
 _host_listening() {
 	running "${HOST_PID[$1]}" || fail "muxd $1 is gone; see $T/$1.log"
@@ -183,7 +191,7 @@ _sink_done() { ! running "${SINK_PID[$1]}"; }
 # sink_complete NAME — it ended with exactly PATHS routes.
 sink_complete() {
 	wait_until 60 "sink $1 to hold $PATHS paths" _sink_done "$1"
-	python3 -c "
+	"$PY" -c "
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d['prefixes'] == int(sys.argv[2]) and d['complete'], d" "$T/$1.json" "$PATHS" ||
@@ -198,10 +206,7 @@ isp_start
 client_bird_start "$T/vnet1" "$VNET1_BIRD" $((65200 + ${VNET1_BIRD##*.})) "$IH1_INST" \
 	"$(ns vnet1)" "add paths rx;"
 gobgp_client_start
-host_start viewhost
-host_start ih1
-host_start ih2
-host_start single
+hosts_start viewhost ih1 ih2 single
 sink vnet1-sink "$(ns vnet1)" "$VNET1_SINK" "$IH1_INST"
 sink vnet2-sink "$(ns vnet2)" "$VNET2_SINK" "$IH2_INST"
 sink single-sink "$(ns single)" "$SINGLE_SINK" "$SINGLE_INST"
@@ -219,7 +224,7 @@ say "ih1's and ih2's clients hold what the single machine's client holds: prefix
 # gobgp_counts — UPDATEs vnet2's GoBGP has received from ih2, and the times
 # its session left Established.
 gobgp_counts() {
-	gobgpc neighbor "$IH2_INST" -j | python3 -c '
+	gobgpc neighbor "$IH2_INST" -j | "$PY" -c '
 import json, sys
 s = json.load(sys.stdin)["state"]
 print(s["messages"]["received"].get("update", 0), s.get("flops", 0))'
