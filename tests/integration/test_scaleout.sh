@@ -58,12 +58,15 @@ isp_start() {
 		printf 'router id %s;\nlog "%s/bird.log" all;\n' "$ISP" "$d"
 		printf 'ipv4 table t4;\nipv6 table t6;\nprotocol device { }\ninclude "%s/routes.conf";\n' "$d"
 		# BIRD sends MED on eBGP only when the export filter itself sets it.
-		printf 'filter to_mux { if defined(bgp_med) then bgp_med = bgp_med; accept; }\n'
+		# What the ISP learns (the gateway's own routes) it keeps, and sends
+		# to nobody.
+		printf 'filter to_mux { if source = RTS_BGP then reject;\n'
+		printf '\tif defined(bgp_med) then bgp_med = bgp_med; accept; }\n'
 		for neighbor in "$VH" "$SINGLE"; do
 			printf 'protocol bgp to_%s {\n\tlocal %s as %s;\n' "${neighbor//./_}" "$ISP" "$ISP_ASN"
 			printf '\tneighbor %s as %s;\n\tmultihop; strict bind yes; passive on;\n' "$neighbor" "$MUX_ASN"
-			printf '\tipv4 { table t4; import none; export filter to_mux; add paths tx; next hop keep; };\n'
-			printf '\tipv6 { table t6; import none; export filter to_mux; add paths tx; next hop keep; };\n}\n'
+			printf '\tipv4 { table t4; import all; export filter to_mux; add paths tx; next hop keep; };\n'
+			printf '\tipv6 { table t6; import all; export filter to_mux; add paths tx; next hop keep; };\n}\n'
 		done
 	} >"$d/bird.conf"
 	ns_exec "$(ns isp)"

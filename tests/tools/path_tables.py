@@ -3,11 +3,12 @@
 one canonical line a path, for tests that compare what clients hold with
 what an upstream sends (test_scaleout.sh).
 
-  isp   --asn A --v4 N --v6 M --bird FILE
-        writes BIRD static protocols (tables t4, t6) giving each of N IPv4
-        and M IPv6 prefixes two paths with different attributes, and prints
-        what BIRD, as AS A exporting them with "add paths tx", sends: one
-        canonical line a path, sorted
+  isp   --asn A --v4 N --v6 M --bird FILE [--without AFI:PATH]...
+        writes BIRD static protocols pAFI_PATH (tables t4, t6) giving each
+        of N IPv4 and M IPv6 prefixes two paths with different attributes,
+        and prints what BIRD, as AS A exporting them with "add paths tx",
+        sends: one canonical line a path, sorted; without the paths of the
+        protocols named (what it sends once `birdc disable p4_2`)
   bird  (stdin: `birdc show route all table T`, any number of tables)
   gobgp (stdin: `gobgp global rib -a ipvX -j`, one JSON document a line)
   sinks FILE...   bgp_sink --dump-table files: exit 1 unless all hold the
@@ -71,7 +72,8 @@ def cmd_isp(args):
                 for i in range(n):
                     a = isp_path(afi, i, x, args.asn)
                     f.write(bird_route(pfx(i), a) + "\n")
-                    lines.append(line(pfx(i), a))
+                    if "%d:%d" % (afi, x) not in args.without:
+                        lines.append(line(pfx(i), a))
                 f.write("}\n")
     print("\n".join(sorted(lines)))
 
@@ -178,6 +180,7 @@ def main():
     i.add_argument("--v4", type=int, required=True)
     i.add_argument("--v6", type=int, required=True)
     i.add_argument("--bird", required=True)
+    i.add_argument("--without", action="append", default=[], metavar="AFI:PATH")
     sub.add_parser("bird")
     sub.add_parser("gobgp")
     s = sub.add_parser("sinks")
