@@ -11,13 +11,16 @@
 #                               path, CPU, bgpmux and BIRD 2
 #   scripts/bench-upgrade.sh  upgrade in place with 1M paths and 16 clients:
 #                               signal to serving, state bytes; a restart
+#   scripts/bench-scaleout.sh  a view host and two instance hosts (network
+#                               namespaces) beside one machine: 4 × 1M paths
+#                               to 32 clients, time, CPU and memory per host
 # A benchmark that fails is reported and the next one still runs; the exit
 # status is 0 either way (figures, not a test).
 cd "$(dirname "$0")/.." || exit 1
 
 for bench in scripts/bench-decode.sh scripts/bench-stream.sh scripts/bench-fanout.sh \
     scripts/bench-provision.sh scripts/bench-dataplane.sh scripts/bench-scale.sh \
-    scripts/bench-upgrade.sh; do
+    scripts/bench-upgrade.sh scripts/bench-scaleout.sh; do
 	if [ ! -x "$bench" ]; then
 		[ -e "$bench" ] && echo "bench: $bench is not executable; skipped" >&2
 		continue

@@ -61,6 +61,8 @@
 #   127.0.165-167 test_export_clients
 #   127.0.246-247 test_export_views
 #   127.0.168-170 test_export_gr
+#   namespaces sco-*-PID: test_scaleout (10.203.0.0/24 inside them)
+#   namespaces scb-*-PID: scripts/bench-scaleout.sh (10.204.0.0/16 inside them)
 
 set -u -o pipefail
 
@@ -226,6 +228,30 @@ netns_add() {
 	ip netns add "$1" || fail "cannot create network namespace $1"
 	NETNS+=("$1")
 	ip -n "$1" link set lo up
+}
+
+# lan_add NETNS — a network namespace (netns_add) holding bridge br0: the
+# switch of a LAN that lan_join plugs machines into.
+lan_add() {
+	netns_add "$1"
+	ip -n "$1" link add br0 type bridge && ip -n "$1" link set br0 up ||
+		fail "cannot create the bridge in $1"
+}
+
+# lan_join LAN NETNS ADDR/LEN... — NETNS (created) on the LAN: its eth0 a
+# veth whose other end is a port of LAN's bridge, with the addresses (an
+# IPv6 one without duplicate address detection, usable at once).
+lan_join() {
+	local lan=$1 ns=$2 port=p$((${#NETNS[@]})) a
+	shift 2
+	netns_add "$ns"
+	ip -n "$lan" link add "$port" type veth peer name eth0 netns "$ns" &&
+		ip -n "$lan" link set "$port" master br0 up && ip -n "$ns" link set eth0 up ||
+		fail "cannot plug $ns into the bridge of $lan"
+	for a; do
+		ip -n "$ns" addr add "$a" dev eth0 $([[ $a == *:* ]] && echo nodad) ||
+			fail "cannot give $ns the address $a"
+	done
 }
 
 # claim_addrs ADDR... — wait (up to 60 s) until no TCP socket on this
@@ -511,10 +537,12 @@ bird_start() {
 	wait_until 20 "BIRD $name to answer on its control socket" \
 		_bird_up "$name"
 }
-# client_bird_start DIR ADDR ASN INSTANCE-ADDR — a BIRD client of an
-# instance (ctl socket DIR/ctl), tables c4 and c6, retrying every second.
+# client_bird_start DIR ADDR ASN INSTANCE-ADDR [NETNS [CHANNEL-OPTIONS]] — a
+# BIRD client of an instance (ctl socket DIR/ctl), tables c4 and c6,
+# retrying every second; in NETNS if given, with CHANNEL-OPTIONS in both
+# channels (e.g. "add paths rx;").
 client_bird_start() {
-	local d=$1 addr=$2 asn=$3 inst=$4
+	local d=$1 addr=$2 asn=$3 inst=$4 ns=${5:-} chan=${6:-}
 	mkdir -p "$d"
 	cat >"$d/bird.conf" <<EOC
 router id $addr;
@@ -530,11 +558,12 @@ protocol bgp mux {
 	connect delay time 1;
 	connect retry time 1;
 	error wait time 1, 2;
-	ipv4 { table c4; import all; export none; };
-	ipv6 { table c6; import all; export none; };
+	ipv4 { table c4; import all; export none; $chan };
+	ipv6 { table c6; import all; export none; $chan };
 }
 EOC
-	spawn "bird client $addr" "$d/stderr" bird -f -c "$d/bird.conf" -s "$d/ctl" -P "$d/pid"
+	ns_exec "$ns"
+	spawn "bird client $addr" "$d/stderr" "${NSX[@]}" bird -f -c "$d/bird.conf" -s "$d/ctl" -P "$d/pid"
 	wait_until 30 "the client BIRD $addr to answer" bash -c \
 		"birdc -s '$d/ctl' show status 2>/dev/null | grep -q 'Daemon is up'"
 }
