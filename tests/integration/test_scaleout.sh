@@ -23,6 +23,7 @@
 N4=200 N6=100
 PATHS=$((2 * (N4 + N6)))
 ISP_ASN=65070 EXPORT_PORT=1179
+CLIENT_PREFIX=184.164.224.0/24 HOLD_DOWN=10
 NET=10.203.0
 ISP=$NET.1 VH=$NET.2 IH1=$NET.3 IH2=$NET.4 SINGLE=$NET.5
 VH_INST=$NET.12 IH1_INST=$NET.13 IH2_INST=$NET.14 SINGLE_INST=$NET.15 SINGLE_SINK=$NET.16
@@ -92,11 +93,13 @@ if role in ("viewhost", "single"):
               add_path="receive")
 clients = {"ih1": [("vnet1-bird", 21), ("vnet1-sink", 22)],
            "ih2": [("vnet2-gobgp", 31), ("vnet2-sink", 32)],
-           "single": [("single-sink", 16)], "viewhost": []}[role]
+           "single": [("single-sink", 16)], "viewhost": [("vnet1-bird", 21)]}[role]
+own = {"prefixes": ["184.164.224.0/23"], "hold_down": 10, "min_interval": 1}
 conf = {"asn": int(asn), "router_id": me, "state_dir": "%s/%s" % (t, role),
         "upstreams": [up],
-        "clients": [{"name": n, "address": "%s.%d" % (net, a), "asn": 65200 + a,
-                     "add_path": "send", "upstreams": ["isp"]} for n, a in clients]}
+        "clients": [dict({"name": n, "address": "%s.%d" % (net, a), "asn": 65200 + a,
+                          "add_path": "send", "upstreams": ["isp"]}, **(own if n == "vnet1-bird" else {}))
+                    for n, a in clients]}
 if role == "viewhost":
     conf["export"] = {"listen": "%s:%s" % (me, port),
                       "hosts": [{"name": "ih1", "address": net + ".3"},
@@ -207,7 +210,7 @@ assert d['prefixes'] == int(sys.argv[2]) and d['complete'], d" "$T/$1.json" "$PA
 # for their instances (they retry), then the hosts.
 isp_start
 client_bird_start "$T/vnet1" "$VNET1_BIRD" $((65200 + ${VNET1_BIRD##*.})) "$IH1_INST" \
-	"$(ns vnet1)" "add paths rx;"
+	"$(ns vnet1)" "add paths rx; export where net = $CLIENT_PREFIX;"
 gobgp_client_start
 hosts_start viewhost ih1 ih2 single
 sink vnet1-sink "$(ns vnet1)" "$VNET1_SINK" "$IH1_INST"
@@ -221,6 +224,80 @@ for s in vnet1-sink vnet2-sink single-sink; do sink_complete "$s"; done
 "${PT[@]}" sinks "$T/single-sink.table" "$T/vnet1-sink.table" "$T/vnet2-sink.table" ||
 	fail "the instance hosts' clients do not hold what the single machine's client holds"
 say "ih1's and ih2's clients hold what the single machine's client holds: prefixes, path ids, attributes"
+
+# vnet1 announces its own prefix: through ih1 to the view host, which
+# alone runs the gateway's table (its allocation, hold-down).
+vnet1_announce() {
+	printf 'protocol static own4 { ipv4 { table c4; }; route %s blackhole; }\n' \
+		"$CLIENT_PREFIX" >>"$T/vnet1/bird.conf"
+	birdc -s "$T/vnet1/ctl" configure >/dev/null || fail "birdc configure in vnet1"
+	wait_until 30 "the ISP to hold vnet1's $CLIENT_PREFIX from the view host" isp_has_client_route
+	say "vnet1's $CLIENT_PREFIX reaches the ISP through ih1 and the view host"
+}
+isp_has_client_route() {
+	birdc -s "$T/isp/ctl" show route table t4 "$CLIENT_PREFIX" protocol "to_${VH//./_}" |
+		matches "^${CLIENT_PREFIX//./\\.}"
+}
+# ih1_crash_wire T_KILL — what the capture saw reach the ISP since the kill:
+# one UPDATE, from the view host, withdrawing vnet1's prefix once its
+# hold-down had passed.
+to_isp() {
+	tshark -r "$CAP" -Y "ip.dst == $ISP && (bgp.type == 2 || bgp.type == 3)" -T fields \
+		-e ip.src -e bgp.type -e bgp.withdrawn_prefix -e frame.time_epoch 2>/dev/null
+}
+ih1_crash_wire() {
+	local t_kill=$1 got
+	got=$(to_isp)
+	[[ $(wc -l <<<"$got") == 1 && $got == "$VH"$'\t2\t'"${CLIENT_PREFIX%/*}"$'\t'* ]] ||
+		fail "after ih1's SIGKILL the ISP received: $(tr '\n' ' ' <<<"$got") (want one UPDATE from the view host withdrawing $CLIENT_PREFIX)"
+	awk -v t="${got##*$'\t'}" -v k="$t_kill" -v h="$HOLD_DOWN" 'BEGIN { exit !(t - k >= h - 0.5) }' ||
+		fail "vnet1's route was withdrawn $(awk -v t="${got##*$'\t'}" -v k="$t_kill" 'BEGIN { print t - k }') s after the kill, before its hold-down ($HOLD_DOWN s)"
+	say "ih1 killed: vnet1's $CLIENT_PREFIX stayed at the ISP for its hold-down, then one withdrawal"
+}
+
+# gobgp_msgs — vnet2's GoBGP: UPDATEs, UPDATEs with withdrawals, withdrawn
+# prefixes received (GoBGP leaves out the counters still 0).
+gobgp_msgs() {
+	gobgpc neighbor "$IH2_INST" -j | "$PY" -c '
+import json, sys
+r = json.load(sys.stdin)["state"]["messages"]["received"]
+print(r.get("update", 0), r.get("withdraw_update", 0), r.get("withdraw_prefix", 0))'
+}
+# bird_changes — vnet1's BIRD: routes received as updates and as withdrawals
+# (both channels' "Route change stats").
+bird_changes() {
+	birdc -s "$T/vnet1/ctl" show protocols all mux |
+		awk '/Import updates:/ { u += $3 } /Import withdraws:/ { w += $3 } END { print u, w }'
+}
+# The view host restarts (Graceful Restart on the export sessions): while
+# it is away the ISP drops path 2 of every IPv4 prefix; the clients receive
+# nothing until it is back, then only those withdrawals.
+viewhost_restart() {
+	local g0 b0 u0 wu0 wp0 u1 wu1 wp1 bu0 bw0 bu1 bw1
+	g0=$(gobgp_msgs) b0=$(bird_changes)
+	kill -KILL "${HOST_PID[viewhost]}"
+	wait "${HOST_PID[viewhost]}" 2>/dev/null
+	unset 'HOST_PID[viewhost]'
+	# while it is away the ISP drops path 2 of every IPv4 prefix
+	birdc -s "$T/isp/ctl" disable p4_2 >/dev/null || fail "birdc disable p4_2 at the ISP"
+	holds_for 3 "the clients receiving nothing while the view host is away" \
+		eval '[[ $(gobgp_msgs) == "$g0" && $(bird_changes) == "$b0" ]]'
+	hosts_start viewhost
+	"${PT[@]}" isp --asn "$ISP_ASN" --v4 "$N4" --v6 "$N6" --bird "$T/isp/routes.again" \
+		--without 4:2 >"$T/want.txt" || fail "cannot generate the ISP's routes"
+	PATHS=$((PATHS - N4))
+	same_as_isp gobgp 60
+	same_as_isp bird 30
+	read -r u0 wu0 wp0 <<<"$g0"
+	read -r u1 wu1 wp1 <<<"$(gobgp_msgs)"
+	((wp1 - wp0 == N4 && u1 - u0 == wu1 - wu0)) ||
+		fail "vnet2 received $((u1 - u0)) UPDATEs, $((wu1 - wu0)) with withdrawals, $((wp1 - wp0)) prefixes withdrawn: want only the $N4 withdrawals"
+	read -r bu0 bw0 <<<"$b0"
+	read -r bu1 bw1 <<<"$(bird_changes)"
+	((bw1 - bw0 == N4 && bu1 == bu0)) ||
+		fail "vnet1 received $((bu1 - bu0)) updates and $((bw1 - bw0)) withdrawals: want only the $N4 withdrawals"
+	say "the view host restarted: the clients received nothing while it was away, then only the $N4 withdrawals"
+}
 
 # ----------------------------------------------------- ih1 crashes
 
@@ -241,29 +318,33 @@ others() {
 		"$(downs ih2 "session to view-host [^ ]+")"
 }
 nothing_moves() { [[ $(others) == "$1" ]]; }
-# bgp_to_isp — UPDATEs and NOTIFICATIONs the capture saw reach the ISP.
-bgp_to_isp() {
-	tshark -r "$CAP" -Y "ip.dst == $ISP && (bgp.type == 2 || bgp.type == 3)" -T fields \
-		-e ip.src -e bgp.type 2>/dev/null
-}
-
 # SIGKILL of ih1: the view host sees its export session end and nothing
-# else moves — the ISP receives no UPDATE and no NOTIFICATION, its sessions
-# stay up, vnet2 (on ih2) receives nothing.
+# else moves — the ISP's sessions stay up, vnet2 (on ih2) receives nothing,
+# vnet1's route stays at the ISP for its hold-down and then goes, in the
+# one UPDATE and no NOTIFICATION the ISP receives.
 ih1_crash() {
-	local counts
+	local counts t_kill
 	counts=$(others)
 	CAP_NS=$(ns isp) CAP_IF=eth0 capture_start "$ISP"
+	t_kill=${EPOCHREALTIME}
 	kill -KILL "${HOST_PID[ih1]}"
 	wait "${HOST_PID[ih1]}" 2>/dev/null
 	unset 'HOST_PID[ih1]'
 	wait_until 10 "the view host to see ih1's export session end" \
 		grep -qE "export host ih1 [^ ]+: Established -> " "$T/viewhost.log"
 	holds_for 3 "nothing else moving after ih1's SIGKILL" nothing_moves "$counts"
+	# the rest of the hold-down but its last 2 s (a margin for a busy machine)
+	local rest=$(((${t_kill/./} + (HOLD_DOWN - 2) * 1000000 - ${EPOCHREALTIME/./}) / 1000000))
+	((rest > 0)) && holds_for "$rest" "vnet1's route held at the ISP for its hold-down" isp_has_client_route
+	wait_until 15 "the ISP to lose vnet1's route after its hold-down" eval '! isp_has_client_route'
+	# the ISP has it; the capture may hold it back a moment (the ring's block)
+	wait_until 10 "the capture to hold an UPDATE to the ISP" eval '[[ -n $(to_isp) ]]'
 	capture_stop
-	[[ -z $(bgp_to_isp) ]] || fail "the ISP received after ih1's SIGKILL: $(bgp_to_isp | head -3 | tr '\n' ' ')"
-	say "ih1 killed: the ISP received no UPDATE and no NOTIFICATION, vnet2 nothing; every other session up"
+	ih1_crash_wire "$t_kill"
+	say "ih1 killed: vnet2 received nothing; every other session up"
 }
+viewhost_restart
+vnet1_announce
 ih1_crash
 
 for role in "${!HOST_PID[@]}"; do
