@@ -24,6 +24,13 @@
  * of an instance's walks (instances/walk.h), for the same reason. */
 #define SEND_CHUNK 16384
 #define SEND_QUEUE_HIGH (1u << 20)
+/* Live changes past this many bytes queued (a full table arriving, or
+ * going, on several views at once outruns any link) are not queued one
+ * by one: the family is sent again from the views, paced, between BoRR
+ * and EoRR (RFC 7313), and the instance host withdraws what did not come
+ * again. The session's own bound (64 MiB) stays for a neighbor without
+ * enhanced route refresh. */
+#define SEND_LIVE_HIGH (16u << 20)
 /* While the session's queue is over SEND_QUEUE_HIGH. */
 #define SEND_RETRY_USEC 1000
 /* An instance host that reads nothing for this long while bytes wait
@@ -36,8 +43,6 @@
 
 static const uint16_t fam_afi[VPN_FAMS] = { BGP_AFI_IPV4, BGP_AFI_IPV6 };
 
-/* What ends the dump of a family in progress. */
-enum dump_end { END_NONE, END_EOR, END_EORR };
 
 struct xview {
 	struct export_send *x;
@@ -58,7 +63,10 @@ struct export_send {
 	bool fam[VPN_FAMS];             /* negotiated */
 	bool addpath[VPN_FAMS];         /* we send path ids */
 	size_t max_len;
-	enum dump_end end[VPN_FAMS];
+	/* what ends the walk of a family in progress: EoRR (a refresh), then
+	 * End-of-RIB (the first dump) */
+	bool eorr_due[VPN_FAMS], eor_due[VPN_FAMS];
+	size_t live_high;               /* SEND_LIVE_HIGH; tests set less */
 	bool started, failed;
 	export_send_ready ready;        /* End-of-RIB's gate; NULL: none */
 	void *ready_arg;
@@ -143,6 +151,25 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 	flush_changes(arg);
 }
 
+static void send_again(struct export_send *x, int i);
+
+/* Too much waits for the instance host to queue this change: the family
+ * goes again from the views, paced (SEND_LIVE_HIGH). False when the
+ * neighbor cannot tell what did not come again (no enhanced refresh). */
+static bool overrun(struct export_send *x, int i)
+{
+	size_t queued = session_queue_len(x->s);
+
+	if (queued < x->live_high || !session_negotiated(x->s)->enhanced_rr)
+		return false;
+	log_info("%s: %zu bytes wait for it: %s goes again from the views, paced, "
+	    "between BoRR and EoRR, rather than change by change", x->label, queued,
+	    i == 0 ? "ipv4-vpn" : "ipv6-vpn");
+	x->st.overruns++;
+	send_again(x, i);
+	return true;
+}
+
 /* A change the walk has passed goes now (batched with the others of this
  * loop pass); one ahead of it is the walk's. */
 static void on_route(const struct feed_event *ev, void *arg)
@@ -152,7 +179,7 @@ static void on_route(const struct feed_event *ev, void *arg)
 	int i = fam_index(ev->prefix->afi);
 
 	if (x->failed || i < 0 || !x->fam[i] ||
-	    !adjrib_cursor_passed(&v->walk[i].cursor, ev->prefix))
+	    !adjrib_cursor_passed(&v->walk[i].cursor, ev->prefix) || overrun(x, i))
 		return;
 	size_t before = rib_vpn_batch_stats(x->batch)->routes;
 	rib_vpn_batch_add(x->batch, ev->prefix,
@@ -209,15 +236,19 @@ static bool dump_step(struct export_send *x)
 			}
 			return true;
 		}
-		if (x->end[i] != END_NONE) {
-			bool eor = x->end[i] == END_EOR;
-			if (eor && x->ready && !x->ready(fam_afi[i], x->ready_arg)) {
+		if (x->eorr_due[i]) {
+			x->eorr_due[i] = false;
+			send_marker(x, i, false, BGP_RR_EORR);
+			return true;
+		}
+		if (x->eor_due[i]) {
+			if (x->ready && !x->ready(fam_afi[i], x->ready_arg)) {
 				x->held = true;
 				continue;
 			}
-			if (send_marker(x, i, eor, BGP_RR_EORR) && eor)
+			if (send_marker(x, i, true, 0))
 				x->st.eor++;
-			x->end[i] = END_NONE;
+			x->eor_due[i] = false;
 			return true;
 		}
 	}
@@ -268,6 +299,7 @@ struct export_send *export_send_new(struct event_base *base, struct session *s,
 	for (int i = 0; i < VPN_FAMS; i++)
 		x->addpath[i] = (n->vpn_addpath[i] & BGP_ADDPATH_SEND) != 0;
 	x->max_len = n->ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN;
+	x->live_high = SEND_LIVE_HIGH;
 	x->tick = evtimer_new(base, tick_cb, x);
 	x->batch = rib_vpn_batch_new(emit, x);
 	x->flush_ev = event_new(base, -1, 0, flush_cb, x);
@@ -386,7 +418,7 @@ void export_send_start(struct export_send *x)
 {
 	x->started = true;
 	for (int i = 0; i < VPN_FAMS; i++)
-		x->end[i] = x->fam[i] ? END_EOR : END_NONE;
+		x->eor_due[i] = x->fam[i];
 	schedule(x, 0);
 }
 
@@ -396,23 +428,31 @@ void export_send_gate(struct export_send *x, export_send_ready ready, void *arg)
 	x->ready_arg = arg;
 }
 
-void export_send_refresh(struct export_send *x, uint16_t afi, uint8_t safi)
+/* Every view's walk of family i from the start, between BoRR and EoRR
+ * when enhanced refresh is negotiated (a first dump still going ends with
+ * its End-of-RIB after the EoRR). Changes ahead of the walks are theirs. */
+static void send_again(struct export_send *x, int i)
 {
-	int i = safi == BGP_SAFI_VPN ? fam_index(afi) : -1;
-	bool enhanced = session_negotiated(x->s)->enhanced_rr;
-
-	if (i < 0 || !x->fam[i] || x->failed)
-		return;
-	if (enhanced)
-		send_marker(x, i, false, BGP_RR_BORR);
+	if (session_negotiated(x->s)->enhanced_rr && send_marker(x, i, false, BGP_RR_BORR))
+		x->eorr_due[i] = true;
 	for (size_t k = 0; k < x->nviews; k++) {
 		struct rib_vpn_spec spec = x->views[k]->walk[i].spec;
 		rib_vpn_walk_init(&x->views[k]->walk[i], fam_afi[i], &spec);
 	}
-	/* A dump of the family still going ends with its End-of-RIB. */
-	if (x->end[i] == END_NONE && enhanced)
-		x->end[i] = END_EORR;
 	schedule(x, 0);
+}
+
+void export_send_refresh(struct export_send *x, uint16_t afi, uint8_t safi)
+{
+	int i = safi == BGP_SAFI_VPN ? fam_index(afi) : -1;
+
+	if (i >= 0 && x->fam[i] && !x->failed)
+		send_again(x, i);
+}
+
+void export_send_set_live_high(struct export_send *x, size_t bytes)
+{
+	x->live_high = bytes;
 }
 
 const struct export_send_stats *export_send_stats(const struct export_send *x)

@@ -19,6 +19,7 @@
 #define BGPMUX_EXPORT_SEND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct event_base;
@@ -30,6 +31,7 @@ struct export_send_stats {
 	uint64_t routes;        /* VPN routes announced or withdrawn */
 	uint64_t views;         /* views whose whole table was sent */
 	uint64_t eor;           /* End-of-RIB markers sent */
+	uint64_t overruns;      /* families sent again for too much queued */
 };
 
 /* Called from the loop once the session refused a message; the owner
@@ -67,6 +69,10 @@ void export_send_gate(struct export_send *x, export_send_ready ready, void *arg)
 /* ROUTE-REFRESH for afi/safi (a VPN family): the dump of that family
  * again, between BoRR and EoRR when enhanced (RFC 7313). */
 void export_send_refresh(struct export_send *x, uint16_t afi, uint8_t safi);
+
+/* The queue past which live changes give way to sending the family
+ * again (default 16 MiB; tests set less). */
+void export_send_set_live_high(struct export_send *x, size_t bytes);
 
 const struct export_send_stats *export_send_stats(const struct export_send *x);
 
