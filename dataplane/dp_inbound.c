@@ -20,25 +20,15 @@
 #include "muxd/lib/log.h"
 #include "muxd/lib/xalloc.h"
 
+static const struct bgp_prefix *in_at(size_t i, const void *arg)
+{
+	return &((const struct dataplane *)arg)->in[i]->p;
+}
+
 /* The position of p in dp->in, or where it would go (*found false). */
 static size_t in_find(const struct dataplane *dp, const struct bgp_prefix *p, bool *found)
 {
-	size_t lo = 0, hi = dp->nin;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = bgp_prefix_cmp(&dp->in[mid]->p, p);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return bgp_prefix_search(dp->nin, in_at, dp, p, found);
 }
 
 static struct dp_in *in_get(struct dataplane *dp, const struct bgp_prefix *p, bool create)

@@ -128,26 +128,16 @@ static struct relay_source *source_find(struct export_clients *r,
 	return rs;
 }
 
+static const struct bgp_prefix *route_at(size_t i, const void *arg)
+{
+	return &((const struct relay_source *)arg)->routes[i].p;
+}
+
 /* Where p is in rs->routes, or would go; *found says which. */
 static size_t route_index(const struct relay_source *rs, const struct bgp_prefix *p,
     bool *found)
 {
-	size_t lo = 0, hi = rs->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = bgp_prefix_cmp(&rs->routes[mid].p, p);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return bgp_prefix_search(rs->n, route_at, rs, p, found);
 }
 
 /* ---- the wire ------------------------------------------------------------------ */

@@ -178,3 +178,24 @@ int bgp_prefix_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b)
 		return a->path_id < b->path_id ? -1 : 1;
 	return 0;
 }
+
+size_t bgp_prefix_search(size_t n, bgp_prefix_at *at, const void *arg,
+    const struct bgp_prefix *p, bool *found)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = bgp_prefix_cmp(at(mid, arg), p);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}

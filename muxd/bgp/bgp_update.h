@@ -53,6 +53,11 @@ size_t bgp_nlri_size(const struct bgp_prefix *p, bool addpath);
 bool bgp_prefix_parse(const char *s, struct bgp_prefix *p);
 void bgp_prefix_format(const struct bgp_prefix *p, char *buf, size_t len);
 int bgp_prefix_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b);
+/* Where p is among n prefixes in bgp_prefix_cmp's order (at(i, arg) is
+ * the i-th), or where it would go: *found says which. */
+typedef const struct bgp_prefix *bgp_prefix_at(size_t i, const void *arg);
+size_t bgp_prefix_search(size_t n, bgp_prefix_at *at, const void *arg,
+    const struct bgp_prefix *p, bool *found);
 
 /* ---- path attributes -------------------------------------------------- */
 

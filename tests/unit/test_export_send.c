@@ -298,6 +298,22 @@ static void equals_view(const struct adjrib *c)
 	ck_assert_uint_eq(adjrib_count(c, 0), cmp.n);
 }
 
+/* Two paths on each of 20,000 prefixes, and the dump started: its first
+ * step is out, so the walk is past route 0 and not past 19,999. */
+static void dump_begun(void)
+{
+	double until;
+
+	for (unsigned i = 0; i < 20000; i++) {
+		change(i, 1, set_a);
+		change(i, 2, set_b);
+	}
+	export_send_start(sender);
+	until = nb_now() + WAIT;
+	while (export_send_stats(sender)->routes == 0 && nb_run_once(until))
+		;
+}
+
 /* ---- the tests ----------------------------------------------------------- */
 
 /* 1,000 announcements then 1,000 withdrawals in one loop pass (a table
@@ -337,17 +353,8 @@ END_TEST
 START_TEST(test_changes_during_dump)
 {
 	struct seen sn = { 0 };
-	double until;
 
-	for (unsigned i = 0; i < 20000; i++) {
-		change(i, 1, set_a);
-		change(i, 2, set_b);
-	}
-	export_send_start(sender);
-	/* the first step is out: the walk is past route 0, not past 19,999 */
-	until = nb_now() + WAIT;
-	while (export_send_stats(sender)->routes == 0 && nb_run_once(until))
-		;
+	dump_begun();
 	ck_assert_uint_gt(export_send_stats(sender)->routes, 0);
 	ck_assert_uint_lt(export_send_stats(sender)->routes, 40000);
 	change(0, 1, set_b);
@@ -429,16 +436,8 @@ END_TEST
 START_TEST(test_view_id_changes)
 {
 	struct seen sn = { 0 };
-	double until;
 
-	for (unsigned i = 0; i < 20000; i++) {
-		change(i, 1, set_a);
-		change(i, 2, set_b);
-	}
-	export_send_start(sender);
-	until = nb_now() + WAIT;
-	while (export_send_stats(sender)->routes == 0 && nb_run_once(until))
-		;
+	dump_begun();
 	export_send_view_id(sender, feed, ASN, VIEW_ID + 1);
 	change(5, 1, NULL);
 	read_until(&sn, 2, 0);
