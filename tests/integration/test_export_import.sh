@@ -6,7 +6,8 @@
 # End-of-RIB; no upstream has id 3. A muxd instance host with upstreams isp-a (id 1) and isp-b
 # (id 2) serves each view on its instance; an ADD-PATH client of each
 # gets the view's table path by path (path ids and attributes: the table
-# vpn_export wrote, bgp_sink --expect-table). vpn_export withdraws view 1:
+# vpn_export wrote, bgp_sink --expect-table), and so does a monitor client
+# ("role": "monitor", on any instance). vpn_export withdraws view 1:
 # a client of isp-a still connected loses every path; isp-b keeps its.
 # The session's end clears the views (vpn_export offers no Graceful
 # Restart: test_export_gr has the session that does).
@@ -15,9 +16,9 @@
 . "$(dirname "$0")/lib.sh"
 
 VH=127.0.248.1 IH=127.0.249.1 INST_A=127.0.249.2 INST_B=127.0.249.3
-CA=127.0.249.10 CW=127.0.249.11 CB=127.0.249.12 CE=127.0.249.13
+CA=127.0.249.10 CW=127.0.249.11 CB=127.0.249.12 CE=127.0.249.13 CM=127.0.249.14
 EXPORT_PORT=1179 PREFIXES=100 PATHS=2
-claim_addrs "$VH" "$IH" "$INST_A" "$INST_B" "$CA" "$CW" "$CB" "$CE"
+claim_addrs "$VH" "$IH" "$INST_A" "$INST_B" "$CA" "$CW" "$CB" "$CE" "$CM"
 PER_VIEW=$((2 * PREFIXES * PATHS))
 
 cat >"$T/instancehost.json" <<EOF || fail "cannot write the instance host's configuration"
@@ -35,7 +36,8 @@ cat >"$T/instancehost.json" <<EOF || fail "cannot write the instance host's conf
     { "name": "ca", "address": "$CA", "asn": 65100, "add_path": "send", "upstreams": ["isp-a"] },
     { "name": "cw", "address": "$CW", "asn": 65101, "add_path": "send", "upstreams": ["isp-a"] },
     { "name": "cb", "address": "$CB", "asn": 65102, "add_path": "send", "upstreams": ["isp-b"] },
-    { "name": "ce", "address": "$CE", "asn": 65103, "add_path": "send", "upstreams": ["isp-b"] }
+    { "name": "ce", "address": "$CE", "asn": 65103, "add_path": "send", "upstreams": ["isp-b"] },
+    { "name": "mon", "address": "$CM", "asn": 65104, "add_path": "send", "role": "monitor" }
   ]
 }
 EOF
@@ -74,10 +76,13 @@ sink cw "$INST_A" "$CW" 65101 "$T/view.1" 60
 CW_PID=$LAST_PID
 sink cb "$INST_B" "$CB" 65102 "$T/view.2" 0.5
 CB_PID=$LAST_PID
+sink mon "$INST_B" "$CM" 65104 "$T/view.2" 0.5      # a monitor, on any instance
+MON_PID=$LAST_PID
 
 _ended() { ! running "$1"; }
 wait_until 30 "client ca to get view 1" _ended "$CA_PID"
 wait_until 30 "client cb to get view 2" _ended "$CB_PID"
+wait_until 30 "the monitor client to get view 2" _ended "$MON_PID"
 # report NAME PREFIXES — its table is exactly the expected one, path by path.
 report() {
 	python3 - "$T/$1.json" "$2" "$PER_VIEW" <<'PY' || fail "client $1's table: $(cat "$T/$1.json" "$T/$1.err")"
@@ -98,7 +103,8 @@ assert d['eor_ipv4'] and d['prefixes'] == int(sys.argv[2]), d" "$T/ce.json" "$PE
 say "a client there before the view host gets End-of-RIB after the view's every path"
 report ca "$PER_VIEW"
 report cb "$PER_VIEW"
-say "each instance's ADD-PATH client holds its view's $PER_VIEW paths: path ids and attributes as the view host sent them"
+report mon "$PER_VIEW"
+say "each instance's ADD-PATH client, and a monitor client, hold its view's $PER_VIEW paths: path ids and attributes as the view host sent them"
 
 _cw_done() { grep -q "done:" "$T/cw.err"; }
 wait_until 20 "client cw to get view 1" _cw_done
