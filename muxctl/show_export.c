@@ -31,8 +31,12 @@ static const char *add_path_text(const json_t *ap, char *buf, size_t len)
 void show_export(const json_t *ex)
 {
 	static const char *const h[] = { "Host", "Address", "State", "Uptime", "ADD-PATH",
-		"Established", "EoR sent", "Updates rx", "Flaps", NULL };
+		"Established", "EoR sent", "Updates rx", "Flaps", "Clients up",
+		"Client routes", NULL };
 	const char *role = json_cell_str(ex, "role");
+	/* client routes: those received on a view host, sent on an instance host */
+	const char *routes = strcmp(role, "view-host") == 0 ? "client_routes_received" :
+	    "client_routes_sent";
 	struct table *t;
 	char ap[128], up[32];
 	size_t i;
@@ -61,6 +65,8 @@ void show_export(const json_t *ex)
 		table_cell(t, "%lld", json_cell_num(r, "end_of_rib_sent"));
 		table_cell(t, "%lld", json_cell_num(r, "updates_received"));
 		table_cell(t, "%lld", json_cell_num(r, "flaps"));
+		table_cell(t, "%lld", json_cell_num(r, "clients_up"));
+		table_cell(t, "%lld", json_cell_num(r, routes));
 		table_row(t);
 	}
 	table_print(t, stdout);

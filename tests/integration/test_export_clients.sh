@@ -117,6 +117,9 @@ _in_counted() {
 	[[ $(export_field "$VH" clients_up) == 1 && $(export_field "$VH" client_routes_received) -ge 1 ]]
 }
 wait_until 10 "the view host's API to count the instance host's client" _in_counted
+"$ROOT/build/muxctl" -s "$VH:8179" show export >"$T/muxctl.txt" || fail "muxctl show export failed"
+grep -Eq "^ih-1 .* 1 +[1-9][0-9]* *$" "$T/muxctl.txt" ||
+	fail "muxctl show export does not show ih-1's client up and its routes: $(cat "$T/muxctl.txt")"
 holds_for 1 "the ISP holding only $PREFIX (never $OUTSIDE)" isp_holds
 say "the ISP holds $PREFIX as the gateway's (AS_PATH 65000, next hop $VH), never $OUTSIDE"
 
