@@ -103,36 +103,42 @@ report() {
 	bad=1
 }
 
-while IFS= read -r f; do
+mapfile -t files < <(find muxd views instances monitors dataplane web muxctl -name '*.[ch]' 2>/dev/null | sort)
+declare -A FROM=()
+for f in "${files[@]}"; do
 	room_of "$f"
-	from=$ROOM
-	if [[ $from == "?" ]]; then
+	if [[ $ROOM == "?" ]]; then
 		echo "$f: in no room of scripts/check-layers.sh (add its folder to the table)"
 		bad=1
-		continue
 	fi
-	while IFS=: read -r line inc; do
-		if [[ $inc =~ ^\"(.*)\"$ ]]; then
-			target=${BASH_REMATCH[1]}
-			room_of "$target"
-			to=$ROOM
-			if [[ ${DENY_LOCAL[$from]:-} == "$target" ]]; then
-				report "$f" "$line" "$target" "$from includes $target (the $from room may not)"
-			elif [[ $target == *_int.h && $to != "$from" ]]; then
-				report "$f" "$line" "$target" "$from includes $target (private to the $to room)"
-			elif [[ $to != "$from" && " ${MAY[$from]} " != *" $to "* ]]; then
-				report "$f" "$line" "$target" "$from includes $target ($to) ($from may include: ${MAY[$from]:-nothing else})"
-			fi
-		elif [[ $inc =~ ^\<(.*)\>$ ]]; then
-			sys=${BASH_REMATCH[1]}
-			if [[ -n ${DENY[$from]:-} && $sys =~ ${DENY[$from]} ]]; then
-				report "$f" "$line" "<$sys>" "$from includes <$sys> (the $from room may not)"
-			fi
+	FROM[$f]=$ROOM
+done
+
+# Every include of every file from one awk (one per file made the check
+# take seconds, and tests/scripts/test_check_layers.sh runs it 22 times).
+while IFS=: read -r f line inc; do
+	from=${FROM[$f]}
+	[[ $from == "?" ]] && continue
+	if [[ $inc =~ ^\"(.*)\"$ ]]; then
+		target=${BASH_REMATCH[1]}
+		room_of "$target"
+		to=$ROOM
+		if [[ ${DENY_LOCAL[$from]:-} == "$target" ]]; then
+			report "$f" "$line" "$target" "$from includes $target (the $from room may not)"
+		elif [[ $target == *_int.h && $to != "$from" ]]; then
+			report "$f" "$line" "$target" "$from includes $target (private to the $to room)"
+		elif [[ $to != "$from" && " ${MAY[$from]} " != *" $to "* ]]; then
+			report "$f" "$line" "$target" "$from includes $target ($to) ($from may include: ${MAY[$from]:-nothing else})"
 		fi
-	done < <(awk '/^[ \t]*#[ \t]*include[ \t]*[<"]/ {
-		s = $0; sub(/^[ \t]*#[ \t]*include[ \t]*/, "", s); sub(/[>"].*$/, "&", s)
-		match(s, /^[<"][^>"]*[>"]/); print NR ":" substr(s, RSTART, RLENGTH) }' "$f")
-done < <(find muxd views instances monitors dataplane web muxctl -name '*.[ch]' 2>/dev/null | sort)
+	elif [[ $inc =~ ^\<(.*)\>$ ]]; then
+		sys=${BASH_REMATCH[1]}
+		if [[ -n ${DENY[$from]:-} && $sys =~ ${DENY[$from]} ]]; then
+			report "$f" "$line" "<$sys>" "$from includes <$sys> (the $from room may not)"
+		fi
+	fi
+done < <(awk '/^[ \t]*#[ \t]*include[ \t]*[<"]/ {
+	s = $0; sub(/^[ \t]*#[ \t]*include[ \t]*/, "", s); sub(/[>"].*$/, "&", s)
+	match(s, /^[<"][^>"]*[>"]/); print FILENAME ":" FNR ":" substr(s, RSTART, RLENGTH) }' "${files[@]}" /dev/null)
 
 for k in "${!KNOWN[@]}"; do
 	if [[ -z ${SEEN[$k]:-} ]]; then

@@ -24,18 +24,27 @@ UP=isp_a
 API=http://$MUX_ADDR:8179
 TOKEN_FILE=$T/token
 SHOTS=$ROOT/build/integration/webui
-NODE_DIR=$ROOT/build/webui-node
+# playwright-core is installed once per version of tests/webui/package.json,
+# in the user's cache: under build/ every fresh build or `make clean` made
+# the test fetch it again (60-70 s of the test when the registry is slow).
+NODE_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/bgpmux/webui-node-$(sha256sum <"$ROOT/tests/webui/package.json" | cut -c1-16)
 claim_addrs 127.0.64.21 127.0.64.22 127.0.64.31 127.0.64.32
 echo "ui-$RANDOM$RANDOM" >"$TOKEN_FILE" && chmod 600 "$TOKEN_FILE"
 
 [[ -x /usr/bin/chromium ]] || fail "/usr/bin/chromium is missing (scripts/deps.sh installs it)"
 command -v node >/dev/null || fail "node is missing (scripts/deps.sh installs nodejs)"
 if [[ ! -f $NODE_DIR/node_modules/playwright-core/package.json ]]; then
-	mkdir -p "$NODE_DIR"
-	cp "$ROOT/tests/webui/package.json" "$NODE_DIR/"
-	(cd "$NODE_DIR" && npm install --no-audit --no-fund --silent) >"$T/npm.log" 2>&1 ||
-		fail "npm install playwright-core failed: $(tail -n 5 "$T/npm.log")"
+	# installed beside it and renamed into place: a run in another tree
+	# may install the same version at the same time
+	rm -rf "$NODE_DIR"
+	mkdir -p "$(dirname "$NODE_DIR")"
+	node_tmp=$(mktemp -d "$NODE_DIR.XXXXXX")
+	cp "$ROOT/tests/webui/package.json" "$node_tmp/"
+	(cd "$node_tmp" && npm install --no-audit --no-fund --silent) >"$T/npm.log" 2>&1 ||
+		{ rm -rf "$node_tmp"; fail "npm install playwright-core failed: $(tail -n 5 "$T/npm.log")"; }
+	mv -T "$node_tmp" "$NODE_DIR" 2>/dev/null || rm -rf "$node_tmp"
 fi
+[[ -f $NODE_DIR/node_modules/playwright-core/package.json ]] || fail "no playwright-core in $NODE_DIR"
 
 api_mux_start 127.0.64.31 14
 client_bird_start "$T/client" "$CLIENT_ADDR" "$CLIENT_ASN" "$INST_ADDR"
