@@ -108,7 +108,7 @@ $(BUILD)/muxctl: $(CTL_SRC) $(wildcard muxctl/*.h) $(BUILD)/gen/version.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtools.a $(BUILD)/libmuxcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libtools.a $(BUILD)/libmuxcore.a $(CHECK_LIBS) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d $(LDFLAGS) $< $(BUILD)/libtools.a $(BUILD)/libmuxcore.a $(CHECK_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/libtools.a: $(TOOL_LIB_OBJ)
 	@rm -f $@
@@ -236,4 +236,5 @@ clean:
 	rm -rf build build-san build-fuzz
 
 -include $(CORE_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TOOL_LIB_OBJ:.o=.d)
+-include $(UNIT_BIN:=.d)
 -include $(wildcard build-fuzz/obj/*/*.d build-fuzz/obj/*/*/*.d)
