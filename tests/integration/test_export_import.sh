@@ -7,7 +7,8 @@
 # (id 2) serves each view on its instance; an ADD-PATH client of each
 # gets the view's table path by path (path ids and attributes: the table
 # vpn_export wrote, bgp_sink --expect-table), and so does a monitor client
-# ("role": "monitor", on any instance). vpn_export withdraws view 1:
+# ("role": "monitor", on any instance); a multisession client (IETF, one
+# session per family) holds a path per prefix of its view. vpn_export withdraws view 1:
 # a client of isp-a still connected loses every path; isp-b keeps its.
 # The session's end clears the views (vpn_export offers no Graceful
 # Restart: test_export_gr has the session that does).
@@ -16,9 +17,9 @@
 . "$(dirname "$0")/lib.sh"
 
 VH=127.0.248.1 IH=127.0.249.1 INST_A=127.0.249.2 INST_B=127.0.249.3
-CA=127.0.249.10 CW=127.0.249.11 CB=127.0.249.12 CE=127.0.249.13 CM=127.0.249.14
+CA=127.0.249.10 CW=127.0.249.11 CB=127.0.249.12 CE=127.0.249.13 CM=127.0.249.14 CMS=127.0.249.15
 EXPORT_PORT=1179 PREFIXES=100 PATHS=2
-claim_addrs "$VH" "$IH" "$INST_A" "$INST_B" "$CA" "$CW" "$CB" "$CE" "$CM"
+claim_addrs "$VH" "$IH" "$INST_A" "$INST_B" "$CA" "$CW" "$CB" "$CE" "$CM" "$CMS"
 PER_VIEW=$((2 * PREFIXES * PATHS))
 
 cat >"$T/instancehost.json" <<EOF || fail "cannot write the instance host's configuration"
@@ -37,7 +38,8 @@ cat >"$T/instancehost.json" <<EOF || fail "cannot write the instance host's conf
     { "name": "cw", "address": "$CW", "asn": 65101, "add_path": "send", "upstreams": ["isp-a"] },
     { "name": "cb", "address": "$CB", "asn": 65102, "add_path": "send", "upstreams": ["isp-b"] },
     { "name": "ce", "address": "$CE", "asn": 65103, "add_path": "send", "upstreams": ["isp-b"] },
-    { "name": "mon", "address": "$CM", "asn": 65104, "add_path": "send", "role": "monitor" }
+    { "name": "mon", "address": "$CM", "asn": 65104, "add_path": "send", "role": "monitor" },
+    { "name": "ms", "address": "$CMS", "asn": 65105, "multisession": "ietf", "upstreams": ["isp-b"] }
   ]
 }
 EOF
@@ -78,6 +80,10 @@ sink cb "$INST_B" "$CB" 65102 "$T/view.2" 0.5
 CB_PID=$LAST_PID
 sink mon "$INST_B" "$CM" 65104 "$T/view.2" 0.5      # a monitor, on any instance
 MON_PID=$LAST_PID
+# a multisession client (one session per family, no ADD-PATH: a path per prefix)
+spawn "multisession client" "$T/ms.log" "$ROOT/build/tools/ms_speaker" --local "$CMS" \
+	--remote "$INST_B" --asn 65105 --peer-as "$MUX_ASN" --id "$CMS" --dialect ietf \
+	--family ipv4-unicast --family ipv6-unicast --hold 30 --status "$T/ms.json" --quiet
 
 _ended() { ! running "$1"; }
 wait_until 30 "client ca to get view 1" _ended "$CA_PID"
@@ -105,6 +111,14 @@ report ca "$PER_VIEW"
 report cb "$PER_VIEW"
 report mon "$PER_VIEW"
 say "each instance's ADD-PATH client, and a monitor client, hold its view's $PER_VIEW paths: path ids and attributes as the view host sent them"
+_ms_whole() {
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+ok = sum(s["state"] == "Established" for s in d["sessions"]) == 2
+sys.exit(not (ok and d["ipv4_routes"] == d["ipv6_routes"] == int(sys.argv[2])))' "$T/ms.json" "$PREFIXES" 2>/dev/null
+}
+wait_until 20 "the multisession client to hold view 2's $PREFIXES IPv4 and $PREFIXES IPv6 prefixes on two sessions" _ms_whole
+say "a multisession client of the instance host holds view 2 on one session per family"
 
 _cw_done() { grep -q "done:" "$T/cw.err"; }
 wait_until 20 "client cw to get view 1" _cw_done
