@@ -194,7 +194,9 @@ static void send_route(struct export_clients *r, const struct relay_source *rs,
 static struct attrset *intern_marked(struct export_clients *r, const struct bgp_attrs *in,
     const uint8_t *nh, size_t nh_len, bool stale)
 {
-	static const uint8_t mark[4] = { 0xFF, 0xFF, 0x00, 0x06 };
+	static const uint8_t mark[4] = { BGP_COMM_LLGR_STALE >> 24,
+		(BGP_COMM_LLGR_STALE >> 16) & 0xFF, (BGP_COMM_LLGR_STALE >> 8) & 0xFF,
+		BGP_COMM_LLGR_STALE & 0xFF };
 	struct bgp_attrs a = *in;
 	uint8_t *comm;
 	size_t len = 0;

@@ -135,16 +135,6 @@ static struct in_source *source_of(struct export_clients_in *in,
 
 /* ---- routes --------------------------------------------------------------------- */
 
-static bool has_stale(const struct bgp_attrs *a)
-{
-	static const uint8_t mark[4] = { 0xFF, 0xFF, 0x00, 0x06 };
-
-	for (size_t i = 0; i + 4 <= a->communities.len; i += 4)
-		if (memcmp(a->communities.p + i, mark, 4) == 0)
-			return true;
-	return false;
-}
-
 /* One route (a: NULL for a withdrawal). */
 static void on_route(struct export_clients_in *in, const struct bgp_vpn_prefix *vp,
     const struct bgp_attrs *a, const uint8_t *nh, size_t nh_len)
@@ -165,7 +155,7 @@ static void on_route(struct export_clients_in *in, const struct bgp_vpn_prefix *
 		return;
 	}
 	s = source_of(in, cc, uc);
-	if (a && has_stale(a)) {
+	if (a && bgp_communities_has(a->communities, BGP_COMM_LLGR_STALE)) {
 		if (s->up)
 			gateway_client_down(in->gw, cc, uc->n.name);
 		s->up = false;

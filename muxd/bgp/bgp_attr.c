@@ -465,3 +465,12 @@ const struct attr_row *bgp_attr_row(unsigned type)
 			return &bgp_attr_rows[i];
 	return NULL;
 }
+
+bool bgp_communities_has(struct bgp_bytes comm, uint32_t value)
+{
+	for (size_t i = 0; i + 4 <= comm.len; i += 4)
+		if (((uint32_t)comm.p[i] << 24 | (uint32_t)comm.p[i + 1] << 16 |
+		    (uint32_t)comm.p[i + 2] << 8 | comm.p[i + 3]) == value)
+			return true;
+	return false;
+}

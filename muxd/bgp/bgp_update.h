@@ -68,6 +68,11 @@ struct bgp_bytes {
 	uint16_t len;
 };
 
+/* RFC 9494's LLGR_STALE (65535:6): a route kept after its session was
+ * lost. Whether a COMMUNITIES attribute's bytes hold value. */
+#define BGP_COMM_LLGR_STALE 0xFFFF0006u
+bool bgp_communities_has(struct bgp_bytes comm, uint32_t value);
+
 struct bgp_raw_attr {
 	/* As received without the Extended Length bit (framing, chosen again
 	 * on encode); an optional transitive one gets the Partial bit here
