@@ -74,6 +74,7 @@ void rfam_node_free(struct rfam *f, uint32_t i)
 	if (f->finger == i)
 		f->finger = 0;
 	n->child[0] = f->free_list;
+	n->parent = 0;          /* not NODE_PENDING: rfam_settle skips it */
 	f->free_list = i;
 	f->nodes--;
 }
@@ -273,6 +274,7 @@ static void fam_reset(struct rfam *f)
 {
 	chunks_free(f);
 	slots_free(f->slots, f->cap);
+	free(f->pending);
 	struct pathstore_seed seed = f->seed;
 	fam_init(f, f->afi, f->width);
 	f->seed = seed;
@@ -426,7 +428,7 @@ static size_t fam_clear_alone(struct rfam *f, uint32_t id, adjrib_cb cb, void *a
 {
 	struct clear_ctx cc = { cb, arg, 0 };
 	if (cb != NULL)
-		rfam_walk_from(f, id, f->root, 0, clear_route, &cc);
+		rfam_walk_from(f, id, rfam_root(f), 0, clear_route, &cc);
 	else
 		cc.removed = f->routes;
 	for (size_t i = 0; i < f->cap; i++)
@@ -444,7 +446,7 @@ static size_t fam_clear_alone(struct rfam *f, uint32_t id, adjrib_cb cb, void *a
 static size_t fam_clear_shared(struct rfam *f, uint32_t id, adjrib_cb cb, void *arg)
 {
 	size_t removed = 0;
-	for (uint32_t i = rfam_skip_branches(f, id, f->root, 0); i != 0;) {
+	for (uint32_t i = rfam_skip_branches(f, id, rfam_root(f), 0); i != 0;) {
 		struct rnode *n = node_at(f, i);
 		struct clear_ctx cc = { cb, arg, 0 };
 		if (cb != NULL)
@@ -524,8 +526,9 @@ bool adjrib_announce(struct adjrib *rib, const struct bgp_prefix *p,
 	uint32_t hlo = prefix_hash(f, addr, p->len);
 	uint32_t i = hash_find(f, addr, p->len, hlo);
 	if (i == 0) {
-		i = rfam_trie_insert(f, addr, p->len);
+		i = rfam_node_new(f, addr, p->len);
 		hash_insert(f, i, hlo);
+		rfam_trie_add(f, i);
 	}
 	struct rnode *n = node_at(f, i);
 	bool had = node_has(n, rib->id);
@@ -615,7 +618,7 @@ int adjrib_walk(const struct adjrib *rib, uint16_t afi, adjrib_cb cb, void *arg)
 		const struct rfam *f = &rib->table->fam[aid];
 		if (afi != 0 && afi != f->afi)
 			continue;
-		int rc = rfam_walk_from(f, rib->id, f->root, 0, cb, arg);
+		int rc = rfam_walk_from(f, rib->id, rfam_root(f), 0, cb, arg);
 		if (rc != 0)
 			return rc;
 	}

@@ -11,7 +11,7 @@
 static int lookup_longer(const struct rfam *f, uint32_t id, const uint8_t *addr,
     unsigned len, adjrib_cb cb, void *arg)
 {
-	uint32_t i = f->root;
+	uint32_t i = rfam_root(f);
 	while (i != 0) {
 		const struct rnode *n = node_at(f, i);
 		if (n->len >= len) {
@@ -29,7 +29,7 @@ static int lookup_longer(const struct rfam *f, uint32_t id, const uint8_t *addr,
 static int lookup_covering(const struct rfam *f, uint32_t id, const uint8_t *addr,
     unsigned len, adjrib_cb cb, void *arg)
 {
-	uint32_t i = f->root;
+	uint32_t i = rfam_root(f);
 	while (i != 0) {
 		const struct rnode *n = node_at(f, i);
 		if (n->len > len || first_diff(addr, n->addr, n->len) < n->len)
@@ -88,6 +88,7 @@ static uint32_t route_after(const struct rfam *f, uint32_t id,
     const struct bgp_prefix *last, uint32_t *k)
 {
 	*k = SLOT_FIRST;
+	(void)rfam_root(f);     /* the trie whole before stepping in it */
 	uint32_t i = hash_find(f, last->addr, last->len,
 	    prefix_hash(f, last->addr, last->len));
 	if (i != 0) {
@@ -171,7 +172,7 @@ size_t adjrib_cursor_next(const struct adjrib *rib, struct adjrib_cursor *c,
 	uint32_t id = rib->id, i, k = SLOT_FIRST;
 	if (c->state == CURSOR_START) {
 		f = c->afi ? fam_of(rib, c->afi) : &rib->table->fam[0];
-		i = rfam_skip_branches(f, id, f->root, 0);
+		i = rfam_skip_branches(f, id, rfam_root(f), 0);
 	} else {
 		f = fam_of(rib, c->last.afi);
 		i = route_after(f, id, &c->last, &k);
@@ -182,7 +183,7 @@ size_t adjrib_cursor_next(const struct adjrib *rib, struct adjrib_cursor *c,
 			/* every family: on to the next, in aid order */
 			if (c->afi == 0 && f != last_fam) {
 				f++;
-				i = rfam_skip_branches(f, id, f->root, 0);
+				i = rfam_skip_branches(f, id, rfam_root(f), 0);
 				k = SLOT_FIRST;
 				continue;
 			}

@@ -10,7 +10,13 @@
  */
 #include "muxd/rib/adjrib_node.h"
 
+#include <stdlib.h>
+
 #include "muxd/lib/log.h"
+#include "muxd/lib/xalloc.h"
+
+/* Fewer waiting nodes than this are linked only when the order is read. */
+#define PENDING_MIN 4096
 
 static void replace_child(struct rfam *f, uint32_t parent, uint32_t old, uint32_t new)
 {
@@ -43,12 +49,35 @@ static uint32_t descent_start(const struct rfam *f, const uint8_t *addr, unsigne
 	return f->root;
 }
 
-/* rfam_trie_insert without the finger's update. */
-static uint32_t trie_insert(struct rfam *f, const uint8_t *addr, unsigned len)
+/* Node k takes the place of branch node i, which has k's key. */
+static uint32_t take_branch(struct rfam *f, uint32_t i, uint32_t k)
 {
-	if (f->root == 0)
-		return f->root = rfam_node_new(f, addr, len);
+	struct rnode *n = node_at(f, i), *nk = node_at(f, k);
+	if (!node_empty(n))
+		fatal("RIB trie corrupt: two nodes for one prefix /%u", n->len);
+	nk->child[0] = n->child[0];
+	nk->child[1] = n->child[1];
+	nk->parent = n->parent;
+	replace_child(f, n->parent, i, k);
+	for (int b = 0; b < 2; b++)
+		if (nk->child[b] != 0)
+			node_at(f, nk->child[b])->parent = k;
+	rfam_node_free(f, i);
+	return k;
+}
 
+/* Link node k (its key, no children) into the trie. */
+static void trie_link(struct rfam *f, uint32_t k)
+{
+	struct rnode *nk = node_at(f, k);
+	const uint8_t *addr = nk->addr;
+	unsigned len = nk->len;
+
+	nk->parent = 0;
+	if (f->root == 0) {
+		f->root = k;
+		return;
+	}
 	/* Down to the first prefix node at or past len along addr, or the
 	 * last one on the way (branch nodes always have both children). */
 	uint32_t i = descent_start(f, addr, len);
@@ -66,11 +95,10 @@ static uint32_t trie_insert(struct rfam *f, const uint8_t *addr, unsigned len)
 		i = n->parent;
 		n = node_at(f, i);
 	}
-	if (diff == len && n->len == len)
-		return i;
-
-	uint32_t k = rfam_node_new(f, addr, len);
-	struct rnode *nk = node_at(f, k);
+	if (diff == len && n->len == len) {
+		take_branch(f, i, k);
+		return;
+	}
 	if (n->len == diff) {
 		/* addr/len lies below n, on a side n has not used yet. */
 		unsigned b = addr_bit(addr, n->len);
@@ -78,7 +106,7 @@ static uint32_t trie_insert(struct rfam *f, const uint8_t *addr, unsigned len)
 			fatal("RIB trie corrupt: occupied child at /%u", diff);
 		n->child[b] = k;
 		nk->parent = i;
-		return k;
+		return;
 	}
 	if (len == diff) {
 		/* addr/len covers n: it goes between n and n's parent. */
@@ -86,7 +114,7 @@ static uint32_t trie_insert(struct rfam *f, const uint8_t *addr, unsigned len)
 		nk->parent = n->parent;
 		replace_child(f, n->parent, i, k);
 		n->parent = k;
-		return k;
+		return;
 	}
 	/* They part at bit diff: a branch node there holds both. */
 	uint32_t g = rfam_node_new(f, addr, diff);
@@ -98,16 +126,106 @@ static uint32_t trie_insert(struct rfam *f, const uint8_t *addr, unsigned len)
 	replace_child(f, n->parent, i, g);
 	n->parent = g;
 	nk->parent = g;
+}
+
+/* Whether node k's key comes after the finger's, as in a dump in prefix
+ * order: its descent then starts a few nodes away, in the cache. */
+static bool follows_finger(const struct rfam *f, const struct rnode *nk)
+{
+	if (f->root == 0)
+		return true;
+	if (f->finger == 0)
+		return false;
+	const struct rnode *n = node_at(f, f->finger);
+	int c = memcmp(n->addr, nk->addr, f->width);
+	return c < 0 || (c == 0 && n->len < nk->len);
+}
+
+void rfam_trie_add(struct rfam *f, uint32_t k)
+{
+	struct rnode *nk = node_at(f, k);
+	if (f->npending == 0 && follows_finger(f, nk)) {
+		trie_link(f, k);
+		f->finger = k;
+		return;
+	}
+	nk->parent = NODE_PENDING;
+	f->pending = xgrow_array(f->pending, &f->pending_cap, f->npending + 1,
+	    sizeof *f->pending);
+	f->pending[f->npending++] = k;
+	/* Linking in batches as large as the trie already is keeps the sort
+	 * and the link at a constant cost per prefix, and the list bounded. */
+	if (f->npending >= PENDING_MIN && f->npending * 2 >= f->prefixes)
+		rfam_settle(f);
+}
+
+/* ---- sorting the waiting nodes ---------------------------------------- */
+
+struct pend {
+	uint64_t key;           /* the address's first 64 bits, big-endian */
+	uint32_t node;
+};
+
+static uint64_t pend_key(const struct rfam *f, const struct rnode *n)
+{
+	uint8_t b[8] = { 0 };
+	memcpy(b, n->addr, f->width < 8 ? f->width : 8);
+	uint64_t k = 0;
+	for (int i = 0; i < 8; i++)
+		k = k << 8 | b[i];
 	return k;
 }
 
-/* The node for addr/len, linked into the trie: an existing one (a branch
- * node at exactly that key is reused) or a new one with no paths. */
-uint32_t rfam_trie_insert(struct rfam *f, const uint8_t *addr, unsigned len)
+/* LSD radix sort of a[0..n) by key, a byte a pass; tmp holds n. A byte
+ * every key shares (an IPv4 key's low half) costs no pass. Sorted
+ * approximately is enough: the order only makes the links cheap (an
+ * IPv6 prefix's bits past 64 and the length are left out). */
+static struct pend *pend_sort(struct pend *a, struct pend *tmp, size_t n)
 {
-	uint32_t i = trie_insert(f, addr, len);
-	f->finger = i;
-	return i;
+	size_t count[8][256] = { { 0 } };
+	for (size_t i = 0; i < n; i++)
+		for (int d = 0; d < 8; d++)
+			count[d][(a[i].key >> (8 * d)) & 0xff]++;
+	for (int d = 0; d < 8; d++) {
+		size_t sum = 0, *c = count[d];
+		if (c[(a[0].key >> (8 * d)) & 0xff] == n)
+			continue;
+		for (int v = 0; v < 256; v++) {
+			size_t x = c[v];
+			c[v] = sum;
+			sum += x;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[c[(a[i].key >> (8 * d)) & 0xff]++] = a[i];
+		struct pend *t = a;
+		a = tmp;
+		tmp = t;
+	}
+	return a;
+}
+
+#define SETTLE_AHEAD 8
+
+void rfam_settle(struct rfam *f)
+{
+	size_t n = 0;
+	struct pend *a = xreallocarray(NULL, f->npending * 2, sizeof *a);
+	for (size_t i = 0; i < f->npending; i++) {
+		const struct rnode *nd = node_at(f, f->pending[i]);
+		if (nd->parent == NODE_PENDING)
+			a[n++] = (struct pend){ pend_key(f, nd), f->pending[i] };
+	}
+	f->npending = 0;
+	struct pend *s = n ? pend_sort(a, a + n, n) : a;
+	for (size_t i = 0; i < n; i++) {
+		if (i + SETTLE_AHEAD < n)
+			__builtin_prefetch(node_at(f, s[i + SETTLE_AHEAD].node), 1);
+		if (node_at(f, s[i].node)->parent != NODE_PENDING)
+			continue;       /* in the list twice */
+		trie_link(f, s[i].node);
+		f->finger = s[i].node;
+	}
+	free(a);
 }
 
 /* n has just lost its last path: keep it as a branch node if it has two
@@ -116,6 +234,10 @@ uint32_t rfam_trie_insert(struct rfam *f, const uint8_t *addr, unsigned len)
 void rfam_trie_unlink(struct rfam *f, uint32_t i)
 {
 	struct rnode *n = node_at(f, i);
+	if (n->parent == NODE_PENDING) {
+		rfam_node_free(f, i);   /* never linked */
+		return;
+	}
 	if (n->child[0] != 0 && n->child[1] != 0)
 		return;
 	uint32_t c = n->child[0] ? n->child[0] : n->child[1];

@@ -494,6 +494,89 @@ START_TEST(rib_cursor_model)
 }
 END_TEST
 
+/* ---- linking new prefixes in batches (adjrib_node.h, rfam_settle) ------ */
+
+/* 10.X.Y.0/len, len 16..24: a space small enough for a bitmap model,
+ * dense enough that most new prefixes nest under or above others and land
+ * on branch nodes of the trie. */
+#define BATCH_LENS 9
+#define BATCH_ADDRS 65536
+
+static struct bgp_prefix batch_prefix(uint32_t xy, unsigned len)
+{
+	struct bgp_prefix p = { .afi = BGP_AFI_IPV4, .len = (uint8_t)len };
+	p.addr[0] = 10;
+	p.addr[1] = (uint8_t)(xy >> 8);
+	p.addr[2] = (uint8_t)xy;
+	mask_prefix(&p);
+	return p;
+}
+
+/* The whole rib walked in prefix order, against the bitmap. */
+static void check_batch(struct adjrib *rib, const uint8_t (*on)[BATCH_ADDRS],
+    struct attrset *set)
+{
+	struct walk_log log = { 0 };
+	size_t k = 0;
+	adjrib_walk(rib, BGP_AFI_IPV4, log_route, &log);
+	for (uint32_t xy = 0; xy < BATCH_ADDRS; xy++) {
+		for (unsigned l = 0; l < BATCH_LENS; l++) {
+			if (!on[l][xy])
+				continue;
+			struct bgp_prefix want = batch_prefix(xy, 16 + l);
+			REQUIRE(k < log.n && bgp_prefix_cmp(&log.r[k].p, &want) == 0);
+			REQUIRE(log.r[k].set == set);
+			k++;
+		}
+	}
+	REQUIRE(k == log.n && adjrib_count(rib, BGP_AFI_IPV4) == k);
+	free(log.r);
+}
+
+/* Tens of thousands of new prefixes in random order with no walk between
+ * them: the waiting nodes are linked in batches as they pile up, among
+ * withdrawals of nodes still waiting, nodes freed and made again (in the
+ * waiting list twice), and prefixes that land on a branch node. */
+START_TEST(rib_links_in_batches)
+{
+	static uint8_t on[BATCH_LENS][BATCH_ADDRS];
+	struct attrstore *s = attrstore_new();
+	struct adjrib *rib = adjrib_new(s);
+	struct attrset *set = intern_med(s, 1);
+
+	memset(on, 0, sizeof on);
+	rng_state = 0x94d049bb133111ebULL + (uint64_t)_i;
+	for (int round = 0; round < 3; round++) {
+		for (int op = 0; op < 40000; op++) {
+			unsigned l = rng() % BATCH_LENS;
+			/* masked to its length: the bitmap's index is the key */
+			uint32_t xy = (rng() % BATCH_ADDRS) & ~((1u << (8 - l)) - 1) & 0xffff;
+			struct bgp_prefix p = batch_prefix(xy, 16 + l);
+			bool announce = rng() % 100 < (round == 2 ? 20 : 75);
+			if (announce)
+				REQUIRE(adjrib_announce(rib, &p, set) == !on[l][xy]);
+			else
+				REQUIRE(adjrib_withdraw(rib, &p) == on[l][xy]);
+			on[l][xy] = announce;
+		}
+		check_batch(rib, (const uint8_t (*)[BATCH_ADDRS])on, set);
+	}
+	for (uint32_t xy = 0; xy < BATCH_ADDRS; xy++)
+		for (unsigned l = 0; l < BATCH_LENS; l++)
+			if (on[l][xy]) {
+				struct bgp_prefix p = batch_prefix(xy, 16 + l);
+				REQUIRE(adjrib_withdraw(rib, &p));
+			}
+	struct adjrib_stats st;
+	adjrib_stats(rib, &st);
+	REQUIRE(st.nodes == 0 && st.routes == 0);
+	adjrib_free(rib);
+	REQUIRE(attrset_refcount(set) == 1);
+	attrset_put(set);
+	attrstore_free(s);
+}
+END_TEST
+
 /* ---- many paths of one prefix (muxd/rib/pathvec.h) ------------------------ */
 
 /* The model: set[id] for path ids 0..MP_IDS-1 (NULL: none). Every check
@@ -648,6 +731,7 @@ static Suite *rib_model_suite(void)
 	tcase_add_loop_test(t, rib_shared_model_ipv4, 0, 3);
 	tcase_add_loop_test(t, rib_shared_model_ipv6, 0, 3);
 	tcase_add_loop_test(t, rib_cursor_model, 0, 3);
+	tcase_add_loop_test(t, rib_links_in_batches, 0, 2);
 	tcase_add_loop_test(t, rib_many_paths_model, 0, 4);
 	tcase_add_test(t, rib_many_paths_withdraw_linear);
 	suite_add_tcase(s, t);
