@@ -15,7 +15,19 @@ void jb_init(struct jbuf *b)
 	memset(b, 0, sizeof *b);
 }
 
-static bool jb_room(struct jbuf *b, size_t n)
+void jb_reset(struct jbuf *b)
+{
+	b->len = 0;
+	b->oom = false;
+}
+
+void jb_free(struct jbuf *b)
+{
+	free(b->p);
+	jb_init(b);
+}
+
+bool jb_grow(struct jbuf *b, size_t n)
 {
 	if (b->oom)
 		return false;
@@ -94,6 +106,19 @@ void jb_uint(struct jbuf *b, uint64_t v)
 	do {
 		buf[--i] = (char)('0' + v % 10);
 		v /= 10;
+	} while (v);
+	jb_raw(b, buf + i, sizeof buf - i);
+}
+
+void jb_xint(struct jbuf *b, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[16];
+	size_t i = sizeof buf;
+
+	do {
+		buf[--i] = hex[v & 15];
+		v >>= 4;
 	} while (v);
 	jb_raw(b, buf + i, sizeof buf - i);
 }

@@ -25,10 +25,36 @@ struct jbuf {
 void jb_init(struct jbuf *b);
 /* The text, NUL-terminated, to free(); NULL after an allocation failure. */
 char *jb_take(struct jbuf *b);
+/* Empty again, its memory kept (a scratch buffer reused per message). */
+void jb_reset(struct jbuf *b);
+void jb_free(struct jbuf *b);
+
+/* Room for n more bytes (and the NUL jb_take adds); false after an
+ * allocation failure. */
+bool jb_grow(struct jbuf *b, size_t n);
+static inline bool jb_room(struct jbuf *b, size_t n)
+{
+	return (!b->oom && b->len + n + 1 <= b->cap) || jb_grow(b, n);
+}
+
+/* n bytes as they are: inline, as most of a message is short literals. */
+static inline void jb_bytes(struct jbuf *b, const char *s, size_t n)
+{
+	if (!jb_room(b, n))
+		return;
+	for (size_t i = 0; i < n; i++)
+		b->p[b->len + i] = s[i];
+	b->len += n;
+}
+
+/* A string literal, its length known at compile time. */
+#define JB_LIT(b, s) jb_bytes((b), "" s, sizeof(s) - 1)
 
 void jb_lit(struct jbuf *b, const char *s);             /* unescaped */
 void jb_str(struct jbuf *b, const char *s);             /* "escaped" */
 void jb_uint(struct jbuf *b, uint64_t v);
+/* v in lowercase hexadecimal, no prefix */
+void jb_xint(struct jbuf *b, uint64_t v);
 /* Milliseconds, trailing zeros dropped but one: 1700000000.12, 1700000000.0 */
 void jb_time(struct jbuf *b, double t);
 /* "0a1b…" */

@@ -109,12 +109,8 @@ static json_t *caps_json(const struct bgp_caps *c)
 
 /* ---- the message as text (web/jbuf.h: the hot path) ---------------- */
 
-static void key(struct jbuf *b, const char *k)
-{
-	jb_lit(b, ",\"");
-	jb_lit(b, k);
-	jb_lit(b, "\":");
-}
+/* ,"k": */
+#define KEY(b, k) JB_LIT(b, ",\"" k "\":")
 
 static void put_addr(struct jbuf *b, uint16_t afi, const uint8_t *a)
 {
@@ -123,28 +119,41 @@ static void put_addr(struct jbuf *b, uint16_t afi, const uint8_t *a)
 	jb_str(b, buf);
 }
 
+/* Up to three decimal digits of v (< 1000) at o; returns the end. */
+static char *put_small(char *o, unsigned v)
+{
+	if (v >= 100)
+		*o++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*o++ = (char)('0' + v / 10 % 10);
+	*o++ = (char)('0' + v % 10);
+	return o;
+}
+
 /* "a.b.c.d/len" without inet_ntop and snprintf: the hot spot of a table */
 static void put_prefix4(struct jbuf *b, const struct bgp_prefix *p)
 {
-	jb_lit(b, "\"");
+	if (!jb_room(b, sizeof "\"255.255.255.255/32\""))
+		return;
+	char *o = b->p + b->len;
+	*o++ = '"';
 	for (int i = 0; i < 4; i++) {
-		if (i)
-			jb_lit(b, ".");
-		jb_uint(b, p->addr[i]);
+		o = put_small(o, p->addr[i]);
+		*o++ = i < 3 ? '.' : '/';
 	}
-	jb_lit(b, "/");
-	jb_uint(b, p->len);
-	jb_lit(b, "\"");
+	o = put_small(o, p->len);
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
 }
 
 static void put_prefixes(struct jbuf *b, const struct bgp_prefix *p, size_t n)
 {
 	char buf[BGP_PREFIX_STRLEN];
 
-	jb_lit(b, "[");
+	JB_LIT(b, "[");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			jb_lit(b, ",");
+			JB_LIT(b, ",");
 		if (p[i].afi == BGP_AFI_IPV4) {
 			put_prefix4(b, &p[i]);
 			continue;
@@ -152,45 +161,45 @@ static void put_prefixes(struct jbuf *b, const struct bgp_prefix *p, size_t n)
 		bgp_prefix_format(&p[i], buf, sizeof buf);
 		jb_str(b, buf);
 	}
-	jb_lit(b, "]");
+	JB_LIT(b, "]");
 }
 
 /* [a, b, [c, d]]: a set is a nested array */
 static void put_path(struct jbuf *b, const struct ris_msg *m)
 {
-	jb_lit(b, "[");
+	JB_LIT(b, "[");
 	for (size_t i = 0; i < m->path_len; i++) {
 		const struct ris_path_item *it = &m->path[i];
 		if (i)
-			jb_lit(b, ",");
+			JB_LIT(b, ",");
 		if (!it->is_set) {
 			jb_uint(b, it->asn);
 			continue;
 		}
-		jb_lit(b, "[");
+		JB_LIT(b, "[");
 		for (unsigned k = 0; k < it->n; k++) {
 			if (k)
-				jb_lit(b, ",");
+				JB_LIT(b, ",");
 			jb_uint(b, be32(it->asns + 4 * k));
 		}
-		jb_lit(b, "]");
+		JB_LIT(b, "]");
 	}
-	jb_lit(b, "]");
+	JB_LIT(b, "]");
 }
 
 static void put_communities(struct jbuf *b, struct bgp_bytes c)
 {
-	jb_lit(b, "[");
+	JB_LIT(b, "[");
 	for (size_t i = 0; i + 4 <= c.len; i += 4) {
 		if (i)
-			jb_lit(b, ",");
-		jb_lit(b, "[");
+			JB_LIT(b, ",");
+		JB_LIT(b, "[");
 		jb_uint(b, be16(c.p + i));
-		jb_lit(b, ",");
+		JB_LIT(b, ",");
 		jb_uint(b, be16(c.p + i + 2));
-		jb_lit(b, "]");
+		JB_LIT(b, "]");
 	}
-	jb_lit(b, "]");
+	JB_LIT(b, "]");
 }
 
 static const char *origin_name(uint8_t o)
@@ -203,20 +212,20 @@ static void put_update_attrs(struct jbuf *b, const struct ris_msg *m)
 	const struct bgp_attrs *a = m->attrs;
 	char buf[64], ip[INET_ADDRSTRLEN];
 
-	key(b, "path");
+	KEY(b, "path");
 	put_path(b, m);
-	key(b, "community");
+	KEY(b, "community");
 	put_communities(b, a->communities);
-	key(b, "origin");
+	KEY(b, "origin");
 	jb_str(b, origin_name(a->origin));
 	if (a->present & BGP_ATTR_BIT(BGP_ATTR_MED)) {
-		key(b, "med");
+		KEY(b, "med");
 		jb_uint(b, a->med);
 	}
 	if (a->present & BGP_ATTR_BIT(BGP_ATTR_AGGREGATOR)) {
 		inet_ntop(AF_INET, a->aggregator_addr, ip, sizeof ip);
 		snprintf(buf, sizeof buf, "%u:%s", a->aggregator_as, ip);
-		key(b, "aggregator");
+		KEY(b, "aggregator");
 		jb_str(b, buf);
 	}
 }
@@ -226,20 +235,20 @@ static void put_update(struct jbuf *b, const struct ris_msg *m)
 	if (m->attrs)
 		put_update_attrs(b, m);
 	if (m->n_ann) {
-		key(b, "announcements");
-		jb_lit(b, "[");
+		KEY(b, "announcements");
+		JB_LIT(b, "[");
 		for (size_t i = 0; i < m->n_ann; i++) {
 			const struct ris_announce *a = &m->ann[i];
 			jb_lit(b, i ? ",{\"next_hop\":" : "{\"next_hop\":");
 			put_addr(b, a->afi, a->next_hop);
-			jb_lit(b, ",\"prefixes\":");
+			JB_LIT(b, ",\"prefixes\":");
 			put_prefixes(b, a->prefixes, a->n);
-			jb_lit(b, "}");
+			JB_LIT(b, "}");
 		}
-		jb_lit(b, "]");
+		JB_LIT(b, "]");
 	}
 	if (m->n_withdrawn) {
-		key(b, "withdrawals");
+		KEY(b, "withdrawals");
 		put_prefixes(b, m->withdrawn, m->n_withdrawn);
 	}
 }
@@ -251,21 +260,21 @@ static void put_open(struct jbuf *b, const struct ris_msg *m)
 	char ip[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &id, ip, sizeof ip);
-	key(b, "direction");
+	KEY(b, "direction");
 	jb_str(b, m->sent ? "sent" : "received");
-	key(b, "version");
+	KEY(b, "version");
 	jb_uint(b, o->version);
-	key(b, "asn");
+	KEY(b, "asn");
 	jb_uint(b, bgp_open_peer_as(o));
-	key(b, "hold_time");
+	KEY(b, "hold_time");
 	jb_uint(b, o->hold_time);
-	key(b, "router_id");
+	KEY(b, "router_id");
 	jb_str(b, ip);
 	/* rare: rendered with jansson */
 	json_t *caps = caps_json(&o->caps);
 	char *s = json_dumps(caps, RIS_DUMP_FLAGS);
 	json_decref(caps);
-	key(b, "capabilities");
+	KEY(b, "capabilities");
 	jb_lit(b, s ? s : "{}");
 	free(s);
 }
@@ -274,57 +283,64 @@ static void put_notification(struct jbuf *b, const struct ris_msg *m)
 {
 	const struct bgp_notification *n = m->notification;
 
-	key(b, "direction");
+	KEY(b, "direction");
 	jb_str(b, m->sent ? "sent" : "received");
-	jb_lit(b, ",\"notification\":{\"code\":");
+	JB_LIT(b, ",\"notification\":{\"code\":");
 	jb_uint(b, n->code);
-	jb_lit(b, ",\"subcode\":");
+	JB_LIT(b, ",\"subcode\":");
 	jb_uint(b, n->subcode);
-	jb_lit(b, ",\"data\":");
+	JB_LIT(b, ",\"data\":");
 	jb_hex(b, n->data, n->data_len);
-	jb_lit(b, "}");
+	JB_LIT(b, "}");
 }
 
 char *ris_message_json(const struct ris_msg *m, bool include_raw)
 {
 	struct jbuf b;
-	char buf[32];
-	const char *host = m->host ? m->host : "";
 
 	jb_init(&b);
-	jb_lit(&b, "{\"type\":\"ris_message\",\"data\":{\"timestamp\":");
-	jb_time(&b, m->timestamp);
-	key(&b, "peer");
-	put_addr(&b, m->peer_afi, m->peer_addr);
-	key(&b, "peer_asn");
-	snprintf(buf, sizeof buf, "%u", m->peer_asn);
-	jb_str(&b, buf);
+	ris_message_render(&b, m, include_raw);
+	return jb_take(&b);
+}
+
+void ris_message_render(struct jbuf *b, const struct ris_msg *m, bool include_raw)
+{
+	const char *host = m->host ? m->host : "";
+
+	JB_LIT(b, "{\"type\":\"ris_message\",\"data\":{\"timestamp\":");
+	jb_time(b, m->timestamp);
+	KEY(b, "peer");
+	put_addr(b, m->peer_afi, m->peer_addr);
+	KEY(b, "peer_asn");
+	JB_LIT(b, "\"");
+	jb_uint(b, m->peer_asn);
+	JB_LIT(b, "\"");
 	/* id: "host-seq", host escaped like any string */
-	key(&b, "id");
-	jb_str(&b, host);
-	b.len -= !b.oom;                /* reopen the string */
-	snprintf(buf, sizeof buf, "-%llx\"", (unsigned long long)m->seq);
-	jb_lit(&b, buf);
-	key(&b, "host");
-	jb_str(&b, host);
-	key(&b, "type");
-	jb_str(&b, ris_type_name(m->type));
+	KEY(b, "id");
+	jb_str(b, host);
+	b->len -= !b->oom;              /* reopen the string */
+	JB_LIT(b, "-");
+	jb_xint(b, m->seq);
+	JB_LIT(b, "\"");
+	KEY(b, "host");
+	jb_str(b, host);
+	KEY(b, "type");
+	jb_str(b, ris_type_name(m->type));
 	if (m->type == RIS_UPDATE)
-		put_update(&b, m);
+		put_update(b, m);
 	else if (m->type == RIS_OPEN && m->open)
-		put_open(&b, m);
+		put_open(b, m);
 	else if (m->type == RIS_NOTIFICATION && m->notification)
-		put_notification(&b, m);
+		put_notification(b, m);
 	else if (m->type == RIS_PEER_STATE) {
-		key(&b, "state");
-		jb_str(&b, m->state ? m->state : "");
+		KEY(b, "state");
+		jb_str(b, m->state ? m->state : "");
 	}
 	if (include_raw && m->raw) {
-		key(&b, "raw");
-		jb_hex(&b, m->raw, m->raw_len);
+		KEY(b, "raw");
+		jb_hex(b, m->raw, m->raw_len);
 	}
-	jb_lit(&b, "}}");
-	return jb_take(&b);
+	JB_LIT(b, "}}");
 }
 
 char *ris_frame_json(const char *type, json_t *data)

@@ -22,6 +22,10 @@
  * with "raw" (hex) when include_raw and m->raw is known; NULL when out of
  * memory. */
 char *ris_message_json(const struct ris_msg *m, bool include_raw);
+/* The same text appended to b (the stream renders into one scratch
+ * buffer it keeps, and copies each message out at its exact size). */
+struct jbuf;
+void ris_message_render(struct jbuf *b, const struct ris_msg *m, bool include_raw);
 
 /* {"type": type, "data": data} (data reference stolen; NULL gives an
  * empty object), as a string to free(). */

@@ -34,19 +34,24 @@ static void lost(struct subscriber *c)
 		swconn_arm(c->out, SW_NEWS_LOW);
 }
 
-static struct swmsg *render(struct rendered *r, const struct ris_msg *m, bool raw)
+/* Rendered into the stream's scratch buffer, copied out at its size. */
+static struct swmsg *render(struct stream *st, struct rendered *r,
+    const struct ris_msg *m, bool raw)
 {
 	if (!r->tried[raw]) {
-		char *js = ris_message_json(m, raw);
+		jb_reset(&st->json);
+		ris_message_render(&st->json, m, raw);
 		r->tried[raw] = true;
-		r->m[raw] = js ? swmsg_adopt(js, strlen(js)) : NULL;
+		r->m[raw] = st->json.oom ? NULL : swmsg_copy(st->json.p, st->json.len);
 	}
 	return r->m[raw];
 }
 
-/* A message that would take the queue past max_queue is lost: messages
- * never hold more, so that answers always have their ANSWER_ROOM. */
-static void deliver_one(struct subscriber *c, const struct ris_msg *m,
+/* The form of m subscriber c gets (0, or 1 with "raw"), rendered; -1 if
+ * none: no subscription of c matches, or the message is lost — one that
+ * would take the queue past max_queue is, so that answers always have
+ * their ANSWER_ROOM. A notice of earlier losses is queued before it. */
+static int form_for(struct subscriber *c, const struct ris_msg *m,
     struct rendered *r)
 {
 	bool want = false, want_raw = false;
@@ -58,33 +63,73 @@ static void deliver_one(struct subscriber *c, const struct ris_msg *m,
 		}
 	}
 	if (!want)
-		return;
+		return -1;
 	if (sub_queued(c) >= c->st->max_queue) {
 		lost(c);
-		return;
+		return -1;
 	}
-	struct swmsg *js = render(r, m, want_raw);
+	struct swmsg *js = render(c->st, r, m, want_raw);
 	if (js == NULL)
-		return;
+		return -1;
 	if (sub_queued(c) + swmsg_len(js) + WS_HEADER_MAX > c->st->max_queue) {
 		lost(c);
-		return;
+		return -1;
 	}
 	sub_tell_dropped(c);
-	sub_write_msg(c, js);
+	return want_raw;
 }
 
+/* Room in the stream's batch for two entries per subscriber (one per
+ * form). */
+static bool batch_reserve(struct stream *st)
+{
+	size_t n = 0;
+	for (struct subscriber *c = st->subs; c; c = c->next)
+		n++;
+	if (2 * n <= st->batch_cap)
+		return true;
+	free(st->batch);
+	free(st->batch_sub);
+	st->batch = malloc(2 * n * sizeof *st->batch);
+	st->batch_sub = malloc(2 * n * sizeof *st->batch_sub);
+	st->batch_cap = st->batch && st->batch_sub ? 2 * n : 0;
+	return st->batch_cap != 0;
+}
+
+/* Each form to its subscribers at once (swriter_push_many). */
 static void deliver(struct stream *st, struct ris_msg *m)
 {
 	struct rendered r = { { NULL, NULL }, { false, false } };
 	struct timeval tv;
+	size_t n[2] = { 0, 0 };
 
 	gettimeofday(&tv, NULL);
 	m->timestamp = tv.tv_sec + tv.tv_usec / 1e6;
 	m->seq = ++st->seq;
-	for (struct subscriber *c = st->subs; c; c = c->next)
-		if (!c->closing)
-			deliver_one(c, m, &r);
+	if (!batch_reserve(st))
+		return;
+	size_t half = st->batch_cap / 2;
+	for (struct subscriber *c = st->subs; c; c = c->next) {
+		int f = c->closing ? -1 : form_for(c, m, &r);
+		if (f < 0)
+			continue;
+		size_t k = (size_t)f * half + n[f]++;
+		sub_frame(c, swmsg_len(r.m[f]), &st->batch[k]);
+		st->batch_sub[k] = c;
+	}
+	for (int f = 0; f < 2; f++) {
+		struct swpush *b = st->batch + (size_t)f * half;
+		if (n[f] == 0)
+			continue;
+		swriter_push_many(st->writer, b, n[f], r.m[f]);
+		for (size_t i = 0; i < n[f]; i++) {
+			struct subscriber *c = st->batch_sub[(size_t)f * half + i];
+			if (b[i].ok)
+				c->sent++;
+			else
+				c->dropped++;
+		}
+	}
 	swmsg_unref(r.m[0]);
 	swmsg_unref(r.m[1]);
 }
@@ -252,6 +297,9 @@ void stream_free(struct stream *st)
 	swriter_free(st->writer);       /* after its connections: joins the thread */
 	free(st->prefixes);
 	free(st->items);
+	jb_free(&st->json);
+	free(st->batch);
+	free(st->batch_sub);
 	free(st);
 }
 

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "muxd/config/config.h"
+#include "web/jbuf.h"
 #include "web/ris_msg.h"
 #include "web/ris_sub.h"
 #include "web/stream.h"
@@ -89,6 +90,11 @@ struct stream {
 	size_t prefix_cap;
 	struct ris_path_item *items;
 	size_t item_cap;
+	struct jbuf json;               /* each message rendered here first */
+	struct swpush *batch;           /* one message's queue entries: those of
+	                                 * form 0, then from batch_cap/2 of form 1 */
+	struct subscriber **batch_sub;  /* whose each entry is */
+	size_t batch_cap;
 };
 
 /* ---- subscribers (stream_sub.c) --------------------------------------- */
@@ -105,6 +111,8 @@ size_t sub_queued(const struct subscriber *c);
 /* A message for the subscriber, framed for its kind (m: shared, a
  * reference taken). */
 void sub_write_msg(struct subscriber *c, struct swmsg *m);
+/* The queue entry's framing of a message of len bytes for c's kind. */
+void sub_frame(struct subscriber *c, size_t len, struct swpush *p);
 /* Queue bytes as they are (an HTTP response's head). */
 void sub_write_raw(struct subscriber *c, const char *s, size_t len);
 /* The writer's news of a subscriber (stream_writer.h). */

@@ -53,26 +53,37 @@ static bool answer_fits(struct subscriber *c, size_t len)
 	return false;
 }
 
-/* The framing goes in the queue entry, the message is shared: no copy
- * per subscriber. One that cannot be queued (out of memory) is lost. */
-void sub_write_msg(struct subscriber *c, struct swmsg *m)
+/* The framing of a message for c's kind, in a queue entry: the message
+ * itself is shared, no copy per subscriber. */
+void sub_frame(struct subscriber *c, size_t len, struct swpush *p)
 {
-	uint8_t h[WS_HEADER_MAX];
-	bool ok = false;
-
+	p->c = c->out;
+	p->hlen = p->tlen = 0;
+	p->tail = NULL;
 	switch (c->kind) {
 	case SUB_WS:
-		ok = swconn_push(c->out, h, ws_frame_header(h, true, WS_OP_TEXT,
-		    swmsg_len(m), NULL), m, NULL, 0);
+		p->hlen = (uint8_t)ws_frame_header(p->head, true, WS_OP_TEXT, len, NULL);
 		break;
 	case SUB_SSE:
-		ok = swconn_push(c->out, "data: ", 6, m, "\n\n", 2);
+		memcpy(p->head, "data: ", 6);
+		p->hlen = 6;
+		p->tail = "\n\n";
+		p->tlen = 2;
 		break;
 	case SUB_NDJSON:
-		ok = swconn_push(c->out, NULL, 0, m, "\n", 1);
+		p->tail = "\n";
+		p->tlen = 1;
 		break;
 	}
-	if (ok)
+}
+
+/* One that cannot be queued (out of memory) is lost. */
+void sub_write_msg(struct subscriber *c, struct swmsg *m)
+{
+	struct swpush p;
+
+	sub_frame(c, swmsg_len(m), &p);
+	if (swconn_push(p.c, p.head, p.hlen, m, p.tail, p.tlen))
 		c->sent++;
 	else
 		c->dropped++;

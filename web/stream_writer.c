@@ -97,19 +97,27 @@ struct swmsg *swmsg_adopt(char *s, size_t len)
 	return m;
 }
 
+/* One allocation, the text right after the header (a message per
+ * UPDATE on a busy stream: one malloc, not two). */
 struct swmsg *swmsg_copy(const void *p, size_t len)
 {
-	char *s = malloc(len ? len : 1);
+	struct swmsg *m = malloc(sizeof *m + len);
 
-	if (s && len)
-		memcpy(s, p, len);
-	return swmsg_adopt(s, len);
+	if (m == NULL)
+		return NULL;
+	atomic_init(&m->refs, 1);
+	m->len = len;
+	m->data = (char *)(m + 1);
+	if (len)
+		memcpy(m->data, p, len);
+	return m;
 }
 
 void swmsg_unref(struct swmsg *m)
 {
 	if (m && atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) == 1) {
-		free(m->data);
+		if (m->data != (char *)(m + 1))
+			free(m->data);
 		free(m);
 	}
 }
@@ -149,6 +157,16 @@ static void drop_items(struct swconn *c)
 	atomic_store(&c->queued, 0);
 }
 
+/* c->queued changes only under mu, so no locked read-modify-write is
+ * needed (one per message per subscriber on a busy stream); the loop
+ * reads it without mu, as a bound. */
+static void queued_add(struct swconn *c, size_t add, size_t sub)
+{
+	size_t q = atomic_load_explicit(&c->queued, memory_order_relaxed);
+
+	atomic_store_explicit(&c->queued, q + add - sub, memory_order_relaxed);
+}
+
 /* Fill iov from the queue's front; the entries stay put while c is busy. */
 static int gather(struct swconn *c, struct iovec *iov, size_t *total)
 {
@@ -179,7 +197,7 @@ static int gather(struct swconn *c, struct iovec *iov, size_t *total)
 /* The socket took len bytes from the front. */
 static void consume(struct swconn *c, size_t len)
 {
-	atomic_fetch_sub(&c->queued, len);
+	queued_add(c, 0, len);
 	atomic_fetch_add(&c->written, len);
 	len += c->offset;
 	while (c->head) {
@@ -475,20 +493,17 @@ void swconn_free(struct swconn *c)
 	free(c);
 }
 
-bool swconn_push(struct swconn *c, const void *head, size_t hlen,
+/* Queue an entry (mu held); the caller counts body's references. */
+static bool push_locked(struct swconn *c, const void *head, size_t hlen,
     struct swmsg *body, const char *tail, size_t tlen)
 {
-	struct swriter *w = c->w;
 	struct swblock *b;
 
 	if (hlen > SW_HEAD_MAX || tlen > UINT8_MAX)
 		return false;
-	pthread_mutex_lock(&w->mu);
 	if ((b = c->tail) == NULL || b->n == SW_BLOCK_ITEMS) {
-		if ((b = malloc(sizeof *b)) == NULL) {
-			pthread_mutex_unlock(&w->mu);
+		if ((b = malloc(sizeof *b)) == NULL)
 			return false;
-		}
 		b->next = NULL;
 		b->n = 0;
 		if (c->tail)
@@ -504,13 +519,42 @@ bool swconn_push(struct swconn *c, const void *head, size_t hlen,
 	it->body = body;
 	it->tail = tail;
 	it->tlen = (uint8_t)tlen;
-	if (body)
-		atomic_fetch_add_explicit(&body->refs, 1, memory_order_relaxed);
 	b->n++;
-	atomic_fetch_add(&c->queued, item_len(it));
-	work_came(w);
-	pthread_mutex_unlock(&w->mu);
+	queued_add(c, item_len(it), 0);
 	return true;
+}
+
+bool swconn_push(struct swconn *c, const void *head, size_t hlen,
+    struct swmsg *body, const char *tail, size_t tlen)
+{
+	struct swriter *w = c->w;
+
+	pthread_mutex_lock(&w->mu);
+	bool ok = push_locked(c, head, hlen, body, tail, tlen);
+	if (ok) {
+		if (body)
+			atomic_fetch_add_explicit(&body->refs, 1, memory_order_relaxed);
+		work_came(w);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return ok;
+}
+
+void swriter_push_many(struct swriter *w, struct swpush *p, size_t n,
+    struct swmsg *body)
+{
+	unsigned refs = 0;
+
+	pthread_mutex_lock(&w->mu);
+	for (size_t i = 0; i < n; i++) {
+		p[i].ok = push_locked(p[i].c, p[i].head, p[i].hlen, body, p[i].tail, p[i].tlen);
+		refs += p[i].ok;
+	}
+	if (refs) {
+		atomic_fetch_add_explicit(&body->refs, refs, memory_order_relaxed);
+		work_came(w);
+	}
+	pthread_mutex_unlock(&w->mu);
 }
 
 bool swconn_add(struct swconn *c, const void *p, size_t len)

@@ -75,6 +75,20 @@ void swconn_free(struct swconn *c);
  * nothing queued. */
 bool swconn_push(struct swconn *c, const void *head, size_t hlen,
     struct swmsg *body, const char *tail, size_t tlen);
+/* One connection's share of a message queued to many. */
+struct swpush {
+	struct swconn *c;
+	uint8_t head[SW_HEAD_MAX];
+	uint8_t hlen, tlen;
+	const char *tail;
+	bool ok;                /* set by swriter_push_many: queued */
+};
+/* body queued to each p[i].c (all of w's) as swconn_push would, under one
+ * lock and one update of body's count: every message of a busy stream
+ * goes to every subscriber, and a lock and two atomic updates per
+ * subscriber were a tenth of the loop's time. */
+void swriter_push_many(struct swriter *w, struct swpush *p, size_t n,
+    struct swmsg *body);
 /* Queue a copy of p. */
 bool swconn_add(struct swconn *c, const void *p, size_t len);
 /* Write now rather than at the next tick (an answer to the client). */

@@ -7,10 +7,12 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "muxd/bgp/bgp_msg.h"
+#include "web/jbuf.h"
 #include "web/ris_json.h"
 #include "tests/unit/check_run.h"
 
@@ -203,6 +205,65 @@ START_TEST(peer_state_and_frames)
 END_TEST
 
 /* Strings are escaped; bytes above 0x7f become \u00XX (ASCII output). */
+/* Every IPv4 prefix as inet_ntop and printf would write it (the renderer
+ * writes the digits itself), the largest 4-octet AS and a long sequence
+ * number, and a message rendered after a longer one into the same
+ * scratch buffer. */
+START_TEST(numbers_as_printf_writes_them)
+{
+	static const uint8_t edges[][5] = {
+		{ 0, 0, 0, 0, 0 }, { 255, 255, 255, 255, 32 }, { 9, 10, 99, 100, 30 },
+		{ 1, 0, 0, 0, 8 }, { 100, 64, 0, 0, 10 }, { 198, 51, 100, 255, 32 },
+	};
+	struct bgp_prefix p[64];
+	char want[4096], one[BGP_PREFIX_STRLEN];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	size_t n = 0;
+
+	memset(p, 0, sizeof p);
+	for (; n < sizeof edges / sizeof edges[0]; n++) {
+		p[n].afi = BGP_AFI_IPV4;
+		memcpy(p[n].addr, edges[n], 4);
+		p[n].len = edges[n][4];
+	}
+	for (; n < 64; n++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		p[n].afi = BGP_AFI_IPV4;
+		memcpy(p[n].addr, &x, 4);
+		p[n].len = (uint8_t)(x >> 40) % 33;
+	}
+	struct ris_msg m = base_msg(RIS_UPDATE);
+	m.peer_asn = 4294967295u;
+	m.seq = 0xfedcba9876543210ULL;
+	m.withdrawn = p;
+	m.n_withdrawn = 64;
+	size_t w = (size_t)snprintf(want, sizeof want, "{\"type\":\"ris_message\",\"data\":{"
+	    "\"timestamp\":1700000000.12,\"peer\":\"192.0.2.1\",\"peer_asn\":\"4294967295\","
+	    "\"id\":\"isp-a-fedcba9876543210\",\"host\":\"isp-a\",\"type\":\"UPDATE\","
+	    "\"withdrawals\":[");
+	for (size_t i = 0; i < 64; i++) {
+		bgp_prefix_format(&p[i], one, sizeof one);
+		w += (size_t)snprintf(want + w, sizeof want - w, "%s\"%s\"", i ? "," : "", one);
+	}
+	snprintf(want + w, sizeof want - w, "]}}");
+	expect_json(&m, false, want);
+
+	/* into a scratch buffer that held a longer message: the same text as
+	 * into a new one */
+	struct jbuf b;
+	jb_init(&b);
+	ris_message_render(&b, &m, false);
+	jb_reset(&b);
+	m.n_withdrawn = 1;
+	ris_message_render(&b, &m, false);
+	char *got = jb_take(&b), *fresh = ris_message_json(&m, false);
+	ck_assert_ptr_nonnull(strstr(got, "\"withdrawals\":[\"0.0.0.0/0\"]}}"));
+	ck_assert_str_eq(got, fresh);
+	free(got);
+	free(fresh);
+}
+END_TEST
+
 START_TEST(escaping)
 {
 	struct ris_msg m = base_msg(RIS_PEER_STATE);
@@ -237,6 +298,7 @@ int main(void)
 	tcase_add_test(tc, open_and_notification);
 	tcase_add_test(tc, peer_state_and_frames);
 	tcase_add_test(tc, escaping);
+	tcase_add_test(tc, numbers_as_printf_writes_them);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
