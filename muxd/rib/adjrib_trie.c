@@ -15,8 +15,11 @@
 #include "muxd/lib/log.h"
 #include "muxd/lib/xalloc.h"
 
-/* Fewer waiting nodes than this are linked only when the order is read. */
+/* Fewer waiting nodes than this are linked only when the order is read;
+ * more than PENDING_MAX (a sort buffer of 32 MiB) are linked at once
+ * whatever the table's size. */
 #define PENDING_MIN 4096
+#define PENDING_MAX (1u << 20)
 
 static void replace_child(struct rfam *f, uint32_t parent, uint32_t old, uint32_t new)
 {
@@ -155,7 +158,8 @@ void rfam_trie_add(struct rfam *f, uint32_t k)
 	f->pending[f->npending++] = k;
 	/* Linking in batches as large as the trie already is keeps the sort
 	 * and the link at a constant cost per prefix, and the list bounded. */
-	if (f->npending >= PENDING_MIN && f->npending * 2 >= f->prefixes)
+	if (f->npending >= PENDING_MAX ||
+	    (f->npending >= PENDING_MIN && f->npending * 2 >= f->prefixes))
 		rfam_settle(f);
 }
 
@@ -206,10 +210,28 @@ static struct pend *pend_sort(struct pend *a, struct pend *tmp, size_t n)
 
 #define SETTLE_AHEAD 8
 
+/* Link the waiting nodes in the list's order: what a settle does when it
+ * cannot have its sort buffer (out of memory costs speed, not a route). */
+static void settle_unsorted(struct rfam *f)
+{
+	for (size_t i = 0; i < f->npending; i++) {
+		uint32_t k = f->pending[i];
+		if (node_at(f, k)->parent == NODE_PENDING) {
+			trie_link(f, k);
+			f->finger = k;
+		}
+	}
+	f->npending = 0;
+}
+
 void rfam_settle(struct rfam *f)
 {
 	size_t n = 0;
-	struct pend *a = xreallocarray(NULL, f->npending * 2, sizeof *a);
+	struct pend *a = reallocarray(NULL, f->npending * 2, sizeof *a);
+	if (a == NULL) {
+		settle_unsorted(f);
+		return;
+	}
 	for (size_t i = 0; i < f->npending; i++) {
 		const struct rnode *nd = node_at(f, f->pending[i]);
 		if (nd->parent == NODE_PENDING)

@@ -5,6 +5,8 @@
  * and many paths of one prefix (muxd/rib/pathvec.h), whose withdrawals
  * stay linear.
  */
+#include <stdio.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "tests/unit/pathstore_fixture.h"
@@ -577,6 +579,70 @@ START_TEST(rib_links_in_batches)
 }
 END_TEST
 
+#ifndef __SANITIZE_ADDRESS__    /* ASan's own mappings cannot live under the cap */
+static int count_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
+{
+	(void)p;
+	(void)set;
+	++*(size_t *)arg;
+	return 0;
+}
+
+/* Out of memory for the sort buffer: the waiting nodes are linked in
+ * the list's order (slower), and nothing is lost. The address space is
+ * capped just above what the process uses once the nodes wait, so the
+ * settle's buffer (megabytes: mmap) cannot be had. */
+START_TEST(rib_links_without_memory)
+{
+	static uint8_t on[BATCH_LENS][BATCH_ADDRS];
+	struct attrstore *s = attrstore_new();
+	struct adjrib *rib = adjrib_new(s);
+	struct attrset *set = intern_med(s, 1);
+
+	memset(on, 0, sizeof on);
+	/* In prefix order first: linked at once. */
+	for (uint32_t xy = 0; xy < BATCH_ADDRS; xy += 2) {
+		struct bgp_prefix p = batch_prefix(xy, 24);
+		REQUIRE(adjrib_announce(rib, &p, set));
+		on[8][xy] = 1;
+	}
+	/* Then 30,000 odd /24s from the top down: every one waits (fewer
+	 * than half the table); linking them sorted wants 960 KiB. */
+	for (uint32_t xy = BATCH_ADDRS - 1; xy > BATCH_ADDRS - 60000; xy -= 2) {
+		struct bgp_prefix p = batch_prefix(xy, 24);
+		REQUIRE(adjrib_announce(rib, &p, set));
+		on[8][xy] = 1;
+	}
+	struct rlimit old, tight;
+	REQUIRE(getrlimit(RLIMIT_AS, &old) == 0);
+	long vm_kb = 0;
+	FILE *st = fopen("/proc/self/status", "r");
+	char line[128];
+	while (st && fgets(line, sizeof line, st))
+		if (sscanf(line, "VmSize: %ld kB", &vm_kb) == 1)
+			break;
+	if (st)
+		fclose(st);
+	REQUIRE(vm_kb > 0);
+	tight = old;
+	tight.rlim_cur = (rlim_t)vm_kb * 1024 + (256u << 10);
+	REQUIRE(setrlimit(RLIMIT_AS, &tight) == 0);
+	/* the cap holds for less than the settle asks */
+	REQUIRE(malloc(768u << 10) == NULL);
+	/* a lookup reads the order: the settle happens here, unsorted */
+	size_t n = 0;
+	adjrib_lookup(rib, &(struct bgp_prefix){ .afi = BGP_AFI_IPV4, .len = 8,
+	    .addr = { 10 } }, ADJRIB_LONGER, count_cb, &n);
+	REQUIRE(setrlimit(RLIMIT_AS, &old) == 0);
+	REQUIRE(n == adjrib_count(rib, BGP_AFI_IPV4));
+	check_batch(rib, (const uint8_t (*)[BATCH_ADDRS])on, set);
+	adjrib_free(rib);
+	attrset_put(set);
+	attrstore_free(s);
+}
+END_TEST
+#endif
+
 /* ---- many paths of one prefix (muxd/rib/pathvec.h) ------------------------ */
 
 /* The model: set[id] for path ids 0..MP_IDS-1 (NULL: none). Every check
@@ -732,6 +798,9 @@ static Suite *rib_model_suite(void)
 	tcase_add_loop_test(t, rib_shared_model_ipv6, 0, 3);
 	tcase_add_loop_test(t, rib_cursor_model, 0, 3);
 	tcase_add_loop_test(t, rib_links_in_batches, 0, 2);
+#ifndef __SANITIZE_ADDRESS__
+	tcase_add_test(t, rib_links_without_memory);
+#endif
 	tcase_add_loop_test(t, rib_many_paths_model, 0, 4);
 	tcase_add_test(t, rib_many_paths_withdraw_linear);
 	suite_add_tcase(s, t);
