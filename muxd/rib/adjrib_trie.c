@@ -53,7 +53,7 @@ static uint32_t descent_start(const struct rfam *f, const uint8_t *addr, unsigne
 }
 
 /* Node k takes the place of branch node i, which has k's key. */
-static uint32_t take_branch(struct rfam *f, uint32_t i, uint32_t k)
+static void take_branch(struct rfam *f, uint32_t i, uint32_t k)
 {
 	struct rnode *n = node_at(f, i), *nk = node_at(f, k);
 	if (!node_empty(n))
@@ -66,7 +66,6 @@ static uint32_t take_branch(struct rfam *f, uint32_t i, uint32_t k)
 		if (nk->child[b] != 0)
 			node_at(f, nk->child[b])->parent = k;
 	rfam_node_free(f, i);
-	return k;
 }
 
 /* Link node k (its key, no children) into the trie. */
@@ -144,17 +143,28 @@ static bool follows_finger(const struct rfam *f, const struct rnode *nk)
 	return c < 0 || (c == 0 && n->len < nk->len);
 }
 
+/* Link k, and start the next descent there. */
+static void link_at_finger(struct rfam *f, uint32_t k)
+{
+	trie_link(f, k);
+	f->finger = k;
+}
+
 void rfam_trie_add(struct rfam *f, uint32_t k)
 {
 	struct rnode *nk = node_at(f, k);
+	uint32_t *list;
 	if (f->npending == 0 && follows_finger(f, nk)) {
-		trie_link(f, k);
-		f->finger = k;
+		link_at_finger(f, k);
 		return;
 	}
+	list = grow_array(f->pending, &f->pending_cap, f->npending + 1, sizeof *list);
+	if (list == NULL) {
+		link_at_finger(f, k);   /* no room to wait: linked now, slower */
+		return;
+	}
+	f->pending = list;
 	nk->parent = NODE_PENDING;
-	f->pending = xgrow_array(f->pending, &f->pending_cap, f->npending + 1,
-	    sizeof *f->pending);
 	f->pending[f->npending++] = k;
 	/* Linking in batches as large as the trie already is keeps the sort
 	 * and the link at a constant cost per prefix, and the list bounded. */
@@ -214,13 +224,9 @@ static struct pend *pend_sort(struct pend *a, struct pend *tmp, size_t n)
  * cannot have its sort buffer (out of memory costs speed, not a route). */
 static void settle_unsorted(struct rfam *f)
 {
-	for (size_t i = 0; i < f->npending; i++) {
-		uint32_t k = f->pending[i];
-		if (node_at(f, k)->parent == NODE_PENDING) {
-			trie_link(f, k);
-			f->finger = k;
-		}
-	}
+	for (size_t i = 0; i < f->npending; i++)
+		if (node_at(f, f->pending[i])->parent == NODE_PENDING)
+			link_at_finger(f, f->pending[i]);
 	f->npending = 0;
 }
 
@@ -242,10 +248,8 @@ void rfam_settle(struct rfam *f)
 	for (size_t i = 0; i < n; i++) {
 		if (i + SETTLE_AHEAD < n)
 			__builtin_prefetch(node_at(f, s[i + SETTLE_AHEAD].node), 1);
-		if (node_at(f, s[i].node)->parent != NODE_PENDING)
-			continue;       /* in the list twice */
-		trie_link(f, s[i].node);
-		f->finger = s[i].node;
+		if (node_at(f, s[i].node)->parent == NODE_PENDING)
+			link_at_finger(f, s[i].node);   /* else: in the list twice */
 	}
 	free(a);
 }
