@@ -14,9 +14,10 @@
 
 #include "muxd/lib/log.h"
 #include "muxd/lib/xalloc.h"
+#include "muxd/rib/hugemem.h"
 
 /* Fewer waiting nodes than this are linked only when the order is read;
- * more than PENDING_MAX (a sort buffer of 32 MiB) are linked at once
+ * more than PENDING_MAX (a sort buffer of 16 MiB) are linked at once
  * whatever the table's size. */
 #define PENDING_MIN 4096
 #define PENDING_MAX (1u << 20)
@@ -175,34 +176,29 @@ void rfam_trie_add(struct rfam *f, uint32_t k)
 
 /* ---- sorting the waiting nodes ---------------------------------------- */
 
-struct pend {
-	uint64_t key;           /* the address's first 64 bits, big-endian */
-	uint32_t node;
-};
-
-static uint64_t pend_key(const struct rfam *f, const struct rnode *n)
+/* A waiting node for the sort: the first 32 bits of its address
+ * (big-endian) above its index. Sorted approximately is enough: the order
+ * only makes the links cheap (an IPv6 prefix's bits past 32 and the
+ * length are left out). */
+static uint64_t pend_entry(const struct rfam *f, uint32_t k)
 {
-	uint8_t b[8] = { 0 };
-	memcpy(b, n->addr, f->width < 8 ? f->width : 8);
-	uint64_t k = 0;
-	for (int i = 0; i < 8; i++)
-		k = k << 8 | b[i];
-	return k;
+	const uint8_t *a = node_at(f, k)->addr;
+	uint32_t key = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+	return (uint64_t)key << 32 | k;
 }
 
-/* LSD radix sort of a[0..n) by key, a byte a pass; tmp holds n. A byte
- * every key shares (an IPv4 key's low half) costs no pass. Sorted
- * approximately is enough: the order only makes the links cheap (an
- * IPv6 prefix's bits past 64 and the length are left out). */
-static struct pend *pend_sort(struct pend *a, struct pend *tmp, size_t n)
+/* LSD radix sort of a[0..n) by the key half, a byte a pass; tmp holds n.
+ * A byte every key shares costs no pass. */
+static uint64_t *pend_sort(uint64_t *a, uint64_t *tmp, size_t n)
 {
-	size_t count[8][256] = { { 0 } };
+	size_t count[4][256] = { { 0 } };
 	for (size_t i = 0; i < n; i++)
-		for (int d = 0; d < 8; d++)
-			count[d][(a[i].key >> (8 * d)) & 0xff]++;
-	for (int d = 0; d < 8; d++) {
+		for (int d = 0; d < 4; d++)
+			count[d][(a[i] >> (32 + 8 * d)) & 0xff]++;
+	for (int d = 0; d < 4; d++) {
+		unsigned shift = 32 + 8 * (unsigned)d;
 		size_t sum = 0, *c = count[d];
-		if (c[(a[0].key >> (8 * d)) & 0xff] == n)
+		if (c[(a[0] >> shift) & 0xff] == n)
 			continue;
 		for (int v = 0; v < 256; v++) {
 			size_t x = c[v];
@@ -210,8 +206,8 @@ static struct pend *pend_sort(struct pend *a, struct pend *tmp, size_t n)
 			sum += x;
 		}
 		for (size_t i = 0; i < n; i++)
-			tmp[c[(a[i].key >> (8 * d)) & 0xff]++] = a[i];
-		struct pend *t = a;
+			tmp[c[(a[i] >> shift) & 0xff]++] = a[i];
+		uint64_t *t = a;
 		a = tmp;
 		tmp = t;
 	}
@@ -230,28 +226,46 @@ static void settle_unsorted(struct rfam *f)
 	f->npending = 0;
 }
 
+/* The sort's buffer: a full table's in huge pages (a fresh buffer of
+ * megabytes in 4 KiB pages is thousands of page faults). */
+static uint64_t *sort_buffer(size_t n, size_t *bytes)
+{
+	*bytes = n * sizeof(uint64_t);
+	if (*bytes < HUGEMEM_PAGE)
+		return malloc(*bytes);
+	*bytes = (*bytes + HUGEMEM_PAGE - 1) / HUGEMEM_PAGE * HUGEMEM_PAGE;
+	return hugemem_try_alloc(*bytes);
+}
+
+static void sort_buffer_free(uint64_t *a, size_t bytes)
+{
+	if (bytes < HUGEMEM_PAGE)
+		free(a);
+	else
+		hugemem_free(a, bytes);
+}
+
 void rfam_settle(struct rfam *f)
 {
-	size_t n = 0;
-	struct pend *a = reallocarray(NULL, f->npending * 2, sizeof *a);
+	size_t n = 0, bytes;
+	uint64_t *a = sort_buffer(f->npending * 2, &bytes);
 	if (a == NULL) {
 		settle_unsorted(f);
 		return;
 	}
-	for (size_t i = 0; i < f->npending; i++) {
-		const struct rnode *nd = node_at(f, f->pending[i]);
-		if (nd->parent == NODE_PENDING)
-			a[n++] = (struct pend){ pend_key(f, nd), f->pending[i] };
-	}
+	for (size_t i = 0; i < f->npending; i++)
+		if (node_at(f, f->pending[i])->parent == NODE_PENDING)
+			a[n++] = pend_entry(f, f->pending[i]);
 	f->npending = 0;
-	struct pend *s = n ? pend_sort(a, a + n, n) : a;
+	uint64_t *s = n ? pend_sort(a, a + n, n) : a;
 	for (size_t i = 0; i < n; i++) {
+		uint32_t k = (uint32_t)s[i];
 		if (i + SETTLE_AHEAD < n)
-			__builtin_prefetch(node_at(f, s[i + SETTLE_AHEAD].node), 1);
-		if (node_at(f, s[i].node)->parent == NODE_PENDING)
-			link_at_finger(f, s[i].node);   /* else: in the list twice */
+			__builtin_prefetch(node_at(f, (uint32_t)s[i + SETTLE_AHEAD]), 1);
+		if (node_at(f, k)->parent == NODE_PENDING)
+			link_at_finger(f, k);   /* else: in the list twice */
 	}
-	free(a);
+	sort_buffer_free(a, bytes);
 }
 
 /* n has just lost its last path: keep it as a branch node if it has two

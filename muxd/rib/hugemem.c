@@ -11,12 +11,20 @@
 
 void *hugemem_alloc(size_t bytes)
 {
+	void *p = hugemem_try_alloc(bytes);
+	if (p == NULL)
+		fatal("out of memory (%zu bytes)", bytes);
+	return p;
+}
+
+void *hugemem_try_alloc(size_t bytes)
+{
 	/* One page more than asked, then the unaligned ends unmapped: mmap
 	 * itself only aligns to 4 KiB. */
 	size_t len = bytes + HUGEMEM_PAGE;
 	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
-		fatal("out of memory (%zu bytes)", bytes);
+		return NULL;
 	size_t head = (HUGEMEM_PAGE - (uintptr_t)p % HUGEMEM_PAGE) % HUGEMEM_PAGE;
 	if (head != 0)
 		munmap(p, head);

@@ -24,6 +24,8 @@
 /* bytes (a multiple of HUGEMEM_PAGE) of zeroed memory, HUGEMEM_PAGE
  * aligned; fatal when memory runs out, as xmalloc. */
 void *hugemem_alloc(size_t bytes);
+/* The same, NULL when memory runs out (a buffer that can do without). */
+void *hugemem_try_alloc(size_t bytes);
 /* Give back what hugemem_alloc(bytes) gave. NULL is fine. */
 void hugemem_free(void *p, size_t bytes);
 
