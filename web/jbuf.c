@@ -56,17 +56,10 @@ char *jb_take(struct jbuf *b)
 	return p;
 }
 
-static void jb_raw(struct jbuf *b, const char *s, size_t n)
-{
-	if (!jb_room(b, n))
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
 
 void jb_lit(struct jbuf *b, const char *s)
 {
-	jb_raw(b, s, strlen(s));
+	jb_bytes(b, s, strlen(s));
 }
 
 static bool plain(unsigned char c)
@@ -79,23 +72,23 @@ void jb_str(struct jbuf *b, const char *s)
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *c = (const unsigned char *)s;
 
-	jb_raw(b, "\"", 1);
+	jb_bytes(b, "\"", 1);
 	while (*c) {
 		size_t n = 0;
 		while (plain(c[n]))
 			n++;
-		jb_raw(b, (const char *)c, n);          /* a run of plain characters */
+		jb_bytes(b, (const char *)c, n);          /* a run of plain characters */
 		c += n;
 		if (*c == '"' || *c == '\\') {
 			char e[2] = { '\\', (char)*c++ };
-			jb_raw(b, e, 2);
+			jb_bytes(b, e, 2);
 		} else if (*c) {
 			char e[6] = { '\\', 'u', '0', '0', hex[*c >> 4], hex[*c & 15] };
-			jb_raw(b, e, 6);
+			jb_bytes(b, e, 6);
 			c++;
 		}
 	}
-	jb_raw(b, "\"", 1);
+	jb_bytes(b, "\"", 1);
 }
 
 void jb_uint(struct jbuf *b, uint64_t v)
@@ -107,7 +100,7 @@ void jb_uint(struct jbuf *b, uint64_t v)
 		buf[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	jb_raw(b, buf + i, sizeof buf - i);
+	jb_bytes(b, buf + i, sizeof buf - i);
 }
 
 void jb_xint(struct jbuf *b, uint64_t v)
@@ -120,7 +113,7 @@ void jb_xint(struct jbuf *b, uint64_t v)
 		buf[--i] = hex[v & 15];
 		v >>= 4;
 	} while (v);
-	jb_raw(b, buf + i, sizeof buf - i);
+	jb_bytes(b, buf + i, sizeof buf - i);
 }
 
 void jb_time(struct jbuf *b, double t)
@@ -135,8 +128,8 @@ void jb_time(struct jbuf *b, double t)
 	jb_uint(b, ms / 1000);
 	while (n > 1 && frac[n - 1] == '0')
 		n--;
-	jb_raw(b, ".", 1);
-	jb_raw(b, frac, n);
+	jb_bytes(b, ".", 1);
+	jb_bytes(b, frac, n);
 }
 
 void jb_hex(struct jbuf *b, const uint8_t *p, size_t n)
