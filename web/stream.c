@@ -97,37 +97,49 @@ static bool batch_reserve(struct stream *st)
 }
 
 /* Each form to its subscribers at once (swriter_push_many). */
-static void deliver(struct stream *st, struct ris_msg *m)
+static void deliver_batched(struct stream *st, const struct ris_msg *m,
+    struct rendered *r)
 {
-	struct rendered r = { { NULL, NULL }, { false, false } };
-	struct timeval tv;
-	size_t n[2] = { 0, 0 };
+	size_t n[2] = { 0, 0 }, half = st->batch_cap / 2;
 
-	gettimeofday(&tv, NULL);
-	m->timestamp = tv.tv_sec + tv.tv_usec / 1e6;
-	m->seq = ++st->seq;
-	if (!batch_reserve(st))
-		return;
-	size_t half = st->batch_cap / 2;
 	for (struct subscriber *c = st->subs; c; c = c->next) {
-		int f = c->closing ? -1 : form_for(c, m, &r);
+		int f = c->closing ? -1 : form_for(c, m, r);
 		if (f < 0)
 			continue;
 		size_t k = (size_t)f * half + n[f]++;
-		sub_frame(c, swmsg_len(r.m[f]), &st->batch[k]);
+		sub_frame(c, swmsg_len(r->m[f]), &st->batch[k]);
 		st->batch_sub[k] = c;
 	}
 	for (int f = 0; f < 2; f++) {
 		struct swpush *b = st->batch + (size_t)f * half;
 		if (n[f] == 0)
 			continue;
-		swriter_push_many(st->writer, b, n[f], r.m[f]);
+		swriter_push_many(st->writer, b, n[f], r->m[f]);
 		for (size_t i = 0; i < n[f]; i++) {
 			struct subscriber *c = st->batch_sub[(size_t)f * half + i];
 			if (b[i].ok)
 				c->sent++;
 			else
 				c->dropped++;
+		}
+	}
+}
+
+static void deliver(struct stream *st, struct ris_msg *m)
+{
+	struct rendered r = { { NULL, NULL }, { false, false } };
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	m->timestamp = tv.tv_sec + tv.tv_usec / 1e6;
+	m->seq = ++st->seq;
+	if (batch_reserve(st)) {
+		deliver_batched(st, m, &r);
+	} else {                        /* out of memory for the batch: one by one */
+		for (struct subscriber *c = st->subs; c; c = c->next) {
+			int f = c->closing ? -1 : form_for(c, m, &r);
+			if (f >= 0)
+				sub_write_msg(c, r.m[f]);
 		}
 	}
 	swmsg_unref(r.m[0]);
