@@ -42,7 +42,10 @@
 # SCALE_IXP=999x1000 (UPSTREAMSxPATHS; empty: skip)
 # SCALE_JOIN=256 (0: skip) SCALE_JOIN_N=100000 SCALE_SYSTEMS="bgpmux bird"
 # SCALE_MUXD=build/muxd SCALE_RUN_TIMEOUT=600 (seconds a run may take)
-# SCALE_SVG=docs/img/scale.svg (empty: no plot). Work files (configs,
+# SCALE_SVG=docs/img/scale.svg (empty: no plot)
+# SCALE_ORDER=prefix (scattered: every feed's synthetic table in random
+# order, mrt_replay --scatter, as BIRD and GoBGP send a table; its own
+# recorded tables). Work files (configs,
 # logs, each client's JSON line, the recorded tables) stay in
 # build/bench-scale/.
 # Functions below are called through variables and wait_until.
@@ -59,6 +62,12 @@ SYSTEMS=${SCALE_SYSTEMS:-bgpmux bird}
 MUXD=${SCALE_MUXD:-build/muxd}
 RUN_TIMEOUT=${SCALE_RUN_TIMEOUT:-600}
 SVG=${SCALE_SVG-docs/img/scale.svg}
+ORDER=${SCALE_ORDER:-prefix}
+case $ORDER in
+prefix) ORDER_ARG= ORDER_TAG= ;;
+scattered) ORDER_ARG=--scatter ORDER_TAG=-scattered ;;
+*) echo "bench-scale: SCALE_ORDER is prefix or scattered, not '$ORDER'" >&2; exit 2 ;;
+esac
 ESTABLISH_WAIT=120              # seconds for every client (feeder) to be up
 
 SINK=build/tools/bgp_sink
@@ -90,7 +99,7 @@ addr() { echo "127.0.$(($1 + ($2 - 1) / 250)).$((($2 - 1) % 250 + 1))"; }
 feed_asn() { echo $((64512 + $1)); }
 feed_nh() { echo "198.18.$(($1 / 250)).$(($1 % 250 + 1))"; }
 feeder_args() {  # U PATHS: what feeder u sends
-	echo "--synthetic $2 --asn $(feed_asn "$1") --next-hop $(feed_nh "$1")"
+	echo "--synthetic $2 --asn $(feed_asn "$1") --next-hop $(feed_nh "$1") $ORDER_ARG"
 }
 
 # ---- the recorded tables --------------------------------------------------
@@ -99,7 +108,7 @@ feeder_args() {  # U PATHS: what feeder u sends
 # in $WORK/feeds/PATHS-U.table (kept between runs of the script: the feed
 # is deterministic).
 record() {
-	local u=$1 paths=$2 t="$WORK/feeds/$2-$1.table" spid
+	local u=$1 paths=$2 t="$WORK/feeds/$2-$1$ORDER_TAG.table" spid
 	[ -s "$t" ] && return 0
 	mkdir -p "$WORK/feeds"
 	spawn "$t.json" "$t.err" "$SINK" --listen "$REC_ADDR" --asn "$MUX_ASN" \
@@ -224,7 +233,7 @@ start_clients() {
 	for ((i = $2; i <= $3; i++)); do
 		u=$(client_up "$i" "$4" "$5")
 		# the recorded table when there is one (the curve), else a count
-		table="$WORK/feeds/$6-$u.table"
+		table="$WORK/feeds/$6-$u$ORDER_TAG.table"
 		expect=(--expect "$6")
 		[ -s "$table" ] && expect=(--expect-table "$table")
 		spawn "$dir/client$i.json" "$dir/client$i.err" "$SINK" \
@@ -391,7 +400,7 @@ main() {
 	python3 tests/bench/fanout-report.py machine >"$WORK/machine.json"
 	start=$SECONDS
 	for m in $SCALE_MS; do [ "$m" -gt "$max" ] && max=$m; done
-	say "recording $max feeds of $N paths (once; kept in $WORK/feeds)"
+	say "recording $max feeds of $N paths, $ORDER order (once; kept in $WORK/feeds)"
 	for ((u = 1; u <= max; u++)); do
 		record "$u" "$N" || { say "cannot record feed $u; no scale curve"; SCALE_MS=; break; }
 	done

@@ -511,7 +511,7 @@ static int bench_views(unsigned nviews, size_t n)
 	struct update_list *feeds = calloc(nviews, sizeof *feeds);
 	for (unsigned u = 0; u < nviews; u++) {
 		uint32_t nh = (198u << 24) | (18u << 16) | ((u + 1) / 250) << 8 | ((u + 1) % 250 + 1);
-		if (!synth_table(&feeds[u], n, 64512 + u + 1, nh, true))
+		if (!synth_table(&feeds[u], n, 64512 + u + 1, nh, true, false))
 			return 1;
 	}
 	long rss0 = rss_bytes();

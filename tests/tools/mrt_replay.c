@@ -80,6 +80,7 @@ struct opts {
 	unsigned sync_wait;             /* 0: no ROUTE-REFRESH probe */
 	unsigned long limit;            /* 0: every UPDATE */
 	unsigned long synthetic;        /* 0: replay the file */
+	bool scatter;                   /* the synthetic table in random order */
 	bool eor, hold, quiet, wait_go;
 };
 
@@ -244,7 +245,7 @@ static bool make_synthetic(struct replay *r)
 
 	if (!nh)
 		nh = r->cfg.open.bgp_id;
-	if (!synth_table(&r->ul, o->synthetic, r->cfg.asn, nh, r->sp.ctx.as4))
+	if (!synth_table(&r->ul, o->synthetic, r->cfg.asn, nh, r->sp.ctx.as4, o->scatter))
 		return false;
 	say(o, "synthetic table: %lu prefixes in %zu UPDATE messages, %zu bytes",
 	    o->synthetic, r->ul.n, r->ul.len);
@@ -453,17 +454,20 @@ static void usage(FILE *f)
 	    "usage: " PROG " (--connect ADDR[:PORT] [--bind ADDR] | --listen ADDR[:PORT])\n"
 	    "           [--asn N] [--router-id A.B.C.D] [--hold-time S] [--limit N]\n"
 	    "           [--eor] [--hold] [--wait-go] [--sync-wait S] [--quiet]\n"
-	    "           (FILE.mrt[.gz] [--peer ADDR] | --synthetic N [--next-hop A.B.C.D])\n"
+	    "           (FILE.mrt[.gz] [--peer ADDR] |\n"
+	    "            --synthetic N [--next-hop A.B.C.D] [--scatter])\n"
 	    "Replays the UPDATEs one peer sent in an MRT file (BGP4MP/BGP4MP_ET) to\n"
 	    "a BGP neighbor, verbatim and as fast as it reads them, or a synthetic\n"
-	    "IPv4 table of N prefixes. --asn defaults to the recorded peer's AS\n"
+	    "IPv4 table of N prefixes (--scatter: in random order, as BIRD or GoBGP\n"
+	    "send a table, not in prefix order). --asn defaults to the recorded peer's AS\n"
 	    "(65001 for --synthetic), --router-id to our IPv4 address, port to 179.\n"
 	    "The time ends when the neighbor answers a ROUTE-REFRESH sent after the\n"
 	    "last UPDATE (BoRR/EoRR, RFC 7313), waited for --sync-wait seconds\n"
 	    "(default 30, 0: do not ask) after its TCP acknowledged the last byte.\n");
 }
 
-enum { OPT_BIND = 256, OPT_ROUTER_ID, OPT_HOLD_TIME, OPT_NEXT_HOP, OPT_SYNC_WAIT, OPT_WAIT_GO };
+enum { OPT_BIND = 256, OPT_ROUTER_ID, OPT_HOLD_TIME, OPT_NEXT_HOP, OPT_SYNC_WAIT, OPT_WAIT_GO,
+	OPT_SCATTER };
 
 static const struct option long_opts[] = {
 	{ "connect", required_argument, NULL, 'c' },
@@ -474,6 +478,7 @@ static const struct option long_opts[] = {
 	{ "router-id", required_argument, NULL, OPT_ROUTER_ID },
 	{ "hold-time", required_argument, NULL, OPT_HOLD_TIME },
 	{ "next-hop", required_argument, NULL, OPT_NEXT_HOP },
+	{ "scatter", no_argument, NULL, OPT_SCATTER },
 	{ "sync-wait", required_argument, NULL, OPT_SYNC_WAIT },
 	{ "limit", required_argument, NULL, 'n' },
 	{ "synthetic", required_argument, NULL, 's' },
@@ -498,6 +503,7 @@ static bool opt_one(struct opts *o, int ch, const char *arg)
 	case 'a': ok = opt_ulong("asn", arg, UINT32_MAX, &v); o->asn = (uint32_t)v; break;
 	case OPT_ROUTER_ID: ok = opt_ipv4("router-id", arg, &o->router_id); break;
 	case OPT_NEXT_HOP: ok = opt_ipv4("next-hop", arg, &o->next_hop); break;
+	case OPT_SCATTER: o->scatter = true; break;
 	case OPT_SYNC_WAIT:
 		ok = opt_ulong("sync-wait", arg, 3600, &v);
 		o->sync_wait = (unsigned)v;

@@ -3,6 +3,7 @@
  */
 #include "tests/tools/lib/synth.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "muxd/bgp/bgp.h"
@@ -18,6 +19,8 @@ struct synth {
 	uint32_t next_addr;             /* where the next prefix may start */
 	uint32_t asn;
 	uint8_t next_hop[4];
+	struct bgp_prefix *order;       /* scattered: every prefix, shuffled */
+	unsigned long norder, taken;
 };
 
 /* splitmix64: deterministic and well spread, all a benchmark needs. */
@@ -35,7 +38,7 @@ static unsigned rng_below(struct synth *s, unsigned n)
 	return (unsigned)(rng_next(s) % n);
 }
 
-static bool synth_prefix(struct synth *s, struct bgp_prefix *p)
+static bool synth_next_prefix(struct synth *s, struct bgp_prefix *p)
 {
 	static const uint8_t lens[] = { 24, 24, 24, 24, 24, 24, 24, 24, 24, 24,
 	    24, 24, 24, 24, 24, 23, 23, 22, 22, 21 };
@@ -52,6 +55,37 @@ static bool synth_prefix(struct synth *s, struct bgp_prefix *p)
 	p->addr[1] = (uint8_t)(start >> 16);
 	p->addr[2] = (uint8_t)(start >> 8);
 	s->next_addr = start + size;
+	return true;
+}
+
+/* The next prefix of the table: in address order, or the shuffled list's. */
+static bool synth_prefix(struct synth *s, struct bgp_prefix *p)
+{
+	if (s->order == NULL)
+		return synth_next_prefix(s, p);
+	if (s->taken == s->norder)
+		return false;
+	*p = s->order[s->taken++];
+	return true;
+}
+
+/* Every prefix of an n-prefix table made at once, then shuffled
+ * (Fisher-Yates with the table's own generator). */
+static bool synth_scatter(struct synth *s, unsigned long n)
+{
+	struct synth gen = *s;
+
+	s->order = calloc(n, sizeof *s->order);
+	if (s->order == NULL)
+		return false;
+	while (s->norder < n && synth_next_prefix(&gen, &s->order[s->norder]))
+		s->norder++;
+	for (unsigned long i = s->norder; i > 1; i--) {
+		unsigned long k = (unsigned long)(rng_next(s) % i);
+		struct bgp_prefix t = s->order[i - 1];
+		s->order[i - 1] = s->order[k];
+		s->order[k] = t;
+	}
 	return true;
 }
 
@@ -150,25 +184,29 @@ static long synth_group(struct synth *s, struct update_list *l,
 }
 
 bool synth_table(struct update_list *l, unsigned long n, uint32_t asn,
-    uint32_t next_hop, bool as4)
+    uint32_t next_hop, bool as4, bool scattered)
 {
 	struct synth s = { .rng = 0x6267706d7578ull, .next_addr = SYNTH_FIRST, .asn = asn };
 	struct bgp_codec_ctx ctx = { .as4 = as4, .ebgp = true, .max_len = BGP_MAX_LEN };
 	unsigned long made = 0;
+	bool ok = true;
 
 	for (int i = 0; i < 4; i++)
 		s.next_hop[i] = (uint8_t)(next_hop >> (24 - 8 * i));
 	l->as4 = as4;
-	while (made < n) {
+	if (scattered && !synth_scatter(&s, n))
+		return false;
+	while (ok && made < n) {
 		long k = synth_group(&s, l, &ctx, n - made);
-		if (k < 0)
-			return false;
-		if (k == 0) {
-			warnx_("--synthetic: only %lu prefixes fit in 11.0.0.0-99.255.255.255",
-			    made);
-			return false;
+		if (k <= 0) {
+			if (k == 0)
+				warnx_("--synthetic: only %lu prefixes fit in "
+				    "11.0.0.0-99.255.255.255", made);
+			ok = false;
+			break;
 		}
 		made += (unsigned long)k;
 	}
-	return true;
+	free(s.order);
+	return ok;
 }

@@ -6,6 +6,11 @@
  * starting with asn, 1–4 communities, MED on half, ORIGIN IGP on nine in
  * ten) and go in as few UPDATEs as they fit. Deterministic: the same
  * arguments give the same bytes.
+ *
+ * scattered: the same kind of table, its prefixes in a random order (each
+ * attribute set's 50–150 prefixes drawn from all over the range), as BIRD
+ * and GoBGP send a table in the order of their hash tables, not in prefix
+ * order as a dump of a trie comes.
  */
 #ifndef BGPMUX_TOOLS_SYNTH_H
 #define BGPMUX_TOOLS_SYNTH_H
@@ -18,6 +23,6 @@
 /* next_hop in host byte order; as4 is the session's AS_PATH encoding.
  * False when out of memory or the n prefixes do not fit (logged). */
 bool synth_table(struct update_list *l, unsigned long n, uint32_t asn,
-    uint32_t next_hop, bool as4);
+    uint32_t next_hop, bool as4, bool scattered);
 
 #endif
