@@ -64,7 +64,7 @@ RUN_TIMEOUT=${SCALE_RUN_TIMEOUT:-600}
 SVG=${SCALE_SVG-docs/img/scale.svg}
 ORDER=${SCALE_ORDER:-prefix}
 case $ORDER in
-prefix) ORDER_ARG= ORDER_TAG= ;;
+prefix) ORDER_ARG='' ORDER_TAG='' ;;
 scattered) ORDER_ARG=--scatter ORDER_TAG=-scattered ;;
 *) echo "bench-scale: SCALE_ORDER is prefix or scattered, not '$ORDER'" >&2; exit 2 ;;
 esac
