@@ -114,12 +114,11 @@ static void send_frame(struct subscriber *c, const char *type, json_t *data)
 	struct swmsg *m;
 
 	if (s && answer_fits(c, strlen(s) + WS_HEADER_MAX) &&
-	    (m = swmsg_adopt(s, strlen(s)))) {
+	    (m = swmsg_copy(s, strlen(s)))) {
 		sub_write_msg(c, m);
 		swmsg_unref(m);
-	} else {
-		free(s);
 	}
+	free(s);
 }
 
 static void send_error(struct subscriber *c, const char *msg)

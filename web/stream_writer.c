@@ -33,7 +33,7 @@
 struct swmsg {
 	atomic_uint refs;
 	size_t len;
-	char *data;
+	char data[];
 };
 
 struct switem {
@@ -83,20 +83,6 @@ struct swriter {
 
 /* ---- messages --------------------------------------------------------- */
 
-struct swmsg *swmsg_adopt(char *s, size_t len)
-{
-	struct swmsg *m;
-
-	if (s == NULL || (m = malloc(sizeof *m)) == NULL) {
-		free(s);
-		return NULL;
-	}
-	atomic_init(&m->refs, 1);
-	m->len = len;
-	m->data = s;
-	return m;
-}
-
 /* One allocation, the text right after the header (a message per
  * UPDATE on a busy stream: one malloc, not two). */
 struct swmsg *swmsg_copy(const void *p, size_t len)
@@ -107,7 +93,6 @@ struct swmsg *swmsg_copy(const void *p, size_t len)
 		return NULL;
 	atomic_init(&m->refs, 1);
 	m->len = len;
-	m->data = (char *)(m + 1);
 	if (len)
 		memcpy(m->data, p, len);
 	return m;
@@ -115,11 +100,8 @@ struct swmsg *swmsg_copy(const void *p, size_t len)
 
 void swmsg_unref(struct swmsg *m)
 {
-	if (m && atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) == 1) {
-		if (m->data != (char *)(m + 1))
-			free(m->data);
+	if (m && atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) == 1)
 		free(m);
-	}
 }
 
 const char *swmsg_data(const struct swmsg *m) { return m->data; }

@@ -56,9 +56,8 @@ struct swriter *swriter_new(struct event_base *base, swriter_news_cb *cb,
 void swriter_free(struct swriter *w);
 bool swriter_threaded(const struct swriter *w);
 
-/* A rendered message, shared by the queues it is in. swmsg_adopt takes s
- * (from malloc); swmsg_copy copies it. NULL if out of memory (s is freed). */
-struct swmsg *swmsg_adopt(char *s, size_t len);
+/* A rendered message, shared by the queues it is in: a copy of p's len
+ * bytes. NULL if out of memory. */
 struct swmsg *swmsg_copy(const void *p, size_t len);
 void swmsg_unref(struct swmsg *m);
 const char *swmsg_data(const struct swmsg *m);
