@@ -160,12 +160,12 @@ sanitize:
 # The live stream's writer thread under ThreadSanitizer: its unit test,
 # in one process (CK_FORK=no) so that the thread and the loop meet.
 .PHONY: tsan
-TSAN_SRC := tests/unit/test_stream_writer.c web/stream_writer.c muxd/lib/log.c muxd/lib/untrusted.c
+TSAN_SRC := tests/unit/test_sockwriter.c muxd/lib/sockwriter.c muxd/lib/log.c muxd/lib/untrusted.c
 tsan: $(TSAN_SRC)
 	@mkdir -p $(BUILD)/tsan
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -I. -fsanitize=thread \
-	    $(TSAN_SRC) $(CHECK_LIBS) -levent -pthread -o $(BUILD)/tsan/test_stream_writer
-	CK_FORK=no $(BUILD)/tsan/test_stream_writer
+	    $(TSAN_SRC) $(CHECK_LIBS) -levent -pthread -o $(BUILD)/tsan/test_sockwriter
+	CK_FORK=no $(BUILD)/tsan/test_sockwriter
 
 # libFuzzer needs clang; the targets link the codec objects built with it
 # (the BGP codec, and the WebSocket framing with nettle for its handshake).

@@ -12,46 +12,26 @@
  * same family, attribute set and set of collectors go in one UPDATE — and
  * the batch is flushed from a deferred event (after the UPDATEs the loop
  * is handling), before any other event of the view, and before a dump step.
+ *
+ * Each collector's connection and its output are bmp_conn.c's: the loop
+ * encodes, a writer thread writes.
  */
-#include "monitors/bmp.h"
+#include "monitors/bmp_int.h"
 
-#include <errno.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-#include <unistd.h>
 
-#include "muxd/bgp/bmp_codec.h"
 #include "monitors/monpeer.h"
-#include "muxd/lib/outbatch.h"
-#include "muxd/bgp/bgp.h"
 #include "muxd/lib/log.h"
+#include "muxd/lib/sockwriter.h"
 
 #define DUMP_CHUNK 2000                 /* routes per dump step */
-#define OUT_PAUSE (4u << 20)            /* the dump waits above this */
-#define OUT_LIMIT (128u << 20)          /* a collector this far behind is dropped */
 #define STATS_SECS 30
-#define BACKOFF_MAX 60
-#define BATCH_MAX 1024                  /* prefixes per batch */
-#define MSG_MAX (BMP_COMMON_HEADER_LEN + BMP_PEER_HEADER_LEN + BGP_EXT_MAX_LEN)
-#define CLOSE_FLUSH_MS 2000
 
 enum vc_state { VC_PENDING, VC_DUMPING, VC_SYNCED };
-
-/* Routes waiting to be packed into UPDATEs. */
-struct batch {
-	bool active;
-	uint16_t afi;
-	bool withdraw;
-	struct attrset *set;            /* a reference; NULL for withdrawals */
-	uint32_t mask;                  /* the collectors it goes to */
-	size_t n;
-	struct bgp_prefix p[BATCH_MAX];
-};
 
 struct bmp_view {
 	struct bmp_exporter *x;
@@ -65,82 +45,14 @@ struct bmp_view {
 	struct batch live;
 };
 
-struct bmp_conn {
-	struct bmp_exporter *x;
-	unsigned idx;
-	struct sockaddr_mux addr;
-	char name[80];                  /* "collector 127.0.0.1 port 1790" */
-	struct bufferevent *bev;
-	struct outbatch out;            /* while up: what we write, batched */
-	bool up;
-	bool dump_done;                 /* every view SYNCED */
-	unsigned backoff;
-	struct event *retry_ev, *dump_ev;
-	uint64_t connects, drops;
-};
-
-struct bmp_exporter {
-	struct event_base *base;
-	struct bmp_conn conns[BMP_MAX_COLLECTORS];
-	size_t nconns;
-	struct bmp_view *views;
-	char sys_name[128];
-	struct event *stats_ev, *flush_ev;
-	struct batch dump;              /* the dump step's own batch */
-	uint8_t upd[BGP_EXT_MAX_LEN];
-	uint8_t msg[MSG_MAX];
-};
-
-static void conn_schedule_dump(struct bmp_conn *c);
-
 /* ---- sending -------------------------------------------------------------- */
-
-static void conn_reconnect_later(struct bmp_conn *c)
-{
-	struct timeval tv = { c->backoff, 0 };
-
-	evtimer_add(c->retry_ev, &tv);
-	c->backoff = c->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : c->backoff * 2;
-}
-
-static void conn_close(struct bmp_conn *c)
-{
-	outbatch_free(&c->out);
-	if (c->bev)
-		bufferevent_free(c->bev);
-	c->bev = NULL;
-	c->up = false;
-	event_del(c->dump_ev);
-}
-
-/* Too far behind: drop it; a new connection resends everything. */
-static void conn_drop_slow(struct bmp_conn *c)
-{
-	c->drops++;
-	log_warnx("bmp %s: more than %u MB unread: dropping the connection (%llu so "
-	    "far); it gets the full state again when it reconnects", c->name,
-	    OUT_LIMIT >> 20, (unsigned long long)c->drops);
-	conn_close(c);
-	conn_reconnect_later(c);
-}
-
-static void conn_send(struct bmp_conn *c, const uint8_t *p, size_t len)
-{
-	if (!c->up || len == 0)
-		return;
-	if (outbatch_queued(&c->out) > OUT_LIMIT) {
-		conn_drop_slow(c);
-		return;
-	}
-	outbatch_add(&c->out, p, len);
-}
 
 static void send_mask(struct bmp_exporter *x, uint32_t mask, const uint8_t *p,
     size_t len)
 {
 	for (size_t i = 0; i < x->nconns; i++)
 		if (mask & (1u << i))
-			conn_send(&x->conns[i], p, len);
+			bmp_conn_send(&x->conns[i], p, len);
 }
 
 /* ---- per-peer header and messages -------------------------------------------- */
@@ -377,7 +289,7 @@ static void redump(struct bmp_view *v)
 			continue;
 		v->vc[i].st = VC_PENDING;
 		c->dump_done = false;
-		conn_schedule_dump(c);
+		bmp_schedule_dump(c);
 	}
 }
 
@@ -459,108 +371,33 @@ static void dump_cb(evutil_socket_t fd, short what, void *arg)
 			c->dump_done = true;
 			return;
 		}
-		if (outbatch_queued(&c->out) > OUT_PAUSE)
-			return;         /* resumed by conn_out_cb */
+		if (bmp_conn_paused(c))
+			return;         /* scheduled again once drained */
 		size_t n = dump_view_step(v, c->idx, budget);
 		budget = n >= budget ? 0 : budget - n;
 	}
 	if (c->up)
-		conn_schedule_dump(c);
+		bmp_schedule_dump(c);
 }
 
-static void conn_schedule_dump(struct bmp_conn *c)
+void bmp_schedule_dump(struct bmp_conn *c)
 {
 	event_active(c->dump_ev, 0, 0);
 }
 
-/* ---- connections ----------------------------------------------------------------- */
-
-static void conn_connect(struct bmp_conn *c);
-
-static void conn_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct evbuffer *in = bufferevent_get_input(bev);
-	(void)arg;
-	evbuffer_drain(in, evbuffer_get_length(in));    /* collectors send nothing */
-}
-
-/* Output drained below OUT_PAUSE / 2: the dump may go on. */
-static void conn_out_cb(struct outbatch *ob, enum outbatch_event what, void *arg)
-{
-	struct bmp_conn *c = arg;
-	(void)ob;
-
-	if (what == OUTBATCH_ERROR) {
-		log_warnx("bmp %s: %s: reconnecting in %u s", c->name, strerror(errno),
-		    c->backoff);
-		conn_close(c);
-		conn_reconnect_later(c);
-	} else if (c->up && !c->dump_done) {
-		conn_schedule_dump(c);
-	}
-}
-
-static void conn_up(struct bmp_conn *c)
+void bmp_collector_up(struct bmp_conn *c)
 {
 	struct bmp_exporter *x = c->x;
 	struct wbuf w = wbuf_make(x->msg, sizeof x->msg);
 
-	/* the bufferevent reads (a collector sends nothing, but its close
-	 * shows there); the outbatch writes */
-	outbatch_init(&c->out, x->base, bufferevent_getfd(c->bev), OUT_PAUSE / 2,
-	    conn_out_cb, c);
-	bufferevent_disable(c->bev, EV_WRITE);
-	c->up = true;
 	c->dump_done = false;
-	c->backoff = 1;
-	c->connects++;
 	log_info("bmp %s: connected: sending Initiation, then every view", c->name);
 	flush_all(x);                   /* batches so far are not this one's */
 	for (struct bmp_view *v = x->views; v; v = v->next)
 		v->vc[c->idx].st = VC_PENDING;
-	conn_send(c, x->msg, bmp_initiation_encode(&w, x->sys_name,
+	bmp_conn_send(c, x->msg, bmp_initiation_encode(&w, x->sys_name,
 	    "bgpmux, a BGP session multiplexer gateway: every path of every upstream"));
-	conn_schedule_dump(c);
-}
-
-static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct bmp_conn *c = arg;
-	(void)bev;
-
-	if (what & BEV_EVENT_CONNECTED) {
-		conn_up(c);
-		return;
-	}
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-		int err = EVUTIL_SOCKET_ERROR();
-		log_warnx("bmp %s: %s: reconnecting in %u s", c->name,
-		    (what & BEV_EVENT_EOF) ? "connection closed by the collector" :
-		    err ? strerror(err) : "connection failed", c->backoff);
-		conn_close(c);
-		conn_reconnect_later(c);
-	}
-}
-
-static void conn_connect(struct bmp_conn *c)
-{
-	c->bev = bufferevent_socket_new(c->x->base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL)
-		fatal("bmp: cannot allocate a bufferevent");
-	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	if (bufferevent_socket_connect(c->bev, &c->addr.u.sa, c->addr.len) < 0) {
-		log_warnx("bmp %s: cannot connect: %s", c->name, strerror(errno));
-		conn_close(c);
-		conn_reconnect_later(c);
-	}
-}
-
-static void retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	conn_connect(arg);
+	bmp_schedule_dump(c);
 }
 
 static void stats_cb(evutil_socket_t fd, short what, void *arg)
@@ -582,7 +419,6 @@ struct bmp_exporter *bmp_exporter_new(struct event_base *base,
 {
 	struct bmp_exporter *x = xcalloc(1, sizeof *x);
 	struct timeval every = { STATS_SECS, 0 };
-	char a[64];
 
 	x->base = base;
 	snprintf(x->sys_name, sizeof x->sys_name, "%s", sys_name);
@@ -591,20 +427,16 @@ struct bmp_exporter *bmp_exporter_new(struct event_base *base,
 		    BMP_MAX_COLLECTORS);
 		n = BMP_MAX_COLLECTORS;
 	}
+	x->writer = bmp_writer_new(base);
+	if (x->writer == NULL)
+		fatal("bmp: cannot allocate its writer");
 	x->flush_ev = event_new(base, -1, 0, flush_cb, x);
 	x->stats_ev = event_new(base, -1, EV_PERSIST, stats_cb, x);
 	evtimer_add(x->stats_ev, &every);
 	for (size_t i = 0; i < n; i++) {
 		struct bmp_conn *c = &x->conns[x->nconns];
-		c->x = x;
-		c->idx = (unsigned)x->nconns++;
-		c->addr = collectors[i];
-		c->backoff = 1;
-		snprintf(c->name, sizeof c->name, "collector %s port %u",
-		    sockaddr_ntop(&c->addr, a, sizeof a), sockaddr_port(&c->addr));
-		c->retry_ev = evtimer_new(base, retry_cb, c);
 		c->dump_ev = event_new(base, -1, 0, dump_cb, c);
-		conn_connect(c);
+		bmp_conn_start(c, x, (unsigned)x->nconns++, &collectors[i]);
 	}
 	return x;
 }
@@ -624,7 +456,7 @@ void bmp_exporter_add_view(struct bmp_exporter *x, const char *view, struct feed
 	for (size_t i = 0; i < x->nconns; i++) {
 		x->conns[i].dump_done = false;
 		if (x->conns[i].up)
-			conn_schedule_dump(&x->conns[i]);
+			bmp_schedule_dump(&x->conns[i]);
 	}
 }
 
@@ -649,34 +481,16 @@ void bmp_exporter_remove_view(struct bmp_exporter *x, struct feed *feed)
 	}
 }
 
-/* At exit: what is queued, then Termination, written with a deadline
- * (the loop has stopped). */
-static void conn_terminate(struct bmp_conn *c)
-{
-	struct bmp_exporter *x = c->x;
-	struct wbuf w = wbuf_make(x->msg, sizeof x->msg);
-
-	if (!c->up)
-		return;
-	conn_send(c, x->msg, bmp_termination_encode(&w, BMP_TERM_ADMIN_CLOSE,
-	    "bgpmux shutting down"));
-	if (!c->up)
-		return;
-	log_info("bmp %s: %s", c->name, outbatch_finish(&c->out, CLOSE_FLUSH_MS) ?
-	    "sent Termination" : "could not send Termination within 2 s");
-}
-
 void bmp_exporter_free(struct bmp_exporter *x)
 {
 	if (x == NULL)
 		return;
 	flush_all(x);
 	for (size_t i = 0; i < x->nconns; i++) {
-		conn_terminate(&x->conns[i]);
-		conn_close(&x->conns[i]);
-		event_free(x->conns[i].retry_ev);
-		event_free(x->conns[i].dump_ev);
+		bmp_conn_terminate(&x->conns[i]);
+		bmp_conn_free(&x->conns[i]);
 	}
+	swriter_free(x->writer);        /* after every connection's swconn_free */
 	while (x->views) {
 		struct bmp_view *v = x->views;
 		x->views = v->next;

@@ -285,7 +285,7 @@ struct stream *stream_new(struct event_base *base, size_t max_queue,
 	st->idle_timeout = idle_timeout ? idle_timeout : STREAM_IDLE_TIMEOUT_DEFAULT;
 	st->tick_ev = event_new(base, -1, EV_PERSIST, sub_tick_cb, st);
 	st->reap_ev = event_new(base, -1, 0, sub_reap_cb, st);
-	st->writer = swriter_new(base, sub_news_cb, true);
+	st->writer = swriter_new(base, sub_news_cb, true, "live stream");
 	if (st->tick_ev == NULL || st->reap_ev == NULL || st->writer == NULL) {
 		stream_free(st);
 		return NULL;

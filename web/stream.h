@@ -14,7 +14,7 @@
  * (with and without "raw") and queued to each matching subscriber without
  * waiting and without a copy; a thread of the stream's own writes the
  * queues, paced, once every few milliseconds, as much as each socket takes
- * (web/stream_writer.h). A message that would take
+ * (muxd/lib/sockwriter.h). A message that would take
  * a subscriber's queue past max_queue bytes is lost; when its queue has
  * drained to half, it gets a ris_error {"message", "dropped": N,
  * "dropped_total": M} before the next message, N counting the messages

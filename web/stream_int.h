@@ -20,7 +20,7 @@
 #include "web/ris_msg.h"
 #include "web/ris_sub.h"
 #include "web/stream.h"
-#include "web/stream_writer.h"
+#include "muxd/lib/sockwriter.h"
 #include "web/ws.h"
 
 #define SUBS_PER_CLIENT 16              /* ris_subscribe per connection */
@@ -115,7 +115,7 @@ void sub_write_msg(struct subscriber *c, struct swmsg *m);
 void sub_frame(struct subscriber *c, size_t len, struct swpush *p);
 /* Queue bytes as they are (an HTTP response's head). */
 void sub_write_raw(struct subscriber *c, const char *s, size_t len);
-/* The writer's news of a subscriber (stream_writer.h). */
+/* The writer's news of a subscriber (muxd/lib/sockwriter.h). */
 void sub_news_cb(struct swconn *out, unsigned news, int err, void *arg);
 /* Tell the subscriber what it lost since the last notice. */
 void sub_tell_dropped(struct subscriber *c);

@@ -1,31 +1,39 @@
 /*
- * stream_writer.h — the live stream's output, written to the subscribers'
- * sockets by a thread of its own.
+ * sockwriter.h — output to feed readers (live-stream subscribers, BMP
+ * collectors), written to their sockets by a thread of its own.
  *
  * The event loop renders each message once and queues it, without a copy,
- * to every subscriber that wants it: a queue entry is a few bytes of
- * framing and a reference to the shared message (struct swmsg). The
- * writer's thread writes each queue paced, at most once every OUTBATCH_MS
- * (muxd/lib/outbatch.h says why), as much as the socket takes, in writev
- * calls of many entries; so the copies into the subscribers' sockets, the
- * largest cost of a busy stream, leave the loop that runs the BGP sessions.
+ * to every reader that wants it: a queue entry is a few bytes of framing
+ * and a reference to the shared message (struct swmsg). The writer's
+ * thread writes each queue paced, at most once every SW_TICK_MS, as much
+ * as the socket takes, in writev calls of many entries; so the copies
+ * into the readers' sockets, the largest cost of a busy feed, leave the
+ * loop that runs the BGP sessions.
+ *
+ * Why paced. Such a reader gets a small message for every UPDATE. Written
+ * as the socket becomes writable, each pass makes a write of a few KiB
+ * per reader, and on loopback or a LAN every write is a segment sent and
+ * a reader woken: a full table cost 27,000 writes for 10 subscribers, a
+ * fifth of the gateway's CPU. Paced, it is a few hundred writes per full
+ * table per reader, for at most SW_TICK_MS of delay. Answers (a pong, a
+ * handshake) go out at once with swconn_flush.
  *
  * The loop keeps everything else: the connection (reading it, closing it),
- * the subscriptions, the queue's bound and the drop accounting. It learns
- * what the thread saw through news (swriter_news_cb), delivered on the loop:
- * a queue drained to its low mark or to empty (each asked for once with
- * swconn_arm), a write that failed. The thread makes no libevent call: it
- * wakes the loop through an eventfd.
+ * what each reader gets, the queue's bound and the drop accounting. It
+ * learns what the thread saw through news (swriter_news_cb), delivered on
+ * the loop: a queue drained to its low mark or to empty (each asked for
+ * once with swconn_arm), a write that failed. The thread makes no libevent
+ * call: it wakes the loop through an eventfd.
  *
  * Without a thread (pthread_create failed, or swriter_new was asked for
- * none) the same queues are written by a timer on the loop, as before.
+ * none) the same queues are written by a timer on the loop.
  *
  * Teardown: plain containers (muxd/lib/lifecycle.h). swconn_free returns
  * once the thread has let go of the socket, which its owner then closes;
  * swriter_free joins the thread, after every swconn_free.
  */
-#ifndef BGPMUX_STREAM_WRITER_H
-#define BGPMUX_STREAM_WRITER_H
+#ifndef BGPMUX_SOCKWRITER_H
+#define BGPMUX_SOCKWRITER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,6 +44,7 @@ struct swriter;
 struct swconn;
 struct swmsg;
 
+#define SW_TICK_MS 10           /* the most a queued message waits */
 #define SW_HEAD_MAX 16          /* framing before a message: a WebSocket header */
 
 enum swconn_news {
@@ -49,9 +58,10 @@ enum swconn_news {
 typedef void swriter_news_cb(struct swconn *c, unsigned news, int err, void *arg);
 
 /* threaded false: no thread, the loop writes (for tests of that path).
- * NULL if out of memory. */
+ * what names the output in log lines ("live stream", "bmp"; a string that
+ * lives as long as the writer). NULL if out of memory. */
 struct swriter *swriter_new(struct event_base *base, swriter_news_cb *cb,
-    bool threaded);
+    bool threaded, const char *what);
 /* Stops and joins the thread. Every connection must be freed before. */
 void swriter_free(struct swriter *w);
 bool swriter_threaded(const struct swriter *w);
@@ -97,6 +107,10 @@ void swconn_flush(struct swconn *c);
 void swconn_arm(struct swconn *c, unsigned news);
 /* Drop what is queued (a subscriber being dropped). */
 void swconn_discard(struct swconn *c);
+/* At exit, the loop stopped: write what is queued now rather than at the
+ * next tick, and wait until it is all written, a write fails, or ms pass.
+ * True if it was all written. */
+bool swconn_drain(struct swconn *c, int ms);
 
 /* Bytes queued, not yet taken by the socket; bytes it took, ever. */
 size_t swconn_queued(const struct swconn *c);

@@ -1,5 +1,6 @@
 /*
- * stream_writer.c — the live stream's writer thread (stream_writer.h).
+ * sockwriter.c — feed readers' output, written by a thread of its own
+ * (sockwriter.h).
  *
  * One mutex guards every queue: the loop takes it to queue an entry, the
  * thread to gather entries into an iovec and to consume what a writev
@@ -8,7 +9,7 @@
  * (a non-blocking socket: microseconds). Entries sit in blocks of
  * SW_BLOCK_ITEMS that never move, so the thread reads them unlocked.
  */
-#include "web/stream_writer.h"
+#include "muxd/lib/sockwriter.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -24,7 +25,6 @@
 #include <unistd.h>
 
 #include "muxd/lib/log.h"
-#include "muxd/lib/outbatch.h"
 
 #define SW_BLOCK_ITEMS 256
 #define SW_IOV 512              /* iovecs per writev: 170 messages or more */
@@ -79,6 +79,7 @@ struct swriter {
 	struct event *news_ev;
 	struct event *tick_ev;          /* the loop's writes (not threaded) */
 	swriter_news_cb *cb;
+	const char *what;               /* for log lines */
 };
 
 /* ---- messages --------------------------------------------------------- */
@@ -213,7 +214,7 @@ static void wake_loop(struct swriter *w)
 	if (!w->threaded)
 		event_active(w->news_ev, EV_READ, 0);
 	else if (write(w->efd, &one, sizeof one) < 0 && errno != EAGAIN)
-		log_debug("live stream: cannot wake the event loop: %s", strerror(errno));
+		log_debug("%s: cannot wake the event loop: %s", w->what, strerror(errno));
 }
 
 /* What c has to tell, if anything, queued for the loop. */
@@ -252,7 +253,7 @@ static void news_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 
 	if (w->threaded && read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
-		log_debug("live stream: writer's eventfd: %s", strerror(errno));
+		log_debug("%s: writer's eventfd: %s", w->what, strerror(errno));
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
 		struct swconn *c = w->news_head;
@@ -339,7 +340,7 @@ static void wake_thread(struct swriter *w)
 	uint64_t one = 1;
 
 	if (write(w->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
-		log_debug("live stream: cannot wake the writer thread: %s", strerror(errno));
+		log_debug("%s: cannot wake the writer thread: %s", w->what, strerror(errno));
 }
 
 /* Sleep unlocked until woken or ms pass (-1: until woken). */
@@ -350,7 +351,7 @@ static void thread_sleep(struct swriter *w, int ms)
 
 	pthread_mutex_unlock(&w->mu);
 	if (poll(&p, 1, ms) > 0 && read(w->wake_fd, &n, sizeof n) < 0 && errno != EAGAIN)
-		log_debug("live stream: the writer thread's eventfd: %s", strerror(errno));
+		log_debug("%s: the writer thread's eventfd: %s", w->what, strerror(errno));
 	pthread_mutex_lock(&w->mu);
 }
 
@@ -374,7 +375,7 @@ static void *writer_thread(void *arg)
 			thread_sleep(w, -1);
 			w->idle = false;
 			clock_gettime(CLOCK_MONOTONIC, &tick);
-			timespec_add_ms(&tick, OUTBATCH_MS);
+			timespec_add_ms(&tick, SW_TICK_MS);
 			continue;
 		}
 		if (!w->urgent && (ms = ms_until(&tick)) > 0) {
@@ -387,7 +388,7 @@ static void *writer_thread(void *arg)
 		w->work = false;
 		w->work |= write_pass(w);
 		clock_gettime(CLOCK_MONOTONIC, &tick);
-		timespec_add_ms(&tick, OUTBATCH_MS);
+		timespec_add_ms(&tick, SW_TICK_MS);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -396,7 +397,7 @@ static void *writer_thread(void *arg)
 /* Without a thread: the loop's timer writes. */
 static void schedule(struct swriter *w)
 {
-	static const struct timeval later = { 0, OUTBATCH_MS * 1000 };
+	static const struct timeval later = { 0, SW_TICK_MS * 1000 };
 
 	if (!evtimer_pending(w->tick_ev, NULL))
 		evtimer_add(w->tick_ev, &later);
@@ -580,6 +581,49 @@ void swconn_discard(struct swconn *c)
 	pthread_mutex_unlock(&c->w->mu);
 }
 
+/* Without a thread: write c here, waiting for the socket, until it is
+ * all written or the deadline (mu held). */
+static void drain_here(struct swconn *c, const struct timespec *deadline)
+{
+	struct swriter *w = c->w;
+	int left;
+
+	for (;;) {
+		conn_write(c);
+		if (atomic_load(&c->queued) == 0 || c->failed || (left = ms_until(deadline)) == 0)
+			return;
+		struct pollfd p = { c->fd, POLLOUT, 0 };
+		pthread_mutex_unlock(&w->mu);
+		(void)poll(&p, 1, left);
+		pthread_mutex_lock(&w->mu);
+	}
+}
+
+bool swconn_drain(struct swconn *c, int ms)
+{
+	struct swriter *w = c->w;
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	timespec_add_ms(&deadline, ms);
+	pthread_mutex_lock(&w->mu);
+	if (w->threaded) {
+		/* the thread broadcasts idle_cv after each write while someone waits */
+		w->urgent = true;
+		wake_thread(w);
+		w->waiters++;
+		while (atomic_load(&c->queued) > 0 && !c->failed &&
+		    pthread_cond_timedwait(&w->idle_cv, &w->mu, &deadline) != ETIMEDOUT)
+			;
+		w->waiters--;
+	} else {
+		drain_here(c, &deadline);
+	}
+	bool done = atomic_load(&c->queued) == 0 && !c->failed;
+	pthread_mutex_unlock(&w->mu);
+	return done;
+}
+
 size_t swconn_queued(const struct swconn *c)
 {
 	return atomic_load_explicit(&c->queued, memory_order_relaxed);
@@ -610,15 +654,15 @@ static bool start_thread(struct swriter *w)
 	w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->efd < 0 || w->wake_fd < 0) {
-		log_warnx("live stream: cannot start its writer thread (eventfd: %s): "
-		    "the event loop writes the subscribers", strerror(errno));
+		log_warnx("%s: cannot start its writer thread (eventfd: %s): "
+		    "the event loop writes its output", w->what, strerror(errno));
 		close_fds(w);
 		return false;
 	}
 	w->threaded = true;
 	if ((rc = pthread_create(&w->thread, NULL, writer_thread, w)) != 0) {
-		log_warnx("live stream: cannot start its writer thread (%s): "
-		    "the event loop writes the subscribers", strerror(rc));
+		log_warnx("%s: cannot start its writer thread (%s): "
+		    "the event loop writes its output", w->what, strerror(rc));
 		w->threaded = false;
 		close_fds(w);
 		return false;
@@ -626,17 +670,29 @@ static bool start_thread(struct swriter *w)
 	return true;
 }
 
+/* idle_cv's waits have deadlines on the monotonic clock (swconn_drain). */
+static void cond_init_monotonic(pthread_cond_t *cv)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &a);
+	pthread_condattr_destroy(&a);
+}
+
 struct swriter *swriter_new(struct event_base *base, swriter_news_cb *cb,
-    bool threaded)
+    bool threaded, const char *what)
 {
 	struct swriter *w = calloc(1, sizeof *w);
 
 	if (w == NULL)
 		return NULL;
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->idle_cv, NULL);
+	cond_init_monotonic(&w->idle_cv);
 	w->news_tail = &w->news_head;
 	w->cb = cb;
+	w->what = what;
 	w->efd = w->wake_fd = -1;
 	if (threaded)
 		start_thread(w);

@@ -1,13 +1,16 @@
 /*
- * test_stream_writer.c — the live stream's writer (web/stream_writer.h),
- * with its thread and without one (the loop writes), over socketpairs:
+ * test_sockwriter.c — feed readers' output (muxd/lib/sockwriter.h), with
+ * its thread and without one (the loop writes), over socketpairs:
  *   - a reader that keeps up gets every message, framing and shared body,
  *     byte for byte in order, from several queues sharing the messages;
  *   - a reader that stops reading keeps the rest queued, and the news it
  *     was armed for (low mark, empty) comes once it reads again, once;
  *   - a reader that closes is SW_NEWS_ERROR, once, with errno;
  *   - discard drops what is queued; a connection freed while its
- *     thread writes is let go of first (many readers, freed mid-stream).
+ *     thread writes is let go of first (many readers, freed mid-stream);
+ *   - drain (at exit) returns once a reader has read it all, and gives
+ *     up at its deadline on a reader that reads nothing, at once on one
+ *     that has closed.
  * Built with -fsanitize=thread it checks the locking too (README of
  * `make tsan`).
  */
@@ -15,6 +18,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "web/stream_writer.h"
+#include "muxd/lib/sockwriter.h"
 #include "tests/unit/check_run.h"
 
 #define READERS 4
@@ -81,7 +85,7 @@ static void setup_with(bool thread)
 	signal(SIGPIPE, SIG_IGN);
 	threaded = thread;
 	base = event_base_new();
-	w = swriter_new(base, news_cb, thread);
+	w = swriter_new(base, news_cb, thread, "test");
 	ck_assert_ptr_nonnull(w);
 	ck_assert(swriter_threaded(w) == thread);
 	for (int i = 0; i < READERS; i++)
@@ -346,9 +350,66 @@ START_TEST(freed_while_writing)
 }
 END_TEST
 
-static Suite *stream_writer_suite(void)
+/* A reader on a thread of its own, as a collector reads while muxd
+ * exits: it reads until it has want bytes or 5 s pass. */
+struct side_reader {
+	struct reader *r;
+	size_t want;
+};
+
+static void *side_read(void *arg)
 {
-	Suite *s = suite_create("stream_writer");
+	struct side_reader *s = arg;
+	double t0 = now_s();
+
+	while (s->r->got_len < s->want && now_s() - t0 < 5) {
+		drain(s->r);
+		usleep(200);
+	}
+	return NULL;
+}
+
+START_TEST(drain_waits_for_the_reader_or_its_deadline)
+{
+	char chunk[4000];
+	size_t pushed = 0;
+	pthread_t t;
+
+	memset(chunk, 'd', sizeof chunk);
+	for (int i = 0; i < 200; i++) {         /* 800 KB: more than the socket holds */
+		ck_assert(swconn_add(rd[0].c, chunk, sizeof chunk));
+		pushed += sizeof chunk;
+	}
+	/* nobody reads: it gives up at its deadline, the rest still queued */
+	double t0 = now_s();
+	ck_assert(!swconn_drain(rd[0].c, 150));
+	double took = now_s() - t0;
+	ck_assert_msg(took >= 0.14 && took < 3, "gave up after %.3f s", took);
+	ck_assert_uint_gt(swconn_queued(rd[0].c), 0);
+
+	/* a reader reads: it returns with everything written */
+	struct side_reader s = { &rd[0], pushed };
+	ck_assert_int_eq(pthread_create(&t, NULL, side_read, &s), 0);
+	bool done = swconn_drain(rd[0].c, 5000);
+	pthread_join(t, NULL);
+	ck_assert(done);
+	ck_assert_uint_eq(swconn_queued(rd[0].c), 0);
+	ck_assert_uint_eq(swconn_written(rd[0].c), pushed);
+	ck_assert_uint_eq(rd[0].got_len, pushed);
+
+	/* a reader that has closed: false at once */
+	close(rd[1].fd[1]);
+	rd[1].fd[1] = -1;
+	ck_assert(swconn_add(rd[1].c, chunk, sizeof chunk));
+	t0 = now_s();
+	ck_assert(!swconn_drain(rd[1].c, 5000));
+	ck_assert_msg(now_s() - t0 < 3, "a failed write waited for the deadline");
+}
+END_TEST
+
+static Suite *sockwriter_suite(void)
+{
+	Suite *s = suite_create("sockwriter");
 	const char *names[2] = { "thread", "loop" };
 	void (*setups[2])(void) = { setup_threaded, setup_loop };
 
@@ -361,6 +422,7 @@ static Suite *stream_writer_suite(void)
 		tcase_add_test(t, closed_reader_is_an_error_once);
 		tcase_add_test(t, discard_drops_what_is_queued);
 		tcase_add_test(t, freed_while_writing);
+		tcase_add_test(t, drain_waits_for_the_reader_or_its_deadline);
 		suite_add_tcase(s, t);
 	}
 	return s;
@@ -368,5 +430,5 @@ static Suite *stream_writer_suite(void)
 
 int main(void)
 {
-	return check_run(stream_writer_suite());
+	return check_run(sockwriter_suite());
 }
