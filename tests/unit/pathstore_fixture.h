@@ -1,8 +1,8 @@
 /*
  * pathstore_fixture.h — what the path store's unit tests share
  * (test_pathstore.c, test_rib_model.c): attribute sets made from a few
- * AS paths and next hops, prefixes from text, a cheap REQUIRE for hot
- * loops.
+ * AS paths and next hops (tests/unit/attrset_fixture.h), prefixes from
+ * text, a cheap REQUIRE for hot loops.
  */
 #ifndef BGPMUX_TEST_PATHSTORE_FIXTURE_H
 #define BGPMUX_TEST_PATHSTORE_FIXTURE_H
@@ -17,6 +17,7 @@
 #include "muxd/rib/hugemem.h"
 #include "muxd/rib/pathstore.h"
 #include "muxd/lib/wbuf.h"
+#include "tests/unit/attrset_fixture.h"
 #include "tests/unit/check_run.h"
 
 #define BIT(t) BGP_ATTR_BIT(t)
@@ -34,30 +35,23 @@ static const uint8_t path_a[] = { BGP_AS_SEQUENCE, 2, 0, 0, 0xfd, 0xf2, 0, 0, 0,
 static const uint8_t path_b[] = { BGP_AS_SEQUENCE, 1, 0, 0, 0xfd, 0xfc,
 	BGP_AS_SET, 2, 0, 0, 0, 2, 0, 0, 0, 3 };
 static const uint8_t comms[] = { 0xfd, 0xf2, 0, 1, 0xff, 0xff, 0xff, 0x01 };
-static const uint8_t nh4_a[] = { 192, 0, 2, 1 };
 static const uint8_t nh4_b[] = { 192, 0, 2, 2 };
 static const uint8_t nh6[32] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1,
 	0xfe, 0x80, [31] = 1 };
 
+/* ORIGIN IGP, path, MED med, NEXT_HOP nh4_a (attrset_fixture.h). */
 static inline void attrs_make(struct bgp_attrs *a, const uint8_t *path, size_t path_len,
     uint32_t med)
 {
-	memset(a, 0, sizeof *a);
-	a->present = BIT(BGP_ATTR_ORIGIN) | BIT(BGP_ATTR_AS_PATH) |
-	    BIT(BGP_ATTR_NEXT_HOP) | BIT(BGP_ATTR_MED);
-	a->origin = BGP_ORIGIN_IGP;
-	a->as_path.p = path;
-	a->as_path.len = (uint16_t)path_len;
-	memcpy(a->next_hop, nh4_a, 4);
-	a->med = med;
+	attrs_med(a, path, path_len, true, med);
 }
 
-static struct attrset *intern_med(struct attrstore *s, uint32_t med)
+/* A set of path_a told apart by its MED. */
+static inline struct attrset *intern_med(struct attrstore *s, uint32_t med)
 {
-	struct bgp_attrs a;
-	attrs_make(&a, path_a, sizeof path_a, med);
-	return attrset_intern(s, &a, nh4_a, 4);
+	return intern_med_path(s, path_a, sizeof path_a, true, med);
 }
+
 static inline struct bgp_prefix pfx(const char *text, uint32_t path_id)
 {
 	struct bgp_prefix p;

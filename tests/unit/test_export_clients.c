@@ -397,17 +397,29 @@ static void owner_cb(const struct bgp_prefix *p, const uint8_t *attrs, size_t le
 	owner_seen = owner;
 }
 
-START_TEST(view_host_takes_client_routes)
+/* Hosts as hosts() makes them, hold-down 0, the relay on a session, the
+ * client up on the instance host with one route, 184.164.224.0/24, and
+ * what the relay sent delivered to the view host's export_clients_in,
+ * which is returned. */
+static struct export_clients_in *view_host_after_route(unsigned ih_id, const char *ih_client)
 {
 	struct export_clients_in *in;
-	struct export_clients_in_stats st;
 
-	hosts(1, "vnet", 0);            /* hold-down 0: down shows as withdrawn */
+	hosts(ih_id, ih_client, 0);
 	in = export_clients_in_new(gw_vh, (const struct config *const *)&cfg_vh, "ih-1");
 	export_clients_start(relay, &session_key, &vneg, capture, never_fails, NULL);
 	gateway_client_up(gw_ih, &cfg_ih->clients[0], "a");
 	ck_assert(client_route("184.164.224.0/24", false));
 	deliver(in, 0);
+	return in;
+}
+
+START_TEST(view_host_takes_client_routes)
+{
+	struct export_clients_in *in;
+	struct export_clients_in_stats st;
+
+	in = view_host_after_route(1, "vnet");  /* hold-down 0: down shows as withdrawn */
 	ck_assert_uint_eq(announced_vh(), 1);
 	gateway_each(gw_vh, "a", owner_cb, NULL);
 	ck_assert_str_eq(owner_seen, "vnet");
@@ -445,12 +457,7 @@ START_TEST(view_host_ignores_unknown_upstream_and_client)
 	struct export_clients_in *in;
 	struct export_clients_in_stats st;
 
-	hosts(2, "other", 0);           /* the view host has upstream a as id 1 */
-	in = export_clients_in_new(gw_vh, (const struct config *const *)&cfg_vh, "ih-1");
-	export_clients_start(relay, &session_key, &vneg, capture, never_fails, NULL);
-	gateway_client_up(gw_ih, &cfg_ih->clients[0], "a");
-	ck_assert(client_route("184.164.224.0/24", false));
-	deliver(in, 0);
+	in = view_host_after_route(2, "other"); /* the view host has upstream a as id 1 */
 	export_clients_in_stats(in, &st);
 	ck_assert_uint_eq(st.unknown_upstream, 1);
 	ck_assert_uint_eq(announced_vh(), 0);
@@ -458,12 +465,7 @@ START_TEST(view_host_ignores_unknown_upstream_and_client)
 	teardown();
 	setup();
 
-	hosts(1, "other", 0);           /* no client "other" on the view host */
-	in = export_clients_in_new(gw_vh, (const struct config *const *)&cfg_vh, "ih-1");
-	export_clients_start(relay, &session_key, &vneg, capture, never_fails, NULL);
-	gateway_client_up(gw_ih, &cfg_ih->clients[0], "a");
-	ck_assert(client_route("184.164.224.0/24", false));
-	deliver(in, 0);
+	in = view_host_after_route(1, "other"); /* no client "other" on the view host */
 	export_clients_in_stats(in, &st);
 	ck_assert_uint_eq(st.unknown_client, 1);
 	ck_assert_uint_eq(st.sources_up, 0);

@@ -14,6 +14,7 @@
 #include "muxd/daemon_int.h"
 #include "muxd/export_recv.h"
 #include "muxd/rib/rib_vpn.h"
+#include "tests/unit/attrset_fixture.h"
 #include "tests/unit/check_run.h"
 #include "views/feed.h"
 #include "views/view.h"
@@ -36,20 +37,6 @@ static void gone(struct view *v, void *arg)
 }
 
 static const struct view_ops view_ops = { .gone = gone };
-
-static struct attrset *make_set(uint32_t med)
-{
-	static const uint8_t path[] = { BGP_AS_SEQUENCE, 1, 0, 0, 0xfb, 0xf0 };
-	static const uint8_t nh[] = { 192, 0, 2, 1 };
-	struct bgp_attrs a;
-
-	memset(&a, 0, sizeof a);
-	a.present = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH) |
-	    BGP_ATTR_BIT(BGP_ATTR_MED);
-	a.as_path = (struct bgp_bytes){ path, sizeof path };
-	a.med = med;
-	return attrset_intern(store, &a, nh, 4);
-}
 
 /* An instance host with one upstream, isp-a (id 1), and its view. */
 static void setup(void)
@@ -77,8 +64,8 @@ static void setup(void)
 	neg.rx.max_len = neg.tx.max_len = BGP_MAX_LEN;
 	neg.rx.addpath[AID_IPV4_VPN] = true;
 	store = attrstore_new();
-	sets[0] = make_set(1);
-	sets[1] = make_set(2);
+	sets[0] = intern_vpn_med(store, 1);
+	sets[1] = intern_vpn_med(store, 2);
 	spec = (struct rib_vpn_spec){ .label = 17, .addpath = true, .max_len = BGP_MAX_LEN };
 	ck_assert(bgp_rd_make(65000, 1, &spec.rd));
 }

@@ -17,6 +17,7 @@
 #include "muxd/engine/session.h"
 #include "muxd/export_send.h"
 #include "muxd/rib/rib_vpn.h"
+#include "tests/unit/attrset_fixture.h"
 #include "tests/unit/check_run.h"
 #include "tests/unit/neighbor.h"
 #include "views/feed.h"
@@ -106,20 +107,6 @@ static struct feed *feed;
 static struct attrset *set_a, *set_b;
 static struct export_send *sender;
 
-static struct attrset *make_set(uint32_t med)
-{
-	struct bgp_attrs a;
-	uint8_t path[6] = { BGP_AS_SEQUENCE, 1, 0, 0, 0xfb, 0xf0 };
-	uint8_t nh[4] = { 192, 0, 2, 1 };
-
-	memset(&a, 0, sizeof a);
-	a.present = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH) |
-	    BGP_ATTR_BIT(BGP_ATTR_MED);
-	a.as_path = (struct bgp_bytes){ path, sizeof path };
-	a.med = med;
-	return attrset_intern(store, &a, nh, 4);
-}
-
 static void route(unsigned i, uint32_t path_id, struct bgp_prefix *p)
 {
 	memset(p, 0, sizeof *p);
@@ -164,8 +151,8 @@ static void setup(void)
 	copy = adjrib_new(copy_store);
 	copy_new = adjrib_new(copy_store);
 	feed = feed_new(rib);
-	set_a = make_set(10);
-	set_b = make_set(20);
+	set_a = intern_vpn_med(store, 10);
+	set_b = intern_vpn_med(store, 20);
 	gone = fails = 0;
 	session_up();
 	sender = export_send_new(nb_base, sess, "export host ih-test", on_fail, NULL);
