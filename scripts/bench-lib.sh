@@ -72,3 +72,29 @@ proc_stats() {
 	# Fields after "pid (comm) ": utime and stime are the 12th and 13th.
 	sed 's/.*) //' "/proc/$pid/stat" | awk -v t="$tck" '{ printf "cpu_s %.2f\n", ($12 + $13) / t }'
 }
+
+# machine_firsttouch: one phrase for a bench's machine line, what the first
+# write to fresh memory costs here, e.g. "first touch of fresh memory 3.4
+# ms/MiB (reused 0.13)". Under this hypervisor a page is backed on its
+# first write: ~3 ms per MiB, against ~0.13 for memory freed a moment ago,
+# and a daemon's CPU seconds while it loads a table carry it
+# (tests/bench/README.md). build/tools/bench_firsttouch writes up to
+# 1 GiB until it has found 32 MiB of fresh memory (the kernel hands out
+# what was freed a moment ago first): a few tenths of a second.
+machine_firsttouch() {
+	local tool=build/tools/bench_firsttouch out
+	if [ ! -x "$tool" ]; then
+		echo "first touch not measured ($tool not built)"
+		return 0
+	fi
+	if ! out=$("$tool" --json --fresh 32 1024 2>&1); then
+		echo "first touch not measured ($out)"
+		return 0
+	fi
+	python3 -c 'import json, sys
+j = json.loads(sys.argv[1])
+f, r, m = j["fresh_ms_per_mib"], j["reused_ms_per_mib"], j["mib"]
+print(f"first touch of fresh memory {f:.1f} ms/MiB (reused {r:.2f})" if f is not None
+      else f"first touch: no fresh memory in {m} MiB (reused {r:.2f} ms/MiB)")' \
+	    "$out" 2>/dev/null || echo "first touch not measured (unreadable: $out)"
+}

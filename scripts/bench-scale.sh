@@ -378,7 +378,7 @@ join_run() {  # SYSTEM J PATHS
 
 check_tools() {
 	local t
-	make -s "$SINK" "$FEEDER" >/dev/null 2>&1 || true
+	make -s "$SINK" "$FEEDER" build/tools/bench_firsttouch >/dev/null 2>&1 || true
 	for t in "$SINK" "$FEEDER"; do
 		[ -x "$t" ] || { say "cannot run: $t not built (make all)"; return 1; }
 	done
@@ -397,7 +397,8 @@ main() {
 		return 0
 	fi
 	find "$WORK" -mindepth 1 -maxdepth 1 ! -name feeds -exec rm -rf {} +
-	python3 tests/bench/fanout-report.py machine >"$WORK/machine.json"
+	# the machine as the bench starts: its first-touch cost too (bench-lib.sh)
+	python3 tests/bench/fanout-report.py machine "$(machine_firsttouch)" >"$WORK/machine.json"
 	start=$SECONDS
 	for m in $SCALE_MS; do [ "$m" -gt "$max" ] && max=$m; done
 	say "recording $max feeds of $N paths, $ORDER order (once; kept in $WORK/feeds)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Results of scripts/bench-fanout.sh: one JSON line per run, and the tables.
 
-  fanout-report.py machine                      this machine, as JSON
+  fanout-report.py machine FIRSTTOUCH           this machine, as JSON (with
+                                                bench-lib.sh's first-touch phrase)
   fanout-report.py feed RECORD.json FEED N      the recorded feed, checked
   fanout-report.py feedline FEED.json           one line about it, for people
   fanout-report.py row DIR FEED K SYSTEM REP    one run's figures, as JSON
@@ -41,7 +42,7 @@ def cmd_output(args):
         return ""
 
 
-def machine():
+def machine(firsttouch=""):
     mem = re.search(r"MemTotal:\s+(\d+)", read_text("/proc/meminfo"))
     model = re.search(r"model name\s*:\s*(.+)", read_text("/proc/cpuinfo"))
     bird = cmd_output(["bird", "--version"])
@@ -53,6 +54,7 @@ def machine():
         "load": os.getloadavg()[0],
         "kernel": platform.release(),
         "bird": bird.splitlines()[0] if bird else "not installed",
+        "firsttouch": firsttouch or None,
     }
 
 
@@ -477,6 +479,7 @@ def render(work, md_path):
     machine_line = (f"{m.get('date')}; {m.get('cpus')} CPUs ({m.get('cpu')}), "
                     f"{m.get('mem_gib')} GiB, Linux {m.get('kernel')}; {m.get('bird')}; "
                     f"load average {m.get('load', 0):.2f} at the start"
+                    + (f"; {m['firsttouch']}" if m.get("firsttouch") else "")
                     + (" — the machine was busy: figures are noisy" if busy else ""))
     print()
     best = f"fastest of {reps} runs" if reps > 1 else "one run"
@@ -537,7 +540,7 @@ BASE_TEXT = ("This build (new) against bgpmux-base (BENCH_MUXD_BASE), interleave
 
 def main(argv):
     cmds = {
-        "machine": (0, lambda: print(json.dumps(machine())) or 0),
+        "machine": (1, lambda ft: print(json.dumps(machine(ft))) or 0),
         "feed": (3, lambda a, b, c: feed(a, b, c)),
         "feedline": (1, feedline),
         "row": (5, row),

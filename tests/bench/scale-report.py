@@ -200,11 +200,21 @@ def md_table(head, body):
     return "\n".join(out)
 
 
-def machine_text(work):
+def machine_parts(work):
+    """The machine line in two parts (the plot draws them as two lines):
+    the machine, and how it stood at the start (load, first-touch cost)."""
     m = load_json(os.path.join(work, "machine.json"), {})
+    start = f"load {fmt(m.get('load'), 2)} at the start"
+    if m.get("firsttouch"):
+        start += f", {m['firsttouch']}"
     return (f"{m.get('date', '?')}: {m.get('cpus', '?')} × {m.get('cpu', '?')}, "
-            f"{m.get('mem_gib', '?')} GiB, load {fmt(m.get('load'), 2)} at the start, "
-            f"kernel {m.get('kernel', '?')}, {m.get('bird', 'BIRD ?')}")
+            f"{m.get('mem_gib', '?')} GiB, kernel {m.get('kernel', '?')}, "
+            f"{m.get('bird', 'BIRD ?')}", start)
+
+
+def machine_text(work):
+    machine, start = machine_parts(work)
+    return f"{machine}, {start}"
 
 
 def render(work, md_path, svg_path):
@@ -224,7 +234,7 @@ def render(work, md_path, svg_path):
         curve = [r for r in rows if r["paths"] >= 100000 and not r.get("join")]
         os.makedirs(os.path.dirname(svg_path) or ".", exist_ok=True)
         with open(svg_path, "w", encoding="utf-8") as f:
-            f.write(svg(curve, machine_text(work)))
+            f.write(svg(curve, machine_parts(work)))
         print(f"plot: {svg_path}")
     return 0
 
@@ -260,14 +270,17 @@ def panel(x0, rows, key, title):
 
 
 def svg(rows, caption):
+    """caption: lines of small text under the legend."""
     body = panel(0, rows, "seconds", "seconds until every client holds its table")
     body += panel(W + 20, rows, "bytes_per_path", "daemon memory: bytes per path")
     for i, s in enumerate(SYSTEMS):
         y = H + 4 + 14 * i
         body.append(f'<rect x="{PAD}" y="{y - 9}" width="10" height="10" fill="{COLOURS[s]}"/>')
         body.append(f'<text x="{PAD + 14}" y="{y}">{"bgpmux" if s == "bgpmux" else "BIRD 2"}</text>')
-    body.append(f'<text x="{PAD}" y="{H + 36}" font-size="9">{html.escape(caption)}</text>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * W + 20}" height="{H + 44}" '
+    for i, text in enumerate(caption):
+        body.append(f'<text x="{PAD}" y="{H + 36 + 12 * i}" font-size="9">{html.escape(text)}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * W + 20}" '
+            f'height="{H + 32 + 12 * len(caption)}" '
             'font-family="sans-serif" font-size="11">\n<rect width="100%" height="100%" fill="white"/>\n'
             + "\n".join(body) + "\n</svg>\n")
 
