@@ -274,7 +274,8 @@ start_subscribers() {  # DIR
 	for ((i = 1; i <= STREAM_SUBS; i++)); do
 		url="http://$API_ADDR:$API_PORT/v1/stream?format=json&client=bench$i"
 		if [ "$STREAM_READER" = curl ]; then
-			curl -sSN "$url" 2>"$dir/sub$i.err" > >(wc -lc >"$dir/sub$i.count") &
+			# (its CPU is not measured: null)
+			curl -sSN "$url" 2>"$dir/sub$i.err" > >(wc -lc | sed 's/$/ null/' >"$dir/sub$i.count") &
 		else
 			python3 tests/tools/stream_count.py "$url" "$dir/sub$i.count" \
 			    2>"$dir/sub$i.err" &
@@ -306,12 +307,12 @@ stream_report() {  # DIR
 	local dir=$1 i
 	for ((i = 1; i <= STREAM_SUBS; i++)); do
 		wait_until 5 test -s "$dir/sub$i.count"
-		printf '%s %s ' "bench$i" "$(cat "$dir/sub$i.count" 2>/dev/null || echo - -)"
+		printf '%s %s ' "bench$i" "$(cat "$dir/sub$i.count" 2>/dev/null || echo - - -)"
 		grep -o "subscriber bench$i left ([^)]*): [0-9]* messages sent, [0-9]* dropped" \
 		    "$dir/muxd.err" | tail -1 | sed 's/.*: \([0-9]*\) messages sent, \([0-9]*\) dropped/\1 \2/'
 		echo
-	done | awk 'NF == 5 { printf "%s{\"client\": \"%s\", \"received\": %s, \"bytes\": %s, \"sent\": %s, \"dropped\": %s}", \
-	    n++ ? ", " : "[", $1, $2, $3, $4, $5 } NF > 0 && NF != 5 { printf "%s{\"client\": \"%s\", \"incomplete\": \"%s\"}", \
+	done | awk 'NF == 6 { printf "%s{\"client\": \"%s\", \"received\": %s, \"bytes\": %s, \"cpu_s\": %s, \"sent\": %s, \"dropped\": %s}", \
+	    n++ ? ", " : "[", $1, $2, $3, $4, $5, $6 } NF > 0 && NF != 6 { printf "%s{\"client\": \"%s\", \"incomplete\": \"%s\"}", \
 	    n++ ? ", " : "[", $1, $0 } END { print n ? "]" : "[]" }' >"$dir/stream.json"
 }
 

@@ -9,12 +9,15 @@
  * neighbor closes, and prints one JSON line on stdout:
  *
  *   {"name":"c1","prefixes":577699,"updates":89679,"bytes":…,
- *    "first_update_at":1700000000.123456,"done_at":1700000002.654321,…}
+ *    "first_update_at":1700000000.123456,"done_at":1700000002.654321,…,
+ *    "cpu_s":0.150,"cpu_window_s":0.101,…}
  *
  * Times are CLOCK_REALTIME seconds, so the lines of several sinks and of
  * the feeder can be compared. first_update_at is the first UPDATE that
  * announces or withdraws a prefix (not an End-of-RIB); done_at when what
- * it waits for was complete. Progress goes to stderr ("… established",
+ * it waits for was complete. cpu_s is every CPU second the sink used
+ * (loading the table to expect, lingering), cpu_window_s those between
+ * the two: what taking the table cost it. Progress goes to stderr ("… established",
  * "first UPDATE with routes …", "done …").
  *
  * Recording: --save FILE keeps every UPDATE byte for byte (bgp_blast sends
@@ -100,6 +103,7 @@ struct sink {
 	uint64_t bytes;
 	bool eor_ipv4, eor_ipv6;
 	double established_at, first_update_at, done_at;        /* realtime */
+	double cpu_first_update, cpu_done;      /* CPU seconds used by then */
 	/* How it ended. */
 	bool finished, failed;
 	char end[200];
@@ -175,6 +179,7 @@ static bool session_end_failed(const struct sink *s)
 static void note_done(struct sink *s)
 {
 	s->done_at = secs_wall();
+	s->cpu_done = secs_cpu();
 	s->linger_until = secs_mono() + s->o->linger;
 	say(s->o, "done: %zu prefixes, %lu UPDATEs", s->table.present, s->updates);
 }
@@ -246,6 +251,7 @@ static void on_update(struct speaker *sp, const uint8_t *msg, size_t len)
 		note_rfc7606(s, &u, &e);
 	if (!s->first_update_at && update_has_routes(&u)) {
 		s->first_update_at = secs_wall();
+		s->cpu_first_update = secs_cpu();
 		say(s->o, "first UPDATE with routes from %s", sp->name);
 	}
 	if (u.end_of_rib) {
@@ -447,8 +453,11 @@ static void sink_report(const struct sink *s)
 	json_time("established_at", s->established_at);
 	json_time("first_update_at", s->first_update_at);
 	json_time("done_at", s->done_at);
-	printf(",\"complete\":%s,\"cpu_s\":%.3f,\"end\":\"", s->done_at ? "true" : "false",
+	printf(",\"complete\":%s,\"cpu_s\":%.3f", s->done_at ? "true" : "false",
 	    rusage_cpu(NULL));
+	if (s->done_at && s->first_update_at)   /* what the table itself cost */
+		printf(",\"cpu_window_s\":%.3f", s->cpu_done - s->cpu_first_update);
+	printf(",\"end\":\"");
 	for (e = s->end; *e; e++)
 		if (*e != '"' && *e != '\\' && (unsigned char)*e >= 0x20)
 			putchar(*e);

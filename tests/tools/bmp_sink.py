@@ -3,7 +3,8 @@
 benchmark): listens on ADDR PORT, accepts connections one after the other,
 reads as fast as it can, counts messages by type from the common header
 (RFC 7854 §4.1) and bytes; on SIGTERM or SIGINT prints one JSON line:
-{"connections", "bytes", "messages": {type name: count}} and exits.
+{"connections", "bytes", "messages": {type name: count}, "cpu_s": the CPU
+seconds it used} and exits.
 With --routes it also counts the prefixes Route Monitoring announces and
 withdraws (IPv4 NLRI, MP_REACH/MP_UNREACH; no ADD-PATH), per "epoch": a
 new epoch starts at every Peer Up, so what a collector was sent after a
@@ -13,6 +14,7 @@ session came back is "epochs"[-1]. SIGUSR1 prints the same line and goes on
   bmp_sink.py ADDR PORT [--routes]
 """
 import json
+import os
 import signal
 import socket
 import struct
@@ -61,6 +63,8 @@ def count_routes(msg):
 
 
 def done(*_):
+    t = os.times()
+    stats["cpu_s"] = round(t.user + t.system, 3)
     print(json.dumps(stats), flush=True)
     sys.exit(0)
 

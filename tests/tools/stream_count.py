@@ -2,7 +2,9 @@
 """stream_count.py — a live-stream subscriber that only counts (for the
 fan-out benchmark): GETs URL (http://ADDR:PORT/PATH) with HTTP/1.1, then
 reads the body as fast as it can until the server closes it or SIGTERM,
-and prints "LINES BYTES" of the body (as `wc -lc` would) to OUT.
+and prints "LINES BYTES CPU" to OUT: the body's lines and bytes (as
+`wc -lc` would) and the CPU seconds reading the body took (the benchmark
+counts what its readers cost the machine; Python's start is left out).
 
 One process reading the socket straight into large buffers: `curl | wc`
 copies every byte twice more, through a pipe, in two processes, and on a
@@ -10,6 +12,7 @@ copies every byte twice more, through a pipe, in two processes, and on a
 
   stream_count.py URL OUT
 """
+import os
 import signal
 import socket
 import sys
@@ -17,16 +20,23 @@ from urllib.parse import urlsplit
 
 lines = 0
 nbytes = 0
+cpu0 = None             # CPU seconds used when the body began
+
+
+def cpu_now():
+    t = os.times()
+    return t.user + t.system
 
 
 def done(*_):
     with open(sys.argv[2], "w") as f:
-        f.write(f"{lines} {nbytes}\n")
+        cpu = cpu_now() - cpu0 if cpu0 is not None else 0.0
+        f.write(f"{lines} {nbytes} {cpu:.3f}\n")
     sys.exit(0)
 
 
 def main():
-    global lines, nbytes
+    global lines, nbytes, cpu0
     signal.signal(signal.SIGTERM, done)
     signal.signal(signal.SIGINT, done)
     u = urlsplit(sys.argv[1])
@@ -44,6 +54,7 @@ def main():
     if b" 200 " not in status + b" ":
         print(f"stream_count: {status.decode(errors='replace')}", file=sys.stderr)
         sys.exit(1)
+    cpu0 = cpu_now()
     body = head.split(b"\r\n\r\n", 1)[1]
     lines, nbytes = body.count(b"\n"), len(body)
     buf = bytearray(1 << 20)
