@@ -160,7 +160,7 @@ sanitize:
 # The live stream's writer thread under ThreadSanitizer: its unit test,
 # in one process (CK_FORK=no) so that the thread and the loop meet.
 .PHONY: tsan
-TSAN_SRC := tests/unit/test_sockwriter.c muxd/lib/sockwriter.c muxd/lib/log.c muxd/lib/untrusted.c
+TSAN_SRC := tests/unit/test_sockwriter.c muxd/lib/sockwriter.c muxd/lib/sockwriter_io.c muxd/lib/log.c muxd/lib/untrusted.c
 tsan: $(TSAN_SRC)
 	@mkdir -p $(BUILD)/tsan
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -I. -fsanitize=thread \

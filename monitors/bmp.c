@@ -486,10 +486,9 @@ void bmp_exporter_free(struct bmp_exporter *x)
 	if (x == NULL)
 		return;
 	flush_all(x);
-	for (size_t i = 0; i < x->nconns; i++) {
-		bmp_conn_terminate(&x->conns[i]);
+	bmp_conns_terminate(x);
+	for (size_t i = 0; i < x->nconns; i++)
 		bmp_conn_free(&x->conns[i]);
-	}
 	swriter_free(x->writer);        /* after every connection's swconn_free */
 	while (x->views) {
 		struct bmp_view *v = x->views;

@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "muxd/lib/log.h"
 #include "muxd/lib/sockwriter.h"
@@ -214,7 +215,8 @@ void bmp_conn_start(struct bmp_conn *c, struct bmp_exporter *x, unsigned idx,
 
 /* ---- the end ---------------------------------------------------------- */
 
-void bmp_conn_terminate(struct bmp_conn *c)
+/* Termination queued to the writer thread. */
+static void conn_queue_termination(struct bmp_conn *c)
 {
 	struct bmp_exporter *x = c->x;
 	struct wbuf w = wbuf_make(x->msg, sizeof x->msg);
@@ -223,10 +225,35 @@ void bmp_conn_terminate(struct bmp_conn *c)
 		return;
 	bmp_conn_send(c, x->msg, bmp_termination_encode(&w, BMP_TERM_ADMIN_CLOSE,
 	    "bgpmux shutting down"));
-	if (!c->up || !conn_push(c))
-		return;
-	log_info("bmp %s: %s", c->name, swconn_drain(c->out, CLOSE_FLUSH_MS) ?
-	    "sent Termination" : "could not send Termination within 2 s");
+	if (c->up)
+		conn_push(c);
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000L + (now.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+void bmp_conns_terminate(struct bmp_exporter *x)
+{
+	struct timespec t0;
+
+	for (size_t i = 0; i < x->nconns; i++)
+		conn_queue_termination(&x->conns[i]);
+	/* one deadline for all: the thread writes them all meanwhile */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t i = 0; i < x->nconns; i++) {
+		struct bmp_conn *c = &x->conns[i];
+		long left = CLOSE_FLUSH_MS - ms_since(&t0);
+		if (!c->up)
+			continue;
+		bool sent = swconn_drain(c->out, left > 0 ? (int)left : 0);
+		log_info("bmp %s: %s", c->name, sent ? "sent Termination" :
+		    "could not send Termination within 2 s");
+	}
 }
 
 void bmp_conn_free(struct bmp_conn *c)

@@ -83,8 +83,9 @@ void bmp_conn_send(struct bmp_conn *c, const uint8_t *p, size_t len);
 /* Above OUT_PAUSE: the dump waits; the dump is scheduled again once the
  * output has drained to half that. */
 bool bmp_conn_paused(struct bmp_conn *c);
-/* At exit: Termination, written with a deadline (the loop has stopped). */
-void bmp_conn_terminate(struct bmp_conn *c);
+/* At exit, the loop stopped: Termination to every connected collector,
+ * all written within one deadline of 2 s (not 2 s each). */
+void bmp_conns_terminate(struct bmp_exporter *x);
 /* Closed, its events freed. */
 void bmp_conn_free(struct bmp_conn *c);
 

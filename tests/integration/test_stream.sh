@@ -13,8 +13,11 @@
 #     bad subscription gets ris_error; the closing handshake; an unmasked
 #     client frame is refused with close code 1002;
 #   - SSE with curl (/v1/stream?prefix=…) and NDJSON (/v1/stream/?format=json);
-#   - a subscriber that stops reading while BIRD sends BULK (10000) UPDATEs
-#     (its queue: 2 MiB): BIRD's
+#   - a subscriber that stops reading while BIRD sends BULK (20000) UPDATEs
+#     (its queue: 4 MiB, about two thirds of them; the bound is big enough
+#     that a subscriber reading the burst may be off the two cores for
+#     ~40 ms without reaching it — with 10,000 and 2 MiB the readers lost
+#     messages one run in two on a fast machine): BIRD's
 #     session never resets, the unfiltered client gets every UPDATE, and
 #     the slow one, once it reads again, gets a ris_error telling how many
 #     it lost — received + lost = what the fast one got.
@@ -26,7 +29,7 @@
 MUX_ADDR=127.0.75.1
 BIRD_ADDR=127.0.75.11
 STREAM=127.0.75.1:8075
-BULK=${BULK:-10000}
+BULK=${BULK:-20000}
 claim_addrs 127.0.75.1 127.0.75.11 127.0.76.1
 
 # ---------------------------------------------------------------- BIRD
@@ -75,7 +78,7 @@ wait_until 20 "BIRD to answer" bash -c "birdc -s '$T/bird/ctl' show status 2>/de
 
 cat >"$T/muxd.json" <<JSON
 {"asn": 65000, "router_id": "192.0.2.1", "state_dir": "$T/var", "listen_port": 179,
- "api": {"listen": "$STREAM"}, "stream": {"max_queue": 2097152},
+ "api": {"listen": "$STREAM"}, "stream": {"max_queue": 4194304},
  "upstreams": [{"name": "isp-s", "peer": {"address": "$BIRD_ADDR", "asn": 65010},
                 "local_address": "$MUX_ADDR", "hold_time": 90, "connect_retry": 1,
                 "families": ["ipv4-unicast", "ipv6-unicast"],

@@ -4,7 +4,8 @@
   ris_client.py ws URL OUT [--sub JSON]... [--send JSON]...
       Python's websockets library (as a RIS Live user would use it): sends
       each --sub as a ris_subscribe, each --send as is, then writes every
-      frame received to OUT, one JSON per line, flushed, until killed.
+      frame received to OUT, one JSON per line, flushed every 20 ms and
+      when SIGTERM ends it.
 
   ris_client.py close URL
       Subscribes with acknowledge, waits for ris_subscribe_ok, then closes
@@ -24,6 +25,7 @@ import asyncio
 import base64
 import json
 import os
+import signal
 import socket
 import sys
 import time
@@ -33,16 +35,35 @@ def arg_list(args, flag):
     return [args[i + 1] for i, a in enumerate(args) if a == flag]
 
 
+async def flush_often(f):
+    """The file flushed every 20 ms: a waiting test sees each frame within
+    that, and a burst of frames costs no write per frame."""
+    while True:
+        await asyncio.sleep(0.02)
+        f.flush()
+
+
 async def ws_main(url, out, subs, sends):
     import websockets
-    async with websockets.connect(url, max_size=None, ping_interval=5) as ws:
+    # max_queue=None: frames are taken off the socket as they come, however
+    # slowly this loop writes them out (with the library's default of 16,
+    # a burst of 10,000 UPDATEs backed up into the server, which dropped
+    # what overflowed its queue for this client: a fast subscriber that
+    # lost messages).
+    async with websockets.connect(url, max_size=None, max_queue=None,
+                                  ping_interval=5) as ws:
         for s in subs:
             await ws.send(json.dumps({"type": "ris_subscribe", "data": json.loads(s)}))
         for s in sends:
             await ws.send(s)
         with open(out, "a") as f:
-            async for msg in ws:
-                f.write(msg + "\n")
+            signal.signal(signal.SIGTERM, lambda *_: (f.flush(), os._exit(0)))
+            flusher = asyncio.ensure_future(flush_often(f))
+            try:
+                async for msg in ws:
+                    f.write(msg + "\n")
+            finally:
+                flusher.cancel()
                 f.flush()
 
 
