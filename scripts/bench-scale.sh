@@ -98,8 +98,11 @@ client_up() { if [ "$2" = "$3" ]; then echo "$1"; else echo 1; fi; }
 addr() { echo "127.0.$(($1 + ($2 - 1) / 250)).$((($2 - 1) % 250 + 1))"; }
 feed_asn() { echo $((64512 + $1)); }
 feed_nh() { echo "198.18.$(($1 / 250)).$(($1 % 250 + 1))"; }
+# End-of-RIB after the table, as peers send it: muxd finishes ordering the
+# table then (what waits to be linked into its trie), so the CPU figures
+# include it rather than leave it to the first walk after the run.
 feeder_args() {  # U PATHS: what feeder u sends
-	echo "--synthetic $2 --asn $(feed_asn "$1") --next-hop $(feed_nh "$1") $ORDER_ARG"
+	echo "--synthetic $2 --asn $(feed_asn "$1") --next-hop $(feed_nh "$1") --eor $ORDER_ARG"
 }
 
 # ---- the recorded tables --------------------------------------------------

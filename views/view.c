@@ -266,6 +266,7 @@ void view_apply_update(struct view *v, const struct bgp_update *u,
 		enum bgp_aid aid = bgp_aid_rib(u->eor_afi, u->eor_safi);
 		if (bgp_aid_is_rib(aid)) {
 			v->st.eor[aid] = true;
+			adjrib_settle(v->rib);  /* the table is whole: order it now */
 			if (stale_pending(v->stale, u->eor_afi))
 				log_info("view %s: graceful restart of %s done: %zu stale "
 				    "routes the upstream did not send again withdrawn", v->name,

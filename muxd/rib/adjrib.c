@@ -625,6 +625,12 @@ int adjrib_walk(const struct adjrib *rib, uint16_t afi, adjrib_cb cb, void *arg)
 	return 0;
 }
 
+void adjrib_settle(const struct adjrib *rib)
+{
+	FOR_EACH_RIB_AID(aid)
+		(void)rfam_root(&rib->table->fam[aid]);
+}
+
 /* x's share of a family's total: this rib's routes of all the table's. */
 static size_t share(size_t x, size_t routes, size_t total, size_t ribs)
 {

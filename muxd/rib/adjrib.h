@@ -152,6 +152,13 @@ size_t adjrib_prefix_count(const struct adjrib *rib, uint16_t afi);
 /* Every route of afi (0 = IPv4 then IPv6), in prefix order. */
 int adjrib_walk(const struct adjrib *rib, uint16_t afi, adjrib_cb cb, void *arg);
 
+/* Link the prefixes still waiting for their place in the trie now, as
+ * the first walk would (adjrib_node.h, "Order on demand"): for a table
+ * known whole (End-of-RIB), so that the load's linking is done with the
+ * load, not by whoever reads the order next. The whole table, every rib
+ * in it; nothing a reader sees changes. */
+void adjrib_settle(const struct adjrib *rib);
+
 /*
  * Looking glass. p->path_id is ignored: every path of a matching prefix
  * is visited, in path id order.

@@ -580,6 +580,59 @@ START_TEST(rib_links_in_batches)
 }
 END_TEST
 
+static int prefix_qsort(const void *a, const void *b)
+{
+	return bgp_prefix_cmp(a, b);
+}
+
+/* A table loaded in random order, then settled, has the trie a load in
+ * prefix order makes (a Patricia trie is one for one set of prefixes,
+ * whatever their order): as many nodes, the same walk. Before the settle
+ * the last nodes still wait (fewer nodes: their branch nodes are not made
+ * yet). */
+START_TEST(rib_settle_links_what_waits)
+{
+	static uint8_t on[BATCH_LENS][BATCH_ADDRS];
+	struct attrstore *s = attrstore_new();
+	struct adjrib *shuffled = adjrib_new(s), *sorted = adjrib_new(s);
+	struct attrset *set = intern_med(s, 1);
+	size_t n = 0, cap = 30000;
+	struct bgp_prefix *p = calloc(cap, sizeof *p);
+
+	memset(on, 0, sizeof on);
+	rng_state = 0x2545f4914f6cdd1dULL;
+	while (n < cap) {
+		unsigned l = rng() % BATCH_LENS;
+		uint32_t xy = (rng() % BATCH_ADDRS) & ~((1u << (8 - l)) - 1) & 0xffff;
+		if (on[l][xy])
+			continue;
+		on[l][xy] = 1;
+		p[n] = batch_prefix(xy, 16 + l);
+		REQUIRE(adjrib_announce(shuffled, &p[n++], set));
+	}
+	qsort(p, n, sizeof *p, prefix_qsort);
+	for (size_t i = 0; i < n; i++)
+		REQUIRE(adjrib_announce(sorted, &p[i], set));
+
+	struct adjrib_stats before, after, want, walked;
+	adjrib_stats(shuffled, &before);
+	adjrib_stats(sorted, &want);
+	REQUIRE(before.nodes < want.nodes);     /* some wait: the case is real */
+	adjrib_settle(shuffled);
+	adjrib_stats(shuffled, &after);
+	REQUIRE(after.nodes == want.nodes);
+	check_batch(shuffled, (const uint8_t (*)[BATCH_ADDRS])on, set);
+	adjrib_stats(shuffled, &walked);
+	REQUIRE(walked.nodes == want.nodes);    /* nothing was left for the walk */
+
+	free(p);
+	adjrib_free(shuffled);
+	adjrib_free(sorted);
+	attrset_put(set);
+	attrstore_free(s);
+}
+END_TEST
+
 #ifndef __SANITIZE_ADDRESS__    /* ASan's own mappings cannot live under the cap */
 static uint32_t order_last;
 static bool order_ok;
@@ -810,6 +863,7 @@ static Suite *rib_model_suite(void)
 	tcase_add_loop_test(t, rib_shared_model_ipv6, 0, 3);
 	tcase_add_loop_test(t, rib_cursor_model, 0, 3);
 	tcase_add_loop_test(t, rib_links_in_batches, 0, 2);
+	tcase_add_test(t, rib_settle_links_what_waits);
 #ifndef __SANITIZE_ADDRESS__
 	tcase_add_test(t, rib_links_without_memory);
 #endif
