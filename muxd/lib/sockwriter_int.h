@@ -23,8 +23,6 @@
 #include "muxd/lib/sockwriter.h"
 
 #define SW_BLOCK_ITEMS 256
-#define SW_IOV 512              /* iovecs per writev: 170 messages or more */
-#define WRITES_PER_PASS 16      /* writev calls per connection per tick */
 
 struct swmsg {
 	atomic_uint refs;
