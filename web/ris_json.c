@@ -112,13 +112,6 @@ static json_t *caps_json(const struct bgp_caps *c)
 /* ,"k": */
 #define KEY(b, k) JB_LIT(b, ",\"" k "\":")
 
-static void put_addr(struct jbuf *b, uint16_t afi, const uint8_t *a)
-{
-	char buf[INET6_ADDRSTRLEN];
-	inet_ntop(afi == BGP_AFI_IPV4 ? AF_INET : AF_INET6, a, buf, sizeof buf);
-	jb_str(b, buf);
-}
-
 /* Up to three decimal digits of v (< 1000) at o; returns the end. */
 static char *put_small(char *o, unsigned v)
 {
@@ -130,18 +123,47 @@ static char *put_small(char *o, unsigned v)
 	return o;
 }
 
-/* "a.b.c.d/len" without inet_ntop and snprintf: the hot spot of a table */
+/* a.b.c.d at o; returns the end. Not inet_ntop: glibc's formats each
+ * IPv4 address with sprintf, and a message has two (its peer, the next
+ * hop) and a table's prefixes. */
+static char *put_ipv4(char *o, const uint8_t *a)
+{
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			*o++ = '.';
+		o = put_small(o, a[i]);
+	}
+	return o;
+}
+
+/* "a.b.c.d/len": the hot spot of a table */
 static void put_prefix4(struct jbuf *b, const struct bgp_prefix *p)
 {
 	if (!jb_room(b, sizeof "\"255.255.255.255/32\""))
 		return;
 	char *o = b->p + b->len;
 	*o++ = '"';
-	for (int i = 0; i < 4; i++) {
-		o = put_small(o, p->addr[i]);
-		*o++ = i < 3 ? '.' : '/';
-	}
+	o = put_ipv4(o, p->addr);
+	*o++ = '/';
 	o = put_small(o, p->len);
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+}
+
+static void put_addr(struct jbuf *b, uint16_t afi, const uint8_t *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (afi != BGP_AFI_IPV4) {
+		inet_ntop(AF_INET6, a, buf, sizeof buf);
+		jb_str(b, buf);
+		return;
+	}
+	if (!jb_room(b, sizeof "\"255.255.255.255\""))
+		return;
+	char *o = b->p + b->len;
+	*o++ = '"';
+	o = put_ipv4(o, a);
 	*o++ = '"';
 	b->len = (size_t)(o - b->p);
 }

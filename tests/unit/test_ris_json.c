@@ -248,6 +248,18 @@ START_TEST(numbers_as_printf_writes_them)
 	snprintf(want + w, sizeof want - w, "]}}");
 	expect_json(&m, false, want);
 
+	/* the peer's address, as inet_ntop writes it */
+	for (size_t i = 0; i < 64; i++) {
+		char addr[INET_ADDRSTRLEN], key[64];
+		memcpy(m.peer_addr, p[i].addr, 4);
+		inet_ntop(AF_INET, m.peer_addr, addr, sizeof addr);
+		snprintf(key, sizeof key, "\"peer\":\"%s\",", addr);
+		char *json = ris_message_json(&m, false);
+		ck_assert_msg(strstr(json, key) != NULL, "%s not in %s", key, json);
+		free(json);
+	}
+	inet_pton(AF_INET, "192.0.2.1", m.peer_addr);
+
 	/* into a scratch buffer that held a longer message: the same text as
 	 * into a new one */
 	struct jbuf b;
