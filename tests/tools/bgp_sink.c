@@ -17,8 +17,8 @@
  * announces or withdraws a prefix (not an End-of-RIB); done_at when what
  * it waits for was complete. cpu_s is every CPU second the sink used
  * (loading the table to expect, lingering), cpu_window_s those between
- * the two: what taking the table cost it. Progress goes to stderr ("… established",
- * "first UPDATE with routes …", "done …").
+ * the two: what taking the table cost it. Progress goes to stderr
+ * ("… established", "first UPDATE with routes …", "done …").
  *
  * Recording: --save FILE keeps every UPDATE byte for byte (bgp_blast sends
  * the same bytes again); --dump-table FILE keeps the final table, which
