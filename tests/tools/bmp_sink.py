@@ -9,9 +9,12 @@ With --routes it also counts the prefixes Route Monitoring announces and
 withdraws (IPv4 NLRI, MP_REACH/MP_UNREACH; no ADD-PATH), per "epoch": a
 new epoch starts at every Peer Up, so what a collector was sent after a
 session came back is "epochs"[-1]. SIGUSR1 prints the same line and goes on
-(a test polls what the collector has so far).
+(a test polls what the collector has so far). With --kbps N it reads at
+most N KiB a second through a 256 KiB receive buffer (a collector that
+falls behind: the exporter's queue for it grows, as a slow collector's
+would).
 
-  bmp_sink.py ADDR PORT [--routes]
+  bmp_sink.py ADDR PORT [--routes] [--kbps N]
 """
 import json
 import os
@@ -19,11 +22,14 @@ import signal
 import socket
 import struct
 import sys
+import time
 
 TYPES = {0: "route_monitoring", 1: "stats", 2: "peer_down", 3: "peer_up",
          4: "initiation", 5: "termination"}
 stats = {"connections": 0, "bytes": 0, "messages": {}}
 ROUTES = "--routes" in sys.argv[3:]
+KBPS = (int(sys.argv[sys.argv.index("--kbps") + 1])
+        if "--kbps" in sys.argv[3:] else 0)
 if ROUTES:
     stats["epochs"] = [{"announced": 0, "withdrawn": 0}]
 
@@ -76,7 +82,9 @@ def snapshot(*_):
 def serve(conn):
     buf = b""
     while True:
-        data = conn.recv(1 << 20)
+        if KBPS:                # 64 KiB at a time, paced
+            time.sleep(64 / KBPS)
+        data = conn.recv(64 << 10 if KBPS else 1 << 20)
         if not data:
             return
         stats["bytes"] += len(data)
@@ -102,6 +110,8 @@ def main():
     signal.signal(signal.SIGUSR1, snapshot)
     s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if KBPS:                    # a small window: the backlog stays the sender's
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 << 10)
     s.bind((sys.argv[1], int(sys.argv[2])))
     s.listen(4)
     print("listening", file=sys.stderr, flush=True)
