@@ -193,7 +193,10 @@ static void show_sessions(const json_t *arr)
 		table_cell(t, "%s", json_cell_str(s, "id"));
 		table_cell(t, "%s", json_cell_str(s, "kind"));
 		table_cell(t, "%s", json_cell_str(s, "state"));
-		table_cell(t, "%s", duration(json_cell_num(s, "uptime"), up, sizeof up));
+		/* a session up for less than a second is up: 00:00:00, not "-" */
+		bool est = strcmp(json_cell_str(s, "state"), "Established") == 0;
+		long long secs = json_cell_num(s, "uptime");
+		table_cell(t, "%s", est && secs <= 0 ? "00:00:00" : duration(secs, up, sizeof up));
 		table_cell(t, "%s", json_cell_str(s, "neighbor"));
 		table_cell(t, "%lld", json_cell_num(s, "neighbor_as"));
 		table_cell(t, "%s", families(s, fams, sizeof fams));
