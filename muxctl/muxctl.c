@@ -125,10 +125,11 @@ static void print_json(const json_t *j)
 
 /* ---- cell helpers ------------------------------------------------------------ */
 
-static const char *duration(long long secs, char *buf, size_t len)
+/* secs as h:m:s; none: "-", or 00:00:00 for what is up (under a second) */
+static const char *duration(long long secs, bool up, char *buf, size_t len)
 {
 	if (secs <= 0)
-		snprintf(buf, len, "-");
+		snprintf(buf, len, "%s", up ? "00:00:00" : "-");
 	else if (secs >= 86400)
 		snprintf(buf, len, "%lldd%02lldh", secs / 86400, secs % 86400 / 3600);
 	else
@@ -193,10 +194,8 @@ static void show_sessions(const json_t *arr)
 		table_cell(t, "%s", json_cell_str(s, "id"));
 		table_cell(t, "%s", json_cell_str(s, "kind"));
 		table_cell(t, "%s", json_cell_str(s, "state"));
-		/* a session up for less than a second is up: 00:00:00, not "-" */
-		bool est = strcmp(json_cell_str(s, "state"), "Established") == 0;
-		long long secs = json_cell_num(s, "uptime");
-		table_cell(t, "%s", est && secs <= 0 ? "00:00:00" : duration(secs, up, sizeof up));
+		table_cell(t, "%s", duration(json_cell_num(s, "uptime"),
+		    strcmp(json_cell_str(s, "state"), "Established") == 0, up, sizeof up));
 		table_cell(t, "%s", json_cell_str(s, "neighbor"));
 		table_cell(t, "%lld", json_cell_num(s, "neighbor_as"));
 		table_cell(t, "%s", families(s, fams, sizeof fams));
@@ -296,7 +295,7 @@ static void show_clients(const json_t *arr)
 		table_cell(t, "%lld", json_cell_num(c, "asn"));
 		table_cell(t, "%s", ups);
 		table_cell(t, "%s", pfx);
-		table_cell(t, "%s", exp ? duration(exp - (long long)time(NULL), buf, sizeof buf) : "never");
+		table_cell(t, "%s", exp ? duration(exp - (long long)time(NULL), false, buf, sizeof buf) : "never");
 		table_cell(t, "%s", st);
 		table_row(t);
 		free(ups);
@@ -365,7 +364,7 @@ static void show_status(const json_t *st)
 	session_states(json_object_get(st, "sessions"), states, sizeof states);
 	table_cell(t, "%lld", json_cell_num(st, "asn"));
 	table_cell(t, "%s", json_cell_str(st, "router_id"));
-	table_cell(t, "%s", duration(json_cell_num(st, "uptime"), up, sizeof up));
+	table_cell(t, "%s", duration(json_cell_num(st, "uptime"), false, up, sizeof up));
 	table_cell(t, "%lld", json_cell_num(st, "peers"));
 	table_cell(t, "%lld", json_cell_num(st, "views"));
 	table_cell(t, "%lld", json_cell_num(st, "instances"));
