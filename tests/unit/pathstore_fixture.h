@@ -2,7 +2,7 @@
  * pathstore_fixture.h — what the path store's unit tests share
  * (test_pathstore.c, test_rib_model.c): attribute sets made from a few
  * AS paths and next hops (tests/unit/attrset_fixture.h), prefixes from
- * text, a cheap REQUIRE for hot loops.
+ * text (prefix_fixture.h), a cheap REQUIRE for hot loops.
  */
 #ifndef BGPMUX_TEST_PATHSTORE_FIXTURE_H
 #define BGPMUX_TEST_PATHSTORE_FIXTURE_H
@@ -19,6 +19,7 @@
 #include "muxd/lib/wbuf.h"
 #include "tests/unit/attrset_fixture.h"
 #include "tests/unit/check_run.h"
+#include "tests/unit/prefix_fixture.h"
 
 #define BIT(t) BGP_ATTR_BIT(t)
 
@@ -50,15 +51,6 @@ static inline void attrs_make(struct bgp_attrs *a, const uint8_t *path, size_t p
 static inline struct attrset *intern_med(struct attrstore *s, uint32_t med)
 {
 	return intern_med_path(s, path_a, sizeof path_a, true, med);
-}
-
-static inline struct bgp_prefix pfx(const char *text, uint32_t path_id)
-{
-	struct bgp_prefix p;
-	if (!bgp_prefix_parse(text, &p))
-		ck_abort_msg("bad test prefix %s", text);
-	p.path_id = path_id;
-	return p;
 }
 
 /* A walk's routes written down, up to 512. */

@@ -12,6 +12,7 @@
 #include "muxd/rib/pathstore.h"
 #include "web/route_json.h"
 #include "tests/unit/check_run.h"
+#include "tests/unit/prefix_fixture.h"
 
 #define BIT(t) BGP_ATTR_BIT(t)
 
@@ -75,15 +76,6 @@ static void expect_json(json_t *j, const char *want)
 	ck_assert_str_eq(got, want);
 	free(got);
 	json_decref(j);
-}
-
-static struct bgp_prefix pfx(const char *text, uint32_t path_id)
-{
-	struct bgp_prefix p;
-	if (!bgp_prefix_parse(text, &p))
-		ck_abort_msg("bad test prefix %s", text);
-	p.path_id = path_id;
-	return p;
 }
 
 static struct attrstore *store;

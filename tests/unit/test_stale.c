@@ -13,6 +13,7 @@
 #include "muxd/bgp/bgp.h"
 #include "views/stale.h"
 #include "tests/unit/check_run.h"
+#include "tests/unit/prefix_fixture.h"
 
 #define BIT(n) (1ull << (n))
 
@@ -29,15 +30,6 @@ struct fixture {
 	int expired;                    /* timer sweeps */
 	size_t expired_n;
 };
-
-static struct bgp_prefix pfx(const char *text, uint32_t path_id)
-{
-	struct bgp_prefix p;
-	if (!bgp_prefix_parse(text, &p))
-		ck_abort_msg("bad test prefix %s", text);
-	p.path_id = path_id;
-	return p;
-}
 
 /* What the view does: withdraw the route from its rib. */
 static void sweep_cb(const struct bgp_prefix *p, void *arg)
