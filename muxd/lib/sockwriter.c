@@ -55,18 +55,38 @@ static void wait_not_busy(struct swconn *c)
 	w->waiters--;
 }
 
-static void drop_items(struct swconn *c)
+static struct swblock *block_new(void)
+{
+	struct swblock *b = malloc(sizeof *b);
+
+	if (b) {
+		atomic_init(&b->next, NULL);
+		atomic_init(&b->n, 0);
+	}
+	return b;
+}
+
+/* Empty c's queue (mu held, c not busy, so the thread is not in it; the
+ * loop calls it, so nothing is being queued). keep_tail: the tail block
+ * stays, empty, for what comes next. */
+static void drop_items(struct swconn *c, bool keep_tail)
 {
 	for (struct swblock *b = c->head, *next; b; b = next) {
-		next = b->next;
-		for (unsigned i = b == c->head ? c->first : 0; i < b->n; i++)
+		next = atomic_load(&b->next);
+		unsigned n = atomic_load(&b->n);
+		for (unsigned i = b == c->head ? c->first : 0; i < n; i++)
 			swmsg_unref(b->it[i].body);
-		free(b);
+		if (b != c->tail || !keep_tail)
+			free(b);
 	}
-	c->head = c->tail = NULL;
+	if (keep_tail) {
+		atomic_store(&c->tail->n, 0);
+		atomic_store(&c->tail->next, NULL);
+	}
+	c->head = keep_tail ? c->tail : NULL;
 	c->first = 0;
 	c->offset = 0;
-	atomic_store(&c->queued, 0);
+	atomic_store(&c->pushed, atomic_load(&c->written));
 	c->full = false;
 }
 
@@ -76,13 +96,16 @@ struct swconn *swconn_new(struct swriter *w, int fd, size_t low, void *arg)
 {
 	struct swconn *c = calloc(1, sizeof *c);
 
-	if (c == NULL)
+	if (c == NULL || (c->tail = block_new()) == NULL) {
+		free(c);
 		return NULL;
+	}
+	c->head = c->tail;
 	c->w = w;
 	c->fd = fd;
 	c->low = low;
 	c->arg = arg;
-	atomic_init(&c->queued, 0);
+	atomic_init(&c->pushed, 0);
 	atomic_init(&c->written, 0);
 	pthread_mutex_lock(&w->mu);
 	c->next = w->conns;
@@ -113,56 +136,54 @@ void swconn_free(struct swconn *c)
 		if ((*p = c->news_next) == NULL)
 			w->news_tail = p;
 	}
-	drop_items(c);
+	drop_items(c, false);
 	pthread_mutex_unlock(&w->mu);
 	free(c);
 }
 
-/* Queue an entry (mu held); the caller counts body's references. */
-static bool push_locked(struct swconn *c, const void *head, size_t hlen,
+/* Queue an entry, without mu (sockwriter_int.h: the loop owns the tail);
+ * the caller counts body's references, which it takes before the thread
+ * can see the entry. */
+static bool push_item(struct swconn *c, const void *head, size_t hlen,
     struct swmsg *body, const char *tail, size_t tlen)
 {
-	struct swblock *b;
+	struct swblock *b = c->tail;
+	unsigned n = atomic_load_explicit(&b->n, memory_order_relaxed);
 
 	if (hlen > SW_HEAD_MAX || tlen > UINT8_MAX)
 		return false;
-	if ((b = c->tail) == NULL || b->n == SW_BLOCK_ITEMS) {
-		if ((b = malloc(sizeof *b)) == NULL)
+	if (n == SW_BLOCK_ITEMS) {
+		struct swblock *nb = block_new();
+		if (nb == NULL)
 			return false;
-		b->next = NULL;
-		b->n = 0;
-		if (c->tail)
-			c->tail->next = b;
-		else
-			c->head = b;
-		c->tail = b;
+		/* b's last touch by the loop: the thread may free it from now on */
+		atomic_store_explicit(&b->next, nb, memory_order_release);
+		c->tail = b = nb;
+		n = 0;
 	}
-	struct switem *it = &b->it[b->n];
+	struct switem *it = &b->it[n];
 	if (hlen)
 		memcpy(it->head, head, hlen);
 	it->hlen = (uint8_t)hlen;
 	it->body = body;
 	it->tail = tail;
 	it->tlen = (uint8_t)tlen;
-	b->n++;
-	queued_add(c, item_len(it), 0);
+	owned_add(&c->pushed, item_len(it));
+	atomic_store_explicit(&b->n, n + 1, memory_order_release);
 	return true;
 }
 
 bool swconn_push(struct swconn *c, const void *head, size_t hlen,
     struct swmsg *body, const char *tail, size_t tlen)
 {
-	struct swriter *w = c->w;
-
-	pthread_mutex_lock(&w->mu);
-	bool ok = push_locked(c, head, hlen, body, tail, tlen);
-	if (ok) {
-		if (body)
-			atomic_fetch_add_explicit(&body->refs, 1, memory_order_relaxed);
-		sw_work_came(w);
+	if (body)
+		atomic_fetch_add_explicit(&body->refs, 1, memory_order_relaxed);
+	if (!push_item(c, head, hlen, body, tail, tlen)) {
+		swmsg_unref(body);
+		return false;
 	}
-	pthread_mutex_unlock(&w->mu);
-	return ok;
+	sw_work_came(c->w);
+	return true;
 }
 
 void swriter_push_many(struct swriter *w, struct swpush *p, size_t n,
@@ -170,16 +191,17 @@ void swriter_push_many(struct swriter *w, struct swpush *p, size_t n,
 {
 	unsigned refs = 0;
 
-	pthread_mutex_lock(&w->mu);
+	/* the references first: the thread may write and let go of an
+	 * entry as soon as it is published */
+	atomic_fetch_add_explicit(&body->refs, (unsigned)n, memory_order_relaxed);
 	for (size_t i = 0; i < n; i++) {
-		p[i].ok = push_locked(p[i].c, p[i].head, p[i].hlen, body, p[i].tail, p[i].tlen);
+		p[i].ok = push_item(p[i].c, p[i].head, p[i].hlen, body, p[i].tail, p[i].tlen);
 		refs += p[i].ok;
 	}
-	if (refs) {
-		atomic_fetch_add_explicit(&body->refs, refs, memory_order_relaxed);
+	if (refs < n)
+		atomic_fetch_sub_explicit(&body->refs, (unsigned)n - refs, memory_order_relaxed);
+	if (refs)
 		sw_work_came(w);
-	}
-	pthread_mutex_unlock(&w->mu);
 }
 
 bool swconn_add(struct swconn *c, const void *p, size_t len)
@@ -198,7 +220,7 @@ void swconn_flush(struct swconn *c)
 	pthread_mutex_lock(&w->mu);
 	if (!w->threaded) {
 		sw_conn_write(c);
-		if (atomic_load(&c->queued) > 0 || c->failed)
+		if (sw_queued(c) > 0 || c->failed)
 			sw_schedule(w);
 	} else {
 		w->urgent = true;
@@ -219,7 +241,7 @@ void swconn_discard(struct swconn *c)
 {
 	pthread_mutex_lock(&c->w->mu);
 	wait_not_busy(c);
-	drop_items(c);
+	drop_items(c, true);
 	pthread_mutex_unlock(&c->w->mu);
 }
 
@@ -232,7 +254,7 @@ static void drain_here(struct swconn *c, const struct timespec *deadline)
 
 	for (;;) {
 		sw_conn_write(c);
-		if (atomic_load(&c->queued) == 0 || c->failed || (left = sw_ms_until(deadline)) == 0)
+		if (sw_queued(c) == 0 || c->failed || (left = sw_ms_until(deadline)) == 0)
 			return;
 		struct pollfd p = { c->fd, POLLOUT, 0 };
 		pthread_mutex_unlock(&w->mu);
@@ -254,21 +276,21 @@ bool swconn_drain(struct swconn *c, int ms)
 		w->urgent = true;
 		sw_wake_thread(w);
 		w->waiters++;
-		while (atomic_load(&c->queued) > 0 && !c->failed &&
+		while (sw_queued(c) > 0 && !c->failed &&
 		    pthread_cond_timedwait(&w->idle_cv, &w->mu, &deadline) != ETIMEDOUT)
 			;
 		w->waiters--;
 	} else {
 		drain_here(c, &deadline);
 	}
-	bool done = atomic_load(&c->queued) == 0 && !c->failed;
+	bool done = sw_queued(c) == 0 && !c->failed;
 	pthread_mutex_unlock(&w->mu);
 	return done;
 }
 
 size_t swconn_queued(const struct swconn *c)
 {
-	return atomic_load_explicit(&c->queued, memory_order_relaxed);
+	return sw_queued(c);
 }
 
 uint64_t swconn_written(const struct swconn *c)

@@ -4,12 +4,27 @@
  * connections, the writer's life) and sockwriter_io.c (the writing: the
  * thread or the loop's timer, and the news it sends the loop).
  *
- * One mutex guards every queue: the loop takes it to queue an entry, the
- * thread to gather entries into an iovec and to consume what a writev
- * took; the writev itself runs unlocked, with the connection marked busy,
- * and whoever would free or empty a busy queue waits for that one call
- * (a non-blocking socket: microseconds). Entries sit in blocks of
- * SW_BLOCK_ITEMS that never move, so the thread reads them unlocked.
+ * A queue has one producer, the loop, and one consumer, the thread, and
+ * the loop queues without a lock: it owns the tail block, fills an entry
+ * and publishes it by storing the block's count (release); the thread
+ * owns the head (head, first, offset), reads the counts (acquire) and
+ * frees a block once it is full, written and followed by another. The
+ * bytes queued are the loop's `pushed` less the thread's `written`, each
+ * written by its owner alone. A mutex (mu) guards the rest: the
+ * connection list, news, arming, and the head, which the thread gathers
+ * and consumes under it; the writev itself runs unlocked, with the
+ * connection marked busy, and whoever would free or empty a queue (the
+ * loop) takes mu and waits for that one call (a non-blocking socket:
+ * microseconds). Why no lock for queueing: every message of a busy
+ * stream is queued to every subscriber, and with the thread holding mu
+ * to gather and consume, the loop slept on it ~1,000 times in a full
+ * table (~140 µs each on two busy cores): 0.14 s of a 0.86 s fan-out.
+ *
+ * Waking the thread: the loop sets `work` (an exchange) after queueing;
+ * only when it was not set and the thread is `idle` does it write the
+ * thread's eventfd (once: `woken`). The thread sets idle before it looks
+ * at work a last time and sleeps; both sides are sequentially
+ * consistent, so one of them sees the other.
  */
 #ifndef BGPMUX_SOCKWRITER_INT_H
 #define BGPMUX_SOCKWRITER_INT_H
@@ -38,8 +53,8 @@ struct switem {
 };
 
 struct swblock {
-	struct swblock *next;
-	unsigned n;                     /* items filled (under mu) */
+	struct swblock *_Atomic next;   /* set by the loop once, when this one is full */
+	atomic_uint n;                  /* items published by the loop */
 	struct switem it[SW_BLOCK_ITEMS];
 };
 
@@ -50,11 +65,12 @@ struct swconn {
 	int fd;
 	void *arg;
 	size_t low;
-	struct swblock *head, *tail;
+	struct swblock *head;           /* the thread's (and drop_items') */
+	struct swblock *tail;           /* the loop's; never NULL */
 	unsigned first;                 /* head's first item not all written */
 	size_t offset;                  /* bytes of it written */
-	atomic_size_t queued;
-	_Atomic uint64_t written;
+	_Atomic uint64_t pushed;        /* bytes ever queued: stored by the loop only */
+	_Atomic uint64_t written;       /* bytes ever written: stored by the thread only */
 	int failed;                     /* errno of a failed write */
 	bool full;                      /* its socket took less than queued */
 	bool error_told, busy, in_news;
@@ -65,7 +81,8 @@ struct swriter {
 	pthread_mutex_t mu;
 	pthread_cond_t idle_cv;         /* a busy connection was let go */
 	pthread_t thread;
-	bool threaded, stop, idle, urgent, work;
+	bool threaded, stop, urgent;    /* (under mu) */
+	atomic_bool work, idle, woken;  /* the lock-free wake (above) */
 	unsigned waiters;               /* on idle_cv */
 	struct swconn *conns;
 	struct swconn *news_head, **news_tail;
@@ -84,14 +101,19 @@ static inline size_t item_len(const struct switem *it)
 	return it->hlen + (it->body ? it->body->len : 0) + it->tlen;
 }
 
-/* c->queued changes only under mu, so no locked read-modify-write is
- * needed (one per message per subscriber on a busy stream); the loop
- * reads it without mu, as a bound. */
-static inline void queued_add(struct swconn *c, size_t add, size_t sub)
+/* Bytes queued, not yet taken by the socket. */
+static inline size_t sw_queued(const struct swconn *c)
 {
-	size_t q = atomic_load_explicit(&c->queued, memory_order_relaxed);
+	return (size_t)(atomic_load_explicit(&c->pushed, memory_order_relaxed) -
+	    atomic_load_explicit(&c->written, memory_order_relaxed));
+}
 
-	atomic_store_explicit(&c->queued, q + add - sub, memory_order_relaxed);
+/* Add to a counter only its owner stores: no locked read-modify-write
+ * (one per message per subscriber on a busy stream). */
+static inline void owned_add(_Atomic uint64_t *v, uint64_t add)
+{
+	atomic_store_explicit(v, atomic_load_explicit(v, memory_order_relaxed) + add,
+	    memory_order_relaxed);
 }
 
 /* ---- sockwriter_io.c --------------------------------------------------- */
@@ -101,7 +123,7 @@ static inline void queued_add(struct swconn *c, size_t add, size_t sub)
 void sw_conn_write(struct swconn *c);
 /* What c has to tell the loop, if anything, queued for it (mu held). */
 void sw_check_news(struct swconn *c);
-/* There is something to write (mu held). */
+/* There is something to write (the loop, without mu). */
 void sw_work_came(struct swriter *w);
 void sw_wake_thread(struct swriter *w);
 /* The loop's writes without a thread (mu held). */

@@ -22,15 +22,20 @@
 
 /* ---- the queue's front ------------------------------------------------ */
 
-/* Fill iov from the queue's front; the entries stay put while c is busy. */
+/* Fill iov from the queue's front; the entries stay put while c is busy.
+ * The next block is looked at only after one seen full: the loop may fill
+ * a block and link the next between our reading its count and its link,
+ * and the entries it added meanwhile would be skipped. */
 static int gather(struct swconn *c, struct iovec *iov, size_t *total)
 {
 	int n = 0;
 	size_t skip = c->offset;
+	struct swblock *b = c->head;
 
 	*total = 0;
-	for (struct swblock *b = c->head; b && n + 3 <= SW_IOV; b = b->next) {
-		for (unsigned i = b == c->head ? c->first : 0; i < b->n && n + 3 <= SW_IOV; i++) {
+	while (b && n + 3 <= SW_IOV) {
+		unsigned bn = atomic_load_explicit(&b->n, memory_order_acquire);
+		for (unsigned i = b == c->head ? c->first : 0; i < bn && n + 3 <= SW_IOV; i++) {
 			struct switem *it = &b->it[i];
 			const void *part[3] = { it->head, it->body ? it->body->data : NULL, it->tail };
 			size_t len[3] = { it->hlen, it->body ? it->body->len : 0, it->tlen };
@@ -45,25 +50,27 @@ static int gather(struct swconn *c, struct iovec *iov, size_t *total)
 				skip = 0;
 			}
 		}
+		if (bn < SW_BLOCK_ITEMS)
+			break;
+		b = atomic_load_explicit(&b->next, memory_order_acquire);
 	}
 	return n;
 }
 
-/* The socket took len bytes from the front. */
+/* The socket took len bytes from the front. A block all written goes
+ * once it is full and the loop has gone on to the next (before that, the
+ * loop may still be filling it). */
 static void consume(struct swconn *c, size_t len)
 {
-	queued_add(c, 0, len);
-	atomic_fetch_add(&c->written, len);
+	owned_add(&c->written, len);
 	len += c->offset;
-	while (c->head) {
-		struct swblock *b = c->head;
-		if (c->first == b->n) {
-			if (b == c->tail) {     /* all written: the block is reused */
-				b->n = 0;
-				c->first = 0;
+	for (;;) {
+		struct swblock *b = c->head, *next;
+		if (c->first == atomic_load_explicit(&b->n, memory_order_acquire)) {
+			if (c->first < SW_BLOCK_ITEMS ||
+			    (next = atomic_load_explicit(&b->next, memory_order_acquire)) == NULL)
 				break;
-			}
-			c->head = b->next;
+			c->head = next;
 			c->first = 0;
 			free(b);
 			continue;
@@ -93,7 +100,7 @@ static void wake_loop(struct swriter *w)
 void sw_check_news(struct swconn *c)
 {
 	struct swriter *w = c->w;
-	size_t q = atomic_load(&c->queued);
+	size_t q = sw_queued(c);
 	unsigned news = 0;
 
 	if (c->failed && !c->error_told) {
@@ -153,9 +160,14 @@ void sw_conn_write(struct swconn *c)
 	struct swriter *w = c->w;
 	struct iovec iov[SW_IOV];
 	size_t total;
+	bool unseen = false;
 
-	for (int i = 0; i < WRITES_PER_PASS && !c->failed && atomic_load(&c->queued) > 0; i++) {
+	for (int i = 0; i < WRITES_PER_PASS && !c->failed && sw_queued(c) > 0; i++) {
 		int n = gather(c, iov, &total);
+		if (n == 0) {   /* counted by the loop, not yet published: work comes */
+			unseen = true;
+			break;
+		}
 		c->busy = true;
 		pthread_mutex_unlock(&w->mu);
 		ssize_t r = writev(c->fd, iov, n);
@@ -173,7 +185,7 @@ void sw_conn_write(struct swconn *c)
 		if ((size_t)r < total)
 			break;          /* the socket is full */
 	}
-	c->full = !c->failed && atomic_load(&c->queued) > 0;
+	c->full = !c->failed && !unseen && sw_queued(c) > 0;
 	sw_check_news(c);
 }
 
@@ -185,7 +197,7 @@ static bool write_pass(struct swriter *w)
 
 	for (struct swconn *c = w->conns; c; c = c->next) {
 		sw_conn_write(c);
-		more |= !c->failed && atomic_load(&c->queued) > 0;
+		more |= !c->failed && sw_queued(c) > 0;
 	}
 	return more;
 }
@@ -266,10 +278,14 @@ void *sw_writer_thread(void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &tick);
 	pthread_mutex_lock(&w->mu);
 	while (!w->stop) {
-		if (!w->work && !w->urgent) {
-			w->idle = true;
-			thread_sleep(w, -1);
-			w->idle = false;
+		if (!atomic_load(&w->work) && !w->urgent) {
+			/* the loop sets work, then looks at idle; here the other
+			 * way round (sockwriter_int.h) */
+			atomic_store(&w->woken, false);
+			atomic_store(&w->idle, true);
+			if (!atomic_load(&w->work))
+				thread_sleep(w, -1);
+			atomic_store(&w->idle, false);
 			clock_gettime(CLOCK_MONOTONIC, &tick);
 			sw_timespec_add_ms(&tick, SW_TICK_MS);
 			continue;
@@ -281,8 +297,10 @@ void *sw_writer_thread(void *arg)
 		/* work is what comes from now on: a message queued while the
 		 * pass writes another connection is not forgotten */
 		w->urgent = false;
-		w->work = false;
-		w->work |= write_pass(w);
+		/* an exchange: what the loop queued before it set work is seen */
+		atomic_exchange(&w->work, false);
+		if (write_pass(w))
+			atomic_store(&w->work, true);
 		clock_gettime(CLOCK_MONOTONIC, &tick);
 		sw_timespec_add_ms(&tick, SW_TICK_MS);
 	}
@@ -312,15 +330,13 @@ void sw_tick_cb(evutil_socket_t fd, short what, void *arg)
 		sw_schedule(w);
 }
 
-/* There is something to write (mu held). */
+/* There is something to write (the loop, without mu). */
 void sw_work_came(struct swriter *w)
 {
-	if (!w->threaded) {
+	if (!w->threaded)
 		sw_schedule(w);
-	} else if (!w->work) {
-		w->work = true;
-		if (w->idle)
-			sw_wake_thread(w);
-	}
+	else if (!atomic_exchange(&w->work, true) && atomic_load(&w->idle) &&
+	    !atomic_exchange(&w->woken, true))
+		sw_wake_thread(w);
 }
 

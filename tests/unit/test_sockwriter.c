@@ -3,6 +3,9 @@
  * its thread and without one (the loop writes), over socketpairs:
  *   - a reader that keeps up gets every message, framing and shared body,
  *     byte for byte in order, from several queues sharing the messages;
+ *     with the thread, also while it writes and readers read on threads
+ *     of their own (queueing takes no lock: the entries cross many
+ *     blocks as the thread frees the ones written);
  *   - a reader that stops reading keeps the rest queued, and the news it
  *     was armed for (low mark, empty) comes once it reads again, once;
  *   - a reader that closes is SW_NEWS_ERROR, once, with errno;
@@ -18,6 +21,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -151,6 +155,18 @@ static void idle_ms(int ms)
 	}
 }
 
+/* c has written len bytes, all it had: once the thread has counted what
+ * its last writev took (a reader may have read it already), at most 5 s. */
+static void written_all(struct swconn *c, size_t len)
+{
+	double t0 = now_s();
+
+	while (swconn_written(c) < len && now_s() - t0 < 5)
+		usleep(1000);
+	ck_assert_uint_eq(swconn_written(c), len);
+	ck_assert_uint_eq(swconn_queued(c), 0);
+}
+
 static size_t want_len;
 static bool all_read(void)
 {
@@ -212,9 +228,64 @@ START_TEST(every_message_in_order)
 	for (int r = 0; r < READERS; r++) {
 		ck_assert_uint_eq(rd[r].got_len, len);
 		ck_assert(memcmp(rd[r].got, want, len) == 0);
-		ck_assert_uint_eq(swconn_queued(rd[r].c), 0);
-		ck_assert_uint_eq(swconn_written(rd[r].c), len);
+		written_all(rd[r].c, len);
 		ck_assert_uint_eq(rd[r].news, 0);       /* nothing armed, no error */
+	}
+	free(want);
+}
+END_TEST
+
+/* A reader on a thread of its own: reads until it has want bytes or 20 s
+ * pass. */
+static void *read_on_thread(void *arg)
+{
+	struct reader *r = arg;
+	double t0 = now_s();
+
+	while (r->got_len < want_len && now_s() - t0 < 20) {
+		struct pollfd p = { r->fd[1], POLLIN, 0 };
+		(void)poll(&p, 1, 100);
+		drain(r);
+	}
+	return NULL;
+}
+
+/* The loop queues small messages as fast as it can while the thread
+ * writes them and the readers read: every reader gets every byte in
+ * order. */
+START_TEST(queued_while_the_thread_writes)
+{
+	const unsigned n = 60000;
+	char *want = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&want, &len);
+	pthread_t th[READERS];
+
+	for (unsigned i = 0; i < n; i++) {  /* the bytes first: readers know when to stop */
+		fprintf(f, "%u\n", i);
+	}
+	fclose(f);
+	want_len = len;
+	for (int r = 0; r < READERS; r++)
+		ck_assert_int_eq(pthread_create(&th[r], NULL, read_on_thread, &rd[r]), 0);
+	for (unsigned i = 0; i < n; i++) {
+		char text[16];
+		int tl = snprintf(text, sizeof text, "%u", i);
+		struct swmsg *m = swmsg_copy(text, (size_t)tl);
+		struct swpush p[READERS];
+		for (int r = 0; r < READERS; r++)
+			p[r] = (struct swpush){ .c = rd[r].c, .tail = "\n", .tlen = 1 };
+		swriter_push_many(w, p, READERS, m);
+		for (int r = 0; r < READERS; r++)
+			ck_assert(p[r].ok);
+		swmsg_unref(m);
+	}
+	for (int r = 0; r < READERS; r++)
+		pthread_join(th[r], NULL);
+	for (int r = 0; r < READERS; r++) {
+		ck_assert_uint_eq(rd[r].got_len, len);
+		ck_assert(memcmp(rd[r].got, want, len) == 0);
+		written_all(rd[r].c, len);
 	}
 	free(want);
 }
@@ -423,6 +494,8 @@ static Suite *sockwriter_suite(void)
 		tcase_add_test(t, discard_drops_what_is_queued);
 		tcase_add_test(t, freed_while_writing);
 		tcase_add_test(t, drain_waits_for_the_reader_or_its_deadline);
+		if (setups[i] == setup_threaded)
+			tcase_add_test(t, queued_while_the_thread_writes);
 		suite_add_tcase(s, t);
 	}
 	return s;
