@@ -2,8 +2,8 @@
  * sockwriter.h — output to feed readers (live-stream subscribers, BMP
  * collectors), written to their sockets by a thread of its own.
  *
- * The event loop renders each message once and queues it, without a copy,
- * to every reader that wants it: a queue entry is a few bytes of framing
+ * The event loop renders each message once and queues it, without a copy
+ * and without a lock, to every reader that wants it: a queue entry is a few bytes of framing
  * and a reference to the shared message (struct swmsg). The writer's
  * thread writes each queue paced, at most once every SW_TICK_MS, as much
  * as the socket takes, in writev calls of many entries; so the copies
@@ -92,10 +92,11 @@ struct swpush {
 	const char *tail;
 	bool ok;                /* set by swriter_push_many: queued */
 };
-/* body queued to each p[i].c (all of w's) as swconn_push would, under one
- * lock and one update of body's count: every message of a busy stream
- * goes to every subscriber, and a lock and two atomic updates per
- * subscriber were a tenth of the loop's time. */
+/* body queued to each p[i].c (all of w's) as swconn_push would, with one
+ * update of body's count: every message of a busy stream goes to every
+ * subscriber, and two atomic updates per subscriber (with the lock
+ * queueing took then) were a tenth of the loop's time. Queueing takes no
+ * lock (sockwriter_int.h). */
 void swriter_push_many(struct swriter *w, struct swpush *p, size_t n,
     struct swmsg *body);
 /* Queue a copy of p. */
