@@ -157,8 +157,9 @@ unit: $(UNIT_BIN) $(BUILD)/muxd
 sanitize:
 	$(MAKE) SANITIZE=1 unit
 
-# The live stream's writer thread under ThreadSanitizer: its unit test,
-# in one process (CK_FORK=no) so that the thread and the loop meet.
+# The feed readers' writer (its queues take no lock: sockwriter_int.h)
+# under ThreadSanitizer, in make check: its unit test, in one process
+# (CK_FORK=no) so that the thread and the loop meet.
 .PHONY: tsan
 TSAN_SRC := tests/unit/test_sockwriter.c muxd/lib/sockwriter.c muxd/lib/sockwriter_io.c muxd/lib/log.c muxd/lib/untrusted.c
 tsan: $(TSAN_SRC)
@@ -220,6 +221,7 @@ check: deps
 	$(MAKE) mancheck
 	$(MAKE) doccheck
 	$(MAKE) -j$(JOBS) sanitize
+	$(MAKE) tsan
 	$(MAKE) -j$(JOBS) fuzz
 	$(MAKE) integration
 
