@@ -303,6 +303,14 @@ static const char *digits(const char *p, const char *end)
 	return p > start ? p : NULL;
 }
 
+/* A version number as evhttp writes it back: it reads the request's with
+ * sscanf's %d, so "HTTP/1.3333333333333333333333" (an overflow) comes back
+ * as "HTTP/1.-1": a sign, then digits. */
+static const char *version_number(const char *p, const char *end)
+{
+	return digits(p + (p < end && *p == '-'), end);
+}
+
 /* "HTTP/d.d NNN reason\r\n" at the start of a (len octets, head ended);
  * evhttp answers in the request's version, whatever digits it had. */
 static bool status_line_ok(const char *a, size_t len)
@@ -311,8 +319,8 @@ static bool status_line_ok(const char *a, size_t len)
 
 	if (eol == NULL || eol == a || eol[-1] != '\r' || len < 5 || strncmp(a, "HTTP/", 5))
 		return false;
-	if ((p = digits(a + 5, eol)) == NULL || *p != '.' ||
-	    (p = digits(p + 1, eol)) == NULL || *p != ' ' || eol - p < 5 ||
+	if ((p = version_number(a + 5, eol)) == NULL || *p != '.' ||
+	    (p = version_number(p + 1, eol)) == NULL || *p != ' ' || eol - p < 5 ||
 	    p[1] < '1' || p[1] > '5' || !isdigit((uint8_t)p[2]) ||
 	    !isdigit((uint8_t)p[3]) || (p[4] != ' ' && p[4] != '\r'))
 		return false;
