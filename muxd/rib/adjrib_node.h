@@ -248,6 +248,23 @@ static inline void node_path(const struct rnode *n, uint32_t k, uint32_t *path_i
 
 /* ---- the hash table's probe ------------------------------------------ */
 
+/* a's and b's first width (4 or 16) bytes equal: inline, where memcmp
+ * with a width known only at run time is a call into libc on every probe
+ * (3 % of the loop at 8 x 1M). */
+static inline bool addr_eq(const uint8_t *a, const uint8_t *b, unsigned width)
+{
+	if (width == 4) {
+		uint32_t x, y;
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		return x == y;
+	}
+	uint64_t x[2], y[2];
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
 static inline uint32_t hash_find(const struct rfam *f, const uint8_t *addr,
     unsigned len, uint32_t hlo)
 {
@@ -258,7 +275,7 @@ static inline uint32_t hash_find(const struct rfam *f, const uint8_t *addr,
 		if (f->slots[i].hlo != hlo)
 			continue;
 		const struct rnode *n = node_at(f, f->slots[i].node);
-		if (n->len == len && memcmp(n->addr, addr, f->width) == 0)
+		if (n->len == len && addr_eq(n->addr, addr, f->width))
 			return f->slots[i].node;
 	}
 	return 0;
