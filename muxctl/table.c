@@ -94,3 +94,30 @@ long long json_cell_num(const json_t *o, const char *key)
 {
 	return json_integer_value(json_object_get(o, key));
 }
+
+/* A JSON array of strings or numbers, joined with sep. */
+char *json_cell_joined(const json_t *arr, const char *sep)
+{
+	size_t cap = 256, len = 0, i;
+	char *out = calloc(1, cap);
+	json_t *v;
+
+	json_array_foreach(arr, i, v) {
+		char item[128];
+		if (json_is_string(v))
+			snprintf(item, sizeof item, "%s", json_string_value(v));
+		else if (json_is_integer(v))
+			snprintf(item, sizeof item, "%lld", (long long)json_integer_value(v));
+		else {
+			char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			snprintf(item, sizeof item, "%s", s ? s : "?");
+			free(s);
+		}
+		while (len + strlen(item) + strlen(sep) + 1 > cap)
+			out = realloc(out, cap *= 2);
+		len += (size_t)sprintf(out + len, "%s%s", i ? sep : "", item);
+	}
+	if (len == 0)
+		strcpy(out, "-");
+	return out;
+}

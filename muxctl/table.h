@@ -24,5 +24,8 @@ void table_free(struct table *t);
  * not a string), or as an integer (0 when absent). */
 const char *json_cell_str(const json_t *o, const char *key);
 long long json_cell_num(const json_t *o, const char *key);
+/* An array of strings or numbers joined with sep ("-" when empty), in
+ * memory the caller frees. */
+char *json_cell_joined(const json_t *arr, const char *sep);
 
 #endif
