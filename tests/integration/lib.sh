@@ -650,16 +650,26 @@ _gobgp_out() { gobgp -u "${PEER_ADDR[$1]}" -p 50051 "${@:2}"; }
 # `gobgp mrt inject` (3.10) exits as soon as it has read its file and loses
 # the paths still in flight (the tail of the file, a different number each
 # run). So it reads from a FIFO that stays open until gobgpd's RIB holds every
-# route; only then does it see end-of-file.
+# route; only then does it see end-of-file. The whole file is in the FIFO
+# before gobgp opens it (its buffer made big enough): gobgp's MRT reader
+# takes a short read from a pipe for a whole record and misparses the rest
+# ("failed to parse: unsupported type"), which a busy machine provoked.
 _gobgp_inject() {
-	local name=$1 d=$T/$1 fd inject
+	local name=$1 d=$T/$1 fd inject size
 	mkfifo "$d/inject.fifo"
-	spawn "gobgp mrt inject $name" "$d/inject.log" \
-		gobgp -u "${PEER_ADDR[$name]}" -p 50051 mrt inject global "$d/inject.fifo"
-	inject=$LAST_PID
-	# Opened after the spawn, so that gobgp holds no writing end itself.
 	exec {fd}<>"$d/inject.fifo"
+	size=$(stat -c %s "$d/routes.mrt")
+	python3 -c 'import fcntl, sys
+fd = open(sys.argv[1], "rb", buffering=0)           # the same pipe, reopened
+fcntl.fcntl(fd, 1031, int(sys.argv[2]))             # F_SETPIPE_SZ' \
+		"/proc/$$/fd/$fd" "$((size + 65536))" || fail "cannot size the FIFO for $size bytes"
 	timeout 60 cat "$d/routes.mrt" >&"$fd" || fail "cannot feed the MRT file to gobgp"
+	# spawn's bookkeeping, with the FIFO's writing end closed in gobgp
+	gobgp -u "${PEER_ADDR[$name]}" -p 50051 mrt inject global "$d/inject.fifo" \
+		>"$d/inject.log" 2>&1 {fd}>&- &
+	inject=$!
+	PIDS+=("$inject")
+	PID_NAME[$inject]="gobgp mrt inject $name"
 	wait_until 60 "gobgpd $name to hold $V4 + $V6 routes" _gobgp_has_routes "$name" "$V4" "$V6"
 	exec {fd}>&-
 	wait_until 10 "gobgp mrt inject to see end-of-file and exit" eval "! running $inject"
