@@ -17,7 +17,6 @@
 #include <event2/event.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "muxd/lib/log.h"
 #include "muxd/lib/sockwriter.h"
@@ -229,28 +228,17 @@ static void conn_queue_termination(struct bmp_conn *c)
 		conn_push(c);
 }
 
-static long ms_since(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t0->tv_sec) * 1000L + (now.tv_nsec - t0->tv_nsec) / 1000000L;
-}
-
 void bmp_conns_terminate(struct bmp_exporter *x)
 {
-	struct timespec t0;
-
 	for (size_t i = 0; i < x->nconns; i++)
 		conn_queue_termination(&x->conns[i]);
 	/* one deadline for all: the thread writes them all meanwhile */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct timespec deadline = swriter_deadline(CLOSE_FLUSH_MS);
 	for (size_t i = 0; i < x->nconns; i++) {
 		struct bmp_conn *c = &x->conns[i];
-		long left = CLOSE_FLUSH_MS - ms_since(&t0);
 		if (!c->up)
 			continue;
-		bool sent = swconn_drain(c->out, left > 0 ? (int)left : 0);
+		bool sent = swconn_drain(c->out, &deadline);
 		log_info("bmp %s: %s", c->name, sent ? "sent Termination" :
 		    "could not send Termination within 2 s");
 	}

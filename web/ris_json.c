@@ -136,36 +136,38 @@ static char *put_ipv4(char *o, const uint8_t *a)
 	return o;
 }
 
-/* "a.b.c.d/len": the hot spot of a table */
-static void put_prefix4(struct jbuf *b, const struct bgp_prefix *p)
+/* "a.b.c.d", or "a.b.c.d/len" with a length (len >= 0): a table's
+ * prefixes are the hot spot. */
+static void put_ipv4_str(struct jbuf *b, const uint8_t *a, int len)
 {
 	if (!jb_room(b, sizeof "\"255.255.255.255/32\""))
 		return;
 	char *o = b->p + b->len;
 	*o++ = '"';
-	o = put_ipv4(o, p->addr);
-	*o++ = '/';
-	o = put_small(o, p->len);
+	o = put_ipv4(o, a);
+	if (len >= 0) {
+		*o++ = '/';
+		o = put_small(o, (unsigned)len);
+	}
 	*o++ = '"';
 	b->len = (size_t)(o - b->p);
+}
+
+static void put_prefix4(struct jbuf *b, const struct bgp_prefix *p)
+{
+	put_ipv4_str(b, p->addr, p->len);
 }
 
 static void put_addr(struct jbuf *b, uint16_t afi, const uint8_t *a)
 {
 	char buf[INET6_ADDRSTRLEN];
 
-	if (afi != BGP_AFI_IPV4) {
-		inet_ntop(AF_INET6, a, buf, sizeof buf);
-		jb_str(b, buf);
+	if (afi == BGP_AFI_IPV4) {
+		put_ipv4_str(b, a, -1);
 		return;
 	}
-	if (!jb_room(b, sizeof "\"255.255.255.255\""))
-		return;
-	char *o = b->p + b->len;
-	*o++ = '"';
-	o = put_ipv4(o, a);
-	*o++ = '"';
-	b->len = (size_t)(o - b->p);
+	inet_ntop(AF_INET6, a, buf, sizeof buf);
+	jb_str(b, buf);
 }
 
 static void put_prefixes(struct jbuf *b, const struct bgp_prefix *p, size_t n)

@@ -263,13 +263,19 @@ static void drain_here(struct swconn *c, const struct timespec *deadline)
 	}
 }
 
-bool swconn_drain(struct swconn *c, int ms)
+struct timespec swriter_deadline(int ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	sw_timespec_add_ms(&t, ms);
+	return t;
+}
+
+bool swconn_drain(struct swconn *c, const struct timespec *deadline)
 {
 	struct swriter *w = c->w;
-	struct timespec deadline;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	sw_timespec_add_ms(&deadline, ms);
 	pthread_mutex_lock(&w->mu);
 	if (w->threaded) {
 		/* the thread broadcasts idle_cv after each write while someone waits */
@@ -277,11 +283,11 @@ bool swconn_drain(struct swconn *c, int ms)
 		sw_wake_thread(w);
 		w->waiters++;
 		while (sw_queued(c) > 0 && !c->failed &&
-		    pthread_cond_timedwait(&w->idle_cv, &w->mu, &deadline) != ETIMEDOUT)
+		    pthread_cond_timedwait(&w->idle_cv, &w->mu, deadline) != ETIMEDOUT)
 			;
 		w->waiters--;
 	} else {
-		drain_here(c, &deadline);
+		drain_here(c, deadline);
 	}
 	bool done = sw_queued(c) == 0 && !c->failed;
 	pthread_mutex_unlock(&w->mu);

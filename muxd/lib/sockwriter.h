@@ -38,6 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct event_base;
 struct swriter;
@@ -108,10 +109,13 @@ void swconn_flush(struct swconn *c);
 void swconn_arm(struct swconn *c, unsigned news);
 /* Drop what is queued (a subscriber being dropped). */
 void swconn_discard(struct swconn *c);
+/* A deadline ms from now, on the clock swconn_drain counts in (one
+ * deadline may serve several connections). */
+struct timespec swriter_deadline(int ms);
 /* At exit, the loop stopped: write what is queued now rather than at the
- * next tick, and wait until it is all written, a write fails, or ms pass.
- * True if it was all written. */
-bool swconn_drain(struct swconn *c, int ms);
+ * next tick, and wait until it is all written, a write fails, or the
+ * deadline (swriter_deadline) passes. True if it was all written. */
+bool swconn_drain(struct swconn *c, const struct timespec *deadline);
 
 /* Bytes queued, not yet taken by the socket; bytes it took, ever. */
 size_t swconn_queued(const struct swconn *c);

@@ -126,7 +126,7 @@ void sw_check_news(struct swconn *c);
 /* There is something to write (the loop, without mu). */
 void sw_work_came(struct swriter *w);
 void sw_wake_thread(struct swriter *w);
-/* The loop's writes without a thread (mu held). */
+/* The loop's writes without a thread: its timer armed. */
 void sw_schedule(struct swriter *w);
 /* The thread; the loop's news event; the loop's timer without a thread. */
 void *sw_writer_thread(void *arg);

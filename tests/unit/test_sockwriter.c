@@ -167,6 +167,14 @@ static void written_all(struct swconn *c, size_t len)
 	ck_assert_uint_eq(swconn_queued(c), 0);
 }
 
+/* swconn_drain with a deadline ms from now. */
+static bool drain_ms(struct swconn *c, int ms)
+{
+	struct timespec d = swriter_deadline(ms);
+
+	return swconn_drain(c, &d);
+}
+
 static size_t want_len;
 static bool all_read(void)
 {
@@ -453,7 +461,7 @@ START_TEST(drain_waits_for_the_reader_or_its_deadline)
 	}
 	/* nobody reads: it gives up at its deadline, the rest still queued */
 	double t0 = now_s();
-	ck_assert(!swconn_drain(rd[0].c, 150));
+	ck_assert(!drain_ms(rd[0].c, 150));
 	double took = now_s() - t0;
 	ck_assert_msg(took >= 0.14 && took < 3, "gave up after %.3f s", took);
 	ck_assert_uint_gt(swconn_queued(rd[0].c), 0);
@@ -461,7 +469,7 @@ START_TEST(drain_waits_for_the_reader_or_its_deadline)
 	/* a reader reads: it returns with everything written */
 	struct side_reader s = { &rd[0], pushed };
 	ck_assert_int_eq(pthread_create(&t, NULL, side_read, &s), 0);
-	bool done = swconn_drain(rd[0].c, 5000);
+	bool done = drain_ms(rd[0].c, 5000);
 	pthread_join(t, NULL);
 	ck_assert(done);
 	ck_assert_uint_eq(swconn_queued(rd[0].c), 0);
@@ -473,7 +481,7 @@ START_TEST(drain_waits_for_the_reader_or_its_deadline)
 	rd[1].fd[1] = -1;
 	ck_assert(swconn_add(rd[1].c, chunk, sizeof chunk));
 	t0 = now_s();
-	ck_assert(!swconn_drain(rd[1].c, 5000));
+	ck_assert(!drain_ms(rd[1].c, 5000));
 	ck_assert_msg(now_s() - t0 < 3, "a failed write waited for the deadline");
 }
 END_TEST
