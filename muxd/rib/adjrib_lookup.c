@@ -247,6 +247,17 @@ bool adjrib_cursor_passed(const struct adjrib_cursor *c, const struct bgp_prefix
 
 /* ---- fetching ahead ------------------------------------------------- */
 
+/* A prefix's array of paths spans several lines (a full table's eight
+ * views: 16 + 8 x 16 bytes); its search reads the middle ones, so all are
+ * fetched. A fetch past the array's end is harmless: it never faults. */
+static void prefetch_paths(const struct pathvec *v)
+{
+	const char *b = (const char *)v;
+	__builtin_prefetch(b, 1);
+	__builtin_prefetch(b + 64, 1);
+	__builtin_prefetch(b + 128, 1);
+}
+
 void adjrib_prefetch(const struct adjrib *rib, const struct bgp_prefix *p, int depth)
 {
 	uint8_t addr[16];
@@ -267,7 +278,7 @@ void adjrib_prefetch(const struct adjrib *rib, const struct bgp_prefix *p, int d
 		if (depth == 1)
 			__builtin_prefetch(n, 1);
 		else if (n->tag == TAG_PATHS)
-			__builtin_prefetch(n->u.paths, 1);
+			prefetch_paths(n->u.paths);
 		return;
 	}
 }
