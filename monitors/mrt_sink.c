@@ -191,6 +191,7 @@ struct mrt_sink *mrt_sink_new(size_t max_queued)
 	pthread_cond_init(&s->cv, NULL);
 	if (pthread_create(&s->thread, NULL, sink_thread, s) != 0)
 		fatal("mrt: cannot start the writer thread");
+	(void)pthread_setname_np(s->thread, "mrt");     /* ps -L, top -H */
 	return s;
 }
 

@@ -61,8 +61,9 @@ all_gone() {
 }
 
 # proc_stats PID: the daemon's peak memory (rss_kb: VmHWM), its memory now
-# (rss_now_kb: VmRSS) and its CPU time so far (cpu_s: utime + stime), one
-# "key value" a line, as the bench reports read them.
+# (rss_now_kb: VmRSS), its CPU time so far (cpu_s: utime + stime) and that
+# of each of its threads but the first (thread_cpu_s:NAME), one "key value"
+# a line, as the bench reports read them.
 proc_stats() {
 	local pid=$1 tck
 	tck=$(getconf CLK_TCK)
@@ -71,6 +72,15 @@ proc_stats() {
 	    "/proc/$pid/status"
 	# Fields after "pid (comm) ": utime and stime are the 12th and 13th.
 	sed 's/.*) //' "/proc/$pid/stat" | awk -v t="$tck" '{ printf "cpu_s %.2f\n", ($12 + $13) / t }'
+	# Each thread but the first, by name (muxd names its writer threads
+	# after what they write), spaces as "_": "thread_cpu_s:live_stream 0.18".
+	local task name
+	for task in /proc/"$pid"/task/*; do
+		[ "${task##*/}" = "$pid" ] && continue
+		name=$(tr ' ' _ <"$task/comm" 2>/dev/null) || continue
+		sed 's/.*) //' "$task/stat" 2>/dev/null |
+		    awk -v t="$tck" -v n="$name" '{ printf "thread_cpu_s:%s %.3f\n", n, ($12 + $13) / t }'
+	done | awk '{ s[$1] += $2 } END { for (k in s) printf "%s %.3f\n", k, s[k] }' | sort
 }
 
 # machine_firsttouch: one phrase for a bench's machine line, what the first

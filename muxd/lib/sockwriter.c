@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -315,6 +316,16 @@ static void close_fds(struct swriter *w)
 	w->efd = w->wake_fd = -1;
 }
 
+/* The thread's name in ps -L, top -H and /proc/PID/task/TID/comm: what
+ * it writes, cut to the kernel's 15 bytes. */
+static void name_thread(pthread_t t, const char *what)
+{
+	char name[16];
+
+	snprintf(name, sizeof name, "%s", what);
+	(void)pthread_setname_np(t, name);      /* cosmetic: fine if refused */
+}
+
 /* Without it, the loop writes: the stream works, only slower; one line
  * says so. */
 static bool start_thread(struct swriter *w)
@@ -337,6 +348,7 @@ static bool start_thread(struct swriter *w)
 		close_fds(w);
 		return false;
 	}
+	name_thread(w->thread, w->what);
 	return true;
 }
 

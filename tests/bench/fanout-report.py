@@ -175,6 +175,8 @@ def row(d, feed_name, k, system, rep):
         s = stats_file(os.path.join(d, "daemon.stats"))
         out["rss_kb"] = s.get("rss_kb")
         out["cpu_s"] = s.get("cpu_s")
+        out["threads_cpu_s"] = {k.split(":", 1)[1]: v for k, v in s.items()
+                                if k.startswith("thread_cpu_s:")}
     if system == "bgpmux-mon":
         out["stream"] = stream_of(d)
         out["readers_cpu_s"] = readers_cpu(d, out["stream"])
@@ -440,25 +442,44 @@ def floor_bound(sec):
             "clients on this machine")
 
 
+# muxd's threads that write the monitors' output, by name (proc_stats):
+# the live stream's writer, BMP's, the MRT archive's (its compression).
+MONITOR_THREADS = ("live_stream", "bmp", "mrt")
+
+
+def monitor_threads_cpu(r):
+    """The CPU seconds of muxd's monitor writer threads in run r, and the
+    figure of each; None when the run did not report them."""
+    threads = r.get("threads_cpu_s") or {}
+    each = {n: threads[n] for n in MONITOR_THREADS if n in threads}
+    return (sum(each.values()), each) if each else (None, {})
+
+
 def monitors_check(got, sec, cpu, ncpus):
     """bgpmux-mon within 1.5× of bgpmux alone, and when not, the CPU the
-    run takes even if the monitors cost muxd nothing (bgpmux alone's, the
-    clients', the readers') against what ncpus give in 1.5× bgpmux alone's
-    seconds: an estimate (the readers' figure includes what they read after
-    the last client was done; muxd's its start)."""
+    run takes even if the event loop paid nothing for the monitors
+    (bgpmux alone's, the clients', the readers', the monitors' writer
+    threads') against what ncpus give in 1.5× bgpmux alone's seconds: an
+    estimate (the readers' and the threads' figures include what was read
+    and written after the last client was done; muxd's its start)."""
     mon = got.get("bgpmux-mon")
     if not mon or mon["unavailable"] or not sec["bgpmux"] or not sec["bgpmux-mon"]:
         return None
     v = sec["bgpmux-mon"] / sec["bgpmux"]
     text = (f"with the monitors {v:.2f}× bgpmux alone (target ≤ {TARGETS['monitors']}×: "
             f"{'met' if v <= TARGETS['monitors'] else 'NOT met'})")
+    threads, each = monitor_threads_cpu(mon)
     parts = [cpu["bgpmux"], mon.get("clients_cpu_s"), mon.get("readers_cpu_s")]
     if v > TARGETS["monitors"] and ncpus and None not in parts:
-        need, have = sum(parts), ncpus * TARGETS["monitors"] * sec["bgpmux"]
-        text += (f"; even if the monitors cost muxd nothing, the run takes about {need:.2f} "
-                 f"CPU s (bgpmux alone's {parts[0]:.2f}, the clients' {parts[1]:.2f}, the "
-                 f"readers' {parts[2]:.2f}), and {ncpus} CPUs give {have:.2f} in 1.5× "
-                 f"bgpmux alone's {sec['bgpmux']:.2f} s")
+        need, have = sum(parts) + (threads or 0), ncpus * TARGETS["monitors"] * sec["bgpmux"]
+        text += (f"; even if the event loop paid nothing for the monitors, the run takes "
+                 f"about {need:.2f} CPU s (bgpmux alone's {parts[0]:.2f}, the clients' "
+                 f"{parts[1]:.2f}, the readers' {parts[2]:.2f}")
+        if threads is not None:
+            named = ", ".join(f"{n.replace('_', ' ')} {t:.2f}" for n, t in each.items())
+            text += f", muxd's monitor writer threads' {threads:.2f}: {named}"
+        text += (f"), and {ncpus} CPUs give {have:.2f} in 1.5× bgpmux alone's "
+                 f"{sec['bgpmux']:.2f} s")
         if need > have:
             text += ": more than this machine has"
     return text

@@ -375,6 +375,10 @@ mux_alive() {
 	running "$MUX_PID" || fail "muxd (pid $MUX_PID) is gone; see $MUX_LOG"
 }
 
+# mux_thread NAME: muxd runs a thread of that name (its writer threads are
+# named after what they write, for ps -L, top -H and the benches).
+mux_thread() { grep -qxF "$1" /proc/"$MUX_PID"/task/*/comm 2>/dev/null; }
+
 _file_id() { stat -c '%i %y' "$1" 2>/dev/null; }
 
 # mux_dump — SIGUSR1, then wait until routes.json is a new file.

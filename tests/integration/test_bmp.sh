@@ -65,6 +65,7 @@ json.dump({"asn": 65000, "router_id": "192.0.2.1", "state_dir": sys.argv[2], "li
            "bmp": [{"address": "127.0.72.100", "port": 1790}]}, open(sys.argv[1], "w"), indent=2)
 PY
 mux_start "$T/muxd.json"
+wait_until 10 "muxd's BMP writer thread, named bmp" mux_thread "bmp"
 
 # ------------------------------------------------------------ expectations
 

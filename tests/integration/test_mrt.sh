@@ -100,6 +100,7 @@ PY
 }
 mux_json gzip
 mux_start "$T/muxd.json"
+wait_until 10 "muxd's MRT writer thread, named mrt" mux_thread "mrt"
 
 # ------------------------------------------------------------ expectations
 

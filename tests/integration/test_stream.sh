@@ -90,6 +90,7 @@ cat >"$T/muxd.json" <<JSON
 JSON
 mux_start "$T/muxd.json"
 wait_until 10 "the stream to listen" listening 127.0.75.1 8075
+wait_until 10 "the stream's writer thread, named live stream" mux_thread "live stream"
 
 # --------------------------------------------------------- subscribers
 
