@@ -37,6 +37,12 @@ void xlog_append(struct xlog *l, const struct bgp_prefix *p, struct attrset *set
 	l->n++;
 }
 
+void xlog_append_prefix(struct xlog *l, const struct bgp_prefix *p, struct attrset *set)
+{
+	xlog_append(l, p, set, NULL);
+	l->v[l->n - 1].p.path_id = 0;
+}
+
 void xlog_clear(struct xlog *l)
 {
 	for (size_t i = 0; i < l->n; i++)

@@ -100,9 +100,7 @@ void inst_log_route(struct instance *inst, const struct feed_event *ev)
 		inst->logged++;
 	}
 	if (inst->want[aid][LOG_PREFIXES] && lowest_path_change(inst, ev, &now)) {
-		struct bgp_prefix p = *ev->prefix;
-		p.path_id = 0;
-		xlog_append(&inst->log[aid][LOG_PREFIXES], &p, now, NULL);
+		xlog_append_prefix(&inst->log[aid][LOG_PREFIXES], ev->prefix, now);
 		inst->logged++;
 	}
 	inst->st.routes_logged++;

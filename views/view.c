@@ -167,13 +167,23 @@ struct apply {
 	struct adjrib_batch batch;      /* announces of set, fetched ahead */
 };
 
+/*
+ * A route's event starts as a copy of this, its fields set after: an
+ * initializer zeroes the 88-byte event with `rep stos`, whose start-up
+ * cost per route was half of announce_one's samples at 8 x 1M (the
+ * copy is a few vector moves).
+ */
+static const struct feed_event route_event = { .type = FEED_ROUTE };
+
 static void publish_route(struct view *v, enum feed_change change,
     const struct bgp_prefix *p, struct attrset *set, struct attrset *old)
 {
-	struct feed_event ev = {
-		.type = FEED_ROUTE, .change = change, .prefix = p, .set = set,
-		.old = old,
-	};
+	struct feed_event ev = route_event;
+
+	ev.change = change;
+	ev.prefix = p;
+	ev.set = set;
+	ev.old = old;
 	feed_publish(v->feed, &ev);
 }
 
@@ -425,10 +435,12 @@ void view_session_up(struct view *v, const struct session_negotiated *n)
 static int clear_cb(const struct bgp_prefix *p, struct attrset *set, void *arg)
 {
 	struct view *v = arg;
-	struct feed_event ev = {
-		.type = FEED_ROUTE, .change = FEED_WITHDRAW, .prefix = p,
-		.old = set, .clearing = true,
-	};
+	struct feed_event ev = route_event;
+
+	ev.change = FEED_WITHDRAW;
+	ev.prefix = p;
+	ev.old = set;
+	ev.clearing = true;
 
 	v->st.withdrawn++;
 	feed_publish(v->feed, &ev);
