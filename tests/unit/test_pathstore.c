@@ -7,6 +7,8 @@
  */
 #include "tests/unit/pathstore_fixture.h"
 
+#include "muxd/rib/adjrib_node.h"
+
 /* ---- attrset ---------------------------------------------------------- */
 
 START_TEST(intern_same_and_different)
@@ -647,6 +649,46 @@ START_TEST(hugemem_aligned_zeroed)
 }
 END_TEST
 
+/* The plain definition: whole bytes up to len, the byte len ends in cut
+ * after its last bit, zero after. */
+static void mask_reference(uint8_t *dst, const uint8_t *src, unsigned width, unsigned len)
+{
+	for (unsigned i = 0; i < width; i++) {
+		unsigned lo = i * 8;
+		if (len >= lo + 8)
+			dst[i] = src[i];
+		else if (len > lo)
+			dst[i] = (uint8_t)(src[i] & (0xff00u >> (len - lo)));
+		else
+			dst[i] = 0;
+	}
+}
+
+/* mask_addr works a word at a time: it must equal the byte definition for
+ * every length of both widths, and write nothing past the width. */
+START_TEST(mask_addr_every_length)
+{
+	uint32_t x = 0x9e3779b9u;
+	for (unsigned width = 4; width <= 16; width += 12) {
+		for (unsigned len = 0; len <= width * 8; len++) {
+			for (int round = 0; round < 8; round++) {
+				uint8_t src[16], want[16], got[16];
+				for (unsigned i = 0; i < 16; i++) {
+					x = x * 1103515245u + 12345u;
+					src[i] = round == 0 ? 0xff : (uint8_t)(x >> 16);
+				}
+				memset(got, 0x5a, sizeof got);
+				mask_reference(want, src, width, len);
+				mask_addr(got, src, width, len);
+				ck_assert_mem_eq(got, want, width);
+				for (unsigned i = width; i < 16; i++)
+					ck_assert_uint_eq(got[i], 0x5a);
+			}
+		}
+	}
+}
+END_TEST
+
 static int order_route(const struct bgp_prefix *p, struct attrset *set, void *arg)
 {
 	struct bgp_prefix *last = arg;
@@ -823,6 +865,7 @@ static Suite *pathstore_suite(void)
 	tcase_add_test(t, rib_clear);
 	tcase_add_test(t, rib_batch_in_order);
 	tcase_add_test(t, hugemem_aligned_zeroed);
+	tcase_add_test(t, mask_addr_every_length);
 	tcase_add_test(t, rib_large_table);
 	tcase_add_test(t, rib_cursor_basic);
 	tcase_add_test(t, rib_cursor_resume_after_withdraw);
