@@ -9,6 +9,9 @@
 
 #include "muxd/rib/adjrib_node.h"
 
+#include <sys/mman.h>
+#include <time.h>
+
 /* ---- attrset ---------------------------------------------------------- */
 
 START_TEST(intern_same_and_different)
@@ -649,6 +652,54 @@ START_TEST(hugemem_aligned_zeroed)
 }
 END_TEST
 
+/* Polls cond every millisecond until it holds or ms have passed. */
+static bool wait_for(bool (*cond)(void), long ms)
+{
+	struct timespec now, end, tick = { 0, 1000000 };
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += (ms % 1000) * 1000000;
+	if (end.tv_nsec >= 1000000000) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000;
+	}
+	for (;;) {
+		if (cond())
+			return true;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			return false;
+		nanosleep(&tick, NULL);
+	}
+}
+
+static bool stock_full(void)
+{
+	return hugemem_stocked() == 2;
+}
+
+/* A single page taken from the stock is already backed (every 4 KiB page
+ * resident before the taker writes it), aligned and zero; the thread
+ * refills what was taken. */
+START_TEST(hugemem_stock_pages_resident)
+{
+	unsigned char vec[HUGEMEM_PAGE / 4096];
+	void *first = hugemem_alloc(HUGEMEM_PAGE);      /* starts the thread */
+	ck_assert(wait_for(stock_full, 10000));
+	unsigned char *p = hugemem_alloc(HUGEMEM_PAGE);
+	ck_assert_uint_eq((uintptr_t)p % HUGEMEM_PAGE, 0);
+	ck_assert_int_eq(mincore(p, HUGEMEM_PAGE, vec), 0);
+	for (size_t i = 0; i < sizeof vec; i++)
+		ck_assert_msg(vec[i] & 1, "page %zu of a stocked region not resident", i);
+	for (size_t i = 0; i < HUGEMEM_PAGE; i += 4093)
+		ck_assert_uint_eq(p[i], 0);
+	ck_assert(wait_for(stock_full, 10000));
+	hugemem_free(p, HUGEMEM_PAGE);
+	hugemem_free(first, HUGEMEM_PAGE);
+}
+END_TEST
+
 /* The plain definition: whole bytes up to len, the byte len ends in cut
  * after its last bit, zero after. */
 static void mask_reference(uint8_t *dst, const uint8_t *src, unsigned width, unsigned len)
@@ -866,6 +917,7 @@ static Suite *pathstore_suite(void)
 	tcase_add_test(t, rib_batch_in_order);
 	tcase_add_test(t, hugemem_aligned_zeroed);
 	tcase_add_test(t, mask_addr_every_length);
+	tcase_add_test(t, hugemem_stock_pages_resident);
 	tcase_add_test(t, rib_large_table);
 	tcase_add_test(t, rib_cursor_basic);
 	tcase_add_test(t, rib_cursor_resume_after_withdraw);
