@@ -36,7 +36,7 @@ void xlog_append(struct xlog *l, const struct bgp_prefix *p, struct attrset *set
 /* The view's change of a prefix without its path id (a log of each
  * prefix's lowest path). Zeroed in the log's copy: copying a copy whose
  * path id was just stored stalls the copy's wide load (a 4-byte store
- * cannot be forwarded to it; 2 % of muxd's CPU at 8 x 1M). */
+ * cannot be forwarded to it: most of xlog_append's samples at 8 x 1M). */
 void xlog_append_prefix(struct xlog *l, const struct bgp_prefix *p, struct attrset *set);
 /* Empty it (the memory stays for the next pass). */
 void xlog_clear(struct xlog *l);

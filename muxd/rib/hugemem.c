@@ -67,7 +67,7 @@ static void *stock_thread(void *arg)
 				continue;
 			void *p = map_aligned(HUGEMEM_PAGE);
 			if (p == NULL)
-				break;          /* out of memory: again when woken */
+				break;          /* out of memory: again at the next take */
 			touch(p, HUGEMEM_PAGE);
 			atomic_store(&stock[i], p);
 		}
@@ -103,15 +103,13 @@ static void *stock_take(void)
 	pthread_once(&stock_once, stock_start);
 	if (stock_wake < 0)
 		return NULL;
-	for (int i = 0; i < STOCK_MAX; i++) {
-		void *p = atomic_exchange(&stock[i], NULL);
-		if (p != NULL) {
-			uint64_t one = 1;
-			(void)!write(stock_wake, &one, sizeof one);
-			return p;
-		}
-	}
-	return NULL;
+	void *p = NULL;
+	for (int i = 0; i < STOCK_MAX && p == NULL; i++)
+		p = atomic_exchange(&stock[i], NULL);
+	/* a refill, or, found empty, a retry of a map that failed */
+	uint64_t one = 1;
+	(void)!write(stock_wake, &one, sizeof one);
+	return p;
 }
 
 size_t hugemem_stocked(void)
