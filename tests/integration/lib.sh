@@ -101,7 +101,11 @@ fail() { say "FAIL: $*"; exit 1; }
 spawn() {
 	local name=$1 log=$2
 	shift 2
-	"$@" >"$log" 2>&1 &
+	# Emptied here, before the child runs: a wait for a line in the log of
+	# a daemon started again must not find the last run's (the child's own
+	# redirection happens after the fork, whenever it is scheduled).
+	: >"$log"
+	"$@" >>"$log" 2>&1 &
 	LAST_PID=$!
 	PIDS+=("$LAST_PID")
 	PID_NAME[$LAST_PID]=$name
