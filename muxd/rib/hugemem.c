@@ -1,6 +1,6 @@
 /*
  * hugemem.c — 2 MiB-aligned anonymous memory advised for huge pages, and
- * a stock of single pages touched ahead by a thread (hugemem.h says why).
+ * a stock of a single page touched ahead by a thread (hugemem.h says why).
  */
 #include "muxd/rib/hugemem.h"
 
@@ -16,14 +16,10 @@
 
 #include "muxd/lib/log.h"
 
-/* Two pages: enough for the thread to stay ahead of a node pool that
- * takes one every few milliseconds, little enough to idle (4 MiB). */
-#define STOCK_MAX 2
-
 /* A slot is NULL or a page ready for the taking: only the thread fills a
  * slot, a taker empties it by an exchange, so neither side waits and a
  * forked child (a RIB dump: no thread of the parent's) never blocks. */
-static _Atomic(void *) stock[STOCK_MAX];
+static _Atomic(void *) stock[HUGEMEM_STOCK];
 static int stock_wake = -1;             /* eventfd: the thread refills */
 static pthread_once_t stock_once = PTHREAD_ONCE_INIT;
 
@@ -62,7 +58,7 @@ static void *stock_thread(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);  /* signals are the loop's */
 	for (;;) {
-		for (int i = 0; i < STOCK_MAX; i++) {
+		for (int i = 0; i < HUGEMEM_STOCK; i++) {
 			if (atomic_load(&stock[i]) != NULL)
 				continue;
 			void *p = map_aligned(HUGEMEM_PAGE);
@@ -104,7 +100,7 @@ static void *stock_take(void)
 	if (stock_wake < 0)
 		return NULL;
 	void *p = NULL;
-	for (int i = 0; i < STOCK_MAX && p == NULL; i++)
+	for (int i = 0; i < HUGEMEM_STOCK && p == NULL; i++)
 		p = atomic_exchange(&stock[i], NULL);
 	/* a refill, or, found empty, a retry of a map that failed */
 	uint64_t one = 1;
@@ -116,7 +112,7 @@ size_t hugemem_stocked(void)
 {
 	size_t n = 0;
 
-	for (int i = 0; i < STOCK_MAX; i++)
+	for (int i = 0; i < HUGEMEM_STOCK; i++)
 		n += atomic_load(&stock[i]) != NULL;
 	return n;
 }

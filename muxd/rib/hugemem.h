@@ -18,7 +18,7 @@
  * zeroing, and under a hypervisor that backs a page on its first write
  * 3-5 ms per MiB: 0.01-0.30 CPU s of a 1M table's load, all of it on the
  * event loop. A node pool grows a page at a time, so a thread of its own
- * ("mem stock") keeps two single pages mapped and written ahead on
+ * ("mem stock") keeps a single page mapped and written ahead on
  * another core; a request for one page takes one of them when it is
  * there, and maps its own when not (a burst that outruns the thread).
  * The thread starts with the first single-page request: a process that
@@ -30,6 +30,11 @@
 #include <stddef.h>
 
 #define HUGEMEM_PAGE ((size_t)2 << 20)
+/* Pages in the stock when it is full. One: the thread writes one in
+ * ~7 ms on fresh memory, a full table's node pool takes one every ~10 ms;
+ * a second made no difference that showed, and cost 0.26 of the 32 bytes
+ * a path may take at 8 x 1M (the stock is in the peak RSS). */
+#define HUGEMEM_STOCK 1
 
 /* bytes (a multiple of HUGEMEM_PAGE) of zeroed memory, HUGEMEM_PAGE
  * aligned; fatal when memory runs out, as xmalloc. */

@@ -676,7 +676,7 @@ static bool wait_for(bool (*cond)(void), long ms)
 
 static bool stock_full(void)
 {
-	return hugemem_stocked() == 2;
+	return hugemem_stocked() == HUGEMEM_STOCK;
 }
 
 /* A single page taken from the stock is already backed (every 4 KiB page
