@@ -652,26 +652,26 @@ START_TEST(hugemem_aligned_zeroed)
 }
 END_TEST
 
-/* Polls cond every millisecond until it holds or ms have passed. */
-static bool wait_for(bool (*cond)(void), long ms)
+static double monotonic_ms(void)
 {
-	struct timespec now, end, tick = { 0, 1000000 };
+	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += ms / 1000;
-	end.tv_nsec += (ms % 1000) * 1000000;
-	if (end.tv_nsec >= 1000000000) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000;
-	}
-	for (;;) {
-		if (cond())
-			return true;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* Polls cond every millisecond until it holds or ms have passed. */
+static bool wait_for(bool (*cond)(void), double ms)
+{
+	const struct timespec tick = { 0, 1000000 };
+	double end = monotonic_ms() + ms;
+
+	while (!cond()) {
+		if (monotonic_ms() >= end)
 			return false;
 		nanosleep(&tick, NULL);
 	}
+	return true;
 }
 
 static bool stock_full(void)
